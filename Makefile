@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level build.  `make` builds cosi.ko for the running kernel (or KDIR=);
+# `make test` builds for both Debian target kernels and runs the test suite
+# in QEMU against each of them.
+
+KDIR	?= /lib/modules/$(shell uname -r)/build
+BUILD	:= $(CURDIR)/build
+KSRC	:= $(BUILD)/ksrc
+
+# Debian's kernels the project targets: 6.12 LTS (primary) and 6.1.
+KVER_612 := $(notdir $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12*-amd64))))
+KVER_61  := $(notdir $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
+KVER_612 := $(KVER_612:linux-headers-%=%)
+KVER_61  := $(KVER_61:linux-headers-%=%)
+TEST_KVERS ?= $(KVER_612) $(KVER_61)
+
+.PHONY: all modules install clean ksrc uapi check-uapi checkpatch \
+	modules-all tests test userspace
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules_install
+	install -D -m 0644 uapi/linux/cosi.h $(DESTDIR)/usr/include/linux/cosi.h
+	depmod -a
+
+# Out-of-tree builds per target kernel, in build/<kver>/ (kbuild wants
+# the sources next to the objects, so they are mirrored with symlinks).
+modules-all:
+	@set -e; for v in $(TEST_KVERS); do \
+		d=$(BUILD)/kmod-$$v; mkdir -p $$d; \
+		for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
+		$(MAKE) -C /usr/src/linux-headers-$$v M=$$d modules W=1; \
+	done
+
+ksrc:
+	@scripts/ksrc.sh $(KSRC)
+
+# The UAPI header is generated from the YNL spec; check-uapi fails when the
+# committed header does not match the spec.
+YNL_TREE := $(BUILD)/ynl-tree
+define gen_uapi
+	@rm -rf $(YNL_TREE); mkdir -p $(YNL_TREE)/Documentation/netlink/specs
+	@touch $(YNL_TREE)/MAINTAINERS
+	@cp $(KSRC)/Documentation/netlink/*.yaml $(YNL_TREE)/Documentation/netlink/
+	@cp Documentation/netlink/specs/cosi.yaml $(YNL_TREE)/Documentation/netlink/specs/
+	@python3 $(KSRC)/tools/net/ynl/ynl-gen-c.py --mode uapi --header \
+		--spec $(YNL_TREE)/Documentation/netlink/specs/cosi.yaml -o $(1)
+endef
+
+uapi: ksrc
+	$(call gen_uapi,$(CURDIR)/uapi/linux/cosi.h)
+
+check-uapi: ksrc
+	$(call gen_uapi,$(BUILD)/cosi.h.gen)
+	@diff -u uapi/linux/cosi.h $(BUILD)/cosi.h.gen && echo "uapi: header matches spec"
+
+checkpatch: ksrc
+	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f kmod/*.c kmod/*.h && echo "checkpatch: clean"
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
+
+-include tests/tests.mk

@@ -34,7 +34,7 @@ modules-all:
 	@set -e; for v in $(TEST_KVERS); do \
 		d=$(BUILD)/kmod-$$v; mkdir -p $$d; \
 		for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
-		$(MAKE) -C /usr/src/linux-headers-$$v M=$$d modules W=1; \
+		$(MAKE) -C /usr/src/linux-headers-$$v M=$$d COSI_UAPI=$(CURDIR)/uapi modules W=1; \
 	done
 
 ksrc:

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel APIs that differ between the kernels cosi supports
+ * (6.1 and 6.2+).  Everything version-dependent lives here.
+ */
+#ifndef _COSI_COMPAT_H
+#define _COSI_COMPAT_H
+
+#include <linux/version.h>
+#include <net/genetlink.h>
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+/* Split do/dump ops with their own policies, and formatted extack. */
+#define COSI_HAVE_SPLIT_OPS	1
+
+#define cosi_err_named(extack, attr, msg, name) \
+	NL_SET_ERR_MSG_ATTR_FMT(extack, attr, msg ": %s", name)
+
+static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_info_dump(cb)->attrs;
+}
+#else
+/*
+ * 6.1 has no formatted extack: the message stays generic, and the
+ * attribute offset still points at the offending field.
+ */
+#define cosi_err_named(extack, attr, msg, name) \
+	NL_SET_ERR_MSG_ATTR(extack, attr, msg)
+
+static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_dumpit_info(cb)->attrs;
+}
+#endif
+
+#endif /* _COSI_COMPAT_H */

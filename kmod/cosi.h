@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cosi.ko internals: the per-netns resource store.
+ *
+ * Locking and lifetime (see Documentation/design.rst):
+ *
+ *  - struct cosi_net::lock (a mutex) serialises every change in a netns:
+ *    the revision counter, collections, the resource hash table and
+ *    rbtrees, the event history, watchers, sockets (claims) and
+ *    definitions.  Watch events are queued to sockets under it, without
+ *    blocking, so each watcher sees events in revision order.
+ *  - A struct cosi_res is one immutable version of a resource.  A change
+ *    builds a new version and swaps it in; the old one is released when
+ *    its last reference (table, history, watcher queues, readers) goes.
+ *    Versions are freed after an RCU grace period, so a reader may look a
+ *    resource up under rcu_read_lock() and take a reference.
+ *  - A version's ->coll is valid while the version is in the table, in the
+ *    history, or in a watcher's pending queue, and may only be followed
+ *    under cosi_net::lock (or RCU while the version is in the table).
+ *  - Definitions are RCU-protected for readers, changed under the lock.
+ */
+#ifndef _COSI_H
+#define _COSI_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rbtree.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable.h>
+#include <linux/hashtable.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/netlink.h>
+
+#include <linux/cosi.h>
+#include "compat.h"
+
+/* Limits (module parameters, main.c). */
+extern unsigned int cosi_max_resources;
+extern unsigned int cosi_max_spec_size;
+extern unsigned int cosi_max_labels;
+extern unsigned int cosi_max_finalizers;
+extern unsigned int cosi_max_definitions;
+extern unsigned int cosi_max_watchers;
+extern unsigned int cosi_max_socket_watchers;
+extern unsigned int cosi_history_size;
+
+/* Fixed limits. */
+#define COSI_MAX_FIELDS		64
+#define COSI_MAX_ALIASES	16
+#define COSI_MAX_COLUMNS	16
+#define COSI_MAX_QUERIES	16
+#define COSI_MAX_TERMS		32
+#define COSI_MAX_TERM_VALUES	64
+#define COSI_MAX_LIST_ITEMS	1024
+/* Largest resource message; a dump skb always has room for one. */
+#define COSI_MSG_MAX		(32 * 1024 - 1024)
+
+/* Live object count, checked at module exit to catch leaks. */
+extern atomic_long_t cosi_nr_objects;
+
+struct cosi_kv {
+	const char *key;
+	const char *value;
+};
+
+/* A (namespace, type) pair: the unit of listing and watching. */
+struct cosi_coll {
+	struct rhash_head node;		/* in cosi_net::colls */
+	struct rb_root by_id;		/* current versions, sorted by id */
+	struct list_head watchers;	/* live and catching-up watchers */
+	struct rcu_head rcu;
+	u64 gen;			/* bumped on change, for DUMP_INTR */
+	/* References keeping the collection; it goes when all are zero. */
+	u32 nr_res;
+	u32 nr_watchers;
+	u32 nr_refs;			/* history and pending-event refs */
+	const char *type;		/* points into key */
+	char key[];			/* "namespace\0type\0" */
+};
+
+static inline const char *cosi_coll_ns(const struct cosi_coll *coll)
+{
+	return coll->key;
+}
+
+/* One immutable version of a resource. */
+struct cosi_res {
+	struct rhash_head node;		/* in cosi_net::res, while current */
+	struct rb_node rb;		/* in coll->by_id, while current */
+	struct cosi_coll *coll;
+	struct rcu_head rcu;
+	refcount_t ref;
+	u64 version;
+	u64 revision;			/* of the change that made it */
+	u64 created;
+	u64 updated;
+	u32 msg_size;			/* upper bound of its attributes */
+	u32 spec_len;
+	u16 n_labels;
+	u16 n_annotations;
+	u16 n_finalizers;
+	u8 phase;
+	const char *owner;		/* "" when unowned */
+	const struct cosi_kv *labels;	/* sorted by key */
+	const struct cosi_kv *annotations;
+	const char * const *finalizers;
+	const void *spec;		/* canonical COSI_A_SPEC_* stream */
+	const char *id;			/* all data follows the struct */
+};
+
+/* The parts a version is built from (request data or an old version). */
+struct cosi_res_parts {
+	const char *id;
+	const char *owner;
+	const struct cosi_kv *labels;
+	u32 n_labels;
+	const struct cosi_kv *annotations;
+	u32 n_annotations;
+	const char * const *finalizers;
+	u32 n_finalizers;
+	const void *spec;
+	u32 spec_len;
+};
+
+struct cosi_field {
+	const char *name;
+	u8 type;			/* enum cosi_field_type */
+	bool required;
+};
+
+struct cosi_column {
+	const char *name;
+	const char *field;
+};
+
+struct cosi_def {
+	struct hlist_node node;		/* in cosi_net::defs */
+	struct rcu_head rcu;
+	u64 revision;
+	u32 nr_res;			/* resources of the type; under lock */
+	u8 sensitivity;
+	u8 n_fields;
+	u8 n_aliases;
+	u8 n_columns;
+	const char *default_ns;
+	const char * const *aliases;
+	const struct cosi_field *fields;
+	const struct cosi_column *columns;
+	const char *type;		/* all strings follow the struct */
+};
+
+/* Label queries, parsed into one owned allocation. */
+struct cosi_term {
+	const char *key;
+	const char * const *values;
+	s64 num;			/* numeric operand, if num_ok */
+	u16 n_values;
+	u8 op;
+	bool invert;
+	bool num_ok;
+};
+
+struct cosi_query {
+	u16 n_terms;
+	struct cosi_term *terms;
+};
+
+struct cosi_queries {
+	u16 n;
+	struct cosi_query q[];
+};
+
+/* A change, as kept in the history and in watchers' pending queues. */
+struct cosi_event {
+	u64 rev;
+	u8 kind;			/* enum cosi_event_kind */
+	struct cosi_res *res;		/* new version, or the destroyed one */
+	struct cosi_res *old;		/* previous version, for updates */
+};
+
+/* Per-socket state: owner claim and watches. */
+struct cosi_sock {
+	struct hlist_node node;		/* in cosi_net::socks, by portid */
+	struct list_head watchers;
+	refcount_t ref;			/* table + watch dumps in progress */
+	u32 portid;
+	u32 next_watch_id;
+	u32 nr_watchers;
+	bool released;			/* socket closed */
+	char owner[COSI_OWNER_MAX_LEN + 1];	/* claim, "" if none */
+};
+
+enum cosi_watch_state {
+	COSI_WATCH_LISTING,		/* bootstrap listing in progress */
+	COSI_WATCH_CATCHUP,		/* sending pending events */
+	COSI_WATCH_MARKED,		/* marker sent, waiting for dump end */
+	COSI_WATCH_LIVE,
+};
+
+struct cosi_pending {
+	struct list_head node;
+	struct cosi_event ev;
+};
+
+struct cosi_watcher {
+	struct list_head coll_node;	/* coll->watchers */
+	struct list_head sock_node;	/* sock->watchers */
+	struct cosi_coll *coll;
+	struct cosi_sock *sock;
+	struct cosi_queries *query;	/* NULL: all */
+	char *id;			/* NULL: all ids */
+	struct list_head pending;	/* events not yet sent by the dump */
+	u32 nr_pending;
+	u32 watch_id;
+	u8 state;
+	bool failed;			/* pending queue overflowed */
+	bool listed_all;
+	u64 marker_rev;
+	char pos[COSI_ID_MAX_LEN + 1];	/* last id the listing examined */
+};
+
+struct cosi_net {
+	struct mutex lock;
+	struct net *net;
+	u64 revision;
+	u32 nr_res;
+	u32 nr_defs;
+	u32 nr_watchers;
+	struct rhashtable colls;
+	struct rhashtable res;
+	DECLARE_HASHTABLE(defs, 6);
+	DECLARE_HASHTABLE(socks, 6);
+	/* History ring of the last hist_size events, for resuming watches. */
+	struct cosi_event *hist;
+	u32 hist_size;
+	u32 hist_head;			/* next slot to write */
+	u32 hist_len;
+	u64 hist_evicted;		/* revision of the newest evicted event */
+};
+
+struct cosi_net *cosi_pernet(const struct net *net);
+
+
+/* names.c */
+enum cosi_name_kind {
+	COSI_NAME_DNS,		/* namespaces, types: [A-Za-z0-9._-] */
+	COSI_NAME_FIELD,	/* schema fields: [A-Za-z0-9_-] */
+	COSI_NAME_PRINTABLE,	/* ids, owners, keys: 0x21-0x7e */
+};
+
+bool cosi_name_valid(const char *name, enum cosi_name_kind kind);
+const char *cosi_attr_name(const struct nlattr *attr, enum cosi_name_kind kind,
+			   const char *what, struct netlink_ext_ack *extack);
+int cosi_parse_labels(const struct nlattr *nest, struct cosi_kv **out,
+		      u32 *n, struct netlink_ext_ack *extack);
+int cosi_parse_finalizers(const struct nlattr *nest, const char ***out,
+			  u32 *n, struct netlink_ext_ack *extack);
+bool cosi_kv_equal(const struct cosi_kv *a, u32 na,
+		   const struct cosi_kv *b, u32 nb);
+
+/* query.c */
+struct cosi_queries *cosi_parse_queries(int attrtype,
+					const struct nlmsghdr *nlh,
+					struct netlink_ext_ack *extack);
+bool cosi_queries_match(const struct cosi_queries *q,
+			const struct cosi_kv *labels, u32 n);
+
+/* schema.c */
+struct cosi_def *cosi_def_find(struct cosi_net *cn, const char *type);
+struct cosi_def *cosi_def_lookup(struct cosi_net *cn, const char *name);
+struct cosi_def *cosi_def_prepare(struct genl_info *info);
+void cosi_def_discard(struct cosi_def *def);
+int cosi_def_commit(struct cosi_net *cn, struct cosi_def *def,
+		    struct netlink_ext_ack *extack);
+int cosi_def_delete(struct cosi_net *cn, struct genl_info *info);
+void cosi_def_free_all(struct cosi_net *cn);
+int cosi_spec_canonicalize(const struct cosi_def *def,
+			   const struct nlattr *spec, void **blob, u32 *len,
+			   struct netlink_ext_ack *extack);
+int cosi_def_fill(struct sk_buff *skb, const struct cosi_def *def);
+
+/* store.c */
+int cosi_net_init(struct cosi_net *cn, struct net *net);
+void cosi_net_exit(struct cosi_net *cn);
+struct cosi_coll *cosi_coll_find(struct cosi_net *cn, const char *ns,
+				 const char *type);
+struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
+				const char *type);
+void cosi_coll_put_unused(struct cosi_net *cn, struct cosi_coll *coll);
+struct cosi_res *cosi_res_find(struct cosi_net *cn,
+			       const struct cosi_coll *coll, const char *id);
+struct cosi_res *cosi_res_build(struct cosi_coll *coll,
+				const struct cosi_res_parts *p);
+void cosi_res_put(struct cosi_res *res);
+void cosi_res_parts_from(struct cosi_res_parts *p, const struct cosi_res *r);
+int cosi_store_insert(struct cosi_net *cn, struct cosi_res *res);
+void cosi_store_replace(struct cosi_net *cn, struct cosi_res *old,
+			struct cosi_res *res);
+void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res);
+struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
+				bool inclusive);
+void cosi_event_get(struct cosi_event *ev);
+void cosi_event_put(struct cosi_net *cn, struct cosi_event *ev);
+int cosi_put_labels(struct sk_buff *skb, int attr, const struct cosi_res *res);
+int cosi_res_fill(struct sk_buff *skb, const struct cosi_res *res, u64 rev,
+		  bool with_spec);
+int cosi_res_fill_key(struct sk_buff *skb, const char *ns, const char *type,
+		      const struct cosi_res *res, u64 rev, bool with_spec);
+
+/* watch.c */
+void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev);
+void cosi_sock_release(struct cosi_net *cn, u32 portid);
+struct cosi_sock *cosi_sock_find(struct cosi_net *cn, u32 portid);
+struct cosi_sock *cosi_sock_get(struct cosi_net *cn, u32 portid);
+void cosi_sock_put(struct cosi_net *cn, struct cosi_sock *sk);
+void cosi_watch_free_all(struct cosi_net *cn);
+int cosi_nl_watch_start(struct netlink_callback *cb);
+int cosi_nl_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int cosi_nl_watch_done(struct netlink_callback *cb);
+int cosi_nl_watch_stop_doit(struct sk_buff *skb, struct genl_info *info);
+int cosi_nl_owner_claim_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* netlink.c */
+extern struct genl_family cosi_nl_family;
+int cosi_nl_register(void);
+void cosi_nl_unregister(void);
+bool cosi_may_read(const struct sk_buff *skb, struct net *net,
+		   const struct cosi_def *def);
+int cosi_event_put_msg(struct sk_buff *skb, u32 portid, u32 seq, u8 cmd,
+		       u32 watch_id, u8 kind, const struct cosi_event *ev,
+		       bool with_spec, int flags);
+size_t cosi_event_msg_size(const struct cosi_event *ev);
+
+/* Resource message size bound (excluding genl header). */
+size_t cosi_res_attrs_size(const struct cosi_res_parts *p, u32 ns_len,
+			   u32 type_len);
+
+#endif /* _COSI_H */

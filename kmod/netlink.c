@@ -1,0 +1,1036 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cosi generic netlink family: request handlers for resources and
+ * definitions.  Watches and owner claims are in watch.c.
+ */
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+
+#include "cosi.h"
+#include "policy.h"
+
+bool cosi_may_read(const struct sk_buff *skb, struct net *net,
+		   const struct cosi_def *def)
+{
+	return def->sensitivity == COSI_SENSITIVITY_PUBLIC ||
+	       netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN);
+}
+
+size_t cosi_event_msg_size(const struct cosi_event *ev)
+{
+	size_t size = 3 * nla_total_size(sizeof(u32)) +
+		      nla_total_size_64bit(sizeof(u64));
+
+	if (ev->res)
+		size += ev->res->msg_size;
+	if (ev->old)
+		size += ev->old->msg_size;	/* bounds its labels */
+	return size;
+}
+
+/**
+ * cosi_event_put_msg() - put one event message
+ * @skb: message buffer
+ * @portid: destination port, for the header
+ * @seq: sequence number, for the header
+ * @cmd: COSI_CMD_WATCH (dump) or COSI_CMD_RESOURCE_EVENT (live)
+ * @watch_id: the watch, 0 for multicast
+ * @kind: the event kind, after the watch's filter
+ * @ev: the event; no resource for a bootstrapped marker
+ * @with_spec: whether to include the spec
+ * @flags: netlink message flags
+ *
+ * Caller holds cosi_net::lock.
+ *
+ * Return: 0, or -EMSGSIZE with the skb unchanged.
+ */
+int cosi_event_put_msg(struct sk_buff *skb, u32 portid, u32 seq, u8 cmd,
+		       u32 watch_id, u8 kind, const struct cosi_event *ev,
+		       bool with_spec, int flags)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &cosi_nl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	if ((watch_id && nla_put_u32(skb, COSI_A_RESOURCE_WATCH_ID, watch_id)) ||
+	    nla_put_u32(skb, COSI_A_RESOURCE_EVENT, kind))
+		goto cancel;
+	if (ev->res) {
+		if (cosi_res_fill(skb, ev->res, ev->rev, with_spec))
+			goto cancel;
+		if (kind == COSI_EVENT_KIND_UPDATED && ev->old &&
+		    cosi_put_labels(skb, COSI_A_RESOURCE_OLD_LABELS, ev->old))
+			goto cancel;
+	} else if (nla_put_u64_64bit(skb, COSI_A_RESOURCE_REVISION, ev->rev,
+				     COSI_A_RESOURCE_PAD)) {
+		goto cancel;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* A request's resource key, validated. */
+struct cosi_key {
+	const char *ns;
+	const char *type;
+	const char *id;
+};
+
+static int cosi_parse_key(struct genl_info *info, struct cosi_key *k,
+			  bool need_id)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **tb = info->attrs;
+
+	if (GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_NAMESPACE) ||
+	    GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_TYPE) ||
+	    (need_id && GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_ID)))
+		return -EINVAL;
+	k->ns = cosi_attr_name(tb[COSI_A_RESOURCE_NAMESPACE], COSI_NAME_DNS,
+			       "namespace", extack);
+	k->type = cosi_attr_name(tb[COSI_A_RESOURCE_TYPE], COSI_NAME_DNS,
+				 "type", extack);
+	if (!k->ns || !k->type)
+		return -EINVAL;
+	k->id = NULL;
+	if (need_id) {
+		k->id = cosi_attr_name(tb[COSI_A_RESOURCE_ID],
+				       COSI_NAME_PRINTABLE, "id", extack);
+		if (!k->id)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static struct cosi_def *cosi_key_def(struct cosi_net *cn,
+				     struct genl_info *info,
+				     const struct cosi_key *k)
+{
+	struct cosi_def *def = cosi_def_find(cn, k->type);
+
+	if (!def)
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[COSI_A_RESOURCE_TYPE],
+				    "type is not defined");
+	return def;
+}
+
+/* The current version of a resource, under cosi_net::lock. */
+static struct cosi_res *cosi_key_res(struct cosi_net *cn,
+				     struct genl_info *info,
+				     const struct cosi_key *k, int *err)
+{
+	struct cosi_coll *coll;
+	struct cosi_res *res = NULL;
+
+	*err = -ENOENT;
+	if (!cosi_key_def(cn, info, k))
+		return NULL;
+	coll = cosi_coll_find(cn, k->ns, k->type);
+	if (coll)
+		res = cosi_res_find(cn, coll, k->id);
+	if (!res) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COSI_A_RESOURCE_ID],
+				    "resource not found");
+		return NULL;
+	}
+	*err = 0;
+	return res;
+}
+
+/* The owner a socket acts as: its claim, or "" for a user. */
+static const char *cosi_sock_owner(struct cosi_net *cn, u32 portid)
+{
+	struct cosi_sock *sk = cosi_sock_find(cn, portid);
+
+	return sk ? sk->owner : "";
+}
+
+static int cosi_check_owner(struct cosi_net *cn, struct genl_info *info,
+			    const struct cosi_res *res)
+{
+	if (!strcmp(res->owner, cosi_sock_owner(cn, info->snd_portid)))
+		return 0;
+	if (res->owner[0])
+		cosi_err_named(info->extack, NULL, "resource is owned by",
+			       res->owner);
+	else
+		NL_SET_ERR_MSG(info->extack,
+			       "resource is not owned by this controller");
+	return -EACCES;
+}
+
+static int cosi_check_version(struct genl_info *info,
+			      const struct cosi_res *res)
+{
+	struct nlattr *attr = info->attrs[COSI_A_RESOURCE_EXPECTED_VERSION];
+
+	if (attr && nla_get_u64(attr) != res->version) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "version mismatch");
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/* Reply with a resource version (not followed via ->coll). */
+static int cosi_reply_res(struct genl_info *info, const struct cosi_key *k,
+			  const struct cosi_res *res, int ready)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(res->msg_size + nla_total_size(sizeof(u8)),
+			  GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &cosi_nl_family, 0,
+					info->genlhdr->cmd);
+	if (!hdr ||
+	    cosi_res_fill_key(msg, k->ns, k->type, res, res->revision, true) ||
+	    (ready >= 0 && nla_put_u8(msg, COSI_A_RESOURCE_DESTROY_READY, ready))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * Publish @res as the next version of @old, or as a new resource when @old
+ * is NULL.  On error @res is still the caller's.
+ */
+static int cosi_publish(struct cosi_net *cn, struct genl_info *info,
+			struct cosi_res *res, struct cosi_res *old)
+{
+	lockdep_assert_held(&cn->lock);
+	if (res->msg_size > COSI_MSG_MAX) {
+		NL_SET_ERR_MSG(info->extack, "resource too large");
+		return -E2BIG;
+	}
+	res->revision = cn->revision + 1;
+	res->updated = ktime_get_real_ns();
+	if (!old) {
+		res->version = 1;
+		res->created = res->updated;
+		return cosi_store_insert(cn, res);
+	}
+	res->version = old->version + 1;
+	res->created = old->created;
+	cosi_store_replace(cn, old, res);
+	return 0;
+}
+
+/* Drop cosi_net::lock and reply with @res (a current version). */
+static int cosi_unlock_reply(struct cosi_net *cn, struct genl_info *info,
+			     const struct cosi_key *k, struct cosi_res *res,
+			     int ready)
+{
+	int err;
+
+	refcount_inc(&res->ref);
+	mutex_unlock(&cn->lock);
+	err = cosi_reply_res(info, k, res, ready);
+	cosi_res_put(res);
+	return err;
+}
+
+static int cosi_nl_resource_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct cosi_coll *coll;
+	struct cosi_res *res = NULL;
+	struct cosi_def *def;
+	struct cosi_key k;
+	int err;
+
+	err = cosi_parse_key(info, &k, true);
+	if (err)
+		return err;
+
+	/* Lockless: versions are immutable and RCU-freed. */
+	rcu_read_lock();
+	def = cosi_key_def(cn, info, &k);
+	if (!def) {
+		err = -ENOENT;
+	} else if (!cosi_may_read(skb, genl_info_net(info), def)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COSI_A_RESOURCE_TYPE],
+				    "sensitive type needs CAP_NET_ADMIN");
+		err = -EPERM;
+	} else {
+		coll = cosi_coll_find(cn, k.ns, k.type);
+		if (coll)
+			res = cosi_res_find(cn, coll, k.id);
+		if (!res || !refcount_inc_not_zero(&res->ref)) {
+			res = NULL;
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[COSI_A_RESOURCE_ID],
+					    "resource not found");
+			err = -ENOENT;
+		}
+	}
+	rcu_read_unlock();
+	if (!res)
+		return err;
+	err = cosi_reply_res(info, &k, res, -1);
+	cosi_res_put(res);
+	return err;
+}
+
+/* Resource list dump state. */
+struct cosi_list_state {
+	struct cosi_queries *query;
+	char ns[COSI_NAMESPACE_MAX_LEN + 1];
+	char type[COSI_TYPE_MAX_LEN + 1];
+	char prefix[COSI_ID_MAX_LEN + 1];
+	char last[COSI_ID_MAX_LEN + 1];
+	bool started;
+};
+
+static int cosi_nl_resource_list_start(struct netlink_callback *cb)
+{
+	struct netlink_ext_ack *extack = cb->extack;
+	struct nlattr **tb = cosi_dump_attrs(cb);
+	struct net *net = sock_net(cb->skb->sk);
+	struct cosi_net *cn = cosi_pernet(net);
+	struct cosi_list_state *st;
+	struct cosi_def *def;
+	int err = 0;
+
+	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_NAMESPACE) ||
+	    NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_TYPE))
+		return -EINVAL;
+	if (!cosi_attr_name(tb[COSI_A_RESOURCE_NAMESPACE], COSI_NAME_DNS,
+			    "namespace", extack) ||
+	    !cosi_attr_name(tb[COSI_A_RESOURCE_TYPE], COSI_NAME_DNS, "type",
+			    extack))
+		return -EINVAL;
+
+	rcu_read_lock();
+	def = cosi_def_find(cn, nla_data(tb[COSI_A_RESOURCE_TYPE]));
+	if (!def) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COSI_A_RESOURCE_TYPE],
+				    "type is not defined");
+		err = -ENOENT;
+	} else if (!cosi_may_read(cb->skb, net, def)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COSI_A_RESOURCE_TYPE],
+				    "sensitive type needs CAP_NET_ADMIN");
+		err = -EPERM;
+	}
+	rcu_read_unlock();
+	if (err)
+		return err;
+
+	st = kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
+	if (!st)
+		return -ENOMEM;
+	st->query = cosi_parse_queries(COSI_A_RESOURCE_LABEL_QUERY, cb->nlh,
+				       extack);
+	if (IS_ERR(st->query)) {
+		err = PTR_ERR(st->query);
+		kfree(st);
+		return err;
+	}
+	nla_strscpy(st->ns, tb[COSI_A_RESOURCE_NAMESPACE], sizeof(st->ns));
+	nla_strscpy(st->type, tb[COSI_A_RESOURCE_TYPE], sizeof(st->type));
+	if (tb[COSI_A_RESOURCE_ID_PREFIX])
+		nla_strscpy(st->prefix, tb[COSI_A_RESOURCE_ID_PREFIX],
+			    sizeof(st->prefix));
+	cb->min_dump_alloc = COSI_MSG_MAX + NLMSG_HDRLEN + GENL_HDRLEN + 64;
+	cb->args[0] = (long)st;
+	return 0;
+}
+
+static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
+	struct cosi_list_state *st = (struct cosi_list_state *)cb->args[0];
+	size_t plen = strlen(st->prefix);
+	struct cosi_coll *coll;
+	struct cosi_res *res;
+	void *hdr;
+
+	mutex_lock(&cn->lock);
+	coll = cosi_coll_find(cn, st->ns, st->type);
+	if (!coll)
+		goto out;
+	/* A change between two skbs flags the next one NLM_F_DUMP_INTR. */
+	cb->seq = (u32)coll->gen + 1;
+	if (st->started)
+		res = cosi_coll_next(coll, st->last, false);
+	else
+		res = cosi_coll_next(coll, st->prefix, true);
+	for (; res; res = cosi_coll_next(coll, res->id, false)) {
+		int c = strncmp(res->id, st->prefix, plen);
+
+		if (c > 0)
+			break;		/* sorted: past the prefix */
+		if (c < 0 ||
+		    !cosi_queries_match(st->query, res->labels, res->n_labels))
+			goto next;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &cosi_nl_family,
+				  NLM_F_MULTI, COSI_CMD_RESOURCE_GET);
+		if (!hdr)
+			break;
+		genl_dump_check_consistent(cb, hdr);
+		if (cosi_res_fill(skb, res, res->revision, true)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+next:
+		strscpy(st->last, res->id, sizeof(st->last));
+		st->started = true;
+	}
+out:
+	mutex_unlock(&cn->lock);
+	return skb->len;
+}
+
+static int cosi_nl_resource_list_done(struct netlink_callback *cb)
+{
+	struct cosi_list_state *st = (struct cosi_list_state *)cb->args[0];
+
+	if (st) {
+		kfree(st->query);
+		kfree(st);
+	}
+	return 0;
+}
+
+/* Labels, annotations and spec given in a create or update request. */
+struct cosi_content {
+	struct cosi_kv *labels;
+	struct cosi_kv *annotations;
+	void *spec;
+	u32 n_labels;
+	u32 n_annotations;
+	u32 spec_len;
+};
+
+static void cosi_content_free(struct cosi_content *c)
+{
+	kfree(c->labels);
+	kfree(c->annotations);
+	kfree(c->spec);
+}
+
+/* Parse what does not depend on the definition (outside the lock). */
+static int cosi_content_parse(struct genl_info *info, struct cosi_content *c)
+{
+	struct nlattr **tb = info->attrs;
+	int err = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (tb[COSI_A_RESOURCE_LABELS])
+		err = cosi_parse_labels(tb[COSI_A_RESOURCE_LABELS], &c->labels,
+					&c->n_labels, info->extack);
+	if (!err && tb[COSI_A_RESOURCE_ANNOTATIONS])
+		err = cosi_parse_labels(tb[COSI_A_RESOURCE_ANNOTATIONS],
+					&c->annotations, &c->n_annotations,
+					info->extack);
+	if (err)
+		cosi_content_free(c);
+	return err;
+}
+
+static int cosi_nl_resource_create_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct cosi_res_parts p = {};
+	struct cosi_content c;
+	struct cosi_coll *coll;
+	struct cosi_res *res;
+	struct cosi_def *def;
+	struct cosi_key k;
+	int err;
+
+	err = cosi_parse_key(info, &k, true);
+	if (!err)
+		err = cosi_content_parse(info, &c);
+	if (err)
+		return err;
+
+	mutex_lock(&cn->lock);
+	err = -ENOENT;
+	def = cosi_key_def(cn, info, &k);
+	if (!def)
+		goto unlock;
+	err = cosi_spec_canonicalize(def, info->attrs[COSI_A_RESOURCE_SPEC],
+				     &c.spec, &c.spec_len, info->extack);
+	if (err)
+		goto unlock;
+	if (cn->nr_res >= READ_ONCE(cosi_max_resources)) {
+		NL_SET_ERR_MSG(info->extack, "too many resources in this netns");
+		err = -ENOSPC;
+		goto unlock;
+	}
+	err = -ENOMEM;
+	coll = cosi_coll_get(cn, k.ns, k.type);
+	if (!coll)
+		goto unlock;
+	if (cosi_res_find(cn, coll, k.id)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COSI_A_RESOURCE_ID],
+				    "resource already exists");
+		err = -EEXIST;
+		goto put_coll;
+	}
+	p.id = k.id;
+	p.owner = cosi_sock_owner(cn, info->snd_portid);
+	p.labels = c.labels;
+	p.n_labels = c.n_labels;
+	p.annotations = c.annotations;
+	p.n_annotations = c.n_annotations;
+	p.spec = c.spec;
+	p.spec_len = c.spec_len;
+	err = -ENOMEM;
+	res = cosi_res_build(coll, &p);
+	if (!res)
+		goto put_coll;
+	res->phase = COSI_PHASE_RUNNING;
+	err = cosi_publish(cn, info, res, NULL);
+	if (err) {
+		cosi_res_put(res);
+		goto put_coll;
+	}
+	def->nr_res++;
+	cosi_content_free(&c);
+	return cosi_unlock_reply(cn, info, &k, res, -1);
+put_coll:
+	cosi_coll_put_unused(cn, coll);
+unlock:
+	mutex_unlock(&cn->lock);
+	cosi_content_free(&c);
+	return err;
+}
+
+static int cosi_nl_resource_update_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct nlattr **tb = info->attrs;
+	struct cosi_res *old, *res;
+	struct cosi_res_parts p;
+	struct cosi_content c;
+	struct cosi_def *def;
+	struct cosi_key k;
+	u32 phase = COSI_PHASE_RUNNING;
+	int err;
+
+	err = cosi_parse_key(info, &k, true);
+	if (!err)
+		err = cosi_content_parse(info, &c);
+	if (err)
+		return err;
+
+	mutex_lock(&cn->lock);
+	old = cosi_key_res(cn, info, &k, &err);
+	if (!old)
+		goto unlock;
+	err = cosi_check_owner(cn, info, old);
+	if (!err)
+		err = cosi_check_version(info, old);
+	if (err)
+		goto unlock;
+	if (tb[COSI_A_RESOURCE_EXPECTED_PHASE])
+		phase = nla_get_u32(tb[COSI_A_RESOURCE_EXPECTED_PHASE]);
+	if (old->phase != phase) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[COSI_A_RESOURCE_EXPECTED_PHASE],
+				    "phase mismatch");
+		err = -ESTALE;
+		goto unlock;
+	}
+
+	cosi_res_parts_from(&p, old);
+	if (tb[COSI_A_RESOURCE_SPEC]) {
+		def = cosi_def_find(cn, k.type);
+		err = cosi_spec_canonicalize(def, tb[COSI_A_RESOURCE_SPEC],
+					     &c.spec, &c.spec_len, info->extack);
+		if (err)
+			goto unlock;
+		p.spec = c.spec;
+		p.spec_len = c.spec_len;
+	}
+	if (tb[COSI_A_RESOURCE_LABELS]) {
+		p.labels = c.labels;
+		p.n_labels = c.n_labels;
+	}
+	if (tb[COSI_A_RESOURCE_ANNOTATIONS]) {
+		p.annotations = c.annotations;
+		p.n_annotations = c.n_annotations;
+	}
+	/* Nothing changes: no new version, no revision, no event. */
+	if (p.spec_len == old->spec_len &&
+	    !memcmp(p.spec, old->spec, p.spec_len) &&
+	    cosi_kv_equal(p.labels, p.n_labels, old->labels, old->n_labels) &&
+	    cosi_kv_equal(p.annotations, p.n_annotations, old->annotations,
+			  old->n_annotations)) {
+		cosi_content_free(&c);
+		return cosi_unlock_reply(cn, info, &k, old, -1);
+	}
+
+	err = -ENOMEM;
+	res = cosi_res_build(old->coll, &p);
+	if (!res)
+		goto unlock;
+	res->phase = old->phase;
+	err = cosi_publish(cn, info, res, old);
+	if (err) {
+		cosi_res_put(res);
+		goto unlock;
+	}
+	cosi_content_free(&c);
+	return cosi_unlock_reply(cn, info, &k, res, -1);
+unlock:
+	mutex_unlock(&cn->lock);
+	cosi_content_free(&c);
+	return err;
+}
+
+static int cosi_nl_resource_teardown_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct cosi_res *old, *res;
+	struct cosi_res_parts p;
+	struct cosi_key k;
+	int err;
+
+	err = cosi_parse_key(info, &k, true);
+	if (err)
+		return err;
+
+	mutex_lock(&cn->lock);
+	old = cosi_key_res(cn, info, &k, &err);
+	if (!old)
+		goto unlock;
+	err = cosi_check_owner(cn, info, old);
+	if (!err)
+		err = cosi_check_version(info, old);
+	if (err)
+		goto unlock;
+	if (old->phase == COSI_PHASE_TEARING_DOWN)
+		return cosi_unlock_reply(cn, info, &k, old, !old->n_finalizers);
+
+	cosi_res_parts_from(&p, old);
+	err = -ENOMEM;
+	res = cosi_res_build(old->coll, &p);
+	if (!res)
+		goto unlock;
+	res->phase = COSI_PHASE_TEARING_DOWN;
+	err = cosi_publish(cn, info, res, old);
+	if (err) {
+		cosi_res_put(res);
+		goto unlock;
+	}
+	return cosi_unlock_reply(cn, info, &k, res, !res->n_finalizers);
+unlock:
+	mutex_unlock(&cn->lock);
+	return err;
+}
+
+static int cosi_nl_resource_destroy_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct cosi_res *res;
+	struct cosi_def *def;
+	struct sk_buff *msg;
+	struct cosi_key k;
+	u64 rev;
+	void *hdr;
+	int err;
+
+	err = cosi_parse_key(info, &k, true);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&cn->lock);
+	res = cosi_key_res(cn, info, &k, &err);
+	if (!res)
+		goto unlock;
+	err = cosi_check_owner(cn, info, res);
+	if (!err)
+		err = cosi_check_version(info, res);
+	if (err)
+		goto unlock;
+	if (res->n_finalizers) {
+		cosi_err_named(info->extack, NULL, "finalizers pending",
+			       res->finalizers[0]);
+		err = -EBUSY;
+		goto unlock;
+	}
+	def = cosi_def_find(cn, k.type);
+	def->nr_res--;
+	cosi_store_remove(cn, res);
+	rev = cn->revision;
+	mutex_unlock(&cn->lock);
+
+	hdr = genlmsg_put_reply(msg, info, &cosi_nl_family, 0,
+					info->genlhdr->cmd);
+	if (!hdr ||
+	    nla_put_string(msg, COSI_A_RESOURCE_NAMESPACE, k.ns) ||
+	    nla_put_string(msg, COSI_A_RESOURCE_TYPE, k.type) ||
+	    nla_put_string(msg, COSI_A_RESOURCE_ID, k.id) ||
+	    nla_put_u64_64bit(msg, COSI_A_RESOURCE_REVISION, rev,
+			      COSI_A_RESOURCE_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+unlock:
+	mutex_unlock(&cn->lock);
+	nlmsg_free(msg);
+	return err;
+}
+
+/* Sorted union (add) or difference (remove) of two finalizer sets. */
+static u32 cosi_finalizers_merge(const char * const *a, u32 na,
+				 const char * const *b, u32 nb, bool add,
+				 const char **out)
+{
+	u32 i = 0, j = 0, n = 0;
+
+	while (i < na || j < nb) {
+		int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i], b[j]);
+
+		if (c < 0) {
+			out[n++] = a[i++];
+		} else if (c > 0) {
+			if (add)
+				out[n++] = b[j];
+			j++;
+		} else {
+			if (add)
+				out[n++] = a[i];
+			i++;
+			j++;
+		}
+	}
+	return n;
+}
+
+static int cosi_finalizer_change(struct genl_info *info, bool add)
+{
+	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct nlattr *attr = info->attrs[COSI_A_RESOURCE_FINALIZERS];
+	const char **names = NULL, **merged = NULL;
+	struct cosi_res *old, *res;
+	struct cosi_res_parts p;
+	struct cosi_key k;
+	u32 n, count;
+	int err;
+
+	err = cosi_parse_key(info, &k, true);
+	if (err)
+		return err;
+	if (GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_FINALIZERS))
+		return -EINVAL;
+	err = cosi_parse_finalizers(attr, &names, &n, info->extack);
+	if (err)
+		return err;
+
+	mutex_lock(&cn->lock);
+	old = cosi_key_res(cn, info, &k, &err);
+	if (!old)
+		goto unlock;
+	err = cosi_check_version(info, old);
+	if (err)
+		goto unlock;
+	if (add && old->phase == COSI_PHASE_TEARING_DOWN) {
+		NL_SET_ERR_MSG(info->extack, "resource is tearing down");
+		err = -ESTALE;
+		goto unlock;
+	}
+	err = -ENOMEM;
+	merged = kmalloc_array(old->n_finalizers + n, sizeof(*merged),
+			       GFP_KERNEL);
+	if (!merged)
+		goto unlock;
+	count = cosi_finalizers_merge(old->finalizers, old->n_finalizers,
+				      names, n, add, merged);
+	if (count == old->n_finalizers) {
+		/* Sets only grow or shrink: same size means no change. */
+		kfree(merged);
+		kfree(names);
+		return cosi_unlock_reply(cn, info, &k, old, -1);
+	}
+	if (count > READ_ONCE(cosi_max_finalizers)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "too many finalizers");
+		err = -E2BIG;
+		goto unlock;
+	}
+	cosi_res_parts_from(&p, old);
+	p.finalizers = merged;
+	p.n_finalizers = count;
+	err = -ENOMEM;
+	res = cosi_res_build(old->coll, &p);
+	if (!res)
+		goto unlock;
+	res->phase = old->phase;
+	err = cosi_publish(cn, info, res, old);
+	if (err) {
+		cosi_res_put(res);
+		goto unlock;
+	}
+	kfree(merged);
+	kfree(names);
+	return cosi_unlock_reply(cn, info, &k, res, -1);
+unlock:
+	mutex_unlock(&cn->lock);
+	kfree(merged);
+	kfree(names);
+	return err;
+}
+
+static int cosi_nl_finalizer_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return cosi_finalizer_change(info, true);
+}
+
+static int cosi_nl_finalizer_remove_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return cosi_finalizer_change(info, false);
+}
+
+/* Definitions. */
+
+static struct sk_buff *cosi_def_msg(const struct cosi_def *def,
+				    struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE * 2, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	hdr = genlmsg_put_reply(msg, info, &cosi_nl_family, 0,
+					info->genlhdr->cmd);
+	if (!hdr || cosi_def_fill(msg, def)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	genlmsg_end(msg, hdr);
+	return msg;
+}
+
+static int cosi_nl_definition_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	struct cosi_def *def;
+	int err;
+
+	def = cosi_def_prepare(info);
+	if (IS_ERR(def))
+		return PTR_ERR(def);
+	mutex_lock(&cn->lock);
+	err = cosi_def_commit(cn, def, info->extack);
+	if (err) {
+		mutex_unlock(&cn->lock);
+		cosi_def_discard(def);
+		return err;
+	}
+	msg = cosi_def_msg(def, info);
+	mutex_unlock(&cn->lock);
+	return msg ? genlmsg_reply(msg, info) : -ENOMEM;
+}
+
+static int cosi_nl_definition_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct nlattr *attr = info->attrs[COSI_A_DEFINITION_TYPE];
+	struct sk_buff *msg = NULL;
+	struct cosi_def *def;
+
+	if (GENL_REQ_ATTR_CHECK(info, COSI_A_DEFINITION_TYPE))
+		return -EINVAL;
+	mutex_lock(&cn->lock);
+	def = cosi_def_lookup(cn, nla_data(attr));
+	if (def)
+		msg = cosi_def_msg(def, info);
+	mutex_unlock(&cn->lock);
+	if (!def) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "type is not defined");
+		return -ENOENT;
+	}
+	return msg ? genlmsg_reply(msg, info) : -ENOMEM;
+}
+
+static int cosi_nl_definition_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
+	long bkt = cb->args[0], skip = cb->args[1], idx;
+	struct cosi_def *def;
+	void *hdr;
+
+	mutex_lock(&cn->lock);
+	cb->seq = cn->nr_defs + 1;
+	for (; bkt < HASH_SIZE(cn->defs); bkt++, skip = 0) {
+		idx = 0;
+		hlist_for_each_entry(def, &cn->defs[bkt], node) {
+			if (idx++ < skip)
+				continue;
+			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+					  cb->nlh->nlmsg_seq, &cosi_nl_family,
+					  NLM_F_MULTI, COSI_CMD_DEFINITION_GET);
+			if (!hdr)
+				goto out;
+			if (cosi_def_fill(skb, def)) {
+				genlmsg_cancel(skb, hdr);
+				goto out;
+			}
+			genlmsg_end(skb, hdr);
+			skip = idx;
+		}
+	}
+out:
+	mutex_unlock(&cn->lock);
+	cb->args[0] = bkt;
+	cb->args[1] = skip;
+	return skb->len;
+}
+
+static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	u64 rev;
+	void *hdr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, COSI_A_DEFINITION_TYPE))
+		return -EINVAL;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&cn->lock);
+	err = cosi_def_delete(cn, info);
+	rev = cn->revision;
+	mutex_unlock(&cn->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	hdr = genlmsg_put_reply(msg, info, &cosi_nl_family, 0,
+					info->genlhdr->cmd);
+	if (!hdr ||
+	    nla_put_string(msg, COSI_A_DEFINITION_TYPE,
+			   nla_data(info->attrs[COSI_A_DEFINITION_TYPE])) ||
+	    nla_put_u64_64bit(msg, COSI_A_DEFINITION_REVISION, rev,
+			      COSI_A_DEFINITION_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/* The family.  Ops are written once and expand to split ops on 6.2+. */
+
+#define COSI_MAXATTR(pol)	(ARRAY_SIZE(pol) - 1)
+#define COSI_WRITE		GENL_UNS_ADMIN_PERM
+
+#ifdef COSI_HAVE_SPLIT_OPS
+#define COSI_DO(_cmd, _doit, _pol, _flags)				\
+	{ .cmd = _cmd, .doit = _doit, .policy = _pol,			\
+	  .maxattr = COSI_MAXATTR(_pol), .flags = GENL_CMD_CAP_DO | (_flags) }
+#define COSI_DUMP(_cmd, _start, _dumpit, _done, _pol)			\
+	{ .cmd = _cmd, .start = _start, .dumpit = _dumpit, .done = _done, \
+	  .policy = _pol, .maxattr = COSI_MAXATTR(_pol),		\
+	  .flags = GENL_CMD_CAP_DUMP }
+#define COSI_DUMP_NOATTR(_cmd, _dumpit)					\
+	{ .cmd = _cmd, .dumpit = _dumpit, .flags = GENL_CMD_CAP_DUMP }
+#define COSI_DO_DUMP(_cmd, _doit, _dopol, _start, _dumpit, _done, _dumppol) \
+	COSI_DO(_cmd, _doit, _dopol, 0),				\
+	COSI_DUMP(_cmd, _start, _dumpit, _done, _dumppol)
+#define COSI_OPS_FIELD		split_ops
+#define COSI_N_OPS_FIELD	n_split_ops
+static const struct genl_split_ops cosi_nl_ops[] = {
+#else
+#define COSI_DO(_cmd, _doit, _pol, _flags)				\
+	{ .cmd = _cmd, .doit = _doit, .policy = _pol,			\
+	  .maxattr = COSI_MAXATTR(_pol), .flags = (_flags) }
+#define COSI_DUMP(_cmd, _start, _dumpit, _done, _pol)			\
+	{ .cmd = _cmd, .start = _start, .dumpit = _dumpit, .done = _done, \
+	  .policy = _pol, .maxattr = COSI_MAXATTR(_pol) }
+#define COSI_DO_DUMP(_cmd, _doit, _dopol, _start, _dumpit, _done, _dumppol) \
+	{ .cmd = _cmd, .doit = _doit, .start = _start, .dumpit = _dumpit, \
+	  .done = _done, .policy = _dumppol, .maxattr = COSI_MAXATTR(_dumppol) }
+#define COSI_OPS_FIELD		ops
+#define COSI_N_OPS_FIELD	n_ops
+static const struct genl_ops cosi_nl_ops[] = {
+#endif
+	COSI_DO_DUMP(COSI_CMD_RESOURCE_GET, cosi_nl_resource_get_doit,
+		     cosi_resource_get_do_nl_policy,
+		     cosi_nl_resource_list_start, cosi_nl_resource_list_dumpit,
+		     cosi_nl_resource_list_done,
+		     cosi_resource_get_dump_nl_policy),
+	COSI_DO(COSI_CMD_RESOURCE_CREATE, cosi_nl_resource_create_doit,
+		cosi_resource_create_nl_policy, COSI_WRITE),
+	COSI_DO(COSI_CMD_RESOURCE_UPDATE, cosi_nl_resource_update_doit,
+		cosi_resource_update_nl_policy, COSI_WRITE),
+	COSI_DO(COSI_CMD_RESOURCE_DESTROY, cosi_nl_resource_destroy_doit,
+		cosi_resource_destroy_nl_policy, COSI_WRITE),
+	COSI_DO(COSI_CMD_RESOURCE_TEARDOWN, cosi_nl_resource_teardown_doit,
+		cosi_resource_destroy_nl_policy, COSI_WRITE),
+	COSI_DO(COSI_CMD_FINALIZER_ADD, cosi_nl_finalizer_add_doit,
+		cosi_finalizer_nl_policy, COSI_WRITE),
+	COSI_DO(COSI_CMD_FINALIZER_REMOVE, cosi_nl_finalizer_remove_doit,
+		cosi_finalizer_nl_policy, COSI_WRITE),
+	COSI_DO(COSI_CMD_DEFINITION_SET, cosi_nl_definition_set_doit,
+		cosi_definition_set_nl_policy, COSI_WRITE),
+#ifdef COSI_HAVE_SPLIT_OPS
+	COSI_DO(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_doit,
+		cosi_definition_type_nl_policy, 0),
+	COSI_DUMP_NOATTR(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_dumpit),
+#else
+	COSI_DO_DUMP(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_doit,
+		     cosi_definition_type_nl_policy, NULL,
+		     cosi_nl_definition_get_dumpit, NULL,
+		     cosi_definition_type_nl_policy),
+#endif
+	COSI_DO(COSI_CMD_DEFINITION_DELETE, cosi_nl_definition_delete_doit,
+		cosi_definition_type_nl_policy, COSI_WRITE),
+	COSI_DO(COSI_CMD_OWNER_CLAIM, cosi_nl_owner_claim_doit,
+		cosi_owner_claim_nl_policy, COSI_WRITE),
+	COSI_DUMP(COSI_CMD_WATCH, cosi_nl_watch_start, cosi_nl_watch_dumpit,
+		  cosi_nl_watch_done, cosi_watch_nl_policy),
+	COSI_DO(COSI_CMD_WATCH_STOP, cosi_nl_watch_stop_doit,
+		cosi_watch_stop_nl_policy, 0),
+};
+
+static const struct genl_multicast_group cosi_nl_mcgrps[] = {
+	{ .name = COSI_MCGRP_EVENTS },
+};
+
+struct genl_family cosi_nl_family __ro_after_init = {
+	.name		= COSI_FAMILY_NAME,
+	.version	= COSI_FAMILY_VERSION,
+	.netnsok	= true,
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.COSI_OPS_FIELD	= cosi_nl_ops,
+	.COSI_N_OPS_FIELD = ARRAY_SIZE(cosi_nl_ops),
+	.mcgrps		= cosi_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(cosi_nl_mcgrps),
+};
+
+int cosi_nl_register(void)
+{
+	return genl_register_family(&cosi_nl_family);
+}
+
+void cosi_nl_unregister(void)
+{
+	genl_unregister_family(&cosi_nl_family);
+}

@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-netns resource store: collections, immutable resource versions,
+ * the revision counter and the event history.  Locking rules are in
+ * cosi.h; everything that changes state here runs under cosi_net::lock.
+ */
+#include <linux/jhash.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
+
+#include "cosi.h"
+
+struct cosi_coll_key {
+	const char *ns;
+	const char *type;
+};
+
+struct cosi_res_key {
+	const struct cosi_coll *coll;
+	const char *id;
+};
+
+static u32 cosi_coll_hash(const char *ns, const char *type, u32 seed)
+{
+	return jhash(type, strlen(type), jhash(ns, strlen(ns), seed));
+}
+
+static u32 cosi_coll_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct cosi_coll_key *k = data;
+
+	return cosi_coll_hash(k->ns, k->type, seed);
+}
+
+static u32 cosi_coll_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct cosi_coll *c = data;
+
+	return cosi_coll_hash(cosi_coll_ns(c), c->type, seed);
+}
+
+static int cosi_coll_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct cosi_coll_key *k = arg->key;
+	const struct cosi_coll *c = obj;
+
+	return strcmp(k->ns, cosi_coll_ns(c)) || strcmp(k->type, c->type);
+}
+
+static const struct rhashtable_params cosi_coll_params = {
+	.head_offset		= offsetof(struct cosi_coll, node),
+	.hashfn			= cosi_coll_hashfn,
+	.obj_hashfn		= cosi_coll_obj_hashfn,
+	.obj_cmpfn		= cosi_coll_cmpfn,
+	.automatic_shrinking	= true,
+};
+
+static u32 cosi_res_hash(const struct cosi_coll *coll, const char *id, u32 seed)
+{
+	return jhash(id, strlen(id), seed ^ hash_ptr(coll, 32));
+}
+
+static u32 cosi_res_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct cosi_res_key *k = data;
+
+	return cosi_res_hash(k->coll, k->id, seed);
+}
+
+static u32 cosi_res_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct cosi_res *r = data;
+
+	return cosi_res_hash(r->coll, r->id, seed);
+}
+
+static int cosi_res_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct cosi_res_key *k = arg->key;
+	const struct cosi_res *r = obj;
+
+	return k->coll != r->coll || strcmp(k->id, r->id);
+}
+
+static const struct rhashtable_params cosi_res_params = {
+	.head_offset		= offsetof(struct cosi_res, node),
+	.hashfn			= cosi_res_hashfn,
+	.obj_hashfn		= cosi_res_obj_hashfn,
+	.obj_cmpfn		= cosi_res_cmpfn,
+	.automatic_shrinking	= true,
+};
+
+/* Lookups: under cosi_net::lock, or RCU for readers. */
+struct cosi_coll *cosi_coll_find(struct cosi_net *cn, const char *ns,
+				 const char *type)
+{
+	struct cosi_coll_key k = { .ns = ns, .type = type };
+
+	return rhashtable_lookup_fast(&cn->colls, &k, cosi_coll_params);
+}
+
+struct cosi_res *cosi_res_find(struct cosi_net *cn,
+			       const struct cosi_coll *coll, const char *id)
+{
+	struct cosi_res_key k = { .coll = coll, .id = id };
+
+	return rhashtable_lookup_fast(&cn->res, &k, cosi_res_params);
+}
+
+/* Find or create the collection; the caller then takes a reference. */
+struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
+				const char *type)
+{
+	size_t nlen = strlen(ns) + 1, tlen = strlen(type) + 1;
+	struct cosi_coll *coll;
+
+	lockdep_assert_held(&cn->lock);
+	coll = cosi_coll_find(cn, ns, type);
+	if (coll)
+		return coll;
+	coll = kzalloc(struct_size(coll, key, nlen + tlen), GFP_KERNEL_ACCOUNT);
+	if (!coll)
+		return NULL;
+	memcpy(coll->key, ns, nlen);
+	memcpy(coll->key + nlen, type, tlen);
+	coll->type = coll->key + nlen;
+	coll->by_id = RB_ROOT;
+	INIT_LIST_HEAD(&coll->watchers);
+	if (rhashtable_insert_fast(&cn->colls, &coll->node, cosi_coll_params)) {
+		kfree(coll);
+		return NULL;
+	}
+	atomic_long_inc(&cosi_nr_objects);
+	return coll;
+}
+
+static void cosi_coll_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct cosi_coll, rcu));
+	atomic_long_dec(&cosi_nr_objects);
+}
+
+/* Drop the collection once nothing refers to it any more. */
+void cosi_coll_put_unused(struct cosi_net *cn, struct cosi_coll *coll)
+{
+	lockdep_assert_held(&cn->lock);
+	if (coll->nr_res || coll->nr_watchers || coll->nr_refs)
+		return;
+	rhashtable_remove_fast(&cn->colls, &coll->node, cosi_coll_params);
+	call_rcu(&coll->rcu, cosi_coll_free_rcu);
+}
+
+/* Resource versions. */
+
+static size_t cosi_kv_size(const struct cosi_kv *kv, u32 n)
+{
+	size_t size = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		size += nla_total_size(nla_total_size(strlen(kv[i].key) + 1) +
+				       nla_total_size(strlen(kv[i].value) + 1));
+	return nla_total_size(size);
+}
+
+size_t cosi_res_attrs_size(const struct cosi_res_parts *p, u32 ns_len,
+			   u32 type_len)
+{
+	size_t size = 0;
+	u32 i;
+
+	size += nla_total_size(ns_len + 1) + nla_total_size(type_len + 1);
+	size += nla_total_size(strlen(p->id) + 1);
+	size += nla_total_size(strlen(p->owner) + 1);
+	size += 4 * nla_total_size_64bit(sizeof(u64));	/* version, times, rev */
+	size += nla_total_size(sizeof(u32));		/* phase */
+	size += cosi_kv_size(p->labels, p->n_labels);
+	size += cosi_kv_size(p->annotations, p->n_annotations);
+	for (i = 0; i < p->n_finalizers; i++)
+		size += nla_total_size(strlen(p->finalizers[i]) + 1);
+	size += nla_total_size(0) + nla_total_size(p->spec_len);
+	return size;
+}
+
+static char *cosi_put_str(char **buf, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *d = *buf;
+
+	memcpy(d, s, len);
+	*buf += len;
+	return d;
+}
+
+static size_t cosi_kv_strings(const struct cosi_kv *kv, u32 n)
+{
+	size_t size = 0;
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		size += strlen(kv[i].key) + strlen(kv[i].value) + 2;
+	return size;
+}
+
+static void cosi_kv_copy(struct cosi_kv *dst, const struct cosi_kv *src,
+			 u32 n, char **buf)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++) {
+		dst[i].key = cosi_put_str(buf, src[i].key);
+		dst[i].value = cosi_put_str(buf, src[i].value);
+	}
+}
+
+/**
+ * cosi_res_build() - allocate a resource version from its parts
+ * @coll: its collection
+ * @p: the parts, copied into one allocation
+ *
+ * Metadata other than the parts (version, phase, times, revision) is set
+ * by the caller before the version is published.
+ *
+ * Return: the version with one reference, or NULL.
+ */
+struct cosi_res *cosi_res_build(struct cosi_coll *coll,
+				const struct cosi_res_parts *p)
+{
+	struct cosi_kv *labels, *annotations;
+	const char **finalizers;
+	struct cosi_res *res;
+	size_t size;
+	char *buf;
+	u32 i;
+
+	size = sizeof(*res) +
+	       (p->n_labels + p->n_annotations) * sizeof(struct cosi_kv) +
+	       p->n_finalizers * sizeof(char *) + ALIGN(p->spec_len, 8) +
+	       strlen(p->id) + strlen(p->owner) + 2 +
+	       cosi_kv_strings(p->labels, p->n_labels) +
+	       cosi_kv_strings(p->annotations, p->n_annotations);
+	for (i = 0; i < p->n_finalizers; i++)
+		size += strlen(p->finalizers[i]) + 1;
+
+	res = kmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!res)
+		return NULL;
+	memset(res, 0, sizeof(*res));
+	atomic_long_inc(&cosi_nr_objects);
+	refcount_set(&res->ref, 1);
+	res->coll = coll;
+	res->n_labels = p->n_labels;
+	res->n_annotations = p->n_annotations;
+	res->n_finalizers = p->n_finalizers;
+	res->spec_len = p->spec_len;
+	res->msg_size = cosi_res_attrs_size(p, strlen(cosi_coll_ns(coll)),
+					    strlen(coll->type));
+
+	labels = (struct cosi_kv *)(res + 1);
+	annotations = labels + p->n_labels;
+	finalizers = (const char **)(annotations + p->n_annotations);
+	res->spec = finalizers + p->n_finalizers;
+	buf = (char *)res->spec + ALIGN(p->spec_len, 8);
+
+	if (p->spec_len)
+		memcpy((void *)res->spec, p->spec, p->spec_len);
+	res->id = cosi_put_str(&buf, p->id);
+	res->owner = cosi_put_str(&buf, p->owner);
+	cosi_kv_copy(labels, p->labels, p->n_labels, &buf);
+	cosi_kv_copy(annotations, p->annotations, p->n_annotations, &buf);
+	for (i = 0; i < p->n_finalizers; i++)
+		finalizers[i] = cosi_put_str(&buf, p->finalizers[i]);
+	res->labels = labels;
+	res->annotations = annotations;
+	res->finalizers = finalizers;
+	return res;
+}
+
+/* Parts of an existing version, to build the next one from. */
+void cosi_res_parts_from(struct cosi_res_parts *p, const struct cosi_res *r)
+{
+	p->id = r->id;
+	p->owner = r->owner;
+	p->labels = r->labels;
+	p->n_labels = r->n_labels;
+	p->annotations = r->annotations;
+	p->n_annotations = r->n_annotations;
+	p->finalizers = r->finalizers;
+	p->n_finalizers = r->n_finalizers;
+	p->spec = r->spec;
+	p->spec_len = r->spec_len;
+}
+
+static void cosi_res_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct cosi_res, rcu));
+	atomic_long_dec(&cosi_nr_objects);
+}
+
+void cosi_res_put(struct cosi_res *res)
+{
+	if (res && refcount_dec_and_test(&res->ref))
+		call_rcu(&res->rcu, cosi_res_free_rcu);
+}
+
+/* Events: references held by the history and watchers' queues. */
+
+void cosi_event_get(struct cosi_event *ev)
+{
+	refcount_inc(&ev->res->ref);
+	if (ev->old)
+		refcount_inc(&ev->old->ref);
+	ev->res->coll->nr_refs++;
+}
+
+void cosi_event_put(struct cosi_net *cn, struct cosi_event *ev)
+{
+	struct cosi_coll *coll = ev->res->coll;
+
+	cosi_res_put(ev->old);
+	cosi_res_put(ev->res);
+	coll->nr_refs--;
+	cosi_coll_put_unused(cn, coll);
+}
+
+static void cosi_hist_append(struct cosi_net *cn, struct cosi_event *ev)
+{
+	struct cosi_event *slot = &cn->hist[cn->hist_head];
+
+	if (cn->hist_len == cn->hist_size) {
+		/* The slot at head is the oldest one. */
+		cn->hist_evicted = slot->rev;
+		cosi_event_put(cn, slot);
+	} else {
+		cn->hist_len++;
+	}
+	*slot = *ev;
+	cosi_event_get(slot);
+	cn->hist_head = (cn->hist_head + 1) % cn->hist_size;
+}
+
+/* Record a change: revision, history, watchers, multicast. */
+static void cosi_store_changed(struct cosi_net *cn, u8 kind,
+			       struct cosi_res *res, struct cosi_res *old)
+{
+	struct cosi_event ev = {
+		.rev = res->revision,
+		.kind = kind,
+		.res = res,
+		.old = old,
+	};
+
+	cn->revision = res->revision;
+	res->coll->gen++;
+	cosi_hist_append(cn, &ev);
+	cosi_watch_notify(cn, &ev);
+}
+
+static void cosi_rb_insert(struct cosi_coll *coll, struct cosi_res *res)
+{
+	struct rb_node **link = &coll->by_id.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct cosi_res *cur = rb_entry(*link, struct cosi_res, rb);
+
+		parent = *link;
+		if (strcmp(res->id, cur->id) < 0)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&res->rb, parent, link);
+	rb_insert_color(&res->rb, &coll->by_id);
+}
+
+/**
+ * cosi_store_insert() - publish a new resource
+ * @cn: the netns store, locked
+ * @res: a version from cosi_res_build(), its metadata set and its
+ *	 revision the next one; the store takes over the reference
+ *
+ * Return: 0 or -ENOMEM (the reference is then still the caller's).
+ */
+int cosi_store_insert(struct cosi_net *cn, struct cosi_res *res)
+{
+	int err;
+
+	lockdep_assert_held(&cn->lock);
+	err = rhashtable_insert_fast(&cn->res, &res->node, cosi_res_params);
+	if (err)
+		return err;
+	cosi_rb_insert(res->coll, res);
+	res->coll->nr_res++;
+	cn->nr_res++;
+	cosi_store_changed(cn, COSI_EVENT_KIND_CREATED, res, NULL);
+	return 0;
+}
+
+/* Swap in a new version (same key); drops the table's reference to @old. */
+void cosi_store_replace(struct cosi_net *cn, struct cosi_res *old,
+			struct cosi_res *res)
+{
+	lockdep_assert_held(&cn->lock);
+	/* Same key, same bucket: this cannot fail. */
+	WARN_ON(rhashtable_replace_fast(&cn->res, &old->node, &res->node,
+					cosi_res_params));
+	rb_replace_node(&old->rb, &res->rb, &res->coll->by_id);
+	cosi_store_changed(cn, COSI_EVENT_KIND_UPDATED, res, old);
+	cosi_res_put(old);
+}
+
+/* Remove a resource at the next revision; drops the table's reference. */
+void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res)
+{
+	struct cosi_coll *coll = res->coll;
+	struct cosi_event ev;
+
+	lockdep_assert_held(&cn->lock);
+	rhashtable_remove_fast(&cn->res, &res->node, cosi_res_params);
+	rb_erase(&res->rb, &coll->by_id);
+	coll->nr_res--;
+	cn->nr_res--;
+
+	/* The event carries the last version, at the destroying revision. */
+	cn->revision++;
+	coll->gen++;
+	ev = (struct cosi_event){
+		.rev = cn->revision,
+		.kind = COSI_EVENT_KIND_DESTROYED,
+		.res = res,
+	};
+	cosi_hist_append(cn, &ev);
+	cosi_watch_notify(cn, &ev);
+	cosi_res_put(res);
+	cosi_coll_put_unused(cn, coll);
+}
+
+/*
+ * First resource of @coll with an id after @after ("" for the first), or
+ * from @after on when @inclusive.
+ */
+struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
+				bool inclusive)
+{
+	struct rb_node *node = coll->by_id.rb_node;
+	struct cosi_res *best = NULL;
+
+	while (node) {
+		struct cosi_res *cur = rb_entry(node, struct cosi_res, rb);
+		int c = strcmp(cur->id, after);
+
+		if (c > 0 || (inclusive && !c)) {
+			best = cur;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	return best;
+}
+
+/* Reply and event contents. */
+
+static int cosi_put_kv(struct sk_buff *skb, int attr, const struct cosi_kv *kv,
+		       u32 n)
+{
+	struct nlattr *nest, *item;
+	u32 i;
+
+	nest = nla_nest_start(skb, attr);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < n; i++) {
+		item = nla_nest_start(skb, COSI_A_LABELS_LABEL);
+		if (!item ||
+		    nla_put_string(skb, COSI_A_LABEL_KEY, kv[i].key) ||
+		    nla_put_string(skb, COSI_A_LABEL_VALUE, kv[i].value))
+			return -EMSGSIZE;
+		nla_nest_end(skb, item);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int cosi_put_labels(struct sk_buff *skb, int attr, const struct cosi_res *res)
+{
+	return cosi_put_kv(skb, attr, res->labels, res->n_labels);
+}
+
+/**
+ * cosi_res_fill_key() - put a resource's attributes
+ * @skb: message being built
+ * @ns: its namespace
+ * @type: its type
+ * @res: the version
+ * @rev: the revision to report (the version's, or the event's)
+ * @with_spec: false to leave the spec out (sensitive type, unprivileged)
+ *
+ * Return: 0 or -EMSGSIZE.
+ */
+int cosi_res_fill_key(struct sk_buff *skb, const char *ns, const char *type,
+		      const struct cosi_res *res, u64 rev, bool with_spec)
+{
+	struct nlattr *nest;
+	u32 i;
+
+	if (nla_put_string(skb, COSI_A_RESOURCE_NAMESPACE, ns) ||
+	    nla_put_string(skb, COSI_A_RESOURCE_TYPE, type) ||
+	    nla_put_string(skb, COSI_A_RESOURCE_ID, res->id) ||
+	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_VERSION, res->version,
+			      COSI_A_RESOURCE_PAD) ||
+	    nla_put_string(skb, COSI_A_RESOURCE_OWNER, res->owner) ||
+	    nla_put_u32(skb, COSI_A_RESOURCE_PHASE, res->phase) ||
+	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_CREATED, res->created,
+			      COSI_A_RESOURCE_PAD) ||
+	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_UPDATED, res->updated,
+			      COSI_A_RESOURCE_PAD) ||
+	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_REVISION, rev,
+			      COSI_A_RESOURCE_PAD))
+		return -EMSGSIZE;
+	if (cosi_put_kv(skb, COSI_A_RESOURCE_LABELS, res->labels,
+			res->n_labels) ||
+	    cosi_put_kv(skb, COSI_A_RESOURCE_ANNOTATIONS, res->annotations,
+			res->n_annotations))
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, COSI_A_RESOURCE_FINALIZERS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < res->n_finalizers; i++)
+		if (nla_put_string(skb, COSI_A_FINALIZERS_FINALIZER,
+				   res->finalizers[i]))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	if (with_spec && nla_put(skb, COSI_A_RESOURCE_SPEC | NLA_F_NESTED,
+				 res->spec_len, res->spec))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Caller holds cosi_net::lock (res->coll is followed). */
+int cosi_res_fill(struct sk_buff *skb, const struct cosi_res *res, u64 rev,
+		  bool with_spec)
+{
+	return cosi_res_fill_key(skb, cosi_coll_ns(res->coll), res->coll->type,
+				 res, rev, with_spec);
+}
+
+/* Setup and teardown of a netns's store. */
+
+int cosi_net_init(struct cosi_net *cn, struct net *net)
+{
+	int err;
+
+	mutex_init(&cn->lock);
+	cn->net = net;
+	hash_init(cn->defs);
+	hash_init(cn->socks);
+	cn->hist_size = clamp_t(u32, READ_ONCE(cosi_history_size), 16, 1 << 20);
+	cn->hist = kvcalloc(cn->hist_size, sizeof(*cn->hist),
+			    GFP_KERNEL_ACCOUNT);
+	if (!cn->hist)
+		return -ENOMEM;
+	err = rhashtable_init(&cn->colls, &cosi_coll_params);
+	if (err)
+		goto err_hist;
+	err = rhashtable_init(&cn->res, &cosi_res_params);
+	if (err)
+		goto err_colls;
+	return 0;
+err_colls:
+	rhashtable_destroy(&cn->colls);
+err_hist:
+	kvfree(cn->hist);
+	return err;
+}
+
+static void cosi_res_free_one(void *ptr, void *arg)
+{
+	struct cosi_res *res = ptr;
+
+	res->coll->nr_res--;
+	cosi_res_put(res);
+}
+
+static void cosi_coll_free_one(void *ptr, void *arg)
+{
+	struct cosi_coll *coll = ptr;
+
+	WARN_ON(coll->nr_res || coll->nr_watchers || coll->nr_refs);
+	call_rcu(&coll->rcu, cosi_coll_free_rcu);
+}
+
+void cosi_net_exit(struct cosi_net *cn)
+{
+	u32 i;
+
+	/* No requests can reach this netns any more; sockets are gone. */
+	mutex_lock(&cn->lock);
+	cosi_watch_free_all(cn);
+	for (i = 0; i < cn->hist_len; i++) {
+		u32 slot = (cn->hist_head + cn->hist_size - 1 - i) % cn->hist_size;
+
+		cn->hist[slot].res->coll->nr_refs--;
+		cosi_res_put(cn->hist[slot].old);
+		cosi_res_put(cn->hist[slot].res);
+	}
+	cn->hist_len = 0;
+	rhashtable_free_and_destroy(&cn->res, cosi_res_free_one, NULL);
+	rhashtable_free_and_destroy(&cn->colls, cosi_coll_free_one, NULL);
+	cosi_def_free_all(cn);
+	mutex_unlock(&cn->lock);
+	kvfree(cn->hist);
+}

@@ -6,11 +6,13 @@
 #ifndef _COSI_COMPAT_H
 #define _COSI_COMPAT_H
 
-#include <linux/version.h>
 #include <net/genetlink.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-/* Split do/dump ops with their own policies, and formatted extack. */
+/*
+ * 6.2 brought split do/dump ops with their own policies and formatted
+ * extack messages; the latter's macro tells which kernel this is.
+ */
+#ifdef NL_SET_ERR_MSG_FMT
 #define COSI_HAVE_SPLIT_OPS	1
 
 #define cosi_err_named(extack, attr, msg, name) \
@@ -25,8 +27,10 @@ static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
  * 6.1 has no formatted extack: the message stays generic, and the
  * attribute offset still points at the offending field.
  */
-#define cosi_err_named(extack, attr, msg, name) \
-	NL_SET_ERR_MSG_ATTR(extack, attr, msg)
+#define cosi_err_named(extack, attr, msg, name) do {	\
+	(void)(name);					\
+	NL_SET_ERR_MSG_ATTR(extack, attr, msg);		\
+} while (0)
 
 static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
 {

@@ -221,7 +221,7 @@ struct cosi_watcher {
 };
 
 struct cosi_net {
-	struct mutex lock;
+	struct mutex lock;		/* serialises all changes, see above */
 	struct net *net;
 	u64 revision;
 	u32 nr_res;
@@ -240,7 +240,6 @@ struct cosi_net {
 };
 
 struct cosi_net *cosi_pernet(const struct net *net);
-
 
 /* names.c */
 enum cosi_name_kind {

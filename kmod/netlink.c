@@ -177,6 +177,12 @@ static int cosi_check_version(struct genl_info *info,
 	return 0;
 }
 
+static void *cosi_reply_put(struct sk_buff *msg, struct genl_info *info)
+{
+	return genlmsg_put_reply(msg, info, &cosi_nl_family, 0,
+				 info->genlhdr->cmd);
+}
+
 /* Reply with a resource version (not followed via ->coll). */
 static int cosi_reply_res(struct genl_info *info, const struct cosi_key *k,
 			  const struct cosi_res *res, int ready)
@@ -188,8 +194,7 @@ static int cosi_reply_res(struct genl_info *info, const struct cosi_key *k,
 			  GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &cosi_nl_family, 0,
-					info->genlhdr->cmd);
+	hdr = cosi_reply_put(msg, info);
 	if (!hdr ||
 	    cosi_res_fill_key(msg, k->ns, k->type, res, res->revision, true) ||
 	    (ready >= 0 && nla_put_u8(msg, COSI_A_RESOURCE_DESTROY_READY, ready))) {
@@ -346,7 +351,7 @@ static int cosi_nl_resource_list_start(struct netlink_callback *cb)
 }
 
 static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
-				 struct netlink_callback *cb)
+					struct netlink_callback *cb)
 {
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_list_state *st = (struct cosi_list_state *)cb->args[0];
@@ -673,8 +678,7 @@ static int cosi_nl_resource_destroy_doit(struct sk_buff *skb, struct genl_info *
 	rev = cn->revision;
 	mutex_unlock(&cn->lock);
 
-	hdr = genlmsg_put_reply(msg, info, &cosi_nl_family, 0,
-					info->genlhdr->cmd);
+	hdr = cosi_reply_put(msg, info);
 	if (!hdr ||
 	    nla_put_string(msg, COSI_A_RESOURCE_NAMESPACE, k.ns) ||
 	    nla_put_string(msg, COSI_A_RESOURCE_TYPE, k.type) ||
@@ -812,8 +816,7 @@ static struct sk_buff *cosi_def_msg(const struct cosi_def *def,
 	msg = genlmsg_new(NLMSG_GOODSIZE * 2, GFP_KERNEL);
 	if (!msg)
 		return NULL;
-	hdr = genlmsg_put_reply(msg, info, &cosi_nl_family, 0,
-					info->genlhdr->cmd);
+	hdr = cosi_reply_put(msg, info);
 	if (!hdr || cosi_def_fill(msg, def)) {
 		nlmsg_free(msg);
 		return NULL;
@@ -866,7 +869,7 @@ static int cosi_nl_definition_get_doit(struct sk_buff *skb, struct genl_info *in
 }
 
 static int cosi_nl_definition_get_dumpit(struct sk_buff *skb,
-				  struct netlink_callback *cb)
+					 struct netlink_callback *cb)
 {
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	long bkt = cb->args[0], skip = cb->args[1], idx;
@@ -921,8 +924,7 @@ static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info 
 		nlmsg_free(msg);
 		return err;
 	}
-	hdr = genlmsg_put_reply(msg, info, &cosi_nl_family, 0,
-					info->genlhdr->cmd);
+	hdr = cosi_reply_put(msg, info);
 	if (!hdr ||
 	    nla_put_string(msg, COSI_A_DEFINITION_TYPE,
 			   nla_data(info->attrs[COSI_A_DEFINITION_TYPE])) ||
@@ -948,33 +950,49 @@ static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info 
 	{ .cmd = _cmd, .start = _start, .dumpit = _dumpit, .done = _done, \
 	  .policy = _pol, .maxattr = COSI_MAXATTR(_pol),		\
 	  .flags = GENL_CMD_CAP_DUMP }
-#define COSI_DUMP_NOATTR(_cmd, _dumpit)					\
-	{ .cmd = _cmd, .dumpit = _dumpit, .flags = GENL_CMD_CAP_DUMP }
-#define COSI_DO_DUMP(_cmd, _doit, _dopol, _start, _dumpit, _done, _dumppol) \
-	COSI_DO(_cmd, _doit, _dopol, 0),				\
-	COSI_DUMP(_cmd, _start, _dumpit, _done, _dumppol)
 #define COSI_OPS_FIELD		split_ops
 #define COSI_N_OPS_FIELD	n_split_ops
 static const struct genl_split_ops cosi_nl_ops[] = {
+	COSI_DO(COSI_CMD_RESOURCE_GET, cosi_nl_resource_get_doit,
+		cosi_resource_get_do_nl_policy, 0),
+	COSI_DUMP(COSI_CMD_RESOURCE_GET, cosi_nl_resource_list_start,
+		  cosi_nl_resource_list_dumpit, cosi_nl_resource_list_done,
+		  cosi_resource_get_dump_nl_policy),
+	COSI_DO(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_doit,
+		cosi_definition_type_nl_policy, 0),
+	{
+		.cmd	= COSI_CMD_DEFINITION_GET,
+		.dumpit	= cosi_nl_definition_get_dumpit,
+		.flags	= GENL_CMD_CAP_DUMP,
+	},
 #else
+/* 6.1: one entry per command; do and dump share the dump's policy. */
 #define COSI_DO(_cmd, _doit, _pol, _flags)				\
 	{ .cmd = _cmd, .doit = _doit, .policy = _pol,			\
 	  .maxattr = COSI_MAXATTR(_pol), .flags = (_flags) }
 #define COSI_DUMP(_cmd, _start, _dumpit, _done, _pol)			\
 	{ .cmd = _cmd, .start = _start, .dumpit = _dumpit, .done = _done, \
 	  .policy = _pol, .maxattr = COSI_MAXATTR(_pol) }
-#define COSI_DO_DUMP(_cmd, _doit, _dopol, _start, _dumpit, _done, _dumppol) \
-	{ .cmd = _cmd, .doit = _doit, .start = _start, .dumpit = _dumpit, \
-	  .done = _done, .policy = _dumppol, .maxattr = COSI_MAXATTR(_dumppol) }
 #define COSI_OPS_FIELD		ops
 #define COSI_N_OPS_FIELD	n_ops
 static const struct genl_ops cosi_nl_ops[] = {
+	{
+		.cmd	= COSI_CMD_RESOURCE_GET,
+		.doit	= cosi_nl_resource_get_doit,
+		.start	= cosi_nl_resource_list_start,
+		.dumpit	= cosi_nl_resource_list_dumpit,
+		.done	= cosi_nl_resource_list_done,
+		.policy	= cosi_resource_get_dump_nl_policy,
+		.maxattr = COSI_MAXATTR(cosi_resource_get_dump_nl_policy),
+	},
+	{
+		.cmd	= COSI_CMD_DEFINITION_GET,
+		.doit	= cosi_nl_definition_get_doit,
+		.dumpit	= cosi_nl_definition_get_dumpit,
+		.policy	= cosi_definition_type_nl_policy,
+		.maxattr = COSI_MAXATTR(cosi_definition_type_nl_policy),
+	},
 #endif
-	COSI_DO_DUMP(COSI_CMD_RESOURCE_GET, cosi_nl_resource_get_doit,
-		     cosi_resource_get_do_nl_policy,
-		     cosi_nl_resource_list_start, cosi_nl_resource_list_dumpit,
-		     cosi_nl_resource_list_done,
-		     cosi_resource_get_dump_nl_policy),
 	COSI_DO(COSI_CMD_RESOURCE_CREATE, cosi_nl_resource_create_doit,
 		cosi_resource_create_nl_policy, COSI_WRITE),
 	COSI_DO(COSI_CMD_RESOURCE_UPDATE, cosi_nl_resource_update_doit,
@@ -989,16 +1007,6 @@ static const struct genl_ops cosi_nl_ops[] = {
 		cosi_finalizer_nl_policy, COSI_WRITE),
 	COSI_DO(COSI_CMD_DEFINITION_SET, cosi_nl_definition_set_doit,
 		cosi_definition_set_nl_policy, COSI_WRITE),
-#ifdef COSI_HAVE_SPLIT_OPS
-	COSI_DO(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_doit,
-		cosi_definition_type_nl_policy, 0),
-	COSI_DUMP_NOATTR(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_dumpit),
-#else
-	COSI_DO_DUMP(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_doit,
-		     cosi_definition_type_nl_policy, NULL,
-		     cosi_nl_definition_get_dumpit, NULL,
-		     cosi_definition_type_nl_policy),
-#endif
 	COSI_DO(COSI_CMD_DEFINITION_DELETE, cosi_nl_definition_delete_doit,
 		cosi_definition_type_nl_policy, COSI_WRITE),
 	COSI_DO(COSI_CMD_OWNER_CLAIM, cosi_nl_owner_claim_doit,

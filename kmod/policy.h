@@ -15,10 +15,12 @@ extern const struct nla_policy cosi_schema_field_nl_policy[COSI_A_SCHEMA_FIELD_M
 extern const struct nla_policy cosi_print_column_nl_policy[COSI_A_PRINT_COLUMN_MAX + 1];
 
 extern const struct nla_policy cosi_resource_get_do_nl_policy[COSI_A_RESOURCE_ID + 1];
-extern const struct nla_policy cosi_resource_get_dump_nl_policy[COSI_A_RESOURCE_LABEL_QUERY + 1];
+extern const struct nla_policy
+cosi_resource_get_dump_nl_policy[COSI_A_RESOURCE_LABEL_QUERY + 1];
 extern const struct nla_policy cosi_resource_create_nl_policy[COSI_A_RESOURCE_SPEC + 1];
 extern const struct nla_policy cosi_resource_update_nl_policy[COSI_A_RESOURCE_EXPECTED_PHASE + 1];
-extern const struct nla_policy cosi_resource_destroy_nl_policy[COSI_A_RESOURCE_EXPECTED_VERSION + 1];
+extern const struct nla_policy
+cosi_resource_destroy_nl_policy[COSI_A_RESOURCE_EXPECTED_VERSION + 1];
 extern const struct nla_policy cosi_finalizer_nl_policy[COSI_A_RESOURCE_EXPECTED_VERSION + 1];
 extern const struct nla_policy cosi_owner_claim_nl_policy[COSI_A_RESOURCE_OWNER + 1];
 extern const struct nla_policy cosi_watch_nl_policy[COSI_A_RESOURCE_BOOTSTRAP + 1];

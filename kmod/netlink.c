@@ -877,7 +877,6 @@ static int cosi_nl_definition_get_dumpit(struct sk_buff *skb,
 	void *hdr;
 
 	mutex_lock(&cn->lock);
-	cb->seq = cn->nr_defs + 1;
 	for (; bkt < HASH_SIZE(cn->defs); bkt++, skip = 0) {
 		idx = 0;
 		hlist_for_each_entry(def, &cn->defs[bkt], node) {

@@ -438,19 +438,15 @@ int cosi_nl_watch_start(struct netlink_callback *cb)
 	} else {
 		err = cosi_watch_register(cn, w, cb, tb);
 	}
+	mutex_unlock(&cn->lock);
 	if (err) {
-		if (w->sock)
-			cosi_watcher_free(cn, w);
-		mutex_unlock(&cn->lock);
-		if (!w->sock) {
-			kfree(w->query);
-			kfree(w->id);
-			kfree(w);
-			atomic_long_dec(&cosi_nr_objects);
-		}
+		/* Not registered: nothing else refers to it. */
+		kfree(w->query);
+		kfree(w->id);
+		kfree(w);
+		atomic_long_dec(&cosi_nr_objects);
 		return err;
 	}
-	mutex_unlock(&cn->lock);
 
 	/* Every dump skb must have room for the largest resource. */
 	cb->min_dump_alloc = COSI_MSG_MAX + NLMSG_HDRLEN + GENL_HDRLEN + 64;

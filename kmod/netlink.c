@@ -936,7 +936,10 @@ static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info 
 	return genlmsg_reply(msg, info);
 }
 
-/* The family.  Ops are written once and expand to split ops on 6.2+. */
+/*
+ * The family.  Ops are written once and expand to split ops on 6.2+;
+ * split ops must be sorted by command, do before dump.
+ */
 
 #define COSI_MAXATTR(pol)	(ARRAY_SIZE(pol) - 1)
 #define COSI_WRITE		GENL_UNS_ADMIN_PERM
@@ -957,13 +960,6 @@ static const struct genl_split_ops cosi_nl_ops[] = {
 	COSI_DUMP(COSI_CMD_RESOURCE_GET, cosi_nl_resource_list_start,
 		  cosi_nl_resource_list_dumpit, cosi_nl_resource_list_done,
 		  cosi_resource_get_dump_nl_policy),
-	COSI_DO(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_doit,
-		cosi_definition_type_nl_policy, 0),
-	{
-		.cmd	= COSI_CMD_DEFINITION_GET,
-		.dumpit	= cosi_nl_definition_get_dumpit,
-		.flags	= GENL_CMD_CAP_DUMP,
-	},
 #else
 /* 6.1: one entry per command; do and dump share the dump's policy. */
 #define COSI_DO(_cmd, _doit, _pol, _flags)				\
@@ -984,13 +980,6 @@ static const struct genl_ops cosi_nl_ops[] = {
 		.policy	= cosi_resource_get_dump_nl_policy,
 		.maxattr = COSI_MAXATTR(cosi_resource_get_dump_nl_policy),
 	},
-	{
-		.cmd	= COSI_CMD_DEFINITION_GET,
-		.doit	= cosi_nl_definition_get_doit,
-		.dumpit	= cosi_nl_definition_get_dumpit,
-		.policy	= cosi_definition_type_nl_policy,
-		.maxattr = COSI_MAXATTR(cosi_definition_type_nl_policy),
-	},
 #endif
 	COSI_DO(COSI_CMD_RESOURCE_CREATE, cosi_nl_resource_create_doit,
 		cosi_resource_create_nl_policy, COSI_WRITE),
@@ -1006,6 +995,23 @@ static const struct genl_ops cosi_nl_ops[] = {
 		cosi_finalizer_nl_policy, COSI_WRITE),
 	COSI_DO(COSI_CMD_DEFINITION_SET, cosi_nl_definition_set_doit,
 		cosi_definition_set_nl_policy, COSI_WRITE),
+#ifdef COSI_HAVE_SPLIT_OPS
+	COSI_DO(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_doit,
+		cosi_definition_type_nl_policy, 0),
+	{
+		.cmd	= COSI_CMD_DEFINITION_GET,
+		.dumpit	= cosi_nl_definition_get_dumpit,
+		.flags	= GENL_CMD_CAP_DUMP,
+	},
+#else
+	{
+		.cmd	= COSI_CMD_DEFINITION_GET,
+		.doit	= cosi_nl_definition_get_doit,
+		.dumpit	= cosi_nl_definition_get_dumpit,
+		.policy	= cosi_definition_type_nl_policy,
+		.maxattr = COSI_MAXATTR(cosi_definition_type_nl_policy),
+	},
+#endif
 	COSI_DO(COSI_CMD_DEFINITION_DELETE, cosi_nl_definition_delete_doit,
 		cosi_definition_type_nl_policy, COSI_WRITE),
 	COSI_DO(COSI_CMD_OWNER_CLAIM, cosi_nl_owner_claim_doit,

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the VM: load the module built for this kernel, run every
+# test program and script, unload, and print "N passed, N failed".
+# TESTS=glob limits which programs run.
+kver=${1:-$(uname -r)}
+top=$(pwd)
+pass=0
+fail=0
+
+if ! insmod "$top/build/kmod-$kver/cosi.ko"; then
+	echo "guest: cannot load build/kmod-$kver/cosi.ko"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+run_one() {
+	name=$(basename "$1")
+	case $name in ${TESTS:-*}) ;; *) return ;; esac
+	log=/tmp/$name.log
+	"$@" > "$log" 2>&1
+	rc=$?
+	cat "$log"
+	totals=$(grep '^# Totals:' "$log" | tail -n1)
+	if [ -n "$totals" ]; then
+		p=$(echo "$totals" | sed 's/.* pass:\([0-9]*\).*/\1/')
+		f=$(echo "$totals" | sed 's/.* fail:\([0-9]*\).*/\1/')
+		[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+	else
+		p=0
+		f=1
+		[ "$rc" = 0 ] && { p=1; f=0; }
+	fi
+	echo "guest: $name: $p passed, $f failed (exit $rc)"
+	pass=$((pass + p))
+	fail=$((fail + f))
+}
+
+for t in "$top"/build/tests/bin/*; do
+	[ -x "$t" ] && run_one "$t"
+done
+for t in "$top"/tests/ynl/*.sh; do
+	[ -f "$t" ] && run_one sh "$t"
+done
+
+if ! rmmod cosi; then
+	echo "guest: rmmod cosi failed"
+	fail=$((fail + 1))
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 
 #include "cosi_nl.h"
 
@@ -47,6 +48,17 @@ static inline int cosi_param_set(const char *name, long val, long *saved)
 	if (cosi_param_get(name, saved))
 		return -1;
 	return cosi_param_restore(name, val);
+}
+
+/* Extack of a failed dump start reaches userspace only since 6.2. */
+static inline int kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &ma, &mi);
+	return ma > major || (ma == major && mi >= minor);
 }
 
 FIXTURE(cosi) {

@@ -4,6 +4,8 @@
 # `make test` builds for both Debian target kernels and runs the test suite
 # in QEMU against each of them.
 
+SHELL	:= /bin/bash
+
 KDIR	?= /lib/modules/$(shell uname -r)/build
 BUILD	:= $(CURDIR)/build
 KSRC	:= $(BUILD)/ksrc

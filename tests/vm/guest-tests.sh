@@ -16,6 +16,7 @@ fi
 
 run_one() {
 	name=$(basename "$1")
+	shift
 	case $name in ${TESTS:-*}) ;; *) return ;; esac
 	log=/tmp/$name.log
 	"$@" > "$log" 2>&1
@@ -37,10 +38,10 @@ run_one() {
 }
 
 for t in "$top"/build/tests/bin/*; do
-	[ -x "$t" ] && run_one "$t"
+	[ -x "$t" ] && run_one "$t" "$t"
 done
 for t in "$top"/tests/ynl/*.sh; do
-	[ -f "$t" ] && run_one sh "$t"
+	[ -f "$t" ] && run_one "$t" sh "$t"
 done
 
 if ! rmmod cosi; then

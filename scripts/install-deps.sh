@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install everything cosi needs to build and test on Debian 12 (bookworm).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(
+	build-essential make gcc pkg-config bc flex bison libelf-dev dwarves
+	kmod xz-utils zstd cpio busybox-static
+	linux-headers-6.12-amd64 linux-image-6.12-amd64
+	linux-headers-amd64 linux-image-amd64 linux-source-6.12
+	qemu-system-x86
+	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
+	python3 python3-yaml python3-jsonschema perl
+	iproute2 procps
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: all ${#pkgs[@]} packages present"
+	exit 0
+fi
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# Test targets, included by the top-level Makefile.
+
+VM_RUN := tests/vm/run
+
+.PHONY: tests test demo ynl-tree check
+
+tests: ksrc
+	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
+
+# The YNL tools want the spec inside a kernel-like tree.
+ynl-tree: ksrc
+	@rm -rf $(YNL_TREE); mkdir -p $(YNL_TREE)/Documentation/netlink/specs
+	@touch $(YNL_TREE)/MAINTAINERS
+	@cp $(KSRC)/Documentation/netlink/*.yaml $(YNL_TREE)/Documentation/netlink/
+	@cp Documentation/netlink/specs/cosi.yaml $(YNL_TREE)/Documentation/netlink/specs/
+
+# Static checks that need no VM.
+check: check-uapi checkpatch
+
+# Build for every target kernel and run the whole suite in a VM for each;
+# the last line sums both: "N passed, N failed".
+test: check modules-all tests ynl-tree
+	@total_p=0; total_f=0; \
+	for v in $(TEST_KVERS); do \
+		echo "=== kernel $$v"; \
+		$(VM_RUN) --kernel $$v -- tests/vm/guest-tests.sh $$v \
+			2>&1 | tee $(BUILD)/test-$$v.log; \
+		rc=$${PIPESTATUS[0]}; \
+		line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' $(BUILD)/test-$$v.log | tail -n1); \
+		p=$$(echo "$$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); \
+		f=$$(echo "$$line" | sed -n 's/.* \([0-9]*\) failed$$/\1/p'); \
+		p=$${p:-0}; f=$${f:-0}; \
+		if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
+		echo "=== kernel $$v: $$p passed, $$f failed"; \
+		total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
+	done; \
+	echo "$$total_p passed, $$total_f failed"; \
+	[ $$total_f -eq 0 ]
+
+# The main job: boot 6.12, load the module, define a type, create a
+# resource and show it with the kernel's own YNL CLI.
+demo: modules-all ynl-tree
+	$(VM_RUN) --kernel $(KVER_612) -- tests/vm/demo.sh $(KVER_612)

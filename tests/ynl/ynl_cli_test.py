@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Every cosi op through tools/net/ynl/cli.py and the YNL spec, nothing else.
+
+Prints TAP and a kselftest "# Totals:" line; exits non-zero on failure.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+TOP = os.getcwd()
+CLI = os.path.join(TOP, 'build/ksrc/tools/net/ynl/cli.py')
+SPEC = os.path.join(TOP, 'build/ynl-tree/Documentation/netlink/specs/cosi.yaml')
+results = []
+
+
+def ynl(*args, req=None):
+    cmd = [sys.executable, CLI, '--spec', SPEC, '--output-json', *args]
+    if req is not None:
+        cmd += ['--json', json.dumps(req)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    out = p.stdout.strip()
+    if p.returncode == 0 and out:
+        return 0, json.loads(out), ''
+    return p.returncode, None, p.stdout + p.stderr
+
+
+def check(name, cond, detail=''):
+    results.append(bool(cond))
+    print(('ok' if cond else 'not ok') + f' {len(results)} {name}')
+    if not cond and detail:
+        print('# ' + str(detail).replace('\n', '\n# '))
+
+
+def main():
+    t = 'Ynl.cli.test'
+    key = {'namespace': 'ynl', 'type': t}
+    fields = [{'name': 'mtu', 'type': 'u64', 'required': True},
+              {'name': 'offset', 'type': 's64'},
+              {'name': 'up', 'type': 'bool'},
+              {'name': 'name', 'type': 'string'},
+              {'name': 'mac', 'type': 'bytes'},
+              {'name': 'tags', 'type': 'string-list'}]
+    rc, d, err = ynl('--do', 'definition-set', req={
+        'type': t, 'alias': ['yct'], 'default-namespace': 'ynl',
+        'sensitivity': 'public', 'field': fields,
+        'print-column': [{'name': 'MTU', 'field': 'mtu'}]})
+    check('definition-set', rc == 0 and d['type'] == t and len(d['field']) == 6, err)
+    rc, d, err = ynl('--do', 'definition-get', req={'type': 'YCT'})
+    check('definition-get by alias', rc == 0 and d['type'] == t
+          and d['print-column'][0]['field'] == 'mtu', err)
+    rc, d, err = ynl('--dump', 'definition-get')
+    check('definition-get dump', rc == 0 and any(x['type'] == t for x in d), err)
+
+    spec = {'field': [{'name': 'mtu', 'u64': 1500}, {'name': 'offset', 's64': -3},
+                      {'name': 'up', 'bool': 1}, {'name': 'name', 'string': 'eth0'},
+                      {'name': 'mac', 'bytes': '0a0b0c'},
+                      {'name': 'tags', 'strings': {'item': ['a', 'b']}}]}
+    rc, c, err = ynl('--do', 'resource-create', req={
+        **key, 'id': 'eth0', 'spec': spec,
+        'labels': {'label': [{'key': 'role', 'value': 'uplink'}]},
+        'annotations': {'label': [{'key': 'note', 'value': 'x'}]}})
+    check('resource-create', rc == 0 and c['version'] == 1 and c['phase'] == 'running'
+          and len(c['spec']['field']) == 6, err)
+    rc, g, err = ynl('--do', 'resource-get', req={**key, 'id': 'eth0'})
+    check('resource-get', rc == 0 and g['revision'] == c['revision']
+          and g['spec']['field'][1]['s64'] == -3, err)
+    ynl('--do', 'resource-create', req={**key, 'id': 'lo', 'spec': {
+        'field': [{'name': 'mtu', 'u64': 65536}]}})
+    rc, ls, err = ynl('--dump', 'resource-get', req={**key, 'id-prefix': 'et'})
+    check('resource-get dump id-prefix', rc == 0 and [x['id'] for x in ls] == ['eth0'], err)
+    rc, ls, err = ynl('--dump', 'resource-get', req={**key, 'label-query': [
+        {'term': [{'key': 'role', 'op': 'exists', 'invert': True}]}]})
+    check('resource-get dump label-query', rc == 0 and [x['id'] for x in ls] == ['lo'], err)
+
+    upd = {**key, 'id': 'eth0', 'expected-version': 1,
+           'spec': {'field': [{'name': 'mtu', 'u64': 9000}]}}
+    rc, u, err = ynl('--do', 'resource-update', req=upd)
+    check('resource-update', rc == 0 and u['version'] == 2
+          and u['revision'] > c['revision'], err)
+    upd['expected-version'] = 2
+    rc, u2, err = ynl('--do', 'resource-update', req=upd)
+    check('resource-update no-op', rc == 0 and u2['version'] == 2
+          and u2['revision'] == u['revision'], err)
+    rc, _, err = ynl('--do', 'resource-update', req={**upd, 'expected-version': 1})
+    check('resource-update version conflict', rc != 0 and 'Stale' in err, err)
+    rc, _, err = ynl('--do', 'resource-create', req={**key, 'id': 'bad', 'spec': {
+        'field': [{'name': 'mtu', 'string': 'x'}]}})
+    check('schema violation names the field', rc != 0 and 'mtu' in err, err)
+
+    fin = {**key, 'id': 'eth0', 'finalizers': {'finalizer': ['ctl']}}
+    rc, f, err = ynl('--do', 'finalizer-add', req=fin)
+    check('finalizer-add', rc == 0 and f['finalizers']['finalizer'] == ['ctl'], err)
+    rc, td, err = ynl('--do', 'resource-teardown', req={**key, 'id': 'eth0'})
+    check('resource-teardown', rc == 0 and td['phase'] == 'tearing-down'
+          and td['destroy-ready'] == 0, err)
+    rc, _, err = ynl('--do', 'resource-destroy', req={**key, 'id': 'eth0'})
+    check('resource-destroy refused with finalizers', rc != 0 and 'busy' in err, err)
+    rc, f, err = ynl('--do', 'finalizer-remove', req=fin)
+    check('finalizer-remove', rc == 0 and not f['finalizers'], err)
+    rc, dd, err = ynl('--do', 'resource-destroy', req={**key, 'id': 'eth0'})
+    check('resource-destroy', rc == 0 and dd['revision'] > f['revision'], err)
+
+    rc, _, err = ynl('--do', 'owner-claim', req={'owner': 'ynl-test'})
+    check('owner-claim', rc == 0, err)
+
+    rc, ev, err = ynl('--dump', 'watch', req={**key, 'bootstrap': True})
+    check('watch bootstrap', rc == 0 and [e['event'] for e in ev] == ['created', 'bootstrapped']
+          and ev[0]['id'] == 'lo', err)
+    rc, ev, err = ynl('--dump', 'watch', req={**key, 'since-revision': c['revision']})
+    check('watch resume', rc == 0 and ev[-1]['event'] == 'bootstrapped'
+          and 'destroyed' in [e['event'] for e in ev], err)
+    rc, _, err = ynl('--do', 'watch-stop', req={'watch-id': 12345})
+    check('watch-stop unknown id', rc != 0 and 'No such file' in err, err)
+
+    # A listener on the events group sees a change made by another process.
+    cmd = [sys.executable, CLI, '--spec', SPEC, '--output-json',
+           '--subscribe', 'events', '--sleep', '4']
+    sub = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    ynl('--do', 'resource-update', req={**key, 'id': 'lo', 'spec': {
+        'field': [{'name': 'mtu', 'u64': 1}]}})
+    out, errs = sub.communicate(timeout=60)
+    check('subscribe events', '"resource-event"' in out and '"updated"' in out, out + errs)
+
+    ynl('--do', 'resource-destroy', req={**key, 'id': 'lo'})
+    rc, d, err = ynl('--do', 'definition-delete', req={'type': t})
+    check('definition-delete', rc == 0 and d['type'] == t, err)
+
+    passed = sum(results)
+    failed = len(results) - passed
+    print(f'# Totals: pass:{passed} fail:{failed} xfail:0 xpass:0 skip:0 error:0')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -6,7 +6,7 @@ VM_RUN := tests/vm/run
 .PHONY: tests test demo ynl-tree check
 
 tests: ksrc
-	$(MAKE) -C tests/kselftest KSRC=$(KSRC) OUT=$(BUILD)/tests
+	$(MAKE) -C tests/kselftest KSRC=$(KSRC) OUT=$(BUILD)/kselftest
 
 # The YNL tools want the spec inside a kernel-like tree.
 ynl-tree: ksrc

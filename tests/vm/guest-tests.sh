@@ -37,7 +37,7 @@ run_one() {
 	fail=$((fail + f))
 }
 
-for t in "$top"/build/tests/bin/*; do
+for t in "$top"/build/kselftest/bin/*; do
 	[ -x "$t" ] && run_one "$t" "$t"
 done
 for t in "$top"/tests/ynl/*.sh; do

@@ -44,6 +44,10 @@ for t in "$top"/tests/ynl/*.sh; do
 	[ -f "$t" ] && run_one "$t" sh "$t"
 done
 
+# Last: unload and reload under a live watch and claim.
+run_one unload_live.py python3 "$top/tests/ynl/unload_live.py" \
+	"$top/build/kmod-$kver/cosi.ko"
+
 if ! rmmod cosi; then
 	echo "guest: rmmod cosi failed"
 	fail=$((fail + 1))

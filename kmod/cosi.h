@@ -326,6 +326,10 @@ int cosi_nl_register(void);
 void cosi_nl_unregister(void);
 bool cosi_may_read(const struct sk_buff *skb, struct net *net,
 		   const struct cosi_def *def);
+int cosi_check_readable(struct cosi_net *cn, const struct sk_buff *skb,
+			const struct nlattr *type,
+			struct netlink_ext_ack *extack);
+int cosi_dump_check_key(struct nlattr **tb, struct netlink_ext_ack *extack);
 int cosi_event_put_msg(struct sk_buff *skb, u32 portid, u32 seq, u8 cmd,
 		       u32 watch_id, u8 kind, const struct cosi_event *ev,
 		       bool with_spec, int flags);

@@ -74,6 +74,42 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/*
+ * Whether the requester may read resources of @type: it must be defined,
+ * and a sensitive one needs CAP_NET_ADMIN.  Caller holds the lock or RCU.
+ */
+int cosi_check_readable(struct cosi_net *cn, const struct sk_buff *skb,
+			const struct nlattr *type,
+			struct netlink_ext_ack *extack)
+{
+	const struct cosi_def *def = cosi_def_find(cn, nla_data(type));
+
+	if (!def) {
+		NL_SET_ERR_MSG_ATTR(extack, type, "type is not defined");
+		return -ENOENT;
+	}
+	if (!cosi_may_read(skb, cn->net, def)) {
+		NL_SET_ERR_MSG_ATTR(extack, type,
+				    "sensitive type needs CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* A dump request's namespace and type: present and well-formed. */
+int cosi_dump_check_key(struct nlattr **tb, struct netlink_ext_ack *extack)
+{
+	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_NAMESPACE) ||
+	    NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_TYPE))
+		return -EINVAL;
+	if (!cosi_attr_name(tb[COSI_A_RESOURCE_NAMESPACE], COSI_NAME_DNS,
+			    "namespace", extack) ||
+	    !cosi_attr_name(tb[COSI_A_RESOURCE_TYPE], COSI_NAME_DNS, "type",
+			    extack))
+		return -EINVAL;
+	return 0;
+}
+
 /* A request's resource key, validated. */
 struct cosi_key {
 	const char *ns;
@@ -183,6 +219,25 @@ static void *cosi_reply_put(struct sk_buff *msg, struct genl_info *info)
 				 info->genlhdr->cmd);
 }
 
+/*
+ * The resource a write targets, after its preconditions: expected-version
+ * and, for writes reserved to the owner, the owner.  Under the lock.
+ */
+static struct cosi_res *cosi_key_res_checked(struct cosi_net *cn,
+					     struct genl_info *info,
+					     const struct cosi_key *k,
+					     bool owner_only, int *err)
+{
+	struct cosi_res *res = cosi_key_res(cn, info, k, err);
+
+	if (!res)
+		return NULL;
+	*err = owner_only ? cosi_check_owner(cn, info, res) : 0;
+	if (!*err)
+		*err = cosi_check_version(info, res);
+	return *err ? NULL : res;
+}
+
 /* Reply with a resource version (not followed via ->coll). */
 static int cosi_reply_res(struct genl_info *info, const struct cosi_key *k,
 			  const struct cosi_res *res, int ready)
@@ -249,7 +304,6 @@ static int cosi_nl_resource_get_doit(struct sk_buff *skb, struct genl_info *info
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct cosi_coll *coll;
 	struct cosi_res *res = NULL;
-	struct cosi_def *def;
 	struct cosi_key k;
 	int err;
 
@@ -259,14 +313,9 @@ static int cosi_nl_resource_get_doit(struct sk_buff *skb, struct genl_info *info
 
 	/* Lockless: versions are immutable and RCU-freed. */
 	rcu_read_lock();
-	def = cosi_key_def(cn, info, &k);
-	if (!def) {
-		err = -ENOENT;
-	} else if (!cosi_may_read(skb, genl_info_net(info), def)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COSI_A_RESOURCE_TYPE],
-				    "sensitive type needs CAP_NET_ADMIN");
-		err = -EPERM;
-	} else {
+	err = cosi_check_readable(cn, skb, info->attrs[COSI_A_RESOURCE_TYPE],
+				  info->extack);
+	if (!err) {
 		coll = cosi_coll_find(cn, k.ns, k.type);
 		if (coll)
 			res = cosi_res_find(cn, coll, k.id);
@@ -300,32 +349,15 @@ static int cosi_nl_resource_list_start(struct netlink_callback *cb)
 {
 	struct netlink_ext_ack *extack = cb->extack;
 	struct nlattr **tb = cosi_dump_attrs(cb);
-	struct net *net = sock_net(cb->skb->sk);
-	struct cosi_net *cn = cosi_pernet(net);
+	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_list_state *st;
-	struct cosi_def *def;
-	int err = 0;
+	int err;
 
-	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_NAMESPACE) ||
-	    NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_TYPE))
-		return -EINVAL;
-	if (!cosi_attr_name(tb[COSI_A_RESOURCE_NAMESPACE], COSI_NAME_DNS,
-			    "namespace", extack) ||
-	    !cosi_attr_name(tb[COSI_A_RESOURCE_TYPE], COSI_NAME_DNS, "type",
-			    extack))
-		return -EINVAL;
-
+	err = cosi_dump_check_key(tb, extack);
+	if (err)
+		return err;
 	rcu_read_lock();
-	def = cosi_def_find(cn, nla_data(tb[COSI_A_RESOURCE_TYPE]));
-	if (!def) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[COSI_A_RESOURCE_TYPE],
-				    "type is not defined");
-		err = -ENOENT;
-	} else if (!cosi_may_read(cb->skb, net, def)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[COSI_A_RESOURCE_TYPE],
-				    "sensitive type needs CAP_NET_ADMIN");
-		err = -EPERM;
-	}
+	err = cosi_check_readable(cn, cb->skb, tb[COSI_A_RESOURCE_TYPE], extack);
 	rcu_read_unlock();
 	if (err)
 		return err;
@@ -534,13 +566,8 @@ static int cosi_nl_resource_update_doit(struct sk_buff *skb, struct genl_info *i
 		return err;
 
 	mutex_lock(&cn->lock);
-	old = cosi_key_res(cn, info, &k, &err);
+	old = cosi_key_res_checked(cn, info, &k, true, &err);
 	if (!old)
-		goto unlock;
-	err = cosi_check_owner(cn, info, old);
-	if (!err)
-		err = cosi_check_version(info, old);
-	if (err)
 		goto unlock;
 	if (tb[COSI_A_RESOURCE_EXPECTED_PHASE])
 		phase = nla_get_u32(tb[COSI_A_RESOURCE_EXPECTED_PHASE]);
@@ -611,13 +638,8 @@ static int cosi_nl_resource_teardown_doit(struct sk_buff *skb, struct genl_info 
 		return err;
 
 	mutex_lock(&cn->lock);
-	old = cosi_key_res(cn, info, &k, &err);
+	old = cosi_key_res_checked(cn, info, &k, true, &err);
 	if (!old)
-		goto unlock;
-	err = cosi_check_owner(cn, info, old);
-	if (!err)
-		err = cosi_check_version(info, old);
-	if (err)
 		goto unlock;
 	if (old->phase == COSI_PHASE_TEARING_DOWN)
 		return cosi_unlock_reply(cn, info, &k, old, !old->n_finalizers);
@@ -658,13 +680,8 @@ static int cosi_nl_resource_destroy_doit(struct sk_buff *skb, struct genl_info *
 		return -ENOMEM;
 
 	mutex_lock(&cn->lock);
-	res = cosi_key_res(cn, info, &k, &err);
+	res = cosi_key_res_checked(cn, info, &k, true, &err);
 	if (!res)
-		goto unlock;
-	err = cosi_check_owner(cn, info, res);
-	if (!err)
-		err = cosi_check_version(info, res);
-	if (err)
 		goto unlock;
 	if (res->n_finalizers) {
 		cosi_err_named(info->extack, NULL, "finalizers pending",
@@ -743,11 +760,8 @@ static int cosi_finalizer_change(struct genl_info *info, bool add)
 		return err;
 
 	mutex_lock(&cn->lock);
-	old = cosi_key_res(cn, info, &k, &err);
+	old = cosi_key_res_checked(cn, info, &k, false, &err);
 	if (!old)
-		goto unlock;
-	err = cosi_check_version(info, old);
-	if (err)
 		goto unlock;
 	if (add && old->phase == COSI_PHASE_TEARING_DOWN) {
 		NL_SET_ERR_MSG(info->extack, "resource is tearing down");

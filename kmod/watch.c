@@ -402,20 +402,13 @@ int cosi_nl_watch_start(struct netlink_callback *cb)
 {
 	struct netlink_ext_ack *extack = cb->extack;
 	struct nlattr **tb = cosi_dump_attrs(cb);
-	struct net *net = sock_net(cb->skb->sk);
-	struct cosi_net *cn = cosi_pernet(net);
-	const struct cosi_def *def;
+	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_watcher *w;
 	int err;
 
-	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_NAMESPACE) ||
-	    NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_TYPE))
-		return -EINVAL;
-	if (!cosi_attr_name(tb[COSI_A_RESOURCE_NAMESPACE], COSI_NAME_DNS,
-			    "namespace", extack) ||
-	    !cosi_attr_name(tb[COSI_A_RESOURCE_TYPE], COSI_NAME_DNS, "type",
-			    extack))
-		return -EINVAL;
+	err = cosi_dump_check_key(tb, extack);
+	if (err)
+		return err;
 	if (tb[COSI_A_RESOURCE_BOOTSTRAP] && tb[COSI_A_RESOURCE_SINCE_REVISION]) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[COSI_A_RESOURCE_SINCE_REVISION],
 				    "bootstrap and since-revision are exclusive");
@@ -426,18 +419,9 @@ int cosi_nl_watch_start(struct netlink_callback *cb)
 		return PTR_ERR(w);
 
 	mutex_lock(&cn->lock);
-	def = cosi_def_find(cn, nla_data(tb[COSI_A_RESOURCE_TYPE]));
-	if (!def) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[COSI_A_RESOURCE_TYPE],
-				    "type is not defined");
-		err = -ENOENT;
-	} else if (!cosi_may_read(cb->skb, net, def)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[COSI_A_RESOURCE_TYPE],
-				    "sensitive type needs CAP_NET_ADMIN");
-		err = -EPERM;
-	} else {
+	err = cosi_check_readable(cn, cb->skb, tb[COSI_A_RESOURCE_TYPE], extack);
+	if (!err)
 		err = cosi_watch_register(cn, w, cb, tb);
-	}
 	mutex_unlock(&cn->lock);
 	if (err) {
 		/* Not registered: nothing else refers to it. */

@@ -6,7 +6,7 @@ VM_RUN := tests/vm/run
 .PHONY: tests test demo ynl-tree check
 
 tests: ksrc
-	$(MAKE) -C tests/kselftest KSRC=$(KSRC) OUT=$(BUILD)/kselftest
+	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
 
 # The YNL tools want the spec inside a kernel-like tree.
 ynl-tree: ksrc
@@ -21,7 +21,14 @@ check: check-uapi checkpatch
 # Build for every target kernel and run the whole suite in a VM for each;
 # the last line sums both: "N passed, N failed".
 test: check modules-all tests ynl-tree
-	@total_p=0; total_f=0; \
+	@echo "=== host: userspace unit tests under ASan/UBSan"; \
+	$(BUILD)/tests/bin/cosi_unit_asan 2>&1 | tee $(BUILD)/test-unit.log; \
+	rc=$${PIPESTATUS[0]}; \
+	line=$$(grep '^# Totals:' $(BUILD)/test-unit.log | tail -n1); \
+	total_p=$$(echo "$$line" | sed -n 's/.* pass:\([0-9]*\).*/\1/p'); \
+	total_f=$$(echo "$$line" | sed -n 's/.* fail:\([0-9]*\).*/\1/p'); \
+	total_p=$${total_p:-0}; total_f=$${total_f:-0}; \
+	if [ $$rc -ne 0 ] && [ $$total_f -eq 0 ]; then total_f=1; fi; \
 	for v in $(TEST_KVERS); do \
 		echo "=== kernel $$v"; \
 		$(VM_RUN) --kernel $$v -- tests/vm/guest-tests.sh $$v \

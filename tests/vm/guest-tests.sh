@@ -37,12 +37,11 @@ run_one() {
 	fail=$((fail + f))
 }
 
-for t in "$top"/build/kselftest/bin/*; do
+for t in "$top"/build/tests/bin/cosi_*; do
+	case $t in *_asan) continue ;; esac	# host-side, sanitized
 	[ -x "$t" ] && run_one "$t" "$t"
 done
-for t in "$top"/tests/ynl/*.sh; do
-	[ -f "$t" ] && run_one "$t" sh "$t"
-done
+run_one ynl-cli.sh sh "$top/tests/ynl/ynl-cli.sh"
 
 # Last: unload and reload under a live watch and claim.
 run_one unload_live.py python3 "$top/tests/ynl/unload_live.py" \

@@ -119,13 +119,18 @@ def main():
     check('watch-stop unknown id', rc != 0 and 'No such file' in err, err)
 
     # A listener on the events group sees a change made by another process.
+    # The CLI gives no sign once it has joined, so keep changing the
+    # resource while it listens (a slow VM may take seconds to start it).
     cmd = [sys.executable, CLI, '--spec', SPEC, '--output-json',
-           '--subscribe', 'events', '--sleep', '4']
+           '--subscribe', 'events', '--sleep', '20']
     sub = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(2.5)
-    ynl('--do', 'resource-update', req={**key, 'id': 'lo', 'spec': {
-        'field': [{'name': 'mtu', 'u64': 1}]}})
-    out, errs = sub.communicate(timeout=60)
+    mtu = 0
+    while sub.poll() is None and mtu < 60:
+        mtu += 1
+        time.sleep(1)
+        ynl('--do', 'resource-update', req={**key, 'id': 'lo', 'spec': {
+            'field': [{'name': 'mtu', 'u64': mtu}]}})
+    out, errs = sub.communicate(timeout=120)
     check('subscribe events', '"resource-event"' in out and '"updated"' in out, out + errs)
 
     ynl('--do', 'resource-destroy', req={**key, 'id': 'lo'})

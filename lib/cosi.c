@@ -1,0 +1,971 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libcosi: the socket, requests and their replies, extended acks, the
+ * queue of events received meanwhile, and one call per cosi operation.
+ *
+ * Every request goes through cosi_request(): send, then read until the
+ * ACK, the error or the end of the dump.  Live events (unicast from a
+ * watch, or multicast) may arrive on the same socket at any time; they are
+ * parsed and queued, and cosi_watch_recv() hands them out in order.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
+
+#include <netlink/netlink.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+
+#include "cosi.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK	270
+#endif
+
+/* Resource messages reach ~32 KiB: read whole datagrams, never peek. */
+#define COSI_MSG_BUF	(64 * 1024)
+/* Asked for; the kernel caps it at net.core.rmem_max. */
+#define COSI_RCVBUF	(1024 * 1024)
+
+/* A queued event; a NULL event marks a receive buffer overflow. */
+struct cosi_qent {
+	struct cosi_qent *next;
+	struct cosi_event *ev;
+};
+
+/* The request in flight. */
+struct cosi_rx {
+	cosi_msg_fn fn;
+	void *arg;
+	uint32_t seq;
+	bool done;
+	bool intr;
+	int local_err;		/* negative errno from fn */
+};
+
+struct cosi {
+	struct nl_sock *sk;
+	struct nl_cb *cb;
+	int family;
+	int events_grp;
+	struct cosi_rx *rx;
+	struct cosi_err err;
+	bool intr;
+	bool lost;		/* an event could not be queued */
+	struct nl_msg *last_req;
+	struct cosi_qent *qhead;
+	struct cosi_qent **qtail;
+	char errbuf[512];
+};
+
+/* errno of the last failed recvmsg(), which libnl folds into NLE_*. */
+static __thread int cosi_recv_errno;
+
+static int cosi_errno_of(int nlerr)
+{
+	switch (nlerr < 0 ? -nlerr : nlerr) {
+	case NLE_NOMEM:		return ENOMEM;
+	case NLE_OBJ_NOTFOUND:	return ENOENT;
+	case NLE_PERM:		return EPERM;
+	case NLE_NOACCESS:	return EACCES;
+	case NLE_AGAIN:		return EAGAIN;
+	case NLE_MSGSIZE:
+	case NLE_MSG_TRUNC:	return EMSGSIZE;
+	case NLE_INVAL:		return EINVAL;
+	default:		return EIO;
+	}
+}
+
+static int cosi_fail(struct cosi *c, int err)
+{
+	c->err.err = err;
+	return -err;
+}
+
+/* The event queue. */
+
+static void cosi_queue_add(struct cosi *c, struct cosi_event *ev)
+{
+	struct cosi_qent *q = calloc(1, sizeof(*q));
+
+	if (!q) {
+		cosi_event_free(ev);
+		c->lost = true;
+		return;
+	}
+	q->ev = ev;
+	*c->qtail = q;
+	c->qtail = &q->next;
+}
+
+static struct cosi_qent *cosi_queue_pop(struct cosi *c)
+{
+	struct cosi_qent *q = c->qhead;
+
+	if (q) {
+		c->qhead = q->next;
+		if (!c->qhead)
+			c->qtail = &c->qhead;
+	}
+	return q;
+}
+
+/*
+ * Hand out queued events up to an overflow mark; the mark itself is
+ * reported (-ENOBUFS) by the call that finds it first in the queue.
+ */
+static int cosi_deliver(struct cosi *c, cosi_event_fn fn, void *arg)
+{
+	struct cosi_event *ev;
+	struct cosi_qent *q;
+	int n = 0;
+
+	while (c->qhead && !(n && !c->qhead->ev)) {
+		q = cosi_queue_pop(c);
+		ev = q->ev;
+		free(q);
+		if (!ev)
+			return -ENOBUFS;
+		n++;
+		if (fn)
+			fn(ev, arg);
+		else
+			cosi_event_free(ev);
+	}
+	if (!n && c->lost) {
+		c->lost = false;
+		return -ENOBUFS;
+	}
+	return n;
+}
+
+/* libnl callbacks; @arg is the handle. */
+
+static bool cosi_is_event(const struct cosi *c, struct nlmsghdr *nlh)
+{
+	return nlh->nlmsg_type == c->family && genlmsg_valid_hdr(nlh, 0) &&
+	       genlmsg_hdr(nlh)->cmd == COSI_CMD_RESOURCE_EVENT;
+}
+
+static int cosi_cb_seq(struct nl_msg *msg, void *arg)
+{
+	struct cosi *c = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	if (cosi_is_event(c, nlh))
+		return NL_OK;
+	return c->rx && nlh->nlmsg_seq == c->rx->seq ? NL_OK : NL_SKIP;
+}
+
+static int cosi_cb_valid(struct nl_msg *msg, void *arg)
+{
+	struct cosi *c = arg;
+	struct cosi_event *ev;
+	int err;
+
+	if (cosi_is_event(c, nlmsg_hdr(msg))) {
+		if (cosi_event_parse(msg, &ev))
+			c->lost = true;
+		else
+			cosi_queue_add(c, ev);
+		return NL_OK;
+	}
+	if (c->rx->fn) {
+		err = c->rx->fn(msg, c->rx->arg);
+		if (err && !c->rx->local_err)
+			c->rx->local_err = err;
+	}
+	return NL_OK;
+}
+
+static int cosi_cb_ack(struct nl_msg *msg, void *arg)
+{
+	struct cosi *c = arg;
+
+	(void)msg;
+	c->rx->done = true;
+	return NL_STOP;
+}
+
+static int cosi_cb_finish(struct nl_msg *msg, void *arg)
+{
+	struct cosi *c = arg;
+
+	if (cosi_nlerr_parse(nlmsg_hdr(msg), &c->err) && !c->rx->local_err)
+		c->rx->local_err = -EPROTO;
+	c->rx->done = true;
+	return NL_STOP;
+}
+
+static int cosi_cb_intr(struct nl_msg *msg, void *arg)
+{
+	struct cosi *c = arg;
+
+	(void)msg;
+	c->rx->intr = true;
+	return NL_OK;
+}
+
+static int cosi_cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			 void *arg)
+{
+	struct cosi *c = arg;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+
+	(void)nla;
+	if (cosi_nlerr_parse(nlh, &c->err))
+		c->err.err = -e->error;
+	c->rx->done = true;
+	return NL_STOP;
+}
+
+static int cosi_cb_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
+			unsigned char **buf, struct ucred **creds)
+{
+	int n;
+
+	errno = 0;
+	n = nl_recv(sk, nla, buf, creds);
+	cosi_recv_errno = n < 0 ? errno : 0;
+	return n;
+}
+
+/* Extended acks. */
+
+static const struct nla_policy cosi_extack_policy[NLMSGERR_ATTR_MAX + 1] = {
+	[NLMSGERR_ATTR_MSG]		= { .type = NLA_STRING },
+	[NLMSGERR_ATTR_OFFS]		= { .type = NLA_U32 },
+	[NLMSGERR_ATTR_MISS_TYPE]	= { .type = NLA_U32 },
+};
+
+static int cosi_extack_parse(struct nlattr *head, int len,
+			     struct cosi_err *out)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, head, len, cosi_extack_policy))
+		return -EPROTO;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(out->msg, sizeof(out->msg), "%s",
+			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_OFFS]) {
+		out->has_offset = true;
+		out->offset = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
+	}
+	if (tb[NLMSGERR_ATTR_MISS_TYPE]) {
+		out->has_miss_type = true;
+		out->miss_type = nla_get_u32(tb[NLMSGERR_ATTR_MISS_TYPE]);
+	}
+	return 0;
+}
+
+/**
+ * cosi_nlerr_parse() - read the errno and extack of an ERROR or DONE message
+ * @nlh: the message
+ * @out: the outcome, reset first
+ *
+ * An NLMSG_ERROR carries a struct nlmsgerr, followed by the request's
+ * payload unless NLM_F_CAPPED; an NLMSG_DONE carries an int.  The extack
+ * TLVs follow (NLM_F_ACK_TLVS).
+ *
+ * Return: 0, or -EPROTO for a malformed message.
+ */
+int cosi_nlerr_parse(const struct nlmsghdr *nlh, struct cosi_err *out)
+{
+	const struct nlmsgerr *e = nlmsg_data(nlh);
+	const char *data = nlmsg_data(nlh);
+	int len = nlmsg_datalen(nlh), error = 0;
+	size_t off;
+
+	memset(out, 0, sizeof(*out));
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		if (len < (int)sizeof(*e))
+			return -EPROTO;
+		error = e->error;
+		off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
+		    e->msg.nlmsg_len > NLMSG_HDRLEN)
+			off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	} else if (nlh->nlmsg_type == NLMSG_DONE) {
+		off = sizeof(error);
+		if (len >= (int)off)
+			memcpy(&error, data, sizeof(error));
+	} else {
+		return -EPROTO;
+	}
+	out->err = error < 0 ? -error : error;
+	off = NLMSG_ALIGN(off);
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= (size_t)len)
+		return 0;
+	return cosi_extack_parse((struct nlattr *)(data + off),
+				 len - (int)off, out);
+}
+
+const struct cosi_err *cosi_last_error(const struct cosi *c)
+{
+	return &c->err;
+}
+
+/* "op: strerror(errno)[: extack]" into @buf. */
+const char *cosi_err_format(const struct cosi_err *e, const char *op,
+			    char *buf, size_t len)
+{
+	snprintf(buf, len, "%s: %s%s%s", op, strerror(e->err),
+		 e->msg[0] ? ": " : "", e->msg);
+	return buf;
+}
+
+/* The last error, formatted; valid until the next call. */
+const char *cosi_strerror(struct cosi *c, const char *op)
+{
+	return cosi_err_format(&c->err, op, c->errbuf, sizeof(c->errbuf));
+}
+
+/* The attribute of the last request the extack offset points at. */
+const struct nlattr *cosi_extack_attr(const struct cosi *c)
+{
+	const struct nlmsghdr *nlh;
+
+	if (!c->err.has_offset || !c->last_req)
+		return NULL;
+	nlh = nlmsg_hdr(c->last_req);
+	if (c->err.offset < NLMSG_HDRLEN + GENL_HDRLEN ||
+	    c->err.offset + NLA_HDRLEN > nlh->nlmsg_len)
+		return NULL;
+	return (const struct nlattr *)((const char *)nlh + c->err.offset);
+}
+
+/* The last request sent, until the next one (NULL before the first). */
+const struct nlmsghdr *cosi_last_request(const struct cosi *c)
+{
+	return c->last_req ? nlmsg_hdr(c->last_req) : NULL;
+}
+
+/* The handle. */
+
+static int cosi_setsockopt(struct cosi *c, int level, int opt, int val)
+{
+	if (setsockopt(nl_socket_get_fd(c->sk), level, opt, &val, sizeof(val)))
+		return -errno;
+	return 0;
+}
+
+static int cosi_connect(struct cosi *c)
+{
+	int err;
+
+	c->sk = nl_socket_alloc();
+	if (!c->sk)
+		return -ENOMEM;
+	nl_socket_disable_msg_peek(c->sk);
+	err = nl_socket_set_msg_buf_size(c->sk, COSI_MSG_BUF);
+	if (!err)
+		err = genl_connect(c->sk);
+	if (err)
+		return -cosi_errno_of(err);
+	err = cosi_setsockopt(c, SOL_SOCKET, SO_RCVBUF, COSI_RCVBUF);
+	if (!err)
+		err = cosi_setsockopt(c, SOL_NETLINK, NETLINK_EXT_ACK, 1);
+	if (!err)
+		err = cosi_setsockopt(c, SOL_NETLINK, NETLINK_CAP_ACK, 1);
+	return err;
+}
+
+static int cosi_resolve(struct cosi *c)
+{
+	c->family = genl_ctrl_resolve(c->sk, COSI_FAMILY_NAME);
+	if (c->family < 0)
+		return -cosi_errno_of(c->family);
+	c->events_grp = genl_ctrl_resolve_grp(c->sk, COSI_FAMILY_NAME,
+					      COSI_MCGRP_EVENTS);
+	if (c->events_grp < 0)
+		return -cosi_errno_of(c->events_grp);
+	return 0;
+}
+
+static int cosi_cb_init(struct cosi *c)
+{
+	c->cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!c->cb)
+		return -ENOMEM;
+	nl_cb_set(c->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, cosi_cb_seq, c);
+	nl_cb_set(c->cb, NL_CB_VALID, NL_CB_CUSTOM, cosi_cb_valid, c);
+	nl_cb_set(c->cb, NL_CB_ACK, NL_CB_CUSTOM, cosi_cb_ack, c);
+	nl_cb_set(c->cb, NL_CB_FINISH, NL_CB_CUSTOM, cosi_cb_finish, c);
+	nl_cb_set(c->cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, cosi_cb_intr, c);
+	nl_cb_err(c->cb, NL_CB_CUSTOM, cosi_cb_error, c);
+	nl_cb_overwrite_recv(c->cb, cosi_cb_recv);
+	return 0;
+}
+
+/**
+ * cosi_open() - open a cosi socket in the current network namespace
+ *
+ * Return: the handle, or NULL with errno set (ENOENT: no cosi family,
+ * i.e. the module is not loaded).
+ */
+struct cosi *cosi_open(void)
+{
+	struct cosi *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c)
+		return NULL;
+	c->qtail = &c->qhead;
+	err = cosi_connect(c);
+	if (!err)
+		err = cosi_resolve(c);
+	if (!err)
+		err = cosi_cb_init(c);
+	if (err) {
+		cosi_close(c);
+		errno = -err;
+		return NULL;
+	}
+	return c;
+}
+
+void cosi_close(struct cosi *c)
+{
+	struct cosi_qent *q;
+
+	if (!c)
+		return;
+	while ((q = cosi_queue_pop(c))) {
+		cosi_event_free(q->ev);
+		free(q);
+	}
+	nlmsg_free(c->last_req);
+	if (c->cb)
+		nl_cb_put(c->cb);
+	nl_socket_free(c->sk);
+	free(c);
+}
+
+int cosi_fd(const struct cosi *c)
+{
+	return nl_socket_get_fd(c->sk);
+}
+
+int cosi_family(const struct cosi *c)
+{
+	return c->family;
+}
+
+/* SO_RCVBUFFORCE when allowed (root), else SO_RCVBUF. */
+int cosi_set_rcvbuf(struct cosi *c, int bytes)
+{
+	if (!cosi_setsockopt(c, SOL_SOCKET, SO_RCVBUFFORCE, bytes))
+		return 0;
+	return cosi_setsockopt(c, SOL_SOCKET, SO_RCVBUF, bytes);
+}
+
+int cosi_events_join(struct cosi *c)
+{
+	int err = nl_socket_add_membership(c->sk, c->events_grp);
+
+	return err ? cosi_fail(c, cosi_errno_of(err)) : 0;
+}
+
+/* Requests. */
+
+struct nl_msg *cosi_msg_new(struct cosi *c, uint8_t cmd, int flags)
+{
+	struct nl_msg *m = nlmsg_alloc_size(COSI_MSG_BUF);
+
+	if (m && !genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0,
+			      flags, cmd, COSI_FAMILY_VERSION)) {
+		nlmsg_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* Read until the request is answered; returns a negative errno or 0. */
+static int cosi_wait(struct cosi *c, struct cosi_rx *rx)
+{
+	int n;
+
+	while (!rx->done) {
+		n = nl_recvmsgs(c->sk, c->cb);
+		if (n >= 0 || rx->done)
+			continue;
+		if (cosi_recv_errno == ENOBUFS) {
+			/* Events were lost; the reply is still coming. */
+			cosi_queue_add(c, NULL);
+			continue;
+		}
+		return -(cosi_recv_errno ?: cosi_errno_of(n));
+	}
+	return 0;
+}
+
+/**
+ * cosi_request() - send a request and read its replies
+ * @c: handle
+ * @msg: the request, from cosi_msg_new(); consumed (kept for
+ *	 cosi_extack_attr() until the next request)
+ * @fn: called with each reply message (may be NULL)
+ * @arg: passed to @fn
+ *
+ * Return: 0, or a negative errno: the kernel's, else @fn's, else a local
+ * one.  The errno and extack are kept for cosi_last_error().
+ */
+int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
+		 void *arg)
+{
+	struct cosi_rx rx = { .fn = fn, .arg = arg };
+	int err;
+
+	memset(&c->err, 0, sizeof(c->err));
+	c->intr = false;
+	nlmsg_free(c->last_req);
+	c->last_req = msg;
+	errno = 0;
+	err = nl_send_auto(c->sk, msg);
+	if (err < 0)
+		return cosi_fail(c, errno ?: cosi_errno_of(err));
+	rx.seq = nlmsg_hdr(msg)->nlmsg_seq;
+	c->rx = &rx;
+	err = cosi_wait(c, &rx);
+	c->rx = NULL;
+	c->intr = rx.intr;
+	if (c->err.err)
+		return -c->err.err;
+	err = err ?: rx.local_err;
+	return err ? cosi_fail(c, -err) : 0;
+}
+
+/*
+ * Send a request and do not wait for its answer (for tests that leave a
+ * dump unread, then close the socket).  @msg is consumed.
+ */
+int cosi_send_raw(struct cosi *c, struct nl_msg *msg)
+{
+	int err;
+
+	errno = 0;
+	err = nl_send_auto(c->sk, msg);
+	nlmsg_free(msg);
+	return err < 0 ? -(errno ?: cosi_errno_of(err)) : 0;
+}
+
+bool cosi_last_intr(const struct cosi *c)
+{
+	return c->intr;
+}
+
+/* Send @m once @put_err (from filling it) is known to be 0. */
+static int cosi_send(struct cosi *c, struct nl_msg *m, int put_err,
+		     cosi_msg_fn fn, void *arg)
+{
+	memset(&c->err, 0, sizeof(c->err));
+	if (!m)
+		return cosi_fail(c, ENOMEM);
+	if (put_err) {
+		nlmsg_free(m);
+		return cosi_fail(c, -put_err);
+	}
+	return cosi_request(c, m, fn, arg);
+}
+
+/* Resources. */
+
+static int cosi_one_resource(struct nl_msg *msg, void *arg)
+{
+	struct cosi_resource **out = arg, *r;
+	int err = cosi_resource_parse(msg, &r);
+
+	if (err)
+		return err;
+	cosi_resource_free(*out);
+	*out = r;
+	return 0;
+}
+
+/* The attributes each resource operation takes. */
+static unsigned int cosi_req_parts(uint8_t cmd)
+{
+	switch (cmd) {
+	case COSI_CMD_RESOURCE_CREATE:
+		return COSI_REQ_KEY | COSI_REQ_CONTENT;
+	case COSI_CMD_RESOURCE_UPDATE:
+		return COSI_REQ_KEY | COSI_REQ_CONTENT | COSI_REQ_VERSION |
+		       COSI_REQ_PHASE;
+	case COSI_CMD_RESOURCE_DESTROY:
+	case COSI_CMD_RESOURCE_TEARDOWN:
+		return COSI_REQ_KEY | COSI_REQ_VERSION;
+	case COSI_CMD_FINALIZER_ADD:
+	case COSI_CMD_FINALIZER_REMOVE:
+		return COSI_REQ_KEY | COSI_REQ_FINALIZERS | COSI_REQ_VERSION;
+	}
+	return COSI_REQ_KEY;
+}
+
+static int cosi_resource_op(struct cosi *c, uint8_t cmd,
+			    const struct cosi_req *r,
+			    struct cosi_resource **out)
+{
+	struct nl_msg *m = cosi_msg_new(c, cmd, 0);
+	struct cosi_resource *res = NULL;
+	int err;
+
+	err = cosi_send(c, m, m ? cosi_put_req(m, r, cosi_req_parts(cmd)) : 0,
+			cosi_one_resource, &res);
+	if (!err && !res)
+		err = cosi_fail(c, EPROTO);
+	if (err || !out) {
+		cosi_resource_free(res);
+		res = NULL;
+	}
+	if (out)
+		*out = res;
+	return err;
+}
+
+int cosi_resource_get(struct cosi *c, const char *ns, const char *type,
+		      const char *id, struct cosi_resource **out)
+{
+	struct cosi_req r = { .ns = ns, .type = type, .id = id };
+
+	return cosi_resource_op(c, COSI_CMD_RESOURCE_GET, &r, out);
+}
+
+int cosi_resource_create(struct cosi *c, const struct cosi_req *r,
+			 struct cosi_resource **out)
+{
+	return cosi_resource_op(c, COSI_CMD_RESOURCE_CREATE, r, out);
+}
+
+int cosi_resource_update(struct cosi *c, const struct cosi_req *r,
+			 struct cosi_resource **out)
+{
+	return cosi_resource_op(c, COSI_CMD_RESOURCE_UPDATE, r, out);
+}
+
+int cosi_finalizer_add(struct cosi *c, const struct cosi_req *r,
+		       struct cosi_resource **out)
+{
+	return cosi_resource_op(c, COSI_CMD_FINALIZER_ADD, r, out);
+}
+
+int cosi_finalizer_remove(struct cosi *c, const struct cosi_req *r,
+			  struct cosi_resource **out)
+{
+	return cosi_resource_op(c, COSI_CMD_FINALIZER_REMOVE, r, out);
+}
+
+int cosi_resource_destroy(struct cosi *c, const struct cosi_req *r,
+			  uint64_t *revision)
+{
+	struct cosi_resource *res;
+	int err = cosi_resource_op(c, COSI_CMD_RESOURCE_DESTROY, r, &res);
+
+	if (!err && revision)
+		*revision = res->revision;
+	cosi_resource_free(res);
+	return err;
+}
+
+int cosi_resource_teardown(struct cosi *c, const struct cosi_req *r,
+			   bool *destroy_ready, struct cosi_resource **out)
+{
+	struct cosi_resource *res;
+	int err = cosi_resource_op(c, COSI_CMD_RESOURCE_TEARDOWN, r, &res);
+
+	if (!err && res->destroy_ready < 0)
+		err = cosi_fail(c, EPROTO);
+	if (!err && destroy_ready)
+		*destroy_ready = res->destroy_ready;
+	if (err || !out)
+		cosi_resource_free(res);
+	else
+		*out = res;
+	return err;
+}
+
+struct cosi_list_ctx {
+	cosi_resource_fn fn;
+	void *arg;
+};
+
+static int cosi_list_msg(struct nl_msg *msg, void *arg)
+{
+	struct cosi_list_ctx *l = arg;
+	struct cosi_resource *r;
+	int err = cosi_resource_parse(msg, &r);
+
+	if (!err)
+		l->fn(r, l->arg);
+	return err;
+}
+
+int cosi_resource_list_cb(struct cosi *c, const struct cosi_list_req *q,
+			  cosi_resource_fn fn, void *arg, bool *intr)
+{
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
+	struct cosi_list_ctx l = { .fn = fn, .arg = arg };
+	int err;
+
+	err = cosi_send(c, m, m ? cosi_put_list_req(m, q) : 0, cosi_list_msg,
+			&l);
+	if (intr)
+		*intr = c->intr;
+	return err;
+}
+
+struct cosi_collect {
+	struct cosi_resources *out;
+	int err;
+};
+
+static void cosi_collect_push(struct cosi_resource *r, void *arg)
+{
+	struct cosi_collect *cc = arg;
+	struct cosi_resources *out = cc->out;
+	struct cosi_resource **v;
+
+	v = realloc(out->v, (out->n + 1) * sizeof(*v));
+	if (!v) {
+		cosi_resource_free(r);
+		cc->err = -ENOMEM;
+		return;
+	}
+	v[out->n++] = r;
+	out->v = v;
+}
+
+int cosi_resource_list(struct cosi *c, const struct cosi_list_req *q,
+		       struct cosi_resources *out)
+{
+	struct cosi_collect cc = { .out = out };
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = cosi_resource_list_cb(c, q, cosi_collect_push, &cc, &out->intr);
+	if (!err && cc.err)
+		err = cosi_fail(c, -cc.err);
+	if (err)
+		cosi_resources_clear(out);
+	return err;
+}
+
+/* Definitions. */
+
+static int cosi_one_definition(struct nl_msg *msg, void *arg)
+{
+	struct cosi_definition **out = arg, *d;
+	int err = cosi_definition_parse(msg, &d);
+
+	if (err)
+		return err;
+	cosi_definition_free(*out);
+	*out = d;
+	return 0;
+}
+
+static int cosi_definition_op(struct cosi *c, struct nl_msg *m, int put_err,
+			      struct cosi_definition **out)
+{
+	struct cosi_definition *d = NULL;
+	int err = cosi_send(c, m, put_err, cosi_one_definition, &d);
+
+	if (!err && !d)
+		err = cosi_fail(c, EPROTO);
+	if (err || !out) {
+		cosi_definition_free(d);
+		d = NULL;
+	}
+	if (out)
+		*out = d;
+	return err;
+}
+
+int cosi_definition_set(struct cosi *c, const struct cosi_definition *d,
+			struct cosi_definition **out)
+{
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_DEFINITION_SET, 0);
+
+	return cosi_definition_op(c, m, m ? cosi_put_definition(m, d) : 0,
+				  out);
+}
+
+/* NULL leaves the name out (for tests of malformed requests). */
+static int cosi_put_type(struct nl_msg *m, const char *name)
+{
+	if (name && nla_put_string(m, COSI_A_DEFINITION_TYPE, name))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int cosi_definition_get(struct cosi *c, const char *name,
+			struct cosi_definition **out)
+{
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_DEFINITION_GET, 0);
+
+	return cosi_definition_op(c, m, m ? cosi_put_type(m, name) : 0, out);
+}
+
+int cosi_definition_delete(struct cosi *c, const char *name,
+			   uint64_t *revision)
+{
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_DEFINITION_DELETE, 0);
+	struct cosi_definition *d;
+	int err;
+
+	err = cosi_definition_op(c, m, m ? cosi_put_type(m, name) : 0, &d);
+	if (!err && revision)
+		*revision = d->revision;
+	cosi_definition_free(d);
+	return err;
+}
+
+static int cosi_definition_push(struct nl_msg *msg, void *arg)
+{
+	struct cosi_definitions *out = arg;
+	struct cosi_definition **v, *d;
+	int err = cosi_definition_parse(msg, &d);
+
+	if (err)
+		return err;
+	v = realloc(out->v, (out->n + 1) * sizeof(*v));
+	if (!v) {
+		cosi_definition_free(d);
+		return -ENOMEM;
+	}
+	v[out->n++] = d;
+	out->v = v;
+	return 0;
+}
+
+int cosi_definition_list(struct cosi *c, struct cosi_definitions *out)
+{
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_DEFINITION_GET, NLM_F_DUMP);
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = cosi_send(c, m, 0, cosi_definition_push, out);
+	if (err)
+		cosi_definitions_clear(out);
+	return err;
+}
+
+/* Owners and watches. */
+
+int cosi_owner_claim(struct cosi *c, const char *owner)
+{
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_OWNER_CLAIM, 0);
+	int err = 0;
+
+	if (m && owner && nla_put_string(m, COSI_A_RESOURCE_OWNER, owner))
+		err = -EMSGSIZE;
+	return cosi_send(c, m, err, NULL, NULL);
+}
+
+int cosi_watch_stop(struct cosi *c, uint32_t watch_id)
+{
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_WATCH_STOP, 0);
+	int err = 0;
+
+	if (m && nla_put_u32(m, COSI_A_RESOURCE_WATCH_ID, watch_id))
+		err = -EMSGSIZE;
+	return cosi_send(c, m, err, NULL, NULL);
+}
+
+struct cosi_watch_ctx {
+	cosi_event_fn fn;
+	void *arg;
+	uint32_t id;
+	uint64_t rev;
+	bool marked;
+};
+
+static int cosi_watch_msg(struct nl_msg *msg, void *arg)
+{
+	struct cosi_watch_ctx *w = arg;
+	struct cosi_event *ev;
+	int err = cosi_event_parse(msg, &ev);
+
+	if (err)
+		return err;
+	w->id = ev->watch_id;
+	if (ev->kind == COSI_EVENT_KIND_BOOTSTRAPPED) {
+		w->marked = true;
+		w->rev = ev->revision;
+	}
+	if (w->fn)
+		w->fn(ev, w->arg);
+	else
+		cosi_event_free(ev);
+	return 0;
+}
+
+/**
+ * cosi_watch() - start a watch
+ * @c: handle
+ * @wr: the filter and where to start
+ * @fn: receives each event of the dump: the bootstrap or replay, then the
+ *	bootstrapped marker (may be NULL)
+ * @arg: passed to @fn
+ * @watch_id: set to the watch's id (may be NULL)
+ * @revision: set to the marker's revision (may be NULL)
+ *
+ * Live events follow on the socket: read them with cosi_watch_recv().
+ *
+ * Return: 0 or a negative errno (ENODATA, ERANGE, ENOBUFS, ...).
+ */
+int cosi_watch(struct cosi *c, const struct cosi_watch_req *wr,
+	       cosi_event_fn fn, void *arg, uint32_t *watch_id,
+	       uint64_t *revision)
+{
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_WATCH, NLM_F_DUMP);
+	struct cosi_watch_ctx w = { .fn = fn, .arg = arg };
+	int err;
+
+	err = cosi_send(c, m, m ? cosi_put_watch_req(m, wr) : 0,
+			cosi_watch_msg, &w);
+	if (!err && !w.marked)
+		err = cosi_fail(c, EPROTO);
+	if (!err && watch_id)
+		*watch_id = w.id;
+	if (!err && revision)
+		*revision = w.rev;
+	return err;
+}
+
+/**
+ * cosi_watch_recv() - receive live events
+ * @c: handle
+ * @timeout_ms: how long to wait when nothing is queued (-1: forever)
+ * @fn: receives each event (may be NULL)
+ * @arg: passed to @fn
+ *
+ * Events queued while a request was in flight come first.
+ *
+ * Return: the number of events handed to @fn (0: timed out), -ENOBUFS
+ * when the socket's receive buffer overflowed (the kernel stopped every
+ * watch of the socket: restart them with since-revision), or another
+ * negative errno.
+ */
+int cosi_watch_recv(struct cosi *c, int timeout_ms, cosi_event_fn fn,
+		    void *arg)
+{
+	struct pollfd pfd = { .fd = cosi_fd(c), .events = POLLIN };
+	int n;
+
+	if (c->qhead || c->lost)
+		return cosi_deliver(c, fn, arg);
+	n = poll(&pfd, 1, timeout_ms);
+	if (n <= 0)
+		return n ? -errno : 0;
+	n = nl_recvmsgs(c->sk, c->cb);
+	if (n < 0)
+		return -(cosi_recv_errno ?: cosi_errno_of(n));
+	return cosi_deliver(c, fn, arg);
+}

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libcosi: a small client of the cosi generic netlink family, over
+ * libnl-genl-3.  One struct cosi is one netlink socket in the caller's
+ * network namespace (the one current when cosi_open() runs).
+ *
+ * Conventions:
+ *  - Calls that talk to the kernel return 0 or a negative errno.  The
+ *    errno and the kernel's extack message (if any) are kept in the handle
+ *    until the next request: cosi_last_error(), cosi_strerror().
+ *  - Parsed objects (resources, definitions, events) are allocated by the
+ *    library; strings in them are never NULL ("" when the kernel left the
+ *    attribute out).  Free them with the matching *_free() function.
+ *  - Objects the caller builds (struct cosi_kvs, cosi_strs, cosi_spec,
+ *    cosi_definition) start zeroed, grow with the *_add*() helpers (which
+ *    copy their arguments) and are emptied with *_clear().
+ *  - Pointers in requests (struct cosi_req, cosi_list_req, cosi_watch_req)
+ *    that are NULL leave the attribute out of the message.
+ */
+#ifndef _COSI_LIB_H
+#define _COSI_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/cosi.h>
+
+struct nl_msg;
+struct nlattr;
+struct nlmsghdr;
+struct cosi;
+
+/* Labels and annotations: key/value pairs with unique keys. */
+struct cosi_kv {
+	char *key;
+	char *value;
+};
+
+struct cosi_kvs {
+	struct cosi_kv *v;
+	size_t n;
+};
+
+/* A list of strings: finalizers, aliases, string-list values. */
+struct cosi_strs {
+	char **v;
+	size_t n;
+};
+
+struct cosi_bytes {
+	void *data;
+	size_t len;
+};
+
+/* One spec field; @type tells which member of the union is valid. */
+struct cosi_field {
+	char *name;
+	enum cosi_field_type type;
+	union {
+		char *str;
+		uint64_t u64;
+		int64_t s64;
+		bool b;
+		struct cosi_bytes bytes;
+		struct cosi_strs strs;
+	};
+};
+
+struct cosi_spec {
+	struct cosi_field *v;
+	size_t n;
+};
+
+struct cosi_resource {
+	char *ns;
+	char *type;
+	char *id;
+	uint64_t version;
+	char *owner;
+	uint32_t phase;			/* enum cosi_phase */
+	struct cosi_kvs labels;
+	struct cosi_kvs annotations;
+	struct cosi_strs finalizers;
+	uint64_t created;
+	uint64_t updated;
+	uint64_t revision;
+	bool has_spec;			/* false: left out (sensitive type) */
+	struct cosi_spec spec;
+	int destroy_ready;		/* teardown reply: 0 or 1; else -1 */
+};
+
+struct cosi_resources {
+	struct cosi_resource **v;
+	size_t n;
+	bool intr;			/* a message had NLM_F_DUMP_INTR */
+};
+
+struct cosi_schema_field {
+	char *name;
+	enum cosi_field_type type;
+	bool required;
+};
+
+struct cosi_column {
+	char *name;
+	char *field;
+};
+
+struct cosi_definition {
+	char *type;
+	struct cosi_strs aliases;
+	char *default_ns;		/* building: NULL leaves it out */
+	uint32_t sensitivity;		/* enum cosi_sensitivity */
+	struct cosi_schema_field *fields;
+	size_t n_fields;
+	struct cosi_column *columns;
+	size_t n_columns;
+	uint64_t revision;		/* replies only */
+	uint32_t resources;		/* replies only */
+};
+
+struct cosi_definitions {
+	struct cosi_definition **v;
+	size_t n;
+};
+
+/* A label query term; a query ANDs its terms, queries are ORed. */
+struct cosi_term {
+	const char *key;
+	enum cosi_label_op op;
+	const char *const *values;
+	size_t n_values;
+	bool invert;
+};
+
+struct cosi_query {
+	const struct cosi_term *terms;
+	size_t n;
+};
+
+/*
+ * A resource request.  Each operation sends only the attributes it takes
+ * (see COSI_REQ_*); cosi_put_req() lets raw requests choose.
+ */
+struct cosi_req {
+	const char *ns;
+	const char *type;
+	const char *id;
+	const struct cosi_kvs *labels;		/* NULL: not sent */
+	const struct cosi_kvs *annotations;	/* NULL: not sent */
+	const struct cosi_spec *spec;		/* NULL: not sent */
+	const struct cosi_strs *finalizers;	/* finalizer-add/remove */
+	bool has_expected_version;
+	uint64_t expected_version;
+	bool has_expected_phase;
+	uint32_t expected_phase;
+};
+
+struct cosi_list_req {
+	const char *ns;
+	const char *type;
+	const char *id_prefix;			/* NULL: every id */
+	const struct cosi_query *queries;	/* ORed; none: every resource */
+	size_t n_queries;
+};
+
+struct cosi_watch_req {
+	const char *ns;
+	const char *type;
+	const char *id;				/* NULL: every id */
+	const struct cosi_query *queries;
+	size_t n_queries;
+	bool bootstrap;
+	bool has_since;
+	uint64_t since_revision;
+};
+
+/* A watch (or multicast) event. */
+struct cosi_event {
+	uint32_t watch_id;		/* 0 for multicast events */
+	uint32_t kind;			/* enum cosi_event_kind */
+	uint64_t revision;		/* of the change, or of the marker */
+	struct cosi_resource res;	/* empty for a bootstrapped marker */
+	bool has_old_labels;
+	struct cosi_kvs old_labels;	/* updated events */
+};
+
+/* Receives an event; the callee owns it (cosi_event_free()). */
+typedef void (*cosi_event_fn)(struct cosi_event *ev, void *arg);
+/* Receives a listed resource; the callee owns it. */
+typedef void (*cosi_resource_fn)(struct cosi_resource *r, void *arg);
+/* Receives a reply message of a raw request: 0 or a negative errno. */
+typedef int (*cosi_msg_fn)(struct nl_msg *msg, void *arg);
+
+/* The outcome of the last request. */
+struct cosi_err {
+	int err;			/* positive errno, 0 on success */
+	char msg[256];			/* extack message, "" when none */
+	bool has_offset;		/* extack pointed at an attribute */
+	uint32_t offset;		/* its offset in the request */
+	bool has_miss_type;		/* a required attribute was missing */
+	uint32_t miss_type;		/* its type */
+};
+
+/* Handle. */
+struct cosi *cosi_open(void);			/* NULL and errno on failure */
+void cosi_close(struct cosi *c);
+int cosi_fd(const struct cosi *c);
+int cosi_family(const struct cosi *c);
+int cosi_set_rcvbuf(struct cosi *c, int bytes);
+int cosi_events_join(struct cosi *c);		/* the "events" mcast group */
+
+/* Errors. */
+const struct cosi_err *cosi_last_error(const struct cosi *c);
+const char *cosi_strerror(struct cosi *c, const char *op);
+const char *cosi_err_format(const struct cosi_err *e, const char *op,
+			    char *buf, size_t len);
+const struct nlattr *cosi_extack_attr(const struct cosi *c);
+const struct nlmsghdr *cosi_last_request(const struct cosi *c);
+
+/* Resources. */
+int cosi_resource_get(struct cosi *c, const char *ns, const char *type,
+		      const char *id, struct cosi_resource **out);
+int cosi_resource_list(struct cosi *c, const struct cosi_list_req *q,
+		       struct cosi_resources *out);
+int cosi_resource_list_cb(struct cosi *c, const struct cosi_list_req *q,
+			  cosi_resource_fn fn, void *arg, bool *intr);
+int cosi_resource_create(struct cosi *c, const struct cosi_req *r,
+			 struct cosi_resource **out);
+int cosi_resource_update(struct cosi *c, const struct cosi_req *r,
+			 struct cosi_resource **out);
+int cosi_resource_destroy(struct cosi *c, const struct cosi_req *r,
+			  uint64_t *revision);
+int cosi_resource_teardown(struct cosi *c, const struct cosi_req *r,
+			   bool *destroy_ready, struct cosi_resource **out);
+int cosi_finalizer_add(struct cosi *c, const struct cosi_req *r,
+		       struct cosi_resource **out);
+int cosi_finalizer_remove(struct cosi *c, const struct cosi_req *r,
+			  struct cosi_resource **out);
+
+/* Definitions. */
+int cosi_definition_set(struct cosi *c, const struct cosi_definition *d,
+			struct cosi_definition **out);
+int cosi_definition_get(struct cosi *c, const char *name,
+			struct cosi_definition **out);
+int cosi_definition_list(struct cosi *c, struct cosi_definitions *out);
+int cosi_definition_delete(struct cosi *c, const char *name,
+			   uint64_t *revision);
+
+/* Owners and watches. */
+int cosi_owner_claim(struct cosi *c, const char *owner);
+int cosi_watch(struct cosi *c, const struct cosi_watch_req *w,
+	       cosi_event_fn fn, void *arg, uint32_t *watch_id,
+	       uint64_t *revision);
+int cosi_watch_recv(struct cosi *c, int timeout_ms, cosi_event_fn fn,
+		    void *arg);
+int cosi_watch_stop(struct cosi *c, uint32_t watch_id);
+
+/* Raw requests: build with cosi_msg_new() and nla_put*(), then send. */
+struct nl_msg *cosi_msg_new(struct cosi *c, uint8_t cmd, int flags);
+int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
+		 void *arg);
+int cosi_send_raw(struct cosi *c, struct nl_msg *msg);
+bool cosi_last_intr(const struct cosi *c);
+
+/* Message building (cosi_msg.c); 0 or a negative errno. */
+int cosi_put_kvs(struct nl_msg *m, int attr, const struct cosi_kvs *kvs);
+int cosi_put_strs(struct nl_msg *m, int attr, int item,
+		  const struct cosi_strs *s);
+int cosi_put_field(struct nl_msg *m, const struct cosi_field *f);
+int cosi_put_spec(struct nl_msg *m, const struct cosi_spec *s);
+int cosi_put_query(struct nl_msg *m, const struct cosi_query *q);
+/* Parts of a struct cosi_req to put (cosi_put_req()). */
+#define COSI_REQ_KEY		0x01	/* namespace, type, id */
+#define COSI_REQ_CONTENT	0x02	/* labels, annotations, spec */
+#define COSI_REQ_FINALIZERS	0x04
+#define COSI_REQ_VERSION	0x08	/* expected-version */
+#define COSI_REQ_PHASE		0x10	/* expected-phase */
+#define COSI_REQ_ALL		0x1f
+
+int cosi_put_req(struct nl_msg *m, const struct cosi_req *r,
+		 unsigned int parts);
+int cosi_put_list_req(struct nl_msg *m, const struct cosi_list_req *q);
+int cosi_put_watch_req(struct nl_msg *m, const struct cosi_watch_req *w);
+int cosi_put_definition(struct nl_msg *m, const struct cosi_definition *d);
+
+/* Message parsing (cosi_msg.c); 0 or a negative errno. */
+int cosi_resource_parse(struct nl_msg *msg, struct cosi_resource **out);
+int cosi_event_parse(struct nl_msg *msg, struct cosi_event **out);
+int cosi_definition_parse(struct nl_msg *msg, struct cosi_definition **out);
+int cosi_nlerr_parse(const struct nlmsghdr *nlh, struct cosi_err *out);
+
+/* Building blocks; the *_add*() helpers copy their arguments. */
+int cosi_kvs_add(struct cosi_kvs *s, const char *key, const char *value);
+const char *cosi_kvs_get(const struct cosi_kvs *s, const char *key);
+bool cosi_kvs_equal(const struct cosi_kvs *a, const struct cosi_kvs *b);
+void cosi_kvs_clear(struct cosi_kvs *s);
+int cosi_strs_add(struct cosi_strs *s, const char *str);
+bool cosi_strs_has(const struct cosi_strs *s, const char *str);
+void cosi_strs_clear(struct cosi_strs *s);
+int cosi_spec_add_string(struct cosi_spec *s, const char *name,
+			 const char *value);
+int cosi_spec_add_u64(struct cosi_spec *s, const char *name, uint64_t v);
+int cosi_spec_add_s64(struct cosi_spec *s, const char *name, int64_t v);
+int cosi_spec_add_bool(struct cosi_spec *s, const char *name, bool v);
+int cosi_spec_add_bytes(struct cosi_spec *s, const char *name,
+			const void *data, size_t len);
+int cosi_spec_add_strings(struct cosi_spec *s, const char *name,
+			  const char *const *items, size_t n);
+const struct cosi_field *cosi_spec_get(const struct cosi_spec *s,
+				       const char *name);
+bool cosi_field_equal(const struct cosi_field *a, const struct cosi_field *b);
+bool cosi_spec_equal(const struct cosi_spec *a, const struct cosi_spec *b);
+void cosi_spec_clear(struct cosi_spec *s);
+
+int cosi_def_init(struct cosi_definition *d, const char *type);
+int cosi_def_set_default_ns(struct cosi_definition *d, const char *ns);
+int cosi_def_add_alias(struct cosi_definition *d, const char *alias);
+int cosi_def_add_field(struct cosi_definition *d, const char *name,
+		       enum cosi_field_type type, bool required);
+int cosi_def_add_column(struct cosi_definition *d, const char *name,
+			const char *field);
+void cosi_definition_clear(struct cosi_definition *d);
+void cosi_definition_free(struct cosi_definition *d);
+void cosi_definitions_clear(struct cosi_definitions *l);
+
+void cosi_resource_clear(struct cosi_resource *r);
+void cosi_resource_free(struct cosi_resource *r);
+void cosi_resources_clear(struct cosi_resources *l);
+struct cosi_resource *cosi_event_take(struct cosi_event *ev);
+void cosi_event_free(struct cosi_event *ev);
+
+/* A growable array of events, and a cosi_event_fn filling it. */
+struct cosi_event_vec {
+	struct cosi_event **v;
+	size_t n;
+	size_t cap;
+};
+
+void cosi_event_vec_push(struct cosi_event *ev, void *vec);
+void cosi_event_vec_clear(struct cosi_event_vec *vec);
+
+/* Names of enum values, for messages. */
+const char *cosi_event_kind_name(uint32_t kind);
+const char *cosi_field_type_name(uint32_t type);
+
+#endif /* _COSI_LIB_H */

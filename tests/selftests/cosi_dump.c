@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resource dumps larger than one skb: complete and sorted by id, the
+ * id-prefix filter, and NLM_F_DUMP_INTR when the collection changes
+ * between two skbs of a dump (with a concurrent writer process).
+ */
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include "cosi_test.h"
+
+#define BLOBS		"blobs"
+#define NR_BLOBS	3000
+#define BLOB_SIZE	2048
+/* Dumps tried before giving up on seeing NLM_F_DUMP_INTR. */
+#define INTR_TRIES	20
+
+static void blob_fill(uint8_t *data, int idx)
+{
+	int j;
+
+	for (j = 0; j < BLOB_SIZE; j++)
+		data[j] = (idx * 31 + j) & 0xff;
+}
+
+static void blob_id(char *id, size_t len, int idx)
+{
+	snprintf(id, len, "r%05d", idx);
+}
+
+/* Spec { data = pattern(idx), n = n }, then create or update. */
+static int blob_write(struct cosi *c, int idx, uint64_t n, bool create)
+{
+	uint8_t data[BLOB_SIZE];
+	struct cosi_spec spec = { 0 };
+	struct cosi_kvs labels = kvs_make("parity", idx % 2 ? "odd" : "even",
+					  NULL);
+	char id[16];
+	struct cosi_req r = {
+		.ns = TEST_NS, .type = BLOBS, .id = id, .spec = &spec,
+		.labels = &labels,
+	};
+	int err;
+
+	blob_id(id, sizeof(id), idx);
+	blob_fill(data, idx);
+	err = cosi_spec_add_bytes(&spec, "data", data, sizeof(data));
+	if (!err)
+		err = cosi_spec_add_u64(&spec, "n", n);
+	if (!err)
+		err = create ? cosi_resource_create(c, &r, NULL) :
+			       cosi_resource_update(c, &r, NULL);
+	cosi_spec_clear(&spec);
+	cosi_kvs_clear(&labels);
+	return err;
+}
+
+FIXTURE(dump) {
+	struct cosi *c;
+	pid_t writer;
+};
+
+FIXTURE_SETUP(dump)
+{
+	struct cosi_definition d;
+	int i;
+
+	self->writer = 0;
+	NEW_NETNS();
+	COSI_OPEN(self->c);
+	ASSERT_EQ(0, cosi_def_init(&d, BLOBS));
+	ASSERT_EQ(0, cosi_def_add_field(&d, "data", COSI_FIELD_TYPE_BYTES,
+					true));
+	ASSERT_EQ(0, cosi_def_add_field(&d, "n", COSI_FIELD_TYPE_U64, false));
+	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, &d, NULL));
+	cosi_definition_clear(&d);
+	for (i = 0; i < NR_BLOBS; i++)
+		ASSERT_COSI_OK(self->c, blob_write(self->c, i, 0, true));
+}
+
+FIXTURE_TEARDOWN(dump)
+{
+	if (self->writer > 0) {
+		kill(self->writer, SIGKILL);
+		waitpid(self->writer, NULL, 0);
+	}
+	cosi_close(self->c);
+}
+
+/* What a dump saw, checked as it goes (the resources are not kept). */
+struct walk {
+	char last[COSI_ID_MAX_LEN + 1];
+	size_t n;
+	size_t unsorted;
+	size_t bad_data;
+	size_t foreign;
+	int sleep_every;		/* resources between 1 ms naps */
+	unsigned char seen[NR_BLOBS];
+};
+
+static bool blob_ok(const struct cosi_resource *r, int idx)
+{
+	const struct cosi_field *f = cosi_spec_get(&r->spec, "data");
+	uint8_t data[BLOB_SIZE];
+
+	blob_fill(data, idx);
+	return f && f->type == COSI_FIELD_TYPE_BYTES &&
+	       f->bytes.len == BLOB_SIZE &&
+	       !memcmp(f->bytes.data, data, BLOB_SIZE) &&
+	       !strcmp(cosi_kvs_get(&r->labels, "parity") ?: "",
+		       idx % 2 ? "odd" : "even");
+}
+
+static void walk_one(struct cosi_resource *r, void *arg)
+{
+	struct walk *w = arg;
+	int idx = -1;
+
+	if (w->n && strcmp(w->last, r->id) >= 0)
+		w->unsorted++;
+	snprintf(w->last, sizeof(w->last), "%s", r->id);
+	if (sscanf(r->id, "r%d", &idx) != 1 || idx < 0 || idx >= NR_BLOBS)
+		w->foreign++;
+	else if (w->seen[idx]++ || !blob_ok(r, idx))
+		w->bad_data++;
+	w->n++;
+	if (w->sleep_every && !(w->n % w->sleep_every))
+		usleep(1000);
+	cosi_resource_free(r);
+}
+
+static int walk(struct cosi *c, const char *prefix,
+		const struct cosi_query *q, struct walk *w, bool *intr)
+{
+	struct cosi_list_req lr = {
+		.ns = TEST_NS, .type = BLOBS, .id_prefix = prefix,
+		.queries = q, .n_queries = q ? 1 : 0,
+	};
+	int sleep_every = w->sleep_every;
+
+	memset(w, 0, sizeof(*w));
+	w->sleep_every = sleep_every;
+	return cosi_resource_list_cb(c, &lr, walk_one, w, intr);
+}
+
+TEST_F_TIMEOUT(dump, complete_and_sorted, 300)
+{
+	struct cosi_resources l;
+	struct cosi_list_req lr = { .ns = TEST_NS, .type = BLOBS };
+	char id[16];
+	int i;
+
+	ASSERT_COSI_OK(self->c, cosi_resource_list(self->c, &lr, &l));
+	ASSERT_EQ(NR_BLOBS, l.n);
+	/* Nothing changed during the dump. */
+	EXPECT_FALSE(l.intr);
+	for (i = 0; i < NR_BLOBS; i++) {
+		blob_id(id, sizeof(id), i);
+		ASSERT_STREQ(id, l.v[i]->id);
+		ASSERT_TRUE(blob_ok(l.v[i], i)) TH_LOG("%s: bad content", id);
+		ASSERT_EQ(1, l.v[i]->version);
+	}
+	cosi_resources_clear(&l);
+}
+
+TEST_F_TIMEOUT(dump, id_prefix, 300)
+{
+	const struct cosi_term even[] = {
+		{ .key = "parity", .op = COSI_LABEL_OP_EQUAL,
+		  .values = (const char *const[]){ "even" }, .n_values = 1 },
+	};
+	const struct cosi_query q = { even, 1 };
+	struct walk w = { 0 };
+	bool intr;
+
+	ASSERT_COSI_OK(self->c, walk(self->c, "r001", NULL, &w, &intr));
+	EXPECT_EQ(100, w.n);
+	EXPECT_EQ(0, w.unsorted);
+	EXPECT_EQ(0, w.bad_data + w.foreign);
+	EXPECT_EQ(1, w.seen[100]);
+	EXPECT_EQ(1, w.seen[199]);
+
+	ASSERT_COSI_OK(self->c, walk(self->c, "r0299", NULL, &w, &intr));
+	EXPECT_EQ(10, w.n);
+	EXPECT_EQ(1, w.seen[2999]);
+	ASSERT_COSI_OK(self->c, walk(self->c, "r02999", NULL, &w, &intr));
+	EXPECT_EQ(1, w.n);
+	ASSERT_COSI_OK(self->c, walk(self->c, "r03", NULL, &w, &intr));
+	EXPECT_EQ(0, w.n);
+	ASSERT_COSI_OK(self->c, walk(self->c, "s", NULL, &w, &intr));
+	EXPECT_EQ(0, w.n);
+	ASSERT_COSI_OK(self->c, walk(self->c, "", NULL, &w, &intr));
+	EXPECT_EQ(NR_BLOBS, w.n);
+
+	/* Prefix and label query together. */
+	ASSERT_COSI_OK(self->c, walk(self->c, "r001", &q, &w, &intr));
+	EXPECT_EQ(50, w.n);
+	EXPECT_EQ(0, w.unsorted);
+	EXPECT_EQ(1, w.seen[100]);
+	EXPECT_EQ(0, w.seen[101]);
+}
+
+TEST_F_TIMEOUT(dump, empty_and_undefined, 300)
+{
+	struct cosi_list_req lr = { .ns = "other", .type = BLOBS };
+	struct cosi_resources l;
+
+	ASSERT_COSI_OK(self->c, cosi_resource_list(self->c, &lr, &l));
+	EXPECT_EQ(0, l.n);
+	cosi_resources_clear(&l);
+	lr.type = "unknown";
+	EXPECT_COSI_ERR(self->c, ENOENT, cosi_resource_list(self->c, &lr, &l));
+	lr.type = "bad/type";
+	EXPECT_COSI_ERR(self->c, EINVAL, cosi_resource_list(self->c, &lr, &l));
+}
+
+TEST_F_TIMEOUT(dump, after_destroys, 300)
+{
+	struct walk w = { 0 };
+	char id[16];
+	bool intr;
+	int i;
+
+	for (i = 0; i < NR_BLOBS; i += 3) {
+		blob_id(id, sizeof(id), i);
+		ASSERT_COSI_OK(self->c, widget_destroy(self->c, BLOBS, id, NULL));
+	}
+	ASSERT_COSI_OK(self->c, walk(self->c, NULL, NULL, &w, &intr));
+	EXPECT_EQ(NR_BLOBS - NR_BLOBS / 3, w.n);
+	EXPECT_EQ(0, w.unsorted);
+	EXPECT_EQ(0, w.bad_data + w.foreign);
+	EXPECT_FALSE(intr);
+	for (i = 0; i < NR_BLOBS; i++)
+		EXPECT_EQ(i % 3 ? 1 : 0, w.seen[i]);
+}
+
+/*
+ * A writer in its own process (same netns) until killed: updates every
+ * resource in turn, or (churn) destroys and re-creates every tenth one.
+ */
+static void writer_run(bool churn)
+{
+	struct cosi *c;
+	bool gone[NR_BLOBS] = { false };
+	uint64_t i;
+	int idx;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	c = cosi_open();
+	if (!c)
+		_exit(1);
+	for (i = 1;; i++) {
+		if (!churn) {
+			idx = (i * 7919) % NR_BLOBS;
+			if (blob_write(c, idx, i, false))
+				_exit(2);
+			continue;
+		}
+		idx = (i * 10) % NR_BLOBS;
+		if (gone[idx]) {
+			if (blob_write(c, idx, 0, true))
+				_exit(3);
+		} else {
+			char id[16];
+
+			blob_id(id, sizeof(id), idx);
+			if (widget_destroy(c, BLOBS, id, NULL))
+				_exit(4);
+		}
+		gone[idx] = !gone[idx];
+	}
+}
+
+static pid_t writer_start(bool churn)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		writer_run(churn);
+	return pid;
+}
+
+/* The writer must still be running: its exit would mean it failed. */
+static bool writer_alive(pid_t pid)
+{
+	return waitpid(pid, NULL, WNOHANG) == 0;
+}
+
+/*
+ * Concurrent updates between the skbs of a dump flag the next message
+ * NLM_F_DUMP_INTR.  The reader naps every 100 resources so that the
+ * writer surely gets in between skbs; INTR_TRIES bounds the attempts
+ * (in practice the first dump is interrupted).  Updates do not change the
+ * set of ids, so every dump is still complete and sorted.
+ */
+TEST_F_TIMEOUT(dump, intr_with_concurrent_writer, 300)
+{
+	struct walk w = { .sleep_every = 100 };
+	bool intr = false;
+	int tries;
+
+	self->writer = writer_start(false);
+	ASSERT_LT(0, self->writer);
+	for (tries = 0; tries < INTR_TRIES && !intr; tries++) {
+		ASSERT_COSI_OK(self->c, walk(self->c, NULL, NULL, &w, &intr));
+		EXPECT_EQ(NR_BLOBS, w.n);
+		EXPECT_EQ(0, w.unsorted);
+		EXPECT_EQ(0, w.bad_data + w.foreign);
+	}
+	ASSERT_TRUE(writer_alive(self->writer));
+	EXPECT_TRUE(intr) TH_LOG("no NLM_F_DUMP_INTR in %d dumps", tries);
+	TH_LOG("NLM_F_DUMP_INTR after %d dump(s)", tries);
+}
+
+/*
+ * With resources destroyed and created during the dump: still sorted,
+ * no id twice, and every resource the writer never touches is listed.
+ */
+TEST_F_TIMEOUT(dump, consistent_under_churn, 300)
+{
+	struct walk w = { .sleep_every = 100 };
+	bool intr = false;
+	int i, tries;
+
+	self->writer = writer_start(true);
+	ASSERT_LT(0, self->writer);
+	for (tries = 0; tries < 3; tries++) {
+		ASSERT_COSI_OK(self->c, walk(self->c, NULL, NULL, &w, &intr));
+		EXPECT_EQ(0, w.unsorted);
+		EXPECT_EQ(0, w.bad_data + w.foreign);
+		for (i = 0; i < NR_BLOBS; i++)
+			if (i % 10)
+				ASSERT_EQ(1, w.seen[i]) TH_LOG("r%05d", i);
+	}
+	ASSERT_TRUE(writer_alive(self->writer));
+}
+
+TEST_HARNESS_MAIN

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Label queries, with the semantics of cosi-project/runtime: a term on a
- * missing key does not match (so its inversion does); a numeric term whose
- * operands do not parse never matches, inverted or not.  Terms of a query
- * are ANDed; queries are ORed.
+ * Label queries, with the semantics of cosi-project/runtime: exists, equal
+ * and in on a missing key do not match (so their inversion does); a
+ * comparison on a missing key, or a numeric one whose operands do not
+ * parse, never matches, inverted or not.  Terms of a query are ANDed;
+ * queries are ORed.
  */
 #include <linux/ctype.h>
 #include <linux/kernel.h>
@@ -76,6 +77,18 @@ static const char *cosi_label_get(const struct cosi_kv *labels, u32 n,
 	return NULL;
 }
 
+static bool cosi_op_is_comparison(u8 op)
+{
+	switch (op) {
+	case COSI_LABEL_OP_LT:
+	case COSI_LABEL_OP_LTE:
+	case COSI_LABEL_OP_LT_NUMERIC:
+	case COSI_LABEL_OP_LTE_NUMERIC:
+		return true;
+	}
+	return false;
+}
+
 /* Return 1 (match), 0 (no match) or -1 (undecidable: never matches). */
 static int cosi_term_eval(const struct cosi_term *t, const char *value)
 {
@@ -83,7 +96,7 @@ static int cosi_term_eval(const struct cosi_term *t, const char *value)
 	u16 i;
 
 	if (!value)
-		return 0;
+		return cosi_op_is_comparison(t->op) ? -1 : 0;
 	if (t->op != COSI_LABEL_OP_EXISTS && !t->n_values)
 		return 0;
 

@@ -53,10 +53,11 @@ enum cosi_sensitivity {
 };
 
 /**
- * enum cosi_label_op - Operator of a label query term. A term on a missing key
- *   does not match (so an inverted term does); a numeric term whose operands
- *   are not numbers (with optional k, M, G, T, P or Ki, Mi, Gi, Ti, Pi suffix)
- *   does not match, inverted or not.
+ * enum cosi_label_op - Operator of a label query term. exists, equal and in on
+ *   a missing key do not match (so an inverted term does); a comparison on a
+ *   missing key, and a numeric one whose operands are not numbers (with
+ *   optional k, M, G, T, P or Ki, Mi, Gi, Ti, Pi suffix), never match,
+ *   inverted or not.
  * @COSI_LABEL_OP_EXISTS: The key is present.
  * @COSI_LABEL_OP_EQUAL: The value equals the term's single value.
  * @COSI_LABEL_OP_IN: The value is one of the term's values.

@@ -341,6 +341,34 @@ struct cosi_event_vec {
 void cosi_event_vec_push(struct cosi_event *ev, void *vec);
 void cosi_event_vec_clear(struct cosi_event_vec *vec);
 
+/*
+ * Resumable watches (cosi_stream.c): a set of watches on one handle that
+ * survives overflows.  After ENOBUFS the watches restart from the last
+ * revision delivered; when the history is too short they bootstrap again
+ * and the ids that vanished meanwhile are reported as destroyed events.
+ * Events go to @fn (the callee owns them), bootstrapped markers included.
+ */
+struct cosi_stream;
+
+struct cosi_stream_stats {
+	uint64_t events;		/* delivered to the callback */
+	uint64_t resumes;		/* overflows recovered from */
+	uint64_t bootstraps;		/* of which needed a new bootstrap */
+	uint64_t vanished;		/* synthesised destroyed events */
+	uint64_t lost_ids;		/* ids not remembered (ENOMEM) */
+};
+
+struct cosi_stream *cosi_stream_new(struct cosi *c, cosi_event_fn fn,
+				    void *arg);
+void cosi_stream_free(struct cosi_stream *s);
+int cosi_stream_add(struct cosi_stream *s, const char *ns, const char *type,
+		    const char *id);
+int cosi_stream_add_from(struct cosi_stream *s, const char *ns,
+			 const char *type, const char *id, uint64_t since);
+int cosi_stream_dispatch(struct cosi_stream *s, int timeout_ms);
+const struct cosi_stream_stats *cosi_stream_stats(const struct cosi_stream *s);
+uint64_t cosi_stream_revision(const struct cosi_stream *s);
+
 /* Names of enum values, for messages. */
 const char *cosi_event_kind_name(uint32_t kind);
 const char *cosi_field_type_name(uint32_t type);

@@ -3,9 +3,15 @@
 
 VM_RUN := tests/vm/run
 
-.PHONY: tests test demo ynl-tree check
+.PHONY: tests test demo ynl-tree check daemon
 
-tests: ksrc
+# cosid, cosictl and their tests; plain (build/daemon) and ASan/UBSan
+# (build/daemon-asan) builds.
+daemon: ksrc
+	$(MAKE) -C daemon KSRC=$(KSRC)
+	$(MAKE) -C daemon KSRC=$(KSRC) SAN=1
+
+tests: ksrc daemon
 	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
 
 # The YNL tools want the spec inside a kernel-like tree.
@@ -21,14 +27,19 @@ check: check-uapi checkpatch
 # Build for every target kernel and run the whole suite in a VM for each;
 # the last line sums both: "N passed, N failed".
 test: check modules-all tests ynl-tree
-	@echo "=== host: userspace unit tests under ASan/UBSan"; \
-	$(BUILD)/tests/bin/cosi_unit_asan 2>&1 | tee $(BUILD)/test-unit.log; \
-	rc=$${PIPESTATUS[0]}; \
-	line=$$(grep '^# Totals:' $(BUILD)/test-unit.log | tail -n1); \
-	total_p=$$(echo "$$line" | sed -n 's/.* pass:\([0-9]*\).*/\1/p'); \
-	total_f=$$(echo "$$line" | sed -n 's/.* fail:\([0-9]*\).*/\1/p'); \
-	total_p=$${total_p:-0}; total_f=$${total_f:-0}; \
-	if [ $$rc -ne 0 ] && [ $$total_f -eq 0 ]; then total_f=1; fi; \
+	@total_p=0; total_f=0; \
+	for t in $(BUILD)/tests/bin/cosi_unit_asan \
+		 $(BUILD)/daemon-asan/tests/cosictl_host; do \
+		echo "=== host: $$(basename $$t) under ASan/UBSan"; \
+		$$t 2>&1 | tee $(BUILD)/test-unit.log; \
+		rc=$${PIPESTATUS[0]}; \
+		line=$$(grep '^# Totals:' $(BUILD)/test-unit.log | tail -n1); \
+		p=$$(echo "$$line" | sed -n 's/.* pass:\([0-9]*\).*/\1/p'); \
+		f=$$(echo "$$line" | sed -n 's/.* fail:\([0-9]*\).*/\1/p'); \
+		p=$${p:-0}; f=$${f:-0}; \
+		if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
+		total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
+	done; \
 	for v in $(TEST_KVERS); do \
 		echo "=== kernel $$v"; \
 		$(VM_RUN) --kernel $$v -- tests/vm/guest-tests.sh $$v \
@@ -45,7 +56,7 @@ test: check modules-all tests ynl-tree
 	echo "$$total_p passed, $$total_f failed"; \
 	[ $$total_f -eq 0 ]
 
-# The main job: boot 6.12, load the module, define a type, create a
-# resource and show it with the kernel's own YNL CLI.
-demo: modules-all ynl-tree
+# The main job: boot 6.12, load the module, start cosid, apply the sample
+# manifest with cosictl and show what the controllers did to the OS.
+demo: modules-all ynl-tree daemon
 	$(VM_RUN) --kernel $(KVER_612) -- tests/vm/demo.sh $(KVER_612)

@@ -43,6 +43,14 @@ for t in "$top"/build/tests/bin/cosi_*; do
 done
 run_one ynl-cli.sh sh "$top/tests/ynl/ynl-cli.sh"
 
+# cosid and cosictl: the runtime and the controllers (ASan/UBSan builds),
+# the CLI, and the daemon end to end.
+for t in cosi_runtime cosi_controllers; do
+	run_one "$t" "$top/build/daemon-asan/tests/$t"
+done
+run_one cosictl_vm.sh sh "$top/tests/daemon/cosictl_vm.sh"
+run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
+
 # Last: unload and reload under a live watch and claim.
 run_one unload_live.py python3 "$top/tests/ynl/unload_live.py" \
 	"$top/build/kmod-$kver/cosi.ko"

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Apply (create or update only what differs), delete (teardown, wait for
+ * finalizers, destroy), define, and save: the write side shared by
+ * cosictl and the daemon.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/apply.h"
+#include "common/render.h"
+#include "common/resolve.h"
+
+#define APPLY_RETRIES	5
+
+const char *cosi_apply_result_name(enum cosi_apply_result res)
+{
+	switch (res) {
+	case COSI_APPLY_CREATED:
+		return "created";
+	case COSI_APPLY_UPDATED:
+		return "updated";
+	case COSI_APPLY_UNCHANGED:
+		return "unchanged";
+	}
+	return "?";
+}
+
+static int kerr(struct cosi *c, int err, const char *op, char *msg,
+		size_t len)
+{
+	snprintf(msg, len, "%s", cosi_strerror(c, op));
+	return err;
+}
+
+static bool doc_matches(const struct cosi_doc *d,
+			const struct cosi_resource *r)
+{
+	return cosi_kvs_equal(&d->labels, &r->labels) &&
+	       cosi_kvs_equal(&d->annotations, &r->annotations) &&
+	       (!d->has_spec || (r->has_spec &&
+				 cosi_spec_equal(&d->spec, &r->spec)));
+}
+
+/* One attempt; -EAGAIN: lost a race, try again. */
+static int apply_once(struct cosi *c, const struct cosi_doc *d,
+		      enum cosi_apply_result *res, struct cosi_resource **out,
+		      char *msg, size_t len)
+{
+	struct cosi_req req = {
+		.ns = d->ns, .type = d->type, .id = d->id,
+		.labels = &d->labels, .annotations = &d->annotations,
+		.spec = d->has_spec ? &d->spec : NULL,
+	};
+	struct cosi_resource *r = NULL;
+	struct cosi_spec empty = { 0 };
+	int err;
+
+	err = cosi_resource_get(c, d->ns, d->type, d->id, &r);
+	if (err == -ENOENT) {
+		if (!req.spec)
+			req.spec = &empty;
+		err = cosi_resource_create(c, &req, out);
+		if (err == -EEXIST)
+			return -EAGAIN;
+		*res = COSI_APPLY_CREATED;
+		return err ? kerr(c, err, "resource-create", msg, len) : 0;
+	}
+	if (err)
+		return kerr(c, err, "resource-get", msg, len);
+	if (r->phase == COSI_PHASE_TEARING_DOWN) {
+		cosi_resource_free(r);
+		snprintf(msg, len, "the resource is tearing down");
+		return -EBUSY;
+	}
+	if (doc_matches(d, r)) {
+		*res = COSI_APPLY_UNCHANGED;
+		*out = r;
+		return 0;
+	}
+	req.has_expected_version = true;
+	req.expected_version = r->version;
+	cosi_resource_free(r);
+	err = cosi_resource_update(c, &req, out);
+	if (err == -ESTALE || err == -ENOENT)
+		return -EAGAIN;
+	*res = COSI_APPLY_UPDATED;
+	return err ? kerr(c, err, "resource-update", msg, len) : 0;
+}
+
+int cosi_apply_doc(struct cosi *c, const struct cosi_doc *d,
+		   enum cosi_apply_result *res, struct cosi_resource **out,
+		   char *msg, size_t len)
+{
+	struct cosi_resource *r = NULL;
+	int err = -EAGAIN, i;
+
+	for (i = 0; err == -EAGAIN && i < APPLY_RETRIES; i++)
+		err = apply_once(c, d, res, &r, msg, len);
+	if (err == -EAGAIN) {
+		snprintf(msg, len, "%s", cosi_strerror(c, "resource-update"));
+		err = -ESTALE;
+	}
+	if (out && !err)
+		*out = r;
+	else
+		cosi_resource_free(r);
+	return err;
+}
+
+int cosi_apply_docs(struct cosi *c, const struct cosi_docs *docs,
+		    const char *name, unsigned int flags, cosi_apply_fn fn,
+		    void *arg, char *msg, size_t len)
+{
+	enum cosi_apply_result res;
+	struct cosi_resource *r;
+	const struct cosi_doc *d;
+	char why[512];
+	int err, first = 0;
+	size_t i;
+
+	for (i = 0; i < docs->n; i++) {
+		d = &docs->v[i];
+		err = cosi_apply_doc(c, d, &res, &r, why, sizeof(why));
+		if (err) {
+			if (!first)
+				snprintf(msg, len, "%s%sdocument %zu (%s/%s): %s",
+					 name ? name : "", name ? ": " : "",
+					 d->index, d->type, d->id, why);
+			first = first ?: err;
+			if (!(flags & COSI_APPLY_KEEP_GOING))
+				break;
+			continue;
+		}
+		if (fn)
+			fn(d, res, r, arg);
+		cosi_resource_free(r);
+	}
+	return first;
+}
+
+int cosi_apply_buffer(struct cosi *c, const char *buf, size_t buflen,
+		      const char *name, unsigned int flags, cosi_apply_fn fn,
+		      void *arg, char *msg, size_t len)
+{
+	struct cosi_definitions defs;
+	struct cosi_docs docs;
+	int err;
+
+	err = cosi_definition_list(c, &defs);
+	if (err)
+		return kerr(c, err, "definition-get", msg, len);
+	err = cosi_manifest_parse(buf, buflen, name, &defs, &docs, msg, len);
+	if (!err)
+		err = cosi_apply_docs(c, &docs, name, flags, fn, arg, msg,
+				      len);
+	cosi_docs_clear(&docs);
+	cosi_definitions_clear(&defs);
+	return err;
+}
+
+int cosi_apply_file(struct cosi *c, const char *path, unsigned int flags,
+		    cosi_apply_fn fn, void *arg, char *msg, size_t len)
+{
+	const char *name = strcmp(path, "-") ? path : "<stdin>";
+	size_t n;
+	char *buf;
+	int err;
+
+	err = cosi_read_file(path, &buf, &n, msg, len);
+	if (err)
+		return err;
+	err = cosi_apply_buffer(c, buf, n, name, flags, fn, arg, msg, len);
+	free(buf);
+	return err;
+}
+
+/* Deleting. */
+
+struct del_wait {
+	const char *id;
+	bool ready;			/* no finalizers left */
+	bool gone;			/* destroyed meanwhile */
+	struct cosi_strs left;		/* finalizers last seen */
+};
+
+static void del_event(struct cosi_event *ev, void *arg)
+{
+	struct del_wait *w = arg;
+	size_t i;
+
+	if (ev->kind == COSI_EVENT_KIND_BOOTSTRAPPED ||
+	    strcmp(ev->res.id, w->id)) {
+		cosi_event_free(ev);
+		return;
+	}
+	w->gone = ev->kind == COSI_EVENT_KIND_DESTROYED;
+	w->ready = !w->gone && !ev->res.finalizers.n;
+	cosi_strs_clear(&w->left);
+	for (i = 0; i < ev->res.finalizers.n; i++)
+		cosi_strs_add(&w->left, ev->res.finalizers.v[i]);
+	cosi_event_free(ev);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void join_strs(const struct cosi_strs *s, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < s->n && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+				s->v[i]);
+}
+
+/* Watch the resource until it has no finalizers, is gone or time is up. */
+static int wait_ready(const char *ns, const char *type, struct del_wait *w,
+		      int wait_ms, volatile sig_atomic_t *stop, char *msg,
+		      size_t len)
+{
+	struct cosi_watch_req wr = {
+		.ns = ns, .type = type, .id = w->id, .bootstrap = true,
+	};
+	int64_t end = now_ms() + wait_ms, left;
+	struct cosi *wc = cosi_open();
+	int err = -ENOBUFS;
+
+	if (!wc) {
+		snprintf(msg, len, "cannot open a cosi socket: %s",
+			 strerror(errno));
+		return -errno;
+	}
+	while (!w->ready && !w->gone) {
+		if (err == -ENOBUFS) {
+			err = cosi_watch(wc, &wr, del_event, w, NULL, NULL);
+			if (err) {
+				kerr(wc, err, "watch", msg, len);
+				break;
+			}
+			continue;
+		}
+		left = wait_ms < 0 ? -1 : end - now_ms();
+		if (wait_ms >= 0 && left <= 0) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		err = cosi_watch_recv(wc, (int)left, del_event, w);
+		if (err == -EINTR && stop && *stop)
+			break;
+		if (err < 0 && err != -EINTR && err != -ENOBUFS) {
+			snprintf(msg, len, "watch: %s", strerror(-err));
+			break;
+		}
+		if (err != -ENOBUFS)
+			err = 0;
+	}
+	cosi_close(wc);
+	if (w->ready || w->gone)
+		return 0;
+	if (err == -ETIMEDOUT) {
+		char names[512];
+
+		join_strs(&w->left, names, sizeof(names));
+		snprintf(msg, len, "timed out waiting for finalizers: %s",
+			 names);
+	} else if (err == -EINTR) {
+		snprintf(msg, len, "interrupted while waiting for finalizers");
+	}
+	return err;
+}
+
+static void copy_strs(struct cosi_strs *dst, const struct cosi_strs *src)
+{
+	size_t i;
+
+	if (!dst)
+		return;
+	cosi_strs_clear(dst);
+	for (i = 0; i < src->n; i++)
+		cosi_strs_add(dst, src->v[i]);
+}
+
+int cosi_delete_resource(struct cosi *c, const char *ns, const char *type,
+			 const char *id, int wait_ms,
+			 volatile sig_atomic_t *stop,
+			 struct cosi_strs *pending, char *msg, size_t len)
+{
+	struct cosi_req req = { .ns = ns, .type = type, .id = id };
+	struct del_wait w = { .id = id };
+	struct cosi_resource *r = NULL;
+	bool ready = false;
+	int err, tries;
+
+	msg[0] = 0;
+	err = cosi_resource_teardown(c, &req, &ready, &r);
+	if (err == -ENOENT)
+		snprintf(msg, len, "not found");
+	if (err)
+		return err == -ENOENT ? err :
+		       kerr(c, err, "resource-teardown", msg, len);
+	w.ready = ready;
+	copy_strs(&w.left, &r->finalizers);
+	cosi_resource_free(r);
+	for (tries = 0; tries < APPLY_RETRIES; tries++) {
+		if (!w.ready && !wait_ms) {
+			copy_strs(pending, &w.left);
+			cosi_strs_clear(&w.left);
+			return 1;
+		}
+		if (!w.ready) {
+			err = wait_ready(ns, type, &w, wait_ms, stop, msg, len);
+			if (err == -ETIMEDOUT)
+				copy_strs(pending, &w.left);
+			if (err || w.gone) {
+				cosi_strs_clear(&w.left);
+				return err;
+			}
+		}
+		err = cosi_resource_destroy(c, &req, NULL);
+		if (err != -EBUSY)
+			break;
+		w.ready = false;	/* a finalizer came back: wait again */
+	}
+	cosi_strs_clear(&w.left);
+	if (err == -ENOENT)	/* destroyed by someone else meanwhile */
+		return 0;
+	return err ? kerr(c, err, "resource-destroy", msg, len) : 0;
+}
+
+/* Definitions. */
+
+static bool strs_equal(const struct cosi_strs *a, const struct cosi_strs *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
+bool cosi_definition_equal(const struct cosi_definition *a,
+			   const struct cosi_definition *b)
+{
+	size_t i;
+
+	if (strcmp(a->type, b->type) || !strs_equal(&a->aliases, &b->aliases) ||
+	    strcmp(cosi_resolve_default_ns(a), cosi_resolve_default_ns(b)) ||
+	    a->sensitivity != b->sensitivity ||
+	    a->n_fields != b->n_fields || a->n_columns != b->n_columns)
+		return false;
+	for (i = 0; i < a->n_fields; i++)
+		if (strcmp(a->fields[i].name, b->fields[i].name) ||
+		    a->fields[i].type != b->fields[i].type ||
+		    a->fields[i].required != b->fields[i].required)
+			return false;
+	for (i = 0; i < a->n_columns; i++)
+		if (strcmp(a->columns[i].name, b->columns[i].name) ||
+		    strcmp(a->columns[i].field, b->columns[i].field))
+			return false;
+	return true;
+}
+
+int cosi_define(struct cosi *c, const struct cosi_definition *d,
+		enum cosi_apply_result *res, char *msg, size_t len)
+{
+	struct cosi_definition *cur = NULL;
+	int err;
+
+	err = cosi_definition_get(c, d->type, &cur);
+	if (err && err != -ENOENT)
+		return kerr(c, err, "definition-get", msg, len);
+	*res = err ? COSI_APPLY_CREATED : COSI_APPLY_UPDATED;
+	if (!err && !strcmp(cur->type, d->type) &&
+	    cosi_definition_equal(cur, d)) {
+		cosi_definition_free(cur);
+		*res = COSI_APPLY_UNCHANGED;
+		return 0;
+	}
+	cosi_definition_free(cur);
+	err = cosi_definition_set(c, d, NULL);
+	return err ? kerr(c, err, "definition-set", msg, len) : 0;
+}
+
+/* Saving. */
+
+static int save_type(struct cosi *c, struct cosi_yaml *y, const char *ns,
+		     const char *type, size_t *count, char *msg, size_t len)
+{
+	struct cosi_list_req q = { .ns = ns, .type = type };
+	struct cosi_resources l;
+	size_t i;
+	int err;
+
+	err = cosi_resource_list(c, &q, &l);
+	if (err)
+		return kerr(c, err, "resource-get", msg, len);
+	for (i = 0; !err && i < l.n; i++) {
+		/* Being deleted: not desired any more. */
+		if (l.v[i]->phase == COSI_PHASE_TEARING_DOWN)
+			continue;
+		if (!l.v[i]->has_spec) {
+			snprintf(msg, len, "%s/%s: the kernel withheld the spec",
+				 type, l.v[i]->id);
+			err = -EPERM;
+			break;
+		}
+		err = cosi_yaml_resource(y, l.v[i], NULL,
+					 COSI_RENDER_MANIFEST);
+		if (err)
+			snprintf(msg, len, "writing YAML: %s", strerror(-err));
+		else
+			(*count)++;
+	}
+	cosi_resources_clear(&l);
+	return err;
+}
+
+int cosi_save_resources(struct cosi *c, FILE *f, const char *ns,
+			const char *const *types, size_t ntypes,
+			size_t *count, char *msg, size_t len)
+{
+	struct cosi_yaml *y = cosi_yaml_new(f);
+	size_t i, n = 0;
+	int err = 0, cerr;
+
+	if (!y) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; !err && i < ntypes; i++)
+		err = save_type(c, y, ns, types[i], &n, msg, len);
+	cerr = cosi_yaml_close(y);
+	if (!err && cerr) {
+		err = cerr;
+		snprintf(msg, len, "writing YAML: %s", strerror(-err));
+	}
+	if (count)
+		*count = n;
+	return err;
+}

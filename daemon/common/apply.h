@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Apply, delete, define and save: the write side shared by cosictl and
+ * the daemon (restoring desired configuration at boot, saving it).
+ *
+ * Functions return 0 (or a documented positive value) or a negative errno
+ * and then leave a one-line message in @msg, including the kernel's errno
+ * text and extack message.  They never print or exit.
+ */
+#ifndef _COSI_COMMON_APPLY_H
+#define _COSI_COMMON_APPLY_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cosi.h"
+#include "common/manifest.h"
+
+enum cosi_apply_result {
+	COSI_APPLY_CREATED,
+	COSI_APPLY_UPDATED,
+	COSI_APPLY_UNCHANGED,
+};
+
+/* "created", "updated", "unchanged". */
+const char *cosi_apply_result_name(enum cosi_apply_result res);
+
+/*
+ * Called after each document is applied; @r is the resource as the
+ * kernel has it now (owned by the caller of the callback: do not free).
+ */
+typedef void (*cosi_apply_fn)(const struct cosi_doc *d,
+			      enum cosi_apply_result res,
+			      const struct cosi_resource *r, void *arg);
+
+/* Flags of cosi_apply_docs(). */
+#define COSI_APPLY_KEEP_GOING	0x1	/* apply the others after an error */
+
+/*
+ * Make one resource look like @d: create it when absent; else update it
+ * (with expected-version, retrying on ESTALE) only when its labels,
+ * annotations or spec differ; else leave it alone.  A resource that is
+ * tearing down is an error (-EBUSY).  *@out (may be NULL) receives the
+ * resource afterwards.
+ */
+int cosi_apply_doc(struct cosi *c, const struct cosi_doc *d,
+		   enum cosi_apply_result *res, struct cosi_resource **out,
+		   char *msg, size_t len);
+
+/*
+ * Apply @docs in order, calling @fn (may be NULL) for each.  Stops at the
+ * first error unless COSI_APPLY_KEEP_GOING; returns the first error.
+ * Messages read "<name>: document N (Type/id): <why>".
+ */
+int cosi_apply_docs(struct cosi *c, const struct cosi_docs *docs,
+		    const char *name, unsigned int flags, cosi_apply_fn fn,
+		    void *arg, char *msg, size_t len);
+
+/*
+ * Fetch the definitions, parse the manifest in @buf (all of it is
+ * checked before anything is written), then apply it.
+ */
+int cosi_apply_buffer(struct cosi *c, const char *buf, size_t buflen,
+		      const char *name, unsigned int flags, cosi_apply_fn fn,
+		      void *arg, char *msg, size_t len);
+/* The same for a file ("-": stdin). */
+int cosi_apply_file(struct cosi *c, const char *path, unsigned int flags,
+		    cosi_apply_fn fn, void *arg, char *msg, size_t len);
+
+/*
+ * Tear a resource down, wait up to @wait_ms (<0: forever) for its
+ * finalizers to go, and destroy it.  Waiting uses a watch on a private
+ * handle; it ends early with -EINTR when a signal interrupts it and
+ * *@stop (may be NULL) is set.
+ * Return: 0 (destroyed, also by someone else meanwhile), 1 (@wait_ms 0
+ * and finalizers remain: *@pending, if given, gets them), -ENOENT (no such
+ * resource), -ETIMEDOUT (*@pending gets what remained), or another error.
+ */
+int cosi_delete_resource(struct cosi *c, const char *ns, const char *type,
+			 const char *id, int wait_ms,
+			 volatile sig_atomic_t *stop,
+			 struct cosi_strs *pending, char *msg, size_t len);
+
+/*
+ * Set a definition; *@res tells whether it was new, changed or already
+ * the same (then nothing is sent).
+ */
+int cosi_define(struct cosi *c, const struct cosi_definition *d,
+		enum cosi_apply_result *res, char *msg, size_t len);
+/* Same content: aliases, default namespace, sensitivity, schema, columns. */
+bool cosi_definition_equal(const struct cosi_definition *a,
+			   const struct cosi_definition *b);
+
+/*
+ * Write every resource of namespace @ns and the exact type names @types
+ * to @f as YAML documents that cosi_apply_*() accept (only namespace,
+ * type, id, labels, annotations and spec), leaving out resources that
+ * are tearing down.  A resource whose spec the
+ * kernel withheld (sensitive type, no CAP_NET_ADMIN) is an error (-EPERM).
+ * *@count (may be NULL) gets the number of documents written.
+ */
+int cosi_save_resources(struct cosi *c, FILE *f, const char *ns,
+			const char *const *types, size_t ntypes,
+			size_t *count, char *msg, size_t len);
+
+#endif /* _COSI_COMMON_APPLY_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Manifests: YAML streams of resources (for apply and delete) and of
+ * definitions (for define), checked and converted against the
+ * definitions before anything is sent to the kernel.
+ *
+ * A resource document:
+ *
+ *   metadata:
+ *     namespace: default          # optional: the type's default namespace
+ *     type: sysctl                # type name, alias or unique prefix
+ *     id: net.ipv4.ip_forward
+ *     labels: {k: v}              # optional
+ *     annotations: {k: v}         # optional
+ *   spec:                         # optional: absent keeps the current spec
+ *     value: "1"
+ *
+ * Read-only metadata (version, owner, phase, finalizers, created, updated,
+ * revision) is accepted and ignored, so "get -o yaml" output applies back.
+ * Unknown keys and spec fields are rejected here, with messages naming the
+ * document and the field.
+ */
+#ifndef _COSI_COMMON_MANIFEST_H
+#define _COSI_COMMON_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cosi.h"
+
+struct cosi_doc {
+	size_t index;			/* 1-based, in its stream */
+	char *ns;
+	char *type;			/* the definition's exact name */
+	char *id;
+	struct cosi_kvs labels;
+	struct cosi_kvs annotations;
+	bool has_spec;			/* false: keep the current spec */
+	struct cosi_spec spec;		/* in schema order */
+};
+
+struct cosi_docs {
+	struct cosi_doc *v;
+	size_t n;
+};
+
+/*
+ * Parse the resource documents of @buf (@len bytes; @name names it in
+ * messages), resolving types against @defs.  Empty documents are skipped.
+ * Return: 0 and @out filled (zeroed first), or a negative errno with a
+ * one-line message in @msg and @out empty.
+ */
+int cosi_manifest_parse(const char *buf, size_t len, const char *name,
+			const struct cosi_definitions *defs,
+			struct cosi_docs *out, char *msg, size_t msglen);
+void cosi_docs_clear(struct cosi_docs *docs);
+
+/*
+ * Parse definition documents (the form "get rd -o yaml" prints):
+ *
+ *   type: Links.net.cosi.dev
+ *   aliases: [link]
+ *   default-namespace: network
+ *   sensitivity: public           # or sensitive
+ *   fields:
+ *     - {name: mtu, type: u64, required: true}
+ *   columns:
+ *     - {name: MTU, field: mtu}
+ *
+ * revision and resources are ignored.  Same return convention.
+ */
+int cosi_manifest_parse_definitions(const char *buf, size_t len,
+				    const char *name,
+				    struct cosi_definitions *out, char *msg,
+				    size_t msglen);
+
+/*
+ * Read all of @path ("-": stdin) into a malloc()ed, NUL-ended buffer.
+ * Return: 0, or a negative errno with @msg set.
+ */
+int cosi_read_file(const char *path, char **buf, size_t *len, char *msg,
+		   size_t msglen);
+
+#endif /* _COSI_COMMON_MANIFEST_H */

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * JSON output through json-c: resources, definitions and watch events, in
+ * the same shape as the YAML output.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/codec.h"
+#include "common/render.h"
+#include "common/resolve.h"
+
+/* Add @v under @k; a NULL @v (ENOMEM) marks the object failed. */
+static bool add(struct json_object *o, const char *k, struct json_object *v)
+{
+	if (!o || !v || json_object_object_add(o, k, v)) {
+		json_object_put(v);
+		return false;
+	}
+	return true;
+}
+
+static struct json_object *jstrs(const struct cosi_strs *s)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; a && i < s->n; i++) {
+		if (json_object_array_add(a, json_object_new_string(s->v[i]))) {
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static struct json_object *jkvs(const struct cosi_kvs *s)
+{
+	struct json_object *o = json_object_new_object();
+	size_t i;
+
+	for (i = 0; o && i < s->n; i++) {
+		if (!add(o, s->v[i].key, json_object_new_string(s->v[i].value))) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static struct json_object *jfield(const struct cosi_field *f)
+{
+	struct json_object *o;
+	char *b64;
+
+	switch (f->type) {
+	case COSI_FIELD_TYPE_STRING:
+		return json_object_new_string(f->str);
+	case COSI_FIELD_TYPE_U64:
+		return json_object_new_uint64(f->u64);
+	case COSI_FIELD_TYPE_S64:
+		return json_object_new_int64(f->s64);
+	case COSI_FIELD_TYPE_BOOL:
+		return json_object_new_boolean(f->b);
+	case COSI_FIELD_TYPE_BYTES:
+		b64 = cosi_base64_encode(f->bytes.data, f->bytes.len);
+		o = b64 ? json_object_new_string(b64) : NULL;
+		free(b64);
+		return o;
+	case COSI_FIELD_TYPE_STRING_LIST:
+		return jstrs(&f->strs);
+	}
+	return json_object_new_null();
+}
+
+static struct json_object *jtime(uint64_t ns)
+{
+	char t[48];
+
+	return json_object_new_string(cosi_rfc3339(ns, t, sizeof(t)));
+}
+
+static struct json_object *jmeta(const struct cosi_resource *r,
+				 unsigned int flags)
+{
+	struct json_object *m = json_object_new_object();
+	bool ok;
+
+	ok = add(m, "namespace", json_object_new_string(r->ns)) &&
+	     add(m, "type", json_object_new_string(r->type)) &&
+	     add(m, "id", json_object_new_string(r->id));
+	if (ok && !(flags & COSI_RENDER_MANIFEST))
+		ok = add(m, "version", json_object_new_uint64(r->version)) &&
+		     add(m, "owner", json_object_new_string(r->owner)) &&
+		     add(m, "phase", json_object_new_string(
+			 r->phase == COSI_PHASE_TEARING_DOWN ?
+			 "tearing-down" : "running"));
+	ok = ok && add(m, "labels", jkvs(&r->labels)) &&
+	     add(m, "annotations", jkvs(&r->annotations));
+	if (ok && !(flags & COSI_RENDER_MANIFEST))
+		ok = add(m, "finalizers", jstrs(&r->finalizers)) &&
+		     add(m, "created", jtime(r->created)) &&
+		     add(m, "updated", jtime(r->updated)) &&
+		     add(m, "revision", json_object_new_uint64(r->revision));
+	if (!ok) {
+		json_object_put(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct json_object *cosi_json_resource(const struct cosi_resource *r,
+				       const char *event,
+				       unsigned int flags)
+{
+	struct json_object *o = json_object_new_object(), *spec = NULL;
+	bool ok = true;
+	size_t i;
+
+	if (event)
+		ok = add(o, "event", json_object_new_string(event));
+	ok = ok && add(o, "metadata", jmeta(r, flags));
+	if (ok && r->has_spec) {
+		spec = json_object_new_object();
+		for (i = 0; spec && i < r->spec.n; i++)
+			if (!add(spec, r->spec.v[i].name, jfield(&r->spec.v[i])))
+				break;
+		if (spec && i < r->spec.n) {
+			json_object_put(spec);
+			spec = NULL;
+		}
+		ok = add(o, "spec", spec);
+	}
+	if (!ok) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *jschema(const struct cosi_definition *d)
+{
+	struct json_object *a = json_object_new_array(), *f;
+	size_t i;
+
+	for (i = 0; a && i < d->n_fields; i++) {
+		f = json_object_new_object();
+		if (!add(f, "name", json_object_new_string(d->fields[i].name)) ||
+		    !add(f, "type", json_object_new_string(
+			    cosi_field_type_name(d->fields[i].type))) ||
+		    !add(f, "required",
+			 json_object_new_boolean(d->fields[i].required)) ||
+		    json_object_array_add(a, f)) {
+			json_object_put(f);
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static struct json_object *jcolumns(const struct cosi_definition *d)
+{
+	struct json_object *a = json_object_new_array(), *c;
+	size_t i;
+
+	for (i = 0; a && i < d->n_columns; i++) {
+		c = json_object_new_object();
+		if (!add(c, "name", json_object_new_string(d->columns[i].name)) ||
+		    !add(c, "field", json_object_new_string(d->columns[i].field)) ||
+		    json_object_array_add(a, c)) {
+			json_object_put(c);
+			json_object_put(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+struct json_object *cosi_json_definition(const struct cosi_definition *d,
+					 unsigned int flags)
+{
+	struct json_object *o = json_object_new_object();
+	bool ok;
+
+	ok = add(o, "type", json_object_new_string(d->type)) &&
+	     add(o, "aliases", jstrs(&d->aliases)) &&
+	     add(o, "default-namespace",
+		 json_object_new_string(cosi_resolve_default_ns(d))) &&
+	     add(o, "sensitivity", json_object_new_string(
+		 d->sensitivity == COSI_SENSITIVITY_SENSITIVE ?
+		 "sensitive" : "public")) &&
+	     add(o, "fields", jschema(d)) &&
+	     add(o, "columns", jcolumns(d));
+	if (ok && !(flags & COSI_RENDER_MANIFEST))
+		ok = add(o, "revision", json_object_new_uint64(d->revision)) &&
+		     add(o, "resources", json_object_new_uint64(d->resources));
+	if (!ok) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int cosi_json_print(FILE *f, struct json_object *o, bool pretty)
+{
+	int flags = JSON_C_TO_STRING_NOSLASHESCAPE;
+	const char *s;
+	int err = 0;
+
+	if (!o)
+		return -ENOMEM;
+	flags |= pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED :
+		 JSON_C_TO_STRING_PLAIN;
+	s = json_object_to_json_string_ext(o, flags);
+	if (!s || fprintf(f, "%s\n", s) < 0)
+		err = -EIO;
+	fflush(f);
+	json_object_put(o);
+	return err;
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Aligned text tables of resources and definitions, printable at once or
+ * streamed row by row (watch).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/codec.h"
+#include "common/render.h"
+#include "common/resolve.h"
+
+struct cosi_table {
+	size_t ncols;
+	size_t *width;
+	char **cells;			/* nrows * ncols; row 0: headers */
+	size_t nrows;
+	size_t printed;			/* rows printed so far */
+};
+
+int cosi_output_parse(const char *s, enum cosi_output *out)
+{
+	if (!strcmp(s, "table") || !strcmp(s, "wide"))
+		*out = COSI_OUTPUT_TABLE;
+	else if (!strcmp(s, "yaml"))
+		*out = COSI_OUTPUT_YAML;
+	else if (!strcmp(s, "json"))
+		*out = COSI_OUTPUT_JSON;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int cosi_table_add(struct cosi_table *t, const char *const *cells)
+{
+	char **v = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*v));
+	size_t i, w;
+
+	if (!v)
+		return -ENOMEM;
+	t->cells = v;
+	v += t->nrows * t->ncols;
+	for (i = 0; i < t->ncols; i++)
+		v[i] = NULL;
+	t->nrows++;
+	for (i = 0; i < t->ncols; i++) {
+		v[i] = strdup(cells[i] ? cells[i] : "");
+		if (!v[i])
+			return -ENOMEM;
+		w = strlen(v[i]);
+		if (w > t->width[i])
+			t->width[i] = w;
+	}
+	return 0;
+}
+
+struct cosi_table *cosi_table_new(const char *const *headers, size_t ncols)
+{
+	struct cosi_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->ncols = ncols;
+	t->width = calloc(ncols ? ncols : 1, sizeof(*t->width));
+	if (!t->width || cosi_table_add(t, headers)) {
+		cosi_table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void cosi_table_free(struct cosi_table *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; t->cells && i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->width);
+	free(t);
+}
+
+void cosi_table_flush(struct cosi_table *t, FILE *f)
+{
+	char **row;
+	size_t i;
+
+	for (; t->printed < t->nrows; t->printed++) {
+		row = t->cells + t->printed * t->ncols;
+		for (i = 0; i < t->ncols; i++) {
+			if (i + 1 == t->ncols)
+				fprintf(f, "%s\n", row[i]);
+			else
+				fprintf(f, "%-*s", (int)t->width[i] + 3,
+					row[i]);
+		}
+	}
+	fflush(f);
+}
+
+#define RES_FIXED	4	/* NAMESPACE TYPE ID VERSION */
+
+struct cosi_table *cosi_resource_table_new(const struct cosi_definition *def,
+					   bool prefix)
+{
+	static const char *const fixed[] = {
+		"NAMESPACE", "TYPE", "ID", "VERSION",
+	};
+	size_t n = prefix + RES_FIXED + (def ? def->n_columns : 0), i;
+	const char **h = calloc(n, sizeof(*h));
+	struct cosi_table *t;
+
+	if (!h)
+		return NULL;
+	h[0] = "";
+	for (i = 0; i < RES_FIXED; i++)
+		h[prefix + i] = fixed[i];
+	for (i = 0; def && i < def->n_columns; i++)
+		h[prefix + RES_FIXED + i] = def->columns[i].name;
+	t = cosi_table_new(h, n);
+	free(h);
+	return t;
+}
+
+/* A field's value as text; NULL on ENOMEM. */
+static char *field_text(const struct cosi_field *f)
+{
+	char *s = NULL, *p;
+	size_t i, len = 1;
+
+	switch (f->type) {
+	case COSI_FIELD_TYPE_STRING:
+		return strdup(f->str);
+	case COSI_FIELD_TYPE_U64:
+		return asprintf(&s, "%" PRIu64, f->u64) < 0 ? NULL : s;
+	case COSI_FIELD_TYPE_S64:
+		return asprintf(&s, "%" PRId64, f->s64) < 0 ? NULL : s;
+	case COSI_FIELD_TYPE_BOOL:
+		return strdup(f->b ? "true" : "false");
+	case COSI_FIELD_TYPE_BYTES:
+		return cosi_base64_encode(f->bytes.data, f->bytes.len);
+	case COSI_FIELD_TYPE_STRING_LIST:
+		for (i = 0; i < f->strs.n; i++)
+			len += strlen(f->strs.v[i]) + 1;
+		s = p = malloc(len);
+		if (!s)
+			return NULL;
+		*p = 0;
+		for (i = 0; i < f->strs.n; i++)
+			p += sprintf(p, "%s%s", i ? "," : "", f->strs.v[i]);
+		return s;
+	}
+	return strdup("?");
+}
+
+char *cosi_render_cell(const struct cosi_resource *r, const char *field)
+{
+	const struct cosi_field *f;
+
+	if (!r->has_spec)
+		return strdup("<hidden>");
+	f = cosi_spec_get(&r->spec, field);
+	return f ? field_text(f) : strdup("<none>");
+}
+
+int cosi_resource_table_add(struct cosi_table *t,
+			    const struct cosi_definition *def,
+			    const struct cosi_resource *r, char prefix)
+{
+	size_t np = t->ncols - RES_FIXED - (def ? def->n_columns : 0);
+	size_t n = t->ncols, i;
+	char **cells = calloc(n, sizeof(*cells)), pre[2] = { prefix, 0 };
+	int err = -ENOMEM;
+
+	if (!cells)
+		return -ENOMEM;
+	if (np)
+		cells[0] = strdup(pre);
+	cells[np] = strdup(r->ns);
+	cells[np + 1] = strdup(r->type);
+	cells[np + 2] = strdup(r->id);
+	if (asprintf(&cells[np + 3], "%" PRIu64, r->version) < 0)
+		cells[np + 3] = NULL;
+	for (i = 0; def && i < def->n_columns; i++)
+		cells[np + RES_FIXED + i] = cosi_render_cell(r,
+						def->columns[i].field);
+	for (i = 0; i < n && cells[i]; i++)
+		;
+	if (i == n)
+		err = cosi_table_add(t, (const char *const *)cells);
+	for (i = 0; i < n; i++)
+		free(cells[i]);
+	free(cells);
+	return err;
+}
+
+static char *join(const struct cosi_strs *s)
+{
+	struct cosi_field f = {
+		.type = COSI_FIELD_TYPE_STRING_LIST, .strs = *s,
+	};
+
+	return s->n ? field_text(&f) : strdup("<none>");
+}
+
+int cosi_render_definitions_table(FILE *f, struct cosi_definition *const *v,
+				  size_t n)
+{
+	static const char *const h[] = {
+		"TYPE", "ALIASES", "DEFAULT-NS", "SENSITIVITY", "FIELDS",
+		"RESOURCES",
+	};
+	struct cosi_table *t = cosi_table_new(h, 6);
+	char *aliases, nf[24], nr[24];
+	const char *cells[6];
+	size_t i;
+	int err = t ? 0 : -ENOMEM;
+
+	for (i = 0; !err && i < n; i++) {
+		aliases = join(&v[i]->aliases);
+		snprintf(nf, sizeof(nf), "%zu", v[i]->n_fields);
+		snprintf(nr, sizeof(nr), "%u", v[i]->resources);
+		cells[0] = v[i]->type;
+		cells[1] = aliases;
+		cells[2] = cosi_resolve_default_ns(v[i]);
+		cells[3] = v[i]->sensitivity == COSI_SENSITIVITY_SENSITIVE ?
+			   "sensitive" : "public";
+		cells[4] = nf;
+		cells[5] = nr;
+		err = aliases ? cosi_table_add(t, cells) : -ENOMEM;
+		free(aliases);
+	}
+	if (!err)
+		cosi_table_flush(t, f);
+	cosi_table_free(t);
+	return err;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The built-in controllers of cosid and the resource types they read and
+ * write.  The daemon defines the types (cosid_define_types()) on its
+ * libcosi handle, then registers the controllers with its runtime
+ * (cosid_register_controllers()).  See Documentation/controllers.rst.
+ */
+#ifndef _COSID_CONTROLLERS_H
+#define _COSID_CONTROLLERS_H
+
+#include "cosi.h"
+#include "runtime/runtime.h"
+
+struct cosid_controllers_opts {
+	const char *hosts_path;		/* NULL: "/run/cosi/hosts" */
+	const char *proc_sys;		/* NULL: "/proc/sys" (tests redirect) */
+};
+
+/*
+ * Set (create, or re-set unchanged) the definition of every type the
+ * built-in controllers use.  0 or the kernel's negative errno.
+ */
+int cosid_define_types(struct cosi *c);
+
+/*
+ * Register the built-in controllers: sysctl, hostname, link-status,
+ * link-config, hosts.  @o may be NULL (defaults).  The option strings are
+ * copied.  0 or a negative errno (the controllers registered before the
+ * failure stay registered).
+ */
+int cosid_register_controllers(struct cosi_runtime *rt,
+			       const struct cosid_controllers_opts *o);
+
+/* The config-namespace types the daemon persists to disk; NULL-ended. */
+extern const char *const cosid_config_types[];
+
+#endif /* _COSID_CONTROLLERS_H */

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysctl: applies SysctlConfigs (config namespace) to /proc/sys and
+ * reports each one as a SysctlStatus (runtime namespace, same id).
+ *
+ * Why a queue controller: every sysctl is independent, so each config is
+ * reconciled on its own key, and one that keeps failing backs off alone.
+ *
+ * The id names the sysctl: dotted ("net.ipv4.ip_forward", dots become
+ * slashes) or, when it contains a slash, the path under /proc/sys
+ * ("net/ipv4/conf/eth0.1/forwarding", for names with dots in them).
+ *
+ * The value the sysctl had before cosid first changed it is kept in the
+ * status ("original"): a restarted daemon reads it back from there, not
+ * from /proc/sys (which then holds cosid's own value), and restores it
+ * when the config goes away.  Errors of the OS (unknown sysctl, value
+ * refused) are reported in the status, not returned: retrying would not
+ * help until the config changes, which requeues the key anyway.
+ *
+ * Teardown: the config is held with the controller's finalizer; when it
+ * is tearing down the original value is written back, the status is
+ * destroyed, and only then is the config released.  If someone holds the
+ * status, cosi_ctl_destroy() waits and the destroy-ready input brings the
+ * key back.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "controllers/builtin.h"
+
+struct sysctl_state {
+	char *proc_sys;
+};
+
+/* Keys of either type carry the sysctl's id: one code path for both. */
+static const struct cosi_input sysctl_inputs[] = {
+	{ NS_CONFIG, T_SYSCTL_CONFIG, NULL, COSI_INPUT_STRONG },
+	{ NS_RUNTIME, T_SYSCTL_STATUS, NULL, COSI_INPUT_DESTROY_READY },
+};
+
+static const struct cosi_output sysctl_outputs[] = {
+	{ T_SYSCTL_STATUS, COSI_OUTPUT_EXCLUSIVE },
+};
+
+/* Every component of @rel is a name: not empty, not ".". */
+static bool sysctl_rel_ok(const char *rel)
+{
+	const char *p = rel, *e;
+
+	do {
+		e = strchrnul(p, '/');
+		if (e == p || (e == p + 1 && *p == '.'))
+			return false;
+		p = e + 1;
+	} while (*e);
+	return true;
+}
+
+/* Validate @id and make its /proc/sys path; -EINVAL for a bad name. */
+static int sysctl_path(const struct sysctl_state *st, const char *id,
+		       char **out)
+{
+	char *rel, *p;
+	int err = 0;
+
+	if (!*id || id[0] == '/' || strstr(id, ".."))
+		return -EINVAL;
+	rel = strdup(id);
+	if (!rel)
+		return -ENOMEM;
+	if (!strchr(rel, '/'))
+		for (p = rel; *p; p++)
+			if (*p == '.')
+				*p = '/';
+	if (!sysctl_rel_ok(rel))
+		err = -EINVAL;
+	else if (asprintf(out, "%s/%s", st->proc_sys, rel) < 0)
+		err = -ENOMEM;
+	free(rel);
+	return err;
+}
+
+/* @s with whitespace runs made one space, and trimmed; NULL: no memory. */
+static char *sysctl_squash(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	while (*s) {
+		if (!isspace((unsigned char)*s)) {
+			*o++ = *s++;
+			continue;
+		}
+		while (isspace((unsigned char)*s))
+			s++;
+		if (o != out && *s)
+			*o++ = ' ';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Values are equal when they differ only in whitespace ("1 2", "1\t2"). */
+static bool sysctl_same(const char *a, const char *b)
+{
+	char *x = sysctl_squash(a), *y = sysctl_squash(b);
+	bool same = x && y && !strcmp(x, y);
+
+	free(x);
+	free(y);
+	return same;
+}
+
+/* @original NULL: not known (left out of the status). */
+static int sysctl_put_status(struct cosi_ctl *ctl, const char *id,
+			     const char *value, const char *original,
+			     const char *error)
+{
+	struct cosi_spec spec = { 0 };
+	int err;
+
+	err = cosi_spec_add_string(&spec, "value", value) ?:
+	      (original ? cosi_spec_add_string(&spec, "original", original)
+			: 0) ?:
+	      cosi_spec_add_string(&spec, "error", error);
+	if (!err)
+		err = cosi_ctl_apply(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id, NULL,
+				     &spec);
+	cosi_spec_clear(&spec);
+	return err;
+}
+
+/* The status, or NULL; a torn down one is destroyed first (*@wait: later). */
+static int sysctl_get_status(struct cosi_ctl *ctl, const char *id,
+			     struct cosi_resource **st, bool *wait)
+{
+	int err;
+
+	*st = NULL;
+	*wait = false;
+	err = cosi_ctl_get(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id, st);
+	if (err == -ENOENT)
+		return 0;
+	if (err || !cosi_res_tearing_down(*st))
+		return err;
+	/* Left over from an earlier config of the same id. */
+	cosi_resource_free(*st);
+	*st = NULL;
+	err = cosi_ctl_destroy(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id);
+	*wait = !err;
+	return err < 0 ? err : 0;
+}
+
+static int sysctl_write(struct cosi_ctl *ctl, const char *id,
+			const struct cosi_resource *cfg,
+			const struct cosi_resource *st, const char *path)
+{
+	const char *want = spec_str(cfg, "value") ?: "";
+	const char *kept = st ? spec_str(st, "original") : NULL;
+	char *cur = NULL, *orig = NULL;
+	int err, rerr;
+
+	rerr = read_text(path, &cur);
+	if (kept)
+		orig = strdup(kept);
+	else if (!rerr)
+		orig = strdup(cur);
+	if ((kept || !rerr) && !orig) {
+		free(cur);
+		return -ENOMEM;
+	}
+	err = rerr;
+	if (!err && !sysctl_same(cur, want)) {
+		err = write_text(path, want);
+		free(cur);
+		cur = NULL;
+		rerr = read_text(path, &cur);
+		if (!err)
+			err = rerr;
+	}
+	if (err)
+		cosi_ctl_log(ctl, "%s: %s", path, strerror(-err));
+	err = sysctl_put_status(ctl, id, cur ?: "", orig,
+				err ? strerror(-err) : "");
+	free(cur);
+	free(orig);
+	return err;
+}
+
+static int sysctl_apply(struct cosi_ctl *ctl, const char *id,
+			const struct cosi_resource *cfg)
+{
+	struct sysctl_state *s = cosi_ctl_data(ctl);
+	struct cosi_resource *st = NULL;
+	char *path = NULL;
+	bool wait;
+	int err;
+
+	err = cosi_ctl_hold(ctl, cfg);
+	if (err == -ESTALE || err == -ENOENT)
+		return 0;	/* teardown or destroy requeues the key */
+	if (err)
+		return err;
+	err = sysctl_get_status(ctl, id, &st, &wait);
+	if (err || wait)
+		return err;
+	err = sysctl_path(s, id, &path);
+	if (err == -EINVAL)
+		err = sysctl_put_status(ctl, id, "", NULL,
+					"invalid sysctl name");
+	else if (!err)
+		err = sysctl_write(ctl, id, cfg, st, path);
+	free(path);
+	cosi_resource_free(st);
+	return err;
+}
+
+/* Put the original value back (once: while the status is running). */
+static void sysctl_restore(struct cosi_ctl *ctl, const char *id)
+{
+	struct sysctl_state *s = cosi_ctl_data(ctl);
+	struct cosi_resource *st = NULL;
+	const char *orig;
+	char *path = NULL;
+	int err;
+
+	if (cosi_ctl_get(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id, &st))
+		return;
+	orig = spec_str(st, "original");
+	if (orig && !cosi_res_tearing_down(st) && !sysctl_path(s, id, &path)) {
+		err = write_text(path, orig);
+		if (err)
+			cosi_ctl_log(ctl, "restoring %s: %s", path,
+				     strerror(-err));
+	}
+	free(path);
+	cosi_resource_free(st);
+}
+
+/* The config is tearing down (@cfg) or gone (NULL). */
+static int sysctl_remove(struct cosi_ctl *ctl, const char *id,
+			 const struct cosi_resource *cfg)
+{
+	int ret;
+
+	sysctl_restore(ctl, id);
+	ret = cosi_ctl_destroy(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id);
+	if (ret <= 0)
+		return ret;	/* 0: the destroy-ready input requeues us */
+	return cfg ? cosi_ctl_release(ctl, cfg) : 0;
+}
+
+static int sysctl_reconcile(struct cosi_ctl *ctl, const char *ns,
+			    const char *type, const char *id)
+{
+	struct cosi_resource *cfg = NULL;
+	int err;
+
+	(void)ns;
+	(void)type;
+	err = cosi_ctl_get(ctl, NS_CONFIG, T_SYSCTL_CONFIG, id, &cfg);
+	if (err == -ENOENT)
+		return sysctl_remove(ctl, id, NULL);
+	if (err)
+		return err;
+	if (cosi_res_tearing_down(cfg))
+		err = sysctl_remove(ctl, id, cfg);
+	else
+		err = sysctl_apply(ctl, id, cfg);
+	cosi_resource_free(cfg);
+	return err;
+}
+
+static void sysctl_free(void *p)
+{
+	struct sysctl_state *s = p;
+
+	free(s->proc_sys);
+	free(s);
+}
+
+static void sysctl_fini(struct cosi_ctl *ctl)
+{
+	sysctl_free(cosi_ctl_data(ctl));
+}
+
+static const struct cosi_controller sysctl_controller = {
+	.name = "sysctl",
+	.inputs = sysctl_inputs,
+	.n_inputs = ARRAY_LEN(sysctl_inputs),
+	.outputs = sysctl_outputs,
+	.n_outputs = ARRAY_LEN(sysctl_outputs),
+	.reconcile = sysctl_reconcile,
+	.fini = sysctl_fini,
+};
+
+int cosid_register_sysctl(struct cosi_runtime *rt,
+			  const struct cosid_controllers_opts *o)
+{
+	struct sysctl_state *s = calloc(1, sizeof(*s));
+
+	if (s)
+		s->proc_sys = strdup(o->proc_sys);
+	if (!s || !s->proc_sys) {
+		free(s);
+		return -ENOMEM;
+	}
+	return cosid_register(rt, &sysctl_controller, s, sysctl_free);
+}

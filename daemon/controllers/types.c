@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The resource definitions of the built-in controllers, as one table, and
+ * cosid_define_types() which sets them in the kernel.  Setting an
+ * unchanged definition is accepted by the kernel, so the daemon simply
+ * sets them all at every start; new optional fields are compatible
+ * changes.  Documentation/controllers.rst describes each type.
+ */
+#include <errno.h>
+
+#include "controllers/builtin.h"
+
+#define STR	COSI_FIELD_TYPE_STRING
+#define U64	COSI_FIELD_TYPE_U64
+#define BOOL	COSI_FIELD_TYPE_BOOL
+#define LIST	COSI_FIELD_TYPE_STRING_LIST
+#define REQ(n, t)	{ n, t, true }
+#define OPT(n, t)	{ n, t, false }
+
+struct tfield {
+	const char *name;
+	enum cosi_field_type type;
+	bool required;
+};
+
+struct tcolumn {
+	const char *name;
+	const char *field;
+};
+
+struct tdef {
+	const char *type;
+	const char *ns;
+	const char *aliases[5];
+	struct tfield fields[8];
+	struct tcolumn columns[6];
+};
+
+static const struct tdef cosid_types[] = {
+	{
+		T_SYSCTL_CONFIG, NS_CONFIG,
+		{ "sysctl", "sysctls", "sysctlconfig", "sysctlconfigs" },
+		{ REQ("value", STR) },
+		{ { "VALUE", "value" } },
+	}, {
+		T_SYSCTL_STATUS, NS_RUNTIME,
+		{ "sysctlstatus", "sysctlstatuses" },
+		{ OPT("value", STR), OPT("original", STR), OPT("error", STR) },
+		{ { "VALUE", "value" }, { "ORIGINAL", "original" },
+		  { "ERROR", "error" } },
+	}, {
+		T_HOSTNAME_CONFIG, NS_CONFIG,
+		{ "hostname", "hostnames", "hostnameconfig", "hostnameconfigs" },
+		{ REQ("hostname", STR), OPT("domainname", STR) },
+		{ { "HOSTNAME", "hostname" }, { "DOMAIN", "domainname" } },
+	}, {
+		T_HOSTNAME_STATUS, NS_RUNTIME,
+		{ "hostnamestatus", "hostnamestatuses" },
+		{ OPT("hostname", STR), OPT("domainname", STR), OPT("error", STR) },
+		{ { "HOSTNAME", "hostname" }, { "DOMAIN", "domainname" },
+		  { "ERROR", "error" } },
+	}, {
+		T_LINK_STATUS, NS_NETWORK,
+		{ "link", "links", "linkstatus", "linkstatuses" },
+		{ OPT("index", U64), OPT("mtu", U64), OPT("operstate", STR),
+		  OPT("mac", STR), OPT("flags", LIST), OPT("kind", STR) },
+		{ { "INDEX", "index" }, { "MTU", "mtu" },
+		  { "STATE", "operstate" }, { "MAC", "mac" } },
+	}, {
+		T_LINK_CONFIG, NS_CONFIG,
+		{ "linkconfig", "linkconfigs" },
+		{ OPT("up", BOOL), OPT("mtu", U64) },
+		{ { "UP", "up" }, { "MTU", "mtu" } },
+	}, {
+		T_LINK_CONFIG_STATUS, NS_RUNTIME,
+		{ "linkconfigstatus", "linkconfigstatuses" },
+		{ OPT("applied", BOOL), OPT("error", STR) },
+		{ { "APPLIED", "applied" }, { "ERROR", "error" } },
+	}, {
+		T_HOSTS_ENTRY, NS_CONFIG,
+		{ "hostsentry", "hostsentries" },
+		{ REQ("address", STR), REQ("names", LIST) },
+		{ { "ADDRESS", "address" }, { "NAMES", "names" } },
+	}, {
+		T_HOSTS_FILE_STATUS, NS_RUNTIME,
+		{ "hostsfilestatus", "hostsfilestatuses" },
+		{ OPT("path", STR), OPT("entries", U64), OPT("content", STR),
+		  OPT("error", STR) },
+		{ { "PATH", "path" }, { "ENTRIES", "entries" },
+		  { "ERROR", "error" } },
+	},
+};
+
+const char *const cosid_config_types[] = {
+	T_SYSCTL_CONFIG,
+	T_HOSTNAME_CONFIG,
+	T_LINK_CONFIG,
+	T_HOSTS_ENTRY,
+	NULL,
+};
+
+static int cosid_build_def(struct cosi_definition *d, const struct tdef *t)
+{
+	size_t i;
+	int err;
+
+	err = cosi_def_init(d, t->type) ?: cosi_def_set_default_ns(d, t->ns);
+	for (i = 0; !err && i < ARRAY_LEN(t->aliases) && t->aliases[i]; i++)
+		err = cosi_def_add_alias(d, t->aliases[i]);
+	for (i = 0; !err && i < ARRAY_LEN(t->fields) && t->fields[i].name; i++)
+		err = cosi_def_add_field(d, t->fields[i].name, t->fields[i].type,
+					 t->fields[i].required);
+	for (i = 0; !err && i < ARRAY_LEN(t->columns) && t->columns[i].name;
+	     i++)
+		err = cosi_def_add_column(d, t->columns[i].name,
+					  t->columns[i].field);
+	return err;
+}
+
+int cosid_define_types(struct cosi *c)
+{
+	struct cosi_definition d;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < ARRAY_LEN(cosid_types); i++) {
+		d = (struct cosi_definition){ 0 };
+		err = cosid_build_def(&d, &cosid_types[i]);
+		if (!err) {
+			err = cosi_definition_set(c, &d, NULL);
+			if (err)
+				fprintf(stderr, "cosid: %s\n",
+					cosi_strerror(c, d.type));
+		}
+		cosi_definition_clear(&d);
+	}
+	return err;
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the built-in controllers: registration with private
+ * state, typed access to spec fields, the few file operations they need
+ * (sysctl-style reads and writes, atomic replacement) and the mapping of
+ * libnl's error codes to errno, so that every controller returns negative
+ * errnos as the runtime expects.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <netlink/errno.h>
+
+#include "controllers/builtin.h"
+
+int cosid_register(struct cosi_runtime *rt, const struct cosi_controller *c,
+		   void *data, void (*free_data)(void *))
+{
+	int err = cosi_runtime_register(rt, c, data, NULL);
+
+	/* A failed registration leaves the data to us. */
+	if (err)
+		free_data(data);
+	return err;
+}
+
+static const struct cosi_field *spec_field(const struct cosi_resource *r,
+					   const char *name,
+					   enum cosi_field_type type)
+{
+	const struct cosi_field *f = cosi_spec_get(&r->spec, name);
+
+	return f && f->type == type ? f : NULL;
+}
+
+const char *spec_str(const struct cosi_resource *r, const char *name)
+{
+	const struct cosi_field *f = spec_field(r, name, COSI_FIELD_TYPE_STRING);
+
+	return f ? f->str : NULL;
+}
+
+const struct cosi_strs *spec_strs(const struct cosi_resource *r,
+				  const char *name)
+{
+	const struct cosi_field *f;
+
+	f = spec_field(r, name, COSI_FIELD_TYPE_STRING_LIST);
+	return f ? &f->strs : NULL;
+}
+
+bool spec_u64(const struct cosi_resource *r, const char *name, uint64_t *v)
+{
+	const struct cosi_field *f = spec_field(r, name, COSI_FIELD_TYPE_U64);
+
+	if (f)
+		*v = f->u64;
+	return f;
+}
+
+bool spec_bool(const struct cosi_resource *r, const char *name, bool *v)
+{
+	const struct cosi_field *f = spec_field(r, name, COSI_FIELD_TYPE_BOOL);
+
+	if (f)
+		*v = f->b;
+	return f;
+}
+
+int read_text(const char *path, char **out)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *p;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (cap - len < 2) {
+			cap = cap ? cap * 2 : 256;
+			p = realloc(buf, cap);
+			if (!p) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = -errno;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	while (len && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int write_text(const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+int mkdir_parents(const char *path, mode_t mode)
+{
+	char *dir = strdup(path), *p, c;
+	int err = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	p = strrchr(dir, '/');
+	if (!p || p == dir)
+		goto out;
+	*p = '\0';
+	for (p = dir + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		c = *p;
+		*p = '\0';
+		if (mkdir(dir, mode) && errno != EEXIST) {
+			err = -errno;
+			break;
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+out:
+	free(dir);
+	return err;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		s += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int write_atomic(const char *path, const char *content, mode_t mode)
+{
+	char *tmp;
+	int fd, err;
+
+	err = mkdir_parents(path, 0755);
+	if (err)
+		return err;
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	err = write_all(fd, content, strlen(content));
+	if (!err && fchmod(fd, mode))
+		err = -errno;
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	free(tmp);
+	return err;
+}
+
+int nlerr_to_errno(int nlerr)
+{
+	switch (abs(nlerr)) {
+	case 0:				return 0;
+	case NLE_INTR:			return -EINTR;
+	case NLE_BAD_SOCK:		return -EBADF;
+	case NLE_AGAIN:			return -EAGAIN;
+	case NLE_NOMEM:			return -ENOMEM;
+	case NLE_EXIST:			return -EEXIST;
+	case NLE_INVAL:			return -EINVAL;
+	case NLE_RANGE:			return -ERANGE;
+	case NLE_OPNOTSUPP:		return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:		return -EAFNOSUPPORT;
+	case NLE_OBJ_NOTFOUND:		return -ENODEV;
+	case NLE_NOATTR:		return -ENOENT;
+	case NLE_PERM:			return -EPERM;
+	case NLE_BUSY:			return -EBUSY;
+	case NLE_NOACCESS:		return -EACCES;
+	case NLE_NODEV:			return -ENODEV;
+	case NLE_MSGSIZE:		return -EMSGSIZE;
+	case NLE_PROTO_MISMATCH:	return -EPROTONOSUPPORT;
+	default:			return -EIO;
+	}
+}

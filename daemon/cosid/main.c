@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cosid: defines the built-in resource types, restores the desired
+ * configuration when the kernel has none, and runs the controllers on an
+ * sd-event loop until SIGTERM/SIGINT.  All state lives in the kernel, so
+ * the daemon may be killed at any point and restarted: the controllers
+ * reconcile from what the kernel holds.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+
+#include "controllers/controllers.h"
+#include "cosid/cosid.h"
+#include "runtime/runtime.h"
+
+#define CONFIG_NS	"config"
+
+static const char usage[] =
+"usage: cosid [options]\n"
+"  -s, --state-file PATH    save the config namespace to PATH and restore\n"
+"                           it at start when the kernel holds none\n"
+"      --hosts-path PATH    hosts file the hosts controller writes\n"
+"                           (default /run/cosi/hosts)\n"
+"      --proc-sys PATH      sysctl tree (default /proc/sys)\n"
+"      --write-rate N       writes per second per controller (default 1000)\n"
+"      --watch-rcvbuf BYTES receive buffer of the input watches\n"
+"  -h, --help               this text\n";
+
+struct cosid_opts {
+	const char *state_file;
+	struct cosid_controllers_opts ctl;
+	struct cosi_runtime_opts rt;
+};
+
+static int parse_num(const char *s, const char *what, unsigned long max,
+		     unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *out == 0 || *out > max) {
+		fprintf(stderr, "cosid: %s: expected a number in 1..%lu, got '%s'\n",
+			what, max, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct cosid_opts *o)
+{
+	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF };
+	static const struct option longopts[] = {
+		{ "state-file", required_argument, NULL, 's' },
+		{ "hosts-path", required_argument, NULL, OPT_HOSTS },
+		{ "proc-sys", required_argument, NULL, OPT_PROC },
+		{ "write-rate", required_argument, NULL, OPT_RATE },
+		{ "watch-rcvbuf", required_argument, NULL, OPT_RCVBUF },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long n;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->state_file = optarg;
+			break;
+		case OPT_HOSTS:
+			o->ctl.hosts_path = optarg;
+			break;
+		case OPT_PROC:
+			o->ctl.proc_sys = optarg;
+			break;
+		case OPT_RATE:
+			if (parse_num(optarg, "--write-rate", 1000000, &n))
+				return -EINVAL;
+			o->rt.write_rate = n;
+			o->rt.write_burst = n;
+			break;
+		case OPT_RCVBUF:
+			if (parse_num(optarg, "--watch-rcvbuf", 1 << 30, &n))
+				return -EINVAL;
+			o->rt.watch_rcvbuf = n;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "cosid: %s needs a value\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		default:
+			fprintf(stderr, "cosid: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cosid: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
+		     void *data)
+{
+	(void)data;
+	fprintf(stderr, "cosid: %s: stopping\n", strsignal(si->ssi_signo));
+	return sd_event_exit(sd_event_source_get_event(s), 0);
+}
+
+static int run(const struct cosid_opts *o)
+{
+	struct cosi_runtime *rt = NULL;
+	sd_event *ev = NULL;
+	struct cosi *c;
+	sigset_t ss;
+	int err;
+
+	c = cosi_open();
+	if (!c) {
+		fprintf(stderr, "cosid: cannot open the cosi netlink family: %s (is cosi.ko loaded?)\n",
+			strerror(errno));
+		return 1;
+	}
+	err = cosid_define_types(c);
+	if (err) {
+		fprintf(stderr, "cosid: %s\n", cosi_strerror(c, "definition-set"));
+		goto out;
+	}
+	if (o->state_file) {
+		err = cosid_restore(c, o->state_file, CONFIG_NS);
+		if (err)
+			goto out;
+	}
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	err = sd_event_default(&ev);
+	if (err >= 0)
+		err = sd_event_add_signal(ev, NULL, SIGTERM, on_signal, NULL);
+	if (err >= 0)
+		err = sd_event_add_signal(ev, NULL, SIGINT, on_signal, NULL);
+	if (err < 0) {
+		fprintf(stderr, "cosid: event loop: %s\n", strerror(-err));
+		goto out;
+	}
+	rt = cosi_runtime_new(ev, &o->rt);
+	if (!rt) {
+		err = -ENOMEM;
+		fprintf(stderr, "cosid: runtime: %s\n", strerror(-err));
+		goto out;
+	}
+	err = cosid_register_controllers(rt, &o->ctl);
+	if (!err && o->state_file)
+		err = cosid_register_saver(rt, o->state_file, CONFIG_NS);
+	if (err) {
+		fprintf(stderr, "cosid: registering controllers: %s\n",
+			strerror(-err));
+		goto out;
+	}
+	err = cosi_runtime_start(rt);
+	if (err) {
+		fprintf(stderr, "cosid: starting the runtime: %s\n",
+			strerror(-err));
+		goto out;
+	}
+	sd_notify(0, "READY=1\nSTATUS=controllers running");
+	fprintf(stderr, "cosid: ready\n");
+	err = sd_event_loop(ev);
+	sd_notify(0, "STOPPING=1");
+	if (err < 0)
+		fprintf(stderr, "cosid: event loop: %s\n", strerror(-err));
+out:
+	cosi_runtime_free(rt);
+	sd_event_unref(ev);
+	cosi_close(c);
+	return err ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cosid_opts o = { 0 };
+
+	if (parse_args(argc, argv, &o))
+		return 2;
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	return run(&o);
+}

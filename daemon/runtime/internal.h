@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Runtime internals shared by runtime.c (registration, watches,
+ * scheduling), queue.c (queue controllers' keys) and outputs.c (reads,
+ * writes, output tracking, finalizers, rate limit).
+ *
+ * Everything here is touched from the one sd-event thread only.
+ */
+#ifndef _COSID_RUNTIME_INTERNAL_H
+#define _COSID_RUNTIME_INTERNAL_H
+
+#include "runtime/runtime.h"
+
+/* A key of a queue controller: one resource, queued at most once. */
+struct cosi_qkey {
+	char *key;			/* "ns/type/id", the tree's key */
+	char *ns, *type, *id;
+	bool queued;			/* in the FIFO */
+	bool busy;			/* being reconciled right now */
+	bool again;			/* queued while busy: run once more */
+	unsigned int backoff_ms;	/* per-key, after failures */
+	sd_event_source *timer;		/* requeue timer */
+	struct cosi_qkey *next;		/* FIFO link */
+	struct cosi_ctl *ctl;
+};
+
+/* A namespace the controller's outputs of one type were written to. */
+struct cosi_out_ns {
+	char *type;
+	char *ns;
+	struct cosi_out_ns *next;
+};
+
+struct cosi_ctl {
+	struct cosi_runtime *rt;
+	struct cosi_controller c;	/* a copy of the registration */
+	void *data;
+	struct cosi *conn;		/* claims c.name */
+	struct cosi_ctl_stats stats;
+
+	bool due;			/* wake-up pending */
+	bool in_backoff;		/* failed; the backoff timer is armed */
+	sd_event_source *backoff_timer;
+	sd_event_source *wake_timer;
+	uint64_t wake_at;		/* usec, CLOCK_MONOTONIC; 0: none */
+	sd_event_source **fds;
+	size_t n_fds;
+
+	/* Queue controllers. */
+	void *keys;			/* tsearch() tree of struct cosi_qkey */
+	struct cosi_qkey *qhead, **qtail;
+	size_t queued;
+
+	/* Output tracking. */
+	bool tracking;
+	void *touched;			/* tsearch() tree of "ns/type/id" */
+	struct cosi_out_ns *out_ns;
+	bool default_ns_noted;		/* definitions' default ns added */
+
+	/* Write rate limit: a token bucket. */
+	double tokens;
+	uint64_t refilled_at;		/* usec */
+	bool throttled;			/* a write was refused this run */
+
+	struct cosi_ctl *next;
+};
+
+struct cosi_rt_watch {
+	char *ns;
+	char *type;
+};
+
+struct cosi_runtime {
+	sd_event *event;
+	struct cosi_runtime_opts o;
+	struct cosi *wconn;		/* input watches */
+	struct cosi_stream *stream;
+	sd_event_source *wsrc;		/* wconn readable */
+	sd_event_source *defer;		/* runs due controllers */
+	sd_event_source *rewatch_timer;	/* restarts broken watches */
+	struct cosi_rt_watch *watches;
+	size_t n_watches;
+	struct cosi_ctl *ctls, **ctls_tail;
+	bool started;
+	uint64_t resyncs;
+	uint64_t seen_resumes;		/* stream's resumes already counted */
+};
+
+/* runtime.c */
+void cosi_rt_kick(struct cosi_runtime *rt);
+uint64_t cosi_rt_now(const struct cosi_runtime *rt);
+int cosi_rt_timer(struct cosi_runtime *rt, sd_event_source **src,
+		  uint64_t at, sd_event_time_handler_t fn, void *data);
+unsigned int cosi_rt_next_backoff(const struct cosi_runtime *rt,
+				  unsigned int cur);
+
+/* queue.c */
+bool cosi_queue_pending(const struct cosi_ctl *ctl);
+void cosi_queue_run(struct cosi_ctl *ctl);
+void cosi_queue_free(struct cosi_ctl *ctl);
+
+/* outputs.c */
+bool cosi_ctl_take_token(struct cosi_ctl *ctl);
+uint64_t cosi_ctl_token_eta(struct cosi_ctl *ctl);
+void cosi_ctl_outputs_free(struct cosi_ctl *ctl);
+
+#endif /* _COSID_RUNTIME_INTERNAL_H */

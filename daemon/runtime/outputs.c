@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What a controller does to resources: reads, output writes (only when
+ * something changed), teardown and destroy, output tracking, finalizers
+ * on strong inputs, and the per-controller write rate limit.  Every call
+ * goes to the kernel on the controller's own socket, which holds its
+ * owner claim: the kernel, not this code, decides who may write what.
+ */
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/internal.h"
+
+#define USEC_PER_SEC	1000000ULL
+
+/* Rate limit: a token per kernel write, refilled at write_rate per second. */
+static void cosi_ctl_refill(struct cosi_ctl *ctl)
+{
+	const struct cosi_runtime_opts *o = &ctl->rt->o;
+	uint64_t now = cosi_rt_now(ctl->rt);
+
+	ctl->tokens += (double)(now - ctl->refilled_at) * o->write_rate /
+		       USEC_PER_SEC;
+	if (ctl->tokens > o->write_burst)
+		ctl->tokens = o->write_burst;
+	ctl->refilled_at = now;
+}
+
+bool cosi_ctl_take_token(struct cosi_ctl *ctl)
+{
+	cosi_ctl_refill(ctl);
+	if (ctl->tokens < 1.0) {
+		ctl->stats.throttled++;
+		ctl->throttled = true;
+		return false;
+	}
+	ctl->tokens -= 1.0;
+	ctl->stats.writes++;
+	return true;
+}
+
+/* When (usec, monotonic) the bucket holds a token again. */
+uint64_t cosi_ctl_token_eta(struct cosi_ctl *ctl)
+{
+	double missing;
+
+	cosi_ctl_refill(ctl);
+	missing = ctl->tokens >= 1.0 ? 0 : 1.0 - ctl->tokens;
+	return ctl->refilled_at +
+	       (uint64_t)(missing * USEC_PER_SEC / ctl->rt->o.write_rate) + 1;
+}
+
+int cosi_ctl_get(struct cosi_ctl *ctl, const char *ns, const char *type,
+		 const char *id, struct cosi_resource **out)
+{
+	return cosi_resource_get(ctl->conn, ns, type, id, out);
+}
+
+int cosi_ctl_list(struct cosi_ctl *ctl, const char *ns, const char *type,
+		  struct cosi_resources *out)
+{
+	struct cosi_list_req q = { .ns = ns, .type = type };
+
+	return cosi_resource_list(ctl->conn, &q, out);
+}
+
+static bool cosi_ctl_output_kind(const struct cosi_ctl *ctl, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < ctl->c.n_outputs; i++)
+		if (!strcmp(ctl->c.outputs[i].type, type))
+			return true;
+	return false;
+}
+
+static int cosi_strcmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Remember where outputs of @type live, for cleanup_outputs(). */
+static void cosi_ctl_note_ns(struct cosi_ctl *ctl, const char *ns,
+			     const char *type)
+{
+	struct cosi_out_ns *o;
+
+	for (o = ctl->out_ns; o; o = o->next)
+		if (!strcmp(o->ns, ns) && !strcmp(o->type, type))
+			return;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return;
+	o->ns = strdup(ns);
+	o->type = strdup(type);
+	if (!o->ns || !o->type) {
+		free(o->ns);
+		free(o->type);
+		free(o);
+		return;
+	}
+	o->next = ctl->out_ns;
+	ctl->out_ns = o;
+}
+
+static void cosi_ctl_touch(struct cosi_ctl *ctl, const char *ns,
+			   const char *type, const char *id)
+{
+	char *key;
+
+	if (!ctl->tracking)
+		return;
+	if (asprintf(&key, "%s/%s/%s", ns, type, id) < 0)
+		return;
+	if (tfind(key, &ctl->touched, cosi_strcmp) ||
+	    !tsearch(key, &ctl->touched, cosi_strcmp))
+		free(key);
+}
+
+static bool cosi_labels_same(const struct cosi_kvs *want,
+			     const struct cosi_kvs *have)
+{
+	static const struct cosi_kvs none;
+
+	return cosi_kvs_equal(want ? want : &none, have);
+}
+
+int cosi_ctl_apply(struct cosi_ctl *ctl, const char *ns, const char *type,
+		   const char *id, const struct cosi_kvs *labels,
+		   const struct cosi_spec *spec)
+{
+	static const struct cosi_kvs none;
+	struct cosi_req req = {
+		.ns = ns, .type = type, .id = id,
+		.labels = labels ? labels : &none, .spec = spec,
+	};
+	struct cosi_resource *cur = NULL;
+	int err;
+
+	if (!cosi_ctl_output_kind(ctl, type)) {
+		cosi_ctl_log(ctl, "%s is not a declared output", type);
+		return -EINVAL;
+	}
+	cosi_ctl_note_ns(ctl, ns, type);
+	err = cosi_resource_get(ctl->conn, ns, type, id, &cur);
+	if (err && err != -ENOENT)
+		goto fail;
+	if (!err && cosi_labels_same(labels, &cur->labels) &&
+	    (!spec || cosi_spec_equal(spec, &cur->spec)) &&
+	    cur->phase == COSI_PHASE_RUNNING) {
+		cosi_ctl_touch(ctl, ns, type, id);
+		cosi_resource_free(cur);
+		return 0;
+	}
+	if (!cosi_ctl_take_token(ctl)) {
+		cosi_resource_free(cur);
+		return -EAGAIN;
+	}
+	if (cur) {
+		req.has_expected_version = true;
+		req.expected_version = cur->version;
+		err = cosi_resource_update(ctl->conn, &req, NULL);
+	} else {
+		err = cosi_resource_create(ctl->conn, &req, NULL);
+	}
+	cosi_resource_free(cur);
+	if (err)
+		goto fail;
+	cosi_ctl_touch(ctl, ns, type, id);
+	return 0;
+fail:
+	cosi_ctl_log(ctl, "%s", cosi_strerror(ctl->conn, id));
+	return err;
+}
+
+int cosi_ctl_destroy(struct cosi_ctl *ctl, const char *ns, const char *type,
+		     const char *id)
+{
+	struct cosi_req req = { .ns = ns, .type = type, .id = id };
+	struct cosi_resource *cur = NULL;
+	bool ready;
+	int err;
+
+	err = cosi_resource_get(ctl->conn, ns, type, id, &cur);
+	if (err == -ENOENT)
+		return 1;
+	if (err)
+		goto fail;
+	ready = !cur->finalizers.n;
+	if (cur->phase == COSI_PHASE_RUNNING) {
+		if (!cosi_ctl_take_token(ctl)) {
+			cosi_resource_free(cur);
+			return -EAGAIN;
+		}
+		err = cosi_resource_teardown(ctl->conn, &req, &ready, NULL);
+		if (err == -ENOENT)
+			err = 0, ready = false;
+	}
+	cosi_resource_free(cur);
+	if (err)
+		goto fail;
+	if (!ready)
+		return 0;
+	if (!cosi_ctl_take_token(ctl))
+		return -EAGAIN;
+	err = cosi_resource_destroy(ctl->conn, &req, NULL);
+	if (err == -ENOENT)
+		return 1;
+	if (err == -EBUSY)	/* a finalizer came back meanwhile */
+		return 0;
+	if (err)
+		goto fail;
+	return 1;
+fail:
+	cosi_ctl_log(ctl, "%s", cosi_strerror(ctl->conn, id));
+	return err;
+}
+
+void cosi_ctl_track_outputs(struct cosi_ctl *ctl)
+{
+	tdestroy(ctl->touched, free);
+	ctl->touched = NULL;
+	ctl->tracking = true;
+}
+
+/* Note the default namespaces of the output types, once. */
+static void cosi_ctl_default_ns(struct cosi_ctl *ctl)
+{
+	struct cosi_definition *d;
+	size_t i;
+
+	if (ctl->default_ns_noted)
+		return;
+	ctl->default_ns_noted = true;
+	for (i = 0; i < ctl->c.n_outputs; i++) {
+		if (cosi_definition_get(ctl->conn, ctl->c.outputs[i].type, &d))
+			continue;
+		if (d->default_ns && d->default_ns[0])
+			cosi_ctl_note_ns(ctl, d->default_ns, d->type);
+		cosi_definition_free(d);
+	}
+}
+
+int cosi_ctl_cleanup_outputs(struct cosi_ctl *ctl)
+{
+	struct cosi_resources l = { 0 };
+	bool waiting = false;
+	struct cosi_out_ns *o;
+	char *key;
+	size_t i;
+	int err = 0, ret;
+
+	if (!ctl->tracking)
+		return -EINVAL;
+	cosi_ctl_default_ns(ctl);
+	for (o = ctl->out_ns; o && !err; o = o->next) {
+		err = cosi_ctl_list(ctl, o->ns, o->type, &l);
+		if (err == -ENOENT) {	/* type not defined (yet) */
+			err = 0;
+			continue;
+		}
+		for (i = 0; !err && i < l.n; i++) {
+			const struct cosi_resource *r = l.v[i];
+
+			if (strcmp(r->owner, ctl->c.name))
+				continue;
+			if (asprintf(&key, "%s/%s/%s", r->ns, r->type,
+				     r->id) < 0) {
+				err = -ENOMEM;
+				break;
+			}
+			if (tfind(key, &ctl->touched, cosi_strcmp)) {
+				free(key);
+				continue;
+			}
+			free(key);
+			ret = cosi_ctl_destroy(ctl, r->ns, r->type, r->id);
+			if (ret < 0)
+				err = ret;
+			else if (!ret)
+				waiting = true;
+		}
+		cosi_resources_clear(&l);
+	}
+	ctl->tracking = false;
+	return err ? err : waiting;
+}
+
+int cosi_ctl_hold(struct cosi_ctl *ctl, const struct cosi_resource *in)
+{
+	struct cosi_strs fin = { .v = (char **)&ctl->c.name, .n = 1 };
+	struct cosi_req req = {
+		.ns = in->ns, .type = in->type, .id = in->id,
+		.finalizers = &fin,
+	};
+	int err;
+
+	if (cosi_strs_has(&in->finalizers, ctl->c.name))
+		return 0;
+	if (in->phase != COSI_PHASE_RUNNING)
+		return -ESTALE;
+	if (!cosi_ctl_take_token(ctl))
+		return -EAGAIN;
+	err = cosi_finalizer_add(ctl->conn, &req, NULL);
+	if (err && err != -ESTALE)
+		cosi_ctl_log(ctl, "%s", cosi_strerror(ctl->conn, in->id));
+	return err;
+}
+
+int cosi_ctl_release(struct cosi_ctl *ctl, const struct cosi_resource *in)
+{
+	struct cosi_strs fin = { .v = (char **)&ctl->c.name, .n = 1 };
+	struct cosi_req req = {
+		.ns = in->ns, .type = in->type, .id = in->id,
+		.finalizers = &fin,
+	};
+	int err;
+
+	if (!cosi_strs_has(&in->finalizers, ctl->c.name))
+		return 0;
+	if (!cosi_ctl_take_token(ctl))
+		return -EAGAIN;
+	err = cosi_finalizer_remove(ctl->conn, &req, NULL);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		cosi_ctl_log(ctl, "%s", cosi_strerror(ctl->conn, in->id));
+	return err;
+}
+
+void cosi_ctl_outputs_free(struct cosi_ctl *ctl)
+{
+	struct cosi_out_ns *o, *next;
+
+	tdestroy(ctl->touched, free);
+	ctl->touched = NULL;
+	for (o = ctl->out_ns; o; o = next) {
+		next = o->next;
+		free(o->ns);
+		free(o->type);
+		free(o);
+	}
+	ctl->out_ns = NULL;
+}

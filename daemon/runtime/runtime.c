@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The controller runtime: registration, the shared input watches, and
+ * scheduling (wake-ups, backoff, timers, watched fds).  See runtime.h for
+ * the model.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/internal.h"
+
+#define USEC_PER_MSEC	1000ULL
+
+static void cosi_rt_event(struct cosi_event *ev, void *arg);
+
+uint64_t cosi_rt_now(const struct cosi_runtime *rt)
+{
+	uint64_t now = 0;
+
+	sd_event_now(rt->event, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+/* (Re)arm a one-shot monotonic timer at @at usec. */
+int cosi_rt_timer(struct cosi_runtime *rt, sd_event_source **src,
+		  uint64_t at, sd_event_time_handler_t fn, void *data)
+{
+	int err;
+
+	if (*src) {
+		err = sd_event_source_set_time(*src, at);
+		if (!err)
+			err = sd_event_source_set_enabled(*src,
+							  SD_EVENT_ONESHOT);
+		return err;
+	}
+	return sd_event_add_time(rt->event, src, CLOCK_MONOTONIC, at, 0, fn,
+				 data);
+}
+
+unsigned int cosi_rt_next_backoff(const struct cosi_runtime *rt,
+				  unsigned int cur)
+{
+	double next = cur ? cur * rt->o.backoff_factor
+			  : rt->o.backoff_initial_ms;
+
+	return next > rt->o.backoff_max_ms ? rt->o.backoff_max_ms
+					   : (unsigned int)next;
+}
+
+/* Make the defer source run the due controllers on the next iteration. */
+void cosi_rt_kick(struct cosi_runtime *rt)
+{
+	if (rt->defer)
+		sd_event_source_set_enabled(rt->defer, SD_EVENT_ONESHOT);
+}
+
+void cosi_ctl_wake(struct cosi_ctl *ctl)
+{
+	ctl->due = true;
+	if (!ctl->in_backoff)
+		cosi_rt_kick(ctl->rt);
+}
+
+static int cosi_ctl_wake_timer(sd_event_source *s, uint64_t usec, void *data)
+{
+	struct cosi_ctl *ctl = data;
+
+	(void)s;
+	(void)usec;
+	ctl->wake_at = 0;
+	cosi_ctl_wake(ctl);
+	return 0;
+}
+
+int cosi_ctl_wake_after(struct cosi_ctl *ctl, uint64_t ms)
+{
+	uint64_t at = cosi_rt_now(ctl->rt) + ms * USEC_PER_MSEC;
+
+	if (ctl->wake_at && ctl->wake_at <= at)
+		return 0;
+	ctl->wake_at = at;
+	return cosi_rt_timer(ctl->rt, &ctl->wake_timer, at,
+			     cosi_ctl_wake_timer, ctl);
+}
+
+static int cosi_ctl_backoff_timer(sd_event_source *s, uint64_t usec,
+				  void *data)
+{
+	struct cosi_ctl *ctl = data;
+
+	(void)s;
+	(void)usec;
+	ctl->in_backoff = false;
+	cosi_ctl_wake(ctl);
+	return 0;
+}
+
+/* One run of a run controller, and what its result means. */
+static void cosi_ctl_run(struct cosi_ctl *ctl)
+{
+	struct cosi_runtime *rt = ctl->rt;
+	uint64_t at;
+	size_t i;
+	int err;
+
+	ctl->due = false;
+	ctl->throttled = false;
+	ctl->tracking = false;
+	ctl->stats.runs++;
+	err = ctl->c.run(ctl);
+	ctl->tracking = false;
+	for (i = 0; i < ctl->n_fds; i++)
+		sd_event_source_set_enabled(ctl->fds[i], SD_EVENT_ONESHOT);
+	if (err == -EAGAIN && ctl->throttled) {
+		/* Out of write tokens: not a failure, come back for more. */
+		cosi_rt_timer(rt, &ctl->backoff_timer, cosi_ctl_token_eta(ctl),
+			      cosi_ctl_backoff_timer, ctl);
+		ctl->in_backoff = true;
+		return;
+	}
+	ctl->stats.last_error = err < 0 ? -err : 0;
+	if (err >= 0) {
+		ctl->stats.backoff_ms = 0;
+		return;
+	}
+	ctl->stats.failures++;
+	ctl->stats.backoff_ms = cosi_rt_next_backoff(rt, ctl->stats.backoff_ms);
+	cosi_ctl_log(ctl, "run failed: %s; retrying in %u ms", strerror(-err),
+		     ctl->stats.backoff_ms);
+	at = cosi_rt_now(rt) + ctl->stats.backoff_ms * USEC_PER_MSEC;
+	if (cosi_rt_timer(rt, &ctl->backoff_timer, at, cosi_ctl_backoff_timer,
+			  ctl) >= 0)
+		ctl->in_backoff = true;
+	else
+		ctl->due = true;	/* cannot wait: retry on the next pass */
+}
+
+/* The defer source: run every controller that is due, in registration order. */
+static int cosi_rt_dispatch(sd_event_source *s, void *data)
+{
+	struct cosi_runtime *rt = data;
+	struct cosi_ctl *ctl;
+	bool more = false;
+
+	(void)s;
+	for (ctl = rt->ctls; ctl; ctl = ctl->next) {
+		if (ctl->in_backoff)
+			continue;
+		if (ctl->c.reconcile)
+			cosi_queue_run(ctl);
+		else if (ctl->due)
+			cosi_ctl_run(ctl);
+	}
+	for (ctl = rt->ctls; ctl; ctl = ctl->next)
+		if (!ctl->in_backoff &&
+		    (ctl->due || (ctl->c.reconcile && cosi_queue_pending(ctl))))
+			more = true;
+	if (more)
+		cosi_rt_kick(rt);
+	return 0;
+}
+
+/* Fan an input event out to the controllers that declared the input. */
+static bool cosi_input_matches(const struct cosi_input *in,
+			       const struct cosi_event *ev)
+{
+	const struct cosi_resource *r = &ev->res;
+
+	if (strcmp(in->ns, r->ns) || strcmp(in->type, r->type))
+		return false;
+	if (in->id && strcmp(in->id, r->id))
+		return false;
+	if (in->kind == COSI_INPUT_DESTROY_READY)
+		return ev->kind != COSI_EVENT_KIND_DESTROYED &&
+		       r->phase == COSI_PHASE_TEARING_DOWN &&
+		       !r->finalizers.n;
+	return true;
+}
+
+static void cosi_rt_event(struct cosi_event *ev, void *arg)
+{
+	struct cosi_runtime *rt = arg;
+	struct cosi_ctl *ctl;
+	size_t i;
+
+	if (ev->kind == COSI_EVENT_KIND_BOOTSTRAPPED)
+		goto out;
+	for (ctl = rt->ctls; ctl; ctl = ctl->next) {
+		for (i = 0; i < ctl->c.n_inputs; i++)
+			if (cosi_input_matches(&ctl->c.inputs[i], ev))
+				break;
+		if (i == ctl->c.n_inputs)
+			continue;
+		ctl->stats.wakeups++;
+		if (ctl->c.reconcile)
+			cosi_ctl_queue(ctl, ev->res.ns, ev->res.type,
+				       ev->res.id);
+		else
+			cosi_ctl_wake(ctl);
+	}
+out:
+	cosi_event_free(ev);
+}
+
+static void cosi_rt_wake_all(struct cosi_runtime *rt)
+{
+	struct cosi_ctl *ctl;
+
+	for (ctl = rt->ctls; ctl; ctl = ctl->next)
+		if (ctl->c.run)
+			cosi_ctl_wake(ctl);
+}
+
+static int cosi_rt_rewatch(struct cosi_runtime *rt);
+
+static int cosi_rt_rewatch_timer(sd_event_source *s, uint64_t usec,
+				 void *data)
+{
+	(void)s;
+	(void)usec;
+	return cosi_rt_rewatch(data) < 0 ? 0 : 0;
+}
+
+/* Deliver what the watch socket holds; recover when the stream broke. */
+static void cosi_rt_drain(struct cosi_runtime *rt)
+{
+	const struct cosi_stream_stats *st;
+	int n;
+
+	do
+		n = cosi_stream_dispatch(rt->stream, 0);
+	while (n > 0);
+	st = cosi_stream_stats(rt->stream);
+	if (st->resumes != rt->seen_resumes) {
+		/* Overflow: events were replayed; reconcile everything too. */
+		rt->resyncs += st->resumes - rt->seen_resumes;
+		rt->seen_resumes = st->resumes;
+		fprintf(stderr, "cosid: runtime: input watches overflowed, resumed (%llu bootstraps)\n",
+			(unsigned long long)st->bootstraps);
+		cosi_rt_wake_all(rt);
+	}
+	if (n < 0) {
+		fprintf(stderr, "cosid: runtime: input watches broke: %s; restarting them\n",
+			strerror(-n));
+		sd_event_source_set_enabled(rt->wsrc, SD_EVENT_OFF);
+		cosi_rt_timer(rt, &rt->rewatch_timer,
+			      cosi_rt_now(rt) +
+			      rt->o.backoff_initial_ms * USEC_PER_MSEC,
+			      cosi_rt_rewatch_timer, rt);
+	}
+}
+
+static int cosi_rt_readable(sd_event_source *s, int fd, uint32_t revents,
+			    void *data)
+{
+	(void)s;
+	(void)fd;
+	(void)revents;
+	cosi_rt_drain(data);
+	return 0;
+}
+
+static int cosi_rt_watch_add(struct cosi_runtime *rt, const char *ns,
+			     const char *type)
+{
+	struct cosi_rt_watch *v;
+	size_t i;
+	int err;
+
+	for (i = 0; i < rt->n_watches; i++)
+		if (!strcmp(rt->watches[i].ns, ns) &&
+		    !strcmp(rt->watches[i].type, type))
+			return 0;
+	v = realloc(rt->watches, (rt->n_watches + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	rt->watches = v;
+	v[rt->n_watches].ns = strdup(ns);
+	v[rt->n_watches].type = strdup(type);
+	if (!v[rt->n_watches].ns || !v[rt->n_watches].type) {
+		free(v[rt->n_watches].ns);
+		free(v[rt->n_watches].type);
+		return -ENOMEM;
+	}
+	rt->n_watches++;
+	if (!rt->stream)
+		return 0;
+	err = cosi_stream_add(rt->stream, ns, type, NULL);
+	if (err) {
+		/* Not the controller's fault: all watches restart later. */
+		fprintf(stderr, "cosid: runtime: watch %s/%s: %s; retrying\n",
+			ns, type, cosi_strerror(rt->wconn, "watch"));
+		sd_event_source_set_enabled(rt->wsrc, SD_EVENT_OFF);
+		cosi_rt_timer(rt, &rt->rewatch_timer,
+			      cosi_rt_now(rt) +
+			      rt->o.backoff_initial_ms * USEC_PER_MSEC,
+			      cosi_rt_rewatch_timer, rt);
+	}
+	return 0;
+}
+
+/* Open the watch socket and start every watch (at start, or to recover). */
+static int cosi_rt_rewatch(struct cosi_runtime *rt)
+{
+	size_t i;
+	int err;
+
+	sd_event_source_disable_unref(rt->wsrc);
+	rt->wsrc = NULL;
+	cosi_stream_free(rt->stream);
+	rt->stream = NULL;
+	cosi_close(rt->wconn);
+	rt->seen_resumes = 0;
+	rt->wconn = cosi_open();
+	if (!rt->wconn)
+		return -errno;
+	if (rt->o.watch_rcvbuf)
+		cosi_set_rcvbuf(rt->wconn, rt->o.watch_rcvbuf);
+	rt->stream = cosi_stream_new(rt->wconn, cosi_rt_event, rt);
+	if (!rt->stream)
+		return -ENOMEM;
+	err = sd_event_add_io(rt->event, &rt->wsrc, cosi_fd(rt->wconn),
+			      EPOLLIN, cosi_rt_readable, rt);
+	for (i = 0; !err && i < rt->n_watches; i++) {
+		err = cosi_stream_add(rt->stream, rt->watches[i].ns,
+				      rt->watches[i].type, NULL);
+		if (err)
+			fprintf(stderr, "cosid: runtime: watch %s/%s: %s\n",
+				rt->watches[i].ns, rt->watches[i].type,
+				cosi_strerror(rt->wconn, "watch"));
+	}
+	if (err) {
+		cosi_rt_timer(rt, &rt->rewatch_timer,
+			      cosi_rt_now(rt) +
+			      rt->o.backoff_max_ms * USEC_PER_MSEC,
+			      cosi_rt_rewatch_timer, rt);
+		return err;
+	}
+	cosi_rt_wake_all(rt);
+	/* Events read while bootstrapping are queued in the handle. */
+	cosi_rt_drain(rt);
+	return 0;
+}
+
+struct cosi_runtime *cosi_runtime_new(sd_event *event,
+				      const struct cosi_runtime_opts *opts)
+{
+	struct cosi_runtime *rt = calloc(1, sizeof(*rt));
+
+	if (!rt)
+		return NULL;
+	if (opts)
+		rt->o = *opts;
+	if (!rt->o.backoff_initial_ms)
+		rt->o.backoff_initial_ms = 500;
+	if (!rt->o.backoff_max_ms)
+		rt->o.backoff_max_ms = 60000;
+	if (rt->o.backoff_factor < 1.0)
+		rt->o.backoff_factor = 1.5;
+	if (rt->o.write_rate <= 0)
+		rt->o.write_rate = 1000;
+	if (!rt->o.write_burst)
+		rt->o.write_burst = 1000;
+	rt->event = sd_event_ref(event);
+	rt->ctls_tail = &rt->ctls;
+	if (sd_event_add_defer(event, &rt->defer, cosi_rt_dispatch, rt) < 0) {
+		sd_event_unref(rt->event);
+		free(rt);
+		return NULL;
+	}
+	sd_event_source_set_enabled(rt->defer, SD_EVENT_OFF);
+	return rt;
+}
+
+static bool cosi_outputs_clash(const struct cosi_controller *a,
+			       const struct cosi_controller *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < a->n_outputs; i++)
+		for (j = 0; j < b->n_outputs; j++)
+			if (!strcmp(a->outputs[i].type, b->outputs[j].type) &&
+			    (a->outputs[i].kind == COSI_OUTPUT_EXCLUSIVE ||
+			     b->outputs[j].kind == COSI_OUTPUT_EXCLUSIVE))
+				return true;
+	return false;
+}
+
+static void cosi_ctl_free(struct cosi_ctl *ctl)
+{
+	size_t i;
+
+	for (i = 0; i < ctl->n_fds; i++)
+		sd_event_source_disable_unref(ctl->fds[i]);
+	free(ctl->fds);
+	sd_event_source_disable_unref(ctl->backoff_timer);
+	sd_event_source_disable_unref(ctl->wake_timer);
+	cosi_queue_free(ctl);
+	cosi_ctl_outputs_free(ctl);
+	cosi_close(ctl->conn);
+	free(ctl);
+}
+
+int cosi_runtime_register(struct cosi_runtime *rt,
+			  const struct cosi_controller *c, void *data,
+			  struct cosi_ctl **out)
+{
+	struct cosi_ctl *ctl, *o, **prev;
+	size_t i;
+	int err;
+
+	if (!c->name || !!c->run == !!c->reconcile)
+		return -EINVAL;
+	for (o = rt->ctls; o; o = o->next) {
+		if (!strcmp(o->c.name, c->name))
+			return -EEXIST;
+		if (cosi_outputs_clash(&o->c, c)) {
+			fprintf(stderr, "cosid: runtime: %s: an output type is exclusive to %s\n",
+				c->name, o->c.name);
+			return -EBUSY;
+		}
+	}
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return -ENOMEM;
+	ctl->rt = rt;
+	ctl->c = *c;
+	ctl->data = data;
+	ctl->qtail = &ctl->qhead;
+	ctl->tokens = rt->o.write_burst;
+	ctl->refilled_at = cosi_rt_now(rt);
+	ctl->conn = cosi_open();
+	if (!ctl->conn) {
+		err = -errno;
+		goto fail;
+	}
+	err = cosi_owner_claim(ctl->conn, c->name);
+	if (err) {
+		fprintf(stderr, "cosid: runtime: %s\n",
+			cosi_strerror(ctl->conn, c->name));
+		goto fail;
+	}
+	if (c->init) {
+		err = c->init(ctl);
+		if (err)
+			goto fail;
+	}
+	*rt->ctls_tail = ctl;
+	rt->ctls_tail = &ctl->next;
+	for (i = 0; i < c->n_inputs; i++) {
+		err = cosi_rt_watch_add(rt, c->inputs[i].ns, c->inputs[i].type);
+		if (err)
+			goto unlink;
+	}
+	if (rt->started && c->run)
+		cosi_ctl_wake(ctl);
+	if (rt->started)
+		cosi_rt_drain(rt);
+	if (out)
+		*out = ctl;
+	return 0;
+unlink:
+	/* Out of memory for the watch list: undo the registration. */
+	for (o = rt->ctls, prev = &rt->ctls; o != ctl; o = o->next)
+		prev = &o->next;
+	*prev = NULL;
+	rt->ctls_tail = prev;
+fail:
+	cosi_ctl_free(ctl);
+	return err;
+}
+
+int cosi_runtime_start(struct cosi_runtime *rt)
+{
+	rt->started = true;
+	return cosi_rt_rewatch(rt);
+}
+
+void cosi_runtime_free(struct cosi_runtime *rt)
+{
+	struct cosi_ctl *ctl, *next;
+	size_t i;
+
+	if (!rt)
+		return;
+	for (ctl = rt->ctls; ctl; ctl = ctl->next) {
+		/* Sources first: fini may close the fds they watch. */
+		for (i = 0; i < ctl->n_fds; i++)
+			sd_event_source_disable_unref(ctl->fds[i]);
+		ctl->n_fds = 0;
+		if (ctl->c.fini)
+			ctl->c.fini(ctl);
+	}
+	for (ctl = rt->ctls; ctl; ctl = next) {
+		next = ctl->next;
+		cosi_ctl_free(ctl);
+	}
+	sd_event_source_disable_unref(rt->wsrc);
+	sd_event_source_disable_unref(rt->defer);
+	sd_event_source_disable_unref(rt->rewatch_timer);
+	cosi_stream_free(rt->stream);
+	cosi_close(rt->wconn);
+	for (i = 0; i < rt->n_watches; i++) {
+		free(rt->watches[i].ns);
+		free(rt->watches[i].type);
+	}
+	free(rt->watches);
+	sd_event_unref(rt->event);
+	free(rt);
+}
+
+struct cosi_ctl *cosi_runtime_find(struct cosi_runtime *rt, const char *name)
+{
+	struct cosi_ctl *ctl;
+
+	for (ctl = rt->ctls; ctl; ctl = ctl->next)
+		if (!strcmp(ctl->c.name, name))
+			return ctl;
+	return NULL;
+}
+
+uint64_t cosi_runtime_resyncs(const struct cosi_runtime *rt)
+{
+	return rt->resyncs;
+}
+
+size_t cosi_runtime_watches(const struct cosi_runtime *rt)
+{
+	return rt->n_watches;
+}
+
+bool cosi_runtime_idle(const struct cosi_runtime *rt)
+{
+	const struct cosi_ctl *ctl;
+
+	for (ctl = rt->ctls; ctl; ctl = ctl->next)
+		if (ctl->due || ctl->in_backoff || ctl->queued)
+			return false;
+	return true;
+}
+
+void *cosi_ctl_data(const struct cosi_ctl *ctl)
+{
+	return ctl->data;
+}
+
+const char *cosi_ctl_name(const struct cosi_ctl *ctl)
+{
+	return ctl->c.name;
+}
+
+struct cosi_runtime *cosi_ctl_runtime(const struct cosi_ctl *ctl)
+{
+	return ctl->rt;
+}
+
+sd_event *cosi_ctl_event(const struct cosi_ctl *ctl)
+{
+	return ctl->rt->event;
+}
+
+struct cosi *cosi_ctl_conn(const struct cosi_ctl *ctl)
+{
+	return ctl->conn;
+}
+
+const struct cosi_ctl_stats *cosi_ctl_stats(const struct cosi_ctl *ctl)
+{
+	return &ctl->stats;
+}
+
+void cosi_ctl_log(const struct cosi_ctl *ctl, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "cosid: %s: %s\n", ctl->c.name, buf);
+}
+
+static int cosi_ctl_fd_ready(sd_event_source *s, int fd, uint32_t revents,
+			     void *data)
+{
+	(void)s;
+	(void)fd;
+	(void)revents;
+	cosi_ctl_wake(data);
+	return 0;
+}
+
+int cosi_ctl_watch_fd(struct cosi_ctl *ctl, int fd)
+{
+	return cosi_ctl_watch_fd_events(ctl, fd, EPOLLIN);
+}
+
+int cosi_ctl_watch_fd_events(struct cosi_ctl *ctl, int fd, uint32_t events)
+{
+	sd_event_source **v;
+	int err;
+
+	v = realloc(ctl->fds, (ctl->n_fds + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	ctl->fds = v;
+	err = sd_event_add_io(ctl->rt->event, &v[ctl->n_fds], fd, events,
+			      cosi_ctl_fd_ready, ctl);
+	if (err < 0)
+		return err;
+	/* Level-triggered: off until the run that drains it is over. */
+	sd_event_source_set_enabled(v[ctl->n_fds], SD_EVENT_ONESHOT);
+	ctl->n_fds++;
+	return 0;
+}

@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side unit tests of cosictl's shared code (daemon/common): manifest
+ * parsing against hand-built definitions, codecs, type resolution, label
+ * selectors, rendering (YAML/JSON/table, and YAML round trips) and the
+ * command line.  No kernel needed; run under ASan/UBSan (make SAN=1),
+ * where each test ends with a leak check.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+
+#include "common/apply.h"
+#include "common/cli_args.h"
+#include "common/codec.h"
+#include "common/manifest.h"
+#include "common/render.h"
+#include "common/resolve.h"
+#include "common/selector.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LEAK_CHECK()	__lsan_do_recoverable_leak_check()
+#else
+#define LEAK_CHECK()	0
+#endif
+
+FIXTURE(m) {
+	struct cosi_definitions defs;
+	struct cosi_docs docs;
+	char msg[1024];
+	char *out;
+	size_t outlen;
+};
+
+static struct cosi_definition *def_new(const char *type, const char *alias,
+				       const char *ns)
+{
+	struct cosi_definition *d = calloc(1, sizeof(*d));
+
+	cosi_def_init(d, type);
+	if (alias)
+		cosi_def_add_alias(d, alias);
+	if (ns)
+		cosi_def_set_default_ns(d, ns);
+	return d;
+}
+
+FIXTURE_SETUP(m)
+{
+	struct cosi_definition *d;
+
+	memset(&self->defs, 0, sizeof(self->defs));
+	memset(&self->docs, 0, sizeof(self->docs));
+	self->out = NULL;
+	self->defs.v = calloc(3, sizeof(*self->defs.v));
+	d = def_new("Links.net.cosi.dev", "link", "network");
+	cosi_def_add_field(d, "name", COSI_FIELD_TYPE_STRING, true);
+	cosi_def_add_field(d, "mtu", COSI_FIELD_TYPE_U64, false);
+	cosi_def_add_field(d, "offset", COSI_FIELD_TYPE_S64, false);
+	cosi_def_add_field(d, "up", COSI_FIELD_TYPE_BOOL, false);
+	cosi_def_add_field(d, "mac", COSI_FIELD_TYPE_BYTES, false);
+	cosi_def_add_field(d, "tags", COSI_FIELD_TYPE_STRING_LIST, false);
+	cosi_def_add_column(d, "MTU", "mtu");
+	cosi_def_add_column(d, "TAGS", "tags");
+	self->defs.v[0] = d;
+	d = def_new("SysctlConfigs.cosi.dev", "sysctl", NULL);
+	cosi_def_add_field(d, "value", COSI_FIELD_TYPE_STRING, true);
+	self->defs.v[1] = d;
+	d = def_new("Sysfs.other.dev", NULL, NULL);
+	self->defs.v[2] = d;
+	self->defs.n = 3;
+}
+
+FIXTURE_TEARDOWN(m)
+{
+	cosi_docs_clear(&self->docs);
+	cosi_definitions_clear(&self->defs);
+	free(self->out);
+	EXPECT_EQ(0, LEAK_CHECK()) TH_LOG("leaks (see above)");
+}
+
+static int parse(FIXTURE_DATA(m) *self, const char *yaml)
+{
+	cosi_docs_clear(&self->docs);
+	self->msg[0] = 0;
+	return cosi_manifest_parse(yaml, strlen(yaml), "t.yaml", &self->defs,
+				   &self->docs, self->msg, sizeof(self->msg));
+}
+
+static const struct cosi_field *field(FIXTURE_DATA(m) *self, size_t doc,
+				      const char *name)
+{
+	return cosi_spec_get(&self->docs.v[doc].spec, name);
+}
+
+TEST_F(m, every_field_type)
+{
+	const struct cosi_field *f;
+
+	ASSERT_EQ(0, parse(self,
+		"metadata: {type: LINK, id: eth0, labels: {role: uplink, n: 1},\n"
+		"           annotations: {note: ~}}\n"
+		"spec:\n"
+		"  tags: [a, 'b c', \"\"]\n"
+		"  mac: !!binary AAEC/w==\n"
+		"  up: yes\n"
+		"  offset: -9223372036854775808\n"
+		"  mtu: 18446744073709551615\n"
+		"  name: eth0\n")) TH_LOG("%s", self->msg);
+	ASSERT_EQ(1, self->docs.n);
+	EXPECT_STREQ("Links.net.cosi.dev", self->docs.v[0].type);
+	EXPECT_STREQ("network", self->docs.v[0].ns);
+	EXPECT_STREQ("eth0", self->docs.v[0].id);
+	EXPECT_TRUE(self->docs.v[0].has_spec);
+	EXPECT_STREQ("uplink", cosi_kvs_get(&self->docs.v[0].labels, "role"));
+	EXPECT_STREQ("1", cosi_kvs_get(&self->docs.v[0].labels, "n"));
+	EXPECT_STREQ("", cosi_kvs_get(&self->docs.v[0].annotations, "note"));
+	/* schema order, whatever the document's order */
+	ASSERT_EQ(6, self->docs.v[0].spec.n);
+	EXPECT_STREQ("name", self->docs.v[0].spec.v[0].name);
+	EXPECT_STREQ("tags", self->docs.v[0].spec.v[5].name);
+	f = field(self, 0, "mtu");
+	EXPECT_EQ(UINT64_MAX, f->u64);
+	f = field(self, 0, "offset");
+	EXPECT_EQ(INT64_MIN, f->s64);
+	EXPECT_TRUE(field(self, 0, "up")->b);
+	f = field(self, 0, "mac");
+	ASSERT_EQ(4, f->bytes.len);
+	EXPECT_EQ(0, memcmp(f->bytes.data, "\x00\x01\x02\xff", 4));
+	f = field(self, 0, "tags");
+	ASSERT_EQ(3, f->strs.n);
+	EXPECT_STREQ("b c", f->strs.v[1]);
+	EXPECT_STREQ("", f->strs.v[2]);
+}
+
+TEST_F(m, scalar_forms)
+{
+	ASSERT_EQ(0, parse(self,
+		"metadata: {type: link, id: x, namespace: other}\n"
+		"spec: {name: \"123\", mtu: 0x10, offset: +5, up: False,\n"
+		"       mac: 'AAEC', tags: []}\n")) TH_LOG("%s", self->msg);
+	EXPECT_STREQ("other", self->docs.v[0].ns);
+	EXPECT_STREQ("123", field(self, 0, "name")->str);
+	EXPECT_EQ(16, field(self, 0, "mtu")->u64);
+	EXPECT_EQ(5, field(self, 0, "offset")->s64);
+	EXPECT_FALSE(field(self, 0, "up")->b);
+	EXPECT_EQ(3, field(self, 0, "mac")->bytes.len);
+	EXPECT_EQ(0, field(self, 0, "tags")->strs.n);
+	/* null optional fields are left out */
+	ASSERT_EQ(0, parse(self, "metadata: {type: link, id: x}\n"
+			   "spec: {name: n, mtu: ~, up: }\n"));
+	EXPECT_EQ(1, self->docs.v[0].spec.n);
+	/* no spec at all: keep the current one */
+	ASSERT_EQ(0, parse(self, "metadata: {type: sysctl, id: a.b}\n"));
+	EXPECT_FALSE(self->docs.v[0].has_spec);
+	EXPECT_STREQ("default", self->docs.v[0].ns);
+}
+
+TEST_F(m, type_errors)
+{
+	EXPECT_EQ(-EINVAL, parse(self,
+		"metadata: {type: sysctl, id: a}\nspec: {value: \"1\"}\n---\n"
+		"metadata: {type: SysctlConfigs.cosi.dev, id: net.ipv4.ip_forward}\n"
+		"spec: {value: 1}\n"));
+	EXPECT_STREQ("t.yaml: document 2 (SysctlConfigs.cosi.dev/net.ipv4.ip_forward): spec.value: expected string",
+		     self->msg);
+	EXPECT_EQ(0, self->docs.n);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a}\n"
+				 "spec: {value: true}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.value: expected string"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, mtu: \"5\"}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.mtu: expected u64"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, mtu: 1.5}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.mtu: expected u64"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, up: 1}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.up: expected bool"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, tags: [a, 2]}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.tags[1]: expected string"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, tags: a}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.tags: expected string-list"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: {a: b}}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.name: expected string"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, mac: 'not base64!'}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.mac: invalid base64"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, mac: 5}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.mac: expected bytes"));
+}
+
+TEST_F(m, range_errors)
+{
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, mtu: -1}\n"));
+	EXPECT_STREQ("t.yaml: document 1 (Links.net.cosi.dev/a): spec.mtu: -1 out of range for u64",
+		     self->msg);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, mtu: 18446744073709551616}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "out of range for u64"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, offset: 9223372036854775808}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.offset: 9223372036854775808 out of range for s64"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, offset: -9223372036854775809}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "out of range for s64"));
+	EXPECT_EQ(0, parse(self, "metadata: {type: link, id: a}\n"
+			   "spec: {name: n, mtu: -0}\n"));
+}
+
+TEST_F(m, metadata_errors)
+{
+	EXPECT_EQ(-EINVAL, parse(self, "spec: {value: x}\n"));
+	EXPECT_STREQ("t.yaml: document 1: metadata: missing", self->msg);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {id: a}\n"));
+	EXPECT_STREQ("t.yaml: document 1: metadata.type: missing", self->msg);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl}\n"));
+	EXPECT_STREQ("t.yaml: document 1 (sysctl/?): metadata.id: missing",
+		     self->msg);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: nope, id: a}\n"));
+	EXPECT_STREQ("t.yaml: document 1 (nope/a): metadata.type: unknown type \"nope\"",
+		     self->msg);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: s, id: a}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "ambiguous: SysctlConfigs.cosi.dev Sysfs.other.dev"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, colour: red}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "metadata.colour: unknown key"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a}\nkind: X\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "kind: unknown key"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: [a]\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "metadata: expected a mapping"));
+	EXPECT_EQ(-EINVAL, parse(self, "- a\n- b\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "expected a mapping"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, labels: [x]}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "metadata.labels: expected a mapping"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, labels: {x: [1]}}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "metadata.labels.x: expected a string"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, labels: {x: 1, x: 2}}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "metadata.labels.x: duplicate key"));
+	/* read-only metadata is ignored */
+	EXPECT_EQ(0, parse(self, "metadata: {type: sysctl, id: a, version: 3, owner: x,\n"
+			   "  phase: running, finalizers: [f], created: 2024-01-01T00:00:00Z,\n"
+			   "  updated: x, revision: 9}\nspec: {value: v}\n")) TH_LOG("%s", self->msg);
+}
+
+TEST_F(m, spec_errors)
+{
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: n, colour: red}\n"));
+	EXPECT_STREQ("t.yaml: document 1 (Links.net.cosi.dev/a): spec.colour: unknown field (Links.net.cosi.dev has: name, mtu, offset, up, mac, tags)",
+		     self->msg);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {mtu: 5}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.name: missing required field (string)"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: a, name: b}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec.name: duplicate key"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\nspec: [1]\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "spec: expected a mapping"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: link, id: a}\n"
+				 "spec: {name: \"a\\0b\"}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "NUL"));
+}
+
+TEST_F(m, documents)
+{
+	ASSERT_EQ(0, parse(self,
+		"# leading comment\n"
+		"---\n"
+		"---\n"
+		"metadata: {type: sysctl, id: a}\n"
+		"spec: {value: \"1\"}\n"
+		"---\n"
+		"# only a comment\n"
+		"---\n"
+		"metadata: {type: link, id: b}\n"
+		"spec: {name: b}\n"
+		"...\n")) TH_LOG("%s", self->msg);
+	ASSERT_EQ(2, self->docs.n);
+	EXPECT_EQ(2, self->docs.v[0].index);
+	EXPECT_EQ(4, self->docs.v[1].index);
+	EXPECT_STREQ("b", self->docs.v[1].id);
+	/* empty streams */
+	EXPECT_EQ(0, parse(self, ""));
+	EXPECT_EQ(0, self->docs.n);
+	EXPECT_EQ(0, parse(self, "---\n---\n"));
+	EXPECT_EQ(0, self->docs.n);
+	/* the same resource twice */
+	EXPECT_EQ(-EINVAL, parse(self,
+		"metadata: {type: sysctl, id: a}\nspec: {value: x}\n---\n"
+		"metadata: {type: SYSCTL, id: a}\nspec: {value: y}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "document 2 (SysctlConfigs.cosi.dev/a): duplicate of document 1"));
+}
+
+TEST_F(m, invalid_yaml)
+{
+	EXPECT_EQ(-EINVAL, parse(self,
+		"metadata: {type: sysctl, id: a}\n"
+		"spec: {value: x}\n"
+		"---\n"
+		"metadata:\n"
+		"  type: sysctl\n"
+		"   id: a\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "t.yaml: line 6 column")) TH_LOG("%s", self->msg);
+	EXPECT_NE(NULL, strstr(self->msg, "invalid YAML"));
+	EXPECT_EQ(0, self->docs.n);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: [\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "line 2")) TH_LOG("%s", self->msg);
+	EXPECT_EQ(-EINVAL, parse(self, "a: 'unterminated\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "t.yaml: line ")) TH_LOG("%s", self->msg);
+}
+
+TEST_F(m, base64_codec)
+{
+	static const char *const enc[] = {
+		"", "AA==", "AAE=", "AAEC", "AAEC/w==", "AAEC/+4=",
+	};
+	unsigned char buf[8] = { 0, 1, 2, 0xff, 0xee };
+	size_t i, len;
+	void *data;
+	char *s;
+
+	for (i = 0; i < 6; i++) {
+		s = cosi_base64_encode(buf, i);
+		EXPECT_STREQ(enc[i], s);
+		ASSERT_EQ(0, cosi_base64_decode(s, &data, &len));
+		EXPECT_EQ(i, len);
+		EXPECT_EQ(0, memcmp(data, buf, len));
+		free(data);
+		free(s);
+	}
+	ASSERT_EQ(0, cosi_base64_decode("AA\nEC /w", &data, &len));
+	EXPECT_EQ(4, len);
+	free(data);
+	EXPECT_EQ(-EINVAL, cosi_base64_decode("A", &data, &len));
+	EXPECT_EQ(-EINVAL, cosi_base64_decode("AA=A", &data, &len));
+	EXPECT_EQ(-EINVAL, cosi_base64_decode("AB==", &data, &len));
+	EXPECT_EQ(-EINVAL, cosi_base64_decode("A*==", &data, &len));
+	EXPECT_EQ(-EINVAL, cosi_base64_decode("AAEC=", &data, &len));
+}
+
+TEST_F(m, scalars)
+{
+	uint64_t u;
+	int64_t i;
+
+	EXPECT_EQ(COSI_SCALAR_NULL, cosi_scalar_resolve("~"));
+	EXPECT_EQ(COSI_SCALAR_BOOL, cosi_scalar_resolve("Yes"));
+	EXPECT_EQ(COSI_SCALAR_BOOL, cosi_scalar_resolve("off"));
+	EXPECT_EQ(COSI_SCALAR_INT, cosi_scalar_resolve("-12"));
+	EXPECT_EQ(COSI_SCALAR_INT, cosi_scalar_resolve("0b101"));
+	EXPECT_EQ(COSI_SCALAR_INT, cosi_scalar_resolve("99999999999999999999999"));
+	EXPECT_EQ(COSI_SCALAR_FLOAT, cosi_scalar_resolve("1e3"));
+	EXPECT_EQ(COSI_SCALAR_FLOAT, cosi_scalar_resolve("-.inf"));
+	EXPECT_EQ(COSI_SCALAR_STRING, cosi_scalar_resolve("1.2.3"));
+	EXPECT_EQ(COSI_SCALAR_STRING, cosi_scalar_resolve("0x"));
+	EXPECT_EQ(COSI_SCALAR_STRING, cosi_scalar_resolve("eth0"));
+	EXPECT_TRUE(cosi_scalar_needs_quotes("1.2.3"));
+	EXPECT_TRUE(cosi_scalar_needs_quotes("y"));
+	EXPECT_TRUE(cosi_scalar_needs_quotes(""));
+	EXPECT_FALSE(cosi_scalar_needs_quotes("eth0"));
+	EXPECT_EQ(0, cosi_scalar_u64("0o17", &u));
+	EXPECT_EQ(15, u);
+	EXPECT_EQ(-ERANGE, cosi_scalar_u64("-1", &u));
+	EXPECT_EQ(0, cosi_scalar_s64("-0x10", &i));
+	EXPECT_EQ(-16, i);
+	EXPECT_EQ(-EINVAL, cosi_scalar_s64("12a", &i));
+}
+
+TEST_F(m, rfc3339)
+{
+	char buf[48];
+
+	EXPECT_STREQ("1970-01-01T00:00:00Z", cosi_rfc3339(0, buf, sizeof(buf)));
+	EXPECT_STREQ("2023-11-14T22:13:20.5Z",
+		     cosi_rfc3339(1700000000500000000ull, buf, sizeof(buf)));
+	EXPECT_STREQ("2023-11-14T22:13:20.000000001Z",
+		     cosi_rfc3339(1700000000000000001ull, buf, sizeof(buf)));
+}
+
+TEST_F(m, resolve)
+{
+	const struct cosi_definition *d;
+	char msg[256];
+
+	ASSERT_EQ(0, cosi_resolve_type(&self->defs, "links.NET.cosi.dev", &d,
+				       msg, sizeof(msg)));
+	EXPECT_STREQ("Links.net.cosi.dev", d->type);
+	ASSERT_EQ(0, cosi_resolve_type(&self->defs, "Link", &d, msg, sizeof(msg)));
+	EXPECT_STREQ("Links.net.cosi.dev", d->type);
+	ASSERT_EQ(0, cosi_resolve_type(&self->defs, "sysctlconfigs", &d, msg,
+				       sizeof(msg)));
+	EXPECT_STREQ("SysctlConfigs.cosi.dev", d->type);
+	ASSERT_EQ(0, cosi_resolve_type(&self->defs, "sysctlc", &d, msg,
+				       sizeof(msg)));
+	EXPECT_STREQ("SysctlConfigs.cosi.dev", d->type);
+	/* an alias wins over prefixes */
+	ASSERT_EQ(0, cosi_resolve_type(&self->defs, "SYSCTL", &d, msg,
+				       sizeof(msg)));
+	EXPECT_STREQ("SysctlConfigs.cosi.dev", d->type);
+	EXPECT_EQ(-EINVAL, cosi_resolve_type(&self->defs, "sys", &d, msg,
+					     sizeof(msg)));
+	EXPECT_STREQ("type \"sys\" is ambiguous: SysctlConfigs.cosi.dev Sysfs.other.dev",
+		     msg);
+	EXPECT_EQ(-ENOENT, cosi_resolve_type(&self->defs, "links.net", &d, msg,
+					     sizeof(msg)));
+	EXPECT_EQ(-ENOENT, cosi_resolve_type(&self->defs, "", &d, msg,
+					     sizeof(msg)));
+	EXPECT_TRUE(cosi_resolve_is_definitions("RD"));
+	EXPECT_TRUE(cosi_resolve_is_definitions("resourcedefinitions"));
+	EXPECT_FALSE(cosi_resolve_is_definitions("link"));
+	EXPECT_STREQ("network", cosi_resolve_default_ns(self->defs.v[0]));
+	EXPECT_STREQ("default", cosi_resolve_default_ns(self->defs.v[1]));
+}
+
+static struct cosi_resource *sample(void)
+{
+	static const char *const tags[] = { "1", "", "yes", "a b" };
+	struct cosi_resource *r = calloc(1, sizeof(*r));
+
+	r->ns = strdup("network");
+	r->type = strdup("Links.net.cosi.dev");
+	r->id = strdup("eth0");
+	r->owner = strdup("");
+	r->version = 7;
+	r->revision = 42;
+	r->created = 1700000000000000000ull;
+	r->updated = 1700000000123000000ull;
+	cosi_kvs_add(&r->labels, "role", "1.0");
+	cosi_kvs_add(&r->labels, "empty", "");
+	cosi_kvs_add(&r->annotations, "note", "null");
+	cosi_strs_add(&r->finalizers, "ctl");
+	r->has_spec = true;
+	cosi_spec_add_string(&r->spec, "name", "0x10");
+	cosi_spec_add_u64(&r->spec, "mtu", 1500);
+	cosi_spec_add_s64(&r->spec, "offset", -3);
+	cosi_spec_add_bool(&r->spec, "up", true);
+	cosi_spec_add_bytes(&r->spec, "mac", "\x00\x01\xff", 3);
+	cosi_spec_add_strings(&r->spec, "tags", tags, 4);
+	return r;
+}
+
+static void render(FIXTURE_DATA(m) *self, const struct cosi_resource *r,
+		   unsigned int flags)
+{
+	FILE *f = open_memstream(&self->out, &self->outlen);
+	struct cosi_yaml *y = cosi_yaml_new(f);
+
+	cosi_yaml_resource(y, r, NULL, flags);
+	cosi_yaml_resource(y, r, NULL, flags);
+	cosi_yaml_close(y);
+	fclose(f);
+}
+
+TEST_F(m, yaml_round_trip)
+{
+	struct cosi_resource *r = sample();
+
+	render(self, r, 0);
+	ASSERT_NE(NULL, strstr(self->out, "---\nmetadata:\n  namespace: network\n"))
+		TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "mac: !!binary AAH/\n")) TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "created: \"2023-11-14T22:13:20Z\""));
+	EXPECT_NE(NULL, strstr(self->out, "name: \"0x10\""));
+	EXPECT_NE(NULL, strstr(self->out, "offset: -3\n"));
+	EXPECT_NE(NULL, strstr(self->out, "finalizers: [ctl]") ?:
+		  strstr(self->out, "finalizers:\n  - ctl")) TH_LOG("%s", self->out);
+	/* the same resource twice: a duplicate; once each namespace: fine */
+	EXPECT_EQ(-EINVAL, parse(self, self->out));
+	free(r->ns);
+	r->ns = strdup("other");
+	free(self->out);
+	{
+		FILE *f = open_memstream(&self->out, &self->outlen);
+		struct cosi_yaml *y = cosi_yaml_new(f);
+		struct cosi_resource *r0 = sample();
+
+		cosi_yaml_resource(y, r0, NULL, 0);
+		cosi_yaml_resource(y, r, NULL, 0);
+		cosi_yaml_close(y);
+		fclose(f);
+		cosi_resource_free(r0);
+	}
+	ASSERT_EQ(0, parse(self, self->out)) TH_LOG("%s\n%s", self->msg, self->out);
+	ASSERT_EQ(2, self->docs.n);
+	EXPECT_STREQ("other", self->docs.v[1].ns);
+	EXPECT_TRUE(cosi_kvs_equal(&r->labels, &self->docs.v[1].labels));
+	EXPECT_TRUE(cosi_kvs_equal(&r->annotations, &self->docs.v[1].annotations));
+	EXPECT_TRUE(cosi_spec_equal(&r->spec, &self->docs.v[1].spec));
+	EXPECT_TRUE(cosi_spec_equal(&r->spec, &self->docs.v[0].spec));
+	cosi_resource_free(r);
+}
+
+TEST_F(m, yaml_manifest_form_and_hidden_spec)
+{
+	struct cosi_resource *r = sample();
+
+	r->has_spec = false;
+	render(self, r, COSI_RENDER_MANIFEST);
+	EXPECT_EQ(NULL, strstr(self->out, "version:"));
+	EXPECT_EQ(NULL, strstr(self->out, "finalizers"));
+	EXPECT_EQ(NULL, strstr(self->out, "spec"));
+	cosi_resource_free(r);
+}
+
+TEST_F(m, yaml_events)
+{
+	struct cosi_resource *r = sample();
+	FILE *f = open_memstream(&self->out, &self->outlen);
+	struct cosi_yaml *y = cosi_yaml_new(f);
+
+	EXPECT_EQ(0, cosi_yaml_resource(y, r, "updated", 0));
+	EXPECT_EQ(0, cosi_yaml_marker(y, 12));
+	EXPECT_EQ(0, cosi_yaml_close(y));
+	fclose(f);
+	EXPECT_EQ(0, strncmp(self->out, "---\nevent: updated\nmetadata:", 28))
+		TH_LOG("%s", self->out);
+	EXPECT_NE(NULL, strstr(self->out, "---\nevent: bootstrapped\nrevision: 12\n"));
+	cosi_resource_free(r);
+}
+
+TEST_F(m, json)
+{
+	struct cosi_resource *r = sample();
+	struct json_object *o, *spec, *v;
+	FILE *f = open_memstream(&self->out, &self->outlen);
+
+	EXPECT_EQ(0, cosi_json_print(f, cosi_json_resource(r, NULL, 0), true));
+	fclose(f);
+	o = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, o) TH_LOG("%s", self->out);
+	ASSERT_TRUE(json_object_object_get_ex(o, "spec", &spec));
+	ASSERT_TRUE(json_object_object_get_ex(spec, "mtu", &v));
+	EXPECT_EQ(1500, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(spec, "offset", &v));
+	EXPECT_EQ(-3, json_object_get_int64(v));
+	ASSERT_TRUE(json_object_object_get_ex(spec, "up", &v));
+	EXPECT_TRUE(json_object_is_type(v, json_type_boolean));
+	ASSERT_TRUE(json_object_object_get_ex(spec, "mac", &v));
+	EXPECT_STREQ("AAH/", json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(spec, "tags", &v));
+	EXPECT_EQ(4, json_object_array_length(v));
+	json_object_put(o);
+	cosi_resource_free(r);
+}
+
+TEST_F(m, table)
+{
+	struct cosi_resource *r = sample();
+	FILE *f = open_memstream(&self->out, &self->outlen);
+	struct cosi_table *t = cosi_resource_table_new(self->defs.v[0], false);
+
+	ASSERT_EQ(0, cosi_resource_table_add(t, self->defs.v[0], r, 0));
+	r->has_spec = false;
+	ASSERT_EQ(0, cosi_resource_table_add(t, self->defs.v[0], r, 0));
+	cosi_table_flush(t, f);
+	cosi_table_free(t);
+	fclose(f);
+	EXPECT_STREQ(
+		"NAMESPACE   TYPE                 ID     VERSION   MTU        TAGS\n"
+		"network     Links.net.cosi.dev   eth0   7         1500       1,,yes,a b\n"
+		"network     Links.net.cosi.dev   eth0   7         <hidden>   <hidden>\n",
+		self->out);
+	free(self->out);
+	f = open_memstream(&self->out, &self->outlen);
+	EXPECT_EQ(0, cosi_render_definitions_table(f, self->defs.v, 2));
+	fclose(f);
+	EXPECT_NE(NULL, strstr(self->out, "Links.net.cosi.dev       link      network      public        6        0\n"))
+		TH_LOG("%s", self->out);
+	cosi_resource_free(r);
+}
+
+TEST_F(m, definitions_round_trip)
+{
+	struct cosi_definitions parsed;
+	FILE *f = open_memstream(&self->out, &self->outlen);
+	struct cosi_yaml *y = cosi_yaml_new(f);
+	size_t i;
+
+	self->defs.v[1]->sensitivity = COSI_SENSITIVITY_SENSITIVE;
+	for (i = 0; i < self->defs.n; i++)
+		cosi_yaml_definition(y, self->defs.v[i], 0);
+	cosi_yaml_close(y);
+	fclose(f);
+	ASSERT_EQ(0, cosi_manifest_parse_definitions(self->out, self->outlen,
+		  "d.yaml", &parsed, self->msg, sizeof(self->msg)))
+		TH_LOG("%s\n%s", self->msg, self->out);
+	ASSERT_EQ(3, parsed.n);
+	for (i = 0; i < 3; i++)
+		EXPECT_TRUE(cosi_definition_equal(self->defs.v[i], parsed.v[i]))
+			TH_LOG("definition %zu\n%s", i, self->out);
+	cosi_definitions_clear(&parsed);
+	EXPECT_EQ(-EINVAL, cosi_manifest_parse_definitions(
+		"type: X\nfields: [{name: a, type: float}]\n", 40, "d.yaml",
+		&parsed, self->msg, sizeof(self->msg)));
+	EXPECT_STREQ("d.yaml: document 1 (X): fields[0].type: expected one of string, u64, s64, bool, bytes, string-list",
+		     self->msg);
+	EXPECT_EQ(-EINVAL, cosi_manifest_parse_definitions(
+		"aliases: [a]\n", 13, "d.yaml", &parsed, self->msg,
+		sizeof(self->msg)));
+	EXPECT_STREQ("d.yaml: document 1: type: expected a non-empty string",
+		     self->msg);
+	EXPECT_EQ(-EINVAL, cosi_manifest_parse_definitions(
+		"type: X\nsensitivity: secret\n", 28, "d.yaml", &parsed,
+		self->msg, sizeof(self->msg)));
+	EXPECT_NE(NULL, strstr(self->msg, "sensitivity: expected public or sensitive"));
+}
+
+TEST_F(m, selectors)
+{
+	struct cosi_selector s;
+	char msg[128];
+
+	ASSERT_EQ(0, cosi_selector_parse("a=1, !b,c!=x, d in (x, y),e notin (z),f,g>=10",
+					 &s, msg, sizeof(msg)));
+	ASSERT_EQ(7, s.n);
+	EXPECT_STREQ("a", s.terms[0].key);
+	EXPECT_EQ(COSI_LABEL_OP_EQUAL, s.terms[0].op);
+	EXPECT_STREQ("1", s.terms[0].values[0]);
+	EXPECT_TRUE(s.terms[1].invert);
+	EXPECT_EQ(COSI_LABEL_OP_EXISTS, s.terms[1].op);
+	EXPECT_TRUE(s.terms[2].invert);
+	EXPECT_EQ(COSI_LABEL_OP_EQUAL, s.terms[2].op);
+	EXPECT_EQ(COSI_LABEL_OP_IN, s.terms[3].op);
+	ASSERT_EQ(2, s.terms[3].n_values);
+	EXPECT_STREQ("y", s.terms[3].values[1]);
+	EXPECT_TRUE(s.terms[4].invert);
+	EXPECT_EQ(COSI_LABEL_OP_EXISTS, s.terms[5].op);
+	EXPECT_FALSE(s.terms[5].invert);
+	EXPECT_EQ(COSI_LABEL_OP_LT_NUMERIC, s.terms[6].op);
+	EXPECT_TRUE(s.terms[6].invert);
+	EXPECT_EQ(7, s.query.n);
+	cosi_selector_clear(&s);
+	ASSERT_EQ(0, cosi_selector_parse("k == v", &s, msg, sizeof(msg)));
+	EXPECT_STREQ("k", s.terms[0].key);
+	EXPECT_STREQ("v", s.terms[0].values[0]);
+	cosi_selector_clear(&s);
+	EXPECT_EQ(-EINVAL, cosi_selector_parse("", &s, msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_selector_parse("a in x", &s, msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_selector_parse("a,,b", &s, msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_selector_parse("=v", &s, msg, sizeof(msg)));
+	EXPECT_STREQ("invalid label selector \"=v\"", msg);
+}
+
+static int args(struct cosictl_args *a, char *msg, ...)
+{
+	char *argv[16] = { "cosictl" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, msg);
+	while (argc < 15 && (argv[argc] = va_arg(ap, char *)))
+		argc++;
+	va_end(ap);
+	msg[0] = 0;
+	return cosictl_parse_args(argc, argv, a, msg, 256);
+}
+
+TEST_F(m, command_line)
+{
+	struct cosictl_args a;
+	char msg[256];
+
+	ASSERT_EQ(0, args(&a, msg, "get", "link", "eth0", "-n", "x", "-o",
+			  "yaml", NULL)) TH_LOG("%s", msg);
+	EXPECT_EQ(COSICTL_GET, a.cmd);
+	EXPECT_STREQ("link", a.type);
+	EXPECT_STREQ("eth0", a.id);
+	EXPECT_STREQ("x", a.ns);
+	EXPECT_EQ(COSI_OUTPUT_YAML, a.output);
+	EXPECT_EQ(30, a.wait_s);
+	ASSERT_EQ(0, args(&a, msg, "-o", "json", "--namespace=n", "watch", "rd",
+			  "--since", "5", "--count", "3", "--timeout", "1.5",
+			  "-l", "a=b", NULL)) TH_LOG("%s", msg);
+	EXPECT_EQ(COSICTL_WATCH, a.cmd);
+	EXPECT_TRUE(a.has_since);
+	EXPECT_EQ(5, a.since);
+	EXPECT_EQ(3, a.count);
+	EXPECT_EQ(1500, a.timeout_ms);
+	EXPECT_STREQ("a=b", a.selector);
+	ASSERT_EQ(0, args(&a, msg, "get", "-w", "link", "--count=1", NULL));
+	EXPECT_TRUE(a.watch);
+	ASSERT_EQ(0, args(&a, msg, "delete", "link", "x", "--wait", "0",
+			  "--ignore-not-found", NULL));
+	EXPECT_EQ(0, a.wait_s);
+	EXPECT_TRUE(a.ignore_not_found);
+	ASSERT_EQ(0, args(&a, msg, "apply", "-f", "-", NULL));
+	EXPECT_STREQ("-", a.file);
+	ASSERT_EQ(0, args(&a, msg, "define", "--filename", "d.yaml", NULL));
+	ASSERT_EQ(0, args(&a, msg, "undefine", "link", NULL));
+	EXPECT_EQ(COSICTL_UNDEFINE, a.cmd);
+	ASSERT_EQ(0, args(&a, msg, "get", "-h", NULL));
+	EXPECT_EQ(COSICTL_HELP, a.cmd);
+	ASSERT_EQ(0, args(&a, msg, "version", NULL));
+	EXPECT_EQ(COSICTL_VERSION, a.cmd);
+
+	EXPECT_EQ(-EINVAL, args(&a, msg, NULL));
+	EXPECT_STREQ("missing command (see cosictl help)", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "frob", NULL));
+	EXPECT_STREQ("unknown command \"frob\" (see cosictl help)", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "x", "--bogus", NULL));
+	EXPECT_STREQ("unknown option --bogus", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "x", "-z", NULL));
+	EXPECT_STREQ("unknown option -z", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "x", "-n", NULL));
+	EXPECT_STREQ("option -n needs an argument", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "watch", "x", "--since", NULL));
+	EXPECT_STREQ("option --since needs an argument", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "x", "-o", "xml", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "x", "--since", "-1", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "x", "--count", "2", NULL));
+	EXPECT_STREQ("option --count does not apply to get", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "apply", "-f", "x", "-n", "y", NULL));
+	EXPECT_STREQ("option -n does not apply to apply", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "apply", NULL));
+	EXPECT_STREQ("apply needs -f FILE", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "apply", "-f", "x", "y", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "link", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "-f", "x", "link", "a", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", NULL));
+	EXPECT_STREQ("get: missing operand", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "a", "b", "c", NULL));
+	EXPECT_STREQ("get: too many operands", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "a", "b", "-l", "x", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "a", "b", "--wait", "x", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "watch", "a", "--timeout", "-1", NULL));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,367 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end tests of cosictl against the real module: run inside the VM
+# as root with cosi.ko loaded, from the top of the repository:
+#
+#   tests/vm/run -- sh -c 'insmod build/kmod-$(uname -r)/cosi.ko &&
+#                          sh tests/daemon/cosictl_vm.sh'
+#
+# Prints "ok N - what" / "not ok N - what" per check and a kselftest-style
+# "# Totals:" line; exits 0 only when every check passed.
+# COSICTL=path overrides build/daemon/cosictl.
+
+top=$(pwd)
+CTL=${COSICTL:-$top/build/daemon/cosictl}
+YNL_CLI=$top/build/ksrc/tools/net/ynl/cli.py
+YNL_SPEC=$top/build/ynl-tree/Documentation/netlink/specs/cosi.yaml
+T=$(mktemp -d /tmp/cosictl_vm.XXXXXX)
+chmod 755 "$T"
+n=0
+failed=0
+
+pass() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+fail() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	for f in "$T/out" "$T/err"; do
+		[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | head -n 20
+	done
+	return 0
+}
+
+# check DESC CMD...: passes when CMD succeeds.
+check() {
+	d=$1
+	shift
+	if "$@"; then pass "$d"; else fail "$d"; fi
+}
+
+# ctl ARGS...: run cosictl, keep stdout, stderr and the exit status.
+ctl() {
+	"$CTL" "$@" > "$T/out" 2> "$T/err"
+	rc=$?
+}
+
+# As nobody, without capabilities.
+ctl_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$CTL" "$@" > "$T/out" 2> "$T/err"
+	rc=$?
+}
+
+ynl() {
+	python3 "$YNL_CLI" --spec "$YNL_SPEC" "$@" > "$T/ynl.out" 2>&1
+}
+
+out_is() { [ "$(cat "$T/out")" = "$1" ]; }
+out_has() { grep -q -- "$1" "$T/out"; }
+err_has() { grep -q -- "$1" "$T/err"; }
+err_one_line() { [ "$(wc -l < "$T/err")" -eq 1 ] && head -c 9 "$T/err" | grep -q '^cosictl: '; }
+rc_is() { [ "$rc" -eq "$1" ]; }
+ok_empty_err() { rc_is 0 && [ ! -s "$T/err" ]; }
+# py EXPR: evaluate a Python expression over the JSON in $T/out as `d`.
+py() { python3 -c "import json,sys; d=json.load(open('$T/out')); sys.exit(0 if ($1) else 1)"; }
+# Wait (up to 20 s) until a watch printed its table header.
+wait_header() {
+	i=0
+	while ! grep -q NAMESPACE "$1" 2>/dev/null && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+version_of() { "$CTL" get tc "$1" -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["version"])'; }
+
+cat > "$T/defs.yaml" <<'YAML'
+type: Tests.ctl.cosi.dev
+aliases: [tc]
+default-namespace: testns
+sensitivity: public
+fields:
+  - {name: name, type: string, required: true}
+  - {name: mtu, type: u64}
+  - {name: offset, type: s64}
+  - {name: up, type: bool}
+  - {name: mac, type: bytes}
+  - {name: tags, type: string-list}
+columns:
+  - {name: MTU, field: mtu}
+  - {name: TAGS, field: tags}
+---
+type: Secrets.ctl.cosi.dev
+aliases: [sec]
+sensitivity: sensitive
+fields:
+  - {name: key, type: bytes, required: true}
+---
+type: Testing.other.dev
+YAML
+
+cat > "$T/m1.yaml" <<'YAML'
+# two resources
+metadata:
+  type: tc
+  id: eth0
+  labels: {role: uplink}
+  annotations: {note: "first"}
+spec:
+  name: eth0
+  mtu: 1500
+  offset: -3
+  up: true
+  mac: !!binary AAEC/w==
+  tags: [a, b]
+---
+metadata: {type: Tests.ctl.cosi.dev, id: lo, namespace: testns}
+spec: {name: lo, mtu: 65536}
+YAML
+
+sed 's/mtu: 1500/mtu: 9000/' "$T/m1.yaml" > "$T/m2.yaml"
+
+cat > "$T/bad.yaml" <<'YAML'
+metadata: {type: tc, id: new1}
+spec: {name: new1}
+---
+metadata: {type: tc, id: eth0}
+spec: {name: eth0, mtu: 1}
+---
+metadata: {type: tc, id: new2}
+spec: {name: new2, mtu: -5}
+YAML
+
+# --- definitions
+ctl define -f "$T/defs.yaml"
+check "define: three definitions created" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev created
+Secrets.ctl.cosi.dev created
+Testing.other.dev created"'
+ctl define -f "$T/defs.yaml"
+check "define again: unchanged" eval 'ok_empty_err && [ "$(grep -c " unchanged$" "$T/out")" -eq 3 ]'
+ctl get rd
+check "get rd: table" eval 'rc_is 0 && out_has "^TYPE  *ALIASES  *DEFAULT-NS  *SENSITIVITY  *FIELDS  *RESOURCES" &&
+	out_has "^Tests.ctl.cosi.dev  *tc  *testns  *public  *6  *0" &&
+	out_has "^Secrets.ctl.cosi.dev  *sec  *default  *sensitive  *1  *0"'
+ctl get rd tc -o json
+check "get rd <alias> -o json" eval 'rc_is 0 && py "d[\"type\"] == \"Tests.ctl.cosi.dev\" and len(d[\"fields\"]) == 6 and d[\"columns\"][0][\"field\"] == \"mtu\""'
+ctl get rd -o yaml
+cp "$T/out" "$T/rd.yaml"
+ctl define -f "$T/rd.yaml"
+check "get rd -o yaml applies back unchanged" eval 'ok_empty_err && ! out_has " created$" && ! out_has " updated$" && out_has "Tests.ctl.cosi.dev unchanged"'
+
+# --- apply
+ctl apply -f "$T/m1.yaml"
+check "apply: created" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/eth0 created
+Tests.ctl.cosi.dev/lo created"'
+ctl apply -f "$T/m1.yaml"
+check "apply again: unchanged" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/eth0 unchanged
+Tests.ctl.cosi.dev/lo unchanged"'
+check "apply again: version still 1" [ "$(version_of eth0)" = 1 ]
+ctl apply -f "$T/m2.yaml"
+check "apply modified: updated" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/eth0 updated
+Tests.ctl.cosi.dev/lo unchanged"'
+check "apply modified: version 2" [ "$(version_of eth0)" = 2 ]
+ctl apply -f - < "$T/m2.yaml"
+check "apply -f - (stdin)" eval 'ok_empty_err && out_has "eth0 unchanged"'
+
+# --- get
+ctl get tc
+check "get: table with print columns" eval 'rc_is 0 && out_has "^NAMESPACE  *TYPE  *ID  *VERSION  *MTU  *TAGS$" &&
+	out_has "^testns  *Tests.ctl.cosi.dev  *eth0  *2  *9000  *a,b$" &&
+	out_has "^testns  *Tests.ctl.cosi.dev  *lo  *1  *65536  *<none>$"'
+ctl get tc eth0 -o yaml
+check "get -o yaml: typed spec" eval 'rc_is 0 && out_has "^---$" && out_has "^metadata:$" &&
+	out_has "^  phase: running$" && out_has "^  mtu: 9000$" && out_has "^  offset: -3$" &&
+	out_has "^  up: true$" && out_has "^  mac: !!binary AAEC/w==$" && out_has "^  - b$" &&
+	out_has "^  created: \"20[0-9-]*T[0-9:.]*Z\"$"'
+ctl get tc -o json
+check "get -o json: array, typed values" eval 'rc_is 0 && py "len(d) == 2 and d[0][\"spec\"][\"mtu\"] == 9000 and d[0][\"spec\"][\"offset\"] == -3 and d[0][\"spec\"][\"up\"] is True and d[0][\"spec\"][\"tags\"] == [\"a\", \"b\"] and d[0][\"metadata\"][\"labels\"] == {\"role\": \"uplink\"}"'
+ctl get tc lo -o json
+check "get <id> -o json: one object" eval 'rc_is 0 && py "d[\"metadata\"][\"id\"] == \"lo\" and d[\"metadata\"][\"namespace\"] == \"testns\""'
+ctl get tc -o yaml
+cp "$T/out" "$T/rt.yaml"
+ctl apply -f "$T/rt.yaml"
+check "yaml round trip: apply of get -o yaml is unchanged" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/eth0 unchanged
+Tests.ctl.cosi.dev/lo unchanged"'
+check "yaml round trip: no version bump" [ "$(version_of eth0)" = 2 ]
+ctl get tc -l role=uplink
+check "get -l role=uplink" eval 'rc_is 0 && out_has " eth0 " && ! out_has " lo "'
+ctl get tc -l '!role' -o json
+check "get -l !role -o json" eval 'rc_is 0 && py "[r[\"metadata\"][\"id\"] for r in d] == [\"lo\"]"'
+ctl get tc -n elsewhere
+check "get in an empty namespace" eval 'rc_is 0 && [ ! -s "$T/out" ] && err_has "No resources found"'
+ctl get tc nope
+check "get of an absent id: one-line error, exit 1" eval 'rc_is 1 && err_one_line && err_has "not found"'
+
+# --- type resolution
+ctl get TESTS.CTL.COSI.DEV eth0
+check "type: case-insensitive full name" eval 'rc_is 0 && out_has " eth0 "'
+ctl get TC eth0
+check "type: alias, any case" eval 'rc_is 0 && out_has " eth0 "'
+ctl get tests eth0
+check "type: unique prefix of the first component" eval 'rc_is 0 && out_has " eth0 "'
+ctl get test
+check "type: ambiguous prefix lists candidates" eval 'rc_is 1 && err_one_line && err_has "is ambiguous: " &&
+	err_has " Tests.ctl.cosi.dev" && err_has " Testing.other.dev"'
+ctl get frobs
+check "type: unknown" eval 'rc_is 1 && err_one_line && err_has "unknown type"'
+
+# --- bad manifests write nothing
+ctl apply -f "$T/bad.yaml"
+check "bad manifest: one-line error naming document and field" eval 'rc_is 1 && [ ! -s "$T/out" ] && err_one_line &&
+	err_has "bad.yaml: document 3 (Tests.ctl.cosi.dev/new2): spec.mtu: -5 out of range for u64"'
+ctl get tc new1
+check "bad manifest: nothing created" rc_is 1
+check "bad manifest: nothing updated" [ "$(version_of eth0)" = 2 ]
+printf 'metadata: {type: tc, id: x}\nspec: {name: x, colour: red}\n' > "$T/unk.yaml"
+ctl apply -f "$T/unk.yaml"
+check "unknown spec field rejected" eval 'rc_is 1 && err_one_line && err_has "spec.colour: unknown field"'
+printf 'metadata:\n  type: tc\n   id: x\n' > "$T/syntax.yaml"
+ctl apply -f "$T/syntax.yaml"
+check "invalid YAML: line number" eval 'rc_is 1 && err_one_line && err_has "syntax.yaml: line 3 column"'
+ctl apply -f "$T/missing.yaml"
+check "missing file" eval 'rc_is 1 && err_one_line && err_has "No such file"'
+ctl get tc --bogus
+check "unknown option: exit 2" eval 'rc_is 2 && err_one_line'
+ctl apply -f "$T/m1.yaml" --count 3
+check "option of another command: exit 2" eval 'rc_is 2 && err_one_line'
+
+# --- watch
+# apply creates (+), updates (*); delete tears down (*), destroys (-)
+"$CTL" watch tc --count 4 --timeout 30 > "$T/w.out" 2> "$T/w.err" &
+wpid=$!
+wait_header "$T/w.out"
+printf 'metadata: {type: tc, id: w1}\nspec: {name: w1}\n' > "$T/w1.yaml"
+printf 'metadata: {type: tc, id: w1}\nspec: {name: w1, mtu: 1}\n' > "$T/w1b.yaml"
+"$CTL" apply -f "$T/w1.yaml" > /dev/null
+"$CTL" apply -f "$T/w1b.yaml" > /dev/null
+"$CTL" delete tc w1 > /dev/null
+wait $wpid
+wrc=$?
+cp "$T/w.out" "$T/out"
+cp "$T/w.err" "$T/err"
+check "watch --count: bootstrap rows, then + * * -" eval '[ $wrc -eq 0 ] && out_has "^    NAMESPACE" &&
+	out_has "^    testns  *Tests.ctl.cosi.dev  *eth0 " && out_has "^+   testns  *Tests.ctl.cosi.dev  *w1  *1 " &&
+	out_has "^\*   testns  *Tests.ctl.cosi.dev  *w1  *2  *1 " && out_has "^-   testns  *Tests.ctl.cosi.dev  *w1 " &&
+	[ "$(grep -c "^[-+*] " "$T/out")" -eq 4 ]'
+rev=$("$CTL" get tc eth0 -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["revision"])')
+ctl watch tc --since "$rev" -o json --timeout 1
+check "watch --since -o json: replayed events as JSON lines" eval 'rc_is 0 &&
+	python3 -c "import json,sys; ev=[json.loads(l) for l in open(\"$T/out\")]; k=[e[\"event\"] for e in ev]; sys.exit(0 if k[-1] == \"bootstrapped\" and \"created\" in k and \"destroyed\" in k and \"updated\" in k else 1)"'
+ctl get tc -w --timeout 0.5 -o yaml
+check "get -w -o yaml: event documents and the marker" eval 'rc_is 0 && out_has "^event: created$" && out_has "^event: bootstrapped$"'
+# Overflow: a stopped watcher with a tiny receive buffer misses events,
+# then resumes from the last revision it saw and loses none.
+i=0
+: > "$T/many.yaml"
+while [ $i -lt 40 ]; do
+	printf '%s\nmetadata: {type: tc, id: ov%02d}\nspec: {name: ov%02d, tags: [%s]}\n' \
+		--- $i $i "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" >> "$T/many.yaml"
+	i=$((i + 1))
+done
+"$CTL" watch tc -l '!role' --rcvbuf 2048 --count 40 --timeout 60 > "$T/w.out" 2> "$T/w.err" &
+wpid=$!
+wait_header "$T/w.out"
+kill -STOP $wpid
+"$CTL" apply -f "$T/many.yaml" > /dev/null
+kill -CONT $wpid
+wait $wpid
+wrc=$?
+cp "$T/w.out" "$T/out"
+cp "$T/w.err" "$T/err"
+check "watch overflow: resumed with a note, every event once" eval '[ $wrc -eq 0 ] && err_has "note: events overflowed" &&
+	[ "$(grep "^+ " "$T/out" | awk "{print \$4}" | sort -u | grep -c "^ov")" -eq 40 ] &&
+	[ "$(grep -c "^+ " "$T/out")" -eq 40 ]'
+"$CTL" delete -f "$T/many.yaml" > /dev/null
+
+"$CTL" watch tc eth0 --timeout 30 > "$T/w2.out" 2>&1 &
+wpid=$!
+wait_header "$T/w2.out"
+kill -INT $wpid
+wait $wpid
+wrc=$?
+check "watch ends cleanly on SIGINT" [ $wrc -eq 0 ]
+
+# --- delete
+printf 'metadata: {type: tc, id: d1}\nspec: {name: d1}\n---\nmetadata: {type: tc, id: d2}\nspec: {name: d2}\n' > "$T/d.yaml"
+"$CTL" apply -f "$T/d.yaml" > /dev/null
+ctl delete tc d1
+check "delete <type> <id>" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/d1 deleted"'
+ctl get tc d1
+check "deleted resource is gone" rc_is 1
+ctl delete tc d1
+check "delete of an absent resource: not found, exit 1" eval 'rc_is 1 && err_one_line && err_has "not found"'
+ctl delete tc d1 --ignore-not-found
+check "delete --ignore-not-found" eval 'ok_empty_err && [ ! -s "$T/out" ]'
+ctl delete -f "$T/d.yaml" --ignore-not-found
+check "delete -f" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/d2 deleted"'
+
+# A finalizer held by someone else (added with the YNL CLI).
+"$CTL" apply -f "$T/d.yaml" > /dev/null
+fin='{"namespace": "testns", "type": "Tests.ctl.cosi.dev", "id": "d1", "finalizers": {"finalizer": ["ctl-test"]}}'
+check "finalizer-add (YNL CLI)" ynl --do finalizer-add --json "$fin"
+ctl delete tc d1 --wait 0
+check "delete --wait 0: torn down, waiting for finalizers" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/d1 torn down, waiting for finalizers: ctl-test"'
+ctl get tc d1 -o yaml
+check "torn-down resource: phase tearing-down, finalizer listed" eval 'rc_is 0 && out_has "phase: tearing-down" && out_has "ctl-test"'
+ctl apply -f "$T/d.yaml"
+check "apply to a tearing-down resource fails" eval 'rc_is 1 && err_one_line && err_has "d1): the resource is tearing down"'
+ctl delete tc d1 --wait 1
+check "delete --wait 1: times out naming the finalizer" eval 'rc_is 1 && err_one_line && err_has "timed out waiting for finalizers: ctl-test"'
+"$CTL" delete tc d1 --wait 30 > "$T/del.out" 2> "$T/del.err" &
+dpid=$!
+sleep 1
+check "finalizer-remove (YNL CLI)" ynl --do finalizer-remove --json "$fin"
+wait $dpid
+drc=$?
+cp "$T/del.out" "$T/out"
+cp "$T/del.err" "$T/err"
+check "delete waits for the finalizer, then destroys" eval '[ $drc -eq 0 ] && out_is "Tests.ctl.cosi.dev/d1 deleted"'
+ctl get tc d1
+check "finalized resource is gone" rc_is 1
+"$CTL" delete tc d2 > /dev/null
+
+# --- sensitive types and unprivileged users
+printf 'metadata: {type: sec, id: k1}\nspec: {key: c2VjcmV0}\n' > "$T/sec.yaml"
+ctl apply -f "$T/sec.yaml"
+check "apply of a sensitive resource" eval 'ok_empty_err && out_is "Secrets.ctl.cosi.dev/k1 created"'
+ctl get sec k1 -o json
+check "root sees the sensitive spec" eval 'rc_is 0 && py "d[\"spec\"][\"key\"] == \"c2VjcmV0\""'
+ctl_nobody get tc
+check "nobody: get works" eval 'rc_is 0 && out_has " eth0 "'
+ctl_nobody apply -f "$T/m2.yaml"
+check "nobody: apply with nothing to change succeeds" eval 'rc_is 0 && out_has "unchanged"'
+sed 's/mtu: 9000/mtu: 9001/' "$T/m2.yaml" > "$T/m3.yaml"
+ctl_nobody apply -f "$T/m3.yaml"
+check "nobody: apply fails with a one-line EPERM error" eval 'rc_is 1 && err_one_line && err_has "Operation not permitted"'
+check "nobody: nothing changed" [ "$(version_of eth0)" = 2 ]
+ctl_nobody get sec
+check "nobody: sensitive get does not crash and hides the spec" eval '{ rc_is 0 && ! grep -q c2VjcmV0 "$T/out"; } || { rc_is 1 && err_one_line && err_has "not permitted"; }'
+ctl_nobody get sec k1 -o yaml
+check "nobody: sensitive get -o yaml has no spec" eval '{ rc_is 0 && ! out_has "^spec:"; } || { rc_is 1 && err_one_line; }'
+ctl_nobody delete tc lo
+check "nobody: delete refused" eval 'rc_is 1 && err_one_line && err_has "not permitted"'
+ctl_nobody define -f "$T/defs.yaml"
+check "nobody: define with no change is fine" eval 'rc_is 0'
+
+# --- undefine
+ctl undefine tc
+check "undefine with resources left: EBUSY" eval 'rc_is 1 && err_one_line && err_has "busy"'
+"$CTL" delete tc eth0 > /dev/null
+"$CTL" delete tc lo > /dev/null
+"$CTL" delete sec k1 > /dev/null
+ctl undefine tc
+check "undefine" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev undefined"'
+"$CTL" undefine sec > /dev/null
+"$CTL" undefine testing > /dev/null
+ctl get rd -o json
+check "no test definitions left" eval 'rc_is 0 && py "not [x for x in d if x[\"type\"].endswith((\"ctl.cosi.dev\", \"other.dev\"))]"'
+ctl version
+check "version" eval 'ok_empty_err && out_has "^cosictl "'
+
+rm -rf "$T"
+echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
+[ "$failed" -eq 0 ]

@@ -17,7 +17,7 @@ KVER_612 := $(KVER_612:linux-headers-%=%)
 KVER_61  := $(KVER_61:linux-headers-%=%)
 TEST_KVERS ?= $(KVER_612) $(KVER_61)
 
-.PHONY: all modules install clean ksrc uapi check-uapi checkpatch \
+.PHONY: all modules install install-daemon clean ksrc uapi check-uapi checkpatch \
 	modules-all tests test userspace
 
 all: modules
@@ -38,6 +38,16 @@ modules-all:
 		for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
 		$(MAKE) -C /usr/src/linux-headers-$$v M=$$d COSI_UAPI=$(CURDIR)/uapi modules W=1; \
 	done
+
+# cosid, cosictl and the systemd unit (build them with `make daemon`).
+install-daemon:
+	install -D -m 0755 build/daemon/cosid $(DESTDIR)/usr/sbin/cosid
+	install -D -m 0755 build/daemon/cosictl $(DESTDIR)/usr/bin/cosictl
+	install -D -m 0644 daemon/cosid.service \
+		$(DESTDIR)/lib/systemd/system/cosid.service
+	install -D -m 0644 -t $(DESTDIR)/usr/share/doc/cosi \
+		Documentation/cosid.rst Documentation/cosictl.rst \
+		Documentation/controllers.rst examples/node.yaml
 
 ksrc:
 	@scripts/ksrc.sh $(KSRC)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <linux/netlink.h>
 
 #include <netlink/netlink.h>
@@ -356,6 +357,28 @@ static int cosi_setsockopt(struct cosi *c, int level, int opt, int val)
 	return 0;
 }
 
+/**
+ * cosi_set_timeout() - bound the wait for a reply
+ * @c: handle
+ * @ms: milliseconds (0: wait forever)
+ *
+ * Netlink drops a reply that does not fit in the receive buffer, e.g. one
+ * full of unread events; a request then fails with ETIMEDOUT instead of
+ * waiting forever.
+ *
+ * Return: 0 or a negative errno.
+ */
+int cosi_set_timeout(struct cosi *c, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000,
+			      .tv_usec = (ms % 1000) * 1000 };
+
+	if (setsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		       sizeof(tv)))
+		return -errno;
+	return 0;
+}
+
 static int cosi_connect(struct cosi *c)
 {
 	int err;
@@ -370,6 +393,8 @@ static int cosi_connect(struct cosi *c)
 	if (err)
 		return -cosi_errno_of(err);
 	err = cosi_setsockopt(c, SOL_SOCKET, SO_RCVBUF, COSI_RCVBUF);
+	if (!err)
+		err = cosi_set_timeout(c, COSI_TIMEOUT_MS);
 	if (!err)
 		err = cosi_setsockopt(c, SOL_NETLINK, NETLINK_EXT_ACK, 1);
 	if (!err)
@@ -501,6 +526,8 @@ static int cosi_wait(struct cosi *c, struct cosi_rx *rx)
 			cosi_queue_add(c, NULL);
 			continue;
 		}
+		if (cosi_recv_errno == EAGAIN || cosi_recv_errno == EWOULDBLOCK)
+			return -ETIMEDOUT;	/* SO_RCVTIMEO: reply lost */
 		return -(cosi_recv_errno ?: cosi_errno_of(n));
 	}
 	return 0;

@@ -209,6 +209,9 @@ void cosi_close(struct cosi *c);
 int cosi_fd(const struct cosi *c);
 int cosi_family(const struct cosi *c);
 int cosi_set_rcvbuf(struct cosi *c, int bytes);
+/* Requests fail with ETIMEDOUT after this long without a reply. */
+#define COSI_TIMEOUT_MS	30000
+int cosi_set_timeout(struct cosi *c, int ms);
 int cosi_events_join(struct cosi *c);		/* the "events" mcast group */
 
 /* Errors. */

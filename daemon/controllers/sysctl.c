@@ -173,6 +173,19 @@ static int sysctl_write(struct cosi_ctl *ctl, const char *id,
 		return -ENOMEM;
 	}
 	err = rerr;
+	if (!err && !sysctl_same(cur, want) && !kept) {
+		/*
+		 * Record the original before changing anything: if we die
+		 * (or are throttled) after the write, a retry would read our
+		 * own value back and take it for the original.
+		 */
+		err = sysctl_put_status(ctl, id, cur, orig, "");
+		if (err) {
+			free(cur);
+			free(orig);
+			return err;
+		}
+	}
 	if (!err && !sysctl_same(cur, want)) {
 		err = write_text(path, want);
 		free(cur);

@@ -4,7 +4,7 @@
  * most once; keys are reconciled one at a time in FIFO order.  A key that
  * fails is requeued after its own backoff (500 ms x1.5 up to the cap), so
  * one bad item neither blocks nor slows the others.  A key queued while it
- * is being reconciled runs once more right after.
+ * is being reconciled goes to the tail of the queue when that ends.
  */
 #include <errno.h>
 #include <search.h>

@@ -60,6 +60,8 @@ void cosi_rt_kick(struct cosi_runtime *rt)
 
 void cosi_ctl_wake(struct cosi_ctl *ctl)
 {
+	if (ctl->c.reconcile)
+		return;		/* queue controllers run per key only */
 	ctl->due = true;
 	if (!ctl->in_backoff)
 		cosi_rt_kick(ctl->rt);
@@ -231,6 +233,8 @@ static void cosi_rt_drain(struct cosi_runtime *rt)
 	const struct cosi_stream_stats *st;
 	int n;
 
+	if (!rt->stream)
+		return;		/* down; the rewatch timer brings it back */
 	do
 		n = cosi_stream_dispatch(rt->stream, 0);
 	while (n > 0);
@@ -316,14 +320,15 @@ static int cosi_rt_rewatch(struct cosi_runtime *rt)
 	cosi_close(rt->wconn);
 	rt->seen_resumes = 0;
 	rt->wconn = cosi_open();
-	if (!rt->wconn)
-		return -errno;
-	if (rt->o.watch_rcvbuf)
+	err = rt->wconn ? 0 : -errno;
+	if (!err && rt->o.watch_rcvbuf)
 		cosi_set_rcvbuf(rt->wconn, rt->o.watch_rcvbuf);
-	rt->stream = cosi_stream_new(rt->wconn, cosi_rt_event, rt);
-	if (!rt->stream)
-		return -ENOMEM;
-	err = sd_event_add_io(rt->event, &rt->wsrc, cosi_fd(rt->wconn),
+	if (!err) {
+		rt->stream = cosi_stream_new(rt->wconn, cosi_rt_event, rt);
+		err = rt->stream ? 0 : -ENOMEM;
+	}
+	if (!err)
+		err = sd_event_add_io(rt->event, &rt->wsrc, cosi_fd(rt->wconn),
 			      EPOLLIN, cosi_rt_readable, rt);
 	for (i = 0; !err && i < rt->n_watches; i++) {
 		err = cosi_stream_add(rt->stream, rt->watches[i].ns,
@@ -334,6 +339,9 @@ static int cosi_rt_rewatch(struct cosi_runtime *rt)
 				cosi_strerror(rt->wconn, "watch"));
 	}
 	if (err) {
+		if (!rt->wconn || !rt->stream)
+			fprintf(stderr, "cosid: runtime: cannot open the watch socket: %s\n",
+				strerror(-err));
 		cosi_rt_timer(rt, &rt->rewatch_timer,
 			      cosi_rt_now(rt) +
 			      rt->o.backoff_max_ms * USEC_PER_MSEC,

@@ -18,8 +18,9 @@
  *  - limits each controller's writes (token bucket), requeueing a
  *    controller that runs out instead of failing it;
  *  - survives watch overflows: the watches resume from the last revision
- *    (or bootstrap again when the history is too short) and every
- *    controller is woken to reconcile.
+ *    (or bootstrap again when the history is too short, reporting the
+ *    resources that vanished meanwhile as destroyed); queue controllers
+ *    get the replayed events' keys, run controllers are all woken.
  *
  * Everything runs on one sd-event loop, in one thread: a controller's run
  * is never concurrent with another run, and a queue controller never
@@ -166,7 +167,10 @@ const struct cosi_ctl_stats *cosi_ctl_stats(const struct cosi_ctl *ctl);
 void cosi_ctl_log(const struct cosi_ctl *ctl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Wake the controller: run it soon (coalesced with other wake-ups). */
+/*
+ * Run controllers only (no-ops for queue controllers, which run per key):
+ * wake the controller, i.e. run it soon (coalesced with other wake-ups).
+ */
 void cosi_ctl_wake(struct cosi_ctl *ctl);
 /* Run it again after @ms (a timer; the earliest pending one wins). */
 int cosi_ctl_wake_after(struct cosi_ctl *ctl, uint64_t ms);

@@ -885,6 +885,42 @@ static void churn_run(int ops)
 	_exit(0);
 }
 
+/*
+ * Netlink drops a reply that does not fit in the receive buffer: a
+ * request on a socket whose buffer is full of unread events gets no
+ * answer.  The request must fail with ETIMEDOUT, not wait forever, and
+ * the handle must work again afterwards.
+ */
+TEST_F_TIMEOUT(watch, lost_reply_times_out, 60)
+{
+	struct cosi_watch_req wr = {
+		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
+	};
+	struct cosi_resource *r = NULL;
+	char name[16];
+	int i;
+
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "w", NULL,
+					      NULL));
+	ASSERT_COSI_OK(self->w, cosi_watch(self->w, &wr, NULL, NULL, NULL,
+					   NULL));
+	ASSERT_EQ(0, cosi_set_rcvbuf(self->w, 4096));
+	ASSERT_EQ(0, cosi_set_timeout(self->w, 500));
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		ASSERT_COSI_OK(self->c, widget_update(self->c, WIDGET, "w",
+						      name, NULL, NULL));
+	}
+	EXPECT_EQ(-ETIMEDOUT, cosi_resource_get(self->w, TEST_NS, WIDGET,
+						"w", &r));
+	/* The events were read meanwhile: there is room for a reply now. */
+	ASSERT_COSI_OK(self->w, cosi_resource_get(self->w, TEST_NS, WIDGET,
+						  "w", &r));
+	EXPECT_EQ(301, r->version);
+	cosi_resource_free(r);
+	EXPECT_EQ(-ENOBUFS, cosi_watch_recv(self->w, 0, NULL, NULL));
+}
+
 TEST_F_TIMEOUT(watch, bootstrap_during_churn, 300)
 {
 	struct cosi_watch_req wr = {

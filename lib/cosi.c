@@ -48,7 +48,31 @@ struct cosi_rx {
 	bool done;
 	bool intr;
 	int local_err;		/* negative errno from fn */
+	struct cosi_batch_op *ops;	/* a batch: seq .. seq + n_ops - 1 */
+	size_t n_ops;
+	size_t answered;
 };
+
+static unsigned int cosi_req_parts(uint8_t cmd);
+
+/* The batch operation a reply belongs to, or NULL. */
+static struct cosi_batch_op *cosi_rx_op(struct cosi_rx *rx,
+					const struct nlmsghdr *nlh)
+{
+	uint32_t i = nlh->nlmsg_seq - rx->seq;
+
+	return rx->ops && i < rx->n_ops ? &rx->ops[i] : NULL;
+}
+
+/* An operation of a batch is answered; the batch when all are. */
+static void cosi_rx_answered(struct cosi_rx *rx, struct cosi_batch_op *op)
+{
+	if (op->done)
+		return;
+	op->done = true;
+	if (++rx->answered == rx->n_ops)
+		rx->done = true;
+}
 
 struct cosi {
 	struct nl_sock *sk;
@@ -161,6 +185,8 @@ static int cosi_cb_seq(struct nl_msg *msg, void *arg)
 
 	if (cosi_is_event(c, nlh))
 		return NL_OK;
+	if (c->rx && c->rx->ops)
+		return cosi_rx_op(c->rx, nlh) ? NL_OK : NL_SKIP;
 	return c->rx && nlh->nlmsg_seq == c->rx->seq ? NL_OK : NL_SKIP;
 }
 
@@ -177,6 +203,16 @@ static int cosi_cb_valid(struct nl_msg *msg, void *arg)
 			cosi_queue_add(c, ev);
 		return NL_OK;
 	}
+	if (c->rx->ops) {
+		struct cosi_batch_op *op = cosi_rx_op(c->rx, nlmsg_hdr(msg));
+		struct cosi_resource *r;
+
+		if (op && !cosi_resource_parse(msg, &r)) {
+			cosi_resource_free(op->res);
+			op->res = r;
+		}
+		return NL_OK;
+	}
 	if (c->rx->fn) {
 		err = c->rx->fn(msg, c->rx->arg);
 		if (err && !c->rx->local_err)
@@ -188,8 +224,14 @@ static int cosi_cb_valid(struct nl_msg *msg, void *arg)
 static int cosi_cb_ack(struct nl_msg *msg, void *arg)
 {
 	struct cosi *c = arg;
+	struct cosi_batch_op *op;
 
-	(void)msg;
+	if (c->rx->ops) {
+		op = cosi_rx_op(c->rx, nlmsg_hdr(msg));
+		if (op)
+			cosi_rx_answered(c->rx, op);
+		return NL_OK;	/* more answers may follow in the buffer */
+	}
 	c->rx->done = true;
 	return NL_STOP;
 }
@@ -220,6 +262,16 @@ static int cosi_cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e,
 	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 
 	(void)nla;
+	if (c->rx->ops) {
+		struct cosi_batch_op *op = cosi_rx_op(c->rx, nlh);
+
+		if (op) {
+			if (cosi_nlerr_parse(nlh, &op->err))
+				op->err.err = -e->error;
+			cosi_rx_answered(c->rx, op);
+		}
+		return NL_OK;
+	}
 	if (cosi_nlerr_parse(nlh, &c->err))
 		c->err.err = -e->error;
 	c->rx->done = true;
@@ -567,6 +619,104 @@ int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
 		return -c->err.err;
 	err = err ?: rx.local_err;
 	return err ? cosi_fail(c, -err) : 0;
+}
+
+/* Send up to COSI_BATCH_MAX requests in one sendmsg() and read the answers. */
+static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
+			    size_t n)
+{
+	struct cosi_rx rx = { .ops = ops, .n_ops = n };
+	struct nlmsghdr *nlh;
+	size_t i, len = 0;
+	char *buf, *p;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		nl_complete_msg(c->sk, ops[i].msg);
+		nlh = nlmsg_hdr(ops[i].msg);
+		if (i && nlh->nlmsg_seq != rx.seq + i)
+			return -EPROTO;
+		if (!i)
+			rx.seq = nlh->nlmsg_seq;
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	buf = calloc(1, len);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0, p = buf; i < n; i++) {
+		nlh = nlmsg_hdr(ops[i].msg);
+		memcpy(p, nlh, nlh->nlmsg_len);
+		p += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	errno = 0;
+	err = nl_sendto(c->sk, buf, len);
+	free(buf);
+	if (err < 0)
+		return -(errno ?: cosi_errno_of(err));
+	c->rx = &rx;
+	err = cosi_wait(c, &rx);
+	c->rx = NULL;
+	return err;
+}
+
+/**
+ * cosi_batch() - send many requests at once
+ * @c: handle
+ * @ops: the requests (@ops[i].msg from cosi_msg_new() or cosi_req_msg(),
+ *	 consumed); each gets its answer: @err (errno and extack) and, for
+ *	 operations that reply with a resource, @res (the caller frees it)
+ * @n: how many
+ *
+ * The requests go out COSI_BATCH_MAX per sendmsg() and the kernel handles
+ * them in order, so a batch costs a few system calls instead of two per
+ * request.  A failed request does not stop the ones after it.
+ *
+ * Return: 0 when every request was answered (see each @err), or a
+ * negative errno when the batch could not be sent or answered.
+ */
+int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
+{
+	size_t i, k;
+	int err = 0;
+
+	memset(&c->err, 0, sizeof(c->err));
+	for (i = 0; i < n; i++) {
+		memset(&ops[i].err, 0, sizeof(ops[i].err));
+		ops[i].res = NULL;
+		ops[i].done = false;
+		if (!ops[i].msg)
+			err = -ENOMEM;
+	}
+	for (i = 0; !err && i < n; i += k) {
+		size_t bytes = nlmsg_hdr(ops[i].msg)->nlmsg_len;
+
+		for (k = 1; i + k < n && k < COSI_BATCH_MAX; k++) {
+			bytes += nlmsg_hdr(ops[i + k].msg)->nlmsg_len;
+			if (bytes > COSI_BATCH_BYTES)
+				break;
+		}
+		err = cosi_batch_chunk(c, ops + i, k);
+	}
+	for (i = 0; i < n; i++) {
+		nlmsg_free(ops[i].msg);
+		ops[i].msg = NULL;
+		if (!ops[i].done && !ops[i].err.err)
+			ops[i].err.err = err ? -err : EPROTO;
+	}
+	return err ? cosi_fail(c, -err) : 0;
+}
+
+/* A resource request (see cosi_req_parts()) ready for cosi_batch(). */
+struct nl_msg *cosi_req_msg(struct cosi *c, uint8_t cmd,
+			    const struct cosi_req *r)
+{
+	struct nl_msg *m = cosi_msg_new(c, cmd, 0);
+
+	if (m && cosi_put_req(m, r, cosi_req_parts(cmd))) {
+		nlmsg_free(m);
+		m = NULL;
+	}
+	return m;
 }
 
 /*

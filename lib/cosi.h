@@ -267,6 +267,26 @@ int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
 int cosi_send_raw(struct cosi *c, struct nl_msg *msg);
 bool cosi_last_intr(const struct cosi *c);
 
+/*
+ * Batches: many requests, one sendmsg() per COSI_BATCH_MAX of them (and
+ * COSI_BATCH_BYTES).  The kernel answers all of a sendmsg() before the
+ * caller reads, so the answers must fit in the receive buffer: small
+ * chunks keep them well inside it even with the largest specs.
+ */
+#define COSI_BATCH_MAX		16
+#define COSI_BATCH_BYTES	(64 * 1024)
+
+struct cosi_batch_op {
+	struct nl_msg *msg;		/* in: the request (consumed) */
+	struct cosi_err err;		/* out: its errno and extack */
+	struct cosi_resource *res;	/* out: the reply's resource, if any */
+	bool done;			/* out: answered */
+};
+
+int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n);
+struct nl_msg *cosi_req_msg(struct cosi *c, uint8_t cmd,
+			    const struct cosi_req *r);
+
 /* Message building (cosi_msg.c); 0 or a negative errno. */
 int cosi_put_kvs(struct nl_msg *m, int attr, const struct cosi_kvs *kvs);
 int cosi_put_strs(struct nl_msg *m, int attr, int item,

@@ -110,35 +110,191 @@ int cosi_apply_doc(struct cosi *c, const struct cosi_doc *d,
 	return err;
 }
 
+/* What a batched apply does with each document. */
+enum apply_plan {
+	PLAN_FAILED,
+	PLAN_UNCHANGED,
+	PLAN_CREATE,
+	PLAN_UPDATE,
+};
+
+struct apply_batch {
+	struct cosi_batch_op *gets;
+	struct cosi_batch_op *writes;
+	enum apply_plan *plan;
+	size_t *write_of;		/* document -> its write */
+	size_t n_writes;
+	int first;			/* first error, by document order */
+};
+
+static void apply_fail(struct apply_batch *b, const struct cosi_doc *d,
+		       const char *name, int err, const char *why, char *msg,
+		       size_t len)
+{
+	if (b->first)
+		return;
+	snprintf(msg, len, "%s%sdocument %zu (%s/%s): %s",
+		 name ? name : "", name ? ": " : "", d->index, d->type, d->id,
+		 why);
+	b->first = err;
+}
+
+static struct nl_msg *apply_write_msg(struct cosi *c, const struct cosi_doc *d,
+				      const struct cosi_resource *cur)
+{
+	static const struct cosi_spec empty;
+	struct cosi_req req = {
+		.ns = d->ns, .type = d->type, .id = d->id,
+		.labels = &d->labels, .annotations = &d->annotations,
+		.spec = d->has_spec ? &d->spec : NULL,
+	};
+
+	if (!cur) {
+		if (!req.spec)
+			req.spec = &empty;
+		return cosi_req_msg(c, COSI_CMD_RESOURCE_CREATE, &req);
+	}
+	req.has_expected_version = true;
+	req.expected_version = cur->version;
+	return cosi_req_msg(c, COSI_CMD_RESOURCE_UPDATE, &req);
+}
+
+/* Read every document's resource in one batch and decide what to do. */
+static int apply_plan(struct cosi *c, const struct cosi_docs *docs,
+		      const char *name, struct apply_batch *b, char *msg,
+		      size_t len)
+{
+	const struct cosi_batch_op *g;
+	const struct cosi_doc *d;
+	char why[512];
+	size_t i;
+	int err;
+
+	for (i = 0; i < docs->n; i++) {
+		struct cosi_req key = {
+			.ns = docs->v[i].ns, .type = docs->v[i].type,
+			.id = docs->v[i].id,
+		};
+
+		b->gets[i].msg = cosi_req_msg(c, COSI_CMD_RESOURCE_GET, &key);
+	}
+	err = cosi_batch(c, b->gets, docs->n);
+	if (err)
+		return kerr(c, err, "resource-get", msg, len);
+	for (i = 0; i < docs->n; i++) {
+		d = &docs->v[i];
+		g = &b->gets[i];
+		b->plan[i] = PLAN_FAILED;
+		if (g->err.err && g->err.err != ENOENT) {
+			cosi_err_format(&g->err, "resource-get", why,
+					sizeof(why));
+			apply_fail(b, d, name, -g->err.err, why, msg, len);
+			continue;
+		}
+		if (g->res && g->res->phase == COSI_PHASE_TEARING_DOWN) {
+			apply_fail(b, d, name, -EBUSY,
+				   "the resource is tearing down", msg, len);
+			continue;
+		}
+		if (g->res && doc_matches(d, g->res)) {
+			b->plan[i] = PLAN_UNCHANGED;
+			continue;
+		}
+		b->plan[i] = g->res ? PLAN_UPDATE : PLAN_CREATE;
+		b->write_of[i] = b->n_writes;
+		b->writes[b->n_writes++].msg = apply_write_msg(c, d, g->res);
+	}
+	return 0;
+}
+
+/*
+ * A manifest costs two batches: the reads, then the writes of what
+ * differs.  A document that lost a race (created, changed or destroyed
+ * by someone else in between) goes through cosi_apply_doc() and its
+ * retries.  Without COSI_APPLY_KEEP_GOING, a problem found while reading
+ * stops the apply before anything is written.
+ */
 int cosi_apply_docs(struct cosi *c, const struct cosi_docs *docs,
 		    const char *name, unsigned int flags, cosi_apply_fn fn,
 		    void *arg, char *msg, size_t len)
 {
+	struct apply_batch b = { 0 };
+	const struct cosi_batch_op *w;
 	enum cosi_apply_result res;
 	struct cosi_resource *r;
 	const struct cosi_doc *d;
+	size_t i, n = docs->n;
 	char why[512];
-	int err, first = 0;
-	size_t i;
+	int err;
 
-	for (i = 0; i < docs->n; i++) {
+	if (!n)
+		return 0;
+	b.gets = calloc(n, sizeof(*b.gets));
+	b.writes = calloc(n, sizeof(*b.writes));
+	b.plan = calloc(n, sizeof(*b.plan));
+	b.write_of = calloc(n, sizeof(*b.write_of));
+	if (!b.gets || !b.writes || !b.plan || !b.write_of) {
+		snprintf(msg, len, "out of memory");
+		b.first = -ENOMEM;
+		goto out;
+	}
+	err = apply_plan(c, docs, name, &b, msg, len);
+	if (err) {
+		b.first = err;
+		goto out;
+	}
+	if (b.first && !(flags & COSI_APPLY_KEEP_GOING))
+		goto out;
+	err = b.n_writes ? cosi_batch(c, b.writes, b.n_writes) : 0;
+	if (err) {
+		b.first = kerr(c, err, "resource-update", msg, len);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
 		d = &docs->v[i];
-		err = cosi_apply_doc(c, d, &res, &r, why, sizeof(why));
-		if (err) {
-			if (!first)
-				snprintf(msg, len, "%s%sdocument %zu (%s/%s): %s",
-					 name ? name : "", name ? ": " : "",
-					 d->index, d->type, d->id, why);
-			first = first ?: err;
-			if (!(flags & COSI_APPLY_KEEP_GOING))
-				break;
+		if (b.plan[i] == PLAN_FAILED)
+			continue;
+		if (b.plan[i] == PLAN_UNCHANGED) {
+			if (fn)
+				fn(d, COSI_APPLY_UNCHANGED, b.gets[i].res, arg);
 			continue;
 		}
-		if (fn)
-			fn(d, res, r, arg);
-		cosi_resource_free(r);
+		w = &b.writes[b.write_of[i]];
+		res = b.plan[i] == PLAN_CREATE ? COSI_APPLY_CREATED
+					       : COSI_APPLY_UPDATED;
+		switch (w->err.err) {
+		case 0:
+			if (fn)
+				fn(d, res, w->res, arg);
+			continue;
+		case EEXIST:
+		case ESTALE:
+		case ENOENT:	/* raced: the careful path */
+			err = cosi_apply_doc(c, d, &res, &r, why, sizeof(why));
+			if (!err && fn)
+				fn(d, res, r, arg);
+			if (!err)
+				cosi_resource_free(r);
+			break;
+		default:
+			err = -w->err.err;
+			cosi_err_format(&w->err, b.plan[i] == PLAN_CREATE ?
+					"resource-create" : "resource-update",
+					why, sizeof(why));
+		}
+		if (err)
+			apply_fail(&b, d, name, err, why, msg, len);
 	}
-	return first;
+out:
+	for (i = 0; i < n && b.gets; i++)
+		cosi_resource_free(b.gets[i].res);
+	for (i = 0; i < b.n_writes; i++)
+		cosi_resource_free(b.writes[i].res);
+	free(b.gets);
+	free(b.writes);
+	free(b.plan);
+	free(b.write_of);
+	return b.first;
 }
 
 int cosi_apply_buffer(struct cosi *c, const char *buf, size_t buflen,

@@ -50,9 +50,13 @@ int cosi_apply_doc(struct cosi *c, const struct cosi_doc *d,
 		   char *msg, size_t len);
 
 /*
- * Apply @docs in order, calling @fn (may be NULL) for each.  Stops at the
- * first error unless COSI_APPLY_KEEP_GOING; returns the first error.
- * Messages read "<name>: document N (Type/id): <why>".
+ * Apply @docs, calling @fn (may be NULL) for each in order.  Two batches
+ * (cosi_batch()): the reads, then the writes of what differs; a document
+ * that raced with another writer is retried alone.  A problem found while
+ * reading stops before anything is written, unless COSI_APPLY_KEEP_GOING;
+ * a write the kernel refuses does not stop the other writes.  Returns the
+ * first error in document order; messages read "<name>: document N
+ * (Type/id): <why>".
  */
 int cosi_apply_docs(struct cosi *c, const struct cosi_docs *docs,
 		    const char *name, unsigned int flags, cosi_apply_fn fn,

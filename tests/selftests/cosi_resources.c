@@ -1233,4 +1233,70 @@ TEST_F(res, limit_resources)
 	EXPECT_COSI_OK(self->c, widget_create(self->c, WIDGET, "d", NULL, NULL));
 }
 
+/*
+ * cosi_batch(): many requests per sendmsg(), each with its own answer; a
+ * refused one (with its extack) does not stop the others, and batches
+ * larger than one chunk are answered in full and in order.
+ */
+TEST_F(res, batch_answers_each_request)
+{
+	struct cosi_batch_op ops[40];
+	struct cosi_spec spec = { 0 };
+	char ids[40][8];
+	size_t i;
+
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "x"));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "b03", NULL,
+					      NULL));
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < 40; i++) {
+		struct cosi_req r = {
+			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
+			.spec = &spec,
+		};
+
+		snprintf(ids[i], sizeof(ids[i]), "b%02zu", i);
+		if (i == 7)
+			r.id = "bad id";	/* spaces are not allowed */
+		ops[i].msg = cosi_req_msg(self->c, COSI_CMD_RESOURCE_CREATE,
+					  &r);
+		ASSERT_NE(NULL, ops[i].msg);
+	}
+	ASSERT_EQ(0, cosi_batch(self->c, ops, 40));
+	for (i = 0; i < 40; i++) {
+		ASSERT_TRUE(ops[i].done);
+		if (i == 3) {
+			EXPECT_EQ(EEXIST, ops[i].err.err);
+		} else if (i == 7) {
+			EXPECT_EQ(EINVAL, ops[i].err.err);
+			EXPECT_TRUE(ops[i].err.has_offset || ops[i].err.msg[0]);
+		} else {
+			EXPECT_EQ(0, ops[i].err.err);
+			ASSERT_NE(NULL, ops[i].res);
+			EXPECT_STREQ(ids[i], ops[i].res->id);
+			EXPECT_EQ(1, ops[i].res->version);
+		}
+		cosi_resource_free(ops[i].res);
+	}
+	/* Reads in a batch: every answer matches its request. */
+	for (i = 0; i < 40; i++) {
+		struct cosi_req r = {
+			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
+		};
+
+		ops[i].msg = cosi_req_msg(self->c, COSI_CMD_RESOURCE_GET, &r);
+	}
+	ASSERT_EQ(0, cosi_batch(self->c, ops, 40));
+	for (i = 0; i < 40; i++) {
+		if (i == 7) {
+			EXPECT_EQ(ENOENT, ops[i].err.err);
+			continue;
+		}
+		ASSERT_EQ(0, ops[i].err.err);
+		EXPECT_STREQ(ids[i], ops[i].res->id);
+		cosi_resource_free(ops[i].res);
+	}
+	cosi_spec_clear(&spec);
+}
+
 TEST_HARNESS_MAIN

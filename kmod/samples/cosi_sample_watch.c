@@ -13,12 +13,14 @@
  *	last_field=V  (V: the u64 field named by field=, or "none")
  *
  * Writing an id to "lookup" looks it up (cosi_kres_lookup()); reading it
- * shows "id=ID version=N phase=P owner=O FIELD=V labels=k=v,..." or
+ * shows "id=ID version=N phase=P owner=O finalizers=N FIELD=V
+ * labels=k=v,..." then each field of show= as " name=value" (bytes in
+ * hex, string lists joined by '|', errors as a negative errno), or
  * "missing".
  *
  *   insmod cosi_sample_watch.ko type=Links.example.dev namespace=net \
  *	[id=eth0] [labels=role=uplink,tier] [field=mtu] [bootstrap=1] \
- *	[netns_pid=PID]
+ *	[netns_pid=PID] [show=name:string,up:bool,tags:strings]
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -52,6 +54,10 @@ MODULE_PARM_DESC(labels, "Label terms, ANDed: key=value or key (exists), comma-s
 static char *field_param = "mtu";
 module_param_named(field, field_param, charp, 0444);
 MODULE_PARM_DESC(field, "A u64 spec field to read on each event");
+
+static char *show_param;
+module_param_named(show, show_param, charp, 0444);
+MODULE_PARM_DESC(show, "Spec fields for lookup to show: name:TYPE,... (TYPE: u64 s64 bool string bytes strings)");
 
 static bool bootstrap_param;
 module_param_named(bootstrap, bootstrap_param, bool, 0444);
@@ -178,6 +184,75 @@ static const struct kernel_param_ops sample_stats_ops = {
 module_param_cb(stats, &sample_stats_ops, NULL, 0444);
 MODULE_PARM_DESC(stats, "Event counters and the last event (read-only)");
 
+/* Append " name=value" for one field of show= ("name:type"). */
+static size_t sample_show_field(const struct cosi_kres *res, char *spec,
+				char *p, size_t left)
+{
+	char *type = strchr(spec, ':');
+	const char *str;
+	const void *data;
+	size_t len, n;
+	unsigned int i;
+	bool b;
+	u64 u;
+	s64 v;
+	int err;
+
+	if (!type)
+		return 0;
+	*type++ = '\0';
+	n = scnprintf(p, left, " %s=", spec);
+	if (!strcmp(type, "u64")) {
+		err = cosi_kres_field_u64(res, spec, &u);
+		if (!err)
+			n += scnprintf(p + n, left - n, "%llu", u);
+	} else if (!strcmp(type, "s64")) {
+		err = cosi_kres_field_s64(res, spec, &v);
+		if (!err)
+			n += scnprintf(p + n, left - n, "%lld", v);
+	} else if (!strcmp(type, "bool")) {
+		err = cosi_kres_field_bool(res, spec, &b);
+		if (!err)
+			n += scnprintf(p + n, left - n, "%d", b);
+	} else if (!strcmp(type, "string")) {
+		err = cosi_kres_field_string(res, spec, &str);
+		if (!err)
+			n += scnprintf(p + n, left - n, "%s", str);
+	} else if (!strcmp(type, "bytes")) {
+		err = cosi_kres_field_bytes(res, spec, &data, &len);
+		if (!err)
+			n += scnprintf(p + n, left - n, "%*phN", (int)len, data);
+	} else {
+		for (i = 0; !(err = cosi_kres_field_string_at(res, spec, i,
+							      &str)); i++)
+			n += scnprintf(p + n, left - n, "%s%s", i ? "|" : "",
+				       str);
+		if (err == -ERANGE)
+			err = 0;
+	}
+	if (err)
+		n += scnprintf(p + n, left - n, "%d", err);
+	return n;
+}
+
+static void sample_show_fields(const struct cosi_kres *res, char *p,
+			       size_t left)
+{
+	char *buf, *cur, *spec;
+	size_t n;
+
+	buf = kstrdup(show_param, GFP_KERNEL);
+	if (!buf)
+		return;
+	cur = buf;
+	while ((spec = strsep(&cur, ",")) != NULL) {
+		n = sample_show_field(res, spec, p, left);
+		p += n;
+		left -= n;
+	}
+	kfree(buf);
+}
+
 /* Describe a looked-up version into sample_lookup_result. */
 static void sample_describe(const struct cosi_kres *res)
 {
@@ -188,11 +263,13 @@ static void sample_describe(const struct cosi_kres *res)
 	int n;
 	u64 val;
 
-	n = scnprintf(p, left, "id=%s version=%llu phase=%s owner=%s",
+	n = scnprintf(p, left,
+		      "id=%s version=%llu phase=%s owner=%s finalizers=%u",
 		      cosi_kres_id(res), cosi_kres_version(res),
 		      cosi_kres_phase(res) == COSI_KPHASE_RUNNING ?
 		      "running" : "tearing-down",
-		      cosi_kres_owner(res)[0] ? cosi_kres_owner(res) : "-");
+		      cosi_kres_owner(res)[0] ? cosi_kres_owner(res) : "-",
+		      cosi_kres_n_finalizers(res));
 	p += n;
 	left -= n;
 	if (!cosi_kres_field_u64(res, field_param, &val))
@@ -209,6 +286,8 @@ static void sample_describe(const struct cosi_kres *res)
 		p += n;
 		left -= n;
 	}
+	if (show_param)
+		sample_show_fields(res, p, left);
 }
 
 static int sample_lookup_set(const char *val, const struct kernel_param *kp)

@@ -78,7 +78,7 @@ key() {	# NS TYPE ID
 }
 
 def() {	# TYPE
-	printf '{"type": "%s", "default-namespace": "kw", "sensitivity": "public", "field": [{"name": "mtu", "type": "u64", "required": true}, {"name": "name", "type": "string"}]}' "$1"
+	printf '{"type": "%s", "default-namespace": "kw", "sensitivity": "public", "field": [{"name": "mtu", "type": "u64", "required": true}, {"name": "name", "type": "string"}, {"name": "off", "type": "s64"}, {"name": "up", "type": "bool"}, {"name": "mac", "type": "bytes"}, {"name": "tags", "type": "string-list"}]}' "$1"
 }
 
 # stats_is DESC key=value...: every given counter has exactly that value.
@@ -125,8 +125,9 @@ check "definition-set $TYPE" ynl definition-set "$(def $TYPE)"
 check "definition-set $OTHER" ynl definition-set "$(def $OTHER)"
 
 # 1. Every change of one (namespace, type).
+SHOW=name:string,off:s64,up:bool,mac:bytes,tags:strings,mtu:string,nope:u64
 check "insmod sample (namespace kw, type $TYPE)" \
-	insmod "$SAMPLE" namespace=kw type=$TYPE field=mtu
+	insmod "$SAMPLE" namespace=kw type=$TYPE field=mtu show=$SHOW
 stats_is "no event before any change" created=0 updated=0 destroyed=0
 check "create kw/a" ynl resource-create "$(res kw $TYPE a 1500)"
 stats_is "created event with id, version, spec field" created=1 updated=0 \
@@ -143,7 +144,9 @@ stats_is "other namespaces and types unseen" created=1 updated=1 destroyed=0
 check "create kw/b" ynl resource-create "$(res kw $TYPE b 1280)"
 stats_is "second resource" created=2 last_id=b last_field=1280
 lookup_is "lookup helper finds kw/a with its field" a \
-	"id=a version=2 phase=running owner=- mtu=9000 labels="
+	"id=a version=2 phase=running owner=- finalizers=0 mtu=9000 labels="
+lookup_is "field getters: unset -ENOENT, other type -EINVAL" a \
+	"name=-2 off=-2 up=-2 mac=-2 tags=-2 mtu=-22 nope=-2"
 lookup_is "lookup helper: missing id" nope missing
 check "teardown kw/a" ynl resource-teardown "$(key kw $TYPE a)"
 stats_is "teardown is an update" updated=2 last_id=a last_version=3
@@ -153,6 +156,19 @@ check "destroy kw/b" ynl resource-destroy "$(key kw $TYPE b)"
 stats_is "destroyed events" created=2 updated=2 destroyed=2 last_kind=3 \
 	last_id=b
 stats_is "each callback's lookup saw the committed state" lookup_ok=6 \
+	lookup_bad=0
+check "create kw/f with every field type" ynl resource-create \
+	'{"namespace": "kw", "type": "'$TYPE'", "id": "f", "spec": {"field": [{"name": "mtu", "u64": 18446744073709551615}, {"name": "name", "string": "eth0"}, {"name": "off", "s64": -3}, {"name": "up", "bool": 1}, {"name": "mac", "bytes": "0a0b0c"}, {"name": "tags", "strings": {"item": ["a", "b", "c"]}}]}, "labels": {"label": [{"key": "z", "value": "1"}, {"key": "a", "value": "2"}]}}'
+check "finalizer-add kw/f" ynl finalizer-add \
+	'{"namespace": "kw", "type": "'$TYPE'", "id": "f", "finalizers": {"finalizer": ["ctl"]}}'
+lookup_is "typed field getters, labels in key order, finalizers" f \
+	"version=2 phase=running owner=- finalizers=1 mtu=18446744073709551615 labels=a=2,z=1 name=eth0 off=-3 up=1 mac=0a0b0c tags=a|b|c mtu=-22 nope=-2"
+stats_is "finalizer-add is an update" created=3 updated=3 last_id=f \
+	last_version=2 last_field=18446744073709551615
+check "finalizer-remove kw/f" ynl finalizer-remove \
+	'{"namespace": "kw", "type": "'$TYPE'", "id": "f", "finalizers": {"finalizer": ["ctl"]}}'
+check "destroy kw/f" ynl resource-destroy "$(key kw $TYPE f)"
+stats_is "all counted" created=3 updated=4 destroyed=3 lookup_ok=10 \
 	lookup_bad=0
 check_fails "rmmod cosi refused while the sample uses it" rmmod cosi
 check "rmmod sample" rmmod cosi_sample_watch

@@ -24,6 +24,8 @@ all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kmod/Module.symvers modules
 
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules_install
@@ -31,12 +33,19 @@ install: modules
 	depmod -a
 
 # Out-of-tree builds per target kernel, in build/<kver>/ (kbuild wants
-# the sources next to the objects, so they are mirrored with symlinks).
+# the sources next to the objects, so they are mirrored with symlinks);
+# the sample consumers of the in-kernel API go to build/<kver>/samples/.
 modules-all:
 	@set -e; for v in $(TEST_KVERS); do \
-		d=$(BUILD)/kmod-$$v; mkdir -p $$d; \
+		d=$(BUILD)/kmod-$$v; mkdir -p $$d/samples; \
 		for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
+		ln -sfn $(CURDIR)/kmod/include $$d/include; \
 		$(MAKE) -C /usr/src/linux-headers-$$v M=$$d COSI_UAPI=$(CURDIR)/uapi modules W=1; \
+		for f in $(CURDIR)/kmod/samples/*.c $(CURDIR)/kmod/samples/Kbuild; do \
+			ln -sf $$f $$d/samples/; done; \
+		$(MAKE) -C /usr/src/linux-headers-$$v M=$$d/samples \
+			COSI_INC=$(CURDIR)/kmod/include \
+			KBUILD_EXTRA_SYMBOLS=$$d/Module.symvers modules W=1; \
 	done
 
 # cosid, cosictl and the systemd unit (build them with `make daemon`).
@@ -75,10 +84,12 @@ check-uapi: ksrc
 checkpatch: ksrc
 	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,MACRO_ARG_REUSE \
-		-f kmod/*.c kmod/*.h && echo "checkpatch: clean"
+		-f kmod/*.c kmod/*.h kmod/include/cosi/*.h kmod/samples/*.c && \
+		echo "checkpatch: clean"
 
 clean:
 	rm -rf $(BUILD)
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
+	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples clean 2>/dev/null
 
 -include tests/tests.mk

@@ -69,6 +69,7 @@ struct cosi_coll {
 	struct rhash_head node;		/* in cosi_net::colls */
 	struct rb_root by_id;		/* current versions, sorted by id */
 	struct list_head watchers;	/* live and catching-up watchers */
+	struct list_head kwatchers;	/* kernel watches (kwatch.c) */
 	struct rcu_head rcu;
 	u64 gen;			/* bumped on change, for DUMP_INTR */
 	/* References keeping the collection; it goes when all are zero. */
@@ -231,6 +232,7 @@ struct cosi_net {
 	struct rhashtable res;
 	DECLARE_HASHTABLE(defs, 6);
 	DECLARE_HASHTABLE(socks, 6);
+	struct list_head kwatches;	/* kernel watches (kwatch.c) */
 	/* History ring of the last hist_size events, for resuming watches. */
 	struct cosi_event *hist;
 	u32 hist_size;
@@ -319,6 +321,17 @@ int cosi_nl_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int cosi_nl_watch_done(struct netlink_callback *cb);
 int cosi_nl_watch_stop_doit(struct sk_buff *skb, struct genl_info *info);
 int cosi_nl_owner_claim_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* kwatch.c: kernel watches; cheap when a collection has none. */
+void __cosi_kwatch_notify(struct cosi_net *cn, const struct cosi_event *ev);
+void cosi_kwatch_net_exit(struct cosi_net *cn);
+
+static inline void cosi_kwatch_notify(struct cosi_net *cn,
+				      const struct cosi_event *ev)
+{
+	if (unlikely(!list_empty(&ev->res->coll->kwatchers)))
+		__cosi_kwatch_notify(cn, ev);
+}
 
 /* netlink.c */
 extern struct genl_family cosi_nl_family;

@@ -128,6 +128,7 @@ struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
 	coll->type = coll->key + nlen;
 	coll->by_id = RB_ROOT;
 	INIT_LIST_HEAD(&coll->watchers);
+	INIT_LIST_HEAD(&coll->kwatchers);
 	if (rhashtable_insert_fast(&cn->colls, &coll->node, cosi_coll_params)) {
 		kfree(coll);
 		return NULL;
@@ -557,6 +558,7 @@ int cosi_net_init(struct cosi_net *cn, struct net *net)
 	cn->net = net;
 	hash_init(cn->defs);
 	hash_init(cn->socks);
+	INIT_LIST_HEAD(&cn->kwatches);
 	cn->hist_size = clamp_t(u32, READ_ONCE(cosi_history_size), 16, 1 << 20);
 	cn->hist = kvcalloc(cn->hist_size, sizeof(*cn->hist),
 			    GFP_KERNEL_ACCOUNT);
@@ -597,6 +599,7 @@ void cosi_net_exit(struct cosi_net *cn)
 	u32 i;
 
 	/* No requests can reach this netns any more; sockets are gone. */
+	cosi_kwatch_net_exit(cn);
 	mutex_lock(&cn->lock);
 	cosi_watch_free_all(cn);
 	for (i = 0; i < cn->hist_len; i++) {

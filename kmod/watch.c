@@ -273,6 +273,7 @@ void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev)
 	}
 
 	cosi_watch_multicast(cn, ev);
+	cosi_kwatch_notify(cn, ev);
 }
 
 /* The watch dump. */

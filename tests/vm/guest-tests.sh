@@ -51,6 +51,10 @@ done
 run_one cosictl_vm.sh sh "$top/tests/daemon/cosictl_vm.sh"
 run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 
+# The in-kernel API through the sample consumer module; ends by unloading
+# the sample and cosi.ko and loading cosi.ko again.
+run_one kwatch.sh sh "$top/tests/kapi/kwatch.sh" "$top/build/kmod-$kver"
+
 # Last: unload and reload under a live watch and claim.
 run_one unload_live.py python3 "$top/tests/ynl/unload_live.py" \
 	"$top/build/kmod-$kver/cosi.ko"

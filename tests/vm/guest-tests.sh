@@ -53,6 +53,7 @@ run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 
 # Tracepoints through bpftrace and perf, untouched third-party tools.
 run_one bpftrace.sh sh "$top/tests/bpf/bpftrace.sh"
+run_one bpf-tools.sh sh "$top/tests/bpf/tools.sh"
 
 # Last: unload and reload under a live watch and claim.
 run_one unload_live.py python3 "$top/tests/ynl/unload_live.py" \

@@ -955,7 +955,8 @@ static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info 
  * Request tracing (cosi_request).  Every op goes through a wrapper that
  * reads the clock only while the tracepoint is enabled.  A dump keeps its
  * start time and first error in the last two cb->args (the handlers use
- * the first two) and is reported when it ends.
+ * the first two) and is reported when it ends.  (A long holds the u64
+ * clock: cosi targets 64-bit kernels.)
  */
 #define COSI_CB_ERR	4
 #define COSI_CB_T0	5
@@ -999,7 +1000,7 @@ static __always_inline int cosi_traced_start(cosi_cb_t start,
 		cb->args[COSI_CB_T0] = (long)ktime_get_ns();
 	if (start)
 		err = start(cb);
-	if (err && cb->args[COSI_CB_T0])
+	if (err && cb->args[COSI_CB_T0] && trace_cosi_request_enabled())
 		cosi_trace_dump_end(cb, err);	/* no done() follows */
 	return err;
 }
@@ -1024,7 +1025,7 @@ static __always_inline int cosi_traced_done(cosi_cb_t done,
 
 	if (done)
 		ret = done(cb);
-	if (traced)
+	if (traced && trace_cosi_request_enabled())
 		cosi_trace_dump_end(cb, err);
 	return ret;
 }

@@ -18,7 +18,7 @@ KVER_61  := $(KVER_61:linux-headers-%=%)
 TEST_KVERS ?= $(KVER_612) $(KVER_61)
 
 .PHONY: all modules install install-daemon clean ksrc uapi check-uapi checkpatch \
-	modules-all tests test userspace
+	modules-all vmlinux-all tests test userspace
 
 all: modules
 
@@ -35,17 +35,47 @@ install: modules
 # Out-of-tree builds per target kernel, in build/<kver>/ (kbuild wants
 # the sources next to the objects, so they are mirrored with symlinks);
 # the sample consumers of the in-kernel API go to build/<kver>/samples/.
-modules-all:
+# the sources next to the objects, so they are mirrored with symlinks);
+# the sample consumers of the in-kernel API go to build/<kver>/samples/.
+#
+# Module BTF (CONFIG_DEBUG_INFO_BTF_MODULES): kbuild's modfinal runs
+# pahole --btf_base against "vmlinux" in the directory make runs in (the
+# kernel build directory), and skips BTF without it.  build/vmlinux-<kver>
+# is the running kernel's BTF: Debian's 6.12 headers ship a BTF-only
+# vmlinux; otherwise it is extracted from /boot/vmlinuz-<kver> with the
+# kernel's extract-vmlinux, and kbuild runs in build/kdir-<kver>, the
+# headers' directory mirrored with that vmlinux added.  Debian's 6.1
+# kbuild lacks resolve_btfids, which only matters for modules with
+# BTF_ID sets (cosi has none): it is replaced by "true" there.
+vmlinux-all: ksrc
+	@set -e; for v in $(TEST_KVERS); do \
+		h=/usr/src/linux-headers-$$v; o=$(BUILD)/vmlinux-$$v; \
+		if [ -f $$h/vmlinux ]; then ln -sfn $$h/vmlinux $$o; \
+		elif [ ! -s $$o ] || [ /boot/vmlinuz-$$v -nt $$o ]; then \
+			echo "  EXTRACT $$o"; \
+			$(KSRC)/scripts/extract-vmlinux /boot/vmlinuz-$$v > $$o.tmp; \
+			mv $$o.tmp $$o; \
+		fi; \
+	done
+
+modules-all: vmlinux-all
 	@set -e; for v in $(TEST_KVERS); do \
 		d=$(BUILD)/kmod-$$v; mkdir -p $$d/samples; \
 		for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
 		ln -sfn $(CURDIR)/kmod/include $$d/include; \
-		$(MAKE) -C /usr/src/linux-headers-$$v M=$$d COSI_UAPI=$(CURDIR)/uapi modules W=1; \
+		k=/usr/src/linux-headers-$$v; extra=; \
+		if [ ! -f $$k/vmlinux ]; then \
+			kd=$(BUILD)/kdir-$$v; mkdir -p $$kd; \
+			for f in $$k/* $$k/.config $$k/.kernelvariables; do ln -sfn $$f $$kd/; done; \
+			ln -sfn $(BUILD)/vmlinux-$$v $$kd/vmlinux; k=$$kd; \
+		fi; \
+		[ -x $$k/tools/bpf/resolve_btfids/resolve_btfids ] || extra=RESOLVE_BTFIDS=true; \
+		$(MAKE) -C $$k M=$$d COSI_UAPI=$(CURDIR)/uapi modules W=1 $$extra; \
 		for f in $(CURDIR)/kmod/samples/*.c $(CURDIR)/kmod/samples/Kbuild; do \
 			ln -sf $$f $$d/samples/; done; \
-		$(MAKE) -C /usr/src/linux-headers-$$v M=$$d/samples \
+		$(MAKE) -C $$k M=$$d/samples \
 			COSI_INC=$(CURDIR)/kmod/include \
-			KBUILD_EXTRA_SYMBOLS=$$d/Module.symvers modules W=1; \
+			KBUILD_EXTRA_SYMBOLS=$$d/Module.symvers modules W=1 $$extra; \
 	done
 
 # cosid, cosictl and the systemd unit (build them with `make daemon`).

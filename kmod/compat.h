@@ -38,4 +38,13 @@ static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
 }
 #endif
 
+/*
+ * Tracepoint strings (cosi_trace.h): 6.10 dropped __assign_str()'s source
+ * argument (__string() remembers it), 6.1 needs it.  Copying into the
+ * space __string() reserved (strlen + 1, the source's length in both) works
+ * the same on every kernel, so no version test is needed.
+ */
+#define cosi_assign_str(dst, src)					\
+	strscpy(__get_str(dst), (src), __get_dynamic_array_len(dst))
+
 #endif /* _COSI_COMPAT_H */

@@ -9,6 +9,7 @@
 
 #include "cosi.h"
 #include "policy.h"
+#include "cosi_trace.h"
 
 bool cosi_may_read(const struct sk_buff *skb, struct net *net,
 		   const struct cosi_def *def)
@@ -951,6 +952,128 @@ static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info 
 }
 
 /*
+ * Request tracing (cosi_request).  Every op goes through a wrapper that
+ * reads the clock only while the tracepoint is enabled.  A dump keeps its
+ * start time and first error in the last two cb->args (the handlers use
+ * the first two) and is reported when it ends.  (A long holds the u64
+ * clock: cosi targets 64-bit kernels.)
+ */
+#define COSI_CB_ERR	4
+#define COSI_CB_T0	5
+
+typedef int (*cosi_doit_t)(struct sk_buff *skb, struct genl_info *info);
+typedef int (*cosi_dumpit_t)(struct sk_buff *skb, struct netlink_callback *cb);
+typedef int (*cosi_cb_t)(struct netlink_callback *cb);
+
+static __always_inline int cosi_traced_doit(cosi_doit_t doit,
+					    struct sk_buff *skb,
+					    struct genl_info *info)
+{
+	u64 t0;
+	int err;
+
+	if (!trace_cosi_request_enabled())
+		return doit(skb, info);
+	t0 = ktime_get_ns();
+	err = doit(skb, info);
+	trace_cosi_request(genl_info_net(info), info->genlhdr->cmd, false, err,
+			   ktime_get_ns() - t0);
+	return err;
+}
+
+static void cosi_trace_dump_end(struct netlink_callback *cb, int err)
+{
+	const struct genlmsghdr *hdr = nlmsg_data(cb->nlh);
+
+	trace_cosi_request(sock_net(cb->skb->sk), hdr->cmd, true, err,
+			   ktime_get_ns() - (u64)cb->args[COSI_CB_T0]);
+}
+
+static __always_inline int cosi_traced_start(cosi_cb_t start,
+					     struct netlink_callback *cb)
+{
+	int err = 0;
+
+	cb->args[COSI_CB_T0] = 0;
+	cb->args[COSI_CB_ERR] = 0;
+	if (trace_cosi_request_enabled())
+		cb->args[COSI_CB_T0] = (long)ktime_get_ns();
+	if (start)
+		err = start(cb);
+	if (err && cb->args[COSI_CB_T0] && trace_cosi_request_enabled())
+		cosi_trace_dump_end(cb, err);	/* no done() follows */
+	return err;
+}
+
+static __always_inline int cosi_traced_dumpit(cosi_dumpit_t dumpit,
+					      struct sk_buff *skb,
+					      struct netlink_callback *cb)
+{
+	int ret = dumpit(skb, cb);
+
+	if (ret < 0 && !cb->args[COSI_CB_ERR])
+		cb->args[COSI_CB_ERR] = ret;
+	return ret;
+}
+
+static __always_inline int cosi_traced_done(cosi_cb_t done,
+					    struct netlink_callback *cb)
+{
+	int err = (int)cb->args[COSI_CB_ERR];
+	bool traced = cb->args[COSI_CB_T0];
+	int ret = 0;
+
+	if (done)
+		ret = done(cb);
+	if (traced && trace_cosi_request_enabled())
+		cosi_trace_dump_end(cb, err);
+	return ret;
+}
+
+#define COSI_TRACED(fn)		fn##_traced
+#define COSI_TRACE_DOIT(fn)						\
+static int fn##_traced(struct sk_buff *skb, struct genl_info *info)	\
+{									\
+	return cosi_traced_doit(fn, skb, info);				\
+}
+
+#define COSI_TRACE_DUMP(start, dumpit, done)				\
+static int start##_traced(struct netlink_callback *cb)			\
+{									\
+	return cosi_traced_start(start, cb);				\
+}									\
+static int dumpit##_traced(struct sk_buff *skb, struct netlink_callback *cb) \
+{									\
+	return cosi_traced_dumpit(dumpit, skb, cb);			\
+}									\
+static int done##_traced(struct netlink_callback *cb)			\
+{									\
+	return cosi_traced_done(done, cb);				\
+}
+
+/* A dump without start and done of its own still gets traced ones. */
+#define cosi_nl_definition_get_start	NULL
+#define cosi_nl_definition_get_done	NULL
+
+COSI_TRACE_DOIT(cosi_nl_resource_get_doit)
+COSI_TRACE_DOIT(cosi_nl_resource_create_doit)
+COSI_TRACE_DOIT(cosi_nl_resource_update_doit)
+COSI_TRACE_DOIT(cosi_nl_resource_destroy_doit)
+COSI_TRACE_DOIT(cosi_nl_resource_teardown_doit)
+COSI_TRACE_DOIT(cosi_nl_finalizer_add_doit)
+COSI_TRACE_DOIT(cosi_nl_finalizer_remove_doit)
+COSI_TRACE_DOIT(cosi_nl_definition_set_doit)
+COSI_TRACE_DOIT(cosi_nl_definition_get_doit)
+COSI_TRACE_DOIT(cosi_nl_definition_delete_doit)
+COSI_TRACE_DOIT(cosi_nl_owner_claim_doit)
+COSI_TRACE_DOIT(cosi_nl_watch_stop_doit)
+COSI_TRACE_DUMP(cosi_nl_resource_list_start, cosi_nl_resource_list_dumpit,
+		cosi_nl_resource_list_done)
+COSI_TRACE_DUMP(cosi_nl_watch_start, cosi_nl_watch_dumpit, cosi_nl_watch_done)
+COSI_TRACE_DUMP(cosi_nl_definition_get_start, cosi_nl_definition_get_dumpit,
+		cosi_nl_definition_get_done)
+
+/*
  * The family.  Ops are written once and expand to split ops on 6.2+;
  * split ops must be sorted by command, do before dump.
  */
@@ -960,10 +1083,11 @@ static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info 
 
 #ifdef COSI_HAVE_SPLIT_OPS
 #define COSI_DO(_cmd, _doit, _pol, _flags)				\
-	{ .cmd = _cmd, .doit = _doit, .policy = _pol,			\
+	{ .cmd = _cmd, .doit = COSI_TRACED(_doit), .policy = _pol,	\
 	  .maxattr = COSI_MAXATTR(_pol), .flags = GENL_CMD_CAP_DO | (_flags) }
 #define COSI_DUMP(_cmd, _start, _dumpit, _done, _pol)			\
-	{ .cmd = _cmd, .start = _start, .dumpit = _dumpit, .done = _done, \
+	{ .cmd = _cmd, .start = COSI_TRACED(_start),			\
+	  .dumpit = COSI_TRACED(_dumpit), .done = COSI_TRACED(_done),	\
 	  .policy = _pol, .maxattr = COSI_MAXATTR(_pol),		\
 	  .flags = GENL_CMD_CAP_DUMP }
 #define COSI_OPS_FIELD		split_ops
@@ -977,20 +1101,21 @@ static const struct genl_split_ops cosi_nl_ops[] = {
 #else
 /* 6.1: one entry per command; do and dump share the dump's policy. */
 #define COSI_DO(_cmd, _doit, _pol, _flags)				\
-	{ .cmd = _cmd, .doit = _doit, .policy = _pol,			\
+	{ .cmd = _cmd, .doit = COSI_TRACED(_doit), .policy = _pol,	\
 	  .maxattr = COSI_MAXATTR(_pol), .flags = (_flags) }
 #define COSI_DUMP(_cmd, _start, _dumpit, _done, _pol)			\
-	{ .cmd = _cmd, .start = _start, .dumpit = _dumpit, .done = _done, \
+	{ .cmd = _cmd, .start = COSI_TRACED(_start),			\
+	  .dumpit = COSI_TRACED(_dumpit), .done = COSI_TRACED(_done),	\
 	  .policy = _pol, .maxattr = COSI_MAXATTR(_pol) }
 #define COSI_OPS_FIELD		ops
 #define COSI_N_OPS_FIELD	n_ops
 static const struct genl_ops cosi_nl_ops[] = {
 	{
 		.cmd	= COSI_CMD_RESOURCE_GET,
-		.doit	= cosi_nl_resource_get_doit,
-		.start	= cosi_nl_resource_list_start,
-		.dumpit	= cosi_nl_resource_list_dumpit,
-		.done	= cosi_nl_resource_list_done,
+		.doit	= COSI_TRACED(cosi_nl_resource_get_doit),
+		.start	= COSI_TRACED(cosi_nl_resource_list_start),
+		.dumpit	= COSI_TRACED(cosi_nl_resource_list_dumpit),
+		.done	= COSI_TRACED(cosi_nl_resource_list_done),
 		.policy	= cosi_resource_get_dump_nl_policy,
 		.maxattr = COSI_MAXATTR(cosi_resource_get_dump_nl_policy),
 	},
@@ -1014,14 +1139,18 @@ static const struct genl_ops cosi_nl_ops[] = {
 		cosi_definition_type_nl_policy, 0),
 	{
 		.cmd	= COSI_CMD_DEFINITION_GET,
-		.dumpit	= cosi_nl_definition_get_dumpit,
+		.start	= COSI_TRACED(cosi_nl_definition_get_start),
+		.dumpit	= COSI_TRACED(cosi_nl_definition_get_dumpit),
+		.done	= COSI_TRACED(cosi_nl_definition_get_done),
 		.flags	= GENL_CMD_CAP_DUMP,
 	},
 #else
 	{
 		.cmd	= COSI_CMD_DEFINITION_GET,
-		.doit	= cosi_nl_definition_get_doit,
-		.dumpit	= cosi_nl_definition_get_dumpit,
+		.doit	= COSI_TRACED(cosi_nl_definition_get_doit),
+		.start	= COSI_TRACED(cosi_nl_definition_get_start),
+		.dumpit	= COSI_TRACED(cosi_nl_definition_get_dumpit),
+		.done	= COSI_TRACED(cosi_nl_definition_get_done),
 		.policy	= cosi_definition_type_nl_policy,
 		.maxattr = COSI_MAXATTR(cosi_definition_type_nl_policy),
 	},

@@ -11,6 +11,7 @@
 #include <linux/vmalloc.h>
 
 #include "cosi.h"
+#include "cosi_trace.h"
 
 struct cosi_coll_key {
 	const char *ns;
@@ -356,6 +357,7 @@ static void cosi_store_changed(struct cosi_net *cn, u8 kind,
 	cn->revision = res->revision;
 	res->coll->gen++;
 	cosi_hist_append(cn, &ev);
+	trace_cosi_resource_change(cn, &ev);
 	cosi_watch_notify(cn, &ev);
 }
 
@@ -433,6 +435,7 @@ void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res)
 		.res = res,
 	};
 	cosi_hist_append(cn, &ev);
+	trace_cosi_resource_change(cn, &ev);
 	cosi_watch_notify(cn, &ev);
 	cosi_res_put(res);
 	cosi_coll_put_unused(cn, coll);

@@ -17,6 +17,7 @@
 #include <linux/string.h>
 
 #include "cosi.h"
+#include "cosi_trace.h"
 #include "policy.h"
 
 /* Sockets. */
@@ -265,6 +266,8 @@ void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev)
 		overflow = false;
 		list_for_each_entry(w, &coll->watchers, coll_node) {
 			if (w->state == COSI_WATCH_LIVE && w->failed) {
+				trace_cosi_watch_overflow(cn, w->sock, w->watch_id,
+							  ev->rev);
 				cosi_sock_stop_watches(cn, w->sock);
 				overflow = true;
 				break;
@@ -396,6 +399,8 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 		if (since)
 			cosi_watch_replay(cn, w, nla_get_u64(since));
 	}
+	trace_cosi_watch_resync(cn, w, w->state == COSI_WATCH_LISTING, since,
+				since ? nla_get_u64(since) : 0);
 	return 0;
 }
 
@@ -550,6 +555,7 @@ int cosi_nl_watch_done(struct netlink_callback *cb)
 	/* Events after the marker, then live. */
 	list_for_each_entry_safe(p, tmp, &w->pending, node) {
 		if (cosi_watch_send(cn, w, &p->ev, p->ev.kind)) {
+			trace_cosi_watch_overflow(cn, sk, w->watch_id, p->ev.rev);
 			cosi_watcher_free(cn, w);
 			cosi_sock_stop_watches(cn, sk);
 			goto out;

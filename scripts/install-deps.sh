@@ -13,6 +13,7 @@ pkgs=(
 	libsystemd-dev libyaml-dev libjson-c-dev
 	python3 python3-yaml python3-jsonschema perl
 	iproute2 procps util-linux
+	bpftrace linux-perf clang llvm bpftool libbpf-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

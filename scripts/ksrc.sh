@@ -1,6 +1,6 @@
 #!/bin/bash
 # Extract the kernel-side tools this project builds with (kselftest harness,
-# YNL, checkpatch, the netlink spec schemas) from Debian's linux-source-6.12
+# YNL, checkpatch, the netlink spec schemas, extract-vmlinux) from Debian's linux-source-6.12
 # tarball into build/ksrc.  Nothing extracted here is committed.
 set -euo pipefail
 out=${1:-build/ksrc}
@@ -10,7 +10,9 @@ if [ -z "$tarball" ]; then
 	exit 1
 fi
 stamp=$out/.stamp
-[ -f "$stamp" ] && [ "$stamp" -nt "$tarball" ] && exit 0
+# (A tree from before extract-vmlinux was added is extracted again.)
+[ -f "$stamp" ] && [ "$stamp" -nt "$tarball" ] &&
+	[ -f "$out/scripts/extract-vmlinux" ] && exit 0
 rm -rf "$out.tmp"
 mkdir -p "$out.tmp"
 tar -xf "$tarball" -C "$out.tmp" --strip-components=1 --wildcards \
@@ -20,6 +22,7 @@ tar -xf "$tarball" -C "$out.tmp" --strip-components=1 --wildcards \
 	'linux-source-6.12/scripts/checkpatch.pl' \
 	'linux-source-6.12/scripts/spelling.txt' \
 	'linux-source-6.12/scripts/const_structs.checkpatch' \
+	'linux-source-6.12/scripts/extract-vmlinux' \
 	'linux-source-6.12/Documentation/netlink/*.yaml'
 touch "$out.tmp/MAINTAINERS"
 rm -rf "$out"

@@ -3,7 +3,7 @@
 
 VM_RUN := tests/vm/run
 
-.PHONY: tests test demo ynl-tree check daemon
+.PHONY: tests test demo ynl-tree check daemon bpf
 
 # cosid, cosictl and their tests; plain (build/daemon) and ASan/UBSan
 # (build/daemon-asan) builds.
@@ -11,8 +11,12 @@ daemon: ksrc
 	$(MAKE) -C daemon KSRC=$(KSRC)
 	$(MAKE) -C daemon KSRC=$(KSRC) SAN=1
 
-tests: ksrc daemon
+tests: ksrc daemon bpf
 	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
+
+# cosi-top and cosi-follow (libbpf CO-RE), on the 6.12 target's BTF.
+bpf: vmlinux-all
+	$(MAKE) -C bpf OUT=$(BUILD)/bpf
 
 # The YNL tools want the spec inside a kernel-like tree.
 ynl-tree: ksrc

@@ -51,6 +51,10 @@ done
 run_one cosictl_vm.sh sh "$top/tests/daemon/cosictl_vm.sh"
 run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 
+# Tracepoints through bpftrace and perf, untouched third-party tools.
+run_one bpftrace.sh sh "$top/tests/bpf/bpftrace.sh"
+run_one bpf-tools.sh sh "$top/tests/bpf/tools.sh"
+
 # The in-kernel API through the sample consumer module; ends by unloading
 # the sample and cosi.ko and loading cosi.ko again.
 run_one kwatch.sh sh "$top/tests/kapi/kwatch.sh" "$top/build/kmod-$kver"

@@ -64,3 +64,16 @@ test: check modules-all tests ynl-tree
 # manifest with cosictl and show what the controllers did to the OS.
 demo: modules-all ynl-tree daemon
 	$(VM_RUN) --kernel $(KVER_612) -- tests/vm/demo.sh $(KVER_612)
+
+# Benchmarks (not tests: they print figures and ratios).  bench-trace:
+# the cost of the tracepoints, against a cosi.ko built without them.
+.PHONY: bench-trace
+bench-trace: modules-all bpf
+	$(MAKE) -C bench
+	@set -e; v=$(KVER_612); d=$(BUILD)/bench/kmod-notrace-$$v; \
+	mkdir -p $$d; \
+	for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
+	ln -sfn $(CURDIR)/kmod/include $$d/include; \
+	$(MAKE) -C /usr/src/linux-headers-$$v M=$$d COSI_UAPI=$(CURDIR)/uapi \
+		COSI_NOTRACE=1 modules
+	$(VM_RUN) --kernel $(KVER_612) -- sh bench/trace-cost.sh $(KVER_612)

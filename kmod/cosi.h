@@ -264,6 +264,8 @@ bool cosi_kv_equal(const struct cosi_kv *a, u32 na,
 struct cosi_queries *cosi_parse_queries(int attrtype,
 					const struct nlmsghdr *nlh,
 					struct netlink_ext_ack *extack);
+u8 cosi_filter_kind(const char *id, const struct cosi_queries *query,
+		    const struct cosi_event *ev);
 bool cosi_queries_match(const struct cosi_queries *q,
 			const struct cosi_kv *labels, u32 n);
 

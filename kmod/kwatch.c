@@ -137,28 +137,6 @@ static void cosi_kwatch_free(struct cosi_kwatch *kw)
 	atomic_long_dec(&cosi_nr_objects);
 }
 
-/* What a watch sees of a change, after its filter: 0 for nothing. */
-static u8 cosi_kwatch_kind(const struct cosi_kwatch *kw,
-			   const struct cosi_event *ev)
-{
-	const struct cosi_res *res = ev->res;
-	bool was, is;
-
-	if (kw->id && strcmp(kw->id, res->id))
-		return 0;
-	is = cosi_queries_match(kw->query, res->labels, res->n_labels);
-	if (ev->kind != COSI_EVENT_KIND_UPDATED)
-		return is ? ev->kind : 0;
-	was = cosi_queries_match(kw->query, ev->old->labels, ev->old->n_labels);
-	if (was && is)
-		return COSI_EVENT_KIND_UPDATED;
-	if (is)
-		return COSI_EVENT_KIND_CREATED;
-	if (was)
-		return COSI_EVENT_KIND_DESTROYED;
-	return 0;
-}
-
 static void cosi_kwatch_call(struct cosi_net *cn, struct cosi_kwatch *kw,
 			     const struct cosi_event *ev, u8 kind)
 {
@@ -185,7 +163,7 @@ void __cosi_kwatch_notify(struct cosi_net *cn, const struct cosi_event *ev)
 
 	lockdep_assert_held(&cn->lock);
 	list_for_each_entry(kw, &ev->res->coll->kwatchers, coll_node) {
-		kind = cosi_kwatch_kind(kw, ev);
+		kind = cosi_filter_kind(kw->id, kw->query, ev);
 		if (kind)
 			cosi_kwatch_call(cn, kw, ev, kind);
 	}

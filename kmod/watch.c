@@ -138,19 +138,30 @@ void cosi_watch_free_all(struct cosi_net *cn)
 	}
 }
 
-/* What a watcher sees of a change, after its filter: 0 for nothing. */
-static u8 cosi_watch_kind(const struct cosi_watcher *w,
-			  const struct cosi_event *ev)
+/**
+ * cosi_filter_kind() - what a filtered watch sees of a change
+ * @id: the watch's id filter, or NULL
+ * @query: its label queries, or NULL for all
+ * @ev: the change
+ *
+ * Shared by netlink watchers and kernel watches (kwatch.c): an update
+ * that moves a resource into the filter is a creation, out of it a
+ * destruction.
+ *
+ * Return: the event kind to deliver, 0 for nothing.
+ */
+u8 cosi_filter_kind(const char *id, const struct cosi_queries *query,
+		    const struct cosi_event *ev)
 {
 	const struct cosi_res *res = ev->res;
 	bool was, is;
 
-	if (w->id && strcmp(w->id, res->id))
+	if (id && strcmp(id, res->id))
 		return 0;
-	is = cosi_queries_match(w->query, res->labels, res->n_labels);
+	is = cosi_queries_match(query, res->labels, res->n_labels);
 	if (ev->kind != COSI_EVENT_KIND_UPDATED)
 		return is ? ev->kind : 0;
-	was = cosi_queries_match(w->query, ev->old->labels, ev->old->n_labels);
+	was = cosi_queries_match(query, ev->old->labels, ev->old->n_labels);
 	if (was && is)
 		return COSI_EVENT_KIND_UPDATED;
 	if (is)
@@ -241,7 +252,7 @@ void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev)
 
 	lockdep_assert_held(&cn->lock);
 	list_for_each_entry(w, &coll->watchers, coll_node) {
-		kind = cosi_watch_kind(w, ev);
+		kind = cosi_filter_kind(w->id, w->query, ev);
 		if (!kind || w->failed)
 			continue;
 		switch (w->state) {
@@ -339,7 +350,7 @@ static void cosi_watch_replay(struct cosi_net *cn, struct cosi_watcher *w,
 		ev = &cn->hist[slot];
 		if (ev->rev <= since || ev->res->coll != w->coll)
 			continue;
-		kind = cosi_watch_kind(w, ev);
+		kind = cosi_filter_kind(w->id, w->query, ev);
 		if (kind)
 			cosi_watch_enqueue(cn, w, ev, kind);
 	}

@@ -319,6 +319,7 @@ TEST_F(priv, user_namespace_without_net_admin_over_netns)
 
 static int userns_netns_child(void *arg)
 {
+	struct cosi_definitions defs;
 	struct cosi_resource *r = NULL;
 	struct cosi *c;
 
@@ -327,7 +328,14 @@ static int userns_netns_child(void *arg)
 	CHECK(1, !unshare(CLONE_NEWUSER | CLONE_NEWNET), NULL);
 	c = cosi_open();
 	CHECK(2, c, NULL);
+	/* Administering a netns gives nothing in the first one. */
+	CHECK(20, !cosi_definition_list(c, &defs) && defs.n == 0, c);
+	cosi_definitions_clear(&defs);
+	CHECK(21, cosi_resource_get(c, TEST_NS, WIDGET, "pub", NULL) == -ENOENT,
+	      c);
 	CHECK(3, !widget_define(c, SECRETS, COSI_SENSITIVITY_SENSITIVE), c);
+	CHECK(22, cosi_resource_get(c, TEST_NS, SECRETS, "key", NULL) == -ENOENT,
+	      c);
 	CHECK(4, !widget_create(c, SECRETS, "mine", NULL, NULL), c);
 	CHECK(5, !cosi_resource_get(c, TEST_NS, SECRETS, "mine", &r), c);
 	CHECK(6, r->has_spec, NULL);

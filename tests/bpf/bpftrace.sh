@@ -14,18 +14,8 @@
 top=$(pwd)
 CTL=${COSICTL:-$top/build/daemon/cosictl}
 T=$(mktemp -d /tmp/cosi_bpftrace.XXXXXX)
-n=0
-failed=0
-skipped=0
+. "$top/tests/lib.sh"
 
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n # SKIP $1"; }
-check() {
-	d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d"; fi
-}
 
 events="cosi_resource_change cosi_request cosi_watch_overflow cosi_watch_resync"
 echo "TAP version 13"
@@ -52,8 +42,8 @@ fi
 # --- bpftrace
 if ! command -v bpftrace > /dev/null; then
 	for i in 1 2 3 4 5 6 7 8 9 10; do skip "bpftrace not installed"; done
-	echo "# Totals: pass:$((n - failed - skipped)) fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
-	exit 0
+	totals
+	exit
 fi
 
 ip netns add cosibt || exit 1
@@ -162,5 +152,4 @@ check "bpftrace: resyncs: 1 bootstrap, 1 replay" \
 
 ip netns del cosibt
 rm -rf "$T"
-echo "# Totals: pass:$((n - failed - skipped)) fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
-[ $failed -eq 0 ]
+totals

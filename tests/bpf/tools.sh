@@ -14,21 +14,10 @@ CTL=${COSICTL:-$top/build/daemon/cosictl}
 TOP=$top/build/bpf/cosi-top
 FOLLOW=$top/build/bpf/cosi-follow
 T=$(mktemp -d /tmp/cosi_tools.XXXXXX)
-n=0
-failed=0
-skipped=0
+. "$top/tests/lib.sh"
 
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); skipped=$((skipped + 1)); echo "ok $n # SKIP $1"; }
-check() {
-	d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d"; fi
-}
-totals() {
-	echo "# Totals: pass:$((n - failed - skipped)) fail:$failed xfail:0 xpass:0 skip:$skipped error:0"
-	[ $failed -eq 0 ]
+finish() {
+	totals
 	exit
 }
 
@@ -36,7 +25,7 @@ echo "TAP version 13"
 echo "1..11"
 if [ ! -x "$TOP" ] || [ ! -x "$FOLLOW" ]; then
 	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "build/bpf not built (make -C bpf)"; done
-	totals
+	finish
 fi
 check "cosi.ko has BTF (/sys/kernel/btf/cosi)" test -r /sys/kernel/btf/cosi
 
@@ -132,4 +121,4 @@ check "cosi-follow: a's four changes, in order" eval '[ "$(awk "{print \$3, \$6,
 sed 's/^/# /' "$T/plain.out"
 ip netns del cosibpf
 rm -rf "$T"
-totals
+finish

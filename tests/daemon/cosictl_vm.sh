@@ -17,29 +17,12 @@ YNL_CLI=$top/build/ksrc/tools/net/ynl/cli.py
 YNL_SPEC=$top/build/ynl-tree/Documentation/netlink/specs/cosi.yaml
 T=$(mktemp -d /tmp/cosictl_vm.XXXXXX)
 chmod 755 "$T"
-n=0
-failed=0
+. "$top/tests/lib.sh"
 
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
+on_fail() {
 	for f in "$T/out" "$T/err"; do
 		[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | head -n 20
 	done
-	return 0
-}
-
-# check DESC CMD...: passes when CMD succeeds.
-check() {
-	d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d"; fi
 }
 
 # ctl ARGS...: run cosictl, keep stdout, stderr and the exit status.
@@ -311,7 +294,7 @@ ctl apply -f "$T/d.yaml"
 check "apply to a tearing-down resource fails" eval 'rc_is 1 && err_one_line && err_has "d1): the resource is tearing down"'
 ctl delete tc d1 --wait 1
 check "delete --wait 1: times out naming the finalizer" eval 'rc_is 1 && err_one_line && err_has "timed out waiting for finalizers: ctl-test"'
-"$CTL" delete tc d1 --wait 30 > "$T/del.out" 2> "$T/del.err" &
+"$CTL" delete tc d1 --wait 300 > "$T/del.out" 2> "$T/del.err" &
 dpid=$!
 sleep 1
 check "finalizer-remove (YNL CLI)" ynl --do finalizer-remove --json "$fin"
@@ -363,5 +346,4 @@ ctl version
 check "version" eval 'ok_empty_err && out_has "^cosictl "'
 
 rm -rf "$T"
-echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-[ "$failed" -eq 0 ]
+totals

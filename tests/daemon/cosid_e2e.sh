@@ -25,46 +25,17 @@ HOSTS=$T/hosts
 LOG=$T/cosid.log
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-n=0
-failed=0
+. "$top/tests/lib.sh"
 pid=
 
 mount -t sysfs sysfs /sys
 ip link set lo up
 
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
+on_fail() {
 	for f in "$T/out" "$T/err"; do
 		[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | head -n 15
 	done
 	[ -s "$LOG" ] && tail -n 15 "$LOG" | sed 's|^|# cosid: |'
-	return 0
-}
-
-check() {
-	d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d"; fi
-}
-
-# wait_for SECONDS DESC CMD...: poll CMD every 0.2 s.
-wait_for() {
-	t=$(($1 * 5))
-	d=$2
-	shift 2
-	while [ $t -gt 0 ]; do
-		"$@" && { pass "$d"; return 0; }
-		sleep 0.2
-		t=$((t - 1))
-	done
-	fail "$d (timed out)"
 }
 
 ctl() {
@@ -274,5 +245,4 @@ check "a fresh netns restores the config from the state file" \
 check "... with its content" grep -q "hostname: node-1" "$T/out"
 check "... all 61 hosts entries" is 61 cat "$T/count"
 
-echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-[ $failed = 0 ]
+totals

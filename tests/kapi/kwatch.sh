@@ -23,35 +23,14 @@ YNL_SPEC=$top/build/ynl-tree/Documentation/netlink/specs/cosi.yaml
 T=$(mktemp -d /tmp/kwatch.XXXXXX)
 TYPE=Kwatch.kapi.cosi.dev
 OTHER=Other.kapi.cosi.dev
-n=0
-failed=0
 nspid=
+. "$top/tests/lib.sh"
+CHECK_OUT=$T/out
 
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
+on_fail() {
 	for f in "$T/out" "$T/stats"; do
 		[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | head -n 10
 	done
-	return 0
-}
-
-check() {
-	d=$1
-	shift
-	if "$@" > "$T/out" 2>&1; then pass "$d"; else fail "$d"; fi
-}
-
-check_fails() {
-	d=$1
-	shift
-	if "$@" > "$T/out" 2>&1; then fail "$d"; else pass "$d"; fi
 }
 
 # ynl OP JSON: one do request (ynl_ns: in the netns of $nspid).
@@ -254,5 +233,4 @@ check "rmmod sample" rmmod cosi_sample_watch
 check "rmmod cosi after the sample" rmmod cosi
 check "insmod cosi again" insmod "$COSI"
 
-echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-[ "$failed" = 0 ]
+totals

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "cosi_bpf.h"
+#include "tool.h"
 #include "cosi_follow.skel.h"
 
 static const char *const kinds[] = { "?", "created", "updated", "destroyed" };
@@ -26,14 +27,6 @@ static const char *const phases[] = { "running", "tearing-down" };
 static const char *ns, *type, *id;
 static bool json;
 static unsigned long count;
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	const struct cosi_follow_ev *e = data;
@@ -68,14 +61,6 @@ static int set_str(volatile char *dst, size_t size, const char *src,
 	for (size_t i = 0; i <= len; i++)
 		dst[i] = src[i];
 	return 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void usage(FILE *f)
@@ -145,28 +130,20 @@ int main(int argc, char **argv)
 	err = cosi_follow_bpf__load(skel);
 	if (!err)
 		err = cosi_follow_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "cosi-follow: cannot load or attach (is cosi.ko loaded, with BTF?): %s\n",
-			strerror(-err));
-		goto out;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event,
-			      NULL, NULL);
+	rb = tool_ring("cosi-follow", err, skel->maps.events, handle_event);
 	if (!rb) {
-		err = -errno;
-		fprintf(stderr, "cosi-follow: ring buffer: %s\n", strerror(errno));
+		err = 1;
 		goto out;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	tool_catch_signals();
 	fprintf(stderr, "cosi-follow: following %s/%s/%s\n", ns, type, id);
 
-	start = now_s();
-	while (!stop) {
+	start = tool_now();
+	while (!tool_stop) {
 		int ms = 200;
 
 		if (duration) {
-			double left = start + duration - now_s();
+			double left = start + duration - tool_now();
 
 			if (left <= 0)
 				break;

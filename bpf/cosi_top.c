@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "cosi_bpf.h"
+#include "tool.h"
 #include "cosi_top.skel.h"
 
 static const char *const cmd_names[COSI_TOP_NR_CMDS] = {
@@ -44,21 +45,6 @@ static int n_types;
 static struct cosi_top_req reqs[COSI_TOP_NR_CMDS];
 static unsigned long long overflows, resyncs;
 static bool json;
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static unsigned long long total(const struct cosi_top_changes *c)
 {
@@ -329,20 +315,12 @@ int main(int argc, char **argv)
 	err = cosi_top_bpf__load(skel);
 	if (!err)
 		err = cosi_top_bpf__attach(skel);
-	if (err) {
-		fprintf(stderr, "cosi-top: cannot load or attach (is cosi.ko loaded, with BTF?): %s\n",
-			strerror(-err));
-		goto out;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event,
-			      NULL, NULL);
+	rb = tool_ring("cosi-top", err, skel->maps.events, handle_event);
 	if (!rb) {
-		err = -errno;
-		fprintf(stderr, "cosi-top: ring buffer: %s\n", strerror(errno));
+		err = 1;
 		goto out;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	tool_catch_signals();
 	if (json)
 		printf("{\"event\":\"start\",\"netns\":%lu}\n", netns);
 	else
@@ -350,10 +328,10 @@ int main(int argc, char **argv)
 		       netns ? " in one netns" : "");
 	fflush(stdout);
 
-	start = now_s();
+	start = tool_now();
 	next = start + interval;
-	while (!stop) {
-		double t = now_s(), wait = next - t;
+	while (!tool_stop) {
+		double t = tool_now(), wait = next - t;
 
 		if (duration && start + duration < next && start + duration - t < wait)
 			wait = start + duration - t;
@@ -362,7 +340,7 @@ int main(int argc, char **argv)
 			if (err < 0 && err != -EINTR)
 				break;
 		}
-		t = now_s();
+		t = tool_now();
 		if (duration && t >= start + duration)
 			break;
 		if (t >= next) {
@@ -373,7 +351,7 @@ int main(int argc, char **argv)
 	}
 	ring_buffer__consume(rb);
 	read_maps(skel);
-	print_summary(now_s() - start);
+	print_summary(tool_now() - start);
 	err = 0;
 out:
 	ring_buffer__free(rb);

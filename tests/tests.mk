@@ -31,9 +31,11 @@ check: check-uapi checkpatch
 # Build for every target kernel and run the whole suite in a VM for each;
 # the last line sums both: "N passed, N failed".
 test: check modules-all tests ynl-tree
+	$(MAKE) -C bench $(BUILD)/bench/ustore_server $(BUILD)/bench/ustore_test
 	@total_p=0; total_f=0; \
 	for t in $(BUILD)/tests/bin/cosi_unit_asan \
-		 $(BUILD)/daemon-asan/tests/cosictl_host; do \
+		 $(BUILD)/daemon-asan/tests/cosictl_host \
+		 $(BUILD)/bench/ustore_test; do \
 		echo "=== host: $$(basename $$t) under ASan/UBSan"; \
 		$$t 2>&1 | tee $(BUILD)/test-unit.log; \
 		rc=$${PIPESTATUS[0]}; \

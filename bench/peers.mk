@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The peers of the cosi benchmarks (included by bench/Makefile): the
+# baseline unix-socket store (bench/baseline), one peer_bench per system
+# over a common driver (bench/peers), and cosid_apply_bench.  Run them
+# with bench/peers.sh in the VM.
+BASE	:= $(TOP)/bench/baseline
+PEERS	:= $(TOP)/bench/peers
+PEER_CFLAGS := $(CFLAGS) -I$(BASE) -I$(PEERS) -pthread
+PEER_BINS := $(OUT)/ustore_server $(OUT)/ustore_test \
+	     $(OUT)/peer_bench_cosi $(OUT)/peer_bench_ustore \
+	     $(OUT)/peer_bench_etcd $(OUT)/cosid_apply_bench
+ETCD_PKGS := libcurl json-c libcrypto
+
+all: $(PEER_BINS)
+
+$(OUT)/ustore_server: $(BASE)/ustore_server.c $(BASE)/ustore_proto.h
+	@mkdir -p $(OUT)
+	$(CC) $(PEER_CFLAGS) -o $@ $<
+
+# The self-test (and the client library in it) runs under ASan/UBSan.
+$(OUT)/ustore_test: $(TOP)/tests/baseline/ustore_test.c $(BASE)/ustore.c \
+		    $(BASE)/ustore.h $(BASE)/ustore_proto.h
+	@mkdir -p $(OUT)
+	$(CC) $(PEER_CFLAGS) -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -o $@ $(filter %.c,$^)
+
+PEER_DEPS := $(PEERS)/driver.c $(PEERS)/driver.h
+
+$(OUT)/peer_bench_cosi: $(PEERS)/peer_cosi.c $(PEER_DEPS) $(LIB)
+	$(CC) $(PEER_CFLAGS) -o $@ $(filter %.c,$^) $(LIB) \
+		$(shell pkg-config --libs $(NL))
+
+$(OUT)/peer_bench_ustore: $(PEERS)/peer_ustore.c $(BASE)/ustore.c \
+			  $(BASE)/ustore.h $(PEER_DEPS)
+	@mkdir -p $(OUT)
+	$(CC) $(PEER_CFLAGS) -o $@ $(filter %.c,$^)
+
+$(OUT)/peer_bench_etcd: $(PEERS)/peer_etcd.c $(PEER_DEPS)
+	@mkdir -p $(OUT)
+	$(CC) $(PEER_CFLAGS) $(shell pkg-config --cflags $(ETCD_PKGS)) \
+		-o $@ $(filter %.c,$^) $(shell pkg-config --libs $(ETCD_PKGS))
+
+$(OUT)/cosid_apply_bench: $(PEERS)/cosid_apply_bench.c $(PEER_DEPS) $(LIB)
+	$(CC) $(PEER_CFLAGS) -o $@ $(filter %.c,$^) $(LIB) \
+		$(shell pkg-config --libs $(NL))

@@ -14,6 +14,7 @@ pkgs=(
 	python3 python3-yaml python3-jsonschema perl
 	iproute2 procps util-linux
 	bpftrace linux-perf clang llvm bpftool libbpf-dev
+	clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

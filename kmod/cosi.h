@@ -251,6 +251,21 @@ enum cosi_name_kind {
 };
 
 bool cosi_name_valid(const char *name, enum cosi_name_kind kind);
+/*
+ * Whether required attribute @type of @tb (parsed from @nest, NULL for the
+ * message) is missing.  If so the extack says so twice: the type
+ * (NLMSGERR_ATTR_MISS_TYPE, from the core's check) and @msg (a literal),
+ * since the core's check leaves the message empty.
+ */
+#define cosi_attr_missing(extack, nest, tb, type, msg) ({		\
+	struct netlink_ext_ack *__ack = (extack);			\
+	bool __missing = NL_REQ_ATTR_CHECK(__ack, nest, tb, type);	\
+									\
+	if (__missing)							\
+		NL_SET_ERR_MSG(__ack, msg);				\
+	__missing;							\
+})
+
 const char *cosi_attr_name(const struct nlattr *attr, enum cosi_name_kind kind,
 			   const char *what, struct netlink_ext_ack *extack);
 int cosi_parse_labels(const struct nlattr *nest, struct cosi_kv **out,

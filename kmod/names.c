@@ -126,7 +126,8 @@ int cosi_parse_labels(const struct nlattr *nest, struct cosi_kv **out,
 				       cosi_label_nl_policy, extack);
 		if (err)
 			goto err;
-		if (NL_REQ_ATTR_CHECK(extack, pos, tb, COSI_A_LABEL_KEY)) {
+		if (cosi_attr_missing(extack, pos, tb, COSI_A_LABEL_KEY,
+				      "missing attribute: label key")) {
 			err = -EINVAL;
 			goto err;
 		}

@@ -100,8 +100,10 @@ int cosi_check_readable(struct cosi_net *cn, const struct sk_buff *skb,
 /* A dump request's namespace and type: present and well-formed. */
 int cosi_dump_check_key(struct nlattr **tb, struct netlink_ext_ack *extack)
 {
-	if (NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_NAMESPACE) ||
-	    NL_REQ_ATTR_CHECK(extack, NULL, tb, COSI_A_RESOURCE_TYPE))
+	if (cosi_attr_missing(extack, NULL, tb, COSI_A_RESOURCE_NAMESPACE,
+			      "missing attribute: namespace") ||
+	    cosi_attr_missing(extack, NULL, tb, COSI_A_RESOURCE_TYPE,
+			      "missing attribute: type"))
 		return -EINVAL;
 	if (!cosi_attr_name(tb[COSI_A_RESOURCE_NAMESPACE], COSI_NAME_DNS,
 			    "namespace", extack) ||
@@ -124,9 +126,12 @@ static int cosi_parse_key(struct genl_info *info, struct cosi_key *k,
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **tb = info->attrs;
 
-	if (GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_NAMESPACE) ||
-	    GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_TYPE) ||
-	    (need_id && GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_ID)))
+	if (cosi_attr_missing(info->extack, NULL, info->attrs,
+			      COSI_A_RESOURCE_NAMESPACE, "missing attribute: namespace") ||
+	    cosi_attr_missing(info->extack, NULL, info->attrs,
+			      COSI_A_RESOURCE_TYPE, "missing attribute: type") ||
+	    (need_id && cosi_attr_missing(info->extack, NULL, info->attrs,
+					  COSI_A_RESOURCE_ID, "missing attribute: id")))
 		return -EINVAL;
 	k->ns = cosi_attr_name(tb[COSI_A_RESOURCE_NAMESPACE], COSI_NAME_DNS,
 			       "namespace", extack);
@@ -754,7 +759,8 @@ static int cosi_finalizer_change(struct genl_info *info, bool add)
 	err = cosi_parse_key(info, &k, true);
 	if (err)
 		return err;
-	if (GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_FINALIZERS))
+	if (cosi_attr_missing(info->extack, NULL, info->attrs,
+			      COSI_A_RESOURCE_FINALIZERS, "missing attribute: finalizers"))
 		return -EINVAL;
 	err = cosi_parse_finalizers(attr, &names, &n, info->extack);
 	if (err)
@@ -869,7 +875,8 @@ static int cosi_nl_definition_get_doit(struct sk_buff *skb, struct genl_info *in
 	struct sk_buff *msg = NULL;
 	struct cosi_def *def;
 
-	if (GENL_REQ_ATTR_CHECK(info, COSI_A_DEFINITION_TYPE))
+	if (cosi_attr_missing(info->extack, NULL, info->attrs,
+			      COSI_A_DEFINITION_TYPE, "missing attribute: type"))
 		return -EINVAL;
 	mutex_lock(&cn->lock);
 	def = cosi_def_lookup(cn, nla_data(attr));
@@ -925,7 +932,8 @@ static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info 
 	void *hdr;
 	int err;
 
-	if (GENL_REQ_ATTR_CHECK(info, COSI_A_DEFINITION_TYPE))
+	if (cosi_attr_missing(info->extack, NULL, info->attrs,
+			      COSI_A_DEFINITION_TYPE, "missing attribute: type"))
 		return -EINVAL;
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)

@@ -178,8 +178,10 @@ static int cosi_query_count(const struct nlattr *qattr,
 				       cosi_label_term_nl_policy, extack);
 		if (err)
 			return err;
-		if (NL_REQ_ATTR_CHECK(extack, term, tb, COSI_A_LABEL_TERM_KEY) ||
-		    NL_REQ_ATTR_CHECK(extack, term, tb, COSI_A_LABEL_TERM_OP))
+		if (cosi_attr_missing(extack, term, tb, COSI_A_LABEL_TERM_KEY,
+				      "missing attribute: label term key") ||
+		    cosi_attr_missing(extack, term, tb, COSI_A_LABEL_TERM_OP,
+				      "missing attribute: label term op"))
 			return -EINVAL;
 		sz->strings += nla_len(tb[COSI_A_LABEL_TERM_KEY]) + 1;
 		nla_for_each_nested(v, term, rem2) {

@@ -105,8 +105,10 @@ static int cosi_def_req_field(struct cosi_def_req *r, const struct nlattr *a,
 			       cosi_schema_field_nl_policy, extack);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(extack, a, tb, COSI_A_SCHEMA_FIELD_NAME) ||
-	    NL_REQ_ATTR_CHECK(extack, a, tb, COSI_A_SCHEMA_FIELD_TYPE))
+	if (cosi_attr_missing(extack, a, tb, COSI_A_SCHEMA_FIELD_NAME,
+			      "missing attribute: schema field name") ||
+	    cosi_attr_missing(extack, a, tb, COSI_A_SCHEMA_FIELD_TYPE,
+			      "missing attribute: schema field type"))
 		return -EINVAL;
 	name = cosi_attr_name(tb[COSI_A_SCHEMA_FIELD_NAME], COSI_NAME_FIELD,
 			      "schema field name", extack);
@@ -142,8 +144,10 @@ static int cosi_def_req_column(struct cosi_def_req *r, const struct nlattr *a,
 			       cosi_print_column_nl_policy, extack);
 	if (err)
 		return err;
-	if (NL_REQ_ATTR_CHECK(extack, a, tb, COSI_A_PRINT_COLUMN_NAME) ||
-	    NL_REQ_ATTR_CHECK(extack, a, tb, COSI_A_PRINT_COLUMN_FIELD))
+	if (cosi_attr_missing(extack, a, tb, COSI_A_PRINT_COLUMN_NAME,
+			      "missing attribute: print column name") ||
+	    cosi_attr_missing(extack, a, tb, COSI_A_PRINT_COLUMN_FIELD,
+			      "missing attribute: print column field"))
 		return -EINVAL;
 	c = &r->columns[r->n_columns++];
 	c->name = cosi_attr_name(tb[COSI_A_PRINT_COLUMN_NAME],
@@ -164,7 +168,8 @@ static int cosi_def_req_parse(struct cosi_def_req *r, struct genl_info *info)
 	u32 i, j;
 	int rem, err;
 
-	if (GENL_REQ_ATTR_CHECK(info, COSI_A_DEFINITION_TYPE))
+	if (cosi_attr_missing(info->extack, NULL, info->attrs,
+			      COSI_A_DEFINITION_TYPE, "missing attribute: type"))
 		return -EINVAL;
 	r->type = cosi_attr_name(tb[COSI_A_DEFINITION_TYPE], COSI_NAME_DNS,
 				 "type", extack);
@@ -589,7 +594,8 @@ int cosi_spec_canonicalize(const struct cosi_def *def,
 					       cosi_spec_field_nl_policy, extack);
 			if (err)
 				return err;
-			if (NL_REQ_ATTR_CHECK(extack, f, tb, COSI_A_SPEC_FIELD_NAME))
+			if (cosi_attr_missing(extack, f, tb, COSI_A_SPEC_FIELD_NAME,
+					      "missing attribute: spec field name"))
 				return -EINVAL;
 			for (idx = 0; idx < def->n_fields; idx++)
 				if (!strcmp(def->fields[idx].name,

@@ -591,7 +591,8 @@ int cosi_nl_watch_stop_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 id;
 	int err = -ENOENT;
 
-	if (GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_WATCH_ID))
+	if (cosi_attr_missing(info->extack, NULL, info->attrs,
+			      COSI_A_RESOURCE_WATCH_ID, "missing attribute: watch-id"))
 		return -EINVAL;
 	id = nla_get_u32(info->attrs[COSI_A_RESOURCE_WATCH_ID]);
 
@@ -625,7 +626,8 @@ int cosi_nl_owner_claim_doit(struct sk_buff *skb, struct genl_info *info)
 	const char *owner;
 	int bkt, err = 0;
 
-	if (GENL_REQ_ATTR_CHECK(info, COSI_A_RESOURCE_OWNER))
+	if (cosi_attr_missing(info->extack, NULL, info->attrs,
+			      COSI_A_RESOURCE_OWNER, "missing attribute: owner"))
 		return -EINVAL;
 	owner = cosi_attr_name(attr, COSI_NAME_PRINTABLE, "owner", info->extack);
 	if (!owner)

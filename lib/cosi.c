@@ -266,14 +266,13 @@ static int cosi_cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e,
 		struct cosi_batch_op *op = cosi_rx_op(c->rx, nlh);
 
 		if (op) {
-			if (cosi_nlerr_parse(nlh, &op->err))
-				op->err.err = -e->error;
+			/* Malformed or not, op->err has an errno. */
+			cosi_nlerr_parse(nlh, &op->err);
 			cosi_rx_answered(c->rx, op);
 		}
 		return NL_OK;
 	}
-	if (cosi_nlerr_parse(nlh, &c->err))
-		c->err.err = -e->error;
+	cosi_nlerr_parse(nlh, &c->err);
 	c->rx->done = true;
 	return NL_STOP;
 }
@@ -327,7 +326,8 @@ static int cosi_extack_parse(struct nlattr *head, int len,
  * payload unless NLM_F_CAPPED; an NLMSG_DONE carries an int.  The extack
  * TLVs follow (NLM_F_ACK_TLVS).
  *
- * Return: 0, or -EPROTO for a malformed message.
+ * Return: 0, or -EPROTO for a malformed message.  Either way @out->err is
+ * set: the kernel's errno, or EPROTO when the message has none in range.
  */
 int cosi_nlerr_parse(const struct nlmsghdr *nlh, struct cosi_err *out)
 {
@@ -337,6 +337,7 @@ int cosi_nlerr_parse(const struct nlmsghdr *nlh, struct cosi_err *out)
 	size_t off;
 
 	memset(out, 0, sizeof(*out));
+	out->err = EPROTO;
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		if (len < (int)sizeof(*e))
 			return -EPROTO;
@@ -352,7 +353,10 @@ int cosi_nlerr_parse(const struct nlmsghdr *nlh, struct cosi_err *out)
 	} else {
 		return -EPROTO;
 	}
-	out->err = error < 0 ? -error : error;
+	/* A kernel errno is in [-4095, 0]; anything else is garbage. */
+	if (error < -4095 || error > 0)
+		return -EPROTO;
+	out->err = -error;
 	off = NLMSG_ALIGN(off);
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off >= (size_t)len)
 		return 0;

@@ -15,6 +15,7 @@ pkgs=(
 	iproute2 procps util-linux
 	bpftrace linux-perf clang llvm bpftool libbpf-dev
 	etcd-server etcd-client libcurl4-openssl-dev libssl-dev
+	clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

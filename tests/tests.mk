@@ -3,7 +3,7 @@
 
 VM_RUN := tests/vm/run
 
-.PHONY: tests test demo ynl-tree check daemon bpf
+.PHONY: tests test demo ynl-tree check daemon bpf fuzz fuzz-build
 
 # cosid, cosictl and their tests; plain (build/daemon) and ASan/UBSan
 # (build/daemon-asan) builds.
@@ -11,8 +11,33 @@ daemon: ksrc
 	$(MAKE) -C daemon KSRC=$(KSRC)
 	$(MAKE) -C daemon KSRC=$(KSRC) SAN=1
 
-tests: ksrc daemon bpf
+tests: ksrc daemon bpf fuzz-build
 	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
+
+# nlfuzz (run in the VM) and the libFuzzer harnesses (clang-14, host).
+fuzz-build:
+	$(MAKE) -C tests/fuzz OUT=$(BUILD)/fuzz
+
+# Fuzzing, bounded: each libFuzzer harness for FUZZ_SECS seconds on the
+# host, then nlfuzz in a VM per kernel for NLFUZZ_SECS seconds or
+# NLFUZZ_MSGS messages (NLFUZZ_SEED to replay a run).
+FUZZ_SECS ?= 60
+NLFUZZ_SECS ?= 60
+NLFUZZ_MSGS ?= 200000
+fuzz: modules-all fuzz-build
+	@total_f=0; \
+	FUZZ_SECS=$(FUZZ_SECS) tests/fuzz/run-libfuzzer.sh $(BUILD)/fuzz || \
+		total_f=$$((total_f + 1)); \
+	for v in $(TEST_KVERS); do \
+		echo "=== nlfuzz, kernel $$v"; \
+		$(VM_RUN) --kernel $$v --timeout $$(( $(NLFUZZ_SECS) * 4 + 600 )) -- \
+			env NLFUZZ_SECS=$(NLFUZZ_SECS) NLFUZZ_MSGS=$(NLFUZZ_MSGS) \
+			NLFUZZ_SEED=$(NLFUZZ_SEED) \
+			sh tests/fuzz/nlfuzz-vm.sh $(BUILD)/kmod-$$v || \
+			total_f=$$((total_f + 1)); \
+	done; \
+	echo "fuzz: $$total_f failed"; \
+	[ $$total_f -eq 0 ]
 
 # cosi-top and cosi-follow (libbpf CO-RE), on the 6.12 target's BTF.
 bpf: vmlinux-all
@@ -30,7 +55,7 @@ check: check-uapi checkpatch
 
 # Build for every target kernel and run the whole suite in a VM for each;
 # the last line sums both: "N passed, N failed".
-test: check modules-all tests ynl-tree
+test: check modules-all tests ynl-tree fuzz-build
 	$(MAKE) -C bench $(BUILD)/bench/ustore_server $(BUILD)/bench/ustore_test
 	@total_p=0; total_f=0; \
 	for t in $(BUILD)/tests/bin/cosi_unit_asan \
@@ -46,6 +71,14 @@ test: check modules-all tests ynl-tree
 		if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
 		total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
 	done; \
+	echo "=== host: libFuzzer harnesses, 10 s each"; \
+	FUZZ_SECS=10 tests/fuzz/run-libfuzzer.sh $(BUILD)/fuzz \
+		2>&1 | tee $(BUILD)/test-fuzz.log; \
+	line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' $(BUILD)/test-fuzz.log | tail -n1); \
+	p=$$(echo "$$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); \
+	f=$$(echo "$$line" | sed -n 's/.* \([0-9]*\) failed$$/\1/p'); \
+	p=$${p:-0}; f=$${f:-1}; \
+	total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
 	for v in $(TEST_KVERS); do \
 		echo "=== kernel $$v"; \
 		$(VM_RUN) --kernel $$v -- tests/vm/guest-tests.sh $$v \

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/cli_args.h"
+#include "common/codec.h"
 
 const char cosictl_usage[] =
 "usage: cosictl <command> [options]\n"
@@ -99,6 +100,7 @@ static const struct {
 static int bad(char *msg, size_t len, const char *fmt, const char *s)
 {
 	snprintf(msg, len, fmt, s);
+	cosi_oneline(msg);
 	return -EINVAL;
 }
 

@@ -260,3 +260,13 @@ const char *cosi_rfc3339(uint64_t ns, char *buf, size_t len)
 	snprintf(buf, len, "%s%sZ", date, fs);
 	return buf;
 }
+
+char *cosi_oneline(char *s)
+{
+	unsigned char *p;
+
+	for (p = (unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}

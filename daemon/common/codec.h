@@ -38,6 +38,12 @@ char *cosi_base64_encode(const void *data, size_t len);
 /* Whitespace is skipped; 0, -EINVAL or -ENOMEM; *@out is malloc()ed. */
 int cosi_base64_decode(const char *s, void **out, size_t *len);
 
+/*
+ * Make a message one line, in place: control bytes (a newline in an
+ * echoed argument or YAML key) become '?'.  Returns @s.
+ */
+char *cosi_oneline(char *s);
+
 /* CLOCK_REALTIME nanoseconds as "2006-01-02T15:04:05.999999999Z". */
 const char *cosi_rfc3339(uint64_t ns, char *buf, size_t len);
 

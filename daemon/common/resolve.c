@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/codec.h"
 #include "common/resolve.h"
 
 bool cosi_resolve_is_definitions(const char *name)
@@ -60,6 +61,7 @@ static int ambiguous(const struct cosi_definitions *defs, const char *name,
 		if (def_prefixed(defs->v[i], name))
 			off += snprintf(msg + off, len - off, " %s",
 					defs->v[i]->type);
+	cosi_oneline(msg);
 	return -EINVAL;
 }
 
@@ -86,6 +88,7 @@ int cosi_resolve_type(const struct cosi_definitions *defs, const char *name,
 		return ambiguous(defs, name, msg, len);
 	if (!n) {
 		snprintf(msg, len, "unknown type \"%s\"", name);
+		cosi_oneline(msg);
 		return -ENOENT;
 	}
 	*out = found;

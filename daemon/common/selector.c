@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/codec.h"
 #include "common/selector.h"
 
 void cosi_selector_clear(struct cosi_selector *sel)
@@ -192,8 +193,10 @@ int cosi_selector_parse(const char *s, struct cosi_selector *out, char *msg,
 	rest = out->buf;
 	while (!err && (req = next_req(&rest))) {
 		err = one_term(req, &out->terms[out->n++]);
-		if (err == -EINVAL)
+		if (err == -EINVAL) {
 			snprintf(msg, len, "invalid label selector \"%s\"", s);
+			cosi_oneline(msg);
+		}
 	}
 	if (err == -ENOMEM)
 		snprintf(msg, len, "out of memory");

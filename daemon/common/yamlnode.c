@@ -22,6 +22,7 @@ int cosi_ydoc_err(struct cosi_ydoc *y, const char *fmt, ...)
 		vsnprintf(y->msg + off, y->len - off, fmt, ap);
 		va_end(ap);
 	}
+	cosi_oneline(y->msg);
 	return -EINVAL;
 }
 
@@ -148,6 +149,7 @@ static int parse_error(yaml_parser_t *p, const char *name, char *msg,
 		snprintf(msg, len, "%s: line %zu column %zu: invalid YAML: %s",
 			 name, m->line + 1, m->column + 1,
 			 p->problem ? p->problem : "error");
+	cosi_oneline(msg);
 	return -EINVAL;
 }
 

@@ -5,6 +5,8 @@
  * Built twice: plain, and with ASan/UBSan (cosi_unit_asan), where every
  * test also ends with a leak check.
  */
+#include <limits.h>
+
 #include "cosi_test.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -514,6 +516,21 @@ TEST_F(unit, extack_parse)
 	ASSERT_NE(NULL, self->m);
 	ASSERT_EQ(0, cosi_nlerr_parse(nlmsg_hdr(self->m), &e));
 	EXPECT_EQ(0, e.err);
+	nlmsg_free(self->m);
+
+	/*
+	 * No errno in range (found by tests/fuzz/fuzz_msg: negating INT_MIN
+	 * was undefined): malformed, and the error is EPROTO.
+	 */
+	self->m = nlerr_msg(INT_MIN, true, "x", -1, -1);
+	ASSERT_NE(NULL, self->m);
+	EXPECT_EQ(-EPROTO, cosi_nlerr_parse(nlmsg_hdr(self->m), &e));
+	EXPECT_EQ(EPROTO, e.err);
+	nlmsg_free(self->m);
+	self->m = nlerr_msg(5, true, NULL, -1, -1);
+	ASSERT_NE(NULL, self->m);
+	EXPECT_EQ(-EPROTO, cosi_nlerr_parse(nlmsg_hdr(self->m), &e));
+	EXPECT_EQ(EPROTO, e.err);
 }
 
 TEST_F(unit, done_parse)

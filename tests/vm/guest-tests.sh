@@ -55,6 +55,10 @@ run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 run_one bpftrace.sh sh "$top/tests/bpf/bpftrace.sh"
 run_one bpf-tools.sh sh "$top/tests/bpf/tools.sh"
 
+# Bad input: nlfuzz for 30 s (root, then uid 65534), then cgroup slab and
+# cosi.ko's live-object count at an unload (it loads cosi.ko again).
+run_one nlfuzz-vm.sh sh "$top/tests/fuzz/nlfuzz-vm.sh" "$top/build/kmod-$kver"
+
 # The in-kernel API through the sample consumer module; ends by unloading
 # the sample and cosi.ko and loading cosi.ko again.
 run_one kwatch.sh sh "$top/tests/kapi/kwatch.sh" "$top/build/kmod-$kver"

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the libFuzzer harnesses: a fixed set of definitions to
+ * resolve types against, and a check that aborts (a finding) when a
+ * parser breaks its own contract.
+ */
+#ifndef _COSI_FUZZ_H
+#define _COSI_FUZZ_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cosi.h"
+
+#define FUZZ_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: contract broken: %s\n",		\
+			__FILE__, __LINE__, #cond);			\
+		abort();						\
+	}								\
+} while (0)
+
+/* A message: non-empty, one line. */
+static inline void fuzz_check_msg(const char *msg)
+{
+	FUZZ_CHECK(msg[0] != '\0');
+	FUZZ_CHECK(!strchr(msg, '\n'));
+}
+
+/*
+ * Types like the built-in controllers' (every field type, aliases, a
+ * default namespace, two sharing a prefix), built once.
+ */
+static inline const struct cosi_definitions *fuzz_defs(void)
+{
+	static struct cosi_definitions defs;
+	static struct cosi_definition d[3];
+	static struct cosi_definition *v[3];
+
+	if (defs.n)
+		return &defs;
+	cosi_def_init(&d[0], "SysctlConfigs.cosi.dev");
+	cosi_def_add_alias(&d[0], "sysctl");
+	cosi_def_add_field(&d[0], "value", COSI_FIELD_TYPE_STRING, true);
+	cosi_def_add_column(&d[0], "VALUE", "value");
+	cosi_def_init(&d[1], "Links.net.cosi.dev");
+	cosi_def_add_alias(&d[1], "link");
+	cosi_def_set_default_ns(&d[1], "network");
+	cosi_def_add_field(&d[1], "mtu", COSI_FIELD_TYPE_U64, true);
+	cosi_def_add_field(&d[1], "offset", COSI_FIELD_TYPE_S64, false);
+	cosi_def_add_field(&d[1], "up", COSI_FIELD_TYPE_BOOL, false);
+	cosi_def_add_field(&d[1], "mac", COSI_FIELD_TYPE_BYTES, false);
+	cosi_def_add_field(&d[1], "addrs", COSI_FIELD_TYPE_STRING_LIST, false);
+	cosi_def_init(&d[2], "LinkStatuses.net.cosi.dev");
+	cosi_def_add_field(&d[2], "up", COSI_FIELD_TYPE_BOOL, false);
+	d[2].sensitivity = COSI_SENSITIVITY_SENSITIVE;
+	v[0] = &d[0];
+	v[1] = &d[1];
+	v[2] = &d[2];
+	defs.v = v;
+	defs.n = 3;
+	return &defs;
+}
+
+/* A NUL-ended copy of the input, as read from a file or argv. */
+static inline char *fuzz_str(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+
+	FUZZ_CHECK(s);
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+#endif /* _COSI_FUZZ_H */

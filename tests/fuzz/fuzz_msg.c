@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer harness: libcosi's parsers of what the kernel sends (resource
+ * replies, events, definitions, NLMSG_ERROR/NLMSG_DONE with extack).  A
+ * broken or malicious reply must give -EPROTO (or a parsed object), never
+ * a crash.  The input is the message payload: genl header and attributes,
+ * or for the error parser the nlmsgerr/int and the extack TLVs; its first
+ * byte picks the message flags.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/netlink.h>
+#include <netlink/msg.h>
+
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct cosi_definition *def;
+	struct cosi_resource *res;
+	struct cosi_event *ev;
+	struct nlmsghdr *nlh;
+	struct cosi_err e;
+	struct nl_msg *msg;
+	uint8_t sel;
+	int err;
+
+	if (size < 1 || size > 65536)
+		return 0;
+	sel = data[0];
+	data++;
+	size--;
+	nlh = calloc(1, NLMSG_SPACE(size));
+	FUZZ_CHECK(nlh);
+	nlh->nlmsg_len = NLMSG_LENGTH(size);
+	nlh->nlmsg_type = 0x20;
+	nlh->nlmsg_flags = (sel & 0x1 ? NLM_F_MULTI : 0) |
+			   (sel & 0x2 ? NLM_F_ACK_TLVS : 0) |
+			   (sel & 0x4 ? NLM_F_CAPPED : 0) |
+			   (sel & 0x8 ? NLM_F_DUMP_INTR : 0);
+	memcpy(NLMSG_DATA(nlh), data, size);
+
+	msg = nlmsg_convert(nlh);
+	FUZZ_CHECK(msg);
+	err = cosi_resource_parse(msg, &res);
+	FUZZ_CHECK(err ? err < 0 && !res : res && res->ns && res->id);
+	cosi_resource_free(res);
+	err = cosi_event_parse(msg, &ev);
+	FUZZ_CHECK(err ? err < 0 && !ev : ev && ev->res.type);
+	cosi_event_free(ev);
+	err = cosi_definition_parse(msg, &def);
+	FUZZ_CHECK(err ? err < 0 && !def : def && def->type);
+	cosi_definition_free(def);
+	nlmsg_free(msg);
+
+	nlh->nlmsg_type = sel & 0x10 ? NLMSG_DONE : NLMSG_ERROR;
+	err = cosi_nlerr_parse(nlh, &e);
+	FUZZ_CHECK(err == 0 || err == -EPROTO);
+	FUZZ_CHECK(memchr(e.msg, '\0', sizeof(e.msg)));
+	free(nlh);
+	return 0;
+}

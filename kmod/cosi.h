@@ -318,6 +318,7 @@ void cosi_store_replace(struct cosi_net *cn, struct cosi_res *old,
 void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res);
 struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
 				bool inclusive);
+struct cosi_res *cosi_coll_succ(const struct cosi_res *res);
 void cosi_event_get(struct cosi_event *ev);
 void cosi_event_put(struct cosi_net *cn, struct cosi_event *ev);
 int cosi_put_labels(struct sk_buff *skb, int attr, const struct cosi_res *res);

@@ -394,8 +394,8 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_list_state *st = (struct cosi_list_state *)cb->args[0];
 	size_t plen = strlen(st->prefix);
+	struct cosi_res *res, *last = NULL;
 	struct cosi_coll *coll;
-	struct cosi_res *res;
 	void *hdr;
 
 	mutex_lock(&cn->lock);
@@ -408,7 +408,8 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 		res = cosi_coll_next(coll, st->last, false);
 	else
 		res = cosi_coll_next(coll, st->prefix, true);
-	for (; res; res = cosi_coll_next(coll, res->id, false)) {
+	/* The lock is held: walk the tree instead of searching it again. */
+	for (; res; res = cosi_coll_succ(res)) {
 		int c = strncmp(res->id, st->prefix, plen);
 
 		if (c > 0)
@@ -428,7 +429,10 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 		}
 		genlmsg_end(skb, hdr);
 next:
-		strscpy(st->last, res->id, sizeof(st->last));
+		last = res;
+	}
+	if (last) {
+		strscpy(st->last, last->id, sizeof(st->last));
 		st->started = true;
 	}
 out:

@@ -465,6 +465,14 @@ struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
 	return best;
 }
 
+/* The version after @res in id order; @res is current, under the lock. */
+struct cosi_res *cosi_coll_succ(const struct cosi_res *res)
+{
+	struct rb_node *node = rb_next(&res->rb);
+
+	return node ? rb_entry(node, struct cosi_res, rb) : NULL;
+}
+
 /* Reply and event contents. */
 
 static int cosi_put_kv(struct sk_buff *skb, int attr, const struct cosi_kv *kv,

@@ -468,12 +468,14 @@ static int cosi_watch_put(struct sk_buff *skb, struct netlink_callback *cb,
 static int cosi_watch_list(struct cosi_net *cn, struct sk_buff *skb,
 			   struct netlink_callback *cb, struct cosi_watcher *w)
 {
-	struct cosi_res *res;
+	struct cosi_res *res = NULL;
 	int err;
 
 	for (;;) {
 		if (w->id)
 			res = w->pos[0] ? NULL : cosi_res_find(cn, w->coll, w->id);
+		else if (res)
+			res = cosi_coll_succ(res);	/* still locked */
 		else
 			res = cosi_coll_next(w->coll, w->pos, false);
 		if (!res)

@@ -100,8 +100,23 @@ test: check modules-all tests ynl-tree fuzz-build
 demo: modules-all ynl-tree daemon
 	$(VM_RUN) --kernel $(KVER_612) -- tests/vm/demo.sh $(KVER_612)
 
-# Benchmarks (not tests: they print figures and ratios).  bench-trace:
-# the cost of the tracepoints, against a cosi.ko built without them.
+# Benchmarks (not tests: they print figures and ratios).
+#
+# bench: every benchmark in one boot of the 6.12 VM, without slub_debug
+# (bench/run.sh: cosi against in-kernel netlink peers, then bench/peers.sh
+# if present); bench/report's summary ends the output.  The console is kept
+# in build/bench/results.txt (`bench/report build/bench/results.txt`
+# prints the summary again).  Sizes: BENCH_ENV="DUMP_N=20000 ...".
+.PHONY: bench
+bench: modules-all daemon
+	$(MAKE) -C bench
+	@set -o pipefail; mkdir -p $(BUILD)/bench; \
+	$(VM_RUN) --kernel $(KVER_612) --mem 4G --timeout 3000 --no-slub-debug \
+		-- env $(BENCH_ENV) sh bench/run.sh $(KVER_612) 2>&1 | \
+		tee $(BUILD)/bench/results.txt
+
+# bench-trace: the cost of the tracepoints, against a cosi.ko built
+# without them.
 .PHONY: bench-trace
 bench-trace: modules-all bpf
 	$(MAKE) -C bench

@@ -84,6 +84,7 @@ struct cosi {
 	bool intr;
 	bool lost;		/* an event could not be queued */
 	struct nl_msg *last_req;
+	struct nl_msg *spare;	/* a sent request's buffer, for the next */
 	struct cosi_qent *qhead;
 	struct cosi_qent **qtail;
 	char errbuf[512];
@@ -523,6 +524,7 @@ void cosi_close(struct cosi *c)
 		free(q);
 	}
 	nlmsg_free(c->last_req);
+	nlmsg_free(c->spare);
 	if (c->cb)
 		nl_cb_put(c->cb);
 	nl_socket_free(c->sk);
@@ -556,9 +558,30 @@ int cosi_events_join(struct cosi *c)
 
 /* Requests. */
 
+/*
+ * Keep one sent request's buffer for the next request: libnl zeroes a new
+ * buffer whole, and COSI_MSG_BUF of memset per request cost more than the
+ * round trip itself.  Only messages this library alone holds come here.
+ */
+static void cosi_msg_recycle(struct cosi *c, struct nl_msg *m)
+{
+	if (!m)
+		return;
+	if (c->spare) {
+		nlmsg_free(m);
+		return;
+	}
+	nlmsg_hdr(m)->nlmsg_len = NLMSG_HDRLEN;	/* empty, capacity kept */
+	c->spare = m;
+}
+
 struct nl_msg *cosi_msg_new(struct cosi *c, uint8_t cmd, int flags)
 {
-	struct nl_msg *m = nlmsg_alloc_size(COSI_MSG_BUF);
+	struct nl_msg *m = c->spare;
+
+	c->spare = NULL;
+	if (!m)
+		m = nlmsg_alloc_size(COSI_MSG_BUF);
 
 	if (m && !genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, c->family, 0,
 			      flags, cmd, COSI_FAMILY_VERSION)) {
@@ -608,7 +631,7 @@ int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
 
 	memset(&c->err, 0, sizeof(c->err));
 	c->intr = false;
-	nlmsg_free(c->last_req);
+	cosi_msg_recycle(c, c->last_req);
 	c->last_req = msg;
 	errno = 0;
 	err = nl_send_auto(c->sk, msg);
@@ -702,7 +725,7 @@ int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
 		err = cosi_batch_chunk(c, ops + i, k);
 	}
 	for (i = 0; i < n; i++) {
-		nlmsg_free(ops[i].msg);
+		cosi_msg_recycle(c, ops[i].msg);
 		ops[i].msg = NULL;
 		if (!ops[i].done && !ops[i].err.err)
 			ops[i].err.err = err ? -err : EPROTO;
@@ -714,11 +737,21 @@ int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
 struct nl_msg *cosi_req_msg(struct cosi *c, uint8_t cmd,
 			    const struct cosi_req *r)
 {
-	struct nl_msg *m = cosi_msg_new(c, cmd, 0);
+	struct nl_msg *m = cosi_msg_new(c, cmd, 0), *fit;
 
 	if (m && cosi_put_req(m, r, cosi_req_parts(cmd))) {
 		nlmsg_free(m);
-		m = NULL;
+		return NULL;
+	}
+	/*
+	 * A batch holds many requests at once: copy this one into a buffer
+	 * of its size and keep the big one for the next.
+	 */
+	fit = m ? nlmsg_alloc_size(nlmsg_hdr(m)->nlmsg_len) : NULL;
+	if (fit) {
+		memcpy(nlmsg_hdr(fit), nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len);
+		cosi_msg_recycle(c, m);
+		return fit;
 	}
 	return m;
 }

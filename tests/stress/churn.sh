@@ -15,22 +15,31 @@
 # Inside the VM, as root with cosi.ko loaded, from the top of the repo:
 #   tests/vm/run -- sh -c 'insmod build/kmod-$(uname -r)/cosi.ko &&
 #                          bash tests/stress/churn.sh'
-# Sizes: STRESS_LINKS (2000), STRESS_FLAPS (rounds, 10), STRESS_SLOW_US
+# Sizes: STRESS_LINKS (2000), STRESS_FLAPS (rounds, 5), STRESS_SLOW_US
 # (the slow watcher's sleep per event, 2000), STRESS_SLOW_RCVBUF (8192),
-# STRESS_SEED.  Prints TAP-style lines, "# figures: ..." and "# Totals:".
+# STRESS_HISTORY (the netns' event history, cosi.ko's history_size for
+# this netns only: 1024, short enough that the slow watcher must also
+# bootstrap again), STRESS_SEED.  Prints TAP-style lines, "# figures:
+# ..." and "# Totals:".
 
 top=$(pwd)
+P=/sys/module/cosi/parameters/history_size
 if [ -z "$COSI_STRESS_INNER" ]; then
-	exec env COSI_STRESS_INNER=1 unshare --net --uts --mount bash "$0" "$@"
+	# history_size is read when a netns is set up: the one unshare makes.
+	old=$(cat $P)
+	echo "${STRESS_HISTORY:-1024}" > $P
+	exec env COSI_STRESS_INNER=1 COSI_OLD_HISTORY="$old" \
+		unshare --net --uts --mount bash "$0" "$@"
 fi
+echo "$COSI_OLD_HISTORY" > $P
 . "$top/tests/stress/lib.sh"
 
 LINKS=${STRESS_LINKS:-2000}
-FLAPS=${STRESS_FLAPS:-10}
+FLAPS=${STRESS_FLAPS:-5}
 SLOW_US=${STRESS_SLOW_US:-2000}
 SLOW_RCVBUF=${STRESS_SLOW_RCVBUF:-8192}
 seed_random
-echo "# churn: $LINKS links, $FLAPS flap rounds, seed $seed"
+echo "# churn: $LINKS links, $FLAPS flap rounds, history ${STRESS_HISTORY:-1024}, seed $seed"
 
 netns_setup
 
@@ -85,7 +94,7 @@ start=$SECONDS
 for ((r = 1; r <= FLAPS; r++)); do
 	for ((i = 0; i < LINKS; i++)); do
 		mtu=$((1280 + r * 10 + i % 7))
-		case $(rand 10) in
+		case $((RANDOM % 10)) in	# no subshell: 2000 a round
 		0)	echo "link del s$i"
 			echo "link add s$i mtu $mtu type dummy"
 			echo "link set s$i up"

@@ -69,7 +69,8 @@ for ((k = 1; k <= RELOADS; k++)); do
 	rc=$?
 	[ $rc = 0 ] && loaded=0
 	check "reload $k: rmmod with cosid and two watches attached" [ $rc = 0 ]
-	wait_for 30 "reload $k: both watches end" both_exited
+	wait_for 30 "reload $k: both watches end" both_exited ||
+		kill -9 "$w1" "$w2" 2>/dev/null	# hung: fail, not hang
 	wait "$w1"
 	rc1=$?
 	wait "$w2"

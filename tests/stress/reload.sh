@@ -71,9 +71,9 @@ for ((k = 1; k <= RELOADS; k++)); do
 	check "reload $k: rmmod with cosid and two watches attached" [ $rc = 0 ]
 	wait_for 30 "reload $k: both watches end" both_exited ||
 		kill -9 "$w1" "$w2" 2>/dev/null	# hung: fail, not hang
-	wait "$w1"
+	{ wait "$w1"; } 2>/dev/null
 	rc1=$?
-	wait "$w2"
+	{ wait "$w2"; } 2>/dev/null
 	rc2=$?
 	sed 's/^/# cosictl watch: /' "$T/w1.err" "$T/w2.err"
 	check "reload $k: each exits 1 with one line on stderr" \

@@ -16,7 +16,7 @@
 #   tests/vm/run -- sh -c 'insmod build/kmod-$(uname -r)/cosi.ko &&
 #                          bash tests/stress/churn.sh'
 # Sizes: STRESS_LINKS (2000), STRESS_FLAPS (rounds, 5), STRESS_SLOW_US
-# (the slow watcher's sleep per event, 2000), STRESS_SLOW_RCVBUF (8192),
+# (the slow watcher's sleep per event, 10000), STRESS_SLOW_RCVBUF (4096),
 # STRESS_HISTORY (the netns' event history, cosi.ko's history_size for
 # this netns only: 1024, short enough that the slow watcher must also
 # bootstrap again), STRESS_SEED.  Prints TAP-style lines, "# figures:
@@ -36,8 +36,8 @@ echo "$COSI_OLD_HISTORY" > $P
 
 LINKS=${STRESS_LINKS:-2000}
 FLAPS=${STRESS_FLAPS:-5}
-SLOW_US=${STRESS_SLOW_US:-2000}
-SLOW_RCVBUF=${STRESS_SLOW_RCVBUF:-8192}
+SLOW_US=${STRESS_SLOW_US:-10000}
+SLOW_RCVBUF=${STRESS_SLOW_RCVBUF:-4096}
 seed_random
 echo "# churn: $LINKS links, $FLAPS flap rounds, history ${STRESS_HISTORY:-1024}, seed $seed"
 

@@ -55,7 +55,7 @@ run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 # Reliability under churn and SIGKILL (tests/stress); reload.sh below.
 if [ -z "$STRESS_FULL" ]; then
 	export STRESS_LINKS=${STRESS_LINKS:-200} STRESS_FLAPS=${STRESS_FLAPS:-3}
-	export STRESS_ROUNDS=${STRESS_ROUNDS:-4} STRESS_HOSTS=${STRESS_HOSTS:-40}
+	export STRESS_ROUNDS=${STRESS_ROUNDS:-3} STRESS_HOSTS=${STRESS_HOSTS:-40}
 	export STRESS_FAULT_LINKS=${STRESS_FAULT_LINKS:-6}
 	export STRESS_RELOADS=${STRESS_RELOADS:-1}
 fi

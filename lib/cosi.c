@@ -79,6 +79,9 @@ struct cosi {
 	struct nl_cb *cb;
 	int family;
 	int events_grp;
+	int ctrl_grp;		/* nlctrl's "notify": families come and go */
+	bool ctrl_joined;
+	bool gone;		/* the family was unregistered */
 	struct cosi_rx *rx;
 	struct cosi_err err;
 	bool intr;
@@ -168,6 +171,8 @@ static int cosi_deliver(struct cosi *c, cosi_event_fn fn, void *arg)
 		c->lost = false;
 		return -ENOBUFS;
 	}
+	if (!n && c->gone)
+		return -ENOENT;
 	return n;
 }
 
@@ -179,6 +184,19 @@ static bool cosi_is_event(const struct cosi *c, struct nlmsghdr *nlh)
 	       genlmsg_hdr(nlh)->cmd == COSI_CMD_RESOURCE_EVENT;
 }
 
+/* nlctrl announces that our family was unregistered (module unload). */
+static bool cosi_is_delfamily(const struct cosi *c, struct nlmsghdr *nlh)
+{
+	struct nlattr *id;
+
+	if (nlh->nlmsg_type != GENL_ID_CTRL || !genlmsg_valid_hdr(nlh, 0) ||
+	    genlmsg_hdr(nlh)->cmd != CTRL_CMD_DELFAMILY)
+		return false;
+	id = nla_find(genlmsg_attrdata(genlmsg_hdr(nlh), 0),
+		      genlmsg_attrlen(genlmsg_hdr(nlh), 0), CTRL_ATTR_FAMILY_ID);
+	return id && nla_len(id) >= 2 && nla_get_u16(id) == c->family;
+}
+
 static int cosi_cb_seq(struct nl_msg *msg, void *arg)
 {
 	struct cosi *c = arg;
@@ -186,6 +204,12 @@ static int cosi_cb_seq(struct nl_msg *msg, void *arg)
 
 	if (cosi_is_event(c, nlh))
 		return NL_OK;
+	if (nlh->nlmsg_type == GENL_ID_CTRL && !nlh->nlmsg_seq) {
+		/* Notifications (seq 0) are not replies: never a request's. */
+		if (cosi_is_delfamily(c, nlh))
+			c->gone = true;
+		return NL_SKIP;
+	}
 	if (c->rx && c->rx->ops)
 		return cosi_rx_op(c->rx, nlh) ? NL_OK : NL_SKIP;
 	return c->rx && nlh->nlmsg_seq == c->rx->seq ? NL_OK : NL_SKIP;
@@ -468,6 +492,9 @@ static int cosi_resolve(struct cosi *c)
 					      COSI_MCGRP_EVENTS);
 	if (c->events_grp < 0)
 		return -cosi_errno_of(c->events_grp);
+	c->ctrl_grp = genl_ctrl_resolve_grp(c->sk, "nlctrl", "notify");
+	if (c->ctrl_grp < 0)
+		return -cosi_errno_of(c->ctrl_grp);
 	return 0;
 }
 
@@ -773,6 +800,36 @@ int cosi_send_raw(struct cosi *c, struct nl_msg *msg)
 bool cosi_last_intr(const struct cosi *c)
 {
 	return c->intr;
+}
+
+/**
+ * cosi_family_gone() - whether the family this handle talks to is gone
+ * @c: handle
+ *
+ * For after an unexpected error (ENOENT, a watch that broke): true when
+ * nlctrl announced the family's removal on this handle's socket (after a
+ * watch), or when the family is now missing or registered again under
+ * another id (asked on a socket of its own, so that no event of @c is
+ * read here).  Either way the module was unloaded: everything the handle
+ * held in the kernel (owner claim, watches) is gone with it.
+ */
+bool cosi_family_gone(struct cosi *c)
+{
+	struct nl_sock *sk;
+	int id;
+
+	if (c->gone)
+		return true;
+	sk = nl_socket_alloc();
+	if (!sk)
+		return false;
+	if (!genl_connect(sk)) {
+		id = genl_ctrl_resolve(sk, COSI_FAMILY_NAME);
+		if (id == -NLE_OBJ_NOTFOUND || (id >= 0 && id != c->family))
+			c->gone = true;
+	}
+	nl_socket_free(sk);
+	return c->gone;
 }
 
 /* Send @m once @put_err (from filling it) is known to be 0. */
@@ -1142,6 +1199,18 @@ int cosi_watch(struct cosi *c, const struct cosi_watch_req *wr,
 	struct cosi_watch_ctx w = { .fn = fn, .arg = arg };
 	int err;
 
+	/*
+	 * The kernel ends a module's watches silently when it is unloaded:
+	 * nlctrl's announcement of the family's removal tells the watcher.
+	 */
+	if (!c->ctrl_joined) {
+		err = nl_socket_add_membership(c->sk, c->ctrl_grp);
+		if (err) {
+			nlmsg_free(m);
+			return cosi_fail(c, cosi_errno_of(err));
+		}
+		c->ctrl_joined = true;
+	}
 	err = cosi_send(c, m, m ? cosi_put_watch_req(m, wr) : 0,
 			cosi_watch_msg, &w);
 	if (!err && !w.marked)
@@ -1164,7 +1233,9 @@ int cosi_watch(struct cosi *c, const struct cosi_watch_req *wr,
  *
  * Return: the number of events handed to @fn (0: timed out), -ENOBUFS
  * when the socket's receive buffer overflowed (the kernel stopped every
- * watch of the socket: restart them with since-revision), or another
+ * watch of the socket: restart them with since-revision), -ENOENT once
+ * the family is gone (cosi.ko was unloaded: every watch ended; the handle
+ * is useless, open a new one when the module is back), or another
  * negative errno.
  */
 int cosi_watch_recv(struct cosi *c, int timeout_ms, cosi_event_fn fn,
@@ -1173,7 +1244,7 @@ int cosi_watch_recv(struct cosi *c, int timeout_ms, cosi_event_fn fn,
 	struct pollfd pfd = { .fd = cosi_fd(c), .events = POLLIN };
 	int n;
 
-	if (c->qhead || c->lost)
+	if (c->qhead || c->lost || c->gone)
 		return cosi_deliver(c, fn, arg);
 	n = poll(&pfd, 1, timeout_ms);
 	if (n <= 0)

@@ -266,6 +266,8 @@ int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
 		 void *arg);
 int cosi_send_raw(struct cosi *c, struct nl_msg *msg);
 bool cosi_last_intr(const struct cosi *c);
+/* After an error: was the family unregistered (cosi.ko unloaded)? */
+bool cosi_family_gone(struct cosi *c);
 
 /*
  * Batches: many requests, one sendmsg() per COSI_BATCH_MAX of them (and

@@ -13,6 +13,7 @@ daemon: ksrc
 
 tests: ksrc daemon bpf fuzz-build
 	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
+	$(MAKE) -C tests/stress OUT=$(BUILD)/tests
 
 # nlfuzz (run in the VM) and the libFuzzer harnesses (clang-14, host).
 fuzz-build:
@@ -94,6 +95,25 @@ test: check modules-all tests ynl-tree fuzz-build
 	done; \
 	echo "$$total_p passed, $$total_f failed"; \
 	[ $$total_f -eq 0 ]
+
+# The stress tests (tests/stress) at full size, in a VM per kernel:
+# thousands of links churned under watchers, cosid killed at random
+# points, cosi.ko reloaded under live clients.  `make test` runs them at
+# reduced sizes.  STRESS_* variables (see the scripts) are passed on.
+STRESS_TIMEOUT ?= 5400
+STRESS_VARS = $(foreach v,$(filter STRESS_%,$(.VARIABLES)),$(if $(filter environment command,$(firstword $(origin $(v)))),$(v)=$($(v))))
+.PHONY: stress
+stress: modules-all tests ynl-tree
+	@fails=0; for v in $(TEST_KVERS); do \
+		echo "=== stress, kernel $$v"; \
+		$(VM_RUN) --kernel $$v --mem 4G --timeout $(STRESS_TIMEOUT) -- \
+			env STRESS_FULL=1 TESTS='stress-*' $(STRESS_VARS) \
+			sh tests/vm/guest-tests.sh $$v 2>&1 | \
+			tee $(BUILD)/stress-$$v.log; \
+		[ $${PIPESTATUS[0]} = 0 ] || fails=$$((fails + 1)); \
+		grep '^# figures:' $(BUILD)/stress-$$v.log; \
+	done; \
+	[ $$fails = 0 ]
 
 # The main job: boot 6.12, load the module, start cosid, apply the sample
 # manifest with cosictl and show what the controllers did to the OS.

@@ -320,6 +320,9 @@ static int follow(struct watch *w, struct cosi_watch_req *req)
 			continue;
 		if (n == -ENOBUFS)
 			n = restart(w, req);
+		if (n < 0 && cosi_family_gone(w->x->c))
+			return ctl_err("watch %s: the cosi family went away (cosi.ko unloaded)",
+				       w->def->type);
 		if (n < 0)
 			return ctl_err("watch %s: %s", w->def->type,
 				       n == -ENOBUFS || n == -ENODATA ?

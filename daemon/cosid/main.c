@@ -4,11 +4,15 @@
  * configuration when the kernel has none, and runs the controllers on an
  * sd-event loop until SIGTERM/SIGINT.  All state lives in the kernel, so
  * the daemon may be killed at any point and restarted: the controllers
- * reconcile from what the kernel holds.
+ * reconcile from what the kernel holds.  When cosi.ko is unloaded, the
+ * store goes with it: cosid waits for the family to come back (looking
+ * again after 100 ms, then backing off up to 5 s) and starts over,
+ * defining the types and restoring the state file into the fresh store.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,9 @@
 #include "runtime/runtime.h"
 
 #define CONFIG_NS	"config"
+/* Looking for the family again after an unload: first and longest pause. */
+#define COSID_GONE_MIN_MS	100
+#define COSID_GONE_MAX_MS	5000
 
 static const char usage[] =
 "usage: cosid [options]\n"
@@ -120,15 +127,22 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-static int run(const struct cosid_opts *o)
+/*
+ * One life of the daemon, on one registration of the family; *@gone says
+ * on return that the family went away.  @again: not the first life.
+ */
+static int run(const struct cosid_opts *o, bool again, bool *gone)
 {
 	struct cosi_runtime *rt = NULL;
 	sd_event *ev = NULL;
 	struct cosi *c;
-	sigset_t ss;
 	int err;
 
 	c = cosi_open();
+	if (!c && again && errno == ENOENT) {
+		*gone = true;	/* unloaded again already */
+		return 1;
+	}
 	if (!c) {
 		fprintf(stderr, "cosid: cannot open the cosi netlink family: %s (is cosi.ko loaded?)\n",
 			strerror(errno));
@@ -144,10 +158,6 @@ static int run(const struct cosid_opts *o)
 		if (err)
 			goto out;
 	}
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
 	err = sd_event_default(&ev);
 	if (err >= 0)
 		err = sd_event_add_signal(ev, NULL, SIGTERM, on_signal, NULL);
@@ -183,6 +193,7 @@ static int run(const struct cosid_opts *o)
 	sd_notify(0, "STOPPING=1");
 	if (err < 0)
 		fprintf(stderr, "cosid: event loop: %s\n", strerror(-err));
+	*gone = cosi_runtime_gone(rt);
 out:
 	cosi_runtime_free(rt);
 	sd_event_unref(ev);
@@ -190,12 +201,58 @@ out:
 	return err ? 1 : 0;
 }
 
+/*
+ * After an unload: look for the family until it is back (0), or until
+ * SIGTERM/SIGINT (1).  The signals are blocked: sigtimedwait() is the
+ * pause.
+ */
+static int wait_for_family(const sigset_t *ss)
+{
+	long ms = COSID_GONE_MIN_MS;
+	struct timespec ts;
+	struct cosi *c;
+	int sig;
+
+	sd_notify(0, "STATUS=waiting for the cosi family (cosi.ko unloaded?)");
+	fprintf(stderr, "cosid: waiting for the cosi family to come back\n");
+	for (;;) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000L;
+		sig = sigtimedwait(ss, NULL, &ts);
+		if (sig > 0) {
+			fprintf(stderr, "cosid: %s: stopping\n", strsignal(sig));
+			return 1;
+		}
+		c = cosi_open();
+		if (c) {
+			cosi_close(c);
+			fprintf(stderr, "cosid: the cosi family is back: starting over\n");
+			return 0;
+		}
+		ms = ms * 2 > COSID_GONE_MAX_MS ? COSID_GONE_MAX_MS : ms * 2;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cosid_opts o = { 0 };
+	bool again, gone;
+	sigset_t ss;
+	int rc;
 
 	if (parse_args(argc, argv, &o))
 		return 2;
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	return run(&o);
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	for (again = false;; again = true) {
+		gone = false;
+		rc = run(&o, again, &gone);
+		if (!gone)
+			return rc;
+		if (wait_for_family(&ss))
+			return 0;
+	}
 }

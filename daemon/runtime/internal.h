@@ -84,6 +84,8 @@ struct cosi_runtime {
 	bool started;
 	uint64_t resyncs;
 	uint64_t seen_resumes;		/* stream's resumes already counted */
+	int family;			/* the cosi family's id at registration */
+	bool gone;			/* it was unregistered: loop ended */
 };
 
 /* runtime.c */

@@ -219,6 +219,24 @@ static void cosi_rt_wake_all(struct cosi_runtime *rt)
 
 static int cosi_rt_rewatch(struct cosi_runtime *rt);
 
+/*
+ * cosi.ko was unloaded: every socket, claim and watch of ours is dead and
+ * the store (definitions included) went with it.  Nothing here can heal
+ * that; end the loop and let the daemon start over (cosi_runtime_gone()).
+ */
+static void cosi_rt_gone(struct cosi_runtime *rt)
+{
+	if (rt->gone)
+		return;
+	rt->gone = true;
+	fprintf(stderr, "cosid: runtime: the cosi family went away (cosi.ko unloaded?); stopping the controllers\n");
+	if (rt->wsrc)
+		sd_event_source_set_enabled(rt->wsrc, SD_EVENT_OFF);
+	if (rt->rewatch_timer)
+		sd_event_source_set_enabled(rt->rewatch_timer, SD_EVENT_OFF);
+	sd_event_exit(rt->event, 0);
+}
+
 static int cosi_rt_rewatch_timer(sd_event_source *s, uint64_t usec,
 				 void *data)
 {
@@ -247,7 +265,9 @@ static void cosi_rt_drain(struct cosi_runtime *rt)
 			(unsigned long long)st->bootstraps);
 		cosi_rt_wake_all(rt);
 	}
-	if (n < 0) {
+	if (n < 0 && cosi_family_gone(rt->wconn)) {
+		cosi_rt_gone(rt);
+	} else if (n < 0) {
 		fprintf(stderr, "cosid: runtime: input watches broke: %s; restarting them\n",
 			strerror(-n));
 		sd_event_source_set_enabled(rt->wsrc, SD_EVENT_OFF);
@@ -321,6 +341,12 @@ static int cosi_rt_rewatch(struct cosi_runtime *rt)
 	rt->seen_resumes = 0;
 	rt->wconn = cosi_open();
 	err = rt->wconn ? 0 : -errno;
+	/* No family, or a new one: the module went away meanwhile. */
+	if (rt->family && (err == -ENOENT ||
+			   (!err && cosi_family(rt->wconn) != rt->family))) {
+		cosi_rt_gone(rt);
+		return -ENOENT;
+	}
 	if (!err && rt->o.watch_rcvbuf)
 		cosi_set_rcvbuf(rt->wconn, rt->o.watch_rcvbuf);
 	if (!err) {
@@ -446,6 +472,8 @@ int cosi_runtime_register(struct cosi_runtime *rt,
 		err = -errno;
 		goto fail;
 	}
+	if (!rt->family)
+		rt->family = cosi_family(ctl->conn);
 	err = cosi_owner_claim(ctl->conn, c->name);
 	if (err) {
 		fprintf(stderr, "cosid: runtime: %s\n",
@@ -529,6 +557,11 @@ struct cosi_ctl *cosi_runtime_find(struct cosi_runtime *rt, const char *name)
 		if (!strcmp(ctl->c.name, name))
 			return ctl;
 	return NULL;
+}
+
+bool cosi_runtime_gone(const struct cosi_runtime *rt)
+{
+	return rt->gone;
 }
 
 uint64_t cosi_runtime_resyncs(const struct cosi_runtime *rt)

@@ -20,7 +20,9 @@
  *  - survives watch overflows: the watches resume from the last revision
  *    (or bootstrap again when the history is too short, reporting the
  *    resources that vanished meanwhile as destroyed); queue controllers
- *    get the replayed events' keys, run controllers are all woken.
+ *    get the replayed events' keys, run controllers are all woken;
+ *  - notices when the cosi family goes away (module unloaded) and ends
+ *    the loop, since the store and every claim went with it.
  *
  * Everything runs on one sd-event loop, in one thread: a controller's run
  * is never concurrent with another run, and a queue controller never
@@ -148,6 +150,11 @@ int cosi_runtime_start(struct cosi_runtime *rt);
 void cosi_runtime_free(struct cosi_runtime *rt);
 
 struct cosi_ctl *cosi_runtime_find(struct cosi_runtime *rt, const char *name);
+/*
+ * True once the cosi family went away (cosi.ko unloaded): the runtime
+ * ended the event loop (sd_event_exit(0)); free it and start over.
+ */
+bool cosi_runtime_gone(const struct cosi_runtime *rt);
 /* Times the input watches overflowed and were resumed or bootstrapped. */
 uint64_t cosi_runtime_resyncs(const struct cosi_runtime *rt);
 /* Distinct (namespace, type) input watches. */

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the VM: load the module built for this kernel, run every
 # test program and script, unload, and print "N passed, N failed".
-# TESTS=glob limits which programs run.
+# TESTS=glob limits which programs run.  The stress tests run at reduced
+# sizes unless STRESS_FULL=1 (make stress); STRESS_* variables override.
 kver=${1:-$(uname -r)}
 top=$(pwd)
 pass=0
@@ -51,6 +52,16 @@ done
 run_one cosictl_vm.sh sh "$top/tests/daemon/cosictl_vm.sh"
 run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 
+# Reliability under churn and SIGKILL (tests/stress); reload.sh below.
+if [ -z "$STRESS_FULL" ]; then
+	export STRESS_LINKS=${STRESS_LINKS:-200} STRESS_FLAPS=${STRESS_FLAPS:-3}
+	export STRESS_ROUNDS=${STRESS_ROUNDS:-3} STRESS_HOSTS=${STRESS_HOSTS:-40}
+	export STRESS_FAULT_LINKS=${STRESS_FAULT_LINKS:-6}
+	export STRESS_RELOADS=${STRESS_RELOADS:-1}
+fi
+run_one stress-churn.sh bash "$top/tests/stress/churn.sh"
+run_one stress-faults.sh bash "$top/tests/stress/faults.sh"
+
 # Tracepoints through bpftrace and perf, untouched third-party tools.
 run_one bpftrace.sh sh "$top/tests/bpf/bpftrace.sh"
 run_one bpf-tools.sh sh "$top/tests/bpf/tools.sh"
@@ -62,6 +73,10 @@ run_one nlfuzz-vm.sh sh "$top/tests/fuzz/nlfuzz-vm.sh" "$top/build/kmod-$kver"
 # The in-kernel API through the sample consumer module; ends by unloading
 # the sample and cosi.ko and loading cosi.ko again.
 run_one kwatch.sh sh "$top/tests/kapi/kwatch.sh" "$top/build/kmod-$kver"
+
+# Unload and reload under cosid and cosictl watches (leaves it loaded).
+run_one stress-reload.sh bash "$top/tests/stress/reload.sh" \
+	"$top/build/kmod-$kver/cosi.ko"
 
 # Last: unload and reload under a live watch and claim.
 run_one unload_live.py python3 "$top/tests/ynl/unload_live.py" \

@@ -113,7 +113,8 @@ static int64_t queue(struct ustore *u, uint8_t op, const char *ns,
 	memcpy(p, ns, l[0]);
 	memcpy(p + l[0], type, l[1]);
 	memcpy(p + l[0] + l[1], id ?: "", l[2]);
-	memcpy(p + l[0] + l[1] + l[2], val, val_len);
+	if (val_len)	/* val may be NULL then */
+		memcpy(p + l[0] + l[1] + l[2], val, val_len);
 	u->out_len += sizeof(h) + h.len;
 	return h.seq;
 }
@@ -182,13 +183,15 @@ static int next_frame(struct ustore *u, int timeout_ms, struct us_hdr *h,
 
 static struct ustore_res *parse_res(const struct us_hdr *h, const char *p)
 {
-	const struct us_res *r = (const void *)p;
+	struct us_res rr;	/* copied: frames are not aligned */
+	const struct us_res *r = &rr;
 	struct ustore_res *o;
 	size_t klen;
 	char *s;
 
-	if (h->len < sizeof(*r))
+	if (h->len < sizeof(rr))
 		return NULL;
+	memcpy(&rr, p, sizeof(rr));
 	klen = r->ns_len + r->type_len + r->id_len;
 	if (h->len != sizeof(*r) + klen + r->val_len)
 		return NULL;

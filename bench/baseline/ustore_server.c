@@ -74,7 +74,7 @@ struct sub {
 
 /* A request's parsed payload: pointers into the input buffer. */
 struct req {
-	const struct us_res *r;
+	struct us_res r;		/* copied: frames are not aligned */
 	const char *ns, *type, *id, *val;
 };
 
@@ -133,14 +133,14 @@ static uint32_t hash_key(const char *k, size_t n)
 
 static size_t key_len(const struct req *q)
 {
-	return q->r->ns_len + q->r->type_len + q->r->id_len;
+	return q->r.ns_len + q->r.type_len + q->r.id_len;
 }
 
 /* The request's key is contiguous in the frame: ns, type, id. */
 static struct obj **lookup(const struct req *q, uint32_t h)
 {
 	struct obj **pp = &table[h & (nbuckets - 1)];
-	const struct us_res *r = q->r;
+	const struct us_res *r = &q->r;
 
 	for (; *pp; pp = &(*pp)->next) {
 		struct obj *o = *pp;
@@ -179,20 +179,20 @@ static void grow(void)
 /* The kind of the request's namespace and type; NULL: none yet. */
 static struct kind *find_kind(const struct req *q, bool add)
 {
-	size_t n = q->r->ns_len + q->r->type_len, i;
+	size_t n = q->r.ns_len + q->r.type_len, i;
 	struct kind *k;
 
 	for (i = 0; i < nkinds; i++)
-		if (kinds[i]->ns_len == q->r->ns_len &&
-		    kinds[i]->type_len == q->r->type_len &&
+		if (kinds[i]->ns_len == q->r.ns_len &&
+		    kinds[i]->type_len == q->r.type_len &&
 		    !memcmp(kinds[i]->key, q->ns, n))
 			return kinds[i];
 	if (!add)
 		return NULL;
 	k = xrealloc(NULL, sizeof(*k) + n);
 	k->head = NULL;
-	k->ns_len = q->r->ns_len;
-	k->type_len = q->r->type_len;
+	k->ns_len = q->r.ns_len;
+	k->type_len = q->r.type_len;
 	memcpy(k->key, q->ns, n);
 	kinds = xrealloc(kinds, (nkinds + 1) * sizeof(*kinds));
 	kinds[nkinds++] = k;
@@ -261,9 +261,9 @@ static void notify(const struct obj *o, uint8_t kind)
 static void set_val(struct obj *o, const struct req *q)
 {
 	free(o->val);
-	o->val = xrealloc(NULL, q->r->val_len ?: 1);
-	memcpy(o->val, q->val, q->r->val_len);
-	o->val_len = q->r->val_len;
+	o->val = xrealloc(NULL, q->r.val_len ?: 1);
+	memcpy(o->val, q->val, q->r.val_len);
+	o->val_len = q->r.val_len;
 }
 
 static void do_write(struct conn *c, uint8_t op, uint32_t seq,
@@ -271,7 +271,7 @@ static void do_write(struct conn *c, uint8_t op, uint32_t seq,
 {
 	uint32_t h = hash_key(q->ns, key_len(q));
 	struct obj **pp = lookup(q, h), *o = *pp;
-	uint64_t want = q->r->version;
+	uint64_t want = q->r.version;
 	struct kind *k;
 
 	if (op == US_CREATE) {
@@ -282,9 +282,9 @@ static void do_write(struct conn *c, uint8_t op, uint32_t seq,
 		o = xrealloc(NULL, sizeof(*o) + key_len(q));
 		memset(o, 0, sizeof(*o));
 		o->hash = h;
-		o->ns_len = q->r->ns_len;
-		o->type_len = q->r->type_len;
-		o->id_len = q->r->id_len;
+		o->ns_len = q->r.ns_len;
+		o->type_len = q->r.type_len;
+		o->id_len = q->r.id_len;
 		memcpy(o->key, q->ns, key_len(q));
 		set_val(o, q);
 		o->version = 1;
@@ -329,7 +329,7 @@ static void do_write(struct conn *c, uint8_t op, uint32_t seq,
 
 static void do_list(struct conn *c, uint32_t seq, const struct req *q)
 {
-	const struct us_res *r = q->r;
+	const struct us_res *r = &q->r;
 	struct kind *k = find_kind(q, false);
 	size_t skip = r->ns_len + r->type_len;
 	const struct obj *o;
@@ -351,9 +351,9 @@ static void do_watch(struct conn *c, uint32_t seq, const struct req *q)
 
 	s->c = c;
 	s->id = seq;
-	s->ns_len = q->r->ns_len;
-	s->type_len = q->r->type_len;
-	s->id_len = q->r->id_len;
+	s->ns_len = q->r.ns_len;
+	s->type_len = q->r.type_len;
+	s->id_len = q->r.id_len;
 	memcpy(s->key, q->ns, key_len(q));
 	subs = xrealloc(subs, (nsubs + 1) * sizeof(*subs));
 	subs[nsubs++] = s;
@@ -378,20 +378,22 @@ static void unwatch(struct conn *c, uint32_t id, bool all)
 /* 0, or -EPROTO for a malformed frame (the connection is closed). */
 static int handle(struct conn *c, const struct us_hdr *h, const char *p)
 {
-	struct req q = { .r = (const void *)p };
+	struct req q = { 0 };
 
 	if (h->op == US_UNWATCH) {
 		unwatch(c, h->seq, false);
 		emit(c, US_REPLY, h->seq, 0, NULL, 0, 0, revision, false);
 		return 0;
 	}
-	if (h->len < sizeof(*q.r) ||
-	    h->len != sizeof(*q.r) + key_len(&q) + q.r->val_len)
+	if (h->len < sizeof(q.r))
 		return -EPROTO;
-	q.ns = p + sizeof(*q.r);
-	q.type = q.ns + q.r->ns_len;
-	q.id = q.type + q.r->type_len;
-	q.val = q.id + q.r->id_len;
+	memcpy(&q.r, p, sizeof(q.r));
+	if (h->len != sizeof(q.r) + key_len(&q) + q.r.val_len)
+		return -EPROTO;
+	q.ns = p + sizeof(q.r);
+	q.type = q.ns + q.r.ns_len;
+	q.id = q.type + q.r.type_len;
+	q.val = q.id + q.r.id_len;
 	switch (h->op) {
 	case US_GET: {
 		struct obj *o = *lookup(&q, hash_key(q.ns, key_len(&q)));

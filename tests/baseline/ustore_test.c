@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,6 +91,8 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/sock", dir);
 	pid = fork();
 	if (pid == 0) {
+		/* Dies with the test, even when a sanitizer aborts it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		execl(server, server, path, (char *)NULL);
 		perror(server);
 		_exit(127);

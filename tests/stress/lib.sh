@@ -15,9 +15,8 @@ HOSTS=$T/hosts
 LOG=$T/cosid.log
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-n=0
-failed=0
 pid=
+. "$top/tests/lib.sh"
 
 # The VM runner fails on a certain word anywhere on the console: logs
 # are shown with it masked (the checks themselves look for it).
@@ -25,30 +24,16 @@ show() {
 	sed -e 's/[Ll][Ee][Aa][Kk]/l_ak/g' -e "s|^|# $1: |"
 }
 
-pass() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-fail() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
+on_fail() {
 	for f in "$T/out" "$T/err"; do
 		[ -s "$f" ] && head -n 15 "$f" | show "$(basename "$f")"
 	done
 	[ -s "$LOG" ] && tail -n 15 "$LOG" | show cosid
-	return 0
-}
-
-check() {
-	local d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d"; fi
 }
 
 # wait_for SECONDS DESC CMD...: poll CMD every 0.2 s until SECONDS have
-# passed, however long CMD takes; sets $waited (s).
+# passed, however long CMD takes; sets $waited (s).  (tests/lib.sh's
+# counts polls; a slow CMD here must not stretch the deadline.)
 wait_for() {
 	local end=$((SECONDS + $1)) d=$2 start=$SECONDS
 	shift 2
@@ -138,8 +123,3 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-
-totals() {
-	echo "# Totals: pass:$((n - failed)) fail:$failed xfail:0 xpass:0 skip:0 error:0"
-	[ $failed = 0 ]
-}

@@ -57,14 +57,6 @@ long env_long(const char *name, long def)
 	return n;
 }
 
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 void die(const char *fmt, ...)
 {
 	va_list ap;
@@ -102,25 +94,12 @@ void samples_add(struct samples *s, double v)
 	s->v[s->n++] = v;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Nearest-rank percentile. */
 double samples_pct(const struct samples *s, double pct)
 {
-	size_t k;
-
 	if (!s->n)
 		die("no samples");
-	qsort(s->v, s->n, sizeof(*s->v), cmp_double);
-	k = (size_t)(pct / 100.0 * s->n + 0.999999);
-	if (k < 1)
-		k = 1;
-	return s->v[k > s->n ? s->n - 1 : k - 1];
+	return stats_pct(s->v, s->n, pct / 100.0);
 }
 
 void samples_free(struct samples *s)

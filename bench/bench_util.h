@@ -17,14 +17,12 @@
 #include <stdint.h>
 
 #include "cosi.h"
+#include "stats.h"
 
 struct nl_msg;
 
 /* Environment knobs with defaults. */
 long env_long(const char *name, long def);
-
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t now_ns(void);
 
 /* Print an error ("prog: ...") and exit(1). */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

@@ -6,7 +6,7 @@
 # with bench/peers.sh in the VM.
 BASE	:= $(TOP)/bench/baseline
 PEERS	:= $(TOP)/bench/peers
-PEER_CFLAGS := $(CFLAGS) -I$(BASE) -I$(PEERS) -pthread
+PEER_CFLAGS := $(CFLAGS) -I$(TOP)/bench -I$(BASE) -I$(PEERS) -pthread
 PEER_BINS := $(OUT)/ustore_server $(OUT)/ustore_test \
 	     $(OUT)/peer_bench_cosi $(OUT)/peer_bench_ustore \
 	     $(OUT)/peer_bench_etcd $(OUT)/cosid_apply_bench
@@ -25,7 +25,8 @@ $(OUT)/ustore_test: $(TOP)/tests/baseline/ustore_test.c $(BASE)/ustore.c \
 	$(CC) $(PEER_CFLAGS) -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -o $@ $(filter %.c,$^)
 
-PEER_DEPS := $(PEERS)/driver.c $(PEERS)/driver.h
+PEER_DEPS := $(PEERS)/driver.c $(PEERS)/driver.h $(TOP)/bench/stats.c \
+	     $(TOP)/bench/stats.h
 
 $(OUT)/peer_bench_cosi: $(PEERS)/peer_cosi.c $(PEER_DEPS) $(LIB)
 	$(CC) $(PEER_CFLAGS) -o $@ $(filter %.c,$^) $(LIB) \

@@ -220,11 +220,11 @@ int main(int argc, char **argv)
 			&tst[i], &tc[i]))
 			goto out;
 	printf("# cosid: %d applies of %s alternating %s/%s; cosictl apply ran %.2f ms (p50)\n",
-	       n, sysctl, values[0], values[1], peer_pct(tc, n, 0.5));
-	printf("RESULT 8 cosid apply_to_sysctl_p50 %.2f ms\n", peer_pct(ts, n, 0.5));
-	printf("RESULT 8 cosid apply_to_sysctl_p99 %.2f ms\n", peer_pct(ts, n, 0.99));
-	printf("RESULT 8 cosid apply_to_status_p50 %.2f ms\n", peer_pct(tst, n, 0.5));
-	printf("RESULT 8 cosid apply_to_status_p99 %.2f ms\n", peer_pct(tst, n, 0.99));
+	       n, sysctl, values[0], values[1], stats_pct(tc, n, 0.5));
+	printf("RESULT 8 cosid apply_to_sysctl_p50 %.2f ms\n", stats_pct(ts, n, 0.5));
+	printf("RESULT 8 cosid apply_to_sysctl_p99 %.2f ms\n", stats_pct(ts, n, 0.99));
+	printf("RESULT 8 cosid apply_to_status_p50 %.2f ms\n", stats_pct(tst, n, 0.5));
+	printf("RESULT 8 cosid apply_to_status_p99 %.2f ms\n", stats_pct(tst, n, 0.99));
 	ret = 0;
 out:
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);

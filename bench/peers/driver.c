@@ -38,26 +38,7 @@ static long max_puts = 200000;
 
 double peer_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-double peer_pct(double *v, int n, double p)
-{
-	int i;
-
-	qsort(v, n, sizeof(*v), cmp_double);
-	i = (int)(p * n + 0.999999) - 1;
-	return v[i < 0 ? 0 : i >= n ? n - 1 : i];
+	return now_ns() / 1e3;
 }
 
 static void result(int goal, const char *metric, double v, const char *unit)
@@ -72,9 +53,9 @@ static void result_pcts(const char *metric, double *v, int n)
 	char name[64];
 
 	snprintf(name, sizeof(name), "%s_p50", metric);
-	result(7, name, peer_pct(v, n, 0.50), "us");
+	result(7, name, stats_pct(v, n, 0.50), "us");
 	snprintf(name, sizeof(name), "%s_p99", metric);
-	result(7, name, peer_pct(v, n, 0.99), "us");
+	result(7, name, stats_pct(v, n, 0.99), "us");
 }
 
 /* A PEER_VAL_LEN-byte value numbered @i. */
@@ -252,7 +233,7 @@ static int bench_list(void *h, int method)
 	}
 	printf("# %s list of %d entries: median of %d runs\n", ops->name,
 	       list_n, LIST_RUNS);
-	result(7, "list", peer_pct(rates, LIST_RUNS, 0.5), "/s");
+	result(7, "list", stats_pct(rates, LIST_RUNS, 0.5), "/s");
 	return 0;
 }
 

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "stats.h"
+
 #define PEER_VAL_LEN	64	/* bytes of every value written */
 
 struct peer_ops {
@@ -42,7 +44,5 @@ int peer_main(const struct peer_ops *ops, int argc, char **argv);
 
 /* CLOCK_MONOTONIC in microseconds. */
 double peer_now_us(void);
-/* Nearest-rank percentile @p (0..1) of @v, which it sorts. */
-double peer_pct(double *v, int n, double p);
 
 #endif /* _PEER_DRIVER_H */

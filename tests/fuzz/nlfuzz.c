@@ -928,47 +928,18 @@ static int nl_open(void)
 	return fd;
 }
 
-/* Whether an NLMSG_ERROR or NLMSG_DONE carries NLMSGERR_ATTR_MSG. */
-static const char *last_msg;
+/*
+ * Whether an NLMSG_ERROR or NLMSG_DONE carries an extack message (kept in
+ * last_err.msg); *err gets its error, negative.  libcosi's parser: an
+ * error outside the kernel's errno range reads as -EPROTO.
+ */
+static struct cosi_err last_err;
 
 static bool has_extack_msg(const struct nlmsghdr *nlh, int *err)
 {
-	const uint8_t *p = NLMSG_DATA(nlh), *end = (const uint8_t *)nlh +
-						  nlh->nlmsg_len;
-	const struct nlattr *a;
-
-	*err = 0;
-	last_msg = "";
-	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = (const void *)p;
-
-		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-			return false;
-		*err = e->error;
-		p += sizeof(*e);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			p += NLMSG_ALIGN(e->msg.nlmsg_len) - NLMSG_HDRLEN;
-	} else {
-		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(int)))
-			return false;
-		memcpy(err, p, sizeof(int));
-		p += sizeof(int);
-	}
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return false;
-	while (p + NLA_HDRLEN <= end) {
-		a = (const void *)p;
-		if (a->nla_len < NLA_HDRLEN || p + a->nla_len > end)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG &&
-		    a->nla_len > NLA_HDRLEN + 1 &&
-		    memchr(a + 1, 0, a->nla_len - NLA_HDRLEN)) {
-			last_msg = (const char *)(a + 1);
-			return true;
-		}
-		p += NLA_ALIGN(a->nla_len);
-	}
-	return false;
+	cosi_nlerr_parse(nlh, &last_err);
+	*err = -last_err.err;
+	return last_err.msg[0];
 }
 
 static const char *op_label(uint8_t cmd, bool dump, char *buf, size_t len)
@@ -998,7 +969,7 @@ static void rejected(struct pend *p, int err, bool msg)
 	if (verbose)
 		printf("nlfuzz: seq %u %s: %s: \"%s\"\n", p->seq, name,
 		       strerrorname_np(e) ? strerrorname_np(e) : "?",
-		       msg ? last_msg : "");
+		       last_err.msg);
 	if (p->core_err) {
 		if (err != p->core_err) {
 			fail("%s: errno %d, the genl core should answer %d",

@@ -16,31 +16,11 @@ top=$(pwd)
 if [ -z "$COSI_E2E_INNER" ]; then
 	exec env COSI_E2E_INNER=1 unshare --net --uts --mount sh "$0" "$@"
 fi
-B=${COSID_BUILD:-$top/build/daemon-asan}
-COSID=$B/cosid
-CTL=$B/cosictl
-T=$(mktemp -d /tmp/cosid_e2e.XXXXXX)
-STATE=$T/state.yaml
-HOSTS=$T/hosts
-LOG=$T/cosid.log
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-. "$top/tests/lib.sh"
-pid=
+TMP_NAME=cosid_e2e
+. "$top/tests/daemon/cosid.sh"
 
 mount -t sysfs sysfs /sys
 ip link set lo up
-
-on_fail() {
-	for f in "$T/out" "$T/err"; do
-		[ -s "$f" ] && sed "s|^|# $(basename "$f"): |" "$f" | head -n 15
-	done
-	[ -s "$LOG" ] && tail -n 15 "$LOG" | sed 's|^|# cosid: |'
-}
-
-ctl() {
-	"$CTL" "$@" > "$T/out" 2> "$T/err"
-}
 
 # spec TYPE ID FIELD: print a spec field of a resource (JSON output).
 spec() {
@@ -65,29 +45,6 @@ is() {	# is EXPECTED CMD...: CMD prints EXPECTED
 exists() { "$CTL" get "$1" "$2" > /dev/null 2>&1; }
 absent() { ! exists "$1" "$2"; }
 count() { "$CTL" get "$1" -o json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-
-start_cosid() {
-	"$COSID" --state-file "$STATE" --hosts-path "$HOSTS" "$@" \
-		>> "$LOG" 2>&1 &
-	pid=$!
-}
-
-ready() { grep -q "cosid: ready" "$LOG"; }
-
-# stop_cosid SIGNAL: returns cosid's exit status.
-stop_cosid() {
-	kill -"$1" "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
-	pid=
-	return $rc
-}
-
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
 
 modprobe dummy 2>/dev/null
 ip link add d0 type dummy || echo "# cannot create a dummy link"

@@ -1,35 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Shared by the stress tests (sourced, bash): TAP-style results, cosid's
-# start and stop, and the checks every test ends with.  Set before
-# sourcing: top (the repository).  Uses the ASan/UBSan builds of cosid and
-# cosictl (build/daemon-asan) unless COSID_BUILD=dir.
+# Shared by the stress tests (sourced, bash): tests/daemon/cosid.sh
+# (cosid's start and stop, TAP-style results) and the checks every test
+# ends with.  Set before sourcing: top (the repository).
 
-B=${COSID_BUILD:-$top/build/daemon-asan}
-COSID=$B/cosid
-CTL=$B/cosictl
+TMP_NAME=cosi_stress
+. "$top/tests/daemon/cosid.sh"
 VC=$top/build/tests/stress/view_check
-T=$(mktemp -d /tmp/cosi_stress.XXXXXX)
-STATE=$T/state.yaml
-HOSTS=$T/hosts
-LOG=$T/cosid.log
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-pid=
-. "$top/tests/lib.sh"
-
-# The VM runner fails on a certain word anywhere on the console: logs
-# are shown with it masked (the checks themselves look for it).
-show() {
-	sed -e 's/[Ll][Ee][Aa][Kk]/l_ak/g' -e "s|^|# $1: |"
-}
-
-on_fail() {
-	for f in "$T/out" "$T/err"; do
-		[ -s "$f" ] && head -n 15 "$f" | show "$(basename "$f")"
-	done
-	[ -s "$LOG" ] && tail -n 15 "$LOG" | show cosid
-}
 
 # wait_for SECONDS DESC CMD...: poll CMD every 0.2 s until SECONDS have
 # passed, however long CMD takes; sets $waited (s).  (tests/lib.sh's
@@ -49,31 +26,6 @@ wait_for() {
 	waited=$((SECONDS - start))
 	fail "$d (timed out after ${waited}s)"
 	return 1
-}
-
-ctl() {
-	"$CTL" "$@" > "$T/out" 2> "$T/err"
-}
-
-start_cosid() {
-	"$COSID" --state-file "$STATE" --hosts-path "$HOSTS" "$@" \
-		>> "$LOG" 2>&1 &
-	pid=$!
-}
-
-# ready [N]: cosid logged "ready" at least N times (default 1).
-ready() {
-	[ "$(grep -c 'cosid: ready' "$LOG")" -ge "${1:-1}" ]
-}
-
-# stop_cosid SIGNAL: returns cosid's exit status.
-stop_cosid() {
-	local rc
-	kill -"$1" "$pid" 2>/dev/null
-	{ wait "$pid"; } 2>/dev/null	# no "Killed" line from bash
-	rc=$?
-	pid=
-	return $rc
 }
 
 # No fatal error and no sanitizer report in cosid's log.
@@ -117,9 +69,3 @@ desired() {
 	fi
 }
 
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	jobs -p | xargs -r kill -9 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT

@@ -53,8 +53,13 @@ extern unsigned int cosi_history_size;
 #define COSI_MAX_TERMS		32
 #define COSI_MAX_TERM_VALUES	64
 #define COSI_MAX_LIST_ITEMS	1024
-/* Largest resource message; a dump skb always has room for one. */
+/*
+ * Largest resource message, old labels of an update event included
+ * (cosi_res_build()); with the headers it fits a 32 KiB skb.
+ */
 #define COSI_MSG_MAX		(32 * 1024 - 1024)
+/* Room for the largest message: every dump skb gets at least this. */
+#define COSI_DUMP_ALLOC		(COSI_MSG_MAX + NLMSG_HDRLEN + GENL_HDRLEN + 64)
 
 /* Live object count, checked at module exit to catch leaks. */
 extern atomic_long_t cosi_nr_objects;
@@ -64,18 +69,28 @@ struct cosi_kv {
 	const char *value;
 };
 
-/* A (namespace, type) pair: the unit of listing and watching. */
+/*
+ * A (namespace, type) pair: the unit of listing and watching.
+ *
+ * Lifetime: @refs counts, under cosi_net::lock, every holder of the
+ * collection: each current resource in @by_id (taken by cosi_coll_get()
+ * before the resource is published, dropped by cosi_store_remove() after
+ * its destroy event holds its own), each netlink and kernel watcher, and
+ * each event in the history ring or a watcher's pending queue
+ * (cosi_event_get()/cosi_event_put()).  cosi_coll_put() of the last
+ * reference unhashes it and frees it after an RCU grace period, so an
+ * RCU reader that found it in cosi_net::colls may still read it.  A new
+ * reference is always taken before an old one is dropped.
+ */
 struct cosi_coll {
 	struct rhash_head node;		/* in cosi_net::colls */
 	struct rb_root by_id;		/* current versions, sorted by id */
 	struct list_head watchers;	/* live and catching-up watchers */
 	struct list_head kwatchers;	/* kernel watches (kwatch.c) */
-	struct rcu_head rcu;
+	struct rcu_head rcu;		/* frees it, see above */
 	u64 gen;			/* bumped on change, for DUMP_INTR */
-	/* References keeping the collection; it goes when all are zero. */
-	u32 nr_res;
-	u32 nr_watchers;
-	u32 nr_refs;			/* history and pending-event refs */
+	u32 refs;			/* under cosi_net::lock, see above */
+	u32 nr_res;			/* current resources; under the lock */
 	const char *type;		/* points into key */
 	char key[];			/* "namespace\0type\0" */
 };
@@ -85,19 +100,31 @@ static inline const char *cosi_coll_ns(const struct cosi_coll *coll)
 	return coll->key;
 }
 
-/* One immutable version of a resource. */
+/*
+ * One immutable version of a resource.
+ *
+ * Lifetime: @ref counts the store's tables (one reference while the
+ * version is current), each event that carries it (history ring, pending
+ * queues: cosi_event_get()) and readers that took one with
+ * refcount_inc_not_zero() under RCU or refcount_inc() under the lock.
+ * cosi_res_put() of the last reference frees it after an RCU grace
+ * period.  @coll is held by the version only indirectly (through the
+ * table or an event, see struct cosi_coll): follow it under
+ * cosi_net::lock, or under RCU while the version is current.
+ */
 struct cosi_res {
 	struct rhash_head node;		/* in cosi_net::res, while current */
 	struct rb_node rb;		/* in coll->by_id, while current */
-	struct cosi_coll *coll;
-	struct rcu_head rcu;
-	refcount_t ref;
+	struct cosi_coll *coll;		/* see above */
+	struct rcu_head rcu;		/* frees it, see above */
+	refcount_t ref;			/* see above */
 	u64 version;
 	u64 revision;			/* of the change that made it */
 	u64 created;
 	u64 updated;
 	u32 msg_size;			/* upper bound of its attributes */
 	u32 spec_len;
+	u16 labels_size;		/* of its labels nest */
 	u16 n_labels;
 	u16 n_annotations;
 	u16 n_finalizers;
@@ -135,11 +162,18 @@ struct cosi_column {
 	const char *field;
 };
 
+/*
+ * A resource definition.  Lifetime: linked in cosi_net::defs, replaced
+ * whole or unlinked under cosi_net::lock, freed by call_rcu(): a reader
+ * under rcu_read_lock() or the lock may use it, and must not keep it
+ * past either.  Immutable once linked, except @nr_res (under the lock).
+ */
 struct cosi_def {
 	struct hlist_node node;		/* in cosi_net::defs */
-	struct rcu_head rcu;
+	struct rcu_head rcu;		/* frees it, see above */
 	u64 revision;
 	u32 nr_res;			/* resources of the type; under lock */
+	u32 msg_size;			/* of its attributes in a reply */
 	u8 sensitivity;
 	u8 n_fields;
 	u8 n_aliases;
@@ -305,11 +339,12 @@ struct cosi_coll *cosi_coll_find(struct cosi_net *cn, const char *ns,
 				 const char *type);
 struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
 				const char *type);
-void cosi_coll_put_unused(struct cosi_net *cn, struct cosi_coll *coll);
+void cosi_coll_put(struct cosi_net *cn, struct cosi_coll *coll);
 struct cosi_res *cosi_res_find(struct cosi_net *cn,
 			       const struct cosi_coll *coll, const char *id);
 struct cosi_res *cosi_res_build(struct cosi_coll *coll,
-				const struct cosi_res_parts *p);
+				const struct cosi_res_parts *p,
+				const struct cosi_res *old);
 void cosi_res_put(struct cosi_res *res);
 void cosi_res_parts_from(struct cosi_res_parts *p, const struct cosi_res *r);
 int cosi_store_insert(struct cosi_net *cn, struct cosi_res *res);
@@ -361,6 +396,8 @@ int cosi_check_readable(struct cosi_net *cn, const struct sk_buff *skb,
 			const struct nlattr *type,
 			struct netlink_ext_ack *extack);
 int cosi_dump_check_key(struct nlattr **tb, struct netlink_ext_ack *extack);
+int cosi_dump_progress(struct sk_buff *skb, struct netlink_callback *cb,
+		       bool full);
 int cosi_event_put_msg(struct sk_buff *skb, u32 portid, u32 seq, u8 cmd,
 		       u32 watch_id, u8 kind, const struct cosi_event *ev,
 		       bool with_spec, int flags);

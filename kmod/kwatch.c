@@ -265,7 +265,6 @@ struct cosi_kwatch *cosi_kwatch_register(struct net *net,
 	kw->cn = cn;
 	list_add_tail(&kw->coll_node, &kw->coll->kwatchers);
 	list_add_tail(&kw->net_node, &cn->kwatches);
-	kw->coll->nr_watchers++;
 	cn->nr_watchers++;
 	if (f->flags & COSI_KWATCH_BOOTSTRAP)
 		cosi_kwatch_bootstrap(cn, kw);
@@ -289,9 +288,8 @@ static void cosi_kwatch_detach(struct cosi_net *cn, struct cosi_kwatch *kw)
 	lockdep_assert_held(&cn->lock);
 	list_del_init(&kw->coll_node);
 	list_del_init(&kw->net_node);
-	kw->coll->nr_watchers--;
 	cn->nr_watchers--;
-	cosi_coll_put_unused(cn, kw->coll);
+	cosi_coll_put(cn, kw->coll);	/* the watch's */
 	kw->coll = NULL;
 	kw->cn = NULL;
 }

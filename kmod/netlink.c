@@ -26,7 +26,7 @@ size_t cosi_event_msg_size(const struct cosi_event *ev)
 	if (ev->res)
 		size += ev->res->msg_size;
 	if (ev->old)
-		size += ev->old->msg_size;	/* bounds its labels */
+		size += ev->old->labels_size;
 	return size;
 }
 
@@ -111,6 +111,21 @@ int cosi_dump_check_key(struct nlattr **tb, struct netlink_ext_ack *extack)
 			    extack))
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * What a dumpit returns when it stops: the skb's length, or an explicit
+ * error when @full and not even one message fitted an empty skb (which
+ * would otherwise end the dump as if it were complete).
+ */
+int cosi_dump_progress(struct sk_buff *skb, struct netlink_callback *cb,
+		       bool full)
+{
+	if (full && !skb->len) {
+		NL_SET_ERR_MSG(cb->extack, "message too large for the dump buffer");
+		return -EMSGSIZE;
+	}
+	return skb->len;
 }
 
 /* A request's resource key, validated. */
@@ -270,14 +285,24 @@ static int cosi_reply_res(struct genl_info *info, const struct cosi_key *k,
  * Publish @res as the next version of @old, or as a new resource when @old
  * is NULL.  On error @res is still the caller's.
  */
+/* A new version from @p, or an ERR_PTR() with the extack set. */
+static struct cosi_res *cosi_res_new(struct genl_info *info,
+				     struct cosi_coll *coll,
+				     const struct cosi_res_parts *p,
+				     const struct cosi_res *old)
+{
+	struct cosi_res *res = cosi_res_build(coll, p, old);
+
+	if (res == ERR_PTR(-E2BIG))
+		NL_SET_ERR_MSG(info->extack,
+			       "resource too large for one message");
+	return res;
+}
+
 static int cosi_publish(struct cosi_net *cn, struct genl_info *info,
 			struct cosi_res *res, struct cosi_res *old)
 {
 	lockdep_assert_held(&cn->lock);
-	if (res->msg_size > COSI_MSG_MAX) {
-		NL_SET_ERR_MSG(info->extack, "resource too large");
-		return -E2BIG;
-	}
 	res->revision = cn->revision + 1;
 	res->updated = ktime_get_real_ns();
 	if (!old) {
@@ -383,7 +408,7 @@ static int cosi_nl_resource_list_start(struct netlink_callback *cb)
 	if (tb[COSI_A_RESOURCE_ID_PREFIX])
 		nla_strscpy(st->prefix, tb[COSI_A_RESOURCE_ID_PREFIX],
 			    sizeof(st->prefix));
-	cb->min_dump_alloc = COSI_MSG_MAX + NLMSG_HDRLEN + GENL_HDRLEN + 64;
+	cb->min_dump_alloc = COSI_DUMP_ALLOC;
 	cb->args[0] = (long)st;
 	return 0;
 }
@@ -396,6 +421,7 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 	size_t plen = strlen(st->prefix);
 	struct cosi_res *res, *last = NULL;
 	struct cosi_coll *coll;
+	bool full = false;
 	void *hdr;
 
 	mutex_lock(&cn->lock);
@@ -420,11 +446,14 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &cosi_nl_family,
 				  NLM_F_MULTI, COSI_CMD_RESOURCE_GET);
-		if (!hdr)
+		if (!hdr) {
+			full = true;
 			break;
+		}
 		genl_dump_check_consistent(cb, hdr);
 		if (cosi_res_fill(skb, res, res->revision, true)) {
 			genlmsg_cancel(skb, hdr);
+			full = true;
 			break;
 		}
 		genlmsg_end(skb, hdr);
@@ -437,7 +466,7 @@ next:
 	}
 out:
 	mutex_unlock(&cn->lock);
-	return skb->len;
+	return cosi_dump_progress(skb, cb, full);
 }
 
 static int cosi_nl_resource_list_done(struct netlink_callback *cb)
@@ -536,10 +565,11 @@ static int cosi_nl_resource_create_doit(struct sk_buff *skb, struct genl_info *i
 	p.n_annotations = c.n_annotations;
 	p.spec = c.spec;
 	p.spec_len = c.spec_len;
-	err = -ENOMEM;
-	res = cosi_res_build(coll, &p);
-	if (!res)
+	res = cosi_res_new(info, coll, &p, NULL);
+	if (IS_ERR(res)) {
+		err = PTR_ERR(res);
 		goto put_coll;
+	}
 	res->phase = COSI_PHASE_RUNNING;
 	err = cosi_publish(cn, info, res, NULL);
 	if (err) {
@@ -550,7 +580,7 @@ static int cosi_nl_resource_create_doit(struct sk_buff *skb, struct genl_info *i
 	cosi_content_free(&c);
 	return cosi_unlock_reply(cn, info, &k, res, -1);
 put_coll:
-	cosi_coll_put_unused(cn, coll);
+	cosi_coll_put(cn, coll);
 unlock:
 	mutex_unlock(&cn->lock);
 	cosi_content_free(&c);
@@ -617,10 +647,11 @@ static int cosi_nl_resource_update_doit(struct sk_buff *skb, struct genl_info *i
 		return cosi_unlock_reply(cn, info, &k, old, -1);
 	}
 
-	err = -ENOMEM;
-	res = cosi_res_build(old->coll, &p);
-	if (!res)
+	res = cosi_res_new(info, old->coll, &p, old);
+	if (IS_ERR(res)) {
+		err = PTR_ERR(res);
 		goto unlock;
+	}
 	res->phase = old->phase;
 	err = cosi_publish(cn, info, res, old);
 	if (err) {
@@ -655,10 +686,11 @@ static int cosi_nl_resource_teardown_doit(struct sk_buff *skb, struct genl_info 
 		return cosi_unlock_reply(cn, info, &k, old, !old->n_finalizers);
 
 	cosi_res_parts_from(&p, old);
-	err = -ENOMEM;
-	res = cosi_res_build(old->coll, &p);
-	if (!res)
+	res = cosi_res_new(info, old->coll, &p, old);
+	if (IS_ERR(res)) {
+		err = PTR_ERR(res);
 		goto unlock;
+	}
 	res->phase = COSI_PHASE_TEARING_DOWN;
 	err = cosi_publish(cn, info, res, old);
 	if (err) {
@@ -800,10 +832,11 @@ static int cosi_finalizer_change(struct genl_info *info, bool add)
 	cosi_res_parts_from(&p, old);
 	p.finalizers = merged;
 	p.n_finalizers = count;
-	err = -ENOMEM;
-	res = cosi_res_build(old->coll, &p);
-	if (!res)
+	res = cosi_res_new(info, old->coll, &p, old);
+	if (IS_ERR(res)) {
+		err = PTR_ERR(res);
 		goto unlock;
+	}
 	res->phase = old->phase;
 	err = cosi_publish(cn, info, res, old);
 	if (err) {
@@ -832,17 +865,15 @@ static int cosi_nl_finalizer_remove_doit(struct sk_buff *skb, struct genl_info *
 
 /* Definitions. */
 
-static struct sk_buff *cosi_def_msg(const struct cosi_def *def,
+/* Put @def into @msg, allocated with genlmsg_new(def->msg_size). */
+static struct sk_buff *cosi_def_msg(struct sk_buff *msg,
+				    const struct cosi_def *def,
 				    struct genl_info *info)
 {
-	struct sk_buff *msg;
 	void *hdr;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE * 2, GFP_KERNEL);
-	if (!msg)
-		return NULL;
 	hdr = cosi_reply_put(msg, info);
-	if (!hdr || cosi_def_fill(msg, def)) {
+	if (WARN_ON_ONCE(!hdr || cosi_def_fill(msg, def))) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -860,16 +891,23 @@ static int cosi_nl_definition_set_doit(struct sk_buff *skb, struct genl_info *in
 	def = cosi_def_prepare(info);
 	if (IS_ERR(def))
 		return PTR_ERR(def);
+	/* The reply is allocated first: nothing fails after the commit. */
+	msg = genlmsg_new(def->msg_size, GFP_KERNEL);
+	if (!msg) {
+		cosi_def_discard(def);
+		return -ENOMEM;
+	}
 	mutex_lock(&cn->lock);
 	err = cosi_def_commit(cn, def, info->extack);
 	if (err) {
 		mutex_unlock(&cn->lock);
 		cosi_def_discard(def);
+		nlmsg_free(msg);
 		return err;
 	}
-	msg = cosi_def_msg(def, info);
+	msg = cosi_def_msg(msg, def, info);
 	mutex_unlock(&cn->lock);
-	return msg ? genlmsg_reply(msg, info) : -ENOMEM;
+	return msg ? genlmsg_reply(msg, info) : -EMSGSIZE;
 }
 
 static int cosi_nl_definition_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -885,7 +923,9 @@ static int cosi_nl_definition_get_doit(struct sk_buff *skb, struct genl_info *in
 	mutex_lock(&cn->lock);
 	def = cosi_def_lookup(cn, nla_data(attr));
 	if (def)
-		msg = cosi_def_msg(def, info);
+		msg = genlmsg_new(def->msg_size, GFP_KERNEL);
+	if (msg)
+		msg = cosi_def_msg(msg, def, info);
 	mutex_unlock(&cn->lock);
 	if (!def) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr, "type is not defined");
@@ -894,12 +934,20 @@ static int cosi_nl_definition_get_doit(struct sk_buff *skb, struct genl_info *in
 	return msg ? genlmsg_reply(msg, info) : -ENOMEM;
 }
 
+static int cosi_nl_definition_get_start(struct netlink_callback *cb)
+{
+	/* Larger than any definition (cosi_def_msg_size()). */
+	cb->min_dump_alloc = COSI_DUMP_ALLOC;
+	return 0;
+}
+
 static int cosi_nl_definition_get_dumpit(struct sk_buff *skb,
 					 struct netlink_callback *cb)
 {
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	long bkt = cb->args[0], skip = cb->args[1], idx;
 	struct cosi_def *def;
+	bool full = false;
 	void *hdr;
 
 	mutex_lock(&cn->lock);
@@ -911,10 +959,10 @@ static int cosi_nl_definition_get_dumpit(struct sk_buff *skb,
 			hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 					  cb->nlh->nlmsg_seq, &cosi_nl_family,
 					  NLM_F_MULTI, COSI_CMD_DEFINITION_GET);
-			if (!hdr)
-				goto out;
-			if (cosi_def_fill(skb, def)) {
-				genlmsg_cancel(skb, hdr);
+			if (!hdr || cosi_def_fill(skb, def)) {
+				if (hdr)
+					genlmsg_cancel(skb, hdr);
+				full = true;
 				goto out;
 			}
 			genlmsg_end(skb, hdr);
@@ -925,7 +973,7 @@ out:
 	mutex_unlock(&cn->lock);
 	cb->args[0] = bkt;
 	cb->args[1] = skip;
-	return skb->len;
+	return cosi_dump_progress(skb, cb, full);
 }
 
 static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info *info)
@@ -1063,8 +1111,7 @@ static int done##_traced(struct netlink_callback *cb)			\
 	return cosi_traced_done(done, cb);				\
 }
 
-/* A dump without start and done of its own still gets traced ones. */
-#define cosi_nl_definition_get_start	NULL
+/* A dump without a done of its own still gets a traced one. */
 #define cosi_nl_definition_get_done	NULL
 
 COSI_TRACE_DOIT(cosi_nl_resource_get_doit)

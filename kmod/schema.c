@@ -53,11 +53,15 @@ struct cosi_def *cosi_def_lookup(struct cosi_net *cn, const char *name)
 	def = cosi_def_find(cn, name);
 	if (def)
 		return def;
-	hash_for_each_rcu(cn->defs, bkt, def, node)
-		if (cosi_def_has_name(def, name))
-			return def;
+	for (bkt = 0; bkt < HASH_SIZE(cn->defs); bkt++)
+		hlist_for_each_entry_rcu(def, &cn->defs[bkt], node,
+					 lockdep_is_held(&cn->lock))
+			if (cosi_def_has_name(def, name))
+				return def;
 	return NULL;
 }
+
+static u32 cosi_def_msg_size(const struct cosi_def *def);
 
 /* Bump allocator over a definition's single allocation. */
 struct cosi_bump {
@@ -271,6 +275,7 @@ static struct cosi_def *cosi_def_build(const struct cosi_def_req *r)
 		aliases[i] = cosi_bump_str(&b, r->aliases[i]);
 	def->default_ns = cosi_bump_str(&b, r->default_ns);
 	def->type = cosi_bump_str(&b, r->type);
+	def->msg_size = cosi_def_msg_size(def);
 	return def;
 }
 
@@ -437,6 +442,31 @@ void cosi_def_free_all(struct cosi_net *cn)
 	cn->nr_defs = 0;
 }
 
+/* The exact size of what cosi_def_fill() puts. */
+static u32 cosi_def_msg_size(const struct cosi_def *def)
+{
+	u32 size;
+	u8 i;
+
+	size = nla_total_size(strlen(def->type) + 1) +
+	       nla_total_size(strlen(def->default_ns) + 1) +
+	       nla_total_size(sizeof(u32)) +		/* sensitivity */
+	       nla_total_size_64bit(sizeof(u64)) +	/* revision */
+	       nla_total_size(sizeof(u32));		/* resources */
+	for (i = 0; i < def->n_aliases; i++)
+		size += nla_total_size(strlen(def->aliases[i]) + 1);
+	for (i = 0; i < def->n_fields; i++)
+		size += nla_total_size(nla_total_size(strlen(def->fields[i].name) + 1) +
+				       nla_total_size(sizeof(u32)) +
+				       (def->fields[i].required ?
+					nla_total_size(0) : 0));
+	for (i = 0; i < def->n_columns; i++)
+		size += nla_total_size(nla_total_size(strlen(def->columns[i].name) + 1) +
+				       nla_total_size(strlen(def->columns[i].field) + 1));
+	return size;
+}
+
+/* Puts def->msg_size bytes of attributes (cosi_def_msg_size()). */
 int cosi_def_fill(struct sk_buff *skb, const struct cosi_def *def)
 {
 	struct nlattr *nest;

@@ -110,7 +110,15 @@ struct cosi_res *cosi_res_find(struct cosi_net *cn,
 	return rhashtable_lookup_fast(&cn->res, &k, cosi_res_params);
 }
 
-/* Find or create the collection; the caller then takes a reference. */
+/**
+ * cosi_coll_get() - find or create a collection and take a reference
+ * @cn: the netns store, locked
+ * @ns: its namespace
+ * @type: its type
+ *
+ * Return: the collection, the reference the caller's (cosi_coll_put()),
+ * or NULL.
+ */
 struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
 				const char *type)
 {
@@ -119,8 +127,10 @@ struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
 
 	lockdep_assert_held(&cn->lock);
 	coll = cosi_coll_find(cn, ns, type);
-	if (coll)
+	if (coll) {
+		coll->refs++;
 		return coll;
+	}
 	coll = kzalloc(struct_size(coll, key, nlen + tlen), GFP_KERNEL_ACCOUNT);
 	if (!coll)
 		return NULL;
@@ -128,6 +138,7 @@ struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
 	memcpy(coll->key + nlen, type, tlen);
 	coll->type = coll->key + nlen;
 	coll->by_id = RB_ROOT;
+	coll->refs = 1;
 	INIT_LIST_HEAD(&coll->watchers);
 	INIT_LIST_HEAD(&coll->kwatchers);
 	if (rhashtable_insert_fast(&cn->colls, &coll->node, cosi_coll_params)) {
@@ -144,12 +155,14 @@ static void cosi_coll_free_rcu(struct rcu_head *head)
 	atomic_long_dec(&cosi_nr_objects);
 }
 
-/* Drop the collection once nothing refers to it any more. */
-void cosi_coll_put_unused(struct cosi_net *cn, struct cosi_coll *coll)
+/* Drop a reference; the last one unhashes the collection and frees it. */
+void cosi_coll_put(struct cosi_net *cn, struct cosi_coll *coll)
 {
 	lockdep_assert_held(&cn->lock);
-	if (coll->nr_res || coll->nr_watchers || coll->nr_refs)
+	if (WARN_ON_ONCE(!coll->refs) || --coll->refs)
 		return;
+	WARN_ON_ONCE(coll->nr_res || !list_empty(&coll->watchers) ||
+		     !list_empty(&coll->kwatchers));
 	rhashtable_remove_fast(&cn->colls, &coll->node, cosi_coll_params);
 	call_rcu(&coll->rcu, cosi_coll_free_rcu);
 }
@@ -221,22 +234,38 @@ static void cosi_kv_copy(struct cosi_kv *dst, const struct cosi_kv *src,
  * cosi_res_build() - allocate a resource version from its parts
  * @coll: its collection
  * @p: the parts, copied into one allocation
+ * @old: the version it replaces, or NULL
  *
  * Metadata other than the parts (version, phase, times, revision) is set
- * by the caller before the version is published.
+ * by the caller before the version is published.  The size of its
+ * messages is checked before anything is allocated.
  *
- * Return: the version with one reference, or NULL.
+ * Return: the version with one reference, ERR_PTR(-E2BIG) when its
+ * message would exceed COSI_MSG_MAX, or ERR_PTR(-ENOMEM).
  */
 struct cosi_res *cosi_res_build(struct cosi_coll *coll,
-				const struct cosi_res_parts *p)
+				const struct cosi_res_parts *p,
+				const struct cosi_res *old)
 {
 	struct cosi_kv *labels, *annotations;
+	size_t size, msg_size, labels_size;
 	const char **finalizers;
 	struct cosi_res *res;
-	size_t size;
 	char *buf;
 	u32 i;
 
+	/*
+	 * An update event carries the new version and the previous one's
+	 * labels; so does every later update of this version.  Counting the
+	 * larger label set twice keeps every event within COSI_MSG_MAX.
+	 */
+	msg_size = cosi_res_attrs_size(p, strlen(cosi_coll_ns(coll)),
+				       strlen(coll->type));
+	labels_size = cosi_kv_size(p->labels, p->n_labels);
+	if (old)
+		labels_size = max_t(size_t, labels_size, old->labels_size);
+	if (msg_size + labels_size > COSI_MSG_MAX)
+		return ERR_PTR(-E2BIG);
 	size = sizeof(*res) +
 	       (p->n_labels + p->n_annotations) * sizeof(struct cosi_kv) +
 	       p->n_finalizers * sizeof(char *) + ALIGN(p->spec_len, 8) +
@@ -248,7 +277,7 @@ struct cosi_res *cosi_res_build(struct cosi_coll *coll,
 
 	res = kmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!res)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	memset(res, 0, sizeof(*res));
 	atomic_long_inc(&cosi_nr_objects);
 	refcount_set(&res->ref, 1);
@@ -257,8 +286,8 @@ struct cosi_res *cosi_res_build(struct cosi_coll *coll,
 	res->n_annotations = p->n_annotations;
 	res->n_finalizers = p->n_finalizers;
 	res->spec_len = p->spec_len;
-	res->msg_size = cosi_res_attrs_size(p, strlen(cosi_coll_ns(coll)),
-					    strlen(coll->type));
+	res->msg_size = msg_size;
+	res->labels_size = cosi_kv_size(p->labels, p->n_labels);
 
 	labels = (struct cosi_kv *)(res + 1);
 	annotations = labels + p->n_labels;
@@ -314,7 +343,7 @@ void cosi_event_get(struct cosi_event *ev)
 	refcount_inc(&ev->res->ref);
 	if (ev->old)
 		refcount_inc(&ev->old->ref);
-	ev->res->coll->nr_refs++;
+	ev->res->coll->refs++;
 }
 
 void cosi_event_put(struct cosi_net *cn, struct cosi_event *ev)
@@ -323,24 +352,31 @@ void cosi_event_put(struct cosi_net *cn, struct cosi_event *ev)
 
 	cosi_res_put(ev->old);
 	cosi_res_put(ev->res);
-	coll->nr_refs--;
-	cosi_coll_put_unused(cn, coll);
+	cosi_coll_put(cn, coll);
 }
 
+/*
+ * Append @ev to the history ring.  The new slot's references are taken
+ * before the evicted event's are dropped: the evicted event may hold the
+ * last reference to the collection @ev belongs to.
+ */
 static void cosi_hist_append(struct cosi_net *cn, struct cosi_event *ev)
 {
 	struct cosi_event *slot = &cn->hist[cn->hist_head];
+	struct cosi_event evicted = {};
 
+	cosi_event_get(ev);
 	if (cn->hist_len == cn->hist_size) {
 		/* The slot at head is the oldest one. */
 		cn->hist_evicted = slot->rev;
-		cosi_event_put(cn, slot);
+		evicted = *slot;
 	} else {
 		cn->hist_len++;
 	}
 	*slot = *ev;
-	cosi_event_get(slot);
 	cn->hist_head = (cn->hist_head + 1) % cn->hist_size;
+	if (evicted.res)
+		cosi_event_put(cn, &evicted);
 }
 
 /* Record a change: revision, history, watchers, multicast. */
@@ -382,9 +418,10 @@ static void cosi_rb_insert(struct cosi_coll *coll, struct cosi_res *res)
  * cosi_store_insert() - publish a new resource
  * @cn: the netns store, locked
  * @res: a version from cosi_res_build(), its metadata set and its
- *	 revision the next one; the store takes over the reference
+ *	 revision the next one; the store takes over the reference, and the
+ *	 caller's reference to res->coll (from cosi_coll_get())
  *
- * Return: 0 or -ENOMEM (the reference is then still the caller's).
+ * Return: 0 or -ENOMEM (both references are then still the caller's).
  */
 int cosi_store_insert(struct cosi_net *cn, struct cosi_res *res)
 {
@@ -437,8 +474,9 @@ void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res)
 	cosi_hist_append(cn, &ev);
 	trace_cosi_resource_change(cn, &ev);
 	cosi_watch_notify(cn, &ev);
+	/* The table's references, after the event took its own. */
 	cosi_res_put(res);
-	cosi_coll_put_unused(cn, coll);
+	cosi_coll_put(cn, coll);
 }
 
 /*
@@ -594,6 +632,7 @@ static void cosi_res_free_one(void *ptr, void *arg)
 	struct cosi_res *res = ptr;
 
 	res->coll->nr_res--;
+	res->coll->refs--;
 	cosi_res_put(res);
 }
 
@@ -601,7 +640,7 @@ static void cosi_coll_free_one(void *ptr, void *arg)
 {
 	struct cosi_coll *coll = ptr;
 
-	WARN_ON(coll->nr_res || coll->nr_watchers || coll->nr_refs);
+	WARN_ON(coll->refs || coll->nr_res);
 	call_rcu(&coll->rcu, cosi_coll_free_rcu);
 }
 
@@ -616,7 +655,7 @@ void cosi_net_exit(struct cosi_net *cn)
 	for (i = 0; i < cn->hist_len; i++) {
 		u32 slot = (cn->hist_head + cn->hist_size - 1 - i) % cn->hist_size;
 
-		cn->hist[slot].res->coll->nr_refs--;
+		cn->hist[slot].res->coll->refs--;
 		cosi_res_put(cn->hist[slot].old);
 		cosi_res_put(cn->hist[slot].res);
 	}

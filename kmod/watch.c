@@ -80,14 +80,13 @@ static void cosi_watcher_free(struct cosi_net *cn, struct cosi_watcher *w)
 	cosi_pending_flush(cn, w);
 	list_del(&w->coll_node);
 	list_del(&w->sock_node);
-	coll->nr_watchers--;
 	w->sock->nr_watchers--;
 	cn->nr_watchers--;
 	kfree(w->query);
 	kfree(w->id);
 	kfree(w);
 	atomic_long_dec(&cosi_nr_objects);
-	cosi_coll_put_unused(cn, coll);
+	cosi_coll_put(cn, coll);	/* the watcher's */
 }
 
 /*
@@ -395,7 +394,6 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 	refcount_inc(&sk->ref);		/* the dump's, until done */
 	list_add_tail(&w->coll_node, &w->coll->watchers);
 	list_add_tail(&w->sock_node, &sk->watchers);
-	w->coll->nr_watchers++;
 	sk->nr_watchers++;
 	cn->nr_watchers++;
 	do {
@@ -450,7 +448,7 @@ int cosi_nl_watch_start(struct netlink_callback *cb)
 	}
 
 	/* Every dump skb must have room for the largest resource. */
-	cb->min_dump_alloc = COSI_MSG_MAX + NLMSG_HDRLEN + GENL_HDRLEN + 64;
+	cb->min_dump_alloc = COSI_DUMP_ALLOC;
 	cb->args[0] = (long)w;
 	return 0;
 }
@@ -545,7 +543,7 @@ int cosi_nl_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	if (!err && w->state == COSI_WATCH_CATCHUP)
 		err = cosi_watch_catchup(cn, skb, cb, w);
 	if (err == -EMSGSIZE)
-		err = skb->len;
+		err = cosi_dump_progress(skb, cb, true);
 	else if (!err && w->state == COSI_WATCH_MARKED)
 		err = skb->len;	/* a last skb, then 0 ends the dump */
 out:

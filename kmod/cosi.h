@@ -44,6 +44,7 @@ extern unsigned int cosi_max_definitions;
 extern unsigned int cosi_max_watchers;
 extern unsigned int cosi_max_socket_watchers;
 extern unsigned int cosi_history_size;
+extern unsigned int cosi_history_bytes;
 
 /* Fixed limits. */
 #define COSI_MAX_FIELDS		64
@@ -267,11 +268,17 @@ struct cosi_net {
 	DECLARE_HASHTABLE(defs, 6);
 	DECLARE_HASHTABLE(socks, 6);
 	struct list_head kwatches;	/* kernel watches (kwatch.c) */
-	/* History ring of the last hist_size events, for resuming watches. */
+	/*
+	 * History ring of the last events, for resuming watches: at most
+	 * hist_size events, holding at most hist_max_bytes of versions
+	 * (cosi_event_bytes()); the oldest go first.
+	 */
 	struct cosi_event *hist;
 	u32 hist_size;
 	u32 hist_head;			/* next slot to write */
 	u32 hist_len;
+	u64 hist_bytes;
+	u64 hist_max_bytes;
 	u64 hist_evicted;		/* revision of the newest evicted event */
 };
 

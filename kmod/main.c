@@ -44,6 +44,11 @@ module_param_named(history_size, cosi_history_size, uint, 0644);
 MODULE_PARM_DESC(history_size,
 		 "Events kept per netns to resume watches (read at netns setup)");
 
+unsigned int cosi_history_bytes = 32 << 20;
+module_param_named(history_bytes, cosi_history_bytes, uint, 0644);
+MODULE_PARM_DESC(history_bytes,
+		 "Bytes of resource versions the history may hold per netns (read at netns setup)");
+
 atomic_long_t cosi_nr_objects = ATOMIC_LONG_INIT(0);
 
 static unsigned int cosi_net_id __read_mostly;

@@ -355,28 +355,41 @@ void cosi_event_put(struct cosi_net *cn, struct cosi_event *ev)
 	cosi_coll_put(cn, coll);
 }
 
+/* What an event holds of resource versions, as the history counts it. */
+static u64 cosi_event_bytes(const struct cosi_event *ev)
+{
+	return ev->res->msg_size + (ev->old ? ev->old->msg_size : 0);
+}
+
+static void cosi_hist_drop_oldest(struct cosi_net *cn)
+{
+	u32 slot = (cn->hist_head + cn->hist_size - cn->hist_len) %
+		   cn->hist_size;
+	struct cosi_event *ev = &cn->hist[slot];
+
+	cn->hist_evicted = ev->rev;
+	cn->hist_bytes -= cosi_event_bytes(ev);
+	cn->hist_len--;
+	cosi_event_put(cn, ev);
+}
+
 /*
- * Append @ev to the history ring.  The new slot's references are taken
- * before the evicted event's are dropped: the evicted event may hold the
- * last reference to the collection @ev belongs to.
+ * Append @ev to the history ring, then drop the oldest events while the
+ * ring holds more than it may (count or bytes; the newest always stays).
+ * The new event's references are taken first: an evicted event may hold
+ * the last reference to the collection @ev belongs to.
  */
 static void cosi_hist_append(struct cosi_net *cn, struct cosi_event *ev)
 {
-	struct cosi_event *slot = &cn->hist[cn->hist_head];
-	struct cosi_event evicted = {};
-
 	cosi_event_get(ev);
-	if (cn->hist_len == cn->hist_size) {
-		/* The slot at head is the oldest one. */
-		cn->hist_evicted = slot->rev;
-		evicted = *slot;
-	} else {
-		cn->hist_len++;
-	}
-	*slot = *ev;
+	if (cn->hist_len == cn->hist_size)
+		cosi_hist_drop_oldest(cn);
+	cn->hist[cn->hist_head] = *ev;
 	cn->hist_head = (cn->hist_head + 1) % cn->hist_size;
-	if (evicted.res)
-		cosi_event_put(cn, &evicted);
+	cn->hist_len++;
+	cn->hist_bytes += cosi_event_bytes(ev);
+	while (cn->hist_bytes > cn->hist_max_bytes && cn->hist_len > 1)
+		cosi_hist_drop_oldest(cn);
 }
 
 /* Record a change: revision, history, watchers, multicast. */
@@ -609,6 +622,8 @@ int cosi_net_init(struct cosi_net *cn, struct net *net)
 	hash_init(cn->socks);
 	INIT_LIST_HEAD(&cn->kwatches);
 	cn->hist_size = clamp_t(u32, READ_ONCE(cosi_history_size), 16, 1 << 20);
+	cn->hist_max_bytes = max_t(u32, READ_ONCE(cosi_history_bytes),
+				   2 * COSI_MSG_MAX);
 	cn->hist = kvcalloc(cn->hist_size, sizeof(*cn->hist),
 			    GFP_KERNEL_ACCOUNT);
 	if (!cn->hist)

@@ -3,7 +3,7 @@
  * Object lifetimes and message sizes at their limits: the history ring
  * evicting the last reference to a collection, definitions and update
  * events as large as the limits allow, in replies, dumps and watch
- * replays.
+ * replays, and the history bounded by bytes.
  *
  * Memory errors here are found by the kernel, not by assertions: the
  * VM runner fails the run on any KASAN, slub_debug ("Poison overwritten")
@@ -274,6 +274,43 @@ TEST_F(life, update_event_with_old_labels)
 	cosi_event_vec_clear(&v);
 	cosi_kvs_clear(&a);
 	cosi_kvs_clear(&b);
+}
+
+/* The history holds a bounded number of bytes, not only of events. */
+TEST_F(life, history_bounded_by_bytes)
+{
+	struct cosi_watch_req wr = {
+		.ns = TEST_NS, .type = TYPE_A, .has_since = true,
+	};
+	struct cosi_event_vec v = { 0 };
+	struct cosi_resource *r = NULL;
+	uint64_t revs[30];
+	char id[16];
+	int i;
+
+	PARAM_SET("history_bytes", 64 << 10);
+	life_begin(_metadata, self, 4096);
+	for (i = 0; i < 30; i++) {
+		snprintf(id, sizeof(id), "b%02d", i);
+		ASSERT_COSI_OK(self->c, big_update(self->c, true, id, NULL,
+						   4000, &r));
+		revs[i] = r->revision;
+		cosi_resource_free(r);
+	}
+	/* 30 events of ~4 KiB: the oldest left the 64 KiB history. */
+	wr.since_revision = revs[0];
+	EXPECT_COSI_ERR(self->c, ENODATA,
+			cosi_watch(self->c, &wr, cosi_event_vec_push, &v,
+				   NULL, NULL));
+	cosi_event_vec_clear(&v);
+	/* The newest are still there. */
+	wr.since_revision = revs[24];
+	ASSERT_COSI_OK(self->c, cosi_watch(self->c, &wr, cosi_event_vec_push,
+					   &v, NULL, NULL));
+	ASSERT_EQ(6, v.n);
+	EXPECT_EQ(revs[25], v.v[0]->revision);
+	EXPECT_EQ(COSI_EVENT_KIND_BOOTSTRAPPED, v.v[5]->kind);
+	cosi_event_vec_clear(&v);
 }
 
 TEST_HARNESS_MAIN

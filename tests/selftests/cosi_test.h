@@ -78,7 +78,7 @@
 static const char *const cosi_params[] = {
 	"max_resources", "max_spec_size", "max_labels", "max_finalizers",
 	"max_definitions", "max_watchers", "max_socket_watchers",
-	"history_size",
+	"history_size", "history_bytes",
 };
 
 #define COSI_NPARAMS	(sizeof(cosi_params) / sizeof(cosi_params[0]))

@@ -58,25 +58,42 @@ vmlinux-all: ksrc
 		fi; \
 	done
 
+# $(call build_kmod,NAME,KERNEL-DIR): cosi.ko and the samples into
+# build/kmod-NAME, sources mirrored with symlinks.
+define build_kmod
+	d=$(BUILD)/kmod-$(1); k=$(2); extra=; mkdir -p $$d/samples; \
+	for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
+	ln -sfn $(CURDIR)/kmod/include $$d/include; \
+	[ -x $$k/tools/bpf/resolve_btfids/resolve_btfids ] || extra=RESOLVE_BTFIDS=true; \
+	$(MAKE) -C $$k M=$$d COSI_UAPI=$(CURDIR)/uapi modules W=1 $$extra; \
+	for f in $(CURDIR)/kmod/samples/*.c $(CURDIR)/kmod/samples/Kbuild; do \
+		ln -sf $$f $$d/samples/; done; \
+	$(MAKE) -C $$k M=$$d/samples \
+		COSI_INC=$(CURDIR)/kmod/include \
+		KBUILD_EXTRA_SYMBOLS=$$d/Module.symvers modules W=1 $$extra
+endef
+
 modules-all: vmlinux-all
 	@set -e; for v in $(TEST_KVERS); do \
-		d=$(BUILD)/kmod-$$v; mkdir -p $$d/samples; \
-		for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
-		ln -sfn $(CURDIR)/kmod/include $$d/include; \
-		k=/usr/src/linux-headers-$$v; extra=; \
+		k=/usr/src/linux-headers-$$v; \
 		if [ ! -f $$k/vmlinux ]; then \
 			kd=$(BUILD)/kdir-$$v; mkdir -p $$kd; \
 			for f in $$k/* $$k/.config $$k/.kernelvariables; do ln -sfn $$f $$kd/; done; \
 			ln -sfn $(BUILD)/vmlinux-$$v $$kd/vmlinux; k=$$kd; \
 		fi; \
-		[ -x $$k/tools/bpf/resolve_btfids/resolve_btfids ] || extra=RESOLVE_BTFIDS=true; \
-		$(MAKE) -C $$k M=$$d COSI_UAPI=$(CURDIR)/uapi modules W=1 $$extra; \
-		for f in $(CURDIR)/kmod/samples/*.c $(CURDIR)/kmod/samples/Kbuild; do \
-			ln -sf $$f $$d/samples/; done; \
-		$(MAKE) -C $$k M=$$d/samples \
-			COSI_INC=$(CURDIR)/kmod/include \
-			KBUILD_EXTRA_SYMBOLS=$$d/Module.symvers modules W=1 $$extra; \
+		$(call build_kmod,$$v,$$k); \
 	done
+
+# The debug kernel (KASAN, lockdep, PROVE_RCU, kmemleak; tests/vm/debug.config)
+# built from linux-source-6.12 and cached in build/debug-kernel/ (about 12
+# minutes the first time on 2 cores), and cosi.ko built for it in
+# build/kmod-debug; `tests/vm/run --kernel debug` boots it.
+.PHONY: debug-kernel modules-debug
+debug-kernel:
+	@scripts/debug-kernel.sh > /dev/null
+
+modules-debug: debug-kernel
+	@set -e; $(call build_kmod,debug,$(BUILD)/debug-kernel/current)
 
 # cosid, cosictl and the systemd unit (build them with `make daemon`).
 install-daemon:

@@ -54,9 +54,32 @@ ynl-tree: ksrc
 # Static checks that need no VM.
 check: check-uapi checkpatch
 
-# Build for every target kernel and run the whole suite in a VM for each;
-# the last line sums both: "N passed, N failed".
-test: check modules-all tests ynl-tree fuzz-build
+# One guest suite run: $(call vm_suite,KERNEL,VM-OPTIONS,ENV) adds its
+# counts to total_p/total_f (a failed run without a count is 1 failure).
+define vm_suite
+	echo "=== kernel $(1)"; \
+	$(VM_RUN) --kernel $(1) $(2) -- env $(3) tests/vm/guest-tests.sh $(1) \
+		2>&1 | tee $(BUILD)/test-$(1).log; \
+	rc=$${PIPESTATUS[0]}; \
+	line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' $(BUILD)/test-$(1).log | tail -n1); \
+	p=$$(echo "$$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); \
+	f=$$(echo "$$line" | sed -n 's/.* \([0-9]*\) failed$$/\1/p'); \
+	p=$${p:-0}; f=$${f:-0}; \
+	if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
+	echo "=== kernel $(1): $$p passed, $$f failed"; \
+	total_p=$$((total_p + p)); total_f=$$((total_f + f))
+endef
+
+# What of the suite runs on the debug kernel in `make test` (it runs 3-4x
+# slower there): the module selftests and the fuzzer; `make test-debug`
+# runs all of it.
+DEBUG_TESTS ?= cosi_* nlfuzz-vm.sh
+DEBUG_TIMEOUT ?= 3000
+
+# Build for every target kernel and run the whole suite in a VM for each,
+# then the module's own tests on the debug kernel; the last line sums
+# them all: "N passed, N failed".
+test: check modules-all modules-debug tests ynl-tree fuzz-build
 	$(MAKE) -C bench $(BUILD)/bench/ustore_server $(BUILD)/bench/ustore_test
 	@total_p=0; total_f=0; \
 	for t in $(BUILD)/tests/bin/cosi_unit_asan \
@@ -81,18 +104,18 @@ test: check modules-all tests ynl-tree fuzz-build
 	p=$${p:-0}; f=$${f:-1}; \
 	total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
 	for v in $(TEST_KVERS); do \
-		echo "=== kernel $$v"; \
-		$(VM_RUN) --kernel $$v -- tests/vm/guest-tests.sh $$v \
-			2>&1 | tee $(BUILD)/test-$$v.log; \
-		rc=$${PIPESTATUS[0]}; \
-		line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' $(BUILD)/test-$$v.log | tail -n1); \
-		p=$$(echo "$$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); \
-		f=$$(echo "$$line" | sed -n 's/.* \([0-9]*\) failed$$/\1/p'); \
-		p=$${p:-0}; f=$${f:-0}; \
-		if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
-		echo "=== kernel $$v: $$p passed, $$f failed"; \
-		total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
+		$(call vm_suite,$$v,,); \
 	done; \
+	$(call vm_suite,debug,--timeout $(DEBUG_TIMEOUT),TESTS='$(DEBUG_TESTS)'); \
+	echo "$$total_p passed, $$total_f failed"; \
+	[ $$total_f -eq 0 ]
+
+# The whole guest suite on the debug kernel (KASAN, lockdep, kmemleak):
+# run it before a change to kmod/ is called done.
+.PHONY: test-debug
+test-debug: modules-debug tests ynl-tree fuzz-build
+	@total_p=0; total_f=0; \
+	$(call vm_suite,debug,--timeout 7200,); \
 	echo "$$total_p passed, $$total_f failed"; \
 	[ $$total_f -eq 0 ]
 

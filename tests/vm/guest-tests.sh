@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the VM: load the module built for this kernel, run every
 # test program and script, unload, and print "N passed, N failed".
-# TESTS=glob limits which programs run.  The stress tests run at reduced
+# TESTS="glob ..." limits which programs run.  The stress tests run at reduced
 # sizes unless STRESS_FULL=1 (make stress); STRESS_* variables override.
 kver=${1:-$(uname -r)}
 top=$(pwd)
@@ -15,10 +15,22 @@ if ! insmod "$top/build/kmod-$kver/cosi.ko"; then
 	exit 1
 fi
 
+# Whether $1 matches one of the space-separated globs in TESTS.
+selected() {
+	[ -z "$TESTS" ] && return 0
+	set -f
+	for pat in $TESTS; do
+		# shellcheck disable=SC2254
+		case $1 in $pat) set +f; return 0 ;; esac
+	done
+	set +f
+	return 1
+}
+
 run_one() {
 	name=$(basename "$1")
 	shift
-	case $name in ${TESTS:-*}) ;; *) return ;; esac
+	selected "$name" || return 0
 	log=/tmp/$name.log
 	"$@" > "$log" 2>&1
 	rc=$?

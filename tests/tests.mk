@@ -52,7 +52,7 @@ ynl-tree: ksrc
 	@cp Documentation/netlink/specs/cosi.yaml $(YNL_TREE)/Documentation/netlink/specs/
 
 # Static checks that need no VM.
-check: check-uapi checkpatch
+check: check-uapi check-genl checkpatch
 
 # Build for every target kernel and run the whole suite in a VM for each;
 # the last line sums both: "N passed, N failed".

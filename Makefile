@@ -18,6 +18,7 @@ KVER_61  := $(KVER_61:linux-headers-%=%)
 TEST_KVERS ?= $(KVER_612) $(KVER_61)
 
 .PHONY: all modules install install-daemon clean ksrc uapi check-uapi checkpatch \
+	genl check-genl \
 	modules-all vmlinux-all tests test userspace
 
 all: modules
@@ -62,6 +63,7 @@ vmlinux-all: ksrc
 # build/kmod-NAME, sources mirrored with symlinks.
 define build_kmod
 	d=$(BUILD)/kmod-$(1); k=$(2); extra=; mkdir -p $$d/samples; \
+	find $$d -maxdepth 1 -xtype l -delete; \
 	for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
 	ln -sfn $(CURDIR)/kmod/include $$d/include; \
 	[ -x $$k/tools/bpf/resolve_btfids/resolve_btfids ] || extra=RESOLVE_BTFIDS=true; \
@@ -127,11 +129,40 @@ check-uapi: ksrc
 	$(call gen_uapi,$(BUILD)/cosi.h.gen)
 	@diff -u uapi/linux/cosi.h $(BUILD)/cosi.h.gen && echo "uapi: header matches spec"
 
-# MACRO_ARG_REUSE: the op-table macros take constant policy names twice.
+# The module's policies, split-ops table, family and handler prototypes
+# (kmod/genl.c, kmod/genl.h) are generated from the spec by ynl-gen-c in
+# kernel mode, as the kernel does for its own families, through
+# scripts/ynl-gen-kernel.py (two fixes to the 6.12 generator's policies).
+# They are committed, so building the module (DKMS included) needs neither
+# python nor a kernel tree; check-genl fails when they differ from what
+# the spec generates.
+define gen_genl
+	@mkdir -p $(1)
+	@python3 scripts/ynl-gen-kernel.py $(KSRC)/tools/net/ynl/ynl-gen-c.py \
+		--mode kernel --source \
+		--spec $(YNL_TREE)/Documentation/netlink/specs/cosi.yaml -o $(1)/genl.c
+	@python3 scripts/ynl-gen-kernel.py $(KSRC)/tools/net/ynl/ynl-gen-c.py \
+		--mode kernel --header \
+		--spec $(YNL_TREE)/Documentation/netlink/specs/cosi.yaml -o $(1)/genl.h
+endef
+
+genl: ynl-tree
+	$(call gen_genl,$(CURDIR)/kmod)
+
+check-genl: ynl-tree
+	@rm -rf $(BUILD)/genl-gen
+	$(call gen_genl,$(BUILD)/genl-gen)
+	@diff -u kmod/genl.c $(BUILD)/genl-gen/genl.c && \
+		diff -u kmod/genl.h $(BUILD)/genl-gen/genl.h && \
+		echo "genl: kmod/genl.[ch] match spec"
+
+# MACRO_ARG_REUSE: cosi_assign_str() takes a constant field name twice.
+# The generated kmod/genl.[ch] are checked by check-genl instead.
 checkpatch: ksrc
 	@perl $(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,MACRO_ARG_REUSE \
-		-f kmod/*.c kmod/*.h kmod/include/cosi/*.h kmod/samples/*.c && \
+		-f $(filter-out kmod/genl.c kmod/genl.h,$(wildcard kmod/*.c kmod/*.h)) \
+		kmod/include/cosi/*.h kmod/samples/*.c && \
 		echo "checkpatch: clean"
 
 clean:

@@ -22,7 +22,34 @@ static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
 {
 	return genl_info_dump(cb)->attrs;
 }
+
+static inline int cosi_genl_ops_61(struct genl_family *family)
+{
+	return 0;
+}
 #else
+/*
+ * 6.1 has no split ops.  The generated ops table (genl.c, from the spec) is
+ * written with this copy of 6.2's struct genl_split_ops (the members the
+ * generator uses), and cosi_genl_ops_61() (compat.c) turns it into the
+ * genl_ops table 6.1 registers.
+ */
+struct genl_split_ops {
+	int (*start)(struct netlink_callback *cb);
+	union {
+		int (*doit)(struct sk_buff *skb, struct genl_info *info);
+		int (*dumpit)(struct sk_buff *skb, struct netlink_callback *cb);
+	};
+	int (*done)(struct netlink_callback *cb);
+	const struct nla_policy *policy;
+	unsigned int maxattr;
+	u8 cmd;
+	u8 flags;
+	u8 validate;
+};
+
+int cosi_genl_ops_61(struct genl_family *family);
+
 /*
  * 6.1 has no formatted extack: the message stays generic, and the
  * attribute offset still points at the offending field.
@@ -36,6 +63,11 @@ static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
 {
 	return genl_dumpit_info(cb)->attrs;
 }
+#endif
+
+/* 6.13 added NLA_POLICY_MAX_LEN(); the generated policies use it. */
+#ifndef NLA_POLICY_MAX_LEN
+#define NLA_POLICY_MAX_LEN(_len)	NLA_POLICY_MAX(NLA_BINARY, _len)
 #endif
 
 /*

@@ -27,6 +27,7 @@
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable.h>
+#include <linux/string.h>
 #include <linux/hashtable.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -69,6 +70,22 @@ struct cosi_kv {
 	const char *key;
 	const char *value;
 };
+
+const char *cosi_kv_find(const struct cosi_kv *kv, u32 n, const char *key);
+
+/*
+ * Copy @s to *@buf (sized for it) and advance past its NUL: builds the
+ * strings of an object allocated in one piece.
+ */
+static inline char *cosi_put_str(char **buf, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *d = *buf;
+
+	memcpy(d, s, len);
+	*buf += len;
+	return d;
+}
 
 /*
  * A (namespace, type) pair: the unit of listing and watching.
@@ -376,11 +393,11 @@ struct cosi_sock *cosi_sock_find(struct cosi_net *cn, u32 portid);
 struct cosi_sock *cosi_sock_get(struct cosi_net *cn, u32 portid);
 void cosi_sock_put(struct cosi_net *cn, struct cosi_sock *sk);
 void cosi_watch_free_all(struct cosi_net *cn);
-int cosi_nl_watch_start(struct netlink_callback *cb);
-int cosi_nl_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
-int cosi_nl_watch_done(struct netlink_callback *cb);
-int cosi_nl_watch_stop_doit(struct sk_buff *skb, struct genl_info *info);
-int cosi_nl_owner_claim_doit(struct sk_buff *skb, struct genl_info *info);
+int cosi_watch_start(struct netlink_callback *cb);
+int cosi_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int cosi_watch_done(struct netlink_callback *cb);
+int cosi_watch_stop_doit(struct sk_buff *skb, struct genl_info *info);
+int cosi_owner_claim_doit(struct sk_buff *skb, struct genl_info *info);
 
 /* kwatch.c: kernel watches; cheap when a collection has none. */
 void __cosi_kwatch_notify(struct cosi_net *cn, const struct cosi_event *ev);

@@ -59,17 +59,6 @@ struct cosi_kwatch {
 
 static DEFINE_MUTEX(cosi_kwatch_mutex);
 
-/* Copy @s to *@buf (sized for it) and advance past its NUL. */
-static const char *cosi_kstr_put(char **buf, const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *d = *buf;
-
-	memcpy(d, s, len);
-	*buf += len;
-	return d;
-}
-
 /* Label selector: one query whose terms are equal (or exists) terms. */
 static struct cosi_queries *cosi_kwatch_query(const struct cosi_klabel *l,
 					      unsigned int n)
@@ -111,7 +100,7 @@ static struct cosi_queries *cosi_kwatch_query(const struct cosi_klabel *l,
 	for (i = 0; i < n; i++) {
 		struct cosi_term *t = &terms[i];
 
-		t->key = cosi_kstr_put(&buf, l[i].key);
+		t->key = cosi_put_str(&buf, l[i].key);
 		if (!l[i].value) {
 			t->op = COSI_LABEL_OP_EXISTS;
 			continue;
@@ -119,7 +108,7 @@ static struct cosi_queries *cosi_kwatch_query(const struct cosi_klabel *l,
 		t->op = COSI_LABEL_OP_EQUAL;
 		t->values = values;
 		t->n_values = 1;
-		*values++ = cosi_kstr_put(&buf, l[i].value);
+		*values++ = cosi_put_str(&buf, l[i].value);
 	}
 	return q;
 }
@@ -506,28 +495,6 @@ unsigned int cosi_kres_n_finalizers(const struct cosi_kres *res)
 	return kres(res)->n_finalizers;
 }
 EXPORT_SYMBOL_GPL(cosi_kres_n_finalizers);
-
-/* Binary search of key-sorted labels or annotations. */
-static const char *cosi_kv_find(const struct cosi_kv *kv, u32 n,
-				const char *key)
-{
-	u32 lo = 0, hi = n;
-
-	if (!key)
-		return NULL;
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-		int c = strcmp(key, kv[mid].key);
-
-		if (!c)
-			return kv[mid].value;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
-}
 
 /**
  * cosi_kres_label() - the value of a label

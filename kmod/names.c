@@ -10,7 +10,7 @@
 #include <linux/string.h>
 
 #include "cosi.h"
-#include "policy.h"
+#include "genl.h"
 
 static bool cosi_name_char_ok(char c, enum cosi_name_kind kind)
 {

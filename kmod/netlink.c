@@ -8,7 +8,7 @@
 #include <linux/timekeeping.h>
 
 #include "cosi.h"
-#include "policy.h"
+#include "genl.h"
 #include "cosi_trace.h"
 
 bool cosi_may_read(const struct sk_buff *skb, struct net *net,
@@ -330,7 +330,7 @@ static int cosi_unlock_reply(struct cosi_net *cn, struct genl_info *info,
 	return err;
 }
 
-static int cosi_nl_resource_get_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_resource_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct cosi_coll *coll;
@@ -516,7 +516,7 @@ static int cosi_content_parse(struct genl_info *info, struct cosi_content *c)
 	return err;
 }
 
-static int cosi_nl_resource_create_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_resource_create_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct cosi_res_parts p = {};
@@ -587,7 +587,7 @@ unlock:
 	return err;
 }
 
-static int cosi_nl_resource_update_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_resource_update_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct nlattr **tb = info->attrs;
@@ -666,7 +666,7 @@ unlock:
 	return err;
 }
 
-static int cosi_nl_resource_teardown_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_resource_teardown_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct cosi_res *old, *res;
@@ -703,7 +703,7 @@ unlock:
 	return err;
 }
 
-static int cosi_nl_resource_destroy_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_resource_destroy_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct cosi_res *res;
@@ -853,12 +853,12 @@ unlock:
 	return err;
 }
 
-static int cosi_nl_finalizer_add_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_finalizer_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return cosi_finalizer_change(info, true);
 }
 
-static int cosi_nl_finalizer_remove_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_finalizer_remove_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return cosi_finalizer_change(info, false);
 }
@@ -881,7 +881,7 @@ static struct sk_buff *cosi_def_msg(struct sk_buff *msg,
 	return msg;
 }
 
-static int cosi_nl_definition_set_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_definition_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct sk_buff *msg;
@@ -910,7 +910,7 @@ static int cosi_nl_definition_set_doit(struct sk_buff *skb, struct genl_info *in
 	return msg ? genlmsg_reply(msg, info) : -EMSGSIZE;
 }
 
-static int cosi_nl_definition_get_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_definition_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct nlattr *attr = info->attrs[COSI_A_DEFINITION_TYPE];
@@ -934,15 +934,15 @@ static int cosi_nl_definition_get_doit(struct sk_buff *skb, struct genl_info *in
 	return msg ? genlmsg_reply(msg, info) : -ENOMEM;
 }
 
-static int cosi_nl_definition_get_start(struct netlink_callback *cb)
+static int cosi_definition_get_start(struct netlink_callback *cb)
 {
 	/* Larger than any definition (cosi_def_msg_size()). */
 	cb->min_dump_alloc = COSI_DUMP_ALLOC;
 	return 0;
 }
 
-static int cosi_nl_definition_get_dumpit(struct sk_buff *skb,
-					 struct netlink_callback *cb)
+static int cosi_definition_get_dumpit(struct sk_buff *skb,
+				      struct netlink_callback *cb)
 {
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	long bkt = cb->args[0], skip = cb->args[1], idx;
@@ -976,7 +976,7 @@ out:
 	return cosi_dump_progress(skb, cb, full);
 }
 
-static int cosi_nl_definition_delete_doit(struct sk_buff *skb, struct genl_info *info)
+static int cosi_definition_delete_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct sk_buff *msg;
@@ -1090,142 +1090,55 @@ static __always_inline int cosi_traced_done(cosi_cb_t done,
 	return ret;
 }
 
-#define COSI_TRACED(fn)		fn##_traced
-#define COSI_TRACE_DOIT(fn)						\
-static int fn##_traced(struct sk_buff *skb, struct genl_info *info)	\
+/*
+ * The ops table (cosi_nl_ops, genl.c) is generated from the spec and calls
+ * these wrappers by the names the spec gives them.
+ */
+#define COSI_TRACE_DOIT(op)						\
+int cosi_nl_##op##_doit(struct sk_buff *skb, struct genl_info *info)	\
 {									\
-	return cosi_traced_doit(fn, skb, info);				\
+	return cosi_traced_doit(cosi_##op##_doit, skb, info);		\
 }
 
-#define COSI_TRACE_DUMP(start, dumpit, done)				\
-static int start##_traced(struct netlink_callback *cb)			\
+#define COSI_TRACE_DUMP(op, start, dumpit, done)			\
+int cosi_nl_##op##_start(struct netlink_callback *cb)			\
 {									\
 	return cosi_traced_start(start, cb);				\
 }									\
-static int dumpit##_traced(struct sk_buff *skb, struct netlink_callback *cb) \
+int cosi_nl_##op##_dumpit(struct sk_buff *skb, struct netlink_callback *cb) \
 {									\
 	return cosi_traced_dumpit(dumpit, skb, cb);			\
 }									\
-static int done##_traced(struct netlink_callback *cb)			\
+int cosi_nl_##op##_done(struct netlink_callback *cb)			\
 {									\
 	return cosi_traced_done(done, cb);				\
 }
 
+COSI_TRACE_DOIT(resource_get)
+COSI_TRACE_DOIT(resource_create)
+COSI_TRACE_DOIT(resource_update)
+COSI_TRACE_DOIT(resource_destroy)
+COSI_TRACE_DOIT(resource_teardown)
+COSI_TRACE_DOIT(finalizer_add)
+COSI_TRACE_DOIT(finalizer_remove)
+COSI_TRACE_DOIT(definition_set)
+COSI_TRACE_DOIT(definition_get)
+COSI_TRACE_DOIT(definition_delete)
+COSI_TRACE_DOIT(owner_claim)
+COSI_TRACE_DOIT(watch_stop)
+COSI_TRACE_DUMP(resource_get, cosi_nl_resource_list_start,
+		cosi_nl_resource_list_dumpit, cosi_nl_resource_list_done)
 /* A dump without a done of its own still gets a traced one. */
-#define cosi_nl_definition_get_done	NULL
-
-COSI_TRACE_DOIT(cosi_nl_resource_get_doit)
-COSI_TRACE_DOIT(cosi_nl_resource_create_doit)
-COSI_TRACE_DOIT(cosi_nl_resource_update_doit)
-COSI_TRACE_DOIT(cosi_nl_resource_destroy_doit)
-COSI_TRACE_DOIT(cosi_nl_resource_teardown_doit)
-COSI_TRACE_DOIT(cosi_nl_finalizer_add_doit)
-COSI_TRACE_DOIT(cosi_nl_finalizer_remove_doit)
-COSI_TRACE_DOIT(cosi_nl_definition_set_doit)
-COSI_TRACE_DOIT(cosi_nl_definition_get_doit)
-COSI_TRACE_DOIT(cosi_nl_definition_delete_doit)
-COSI_TRACE_DOIT(cosi_nl_owner_claim_doit)
-COSI_TRACE_DOIT(cosi_nl_watch_stop_doit)
-COSI_TRACE_DUMP(cosi_nl_resource_list_start, cosi_nl_resource_list_dumpit,
-		cosi_nl_resource_list_done)
-COSI_TRACE_DUMP(cosi_nl_watch_start, cosi_nl_watch_dumpit, cosi_nl_watch_done)
-COSI_TRACE_DUMP(cosi_nl_definition_get_start, cosi_nl_definition_get_dumpit,
-		cosi_nl_definition_get_done)
+COSI_TRACE_DUMP(definition_get, cosi_definition_get_start,
+		cosi_definition_get_dumpit, NULL)
+COSI_TRACE_DUMP(watch, cosi_watch_start, cosi_watch_dumpit, cosi_watch_done)
 
 /*
- * The family.  Ops are written once and expand to split ops on 6.2+;
- * split ops must be sorted by command, do before dump.
+ * The family.  Its ops and policies are generated (genl.c); 6.1, without
+ * split ops, registers a genl_ops table made from them (compat.c).
  */
-
-#define COSI_MAXATTR(pol)	(ARRAY_SIZE(pol) - 1)
-#define COSI_WRITE		GENL_UNS_ADMIN_PERM
-
-#ifdef COSI_HAVE_SPLIT_OPS
-#define COSI_DO(_cmd, _doit, _pol, _flags)				\
-	{ .cmd = _cmd, .doit = COSI_TRACED(_doit), .policy = _pol,	\
-	  .maxattr = COSI_MAXATTR(_pol), .flags = GENL_CMD_CAP_DO | (_flags) }
-#define COSI_DUMP(_cmd, _start, _dumpit, _done, _pol)			\
-	{ .cmd = _cmd, .start = COSI_TRACED(_start),			\
-	  .dumpit = COSI_TRACED(_dumpit), .done = COSI_TRACED(_done),	\
-	  .policy = _pol, .maxattr = COSI_MAXATTR(_pol),		\
-	  .flags = GENL_CMD_CAP_DUMP }
-#define COSI_OPS_FIELD		split_ops
-#define COSI_N_OPS_FIELD	n_split_ops
-static const struct genl_split_ops cosi_nl_ops[] = {
-	COSI_DO(COSI_CMD_RESOURCE_GET, cosi_nl_resource_get_doit,
-		cosi_resource_get_do_nl_policy, 0),
-	COSI_DUMP(COSI_CMD_RESOURCE_GET, cosi_nl_resource_list_start,
-		  cosi_nl_resource_list_dumpit, cosi_nl_resource_list_done,
-		  cosi_resource_get_dump_nl_policy),
-#else
-/* 6.1: one entry per command; do and dump share the dump's policy. */
-#define COSI_DO(_cmd, _doit, _pol, _flags)				\
-	{ .cmd = _cmd, .doit = COSI_TRACED(_doit), .policy = _pol,	\
-	  .maxattr = COSI_MAXATTR(_pol), .flags = (_flags) }
-#define COSI_DUMP(_cmd, _start, _dumpit, _done, _pol)			\
-	{ .cmd = _cmd, .start = COSI_TRACED(_start),			\
-	  .dumpit = COSI_TRACED(_dumpit), .done = COSI_TRACED(_done),	\
-	  .policy = _pol, .maxattr = COSI_MAXATTR(_pol) }
-#define COSI_OPS_FIELD		ops
-#define COSI_N_OPS_FIELD	n_ops
-static const struct genl_ops cosi_nl_ops[] = {
-	{
-		.cmd	= COSI_CMD_RESOURCE_GET,
-		.doit	= COSI_TRACED(cosi_nl_resource_get_doit),
-		.start	= COSI_TRACED(cosi_nl_resource_list_start),
-		.dumpit	= COSI_TRACED(cosi_nl_resource_list_dumpit),
-		.done	= COSI_TRACED(cosi_nl_resource_list_done),
-		.policy	= cosi_resource_get_dump_nl_policy,
-		.maxattr = COSI_MAXATTR(cosi_resource_get_dump_nl_policy),
-	},
-#endif
-	COSI_DO(COSI_CMD_RESOURCE_CREATE, cosi_nl_resource_create_doit,
-		cosi_resource_create_nl_policy, COSI_WRITE),
-	COSI_DO(COSI_CMD_RESOURCE_UPDATE, cosi_nl_resource_update_doit,
-		cosi_resource_update_nl_policy, COSI_WRITE),
-	COSI_DO(COSI_CMD_RESOURCE_DESTROY, cosi_nl_resource_destroy_doit,
-		cosi_resource_destroy_nl_policy, COSI_WRITE),
-	COSI_DO(COSI_CMD_RESOURCE_TEARDOWN, cosi_nl_resource_teardown_doit,
-		cosi_resource_destroy_nl_policy, COSI_WRITE),
-	COSI_DO(COSI_CMD_FINALIZER_ADD, cosi_nl_finalizer_add_doit,
-		cosi_finalizer_nl_policy, COSI_WRITE),
-	COSI_DO(COSI_CMD_FINALIZER_REMOVE, cosi_nl_finalizer_remove_doit,
-		cosi_finalizer_nl_policy, COSI_WRITE),
-	COSI_DO(COSI_CMD_DEFINITION_SET, cosi_nl_definition_set_doit,
-		cosi_definition_set_nl_policy, COSI_WRITE),
-#ifdef COSI_HAVE_SPLIT_OPS
-	COSI_DO(COSI_CMD_DEFINITION_GET, cosi_nl_definition_get_doit,
-		cosi_definition_type_nl_policy, 0),
-	{
-		.cmd	= COSI_CMD_DEFINITION_GET,
-		.start	= COSI_TRACED(cosi_nl_definition_get_start),
-		.dumpit	= COSI_TRACED(cosi_nl_definition_get_dumpit),
-		.done	= COSI_TRACED(cosi_nl_definition_get_done),
-		.flags	= GENL_CMD_CAP_DUMP,
-	},
-#else
-	{
-		.cmd	= COSI_CMD_DEFINITION_GET,
-		.doit	= COSI_TRACED(cosi_nl_definition_get_doit),
-		.start	= COSI_TRACED(cosi_nl_definition_get_start),
-		.dumpit	= COSI_TRACED(cosi_nl_definition_get_dumpit),
-		.done	= COSI_TRACED(cosi_nl_definition_get_done),
-		.policy	= cosi_definition_type_nl_policy,
-		.maxattr = COSI_MAXATTR(cosi_definition_type_nl_policy),
-	},
-#endif
-	COSI_DO(COSI_CMD_DEFINITION_DELETE, cosi_nl_definition_delete_doit,
-		cosi_definition_type_nl_policy, COSI_WRITE),
-	COSI_DO(COSI_CMD_OWNER_CLAIM, cosi_nl_owner_claim_doit,
-		cosi_owner_claim_nl_policy, COSI_WRITE),
-	COSI_DUMP(COSI_CMD_WATCH, cosi_nl_watch_start, cosi_nl_watch_dumpit,
-		  cosi_nl_watch_done, cosi_watch_nl_policy),
-	COSI_DO(COSI_CMD_WATCH_STOP, cosi_nl_watch_stop_doit,
-		cosi_watch_stop_nl_policy, 0),
-};
-
 static const struct genl_multicast_group cosi_nl_mcgrps[] = {
-	{ .name = COSI_MCGRP_EVENTS },
+	[COSI_NLGRP_EVENTS] = { .name = COSI_MCGRP_EVENTS },
 };
 
 struct genl_family cosi_nl_family __ro_after_init = {
@@ -1234,15 +1147,19 @@ struct genl_family cosi_nl_family __ro_after_init = {
 	.netnsok	= true,
 	.parallel_ops	= true,
 	.module		= THIS_MODULE,
-	.COSI_OPS_FIELD	= cosi_nl_ops,
-	.COSI_N_OPS_FIELD = ARRAY_SIZE(cosi_nl_ops),
+#ifdef COSI_HAVE_SPLIT_OPS
+	.split_ops	= cosi_nl_ops,
+	.n_split_ops	= ARRAY_SIZE(cosi_nl_ops),
+#endif
 	.mcgrps		= cosi_nl_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(cosi_nl_mcgrps),
 };
 
 int cosi_nl_register(void)
 {
-	return genl_register_family(&cosi_nl_family);
+	int err = cosi_genl_ops_61(&cosi_nl_family);
+
+	return err ?: genl_register_family(&cosi_nl_family);
 }
 
 void cosi_nl_unregister(void)

@@ -13,7 +13,7 @@
 #include <linux/string.h>
 
 #include "cosi.h"
-#include "policy.h"
+#include "genl.h"
 
 /* Number with an optional k/M/G/T/P (10^3n) or Ki..Pi (2^10n) suffix. */
 static bool cosi_parse_number(const char *s, s64 *out)
@@ -58,17 +58,19 @@ static bool cosi_parse_number(const char *s, s64 *out)
 	return !check_mul_overflow(val, mult, out);
 }
 
-static const char *cosi_label_get(const struct cosi_kv *labels, u32 n,
-				  const char *key)
+/* Binary search of key-sorted labels or annotations; NULL if absent. */
+const char *cosi_kv_find(const struct cosi_kv *kv, u32 n, const char *key)
 {
 	u32 lo = 0, hi = n;
 
+	if (!key)
+		return NULL;
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
-		int c = strcmp(key, labels[mid].key);
+		int c = strcmp(key, kv[mid].key);
 
 		if (!c)
-			return labels[mid].value;
+			return kv[mid].value;
 		if (c < 0)
 			hi = mid;
 		else
@@ -128,7 +130,7 @@ static int cosi_term_eval(const struct cosi_term *t, const char *value)
 static bool cosi_term_match(const struct cosi_term *t,
 			    const struct cosi_kv *labels, u32 n)
 {
-	int m = cosi_term_eval(t, cosi_label_get(labels, n, t->key));
+	int m = cosi_term_eval(t, cosi_kv_find(labels, n, t->key));
 
 	if (m < 0)
 		return false;

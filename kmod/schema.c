@@ -11,7 +11,7 @@
 #include <linux/stringhash.h>
 
 #include "cosi.h"
-#include "policy.h"
+#include "genl.h"
 
 #define COSI_DEFAULT_NAMESPACE	"default"
 
@@ -62,21 +62,6 @@ struct cosi_def *cosi_def_lookup(struct cosi_net *cn, const char *name)
 }
 
 static u32 cosi_def_msg_size(const struct cosi_def *def);
-
-/* Bump allocator over a definition's single allocation. */
-struct cosi_bump {
-	char *p;
-};
-
-static const char *cosi_bump_str(struct cosi_bump *b, const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *d = b->p;
-
-	memcpy(d, s, len);
-	b->p += len;
-	return d;
-}
 
 /* Definition parsed from a request, pointing into it. */
 struct cosi_def_req {
@@ -237,7 +222,7 @@ static struct cosi_def *cosi_def_build(const struct cosi_def_req *r)
 	struct cosi_field *fields;
 	struct cosi_column *columns;
 	const char **aliases;
-	struct cosi_bump b;
+	char *strings;
 	struct cosi_def *def;
 	size_t size;
 	u32 i;
@@ -254,7 +239,7 @@ static struct cosi_def *cosi_def_build(const struct cosi_def_req *r)
 	fields = (struct cosi_field *)(def + 1);
 	columns = (struct cosi_column *)(fields + r->n_fields);
 	aliases = (const char **)(columns + r->n_columns);
-	b.p = (char *)(aliases + r->n_aliases);
+	strings = (char *)(aliases + r->n_aliases);
 
 	def->sensitivity = r->sensitivity;
 	def->n_fields = r->n_fields;
@@ -265,16 +250,16 @@ static struct cosi_def *cosi_def_build(const struct cosi_def_req *r)
 	def->aliases = aliases;
 	for (i = 0; i < r->n_fields; i++) {
 		fields[i] = r->fields[i];
-		fields[i].name = cosi_bump_str(&b, r->fields[i].name);
+		fields[i].name = cosi_put_str(&strings, r->fields[i].name);
 	}
 	for (i = 0; i < r->n_columns; i++) {
-		columns[i].name = cosi_bump_str(&b, r->columns[i].name);
-		columns[i].field = cosi_bump_str(&b, r->columns[i].field);
+		columns[i].name = cosi_put_str(&strings, r->columns[i].name);
+		columns[i].field = cosi_put_str(&strings, r->columns[i].field);
 	}
 	for (i = 0; i < r->n_aliases; i++)
-		aliases[i] = cosi_bump_str(&b, r->aliases[i]);
-	def->default_ns = cosi_bump_str(&b, r->default_ns);
-	def->type = cosi_bump_str(&b, r->type);
+		aliases[i] = cosi_put_str(&strings, r->aliases[i]);
+	def->default_ns = cosi_put_str(&strings, r->default_ns);
+	def->type = cosi_put_str(&strings, r->type);
 	def->msg_size = cosi_def_msg_size(def);
 	return def;
 }

@@ -199,16 +199,6 @@ size_t cosi_res_attrs_size(const struct cosi_res_parts *p, u32 ns_len,
 	return size;
 }
 
-static char *cosi_put_str(char **buf, const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *d = *buf;
-
-	memcpy(d, s, len);
-	*buf += len;
-	return d;
-}
-
 static size_t cosi_kv_strings(const struct cosi_kv *kv, u32 n)
 {
 	size_t size = 0;

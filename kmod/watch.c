@@ -18,7 +18,7 @@
 
 #include "cosi.h"
 #include "cosi_trace.h"
-#include "policy.h"
+#include "genl.h"
 
 /* Sockets. */
 
@@ -296,6 +296,7 @@ static struct cosi_watcher *cosi_watch_alloc(struct netlink_callback *cb,
 {
 	struct netlink_ext_ack *extack = cb->extack;
 	struct cosi_watcher *w;
+	long err;
 
 	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	if (!w)
@@ -307,31 +308,27 @@ static struct cosi_watcher *cosi_watch_alloc(struct netlink_callback *cb,
 	w->query = cosi_parse_queries(COSI_A_RESOURCE_LABEL_QUERY, cb->nlh,
 				      extack);
 	if (IS_ERR(w->query)) {
-		long err = PTR_ERR(w->query);
-
-		kfree(w);
-		atomic_long_dec(&cosi_nr_objects);
-		return ERR_PTR(err);
+		err = PTR_ERR(w->query);
+		w->query = NULL;
+		goto err;
 	}
 	if (tb[COSI_A_RESOURCE_ID]) {
+		err = -EINVAL;
 		if (!cosi_attr_name(tb[COSI_A_RESOURCE_ID], COSI_NAME_PRINTABLE,
 				    "id", extack))
 			goto err;
+		err = -ENOMEM;
 		w->id = kstrdup(nla_data(tb[COSI_A_RESOURCE_ID]),
 				GFP_KERNEL_ACCOUNT);
-		if (!w->id) {
-			kfree(w->query);
-			kfree(w);
-			atomic_long_dec(&cosi_nr_objects);
-			return ERR_PTR(-ENOMEM);
-		}
+		if (!w->id)
+			goto err;
 	}
 	return w;
 err:
 	kfree(w->query);
 	kfree(w);
 	atomic_long_dec(&cosi_nr_objects);
-	return ERR_PTR(-EINVAL);
+	return ERR_PTR(err);
 }
 
 /* Replay the history after @since into the pending queue. */
@@ -413,7 +410,7 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 	return 0;
 }
 
-int cosi_nl_watch_start(struct netlink_callback *cb)
+int cosi_watch_start(struct netlink_callback *cb)
 {
 	struct netlink_ext_ack *extack = cb->extack;
 	struct nlattr **tb = cosi_dump_attrs(cb);
@@ -525,7 +522,7 @@ static int cosi_watch_catchup(struct cosi_net *cn, struct sk_buff *skb,
 	return 0;
 }
 
-int cosi_nl_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int cosi_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_watcher *w = (struct cosi_watcher *)cb->args[0];
@@ -551,7 +548,7 @@ out:
 	return err;
 }
 
-int cosi_nl_watch_done(struct netlink_callback *cb)
+int cosi_watch_done(struct netlink_callback *cb)
 {
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_watcher *w = (struct cosi_watcher *)cb->args[0];
@@ -583,7 +580,7 @@ out:
 	return 0;
 }
 
-int cosi_nl_watch_stop_doit(struct sk_buff *skb, struct genl_info *info)
+int cosi_watch_stop_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct cosi_watcher *w;
@@ -618,7 +615,7 @@ int cosi_nl_watch_stop_doit(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-int cosi_nl_owner_claim_doit(struct sk_buff *skb, struct genl_info *info)
+int cosi_owner_claim_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct nlattr *attr = info->attrs[COSI_A_RESOURCE_OWNER];

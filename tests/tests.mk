@@ -52,7 +52,7 @@ ynl-tree: ksrc
 	@cp Documentation/netlink/specs/cosi.yaml $(YNL_TREE)/Documentation/netlink/specs/
 
 # Static checks that need no VM.
-check: check-uapi checkpatch
+check: check-uapi check-genl checkpatch
 
 # One guest suite run: $(call vm_suite,KERNEL,VM-OPTIONS,ENV) adds its
 # counts to total_p/total_f (a failed run without a count is 1 failure).

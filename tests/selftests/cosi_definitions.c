@@ -200,6 +200,40 @@ TEST_F(defs, list)
 	cosi_definitions_clear(&l);
 }
 
+/*
+ * The dump takes no attribute, and its policy (from the spec) refuses any
+ * with an extack pointing at it.  6.1 has one policy per command, the
+ * do's: there only attributes the do does not take are refused.
+ */
+TEST_F(defs, dump_refuses_attributes)
+{
+	const struct cosi_err *e = cosi_last_error(self->c);
+	struct nl_msg *m;
+	uint32_t off;
+
+	m = cosi_msg_new(self->c, COSI_CMD_DEFINITION_GET, NLM_F_DUMP);
+	ASSERT_NE(NULL, m);
+	off = NLMSG_ALIGN(nlmsg_hdr(m)->nlmsg_len);
+	ASSERT_EQ(0, nla_put_u32(m, COSI_A_DEFINITION_SENSITIVITY, 0));
+	EXPECT_COSI_ERR(self->c, EINVAL,
+			cosi_request(self->c, m, NULL, NULL));
+	EXPECT_TRUE(e->has_offset && e->offset == off)
+		TH_LOG("extack offset %u, attribute at %u",
+		       e->has_offset ? e->offset : 0, off);
+	if (!kernel_fmt_extack())
+		return;
+
+	m = cosi_msg_new(self->c, COSI_CMD_DEFINITION_GET, NLM_F_DUMP);
+	ASSERT_NE(NULL, m);
+	off = NLMSG_ALIGN(nlmsg_hdr(m)->nlmsg_len);
+	ASSERT_EQ(0, nla_put_string(m, COSI_A_DEFINITION_TYPE, "alpha"));
+	EXPECT_COSI_ERR(self->c, EINVAL,
+			cosi_request(self->c, m, NULL, NULL));
+	EXPECT_TRUE(e->has_offset && e->offset == off)
+		TH_LOG("extack offset %u, attribute at %u",
+		       e->has_offset ? e->offset : 0, off);
+}
+
 TEST_F(defs, delete)
 {
 	struct cosi_definitions l;

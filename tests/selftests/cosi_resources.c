@@ -1328,6 +1328,84 @@ TEST_F(res, limit_spec_size)
 	cosi_spec_clear(&spec);
 }
 
+/*
+ * The bounds of a spec's values (max-len of a spec-field string or bytes
+ * and of a string-list item: spec-max-size) are attribute policies
+ * generated from the spec.  A value of the maximal length passes them and
+ * is then too big for any spec (E2BIG, the run-time size check); one byte
+ * more is refused by the policy, the extack pointing at the value.
+ */
+enum { VAL_STRING, VAL_BYTES, VAL_ITEM };
+
+static int spec_value_req(struct __test_metadata *_metadata, struct cosi *c,
+			  int kind, size_t len, uint32_t *off)
+{
+	struct nlattr *spec, *f, *list = NULL;
+	struct nl_msg *m;
+	char *v;
+	int ret;
+
+	v = malloc(len + 1);
+	if (!v)
+		return -ENOMEM;
+	memset(v, kind == VAL_BYTES ? 0xab : 'v', len);
+	v[len] = '\0';
+	m = create_msg(c, "v");
+	if (!m) {
+		free(v);
+		return -ENOMEM;
+	}
+	/* spec_open() puts the required name; the string test is the name. */
+	spec = kind == VAL_STRING ? nla_nest_start(m, COSI_A_RESOURCE_SPEC) :
+				    spec_open(m, "v");
+	f = nla_nest_start(m, COSI_A_SPEC_FIELD);
+	nla_put_string(m, COSI_A_SPEC_FIELD_NAME,
+		       kind == VAL_STRING ? "name" :
+		       kind == VAL_BYTES ? "blob" : "tags");
+	if (kind == VAL_ITEM)
+		list = nla_nest_start(m, COSI_A_SPEC_FIELD_STRINGS);
+	*off = NLMSG_ALIGN(nlmsg_hdr(m)->nlmsg_len);
+	ret = nla_put(m, kind == VAL_STRING ? COSI_A_SPEC_FIELD_STRING :
+			 kind == VAL_BYTES ? COSI_A_SPEC_FIELD_BYTES :
+			 COSI_A_STRING_LIST_ITEM,
+		      kind == VAL_BYTES ? len : len + 1, v);
+	free(v);
+	EXPECT_EQ(0, ret);
+	if (list)
+		nla_nest_end(m, list);
+	nla_nest_end(m, f);
+	nla_nest_end(m, spec);
+	return cosi_request(c, m, NULL, NULL);
+}
+
+TEST_F(res, limit_spec_values)
+{
+	static const char *const what[] = { "string", "bytes", "item" };
+	const struct cosi_err *e = cosi_last_error(self->c);
+	uint32_t off;
+	int kind, ret;
+
+	PARAM_SET("max_spec_size", COSI_SPEC_MAX_SIZE);
+	for (kind = VAL_STRING; kind <= VAL_ITEM; kind++) {
+		ret = spec_value_req(_metadata, self->c, kind,
+				     COSI_SPEC_MAX_SIZE, &off);
+		EXPECT_EQ(-E2BIG, ret)
+			TH_LOG("%s of %d bytes: %s", what[kind],
+			       COSI_SPEC_MAX_SIZE,
+			       cosi_strerror(self->c, "create"));
+
+		ret = spec_value_req(_metadata, self->c, kind,
+				     COSI_SPEC_MAX_SIZE + 1, &off);
+		EXPECT_TRUE(ret == -EINVAL || ret == -ERANGE)
+			TH_LOG("%s of %d bytes: %s", what[kind],
+			       COSI_SPEC_MAX_SIZE + 1,
+			       cosi_strerror(self->c, "create"));
+		EXPECT_TRUE(e->has_offset && e->offset == off)
+			TH_LOG("%s: extack offset %u, value at %u", what[kind],
+			       e->has_offset ? e->offset : 0, off);
+	}
+}
+
 TEST_F(res, limit_resources)
 {
 	PARAM_SET("max_resources", 3);

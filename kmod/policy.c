@@ -143,7 +143,7 @@ cosi_print_column_nl_policy[COSI_A_PRINT_COLUMN_MAX + 1] = {
 };
 
 const struct nla_policy
-cosi_definition_set_nl_policy[COSI_A_DEFINITION_PRINT_COLUMN + 1] = {
+cosi_definition_set_nl_policy[COSI_A_DEFINITION_WRITE_ACCESS + 1] = {
 	[COSI_A_DEFINITION_TYPE]	= COSI_STR(COSI_TYPE_MAX_LEN),
 	[COSI_A_DEFINITION_ALIAS]	= COSI_STR(COSI_TYPE_MAX_LEN),
 	[COSI_A_DEFINITION_DEFAULT_NAMESPACE] =
@@ -154,6 +154,8 @@ cosi_definition_set_nl_policy[COSI_A_DEFINITION_PRINT_COLUMN + 1] = {
 		NLA_POLICY_NESTED(cosi_schema_field_nl_policy),
 	[COSI_A_DEFINITION_PRINT_COLUMN] =
 		NLA_POLICY_NESTED(cosi_print_column_nl_policy),
+	[COSI_A_DEFINITION_WRITE_ACCESS] = NLA_POLICY_MAX(NLA_U32,
+						COSI_WRITE_ACCESS_SYS_ADMIN),
 };
 
 const struct nla_policy cosi_definition_type_nl_policy[COSI_A_DEFINITION_TYPE + 1] = {

@@ -25,7 +25,7 @@ extern const struct nla_policy cosi_finalizer_nl_policy[COSI_A_RESOURCE_EXPECTED
 extern const struct nla_policy cosi_owner_claim_nl_policy[COSI_A_RESOURCE_OWNER + 1];
 extern const struct nla_policy cosi_watch_nl_policy[COSI_A_RESOURCE_BOOTSTRAP + 1];
 extern const struct nla_policy cosi_watch_stop_nl_policy[COSI_A_RESOURCE_WATCH_ID + 1];
-extern const struct nla_policy cosi_definition_set_nl_policy[COSI_A_DEFINITION_PRINT_COLUMN + 1];
+extern const struct nla_policy cosi_definition_set_nl_policy[COSI_A_DEFINITION_WRITE_ACCESS + 1];
 extern const struct nla_policy cosi_definition_type_nl_policy[COSI_A_DEFINITION_TYPE + 1];
 
 #endif /* _COSI_POLICY_H */

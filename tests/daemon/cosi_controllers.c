@@ -545,6 +545,7 @@ static void fake_file(const char *dir, const char *rel, const char *value)
 	char path[256], *slash;
 	FILE *f;
 
+	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	for (slash = strchr(path + strlen(dir) + 1, '/'); slash;
 	     slash = strchr(slash + 1, '/')) {

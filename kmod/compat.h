@@ -71,6 +71,19 @@ static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
 #endif
 
 /*
+ * GENL_MCAST_CAP_NET_ADMIN (6.7, backported to some stable kernels) makes
+ * joining a multicast group need CAP_NET_ADMIN over the netns.  Without
+ * it anyone may join, so the events group must not carry sensitive types.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define COSI_MCGRP_PRIVILEGED	true
+#define COSI_MCGRP(_name)	{ .name = (_name), .flags = GENL_MCAST_CAP_NET_ADMIN }
+#else
+#define COSI_MCGRP_PRIVILEGED	false
+#define COSI_MCGRP(_name)	{ .name = (_name) }
+#endif
+
+/*
  * Tracepoint strings (cosi_trace.h): 6.10 dropped __assign_str()'s source
  * argument (__string() remembers it), 6.1 needs it.  Copying into the
  * space __string() reserved (strlen + 1, the source's length in both) works

@@ -18,6 +18,13 @@
  *    history, or in a watcher's pending queue, and may only be followed
  *    under cosi_net::lock (or RCU while the version is in the table).
  *  - Definitions are RCU-protected for readers, changed under the lock.
+ *
+ * Privileges (see "Privilege model" in Documentation/design.rst): every
+ * write needs CAP_NET_ADMIN over the netns (GENL_UNS_ADMIN_PERM); a write
+ * of a resource whose definition's write_access is COSI_WRITE_ACCESS_SYS_ADMIN
+ * also needs CAP_SYS_ADMIN in the initial user namespace, checked under
+ * cosi_net::lock against the definition current at that moment.  Each
+ * version records in writer_caps what the writer of its spec held.
  */
 #ifndef _COSI_H
 #define _COSI_H
@@ -147,6 +154,13 @@ struct cosi_res {
 	u16 n_annotations;
 	u16 n_finalizers;
 	u8 phase;
+	/*
+	 * COSI_WRITER_CAPS_* of the request that wrote the spec (create, or
+	 * update with a spec), from its skb; copied from the previous
+	 * version by changes of labels, annotations, finalizers or phase.
+	 * Set before the version is published, immutable after.
+	 */
+	u8 writer_caps;
 	const char *owner;		/* "" when unowned */
 	const struct cosi_kv *labels;	/* sorted by key */
 	const struct cosi_kv *annotations;
@@ -167,6 +181,7 @@ struct cosi_res_parts {
 	u32 n_finalizers;
 	const void *spec;
 	u32 spec_len;
+	u32 writer_caps;		/* COSI_WRITER_CAPS_* */
 };
 
 struct cosi_field {
@@ -193,6 +208,12 @@ struct cosi_def {
 	u32 nr_res;			/* resources of the type; under lock */
 	u32 msg_size;			/* of its attributes in a reply */
 	u8 sensitivity;
+	/*
+	 * enum cosi_write_access: what a write of a resource of the type
+	 * needs.  Fixed for the definition's life; a definition-set that
+	 * changes it replaces the definition (under the lock, RCU for readers).
+	 */
+	u8 write_access;
 	u8 n_fields;
 	u8 n_aliases;
 	u8 n_columns;
@@ -416,6 +437,11 @@ int cosi_nl_register(void);
 void cosi_nl_unregister(void);
 bool cosi_may_read(const struct sk_buff *skb, struct net *net,
 		   const struct cosi_def *def);
+u32 cosi_writer_caps(const struct sk_buff *skb, const struct net *net);
+int cosi_check_write_access(const struct sk_buff *skb,
+			    const struct cosi_def *def,
+			    const struct nlattr *attr,
+			    struct netlink_ext_ack *extack);
 int cosi_check_readable(struct cosi_net *cn, const struct sk_buff *skb,
 			const struct nlattr *type,
 			struct netlink_ext_ack *extack);

@@ -137,13 +137,14 @@ static const struct nla_policy cosi_finalizer_remove_nl_policy[COSI_A_RESOURCE_E
 };
 
 /* COSI_CMD_DEFINITION_SET - do */
-static const struct nla_policy cosi_definition_set_nl_policy[COSI_A_DEFINITION_PRINT_COLUMN + 1] = {
+static const struct nla_policy cosi_definition_set_nl_policy[COSI_A_DEFINITION_WRITE_ACCESS + 1] = {
 	[COSI_A_DEFINITION_TYPE] = { .type = NLA_NUL_STRING, .len = COSI_TYPE_MAX_LEN, },
 	[COSI_A_DEFINITION_ALIAS] = { .type = NLA_NUL_STRING, .len = COSI_TYPE_MAX_LEN, },
 	[COSI_A_DEFINITION_DEFAULT_NAMESPACE] = { .type = NLA_NUL_STRING, .len = COSI_NAMESPACE_MAX_LEN, },
 	[COSI_A_DEFINITION_SENSITIVITY] = NLA_POLICY_MAX(NLA_U32, 1),
 	[COSI_A_DEFINITION_FIELD] = NLA_POLICY_NESTED(cosi_schema_field_nl_policy),
 	[COSI_A_DEFINITION_PRINT_COLUMN] = NLA_POLICY_NESTED(cosi_print_column_nl_policy),
+	[COSI_A_DEFINITION_WRITE_ACCESS] = NLA_POLICY_MAX(NLA_U32, 1),
 };
 
 /* COSI_CMD_DEFINITION_GET - do */
@@ -244,7 +245,7 @@ const struct genl_split_ops cosi_nl_ops[15] = {
 		.cmd		= COSI_CMD_DEFINITION_SET,
 		.doit		= cosi_nl_definition_set_doit,
 		.policy		= cosi_definition_set_nl_policy,
-		.maxattr	= COSI_A_DEFINITION_PRINT_COLUMN,
+		.maxattr	= COSI_A_DEFINITION_WRITE_ACCESS,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

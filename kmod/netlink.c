@@ -18,6 +18,37 @@ bool cosi_may_read(const struct sk_buff *skb, struct net *net,
 	       netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN);
 }
 
+/* What the sender of @skb holds (COSI_WRITER_CAPS_*), for writer-caps. */
+u32 cosi_writer_caps(const struct sk_buff *skb, const struct net *net)
+{
+	u32 caps = 0;
+
+	if (netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN))
+		caps |= COSI_WRITER_CAPS_NET_ADMIN;
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		caps |= COSI_WRITER_CAPS_SYS_ADMIN;
+	return caps;
+}
+
+/*
+ * Whether the sender of @skb may write resources of @def, or set or delete
+ * @def: a sys-admin type needs CAP_SYS_ADMIN in the initial user namespace
+ * on top of the CAP_NET_ADMIN every write op needs.  @attr: what the extack
+ * points at.  Caller holds cosi_net::lock (or RCU) over @def.
+ */
+int cosi_check_write_access(const struct sk_buff *skb,
+			    const struct cosi_def *def,
+			    const struct nlattr *attr,
+			    struct netlink_ext_ack *extack)
+{
+	if (def->write_access != COSI_WRITE_ACCESS_SYS_ADMIN ||
+	    netlink_capable(skb, CAP_SYS_ADMIN))
+		return 0;
+	cosi_err_named(extack, attr, "writing this type needs CAP_SYS_ADMIN",
+		       def->type);
+	return -EPERM;
+}
+
 size_t cosi_event_msg_size(const struct cosi_event *ev)
 {
 	size_t size = 3 * nla_total_size(sizeof(u32)) +
@@ -241,16 +272,26 @@ static void *cosi_reply_put(struct sk_buff *msg, struct genl_info *info)
 }
 
 /*
- * The resource a write targets, after its preconditions: expected-version
- * and, for writes reserved to the owner, the owner.  Under the lock.
+ * The resource a write targets, after its preconditions: the type's
+ * write-access (before the lookup: no existence leaks to those who may
+ * not write), expected-version and, for writes reserved to the owner, the
+ * owner.  Under the lock.
  */
 static struct cosi_res *cosi_key_res_checked(struct cosi_net *cn,
+					     const struct sk_buff *skb,
 					     struct genl_info *info,
 					     const struct cosi_key *k,
 					     bool owner_only, int *err)
 {
-	struct cosi_res *res = cosi_key_res(cn, info, k, err);
+	struct cosi_def *def = cosi_key_def(cn, info, k);
+	struct cosi_res *res;
 
+	*err = def ? cosi_check_write_access(skb, def,
+					     info->attrs[COSI_A_RESOURCE_TYPE],
+					     info->extack) : -ENOENT;
+	if (*err)
+		return NULL;
+	res = cosi_key_res(cn, info, k, err);
 	if (!res)
 		return NULL;
 	*err = owner_only ? cosi_check_owner(cn, info, res) : 0;
@@ -538,6 +579,10 @@ static int cosi_resource_create_doit(struct sk_buff *skb, struct genl_info *info
 	def = cosi_key_def(cn, info, &k);
 	if (!def)
 		goto unlock;
+	err = cosi_check_write_access(skb, def, info->attrs[COSI_A_RESOURCE_TYPE],
+				      info->extack);
+	if (err)
+		goto unlock;
 	err = cosi_spec_canonicalize(def, info->attrs[COSI_A_RESOURCE_SPEC],
 				     &c.spec, &c.spec_len, info->extack);
 	if (err)
@@ -565,6 +610,7 @@ static int cosi_resource_create_doit(struct sk_buff *skb, struct genl_info *info
 	p.n_annotations = c.n_annotations;
 	p.spec = c.spec;
 	p.spec_len = c.spec_len;
+	p.writer_caps = cosi_writer_caps(skb, cn->net);
 	res = cosi_res_new(info, coll, &p, NULL);
 	if (IS_ERR(res)) {
 		err = PTR_ERR(res);
@@ -606,7 +652,7 @@ static int cosi_resource_update_doit(struct sk_buff *skb, struct genl_info *info
 		return err;
 
 	mutex_lock(&cn->lock);
-	old = cosi_key_res_checked(cn, info, &k, true, &err);
+	old = cosi_key_res_checked(cn, skb, info, &k, true, &err);
 	if (!old)
 		goto unlock;
 	if (tb[COSI_A_RESOURCE_EXPECTED_PHASE])
@@ -628,6 +674,8 @@ static int cosi_resource_update_doit(struct sk_buff *skb, struct genl_info *info
 			goto unlock;
 		p.spec = c.spec;
 		p.spec_len = c.spec_len;
+		/* A new spec is the new writer's. */
+		p.writer_caps = cosi_writer_caps(skb, cn->net);
 	}
 	if (tb[COSI_A_RESOURCE_LABELS]) {
 		p.labels = c.labels;
@@ -640,6 +688,7 @@ static int cosi_resource_update_doit(struct sk_buff *skb, struct genl_info *info
 	/* Nothing changes: no new version, no revision, no event. */
 	if (p.spec_len == old->spec_len &&
 	    !memcmp(p.spec, old->spec, p.spec_len) &&
+	    p.writer_caps == old->writer_caps &&
 	    cosi_kv_equal(p.labels, p.n_labels, old->labels, old->n_labels) &&
 	    cosi_kv_equal(p.annotations, p.n_annotations, old->annotations,
 			  old->n_annotations)) {
@@ -679,7 +728,7 @@ static int cosi_resource_teardown_doit(struct sk_buff *skb, struct genl_info *in
 		return err;
 
 	mutex_lock(&cn->lock);
-	old = cosi_key_res_checked(cn, info, &k, true, &err);
+	old = cosi_key_res_checked(cn, skb, info, &k, true, &err);
 	if (!old)
 		goto unlock;
 	if (old->phase == COSI_PHASE_TEARING_DOWN)
@@ -722,7 +771,7 @@ static int cosi_resource_destroy_doit(struct sk_buff *skb, struct genl_info *inf
 		return -ENOMEM;
 
 	mutex_lock(&cn->lock);
-	res = cosi_key_res_checked(cn, info, &k, true, &err);
+	res = cosi_key_res_checked(cn, skb, info, &k, true, &err);
 	if (!res)
 		goto unlock;
 	if (res->n_finalizers) {
@@ -781,7 +830,8 @@ static u32 cosi_finalizers_merge(const char * const *a, u32 na,
 	return n;
 }
 
-static int cosi_finalizer_change(struct genl_info *info, bool add)
+static int cosi_finalizer_change(struct sk_buff *skb, struct genl_info *info,
+				 bool add)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct nlattr *attr = info->attrs[COSI_A_RESOURCE_FINALIZERS];
@@ -803,7 +853,7 @@ static int cosi_finalizer_change(struct genl_info *info, bool add)
 		return err;
 
 	mutex_lock(&cn->lock);
-	old = cosi_key_res_checked(cn, info, &k, false, &err);
+	old = cosi_key_res_checked(cn, skb, info, &k, false, &err);
 	if (!old)
 		goto unlock;
 	if (add && old->phase == COSI_PHASE_TEARING_DOWN) {
@@ -855,12 +905,12 @@ unlock:
 
 static int cosi_finalizer_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return cosi_finalizer_change(info, true);
+	return cosi_finalizer_change(skb, info, true);
 }
 
 static int cosi_finalizer_remove_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return cosi_finalizer_change(info, false);
+	return cosi_finalizer_change(skb, info, false);
 }
 
 /* Definitions. */
@@ -884,8 +934,9 @@ static struct sk_buff *cosi_def_msg(struct sk_buff *msg,
 static int cosi_definition_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct nlattr *type = info->attrs[COSI_A_DEFINITION_TYPE];
+	struct cosi_def *def, *old;
 	struct sk_buff *msg;
-	struct cosi_def *def;
 	int err;
 
 	def = cosi_def_prepare(info);
@@ -898,7 +949,13 @@ static int cosi_definition_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 	}
 	mutex_lock(&cn->lock);
-	err = cosi_def_commit(cn, def, info->extack);
+	/* Raising or lowering a sys-admin type's write-access is its write. */
+	old = cosi_def_find(cn, def->type);
+	err = cosi_check_write_access(skb, def, type, info->extack);
+	if (!err && old)
+		err = cosi_check_write_access(skb, old, type, info->extack);
+	if (!err)
+		err = cosi_def_commit(cn, def, info->extack);
 	if (err) {
 		mutex_unlock(&cn->lock);
 		cosi_def_discard(def);
@@ -979,6 +1036,8 @@ out:
 static int cosi_definition_delete_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
+	struct nlattr *type = info->attrs[COSI_A_DEFINITION_TYPE];
+	const struct cosi_def *def;
 	struct sk_buff *msg;
 	u64 rev;
 	void *hdr;
@@ -991,7 +1050,10 @@ static int cosi_definition_delete_doit(struct sk_buff *skb, struct genl_info *in
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&cn->lock);
-	err = cosi_def_delete(cn, info);
+	def = cosi_def_lookup(cn, nla_data(type));
+	err = def ? cosi_check_write_access(skb, def, type, info->extack) : 0;
+	if (!err)
+		err = cosi_def_delete(cn, info);
 	rev = cn->revision;
 	mutex_unlock(&cn->lock);
 	if (err) {
@@ -1138,7 +1200,7 @@ COSI_TRACE_DUMP(watch, cosi_watch_start, cosi_watch_dumpit, cosi_watch_done)
  * split ops, registers a genl_ops table made from them (compat.c).
  */
 static const struct genl_multicast_group cosi_nl_mcgrps[] = {
-	[COSI_NLGRP_EVENTS] = { .name = COSI_MCGRP_EVENTS },
+	[COSI_NLGRP_EVENTS] = COSI_MCGRP(COSI_MCGRP_EVENTS),
 };
 
 struct genl_family cosi_nl_family __ro_after_init = {

@@ -68,6 +68,7 @@ struct cosi_def_req {
 	const char *type;
 	const char *default_ns;
 	u32 sensitivity;
+	u32 write_access;
 	u32 n_aliases;
 	u32 n_fields;
 	u32 n_columns;
@@ -174,6 +175,8 @@ static int cosi_def_req_parse(struct cosi_def_req *r, struct genl_info *info)
 	}
 	if (tb[COSI_A_DEFINITION_SENSITIVITY])
 		r->sensitivity = nla_get_u32(tb[COSI_A_DEFINITION_SENSITIVITY]);
+	if (tb[COSI_A_DEFINITION_WRITE_ACCESS])
+		r->write_access = nla_get_u32(tb[COSI_A_DEFINITION_WRITE_ACCESS]);
 	r->strings = strlen(r->type) + strlen(r->default_ns) + 2;
 
 	nlmsg_for_each_attr(a, info->nlhdr, GENL_HDRLEN, rem) {
@@ -242,6 +245,7 @@ static struct cosi_def *cosi_def_build(const struct cosi_def_req *r)
 	strings = (char *)(aliases + r->n_aliases);
 
 	def->sensitivity = r->sensitivity;
+	def->write_access = r->write_access;
 	def->n_fields = r->n_fields;
 	def->n_columns = r->n_columns;
 	def->n_aliases = r->n_aliases;
@@ -435,7 +439,7 @@ static u32 cosi_def_msg_size(const struct cosi_def *def)
 
 	size = nla_total_size(strlen(def->type) + 1) +
 	       nla_total_size(strlen(def->default_ns) + 1) +
-	       nla_total_size(sizeof(u32)) +		/* sensitivity */
+	       2 * nla_total_size(sizeof(u32)) +	/* sensitivity, write-access */
 	       nla_total_size_64bit(sizeof(u64)) +	/* revision */
 	       nla_total_size(sizeof(u32));		/* resources */
 	for (i = 0; i < def->n_aliases; i++)
@@ -461,6 +465,7 @@ int cosi_def_fill(struct sk_buff *skb, const struct cosi_def *def)
 	    nla_put_string(skb, COSI_A_DEFINITION_DEFAULT_NAMESPACE,
 			   def->default_ns) ||
 	    nla_put_u32(skb, COSI_A_DEFINITION_SENSITIVITY, def->sensitivity) ||
+	    nla_put_u32(skb, COSI_A_DEFINITION_WRITE_ACCESS, def->write_access) ||
 	    nla_put_u64_64bit(skb, COSI_A_DEFINITION_REVISION, def->revision,
 			      COSI_A_DEFINITION_PAD) ||
 	    nla_put_u32(skb, COSI_A_DEFINITION_RESOURCES, def->nr_res))

@@ -190,7 +190,7 @@ size_t cosi_res_attrs_size(const struct cosi_res_parts *p, u32 ns_len,
 	size += nla_total_size(strlen(p->id) + 1);
 	size += nla_total_size(strlen(p->owner) + 1);
 	size += 4 * nla_total_size_64bit(sizeof(u64));	/* version, times, rev */
-	size += nla_total_size(sizeof(u32));		/* phase */
+	size += 2 * nla_total_size(sizeof(u32));	/* phase, writer-caps */
 	size += cosi_kv_size(p->labels, p->n_labels);
 	size += cosi_kv_size(p->annotations, p->n_annotations);
 	for (i = 0; i < p->n_finalizers; i++)
@@ -276,6 +276,7 @@ struct cosi_res *cosi_res_build(struct cosi_coll *coll,
 	res->n_annotations = p->n_annotations;
 	res->n_finalizers = p->n_finalizers;
 	res->spec_len = p->spec_len;
+	res->writer_caps = p->writer_caps;
 	res->msg_size = msg_size;
 	res->labels_size = cosi_kv_size(p->labels, p->n_labels);
 
@@ -312,6 +313,7 @@ void cosi_res_parts_from(struct cosi_res_parts *p, const struct cosi_res *r)
 	p->n_finalizers = r->n_finalizers;
 	p->spec = r->spec;
 	p->spec_len = r->spec_len;
+	p->writer_caps = r->writer_caps;
 }
 
 static void cosi_res_free_rcu(struct rcu_head *head)
@@ -566,6 +568,7 @@ int cosi_res_fill_key(struct sk_buff *skb, const char *ns, const char *type,
 			      COSI_A_RESOURCE_PAD) ||
 	    nla_put_string(skb, COSI_A_RESOURCE_OWNER, res->owner) ||
 	    nla_put_u32(skb, COSI_A_RESOURCE_PHASE, res->phase) ||
+	    nla_put_u32(skb, COSI_A_RESOURCE_WRITER_CAPS, res->writer_caps) ||
 	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_CREATED, res->created,
 			      COSI_A_RESOURCE_PAD) ||
 	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_UPDATED, res->updated,

@@ -223,6 +223,9 @@ static void cosi_watch_multicast(struct cosi_net *cn,
 		return;
 	def = cosi_def_find(cn, ev->res->coll->type);
 	with_spec = def && def->sensitivity == COSI_SENSITIVITY_PUBLIC;
+	/* Where anyone may join the group, nothing of a sensitive type. */
+	if (!with_spec && !COSI_MCGRP_PRIVILEGED)
+		return;
 	skb = genlmsg_new(cosi_event_msg_size(ev), GFP_KERNEL);
 	if (!skb)
 		return;

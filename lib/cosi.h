@@ -88,6 +88,11 @@ struct cosi_resource {
 	bool has_spec;			/* false: left out (sensitive type) */
 	struct cosi_spec spec;
 	int destroy_ready;		/* teardown reply: 0 or 1; else -1 */
+	/*
+	 * COSI_WRITER_CAPS_* the writer of the spec held, recorded by the
+	 * kernel (0 from a kernel that does not report it).
+	 */
+	uint32_t writer_caps;
 };
 
 struct cosi_resources {
@@ -112,6 +117,7 @@ struct cosi_definition {
 	struct cosi_strs aliases;
 	char *default_ns;		/* building: NULL leaves it out */
 	uint32_t sensitivity;		/* enum cosi_sensitivity */
+	uint32_t write_access;		/* enum cosi_write_access */
 	struct cosi_schema_field *fields;
 	size_t n_fields;
 	struct cosi_column *columns;

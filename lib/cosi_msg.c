@@ -767,7 +767,9 @@ int cosi_put_definition(struct nl_msg *m, const struct cosi_definition *d)
 	if (cosi_put_str(m, COSI_A_DEFINITION_TYPE, d->type) ||
 	    cosi_put_str(m, COSI_A_DEFINITION_DEFAULT_NAMESPACE,
 			 d->default_ns) ||
-	    nla_put_u32(m, COSI_A_DEFINITION_SENSITIVITY, d->sensitivity))
+	    nla_put_u32(m, COSI_A_DEFINITION_SENSITIVITY, d->sensitivity) ||
+	    (d->write_access &&
+	     nla_put_u32(m, COSI_A_DEFINITION_WRITE_ACCESS, d->write_access)))
 		return -EMSGSIZE;
 	for (i = 0; i < d->aliases.n; i++)
 		if (cosi_put_str(m, COSI_A_DEFINITION_ALIAS, d->aliases.v[i]))
@@ -801,6 +803,7 @@ static const struct nla_policy cosi_res_policy[COSI_A_RESOURCE_MAX + 1] = {
 	[COSI_A_RESOURCE_WATCH_ID]	= { .type = NLA_U32 },
 	[COSI_A_RESOURCE_EVENT]		= { .type = NLA_U32 },
 	[COSI_A_RESOURCE_OLD_LABELS]	= { .type = NLA_NESTED },
+	[COSI_A_RESOURCE_WRITER_CAPS]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy cosi_label_policy[COSI_A_LABEL_MAX + 1] = {
@@ -834,6 +837,7 @@ cosi_def_policy[COSI_A_DEFINITION_MAX + 1] = {
 	[COSI_A_DEFINITION_PRINT_COLUMN]	= { .type = NLA_NESTED },
 	[COSI_A_DEFINITION_REVISION]		= { .type = NLA_U64 },
 	[COSI_A_DEFINITION_RESOURCES]		= { .type = NLA_U32 },
+	[COSI_A_DEFINITION_WRITE_ACCESS]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy
@@ -995,6 +999,8 @@ static int cosi_resource_attrs(struct nlattr **tb, struct cosi_resource *r)
 		r->phase = nla_get_u32(tb[COSI_A_RESOURCE_PHASE]);
 	if (tb[COSI_A_RESOURCE_DESTROY_READY])
 		r->destroy_ready = nla_get_u8(tb[COSI_A_RESOURCE_DESTROY_READY]);
+	if (tb[COSI_A_RESOURCE_WRITER_CAPS])
+		r->writer_caps = nla_get_u32(tb[COSI_A_RESOURCE_WRITER_CAPS]);
 	r->has_spec = tb[COSI_A_RESOURCE_SPEC] != NULL;
 	err = cosi_kvs_parse(tb[COSI_A_RESOURCE_LABELS], &r->labels);
 	if (!err)
@@ -1139,6 +1145,8 @@ int cosi_definition_parse(struct nl_msg *msg, struct cosi_definition **out)
 	d->default_ns = cosi_attr_strdup(tb[COSI_A_DEFINITION_DEFAULT_NAMESPACE]);
 	if (tb[COSI_A_DEFINITION_SENSITIVITY])
 		d->sensitivity = nla_get_u32(tb[COSI_A_DEFINITION_SENSITIVITY]);
+	if (tb[COSI_A_DEFINITION_WRITE_ACCESS])
+		d->write_access = nla_get_u32(tb[COSI_A_DEFINITION_WRITE_ACCESS]);
 	d->revision = cosi_attr_u64(tb[COSI_A_DEFINITION_REVISION]);
 	if (tb[COSI_A_DEFINITION_RESOURCES])
 		d->resources = nla_get_u32(tb[COSI_A_DEFINITION_RESOURCES]);

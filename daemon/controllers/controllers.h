@@ -14,6 +14,11 @@
 struct cosid_controllers_opts {
 	const char *hosts_path;		/* NULL: "/run/cosi/hosts" */
 	const char *proc_sys;		/* NULL: "/proc/sys" (tests redirect) */
+	/*
+	 * Sysctls the sysctl controller may write although they are on its
+	 * list of unsafe ones (dotted or slash form); NULL-ended, or NULL.
+	 */
+	const char *const *allow_unsafe_sysctls;
 };
 
 /*

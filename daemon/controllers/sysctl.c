@@ -17,6 +17,15 @@
  * refused) are reported in the status, not returned: retrying would not
  * help until the config changes, which requeues the key anyway.
  *
+ * Privileges: cosid never does for a writer what the writer could not do
+ * itself.  A CAP_NET_ADMIN holder may write the sysctls of its netns
+ * (net.*), so those are applied for any writer; any other key is applied
+ * only when the config's spec was written with CAP_SYS_ADMIN (writer-caps,
+ * recorded by the kernel).  Independently of the writer, keys that grant
+ * code execution or turn off a protection (sysctl_unsafe[]) are refused
+ * unless cosid was started with --allow-unsafe-sysctl KEY.  A refused
+ * config is reported in the status's error and nothing is written.
+ *
  * Teardown: the config is held with the controller's finalizer; when it
  * is tearing down the original value is written back, the status is
  * destroyed, and only then is the config released.  If someone holds the
@@ -32,7 +41,39 @@
 
 struct sysctl_state {
 	char *proc_sys;
+	char **allowed;			/* unsafe keys allowed, slash form */
+	size_t n_allowed;
 };
+
+/*
+ * Keys that grant code execution as root or disable a protection, refused
+ * whatever the writer unless allowed by name.  A trailing '/' covers a
+ * whole directory.  See Documentation/controllers.rst.
+ */
+static const char *const sysctl_unsafe[] = {
+	/* Programs the kernel runs as root. */
+	"kernel/core_pattern",
+	"kernel/modprobe",
+	"kernel/usermodehelper/",
+	"kernel/poweroff_cmd",
+	"kernel/hotplug",
+	"fs/binfmt_misc/",
+	/* Protections. */
+	"kernel/kexec_load_disabled",
+	"kernel/modules_disabled",
+	"kernel/unprivileged_bpf_disabled",
+	"kernel/yama/",
+	"kernel/kptr_restrict",
+	"kernel/dmesg_restrict",
+	"kernel/perf_event_paranoid",
+	"kernel/randomize_va_space",
+	"kernel/sysrq",
+	"fs/suid_dumpable",
+	"fs/protected_",
+	"vm/mmap_min_addr",
+	"net/core/bpf_jit_",
+};
+
 
 /* Keys of either type carry the sysctl's id: one code path for both. */
 static const struct cosi_input sysctl_inputs[] = {
@@ -58,12 +99,10 @@ static bool sysctl_rel_ok(const char *rel)
 	return true;
 }
 
-/* Validate @id and make its /proc/sys path; -EINVAL for a bad name. */
-static int sysctl_path(const struct sysctl_state *st, const char *id,
-		       char **out)
+/* Validate @id and make its path under /proc/sys; -EINVAL for a bad name. */
+static int sysctl_rel(const char *id, char **out)
 {
 	char *rel, *p;
-	int err = 0;
 
 	if (!*id || id[0] == '/' || strstr(id, ".."))
 		return -EINVAL;
@@ -74,12 +113,68 @@ static int sysctl_path(const struct sysctl_state *st, const char *id,
 		for (p = rel; *p; p++)
 			if (*p == '.')
 				*p = '/';
-	if (!sysctl_rel_ok(rel))
-		err = -EINVAL;
-	else if (asprintf(out, "%s/%s", st->proc_sys, rel) < 0)
+	if (!sysctl_rel_ok(rel)) {
+		free(rel);
+		return -EINVAL;
+	}
+	*out = rel;
+	return 0;
+}
+
+/* Validate @id and make its /proc/sys path; -EINVAL for a bad name. */
+static int sysctl_path(const struct sysctl_state *st, const char *id,
+		       char **out)
+{
+	char *rel;
+	int err;
+
+	err = sysctl_rel(id, &rel);
+	if (err)
+		return err;
+	if (asprintf(out, "%s/%s", st->proc_sys, rel) < 0)
 		err = -ENOMEM;
 	free(rel);
 	return err;
+}
+
+/* Whether @rel (slash form) is on the unsafe list. */
+static bool sysctl_is_unsafe(const char *rel)
+{
+	size_t i, n;
+
+	for (i = 0; i < ARRAY_LEN(sysctl_unsafe); i++) {
+		const char *u = sysctl_unsafe[i];
+		bool prefix;
+
+		n = strlen(u);
+		prefix = u[n - 1] == '/' || u[n - 1] == '_';
+		if (prefix ? !strncmp(rel, u, n) : !strcmp(rel, u))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Why @cfg must not be applied, or NULL.  The sysctls of the netns
+ * (net.*) are the writer's own to set with CAP_NET_ADMIN; the BPF JIT
+ * knobs under net.core need CAP_SYS_ADMIN even there.
+ */
+static const char *sysctl_refusal(const struct sysctl_state *s,
+				  const char *rel,
+				  const struct cosi_resource *cfg)
+{
+	bool netns = !strncmp(rel, "net/", 4) &&
+		     strncmp(rel, "net/core/bpf_jit_", 17);
+	size_t i;
+
+	if (!netns && !(cfg->writer_caps & COSI_WRITER_CAPS_SYS_ADMIN))
+		return "refused: outside net.*, the writer needs CAP_SYS_ADMIN";
+	if (!sysctl_is_unsafe(rel))
+		return NULL;
+	for (i = 0; i < s->n_allowed; i++)
+		if (!strcmp(rel, s->allowed[i]))
+			return NULL;
+	return "refused: unsafe sysctl (cosid --allow-unsafe-sysctl allows it)";
 }
 
 /* @s with whitespace runs made one space, and trimmed; NULL: no memory. */
@@ -208,7 +303,8 @@ static int sysctl_apply(struct cosi_ctl *ctl, const char *id,
 {
 	struct sysctl_state *s = cosi_ctl_data(ctl);
 	struct cosi_resource *st = NULL;
-	char *path = NULL;
+	char *path = NULL, *rel = NULL;
+	const char *why;
 	bool wait;
 	int err;
 
@@ -220,12 +316,22 @@ static int sysctl_apply(struct cosi_ctl *ctl, const char *id,
 	err = sysctl_get_status(ctl, id, &st, &wait);
 	if (err || wait)
 		return err;
-	err = sysctl_path(s, id, &path);
-	if (err == -EINVAL)
+	err = sysctl_rel(id, &rel);
+	if (err == -EINVAL) {
 		err = sysctl_put_status(ctl, id, "", NULL,
 					"invalid sysctl name");
-	else if (!err)
-		err = sysctl_write(ctl, id, cfg, st, path);
+	} else if (!err && (why = sysctl_refusal(s, rel, cfg))) {
+		/* Nothing written; an original recorded earlier is kept. */
+		cosi_ctl_log(ctl, "%s: %s", id, why);
+		err = sysctl_put_status(ctl, id, "",
+					st ? spec_str(st, "original") : NULL,
+					why);
+	} else if (!err) {
+		err = sysctl_path(s, id, &path);
+		if (!err)
+			err = sysctl_write(ctl, id, cfg, st, path);
+	}
+	free(rel);
 	free(path);
 	cosi_resource_free(st);
 	return err;
@@ -290,7 +396,11 @@ static int sysctl_reconcile(struct cosi_ctl *ctl, const char *ns,
 static void sysctl_free(void *p)
 {
 	struct sysctl_state *s = p;
+	size_t i;
 
+	for (i = 0; i < s->n_allowed; i++)
+		free(s->allowed[i]);
+	free(s->allowed);
 	free(s->proc_sys);
 	free(s);
 }
@@ -313,13 +423,27 @@ static const struct cosi_controller sysctl_controller = {
 int cosid_register_sysctl(struct cosi_runtime *rt,
 			  const struct cosid_controllers_opts *o)
 {
+	const char *const *allow = o->allow_unsafe_sysctls;
 	struct sysctl_state *s = calloc(1, sizeof(*s));
+	size_t n = 0;
+	int err;
 
-	if (s)
-		s->proc_sys = strdup(o->proc_sys);
-	if (!s || !s->proc_sys) {
-		free(s);
+	if (!s)
 		return -ENOMEM;
+	s->proc_sys = strdup(o->proc_sys);
+	while (allow && allow[n])
+		n++;
+	s->allowed = calloc(n ?: 1, sizeof(*s->allowed));
+	if (!s->proc_sys || !s->allowed) {
+		sysctl_free(s);
+		return -ENOMEM;
+	}
+	for (; s->n_allowed < n; s->n_allowed++) {
+		err = sysctl_rel(allow[s->n_allowed], &s->allowed[s->n_allowed]);
+		if (err) {
+			sysctl_free(s);
+			return err;
+		}
 	}
 	return cosid_register(rt, &sysctl_controller, s, sysctl_free);
 }

@@ -5,6 +5,13 @@
  * unchanged definition is accepted by the kernel, so the daemon simply
  * sets them all at every start; new optional fields are compatible
  * changes.  Documentation/controllers.rst describes each type.
+ *
+ * Each type declares what writing it takes (write-access, enforced by the
+ * kernel): a type whose content drives a host-wide effect (the hostname,
+ * the hosts file, the original value a sysctl is restored to) needs
+ * CAP_SYS_ADMIN; the others CAP_NET_ADMIN over the netns.  SysctlConfigs
+ * stay net-admin: the sysctl controller itself applies a key outside the
+ * netns's net.* only for a writer that held CAP_SYS_ADMIN (writer-caps).
  */
 #include <errno.h>
 
@@ -14,6 +21,8 @@
 #define U64	COSI_FIELD_TYPE_U64
 #define BOOL	COSI_FIELD_TYPE_BOOL
 #define LIST	COSI_FIELD_TYPE_STRING_LIST
+#define NET_ADMIN	COSI_WRITE_ACCESS_NET_ADMIN
+#define SYS_ADMIN	COSI_WRITE_ACCESS_SYS_ADMIN
 #define REQ(n, t)	{ n, t, true }
 #define OPT(n, t)	{ n, t, false }
 
@@ -34,6 +43,7 @@ struct tdef {
 	const char *aliases[5];
 	struct tfield fields[8];
 	struct tcolumn columns[6];
+	enum cosi_write_access access;
 };
 
 static const struct tdef cosid_types[] = {
@@ -42,23 +52,27 @@ static const struct tdef cosid_types[] = {
 		{ "sysctl", "sysctls", "sysctlconfig", "sysctlconfigs" },
 		{ REQ("value", STR) },
 		{ { "VALUE", "value" } },
+		NET_ADMIN,	/* the controller checks writer-caps per key */
 	}, {
 		T_SYSCTL_STATUS, NS_RUNTIME,
 		{ "sysctlstatus", "sysctlstatuses" },
 		{ OPT("value", STR), OPT("original", STR), OPT("error", STR) },
 		{ { "VALUE", "value" }, { "ORIGINAL", "original" },
 		  { "ERROR", "error" } },
+		SYS_ADMIN,	/* "original" is written back on delete */
 	}, {
 		T_HOSTNAME_CONFIG, NS_CONFIG,
 		{ "hostname", "hostnames", "hostnameconfig", "hostnameconfigs" },
 		{ REQ("hostname", STR), OPT("domainname", STR) },
 		{ { "HOSTNAME", "hostname" }, { "DOMAIN", "domainname" } },
+		SYS_ADMIN,
 	}, {
 		T_HOSTNAME_STATUS, NS_RUNTIME,
 		{ "hostnamestatus", "hostnamestatuses" },
 		{ OPT("hostname", STR), OPT("domainname", STR), OPT("error", STR) },
 		{ { "HOSTNAME", "hostname" }, { "DOMAIN", "domainname" },
 		  { "ERROR", "error" } },
+		SYS_ADMIN,	/* the hosts controller writes it to the file */
 	}, {
 		T_LINK_STATUS, NS_NETWORK,
 		{ "link", "links", "linkstatus", "linkstatuses" },
@@ -66,21 +80,25 @@ static const struct tdef cosid_types[] = {
 		  OPT("mac", STR), OPT("flags", LIST), OPT("kind", STR) },
 		{ { "INDEX", "index" }, { "MTU", "mtu" },
 		  { "STATE", "operstate" }, { "MAC", "mac" } },
+		NET_ADMIN,
 	}, {
 		T_LINK_CONFIG, NS_CONFIG,
 		{ "linkconfig", "linkconfigs" },
 		{ OPT("up", BOOL), OPT("mtu", U64) },
 		{ { "UP", "up" }, { "MTU", "mtu" } },
+		NET_ADMIN,
 	}, {
 		T_LINK_CONFIG_STATUS, NS_RUNTIME,
 		{ "linkconfigstatus", "linkconfigstatuses" },
 		{ OPT("applied", BOOL), OPT("error", STR) },
 		{ { "APPLIED", "applied" }, { "ERROR", "error" } },
+		NET_ADMIN,
 	}, {
 		T_HOSTS_ENTRY, NS_CONFIG,
 		{ "hostsentry", "hostsentries" },
 		{ REQ("address", STR), REQ("names", LIST) },
 		{ { "ADDRESS", "address" }, { "NAMES", "names" } },
+		SYS_ADMIN,
 	}, {
 		T_HOSTS_FILE_STATUS, NS_RUNTIME,
 		{ "hostsfilestatus", "hostsfilestatuses" },
@@ -88,6 +106,7 @@ static const struct tdef cosid_types[] = {
 		  OPT("error", STR) },
 		{ { "PATH", "path" }, { "ENTRIES", "entries" },
 		  { "ERROR", "error" } },
+		NET_ADMIN,
 	},
 };
 
@@ -105,6 +124,7 @@ static int cosid_build_def(struct cosi_definition *d, const struct tdef *t)
 	int err;
 
 	err = cosi_def_init(d, t->type) ?: cosi_def_set_default_ns(d, t->ns);
+	d->write_access = t->access;
 	for (i = 0; !err && i < ARRAY_LEN(t->aliases) && t->aliases[i]; i++)
 		err = cosi_def_add_alias(d, t->aliases[i]);
 	for (i = 0; !err && i < ARRAY_LEN(t->fields) && t->fields[i].name; i++)

@@ -38,10 +38,16 @@ static const char usage[] =
 "      --proc-sys PATH      sysctl tree (default /proc/sys)\n"
 "      --write-rate N       writes per second per controller (default 1000)\n"
 "      --watch-rcvbuf BYTES receive buffer of the input watches\n"
+"      --allow-unsafe-sysctl KEY\n"
+"                           let the sysctl controller write KEY although it\n"
+"                           grants code execution or lowers a protection\n"
+"                           (repeatable; the writer still needs CAP_SYS_ADMIN)\n"
 "  -h, --help               this text\n";
 
 struct cosid_opts {
 	const char *state_file;
+	const char **allow_sysctls;	/* NULL-ended, into argv */
+	size_t n_allow_sysctls;
 	struct cosid_controllers_opts ctl;
 	struct cosi_runtime_opts rt;
 };
@@ -63,16 +69,18 @@ static int parse_num(const char *s, const char *what, unsigned long max,
 
 static int parse_args(int argc, char **argv, struct cosid_opts *o)
 {
-	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF };
+	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF, OPT_ALLOW };
 	static const struct option longopts[] = {
 		{ "state-file", required_argument, NULL, 's' },
 		{ "hosts-path", required_argument, NULL, OPT_HOSTS },
 		{ "proc-sys", required_argument, NULL, OPT_PROC },
 		{ "write-rate", required_argument, NULL, OPT_RATE },
 		{ "watch-rcvbuf", required_argument, NULL, OPT_RCVBUF },
+		{ "allow-unsafe-sysctl", required_argument, NULL, OPT_ALLOW },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char **allow;
 	unsigned long n;
 	int c;
 
@@ -98,6 +106,18 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 			if (parse_num(optarg, "--watch-rcvbuf", 1 << 30, &n))
 				return -EINVAL;
 			o->rt.watch_rcvbuf = n;
+			break;
+		case OPT_ALLOW:
+			allow = realloc(o->allow_sysctls,
+					(o->n_allow_sysctls + 2) * sizeof(*allow));
+			if (!allow) {
+				fprintf(stderr, "cosid: out of memory\n");
+				return -ENOMEM;
+			}
+			allow[o->n_allow_sysctls++] = optarg;
+			allow[o->n_allow_sysctls] = NULL;
+			o->allow_sysctls = allow;
+			o->ctl.allow_unsafe_sysctls = allow;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -240,8 +260,10 @@ int main(int argc, char **argv)
 	sigset_t ss;
 	int rc;
 
-	if (parse_args(argc, argv, &o))
+	if (parse_args(argc, argv, &o)) {
+		free(o.allow_sysctls);
 		return 2;
+	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
@@ -251,8 +273,11 @@ int main(int argc, char **argv)
 		gone = false;
 		rc = run(&o, again, &gone);
 		if (!gone)
-			return rc;
+			break;
+		rc = 0;
 		if (wait_for_family(&ss))
-			return 0;
+			break;
 	}
+	free(o.allow_sysctls);
+	return rc;
 }

@@ -11,14 +11,20 @@
  * the statuses.
  */
 #include <errno.h>
+#include <grp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "kselftest_harness.h"
 #include "controllers/controllers.h"
@@ -259,6 +265,17 @@ static bool file_has(const char *path, const char *needle)
 	return ok;
 }
 
+/* A string field contains @needle. */
+static bool field_contains(struct cosi *c, const char *ns, const char *type,
+			   const char *id, const char *name, const char *needle)
+{
+	char *v = field(c, ns, type, id, name);
+	bool ok = v && strstr(v, needle);
+
+	free(v);
+	return ok;
+}
+
 /* IFF_UP in /sys/class/net/@link/flags. */
 static bool sysfs_up(const char *link)
 {
@@ -303,6 +320,7 @@ FIXTURE(ctl) {
 	struct cosi *user;
 	char dir[64];
 	char hosts[128];
+	char sys[128];		/* a fake /proc/sys (start_fake_sys()) */
 };
 
 static int start(struct _test_data_ctl *self)
@@ -515,6 +533,233 @@ TEST_F(ctl, sysctl_original_survives_restart)
 			     WAIT_MS));
 	EXPECT_TRUE(file_is(path, orig));
 	free(orig);
+}
+
+/*
+ * Privileges.  The sysctl controller runs on a fake /proc/sys under the
+ * test's directory (so that kernel.* keys can be tried safely), with
+ * @allow as --allow-unsafe-sysctl.
+ */
+static void fake_file(const char *dir, const char *rel, const char *value)
+{
+	char path[256], *slash;
+	FILE *f;
+
+	mkdir(dir, 0755);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	for (slash = strchr(path + strlen(dir) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%s\n", value);
+		fclose(f);
+	}
+}
+
+static int start_fake_sys(struct _test_data_ctl *self,
+			  const char *const *allow)
+{
+	struct cosid_controllers_opts o = {
+		.hosts_path = self->hosts, .proc_sys = self->sys,
+		.allow_unsafe_sysctls = allow,
+	};
+	int err;
+
+	snprintf(self->sys, sizeof(self->sys), "%s/sys", self->dir);
+	fake_file(self->sys, "kernel/core_pattern", "core");
+	fake_file(self->sys, "kernel/foo", "0");
+	fake_file(self->sys, "net/ipv4/ip_forward", "0");
+	fake_file(self->sys, "net/core/bpf_jit_harden", "2");
+	cosi_runtime_free(self->rt);
+	self->rt = cosi_runtime_new(self->ev, NULL);
+	if (!self->rt)
+		return -ENOMEM;
+	err = cosid_register_controllers(self->rt, &o);
+	return err ?: cosi_runtime_start(self->rt);
+}
+
+static bool sys_is(struct _test_data_ctl *self, const char *rel,
+		   const char *want)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", self->sys, rel);
+	return file_is(path, want);
+}
+
+/* uid/gid 65534 with CAP_NET_ADMIN only, as cosi_priv does. */
+static int drop_to_net_admin(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(0, NULL) ||
+	    setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return -1;
+	d[0].effective = d[0].permitted = 1u << CAP_NET_ADMIN;
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
+}
+
+/* Write sysctl configs as uid 65534 with CAP_NET_ADMIN: "id", "value", ... */
+static int put_sysctls_as_net_admin(const char *const *kv)
+{
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		struct cosi *c;
+
+		if (drop_to_net_admin())
+			_exit(1);
+		c = cosi_open();
+		if (!c)
+			_exit(2);
+		for (; *kv; kv += 2)
+			if (put_sysctl(c, kv[0], kv[1])) {
+				fprintf(stderr, "# %s\n", cosi_strerror(c, kv[0]));
+				_exit(3);
+			}
+		cosi_close(c);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(ctl, sysctl_outside_net_needs_a_sys_admin_writer)
+{
+	static const char *const kv[] = {
+		"kernel.foo", "1",
+		"kernel.core_pattern", "|/tmp/x %p",
+		"net.core.bpf_jit_harden", "0",
+		"net.ipv4.ip_forward", "1",
+		NULL,
+	};
+
+	ASSERT_EQ(0, start_fake_sys(self, NULL));
+	ASSERT_EQ(0, put_sysctls_as_net_admin(kv));
+	/* Its own netns's net.* is the writer's to set. */
+	ASSERT_TRUE(WAIT_FOR(sys_is(self, "net/ipv4/ip_forward", "1"),
+			     WAIT_MS));
+	ASSERT_TRUE(WAIT_FOR(field_is(self->user, "runtime", SYSCTL_ST,
+				      "net.ipv4.ip_forward", "error", ""),
+			     WAIT_MS));
+	/* Anything else is refused, with the reason, and nothing written. */
+	ASSERT_TRUE(WAIT_FOR(field_contains(self->user, "runtime", SYSCTL_ST,
+					    "kernel.foo", "error",
+					    "CAP_SYS_ADMIN"), WAIT_MS));
+	ASSERT_TRUE(WAIT_FOR(field_contains(self->user, "runtime", SYSCTL_ST,
+					    "kernel.core_pattern", "error",
+					    "CAP_SYS_ADMIN"), WAIT_MS));
+	ASSERT_TRUE(WAIT_FOR(field_contains(self->user, "runtime", SYSCTL_ST,
+					    "net.core.bpf_jit_harden", "error",
+					    "CAP_SYS_ADMIN"), WAIT_MS));
+	settle(self->ev, self->rt);
+	EXPECT_TRUE(sys_is(self, "kernel/foo", "0"));
+	EXPECT_TRUE(sys_is(self, "kernel/core_pattern", "core"));
+	EXPECT_TRUE(sys_is(self, "net/core/bpf_jit_harden", "2"));
+	EXPECT_TRUE(field_is(self->user, "runtime", SYSCTL_ST, "kernel.foo",
+			     "original", "<unset>"));
+
+	/* The same spec written by root is applied. */
+	ASSERT_EQ(0, put_sysctl(self->user, "kernel.foo", "1"));
+	ASSERT_TRUE(WAIT_FOR(sys_is(self, "kernel/foo", "1"), WAIT_MS));
+	ASSERT_TRUE(WAIT_FOR(field_is(self->user, "runtime", SYSCTL_ST,
+				      "kernel.foo", "error", ""), WAIT_MS));
+	EXPECT_TRUE(field_is(self->user, "runtime", SYSCTL_ST, "kernel.foo",
+			     "original", "0"));
+	/* A later spec from the unprivileged writer is refused again... */
+	ASSERT_EQ(0, put_sysctls_as_net_admin((const char *const[]){
+		"kernel.foo", "2", NULL }));
+	ASSERT_TRUE(WAIT_FOR(field_contains(self->user, "runtime", SYSCTL_ST,
+					    "kernel.foo", "error",
+					    "CAP_SYS_ADMIN"), WAIT_MS));
+	EXPECT_TRUE(sys_is(self, "kernel/foo", "1"));
+	/* ... keeping the original, which the delete restores. */
+	EXPECT_TRUE(field_is(self->user, "runtime", SYSCTL_ST, "kernel.foo",
+			     "original", "0"));
+	ASSERT_EQ(0, teardown(self->user, "config", SYSCTL_CFG, "kernel.foo"));
+	ASSERT_TRUE(WAIT_FOR(destroyed(self->user, "config", SYSCTL_CFG,
+				       "kernel.foo"), WAIT_MS));
+	EXPECT_TRUE(sys_is(self, "kernel/foo", "0"));
+	EXPECT_EQ(0, stats(self->rt, "sysctl")->failures);
+}
+
+TEST_F(ctl, sysctl_unsafe_keys_refused_unless_allowed)
+{
+	static const char *const allow[] = { "kernel.core_pattern", NULL };
+
+	ASSERT_EQ(0, start_fake_sys(self, NULL));
+	/* Root, but not allowed: refused, nothing written. */
+	ASSERT_EQ(0, put_sysctl(self->user, "kernel.core_pattern",
+				"|/tmp/x %p"));
+	ASSERT_EQ(0, put_sysctl(self->user, "kernel/usermodehelper/bset",
+				"0 0"));
+	ASSERT_TRUE(WAIT_FOR(field_contains(self->user, "runtime", SYSCTL_ST,
+					    "kernel.core_pattern", "error",
+					    "unsafe"), WAIT_MS));
+	ASSERT_TRUE(WAIT_FOR(field_contains(self->user, "runtime", SYSCTL_ST,
+					    "kernel/usermodehelper/bset",
+					    "error", "unsafe"), WAIT_MS));
+	settle(self->ev, self->rt);
+	EXPECT_TRUE(sys_is(self, "kernel/core_pattern", "core"));
+
+	/* Allowed by name: applied, and restored on delete. */
+	ASSERT_EQ(0, start_fake_sys(self, allow));
+	ASSERT_EQ(0, put_sysctl(self->user, "kernel.core_pattern",
+				"|/tmp/y %p"));
+	ASSERT_TRUE(WAIT_FOR(sys_is(self, "kernel/core_pattern", "|/tmp/y %p"),
+			     WAIT_MS));
+	ASSERT_TRUE(WAIT_FOR(field_is(self->user, "runtime", SYSCTL_ST,
+				      "kernel.core_pattern", "error", ""),
+			     WAIT_MS));
+	/* Only that one. */
+	EXPECT_TRUE(field_contains(self->user, "runtime", SYSCTL_ST,
+				   "kernel/usermodehelper/bset", "error",
+				   "unsafe"));
+	ASSERT_EQ(0, teardown(self->user, "config", SYSCTL_CFG,
+			      "kernel.core_pattern"));
+	ASSERT_TRUE(WAIT_FOR(destroyed(self->user, "config", SYSCTL_CFG,
+				       "kernel.core_pattern"), WAIT_MS));
+	EXPECT_TRUE(sys_is(self, "kernel/core_pattern", "core"));
+	EXPECT_EQ(0, stats(self->rt, "sysctl")->failures);
+}
+
+TEST_F(ctl, host_wide_types_need_sys_admin)
+{
+	static const char *const sys_admin[] = {
+		HOSTNAME_CFG, HOSTNAME_ST, HOSTS_ENTRY, SYSCTL_ST,
+	};
+	static const char *const net_admin[] = {
+		SYSCTL_CFG, LINK_ST, LINK_CFG, LINK_CFG_ST, HOSTS_ST,
+	};
+	struct cosi_definition *d;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sys_admin); i++) {
+		ASSERT_EQ(0, cosi_definition_get(self->user, sys_admin[i], &d));
+		EXPECT_EQ(COSI_WRITE_ACCESS_SYS_ADMIN, d->write_access)
+			TH_LOG("%s", sys_admin[i]);
+		cosi_definition_free(d);
+	}
+	for (i = 0; i < ARRAY_SIZE(net_admin); i++) {
+		ASSERT_EQ(0, cosi_definition_get(self->user, net_admin[i], &d));
+		EXPECT_EQ(COSI_WRITE_ACCESS_NET_ADMIN, d->write_access)
+			TH_LOG("%s", net_admin[i]);
+		cosi_definition_free(d);
+	}
 }
 
 TEST_F(ctl, hostname_set_and_reported)

@@ -135,6 +135,55 @@ check "the original value is restored" \
 	is "$orig_somaxconn" cat /proc/sys/net/core/somaxconn
 check "its status is gone" absent sysctlstatus net.core.somaxconn
 
+# --- privileges: cosid never does for a writer what it could not do itself
+core_orig=$(cat /proc/sys/kernel/core_pattern)
+ttl_orig=$(cat /proc/sys/net/ipv4/ip_default_ttl)
+P=$(mktemp /tmp/cosid_e2e_priv.XXXXXX)
+chmod 644 "$P"
+cat > "$P" <<'EOF'
+metadata: {type: sysctl, id: kernel.core_pattern}
+spec: {value: "|/tmp/x %p"}
+---
+metadata: {type: sysctl, id: net.ipv4.ip_default_ttl}
+spec: {value: "65"}
+EOF
+# uid 65534 holding only CAP_NET_ADMIN (the plain build: no sanitizer
+# runtime to trip over the dumpable flag a uid change clears).
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps=-all,+net_admin --ambient-caps=+net_admin \
+	"$top/build/daemon/cosictl" apply -f "$P" > "$T/out" 2> "$T/err"
+check "uid 65534 with CAP_NET_ADMIN writes two SysctlConfigs" \
+	[ "$(grep -c ' created$' "$T/out")" = 2 ]
+wait_for 10 "... its netns's net.ipv4.ip_default_ttl is applied" \
+	is 65 cat /proc/sys/net/ipv4/ip_default_ttl
+wait_for 10 "... kernel.core_pattern is refused, the status says CAP_SYS_ADMIN is needed" \
+	sh -c "'$CTL' get sysctlstatus kernel.core_pattern -o json | grep -q 'writer needs CAP_SYS_ADMIN'"
+check "... and nothing is written to /proc/sys/kernel/core_pattern" \
+	is "$core_orig" cat /proc/sys/kernel/core_pattern
+ctl delete sysctl kernel.core_pattern
+sed -i 's/"|\/tmp\/x %p"/"core.cosi-e2e"/' "$P"
+ctl apply -f "$P"
+check "root applies kernel.core_pattern" grep -q "core_pattern created" "$T/out"
+wait_for 10 "... refused as unsafe without --allow-unsafe-sysctl" \
+	sh -c "'$CTL' get sysctlstatus kernel.core_pattern -o json | grep -q 'unsafe sysctl'"
+check "... nothing written" is "$core_orig" cat /proc/sys/kernel/core_pattern
+stop_cosid TERM
+: > "$LOG"
+start_cosid --allow-unsafe-sysctl kernel.core_pattern
+wait_for 60 "cosid restarts with --allow-unsafe-sysctl kernel.core_pattern" ready
+wait_for 10 "... root's kernel.core_pattern is applied" \
+	is core.cosi-e2e cat /proc/sys/kernel/core_pattern
+ctl delete sysctl kernel.core_pattern
+check "... and restored on delete" is "$core_orig" cat /proc/sys/kernel/core_pattern
+ctl delete sysctl net.ipv4.ip_default_ttl
+check "net.ipv4.ip_default_ttl is restored on delete" \
+	is "$ttl_orig" cat /proc/sys/net/ipv4/ip_default_ttl
+rm -f "$P"
+stop_cosid TERM
+: > "$LOG"
+start_cosid
+wait_for 60 "cosid restarts without the option" ready
+
 # --- persistence: the state file follows the config namespace
 wait_for 10 "the state file holds the config" grep -q "HostnameConfigs" "$STATE"
 check "the state file dropped the deleted config" \

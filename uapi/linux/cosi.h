@@ -53,6 +53,33 @@ enum cosi_sensitivity {
 };
 
 /**
+ * enum cosi_write_access - The capability needed to write resources of a type
+ *   (create, update, teardown, destroy, finalizer-add and -remove), checked by
+ *   the kernel on every write. Setting or deleting a definition whose current
+ *   or new write-access is sys-admin needs sys-admin too.
+ * @COSI_WRITE_ACCESS_NET_ADMIN: CAP_NET_ADMIN in the user namespace owning the
+ *   netns (default).
+ * @COSI_WRITE_ACCESS_SYS_ADMIN: CAP_SYS_ADMIN in the initial user namespace,
+ *   for types whose effect is host-wide.
+ */
+enum cosi_write_access {
+	COSI_WRITE_ACCESS_NET_ADMIN,
+	COSI_WRITE_ACCESS_SYS_ADMIN,
+};
+
+/**
+ * enum cosi_writer_caps - Capabilities the writer of a resource's spec held
+ *   when it wrote it, as seen by the kernel (the requesting socket and task).
+ * @COSI_WRITER_CAPS_NET_ADMIN: CAP_NET_ADMIN in the user namespace owning the
+ *   netns.
+ * @COSI_WRITER_CAPS_SYS_ADMIN: CAP_SYS_ADMIN in the initial user namespace.
+ */
+enum cosi_writer_caps {
+	COSI_WRITER_CAPS_NET_ADMIN = 1,
+	COSI_WRITER_CAPS_SYS_ADMIN = 2,
+};
+
+/**
  * enum cosi_label_op - Operator of a label query term. exists, equal and in on
  *   a missing key do not match (so an inverted term does); a comparison on a
  *   missing key, and a numeric one whose operands are not numbers (with
@@ -188,6 +215,7 @@ enum {
 	COSI_A_RESOURCE_BOOTSTRAP,
 	COSI_A_RESOURCE_EVENT,
 	COSI_A_RESOURCE_OLD_LABELS,
+	COSI_A_RESOURCE_WRITER_CAPS,
 
 	__COSI_A_RESOURCE_MAX,
 	COSI_A_RESOURCE_MAX = (__COSI_A_RESOURCE_MAX - 1)
@@ -220,6 +248,7 @@ enum {
 	COSI_A_DEFINITION_PRINT_COLUMN,
 	COSI_A_DEFINITION_REVISION,
 	COSI_A_DEFINITION_RESOURCES,
+	COSI_A_DEFINITION_WRITE_ACCESS,
 
 	__COSI_A_DEFINITION_MAX,
 	COSI_A_DEFINITION_MAX = (__COSI_A_DEFINITION_MAX - 1)

@@ -18,14 +18,29 @@ bool cosi_may_read(const struct sk_buff *skb, struct net *net,
 	       netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN);
 }
 
+/*
+ * Whether the sender of @skb holds @cap in @ns, as netlink_ns_capable()
+ * decides it (the socket opener's and the sender's credentials), but
+ * without an audit record: recording writer-caps is not an access check.
+ */
+static bool cosi_sender_capable_noaudit(const struct sk_buff *skb,
+					struct user_namespace *ns, int cap)
+{
+	const struct sock *sk = NETLINK_CB(skb).sk;
+
+	return sk && sk->sk_socket && sk->sk_socket->file &&
+	       file_ns_capable(sk->sk_socket->file, ns, cap) &&
+	       ns_capable_noaudit(ns, cap);
+}
+
 /* What the sender of @skb holds (COSI_WRITER_CAPS_*), for writer-caps. */
 u32 cosi_writer_caps(const struct sk_buff *skb, const struct net *net)
 {
 	u32 caps = 0;
 
-	if (netlink_ns_capable(skb, net->user_ns, CAP_NET_ADMIN))
+	if (cosi_sender_capable_noaudit(skb, net->user_ns, CAP_NET_ADMIN))
 		caps |= COSI_WRITER_CAPS_NET_ADMIN;
-	if (netlink_capable(skb, CAP_SYS_ADMIN))
+	if (cosi_sender_capable_noaudit(skb, &init_user_ns, CAP_SYS_ADMIN))
 		caps |= COSI_WRITER_CAPS_SYS_ADMIN;
 	return caps;
 }
@@ -274,7 +289,10 @@ static void *cosi_reply_put(struct sk_buff *msg, struct genl_info *info)
 /*
  * The resource a write targets, after its preconditions: the type's
  * write-access (before the lookup: no existence leaks to those who may
- * not write), expected-version and, for writes reserved to the owner, the
+ * not write); a version whose spec a CAP_SYS_ADMIN writer set is written
+ * (updated, torn down, destroyed, its finalizers changed) only by such a
+ * writer, since controllers act on it with that writer's rights, undoing
+ * included; expected-version and, for writes reserved to the owner, the
  * owner.  Under the lock.
  */
 static struct cosi_res *cosi_key_res_checked(struct cosi_net *cn,
@@ -294,6 +312,13 @@ static struct cosi_res *cosi_key_res_checked(struct cosi_net *cn,
 	res = cosi_key_res(cn, info, k, err);
 	if (!res)
 		return NULL;
+	if ((res->writer_caps & COSI_WRITER_CAPS_SYS_ADMIN) &&
+	    !netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[COSI_A_RESOURCE_ID],
+				    "resource was written with CAP_SYS_ADMIN: changing it needs it too");
+		*err = -EPERM;
+		return NULL;
+	}
 	*err = owner_only ? cosi_check_owner(cn, info, res) : 0;
 	if (!*err)
 		*err = cosi_check_version(info, res);

@@ -357,7 +357,8 @@ void cosi_def_discard(struct cosi_def *def)
  * Creates the type or replaces its definition.
  *
  * Return: 0, -EEXIST on a name clash, -ENOSPC over max_definitions,
- * -EBUSY for a schema change that would invalidate existing resources.
+ * -EBUSY for a schema change that would invalidate existing resources or
+ * a write-access raised to sys-admin while resources exist.
  */
 int cosi_def_commit(struct cosi_net *cn, struct cosi_def *def,
 		    struct netlink_ext_ack *extack)
@@ -376,6 +377,17 @@ int cosi_def_commit(struct cosi_net *cn, struct cosi_def *def,
 	if (!old && cn->nr_defs >= READ_ONCE(cosi_max_definitions)) {
 		NL_SET_ERR_MSG(extack, "too many definitions in this netns");
 		return -ENOSPC;
+	}
+	/*
+	 * Resources written under a net-admin type were not checked for
+	 * CAP_SYS_ADMIN: raising the type must not vouch for them.
+	 */
+	if (old && old->nr_res &&
+	    old->write_access != COSI_WRITE_ACCESS_SYS_ADMIN &&
+	    def->write_access == COSI_WRITE_ACCESS_SYS_ADMIN) {
+		NL_SET_ERR_MSG(extack,
+			       "write-access is raised to sys-admin only while no resources of the type exist");
+		return -EBUSY;
 	}
 	if (old && old->nr_res && !cosi_schema_compatible(old, def)) {
 		NL_SET_ERR_MSG(extack,

@@ -567,11 +567,16 @@ TEST_F(access, changing_write_access_needs_sys_admin)
 	EXPECT_EQ(defs.n, seen);
 	EXPECT_EQ(3, defs.n);
 	cosi_definitions_clear(&defs);
-	/* Root may lower it (and the reply says so), and raise it again. */
+	/* Root may lower it (and the reply says so)... */
 	ASSERT_COSI_OK(self->c, access_define(self->c, HOSTWIDE,
 					      COSI_WRITE_ACCESS_NET_ADMIN, &d));
 	EXPECT_EQ(COSI_WRITE_ACCESS_NET_ADMIN, d->write_access);
 	cosi_definition_free(d);
+	/* ...but raising it would vouch for resources nobody checked. */
+	EXPECT_COSI_ERR(self->c, EBUSY,
+			access_define(self->c, HOSTWIDE,
+				      COSI_WRITE_ACCESS_SYS_ADMIN, NULL));
+	/* With no resource of the type, raising is fine. */
 	ASSERT_COSI_OK(self->c, access_define(self->c, WIDGET,
 					      COSI_WRITE_ACCESS_SYS_ADMIN, NULL));
 	ASSERT_COSI_OK(self->c, cosi_definition_delete(self->c, WIDGET, NULL));
@@ -674,22 +679,36 @@ static int access_writer_caps_child(void *arg)
 	CHECK(1, !drop_to_nobody(true), NULL);
 	c = cosi_open();
 	CHECK(2, c, NULL);
-	/* Labels and finalizers carry the spec's writer over. */
+	/*
+	 * What a CAP_SYS_ADMIN writer set is changed only by such a writer:
+	 * no label, finalizer, teardown or destroy of it (a controller would
+	 * act on the change with that writer's rights, undoing included).
+	 */
 	k.labels = &labels;
-	CHECK(10, !cosi_resource_update(c, &k, &r), c);
-	CHECK(11, r->version == 2 && r->writer_caps == CAPS_ROOT, NULL);
-	cosi_resource_free(r);
-	CHECK(12, !cosi_finalizer_add(c, &k, &r), c);
-	CHECK(13, r->version == 3 && r->writer_caps == CAPS_ROOT, NULL);
-	cosi_resource_free(r);
-	/* A new spec is its writer's. */
-	CHECK(14, !widget_update(c, WIDGET, "w", "mine", NULL, &r), c);
-	CHECK(15, r->version == 4 &&
+	CHECK(3, cosi_resource_update(c, &k, NULL) == -EPERM &&
+	      strstr(cosi_last_error(c)->msg, "CAP_SYS_ADMIN"), c);
+	CHECK(4, cosi_finalizer_add(c, &k, NULL) == -EPERM, c);
+	CHECK(5, cosi_finalizer_remove(c, &k, NULL) == -EPERM, c);
+	CHECK(6, cosi_resource_teardown(c, &k, NULL, NULL) == -EPERM, c);
+	CHECK(7, widget_destroy(c, WIDGET, "w", NULL) == -EPERM, c);
+	CHECK(8, widget_update(c, WIDGET, "w", "mine", NULL, NULL) == -EPERM, c);
+	/* Its own: a new spec is its writer's... */
+	CHECK(9, !widget_create(c, WIDGET, "n", NULL, &r), c);
+	CHECK(10, r->version == 1 &&
 	      r->writer_caps == COSI_WRITER_CAPS_NET_ADMIN, NULL);
 	cosi_resource_free(r);
-	/* Teardown carries it over. */
+	/* ...and labels, finalizers and teardown carry it over. */
+	k.id = "n";
+	CHECK(11, !cosi_resource_update(c, &k, &r), c);
+	CHECK(12, r->version == 2 &&
+	      r->writer_caps == COSI_WRITER_CAPS_NET_ADMIN, NULL);
+	cosi_resource_free(r);
+	CHECK(13, !cosi_finalizer_add(c, &k, &r), c);
+	CHECK(14, r->version == 3 &&
+	      r->writer_caps == COSI_WRITER_CAPS_NET_ADMIN, NULL);
+	cosi_resource_free(r);
 	CHECK(16, !cosi_resource_teardown(c, &k, NULL, &r), c);
-	CHECK(17, r->version == 5 &&
+	CHECK(17, r->version == 4 &&
 	      r->writer_caps == COSI_WRITER_CAPS_NET_ADMIN, NULL);
 	cosi_resource_free(r);
 	cosi_strs_clear(&fin);
@@ -741,30 +760,32 @@ TEST_F(access, writer_caps_recorded_and_carried_over)
 	for (i = 0; i < 50 && v.n < 4; i++)
 		cosi_watch_recv(self->c, 100, cosi_event_vec_push, &v);
 	ASSERT_EQ(4, v.n);
-	EXPECT_EQ(CAPS_ROOT, v.v[0]->res.writer_caps);
-	EXPECT_EQ(CAPS_ROOT, v.v[1]->res.writer_caps);
-	EXPECT_EQ(COSI_WRITER_CAPS_NET_ADMIN, v.v[2]->res.writer_caps);
-	EXPECT_EQ(COSI_WRITER_CAPS_NET_ADMIN, v.v[3]->res.writer_caps);
+	for (i = 0; i < 4; i++) {
+		EXPECT_STREQ("n", v.v[i]->res.id);
+		EXPECT_EQ(COSI_WRITER_CAPS_NET_ADMIN, v.v[i]->res.writer_caps);
+	}
 	cosi_event_vec_clear(&v);
 
-	/* Gets and dumps report it. */
-	ASSERT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS, WIDGET, "w",
+	/* Gets and dumps report it; root's is untouched. */
+	ASSERT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS, WIDGET, "n",
 						  &r));
 	EXPECT_EQ(COSI_WRITER_CAPS_NET_ADMIN, r->writer_caps);
 	cosi_resource_free(r);
 	ASSERT_COSI_OK(self->c, cosi_resource_list(self->c, &lr, &l));
-	ASSERT_EQ(1, l.n);
+	ASSERT_EQ(2, l.n);
 	EXPECT_EQ(COSI_WRITER_CAPS_NET_ADMIN, l.v[0]->writer_caps);
+	EXPECT_EQ(CAPS_ROOT, l.v[1]->writer_caps);
+	EXPECT_EQ(1, l.v[1]->version);
 	cosi_resources_clear(&l);
 
 	/* The same spec from a better-entitled writer is a change... */
-	ASSERT_COSI_OK(self->c, update_tearing_down(self->c, "w", "mine", &r));
-	EXPECT_EQ(6, r->version);
+	ASSERT_COSI_OK(self->c, update_tearing_down(self->c, "n", "n", &r));
+	EXPECT_EQ(5, r->version);
 	EXPECT_EQ(CAPS_ROOT, r->writer_caps);
 	cosi_resource_free(r);
 	/* ... and then the same again is a no-op. */
-	ASSERT_COSI_OK(self->c, update_tearing_down(self->c, "w", "mine", &r));
-	EXPECT_EQ(6, r->version);
+	ASSERT_COSI_OK(self->c, update_tearing_down(self->c, "n", "n", &r));
+	EXPECT_EQ(5, r->version);
 	cosi_resource_free(r);
 }
 

@@ -185,18 +185,19 @@ static struct cosi_res *cosi_key_res(struct cosi_net *cn,
 	return res;
 }
 
-/* The owner a socket acts as: its claim, or "" for a user. */
-static const char *cosi_sock_owner(struct cosi_net *cn, u32 portid)
+/* The owner a request's socket acts as: its claim, or "" for a user. */
+static const char *cosi_sock_owner(struct cosi_net *cn,
+				   const struct sk_buff *skb)
 {
-	struct cosi_sock *sk = cosi_sock_find(cn, portid);
+	struct cosi_sock *sk = cosi_sock_of(cn, skb);
 
 	return sk ? sk->owner : "";
 }
 
-static int cosi_check_owner(struct cosi_net *cn, struct genl_info *info,
-			    const struct cosi_res *res)
+static int cosi_check_owner(struct cosi_net *cn, const struct sk_buff *skb,
+			    struct genl_info *info, const struct cosi_res *res)
 {
-	if (!strcmp(res->owner, cosi_sock_owner(cn, info->snd_portid)))
+	if (!strcmp(res->owner, cosi_sock_owner(cn, skb)))
 		return 0;
 	if (res->owner[0])
 		cosi_err_named(info->extack, NULL, "resource is owned by",
@@ -227,18 +228,20 @@ static void *cosi_reply_put(struct sk_buff *msg, struct genl_info *info)
 
 /*
  * The resource a write targets, after its preconditions: expected-version
- * and, for writes reserved to the owner, the owner.  Under the lock.
+ * and, for writes reserved to the owner (@owner_skb: the request, else
+ * NULL), the owner.  Under the lock.
  */
 static struct cosi_res *cosi_key_res_checked(struct cosi_net *cn,
 					     struct genl_info *info,
 					     const struct cosi_key *k,
-					     bool owner_only, int *err)
+					     const struct sk_buff *owner_skb,
+					     int *err)
 {
 	struct cosi_res *res = cosi_key_res(cn, info, k, err);
 
 	if (!res)
 		return NULL;
-	*err = owner_only ? cosi_check_owner(cn, info, res) : 0;
+	*err = owner_skb ? cosi_check_owner(cn, owner_skb, info, res) : 0;
 	if (!*err)
 		*err = cosi_check_version(info, res);
 	return *err ? NULL : res;
@@ -529,7 +532,7 @@ static int cosi_nl_resource_create_doit(struct sk_buff *skb, struct genl_info *i
 		goto put_coll;
 	}
 	p.id = k.id;
-	p.owner = cosi_sock_owner(cn, info->snd_portid);
+	p.owner = cosi_sock_owner(cn, skb);
 	p.labels = c.labels;
 	p.n_labels = c.n_labels;
 	p.annotations = c.annotations;
@@ -576,7 +579,7 @@ static int cosi_nl_resource_update_doit(struct sk_buff *skb, struct genl_info *i
 		return err;
 
 	mutex_lock(&cn->lock);
-	old = cosi_key_res_checked(cn, info, &k, true, &err);
+	old = cosi_key_res_checked(cn, info, &k, skb, &err);
 	if (!old)
 		goto unlock;
 	if (tb[COSI_A_RESOURCE_EXPECTED_PHASE])
@@ -648,7 +651,7 @@ static int cosi_nl_resource_teardown_doit(struct sk_buff *skb, struct genl_info 
 		return err;
 
 	mutex_lock(&cn->lock);
-	old = cosi_key_res_checked(cn, info, &k, true, &err);
+	old = cosi_key_res_checked(cn, info, &k, skb, &err);
 	if (!old)
 		goto unlock;
 	if (old->phase == COSI_PHASE_TEARING_DOWN)
@@ -690,7 +693,7 @@ static int cosi_nl_resource_destroy_doit(struct sk_buff *skb, struct genl_info *
 		return -ENOMEM;
 
 	mutex_lock(&cn->lock);
-	res = cosi_key_res_checked(cn, info, &k, true, &err);
+	res = cosi_key_res_checked(cn, info, &k, skb, &err);
 	if (!res)
 		goto unlock;
 	if (res->n_finalizers) {
@@ -771,7 +774,7 @@ static int cosi_finalizer_change(struct genl_info *info, bool add)
 		return err;
 
 	mutex_lock(&cn->lock);
-	old = cosi_key_res_checked(cn, info, &k, false, &err);
+	old = cosi_key_res_checked(cn, info, &k, NULL, &err);
 	if (!old)
 		goto unlock;
 	if (add && old->phase == COSI_PHASE_TEARING_DOWN) {

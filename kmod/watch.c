@@ -307,7 +307,8 @@ static void cosi_watch_enqueue(struct cosi_net *cn, struct cosi_watcher *w,
 
 /*
  * Queue one event to a live watcher's socket, without blocking.  The
- * receive buffer is checked here as netlink_attachskb() would, so that an
+ * receive buffer is checked here, as strictly as netlink_attachskb() does
+ * on any kernel (before or after its rmem + truesize check), so that an
  * overflow is reported once, by cosi_sock_report(), not also by netlink.
  * A closing socket gets nothing (its portid may be another's already).
  */
@@ -317,6 +318,7 @@ static int cosi_watch_send(struct cosi_net *cn, struct cosi_watcher *w,
 	struct sock *sk = w->sock->sk;
 	struct sk_buff *skb;
 	struct inode *pin;
+	unsigned int rmem;
 	int err;
 
 	skb = genlmsg_new(cosi_event_msg_size(ev), GFP_KERNEL);
@@ -333,7 +335,8 @@ static int cosi_watch_send(struct cosi_net *cn, struct cosi_watcher *w,
 		nlmsg_free(skb);
 		return -ECONNREFUSED;
 	}
-	if (atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf)) {
+	rmem = atomic_read(&sk->sk_rmem_alloc);
+	if (rmem && rmem + skb->truesize > READ_ONCE(sk->sk_rcvbuf)) {
 		nlmsg_free(skb);
 		err = -ENOBUFS;
 	} else {

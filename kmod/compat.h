@@ -84,6 +84,14 @@ static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
 #endif
 
 /*
+ * Per-socket state: 6.10 gave generic netlink per-socket storage
+ * (genl_family::sock_priv_size, genl_sk_priv_get()), but
+ * genl_sk_priv_get() is not exported to modules, so cosi keeps one
+ * scheme on every kernel: a table keyed by portid whose entries hold
+ * their struct sock, reached through cosi_sock_of() (watch.c).
+ */
+
+/*
  * Tracepoint strings (cosi_trace.h): 6.10 dropped __assign_str()'s source
  * argument (__string() remembers it), 6.1 needs it.  Copying into the
  * space __string() reserved (strlen + 1, the source's length in both) works

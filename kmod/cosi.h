@@ -253,10 +253,31 @@ struct cosi_event {
 	struct cosi_res *old;		/* previous version, for updates */
 };
 
-/* Per-socket state: owner claim and watches. */
+/*
+ * Per-socket state: owner claim and watches, for a netlink socket that
+ * claimed an owner or started a watch.  Found with cosi_sock_of() (the
+ * request's socket) and created with cosi_sock_get(), both in watch.c.
+ *
+ * Identity is (portid, struct sock): a portid alone is reused as soon as
+ * netlink_release() has unhashed the socket, before NETLINK_URELEASE
+ * runs, and a new socket bound to it must not inherit a claim or events.
+ *
+ * @sk: the socket (NETLINK_CB(skb).sk of its first request).  The entry
+ *	holds a reference (sock_hold() in cosi_sock_get()) while it is in
+ *	cosi_net::socks, so the pointer cannot be reused by a new socket
+ *	while lookups compare it.  cosi_sock_release() (the
+ *	NETLINK_URELEASE notifier: the socket is SOCK_DEAD by then) or
+ *	cosi_watch_free_all() (netns exit) unhashes the entry, drops the
+ *	reference and sets @sk to NULL, under cosi_net::lock.
+ * @ref: one for cosi_net::socks, one per watch dump in progress (taken in
+ *	cosi_watch_register(), dropped in cosi_nl_watch_done()); the last
+ *	cosi_sock_put() frees the entry.  Under cosi_net::lock.
+ * @released: unhashed; watch dumps still running end without going live.
+ */
 struct cosi_sock {
 	struct hlist_node node;		/* in cosi_net::socks, by portid */
 	struct list_head watchers;
+	struct sock *sk;		/* held while hashed, see above */
 	refcount_t ref;			/* table + watch dumps in progress */
 	u32 portid;
 	u32 next_watch_id;
@@ -277,6 +298,25 @@ struct cosi_pending {
 	struct cosi_event ev;
 };
 
+/*
+ * Why a watch stopped.  The client always learns it (design.rst,
+ * "Watches"): while its dump runs, as the dump's error; after that, as
+ * ENOBUFS on the socket (cosi_sock_report()), except for watch-stop.
+ */
+enum cosi_watch_stop {
+	COSI_STOP_NONE,
+	COSI_STOP_OVERFLOW,		/* pending queue full, or no memory */
+	COSI_STOP_SOCKET,		/* all watches of the socket stopped */
+	COSI_STOP_REQUEST,		/* watch-stop */
+};
+
+/*
+ * A netlink watch.  Owned by its socket's list and its collection's list;
+ * freed by cosi_watcher_free() under cosi_net::lock: by watch-stop or a
+ * socket stop once live, by cosi_nl_watch_done() otherwise.  @sock stays
+ * valid until then (a live watch is freed before its socket entry; a dump
+ * holds a cosi_sock reference).
+ */
 struct cosi_watcher {
 	struct list_head coll_node;	/* coll->watchers */
 	struct list_head sock_node;	/* sock->watchers */
@@ -288,7 +328,8 @@ struct cosi_watcher {
 	u32 nr_pending;
 	u32 watch_id;
 	u8 state;
-	bool failed;			/* pending queue overflowed */
+	u8 stop;			/* enum cosi_watch_stop */
+	bool dump_ended;		/* dumpit returned its last 0 */
 	bool listed_all;
 	u64 marker_rev;
 	char pos[COSI_ID_MAX_LEN + 1];	/* last id the listing examined */
@@ -410,8 +451,8 @@ int cosi_res_fill_key(struct sk_buff *skb, const char *ns, const char *type,
 /* watch.c */
 void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev);
 void cosi_sock_release(struct cosi_net *cn, u32 portid);
-struct cosi_sock *cosi_sock_find(struct cosi_net *cn, u32 portid);
-struct cosi_sock *cosi_sock_get(struct cosi_net *cn, u32 portid);
+struct cosi_sock *cosi_sock_of(struct cosi_net *cn, const struct sk_buff *skb);
+struct cosi_sock *cosi_sock_get(struct cosi_net *cn, const struct sk_buff *skb);
 void cosi_sock_put(struct cosi_net *cn, struct cosi_sock *sk);
 void cosi_watch_free_all(struct cosi_net *cn);
 int cosi_watch_start(struct netlink_callback *cb);

@@ -75,7 +75,11 @@ static struct pernet_operations cosi_net_ops = {
 	.size	= sizeof(struct cosi_net),
 };
 
-/* A closed socket drops its owner claim and its watches. */
+/*
+ * A closed socket drops its owner claim and its watches.  The notifier
+ * runs after netlink has unhashed the socket, so another socket may hold
+ * the portid by then: cosi_sock_release() matches the closed one.
+ */
 static int cosi_netlink_event(struct notifier_block *nb, unsigned long event,
 			      void *ptr)
 {

@@ -246,18 +246,19 @@ static struct cosi_res *cosi_key_res(struct cosi_net *cn,
 	return res;
 }
 
-/* The owner a socket acts as: its claim, or "" for a user. */
-static const char *cosi_sock_owner(struct cosi_net *cn, u32 portid)
+/* The owner a request's socket acts as: its claim, or "" for a user. */
+static const char *cosi_sock_owner(struct cosi_net *cn,
+				   const struct sk_buff *skb)
 {
-	struct cosi_sock *sk = cosi_sock_find(cn, portid);
+	struct cosi_sock *sk = cosi_sock_of(cn, skb);
 
 	return sk ? sk->owner : "";
 }
 
-static int cosi_check_owner(struct cosi_net *cn, struct genl_info *info,
-			    const struct cosi_res *res)
+static int cosi_check_owner(struct cosi_net *cn, const struct sk_buff *skb,
+			    struct genl_info *info, const struct cosi_res *res)
 {
-	if (!strcmp(res->owner, cosi_sock_owner(cn, info->snd_portid)))
+	if (!strcmp(res->owner, cosi_sock_owner(cn, skb)))
 		return 0;
 	if (res->owner[0])
 		cosi_err_named(info->extack, NULL, "resource is owned by",
@@ -319,7 +320,7 @@ static struct cosi_res *cosi_key_res_checked(struct cosi_net *cn,
 		*err = -EPERM;
 		return NULL;
 	}
-	*err = owner_only ? cosi_check_owner(cn, info, res) : 0;
+	*err = owner_only ? cosi_check_owner(cn, skb, info, res) : 0;
 	if (!*err)
 		*err = cosi_check_version(info, res);
 	return *err ? NULL : res;
@@ -628,7 +629,7 @@ static int cosi_resource_create_doit(struct sk_buff *skb, struct genl_info *info
 		goto put_coll;
 	}
 	p.id = k.id;
-	p.owner = cosi_sock_owner(cn, info->snd_portid);
+	p.owner = cosi_sock_owner(cn, skb);
 	p.labels = c.labels;
 	p.n_labels = c.n_labels;
 	p.annotations = c.annotations;

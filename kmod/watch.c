@@ -8,11 +8,15 @@
  * the events it must still see on watcher->pending; events for ids the
  * bootstrap listing has not reached yet are skipped, since the listing
  * will show their latest state.  Live events are queued to the socket
- * without blocking; when that fails the socket has overflowed (netlink
- * reports ENOBUFS to it) and all of its watches stop.
+ * without blocking; when that fails (overflow, no memory) all of its
+ * watches stop and the socket gets ENOBUFS (cosi_sock_report()), also
+ * with NETLINK_NO_ENOBUFS.  A watch never stops silently: see
+ * enum cosi_watch_stop.
  *
  * Everything here runs under cosi_net::lock.
  */
+#include <linux/fs.h>
+#include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -22,41 +26,121 @@
 
 /* Sockets. */
 
-struct cosi_sock *cosi_sock_find(struct cosi_net *cn, u32 portid)
+/*
+ * Whether a socket entry belongs to a socket that is being closed: it is
+ * unhashed from netlink (its portid may already be bound by a new socket)
+ * and NETLINK_URELEASE will release the entry.  sock_orphan() sets
+ * SOCK_DEAD right after netlink_remove(), before the notifier.
+ */
+static bool cosi_sock_closing(const struct cosi_sock *cs)
 {
-	struct cosi_sock *sk;
+	return cs->released || sock_flag(cs->sk, SOCK_DEAD);
+}
+
+static struct cosi_sock *cosi_sock_find(struct cosi_net *cn, u32 portid,
+					const struct sock *sk)
+{
+	struct cosi_sock *cs;
 
 	lockdep_assert_held(&cn->lock);
-	hash_for_each_possible(cn->socks, sk, node, portid)
-		if (sk->portid == portid)
-			return sk;
+	hash_for_each_possible(cn->socks, cs, node, portid)
+		if (cs->portid == portid && cs->sk == sk)
+			return cs;
 	return NULL;
 }
 
-struct cosi_sock *cosi_sock_get(struct cosi_net *cn, u32 portid)
+/**
+ * cosi_sock_of() - the state of the socket a request came from
+ * @cn: the netns store, locked
+ * @skb: the request (a doit's skb, or a dump's cb->skb)
+ *
+ * The one way from a socket to its struct cosi_sock.  Generic netlink's
+ * per-socket storage (genl_sk_priv_get(), 6.10+) is not exported to
+ * modules, so every kernel uses this table, keyed by portid and matched
+ * on the struct sock the entry holds: a new socket that binds the portid
+ * of a closed one, before NETLINK_URELEASE has run, finds nothing.
+ *
+ * Return: the entry, or NULL if the socket has none.
+ */
+struct cosi_sock *cosi_sock_of(struct cosi_net *cn, const struct sk_buff *skb)
 {
-	struct cosi_sock *sk = cosi_sock_find(cn, portid);
-
-	if (sk)
-		return sk;
-	sk = kzalloc(sizeof(*sk), GFP_KERNEL_ACCOUNT);
-	if (!sk)
-		return NULL;
-	atomic_long_inc(&cosi_nr_objects);
-	sk->portid = portid;
-	INIT_LIST_HEAD(&sk->watchers);
-	refcount_set(&sk->ref, 1);	/* the table's */
-	hash_add(cn->socks, &sk->node, portid);
-	return sk;
+	return cosi_sock_find(cn, NETLINK_CB(skb).portid, NETLINK_CB(skb).sk);
 }
 
-void cosi_sock_put(struct cosi_net *cn, struct cosi_sock *sk)
+/* The entry of the request's socket, created on first use. */
+struct cosi_sock *cosi_sock_get(struct cosi_net *cn, const struct sk_buff *skb)
 {
-	if (refcount_dec_and_test(&sk->ref)) {
-		WARN_ON(!list_empty(&sk->watchers));
-		kfree(sk);
+	struct cosi_sock *cs = cosi_sock_of(cn, skb);
+
+	if (cs)
+		return cs;
+	cs = kzalloc(sizeof(*cs), GFP_KERNEL_ACCOUNT);
+	if (!cs)
+		return NULL;
+	atomic_long_inc(&cosi_nr_objects);
+	cs->portid = NETLINK_CB(skb).portid;
+	cs->sk = NETLINK_CB(skb).sk;
+	sock_hold(cs->sk);		/* dropped by cosi_sock_unhash() */
+	INIT_LIST_HEAD(&cs->watchers);
+	refcount_set(&cs->ref, 1);	/* the table's */
+	hash_add(cn->socks, &cs->node, cs->portid);
+	return cs;
+}
+
+void cosi_sock_put(struct cosi_net *cn, struct cosi_sock *cs)
+{
+	if (refcount_dec_and_test(&cs->ref)) {
+		WARN_ON(!list_empty(&cs->watchers));
+		kfree(cs);
 		atomic_long_dec(&cosi_nr_objects);
 	}
+}
+
+/*
+ * Keep @cs's portid bound to its socket while an event is sent to it.
+ * Events go by portid (netlink_unicast()), and netlink_release() unhashes
+ * the portid, so that a new socket may bind it, long before the
+ * NETLINK_URELEASE notifier can take cosi_net::lock.  But the release runs
+ * under the socket inode's lock (__sock_release()), which is therefore
+ * held while the portid is free and the entry not yet released.  Taking it
+ * (trylock: the releasing task holds it and then waits for cosi_net::lock)
+ * makes the portid this socket's until cosi_sock_unpin().
+ *
+ * Return: the locked inode, or NULL when the socket is closing or its
+ * inode is busy (chown or chmod of the socket: rare).
+ */
+static struct inode *cosi_sock_pin(struct cosi_sock *cs)
+{
+	struct sock *sk = cs->sk;
+	struct inode *inode = NULL;
+
+	if (cosi_sock_closing(cs))
+		return NULL;
+	/* sock_orphan() clears sk_socket under sk_callback_lock. */
+	read_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_socket && inode_trylock(SOCK_INODE(sk->sk_socket)))
+		inode = SOCK_INODE(sk->sk_socket);
+	read_unlock_bh(&sk->sk_callback_lock);
+	return inode;
+}
+
+static void cosi_sock_unpin(struct inode *inode)
+{
+	inode_unlock(inode);
+}
+
+/*
+ * Tell the client that its live watches stopped without its asking:
+ * ENOBUFS on the socket, like netlink_overrun(), but also when the socket
+ * set NETLINK_NO_ENOBUFS (netlink then drops silently) and when nothing
+ * overflowed (no memory for an event).
+ */
+static void cosi_sock_report(struct cosi_sock *cs)
+{
+	if (cosi_sock_closing(cs))
+		return;
+	WRITE_ONCE(cs->sk->sk_err, ENOBUFS);
+	sk_error_report(cs->sk);
 }
 
 /* Watchers. */
@@ -90,34 +174,59 @@ static void cosi_watcher_free(struct cosi_net *cn, struct cosi_watcher *w)
 }
 
 /*
- * Stop every watch of an overflowed (or closed) socket: live ones are
- * freed, ones still in their dump fail it.
+ * A watch ends: a live one is freed, one still in its dump fails it (the
+ * dump or cosi_nl_watch_done() tells the client).  A socket stop or a
+ * watch-stop replaces an overflow: the client hears of it that way.
  */
-static void cosi_sock_stop_watches(struct cosi_net *cn, struct cosi_sock *sk)
+static void cosi_watcher_stop(struct cosi_net *cn, struct cosi_watcher *w,
+			      enum cosi_watch_stop why)
+{
+	if (w->state == COSI_WATCH_LIVE)
+		cosi_watcher_free(cn, w);
+	else
+		w->stop = why;
+}
+
+/*
+ * Stop every watch of an overflowed socket (@report: and tell it) or of
+ * a closed one.
+ */
+static void cosi_sock_stop_watches(struct cosi_net *cn, struct cosi_sock *cs,
+				   bool report)
 {
 	struct cosi_watcher *w, *tmp;
 
-	list_for_each_entry_safe(w, tmp, &sk->watchers, sock_node) {
-		if (w->state == COSI_WATCH_LIVE)
-			cosi_watcher_free(cn, w);
-		else
-			w->failed = true;
-	}
+	list_for_each_entry_safe(w, tmp, &cs->watchers, sock_node)
+		cosi_watcher_stop(cn, w, COSI_STOP_SOCKET);
+	if (report)
+		cosi_sock_report(cs);
 }
 
+static void cosi_sock_unhash(struct cosi_net *cn, struct cosi_sock *cs)
+{
+	cs->released = true;
+	cs->owner[0] = '\0';
+	cosi_sock_stop_watches(cn, cs, false);
+	hash_del(&cs->node);
+	sock_put(cs->sk);
+	cs->sk = NULL;
+	cosi_sock_put(cn, cs);
+}
+
+/*
+ * NETLINK_URELEASE of @portid.  The notifier names no socket: release the
+ * entries of @portid whose socket is dead, not one that bound the portid
+ * again since.
+ */
 void cosi_sock_release(struct cosi_net *cn, u32 portid)
 {
-	struct cosi_sock *sk;
+	struct cosi_sock *cs;
+	struct hlist_node *tmp;
 
 	mutex_lock(&cn->lock);
-	sk = cosi_sock_find(cn, portid);
-	if (sk) {
-		sk->released = true;
-		sk->owner[0] = '\0';
-		cosi_sock_stop_watches(cn, sk);
-		hash_del(&sk->node);
-		cosi_sock_put(cn, sk);
-	}
+	hash_for_each_possible_safe(cn->socks, cs, tmp, node, portid)
+		if (cs->portid == portid && sock_flag(cs->sk, SOCK_DEAD))
+			cosi_sock_unhash(cn, cs);
 	mutex_unlock(&cn->lock);
 }
 
@@ -133,6 +242,8 @@ void cosi_watch_free_all(struct cosi_net *cn)
 		list_for_each_entry_safe(w, wtmp, &sk->watchers, sock_node)
 			cosi_watcher_free(cn, w);
 		hash_del(&sk->node);
+		sock_put(sk->sk);
+		sk->sk = NULL;
 		cosi_sock_put(cn, sk);
 	}
 }
@@ -175,15 +286,15 @@ static void cosi_watch_enqueue(struct cosi_net *cn, struct cosi_watcher *w,
 {
 	struct cosi_pending *p;
 
-	if (w->failed)
+	if (w->stop)
 		return;
 	if (w->nr_pending >= cn->hist_size) {
-		w->failed = true;
+		w->stop = COSI_STOP_OVERFLOW;
 		return;
 	}
 	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p) {
-		w->failed = true;
+		w->stop = COSI_STOP_OVERFLOW;
 		return;
 	}
 	p->ev = *ev;
@@ -193,11 +304,20 @@ static void cosi_watch_enqueue(struct cosi_net *cn, struct cosi_watcher *w,
 	w->nr_pending++;
 }
 
-/* Queue one event to a live watcher's socket, without blocking. */
+/*
+ * Queue one event to a live watcher's socket, without blocking.  The
+ * receive buffer is checked here, as strictly as netlink_attachskb() does
+ * on any kernel (before or after its rmem + truesize check), so that an
+ * overflow is reported once, by cosi_sock_report(), not also by netlink.
+ * A closing socket gets nothing (its portid may be another's already).
+ */
 static int cosi_watch_send(struct cosi_net *cn, struct cosi_watcher *w,
 			   const struct cosi_event *ev, u8 kind)
 {
+	struct sock *sk = w->sock->sk;
 	struct sk_buff *skb;
+	struct inode *pin;
+	unsigned int rmem;
 	int err;
 
 	skb = genlmsg_new(cosi_event_msg_size(ev), GFP_KERNEL);
@@ -209,7 +329,20 @@ static int cosi_watch_send(struct cosi_net *cn, struct cosi_watcher *w,
 		nlmsg_free(skb);
 		return err;
 	}
-	return genlmsg_unicast(cn->net, skb, w->sock->portid);
+	pin = cosi_sock_pin(w->sock);
+	if (!pin) {
+		nlmsg_free(skb);
+		return -ECONNREFUSED;
+	}
+	rmem = atomic_read(&sk->sk_rmem_alloc);
+	if (rmem && rmem + skb->truesize > READ_ONCE(sk->sk_rcvbuf)) {
+		nlmsg_free(skb);
+		err = -ENOBUFS;
+	} else {
+		err = genlmsg_unicast(cn->net, skb, w->sock->portid);
+	}
+	cosi_sock_unpin(pin);
+	return err;
 }
 
 static void cosi_watch_multicast(struct cosi_net *cn,
@@ -255,12 +388,12 @@ void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev)
 	lockdep_assert_held(&cn->lock);
 	list_for_each_entry(w, &coll->watchers, coll_node) {
 		kind = cosi_filter_kind(w->id, w->query, ev);
-		if (!kind || w->failed)
+		if (!kind || w->stop)
 			continue;
 		switch (w->state) {
 		case COSI_WATCH_LIVE:
 			if (cosi_watch_send(cn, w, ev, kind)) {
-				w->failed = true;
+				w->stop = COSI_STOP_OVERFLOW;
 				overflow = true;
 			}
 			break;
@@ -278,10 +411,10 @@ void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev)
 	while (overflow) {
 		overflow = false;
 		list_for_each_entry(w, &coll->watchers, coll_node) {
-			if (w->state == COSI_WATCH_LIVE && w->failed) {
+			if (w->state == COSI_WATCH_LIVE && w->stop) {
 				trace_cosi_watch_overflow(cn, w->sock, w->watch_id,
 							  ev->rev);
-				cosi_sock_stop_watches(cn, w->sock);
+				cosi_sock_stop_watches(cn, w->sock, true);
 				overflow = true;
 				break;
 			}
@@ -360,7 +493,6 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 {
 	struct netlink_ext_ack *extack = cb->extack;
 	struct nlattr *since = tb[COSI_A_RESOURCE_SINCE_REVISION];
-	u32 portid = NETLINK_CB(cb->skb).portid;
 	const char *ns = nla_data(tb[COSI_A_RESOURCE_NAMESPACE]);
 	const char *type = nla_data(tb[COSI_A_RESOURCE_TYPE]);
 	struct cosi_sock *sk;
@@ -379,7 +511,7 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 				    "revision is older than the event history");
 		return -ENODATA;
 	}
-	sk = cosi_sock_get(cn, portid);
+	sk = cosi_sock_get(cn, cb->skb);
 	if (!sk)
 		return -ENOMEM;
 	if (sk->nr_watchers >= READ_ONCE(cosi_max_socket_watchers)) {
@@ -532,7 +664,19 @@ int cosi_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	int err = 0;
 
 	mutex_lock(&cn->lock);
-	if (w->failed) {
+	switch (w->stop) {
+	case COSI_STOP_NONE:
+		break;
+	case COSI_STOP_REQUEST:
+		NL_SET_ERR_MSG(cb->extack, "watch stopped by watch-stop");
+		err = -ECANCELED;
+		goto out;
+	case COSI_STOP_SOCKET:
+		NL_SET_ERR_MSG(cb->extack,
+			       "watch stopped: the socket's receive buffer overflowed");
+		err = -ENOBUFS;
+		goto out;
+	default:
 		NL_SET_ERR_MSG(cb->extack,
 			       "watch stopped: too many events while starting");
 		err = -ENOBUFS;
@@ -546,6 +690,8 @@ int cosi_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		err = cosi_dump_progress(skb, cb, true);
 	else if (!err && w->state == COSI_WATCH_MARKED)
 		err = skb->len;	/* a last skb, then 0 ends the dump */
+	if (!err)
+		w->dump_ended = true;	/* a stop now is for done to report */
 out:
 	mutex_unlock(&cn->lock);
 	return err;
@@ -559,7 +705,14 @@ int cosi_watch_done(struct netlink_callback *cb)
 	struct cosi_pending *p, *tmp;
 
 	mutex_lock(&cn->lock);
-	if (w->state != COSI_WATCH_MARKED || w->failed || sk->released) {
+	if (w->state != COSI_WATCH_MARKED || w->stop || sk->released) {
+		/*
+		 * The dump ended early (its error, or the socket closed), or
+		 * it ended well and the watch stopped since: only then, and
+		 * unless the client asked or was told already, tell it.
+		 */
+		if (w->dump_ended && w->stop == COSI_STOP_OVERFLOW)
+			cosi_sock_report(sk);
 		cosi_watcher_free(cn, w);
 		goto out;
 	}
@@ -568,7 +721,7 @@ int cosi_watch_done(struct netlink_callback *cb)
 		if (cosi_watch_send(cn, w, &p->ev, p->ev.kind)) {
 			trace_cosi_watch_overflow(cn, sk, w->watch_id, p->ev.rev);
 			cosi_watcher_free(cn, w);
-			cosi_sock_stop_watches(cn, sk);
+			cosi_sock_stop_watches(cn, sk, true);
 			goto out;
 		}
 		list_del(&p->node);
@@ -597,15 +750,12 @@ int cosi_watch_stop_doit(struct sk_buff *skb, struct genl_info *info)
 	id = nla_get_u32(info->attrs[COSI_A_RESOURCE_WATCH_ID]);
 
 	mutex_lock(&cn->lock);
-	sk = cosi_sock_find(cn, info->snd_portid);
+	sk = cosi_sock_of(cn, skb);
 	if (sk) {
 		list_for_each_entry(w, &sk->watchers, sock_node) {
 			if (w->watch_id != id)
 				continue;
-			if (w->state == COSI_WATCH_LIVE)
-				cosi_watcher_free(cn, w);
-			else
-				w->failed = true;
+			cosi_watcher_stop(cn, w, COSI_STOP_REQUEST);
 			err = 0;
 			break;
 		}
@@ -634,16 +784,19 @@ int cosi_owner_claim_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 
 	mutex_lock(&cn->lock);
+	sk = cosi_sock_of(cn, skb);
 	hash_for_each(cn->socks, bkt, other, node) {
-		if (other->portid != info->snd_portid &&
-		    !strcmp(other->owner, owner)) {
+		/* A socket being closed holds nothing any more. */
+		if (other != sk && !strcmp(other->owner, owner) &&
+		    !cosi_sock_closing(other)) {
 			NL_SET_ERR_MSG_ATTR(info->extack, attr,
 					    "owner is claimed by another socket");
 			err = -EBUSY;
 			goto out;
 		}
 	}
-	sk = cosi_sock_get(cn, info->snd_portid);
+	if (!sk)
+		sk = cosi_sock_get(cn, skb);
 	if (!sk) {
 		err = -ENOMEM;
 	} else if (sk->owner[0] && strcmp(sk->owner, owner)) {

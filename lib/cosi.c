@@ -1189,7 +1189,8 @@ static int cosi_watch_msg(struct nl_msg *msg, void *arg)
  *
  * Live events follow on the socket: read them with cosi_watch_recv().
  *
- * Return: 0 or a negative errno (ENODATA, ERANGE, ENOBUFS, ...).
+ * Return: 0 or a negative errno (ENODATA, ERANGE, ENOBUFS: restart it;
+ * ECANCELED: a watch-stop ended it while starting, do not restart; ...).
  */
 int cosi_watch(struct cosi *c, const struct cosi_watch_req *wr,
 	       cosi_event_fn fn, void *arg, uint32_t *watch_id,

@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-socket state and how watches end.
+ *
+ * A socket's owner claim and watches belong to that socket, not to its
+ * portid: a new socket that binds the portid of one being closed, before
+ * the kernel's NETLINK_URELEASE notifier has run for it, inherits neither.
+ * And a watch never ends silently: when the kernel stops live watches the
+ * client did not stop (receive buffer overflow, also with
+ * NETLINK_NO_ENOBUFS; no memory for an event), recv() on the socket fails
+ * with ENOBUFS; a watch-stop while the watch's dump still runs ends that
+ * dump with ECANCELED.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <linux/netlink.h>
+
+#include "cosi_test.h"
+
+#define GADGET		"gadgets"
+#define NWRITERS	2
+
+FIXTURE(sock) {
+	struct cosi *c;
+	long params[COSI_NPARAMS];
+	pid_t writer[NWRITERS];
+};
+
+FIXTURE_SETUP(sock)
+{
+	memset(self->writer, 0, sizeof(self->writer));
+	params_save(self->params);
+	NEW_NETNS();
+	COSI_OPEN(self->c);
+	ASSERT_COSI_OK(self->c, widget_define(self->c, WIDGET, 0));
+	ASSERT_COSI_OK(self->c, widget_define(self->c, GADGET, 0));
+}
+
+FIXTURE_TEARDOWN(sock)
+{
+	int i;
+
+	for (i = 0; i < NWRITERS; i++) {
+		if (self->writer[i] > 0) {
+			kill(self->writer[i], SIGKILL);
+			waitpid(self->writer[i], NULL, 0);
+		}
+	}
+	cosi_close(self->c);
+	params_restore(self->params);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* Raw generic netlink sockets, for control over binding and reading. */
+
+static int raw_socket(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	int one = 1;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	return fd;
+}
+
+static int raw_bind(int fd, uint32_t portid)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_pid = portid };
+
+	return bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+}
+
+static uint32_t raw_portid(int fd)
+{
+	struct sockaddr_nl sa;
+	socklen_t len = sizeof(sa);
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len))
+		return 0;
+	return sa.nl_pid;
+}
+
+/* Send @m (consumed) with @seq and @flags. */
+static int raw_send(int fd, struct nl_msg *m, uint32_t seq, int flags)
+{
+	struct nlmsghdr *nlh;
+	ssize_t n;
+
+	if (!m)
+		return -ENOMEM;
+	nlh = nlmsg_hdr(m);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = 0;
+	n = send(fd, nlh, nlh->nlmsg_len, 0);
+	nlmsg_free(m);
+	return n < 0 ? -errno : 0;
+}
+
+struct raw_rx {
+	int family;
+	uint32_t seq;		/* the answer waited for */
+	bool answered;
+	struct cosi_err err;	/* its errno and extack */
+	uint32_t seq2;		/* another answer to note, or 0 */
+	bool answered2;
+	int err2;		/* its errno (positive) */
+	int events;		/* live resource events seen */
+	int dumped;		/* watch dump messages seen */
+	uint32_t watch_id;	/* of the first watch dump message */
+};
+
+static void raw_parse(struct raw_rx *rx, char *buf, ssize_t len)
+{
+	struct nlmsghdr *nlh;
+
+	for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+	     nlh = NLMSG_NEXT(nlh, len)) {
+		if (nlh->nlmsg_type == NLMSG_ERROR ||
+		    nlh->nlmsg_type == NLMSG_DONE) {
+			if (nlh->nlmsg_seq == rx->seq) {
+				rx->answered = true;
+				cosi_nlerr_parse(nlh, &rx->err);
+			} else if (rx->seq2 && nlh->nlmsg_seq == rx->seq2) {
+				struct cosi_err e;
+
+				rx->answered2 = true;
+				cosi_nlerr_parse(nlh, &e);
+				rx->err2 = e.err;
+			}
+			continue;
+		}
+		if (nlh->nlmsg_type == rx->family) {
+			struct genlmsghdr *g = nlmsg_data(nlh);
+			struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
+
+			if (g->cmd == COSI_CMD_RESOURCE_EVENT) {
+				rx->events++;
+				continue;
+			}
+			if (g->cmd != COSI_CMD_WATCH)
+				continue;
+			if (!rx->dumped++ &&
+			    !genlmsg_parse(nlh, 0, tb, COSI_A_RESOURCE_MAX,
+					   NULL) &&
+			    tb[COSI_A_RESOURCE_WATCH_ID])
+				rx->watch_id =
+					nla_get_u32(tb[COSI_A_RESOURCE_WATCH_ID]);
+		}
+	}
+}
+
+/*
+ * Read for up to @ms, until @rx->seq is answered (when @rx->seq is set).
+ * Return: 0, -ETIMEDOUT, or recv()'s error (e.g. -ENOBUFS).
+ */
+static int raw_read(int fd, struct raw_rx *rx, int ms)
+{
+	static char buf[65536];
+	uint64_t end = now_ms() + ms;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	while (!(rx->seq && rx->answered)) {
+		int left = end - now_ms();
+
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			return rx->seq ? -ETIMEDOUT : 0;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return -errno;
+		}
+		raw_parse(rx, buf, n);
+	}
+	return 0;
+}
+
+/* One recv() within @ms: 0 (also when nothing came) or recv()'s error. */
+static int raw_read_once(int fd, struct raw_rx *rx, int ms)
+{
+	static char buf[65536];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	raw_parse(rx, buf, n);
+	return 0;
+}
+
+/* A request on a raw socket, answered: its errno (negative) or 0. */
+static int raw_request(int fd, struct cosi *c, struct nl_msg *m, int flags,
+		       uint32_t seq, struct raw_rx *rx)
+{
+	int err;
+
+	memset(rx, 0, sizeof(*rx));
+	rx->family = cosi_family(c);
+	rx->seq = seq;
+	err = raw_send(fd, m, seq,
+		       flags | (flags & NLM_F_DUMP ? 0 : NLM_F_ACK));
+	if (!err)
+		err = raw_read(fd, rx, 10000);
+	return err ?: -rx->err.err;
+}
+
+static struct nl_msg *claim_msg(struct cosi *c, const char *owner)
+{
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_OWNER_CLAIM, 0);
+
+	if (m && nla_put_string(m, COSI_A_RESOURCE_OWNER, owner)) {
+		nlmsg_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+static struct nl_msg *widget_msg(struct cosi *c, uint8_t cmd, const char *id,
+				 const char *name)
+{
+	struct cosi_spec spec = { 0 };
+	struct cosi_req r = {
+		.ns = TEST_NS, .type = WIDGET, .id = id, .spec = &spec,
+	};
+	struct nl_msg *m = NULL;
+
+	if (!cosi_spec_add_string(&spec, "name", name))
+		m = cosi_req_msg(c, cmd, &r);
+	cosi_spec_clear(&spec);
+	return m;
+}
+
+static struct nl_msg *watch_msg(struct cosi *c, const char *type,
+				bool bootstrap)
+{
+	struct cosi_watch_req wr = {
+		.ns = TEST_NS, .type = type, .bootstrap = bootstrap,
+	};
+	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_WATCH, NLM_F_DUMP);
+
+	if (m && cosi_put_watch_req(m, &wr)) {
+		nlmsg_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
+/* A process that updates widget @id as fast as it can, until killed. */
+static pid_t writer_start(const char *id)
+{
+	pid_t pid = fork();
+	struct cosi *c;
+	char name[32];
+	unsigned long i;
+
+	if (pid)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	c = cosi_open();
+	if (!c || widget_create(c, WIDGET, id, NULL, NULL))
+		_exit(1);
+	for (i = 0;; i++) {
+		snprintf(name, sizeof(name), "n%lu", i);
+		widget_update(c, WIDGET, id, name, NULL, NULL);
+	}
+}
+
+struct closer {
+	int fd;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool go;
+};
+
+static void *closer_run(void *arg)
+{
+	struct closer *cl = arg;
+
+	pthread_mutex_lock(&cl->lock);
+	while (!cl->go)
+		pthread_cond_wait(&cl->cond, &cl->lock);
+	pthread_mutex_unlock(&cl->lock);
+	close(cl->fd);
+	return NULL;
+}
+
+#define REUSE_ROUNDS	150
+
+/*
+ * The window: netlink_release() unhashes the socket (its portid is free
+ * to bind) and only then runs NETLINK_URELEASE, whose cosi handler waits
+ * for cosi_net::lock.  Writers keep that lock busy (and send the old
+ * watch's events by portid meanwhile), so a socket that binds the portid
+ * as soon as it is free gets requests and events in before the old
+ * socket's state is released.  close() returns only after the notifier,
+ * so the close runs in another thread while this one spins on bind().
+ *
+ * Each round, the new socket must not hold the old claim (an update of
+ * the old socket's resource is refused, a create makes an unowned
+ * resource, a third socket can claim the owner) nor get any event of
+ * the old watch.
+ */
+TEST_F_TIMEOUT(sock, portid_reuse_inherits_nothing, 600)
+{
+	int i, err, fd, nfd, third, ev, inherited = 0, leaked = 0, bound = 0;
+	char id[32], owner[32];
+	struct cosi_resource *r;
+	struct raw_rx rx;
+	uint32_t portid;
+	uint64_t end;
+	pthread_t th;
+
+	for (i = 0; i < NWRITERS; i++) {
+		snprintf(id, sizeof(id), "hot%d", i);
+		self->writer[i] = writer_start(id);
+		ASSERT_LT(0, self->writer[i]);
+	}
+
+	for (i = 0; i < REUSE_ROUNDS; i++) {
+		struct closer cl = {
+			.lock = PTHREAD_MUTEX_INITIALIZER,
+			.cond = PTHREAD_COND_INITIALIZER,
+		};
+
+		snprintf(owner, sizeof(owner), "ctl-%d", i);
+		fd = raw_socket();
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, raw_bind(fd, 0));
+		portid = raw_portid(fd);
+		ASSERT_NE(0, portid);
+		ASSERT_EQ(0, raw_request(fd, self->c, claim_msg(self->c, owner),
+					 0, 1, &rx)) TH_LOG("claim: %s", rx.err.msg);
+		snprintf(id, sizeof(id), "o%d", i);
+		ASSERT_EQ(0, raw_request(fd, self->c,
+					 widget_msg(self->c,
+						    COSI_CMD_RESOURCE_CREATE,
+						    id, "old"),
+					 0, 2, &rx)) TH_LOG("create: %s",
+							    rx.err.msg);
+		ASSERT_EQ(0, raw_request(fd, self->c,
+					 watch_msg(self->c, WIDGET, false),
+					 NLM_F_DUMP, 3, &rx))
+			TH_LOG("watch: %s", rx.err.msg);
+
+		nfd = raw_socket();
+		ASSERT_LE(0, nfd);
+		cl.fd = fd;
+		ASSERT_EQ(0, pthread_create(&th, NULL, closer_run, &cl));
+		pthread_mutex_lock(&cl.lock);
+		cl.go = true;
+		pthread_cond_signal(&cl.cond);
+		pthread_mutex_unlock(&cl.lock);
+
+		/* Bind the old portid the moment it is free. */
+		end = now_ms() + 10000;
+		while ((err = raw_bind(nfd, portid)) == -EADDRINUSE &&
+		       now_ms() < end)
+			;
+		ASSERT_EQ(0, err) TH_LOG("bind to %u: %s", portid,
+					 strerror(-err));
+
+		/* Owner semantics without a claim: EACCES. */
+		err = raw_request(nfd, self->c,
+				  widget_msg(self->c, COSI_CMD_RESOURCE_UPDATE,
+					     id, "new"), 0, 4, &rx);
+		if (err != -EACCES) {
+			inherited++;
+			TH_LOG("round %d: update of %s's resource: %s", i,
+			       owner, strerror(-err));
+		}
+		ev = rx.events;
+		snprintf(id, sizeof(id), "n%d", i);
+		EXPECT_EQ(0, raw_request(nfd, self->c,
+					 widget_msg(self->c,
+						    COSI_CMD_RESOURCE_CREATE,
+						    id, "new"),
+					 0, 5, &rx));
+		ev += rx.events;
+		pthread_join(th, NULL);
+		bound++;
+
+		memset(&rx, 0, sizeof(rx));
+		rx.family = cosi_family(self->c);
+		EXPECT_EQ(0, raw_read(nfd, &rx, 20));
+		ev += rx.events;
+		if (ev)
+			TH_LOG("round %d: the new socket got %d events of the old watch",
+			       i, ev);
+		leaked += ev;
+
+		r = NULL;
+		ASSERT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS,
+							  WIDGET, id, &r));
+		if (r->owner && r->owner[0]) {
+			inherited++;
+			TH_LOG("round %d: created with owner %s", i, r->owner);
+		}
+		cosi_resource_free(r);
+
+		/* The old claim went with the old socket. */
+		third = raw_socket();
+		ASSERT_LE(0, third);
+		EXPECT_EQ(0, raw_request(third, self->c,
+					 claim_msg(self->c, owner), 0, 6, &rx))
+			TH_LOG("round %d: claim of %s: %s", i, owner,
+			       rx.err.msg);
+		close(third);
+		close(nfd);
+		if (inherited || leaked)
+			break;
+	}
+	EXPECT_EQ(REUSE_ROUNDS, bound);
+	EXPECT_EQ(0, inherited);
+	EXPECT_EQ(0, leaked);
+}
+
+/*
+ * NETLINK_NO_ENOBUFS: netlink drops what does not fit without a word.
+ * The kernel still stops every watch of the socket (a gap may not go
+ * unnoticed), and says so: recv() fails with ENOBUFS.  Both watches of the
+ * socket stop, the one on another collection too.
+ */
+TEST_F_TIMEOUT(sock, no_enobufs_overflow_is_reported, 120)
+{
+	struct cosi_watch_req ww = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi_watch_req wg = { .ns = TEST_NS, .type = GADGET };
+	struct cosi_event_vec v = { 0 };
+	int one = 1, i, ret, n = 0;
+	struct cosi *w;
+	char name[16];
+
+	COSI_OPEN(w);
+	ASSERT_EQ(0, setsockopt(cosi_fd(w), SOL_NETLINK, NETLINK_NO_ENOBUFS,
+				&one, sizeof(one)));
+	ASSERT_COSI_OK(w, cosi_watch(w, &ww, NULL, NULL, NULL, NULL));
+	ASSERT_COSI_OK(w, cosi_watch(w, &wg, NULL, NULL, NULL, NULL));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "a", NULL,
+					      NULL));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, GADGET, "g", NULL,
+					      NULL));
+	ASSERT_EQ(0, cosi_set_rcvbuf(w, 4096));
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		ASSERT_COSI_OK(self->c, widget_update(self->c, WIDGET, "a",
+						      name, NULL, NULL));
+	}
+
+	/* The events that fit, then ENOBUFS: not silence. */
+	do {
+		ret = cosi_watch_recv(w, 2000, cosi_event_vec_push, &v);
+		if (ret > 0)
+			n += ret;
+	} while (ret > 0);
+	EXPECT_EQ(-ENOBUFS, ret) TH_LOG("after %d events", n);
+	EXPECT_GT(300, n);
+	while ((ret = cosi_watch_recv(w, 0, cosi_event_vec_push, &v)) > 0)
+		;
+	/* Reported once. */
+	EXPECT_EQ(0, ret);
+	cosi_event_vec_clear(&v);
+
+	/* Both watches are gone. */
+	ASSERT_EQ(0, cosi_set_rcvbuf(w, 1 << 20));
+	ASSERT_COSI_OK(self->c, widget_update(self->c, GADGET, "g", "late",
+					      NULL, NULL));
+	ASSERT_COSI_OK(self->c, widget_update(self->c, WIDGET, "a", "late",
+					      NULL, NULL));
+	EXPECT_EQ(0, cosi_watch_recv(w, 300, cosi_event_vec_push, &v));
+	EXPECT_EQ(0, v.n);
+	cosi_event_vec_clear(&v);
+	cosi_close(w);
+}
+
+/*
+ * Without NETLINK_NO_ENOBUFS, an overflow is reported once (netlink does
+ * not report it as well), and the watch can be resumed.
+ */
+TEST_F_TIMEOUT(sock, overflow_reported_once, 120)
+{
+	struct cosi_watch_req ww = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi_event_vec v = { 0 };
+	struct cosi *w;
+	char name[16];
+	int i, ret;
+
+	COSI_OPEN(w);
+	ASSERT_COSI_OK(w, cosi_watch(w, &ww, NULL, NULL, NULL, NULL));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "a", NULL,
+					      NULL));
+	ASSERT_EQ(0, cosi_set_rcvbuf(w, 4096));
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		ASSERT_COSI_OK(self->c, widget_update(self->c, WIDGET, "a",
+						      name, NULL, NULL));
+	}
+	do {
+		ret = cosi_watch_recv(w, 2000, cosi_event_vec_push, &v);
+	} while (ret > 0);
+	EXPECT_EQ(-ENOBUFS, ret);
+	while ((ret = cosi_watch_recv(w, 0, cosi_event_vec_push, &v)) > 0)
+		;
+	EXPECT_EQ(0, ret);
+	cosi_event_vec_clear(&v);
+
+	/* A new watch works, and no stale ENOBUFS hits it. */
+	ASSERT_EQ(0, cosi_set_rcvbuf(w, 1 << 20));
+	ASSERT_COSI_OK(w, cosi_watch(w, &ww, NULL, NULL, NULL, NULL));
+	ASSERT_COSI_OK(self->c, widget_update(self->c, WIDGET, "a", "again",
+					      NULL, NULL));
+	EXPECT_EQ(1, cosi_watch_recv(w, 2000, cosi_event_vec_push, &v));
+	EXPECT_EQ(0, cosi_watch_recv(w, 200, cosi_event_vec_push, &v));
+	cosi_event_vec_clear(&v);
+	cosi_close(w);
+}
+
+#define BIG_IDS		200
+
+/*
+ * watch-stop while the watch's bootstrap dump still runs: the dump ends
+ * with ECANCELED and says why, not with the overflow's ENOBUFS.
+ */
+TEST_F_TIMEOUT(sock, stop_during_bootstrap, 300)
+{
+	static char blob[2048];
+	struct raw_rx rx;
+	struct nl_msg *m;
+	char id[16];
+	int i, fd;
+
+	memset(blob, 'b', sizeof(blob));
+	for (i = 0; i < BIG_IDS; i++) {
+		struct cosi_spec spec = { 0 };
+		struct cosi_req r = {
+			.ns = TEST_NS, .type = WIDGET, .id = id, .spec = &spec,
+		};
+
+		snprintf(id, sizeof(id), "w%03d", i);
+		ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", id));
+		ASSERT_EQ(0, cosi_spec_add_bytes(&spec, "blob", blob,
+						 sizeof(blob)));
+		ASSERT_COSI_OK(self->c, cosi_resource_create(self->c, &r,
+							     NULL));
+		cosi_spec_clear(&spec);
+	}
+
+	fd = raw_socket();
+	ASSERT_LE(0, fd);
+	memset(&rx, 0, sizeof(rx));
+	rx.family = cosi_family(self->c);
+	rx.seq = 1;
+	ASSERT_EQ(0, raw_send(fd, watch_msg(self->c, WIDGET, true), 1,
+			      NLM_F_DUMP));
+	/* The first skb of the dump names the watch. */
+	for (i = 0; i < 50 && !rx.dumped && !rx.answered; i++)
+		ASSERT_EQ(0, raw_read_once(fd, &rx, 200));
+	ASSERT_FALSE(rx.answered) TH_LOG("the dump ended in one skb");
+	ASSERT_NE(0, rx.watch_id);
+
+	m = cosi_msg_new(self->c, COSI_CMD_WATCH_STOP, 0);
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, nla_put_u32(m, COSI_A_RESOURCE_WATCH_ID, rx.watch_id));
+	rx.seq2 = 2;
+	ASSERT_EQ(0, raw_send(fd, m, 2, NLM_F_ACK));
+
+	/* Read both answers: the stop's ack and the dump's end. */
+	ASSERT_EQ(0, raw_read(fd, &rx, 10000));
+	for (i = 0; i < 50 && !rx.answered2; i++)
+		ASSERT_EQ(0, raw_read_once(fd, &rx, 200));
+	ASSERT_TRUE(rx.answered2) TH_LOG("no ack of watch-stop");
+	EXPECT_EQ(0, rx.err2);
+	EXPECT_EQ(ECANCELED, rx.err.err) TH_LOG("dump ended with %s (%s)",
+						strerror(rx.err.err),
+						rx.err.msg);
+	if (kernel_fmt_extack() || rx.err.msg[0])
+		EXPECT_NE(NULL, strstr(rx.err.msg, "watch-stop"))
+			TH_LOG("extack: %s", rx.err.msg);
+	EXPECT_GT(BIG_IDS, rx.dumped);
+	close(fd);
+}
+
+/* failslab, from debugfs; false when the kernel has none. */
+static bool failslab_path(char *path, size_t size, const char *file)
+{
+	if (access("/sys/kernel/debug/failslab", F_OK))
+		system("mount -t debugfs none /sys/kernel/debug 2>/dev/null");
+	snprintf(path, size, "/sys/kernel/debug/failslab/%s", file);
+	return !access("/sys/kernel/debug/failslab", F_OK);
+}
+
+static int write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(val, f) < 0)
+		err = -EIO;
+	if (fclose(f))
+		err = -errno;
+	return err;
+}
+
+static void failslab_set(const char *file, const char *val)
+{
+	char path[128];
+
+	if (failslab_path(path, sizeof(path), file))
+		write_file(path, val);
+}
+
+/*
+ * No memory for a live event: the watch stops and the client is told
+ * (ENOBUFS on its socket).  Needs failslab (CONFIG_FAILSLAB, the debug
+ * kernel); allocations of skbuff_head_cache in one update's task fail,
+ * the k-th one for k = 1, 2, ... until the event's is hit.
+ */
+TEST_F_TIMEOUT(sock, enomem_event_is_reported, 300)
+{
+	struct cosi_watch_req ww = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi_event_vec v = { 0 };
+	char path[128], val[16];
+	bool cache_filter;
+	int k, ret = 0;
+	struct cosi *w;
+
+	if (!failslab_path(path, sizeof(path), "probability"))
+		SKIP(return, "no failslab (CONFIG_FAILSLAB): the debug kernel covers this");
+	cache_filter = !write_file("/sys/kernel/slab/skbuff_head_cache/failslab",
+				   "1");
+	failslab_set("cache-filter", cache_filter ? "Y" : "N");
+	failslab_set("task-filter", "Y");
+	failslab_set("ignore-gfp-wait", "N");
+	failslab_set("verbose", "0");
+	failslab_set("probability", "100");
+
+	COSI_OPEN(w);
+	ASSERT_COSI_OK(w, cosi_watch(w, &ww, NULL, NULL, NULL, NULL));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "a", NULL,
+					      NULL));
+	ASSERT_EQ(1, cosi_watch_recv(w, 2000, cosi_event_vec_push, &v));
+	cosi_event_vec_clear(&v);
+
+	for (k = 1; k <= 16; k++) {
+		pid_t pid;
+
+		snprintf(val, sizeof(val), "%d", k);
+		failslab_set("interval", val);
+		failslab_set("times", "1");
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid) {
+			struct cosi *c = cosi_open();
+
+			if (!c)
+				_exit(1);
+			write_file("/proc/self/make-it-fail", "1");
+			widget_update(c, WIDGET, "a", val, NULL, NULL);
+			write_file("/proc/self/make-it-fail", "0");
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+		ret = cosi_watch_recv(w, 500, cosi_event_vec_push, &v);
+		cosi_event_vec_clear(&v);
+		if (ret == -ENOBUFS)
+			break;
+	}
+	failslab_set("probability", "0");
+	failslab_set("times", "0");
+	if (cache_filter)
+		write_file("/sys/kernel/slab/skbuff_head_cache/failslab", "0");
+	EXPECT_EQ(-ENOBUFS, ret) TH_LOG("no ENOBUFS for k = 1..16");
+
+	/* The watch is stopped. */
+	ASSERT_COSI_OK(self->c, widget_update(self->c, WIDGET, "a", "late",
+					      NULL, NULL));
+	EXPECT_EQ(0, cosi_watch_recv(w, 300, cosi_event_vec_push, &v));
+	cosi_event_vec_clear(&v);
+	cosi_close(w);
+}
+
+TEST_HARNESS_MAIN

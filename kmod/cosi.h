@@ -325,7 +325,14 @@ struct cosi_watcher {
 	struct cosi_queries *query;	/* NULL: all */
 	char *id;			/* NULL: all ids */
 	struct list_head pending;	/* events not yet sent by the dump */
-	u32 nr_pending;
+	u32 nr_pending;			/* at most hist_size events... */
+	u64 pending_bytes;		/* ...holding hist_max_bytes */
+	/*
+	 * The memory cgroup of the task that started the watch (a reference,
+	 * put when the watcher is freed): its pending queue is charged there,
+	 * not to the writers whose changes fill it.
+	 */
+	struct mem_cgroup *memcg;
 	u32 watch_id;
 	u8 state;
 	u8 stop;			/* enum cosi_watch_stop */
@@ -362,6 +369,12 @@ struct cosi_net {
 };
 
 struct cosi_net *cosi_pernet(const struct net *net);
+
+/* What an event holds of resource versions, as history and queues count. */
+static inline u64 cosi_event_bytes(const struct cosi_event *ev)
+{
+	return ev->res->msg_size + (ev->old ? ev->old->msg_size : 0);
+}
 
 /* names.c */
 enum cosi_name_kind {

@@ -347,12 +347,6 @@ void cosi_event_put(struct cosi_net *cn, struct cosi_event *ev)
 	cosi_coll_put(cn, coll);
 }
 
-/* What an event holds of resource versions, as the history counts it. */
-static u64 cosi_event_bytes(const struct cosi_event *ev)
-{
-	return ev->res->msg_size + (ev->old ? ev->old->msg_size : 0);
-}
-
 static void cosi_hist_drop_oldest(struct cosi_net *cn)
 {
 	u32 slot = (cn->hist_head + cn->hist_size - cn->hist_len) %

@@ -17,6 +17,8 @@
  */
 #include <linux/fs.h>
 #include <linux/net.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -139,22 +141,30 @@ static void cosi_sock_report(struct cosi_sock *cs)
 {
 	if (cosi_sock_closing(cs))
 		return;
+	atomic_inc(&cs->sk->sk_drops);	/* as netlink_overrun() counts */
 	WRITE_ONCE(cs->sk->sk_err, ENOBUFS);
 	sk_error_report(cs->sk);
 }
 
 /* Watchers. */
 
+/* Take @p off @w's pending queue and free it. */
+static void cosi_pending_pop(struct cosi_net *cn, struct cosi_watcher *w,
+			     struct cosi_pending *p)
+{
+	list_del(&p->node);
+	w->nr_pending--;
+	w->pending_bytes -= cosi_event_bytes(&p->ev);
+	cosi_event_put(cn, &p->ev);
+	kfree(p);
+}
+
 static void cosi_pending_flush(struct cosi_net *cn, struct cosi_watcher *w)
 {
 	struct cosi_pending *p, *tmp;
 
-	list_for_each_entry_safe(p, tmp, &w->pending, node) {
-		list_del(&p->node);
-		cosi_event_put(cn, &p->ev);
-		kfree(p);
-	}
-	w->nr_pending = 0;
+	list_for_each_entry_safe(p, tmp, &w->pending, node)
+		cosi_pending_pop(cn, w, p);
 }
 
 static void cosi_watcher_free(struct cosi_net *cn, struct cosi_watcher *w)
@@ -168,6 +178,7 @@ static void cosi_watcher_free(struct cosi_net *cn, struct cosi_watcher *w)
 	cn->nr_watchers--;
 	kfree(w->query);
 	kfree(w->id);
+	mem_cgroup_put(w->memcg);
 	kfree(w);
 	atomic_long_dec(&cosi_nr_objects);
 	cosi_coll_put(cn, coll);	/* the watcher's */
@@ -181,10 +192,15 @@ static void cosi_watcher_free(struct cosi_net *cn, struct cosi_watcher *w)
 static void cosi_watcher_stop(struct cosi_net *cn, struct cosi_watcher *w,
 			      enum cosi_watch_stop why)
 {
-	if (w->state == COSI_WATCH_LIVE)
+	if (w->state == COSI_WATCH_LIVE) {
 		cosi_watcher_free(cn, w);
-	else
+		return;
+	}
+	/* A stop the client asked for stays one (ECANCELED, not resumed). */
+	if (w->stop != COSI_STOP_REQUEST)
 		w->stop = why;
+	/* Its queue will never be sent: give the memory back now. */
+	cosi_pending_flush(cn, w);
 }
 
 /*
@@ -284,24 +300,31 @@ u8 cosi_filter_kind(const char *id, const struct cosi_queries *query,
 static void cosi_watch_enqueue(struct cosi_net *cn, struct cosi_watcher *w,
 			       const struct cosi_event *ev, u8 kind)
 {
+	u64 bytes = cosi_event_bytes(ev);
+	struct mem_cgroup *old_memcg;
 	struct cosi_pending *p;
 
 	if (w->stop)
 		return;
-	if (w->nr_pending >= cn->hist_size) {
-		w->stop = COSI_STOP_OVERFLOW;
-		return;
-	}
+	if (w->nr_pending >= cn->hist_size ||
+	    w->pending_bytes + bytes > cn->hist_max_bytes)
+		goto overflow;
+	old_memcg = set_active_memcg(w->memcg);
 	p = kmalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
-	if (!p) {
-		w->stop = COSI_STOP_OVERFLOW;
-		return;
-	}
+	set_active_memcg(old_memcg);
+	if (!p)
+		goto overflow;
 	p->ev = *ev;
 	p->ev.kind = kind;
 	cosi_event_get(&p->ev);
 	list_add_tail(&p->node, &w->pending);
 	w->nr_pending++;
+	w->pending_bytes += bytes;
+	return;
+overflow:
+	/* The queue will never be sent: give its memory back now. */
+	w->stop = COSI_STOP_OVERFLOW;
+	cosi_pending_flush(cn, w);
 }
 
 /*
@@ -459,6 +482,7 @@ static struct cosi_watcher *cosi_watch_alloc(struct netlink_callback *cb,
 		if (!w->id)
 			goto err;
 	}
+	w->memcg = get_mem_cgroup_from_mm(current->mm);
 	return w;
 err:
 	kfree(w->query);
@@ -574,6 +598,7 @@ int cosi_watch_start(struct netlink_callback *cb)
 		/* Not registered: nothing else refers to it. */
 		kfree(w->query);
 		kfree(w->id);
+		mem_cgroup_put(w->memcg);
 		kfree(w);
 		atomic_long_dec(&cosi_nr_objects);
 		return err;
@@ -640,10 +665,7 @@ static int cosi_watch_catchup(struct cosi_net *cn, struct sk_buff *skb,
 		err = cosi_watch_put(skb, cb, w, &p->ev, p->ev.kind);
 		if (err)
 			return err;
-		list_del(&p->node);
-		w->nr_pending--;
-		cosi_event_put(cn, &p->ev);
-		kfree(p);
+		cosi_pending_pop(cn, w, p);
 	}
 	marker.rev = cn->revision;
 	err = cosi_event_put_msg(skb, NETLINK_CB(cb->skb).portid,
@@ -711,9 +733,13 @@ int cosi_watch_done(struct netlink_callback *cb)
 		 * it ended well and the watch stopped since: only then, and
 		 * unless the client asked or was told already, tell it.
 		 */
-		if (w->dump_ended && w->stop == COSI_STOP_OVERFLOW)
-			cosi_sock_report(sk);
+		bool overflowed = w->dump_ended &&
+				  w->stop == COSI_STOP_OVERFLOW;
+
 		cosi_watcher_free(cn, w);
+		/* ENOBUFS means every watch of the socket stopped. */
+		if (overflowed)
+			cosi_sock_stop_watches(cn, sk, true);
 		goto out;
 	}
 	/* Events after the marker, then live. */
@@ -724,10 +750,7 @@ int cosi_watch_done(struct netlink_callback *cb)
 			cosi_sock_stop_watches(cn, sk, true);
 			goto out;
 		}
-		list_del(&p->node);
-		w->nr_pending--;
-		cosi_event_put(cn, &p->ev);
-		kfree(p);
+		cosi_pending_pop(cn, w, p);
 	}
 	w->state = COSI_WATCH_LIVE;
 out:

@@ -3,13 +3,16 @@
  * Object lifetimes and message sizes at their limits: the history ring
  * evicting the last reference to a collection, definitions and update
  * events as large as the limits allow, in replies, dumps and watch
- * replays, and the history bounded by bytes.
+ * replays, and the history and watchers' queues bounded by bytes.
  *
  * Memory errors here are found by the kernel, not by assertions: the
  * VM runner fails the run on any KASAN, slub_debug ("Poison overwritten")
  * or leak report, and cosi.ko reports objects leaked at unload.  The
  * assertions check that the store still answers correctly afterwards.
  */
+#include <poll.h>
+#include <sys/socket.h>
+
 #include "cosi_test.h"
 
 #define TYPE_A	"uaf-a.cosi.dev"
@@ -311,6 +314,74 @@ TEST_F(life, history_bounded_by_bytes)
 	EXPECT_EQ(revs[25], v.v[0]->revision);
 	EXPECT_EQ(COSI_EVENT_KIND_BOOTSTRAPPED, v.v[5]->kind);
 	cosi_event_vec_clear(&v);
+}
+
+/*
+ * Read @fd (a libcosi handle's socket, bypassing libcosi) until a dump
+ * ends: 0 for a complete dump, its negative errno, or -ETIMEDOUT.
+ */
+static int dump_end(int fd, int ms)
+{
+	static char buf[65536];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct nlmsghdr *nlh;
+	ssize_t n;
+	int left;
+
+	for (left = ms / 50; left > 0; left--) {
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n);
+		     nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return *(int *)NLMSG_DATA(nlh);
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * A watcher that does not read its watch's dump queues the events it
+ * must still see; that queue is bounded by bytes like the history, and
+ * the watch then stops with ENOBUFS instead of pinning the writers'
+ * versions.
+ */
+TEST_F(life, pending_queue_bounded_by_bytes)
+{
+	struct cosi_watch_req wr = {
+		.ns = TEST_NS, .type = TYPE_A, .has_since = true,
+	};
+	struct cosi_resource *r = NULL;
+	struct nl_msg *m;
+	struct cosi *w;
+	char id[16];
+	int i;
+
+	PARAM_SET("history_bytes", 64 << 10);
+	life_begin(_metadata, self, 4096);
+	COSI_OPEN(w);
+	ASSERT_COSI_OK(self->c, big_update(self->c, true, "first", NULL, 100,
+					   &r));
+	wr.since_revision = r->revision;
+	cosi_resource_free(r);
+	/* Started, not read: the watch is not live, events queue up. */
+	m = cosi_msg_new(w, COSI_CMD_WATCH, NLM_F_DUMP);
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, cosi_put_watch_req(m, &wr));
+	ASSERT_EQ(0, cosi_send_raw(w, m));
+	for (i = 0; i < 30; i++) {
+		snprintf(id, sizeof(id), "q%02d", i);
+		ASSERT_COSI_OK(self->c, big_update(self->c, true, id, NULL,
+						   4000, NULL));
+	}
+	/* The dump (its marker sent already) ends with the overflow. */
+	EXPECT_EQ(-ENOBUFS, dump_end(cosi_fd(w), 5000));
+	cosi_close(w);
 }
 
 TEST_HARNESS_MAIN

@@ -238,7 +238,7 @@ struct cosi_res *cosi_res_build(struct cosi_coll *coll,
 				const struct cosi_res *old)
 {
 	struct cosi_kv *labels, *annotations;
-	size_t size, msg_size, labels_size;
+	size_t size, msg_size, own_labels, labels_size;
 	const char **finalizers;
 	struct cosi_res *res;
 	char *buf;
@@ -251,9 +251,9 @@ struct cosi_res *cosi_res_build(struct cosi_coll *coll,
 	 */
 	msg_size = cosi_res_attrs_size(p, strlen(cosi_coll_ns(coll)),
 				       strlen(coll->type));
-	labels_size = cosi_kv_size(p->labels, p->n_labels);
-	if (old)
-		labels_size = max_t(size_t, labels_size, old->labels_size);
+	own_labels = cosi_kv_size(p->labels, p->n_labels);
+	labels_size = old ? max_t(size_t, own_labels, old->labels_size) :
+			    own_labels;
 	if (msg_size + labels_size > COSI_MSG_MAX)
 		return ERR_PTR(-E2BIG);
 	size = sizeof(*res) +
@@ -278,7 +278,7 @@ struct cosi_res *cosi_res_build(struct cosi_coll *coll,
 	res->spec_len = p->spec_len;
 	res->writer_caps = p->writer_caps;
 	res->msg_size = msg_size;
-	res->labels_size = cosi_kv_size(p->labels, p->n_labels);
+	res->labels_size = own_labels;
 
 	labels = (struct cosi_kv *)(res + 1);
 	annotations = labels + p->n_labels;

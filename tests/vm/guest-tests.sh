@@ -15,6 +15,20 @@ if ! insmod "$top/build/kmod-$kver/cosi.ko"; then
 	exit 1
 fi
 
+# The module's parameters as loaded.  Each program's parameter changes end
+# with it, also when it failed before restoring them (an ASSERT in a
+# kselftest fixture can skip its teardown): one failure, not a cascade.
+params=/sys/module/cosi/parameters
+for f in "$params"/*; do
+	[ -w "$f" ] && echo "$(basename "$f") $(cat "$f")"
+done > /tmp/cosi-params
+params_reset() {
+	while read -r name val; do
+		[ "$(cat "$params/$name" 2>/dev/null)" = "$val" ] ||
+			{ echo "$val" > "$params/$name"; } 2>/dev/null
+	done < /tmp/cosi-params
+}
+
 # Whether $1 matches one of the space-separated globs in TESTS.
 selected() {
 	[ -z "$TESTS" ] && return 0
@@ -34,6 +48,7 @@ run_one() {
 	log=/tmp/$name.log
 	"$@" > "$log" 2>&1
 	rc=$?
+	params_reset
 	cat "$log"
 	totals=$(grep '^# Totals:' "$log" | tail -n1)
 	if [ -n "$totals" ]; then

@@ -88,7 +88,7 @@ static inline struct nlattr **cosi_dump_attrs(struct netlink_callback *cb)
  * (genl_family::sock_priv_size, genl_sk_priv_get()), but
  * genl_sk_priv_get() is not exported to modules, so cosi keeps one
  * scheme on every kernel: a table keyed by portid whose entries hold
- * their struct sock, reached through cosi_sock_of() (watch.c).
+ * their struct sock, reached through cosi_sock_of() (sock.c).
  */
 
 /*

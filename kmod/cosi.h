@@ -34,6 +34,7 @@
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable.h>
+#include <linux/siphash.h>
 #include <linux/string.h>
 #include <linux/hashtable.h>
 #include <net/net_namespace.h>
@@ -50,6 +51,7 @@ extern unsigned int cosi_max_labels;
 extern unsigned int cosi_max_finalizers;
 extern unsigned int cosi_max_definitions;
 extern unsigned int cosi_max_watchers;
+extern unsigned int cosi_max_unpriv_watchers;
 extern unsigned int cosi_max_socket_watchers;
 extern unsigned int cosi_history_size;
 extern unsigned int cosi_history_bytes;
@@ -205,6 +207,12 @@ struct cosi_def {
 	struct hlist_node node;		/* in cosi_net::defs */
 	struct rcu_head rcu;		/* frees it, see above */
 	u64 revision;
+	/*
+	 * Public: the revision since which the type has been public without a
+	 * break (a deletion is a break).  History before it may hold events
+	 * of a sensitive type: an unprivileged watch does not resume there.
+	 */
+	u64 public_since;
 	u32 nr_res;			/* resources of the type; under lock */
 	u32 msg_size;			/* of its attributes in a reply */
 	u8 sensitivity;
@@ -256,7 +264,7 @@ struct cosi_event {
 /*
  * Per-socket state: owner claim and watches, for a netlink socket that
  * claimed an owner or started a watch.  Found with cosi_sock_of() (the
- * request's socket) and created with cosi_sock_get(), both in watch.c.
+ * request's socket) and created with cosi_sock_get(), both in sock.c.
  *
  * Identity is (portid, struct sock): a portid alone is reused as soon as
  * netlink_release() has unhashed the socket, before NETLINK_URELEASE
@@ -267,20 +275,22 @@ struct cosi_event {
  *	cosi_net::socks, so the pointer cannot be reused by a new socket
  *	while lookups compare it.  cosi_sock_release() (the
  *	NETLINK_URELEASE notifier: the socket is SOCK_DEAD by then) or
- *	cosi_watch_free_all() (netns exit) unhashes the entry, drops the
+ *	cosi_sock_free_all() (netns exit) unhashes the entry, drops the
  *	reference and sets @sk to NULL, under cosi_net::lock.
  * @ref: one for cosi_net::socks, one per watch dump in progress (taken in
- *	cosi_watch_register(), dropped in cosi_nl_watch_done()); the last
- *	cosi_sock_put() frees the entry.  Under cosi_net::lock.
+ *	cosi_watch_register(), dropped in cosi_watch_done()); the last
+ *	cosi_sock_put() frees the entry.  Under cosi_net::lock.  An entry
+ *	with no watch, no claim and no dump is unhashed at once
+ *	(cosi_sock_trim()): the table holds what the limits allow, not
+ *	every socket that ever asked.
  * @released: unhashed; watch dumps still running end without going live.
  */
 struct cosi_sock {
-	struct hlist_node node;		/* in cosi_net::socks, by portid */
+	struct hlist_node node;		/* in cosi_net::socks, see sock.c */
 	struct list_head watchers;
 	struct sock *sk;		/* held while hashed, see above */
 	refcount_t ref;			/* table + watch dumps in progress */
 	u32 portid;
-	u32 next_watch_id;
 	u32 nr_watchers;
 	bool released;			/* socket closed */
 	char owner[COSI_OWNER_MAX_LEN + 1];	/* claim, "" if none */
@@ -308,6 +318,7 @@ enum cosi_watch_stop {
 	COSI_STOP_OVERFLOW,		/* pending queue full, or no memory */
 	COSI_STOP_SOCKET,		/* all watches of the socket stopped */
 	COSI_STOP_REQUEST,		/* watch-stop */
+	COSI_STOP_ACCESS,		/* type became sensitive, see below */
 };
 
 /*
@@ -336,6 +347,13 @@ struct cosi_watcher {
 	u32 watch_id;
 	u8 state;
 	u8 stop;			/* enum cosi_watch_stop */
+	/*
+	 * The watcher held CAP_NET_ADMIN over the netns when it started: it
+	 * may read sensitive types, and it is not counted against
+	 * max_unpriv_watchers.  An unprivileged watch of a type that becomes
+	 * sensitive stops (cosi_watch_revoke()).
+	 */
+	bool privileged;
 	bool dump_ended;		/* dumpit returned its last 0 */
 	bool listed_all;
 	u64 marker_rev;
@@ -348,11 +366,14 @@ struct cosi_net {
 	u64 revision;
 	u32 nr_res;
 	u32 nr_defs;
-	u32 nr_watchers;
+	u32 nr_watchers;		/* netlink and kernel watches */
+	u32 nr_unpriv_watchers;		/* netlink, !privileged */
+	u32 next_watch_id;
 	struct rhashtable colls;
 	struct rhashtable res;
 	DECLARE_HASHTABLE(defs, 6);
-	DECLARE_HASHTABLE(socks, 6);
+	DECLARE_HASHTABLE(socks, 6);	/* struct cosi_sock, by portid */
+	hsiphash_key_t sock_key;	/* keys socks (sock.c) */
 	struct list_head kwatches;	/* kernel watches (kwatch.c) */
 	/*
 	 * History ring of the last events, for resuming watches: at most
@@ -461,18 +482,29 @@ int cosi_res_fill(struct sk_buff *skb, const struct cosi_res *res, u64 rev,
 int cosi_res_fill_key(struct sk_buff *skb, const char *ns, const char *type,
 		      const struct cosi_res *res, u64 rev, bool with_spec);
 
-/* watch.c */
-void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev);
+/* sock.c */
 void cosi_sock_release(struct cosi_net *cn, u32 portid);
 struct cosi_sock *cosi_sock_of(struct cosi_net *cn, const struct sk_buff *skb);
 struct cosi_sock *cosi_sock_get(struct cosi_net *cn, const struct sk_buff *skb);
 void cosi_sock_put(struct cosi_net *cn, struct cosi_sock *sk);
-void cosi_watch_free_all(struct cosi_net *cn);
+void cosi_sock_trim(struct cosi_net *cn, struct cosi_sock *cs);
+bool cosi_sock_closing(const struct cosi_sock *cs);
+struct inode *cosi_sock_pin(struct cosi_sock *cs);
+void cosi_sock_unpin(struct inode *inode);
+void cosi_sock_report(struct cosi_sock *cs);
+void cosi_sock_free_all(struct cosi_net *cn);
+int cosi_owner_claim_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* watch.c */
+void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev);
+void cosi_sock_stop_watches(struct cosi_net *cn, struct cosi_sock *cs,
+			    bool report);
+void cosi_sock_free_watches(struct cosi_net *cn, struct cosi_sock *cs);
+void cosi_watch_revoke(struct cosi_net *cn, const char *type);
 int cosi_watch_start(struct netlink_callback *cb);
 int cosi_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int cosi_watch_done(struct netlink_callback *cb);
 int cosi_watch_stop_doit(struct sk_buff *skb, struct genl_info *info);
-int cosi_owner_claim_doit(struct sk_buff *skb, struct genl_info *info);
 
 /* kwatch.c: kernel watches; cheap when a collection has none. */
 void __cosi_kwatch_notify(struct cosi_net *cn, const struct cosi_event *ev);
@@ -492,6 +524,7 @@ void cosi_nl_unregister(void);
 bool cosi_may_read(const struct sk_buff *skb, struct net *net,
 		   const struct cosi_def *def);
 u32 cosi_writer_caps(const struct sk_buff *skb, const struct net *net);
+bool cosi_net_admin_noaudit(const struct sk_buff *skb, const struct net *net);
 int cosi_check_write_access(const struct sk_buff *skb,
 			    const struct cosi_def *def,
 			    const struct nlattr *attr,

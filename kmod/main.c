@@ -35,6 +35,11 @@ unsigned int cosi_max_watchers = 4096;
 module_param_named(max_watchers, cosi_max_watchers, uint, 0644);
 MODULE_PARM_DESC(max_watchers, "Watches per netns");
 
+unsigned int cosi_max_unpriv_watchers = 1024;
+module_param_named(max_unpriv_watchers, cosi_max_unpriv_watchers, uint, 0644);
+MODULE_PARM_DESC(max_unpriv_watchers,
+		 "Of max_watchers, those watchers without CAP_NET_ADMIN over the netns may hold");
+
 unsigned int cosi_max_socket_watchers = 256;
 module_param_named(max_socket_watchers, cosi_max_socket_watchers, uint, 0644);
 MODULE_PARM_DESC(max_socket_watchers, "Watches per socket");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The cosi generic netlink family: request handlers for resources and
- * definitions.  Watches and owner claims are in watch.c.
+ * definitions.  Watches are in watch.c, owner claims in sock.c.
  */
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -33,12 +33,21 @@ static bool cosi_sender_capable_noaudit(const struct sk_buff *skb,
 	       ns_capable_noaudit(ns, cap);
 }
 
+/*
+ * Whether the sender of @skb holds CAP_NET_ADMIN over @net, without an
+ * audit record: for what is recorded or counted, not for access checks.
+ */
+bool cosi_net_admin_noaudit(const struct sk_buff *skb, const struct net *net)
+{
+	return cosi_sender_capable_noaudit(skb, net->user_ns, CAP_NET_ADMIN);
+}
+
 /* What the sender of @skb holds (COSI_WRITER_CAPS_*), for writer-caps. */
 u32 cosi_writer_caps(const struct sk_buff *skb, const struct net *net)
 {
 	u32 caps = 0;
 
-	if (cosi_sender_capable_noaudit(skb, net->user_ns, CAP_NET_ADMIN))
+	if (cosi_net_admin_noaudit(skb, net))
 		caps |= COSI_WRITER_CAPS_NET_ADMIN;
 	if (cosi_sender_capable_noaudit(skb, &init_user_ns, CAP_SYS_ADMIN))
 		caps |= COSI_WRITER_CAPS_SYS_ADMIN;
@@ -441,6 +450,7 @@ struct cosi_list_state {
 	char prefix[COSI_ID_MAX_LEN + 1];
 	char last[COSI_ID_MAX_LEN + 1];
 	bool started;
+	bool privileged;	/* CAP_NET_ADMIN over the netns at start */
 };
 
 static int cosi_nl_resource_list_start(struct netlink_callback *cb)
@@ -470,6 +480,7 @@ static int cosi_nl_resource_list_start(struct netlink_callback *cb)
 		kfree(st);
 		return err;
 	}
+	st->privileged = cosi_net_admin_noaudit(cb->skb, cn->net);
 	nla_strscpy(st->ns, tb[COSI_A_RESOURCE_NAMESPACE], sizeof(st->ns));
 	nla_strscpy(st->type, tb[COSI_A_RESOURCE_TYPE], sizeof(st->type));
 	if (tb[COSI_A_RESOURCE_ID_PREFIX])
@@ -487,11 +498,21 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 	struct cosi_list_state *st = (struct cosi_list_state *)cb->args[0];
 	size_t plen = strlen(st->prefix);
 	struct cosi_res *res, *last = NULL;
+	const struct cosi_def *def;
 	struct cosi_coll *coll;
 	bool full = false;
 	void *hdr;
 
 	mutex_lock(&cn->lock);
+	/* The type may have become sensitive since the last skb. */
+	def = cosi_def_find(cn, st->type);
+	if (def && def->sensitivity != COSI_SENSITIVITY_PUBLIC &&
+	    !st->privileged) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "type became sensitive: needs CAP_NET_ADMIN");
+		mutex_unlock(&cn->lock);
+		return -EPERM;
+	}
 	coll = cosi_coll_find(cn, st->ns, st->type);
 	if (!coll)
 		goto out;

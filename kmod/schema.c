@@ -396,6 +396,17 @@ int cosi_def_commit(struct cosi_net *cn, struct cosi_def *def,
 	}
 
 	def->revision = ++cn->revision;
+	if (def->sensitivity == COSI_SENSITIVITY_PUBLIC)
+		def->public_since = old && old->sensitivity ==
+				    COSI_SENSITIVITY_PUBLIC ?
+				    old->public_since : def->revision;
+	/*
+	 * Reads check the new definition from now on; watches, here.  Also
+	 * for a new one: watches of a deleted type stay on its collection.
+	 */
+	if (def->sensitivity != COSI_SENSITIVITY_PUBLIC &&
+	    (!old || old->sensitivity == COSI_SENSITIVITY_PUBLIC))
+		cosi_watch_revoke(cn, def->type);
 	if (old) {
 		def->nr_res = old->nr_res;
 		hlist_replace_rcu(&old->node, &def->node);

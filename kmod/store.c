@@ -5,6 +5,7 @@
  * cosi.h; everything that changes state here runs under cosi_net::lock.
  */
 #include <linux/jhash.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -607,6 +608,7 @@ int cosi_net_init(struct cosi_net *cn, struct net *net)
 	cn->net = net;
 	hash_init(cn->defs);
 	hash_init(cn->socks);
+	get_random_bytes(&cn->sock_key, sizeof(cn->sock_key));
 	INIT_LIST_HEAD(&cn->kwatches);
 	cn->hist_size = clamp_t(u32, READ_ONCE(cosi_history_size), 16, 1 << 20);
 	cn->hist_max_bytes = max_t(u32, READ_ONCE(cosi_history_bytes),
@@ -653,7 +655,7 @@ void cosi_net_exit(struct cosi_net *cn)
 	/* No requests can reach this netns any more; sockets are gone. */
 	cosi_kwatch_net_exit(cn);
 	mutex_lock(&cn->lock);
-	cosi_watch_free_all(cn);
+	cosi_sock_free_all(cn);
 	for (i = 0; i < cn->hist_len; i++) {
 		u32 slot = (cn->hist_head + cn->hist_size - 1 - i) % cn->hist_size;
 

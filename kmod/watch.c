@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Watches and per-socket state (owner claims).
+ * Watches.
  *
  * A watch is started by a dump (bootstrap listing and/or history replay,
  * then a bootstrapped marker) and goes live when the dump ends.  While the
@@ -25,126 +25,6 @@
 #include "cosi.h"
 #include "cosi_trace.h"
 #include "genl.h"
-
-/* Sockets. */
-
-/*
- * Whether a socket entry belongs to a socket that is being closed: it is
- * unhashed from netlink (its portid may already be bound by a new socket)
- * and NETLINK_URELEASE will release the entry.  sock_orphan() sets
- * SOCK_DEAD right after netlink_remove(), before the notifier.
- */
-static bool cosi_sock_closing(const struct cosi_sock *cs)
-{
-	return cs->released || sock_flag(cs->sk, SOCK_DEAD);
-}
-
-static struct cosi_sock *cosi_sock_find(struct cosi_net *cn, u32 portid,
-					const struct sock *sk)
-{
-	struct cosi_sock *cs;
-
-	lockdep_assert_held(&cn->lock);
-	hash_for_each_possible(cn->socks, cs, node, portid)
-		if (cs->portid == portid && cs->sk == sk)
-			return cs;
-	return NULL;
-}
-
-/**
- * cosi_sock_of() - the state of the socket a request came from
- * @cn: the netns store, locked
- * @skb: the request (a doit's skb, or a dump's cb->skb)
- *
- * The one way from a socket to its struct cosi_sock.  Generic netlink's
- * per-socket storage (genl_sk_priv_get(), 6.10+) is not exported to
- * modules, so every kernel uses this table, keyed by portid and matched
- * on the struct sock the entry holds: a new socket that binds the portid
- * of a closed one, before NETLINK_URELEASE has run, finds nothing.
- *
- * Return: the entry, or NULL if the socket has none.
- */
-struct cosi_sock *cosi_sock_of(struct cosi_net *cn, const struct sk_buff *skb)
-{
-	return cosi_sock_find(cn, NETLINK_CB(skb).portid, NETLINK_CB(skb).sk);
-}
-
-/* The entry of the request's socket, created on first use. */
-struct cosi_sock *cosi_sock_get(struct cosi_net *cn, const struct sk_buff *skb)
-{
-	struct cosi_sock *cs = cosi_sock_of(cn, skb);
-
-	if (cs)
-		return cs;
-	cs = kzalloc(sizeof(*cs), GFP_KERNEL_ACCOUNT);
-	if (!cs)
-		return NULL;
-	atomic_long_inc(&cosi_nr_objects);
-	cs->portid = NETLINK_CB(skb).portid;
-	cs->sk = NETLINK_CB(skb).sk;
-	sock_hold(cs->sk);		/* dropped by cosi_sock_unhash() */
-	INIT_LIST_HEAD(&cs->watchers);
-	refcount_set(&cs->ref, 1);	/* the table's */
-	hash_add(cn->socks, &cs->node, cs->portid);
-	return cs;
-}
-
-void cosi_sock_put(struct cosi_net *cn, struct cosi_sock *cs)
-{
-	if (refcount_dec_and_test(&cs->ref)) {
-		WARN_ON(!list_empty(&cs->watchers));
-		kfree(cs);
-		atomic_long_dec(&cosi_nr_objects);
-	}
-}
-
-/*
- * Keep @cs's portid bound to its socket while an event is sent to it.
- * Events go by portid (netlink_unicast()), and netlink_release() unhashes
- * the portid, so that a new socket may bind it, long before the
- * NETLINK_URELEASE notifier can take cosi_net::lock.  But the release runs
- * under the socket inode's lock (__sock_release()), which is therefore
- * held while the portid is free and the entry not yet released.  Taking it
- * (trylock: the releasing task holds it and then waits for cosi_net::lock)
- * makes the portid this socket's until cosi_sock_unpin().
- *
- * Return: the locked inode, or NULL when the socket is closing or its
- * inode is busy (chown or chmod of the socket: rare).
- */
-static struct inode *cosi_sock_pin(struct cosi_sock *cs)
-{
-	struct sock *sk = cs->sk;
-	struct inode *inode = NULL;
-
-	if (cosi_sock_closing(cs))
-		return NULL;
-	/* sock_orphan() clears sk_socket under sk_callback_lock. */
-	read_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_socket && inode_trylock(SOCK_INODE(sk->sk_socket)))
-		inode = SOCK_INODE(sk->sk_socket);
-	read_unlock_bh(&sk->sk_callback_lock);
-	return inode;
-}
-
-static void cosi_sock_unpin(struct inode *inode)
-{
-	inode_unlock(inode);
-}
-
-/*
- * Tell the client that its live watches stopped without its asking:
- * ENOBUFS on the socket, like netlink_overrun(), but also when the socket
- * set NETLINK_NO_ENOBUFS (netlink then drops silently) and when nothing
- * overflowed (no memory for an event).
- */
-static void cosi_sock_report(struct cosi_sock *cs)
-{
-	if (cosi_sock_closing(cs))
-		return;
-	atomic_inc(&cs->sk->sk_drops);	/* as netlink_overrun() counts */
-	WRITE_ONCE(cs->sk->sk_err, ENOBUFS);
-	sk_error_report(cs->sk);
-}
 
 /* Watchers. */
 
@@ -176,6 +56,8 @@ static void cosi_watcher_free(struct cosi_net *cn, struct cosi_watcher *w)
 	list_del(&w->sock_node);
 	w->sock->nr_watchers--;
 	cn->nr_watchers--;
+	if (!w->privileged)
+		cn->nr_unpriv_watchers--;
 	kfree(w->query);
 	kfree(w->id);
 	mem_cgroup_put(w->memcg);
@@ -196,8 +78,11 @@ static void cosi_watcher_stop(struct cosi_net *cn, struct cosi_watcher *w,
 		cosi_watcher_free(cn, w);
 		return;
 	}
-	/* A stop the client asked for stays one (ECANCELED, not resumed). */
-	if (w->stop != COSI_STOP_REQUEST)
+	/*
+	 * A stop the client asked for stays one (ECANCELED, not resumed), and
+	 * one for access stays EPERM.
+	 */
+	if (w->stop != COSI_STOP_REQUEST && w->stop != COSI_STOP_ACCESS)
 		w->stop = why;
 	/* Its queue will never be sent: give the memory back now. */
 	cosi_pending_flush(cn, w);
@@ -207,8 +92,8 @@ static void cosi_watcher_stop(struct cosi_net *cn, struct cosi_watcher *w,
  * Stop every watch of an overflowed socket (@report: and tell it) or of
  * a closed one.
  */
-static void cosi_sock_stop_watches(struct cosi_net *cn, struct cosi_sock *cs,
-				   bool report)
+void cosi_sock_stop_watches(struct cosi_net *cn, struct cosi_sock *cs,
+			    bool report)
 {
 	struct cosi_watcher *w, *tmp;
 
@@ -218,50 +103,51 @@ static void cosi_sock_stop_watches(struct cosi_net *cn, struct cosi_sock *cs,
 		cosi_sock_report(cs);
 }
 
-static void cosi_sock_unhash(struct cosi_net *cn, struct cosi_sock *cs)
-{
-	cs->released = true;
-	cs->owner[0] = '\0';
-	cosi_sock_stop_watches(cn, cs, false);
-	hash_del(&cs->node);
-	sock_put(cs->sk);
-	cs->sk = NULL;
-	cosi_sock_put(cn, cs);
-}
-
-/*
- * NETLINK_URELEASE of @portid.  The notifier names no socket: release the
- * entries of @portid whose socket is dead, not one that bound the portid
- * again since.
+/**
+ * cosi_watch_revoke() - stop the unprivileged watches of a type
+ * @cn: the netns store, locked
+ * @type: a type that has just become sensitive
+ *
+ * A watch that started while its type was public, by a watcher without
+ * CAP_NET_ADMIN over the netns, must not see the type's resources once it
+ * is sensitive.  One still in its dump fails it with EPERM; a live one
+ * stops with every watch of its socket, which gets ENOBUFS (the one way a
+ * live watch reports a stop), and its restart is refused with EPERM.
  */
-void cosi_sock_release(struct cosi_net *cn, u32 portid)
+void cosi_watch_revoke(struct cosi_net *cn, const char *type)
 {
+	struct cosi_watcher *w, *tmp;
+	struct hlist_node *next;
 	struct cosi_sock *cs;
-	struct hlist_node *tmp;
-
-	mutex_lock(&cn->lock);
-	hash_for_each_possible_safe(cn->socks, cs, tmp, node, portid)
-		if (cs->portid == portid && sock_flag(cs->sk, SOCK_DEAD))
-			cosi_sock_unhash(cn, cs);
-	mutex_unlock(&cn->lock);
-}
-
-void cosi_watch_free_all(struct cosi_net *cn)
-{
-	struct cosi_watcher *w, *wtmp;
-	struct hlist_node *tmp;
-	struct cosi_sock *sk;
 	int bkt;
 
 	lockdep_assert_held(&cn->lock);
-	hash_for_each_safe(cn->socks, bkt, tmp, sk, node) {
-		list_for_each_entry_safe(w, wtmp, &sk->watchers, sock_node)
-			cosi_watcher_free(cn, w);
-		hash_del(&sk->node);
-		sock_put(sk->sk);
-		sk->sk = NULL;
-		cosi_sock_put(cn, sk);
+	hash_for_each_safe(cn->socks, bkt, next, cs, node) {
+		bool live = false;
+
+		list_for_each_entry_safe(w, tmp, &cs->watchers, sock_node) {
+			if (w->privileged || strcmp(w->coll->type, type))
+				continue;
+			if (w->state == COSI_WATCH_LIVE)
+				live = true;
+			else
+				cosi_watcher_stop(cn, w, COSI_STOP_ACCESS);
+		}
+		if (live) {
+			cosi_sock_stop_watches(cn, cs, true);
+			cosi_sock_trim(cn, cs);
+		}
 	}
+}
+
+/* Free every watch of @cs (netns exit: its dumps are over). */
+void cosi_sock_free_watches(struct cosi_net *cn, struct cosi_sock *cs)
+{
+	struct cosi_watcher *w, *tmp;
+
+	lockdep_assert_held(&cn->lock);
+	list_for_each_entry_safe(w, tmp, &cs->watchers, sock_node)
+		cosi_watcher_free(cn, w);
 }
 
 /**
@@ -435,9 +321,12 @@ void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev)
 		overflow = false;
 		list_for_each_entry(w, &coll->watchers, coll_node) {
 			if (w->state == COSI_WATCH_LIVE && w->stop) {
-				trace_cosi_watch_overflow(cn, w->sock, w->watch_id,
+				struct cosi_sock *cs = w->sock;
+
+				trace_cosi_watch_overflow(cn, cs, w->watch_id,
 							  ev->rev);
-				cosi_sock_stop_watches(cn, w->sock, true);
+				cosi_sock_stop_watches(cn, cs, true);
+				cosi_sock_trim(cn, cs);
 				overflow = true;
 				break;
 			}
@@ -483,6 +372,8 @@ static struct cosi_watcher *cosi_watch_alloc(struct netlink_callback *cb,
 			goto err;
 	}
 	w->memcg = get_mem_cgroup_from_mm(current->mm);
+	w->privileged = cosi_net_admin_noaudit(cb->skb,
+					       sock_net(cb->skb->sk));
 	return w;
 err:
 	kfree(w->query);
@@ -519,11 +410,19 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 	struct nlattr *since = tb[COSI_A_RESOURCE_SINCE_REVISION];
 	const char *ns = nla_data(tb[COSI_A_RESOURCE_NAMESPACE]);
 	const char *type = nla_data(tb[COSI_A_RESOURCE_TYPE]);
+	const struct cosi_def *def;
 	struct cosi_sock *sk;
 
 	lockdep_assert_held(&cn->lock);
 	if (cn->nr_watchers >= READ_ONCE(cosi_max_watchers)) {
 		NL_SET_ERR_MSG(extack, "too many watches in this netns");
+		return -ENOSPC;
+	}
+	/* The rest of max_watchers stays for the netns's administrators. */
+	if (!w->privileged &&
+	    cn->nr_unpriv_watchers >= READ_ONCE(cosi_max_unpriv_watchers)) {
+		NL_SET_ERR_MSG(extack,
+			       "too many watches without CAP_NET_ADMIN in this netns");
 		return -ENOSPC;
 	}
 	if (since && nla_get_u64(since) > cn->revision) {
@@ -535,16 +434,26 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 				    "revision is older than the event history");
 		return -ENODATA;
 	}
+	def = cosi_def_find(cn, type);
+	if (since && !w->privileged && def &&
+	    nla_get_u64(since) < def->public_since) {
+		NL_SET_ERR_MSG_ATTR(extack, since,
+				    "revision is older than the type's being public");
+		return -ENODATA;
+	}
 	sk = cosi_sock_get(cn, cb->skb);
 	if (!sk)
 		return -ENOMEM;
 	if (sk->nr_watchers >= READ_ONCE(cosi_max_socket_watchers)) {
 		NL_SET_ERR_MSG(extack, "too many watches on this socket");
+		cosi_sock_trim(cn, sk);
 		return -ENOSPC;
 	}
 	w->coll = cosi_coll_get(cn, ns, type);
-	if (!w->coll)
+	if (!w->coll) {
+		cosi_sock_trim(cn, sk);
 		return -ENOMEM;
+	}
 
 	w->sock = sk;
 	refcount_inc(&sk->ref);		/* the dump's, until done */
@@ -552,8 +461,11 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 	list_add_tail(&w->sock_node, &sk->watchers);
 	sk->nr_watchers++;
 	cn->nr_watchers++;
+	if (!w->privileged)
+		cn->nr_unpriv_watchers++;
+	/* Per netns, so that a trimmed socket entry repeats no id. */
 	do {
-		w->watch_id = ++sk->next_watch_id;
+		w->watch_id = ++cn->next_watch_id;
 	} while (!w->watch_id);
 
 	if (nla_get_flag(tb[COSI_A_RESOURCE_BOOTSTRAP])) {
@@ -695,8 +607,13 @@ int cosi_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		goto out;
 	case COSI_STOP_SOCKET:
 		NL_SET_ERR_MSG(cb->extack,
-			       "watch stopped: the socket's receive buffer overflowed");
+			       "watch stopped with every watch of its socket (receive buffer overflow, or a type became sensitive)");
 		err = -ENOBUFS;
+		goto out;
+	case COSI_STOP_ACCESS:
+		NL_SET_ERR_MSG(cb->extack,
+			       "watch stopped: its type became sensitive, which needs CAP_NET_ADMIN");
+		err = -EPERM;
 		goto out;
 	default:
 		NL_SET_ERR_MSG(cb->extack,
@@ -725,6 +642,7 @@ int cosi_watch_done(struct netlink_callback *cb)
 	struct cosi_watcher *w = (struct cosi_watcher *)cb->args[0];
 	struct cosi_sock *sk = w->sock;
 	struct cosi_pending *p, *tmp;
+	bool released;
 
 	mutex_lock(&cn->lock);
 	if (w->state != COSI_WATCH_MARKED || w->stop || sk->released) {
@@ -733,12 +651,13 @@ int cosi_watch_done(struct netlink_callback *cb)
 		 * it ended well and the watch stopped since: only then, and
 		 * unless the client asked or was told already, tell it.
 		 */
-		bool overflowed = w->dump_ended &&
-				  w->stop == COSI_STOP_OVERFLOW;
+		bool report = w->dump_ended &&
+			      (w->stop == COSI_STOP_OVERFLOW ||
+			       w->stop == COSI_STOP_ACCESS);
 
 		cosi_watcher_free(cn, w);
 		/* ENOBUFS means every watch of the socket stopped. */
-		if (overflowed)
+		if (report)
 			cosi_sock_stop_watches(cn, sk, true);
 		goto out;
 	}
@@ -754,7 +673,10 @@ int cosi_watch_done(struct netlink_callback *cb)
 	}
 	w->state = COSI_WATCH_LIVE;
 out:
-	cosi_sock_put(cn, sk);
+	released = sk->released;
+	cosi_sock_put(cn, sk);		/* the dump's */
+	if (!released)
+		cosi_sock_trim(cn, sk);
 	mutex_unlock(&cn->lock);
 	return 0;
 }
@@ -782,54 +704,12 @@ int cosi_watch_stop_doit(struct sk_buff *skb, struct genl_info *info)
 			err = 0;
 			break;
 		}
+		cosi_sock_trim(cn, sk);
 	}
 	mutex_unlock(&cn->lock);
 	if (err)
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[COSI_A_RESOURCE_WATCH_ID],
 				    "no such watch on this socket");
-	return err;
-}
-
-int cosi_owner_claim_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
-	struct nlattr *attr = info->attrs[COSI_A_RESOURCE_OWNER];
-	struct cosi_sock *sk, *other;
-	const char *owner;
-	int bkt, err = 0;
-
-	if (cosi_attr_missing(info->extack, NULL, info->attrs,
-			      COSI_A_RESOURCE_OWNER, "missing attribute: owner"))
-		return -EINVAL;
-	owner = cosi_attr_name(attr, COSI_NAME_PRINTABLE, "owner", info->extack);
-	if (!owner)
-		return -EINVAL;
-
-	mutex_lock(&cn->lock);
-	sk = cosi_sock_of(cn, skb);
-	hash_for_each(cn->socks, bkt, other, node) {
-		/* A socket being closed holds nothing any more. */
-		if (other != sk && !strcmp(other->owner, owner) &&
-		    !cosi_sock_closing(other)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, attr,
-					    "owner is claimed by another socket");
-			err = -EBUSY;
-			goto out;
-		}
-	}
-	if (!sk)
-		sk = cosi_sock_get(cn, skb);
-	if (!sk) {
-		err = -ENOMEM;
-	} else if (sk->owner[0] && strcmp(sk->owner, owner)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "socket already claimed another owner");
-		err = -EBUSY;
-	} else {
-		strscpy(sk->owner, owner, sizeof(sk->owner));
-	}
-out:
-	mutex_unlock(&cn->lock);
 	return err;
 }

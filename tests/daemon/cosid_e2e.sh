@@ -184,6 +184,39 @@ stop_cosid TERM
 start_cosid
 wait_for 60 "cosid restarts without the option" ready
 
+# --- unprivileged watchers cannot take the watches cosid needs
+# uid 65534 asks for every watch of the netns (4 + 128); it gets its share
+# (4) and cosid, started then, gets what it needs of the rest.  Without
+# the share it would hold all of them and cosid could not start.
+stop_cosid TERM
+: > "$LOG"
+param=/sys/module/cosi/parameters
+unpriv_max=$(cat $param/max_unpriv_watchers)
+watch_max=$(cat $param/max_watchers)
+echo 4 > $param/max_unpriv_watchers
+echo 132 > $param/max_watchers
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	python3 "$top/tests/daemon/watch_hog.py" LinkStatuses.cosi.dev 132 \
+	> "$T/hog" 2>&1 &
+hog=$!
+wait_for 60 "uid 65534 gets 4 watches of 132 asked, ENOSPC naming its share" \
+	grep -q "^held 4, refused: .*without CAP_NET_ADMIN" "$T/hog"
+start_cosid
+wait_for 60 "cosid starts while uid 65534 holds them" ready
+check "... uid 65534 still holds them" kill -0 "$hog"
+printf '%s\n' 'metadata: {type: sysctl, id: net.ipv4.ip_default_ttl}' \
+	'spec: {value: "66"}' > "$T/ttl.yaml"
+ctl apply -f "$T/ttl.yaml"
+wait_for 10 "... and applies a config" \
+	is 66 cat /proc/sys/net/ipv4/ip_default_ttl
+ctl delete sysctl net.ipv4.ip_default_ttl
+check "... and restores it on delete" \
+	is "$ttl_orig" cat /proc/sys/net/ipv4/ip_default_ttl
+kill "$hog"
+wait "$hog" 2>/dev/null
+echo "$unpriv_max" > $param/max_unpriv_watchers
+echo "$watch_max" > $param/max_watchers
+
 # --- persistence: the state file follows the config namespace
 wait_for 10 "the state file holds the config" grep -q "HostnameConfigs" "$STATE"
 check "the state file dropped the deleted config" \

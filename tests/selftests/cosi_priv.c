@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
@@ -164,6 +165,82 @@ static int run_child(int (*fn)(void *), void *arg)
 				   128 + WTERMSIG(status);
 }
 
+/* The last error's extack says @what, or there is none (6.1 dump start). */
+static bool extack_says(struct cosi *c, const char *what)
+{
+	const char *msg = cosi_last_error(c)->msg;
+
+	return !msg[0] || strstr(msg, what);
+}
+
+/*
+ * A child in lock step with the test: the child says ready (with a byte),
+ * the test acts, tells it to go on, and collects its exit status.
+ */
+struct lockstep {
+	int ready[2];		/* child -> test */
+	int go[2];		/* test -> child */
+	pid_t pid;
+	void *arg;
+};
+
+static int lockstep_start(struct lockstep *ls, int (*fn)(struct lockstep *),
+			  void *arg)
+{
+	ls->arg = arg;
+	if (pipe(ls->ready) || pipe(ls->go))
+		return -1;
+	fflush(stdout);
+	fflush(stderr);
+	ls->pid = fork();
+	if (ls->pid < 0)
+		return -1;
+	if (!ls->pid) {
+		close(ls->ready[0]);
+		close(ls->go[1]);
+		_exit(fn(ls));
+	}
+	close(ls->ready[1]);
+	close(ls->go[0]);
+	return 0;
+}
+
+/* In the child. */
+static bool lockstep_ready(struct lockstep *ls, char byte)
+{
+	return write(ls->ready[1], &byte, 1) == 1;
+}
+
+static bool lockstep_wait(struct lockstep *ls)
+{
+	char byte;
+
+	return read(ls->go[0], &byte, 1) == 1;
+}
+
+/* In the test: the child's byte, or 0 when it exited first. */
+static char lockstep_await(struct lockstep *ls)
+{
+	char byte;
+
+	return read(ls->ready[0], &byte, 1) == 1 ? byte : 0;
+}
+
+/* Let the child go on (@go), then its exit status (128 + signal). */
+static int lockstep_end(struct lockstep *ls, bool go)
+{
+	int status;
+
+	if (go && write(ls->go[1], "1", 1) != 1)
+		return -1;
+	close(ls->go[1]);
+	close(ls->ready[0]);
+	if (waitpid(ls->pid, &status, 0) != ls->pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+				   128 + WTERMSIG(status);
+}
+
 static int nobody_child(void *arg)
 {
 	struct cosi *c;
@@ -224,17 +301,10 @@ TEST_F(priv, uid_with_net_admin)
 						  "by-nobody", NULL));
 }
 
-struct mcast_arg {
-	int ready;		/* write end: joined */
-	int go;			/* read end: events were sent */
-};
-
-static int mcast_child(void *arg)
+static int mcast_child(struct lockstep *ls)
 {
-	struct mcast_arg *m = arg;
 	struct cosi_event_vec v = { 0 };
 	struct cosi *c;
-	char byte;
 	int i;
 
 	/* The group needs CAP_NET_ADMIN (see access.events_group_...). */
@@ -242,8 +312,8 @@ static int mcast_child(void *arg)
 	c = cosi_open();
 	CHECK(2, c, NULL);
 	CHECK(3, !cosi_events_join(c), c);
-	CHECK(4, write(m->ready, "1", 1) == 1, NULL);
-	CHECK(5, read(m->go, &byte, 1) == 1, NULL);
+	CHECK(4, lockstep_ready(ls, '1'), NULL);
+	CHECK(5, lockstep_wait(ls), NULL);
 	for (i = 0; i < 50 && v.n < 2; i++)
 		cosi_watch_recv(c, 100, cosi_event_vec_push, &v);
 	CHECK(6, v.n == 2, NULL);
@@ -258,33 +328,17 @@ static int mcast_child(void *arg)
 
 TEST_F(priv, net_admin_multicast_listener)
 {
-	struct mcast_arg m;
-	int ready[2], go[2], status;
-	char byte;
-	pid_t pid;
+	struct lockstep ls;
 
-	ASSERT_EQ(0, pipe(ready));
-	ASSERT_EQ(0, pipe(go));
-	m.ready = ready[1];
-	m.go = go[0];
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(mcast_child(&m));
-	close(ready[1]);
-	close(go[0]);
-	ASSERT_EQ(1, read(ready[0], &byte, 1)) {
-		waitpid(pid, &status, 0);
-		TH_LOG("child failed: %d", WEXITSTATUS(status));
+	ASSERT_EQ(0, lockstep_start(&ls, mcast_child, NULL));
+	ASSERT_EQ('1', lockstep_await(&ls)) {
+		TH_LOG("child failed: %d", lockstep_end(&ls, false));
 	}
 	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "pub2", NULL,
 					      NULL));
 	ASSERT_COSI_OK(self->c, widget_create(self->c, SECRETS, "key2", NULL,
 					      NULL));
-	ASSERT_EQ(1, write(go[1], "1", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, lockstep_end(&ls, true));
 }
 
 static int userns_child(void *arg)
@@ -789,23 +843,16 @@ TEST_F(access, writer_caps_recorded_and_carried_over)
 	cosi_resource_free(r);
 }
 
-struct events_arg {
-	int ready;
-	int go;
-};
-
 /*
  * Without capabilities, the events group shows nothing of sensitive
  * types: joining it is refused (GENL_MCAST_CAP_NET_ADMIN) or, on a kernel
  * without that flag, their events are not sent to it.
  */
-static int events_child(void *arg)
+static int events_child(struct lockstep *ls)
 {
-	struct events_arg *m = arg;
 	struct cosi_event_vec v = { 0 };
 	struct cosi *c;
 	size_t j;
-	char byte;
 	int i, err;
 
 	CHECK(1, !drop_to_nobody(false), NULL);
@@ -813,8 +860,8 @@ static int events_child(void *arg)
 	CHECK(2, c, NULL);
 	err = cosi_events_join(c);
 	CHECK(3, !err || err == -EPERM, c);
-	CHECK(4, write(m->ready, err ? "p" : "j", 1) == 1, NULL);
-	CHECK(5, read(m->go, &byte, 1) == 1, NULL);
+	CHECK(4, lockstep_ready(ls, err ? 'p' : 'j'), NULL);
+	CHECK(5, lockstep_wait(ls), NULL);
 	if (err) {
 		cosi_close(c);
 		return 0;
@@ -831,28 +878,15 @@ static int events_child(void *arg)
 
 TEST_F(access, events_group_shows_no_sensitive_type_to_unprivileged)
 {
-	int ready[2], go[2], status;
-	struct events_arg m;
+	struct lockstep ls;
 	char byte;
-	pid_t pid;
 
 	ASSERT_COSI_OK(self->c, widget_define(self->c, "secrets",
 					      COSI_SENSITIVITY_SENSITIVE));
-	ASSERT_EQ(0, pipe(ready));
-	ASSERT_EQ(0, pipe(go));
-	m.ready = ready[1];
-	m.go = go[0];
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		_exit(events_child(&m));
-	close(ready[1]);
-	close(go[0]);
-	ASSERT_EQ(1, read(ready[0], &byte, 1)) {
-		waitpid(pid, &status, 0);
-		TH_LOG("child failed: %d", WEXITSTATUS(status));
+	ASSERT_EQ(0, lockstep_start(&ls, events_child, NULL));
+	byte = lockstep_await(&ls);
+	ASSERT_NE(0, byte) {
+		TH_LOG("child failed: %d", lockstep_end(&ls, false));
 	}
 	TH_LOG("unprivileged join of the events group: %s",
 	       byte == 'p' ? "refused (EPERM)" : "allowed");
@@ -860,10 +894,351 @@ TEST_F(access, events_group_shows_no_sensitive_type_to_unprivileged)
 					      NULL));
 	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "pub2", NULL,
 					      NULL));
-	ASSERT_EQ(1, write(go[1], "1", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, lockstep_end(&ls, true));
+}
+
+/*
+ * Watchers without CAP_NET_ADMIN over the netns share max_unpriv_watchers
+ * of its max_watchers, so that the rest stays for its administrators
+ * (cosid).  What they started while a type was public ends when the type
+ * becomes sensitive: a live watch with ENOBUFS on its socket, a dump in
+ * progress (watch or list) with EPERM.
+ */
+
+#define GADGETS		"gadgets"
+#define NWIDGETS	300	/* more than one dump skb holds */
+
+FIXTURE(unpriv) {
+	struct cosi *c;
+	long params[COSI_NPARAMS];
+};
+
+FIXTURE_SETUP(unpriv)
+{
+	params_save(self->params);
+	NEW_NETNS();
+	COSI_OPEN(self->c);
+	ASSERT_COSI_OK(self->c, widget_define(self->c, WIDGET,
+					      COSI_SENSITIVITY_PUBLIC));
+	ASSERT_COSI_OK(self->c, widget_define(self->c, GADGETS,
+					      COSI_SENSITIVITY_PUBLIC));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "pub", NULL,
+					      NULL));
+}
+
+FIXTURE_TEARDOWN(unpriv)
+{
+	cosi_close(self->c);
+	params_restore(self->params);
+}
+
+static int hog_child(struct lockstep *ls)
+{
+	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi *c, *c2;
+	int i;
+
+	CHECK(1, !drop_to_nobody(false), NULL);
+	c = cosi_open();
+	c2 = cosi_open();
+	CHECK(2, c && c2, NULL);
+	for (i = 0; i < 3; i++)
+		CHECK(3, !cosi_watch(c, &wr, NULL, NULL, NULL, NULL), c);
+	CHECK(4, cosi_watch(c, &wr, NULL, NULL, NULL, NULL) == -ENOSPC, c);
+	/* 6.1 reports no extack for a dump's start. */
+	CHECK(5, extack_says(c, "without CAP_NET_ADMIN"), c);
+	/* The pool is the netns's, not the socket's. */
+	CHECK(6, cosi_watch(c2, &wr, NULL, NULL, NULL, NULL) == -ENOSPC, c2);
+	CHECK(7, lockstep_ready(ls, '1'), NULL);
+	CHECK(8, lockstep_wait(ls), NULL);
+	cosi_close(c2);
+	cosi_close(c);
+	return 0;
+}
+
+static int one_watch_child(void *arg)
+{
+	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi *c;
+
+	(void)arg;
+	CHECK(1, !drop_to_nobody(false), NULL);
+	c = cosi_open();
+	CHECK(2, c, NULL);
+	CHECK(3, !cosi_watch(c, &wr, NULL, NULL, NULL, NULL), c);
+	cosi_close(c);
+	return 0;
+}
+
+TEST_F(unpriv, watchers_leave_room_for_administrators)
+{
+	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi_event_vec v = { 0 };
+	struct lockstep ls;
+	struct cosi *admin;
+	int i;
+
+	PARAM_SET("max_unpriv_watchers", 3);
+	PARAM_SET("max_watchers", 5);
+	ASSERT_EQ(0, lockstep_start(&ls, hog_child, NULL));
+	ASSERT_EQ('1', lockstep_await(&ls)) {
+		TH_LOG("child failed: %d", lockstep_end(&ls, false));
+	}
+	/* The two left of max_watchers are an administrator's. */
+	COSI_OPEN(admin);
+	ASSERT_COSI_OK(admin, cosi_watch(admin, &wr, NULL, NULL, NULL, NULL));
+	ASSERT_COSI_OK(admin, cosi_watch(admin, &wr, NULL, NULL, NULL, NULL));
+	EXPECT_COSI_ERR(admin, ENOSPC,
+			cosi_watch(admin, &wr, NULL, NULL, NULL, NULL));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "new", NULL,
+					      NULL));
+	for (i = 0; i < 50 && v.n < 2; i++)
+		cosi_watch_recv(admin, 100, cosi_event_vec_push, &v);
+	ASSERT_EQ(2, v.n);
+	EXPECT_STREQ("new", v.v[0]->res.id);
+	cosi_event_vec_clear(&v);
+	EXPECT_EQ(0, lockstep_end(&ls, true));
+	/* The hog's watches went with its sockets. */
+	EXPECT_EQ(0, run_child(one_watch_child, NULL));
+	cosi_close(admin);
+}
+
+/* Watches ls->arg's type and GADGETS; the type becomes sensitive. */
+static int revoked_child(struct lockstep *ls)
+{
+	struct cosi_watch_req ww = {
+		.ns = TEST_NS, .type = ls->arg, .bootstrap = true,
+	};
+	struct cosi_watch_req wg = { .ns = TEST_NS, .type = GADGETS };
+	struct cosi_event_vec v = { 0 };
+	struct cosi *c;
+	int ret;
+
+	CHECK(1, !drop_to_nobody(false), NULL);
+	c = cosi_open();
+	CHECK(2, c, NULL);
+	CHECK(3, !cosi_watch(c, &ww, cosi_event_vec_push, &v, NULL, NULL), c);
+	CHECK(4, !cosi_watch(c, &wg, NULL, NULL, NULL, NULL), c);
+	cosi_event_vec_clear(&v);
+	CHECK(5, lockstep_ready(ls, '1'), NULL);
+	CHECK(6, lockstep_wait(ls), NULL);
+	/* Told, not silence; and nothing written after the change. */
+	do {
+		ret = cosi_watch_recv(c, 2000, cosi_event_vec_push, &v);
+	} while (ret > 0);
+	CHECK(7, ret == -ENOBUFS, c);
+	CHECK(8, v.n == 0, NULL);
+	/*
+	 * Every watch of the socket stopped, and gave its slot back (two
+	 * unprivileged slots); the type's is refused now.
+	 */
+	CHECK(9, cosi_watch(c, &ww, NULL, NULL, NULL, NULL) == -EPERM, c);
+	CHECK(10, !cosi_watch(c, &wg, NULL, NULL, NULL, NULL), c);
+	CHECK(11, !cosi_watch(c, &wg, NULL, NULL, NULL, NULL), c);
+	cosi_close(c);
+	return 0;
+}
+
+TEST_F(unpriv, type_made_sensitive_stops_live_watches)
+{
+	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi_event_vec v = { 0 };
+	struct lockstep ls;
+	struct cosi *admin;
+	int i;
+
+	PARAM_SET("max_unpriv_watchers", 2);
+	COSI_OPEN(admin);
+	ASSERT_COSI_OK(admin, cosi_watch(admin, &wr, NULL, NULL, NULL, NULL));
+	ASSERT_EQ(0, lockstep_start(&ls, revoked_child, WIDGET));
+	ASSERT_EQ('1', lockstep_await(&ls)) {
+		TH_LOG("child failed: %d", lockstep_end(&ls, false));
+	}
+	ASSERT_COSI_OK(self->c, widget_define(self->c, WIDGET,
+					      COSI_SENSITIVITY_SENSITIVE));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "after", NULL,
+					      NULL));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, GADGETS, "g", NULL,
+					      NULL));
+	EXPECT_EQ(0, lockstep_end(&ls, true));
+	/* An administrator's watch goes on. */
+	for (i = 0; i < 50 && !v.n; i++)
+		cosi_watch_recv(admin, 100, cosi_event_vec_push, &v);
+	ASSERT_EQ(1, v.n);
+	EXPECT_STREQ("after", v.v[0]->res.id);
+	cosi_event_vec_clear(&v);
+	cosi_close(admin);
+}
+
+/* A type deleted and defined again as sensitive is a type made sensitive. */
+TEST_F(unpriv, type_redefined_sensitive_stops_live_watches)
+{
+	struct lockstep ls;
+
+	ASSERT_COSI_OK(self->c, widget_define(self->c, "temps",
+					      COSI_SENSITIVITY_PUBLIC));
+	ASSERT_EQ(0, lockstep_start(&ls, revoked_child, "temps"));
+	ASSERT_EQ('1', lockstep_await(&ls)) {
+		TH_LOG("child failed: %d", lockstep_end(&ls, false));
+	}
+	ASSERT_COSI_OK(self->c, cosi_definition_delete(self->c, "temps", NULL));
+	ASSERT_COSI_OK(self->c, widget_define(self->c, "temps",
+					      COSI_SENSITIVITY_SENSITIVE));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, "temps", "after", NULL,
+					      NULL));
+	EXPECT_EQ(0, lockstep_end(&ls, true));
+}
+
+/*
+ * The history may hold events from when a type was sensitive: a watcher
+ * without CAP_NET_ADMIN cannot resume from before the type became public
+ * (ENODATA: it bootstraps instead, and sees only what exists).
+ */
+static int resume_child(void *arg)
+{
+	const uint64_t *since = arg;
+	struct cosi_watch_req wr = {
+		.ns = TEST_NS, .type = "temps", .has_since = true,
+		.since_revision = since[0],
+	};
+	struct cosi_event_vec v = { 0 };
+	struct cosi *c;
+	size_t i;
+
+	CHECK(1, !drop_to_nobody(false), NULL);
+	c = cosi_open();
+	CHECK(2, c, NULL);
+	CHECK(3, cosi_watch(c, &wr, NULL, NULL, NULL, NULL) == -ENODATA, c);
+	CHECK(4, extack_says(c, "public"), c);
+	wr.since_revision = since[1];
+	CHECK(5, !cosi_watch(c, &wr, cosi_event_vec_push, &v, NULL, NULL), c);
+	for (i = 0; i < v.n; i++)
+		CHECK(6, strcmp(v.v[i]->res.id, "secret"), NULL);
+	cosi_event_vec_clear(&v);
+	wr.has_since = false;
+	wr.bootstrap = true;
+	CHECK(7, !cosi_watch(c, &wr, cosi_event_vec_push, &v, NULL, NULL), c);
+	CHECK(8, v.n == 2 && !strcmp(v.v[0]->res.id, "open"), NULL);
+	cosi_event_vec_clear(&v);
+	cosi_close(c);
+	return 0;
+}
+
+TEST_F(unpriv, no_resume_from_before_the_type_was_public)
+{
+	struct cosi_watch_req wr = {
+		.ns = TEST_NS, .type = "temps", .has_since = true,
+	};
+	struct cosi_definition *d = NULL;
+	uint64_t since[2];
+
+	ASSERT_COSI_OK(self->c, widget_define(self->c, "temps",
+					      COSI_SENSITIVITY_SENSITIVE));
+	ASSERT_COSI_OK(self->c, cosi_definition_get(self->c, "temps", &d));
+	since[0] = d->revision;
+	cosi_definition_free(d);
+	ASSERT_COSI_OK(self->c, widget_create(self->c, "temps", "secret",
+					      NULL, NULL));
+	ASSERT_COSI_OK(self->c, widget_destroy(self->c, "temps", "secret",
+					       NULL));
+	ASSERT_COSI_OK(self->c, widget_define(self->c, "temps",
+					      COSI_SENSITIVITY_PUBLIC));
+	ASSERT_COSI_OK(self->c, cosi_definition_get(self->c, "temps", &d));
+	since[1] = d->revision;
+	cosi_definition_free(d);
+	ASSERT_COSI_OK(self->c, widget_create(self->c, "temps", "open", NULL,
+					      NULL));
+	EXPECT_EQ(0, run_child(resume_child, since));
+	/* An administrator resumes from anywhere in the history. */
+	wr.since_revision = since[0];
+	EXPECT_COSI_OK(self->c, cosi_watch(self->c, &wr, NULL, NULL, NULL,
+					   NULL));
+}
+
+/* Read a dump to its end: the messages before it, and how it ended. */
+static int dump_finish(int fd, int *err)
+{
+	static char buf[65536];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct nlmsghdr *nlh;
+	int n = 0;
+	ssize_t len;
+
+	*err = -ETIMEDOUT;
+	while (poll(&pfd, 1, 10000) > 0) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len < 0) {
+			*err = -errno;
+			return n;
+		}
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				*err = *(int *)NLMSG_DATA(nlh);
+				return n;
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+static int dumps_child(struct lockstep *ls)
+{
+	struct cosi_list_req lr = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi_watch_req wr = {
+		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
+	};
+	int fl, fw, n, err;
+	struct nl_msg *m;
+	struct cosi *c;
+
+	CHECK(1, !drop_to_nobody(false), NULL);
+	c = cosi_open();
+	CHECK(2, c, NULL);
+	fl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	fw = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	CHECK(3, fl >= 0 && fw >= 0, NULL);
+	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, 0);
+	CHECK(4, m && !cosi_put_list_req(m, &lr), NULL);
+	CHECK(5, !raw_send(fl, m, 1, NLM_F_DUMP), NULL);
+	m = cosi_msg_new(c, COSI_CMD_WATCH, 0);
+	CHECK(6, m && !cosi_put_watch_req(m, &wr), NULL);
+	CHECK(7, !raw_send(fw, m, 1, NLM_F_DUMP), NULL);
+	CHECK(8, lockstep_ready(ls, '1'), NULL);
+	CHECK(9, lockstep_wait(ls), NULL);
+	/* Each dump's first skb was filled at the request; the next is refused. */
+	n = dump_finish(fl, &err);
+	fprintf(stderr, "# list: %d messages, then %d\n", n, err);
+	CHECK(10, n > 0 && n < NWIDGETS && err == -EPERM, NULL);
+	n = dump_finish(fw, &err);
+	fprintf(stderr, "# watch: %d messages, then %d\n", n, err);
+	CHECK(11, n > 0 && n < NWIDGETS && err == -EPERM, NULL);
+	close(fl);
+	close(fw);
+	cosi_close(c);
+	return 0;
+}
+
+TEST_F_TIMEOUT(unpriv, type_made_sensitive_ends_dumps, 300)
+{
+	struct lockstep ls;
+	char id[16];
+	int i;
+
+	for (i = 0; i < NWIDGETS; i++) {
+		snprintf(id, sizeof(id), "w%03d", i);
+		ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, id,
+						      NULL, NULL));
+	}
+	ASSERT_EQ(0, lockstep_start(&ls, dumps_child, NULL));
+	ASSERT_EQ('1', lockstep_await(&ls)) {
+		TH_LOG("child failed: %d", lockstep_end(&ls, false));
+	}
+	ASSERT_COSI_OK(self->c, widget_define(self->c, WIDGET,
+					      COSI_SENSITIVITY_SENSITIVE));
+	EXPECT_EQ(0, lockstep_end(&ls, true));
 }
 
 TEST_HARNESS_MAIN

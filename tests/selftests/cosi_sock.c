@@ -28,7 +28,10 @@ FIXTURE(sock) {
 	struct cosi *c;
 	long params[COSI_NPARAMS];
 	pid_t writer[NWRITERS];
+	bool failslab;		/* armed: disarm in teardown */
 };
+
+static void failslab_disarm(void);
 
 FIXTURE_SETUP(sock)
 {
@@ -52,6 +55,9 @@ FIXTURE_TEARDOWN(sock)
 	}
 	cosi_close(self->c);
 	params_restore(self->params);
+	/* Also when the test failed with failslab armed. */
+	if (self->failslab)
+		failslab_disarm();
 }
 
 static uint64_t now_ms(void)
@@ -90,23 +96,6 @@ static uint32_t raw_portid(int fd)
 	if (getsockname(fd, (struct sockaddr *)&sa, &len))
 		return 0;
 	return sa.nl_pid;
-}
-
-/* Send @m (consumed) with @seq and @flags. */
-static int raw_send(int fd, struct nl_msg *m, uint32_t seq, int flags)
-{
-	struct nlmsghdr *nlh;
-	ssize_t n;
-
-	if (!m)
-		return -ENOMEM;
-	nlh = nlmsg_hdr(m);
-	nlh->nlmsg_flags |= NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nlh->nlmsg_pid = 0;
-	n = send(fd, nlh, nlh->nlmsg_len, 0);
-	nlmsg_free(m);
-	return n < 0 ? -errno : 0;
 }
 
 struct raw_rx {
@@ -626,6 +615,13 @@ static void failslab_set(const char *file, const char *val)
 		write_file(path, val);
 }
 
+static void failslab_disarm(void)
+{
+	failslab_set("probability", "0");
+	failslab_set("times", "0");
+	write_file("/sys/kernel/slab/skbuff_head_cache/failslab", "0");
+}
+
 /*
  * No memory for a live event: the watch stops and the client is told
  * (ENOBUFS on its socket).  Needs failslab (CONFIG_FAILSLAB, the debug
@@ -643,6 +639,7 @@ TEST_F_TIMEOUT(sock, enomem_event_is_reported, 300)
 
 	if (!failslab_path(path, sizeof(path), "probability"))
 		SKIP(return, "no failslab (CONFIG_FAILSLAB): the debug kernel covers this");
+	self->failslab = true;
 	cache_filter = !write_file("/sys/kernel/slab/skbuff_head_cache/failslab",
 				   "1");
 	failslab_set("cache-filter", cache_filter ? "Y" : "N");
@@ -682,10 +679,8 @@ TEST_F_TIMEOUT(sock, enomem_event_is_reported, 300)
 		if (ret == -ENOBUFS)
 			break;
 	}
-	failslab_set("probability", "0");
-	failslab_set("times", "0");
-	if (cache_filter)
-		write_file("/sys/kernel/slab/skbuff_head_cache/failslab", "0");
+	failslab_disarm();
+	self->failslab = false;
 	EXPECT_EQ(-ENOBUFS, ret) TH_LOG("no ENOBUFS for k = 1..16");
 
 	/* The watch is stopped. */

@@ -73,11 +73,31 @@
 	}								\
 } while (0)
 
+/* Raw netlink requests, for control over sending and reading. */
+
+/* Send @m (consumed) with @seq and @flags. */
+static inline int raw_send(int fd, struct nl_msg *m, uint32_t seq, int flags)
+{
+	struct nlmsghdr *nlh;
+	ssize_t n;
+
+	if (!m)
+		return -ENOMEM;
+	nlh = nlmsg_hdr(m);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = 0;
+	n = send(fd, nlh, nlh->nlmsg_len, 0);
+	nlmsg_free(m);
+	return n < 0 ? -errno : 0;
+}
+
 /* Module parameters. */
 
 static const char *const cosi_params[] = {
 	"max_resources", "max_spec_size", "max_labels", "max_finalizers",
-	"max_definitions", "max_watchers", "max_socket_watchers",
+	"max_definitions", "max_watchers", "max_unpriv_watchers",
+	"max_socket_watchers",
 	"history_size", "history_bytes",
 };
 

@@ -68,9 +68,15 @@ static const char *const sysctl_unsafe[] = {
 	"kernel/perf_event_paranoid",
 	"kernel/randomize_va_space",
 	"kernel/sysrq",
+	"kernel/io_uring_disabled",
+	"kernel/unprivileged_userns_clone",	/* Debian */
+	"user/max_user_namespaces",
 	"fs/suid_dumpable",
 	"fs/protected_",
 	"vm/mmap_min_addr",
+	"vm/unprivileged_userfaultfd",
+	"dev/tty/ldisc_autoload",
+	"dev/tty/legacy_tiocsti",
 	"net/core/bpf_jit_",
 };
 

@@ -717,6 +717,10 @@ TEST_F(ctl, sysctl_unsafe_keys_refused_unless_allowed)
 	ASSERT_TRUE(WAIT_FOR(field_contains(self->user, "runtime", SYSCTL_ST,
 					    "kernel/usermodehelper/bset",
 					    "error", "unsafe"), WAIT_MS));
+	ASSERT_EQ(0, put_sysctl(self->user, "dev.tty.ldisc_autoload", "1"));
+	ASSERT_TRUE(WAIT_FOR(field_contains(self->user, "runtime", SYSCTL_ST,
+					    "dev.tty.ldisc_autoload", "error",
+					    "unsafe"), WAIT_MS));
 	settle(self->ev, self->rt);
 	EXPECT_TRUE(sys_is(self, "kernel/core_pattern", "core"));
 

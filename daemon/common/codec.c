@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Small codecs shared by manifests and rendering: base64, plain YAML
- * scalar resolution, integer parsing with range checks, RFC 3339 times.
+ * scalar resolution, integer parsing with range checks, RFC 3339 times,
+ * writer-caps flag names.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +11,15 @@
 #include <strings.h>
 #include <time.h>
 
+#include <linux/cosi.h>
+
 #include "common/codec.h"
+
+const struct cosi_flag_name cosi_writer_caps_names[] = {
+	{ COSI_WRITER_CAPS_NET_ADMIN, "net-admin" },
+	{ COSI_WRITER_CAPS_SYS_ADMIN, "sys-admin" },
+	{ 0, NULL },
+};
 
 static const char *const null_words[] = { "", "~", "null", "Null", "NULL" };
 static const char *const true_words[] = {

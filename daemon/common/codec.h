@@ -2,7 +2,8 @@
 /*
  * Small codecs shared by manifests and rendering: base64, how a plain
  * YAML scalar resolves (YAML 1.1 core types, as Kubernetes reads them),
- * integers with range checks, RFC 3339 timestamps.
+ * integers with range checks, RFC 3339 timestamps, the names of the
+ * writer-caps flags.
  */
 #ifndef _COSI_COMMON_CODEC_H
 #define _COSI_COMMON_CODEC_H
@@ -43,6 +44,17 @@ int cosi_base64_decode(const char *s, void **out, size_t *len);
  * echoed argument or YAML key) become '?'.  Returns @s.
  */
 char *cosi_oneline(char *s);
+
+/*
+ * The COSI_WRITER_CAPS_* flags by the names the YNL spec gives them
+ * ("net-admin", "sys-admin"), in bit order; the last entry's name is NULL.
+ */
+struct cosi_flag_name {
+	uint32_t flag;
+	const char *name;
+};
+
+extern const struct cosi_flag_name cosi_writer_caps_names[];
 
 /* CLOCK_REALTIME nanoseconds as "2006-01-02T15:04:05.999999999Z". */
 const char *cosi_rfc3339(uint64_t ns, char *buf, size_t len);

@@ -19,7 +19,8 @@ struct mctx {
 
 static const char *const top_keys[] = { "metadata", "spec", NULL };
 static const char *const meta_keys[] = {
-	"namespace", "type", "id", "labels", "annotations", NULL,
+	"namespace", "type", "id", "labels", "annotations", "writer-caps",
+	NULL,
 };
 static const char *const meta_readonly[] = {
 	"version", "owner", "phase", "finalizers", "created", "updated",
@@ -86,6 +87,39 @@ static int parse_kvs(struct cosi_ydoc *y, yaml_node_t *meta, const char *key,
 			val = "";
 		if (cosi_kvs_add(out, cosi_ykey(y, p), val))
 			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* writer-caps: a sequence of flag names (null: none); absent: not known. */
+static int parse_writer_caps(struct cosi_ydoc *y, yaml_node_t *meta,
+			     struct cosi_doc *d)
+{
+	yaml_node_t *seq = cosi_yget(y, meta, "writer-caps"), *e;
+	const struct cosi_flag_name *f;
+	enum cosi_scalar_kind k;
+	yaml_node_item_t *it;
+	const char *name;
+	size_t i = 0;
+
+	if (!seq)
+		return 0;
+	d->has_writer_caps = true;
+	if (cosi_ynull(seq))
+		return 0;
+	if (seq->type != YAML_SEQUENCE_NODE)
+		return cosi_ydoc_err(y, "metadata.writer-caps: expected a sequence of net-admin, sys-admin");
+	for (it = seq->data.sequence.items.start;
+	     it < seq->data.sequence.items.top; it++, i++) {
+		e = cosi_ynode(y, *it);
+		name = cosi_yhas_nul(e) ? NULL : cosi_yscalar(e, &k);
+		for (f = cosi_writer_caps_names; name && f->name; f++)
+			if (k == COSI_SCALAR_STRING && !strcmp(name, f->name))
+				break;
+		if (!name || !f->name)
+			return cosi_ydoc_err(y, "metadata.writer-caps[%zu]: expected net-admin or sys-admin",
+					     i);
+		d->writer_caps |= f->flag;
 	}
 	return 0;
 }
@@ -311,7 +345,8 @@ static int parse_meta(struct cosi_ydoc *y, struct mctx *m, yaml_node_t *meta,
 	if (!d->type || !d->id || !d->ns)
 		return -ENOMEM;
 	err = parse_kvs(y, meta, "labels", &d->labels);
-	return err ?: parse_kvs(y, meta, "annotations", &d->annotations);
+	err = err ?: parse_kvs(y, meta, "annotations", &d->annotations);
+	return err ?: parse_writer_caps(y, meta, d);
 }
 
 static int same_key(const struct cosi_doc *a, const struct cosi_doc *b)

@@ -12,11 +12,17 @@
  *     id: net.ipv4.ip_forward
  *     labels: {k: v}              # optional
  *     annotations: {k: v}         # optional
+ *     writer-caps: [net-admin]    # optional: read, never sent (below)
  *   spec:                         # optional: absent keeps the current spec
  *     value: "1"
  *
  * Read-only metadata (version, owner, phase, finalizers, created, updated,
  * revision) is accepted and ignored, so "get -o yaml" output applies back.
+ * writer-caps (what the spec's writer held, as the kernel recorded it) is
+ * checked (a list of net-admin, sys-admin; null is the empty list) and
+ * kept in the document, but applying never sends it: the kernel records
+ * the capabilities of whoever writes.  cosid's state-file restore uses it
+ * to choose the socket a document is written through.
  * Unknown keys and spec fields are rejected here, with messages naming the
  * document and the field.
  */
@@ -25,6 +31,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cosi.h"
@@ -38,6 +45,8 @@ struct cosi_doc {
 	struct cosi_kvs annotations;
 	bool has_spec;			/* false: keep the current spec */
 	struct cosi_spec spec;		/* in schema order */
+	bool has_writer_caps;		/* metadata.writer-caps was there */
+	uint32_t writer_caps;		/* COSI_WRITER_CAPS_* it names */
 };
 
 struct cosi_docs {

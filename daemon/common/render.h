@@ -65,8 +65,11 @@ struct cosi_yaml *cosi_yaml_new(FILE *f);
 int cosi_yaml_close(struct cosi_yaml *y);
 /*
  * metadata (namespace, type, id, version, owner, phase, labels,
- * annotations, finalizers, created, updated, revision) and spec (when the
- * kernel sent it).  @event (may be NULL) adds "event: <kind>" first.
+ * annotations, writer-caps, finalizers, created, updated, revision) and
+ * spec (when the kernel sent it).  @event (may be NULL) adds "event:
+ * <kind>" first.  COSI_RENDER_MANIFEST keeps namespace, type, id, labels,
+ * annotations, writer-caps (which apply reads but does not send: the
+ * kernel records the writer's) and spec.
  */
 int cosi_yaml_resource(struct cosi_yaml *y, const struct cosi_resource *r,
 		       const char *event, unsigned int flags);

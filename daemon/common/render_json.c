@@ -82,6 +82,20 @@ static struct json_object *jtime(uint64_t ns)
 	return json_object_new_string(cosi_rfc3339(ns, t, sizeof(t)));
 }
 
+static struct json_object *jwriter_caps(uint32_t caps)
+{
+	struct json_object *a = json_object_new_array();
+	const struct cosi_flag_name *f;
+
+	for (f = cosi_writer_caps_names; a && f->name; f++)
+		if ((caps & f->flag) &&
+		    json_object_array_add(a, json_object_new_string(f->name))) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
+}
+
 static struct json_object *jmeta(const struct cosi_resource *r,
 				 unsigned int flags)
 {
@@ -98,7 +112,8 @@ static struct json_object *jmeta(const struct cosi_resource *r,
 			 r->phase == COSI_PHASE_TEARING_DOWN ?
 			 "tearing-down" : "running"));
 	ok = ok && add(m, "labels", jkvs(&r->labels)) &&
-	     add(m, "annotations", jkvs(&r->annotations));
+	     add(m, "annotations", jkvs(&r->annotations)) &&
+	     add(m, "writer-caps", jwriter_caps(r->writer_caps));
 	if (ok && !(flags & COSI_RENDER_MANIFEST))
 		ok = add(m, "finalizers", jstrs(&r->finalizers)) &&
 		     add(m, "created", jtime(r->created)) &&

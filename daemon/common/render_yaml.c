@@ -227,6 +227,19 @@ static int field(struct cosi_yaml *y, const struct cosi_field *f)
 	return plain(y, "~");
 }
 
+/* writer-caps: [net-admin, sys-admin], in the manifest form too. */
+static int writer_caps(struct cosi_yaml *y, uint32_t caps)
+{
+	const struct cosi_flag_name *f;
+
+	plain(y, "writer-caps");
+	seq_start(y, true);
+	for (f = cosi_writer_caps_names; f->name; f++)
+		if (caps & f->flag)
+			plain(y, f->name);
+	return seq_end(y);
+}
+
 static int metadata(struct cosi_yaml *y, const struct cosi_resource *r,
 		    unsigned int flags)
 {
@@ -245,6 +258,7 @@ static int metadata(struct cosi_yaml *y, const struct cosi_resource *r,
 	}
 	kvs(y, "labels", &r->labels);
 	kvs(y, "annotations", &r->annotations);
+	writer_caps(y, r->writer_caps);
 	if (!(flags & COSI_RENDER_MANIFEST)) {
 		plain(y, "finalizers");
 		strs(y, &r->finalizers, false);

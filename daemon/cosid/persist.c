@@ -7,13 +7,25 @@
  * a config resource changes.  It is a controller like the others: weak
  * inputs on every config type, no outputs, and the runtime's de-duplication
  * turns a burst of changes into one write.
+ *
+ * Each document records its spec's writer-caps, and the restore keeps
+ * them: cosid writes through its own socket only the documents whose
+ * writer held CAP_SYS_ADMIN, the others through a second socket opened
+ * while CAP_SYS_ADMIN was out of cosid's effective set.  The kernel
+ * computes writer-caps from the socket opener's credentials as well as
+ * the sender's, so those get no sys-admin, and a controller that acts
+ * only for a CAP_SYS_ADMIN writer (the sysctl controller outside net.*)
+ * still refuses them after a reboot.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "common/apply.h"
 #include "controllers/controllers.h"
@@ -62,6 +74,197 @@ static void restored_one(const struct cosi_doc *d, enum cosi_apply_result res,
 		(*n)++;
 }
 
+static int caps_get(struct __user_cap_data_struct data[2])
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+
+	return syscall(SYS_capget, &h, data) ? -errno : 0;
+}
+
+/* Set cosid's effective CAP_SYS_ADMIN to @on, and check that it took. */
+static int sys_admin_effective(bool on)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+	const int i = CAP_TO_INDEX(CAP_SYS_ADMIN);
+	const __u32 bit = CAP_TO_MASK(CAP_SYS_ADMIN);
+	int err;
+
+	err = caps_get(d);
+	if (err)
+		return err;
+	d[i].effective = on ? d[i].effective | bit : d[i].effective & ~bit;
+	if (syscall(SYS_capset, &h, d))
+		return -errno;
+	err = caps_get(d);
+	if (!err && !(d[i].effective & bit) != !on)
+		err = -EPERM;
+	return err;
+}
+
+/*
+ * A handle for documents whose writer lacked CAP_SYS_ADMIN: its socket is
+ * opened while CAP_SYS_ADMIN is out of cosid's effective set (permitted
+ * keeps it, so it comes back right after; cosid is single-threaded here
+ * and capabilities are per thread anyway).  The kernel checks the opener's
+ * file credentials, so what is written through it records no sys-admin.
+ * @c itself when cosid does not hold CAP_SYS_ADMIN effective: its own
+ * socket is such a socket already.  NULL and errno on failure.
+ */
+static struct cosi *open_reduced(struct cosi *c)
+{
+	struct __user_cap_data_struct d[2];
+	struct cosi *r;
+	int err, err2;
+
+	err = caps_get(d);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	if (!(d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
+	      CAP_TO_MASK(CAP_SYS_ADMIN)))
+		return c;
+	err = sys_admin_effective(false);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	r = cosi_open();
+	err = r ? 0 : -errno;
+	err2 = sys_admin_effective(true);
+	if (err2) {
+		/* cosid cannot do its work without it: give up. */
+		fprintf(stderr, "cosid: restoring CAP_SYS_ADMIN to the effective set: %s\n",
+			strerror(-err2));
+		cosi_close(r);
+		errno = -err2;
+		return NULL;
+	}
+	errno = -err;
+	return r;
+}
+
+/* Which handle a document is restored through. */
+enum { VIA_FULL, VIA_REDUCED, VIA_N };
+
+static const struct cosi_definition *
+find_def(const struct cosi_definitions *defs, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < defs->n; i++)
+		if (!strcmp(defs->v[i]->type, type))
+			return defs->v[i];
+	return NULL;
+}
+
+/*
+ * Sort @docs by their recorded writer: sys-admin goes through cosid's own
+ * socket, the rest through the reduced one.  A document without
+ * writer-caps (an older cosid's file) goes through cosid's socket only
+ * when its type's write-access is sys-admin: no one else could have
+ * written it.  @via[] share @docs's contents: free only their arrays.
+ */
+static int split_docs(const struct cosi_docs *docs,
+		      const struct cosi_definitions *defs,
+		      struct cosi_docs via[VIA_N], size_t *unrecorded)
+{
+	const struct cosi_definition *def;
+	const struct cosi_doc *d;
+	size_t i;
+	int k;
+
+	for (k = 0; k < VIA_N; k++) {
+		via[k].v = calloc(docs->n ?: 1, sizeof(*via[k].v));
+		if (!via[k].v)
+			return -ENOMEM;
+	}
+	for (i = 0; i < docs->n; i++) {
+		d = &docs->v[i];
+		if (d->has_writer_caps) {
+			k = d->writer_caps & COSI_WRITER_CAPS_SYS_ADMIN ?
+			    VIA_FULL : VIA_REDUCED;
+		} else {
+			def = find_def(defs, d->type);
+			k = def && def->write_access ==
+				   COSI_WRITE_ACCESS_SYS_ADMIN ?
+			    VIA_FULL : VIA_REDUCED;
+			if (k == VIA_REDUCED)
+				(*unrecorded)++;
+		}
+		via[k].v[via[k].n++] = *d;
+	}
+	return 0;
+}
+
+/* Apply @path, each document through the handle its writer's caps call for. */
+static int restore_file(struct cosi *c, const char *path, size_t *n,
+			char *msg, size_t len)
+{
+	struct cosi_docs docs = { 0 }, via[VIA_N] = { { 0 } };
+	struct cosi_definitions defs = { 0 };
+	struct cosi *red = NULL;
+	size_t buflen, unrecorded = 0;
+	char *buf = NULL, rmsg[512];
+	int err, rerr = 0, k;
+
+	err = cosi_read_file(path, &buf, &buflen, msg, len);
+	if (err)
+		return err;
+	err = cosi_definition_list(c, &defs);
+	if (err)
+		snprintf(msg, len, "%s", cosi_strerror(c, "definition-get"));
+	if (!err)
+		err = cosi_manifest_parse(buf, buflen, path, &defs, &docs, msg,
+					  len);
+	if (!err)
+		err = split_docs(&docs, &defs, via, &unrecorded);
+	if (err == -ENOMEM)
+		snprintf(msg, len, "%s: out of memory", path);
+	if (err)
+		goto out;
+	if (unrecorded)
+		fprintf(stderr, "cosid: %s: %zu documents record no writer-caps (an older cosid's file): restored as written without CAP_SYS_ADMIN\n",
+			path, unrecorded);
+	if (via[VIA_REDUCED].n) {
+		red = open_reduced(c);
+		if (!red) {
+			rerr = -errno;
+			snprintf(rmsg, sizeof(rmsg), "%zu documents not restored: cannot open a socket without CAP_SYS_ADMIN: %s",
+				 via[VIA_REDUCED].n, strerror(errno));
+		} else {
+			rerr = cosi_apply_docs(red, &via[VIA_REDUCED], path,
+					       COSI_APPLY_KEEP_GOING,
+					       restored_one, n, rmsg,
+					       sizeof(rmsg));
+			fprintf(stderr, "cosid: %s: %zu documents of writers without CAP_SYS_ADMIN go through a socket %s\n",
+				path, via[VIA_REDUCED].n, red == c ?
+				"cosid's own (cosid lacks CAP_SYS_ADMIN)" :
+				"opened without CAP_SYS_ADMIN");
+		}
+	}
+	err = cosi_apply_docs(c, &via[VIA_FULL], path, COSI_APPLY_KEEP_GOING,
+			      restored_one, n, msg, len);
+	if (rerr && !err) {
+		err = rerr;
+		snprintf(msg, len, "%s", rmsg);
+	}
+out:
+	if (red && red != c)
+		cosi_close(red);
+	for (k = 0; k < VIA_N; k++)
+		free(via[k].v);
+	cosi_docs_clear(&docs);
+	cosi_definitions_clear(&defs);
+	free(buf);
+	return err;
+}
+
 int cosid_restore(struct cosi *c, const char *path, const char *ns)
 {
 	char msg[512], bad[4096];
@@ -84,8 +287,7 @@ int cosid_restore(struct cosi *c, const char *path, const char *ns)
 			path);
 		return 0;
 	}
-	err = cosi_apply_file(c, path, COSI_APPLY_KEEP_GOING, restored_one,
-			      &n, msg, sizeof(msg));
+	err = restore_file(c, path, &n, msg, sizeof(msg));
 	fprintf(stderr, "cosid: restored %zu resources from %s\n", n, path);
 	if (!err)
 		return 0;

@@ -512,6 +512,83 @@ TEST_F(m, yaml_manifest_form_and_hidden_spec)
 	cosi_resource_free(r);
 }
 
+/*
+ * writer-caps: rendered in both forms (the state file keeps it), read
+ * back by the manifest parser, which cosid's restore relies on; absent
+ * means not recorded (an older file), null or [] recorded as none.
+ */
+TEST_F(m, writer_caps_round_trip)
+{
+	struct cosi_resource *r = sample();
+	struct json_object *o, *meta, *v;
+	FILE *f;
+
+	r->writer_caps = COSI_WRITER_CAPS_NET_ADMIN;
+	render(self, r, COSI_RENDER_MANIFEST);
+	EXPECT_NE(NULL, strstr(self->out, "\n  writer-caps: [net-admin]\n"))
+		TH_LOG("%s", self->out);
+	free(self->out);
+	{
+		struct cosi_resource *r0 = sample();
+		struct cosi_yaml *y;
+
+		f = open_memstream(&self->out, &self->outlen);
+		y = cosi_yaml_new(f);
+		r0->writer_caps = COSI_WRITER_CAPS_NET_ADMIN;
+		free(r->id);
+		r->id = strdup("eth1");
+		r->writer_caps = COSI_WRITER_CAPS_NET_ADMIN |
+				 COSI_WRITER_CAPS_SYS_ADMIN;
+		cosi_yaml_resource(y, r0, NULL, COSI_RENDER_MANIFEST);
+		cosi_yaml_resource(y, r, NULL, 0);
+		cosi_yaml_close(y);
+		fclose(f);
+		cosi_resource_free(r0);
+	}
+	EXPECT_NE(NULL, strstr(self->out, "writer-caps: [net-admin, sys-admin]"))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, parse(self, self->out)) TH_LOG("%s\n%s", self->msg, self->out);
+	ASSERT_EQ(2, self->docs.n);
+	EXPECT_TRUE(self->docs.v[0].has_writer_caps);
+	EXPECT_EQ(COSI_WRITER_CAPS_NET_ADMIN, self->docs.v[0].writer_caps);
+	EXPECT_TRUE(self->docs.v[1].has_writer_caps);
+	EXPECT_EQ(COSI_WRITER_CAPS_NET_ADMIN | COSI_WRITER_CAPS_SYS_ADMIN,
+		  self->docs.v[1].writer_caps);
+
+	/* An older file: not recorded; null and []: recorded, none. */
+	ASSERT_EQ(0, parse(self, "metadata: {type: sysctl, id: a}\nspec: {value: v}\n"
+			   "---\nmetadata: {type: sysctl, id: b, writer-caps: ~}\n"
+			   "---\nmetadata: {type: sysctl, id: c, writer-caps: []}\n"))
+		TH_LOG("%s", self->msg);
+	EXPECT_FALSE(self->docs.v[0].has_writer_caps);
+	EXPECT_TRUE(self->docs.v[1].has_writer_caps);
+	EXPECT_EQ(0, self->docs.v[1].writer_caps);
+	EXPECT_TRUE(self->docs.v[2].has_writer_caps);
+	EXPECT_EQ(0, self->docs.v[2].writer_caps);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, writer-caps: [root]}\n"));
+	EXPECT_STREQ("t.yaml: document 1 (SysctlConfigs.cosi.dev/a): metadata.writer-caps[0]: expected net-admin or sys-admin",
+		     self->msg);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, writer-caps: sys-admin}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "metadata.writer-caps: expected a sequence"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, writer-caps: [[sys-admin]]}\n"));
+	EXPECT_NE(NULL, strstr(self->msg, "metadata.writer-caps[0]: expected"));
+
+	/* JSON: the same list. */
+	free(self->out);
+	f = open_memstream(&self->out, &self->outlen);
+	EXPECT_EQ(0, cosi_json_print(f, cosi_json_resource(r, NULL, 0), true));
+	fclose(f);
+	o = json_tokener_parse(self->out);
+	ASSERT_NE(NULL, o) TH_LOG("%s", self->out);
+	ASSERT_TRUE(json_object_object_get_ex(o, "metadata", &meta));
+	ASSERT_TRUE(json_object_object_get_ex(meta, "writer-caps", &v));
+	ASSERT_EQ(2, json_object_array_length(v));
+	EXPECT_STREQ("net-admin", json_object_get_string(json_object_array_get_idx(v, 0)));
+	EXPECT_STREQ("sys-admin", json_object_get_string(json_object_array_get_idx(v, 1)));
+	json_object_put(o);
+	cosi_resource_free(r);
+}
+
 TEST_F(m, yaml_events)
 {
 	struct cosi_resource *r = sample();

@@ -284,4 +284,130 @@ check "a fresh netns restores the config from the state file" \
 check "... with its content" grep -q "hostname: node-1" "$T/out"
 check "... all 61 hosts entries" is 61 cat "$T/count"
 
+
+# --- a restore keeps each writer's capabilities: what uid 65534 with only
+# CAP_NET_ADMIN wrote does not come back with root's writer-caps
+holder=
+# fresh_netns: a new netns (an empty store) held by a sleeping process.
+fresh_netns() {
+	if [ -n "$holder" ]; then
+		kill "$holder"
+		wait "$holder" 2>/dev/null
+	fi
+	unshare --net sleep 600 &
+	holder=$!
+	while [ "$(readlink /proc/$holder/ns/net)" = "$(readlink /proc/$$/ns/net)" ]; do
+		sleep 0.1
+	done
+}
+in_ns() { nsenter --target "$holder" --net "$@"; }
+# start_in_ns STATE-FILE: cosid in the held netns, logging to $LOG.
+start_in_ns() {
+	: > "$LOG"
+	in_ns "$COSID" --state-file "$1" --hosts-path "$T/hosts-caps" \
+		>> "$LOG" 2>&1 &
+	pid=$!
+}
+# live_caps TYPE ID: the writer-caps cosictl shows, comma-separated.
+live_caps() {
+	in_ns "$CTL" get "$1" "$2" -o json 2>/dev/null | python3 -c '
+import json, sys
+print(",".join(json.load(sys.stdin)["metadata"]["writer-caps"]))' 2>/dev/null
+}
+# saved_caps FILE ID: the writer-caps a state file records for ID.
+saved_caps() {
+	python3 -c '
+import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    m = (d or {}).get("metadata", {})
+    if m.get("id") == sys.argv[2]:
+        print(",".join(m["writer-caps"]) if "writer-caps" in m else "absent")
+' "$1" "$2" 2>/dev/null
+}
+# status_says ID TEXT: the SysctlStatus of ID carries TEXT.
+status_says() {
+	in_ns "$CTL" get sysctlstatus "$1" -o json 2>/dev/null | grep -q "$2"
+}
+core_orig=$(cat /proc/sys/kernel/core_pattern)
+burst_orig=$(cat /proc/sys/kernel/printk_ratelimit_burst)
+burst_new=$((burst_orig + 7))
+S2=$T/state-caps.yaml
+LOG=$T/cosid-caps.log
+P=$(mktemp /tmp/cosid_e2e_caps.XXXXXX)
+chmod 644 "$P"
+printf '%s\n' 'metadata: {type: sysctl, id: kernel.core_pattern}' \
+	'spec: {value: "|/tmp/x %p"}' > "$P"
+printf '%s\n' 'metadata: {type: sysctl, id: kernel.printk_ratelimit_burst}' \
+	"spec: {value: \"$burst_new\"}" > "$T/root.yaml"
+
+fresh_netns
+start_in_ns "$S2"
+wait_for 60 "writer-caps: cosid starts in a fresh netns" ready
+in_ns setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps=-all,+net_admin --ambient-caps=+net_admin \
+	"$top/build/daemon/cosictl" apply -f "$P" > "$T/out" 2> "$T/err"
+check "... uid 65534 with CAP_NET_ADMIN writes kernel.core_pattern" \
+	grep -q 'core_pattern created$' "$T/out"
+in_ns "$CTL" apply -f "$T/root.yaml" > "$T/out" 2> "$T/err"
+check "... root writes kernel.printk_ratelimit_burst" \
+	grep -q 'burst created$' "$T/out"
+wait_for 10 "... uid 65534's is refused: the status says CAP_SYS_ADMIN is needed" \
+	status_says kernel.core_pattern 'writer needs CAP_SYS_ADMIN'
+wait_for 10 "... root's is applied" \
+	is "$burst_new" cat /proc/sys/kernel/printk_ratelimit_burst
+wait_for 10 "... the state file records uid 65534's writer-caps: net-admin" \
+	is net-admin saved_caps "$S2" kernel.core_pattern
+check "... and root's: net-admin, sys-admin" \
+	is net-admin,sys-admin saved_caps "$S2" kernel.printk_ratelimit_burst
+stop_cosid TERM
+echo "$burst_orig" > /proc/sys/kernel/printk_ratelimit_burst
+
+fresh_netns
+start_in_ns "$S2"
+wait_for 60 "after a reboot (a fresh netns), cosid restores the state file" ready
+check "... both configs" grep -q "restored 2 resources" "$LOG"
+check "... uid 65534's through a socket opened without CAP_SYS_ADMIN" \
+	grep -q "1 documents of writers without CAP_SYS_ADMIN go through a socket opened without CAP_SYS_ADMIN" "$LOG"
+check "... its writer-caps still lack sys-admin" \
+	is net-admin live_caps sysctl kernel.core_pattern
+wait_for 10 "... the controller still refuses it: CAP_SYS_ADMIN is needed" \
+	status_says kernel.core_pattern 'writer needs CAP_SYS_ADMIN'
+check "... /proc/sys/kernel/core_pattern is unchanged" \
+	is "$core_orig" cat /proc/sys/kernel/core_pattern
+check "... root's config restores with sys-admin" \
+	is net-admin,sys-admin live_caps sysctl kernel.printk_ratelimit_burst
+wait_for 10 "... and is applied again" \
+	is "$burst_new" cat /proc/sys/kernel/printk_ratelimit_burst
+check "... nothing was rejected" sh -c "! ls '$S2'.rejected-* 2>/dev/null"
+stop_cosid TERM
+echo "$burst_orig" > /proc/sys/kernel/printk_ratelimit_burst
+
+# An older cosid's file records no writer-caps: a document of a sys-admin
+# type (HostsEntries) could only have had a CAP_SYS_ADMIN writer; any
+# other is restored as a lesser writer's.
+grep -v 'writer-caps:' "$S2" > "$T/state-old.yaml"
+printf '%s\n' '---' 'metadata: {type: hostsentry, id: legacy}' \
+	'spec: {address: 10.9.0.1, names: [legacy]}' >> "$T/state-old.yaml"
+check "an older state file (no writer-caps)" \
+	sh -c "! grep -q writer-caps '$T/state-old.yaml'"
+fresh_netns
+start_in_ns "$T/state-old.yaml"
+wait_for 60 "... is restored into a fresh netns" ready
+check "... all 3 documents" grep -q "restored 3 resources" "$LOG"
+check "... one line says 2 record no writer-caps" \
+	is 1 grep -c "2 documents record no writer-caps" "$LOG"
+check "... the HostsEntry restores with sys-admin" \
+	is net-admin,sys-admin live_caps hostsentry legacy
+check "... root's old SysctlConfig restores without it" \
+	is net-admin live_caps sysctl kernel.printk_ratelimit_burst
+wait_for 10 "... and is refused: CAP_SYS_ADMIN is needed" \
+	status_says kernel.printk_ratelimit_burst 'writer needs CAP_SYS_ADMIN'
+check "... nothing written to /proc/sys/kernel/printk_ratelimit_burst" \
+	is "$burst_orig" cat /proc/sys/kernel/printk_ratelimit_burst
+stop_cosid TERM
+kill "$holder"
+wait "$holder" 2>/dev/null
+echo "$burst_orig" > /proc/sys/kernel/printk_ratelimit_burst
+rm -f "$P"
+
 totals

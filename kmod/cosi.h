@@ -275,15 +275,17 @@ struct cosi_event {
  *	cosi_net::socks, so the pointer cannot be reused by a new socket
  *	while lookups compare it.  cosi_sock_release() (the
  *	NETLINK_URELEASE notifier: the socket is SOCK_DEAD by then) or
- *	cosi_sock_free_all() (netns exit) unhashes the entry, drops the
- *	reference and sets @sk to NULL, under cosi_net::lock.
+ *	cosi_sock_free_all() (netns exit), or cosi_sock_trim() (nothing
+ *	left in it), unhashes the entry, drops the reference and sets @sk
+ *	to NULL, under cosi_net::lock.
  * @ref: one for cosi_net::socks, one per watch dump in progress (taken in
  *	cosi_watch_register(), dropped in cosi_watch_done()); the last
  *	cosi_sock_put() frees the entry.  Under cosi_net::lock.  An entry
  *	with no watch, no claim and no dump is unhashed at once
  *	(cosi_sock_trim()): the table holds what the limits allow, not
  *	every socket that ever asked.
- * @released: unhashed; watch dumps still running end without going live.
+ * @released: released by NETLINK_URELEASE (or netns exit); watch dumps
+ *	still running end without going live.
  */
 struct cosi_sock {
 	struct hlist_node node;		/* in cosi_net::socks, see sock.c */
@@ -324,7 +326,7 @@ enum cosi_watch_stop {
 /*
  * A netlink watch.  Owned by its socket's list and its collection's list;
  * freed by cosi_watcher_free() under cosi_net::lock: by watch-stop or a
- * socket stop once live, by cosi_nl_watch_done() otherwise.  @sock stays
+ * socket stop once live, by cosi_watch_done() otherwise.  @sock stays
  * valid until then (a live watch is freed before its socket entry; a dump
  * holds a cosi_sock reference).
  */
@@ -488,7 +490,6 @@ struct cosi_sock *cosi_sock_of(struct cosi_net *cn, const struct sk_buff *skb);
 struct cosi_sock *cosi_sock_get(struct cosi_net *cn, const struct sk_buff *skb);
 void cosi_sock_put(struct cosi_net *cn, struct cosi_sock *sk);
 void cosi_sock_trim(struct cosi_net *cn, struct cosi_sock *cs);
-bool cosi_sock_closing(const struct cosi_sock *cs);
 struct inode *cosi_sock_pin(struct cosi_sock *cs);
 void cosi_sock_unpin(struct inode *inode);
 void cosi_sock_report(struct cosi_sock *cs);

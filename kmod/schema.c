@@ -397,8 +397,8 @@ int cosi_def_commit(struct cosi_net *cn, struct cosi_def *def,
 
 	def->revision = ++cn->revision;
 	if (def->sensitivity == COSI_SENSITIVITY_PUBLIC)
-		def->public_since = old && old->sensitivity ==
-				    COSI_SENSITIVITY_PUBLIC ?
+		def->public_since = (old && old->sensitivity ==
+				     COSI_SENSITIVITY_PUBLIC) ?
 				    old->public_since : def->revision;
 	/*
 	 * Reads check the new definition from now on; watches, here.  Also

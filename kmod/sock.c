@@ -4,7 +4,8 @@
  * a watch, keyed by portid and matched on the struct sock, and owner
  * claims.  Lifetime rules at struct cosi_sock (cosi.h).
  *
- * Everything here runs under cosi_net::lock.
+ * Everything here runs under cosi_net::lock (the request handlers and
+ * the NETLINK_URELEASE notifier take it).
  */
 #include <linux/fs.h>
 #include <linux/net.h>
@@ -30,7 +31,7 @@ static u32 cosi_sock_hash(const struct cosi_net *cn, u32 portid)
  * and NETLINK_URELEASE will release the entry.  sock_orphan() sets
  * SOCK_DEAD right after netlink_remove(), before the notifier.
  */
-bool cosi_sock_closing(const struct cosi_sock *cs)
+static bool cosi_sock_closing(const struct cosi_sock *cs)
 {
 	return cs->released || sock_flag(cs->sk, SOCK_DEAD);
 }
@@ -85,7 +86,7 @@ struct cosi_sock *cosi_sock_get(struct cosi_net *cn, const struct sk_buff *skb)
 	return cs;
 }
 
-/* Unhash @cs when nothing is left in it: no watch, claim or dump. */
+/* Unhash (and free) @cs when nothing is left in it: no watch, claim or dump. */
 void cosi_sock_trim(struct cosi_net *cn, struct cosi_sock *cs)
 {
 	lockdep_assert_held(&cn->lock);
@@ -193,6 +194,7 @@ void cosi_sock_free_all(struct cosi_net *cn)
 
 	lockdep_assert_held(&cn->lock);
 	hash_for_each_safe(cn->socks, bkt, tmp, cs, node) {
+		cs->released = true;
 		cosi_sock_free_watches(cn, cs);
 		hash_del(&cs->node);
 		sock_put(cs->sk);

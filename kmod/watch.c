@@ -68,7 +68,7 @@ static void cosi_watcher_free(struct cosi_net *cn, struct cosi_watcher *w)
 
 /*
  * A watch ends: a live one is freed, one still in its dump fails it (the
- * dump or cosi_nl_watch_done() tells the client).  A socket stop or a
+ * dump or cosi_watch_done() tells the client).  A socket stop or a
  * watch-stop replaces an overflow: the client hears of it that way.
  */
 static void cosi_watcher_stop(struct cosi_net *cn, struct cosi_watcher *w,
@@ -80,9 +80,12 @@ static void cosi_watcher_stop(struct cosi_net *cn, struct cosi_watcher *w,
 	}
 	/*
 	 * A stop the client asked for stays one (ECANCELED, not resumed), and
-	 * one for access stays EPERM.
+	 * one for access stays EPERM.  After a successful dump, the client
+	 * hears of a stop once (ENOBUFS): access does not replace a stop that
+	 * was or will be reported.
 	 */
-	if (w->stop != COSI_STOP_REQUEST && w->stop != COSI_STOP_ACCESS)
+	if (w->stop != COSI_STOP_REQUEST && w->stop != COSI_STOP_ACCESS &&
+	    !(why == COSI_STOP_ACCESS && w->stop && w->dump_ended))
 		w->stop = why;
 	/* Its queue will never be sent: give the memory back now. */
 	cosi_pending_flush(cn, w);
@@ -403,6 +406,16 @@ static void cosi_watch_replay(struct cosi_net *cn, struct cosi_watcher *w,
 	}
 }
 
+static bool cosi_sock_has_watch(const struct cosi_sock *cs, u32 id)
+{
+	const struct cosi_watcher *w;
+
+	list_for_each_entry(w, &cs->watchers, sock_node)
+		if (w->watch_id == id)
+			return true;
+	return false;
+}
+
 static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 			       struct netlink_callback *cb, struct nlattr **tb)
 {
@@ -455,6 +468,13 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 		return -ENOMEM;
 	}
 
+	/*
+	 * Per netns, so that a trimmed socket entry repeats no id; after a
+	 * wrap, none of a watch the socket still has.
+	 */
+	do {
+		w->watch_id = ++cn->next_watch_id;
+	} while (!w->watch_id || cosi_sock_has_watch(sk, w->watch_id));
 	w->sock = sk;
 	refcount_inc(&sk->ref);		/* the dump's, until done */
 	list_add_tail(&w->coll_node, &w->coll->watchers);
@@ -463,10 +483,6 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 	cn->nr_watchers++;
 	if (!w->privileged)
 		cn->nr_unpriv_watchers++;
-	/* Per netns, so that a trimmed socket entry repeats no id. */
-	do {
-		w->watch_id = ++cn->next_watch_id;
-	} while (!w->watch_id);
 
 	if (nla_get_flag(tb[COSI_A_RESOURCE_BOOTSTRAP])) {
 		w->state = COSI_WATCH_LISTING;

@@ -100,10 +100,11 @@ static int sys_admin_effective(bool on)
 	d[i].effective = on ? d[i].effective | bit : d[i].effective & ~bit;
 	if (syscall(SYS_capset, &h, d))
 		return -errno;
+	/* What is in effect, not what capset() said. */
 	err = caps_get(d);
-	if (!err && !(d[i].effective & bit) != !on)
-		err = -EPERM;
-	return err;
+	if (err)
+		return err;
+	return !(d[i].effective & bit) != !on ? -EPERM : 0;
 }
 
 /*
@@ -115,6 +116,8 @@ static int sys_admin_effective(bool on)
  * @c itself when cosid does not hold CAP_SYS_ADMIN effective: its own
  * socket is such a socket already.  NULL and errno on failure.
  */
+static bool caps_lost;		/* CAP_SYS_ADMIN did not come back */
+
 static struct cosi *open_reduced(struct cosi *c)
 {
 	struct __user_cap_data_struct d[2];
@@ -142,6 +145,7 @@ static struct cosi *open_reduced(struct cosi *c)
 		fprintf(stderr, "cosid: restoring CAP_SYS_ADMIN to the effective set: %s\n",
 			strerror(-err2));
 		cosi_close(r);
+		caps_lost = true;
 		errno = -err2;
 		return NULL;
 	}
@@ -248,6 +252,12 @@ static int restore_file(struct cosi *c, const char *path, size_t *n,
 				"opened without CAP_SYS_ADMIN");
 		}
 	}
+	if (caps_lost) {
+		/* cosid cannot do its work without it: stop here. */
+		snprintf(msg, len, "cosid lost CAP_SYS_ADMIN while restoring");
+		err = -EPERM;
+		goto out;
+	}
 	err = cosi_apply_docs(c, &via[VIA_FULL], path, COSI_APPLY_KEEP_GOING,
 			      restored_one, n, msg, len);
 	if (rerr && !err) {
@@ -291,6 +301,10 @@ int cosid_restore(struct cosi *c, const char *path, const char *ns)
 	fprintf(stderr, "cosid: restored %zu resources from %s\n", n, path);
 	if (!err)
 		return 0;
+	if (caps_lost) {
+		fprintf(stderr, "cosid: %s\n", msg);
+		return err;
+	}
 	/* Keep what could not be applied: the saver will rewrite @path. */
 	snprintf(bad, sizeof(bad), "%s.rejected-%ld", path, (long)time(NULL));
 	fprintf(stderr, "cosid: %s; kept the file as %s\n", msg, bad);

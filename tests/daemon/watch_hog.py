@@ -23,7 +23,8 @@ for _ in range(int(sys.argv[2])):
         ynl.dump('watch', {'namespace': 'hog', 'type': sys.argv[1]})
         held += 1
     except NlError as e:
-        why = f', refused: {os.strerror(-e.nl_msg.error)}: {(e.nl_msg.extack or {}).get("msg", "")}'
+        msg = (e.nl_msg.extack or {}).get('msg')
+        why = f', refused: {os.strerror(-e.nl_msg.error)}' + (f': {msg}' if msg else '')
         break
 print(f'held {held}{why}', flush=True)
 signal.pause()

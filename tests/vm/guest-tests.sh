@@ -23,9 +23,9 @@ for f in "$params"/*; do
 	[ -w "$f" ] && echo "$(basename "$f") $(cat "$f")"
 done > /tmp/cosi-params
 params_reset() {
-	while read -r name val; do
-		[ "$(cat "$params/$name" 2>/dev/null)" = "$val" ] ||
-			{ echo "$val" > "$params/$name"; } 2>/dev/null
+	while read -r p_name p_val; do
+		[ "$(cat "$params/$p_name" 2>/dev/null)" = "$p_val" ] ||
+			{ echo "$p_val" > "$params/$p_name"; } 2>/dev/null
 	done < /tmp/cosi-params
 }
 

@@ -171,7 +171,7 @@ stop_cosid TERM
 : > "$LOG"
 start_cosid --allow-unsafe-sysctl kernel.core_pattern
 wait_for 60 "cosid restarts with --allow-unsafe-sysctl kernel.core_pattern" ready
-wait_for 10 "... root's kernel.core_pattern is applied" \
+wait_for 30 "... root's kernel.core_pattern is applied" \
 	is core.cosi-e2e cat /proc/sys/kernel/core_pattern
 ctl delete sysctl kernel.core_pattern
 check "... and restored on delete" is "$core_orig" cat /proc/sys/kernel/core_pattern

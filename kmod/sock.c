@@ -86,6 +86,15 @@ struct cosi_sock *cosi_sock_get(struct cosi_net *cn, const struct sk_buff *skb)
 	return cs;
 }
 
+/* Take @cs out of the table: drop the table's references (may free it). */
+static void cosi_sock_unhash(struct cosi_net *cn, struct cosi_sock *cs)
+{
+	hash_del(&cs->node);
+	sock_put(cs->sk);
+	cs->sk = NULL;
+	cosi_sock_put(cn, cs);
+}
+
 /* Unhash (and free) @cs when nothing is left in it: no watch, claim or dump. */
 void cosi_sock_trim(struct cosi_net *cn, struct cosi_sock *cs)
 {
@@ -93,10 +102,7 @@ void cosi_sock_trim(struct cosi_net *cn, struct cosi_sock *cs)
 	if (cs->released || !list_empty(&cs->watchers) || cs->owner[0] ||
 	    refcount_read(&cs->ref) != 1)
 		return;
-	hash_del(&cs->node);
-	sock_put(cs->sk);
-	cs->sk = NULL;
-	cosi_sock_put(cn, cs);
+	cosi_sock_unhash(cn, cs);
 }
 
 void cosi_sock_put(struct cosi_net *cn, struct cosi_sock *cs)
@@ -156,15 +162,13 @@ void cosi_sock_report(struct cosi_sock *cs)
 	sk_error_report(cs->sk);
 }
 
-static void cosi_sock_unhash(struct cosi_net *cn, struct cosi_sock *cs)
+/* The socket closed: its claim and watches end with it. */
+static void cosi_sock_close(struct cosi_net *cn, struct cosi_sock *cs)
 {
 	cs->released = true;
 	cs->owner[0] = '\0';
 	cosi_sock_stop_watches(cn, cs, false);
-	hash_del(&cs->node);
-	sock_put(cs->sk);
-	cs->sk = NULL;
-	cosi_sock_put(cn, cs);
+	cosi_sock_unhash(cn, cs);
 }
 
 /*
@@ -181,7 +185,7 @@ void cosi_sock_release(struct cosi_net *cn, u32 portid)
 	hash_for_each_possible_safe(cn->socks, cs, tmp, node,
 				    cosi_sock_hash(cn, portid))
 		if (cs->portid == portid && sock_flag(cs->sk, SOCK_DEAD))
-			cosi_sock_unhash(cn, cs);
+			cosi_sock_close(cn, cs);
 	mutex_unlock(&cn->lock);
 }
 
@@ -196,10 +200,7 @@ void cosi_sock_free_all(struct cosi_net *cn)
 	hash_for_each_safe(cn->socks, bkt, tmp, cs, node) {
 		cs->released = true;
 		cosi_sock_free_watches(cn, cs);
-		hash_del(&cs->node);
-		sock_put(cs->sk);
-		cs->sk = NULL;
-		cosi_sock_put(cn, cs);
+		cosi_sock_unhash(cn, cs);
 	}
 }
 

@@ -383,7 +383,6 @@ check "... nothing was rejected" sh -c "! ls '$S2'.rejected-* 2>/dev/null"
 stop_cosid TERM
 echo "$burst_orig" > /proc/sys/kernel/printk_ratelimit_burst
 
-
 # An older cosid's file records no writer-caps: a document of a sys-admin
 # type (HostsEntries) could only have had a CAP_SYS_ADMIN writer; any
 # other is restored as a lesser writer's.

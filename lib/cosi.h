@@ -90,9 +90,11 @@ struct cosi_resource {
 	int destroy_ready;		/* teardown reply: 0 or 1; else -1 */
 	/*
 	 * COSI_WRITER_CAPS_* the writer of the spec held, recorded by the
-	 * kernel (0 from a kernel that does not report it).
+	 * kernel; has_writer_caps is false when the reply had none (an
+	 * older cosi.ko, or a reply that does not carry it).
 	 */
 	uint32_t writer_caps;
+	bool has_writer_caps;
 };
 
 struct cosi_resources {

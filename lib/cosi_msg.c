@@ -999,7 +999,8 @@ static int cosi_resource_attrs(struct nlattr **tb, struct cosi_resource *r)
 		r->phase = nla_get_u32(tb[COSI_A_RESOURCE_PHASE]);
 	if (tb[COSI_A_RESOURCE_DESTROY_READY])
 		r->destroy_ready = nla_get_u8(tb[COSI_A_RESOURCE_DESTROY_READY]);
-	if (tb[COSI_A_RESOURCE_WRITER_CAPS])
+	r->has_writer_caps = tb[COSI_A_RESOURCE_WRITER_CAPS] != NULL;
+	if (r->has_writer_caps)
 		r->writer_caps = nla_get_u32(tb[COSI_A_RESOURCE_WRITER_CAPS]);
 	r->has_spec = tb[COSI_A_RESOURCE_SPEC] != NULL;
 	err = cosi_kvs_parse(tb[COSI_A_RESOURCE_LABELS], &r->labels);

@@ -21,6 +21,16 @@ const struct cosi_flag_name cosi_writer_caps_names[] = {
 	{ 0, NULL },
 };
 
+uint32_t cosi_writer_caps_known(void)
+{
+	const struct cosi_flag_name *f;
+	uint32_t known = 0;
+
+	for (f = cosi_writer_caps_names; f->name; f++)
+		known |= f->flag;
+	return known;
+}
+
 static const char *const null_words[] = { "", "~", "null", "Null", "NULL" };
 static const char *const true_words[] = {
 	"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON",

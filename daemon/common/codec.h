@@ -55,6 +55,8 @@ struct cosi_flag_name {
 };
 
 extern const struct cosi_flag_name cosi_writer_caps_names[];
+/* The COSI_WRITER_CAPS_* bits cosi_writer_caps_names[] names. */
+uint32_t cosi_writer_caps_known(void);
 
 /* CLOCK_REALTIME nanoseconds as "2006-01-02T15:04:05.999999999Z". */
 const char *cosi_rfc3339(uint64_t ns, char *buf, size_t len);

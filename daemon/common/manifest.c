@@ -91,7 +91,10 @@ static int parse_kvs(struct cosi_ydoc *y, yaml_node_t *meta, const char *key,
 	return 0;
 }
 
-/* writer-caps: a sequence of flag names (null: none); absent: not known. */
+/*
+ * writer-caps: a sequence of flag names and numbers (bits a newer cosi.ko
+ * records that no name is known for), null: none; absent: not known.
+ */
 static int parse_writer_caps(struct cosi_ydoc *y, yaml_node_t *meta,
 			     struct cosi_doc *d)
 {
@@ -100,6 +103,7 @@ static int parse_writer_caps(struct cosi_ydoc *y, yaml_node_t *meta,
 	enum cosi_scalar_kind k;
 	yaml_node_item_t *it;
 	const char *name;
+	uint64_t bits;
 	size_t i = 0;
 
 	if (!seq)
@@ -108,16 +112,21 @@ static int parse_writer_caps(struct cosi_ydoc *y, yaml_node_t *meta,
 	if (cosi_ynull(seq))
 		return 0;
 	if (seq->type != YAML_SEQUENCE_NODE)
-		return cosi_ydoc_err(y, "metadata.writer-caps: expected a sequence of net-admin, sys-admin");
+		return cosi_ydoc_err(y, "metadata.writer-caps: expected a sequence of net-admin, sys-admin (or numbers)");
 	for (it = seq->data.sequence.items.start;
 	     it < seq->data.sequence.items.top; it++, i++) {
 		e = cosi_ynode(y, *it);
 		name = cosi_yhas_nul(e) ? NULL : cosi_yscalar(e, &k);
+		if (name && k == COSI_SCALAR_INT &&
+		    !cosi_scalar_u64(name, &bits) && bits <= UINT32_MAX) {
+			d->writer_caps |= bits;
+			continue;
+		}
 		for (f = cosi_writer_caps_names; name && f->name; f++)
 			if (k == COSI_SCALAR_STRING && !strcmp(name, f->name))
 				break;
 		if (!name || !f->name)
-			return cosi_ydoc_err(y, "metadata.writer-caps[%zu]: expected net-admin or sys-admin",
+			return cosi_ydoc_err(y, "metadata.writer-caps[%zu]: expected net-admin, sys-admin or a number of at most 32 bits",
 					     i);
 		d->writer_caps |= f->flag;
 	}

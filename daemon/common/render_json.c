@@ -82,17 +82,31 @@ static struct json_object *jtime(uint64_t ns)
 	return json_object_new_string(cosi_rfc3339(ns, t, sizeof(t)));
 }
 
+static bool push(struct json_object *a, struct json_object *o)
+{
+	if (o && !json_object_array_add(a, o))
+		return true;
+	json_object_put(o);
+	return false;
+}
+
+/* Flag names, then the bits no name is known for as one number. */
 static struct json_object *jwriter_caps(uint32_t caps)
 {
 	struct json_object *a = json_object_new_array();
 	const struct cosi_flag_name *f;
+	bool ok = a;
 
-	for (f = cosi_writer_caps_names; a && f->name; f++)
-		if ((caps & f->flag) &&
-		    json_object_array_add(a, json_object_new_string(f->name))) {
-			json_object_put(a);
-			return NULL;
-		}
+	for (f = cosi_writer_caps_names; ok && f->name; f++)
+		if (caps & f->flag)
+			ok = push(a, json_object_new_string(f->name));
+	caps &= ~cosi_writer_caps_known();
+	if (ok && caps)
+		ok = push(a, json_object_new_int64(caps));
+	if (!ok) {
+		json_object_put(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -112,8 +126,9 @@ static struct json_object *jmeta(const struct cosi_resource *r,
 			 r->phase == COSI_PHASE_TEARING_DOWN ?
 			 "tearing-down" : "running"));
 	ok = ok && add(m, "labels", jkvs(&r->labels)) &&
-	     add(m, "annotations", jkvs(&r->annotations)) &&
-	     add(m, "writer-caps", jwriter_caps(r->writer_caps));
+	     add(m, "annotations", jkvs(&r->annotations));
+	if (ok && r->has_writer_caps)
+		ok = add(m, "writer-caps", jwriter_caps(r->writer_caps));
 	if (ok && !(flags & COSI_RENDER_MANIFEST))
 		ok = add(m, "finalizers", jstrs(&r->finalizers)) &&
 		     add(m, "created", jtime(r->created)) &&

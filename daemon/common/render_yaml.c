@@ -227,7 +227,10 @@ static int field(struct cosi_yaml *y, const struct cosi_field *f)
 	return plain(y, "~");
 }
 
-/* writer-caps: [net-admin, sys-admin], in the manifest form too. */
+/*
+ * writer-caps: [net-admin, sys-admin], in the manifest form too; bits no
+ * name is known for (a newer cosi.ko) follow as one number.
+ */
 static int writer_caps(struct cosi_yaml *y, uint32_t caps)
 {
 	const struct cosi_flag_name *f;
@@ -237,6 +240,9 @@ static int writer_caps(struct cosi_yaml *y, uint32_t caps)
 	for (f = cosi_writer_caps_names; f->name; f++)
 		if (caps & f->flag)
 			plain(y, f->name);
+	caps &= ~cosi_writer_caps_known();
+	if (caps)
+		u64(y, caps);
 	return seq_end(y);
 }
 
@@ -258,7 +264,8 @@ static int metadata(struct cosi_yaml *y, const struct cosi_resource *r,
 	}
 	kvs(y, "labels", &r->labels);
 	kvs(y, "annotations", &r->annotations);
-	writer_caps(y, r->writer_caps);
+	if (r->has_writer_caps)
+		writer_caps(y, r->writer_caps);
 	if (!(flags & COSI_RENDER_MANIFEST)) {
 		plain(y, "finalizers");
 		strs(y, &r->finalizers, false);

@@ -167,6 +167,9 @@ find_def(const struct cosi_definitions *defs, const char *type)
 	return NULL;
 }
 
+/* Name the first few documents restored without a recorded writer. */
+#define UNRECORDED_NAMED	8
+
 /*
  * Sort @docs by their recorded writer: sys-admin goes through cosid's own
  * socket, the rest through the reduced one.  A document without
@@ -176,8 +179,10 @@ find_def(const struct cosi_definitions *defs, const char *type)
  */
 static int split_docs(const struct cosi_docs *docs,
 		      const struct cosi_definitions *defs,
-		      struct cosi_docs via[VIA_N], size_t *unrecorded)
+		      struct cosi_docs via[VIA_N], const char *path)
 {
+	size_t unrecorded = 0;
+
 	const struct cosi_definition *def;
 	const struct cosi_doc *d;
 	size_t i;
@@ -198,11 +203,15 @@ static int split_docs(const struct cosi_docs *docs,
 			k = def && def->write_access ==
 				   COSI_WRITE_ACCESS_SYS_ADMIN ?
 			    VIA_FULL : VIA_REDUCED;
-			if (k == VIA_REDUCED)
-				(*unrecorded)++;
+			if (k == VIA_REDUCED && ++unrecorded <= UNRECORDED_NAMED)
+				fprintf(stderr, "cosid: %s: %s/%s/%s records no writer-caps (an older cosid's file): restored as written without CAP_SYS_ADMIN\n",
+					path, d->ns, d->type, d->id);
 		}
 		via[k].v[via[k].n++] = *d;
 	}
+	if (unrecorded > UNRECORDED_NAMED)
+		fprintf(stderr, "cosid: %s: and %zu more documents without writer-caps\n",
+			path, unrecorded - UNRECORDED_NAMED);
 	return 0;
 }
 
@@ -213,7 +222,7 @@ static int restore_file(struct cosi *c, const char *path, size_t *n,
 	struct cosi_docs docs = { 0 }, via[VIA_N] = { { 0 } };
 	struct cosi_definitions defs = { 0 };
 	struct cosi *red = NULL;
-	size_t buflen, unrecorded = 0;
+	size_t buflen;
 	char *buf = NULL, rmsg[512];
 	int err, rerr = 0, k;
 
@@ -227,14 +236,11 @@ static int restore_file(struct cosi *c, const char *path, size_t *n,
 		err = cosi_manifest_parse(buf, buflen, path, &defs, &docs, msg,
 					  len);
 	if (!err)
-		err = split_docs(&docs, &defs, via, &unrecorded);
+		err = split_docs(&docs, &defs, via, path);
 	if (err == -ENOMEM)
 		snprintf(msg, len, "%s: out of memory", path);
 	if (err)
 		goto out;
-	if (unrecorded)
-		fprintf(stderr, "cosid: %s: %zu documents record no writer-caps (an older cosid's file): restored as written without CAP_SYS_ADMIN\n",
-			path, unrecorded);
 	if (via[VIA_REDUCED].n) {
 		red = open_reduced(c);
 		if (!red) {

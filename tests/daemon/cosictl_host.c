@@ -439,6 +439,7 @@ static struct cosi_resource *sample(void)
 	cosi_kvs_add(&r->labels, "empty", "");
 	cosi_kvs_add(&r->annotations, "note", "null");
 	cosi_strs_add(&r->finalizers, "ctl");
+	r->has_writer_caps = true;
 	r->has_spec = true;
 	cosi_spec_add_string(&r->spec, "name", "0x10");
 	cosi_spec_add_u64(&r->spec, "mtu", 1500);
@@ -512,6 +513,29 @@ TEST_F(m, yaml_manifest_form_and_hidden_spec)
 	cosi_resource_free(r);
 }
 
+/* @r as cosictl prints it in JSON (into self->out), parsed back. */
+static struct json_object *json_render(FIXTURE_DATA(m) *self,
+				       const struct cosi_resource *r)
+{
+	FILE *f = open_memstream(&self->out, &self->outlen);
+
+	if (cosi_json_print(f, cosi_json_resource(r, NULL, 0), true))
+		return NULL;
+	fclose(f);
+	return json_tokener_parse(self->out);
+}
+
+/* metadata.writer-caps of a rendered resource, or NULL. */
+static struct json_object *json_writer_caps(struct json_object *o)
+{
+	struct json_object *meta, *v;
+
+	if (!json_object_object_get_ex(o, "metadata", &meta) ||
+	    !json_object_object_get_ex(meta, "writer-caps", &v))
+		return NULL;
+	return v;
+}
+
 /*
  * writer-caps: rendered in both forms (the state file keeps it), read
  * back by the manifest parser, which cosid's restore relies on; absent
@@ -520,7 +544,7 @@ TEST_F(m, yaml_manifest_form_and_hidden_spec)
 TEST_F(m, writer_caps_round_trip)
 {
 	struct cosi_resource *r = sample();
-	struct json_object *o, *meta, *v;
+	struct json_object *o, *v;
 	FILE *f;
 
 	r->writer_caps = COSI_WRITER_CAPS_NET_ADMIN;
@@ -566,7 +590,7 @@ TEST_F(m, writer_caps_round_trip)
 	EXPECT_TRUE(self->docs.v[2].has_writer_caps);
 	EXPECT_EQ(0, self->docs.v[2].writer_caps);
 	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, writer-caps: [root]}\n"));
-	EXPECT_STREQ("t.yaml: document 1 (SysctlConfigs.cosi.dev/a): metadata.writer-caps[0]: expected net-admin or sys-admin",
+	EXPECT_STREQ("t.yaml: document 1 (SysctlConfigs.cosi.dev/a): metadata.writer-caps[0]: expected net-admin, sys-admin or a number of at most 32 bits",
 		     self->msg);
 	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, writer-caps: sys-admin}\n"));
 	EXPECT_NE(NULL, strstr(self->msg, "metadata.writer-caps: expected a sequence"));
@@ -575,16 +599,66 @@ TEST_F(m, writer_caps_round_trip)
 
 	/* JSON: the same list. */
 	free(self->out);
-	f = open_memstream(&self->out, &self->outlen);
-	EXPECT_EQ(0, cosi_json_print(f, cosi_json_resource(r, NULL, 0), true));
-	fclose(f);
-	o = json_tokener_parse(self->out);
+	o = json_render(self, r);
 	ASSERT_NE(NULL, o) TH_LOG("%s", self->out);
-	ASSERT_TRUE(json_object_object_get_ex(o, "metadata", &meta));
-	ASSERT_TRUE(json_object_object_get_ex(meta, "writer-caps", &v));
+	v = json_writer_caps(o);
+	ASSERT_NE(NULL, v);
 	ASSERT_EQ(2, json_object_array_length(v));
 	EXPECT_STREQ("net-admin", json_object_get_string(json_object_array_get_idx(v, 0)));
 	EXPECT_STREQ("sys-admin", json_object_get_string(json_object_array_get_idx(v, 1)));
+	json_object_put(o);
+	cosi_resource_free(r);
+}
+
+/* @r's manifest form alone (render() prints it twice). */
+static void render_one(FIXTURE_DATA(m) *self, const struct cosi_resource *r)
+{
+	FILE *f = open_memstream(&self->out, &self->outlen);
+	struct cosi_yaml *y = cosi_yaml_new(f);
+
+	cosi_yaml_resource(y, r, NULL, COSI_RENDER_MANIFEST);
+	cosi_yaml_close(y);
+	fclose(f);
+}
+
+/*
+ * Bits of a newer cosi.ko that have no name here are kept as a number
+ * (and read back); a reply without writer-caps renders none, so that a
+ * state file written from it reads as "not recorded", not as "none".
+ */
+TEST_F(m, writer_caps_unknown_bits_and_absent)
+{
+	struct cosi_resource *r = sample();
+	struct json_object *o, *v;
+
+	r->writer_caps = COSI_WRITER_CAPS_SYS_ADMIN | 0x30;
+	render_one(self, r);
+	EXPECT_NE(NULL, strstr(self->out, "\n  writer-caps: [sys-admin, 48]\n"))
+		TH_LOG("%s", self->out);
+	ASSERT_EQ(0, parse(self, self->out)) TH_LOG("%s", self->msg);
+	EXPECT_EQ(COSI_WRITER_CAPS_SYS_ADMIN | 0x30, self->docs.v[0].writer_caps);
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, writer-caps: [4294967296]}\n"));
+	EXPECT_EQ(-EINVAL, parse(self, "metadata: {type: sysctl, id: a, writer-caps: [-1]}\n"));
+
+	free(self->out);
+	o = json_render(self, r);
+	ASSERT_NE(NULL, o) TH_LOG("%s", self->out);
+	v = json_writer_caps(o);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(2, json_object_array_length(v));
+	EXPECT_EQ(48, json_object_get_int64(json_object_array_get_idx(v, 1)));
+	json_object_put(o);
+
+	r->has_writer_caps = false;
+	free(self->out);
+	render_one(self, r);
+	EXPECT_EQ(NULL, strstr(self->out, "writer-caps")) TH_LOG("%s", self->out);
+	ASSERT_EQ(0, parse(self, self->out)) TH_LOG("%s", self->msg);
+	EXPECT_FALSE(self->docs.v[0].has_writer_caps);
+	free(self->out);
+	o = json_render(self, r);
+	ASSERT_NE(NULL, o) TH_LOG("%s", self->out);
+	EXPECT_EQ(NULL, json_writer_caps(o));
 	json_object_put(o);
 	cosi_resource_free(r);
 }

@@ -395,8 +395,10 @@ fresh_netns
 start_in_ns "$T/state-old.yaml"
 wait_for 60 "... is restored into a fresh netns" ready
 check "... all 3 documents" grep -q "restored 3 resources" "$LOG"
-check "... one line says 2 record no writer-caps" \
-	is 1 grep -c "2 documents record no writer-caps" "$LOG"
+check "... a line names each of the 2 that record no writer-caps" \
+	is 2 grep -c "records no writer-caps" "$LOG"
+check "... the SysctlConfig among them" \
+	grep -q "/kernel.printk_ratelimit_burst records no writer-caps" "$LOG"
 check "... the HostsEntry restores with sys-admin" \
 	is net-admin,sys-admin live_caps hostsentry legacy
 check "... root's old SysctlConfig restores without it" \

@@ -11,6 +11,7 @@
  * (16) so that what it holds is negligible next to the figures compared.
  */
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -215,6 +216,54 @@ TEST_F_TIMEOUT(mem, netns_exit_returns_everything, 600)
 	TH_LOG("netns with %d resources: +%ld bytes, then %+ld after it went",
 	       NRES, grown, after - base);
 	EXPECT_LE(after - base, grown / 20);
+}
+
+/*
+ * A socket's state in the module (its entry in the netns's socket table)
+ * lives while it holds a watch, a claim or a dump, not as long as the
+ * socket: sockets that watched and stopped hold nothing.
+ */
+#define NSOCKS		2000
+
+TEST_F_TIMEOUT(mem, stopped_watches_leave_no_socket_state, 600)
+{
+	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	struct rlimit rl = { NSOCKS + 64, NSOCKS + 64 };
+	static struct cosi *cs[NSOCKS];
+	static uint32_t ids[NSOCKS];
+	long base, live, after;
+	int i;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	for (i = 0; i < NSOCKS; i++)
+		COSI_OPEN(cs[i]);
+	/* memory.stat is flushed every 2 s, or after enough updates. */
+	sleep(3);
+	base = cg_slab(self->cg);
+	for (i = 0; i < NSOCKS; i++) {
+		struct cosi *c = cs[i];
+
+		ASSERT_COSI_OK(c, cosi_watch(c, &wr, NULL, NULL, &ids[i],
+					     NULL));
+	}
+	sleep(3);
+	live = cg_slab(self->cg) - base;
+	TH_LOG("%d sockets with a watch each: +%ld bytes of slab", NSOCKS,
+	       live);
+	/* The premise: a watch and the socket's entry are charged here. */
+	ASSERT_GT(live, NSOCKS * 128L);
+	for (i = 0; i < NSOCKS; i++) {
+		struct cosi *c = cs[i];
+
+		ASSERT_COSI_OK(c, cosi_watch_stop(c, ids[i]));
+	}
+	sleep(3);
+	after = cg_slab_settle(self->cg, base + live / 10, 10);
+	TH_LOG("after watch-stop on each: %+ld bytes against the start",
+	       after - base);
+	EXPECT_LE(after - base, live / 10);
+	for (i = 0; i < NSOCKS; i++)
+		cosi_close(cs[i]);
 }
 
 TEST_HARNESS_MAIN

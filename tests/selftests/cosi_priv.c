@@ -1221,7 +1221,12 @@ static int dumps_child(struct lockstep *ls)
 	return 0;
 }
 
-TEST_F_TIMEOUT(unpriv, type_made_sensitive_ends_dumps, 300)
+/*
+ * Fill WIDGET with more than a dump skb holds, start @child (which drops
+ * to nobody and starts its dumps), and make WIDGET sensitive meanwhile.
+ */
+static void sensitive_during(struct __test_metadata *_metadata,
+			     struct cosi *c, int (*child)(struct lockstep *))
 {
 	struct lockstep ls;
 	char id[16];
@@ -1229,16 +1234,118 @@ TEST_F_TIMEOUT(unpriv, type_made_sensitive_ends_dumps, 300)
 
 	for (i = 0; i < NWIDGETS; i++) {
 		snprintf(id, sizeof(id), "w%03d", i);
-		ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, id,
-						      NULL, NULL));
+		ASSERT_COSI_OK(c, widget_create(c, WIDGET, id, NULL, NULL));
 	}
-	ASSERT_EQ(0, lockstep_start(&ls, dumps_child, NULL));
+	ASSERT_EQ(0, lockstep_start(&ls, child, NULL));
 	ASSERT_EQ('1', lockstep_await(&ls)) {
 		TH_LOG("child failed: %d", lockstep_end(&ls, false));
 	}
-	ASSERT_COSI_OK(self->c, widget_define(self->c, WIDGET,
-					      COSI_SENSITIVITY_SENSITIVE));
+	ASSERT_COSI_OK(c, widget_define(c, WIDGET, COSI_SENSITIVITY_SENSITIVE));
 	EXPECT_EQ(0, lockstep_end(&ls, true));
+}
+
+TEST_F_TIMEOUT(unpriv, type_made_sensitive_ends_dumps, 300)
+{
+	sensitive_during(_metadata, self->c, dumps_child);
+}
+
+/*
+ * One socket, two watches of a type that becomes sensitive: a live one
+ * (the socket gets ENOBUFS, every watch of it stops) and one still in its
+ * dump.  The dump ends with EPERM, not with the socket's ENOBUFS: a
+ * client that restarts on ENOBUFS would be refused, so it hears why.
+ */
+static int access_socket_child(struct lockstep *ls)
+{
+	struct cosi_watch_req live = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi_watch_req boot = {
+		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
+	};
+	int fd, n, err, enobufs = 0;
+	struct nl_msg *m;
+	struct cosi *c;
+
+	CHECK(1, !drop_to_nobody(false), NULL);
+	c = cosi_open();
+	CHECK(2, c, NULL);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	CHECK(3, fd >= 0, NULL);
+	m = cosi_msg_new(c, COSI_CMD_WATCH, 0);
+	CHECK(4, m && !cosi_put_watch_req(m, &live), NULL);
+	CHECK(5, !raw_send(fd, m, 1, NLM_F_DUMP), NULL);
+	dump_finish(fd, &err);
+	CHECK(6, err == 0, NULL);
+	m = cosi_msg_new(c, COSI_CMD_WATCH, 0);
+	CHECK(7, m && !cosi_put_watch_req(m, &boot), NULL);
+	CHECK(8, !raw_send(fd, m, 2, NLM_F_DUMP), NULL);
+	CHECK(9, lockstep_ready(ls, '1'), NULL);
+	CHECK(10, lockstep_wait(ls), NULL);
+	do {
+		n = dump_finish(fd, &err);
+		enobufs += err == -ENOBUFS;
+	} while (err == -ENOBUFS && enobufs < 3);
+	fprintf(stderr, "# dump: %d messages, then %d; ENOBUFS %d times\n",
+		n, err, enobufs);
+	CHECK(11, enobufs == 1, NULL);
+	CHECK(12, err == -EPERM, NULL);
+	close(fd);
+	cosi_close(c);
+	return 0;
+}
+
+TEST_F_TIMEOUT(unpriv, access_stop_outranks_socket_stop, 300)
+{
+	sensitive_during(_metadata, self->c, access_socket_child);
+}
+
+/*
+ * Defining a public type again (here: unchanged, which is still a new
+ * definition revision) keeps the revision it became public at: an
+ * unprivileged watcher resumes from before the redefinition.
+ */
+static int resume_across_child(void *arg)
+{
+	const uint64_t *since = arg;
+	struct cosi_watch_req wr = {
+		.ns = TEST_NS, .type = "temps", .has_since = true,
+		.since_revision = *since,
+	};
+	struct cosi_event_vec v = { 0 };
+	struct cosi *c;
+	size_t i;
+	bool seen = false;
+
+	CHECK(1, !drop_to_nobody(false), NULL);
+	c = cosi_open();
+	CHECK(2, c, NULL);
+	CHECK(3, !cosi_watch(c, &wr, cosi_event_vec_push, &v, NULL, NULL), c);
+	for (i = 0; i < v.n; i++)
+		seen |= !strcmp(v.v[i]->res.id, "before");
+	CHECK(4, seen, NULL);
+	cosi_event_vec_clear(&v);
+	cosi_close(c);
+	return 0;
+}
+
+TEST_F(unpriv, public_type_redefined_keeps_its_public_since)
+{
+	struct cosi_definition *d = NULL;
+	uint64_t since, again;
+
+	ASSERT_COSI_OK(self->c, widget_define(self->c, "temps",
+					      COSI_SENSITIVITY_PUBLIC));
+	ASSERT_COSI_OK(self->c, cosi_definition_get(self->c, "temps", &d));
+	since = d->revision;
+	cosi_definition_free(d);
+	ASSERT_COSI_OK(self->c, widget_create(self->c, "temps", "before",
+					      NULL, NULL));
+	ASSERT_COSI_OK(self->c, widget_define(self->c, "temps",
+					      COSI_SENSITIVITY_PUBLIC));
+	ASSERT_COSI_OK(self->c, cosi_definition_get(self->c, "temps", &d));
+	again = d->revision;
+	cosi_definition_free(d);
+	ASSERT_GT(again, since);	/* the premise: a new definition */
+	EXPECT_EQ(0, run_child(resume_across_child, &since));
 }
 
 TEST_HARNESS_MAIN

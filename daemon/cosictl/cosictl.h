@@ -9,7 +9,7 @@
 #include <signal.h>
 
 #include "cosi.h"
-#include "common/cli_args.h"
+#include "cosictl/cli_args.h"
 
 #define COSICTL_VERSION_STR	"0.1.0"
 

@@ -10,9 +10,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "common/render.h"
+#include "cosictl/render.h"
 #include "common/resolve.h"
-#include "common/selector.h"
+#include "cosictl/selector.h"
 #include "cosictl/cosictl.h"
 
 static int out_err(int err)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-side unit tests of cosictl's shared code (daemon/common): manifest
+ * Host-side unit tests of cosictl (daemon/cosictl, daemon/common): manifest
  * parsing against hand-built definitions, codecs, type resolution, label
  * selectors, rendering (YAML/JSON/table, and YAML round trips) and the
  * command line.  No kernel needed; run under ASan/UBSan (make SAN=1),
@@ -15,12 +15,12 @@
 #include "kselftest_harness.h"
 
 #include "common/apply.h"
-#include "common/cli_args.h"
+#include "cosictl/cli_args.h"
 #include "common/codec.h"
 #include "common/manifest.h"
-#include "common/render.h"
+#include "cosictl/render.h"
 #include "common/resolve.h"
-#include "common/selector.h"
+#include "cosictl/selector.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>

@@ -7,9 +7,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 
-#include "common/cli_args.h"
+#include "cosictl/cli_args.h"
 #include "common/resolve.h"
-#include "common/selector.h"
+#include "cosictl/selector.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

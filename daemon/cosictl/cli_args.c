@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cli_args.h"
+#include "cosictl/cli_args.h"
 #include "common/codec.h"
 
 const char cosictl_usage[] =

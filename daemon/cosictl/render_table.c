@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/codec.h"
-#include "common/render.h"
+#include "cosictl/render.h"
 #include "common/resolve.h"
 
 struct cosi_table {

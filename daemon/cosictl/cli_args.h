@@ -3,14 +3,14 @@
  * cosictl's command line, parsed into a struct (kept apart from main so
  * the host unit tests can call it).
  */
-#ifndef _COSI_COMMON_CLI_ARGS_H
-#define _COSI_COMMON_CLI_ARGS_H
+#ifndef _COSICTL_CLI_ARGS_H
+#define _COSICTL_CLI_ARGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/render.h"
+#include "cosictl/render.h"
 
 enum cosictl_cmd {
 	COSICTL_HELP,
@@ -52,4 +52,4 @@ int cosictl_parse_args(int argc, char **argv, struct cosictl_args *a,
 /* The usage text. */
 extern const char cosictl_usage[];
 
-#endif /* _COSI_COMMON_CLI_ARGS_H */
+#endif /* _COSICTL_CLI_ARGS_H */

@@ -15,9 +15,11 @@ enum cosi_output {
 	COSI_OUTPUT_TABLE,
 	COSI_OUTPUT_YAML,
 	COSI_OUTPUT_JSON,
+	COSI_OUTPUT_WIDE,		/* table with every spec field */
+	COSI_OUTPUT_JSONPATH,		/* a template over the JSON form */
 };
 
-/* "table", "yaml", "json" (also "wide" = table): 0 or -EINVAL. */
+/* "table", "wide", "yaml", "json": 0 or -EINVAL. */
 int cosi_output_parse(const char *s, enum cosi_output *out);
 
 /*
@@ -34,11 +36,12 @@ void cosi_table_free(struct cosi_table *t);
 
 /*
  * A resource table: [prefix] NAMESPACE TYPE ID VERSION and the
- * definition's print columns.  @prefix adds a one-character first column
- * without header (watch: '+', '*', '-', ' ').
+ * definition's print columns; @wide adds a column for each schema field
+ * no print column shows (headed by its name in capitals).  @prefix adds a
+ * one-character first column without header (watch: '+', '*', '-', ' ').
  */
 struct cosi_table *cosi_resource_table_new(const struct cosi_definition *def,
-					   bool prefix);
+					   bool prefix, bool wide);
 int cosi_resource_table_add(struct cosi_table *t,
 			    const struct cosi_definition *def,
 			    const struct cosi_resource *r, char prefix);

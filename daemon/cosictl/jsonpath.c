@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/codec.h"
 #include "cosictl/jsonpath.h"
 
 struct jp {
@@ -29,6 +30,7 @@ static int err_at(struct jp *jp, const char *what, const char *at, size_t n)
 {
 	snprintf(jp->msg, jp->len, "jsonpath: %s at \"%.*s\"", what,
 		 (int)(n > 40 ? 40 : n), at);
+	cosi_oneline(jp->msg);		/* the template may hold newlines */
 	return -EINVAL;
 }
 

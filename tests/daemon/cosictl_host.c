@@ -1134,6 +1134,8 @@ TEST_F(m, jsonpath)
 	EXPECT_EQ(NULL, jp(self, "{.a[x]}", one));
 	EXPECT_NE(NULL, strstr(self->msg, "expected [N] or [*]"));
 	EXPECT_EQ(NULL, jp(self, "{.a..b}", one));
+	EXPECT_EQ(NULL, jp(self, "{.a\n", one));	/* messages are one line */
+	EXPECT_STREQ("jsonpath: unclosed \"{\" at \"{.a?\"", self->msg);
 	EXPECT_EQ(NULL, jp(self, "{\"abc}", one));
 	/* A bad template is found even where nothing matches. */
 	EXPECT_EQ(NULL, jp(self, "{range .none[*]}{.a[}{end}", list));

@@ -413,6 +413,7 @@ ctl finalizer remove tc d1 ctl-test
 check "finalizer remove of an absent resource" eval 'rc_is 1 && err_one_line && err_has "Tests.ctl.cosi.dev/d1: not found in namespace testns"'
 ctl_nobody finalizer remove tc eth0 x
 check "nobody: finalizer remove, one line" eval 'rc_is 1 && err_one_line'
+"$CTL" delete tc d2 > /dev/null
 
 # delete -f: by metadata only, every document, one line per failure.
 printf 'metadata: {type: tc, id: o1}\nspec: {name: o1}\n---\nmetadata: {type: tc, id: o2}\nspec: {name: o2}\n' > "$T/o.yaml"

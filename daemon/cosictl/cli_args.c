@@ -53,8 +53,8 @@ static const char usage_get[] =
 OPTIONS_HELP;
 
 static const char usage_watch[] =
-"usage: cosictl watch <type> [id] [-n NS] [-o table|yaml|json] [-l SELECTOR]\n"
-"                     [--since REV] [--timeout DUR] [--count N]\n"
+"usage: cosictl watch <type> [id] [-n NS] [-o table|wide|yaml|json]\n"
+"                     [-l SELECTOR] [--since REV] [--timeout DUR] [--count N]\n"
 "\n"
 "List, then print each change: + created, * updated, - deleted.  After\n"
 "an overflow the watch resumes; resources deleted meanwhile are printed\n"

@@ -13,14 +13,16 @@
 #include "common/codec.h"
 #include "cosictl/jsonpath.h"
 
-#define OPTIONS_HELP \
-"options:\n" \
-"  -n, --namespace NS    namespace (default: the type's default namespace)\n" \
+#define H_NS \
+"  -n, --namespace NS    namespace (default: the type's default namespace)\n"
+#define H_OUT \
 "  -o, --output FMT      table (default), wide (every spec field), yaml,\n" \
-"                        json, jsonpath=TEMPLATE\n" \
+"                        json, jsonpath=TEMPLATE\n"
+#define H_SEL \
 "  -l, --selector SEL    label selector: k=v, k!=v, k, !k, k in (a,b),\n" \
-"                        k notin (a,b), k<N, k<=N, k>N, k>=N; comma = and\n" \
-"  -h, --help            help (of the command)\n" \
+"                        k notin (a,b), k<N, k<=N, k>N, k>=N; comma = and\n"
+#define H_END \
+"  -h, --help            this help\n" \
 "\n" \
 "exit status: 0 done, 1 failed, 2 bad command line.\n"
 
@@ -39,7 +41,8 @@ static const char usage_all[] =
 "  undefine <type>                 delete a definition\n"
 "  version, help [command]\n"
 "\n"
-OPTIONS_HELP;
+"options (see cosictl help <command>):\n"
+H_NS H_OUT H_SEL H_END;
 
 static const char usage_get[] =
 "usage: cosictl get <type> [id] [-n NS] [-o FMT] [-l SELECTOR]\n"
@@ -49,8 +52,9 @@ static const char usage_get[] =
 "List resources of a type, or fetch one; with -w, keep watching (as\n"
 "\"watch\").  \"rd\" (\"definitions\") lists the resource definitions.\n"
 "\n"
-"  -w, --watch           keep watching after listing\n"
-OPTIONS_HELP;
+"  -w, --watch           keep watching after listing (then --since,\n"
+"                        --timeout, --count as for watch)\n"
+H_NS H_OUT H_SEL H_END;
 
 static const char usage_watch[] =
 "usage: cosictl watch <type> [id] [-n NS] [-o table|wide|yaml|json]\n"
@@ -63,7 +67,7 @@ static const char usage_watch[] =
 "      --since REV       replay the events after revision REV\n"
 "      --timeout DUR     stop after DUR (seconds, or with s, m, h)\n"
 "      --count N         stop after N events (the listing not counted)\n"
-OPTIONS_HELP;
+H_NS H_OUT H_SEL H_END;
 
 static const char usage_wait[] =
 "usage: cosictl wait <type> <id> --for COND [-n NS] [--timeout DUR]\n"
@@ -74,7 +78,7 @@ static const char usage_wait[] =
 "\n"
 "      --for COND        what to wait for\n"
 "      --timeout DUR     at most this long (default 30s; 0: check once)\n"
-OPTIONS_HELP;
+H_NS H_END;
 
 static const char usage_apply[] =
 "usage: cosictl apply -f FILE\n"
@@ -82,7 +86,7 @@ static const char usage_apply[] =
 "Create or update the resources of a YAML manifest (FILE - = stdin).\n"
 "\n"
 "  -f, --filename FILE   manifest (YAML, many documents)\n"
-OPTIONS_HELP;
+H_END;
 
 static const char usage_delete[] =
 "usage: cosictl delete <type> <id> [-n NS]\n"
@@ -98,14 +102,15 @@ static const char usage_delete[] =
 "      --wait SECS       wait for finalizers (default 30, 0: no; at\n"
 "                        most 2147483)\n"
 "      --ignore-not-found  an absent resource is not an error\n"
-OPTIONS_HELP;
+H_NS H_SEL H_END;
 
 static const char usage_finalizer[] =
 "usage: cosictl finalizer remove <type> <id> <finalizer> [-n NS]\n"
 "\n"
 "Remove a finalizer whose controller is gone, so that a deletion can\n"
 "finish.  Its owner will not clean up after the resource.\n"
-OPTIONS_HELP;
+"\n"
+H_NS H_END;
 
 static const char usage_define[] =
 "usage: cosictl define -f FILE\n"
@@ -114,7 +119,7 @@ static const char usage_define[] =
 "prints).\n"
 "\n"
 "  -f, --filename FILE   definitions (YAML, many documents)\n"
-OPTIONS_HELP;
+H_END;
 
 static const char usage_undefine[] =
 "usage: cosictl undefine <type>\n"

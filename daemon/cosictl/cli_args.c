@@ -322,12 +322,11 @@ static int wait_for(const char *s, struct cosictl_args *a, char *msg,
 		a->wait_for = COSICTL_FOR_DELETE;
 		return 0;
 	}
-	if (strlen(s) >= sizeof(a->for_buf) || !(eq = strchr(s, '=')) ||
-	    eq == s)
+	if (strlen(s) >= sizeof(a->for_buf) || *s == '=' || !strchr(s, '='))
 		return bad(msg, len, "--for: expected create, delete or FIELD=VALUE, not \"%s\"",
 			   s);
 	strcpy(a->for_buf, s);
-	eq = a->for_buf + (eq - s);
+	eq = strchr(a->for_buf, '=');
 	*eq = 0;
 	a->for_field = a->for_buf;
 	if (!strncmp(a->for_field, "spec.", 5))

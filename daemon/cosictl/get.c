@@ -23,6 +23,15 @@ static int out_err(int err)
 	return ctl_err("writing output: %s", strerror(-err));
 }
 
+/* Append @o (NULL: it could not be built) to @arr; false on ENOMEM. */
+static bool json_push(struct json_object *arr, struct json_object *o)
+{
+	if (o && !json_object_array_add(arr, o))
+		return true;
+	json_object_put(o);
+	return false;
+}
+
 /*
  * JSON, or a JSONPath template over it: a list is {"items": [...]}, as
  * kubectl's templates expect.  Drops @o.
@@ -86,9 +95,12 @@ static int get_definitions(struct ctl *x)
 	} else {
 		arr = json_object_new_array();
 		for (i = 0; arr && i < n; i++)
-			if (json_object_array_add(arr,
-				cosi_json_definition(v[i], 0)))
+			if (!json_push(arr, cosi_json_definition(v[i], 0)))
 				break;
+		if (arr && i < n) {
+			json_object_put(arr);
+			arr = NULL;
+		}
 		return print_json(x->a, arr, false);
 	}
 	return err ? out_err(err) : EXIT_OK;
@@ -131,8 +143,7 @@ static int print_resources(const struct cosictl_args *a,
 					  true);
 		arr = json_object_new_array();
 		for (i = 0; arr && i < n; i++)
-			if (json_object_array_add(arr,
-				cosi_json_resource(v[i], NULL, 0)))
+			if (!json_push(arr, cosi_json_resource(v[i], NULL, 0)))
 				break;
 		if (arr && i < n) {
 			json_object_put(arr);

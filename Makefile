@@ -101,6 +101,8 @@ modules-debug: debug-kernel
 install-daemon:
 	install -D -m 0755 build/daemon/cosid $(DESTDIR)/usr/sbin/cosid
 	install -D -m 0755 build/daemon/cosictl $(DESTDIR)/usr/bin/cosictl
+	install -D -m 0644 daemon/cosictl/cosictl.bash \
+		$(DESTDIR)/usr/share/bash-completion/completions/cosictl
 	install -D -m 0644 daemon/cosid.service \
 		$(DESTDIR)/lib/systemd/system/cosid.service
 	install -D -m 0644 -t $(DESTDIR)/usr/share/doc/cosi \

@@ -398,6 +398,8 @@ int cosi_stream_add(struct cosi_stream *s, const char *ns, const char *type,
 		    const char *id);
 int cosi_stream_add_from(struct cosi_stream *s, const char *ns,
 			 const char *type, const char *id, uint64_t since);
+int cosi_stream_add_req(struct cosi_stream *s,
+			const struct cosi_watch_req *req);
 int cosi_stream_dispatch(struct cosi_stream *s, int timeout_ms);
 const struct cosi_stream_stats *cosi_stream_stats(const struct cosi_stream *s);
 uint64_t cosi_stream_revision(const struct cosi_stream *s);

@@ -23,6 +23,8 @@ struct cosi_stream_watch {
 	char *ns;
 	char *type;
 	char *id;			/* NULL: every id */
+	const struct cosi_query *queries;	/* the caller's */
+	size_t n_queries;
 	uint32_t watch_id;		/* the kernel's, changes on resume */
 	uint64_t rev;			/* last revision delivered */
 	void *known;			/* tsearch() tree of ids present */
@@ -214,6 +216,7 @@ static int cosi_stream_start(struct cosi_stream *s,
 {
 	struct cosi_watch_req req = {
 		.ns = w->ns, .type = w->type, .id = w->id,
+		.queries = w->queries, .n_queries = w->n_queries,
 	};
 	struct cosi_vanished v = { .s = s, .w = w };
 	int err;
@@ -286,6 +289,27 @@ int cosi_stream_add(struct cosi_stream *s, const char *ns, const char *type,
 int cosi_stream_add_from(struct cosi_stream *s, const char *ns,
 			 const char *type, const char *id, uint64_t since)
 {
+	struct cosi_watch_req req = {
+		.ns = ns, .type = type, .id = id,
+		.has_since = since != 0, .since_revision = since,
+	};
+
+	return cosi_stream_add_req(s, &req);
+}
+
+/**
+ * cosi_stream_add_req() - add a watch described by a watch request
+ * @s: stream
+ * @req: namespace, type, id (NULL: every id), label queries (kept by
+ *	 reference: they must outlive the stream), and has_since /
+ *	 since_revision as for cosi_stream_add_from() (else a bootstrap);
+ *	 @req->bootstrap is ignored
+ *
+ * Return: 0 or a negative errno.
+ */
+int cosi_stream_add_req(struct cosi_stream *s,
+			const struct cosi_watch_req *req)
+{
 	struct cosi_stream_watch *v, *w;
 	int err;
 
@@ -295,16 +319,18 @@ int cosi_stream_add_from(struct cosi_stream *s, const char *ns,
 	s->w = v;
 	w = &v[s->n];
 	memset(w, 0, sizeof(*w));
-	w->ns = strdup(ns);
-	w->type = strdup(type);
-	w->id = id ? strdup(id) : NULL;
-	if (!w->ns || !w->type || (id && !w->id)) {
+	w->ns = strdup(req->ns);
+	w->type = strdup(req->type);
+	w->id = req->id ? strdup(req->id) : NULL;
+	w->queries = req->queries;
+	w->n_queries = req->n_queries;
+	if (!w->ns || !w->type || (req->id && !w->id)) {
 		err = -ENOMEM;
 		goto fail;
 	}
 	s->n++;
-	w->rev = since;
-	err = cosi_stream_start(s, w, since != 0);
+	w->rev = req->has_since ? req->since_revision : 0;
+	err = cosi_stream_start(s, w, req->has_since);
 	if (!err)
 		return 0;
 	s->n--;

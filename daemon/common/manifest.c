@@ -324,33 +324,59 @@ static int parse_spec(struct cosi_ydoc *y, const struct cosi_definition *def,
 	return 0;
 }
 
-static int parse_meta(struct cosi_ydoc *y, struct mctx *m, yaml_node_t *meta,
-		      struct cosi_doc *d, const struct cosi_definition **def)
+/*
+ * What a document names: metadata type (resolved against @defs), id and
+ * namespace (default: the type's); *@ns is never NULL afterwards.
+ */
+static int meta_ref(struct cosi_ydoc *y, const struct cosi_definitions *defs,
+		    yaml_node_t *meta, const struct cosi_definition **def,
+		    const char **id, const char **ns)
 {
-	const char *type, *id, *ns;
+	const char *type;
 	char rmsg[300];
 	int err;
 
 	if (cosi_ynull(meta))
 		return cosi_ydoc_err(y, "metadata: missing");
-	err = cosi_ycheck_keys(y, meta, "metadata", meta_keys, meta_readonly);
-	err = err ?: meta_str(y, meta, "type", &type);
-	err = err ?: meta_str(y, meta, "id", &id);
-	err = err ?: meta_str(y, meta, "namespace", &ns);
+	if (meta->type != YAML_MAPPING_NODE)
+		return cosi_ydoc_err(y, "metadata: expected a mapping");
+	err = meta_str(y, meta, "type", &type);
+	err = err ?: meta_str(y, meta, "id", id);
+	err = err ?: meta_str(y, meta, "namespace", ns);
 	if (err)
 		return err;
 	if (!type)
 		return cosi_ydoc_err(y, "metadata.type: missing");
-	snprintf(y->what, sizeof(y->what), "%s/%s", type, id ? id : "?");
-	if (!id)
+	snprintf(y->what, sizeof(y->what), "%s/%s", type, *id ? *id : "?");
+	if (!*id)
 		return cosi_ydoc_err(y, "metadata.id: missing");
-	err = cosi_resolve_type(m->defs, type, def, rmsg, sizeof(rmsg));
+	err = cosi_resolve_type(defs, type, def, rmsg, sizeof(rmsg));
 	if (err)
 		return cosi_ydoc_err(y, "metadata.type: %s", rmsg);
-	snprintf(y->what, sizeof(y->what), "%s/%s", (*def)->type, id);
+	snprintf(y->what, sizeof(y->what), "%s/%s", (*def)->type, *id);
+	if (!*ns)
+		*ns = cosi_resolve_default_ns(*def);
+	return 0;
+}
+
+static int parse_meta(struct cosi_ydoc *y, struct mctx *m, yaml_node_t *meta,
+		      struct cosi_doc *d, const struct cosi_definition **def)
+{
+	const char *id, *ns;
+	int err;
+
+	if (!cosi_ynull(meta)) {
+		err = cosi_ycheck_keys(y, meta, "metadata", meta_keys,
+				       meta_readonly);
+		if (err)
+			return err;
+	}
+	err = meta_ref(y, m->defs, meta, def, &id, &ns);
+	if (err)
+		return err;
 	d->type = strdup((*def)->type);
 	d->id = strdup(id);
-	d->ns = strdup(ns ? ns : cosi_resolve_default_ns(*def));
+	d->ns = strdup(ns);
 	if (!d->type || !d->id || !d->ns)
 		return -ENOMEM;
 	err = parse_kvs(y, meta, "labels", &d->labels);
@@ -413,6 +439,45 @@ int cosi_manifest_parse(const char *buf, size_t len, const char *name,
 	return err;
 }
 
+struct rctx {
+	const struct cosi_definitions *defs;
+	cosi_ref_fn fn;
+	void *arg;
+};
+
+static int one_ref(struct cosi_ydoc *y, yaml_node_t *root, void *arg)
+{
+	const struct cosi_definition *def;
+	struct cosi_ref ref = { .index = y->index };
+	struct rctx *m = arg;
+	int err;
+
+	if (root->type != YAML_MAPPING_NODE)
+		err = cosi_ydoc_err(y, "document: expected a mapping");
+	else
+		err = meta_ref(y, m->defs, cosi_yget(y, root, "metadata"),
+			       &def, &ref.id, &ref.ns);
+	if (err == -EINVAL)
+		return m->fn(NULL, y->msg, m->arg);
+	if (err)
+		return err;
+	ref.type = def->type;
+	return m->fn(&ref, NULL, m->arg);
+}
+
+int cosi_manifest_refs(const char *buf, size_t len, const char *name,
+		       const struct cosi_definitions *defs, cosi_ref_fn fn,
+		       void *arg, char *msg, size_t msglen)
+{
+	struct rctx m = { .defs = defs, .fn = fn, .arg = arg };
+	int err;
+
+	err = cosi_yaml_each(buf, len, name, one_ref, &m, msg, msglen);
+	if (err == -ENOMEM)
+		snprintf(msg, msglen, "%s: out of memory", name);
+	return err;
+}
+
 int cosi_read_file(const char *path, char **buf, size_t *len, char *msg,
 		   size_t msglen)
 {
@@ -426,6 +491,7 @@ int cosi_read_file(const char *path, char **buf, size_t *len, char *msg,
 		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
 		return err;
 	}
+	errno = 0;
 	do {
 		if (cap - n < 4096) {
 			cap = cap ? cap * 2 : 65536;
@@ -440,7 +506,7 @@ int cosi_read_file(const char *path, char **buf, size_t *len, char *msg,
 		n += r;
 	} while (r);
 	if (!err && ferror(f))
-		err = -EIO;
+		err = errno ? -errno : -EIO;	/* EISDIR names the problem */
 	if (f != stdin)
 		fclose(f);
 	if (err) {

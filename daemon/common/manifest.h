@@ -65,6 +65,33 @@ int cosi_manifest_parse(const char *buf, size_t len, const char *name,
 			struct cosi_docs *out, char *msg, size_t msglen);
 void cosi_docs_clear(struct cosi_docs *docs);
 
+/* What one document names (strings valid during the callback). */
+struct cosi_ref {
+	size_t index;			/* 1-based, in its stream */
+	const char *ns;
+	const char *type;		/* the definition's exact name */
+	const char *id;
+};
+
+/*
+ * Called per document: with @ref, or with NULL and a one-line @err when
+ * the document names nothing (no metadata, type or id; unknown type).
+ * 0 goes on; anything else stops with that error.
+ */
+typedef int (*cosi_ref_fn)(const struct cosi_ref *ref, const char *err,
+			   void *arg);
+
+/*
+ * The resources the documents of @buf name, from their metadata's
+ * namespace, type and id only: the rest (labels, spec, unknown keys) is
+ * not read, so a manifest written against an older schema still names
+ * what it made.  Return: 0, -EINVAL (invalid YAML, @msg), -ENOMEM, or
+ * what @fn returned.
+ */
+int cosi_manifest_refs(const char *buf, size_t len, const char *name,
+		       const struct cosi_definitions *defs, cosi_ref_fn fn,
+		       void *arg, char *msg, size_t msglen);
+
 /*
  * Parse definition documents (the form "get rd -o yaml" prints):
  *

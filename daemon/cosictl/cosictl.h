@@ -9,7 +9,7 @@
 #include <signal.h>
 
 #include "cosi.h"
-#include "common/cli_args.h"
+#include "cosictl/cli_args.h"
 
 #define COSICTL_VERSION_STR	"0.1.0"
 
@@ -22,6 +22,8 @@ struct ctl {
 	const struct cosictl_args *a;
 	struct cosi *c;
 	struct cosi_definitions defs;
+	char *buf;			/* -f FILE, read before connecting */
+	size_t len;
 };
 
 extern volatile sig_atomic_t cosictl_stop;
@@ -32,11 +34,27 @@ int ctl_connect(struct ctl *x);
 /* Resolve a.type (printing the error); NULL on failure. */
 const struct cosi_definition *ctl_type(struct ctl *x, const char *name);
 
+/* List @def's resources in @ns (-l applies); EXIT_OK or EXIT_FAIL. */
+int ctl_list(struct ctl *x, const struct cosi_definition *def,
+	     const char *ns, struct cosi_resources *l);
+/*
+ * Dispatch @s until *@done, a signal, or @timeout_ms (-1: none) passes.
+ * Return: 0 (done or signalled), -ETIMEDOUT, or EXIT_FAIL with an error
+ * naming @what printed.
+ */
+int ctl_stream_follow(struct ctl *x, struct cosi_stream *s, long timeout_ms,
+		      const bool *done, const char *what);
+
 int cmd_get(struct ctl *x);
 int cmd_watch(struct ctl *x);
 int cmd_apply(struct ctl *x);
 int cmd_delete(struct ctl *x);
 int cmd_define(struct ctl *x);
 int cmd_undefine(struct ctl *x);
+int cmd_wait(struct ctl *x);
+int cmd_finalizer(struct ctl *x);
+int cmd_complete(struct ctl *x);
+/* The name of -f FILE in messages ("<stdin>" for -). */
+const char *ctl_file_name(const struct ctl *x);
 
 #endif /* _COSICTL_H */

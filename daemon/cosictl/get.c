@@ -5,19 +5,64 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "common/render.h"
+#include "cosictl/render.h"
 #include "common/resolve.h"
-#include "common/selector.h"
+#include "cosictl/selector.h"
 #include "cosictl/cosictl.h"
+#include "cosictl/jsonpath.h"
+#include "cosictl/render.h"
 
 static int out_err(int err)
 {
 	return ctl_err("writing output: %s", strerror(-err));
+}
+
+/* Append @o (NULL: it could not be built) to @arr; false on ENOMEM. */
+static bool json_push(struct json_object *arr, struct json_object *o)
+{
+	if (o && !json_object_array_add(arr, o))
+		return true;
+	json_object_put(o);
+	return false;
+}
+
+/*
+ * JSON, or a JSONPath template over it: a list is {"items": [...]}, as
+ * kubectl's templates expect.  Drops @o.
+ */
+static int print_json(const struct cosictl_args *a, struct json_object *o,
+		      bool single)
+{
+	struct json_object *list;
+	char msg[256];
+	int err;
+
+	if (a->output != COSI_OUTPUT_JSONPATH) {
+		err = cosi_json_print(stdout, o, true);
+		return err ? out_err(err) : EXIT_OK;
+	}
+	if (!o)
+		return out_err(-ENOMEM);
+	if (!single) {
+		list = json_object_new_object();
+		if (!list || json_object_object_add(list, "items", o)) {
+			json_object_put(list);
+			json_object_put(o);
+			return out_err(-ENOMEM);
+		}
+		o = list;
+	}
+	err = cosi_jsonpath_print(stdout, a->jsonpath, o, msg, sizeof(msg));
+	json_object_put(o);
+	if (!err && fputc('\n', stdout) == EOF)
+		err = -EIO;
+	return err ? ctl_err("%s", msg) : EXIT_OK;
 }
 
 /* get rd [name] */
@@ -38,7 +83,7 @@ static int get_definitions(struct ctl *x)
 		v = (struct cosi_definition *const *)&one;
 		n = 1;
 	}
-	if (o == COSI_OUTPUT_TABLE) {
+	if (o == COSI_OUTPUT_TABLE || o == COSI_OUTPUT_WIDE) {
 		err = cosi_render_definitions_table(stdout, v, n);
 	} else if (o == COSI_OUTPUT_YAML) {
 		y = cosi_yaml_new(stdout);
@@ -46,22 +91,26 @@ static int get_definitions(struct ctl *x)
 			err = cosi_yaml_definition(y, v[i], 0);
 		err = y ? err ?: cosi_yaml_close(y) : -ENOMEM;
 	} else if (one) {
-		err = cosi_json_print(stdout, cosi_json_definition(one, 0),
-				      true);
+		return print_json(x->a, cosi_json_definition(one, 0), true);
 	} else {
 		arr = json_object_new_array();
 		for (i = 0; arr && i < n; i++)
-			if (json_object_array_add(arr,
-				cosi_json_definition(v[i], 0)))
+			if (!json_push(arr, cosi_json_definition(v[i], 0)))
 				break;
-		err = cosi_json_print(stdout, arr, true);
+		if (arr && i < n) {
+			json_object_put(arr);
+			arr = NULL;
+		}
+		return print_json(x->a, arr, false);
 	}
 	return err ? out_err(err) : EXIT_OK;
 }
 
-static int print_resources(const struct cosi_definition *def,
+/* EXIT_OK, or EXIT_FAIL with the error printed. */
+static int print_resources(const struct cosictl_args *a,
+			   const struct cosi_definition *def,
 			   struct cosi_resource *const *v, size_t n,
-			   enum cosi_output o, bool single)
+			   bool single)
 {
 	struct cosi_table *t;
 	struct json_object *arr;
@@ -69,33 +118,40 @@ static int print_resources(const struct cosi_definition *def,
 	int err = 0;
 	size_t i;
 
-	switch (o) {
+	switch (a->output) {
 	case COSI_OUTPUT_TABLE:
-		t = cosi_resource_table_new(def, false);
+	case COSI_OUTPUT_WIDE:
+		t = cosi_resource_table_new(def, false,
+					    a->output == COSI_OUTPUT_WIDE);
 		for (i = 0; t && !err && i < n; i++)
 			err = cosi_resource_table_add(t, def, v[i], 0);
 		if (t && !err)
 			cosi_table_flush(t, stdout);
 		cosi_table_free(t);
-		return t ? err : -ENOMEM;
+		err = t ? err : -ENOMEM;
+		break;
 	case COSI_OUTPUT_YAML:
 		y = cosi_yaml_new(stdout);
 		for (i = 0; y && !err && i < n; i++)
 			err = cosi_yaml_resource(y, v[i], NULL, 0);
-		return y ? err ?: cosi_yaml_close(y) : -ENOMEM;
+		err = y ? err ?: cosi_yaml_close(y) : -ENOMEM;
+		break;
 	case COSI_OUTPUT_JSON:
+	case COSI_OUTPUT_JSONPATH:
 		if (single)
-			return cosi_json_print(stdout,
-					       cosi_json_resource(v[0], NULL, 0),
-					       true);
+			return print_json(a, cosi_json_resource(v[0], NULL, 0),
+					  true);
 		arr = json_object_new_array();
 		for (i = 0; arr && i < n; i++)
-			if (json_object_array_add(arr,
-				cosi_json_resource(v[i], NULL, 0)))
+			if (!json_push(arr, cosi_json_resource(v[i], NULL, 0)))
 				break;
-		return cosi_json_print(stdout, arr, true);
+		if (arr && i < n) {
+			json_object_put(arr);
+			arr = NULL;
+		}
+		return print_json(a, arr, false);
 	}
-	return -EINVAL;
+	return err ? out_err(err) : EXIT_OK;
 }
 
 static int get_one(struct ctl *x, const struct cosi_definition *def,
@@ -111,20 +167,20 @@ static int get_one(struct ctl *x, const struct cosi_definition *def,
 	if (err)
 		return ctl_err("%s/%s: %s", def->type, x->a->id,
 			       cosi_strerror(x->c, "resource-get"));
-	err = print_resources(def, &r, 1, x->a->output, true);
+	err = print_resources(x->a, def, &r, 1, true);
 	cosi_resource_free(r);
-	return err ? out_err(err) : EXIT_OK;
+	return err;
 }
 
-static int get_list(struct ctl *x, const struct cosi_definition *def,
-		    const char *ns)
+int ctl_list(struct ctl *x, const struct cosi_definition *def,
+	     const char *ns, struct cosi_resources *l)
 {
 	struct cosi_list_req q = { .ns = ns, .type = def->type };
-	struct cosi_resources l = { 0 };
 	struct cosi_selector sel;
 	char msg[256];
 	int err, tries;
 
+	memset(l, 0, sizeof(*l));
 	if (x->a->selector) {
 		if (cosi_selector_parse(x->a->selector, &sel, msg,
 					sizeof(msg)))
@@ -134,22 +190,35 @@ static int get_list(struct ctl *x, const struct cosi_definition *def,
 	}
 	/* A list that changed while it was read is read again. */
 	for (tries = 0; tries < 3; tries++) {
-		err = cosi_resource_list(x->c, &q, &l);
-		if (err || !l.intr)
+		err = cosi_resource_list(x->c, &q, l);
+		if (err || !l->intr)
 			break;
-		cosi_resources_clear(&l);
+		cosi_resources_clear(l);
 	}
 	if (x->a->selector)
 		cosi_selector_clear(&sel);
 	if (err)
 		return ctl_err("%s: %s", def->type,
 			       cosi_strerror(x->c, "resource-get"));
-	if (!l.n && x->a->output == COSI_OUTPUT_TABLE)
+	return EXIT_OK;
+}
+
+static int get_list(struct ctl *x, const struct cosi_definition *def,
+		    const char *ns)
+{
+	struct cosi_resources l;
+	enum cosi_output o = x->a->output;
+	int rc;
+
+	rc = ctl_list(x, def, ns, &l);
+	if (rc)
+		return rc;
+	if (!l.n && (o == COSI_OUTPUT_TABLE || o == COSI_OUTPUT_WIDE))
 		fprintf(stderr, "No resources found in namespace %s.\n", ns);
 	else
-		err = print_resources(def, l.v, l.n, x->a->output, false);
+		rc = print_resources(x->a, def, l.v, l.n, false);
 	cosi_resources_clear(&l);
-	return err ? out_err(err) : EXIT_OK;
+	return rc;
 }
 
 int cmd_get(struct ctl *x)
@@ -166,16 +235,14 @@ int cmd_get(struct ctl *x)
 	return get_list(x, def, x->a->ns ?: cosi_resolve_default_ns(def));
 }
 
-/* Watching. */
+/* Watching, over libcosi's resumable streams. */
 
 struct watch {
 	struct ctl *x;
 	const struct cosi_definition *def;
 	struct cosi_table *table;
 	struct cosi_yaml *yaml;
-	bool listing;			/* before the bootstrapped marker */
-	bool bootstrap;			/* the current watch bootstraps */
-	uint64_t rev;			/* last revision seen */
+	bool listing;			/* the first bootstrap, not a re-list */
 	long events;			/* counted toward --count */
 	bool done;
 	int err;
@@ -201,12 +268,14 @@ static int print_event(struct watch *w, const struct cosi_event *ev,
 
 	switch (w->x->a->output) {
 	case COSI_OUTPUT_TABLE:
+	case COSI_OUTPUT_WIDE:
 		return cosi_resource_table_add(w->table, w->def, &ev->res,
 					       listed ? ' ' :
 					       kind_char(ev->kind));
 	case COSI_OUTPUT_YAML:
 		return cosi_yaml_resource(w->yaml, &ev->res, kind, 0);
 	case COSI_OUTPUT_JSON:
+	case COSI_OUTPUT_JSONPATH:
 		return cosi_json_print(stdout,
 				       cosi_json_resource(&ev->res, kind, 0),
 				       false);
@@ -220,10 +289,12 @@ static int print_marker(struct watch *w, uint64_t rev)
 
 	switch (w->x->a->output) {
 	case COSI_OUTPUT_TABLE:
+	case COSI_OUTPUT_WIDE:
 		return 0;
 	case COSI_OUTPUT_YAML:
 		return cosi_yaml_marker(w->yaml, rev);
 	case COSI_OUTPUT_JSON:
+	case COSI_OUTPUT_JSONPATH:
 		o = json_object_new_object();
 		if (o) {
 			json_object_object_add(o, "event",
@@ -245,14 +316,11 @@ static void on_event(struct cosi_event *ev, void *arg)
 		cosi_event_free(ev);
 		return;
 	}
-	if (ev->revision > w->rev)
-		w->rev = ev->revision;
 	if (ev->kind == COSI_EVENT_KIND_BOOTSTRAPPED) {
 		w->listing = false;
 		w->err = print_marker(w, ev->revision);
 	} else {
-		listed = w->listing && w->bootstrap &&
-			 ev->kind == COSI_EVENT_KIND_CREATED;
+		listed = w->listing && ev->kind == COSI_EVENT_KIND_CREATED;
 		w->err = print_event(w, ev, listed);
 		if (!listed && w->x->a->count >= 0 &&
 		    ++w->events >= w->x->a->count)
@@ -263,39 +331,6 @@ static void on_event(struct cosi_event *ev, void *arg)
 	cosi_event_free(ev);
 }
 
-static int start(struct watch *w, struct cosi_watch_req *req)
-{
-	int err;
-
-	w->listing = true;
-	w->bootstrap = req->bootstrap;
-	err = cosi_watch(w->x->c, req, on_event, w, NULL, NULL);
-	w->listing = false;
-	if (w->table)
-		cosi_table_flush(w->table, stdout);
-	return err;
-}
-
-/* After an overflow: resume from the last revision, else list again. */
-static int restart(struct watch *w, struct cosi_watch_req *req)
-{
-	int err;
-
-	fprintf(stderr, "cosictl: note: events overflowed; resuming after revision %llu\n",
-		(unsigned long long)w->rev);
-	req->bootstrap = false;
-	req->has_since = true;
-	req->since_revision = w->rev;
-	err = start(w, req);
-	if (err != -ENODATA)
-		return err;
-	fprintf(stderr, "cosictl: note: revision %llu is no longer in the event history; listing again\n",
-		(unsigned long long)w->rev);
-	req->bootstrap = true;
-	req->has_since = false;
-	return start(w, req);
-}
-
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -304,74 +339,107 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-static int follow(struct watch *w, struct cosi_watch_req *req)
+/* What to wait in poll(): the time left (an int), -1 for ever. */
+static int poll_ms(long end)
 {
-	long end = now_ms() + w->x->a->timeout_ms, left = -1;
-	int n = 0;
+	long left;
 
-	while (!w->done && !w->err && !cosictl_stop) {
-		if (w->x->a->timeout_ms >= 0) {
-			left = end - now_ms();
-			if (left <= 0)
-				break;
-		}
-		n = cosi_watch_recv(w->x->c, (int)left, on_event, w);
+	if (end < 0)
+		return -1;
+	left = end - now_ms();
+	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* A one-line note when the stream resumed or listed again. */
+static void stream_notes(struct cosi_stream *s,
+			 struct cosi_stream_stats *seen)
+{
+	const struct cosi_stream_stats *st = cosi_stream_stats(s);
+
+	if (st->bootstraps > seen->bootstraps)
+		fprintf(stderr, "cosictl: note: events overflowed and the history no longer reached back; listed again (%llu deleted meanwhile)\n",
+			(unsigned long long)(st->vanished - seen->vanished));
+	else if (st->resumes > seen->resumes)
+		fprintf(stderr, "cosictl: note: events overflowed; resumed after revision %llu\n",
+			(unsigned long long)cosi_stream_revision(s));
+	*seen = *st;
+}
+
+int ctl_stream_follow(struct ctl *x, struct cosi_stream *s, long timeout_ms,
+		      const bool *done, const char *what)
+{
+	long end = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	struct cosi_stream_stats seen = *cosi_stream_stats(s);
+	int n, ms;
+
+	while (!*done && !cosictl_stop) {
+		ms = poll_ms(end);
+		if (!ms && end >= 0)
+			return -ETIMEDOUT;
+		n = cosi_stream_dispatch(s, ms);
+		stream_notes(s, &seen);
 		if (n == -EINTR)
 			continue;
-		if (n == -ENOBUFS)
-			n = restart(w, req);
-		if (n < 0 && cosi_family_gone(w->x->c))
-			return ctl_err("watch %s: the cosi family went away (cosi.ko unloaded)",
-				       w->def->type);
+		if (n < 0 && cosi_family_gone(x->c))
+			return ctl_err("%s: the cosi family went away (cosi.ko unloaded)",
+				       what);
 		if (n < 0)
-			return ctl_err("watch %s: %s", w->def->type,
+			return ctl_err("%s: %s", what,
 				       n == -ENOBUFS || n == -ENODATA ?
-				       cosi_strerror(w->x->c, "watch") :
+				       cosi_strerror(x->c, "watch") :
 				       strerror(-n));
 	}
-	return w->err ? out_err(w->err) : EXIT_OK;
+	return 0;
 }
 
 int cmd_watch(struct ctl *x)
 {
 	const struct cosictl_args *a = x->a;
 	struct cosi_watch_req req = {
-		.id = a->id, .bootstrap = !a->has_since,
-		.has_since = a->has_since, .since_revision = a->since,
+		.id = a->id, .has_since = a->has_since,
+		.since_revision = a->since,
 	};
-	struct watch w = { .x = x };
+	struct watch w = { .x = x, .listing = !a->has_since };
+	struct cosi_stream *s = NULL;
 	struct cosi_selector sel;
-	char msg[256];
-	int rc, err;
+	char msg[256], what[300];
+	int rc = EXIT_OK, err;
 
 	w.def = ctl_type(x, a->type);
 	if (!w.def)
 		return EXIT_FAIL;
 	req.type = w.def->type;
 	req.ns = a->ns ?: cosi_resolve_default_ns(w.def);
+	snprintf(what, sizeof(what), "watch %s", w.def->type);
 	if (a->selector) {
 		if (cosi_selector_parse(a->selector, &sel, msg, sizeof(msg)))
 			return ctl_err("%s", msg);
 		req.queries = &sel.query;
 		req.n_queries = 1;
 	}
-	if (a->output == COSI_OUTPUT_TABLE)
-		w.table = cosi_resource_table_new(w.def, true);
+	if (a->output == COSI_OUTPUT_TABLE || a->output == COSI_OUTPUT_WIDE)
+		w.table = cosi_resource_table_new(w.def, true,
+					a->output == COSI_OUTPUT_WIDE);
 	else if (a->output == COSI_OUTPUT_YAML)
 		w.yaml = cosi_yaml_new(stdout);
-	if (a->output != COSI_OUTPUT_JSON && !w.table && !w.yaml) {
+	s = cosi_stream_new(x->c, on_event, &w);
+	if (!s || (!w.table && !w.yaml && a->output != COSI_OUTPUT_JSON)) {
 		rc = ctl_err("out of memory");
 		goto out;
 	}
-	err = start(&w, &req);
+	err = cosi_stream_add_req(s, &req);
+	w.listing = false;
+	if (w.table)
+		cosi_table_flush(w.table, stdout);
 	if (err)
-		rc = ctl_err("watch %s: %s", w.def->type,
-			     cosi_strerror(x->c, "watch"));
-	else if (w.err)
+		rc = ctl_err("%s: %s", what, cosi_strerror(x->c, "watch"));
+	else if (!w.err && a->count != 0)
+		rc = ctl_stream_follow(x, s, a->timeout_ms, &w.done, what) ==
+		     EXIT_FAIL ? EXIT_FAIL : EXIT_OK;	/* a timeout ends it */
+	if (!rc && w.err)
 		rc = out_err(w.err);
-	else
-		rc = a->count == 0 ? EXIT_OK : follow(&w, &req);
 out:
+	cosi_stream_free(s);
 	cosi_table_free(w.table);
 	err = cosi_yaml_close(w.yaml);
 	if (err && !rc)

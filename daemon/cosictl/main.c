@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/manifest.h"
 #include "common/resolve.h"
 #include "cosictl/cosictl.h"
 
@@ -76,12 +77,21 @@ static void signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+const char *ctl_file_name(const struct ctl *x)
+{
+	return strcmp(x->a->file, "-") ? x->a->file : "<stdin>";
+}
+
 static int run(struct ctl *x)
 {
+	char msg[512];
+
 	switch (x->a->cmd) {
 	case COSICTL_HELP:
-		fputs(cosictl_usage, stdout);
+		fputs(cosictl_usage(x->a->help), stdout);
 		return EXIT_OK;
+	case COSICTL_COMPLETE:
+		return cmd_complete(x);
 	case COSICTL_VERSION:
 		printf("cosictl %s (cosi netlink family version %d)\n",
 		       COSICTL_VERSION_STR, COSI_FAMILY_VERSION);
@@ -89,6 +99,10 @@ static int run(struct ctl *x)
 	default:
 		break;
 	}
+	/* A file that cannot be read is named before anything else. */
+	if (x->a->file && cosi_read_file(x->a->file, &x->buf, &x->len, msg,
+					 sizeof(msg)))
+		return ctl_err("%s", msg);
 	if (ctl_connect(x))
 		return EXIT_FAIL;
 	switch (x->a->cmd) {
@@ -104,6 +118,10 @@ static int run(struct ctl *x)
 		return cmd_define(x);
 	case COSICTL_UNDEFINE:
 		return cmd_undefine(x);
+	case COSICTL_WAIT:
+		return cmd_wait(x);
+	case COSICTL_FINALIZER:
+		return cmd_finalizer(x);
 	default:
 		return EXIT_USAGE;
 	}
@@ -123,6 +141,7 @@ int main(int argc, char **argv)
 	signals();
 	rc = run(&x);
 	cosi_definitions_clear(&x.defs);
+	free(x.buf);
 	if (x.c)
 		cosi_close(x.c);
 	if (fflush(stdout) && !rc)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cosictl apply, delete, define and undefine: the commands that change
- * the store, over the shared code in daemon/common/apply.c.
+ * cosictl apply, delete, finalizer remove, define and undefine: the
+ * commands that change the store, over the shared code in
+ * daemon/common/apply.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,11 +15,6 @@
 
 #define MSG_LEN	1024
 
-static const char *file_name(const char *path)
-{
-	return strcmp(path, "-") ? path : "<stdin>";
-}
-
 static void report(const struct cosi_doc *d, enum cosi_apply_result res,
 		   const struct cosi_resource *r, void *arg)
 {
@@ -28,19 +24,14 @@ static void report(const struct cosi_doc *d, enum cosi_apply_result res,
 	fflush(stdout);
 }
 
-/* Read and check a whole manifest; EXIT_OK and @docs, or EXIT_FAIL. */
+/* Check a whole manifest; EXIT_OK and @docs, or EXIT_FAIL. */
 static int load_docs(struct ctl *x, struct cosi_docs *docs)
 {
-	char msg[MSG_LEN], *buf;
-	size_t len;
+	char msg[MSG_LEN];
 	int err;
 
-	err = cosi_read_file(x->a->file, &buf, &len, msg, sizeof(msg));
-	if (!err) {
-		err = cosi_manifest_parse(buf, len, file_name(x->a->file),
-					  &x->defs, docs, msg, sizeof(msg));
-		free(buf);
-	}
+	err = cosi_manifest_parse(x->buf, x->len, ctl_file_name(x), &x->defs,
+				  docs, msg, sizeof(msg));
 	return err ? ctl_err("%s", msg) : EXIT_OK;
 }
 
@@ -52,7 +43,7 @@ int cmd_apply(struct ctl *x)
 
 	if (load_docs(x, &docs))
 		return EXIT_FAIL;
-	err = cosi_apply_docs(x->c, &docs, file_name(x->a->file), 0, report,
+	err = cosi_apply_docs(x->c, &docs, ctl_file_name(x), 0, report,
 			      NULL, msg, sizeof(msg));
 	cosi_docs_clear(&docs);
 	return err ? ctl_err("%s", msg) : EXIT_OK;
@@ -61,13 +52,13 @@ int cmd_apply(struct ctl *x)
 static int delete_one(struct ctl *x, const char *ns, const char *type,
 		      const char *id)
 {
-	int wait_ms = x->a->wait_s * 1000;
 	struct cosi_strs pending = { 0 };
 	char msg[MSG_LEN], names[512] = "";
 	size_t i, off = 0;
 	int err;
 
-	err = cosi_delete_resource(x->c, ns, type, id, wait_ms, &cosictl_stop,
+	err = cosi_delete_resource(x->c, ns, type, id, x->a->wait_ms,
+				   &cosictl_stop,
 				   &pending, msg, sizeof(msg));
 	for (i = 0; i < pending.n && off < sizeof(names); i++)
 		off += snprintf(names + off, sizeof(names) - off, "%s%s",
@@ -89,50 +80,138 @@ static int delete_one(struct ctl *x, const char *ns, const char *type,
 	return EXIT_OK;
 }
 
+struct del_file {
+	struct ctl *x;
+	size_t failed;
+};
+
+/* One document of delete -f: a failure is reported and the rest go on. */
+static int delete_ref(const struct cosi_ref *ref, const char *err, void *arg)
+{
+	struct del_file *d = arg;
+
+	if (!ref)
+		ctl_err("%s", err);
+	if (!ref || delete_one(d->x, ref->ns, ref->type, ref->id))
+		d->failed++;
+	return cosictl_stop ? -EINTR : 0;
+}
+
+static int delete_file(struct ctl *x)
+{
+	struct del_file d = { .x = x };
+	char msg[MSG_LEN];
+	int err;
+
+	err = cosi_manifest_refs(x->buf, x->len, ctl_file_name(x), &x->defs,
+				 delete_ref, &d, msg, sizeof(msg));
+	if (err == -EINTR)
+		return ctl_err("delete -f %s: interrupted", ctl_file_name(x));
+	if (err)
+		return ctl_err("%s", msg);
+	return d.failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/* delete TYPE -l SEL | --all: every match, going on after failures. */
+static int delete_set(struct ctl *x, const struct cosi_definition *def,
+		      const char *ns)
+{
+	struct cosi_resources l = { 0 };
+	size_t i, failed = 0;
+	int err;
+
+	err = ctl_list(x, def, ns, &l);
+	if (err)
+		return err;
+	if (!l.n)
+		fprintf(stderr, "No resources found in namespace %s.\n", ns);
+	for (i = 0; i < l.n && !cosictl_stop; i++)
+		if (delete_one(x, ns, def->type, l.v[i]->id))
+			failed++;
+	cosi_resources_clear(&l);
+	if (cosictl_stop)
+		return ctl_err("delete %s: interrupted", def->type);
+	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
 int cmd_delete(struct ctl *x)
 {
 	const struct cosi_definition *def;
-	struct cosi_docs docs;
-	int rc = EXIT_OK;
-	size_t i;
+	const char *ns;
 
-	if (!x->a->file) {
-		def = ctl_type(x, x->a->type);
-		if (!def)
-			return EXIT_FAIL;
-		return delete_one(x, x->a->ns ?: cosi_resolve_default_ns(def),
-				  def->type, x->a->id);
-	}
-	if (load_docs(x, &docs))
+	if (x->a->file)
+		return delete_file(x);
+	def = ctl_type(x, x->a->type);
+	if (!def)
 		return EXIT_FAIL;
-	for (i = 0; !rc && i < docs.n; i++)
-		rc = delete_one(x, docs.v[i].ns, docs.v[i].type,
-				docs.v[i].id);
-	cosi_docs_clear(&docs);
-	return rc;
+	ns = x->a->ns ?: cosi_resolve_default_ns(def);
+	if (!x->a->id)
+		return delete_set(x, def, ns);
+	return delete_one(x, ns, def->type, x->a->id);
+}
+
+int cmd_finalizer(struct ctl *x)
+{
+	const struct cosi_definition *def = ctl_type(x, x->a->type);
+	struct cosi_strs fin = { 0 };
+	struct cosi_resource *r = NULL;
+	struct cosi_req req = { .id = x->a->id, .finalizers = &fin };
+	const char *fname = x->a->finalizer;
+	int err;
+
+	if (!def)
+		return EXIT_FAIL;
+	req.ns = x->a->ns ?: cosi_resolve_default_ns(def);
+	req.type = def->type;
+	err = cosi_resource_get(x->c, req.ns, req.type, req.id, &r);
+	if (err == -ENOENT)
+		return ctl_err("%s/%s: not found in namespace %s", def->type,
+			       req.id, req.ns);
+	if (err)
+		return ctl_err("%s/%s: %s", def->type, req.id,
+			       cosi_strerror(x->c, "resource-get"));
+	if (!cosi_strs_has(&r->finalizers, fname)) {
+		cosi_resource_free(r);
+		return ctl_err("%s/%s: has no finalizer \"%s\"", def->type,
+			       req.id, fname);
+	}
+	/* Only what was read is removed: a concurrent change is refused. */
+	req.has_expected_version = true;
+	req.expected_version = r->version;
+	cosi_resource_free(r);
+	r = NULL;
+	if (cosi_strs_add(&fin, fname))
+		return ctl_err("out of memory");
+	fprintf(stderr, "cosictl: warning: %s/%s: removing finalizer \"%s\"; its owner controller will not clean up after it\n",
+		def->type, req.id, fname);
+	err = cosi_finalizer_remove(x->c, &req, &r);
+	cosi_strs_clear(&fin);
+	if (err)
+		return ctl_err("%s/%s: removing finalizer \"%s\": %s",
+			       def->type, req.id, fname,
+			       cosi_strerror(x->c, "finalizer-remove"));
+	printf("%s/%s finalizer \"%s\" removed\n", def->type, req.id, fname);
+	cosi_resource_free(r);
+	return EXIT_OK;
 }
 
 int cmd_define(struct ctl *x)
 {
 	struct cosi_definitions defs;
 	enum cosi_apply_result res;
-	char msg[MSG_LEN], *buf;
-	size_t len, i;
+	char msg[MSG_LEN];
+	size_t i;
 	int err;
 
-	err = cosi_read_file(x->a->file, &buf, &len, msg, sizeof(msg));
-	if (err)
-		return ctl_err("%s", msg);
-	err = cosi_manifest_parse_definitions(buf, len, file_name(x->a->file),
+	err = cosi_manifest_parse_definitions(x->buf, x->len, ctl_file_name(x),
 					      &defs, msg, sizeof(msg));
-	free(buf);
 	if (err)
 		return ctl_err("%s", msg);
 	for (i = 0; !err && i < defs.n; i++) {
 		err = cosi_define(x->c, defs.v[i], &res, msg, sizeof(msg));
 		if (err)
 			ctl_err("%s: document %zu (%s): %s",
-				file_name(x->a->file), i + 1, defs.v[i]->type,
+				ctl_file_name(x), i + 1, defs.v[i]->type,
 				msg);
 		else
 			printf("%s %s\n", defs.v[i]->type,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host-side unit tests of cosictl's shared code (daemon/common): manifest
+ * Host-side unit tests of cosictl (daemon/cosictl, daemon/common): manifest
  * parsing against hand-built definitions, codecs, type resolution, label
  * selectors, rendering (YAML/JSON/table, and YAML round trips) and the
  * command line.  No kernel needed; run under ASan/UBSan (make SAN=1),
@@ -8,6 +8,9 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <limits.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +18,13 @@
 #include "kselftest_harness.h"
 
 #include "common/apply.h"
-#include "common/cli_args.h"
+#include "cosictl/cli_args.h"
 #include "common/codec.h"
 #include "common/manifest.h"
-#include "common/render.h"
 #include "common/resolve.h"
-#include "common/selector.h"
+#include "cosictl/jsonpath.h"
+#include "cosictl/render.h"
+#include "cosictl/selector.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -28,6 +32,22 @@
 #else
 #define LEAK_CHECK()	0
 #endif
+
+/*
+ * strdup() failure injection: the test binary is linked with
+ * -Wl,--wrap=strdup (daemon/Makefile), so the code under test calls this;
+ * strdup_fail_in = N makes the Nth call from now fail.
+ */
+static int strdup_fail_in;
+char *__real_strdup(const char *s);
+char *__wrap_strdup(const char *s)
+{
+	if (strdup_fail_in > 0 && !--strdup_fail_in) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __real_strdup(s);
+}
 
 FIXTURE(m) {
 	struct cosi_definitions defs;
@@ -708,7 +728,8 @@ TEST_F(m, table)
 {
 	struct cosi_resource *r = sample();
 	FILE *f = open_memstream(&self->out, &self->outlen);
-	struct cosi_table *t = cosi_resource_table_new(self->defs.v[0], false);
+	struct cosi_table *t = cosi_resource_table_new(self->defs.v[0], false,
+						       false);
 
 	ASSERT_EQ(0, cosi_resource_table_add(t, self->defs.v[0], r, 0));
 	r->has_spec = false;
@@ -828,7 +849,7 @@ TEST_F(m, command_line)
 	EXPECT_STREQ("eth0", a.id);
 	EXPECT_STREQ("x", a.ns);
 	EXPECT_EQ(COSI_OUTPUT_YAML, a.output);
-	EXPECT_EQ(30, a.wait_s);
+	EXPECT_EQ(30000, a.wait_ms);
 	ASSERT_EQ(0, args(&a, msg, "-o", "json", "--namespace=n", "watch", "rd",
 			  "--since", "5", "--count", "3", "--timeout", "1.5",
 			  "-l", "a=b", NULL)) TH_LOG("%s", msg);
@@ -842,7 +863,7 @@ TEST_F(m, command_line)
 	EXPECT_TRUE(a.watch);
 	ASSERT_EQ(0, args(&a, msg, "delete", "link", "x", "--wait", "0",
 			  "--ignore-not-found", NULL));
-	EXPECT_EQ(0, a.wait_s);
+	EXPECT_EQ(0, a.wait_ms);
 	EXPECT_TRUE(a.ignore_not_found);
 	ASSERT_EQ(0, args(&a, msg, "apply", "-f", "-", NULL));
 	EXPECT_STREQ("-", a.file);
@@ -851,6 +872,7 @@ TEST_F(m, command_line)
 	EXPECT_EQ(COSICTL_UNDEFINE, a.cmd);
 	ASSERT_EQ(0, args(&a, msg, "get", "-h", NULL));
 	EXPECT_EQ(COSICTL_HELP, a.cmd);
+	EXPECT_STREQ("get", a.help);
 	ASSERT_EQ(0, args(&a, msg, "version", NULL));
 	EXPECT_EQ(COSICTL_VERSION, a.cmd);
 
@@ -884,6 +906,394 @@ TEST_F(m, command_line)
 	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "a", "b", "-l", "x", NULL));
 	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "a", "b", "--wait", "x", NULL));
 	EXPECT_EQ(-EINVAL, args(&a, msg, "watch", "a", "--timeout", "-1", NULL));
+}
+
+TEST_F(m, command_line_workflow)
+{
+	struct cosictl_args a;
+	char msg[256];
+
+	/* help CMD and CMD --help: that command's usage. */
+	ASSERT_EQ(0, args(&a, msg, "help", "get", NULL)) TH_LOG("%s", msg);
+	EXPECT_EQ(COSICTL_HELP, a.cmd);
+	EXPECT_STREQ("get", a.help);
+	ASSERT_EQ(0, args(&a, msg, "delete", "--help", NULL));
+	EXPECT_STREQ("delete", a.help);
+	ASSERT_EQ(0, args(&a, msg, "-h", NULL));
+	EXPECT_EQ(NULL, a.help);
+	ASSERT_EQ(0, args(&a, msg, "help", NULL));
+	EXPECT_EQ(NULL, a.help);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "help", "frob", NULL));
+	EXPECT_STREQ("help: unknown command \"frob\"", msg);
+	EXPECT_EQ(0, strncmp(cosictl_usage("get"), "usage: cosictl get ", 19));
+	EXPECT_EQ(0, strncmp(cosictl_usage("wait"), "usage: cosictl wait ", 20));
+	EXPECT_EQ(0, strncmp(cosictl_usage(NULL), "usage: cosictl <command>", 24));
+	EXPECT_NE(NULL, strstr(cosictl_usage(NULL), "exit status: 0 done, 1 failed, 2 bad command line"));
+
+	/* --wait: milliseconds in an int, bounded. */
+	ASSERT_EQ(0, args(&a, msg, "delete", "t", "x", "--wait", "2147483", NULL));
+	EXPECT_EQ(2147483000, a.wait_ms);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "t", "x", "--wait", "2147484", NULL));
+	EXPECT_STREQ("--wait: invalid seconds \"2147484\" (0 to 2147483)", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "t", "x", "--wait", "4294968", NULL));
+
+	/* delete's forms. */
+	ASSERT_EQ(0, args(&a, msg, "delete", "t", "-l", "a=b", NULL)) TH_LOG("%s", msg);
+	EXPECT_STREQ("t", a.type);
+	EXPECT_EQ(NULL, a.id);
+	EXPECT_STREQ("a=b", a.selector);
+	ASSERT_EQ(0, args(&a, msg, "delete", "t", "--all", NULL));
+	EXPECT_TRUE(a.all);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "t", "--all", "-l", "a", NULL));
+	EXPECT_STREQ("delete: -l and --all exclude each other", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "t", "x", "--all", NULL));
+	EXPECT_STREQ("delete: -l and --all take a type and no id", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "-f", "m.yaml", "--all", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "t", NULL));
+	EXPECT_STREQ("delete needs -f FILE, <type> <id>, <type> -l SELECTOR or <type> --all", msg);
+
+	/* wait. */
+	ASSERT_EQ(0, args(&a, msg, "wait", "t", "x", "--for", "delete", NULL));
+	EXPECT_EQ(COSICTL_WAIT, a.cmd);
+	EXPECT_EQ(COSICTL_FOR_DELETE, a.wait_for);
+	EXPECT_EQ(30000, a.timeout_ms);
+	ASSERT_EQ(0, args(&a, msg, "wait", "t", "x", "--for=spec.mtu=9000",
+			  "--timeout", "2m", NULL));
+	EXPECT_EQ(COSICTL_FOR_FIELD, a.wait_for);
+	EXPECT_STREQ("mtu", a.for_field);
+	EXPECT_STREQ("9000", a.for_value);
+	EXPECT_EQ(120000, a.timeout_ms);
+	ASSERT_EQ(0, args(&a, msg, "wait", "t", "x", "--for", "name=a=b",
+			  "--timeout", "0", NULL));
+	EXPECT_STREQ("name", a.for_field);
+	EXPECT_STREQ("a=b", a.for_value);
+	EXPECT_EQ(0, a.timeout_ms);
+	ASSERT_EQ(0, args(&a, msg, "wait", "t", "x", "--for", "create",
+			  "--timeout", "1.5s", NULL));
+	EXPECT_EQ(COSICTL_FOR_CREATE, a.wait_for);
+	EXPECT_EQ(1500, a.timeout_ms);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "x", NULL));
+	EXPECT_STREQ("wait needs --for create, delete or FIELD=VALUE", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "x", "--for", "ready", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "x", "--for", "=1", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "--for", "create", NULL));
+	EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "x", "--for", "create",
+				"--timeout", "5d", NULL));
+
+	/* finalizer remove. */
+	ASSERT_EQ(0, args(&a, msg, "finalizer", "remove", "t", "x", "f1",
+			  "-n", "ns", NULL)) TH_LOG("%s", msg);
+	EXPECT_EQ(COSICTL_FINALIZER, a.cmd);
+	EXPECT_STREQ("t", a.type);
+	EXPECT_STREQ("x", a.id);
+	EXPECT_STREQ("f1", a.finalizer);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "finalizer", "add", "t", "x", "f", NULL));
+	EXPECT_STREQ("finalizer: unknown subcommand \"add\" (remove)", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "finalizer", "remove", "t", "x", NULL));
+
+	/* Outputs. */
+	ASSERT_EQ(0, args(&a, msg, "get", "t", "-o", "wide", NULL));
+	EXPECT_EQ(COSI_OUTPUT_WIDE, a.output);
+	ASSERT_EQ(0, args(&a, msg, "get", "t", "-o", "jsonpath={.items[*].metadata.id}", NULL));
+	EXPECT_EQ(COSI_OUTPUT_JSONPATH, a.output);
+	EXPECT_STREQ("{.items[*].metadata.id}", a.jsonpath);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "t", "-o", "jsonpath={.a", NULL));
+	EXPECT_STREQ("jsonpath: unclosed \"{\" at \"{.a\"", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "watch", "t", "-o", "jsonpath={.a}", NULL));
+	EXPECT_STREQ("watch: -o jsonpath is for get (not watch)", msg);
+
+	/* __complete takes every word, options included. */
+	ASSERT_EQ(0, args(&a, msg, "__complete", "get", "-o", "", NULL));
+	EXPECT_EQ(COSICTL_COMPLETE, a.cmd);
+	ASSERT_EQ(3, a.nwords);
+	EXPECT_STREQ("-o", a.words[1]);
+}
+
+/* A resource with only some fields, for the wide table. */
+TEST_F(m, table_wide)
+{
+	struct cosi_resource *r = sample();
+	FILE *f = open_memstream(&self->out, &self->outlen);
+	struct cosi_table *t = cosi_resource_table_new(self->defs.v[0], true,
+						       true);
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, cosi_resource_table_add(t, self->defs.v[0], r, '+'));
+	cosi_table_flush(t, f);
+	cosi_table_free(t);
+	fclose(f);
+	EXPECT_STREQ(
+		"    NAMESPACE   TYPE                 ID     VERSION   MTU    TAGS         NAME   OFFSET   UP     MAC\n"
+		"+   network     Links.net.cosi.dev   eth0   7         1500   1,,yes,a b   0x10   -3       true   AAH/\n",
+		self->out);
+	cosi_resource_free(r);
+}
+
+/* Out of memory half-way through a row: the row is not kept. */
+TEST_F(m, table_oom)
+{
+	static const char *const h[] = { "A", "B", "C" };
+	static const char *const row1[] = { "a1", "b1", "c1" };
+	static const char *const row2[] = { "a2", "b2", "c2" };
+	FILE *f = open_memstream(&self->out, &self->outlen);
+	struct cosi_table *t = cosi_table_new(h, 3);
+	struct cosi_resource *r = sample();
+	int n;
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, cosi_table_add(t, row1));
+	strdup_fail_in = 2;		/* the second cell of the row */
+	EXPECT_EQ(-ENOMEM, cosi_table_add(t, row2));
+	EXPECT_EQ(0, strdup_fail_in);
+	cosi_table_flush(t, f);
+	cosi_table_free(t);
+	fclose(f);
+	EXPECT_STREQ("A    B    C\na1   b1   c1\n", self->out);
+	free(self->out);
+	self->out = NULL;
+	/* Each allocation of a resource row, failing in turn. */
+	for (n = 1; n < 20; n++) {
+		t = cosi_resource_table_new(self->defs.v[0], false, true);
+		ASSERT_NE(NULL, t);
+		strdup_fail_in = n;
+		if (!cosi_resource_table_add(t, self->defs.v[0], r, 0)) {
+			strdup_fail_in = 0;
+			cosi_table_free(t);
+			break;
+		}
+		strdup_fail_in = 0;
+		f = open_memstream(&self->out, &self->outlen);
+		cosi_table_flush(t, f);
+		fclose(f);
+		EXPECT_EQ(NULL, strchr(self->out, '\n') ?
+			  strchr(strchr(self->out, '\n') + 1, '\n') : NULL)
+			TH_LOG("failure %d kept a row: %s", n, self->out);
+		free(self->out);
+		self->out = NULL;
+		cosi_table_free(t);
+	}
+	EXPECT_LT(1, n);
+	EXPECT_GT(20, n);
+	cosi_resource_free(r);
+}
+
+static char *jp(FIXTURE_DATA(m) *self, const char *tmpl, const char *json)
+{
+	struct json_object *o = json_tokener_parse(json);
+	FILE *f;
+	int err;
+
+	free(self->out);
+	self->out = NULL;
+	f = open_memstream(&self->out, &self->outlen);
+	err = cosi_jsonpath_print(f, tmpl, o, self->msg, sizeof(self->msg));
+	fclose(f);
+	json_object_put(o);
+	return err ? NULL : self->out;
+}
+
+TEST_F(m, jsonpath)
+{
+	const char *one = "{\"metadata\": {\"id\": \"eth0\", \"labels\": {\"a\": \"1\"}},"
+			  " \"spec\": {\"mtu\": 1500, \"up\": true, \"tags\": [\"x\", \"y\"]}}";
+	const char *list = "{\"items\": ["
+		"{\"metadata\": {\"id\": \"a\"}, \"spec\": {\"mtu\": 1}},"
+		"{\"metadata\": {\"id\": \"b\"}, \"spec\": {\"mtu\": 2}},"
+		"{\"metadata\": {\"id\": \"c\"}, \"spec\": {}}]}";
+
+	EXPECT_STREQ("eth0", jp(self, "{.metadata.id}", one));
+	EXPECT_STREQ("1500", jp(self, "{.spec.mtu}", one));
+	EXPECT_STREQ("true", jp(self, "{.spec.up}", one));
+	EXPECT_STREQ("[\"x\",\"y\"]", jp(self, "{.spec.tags}", one));
+	EXPECT_STREQ("y", jp(self, "{.spec.tags[1]}", one));
+	EXPECT_STREQ("y", jp(self, "{.spec.tags[-1]}", one));
+	EXPECT_STREQ("x y", jp(self, "{.spec.tags[*]}", one));
+	EXPECT_STREQ("id=eth0 mtu=1500", jp(self, "id={.metadata.id} mtu={$.spec.mtu}", one));
+	EXPECT_STREQ("", jp(self, "{.spec.nope}", one));
+	EXPECT_STREQ("", jp(self, "{.spec.tags[5]}", one));
+	EXPECT_STREQ("1", jp(self, "{.metadata.labels.*}", one));
+	EXPECT_STREQ("a b c", jp(self, "{.items[*].metadata.id}", list));
+	EXPECT_STREQ("1 2", jp(self, "{.items[*].spec.mtu}", list));
+	EXPECT_STREQ("a=1\nb=2\nc=\n",
+		     jp(self, "{range .items[*]}{.metadata.id}={.spec.mtu}{\"\\n\"}{end}", list));
+	EXPECT_EQ(NULL, jp(self, "{.items[0:1]}", list));	/* no slices */
+	EXPECT_STREQ("a{x}b\t", jp(self, "{range .items[0]}{.metadata.id}{end}{'{x}'}{range .items[1]}{@.metadata.id}{end}{\"\\t\"}", list));
+	EXPECT_STREQ("", jp(self, "{range .none[*]}{.x}{end}", list));
+	EXPECT_STREQ("{\"id\":\"a\"}", jp(self, "{.items[0].metadata}", list));
+	EXPECT_STREQ("aa", jp(self, "{range .items[0]}{.metadata.id}{.metadata.id}{end}", list));
+	EXPECT_STREQ("{\"mtu\":1}", jp(self, "{range .items[0].spec}{.}{end}", list));
+
+	EXPECT_EQ(NULL, jp(self, "{.a", one));
+	EXPECT_STREQ("jsonpath: unclosed \"{\" at \"{.a\"", self->msg);
+	EXPECT_EQ(NULL, jp(self, "{range .items[*]}{.a}", list));
+	EXPECT_STREQ("jsonpath: {range} without {end} at \"{range .items[*]}{.a}\"", self->msg);
+	EXPECT_EQ(NULL, jp(self, "{.a}{end}", one));
+	EXPECT_NE(NULL, strstr(self->msg, "{end} without {range}"));
+	EXPECT_EQ(NULL, jp(self, "{metadata}", one));
+	EXPECT_NE(NULL, strstr(self->msg, "expected a path"));
+	EXPECT_EQ(NULL, jp(self, "{.a[x]}", one));
+	EXPECT_NE(NULL, strstr(self->msg, "expected [N] or [*]"));
+	EXPECT_EQ(NULL, jp(self, "{.a..b}", one));
+	EXPECT_EQ(NULL, jp(self, "{.a\n", one));	/* messages are one line */
+	EXPECT_STREQ("jsonpath: unclosed \"{\" at \"{.a?\"", self->msg);
+	EXPECT_EQ(NULL, jp(self, "{\"abc}", one));
+	/* A bad template is found even where nothing matches. */
+	EXPECT_EQ(NULL, jp(self, "{range .none[*]}{.a[}{end}", list));
+	/* Checking alone (no output). */
+	EXPECT_EQ(0, cosi_jsonpath_print(NULL, "{.a}{range .b}{.c}{end}", NULL,
+					 self->msg, sizeof(self->msg)));
+}
+
+struct refs {
+	char log[1024];
+	size_t off;
+	int stop_at;
+};
+
+static int ref_cb(const struct cosi_ref *ref, const char *err, void *arg)
+{
+	struct refs *r = arg;
+
+	if (ref)
+		r->off += snprintf(r->log + r->off, sizeof(r->log) - r->off,
+				   "%zu %s %s %s\n", ref->index, ref->ns,
+				   ref->type, ref->id);
+	else
+		r->off += snprintf(r->log + r->off, sizeof(r->log) - r->off,
+				   "E %s\n", err);
+	return --r->stop_at ? 0 : -EINTR;
+}
+
+/* delete -f: metadata only, every document, one line per failure. */
+TEST_F(m, manifest_refs)
+{
+	const char *y =
+		"metadata: {type: link, id: eth0, labels: {a: b}, owner: x}\n"
+		"spec: {mtu: not-a-number, gone: 1}\n"
+		"---\n"
+		"metadata: {type: link}\n"
+		"---\n"
+		"metadata: {type: frob, id: x}\n"
+		"---\n"
+		"[1, 2]\n"
+		"---\n"
+		"metadata: {type: Links.net.cosi.dev, id: lo, namespace: other, future: 1}\n";
+	struct refs r = { .stop_at = -1 };
+
+	ASSERT_EQ(0, cosi_manifest_refs(y, strlen(y), "old.yaml", &self->defs,
+					ref_cb, &r, self->msg,
+					sizeof(self->msg))) TH_LOG("%s", self->msg);
+	EXPECT_STREQ("1 network Links.net.cosi.dev eth0\n"
+		     "E old.yaml: document 2 (link/?): metadata.id: missing\n"
+		     "E old.yaml: document 3 (frob/x): metadata.type: unknown type \"frob\"\n"
+		     "E old.yaml: document 4: document: expected a mapping\n"
+		     "5 other Links.net.cosi.dev lo\n", r.log);
+	/* The same manifest does not apply: its spec is checked. */
+	EXPECT_EQ(-EINVAL, parse(self, y));
+	/* The callback can stop the walk. */
+	memset(&r, 0, sizeof(r));
+	r.stop_at = 2;
+	EXPECT_EQ(-EINTR, cosi_manifest_refs(y, strlen(y), "old.yaml",
+					     &self->defs, ref_cb, &r,
+					     self->msg, sizeof(self->msg)));
+	/* Invalid YAML stops it with the line. */
+	EXPECT_EQ(-EINVAL, cosi_manifest_refs("a: [", 4, "bad.yaml",
+					      &self->defs, ref_cb, &r,
+					      self->msg, sizeof(self->msg)));
+	EXPECT_EQ(0, strncmp(self->msg, "bad.yaml: line ", 15)) TH_LOG("%s", self->msg);
+}
+
+/* Run the cosictl built next to this test; stdout and stderr kept. */
+static int run_ctl(char *out, size_t outlen, char *err, size_t errlen, ...)
+{
+	char exe[PATH_MAX], *argv[16], *slash;
+	int po[2], pe[2], status, i = 1;
+	ssize_t n;
+	va_list ap;
+	pid_t pid;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
+	if (n < 0)
+		return -1;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	*slash = 0;
+	slash = strrchr(exe, '/');
+	strcpy(slash, "/cosictl");
+	argv[0] = exe;
+	va_start(ap, errlen);
+	while (i < 15 && (argv[i] = va_arg(ap, char *)))
+		i++;
+	va_end(ap);
+	argv[i] = NULL;
+	if (pipe(po) || pipe(pe))
+		return -1;
+	pid = fork();
+	if (!pid) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		execv(exe, argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	waitpid(pid, &status, 0);
+	n = read(po[0], out, outlen - 1);
+	out[n > 0 ? n : 0] = 0;
+	n = read(pe[0], err, errlen - 1);
+	err[n > 0 ? n : 0] = 0;
+	close(po[0]);
+	close(pe[0]);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The binary: help, exit statuses, file errors before any connection. */
+TEST(binary)
+{
+	char out[16384], err[1024];
+
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "help", "get", NULL));
+	EXPECT_STREQ(cosictl_usage("get"), out);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "get", "-h", NULL));
+	EXPECT_STREQ(cosictl_usage("get"), out);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "wait", "--help", NULL));
+	EXPECT_STREQ(cosictl_usage("wait"), out);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "help", NULL));
+	EXPECT_STREQ(cosictl_usage(NULL), out);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "help", "frob", NULL));
+	EXPECT_STREQ("cosictl: help: unknown command \"frob\"\n", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "get", NULL));
+	EXPECT_STREQ("cosictl: get: missing operand\n", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "delete", "t", "x",
+			     "--wait", "9999999", NULL));
+	EXPECT_STREQ("", out);
+	/* A missing file is named, whether or not cosi.ko is there. */
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "delete", "-f",
+			     "/nonexistent/missing.yaml", NULL));
+	EXPECT_STREQ("cosictl: /nonexistent/missing.yaml: No such file or directory\n", err);
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "apply", "-f",
+			     "/nonexistent/missing.yaml", NULL));
+	EXPECT_STREQ("cosictl: /nonexistent/missing.yaml: No such file or directory\n", err);
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "define", "-f",
+			     "/", NULL));
+	EXPECT_STREQ("cosictl: /: Is a directory\n", err);
+	/* Completion of what needs no kernel. */
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "d", NULL));
+	EXPECT_STREQ("delete\ndefine\n", out);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "get",
+			     "x", "-o", "j", NULL));
+	EXPECT_STREQ("json\njsonpath=\n", out);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "wait",
+			     "--f", NULL));
+	EXPECT_STREQ("--for\n", out);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "finalizer",
+			     "", NULL));
+	EXPECT_STREQ("remove\n", out);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "help",
+			     "wa", NULL));
+	EXPECT_STREQ("watch\nwait\n", out);
 }
 
 TEST_HARNESS_MAIN

@@ -178,6 +178,61 @@ ctl get tc -n elsewhere
 check "get in an empty namespace" eval 'rc_is 0 && [ ! -s "$T/out" ] && err_has "No resources found"'
 ctl get tc nope
 check "get of an absent id: one-line error, exit 1" eval 'rc_is 1 && err_one_line && err_has "not found"'
+ctl get tc -o wide
+check "get -o wide: a column per spec field" eval 'rc_is 0 && out_has "^NAMESPACE  *TYPE  *ID  *VERSION  *MTU  *TAGS  *NAME  *OFFSET  *UP  *MAC$" &&
+	out_has "^testns  *Tests.ctl.cosi.dev  *eth0  *2  *9000  *a,b  *eth0  *-3  *true  *AAEC/w==$" &&
+	out_has "^testns  *Tests.ctl.cosi.dev  *lo  *1  *65536  *<none>  *lo  *<none>  *<none>  *<none>$"'
+ctl get tc -o 'jsonpath={.items[*].metadata.id}'
+check "get -o jsonpath: ids of a list" eval 'ok_empty_err && out_is "eth0 lo"'
+ctl get tc eth0 -o 'jsonpath={.metadata.namespace}/{.spec.mtu}'
+check "get <id> -o jsonpath: fields of one" eval 'ok_empty_err && out_is "testns/9000"'
+ctl get tc -o 'jsonpath={range .items[*]}{.metadata.id}={.spec.tags}{"\n"}{end}'
+check "get -o jsonpath: range" eval 'ok_empty_err && out_is "eth0=[\"a\",\"b\"]
+lo="'
+ctl get tc -o 'jsonpath={range .items[*]}'
+check "get -o jsonpath: bad template, exit 2" eval 'rc_is 2 && err_one_line && err_has "{range} without {end}"'
+ctl get rd tc -o 'jsonpath={.fields[*].name}'
+check "get rd -o jsonpath" eval 'ok_empty_err && out_is "name mtu offset up mac tags"'
+
+# --- wait
+ctl wait tc eth0 --for spec.mtu=9000 --timeout 5
+check "wait: a condition that holds returns at once" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/eth0 condition met"'
+ctl wait tc eth0 --for mtu=1 --timeout 1
+check "wait: timeout exits 1, one line naming resource and condition" eval 'rc_is 1 && [ ! -s "$T/out" ] && err_one_line &&
+	err_has "wait Tests.ctl.cosi.dev/eth0 (namespace testns): timed out after 1s waiting for mtu=1$"'
+ctl wait tc eth0 --for colour=red --timeout 1
+check "wait: unknown field, one line" eval 'rc_is 1 && err_one_line && err_has "colour: unknown field"'
+ctl wait tc nope --for delete --timeout 0
+check "wait --for delete of an absent resource" eval 'ok_empty_err'
+ctl wait tc nope --for create --timeout 0
+check "wait --timeout 0: checks once" eval 'rc_is 1 && err_one_line && err_has "waiting for create"'
+printf 'metadata: {type: tc, id: wt}\nspec: {name: wt, mtu: 1}\n' > "$T/wt1.yaml"
+printf 'metadata: {type: tc, id: wt}\nspec: {name: wt, mtu: 2}\n' > "$T/wt2.yaml"
+"$CTL" wait tc wt --for create --timeout 20 > "$T/wc.out" 2> "$T/wc.err" &
+wc_pid=$!
+"$CTL" wait tc wt --for mtu=2 --timeout 20 > "$T/wf.out" 2> "$T/wf.err" &
+wf_pid=$!
+sleep 1
+"$CTL" apply -f "$T/wt1.yaml" > /dev/null
+wait $wc_pid
+wc_rc=$?
+cp "$T/wc.out" "$T/out"; cp "$T/wc.err" "$T/err"
+check "wait --for create: returns when created" eval '[ $wc_rc -eq 0 ] && out_is "Tests.ctl.cosi.dev/wt condition met"'
+sleep 0.5
+check "wait --for mtu=2: still waiting after mtu=1" kill -0 $wf_pid
+"$CTL" apply -f "$T/wt2.yaml" > /dev/null
+wait $wf_pid
+wf_rc=$?
+cp "$T/wf.out" "$T/out"; cp "$T/wf.err" "$T/err"
+check "wait --for FIELD=VALUE: returns on the update" eval '[ $wf_rc -eq 0 ] && out_is "Tests.ctl.cosi.dev/wt condition met"'
+"$CTL" wait tc wt --for delete --timeout 20 > "$T/wd.out" 2> "$T/wd.err" &
+wd_pid=$!
+sleep 0.5
+"$CTL" delete tc wt > /dev/null
+wait $wd_pid
+wd_rc=$?
+cp "$T/wd.out" "$T/out"; cp "$T/wd.err" "$T/err"
+check "wait --for delete: returns when deleted" eval '[ $wd_rc -eq 0 ] && out_is "Tests.ctl.cosi.dev/wt condition met"'
 
 # --- type resolution
 ctl get TESTS.CTL.COSI.DEV eth0
@@ -260,6 +315,39 @@ check "watch overflow: resumed with a note, every event once" eval '[ $wrc -eq 0
 	[ "$(grep -c "^+ " "$T/out")" -eq 40 ]'
 "$CTL" delete -f "$T/many.yaml" > /dev/null
 
+# Overflow past the kernel's history (a netns with 16 events of it): the
+# watch lists again, and what was deleted meanwhile is printed with "-".
+hs=/sys/module/cosi/parameters/history_size
+cat > "$T/vanish.sh" <<VANISH
+"$CTL" define -f "$T/defs.yaml" > /dev/null || exit 1
+printf 'metadata: {type: tc, id: gone1}\nspec: {name: gone1}\n' > "$T/gone.yaml"
+"$CTL" apply -f "$T/gone.yaml" > /dev/null || exit 1
+"$CTL" watch tc --rcvbuf 2048 --timeout 10 > "$T/v.out" 2> "$T/v.err" &
+wpid=\$!
+i=0
+while ! grep -q NAMESPACE "$T/v.out" 2>/dev/null && [ \$i -lt 200 ]; do
+	sleep 0.1
+	i=\$((i + 1))
+done
+kill -STOP \$wpid
+# The creations fill the buffer: the deletion's events are lost.
+"$CTL" apply -f "$T/many.yaml" > /dev/null
+"$CTL" delete tc gone1 > /dev/null
+kill -CONT \$wpid
+wait \$wpid
+VANISH
+old_hs=$(cat $hs)
+echo 16 > $hs
+unshare -n sh "$T/vanish.sh"
+vrc=$?
+echo "$old_hs" > $hs
+cp "$T/v.out" "$T/out"
+cp "$T/v.err" "$T/err"
+check "watch re-list after the history: vanished resource printed with -" eval '[ $vrc -eq 0 ] &&
+	err_has "note: events overflowed and the history no longer reached back; listed again (1 deleted meanwhile)" &&
+	out_has "^    testns  *Tests.ctl.cosi.dev  *gone1 " && out_has "^-   testns  *Tests.ctl.cosi.dev  *gone1 " &&
+	[ "$(grep "^+ " "$T/out" | awk "{print \$4}" | sort -u | grep -c "^ov")" -eq 40 ]'
+
 "$CTL" watch tc eth0 --timeout 30 > "$T/w2.out" 2>&1 &
 wpid=$!
 wait_header "$T/w2.out"
@@ -306,6 +394,78 @@ check "delete waits for the finalizer, then destroys" eval '[ $drc -eq 0 ] && ou
 ctl get tc d1
 check "finalized resource is gone" rc_is 1
 "$CTL" delete tc d2 > /dev/null
+
+# finalizer remove: for a finalizer whose controller is gone.
+"$CTL" apply -f "$T/d.yaml" > /dev/null
+check "finalizer-add (YNL CLI), again" ynl --do finalizer-add --json "$fin"
+bash "$top/tests/daemon/cosictl_completion.sh" --kernel Tests.ctl.cosi.dev d1 ctl-test > "$T/out" 2> "$T/err"
+rc=$?
+check "bash completion: commands, types, ids, finalizers" eval 'rc_is 0 && out_has "^# Totals: pass:16 fail:0"'
+ctl delete tc d1 --wait 0
+ctl finalizer remove tc d1 nope
+check "finalizer remove of an absent finalizer: one line, exit 1" eval 'rc_is 1 && err_one_line && err_has "Tests.ctl.cosi.dev/d1: has no finalizer \"nope\""'
+ctl finalizer remove tc d1 ctl-test
+check "finalizer remove: warns on stderr, one line" eval 'rc_is 0 && out_is "Tests.ctl.cosi.dev/d1 finalizer \"ctl-test\" removed" &&
+	[ "$(wc -l < "$T/err")" -eq 1 ] && err_has "^cosictl: warning: Tests.ctl.cosi.dev/d1: removing finalizer \"ctl-test\"; its owner controller will not clean up after it$"'
+ctl get tc d1 -o 'jsonpath={.metadata.finalizers}'
+check "finalizer removed" eval '{ rc_is 0 && out_is "[]"; } || rc_is 1'
+"$CTL" delete tc d1 --ignore-not-found > /dev/null
+ctl finalizer remove tc d1 ctl-test
+check "finalizer remove of an absent resource" eval 'rc_is 1 && err_one_line && err_has "Tests.ctl.cosi.dev/d1: not found in namespace testns"'
+ctl_nobody finalizer remove tc eth0 x
+check "nobody: finalizer remove, one line" eval 'rc_is 1 && err_one_line'
+"$CTL" delete tc d2 > /dev/null
+
+# delete -f: by metadata only, every document, one line per failure.
+printf 'metadata: {type: tc, id: o1}\nspec: {name: o1}\n---\nmetadata: {type: tc, id: o2}\nspec: {name: o2}\n' > "$T/o.yaml"
+"$CTL" apply -f "$T/o.yaml" > /dev/null
+cat > "$T/old.yaml" <<'YAML'
+metadata: {type: tc, id: o1, labels: {gen: old}}
+spec: {name: o1, colour: red, mtu: -1}
+---
+metadata: {type: tc, id: o9}
+---
+metadata: {type: frobs, id: x}
+---
+metadata: {type: tc, id: o2}
+spec: {retired: field}
+YAML
+ctl delete -f "$T/old.yaml"
+check "delete -f of an old manifest: deletes what it names, reports each failure" eval 'rc_is 1 &&
+	out_is "Tests.ctl.cosi.dev/o1 deleted
+Tests.ctl.cosi.dev/o2 deleted" && [ "$(wc -l < "$T/err")" -eq 2 ] &&
+	err_has "^cosictl: Tests.ctl.cosi.dev/o9: not found in namespace testns$" &&
+	err_has "^cosictl: .*old.yaml: document 3 (frobs/x): metadata.type: unknown type"'
+ctl delete -f "$T/old.yaml" --ignore-not-found
+check "delete -f --ignore-not-found: only the unknown type fails" eval 'rc_is 1 && [ ! -s "$T/out" ] && err_one_line && err_has "document 3"'
+ctl delete -f "$T/missing.yaml"
+check "delete -f of a missing file names the file" eval 'rc_is 1 && [ "$(cat "$T/err")" = "cosictl: $T/missing.yaml: No such file or directory" ]'
+ctl delete tc x --wait 2147484
+check "delete --wait beyond 2147483 s: usage error" eval 'rc_is 2 && err_one_line && err_has "0 to 2147483"'
+
+# delete -l and --all
+cat > "$T/set.yaml" <<'YAML'
+metadata: {type: tc, id: s1, namespace: scratch, labels: {grp: x}}
+spec: {name: s1}
+---
+metadata: {type: tc, id: s2, namespace: scratch, labels: {grp: x}}
+spec: {name: s2}
+---
+metadata: {type: tc, id: s3, namespace: scratch}
+spec: {name: s3}
+YAML
+"$CTL" apply -f "$T/set.yaml" > /dev/null
+ctl delete tc -l grp=x -n scratch
+check "delete -l: the matching ones" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/s1 deleted
+Tests.ctl.cosi.dev/s2 deleted"'
+ctl get tc -n scratch -o 'jsonpath={.items[*].metadata.id}'
+check "delete -l: the others stay" eval 'rc_is 0 && out_is "s3"'
+ctl delete tc -l grp=x -n scratch
+check "delete -l with no match: a note, exit 0" eval 'rc_is 0 && [ ! -s "$T/out" ] && err_has "No resources found in namespace scratch"'
+ctl delete tc --all -n scratch
+check "delete --all" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/s3 deleted"'
+ctl get tc -o 'jsonpath={.items[*].metadata.id}'
+check "delete --all stays in its namespace" eval 'rc_is 0 && out_is "eth0 lo"'
 
 # --- sensitive types and unprivileged users
 printf 'metadata: {type: sec, id: k1}\nspec: {key: c2VjcmV0}\n' > "$T/sec.yaml"

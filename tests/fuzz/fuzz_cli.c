@@ -7,14 +7,33 @@
 #define _GNU_SOURCE
 #include <errno.h>
 
-#include "common/cli_args.h"
+#include "cosictl/cli_args.h"
+#include "cosictl/jsonpath.h"
 #include "common/resolve.h"
-#include "common/selector.h"
+#include "cosictl/selector.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_ARGS	64
+
+/* A template the parser took must evaluate (or fail with a message). */
+static void fuzz_jsonpath(const char *tmpl)
+{
+	struct json_object *o = json_tokener_parse(
+		"{\"items\": [{\"metadata\": {\"id\": \"a\"}, \"spec\": {\"l\": [1, \"x\"]}}]}");
+	char msg[256] = "", *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	int err;
+
+	FUZZ_CHECK(o && f);
+	err = cosi_jsonpath_print(f, tmpl, o, msg, sizeof(msg));
+	fclose(f);
+	free(out);
+	json_object_put(o);
+	FUZZ_CHECK(!err);	/* checked when parsed: only I/O could fail */
+}
 
 static void fuzz_args(char *s, size_t size)
 {
@@ -35,7 +54,9 @@ static void fuzz_args(char *s, size_t size)
 		fuzz_check_msg(msg);
 		return;
 	}
-	FUZZ_CHECK(a.cmd >= COSICTL_HELP && a.cmd <= COSICTL_UNDEFINE);
+	FUZZ_CHECK(a.cmd >= COSICTL_HELP && a.cmd <= COSICTL_COMPLETE);
+	if (a.jsonpath)
+		fuzz_jsonpath(a.jsonpath);
 	if (a.selector) {
 		struct cosi_selector sel;
 

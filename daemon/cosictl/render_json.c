@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/codec.h"
-#include "common/render.h"
+#include "cosictl/render.h"
 #include "common/resolve.h"
 
 /* Add @v under @k; a NULL @v (ENOMEM) marks the object failed. */

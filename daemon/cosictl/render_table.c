@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/codec.h"
-#include "common/render.h"
+#include "cosictl/render.h"
 #include "common/resolve.h"
 
 struct cosi_table {
@@ -18,12 +18,15 @@ struct cosi_table {
 	char **cells;			/* nrows * ncols; row 0: headers */
 	size_t nrows;
 	size_t printed;			/* rows printed so far */
+	bool wide;			/* every schema field (resources) */
 };
 
 int cosi_output_parse(const char *s, enum cosi_output *out)
 {
-	if (!strcmp(s, "table") || !strcmp(s, "wide"))
+	if (!strcmp(s, "table"))
 		*out = COSI_OUTPUT_TABLE;
+	else if (!strcmp(s, "wide"))
+		*out = COSI_OUTPUT_WIDE;
 	else if (!strcmp(s, "yaml"))
 		*out = COSI_OUTPUT_YAML;
 	else if (!strcmp(s, "json"))
@@ -33,6 +36,7 @@ int cosi_output_parse(const char *s, enum cosi_output *out)
 	return 0;
 }
 
+/* A row is counted only once all its cells are copied. */
 int cosi_table_add(struct cosi_table *t, const char *const *cells)
 {
 	char **v = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*v));
@@ -42,17 +46,20 @@ int cosi_table_add(struct cosi_table *t, const char *const *cells)
 		return -ENOMEM;
 	t->cells = v;
 	v += t->nrows * t->ncols;
-	for (i = 0; i < t->ncols; i++)
-		v[i] = NULL;
-	t->nrows++;
 	for (i = 0; i < t->ncols; i++) {
 		v[i] = strdup(cells[i] ? cells[i] : "");
-		if (!v[i])
+		if (!v[i]) {
+			while (i--)
+				free(v[i]);
 			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < t->ncols; i++) {
 		w = strlen(v[i]);
 		if (w > t->width[i])
 			t->width[i] = w;
 	}
+	t->nrows++;
 	return 0;
 }
 
@@ -104,24 +111,79 @@ void cosi_table_flush(struct cosi_table *t, FILE *f)
 
 #define RES_FIXED	4	/* NAMESPACE TYPE ID VERSION */
 
+/* A field some print column of @def shows. */
+static bool in_columns(const struct cosi_definition *def, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < def->n_columns; i++)
+		if (!strcmp(def->columns[i].field, field))
+			return true;
+	return false;
+}
+
+/*
+ * The fields a table of @def shows, in order: the print columns', then
+ * (@wide) the other schema fields'; their number, @fields may be NULL.
+ */
+static size_t table_fields(const struct cosi_definition *def, bool wide,
+			   const char **fields, const char **heads)
+{
+	size_t i, n = 0;
+
+	for (i = 0; def && i < def->n_columns; i++, n++)
+		if (fields) {
+			fields[n] = def->columns[i].field;
+			heads[n] = def->columns[i].name;
+		}
+	for (i = 0; wide && def && i < def->n_fields; i++) {
+		if (in_columns(def, def->fields[i].name))
+			continue;
+		if (fields)
+			fields[n] = heads[n] = def->fields[i].name;
+		n++;
+	}
+	return n;
+}
+
 struct cosi_table *cosi_resource_table_new(const struct cosi_definition *def,
-					   bool prefix)
+					   bool prefix, bool wide)
 {
 	static const char *const fixed[] = {
 		"NAMESPACE", "TYPE", "ID", "VERSION",
 	};
-	size_t n = prefix + RES_FIXED + (def ? def->n_columns : 0), i;
-	const char **h = calloc(n, sizeof(*h));
-	struct cosi_table *t;
+	size_t nf = table_fields(def, wide, NULL, NULL), i, n;
+	const char **h, **fields;
+	struct cosi_table *t = NULL;
+	char **up;
 
-	if (!h)
-		return NULL;
+	n = prefix + RES_FIXED + nf;
+	h = calloc(n, sizeof(*h));
+	fields = calloc(nf + 1, sizeof(*fields));
+	up = calloc(nf + 1, sizeof(*up));
+	if (!h || !fields || !up)
+		goto out;
 	h[0] = "";
 	for (i = 0; i < RES_FIXED; i++)
 		h[prefix + i] = fixed[i];
-	for (i = 0; def && i < def->n_columns; i++)
-		h[prefix + RES_FIXED + i] = def->columns[i].name;
+	table_fields(def, wide, fields, h + prefix + RES_FIXED);
+	/* Fields without a print column are headed by their name, upper. */
+	for (i = def ? def->n_columns : 0; i < nf; i++) {
+		up[i] = strdup(h[prefix + RES_FIXED + i]);
+		if (!up[i])
+			goto out;
+		for (char *p = up[i]; *p; p++)
+			*p = *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p;
+		h[prefix + RES_FIXED + i] = up[i];
+	}
 	t = cosi_table_new(h, n);
+	if (t)
+		t->wide = wide;
+out:
+	for (i = 0; up && i < nf; i++)
+		free(up[i]);
+	free(up);
+	free(fields);
 	free(h);
 	return t;
 }
@@ -171,13 +233,17 @@ int cosi_resource_table_add(struct cosi_table *t,
 			    const struct cosi_definition *def,
 			    const struct cosi_resource *r, char prefix)
 {
-	size_t np = t->ncols - RES_FIXED - (def ? def->n_columns : 0);
+	size_t nf = table_fields(def, t->wide, NULL, NULL);
+	size_t np = t->ncols - RES_FIXED - nf;
 	size_t n = t->ncols, i;
 	char **cells = calloc(n, sizeof(*cells)), pre[2] = { prefix, 0 };
+	const char **fields = calloc(nf + 1, sizeof(*fields));
+	const char **heads = calloc(nf + 1, sizeof(*heads));
 	int err = -ENOMEM;
 
-	if (!cells)
-		return -ENOMEM;
+	if (!cells || !fields || !heads)
+		goto out;
+	table_fields(def, t->wide, fields, heads);
 	if (np)
 		cells[0] = strdup(pre);
 	cells[np] = strdup(r->ns);
@@ -185,16 +251,18 @@ int cosi_resource_table_add(struct cosi_table *t,
 	cells[np + 2] = strdup(r->id);
 	if (asprintf(&cells[np + 3], "%" PRIu64, r->version) < 0)
 		cells[np + 3] = NULL;
-	for (i = 0; def && i < def->n_columns; i++)
-		cells[np + RES_FIXED + i] = cosi_render_cell(r,
-						def->columns[i].field);
+	for (i = 0; i < nf; i++)
+		cells[np + RES_FIXED + i] = cosi_render_cell(r, fields[i]);
 	for (i = 0; i < n && cells[i]; i++)
 		;
 	if (i == n)
 		err = cosi_table_add(t, (const char *const *)cells);
-	for (i = 0; i < n; i++)
+out:
+	for (i = 0; cells && i < n; i++)
 		free(cells[i]);
 	free(cells);
+	free(fields);
+	free(heads);
 	return err;
 }
 

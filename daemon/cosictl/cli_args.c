@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cosictl's command line: commands, options (getopt_long) and which
+ * options each command takes.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cosictl/cli_args.h"
+#include "common/codec.h"
+#include "cosictl/jsonpath.h"
+
+#define H_NS \
+"  -n, --namespace NS    namespace (default: the type's default namespace)\n"
+#define H_OUT \
+"  -o, --output FMT      table (default), wide (every spec field), yaml,\n" \
+"                        json, jsonpath=TEMPLATE\n"
+#define H_SEL \
+"  -l, --selector SEL    label selector: k=v, k!=v, k, !k, k in (a,b),\n" \
+"                        k notin (a,b), k<N, k<=N, k>N, k>=N; comma = and\n"
+#define H_END \
+"  -h, --help            this help\n" \
+"\n" \
+"exit status: 0 done, 1 failed, 2 bad command line.\n"
+
+static const char usage_all[] =
+"usage: cosictl <command> [options]\n"
+"\n"
+"commands:\n"
+"  get <type> [id] [-n NS] [-o FMT] [-l SELECTOR] [-w]\n"
+"  get rd [type]                   definitions (rd, definitions)\n"
+"  watch <type> [id] [-n NS] [-o FMT] [-l SELECTOR] [--since REV]\n"
+"  wait <type> <id> --for COND [--timeout DUR]\n"
+"  apply -f FILE                   create or update (FILE - = stdin)\n"
+"  delete -f FILE | <type> <id> | <type> -l SELECTOR | <type> --all\n"
+"  finalizer remove <type> <id> <finalizer>\n"
+"  define -f FILE                  create or update definitions\n"
+"  undefine <type>                 delete a definition\n"
+"  version, help [command]\n"
+"\n"
+"options (see cosictl help <command>):\n"
+H_NS H_OUT H_SEL H_END;
+
+static const char usage_get[] =
+"usage: cosictl get <type> [id] [-n NS] [-o FMT] [-l SELECTOR]\n"
+"       cosictl get <type> [id] -w [--since REV] [--timeout DUR] [--count N]\n"
+"       cosictl get rd [type]\n"
+"\n"
+"List resources of a type, or fetch one; with -w, keep watching (as\n"
+"\"watch\").  \"rd\" (\"definitions\") lists the resource definitions.\n"
+"\n"
+"  -w, --watch           keep watching after listing (then --since,\n"
+"                        --timeout, --count as for watch)\n"
+H_NS H_OUT H_SEL H_END;
+
+static const char usage_watch[] =
+"usage: cosictl watch <type> [id] [-n NS] [-o table|wide|yaml|json]\n"
+"                     [-l SELECTOR] [--since REV] [--timeout DUR] [--count N]\n"
+"\n"
+"List, then print each change: + created, * updated, - deleted.  After\n"
+"an overflow the watch resumes; resources deleted meanwhile are printed\n"
+"as deleted.\n"
+"\n"
+"      --since REV       replay the events after revision REV\n"
+"      --timeout DUR     stop after DUR (seconds, or with s, m, h)\n"
+"      --count N         stop after N events (the listing not counted)\n"
+H_NS H_OUT H_SEL H_END;
+
+static const char usage_wait[] =
+"usage: cosictl wait <type> <id> --for COND [-n NS] [--timeout DUR]\n"
+"\n"
+"Block until the condition holds (exit 0), or DUR passes (exit 1).\n"
+"COND: create (the resource exists), delete (it does not), or\n"
+"FIELD=VALUE (spec field FIELD reads VALUE, as a table cell shows it).\n"
+"\n"
+"      --for COND        what to wait for\n"
+"      --timeout DUR     at most this long (default 30s; 0: check once)\n"
+H_NS H_END;
+
+static const char usage_apply[] =
+"usage: cosictl apply -f FILE\n"
+"\n"
+"Create or update the resources of a YAML manifest (FILE - = stdin).\n"
+"\n"
+"  -f, --filename FILE   manifest (YAML, many documents)\n"
+H_END;
+
+static const char usage_delete[] =
+"usage: cosictl delete <type> <id> [-n NS]\n"
+"       cosictl delete <type> -l SELECTOR | --all [-n NS]\n"
+"       cosictl delete -f FILE\n"
+"\n"
+"Tear down and destroy resources, waiting for their finalizers.  With -f,\n"
+"each document's metadata (namespace, type, id) names one; every one is\n"
+"tried, each failure is one line, and the exit status is 1 if any failed.\n"
+"\n"
+"  -f, --filename FILE   manifest naming the resources\n"
+"      --all             every resource of the type in the namespace\n"
+"      --wait SECS       wait for finalizers (default 30, 0: no; at\n"
+"                        most 2147483)\n"
+"      --ignore-not-found  an absent resource is not an error\n"
+H_NS H_SEL H_END;
+
+static const char usage_finalizer[] =
+"usage: cosictl finalizer remove <type> <id> <finalizer> [-n NS]\n"
+"\n"
+"Remove a finalizer whose controller is gone, so that a deletion can\n"
+"finish.  Its owner will not clean up after the resource.\n"
+"\n"
+H_NS H_END;
+
+static const char usage_define[] =
+"usage: cosictl define -f FILE\n"
+"\n"
+"Create or update resource definitions (the form \"get rd -o yaml\"\n"
+"prints).\n"
+"\n"
+"  -f, --filename FILE   definitions (YAML, many documents)\n"
+H_END;
+
+static const char usage_undefine[] =
+"usage: cosictl undefine <type>\n"
+"\n"
+"Delete a resource definition (none of its resources may remain).\n";
+
+static const char usage_version[] =
+"usage: cosictl version\n";
+
+static const char usage_help[] =
+"usage: cosictl help [command]\n";
+
+enum {
+	OPT_SINCE = 0x100,
+	OPT_TIMEOUT,
+	OPT_COUNT,
+	OPT_WAIT,
+	OPT_IGNORE,
+	OPT_RCVBUF,
+	OPT_FOR,
+	OPT_ALL,
+};
+
+/* Option bits, to check which command takes which option. */
+#define O_NS		0x001
+#define O_OUT		0x002
+#define O_SEL		0x004
+#define O_WATCH		0x008
+#define O_FILE		0x010
+#define O_SINCE		0x020
+#define O_TIMEOUT	0x040
+#define O_COUNT		0x080
+#define O_WAIT		0x100
+#define O_IGNORE	0x200
+#define O_RCVBUF	0x400
+#define O_FOR		0x800
+#define O_ALL		0x1000
+
+static const struct option long_opts[] = {
+	{ "namespace", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "selector", required_argument, NULL, 'l' },
+	{ "watch", no_argument, NULL, 'w' },
+	{ "filename", required_argument, NULL, 'f' },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "ignore-not-found", no_argument, NULL, OPT_IGNORE },
+	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+	{ "for", required_argument, NULL, OPT_FOR },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Option names in bit order (O_NS first), as completion offers them. */
+static const char *const opt_names[] = {
+	"--namespace", "--output", "--selector", "--watch", "--filename",
+	"--since", "--timeout", "--count", "--wait", "--ignore-not-found",
+	"--rcvbuf", "--for", "--all",
+};
+static const char *const opt_short[] = {
+	"-n", "-o", "-l", "-w", "-f",
+};
+
+static const struct {
+	const char *name;
+	enum cosictl_cmd cmd;
+	unsigned int opts;
+	int min_ops, max_ops;
+	const char *usage;
+} cmds[] = {
+	{ "get", COSICTL_GET, O_NS | O_OUT | O_SEL | O_WATCH | O_SINCE |
+	  O_TIMEOUT | O_COUNT | O_RCVBUF, 1, 2, usage_get },
+	{ "watch", COSICTL_WATCH, O_NS | O_OUT | O_SEL | O_SINCE | O_TIMEOUT |
+	  O_COUNT | O_RCVBUF, 1, 2, usage_watch },
+	{ "wait", COSICTL_WAIT, O_NS | O_FOR | O_TIMEOUT, 2, 2, usage_wait },
+	{ "apply", COSICTL_APPLY, O_FILE, 0, 0, usage_apply },
+	{ "delete", COSICTL_DELETE, O_NS | O_FILE | O_WAIT | O_IGNORE |
+	  O_SEL | O_ALL, 0, 2, usage_delete },
+	{ "finalizer", COSICTL_FINALIZER, O_NS, 4, 4, usage_finalizer },
+	{ "define", COSICTL_DEFINE, O_FILE, 0, 0, usage_define },
+	{ "undefine", COSICTL_UNDEFINE, 0, 1, 1, usage_undefine },
+	{ "version", COSICTL_VERSION, 0, 0, 0, usage_version },
+	{ "help", COSICTL_HELP, 0, 0, 1, usage_help },
+};
+
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static int find_cmd(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++)
+		if (!strcmp(name, cmds[i].name))
+			return (int)i;
+	return -1;
+}
+
+const char *cosictl_usage(const char *cmd)
+{
+	int i = cmd ? find_cmd(cmd) : -1;
+
+	return i >= 0 ? cmds[i].usage : usage_all;
+}
+
+const char *cosictl_command(size_t i)
+{
+	return i < NCMDS ? cmds[i].name : NULL;
+}
+
+size_t cosictl_options(const char *cmd, const char **out, size_t n)
+{
+	int c = find_cmd(cmd);
+	size_t i, k = 0;
+
+	for (i = 0; c >= 0 && i < sizeof(opt_names) / sizeof(opt_names[0]);
+	     i++)
+		if ((cmds[c].opts & (1u << i)) && k + 1 < n &&
+		    (1u << i) != O_RCVBUF)
+			out[k++] = opt_names[i];
+	if (k + 1 < n)
+		out[k++] = "--help";
+	out[k] = NULL;
+	return k;
+}
+
+bool cosictl_option_takes_arg(const char *opt)
+{
+	const struct option *o;
+	size_t i;
+
+	for (i = 0; i < sizeof(opt_short) / sizeof(opt_short[0]); i++)
+		if (!strcmp(opt, opt_short[i]))
+			return strcmp(opt, "-w") != 0;
+	if (strncmp(opt, "--", 2))
+		return false;
+	for (o = long_opts; o->name; o++)
+		if (!strcmp(opt + 2, o->name))
+			return o->has_arg == required_argument;
+	return false;
+}
+
+static int bad(char *msg, size_t len, const char *fmt, const char *s)
+{
+	snprintf(msg, len, fmt, s);
+	cosi_oneline(msg);
+	return -EINVAL;
+}
+
+/* A non-negative integer, whole string. */
+static int number(const char *s, unsigned long long max,
+		  unsigned long long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (*end || errno || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+/* A duration: seconds, or a number with s, m or h; at most a year. */
+static int duration_ms(const char *s, long *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !(v >= 0))
+		return -EINVAL;
+	if (*end == 'm')
+		v *= 60;
+	else if (*end == 'h')
+		v *= 3600;
+	if (*end && (strchr("smh", *end) == NULL || end[1]))
+		return -EINVAL;
+	if (v > 86400.0 * 365)
+		return -EINVAL;
+	*out = (long)(v * 1000);
+	return 0;
+}
+
+/* --for create | delete | FIELD=VALUE */
+static int wait_for(const char *s, struct cosictl_args *a, char *msg,
+		    size_t len)
+{
+	char *eq;
+
+	if (!strcmp(s, "create")) {
+		a->wait_for = COSICTL_FOR_CREATE;
+		return 0;
+	}
+	if (!strcmp(s, "delete")) {
+		a->wait_for = COSICTL_FOR_DELETE;
+		return 0;
+	}
+	if (strlen(s) >= sizeof(a->for_buf) || *s == '=' || !strchr(s, '='))
+		return bad(msg, len, "--for: expected create, delete or FIELD=VALUE, not \"%s\"",
+			   s);
+	strcpy(a->for_buf, s);
+	eq = strchr(a->for_buf, '=');
+	*eq = 0;
+	a->for_field = a->for_buf;
+	if (!strncmp(a->for_field, "spec.", 5))
+		a->for_field += 5;
+	a->for_value = eq + 1;
+	a->wait_for = COSICTL_FOR_FIELD;
+	return 0;
+}
+
+static int output(const char *s, struct cosictl_args *a, char *msg,
+		  size_t len)
+{
+	if (!strncmp(s, "jsonpath=", 9)) {
+		a->output = COSI_OUTPUT_JSONPATH;
+		a->jsonpath = s + 9;
+		return cosi_jsonpath_print(NULL, a->jsonpath, NULL, msg, len);
+	}
+	if (cosi_output_parse(s, &a->output))
+		return bad(msg, len, "unknown output format \"%s\" (table, wide, yaml, json, jsonpath=...)",
+			   s);
+	return 0;
+}
+
+static int option(int c, struct cosictl_args *a, char *msg, size_t len)
+{
+	unsigned long long v;
+	int err;
+
+	switch (c) {
+	case 'n':
+		a->ns = optarg;
+		return O_NS;
+	case 'o':
+		err = output(optarg, a, msg, len);
+		return err ?: O_OUT;
+	case 'l':
+		a->selector = optarg;
+		return O_SEL;
+	case 'w':
+		a->watch = true;
+		return O_WATCH;
+	case 'f':
+		a->file = optarg;
+		return O_FILE;
+	case OPT_SINCE:
+		if (number(optarg, UINT64_MAX, &v))
+			return bad(msg, len, "--since: invalid revision \"%s\"",
+				   optarg);
+		a->has_since = true;
+		a->since = v;
+		return O_SINCE;
+	case OPT_TIMEOUT:
+		if (duration_ms(optarg, &a->timeout_ms))
+			return bad(msg, len, "--timeout: invalid duration \"%s\" (seconds, or with s, m, h; at most a year)",
+				   optarg);
+		return O_TIMEOUT;
+	case OPT_COUNT:
+		if (number(optarg, 1u << 30, &v))
+			return bad(msg, len, "--count: invalid number \"%s\"",
+				   optarg);
+		a->count = (long)v;
+		return O_COUNT;
+	case OPT_WAIT:
+		if (number(optarg, COSICTL_WAIT_MAX_S, &v))
+			return bad(msg, len, "--wait: invalid seconds \"%s\" (0 to 2147483)",
+				   optarg);
+		a->wait_ms = (int)v * 1000;
+		return O_WAIT;
+	case OPT_IGNORE:
+		a->ignore_not_found = true;
+		return O_IGNORE;
+	case OPT_RCVBUF:
+		if (number(optarg, 1u << 30, &v))
+			return bad(msg, len, "--rcvbuf: invalid size \"%s\"",
+				   optarg);
+		a->rcvbuf = (int)v;
+		return O_RCVBUF;
+	case OPT_FOR:
+		err = wait_for(optarg, a, msg, len);
+		return err ?: O_FOR;
+	case OPT_ALL:
+		a->all = true;
+		return O_ALL;
+	}
+	return -EINVAL;
+}
+
+static const char *opt_name(unsigned int bit)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
+		if (bit & (1u << i))
+			return i < sizeof(opt_short) / sizeof(opt_short[0]) ?
+			       opt_short[i] : opt_names[i];
+	return "?";
+}
+
+static int unknown_opt(int c, int argc, char **argv, char *msg, size_t len)
+{
+	const char *arg = optind - 1 < argc ? argv[optind - 1] : "?";
+	char o[3] = { '-', (char)optopt, 0 };
+
+	if (optopt > 0 && optopt < 0x80 && strncmp(arg, "--", 2))
+		arg = o;
+	if (c == ':')
+		return bad(msg, len, "option %s needs an argument", arg);
+	return bad(msg, len, "unknown option %s", arg);
+}
+
+/* delete's forms: -f FILE, TYPE ID, TYPE -l SEL, TYPE --all. */
+static int delete_form(int nops, const struct cosictl_args *a, char *msg,
+		       size_t len)
+{
+	int by_set = !!a->selector + a->all;
+
+	if (a->file && (nops || by_set))
+		return bad(msg, len, "%s: -f FILE takes no type, id, -l or --all",
+			   "delete");
+	if (a->file)
+		return 0;
+	if (by_set > 1)
+		return bad(msg, len, "%s: -l and --all exclude each other",
+			   "delete");
+	if (by_set && nops != 1)
+		return bad(msg, len, "%s: -l and --all take a type and no id",
+			   "delete");
+	if (!by_set && nops != 2)
+		return bad(msg, len, "%s needs -f FILE, <type> <id>, <type> -l SELECTOR or <type> --all",
+			   "delete");
+	return 0;
+}
+
+/* The command and its operands, with the option bits seen. */
+static int command(int nops, char **ops, unsigned int seen,
+		   struct cosictl_args *a, char *msg, size_t len)
+{
+	unsigned int extra;
+	int i = find_cmd(ops[0]);
+
+	if (i < 0)
+		return bad(msg, len, "unknown command \"%s\" (see cosictl help)",
+			   ops[0]);
+	a->cmd = cmds[i].cmd;
+	extra = seen & ~cmds[i].opts;
+	if (a->cmd == COSICTL_GET && !a->watch)
+		extra |= seen & (O_SINCE | O_TIMEOUT | O_COUNT | O_RCVBUF);
+	if (extra) {
+		snprintf(msg, len, "option %s does not apply to %s",
+			 opt_name(extra), cmds[i].name);
+		return -EINVAL;
+	}
+	if (a->output == COSI_OUTPUT_JSONPATH &&
+	    (a->cmd != COSICTL_GET || a->watch))
+		return bad(msg, len, "%s: -o jsonpath is for get (not watch)",
+			   cmds[i].name);
+	nops--;
+	if ((a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DEFINE) && !a->file)
+		return bad(msg, len, "%s needs -f FILE", cmds[i].name);
+	if (a->cmd == COSICTL_DELETE && delete_form(nops, a, msg, len))
+		return -EINVAL;
+	if (nops < cmds[i].min_ops || nops > cmds[i].max_ops)
+		return bad(msg, len, nops < cmds[i].min_ops ?
+			   "%s: missing operand" : "%s: too many operands",
+			   cmds[i].name);
+	if (a->cmd == COSICTL_HELP) {
+		if (nops && find_cmd(ops[1]) < 0)
+			return bad(msg, len, "help: unknown command \"%s\"",
+				   ops[1]);
+		a->help = nops ? ops[1] : NULL;
+		return 0;
+	}
+	if (a->cmd == COSICTL_FINALIZER) {
+		if (strcmp(ops[1], "remove"))
+			return bad(msg, len, "finalizer: unknown subcommand \"%s\" (remove)",
+				   ops[1]);
+		ops++;
+		nops--;
+		a->finalizer = ops[3];
+	}
+	if (a->cmd == COSICTL_WAIT && a->wait_for == COSICTL_FOR_NONE)
+		return bad(msg, len, "%s needs --for create, delete or FIELD=VALUE",
+			   cmds[i].name);
+	if (a->cmd == COSICTL_WAIT && a->timeout_ms < 0)
+		a->timeout_ms = 30000;
+	a->type = nops > 0 ? ops[1] : NULL;
+	a->id = nops > 1 ? ops[2] : NULL;
+	if (a->id && a->selector)
+		return bad(msg, len, "%s: -l cannot be combined with an id",
+			   cmds[i].name);
+	return 0;
+}
+
+#define MAX_OPS	32
+
+int cosictl_parse_args(int argc, char **argv, struct cosictl_args *a,
+		       char *msg, size_t len)
+{
+	unsigned int seen = 0;
+	char *ops[MAX_OPS];
+	bool help = false;
+	int c, r, nops = 0;
+
+	memset(a, 0, sizeof(*a));
+	a->timeout_ms = -1;
+	a->count = -1;
+	a->wait_ms = 30000;
+	/* __complete takes every word as it is, options included. */
+	if (argc > 1 && !strcmp(argv[1], "__complete")) {
+		a->cmd = COSICTL_COMPLETE;
+		a->words = argv + 2;
+		a->nwords = argc - 2;
+		return 0;
+	}
+	optind = 0;			/* reinitialise getopt (GNU) */
+	opterr = 0;
+	for (;;) {
+		c = getopt_long(argc, argv, "+:n:o:l:wf:h", long_opts, NULL);
+		if (c == -1 && optind >= argc)
+			break;
+		if (c == -1) {		/* an operand; options may follow */
+			if (nops == MAX_OPS)
+				return bad(msg, len, "%s", "too many operands");
+			ops[nops++] = argv[optind++];
+			continue;
+		}
+		if (c == 'h') {
+			help = true;
+			continue;
+		}
+		if (c == '?' || c == ':')
+			return unknown_opt(c, argc, argv, msg, len);
+		r = option(c, a, msg, len);
+		if (r < 0)
+			return r;
+		seen |= r;
+	}
+	if (help) {
+		/* "CMD -h": that command's help, whatever else was given. */
+		a->cmd = COSICTL_HELP;
+		a->help = nops && find_cmd(ops[0]) >= 0 ? ops[0] : NULL;
+		if (a->help && !strcmp(a->help, "help"))
+			a->help = NULL;
+		return 0;
+	}
+	if (!nops)
+		return bad(msg, len, "%s", "missing command (see cosictl help)");
+	return command(nops, ops, seen, a, msg, len);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cosictl's output formats besides YAML (common/render.h): aligned
+ * tables and JSON (json-c).  Nothing here talks to the kernel or prints
+ * to stderr; functions return 0 or a negative errno.
+ */
+#ifndef _COSICTL_RENDER_H
+#define _COSICTL_RENDER_H
+
+#include "common/render.h"
+
+struct json_object;
+
+enum cosi_output {
+	COSI_OUTPUT_TABLE,
+	COSI_OUTPUT_YAML,
+	COSI_OUTPUT_JSON,
+	COSI_OUTPUT_WIDE,		/* table with every spec field */
+	COSI_OUTPUT_JSONPATH,		/* a template over the JSON form */
+};
+
+/* "table", "wide", "yaml", "json": 0 or -EINVAL. */
+int cosi_output_parse(const char *s, enum cosi_output *out);
+
+/*
+ * Tables.  Rows are kept; cosi_table_flush() prints the header (once) and
+ * the rows not printed yet, aligned on the widest cell seen so far, so a
+ * table can be streamed (watch) as well as printed at once.
+ */
+struct cosi_table;
+
+struct cosi_table *cosi_table_new(const char *const *headers, size_t ncols);
+int cosi_table_add(struct cosi_table *t, const char *const *cells);
+void cosi_table_flush(struct cosi_table *t, FILE *f);
+void cosi_table_free(struct cosi_table *t);
+
+/*
+ * A resource table: [prefix] NAMESPACE TYPE ID VERSION and the
+ * definition's print columns; @wide adds a column for each schema field
+ * no print column shows (headed by its name in capitals).  @prefix adds a
+ * one-character first column without header (watch: '+', '*', '-', ' ').
+ */
+struct cosi_table *cosi_resource_table_new(const struct cosi_definition *def,
+					   bool prefix, bool wide);
+int cosi_resource_table_add(struct cosi_table *t,
+			    const struct cosi_definition *def,
+			    const struct cosi_resource *r, char prefix);
+/* One print-column cell: the field's value, lists joined by ",". */
+char *cosi_render_cell(const struct cosi_resource *r, const char *field);
+
+/* TYPE ALIASES DEFAULT-NS SENSITIVITY FIELDS RESOURCES. */
+int cosi_render_definitions_table(FILE *f, struct cosi_definition *const *v,
+				  size_t n);
+
+/* JSON objects of the same shape; NULL on ENOMEM. */
+struct json_object *cosi_json_resource(const struct cosi_resource *r,
+				       const char *event,
+				       unsigned int flags);
+struct json_object *cosi_json_definition(const struct cosi_definition *d,
+					 unsigned int flags);
+/* Print @o (and a newline), pretty or on one line; drops @o. */
+int cosi_json_print(FILE *f, struct json_object *o, bool pretty);
+
+#endif /* _COSICTL_RENDER_H */

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The bash completion of cosictl (daemon/cosictl/cosictl.bash): source it,
+# set COMP_WORDS / COMP_CWORD as bash does, and check COMPREPLY.  Runs on
+# the build host (commands, options, formats); with cosi.ko loaded (VM,
+# from cosictl_vm.sh) also types, ids and finalizers when given
+# "--kernel TYPE ID FINALIZER" of an existing resource.
+#
+#   tests/daemon/cosictl_completion.sh [--kernel TYPE ID FINALIZER]
+#
+# COSICTL=path overrides build/daemon/cosictl.  Prints "ok N - what" /
+# "not ok N - what" and a "# Totals:" line; exits 0 only if all passed.
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+CTL=${COSICTL:-$top/build/daemon/cosictl}
+. "$top/daemon/cosictl/cosictl.bash"
+n=0
+fails=0
+
+# comp WORDS...: complete the last word (may be "") of "cosictl WORDS".
+comp() {
+	COMP_WORDS=(cosictl "$@")
+	COMP_CWORD=$#
+	COMPREPLY=()
+	_cosictl "$CTL" "${@: -1}" "${COMP_WORDS[COMP_CWORD - 1]}"
+	got="${COMPREPLY[*]}"
+}
+
+# expect WHAT WANT: COMPREPLY, space-joined, is WANT.
+expect() {
+	n=$((n + 1))
+	if [ "$got" = "$2" ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		echo "#   want: '$2'"
+		echo "#   got:  '$got'"
+		fails=$((fails + 1))
+	fi
+}
+
+comp ""
+expect "commands" "get watch wait apply delete finalizer define undefine version help"
+comp de
+expect "commands by prefix" "delete define"
+comp get x -o ""
+expect "-o formats" "table wide yaml json jsonpath="
+comp get x --output j
+expect "--output formats by prefix" "json jsonpath="
+comp delete --
+expect "delete's options" "--namespace --selector --filename --wait --ignore-not-found --all --help"
+comp wait t x --for ""
+expect "--for conditions" "create delete"
+comp finalizer r
+expect "finalizer subcommand" "remove"
+comp help wa
+expect "help: commands" "watch wait"
+comp apply -f ""
+expect "-f: nothing offered (bash completes file names)" ""
+comp frob ""
+expect "unknown command: nothing" ""
+
+if [ "$1" = "--kernel" ]; then
+	type=$2 id=$3 fin=$4
+	comp get ""
+	case " $got " in *" $type "*) got=yes ;; esac
+	expect "get: types from the kernel" "yes"
+	comp get "${type:0:3}"
+	case " $got " in *" $type "*) got=yes ;; esac
+	expect "types by prefix" "yes"
+	comp get "$type" "${id:0:1}"
+	case " $got " in *" $id "*) got=yes ;; esac
+	expect "ids of the type" "yes"
+	comp -n nowhere get "$type" ""
+	expect "ids in another namespace: none" ""
+	comp finalizer remove "$type" "$id" ""
+	expect "finalizers of the resource" "$fin"
+	comp get rd ""
+	case " $got " in *" $type "*) got=yes ;; esac
+	expect "get rd: types" "yes"
+fi
+
+echo "# Totals: pass:$((n - fails)) fail:$fails"
+[ $fails -eq 0 ]

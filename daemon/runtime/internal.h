@@ -80,7 +80,7 @@ struct cosi_runtime {
 	sd_event_source *defer;		/* runs due controllers */
 	sd_event_source *rewatch_timer;	/* restarts broken watches */
 	unsigned int rewatch_ms;	/* their backoff; 0 when healthy */
-	uint64_t rewatch_failures;
+	bool rewatch_due;		/* no timer: restart on the next pass */
 	struct cosi_rt_watch *watches;
 	size_t n_watches;
 	struct cosi_ctl *ctls, **ctls_tail;

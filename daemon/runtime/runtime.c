@@ -16,6 +16,8 @@
 #define USEC_PER_MSEC	1000ULL
 
 static void cosi_rt_event(struct cosi_event *ev, void *arg);
+static int cosi_rt_rewatch(struct cosi_runtime *rt);
+static void cosi_rt_rewatch_later(struct cosi_runtime *rt);
 
 uint64_t cosi_rt_now(const struct cosi_runtime *rt)
 {
@@ -173,6 +175,10 @@ static int cosi_rt_dispatch(sd_event_source *s, void *data)
 	bool more = false;
 
 	(void)s;
+	if (rt->rewatch_due) {
+		rt->rewatch_due = false;
+		cosi_rt_rewatch(rt);
+	}
 	for (ctl = rt->ctls; ctl; ctl = ctl->next) {
 		if (ctl->in_backoff)
 			continue;
@@ -185,6 +191,8 @@ static int cosi_rt_dispatch(sd_event_source *s, void *data)
 		if (!ctl->in_backoff &&
 		    (ctl->due || (ctl->c.reconcile && cosi_queue_pending(ctl))))
 			more = true;
+	if (rt->rewatch_due)
+		more = true;
 	if (more)
 		cosi_rt_kick(rt);
 	return 0;
@@ -240,8 +248,6 @@ static void cosi_rt_wake_all(struct cosi_runtime *rt)
 			cosi_ctl_wake(ctl);
 }
 
-static int cosi_rt_rewatch(struct cosi_runtime *rt);
-static void cosi_rt_rewatch_later(struct cosi_runtime *rt);
 
 /*
  * cosi.ko was unloaded: every socket, claim and watch of ours is dead and
@@ -277,14 +283,16 @@ static int cosi_rt_rewatch_timer(sd_event_source *s, uint64_t usec,
  */
 static void cosi_rt_rewatch_later(struct cosi_runtime *rt)
 {
-	rt->rewatch_failures++;
 	rt->rewatch_ms = cosi_rt_next_backoff(rt, rt->rewatch_ms);
 	if (rt->wsrc)
 		sd_event_source_set_enabled(rt->wsrc, SD_EVENT_OFF);
 	if (cosi_rt_timer(rt, &rt->rewatch_timer,
 			  cosi_rt_jittered(rt, rt->rewatch_ms),
-			  cosi_rt_rewatch_timer, rt) < 0)
-		fprintf(stderr, "cosid: runtime: cannot arm the watch retry timer\n");
+			  cosi_rt_rewatch_timer, rt) < 0) {
+		/* Never left without a way back: the next pass restarts. */
+		rt->rewatch_due = true;
+		cosi_rt_kick(rt);
+	}
 }
 
 /* Deliver what the watch socket holds; recover when the stream broke. */

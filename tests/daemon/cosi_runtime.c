@@ -985,6 +985,8 @@ TEST_F(rt, refused_watch_at_start_is_retried_with_backoff)
 	ASSERT_NE(NULL, self->rt);
 	ASSERT_EQ(0, cosi_runtime_register(self->rt, &mirror, &self->st,
 					   NULL));
+	/* Nor can the first retry's timer be armed. */
+	fail_add_time = 1;
 	i = cosi_runtime_start(self->rt);
 	EXPECT_EQ(0, i) {
 		set_param("max_socket_watchers", max);
@@ -1002,6 +1004,8 @@ TEST_F(rt, refused_watch_at_start_is_retried_with_backoff)
 	}
 	EXPECT_LE(5, rises);
 	EXPECT_EQ(200, prev);
+	EXPECT_EQ(0, fail_add_time);
+	fail_add_time = 0;
 	ASSERT_EQ(0, set_param("max_socket_watchers", max));
 	free(max);
 	/* Allowed again: the next retry starts the watch. */

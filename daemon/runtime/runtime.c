@@ -704,6 +704,9 @@ bool cosi_runtime_idle(const struct cosi_runtime *rt)
 {
 	const struct cosi_ctl *ctl;
 
+	/* Watches waiting to restart: what they bring is still to come. */
+	if (rt->rewatch_ms || rt->rewatch_due)
+		return false;
 	for (ctl = rt->ctls; ctl; ctl = ctl->next)
 		if (ctl->due || ctl->in_backoff || ctl->queued)
 			return false;

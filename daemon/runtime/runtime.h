@@ -174,7 +174,10 @@ size_t cosi_runtime_watches(const struct cosi_runtime *rt);
  * after it; it grows like a run's backoff (with jitter) up to the cap.
  */
 unsigned int cosi_runtime_watch_backoff_ms(const struct cosi_runtime *rt);
-/* True when no controller is due to run and no key is queued. */
+/*
+ * True when no controller is due to run, no key is queued and the
+ * watches are not waiting to restart.
+ */
 bool cosi_runtime_idle(const struct cosi_runtime *rt);
 
 /* The controller's view. */

@@ -96,18 +96,40 @@ struct cosi {
 /* errno of the last failed recvmsg(), which libnl folds into NLE_*. */
 static __thread int cosi_recv_errno;
 
-static int cosi_errno_of(int nlerr)
+/**
+ * cosi_nl_errno() - the errno of a libnl error code
+ * @nlerr: an NLE_* code, either sign
+ *
+ * The one mapping of libcosi and of its users (cosid's controllers use
+ * libnl-route too): each NLE_* code as the errno the kernel or libc would
+ * have given, EIO for the rest.
+ *
+ * Return: a positive errno, 0 for 0.
+ */
+int cosi_nl_errno(int nlerr)
 {
 	switch (nlerr < 0 ? -nlerr : nlerr) {
-	case NLE_NOMEM:		return ENOMEM;
-	case NLE_OBJ_NOTFOUND:	return ENOENT;
-	case NLE_PERM:		return EPERM;
-	case NLE_NOACCESS:	return EACCES;
-	case NLE_AGAIN:		return EAGAIN;
+	case 0:				return 0;
+	case NLE_INTR:			return EINTR;
+	case NLE_BAD_SOCK:		return EBADF;
+	case NLE_AGAIN:			return EAGAIN;
+	case NLE_NOMEM:			return ENOMEM;
+	case NLE_EXIST:			return EEXIST;
+	case NLE_INVAL:			return EINVAL;
+	case NLE_RANGE:			return ERANGE;
 	case NLE_MSGSIZE:
-	case NLE_MSG_TRUNC:	return EMSGSIZE;
-	case NLE_INVAL:		return EINVAL;
-	default:		return EIO;
+	case NLE_MSG_TRUNC:		return EMSGSIZE;
+	case NLE_OPNOTSUPP:		return EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:		return EAFNOSUPPORT;
+	/* libnl folds ENOENT and ENODEV from the kernel into this one. */
+	case NLE_OBJ_NOTFOUND:		return ENOENT;
+	case NLE_NOATTR:		return ENOENT;
+	case NLE_PERM:			return EPERM;
+	case NLE_BUSY:			return EBUSY;
+	case NLE_NOACCESS:		return EACCES;
+	case NLE_NODEV:			return ENODEV;
+	case NLE_PROTO_MISMATCH:	return EPROTONOSUPPORT;
+	default:			return EIO;
 	}
 }
 
@@ -472,7 +494,7 @@ static int cosi_connect(struct cosi *c)
 	if (!err)
 		err = genl_connect(c->sk);
 	if (err)
-		return -cosi_errno_of(err);
+		return -cosi_nl_errno(err);
 	err = cosi_setsockopt(c, SOL_SOCKET, SO_RCVBUF, COSI_RCVBUF);
 	if (!err)
 		err = cosi_set_timeout(c, COSI_TIMEOUT_MS);
@@ -487,14 +509,14 @@ static int cosi_resolve(struct cosi *c)
 {
 	c->family = genl_ctrl_resolve(c->sk, COSI_FAMILY_NAME);
 	if (c->family < 0)
-		return -cosi_errno_of(c->family);
+		return -cosi_nl_errno(c->family);
 	c->events_grp = genl_ctrl_resolve_grp(c->sk, COSI_FAMILY_NAME,
 					      COSI_MCGRP_EVENTS);
 	if (c->events_grp < 0)
-		return -cosi_errno_of(c->events_grp);
+		return -cosi_nl_errno(c->events_grp);
 	c->ctrl_grp = genl_ctrl_resolve_grp(c->sk, "nlctrl", "notify");
 	if (c->ctrl_grp < 0)
-		return -cosi_errno_of(c->ctrl_grp);
+		return -cosi_nl_errno(c->ctrl_grp);
 	return 0;
 }
 
@@ -580,7 +602,7 @@ int cosi_events_join(struct cosi *c)
 {
 	int err = nl_socket_add_membership(c->sk, c->events_grp);
 
-	return err ? cosi_fail(c, cosi_errno_of(err)) : 0;
+	return err ? cosi_fail(c, cosi_nl_errno(err)) : 0;
 }
 
 /* Requests. */
@@ -634,7 +656,7 @@ static int cosi_wait(struct cosi *c, struct cosi_rx *rx)
 		}
 		if (cosi_recv_errno == EAGAIN || cosi_recv_errno == EWOULDBLOCK)
 			return -ETIMEDOUT;	/* SO_RCVTIMEO: reply lost */
-		return -(cosi_recv_errno ?: cosi_errno_of(n));
+		return -(cosi_recv_errno ?: cosi_nl_errno(n));
 	}
 	return 0;
 }
@@ -663,7 +685,7 @@ int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
 	errno = 0;
 	err = nl_send_auto(c->sk, msg);
 	if (err < 0)
-		return cosi_fail(c, errno ?: cosi_errno_of(err));
+		return cosi_fail(c, errno ?: cosi_nl_errno(err));
 	rx.seq = nlmsg_hdr(msg)->nlmsg_seq;
 	c->rx = &rx;
 	err = cosi_wait(c, &rx);
@@ -706,7 +728,7 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
 	err = nl_sendto(c->sk, buf, len);
 	free(buf);
 	if (err < 0)
-		return -(errno ?: cosi_errno_of(err));
+		return -(errno ?: cosi_nl_errno(err));
 	c->rx = &rx;
 	err = cosi_wait(c, &rx);
 	c->rx = NULL;
@@ -794,7 +816,7 @@ int cosi_send_raw(struct cosi *c, struct nl_msg *msg)
 	errno = 0;
 	err = nl_send_auto(c->sk, msg);
 	nlmsg_free(msg);
-	return err < 0 ? -(errno ?: cosi_errno_of(err)) : 0;
+	return err < 0 ? -(errno ?: cosi_nl_errno(err)) : 0;
 }
 
 bool cosi_last_intr(const struct cosi *c)
@@ -1208,7 +1230,7 @@ int cosi_watch(struct cosi *c, const struct cosi_watch_req *wr,
 		err = nl_socket_add_membership(c->sk, c->ctrl_grp);
 		if (err) {
 			nlmsg_free(m);
-			return cosi_fail(c, cosi_errno_of(err));
+			return cosi_fail(c, cosi_nl_errno(err));
 		}
 		c->ctrl_joined = true;
 	}
@@ -1252,6 +1274,6 @@ int cosi_watch_recv(struct cosi *c, int timeout_ms, cosi_event_fn fn,
 		return n ? -errno : 0;
 	n = nl_recvmsgs(c->sk, c->cb);
 	if (n < 0)
-		return -(cosi_recv_errno ?: cosi_errno_of(n));
+		return -(cosi_recv_errno ?: cosi_nl_errno(n));
 	return cosi_deliver(c, fn, arg);
 }

@@ -400,9 +400,13 @@ int cosi_stream_add_from(struct cosi_stream *s, const char *ns,
 			 const char *type, const char *id, uint64_t since);
 int cosi_stream_add_req(struct cosi_stream *s,
 			const struct cosi_watch_req *req);
+int cosi_stream_reopen(struct cosi_stream *s, struct cosi *c);
 int cosi_stream_dispatch(struct cosi_stream *s, int timeout_ms);
 const struct cosi_stream_stats *cosi_stream_stats(const struct cosi_stream *s);
 uint64_t cosi_stream_revision(const struct cosi_stream *s);
+
+/* The errno (positive) of a libnl NLE_* code of either sign; EIO if none. */
+int cosi_nl_errno(int nlerr);
 
 /* Names of enum values, for messages. */
 const char *cosi_event_kind_name(uint32_t kind);

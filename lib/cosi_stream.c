@@ -207,6 +207,15 @@ static void cosi_vanished_one(const void *node, VISIT which, int depth)
 		cosi_event_free(ev);
 }
 
+static __thread void **cosi_merge_into;
+
+static void cosi_merge_one(const void *node, VISIT which, int depth)
+{
+	(void)depth;
+	if (which == postorder || which == leaf)
+		cosi_ids_add(cosi_merge_into, *(char *const *)node);
+}
+
 /*
  * (Re)start one watch: from @since when @resume, else by bootstrapping
  * (also when the history no longer reaches back to @since).
@@ -243,7 +252,18 @@ static int cosi_stream_start(struct cosi_stream *s,
 	s->starting = NULL;
 	if (resume && !err)
 		s->stats.bootstraps++;
-	if (!err && w->known) {
+	if (err) {
+		/*
+		 * Half a bootstrap: what it saw is present as well, and the
+		 * next one must still report what vanished.
+		 */
+		cosi_merge_into = &w->known;
+		twalk(w->fresh, cosi_merge_one);
+		cosi_merge_into = NULL;
+		cosi_ids_clear(&w->fresh);
+		return err;
+	}
+	if (w->known) {
 		cosi_vanished_ctx = &v;
 		twalk(w->known, cosi_vanished_one);
 		cosi_vanished_ctx = NULL;
@@ -251,7 +271,7 @@ static int cosi_stream_start(struct cosi_stream *s,
 	cosi_ids_clear(&w->known);
 	w->known = w->fresh;
 	w->fresh = NULL;
-	return err;
+	return 0;
 }
 
 /**
@@ -343,18 +363,41 @@ fail:
 }
 
 /* Every watch of the socket was stopped: start them all again. */
-static int cosi_stream_resume(struct cosi_stream *s)
+static int cosi_stream_restart(struct cosi_stream *s)
 {
 	size_t i;
 	int err;
 
-	s->stats.resumes++;
 	for (i = 0; i < s->n; i++) {
 		err = cosi_stream_start(s, &s->w[i], true);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static int cosi_stream_resume(struct cosi_stream *s)
+{
+	s->stats.resumes++;
+	return cosi_stream_restart(s);
+}
+
+/**
+ * cosi_stream_reopen() - move a stream to a new handle and restart it
+ * @s: stream
+ * @c: the new handle (the old one's watches are dead, e.g. it was closed)
+ *
+ * Every watch resumes from the last revision it delivered, or bootstraps
+ * again when the history is too short, with the ids that vanished
+ * meanwhile reported as destroyed: the consumer misses nothing.  A watch
+ * that fails is left for the next reopen.
+ *
+ * Return: 0 or a negative errno.
+ */
+int cosi_stream_reopen(struct cosi_stream *s, struct cosi *c)
+{
+	s->c = c;
+	return cosi_stream_restart(s);
 }
 
 /**

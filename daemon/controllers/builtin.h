@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared by the built-in controllers: type names and namespaces, each
- * controller's registration function, and small helpers for specs, files
- * and libnl errors (util.c).
+ * controller's registration function, and small helpers for specs and
+ * files (util.c).
  */
 #ifndef _COSID_CONTROLLERS_BUILTIN_H
 #define _COSID_CONTROLLERS_BUILTIN_H
@@ -70,8 +70,5 @@ int write_text(const char *path, const char *s);
 int mkdir_parents(const char *path, mode_t mode);
 /* Replace @path atomically: a temporary file in the same directory, renamed. */
 int write_atomic(const char *path, const char *content, mode_t mode);
-
-/* A libnl error (NLE_*, either sign) as a negative errno. */
-int nlerr_to_errno(int nlerr);
 
 #endif /* _COSID_CONTROLLERS_BUILTIN_H */

@@ -107,9 +107,14 @@ static int hostname_put_status(struct cosi_ctl *ctl, const char *error)
 	cosi_ctl_track_outputs(ctl);
 	err = cosi_ctl_apply(ctl, NS_RUNTIME, T_HOSTNAME_STATUS, HOSTNAME_ID,
 			     NULL, &spec);
-	/* Statuses of other ids (none are written) go away. */
+	/*
+	 * Statuses of other ids (none are written) go away; not after a
+	 * failed write, which would take the live status with them.
+	 */
+	if (err)
+		goto out;
 	ret = cosi_ctl_cleanup_outputs(ctl);
-	if (!err && ret < 0)
+	if (ret < 0)
 		err = ret;
 out:
 	cosi_spec_clear(&spec);

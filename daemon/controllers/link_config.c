@@ -111,7 +111,7 @@ fail:
 	/* libnl reports kernel errors as NLE_* codes: say it as errno does. */
 	cosi_ctl_log(ctl, "%s: %s", id, nl_geterror(err));
 	return link_config_put_status(ctl, id, false,
-				      strerror(-nlerr_to_errno(err)));
+				      strerror(cosi_nl_errno(err)));
 }
 
 /* The config is tearing down (@cfg), or gone (NULL). */
@@ -191,7 +191,7 @@ static int link_config_init(struct cosi_ctl *ctl)
 	err = nl_connect(s->sk, NETLINK_ROUTE);
 	if (err) {
 		cosi_ctl_log(ctl, "rtnetlink: %s", nl_geterror(err));
-		return nlerr_to_errno(err);
+		return -cosi_nl_errno(err);
 	}
 	return 0;
 }

@@ -130,7 +130,7 @@ static int link_status_run(struct cosi_ctl *ctl)
 	err = rtnl_link_alloc_cache(s->query, AF_UNSPEC, &cache);
 	if (err < 0) {
 		cosi_ctl_log(ctl, "link dump: %s", nl_geterror(err));
-		return nlerr_to_errno(err);
+		return -cosi_nl_errno(err);
 	}
 	cosi_ctl_track_outputs(ctl);
 	for (o = nl_cache_get_first(cache); o && !err; o = nl_cache_get_next(o))
@@ -161,7 +161,7 @@ static int link_status_init(struct cosi_ctl *ctl)
 	      nl_connect(s->query, NETLINK_ROUTE);
 	if (err) {
 		cosi_ctl_log(ctl, "rtnetlink: %s", nl_geterror(err));
-		return nlerr_to_errno(err);
+		return -cosi_nl_errno(err);
 	}
 	/* Fewer overflows; when it happens anyway, the dump recovers. */
 	nl_socket_set_buffer_size(s->events, LINK_RCVBUF, 0);

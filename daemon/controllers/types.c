@@ -102,8 +102,9 @@ static const struct tdef cosid_types[] = {
 	}, {
 		T_HOSTS_FILE_STATUS, NS_RUNTIME,
 		{ "hostsfilestatus", "hostsfilestatuses" },
-		{ OPT("path", STR), OPT("entries", U64), OPT("content", STR),
-		  OPT("error", STR) },
+		{ OPT("path", STR), OPT("entries", U64), OPT("skipped", U64),
+		  OPT("bytes", U64), OPT("content", STR),
+		  OPT("truncated", BOOL), OPT("error", STR) },
 		{ { "PATH", "path" }, { "ENTRIES", "entries" },
 		  { "ERROR", "error" } },
 		NET_ADMIN,

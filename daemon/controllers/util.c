@@ -2,9 +2,8 @@
 /*
  * Helpers shared by the built-in controllers: registration with private
  * state, typed access to spec fields, the few file operations they need
- * (sysctl-style reads and writes, atomic replacement) and the mapping of
- * libnl's error codes to errno, so that every controller returns negative
- * errnos as the runtime expects.
+ * (sysctl-style reads and writes, atomic replacement).  libnl error
+ * codes become errnos with libcosi's cosi_nl_errno(), the one mapping.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <netlink/errno.h>
 
 #include "controllers/builtin.h"
 
@@ -205,29 +202,4 @@ int write_atomic(const char *path, const char *content, mode_t mode)
 out:
 	free(tmp);
 	return err;
-}
-
-int nlerr_to_errno(int nlerr)
-{
-	switch (abs(nlerr)) {
-	case 0:				return 0;
-	case NLE_INTR:			return -EINTR;
-	case NLE_BAD_SOCK:		return -EBADF;
-	case NLE_AGAIN:			return -EAGAIN;
-	case NLE_NOMEM:			return -ENOMEM;
-	case NLE_EXIST:			return -EEXIST;
-	case NLE_INVAL:			return -EINVAL;
-	case NLE_RANGE:			return -ERANGE;
-	case NLE_OPNOTSUPP:		return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT:		return -EAFNOSUPPORT;
-	case NLE_OBJ_NOTFOUND:		return -ENODEV;
-	case NLE_NOATTR:		return -ENOENT;
-	case NLE_PERM:			return -EPERM;
-	case NLE_BUSY:			return -EBUSY;
-	case NLE_NOACCESS:		return -EACCES;
-	case NLE_NODEV:			return -ENODEV;
-	case NLE_MSGSIZE:		return -EMSGSIZE;
-	case NLE_PROTO_MISMATCH:	return -EPROTONOSUPPORT;
-	default:			return -EIO;
-	}
 }

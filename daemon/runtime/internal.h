@@ -68,6 +68,7 @@ struct cosi_ctl {
 struct cosi_rt_watch {
 	char *ns;
 	char *type;
+	bool live;			/* in the stream (started once) */
 };
 
 struct cosi_runtime {
@@ -78,6 +79,8 @@ struct cosi_runtime {
 	sd_event_source *wsrc;		/* wconn readable */
 	sd_event_source *defer;		/* runs due controllers */
 	sd_event_source *rewatch_timer;	/* restarts broken watches */
+	unsigned int rewatch_ms;	/* their backoff; 0 when healthy */
+	bool rewatch_due;		/* no timer: restart on the next pass */
 	struct cosi_rt_watch *watches;
 	size_t n_watches;
 	struct cosi_ctl *ctls, **ctls_tail;
@@ -86,6 +89,7 @@ struct cosi_runtime {
 	uint64_t seen_resumes;		/* stream's resumes already counted */
 	int family;			/* the cosi family's id at registration */
 	bool gone;			/* it was unregistered: loop ended */
+	unsigned int seed;		/* rand_r() state, for jitter */
 };
 
 /* runtime.c */
@@ -95,6 +99,7 @@ int cosi_rt_timer(struct cosi_runtime *rt, sd_event_source **src,
 		  uint64_t at, sd_event_time_handler_t fn, void *data);
 unsigned int cosi_rt_next_backoff(const struct cosi_runtime *rt,
 				  unsigned int cur);
+uint64_t cosi_rt_jittered(struct cosi_runtime *rt, unsigned int ms);
 
 /* queue.c */
 bool cosi_queue_pending(const struct cosi_ctl *ctl);

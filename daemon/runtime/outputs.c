@@ -128,6 +128,15 @@ static bool cosi_labels_same(const struct cosi_kvs *want,
 	return cosi_kvs_equal(want ? want : &none, have);
 }
 
+/*
+ * Tries of an update whose expected version went stale: a consumer adding
+ * or removing its finalizer on the output makes a new version between our
+ * read and our write.  Re-read and write again (cosi-project/runtime's
+ * Modify does the same); a resource that keeps changing under us is an
+ * error worth the backoff.
+ */
+#define COSI_APPLY_TRIES	5
+
 int cosi_ctl_apply(struct cosi_ctl *ctl, const char *ns, const char *type,
 		   const char *id, const struct cosi_kvs *labels,
 		   const struct cosi_spec *spec)
@@ -137,20 +146,24 @@ int cosi_ctl_apply(struct cosi_ctl *ctl, const char *ns, const char *type,
 		.ns = ns, .type = type, .id = id,
 		.labels = labels ? labels : &none, .spec = spec,
 	};
-	struct cosi_resource *cur = NULL;
-	int err;
+	struct cosi_resource *cur;
+	bool running, existed;
+	int err, tries = 0;
 
 	if (!cosi_ctl_output_kind(ctl, type)) {
 		cosi_ctl_log(ctl, "%s is not a declared output", type);
 		return -EINVAL;
 	}
 	cosi_ctl_note_ns(ctl, ns, type);
+again:
+	cur = NULL;
 	err = cosi_resource_get(ctl->conn, ns, type, id, &cur);
 	if (err && err != -ENOENT)
 		goto fail;
-	if (!err && cosi_labels_same(labels, &cur->labels) &&
-	    (!spec || cosi_spec_equal(spec, &cur->spec)) &&
-	    cur->phase == COSI_PHASE_RUNNING) {
+	existed = cur;
+	running = cur && cur->phase == COSI_PHASE_RUNNING;
+	if (running && cosi_labels_same(labels, &cur->labels) &&
+	    (!spec || cosi_spec_equal(spec, &cur->spec))) {
 		cosi_ctl_touch(ctl, ns, type, id);
 		cosi_resource_free(cur);
 		return 0;
@@ -167,6 +180,14 @@ int cosi_ctl_apply(struct cosi_ctl *ctl, const char *ns, const char *type,
 		err = cosi_resource_create(ctl->conn, &req, NULL);
 	}
 	cosi_resource_free(cur);
+	/*
+	 * A running output refuses an update with ESTALE only for its
+	 * version; a create loses to a concurrent one with EEXIST.  Either
+	 * way someone wrote in between: read again.
+	 */
+	if (((err == -ESTALE && running) || (err == -EEXIST && !existed)) &&
+	    ++tries < COSI_APPLY_TRIES)
+		goto again;
 	if (err)
 		goto fail;
 	cosi_ctl_touch(ctl, ns, type, id);

@@ -123,14 +123,14 @@ static int cosi_qkey_timer(sd_event_source *s, uint64_t usec, void *data)
 	return 0;
 }
 
-static void cosi_qkey_later(struct cosi_qkey *k, uint64_t ms)
+/* Requeue @k at @at (usec, monotonic). */
+static void cosi_qkey_later(struct cosi_qkey *k, uint64_t at)
 {
 	struct cosi_runtime *rt = k->ctl->rt;
 
 	if (k->timer)
 		return;
-	if (sd_event_add_time(rt->event, &k->timer, CLOCK_MONOTONIC,
-			      cosi_rt_now(rt) + ms * USEC_PER_MSEC, 0,
+	if (sd_event_add_time(rt->event, &k->timer, CLOCK_MONOTONIC, at, 0,
 			      cosi_qkey_timer, k) < 0) {
 		k->timer = NULL;
 		cosi_qkey_push(k);	/* cannot wait: retry now */
@@ -154,8 +154,7 @@ static void cosi_queue_one(struct cosi_ctl *ctl, struct cosi_qkey *k)
 	ctl->tracking = false;
 	k->busy = false;
 	if (ret == -EAGAIN && ctl->throttled) {
-		cosi_qkey_later(k, (cosi_ctl_token_eta(ctl) -
-				    cosi_rt_now(ctl->rt)) / USEC_PER_MSEC + 1);
+		cosi_qkey_later(k, cosi_ctl_token_eta(ctl));
 	} else if (ret < 0) {
 		ctl->stats.failures++;
 		ctl->stats.last_error = -ret;
@@ -163,14 +162,15 @@ static void cosi_queue_one(struct cosi_ctl *ctl, struct cosi_qkey *k)
 		ctl->stats.backoff_ms = k->backoff_ms;
 		cosi_ctl_log(ctl, "%s: %s; retrying in %u ms", k->key,
 			     strerror(-ret), k->backoff_ms);
-		cosi_qkey_later(k, k->backoff_ms);
+		cosi_qkey_later(k, cosi_rt_jittered(ctl->rt, k->backoff_ms));
 	} else {
 		if (k->backoff_ms)
 			ctl->stats.backoff_ms = 0;
 		ctl->stats.last_error = 0;
 		k->backoff_ms = 0;
 		if (ret > 0)
-			cosi_qkey_later(k, ret);
+			cosi_qkey_later(k, cosi_rt_now(ctl->rt) +
+					   ret * USEC_PER_MSEC);
 	}
 	if (k->again) {
 		k->again = false;

@@ -9,12 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/internal.h"
 
 #define USEC_PER_MSEC	1000ULL
 
 static void cosi_rt_event(struct cosi_event *ev, void *arg);
+static int cosi_rt_rewatch(struct cosi_runtime *rt);
+static void cosi_rt_rewatch_later(struct cosi_runtime *rt);
 
 uint64_t cosi_rt_now(const struct cosi_runtime *rt)
 {
@@ -49,6 +52,21 @@ unsigned int cosi_rt_next_backoff(const struct cosi_runtime *rt,
 
 	return next > rt->o.backoff_max_ms ? rt->o.backoff_max_ms
 					   : (unsigned int)next;
+}
+
+/*
+ * When (usec, monotonic) a retry after @ms is due: @ms plus up to a
+ * quarter more at random, so that retries of many controllers (or
+ * daemons) that failed together do not stay in lockstep.  Never less
+ * than @ms: the backoff is a minimum.
+ */
+uint64_t cosi_rt_jittered(struct cosi_runtime *rt, unsigned int ms)
+{
+	uint64_t us = ms * USEC_PER_MSEC;
+
+	if (us >= 4)
+		us += rand_r(&rt->seed) % (us / 4);
+	return cosi_rt_now(rt) + us;
 }
 
 /* Make the defer source run the due controllers on the next iteration. */
@@ -101,11 +119,26 @@ static int cosi_ctl_backoff_timer(sd_event_source *s, uint64_t usec,
 	return 0;
 }
 
+/*
+ * Run the controller again at @at; when no timer can be armed, on the
+ * next pass instead (never lose the controller).
+ */
+static void cosi_ctl_retry_at(struct cosi_ctl *ctl, uint64_t at)
+{
+	if (cosi_rt_timer(ctl->rt, &ctl->backoff_timer, at,
+			  cosi_ctl_backoff_timer, ctl) >= 0) {
+		ctl->in_backoff = true;
+		return;
+	}
+	ctl->in_backoff = false;
+	ctl->due = true;
+	cosi_rt_kick(ctl->rt);
+}
+
 /* One run of a run controller, and what its result means. */
 static void cosi_ctl_run(struct cosi_ctl *ctl)
 {
 	struct cosi_runtime *rt = ctl->rt;
-	uint64_t at;
 	size_t i;
 	int err;
 
@@ -119,9 +152,7 @@ static void cosi_ctl_run(struct cosi_ctl *ctl)
 		sd_event_source_set_enabled(ctl->fds[i], SD_EVENT_ONESHOT);
 	if (err == -EAGAIN && ctl->throttled) {
 		/* Out of write tokens: not a failure, come back for more. */
-		cosi_rt_timer(rt, &ctl->backoff_timer, cosi_ctl_token_eta(ctl),
-			      cosi_ctl_backoff_timer, ctl);
-		ctl->in_backoff = true;
+		cosi_ctl_retry_at(ctl, cosi_ctl_token_eta(ctl));
 		return;
 	}
 	ctl->stats.last_error = err < 0 ? -err : 0;
@@ -133,12 +164,7 @@ static void cosi_ctl_run(struct cosi_ctl *ctl)
 	ctl->stats.backoff_ms = cosi_rt_next_backoff(rt, ctl->stats.backoff_ms);
 	cosi_ctl_log(ctl, "run failed: %s; retrying in %u ms", strerror(-err),
 		     ctl->stats.backoff_ms);
-	at = cosi_rt_now(rt) + ctl->stats.backoff_ms * USEC_PER_MSEC;
-	if (cosi_rt_timer(rt, &ctl->backoff_timer, at, cosi_ctl_backoff_timer,
-			  ctl) >= 0)
-		ctl->in_backoff = true;
-	else
-		ctl->due = true;	/* cannot wait: retry on the next pass */
+	cosi_ctl_retry_at(ctl, cosi_rt_jittered(rt, ctl->stats.backoff_ms));
 }
 
 /* The defer source: run every controller that is due, in registration order. */
@@ -149,6 +175,10 @@ static int cosi_rt_dispatch(sd_event_source *s, void *data)
 	bool more = false;
 
 	(void)s;
+	if (rt->rewatch_due) {
+		rt->rewatch_due = false;
+		cosi_rt_rewatch(rt);
+	}
 	for (ctl = rt->ctls; ctl; ctl = ctl->next) {
 		if (ctl->in_backoff)
 			continue;
@@ -161,24 +191,23 @@ static int cosi_rt_dispatch(sd_event_source *s, void *data)
 		if (!ctl->in_backoff &&
 		    (ctl->due || (ctl->c.reconcile && cosi_queue_pending(ctl))))
 			more = true;
+	if (rt->rewatch_due)
+		more = true;
 	if (more)
 		cosi_rt_kick(rt);
 	return 0;
 }
 
-/* Fan an input event out to the controllers that declared the input. */
+/* Whether @in wants to hear of @r (@destroyed: @r is gone). */
 static bool cosi_input_matches(const struct cosi_input *in,
-			       const struct cosi_event *ev)
+			       const struct cosi_resource *r, bool destroyed)
 {
-	const struct cosi_resource *r = &ev->res;
-
 	if (strcmp(in->ns, r->ns) || strcmp(in->type, r->type))
 		return false;
 	if (in->id && strcmp(in->id, r->id))
 		return false;
 	if (in->kind == COSI_INPUT_DESTROY_READY)
-		return ev->kind != COSI_EVENT_KIND_DESTROYED &&
-		       r->phase == COSI_PHASE_TEARING_DOWN &&
+		return !destroyed && r->phase == COSI_PHASE_TEARING_DOWN &&
 		       !r->finalizers.n;
 	return true;
 }
@@ -193,7 +222,9 @@ static void cosi_rt_event(struct cosi_event *ev, void *arg)
 		goto out;
 	for (ctl = rt->ctls; ctl; ctl = ctl->next) {
 		for (i = 0; i < ctl->c.n_inputs; i++)
-			if (cosi_input_matches(&ctl->c.inputs[i], ev))
+			if (cosi_input_matches(&ctl->c.inputs[i], &ev->res,
+					       ev->kind ==
+					       COSI_EVENT_KIND_DESTROYED))
 				break;
 		if (i == ctl->c.n_inputs)
 			continue;
@@ -217,7 +248,6 @@ static void cosi_rt_wake_all(struct cosi_runtime *rt)
 			cosi_ctl_wake(ctl);
 }
 
-static int cosi_rt_rewatch(struct cosi_runtime *rt);
 
 /*
  * cosi.ko was unloaded: every socket, claim and watch of ours is dead and
@@ -242,7 +272,27 @@ static int cosi_rt_rewatch_timer(sd_event_source *s, uint64_t usec,
 {
 	(void)s;
 	(void)usec;
-	return cosi_rt_rewatch(data) < 0 ? 0 : 0;
+	cosi_rt_rewatch(data);
+	return 0;
+}
+
+/*
+ * The watches are broken (or one could not start): stop reading them and
+ * restart them all after a backoff that grows like a controller's
+ * (initial, x factor, up to the cap; jittered), reset once they work.
+ */
+static void cosi_rt_rewatch_later(struct cosi_runtime *rt)
+{
+	rt->rewatch_ms = cosi_rt_next_backoff(rt, rt->rewatch_ms);
+	if (rt->wsrc)
+		sd_event_source_set_enabled(rt->wsrc, SD_EVENT_OFF);
+	if (cosi_rt_timer(rt, &rt->rewatch_timer,
+			  cosi_rt_jittered(rt, rt->rewatch_ms),
+			  cosi_rt_rewatch_timer, rt) < 0) {
+		/* Never left without a way back: the next pass restarts. */
+		rt->rewatch_due = true;
+		cosi_rt_kick(rt);
+	}
 }
 
 /* Deliver what the watch socket holds; recover when the stream broke. */
@@ -251,7 +301,7 @@ static void cosi_rt_drain(struct cosi_runtime *rt)
 	const struct cosi_stream_stats *st;
 	int n;
 
-	if (!rt->stream)
+	if (!rt->stream || rt->rewatch_ms)
 		return;		/* down; the rewatch timer brings it back */
 	do
 		n = cosi_stream_dispatch(rt->stream, 0);
@@ -270,11 +320,7 @@ static void cosi_rt_drain(struct cosi_runtime *rt)
 	} else if (n < 0) {
 		fprintf(stderr, "cosid: runtime: input watches broke: %s; restarting them\n",
 			strerror(-n));
-		sd_event_source_set_enabled(rt->wsrc, SD_EVENT_OFF);
-		cosi_rt_timer(rt, &rt->rewatch_timer,
-			      cosi_rt_now(rt) +
-			      rt->o.backoff_initial_ms * USEC_PER_MSEC,
-			      cosi_rt_rewatch_timer, rt);
+		cosi_rt_rewatch_later(rt);
 	}
 }
 
@@ -310,36 +356,40 @@ static int cosi_rt_watch_add(struct cosi_runtime *rt, const char *ns,
 		free(v[rt->n_watches].type);
 		return -ENOMEM;
 	}
+	v[rt->n_watches].live = false;
 	rt->n_watches++;
-	if (!rt->stream)
+	/* Down (not started, or waiting to restart): the restart adds it. */
+	if (!rt->stream || rt->rewatch_ms)
 		return 0;
 	err = cosi_stream_add(rt->stream, ns, type, NULL);
 	if (err) {
 		/* Not the controller's fault: all watches restart later. */
 		fprintf(stderr, "cosid: runtime: watch %s/%s: %s; retrying\n",
 			ns, type, cosi_strerror(rt->wconn, "watch"));
-		sd_event_source_set_enabled(rt->wsrc, SD_EVENT_OFF);
-		cosi_rt_timer(rt, &rt->rewatch_timer,
-			      cosi_rt_now(rt) +
-			      rt->o.backoff_initial_ms * USEC_PER_MSEC,
-			      cosi_rt_rewatch_timer, rt);
+		cosi_rt_rewatch_later(rt);
+		return 0;
 	}
+	v[rt->n_watches - 1].live = true;
 	return 0;
 }
 
-/* Open the watch socket and start every watch (at start, or to recover). */
+/*
+ * Open the watch socket and start every watch (at start, or to recover).
+ * A stream that already ran moves to the new socket and resumes from
+ * where it was (cosi_stream_reopen()), so the events of the gap, and the
+ * resources that vanished in it, reach the controllers as if nothing had
+ * happened.  On failure the restart is retried after a backoff.
+ */
 static int cosi_rt_rewatch(struct cosi_runtime *rt)
 {
+	struct cosi *old = rt->wconn;
 	size_t i;
 	int err;
 
 	sd_event_source_disable_unref(rt->wsrc);
 	rt->wsrc = NULL;
-	cosi_stream_free(rt->stream);
-	rt->stream = NULL;
-	cosi_close(rt->wconn);
-	rt->seen_resumes = 0;
 	rt->wconn = cosi_open();
+	cosi_close(old);
 	err = rt->wconn ? 0 : -errno;
 	/* No family, or a new one: the module went away meanwhile. */
 	if (rt->family && (err == -ENOENT ||
@@ -349,31 +399,40 @@ static int cosi_rt_rewatch(struct cosi_runtime *rt)
 	}
 	if (!err && rt->o.watch_rcvbuf)
 		cosi_set_rcvbuf(rt->wconn, rt->o.watch_rcvbuf);
-	if (!err) {
+	if (!err && !rt->stream) {
 		rt->stream = cosi_stream_new(rt->wconn, cosi_rt_event, rt);
 		err = rt->stream ? 0 : -ENOMEM;
+	} else if (!err) {
+		err = cosi_stream_reopen(rt->stream, rt->wconn);
+		if (err)
+			fprintf(stderr, "cosid: runtime: resuming the watches: %s\n",
+				cosi_strerror(rt->wconn, "watch"));
 	}
 	if (!err)
 		err = sd_event_add_io(rt->event, &rt->wsrc, cosi_fd(rt->wconn),
 			      EPOLLIN, cosi_rt_readable, rt);
 	for (i = 0; !err && i < rt->n_watches; i++) {
+		if (rt->watches[i].live)
+			continue;
 		err = cosi_stream_add(rt->stream, rt->watches[i].ns,
 				      rt->watches[i].type, NULL);
 		if (err)
 			fprintf(stderr, "cosid: runtime: watch %s/%s: %s\n",
 				rt->watches[i].ns, rt->watches[i].type,
 				cosi_strerror(rt->wconn, "watch"));
+		else
+			rt->watches[i].live = true;
 	}
 	if (err) {
 		if (!rt->wconn || !rt->stream)
 			fprintf(stderr, "cosid: runtime: cannot open the watch socket: %s\n",
 				strerror(-err));
-		cosi_rt_timer(rt, &rt->rewatch_timer,
-			      cosi_rt_now(rt) +
-			      rt->o.backoff_max_ms * USEC_PER_MSEC,
-			      cosi_rt_rewatch_timer, rt);
+		cosi_rt_rewatch_later(rt);
 		return err;
 	}
+	if (rt->rewatch_ms)
+		fprintf(stderr, "cosid: runtime: input watches restarted\n");
+	rt->rewatch_ms = 0;
 	cosi_rt_wake_all(rt);
 	/* Events read while bootstrapping are queued in the handle. */
 	cosi_rt_drain(rt);
@@ -401,6 +460,7 @@ struct cosi_runtime *cosi_runtime_new(sd_event *event,
 		rt->o.write_burst = 1000;
 	rt->event = sd_event_ref(event);
 	rt->ctls_tail = &rt->ctls;
+	rt->seed = (unsigned int)getpid() ^ (unsigned int)cosi_rt_now(rt);
 	if (sd_event_add_defer(event, &rt->defer, cosi_rt_dispatch, rt) < 0) {
 		sd_event_unref(rt->event);
 		free(rt);
@@ -437,6 +497,49 @@ static void cosi_ctl_free(struct cosi_ctl *ctl)
 	cosi_ctl_outputs_free(ctl);
 	cosi_close(ctl->conn);
 	free(ctl);
+}
+
+/*
+ * A queue controller registered after start: the shared watch of its
+ * inputs may have delivered the present resources long ago, so queue
+ * their keys from a list (duplicates of a new watch's bootstrap cost
+ * nothing: a key is queued once).
+ */
+static int cosi_queue_present(struct cosi_ctl *ctl)
+{
+	struct cosi_resources l = { 0 };
+	const struct cosi_input *in;
+	size_t i, j, k;
+	int err = 0;
+
+	for (i = 0; !err && i < ctl->c.n_inputs; i++) {
+		in = &ctl->c.inputs[i];
+		/* The same (ns, type) listed once, for its first input. */
+		for (j = 0; j < i; j++)
+			if (!strcmp(ctl->c.inputs[j].ns, in->ns) &&
+			    !strcmp(ctl->c.inputs[j].type, in->type))
+				break;
+		if (j < i)
+			continue;
+		err = cosi_ctl_list(ctl, in->ns, in->type, &l);
+		if (err == -ENOENT) {	/* type not defined (yet) */
+			err = 0;
+			continue;
+		}
+		for (k = 0; !err && k < l.n; k++)
+			for (j = 0; j < ctl->c.n_inputs; j++)
+				if (cosi_input_matches(&ctl->c.inputs[j],
+						       l.v[k], false)) {
+					err = cosi_ctl_queue(ctl, l.v[k]->ns,
+							     l.v[k]->type,
+							     l.v[k]->id);
+					break;
+				}
+		cosi_resources_clear(&l);
+	}
+	if (err)
+		cosi_ctl_log(ctl, "listing its inputs: %s", strerror(-err));
+	return err;
 }
 
 int cosi_runtime_register(struct cosi_runtime *rt,
@@ -494,13 +597,18 @@ int cosi_runtime_register(struct cosi_runtime *rt,
 	}
 	if (rt->started && c->run)
 		cosi_ctl_wake(ctl);
+	if (rt->started && c->reconcile) {
+		err = cosi_queue_present(ctl);
+		if (err)
+			goto unlink;
+	}
 	if (rt->started)
 		cosi_rt_drain(rt);
 	if (out)
 		*out = ctl;
 	return 0;
 unlink:
-	/* Out of memory for the watch list: undo the registration. */
+	/* Out of memory, or inputs unreadable: undo the registration. */
 	for (o = rt->ctls, prev = &rt->ctls; o != ctl; o = o->next)
 		prev = &o->next;
 	*prev = NULL;
@@ -512,8 +620,15 @@ fail:
 
 int cosi_runtime_start(struct cosi_runtime *rt)
 {
+	int err;
+
 	rt->started = true;
-	return cosi_rt_rewatch(rt);
+	err = cosi_rt_rewatch(rt);
+	/*
+	 * A watch the kernel refused is retried (the timer is armed), as
+	 * after start; only a module that is gone ends here.
+	 */
+	return rt->gone ? err : 0;
 }
 
 void cosi_runtime_free(struct cosi_runtime *rt)
@@ -574,10 +689,18 @@ size_t cosi_runtime_watches(const struct cosi_runtime *rt)
 	return rt->n_watches;
 }
 
+unsigned int cosi_runtime_watch_backoff_ms(const struct cosi_runtime *rt)
+{
+	return rt->rewatch_ms;
+}
+
 bool cosi_runtime_idle(const struct cosi_runtime *rt)
 {
 	const struct cosi_ctl *ctl;
 
+	/* Watches waiting to restart: what they bring is still to come. */
+	if (rt->rewatch_ms || rt->rewatch_due)
+		return false;
 	for (ctl = rt->ctls; ctl; ctl = ctl->next)
 		if (ctl->due || ctl->in_backoff || ctl->queued)
 			return false;
@@ -644,6 +767,10 @@ int cosi_ctl_watch_fd_events(struct cosi_ctl *ctl, int fd, uint32_t events)
 {
 	sd_event_source **v;
 	int err;
+
+	/* An fd wakes a run; queue controllers have none (keys only). */
+	if (ctl->c.reconcile)
+		return -EINVAL;
 
 	v = realloc(ctl->fds, (ctl->n_fds + 1) * sizeof(*v));
 	if (!v)

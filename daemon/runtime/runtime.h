@@ -9,7 +9,9 @@
  *  - de-duplicates wake-ups: any number of events before a controller runs
  *    cause one run (one per key for queue controllers);
  *  - runs a controller whose run fails again after a backoff that starts
- *    at 500 ms and grows x1.5 up to 60 s, reset by a successful run;
+ *    at 500 ms and grows x1.5 up to 60 s (plus up to 25% at random, so
+ *    that what failed together does not retry in lockstep), reset by a
+ *    successful run;
  *  - gives every controller its own kernel socket, on which it claims its
  *    name as owner, so the kernel enforces who writes what;
  *  - tracks outputs: after cosi_ctl_track_outputs(), outputs of the
@@ -144,7 +146,11 @@ struct cosi_runtime *cosi_runtime_new(sd_event *event,
 int cosi_runtime_register(struct cosi_runtime *rt,
 			  const struct cosi_controller *c, void *data,
 			  struct cosi_ctl **out);
-/* Start the input watches and schedule every controller's first run. */
+/*
+ * Start the input watches and schedule every controller's first run.
+ * Watches the kernel refuses are retried with backoff: 0 then too; an
+ * error only when cosi.ko is not there.
+ */
 int cosi_runtime_start(struct cosi_runtime *rt);
 /* Stop everything, call fini, close sockets.  NULL is a no-op. */
 void cosi_runtime_free(struct cosi_runtime *rt);
@@ -159,7 +165,16 @@ bool cosi_runtime_gone(const struct cosi_runtime *rt);
 uint64_t cosi_runtime_resyncs(const struct cosi_runtime *rt);
 /* Distinct (namespace, type) input watches. */
 size_t cosi_runtime_watches(const struct cosi_runtime *rt);
-/* True when no controller is due to run and no key is queued. */
+/*
+ * The backoff of the watches' restart, 0 when they run.  Watches that
+ * broke, or that the kernel refused (also at start), are all restarted
+ * after it; it grows like a run's backoff (with jitter) up to the cap.
+ */
+unsigned int cosi_runtime_watch_backoff_ms(const struct cosi_runtime *rt);
+/*
+ * True when no controller is due to run, no key is queued and the
+ * watches are not waiting to restart.
+ */
 bool cosi_runtime_idle(const struct cosi_runtime *rt);
 
 /* The controller's view. */
@@ -185,10 +200,11 @@ int cosi_ctl_wake_after(struct cosi_ctl *ctl, uint64_t ms);
 int cosi_ctl_queue(struct cosi_ctl *ctl, const char *ns, const char *type,
 		   const char *id);
 /*
- * Wake the controller whenever @fd is readable (it drains @fd in run), or
- * has one of @events (EPOLLPRI for /proc/sys files).  The source is off
- * from the moment it fires until the run is over: no spinning while the
- * controller backs off.  Removed before fini, so fini may close @fd.
+ * Run controllers: wake the controller whenever @fd is readable (it
+ * drains @fd in run), or has one of @events (EPOLLPRI for /proc/sys
+ * files).  The source is off from the moment it fires until the run is
+ * over: no spinning while the controller backs off.  Removed before fini,
+ * so fini may close @fd.  -EINVAL for a queue controller.
  */
 int cosi_ctl_watch_fd(struct cosi_ctl *ctl, int fd);
 int cosi_ctl_watch_fd_events(struct cosi_ctl *ctl, int fd, uint32_t events);

@@ -11,6 +11,7 @@
  * the statuses.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <stdio.h>
@@ -25,8 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <netlink/errno.h>
 
 #include "kselftest_harness.h"
+#include "cosi_params.h"
 #include "controllers/controllers.h"
 
 #define SYSCTL_CFG	"SysctlConfigs.cosi.dev"
@@ -999,6 +1002,107 @@ TEST_F(ctl, link_config_reports_kernel_errors)
 			     "applied", "false"));
 	EXPECT_TRUE(file_is("/sys/class/net/v0/mtu", "1500"));
 	EXPECT_EQ(0, stats(self->rt, "link-config")->failures);
+}
+
+TEST_F_TIMEOUT(ctl, hosts_status_bounded_and_deletes_finish, 120)
+{
+	char id[16], name[64], alias[16], addr[32], want[16], *content;
+	const char *names[2] = { name, alias };
+	int i;
+
+	/* ~45 bytes a line: the file is far beyond max_spec_size (16 KiB). */
+	for (i = 0; i < 600; i++) {
+		snprintf(id, sizeof(id), "e%03d", i);
+		snprintf(addr, sizeof(addr), "10.1.%d.%d", i / 250, i % 250 + 1);
+		snprintf(name, sizeof(name), "host-%03d.example.internal", i);
+		snprintf(alias, sizeof(alias), "alias-%03d", i);
+		ASSERT_EQ(0, put_entry(self->user, id, addr, names, 2));
+	}
+	ASSERT_TRUE(WAIT_FOR(field_is(self->user, "runtime", HOSTS_ST, "hosts",
+				      "entries", "600"), 30000));
+	EXPECT_TRUE(file_has(self->hosts, "10.1.2.100 host-599.example.internal alias-599"));
+	EXPECT_TRUE(field_is(self->user, "runtime", HOSTS_ST, "hosts",
+			     "truncated", "true"));
+	EXPECT_TRUE(field_is(self->user, "runtime", HOSTS_ST, "hosts",
+			     "skipped", "0"));
+	content = field(self->user, "runtime", HOSTS_ST, "hosts", "content");
+	ASSERT_NE(NULL, content);
+	EXPECT_GE(4096, strlen(content));
+	EXPECT_LT(1000, strlen(content));
+	/* Whole lines only. */
+	EXPECT_EQ('\n', content[strlen(content) - 1]);
+	free(content);
+	content = field(self->user, "runtime", HOSTS_ST, "hosts", "bytes");
+	ASSERT_NE(NULL, content);
+	EXPECT_LT(16384, strtoull(content, NULL, 10));
+	free(content);
+
+	/* Deletes finish, and the file and status follow. */
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "e%03d", i);
+		ASSERT_EQ(0, teardown(self->user, "config", HOSTS_ENTRY, id));
+	}
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "e%03d", i);
+		EXPECT_TRUE(WAIT_FOR(destroyed(self->user, "config",
+					       HOSTS_ENTRY, id), WAIT_MS));
+	}
+	EXPECT_FALSE(file_has(self->hosts, "host-000."));
+	snprintf(want, sizeof(want), "%d", 590);
+	EXPECT_TRUE(WAIT_FOR(field_is(self->user, "runtime", HOSTS_ST, "hosts",
+				      "entries", want), WAIT_MS));
+	EXPECT_EQ(0, stats(self->rt, "hosts")->failures);
+}
+
+TEST_F(ctl, failed_status_write_keeps_the_status)
+{
+	static const char *const db[] = { "db" };
+	char *max;
+
+	ASSERT_EQ(0, put_hostname(self->user, "one", NULL));
+	ASSERT_EQ(0, put_entry(self->user, "db", "10.0.0.5", db, 1));
+	ASSERT_TRUE(WAIT_FOR(field_is(self->user, "runtime", HOSTS_ST, "hosts",
+				      "entries", "1") &&
+			     file_has(self->hosts, "127.0.1.1 one"), WAIT_MS));
+	ASSERT_TRUE(field_is(self->user, "runtime", HOSTNAME_ST, "hostname",
+			     "hostname", "one"));
+	settle(self->ev, self->rt);
+	/* Changes of held configs; then no status write can succeed. */
+	ASSERT_EQ(0, put_hostname(self->user, "two", NULL));
+	ASSERT_EQ(0, put_entry(self->user, "db", "10.0.0.6", db, 1));
+	max = get_param("max_spec_size");
+	ASSERT_NE(NULL, max);
+	ASSERT_EQ(0, set_param("max_spec_size", "16"));
+	WAIT_FOR(file_has(self->hosts, "10.0.0.6") &&
+		 stats(self->rt, "hostname")->failures &&
+		 stats(self->rt, "hosts")->failures, WAIT_MS);
+	/* The old statuses stay until a write succeeds. */
+	EXPECT_TRUE(field_is(self->user, "runtime", HOSTNAME_ST, "hostname",
+			     "hostname", "one"));
+	EXPECT_TRUE(field_is(self->user, "runtime", HOSTS_ST, "hosts",
+			     "entries", "1"));
+	EXPECT_LT(0, stats(self->rt, "hostname")->failures);
+	EXPECT_LT(0, stats(self->rt, "hosts")->failures);
+	ASSERT_EQ(0, set_param("max_spec_size", max));
+	free(max);
+	EXPECT_TRUE(WAIT_FOR(field_is(self->user, "runtime", HOSTNAME_ST,
+				      "hostname", "hostname", "two") &&
+			     field_contains(self->user, "runtime", HOSTS_ST,
+					    "hosts", "content", "10.0.0.6 db"),
+			     WAIT_MS));
+}
+
+/* One mapping of libnl's codes, libcosi's, for it and the controllers. */
+TEST(nl_errors_have_one_mapping)
+{
+	EXPECT_EQ(ENOENT, cosi_nl_errno(-NLE_OBJ_NOTFOUND));
+	EXPECT_EQ(ENOENT, cosi_nl_errno(NLE_OBJ_NOTFOUND));
+	EXPECT_EQ(ENODEV, cosi_nl_errno(-NLE_NODEV));
+	EXPECT_EQ(EEXIST, cosi_nl_errno(-NLE_EXIST));
+	EXPECT_EQ(EBUSY, cosi_nl_errno(-NLE_BUSY));
+	EXPECT_EQ(EMSGSIZE, cosi_nl_errno(-NLE_MSG_TRUNC));
+	EXPECT_EQ(EIO, cosi_nl_errno(-NLE_FAILURE));
+	EXPECT_EQ(0, cosi_nl_errno(0));
 }
 
 TEST_HARNESS_MAIN

@@ -6,6 +6,11 @@
  * input, backoff, queue controllers, output tracking, the teardown and
  * finalizer protocol, destroy-ready inputs, the write rate limit, watch
  * overflow (resume and re-bootstrap), ownership and chaining.
+ *
+ * Faults the kernel cannot be made to produce on cue (a timer that cannot
+ * be armed, a write racing another) are injected by wrapping
+ * sd_event_add_time() and cosi_resource_update() (-Wl,--wrap, see
+ * daemon/Makefile).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +22,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "cosi_params.h"
 #include "runtime/runtime.h"
 
 #define IN_NS	"in"
@@ -25,6 +31,45 @@
 #define MID_T	"Mids.test"
 #define OUT_NS	"out"
 #define OUT_T	"Outputs.test"
+
+/* Fault injection (the link-time wraps). */
+static int fail_add_time;		/* next sd_event_add_time()s that fail */
+static struct cosi *race_conn;		/* adds a finalizer before an update */
+static const char *race_id;		/* ... of this output */
+
+int __real_sd_event_add_time(sd_event *e, sd_event_source **s, clockid_t clk,
+			     uint64_t usec, uint64_t accuracy,
+			     sd_event_time_handler_t cb, void *data);
+int __wrap_sd_event_add_time(sd_event *e, sd_event_source **s, clockid_t clk,
+			     uint64_t usec, uint64_t accuracy,
+			     sd_event_time_handler_t cb, void *data)
+{
+	if (fail_add_time > 0) {
+		fail_add_time--;
+		return -ENOMEM;
+	}
+	return __real_sd_event_add_time(e, s, clk, usec, accuracy, cb, data);
+}
+
+int __real_cosi_resource_update(struct cosi *c, const struct cosi_req *r,
+				struct cosi_resource **out);
+int __wrap_cosi_resource_update(struct cosi *c, const struct cosi_req *r,
+				struct cosi_resource **out)
+{
+	char *fin = "racer";
+	struct cosi_strs fins = { .v = &fin, .n = 1 };
+	struct cosi_req f = { .ns = r->ns, .type = r->type, .id = r->id,
+			      .finalizers = &fins };
+
+	/* A consumer holds the output between the caller's read and write. */
+	if (race_conn && race_id && !strcmp(r->id, race_id) &&
+	    c != race_conn) {
+		race_id = NULL;
+		if (cosi_finalizer_add(race_conn, &f, NULL))
+			return -EPROTO;
+	}
+	return __real_cosi_resource_update(c, r, out);
+}
 
 static uint64_t now_ms(void)
 {
@@ -568,18 +613,6 @@ TEST_F(rt, watch_overflow_resumes_and_reconciles)
 	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "x", "499"));
 }
 
-static int set_history(const char *v)
-{
-	int fd = open("/sys/module/cosi/parameters/history_size", O_WRONLY);
-	int n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, v, strlen(v));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 FIXTURE(hist) {
 	int unused;
 };
@@ -604,9 +637,9 @@ TEST_F_TIMEOUT(hist, overflow_past_history_bootstraps_and_reports_vanished, 120)
 	int i;
 
 	/* A netns reads history_size when it is set up. */
-	ASSERT_EQ(0, set_history("32"));
+	ASSERT_EQ(0, set_param("history_size", "32"));
 	i = unshare(CLONE_NEWNET);
-	ASSERT_EQ(0, set_history("4096"));
+	ASSERT_EQ(0, set_param("history_size", "4096"));
 	ASSERT_EQ(0, i);
 	user = cosi_open();
 	ASSERT_NE(NULL, user);
@@ -827,6 +860,203 @@ TEST_F(rt, stream_resumes_after_a_saved_revision)
 	cosi_event_vec_clear(&v);
 	cosi_stream_free(s);
 	cosi_close(c);
+}
+
+/* qcount: a queue controller that only counts the keys it is given. */
+static int qcount_reconcile(struct cosi_ctl *ctl, const char *ns,
+			    const char *type, const char *id)
+{
+	struct tstate *st = cosi_ctl_data(ctl);
+
+	(void)ns;
+	(void)type;
+	(void)id;
+	st->nruns++;
+	return 0;
+}
+
+static const struct cosi_controller qcount = {
+	.name = "qcount",
+	.inputs = in_weak, .n_inputs = 1,
+	.outputs = mid_excl, .n_outputs = 1,
+	.reconcile = qcount_reconcile,
+};
+
+TEST_F(rt, late_queue_controller_gets_present_keys)
+{
+	struct tstate late = { 0 };
+
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "1"));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "c", "1"));
+	ASSERT_NE(NULL, start(self, &mirror));
+	settle(self->ev, self->rt, 5000);
+	/* Its input type is watched already: no bootstrap for it. */
+	ASSERT_EQ(0, cosi_runtime_register(self->rt, &qcount, &late, NULL));
+	EXPECT_EQ(1, cosi_runtime_watches(self->rt));
+	settle(self->ev, self->rt, 5000);
+	EXPECT_EQ(3, late.nruns);
+}
+
+TEST_F(rt, queue_controller_refuses_watch_fd)
+{
+	struct cosi_ctl *ctl;
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
+	self->rt = cosi_runtime_new(self->ev, &self->opts);
+	ASSERT_NE(NULL, self->rt);
+	ASSERT_EQ(0, cosi_runtime_register(self->rt, &qcount, &self->st,
+					   &ctl));
+	/* An fd wakes a run; a queue controller has none to wake. */
+	EXPECT_EQ(-EINVAL, cosi_ctl_watch_fd(ctl, p[0]));
+	EXPECT_EQ(-EINVAL, cosi_ctl_watch_fd_events(ctl, p[0], EPOLLPRI));
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_F(rt, update_conflict_is_reread_not_failed)
+{
+	const struct cosi_ctl_stats *s;
+	struct cosi_resource *out;
+
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_NE(NULL, start(self, &mirror));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "1"));
+	s = cosi_ctl_stats(cosi_runtime_find(self->rt, "mirror"));
+	/* The next update of output a races a finalizer-add. */
+	race_conn = self->user;
+	race_id = "a";
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "2"));
+	settle(self->ev, self->rt, 5000);
+	EXPECT_EQ(NULL, race_id);	/* the race happened */
+	race_conn = NULL;
+	race_id = NULL;
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "2"));
+	EXPECT_EQ(0, s->failures);
+	EXPECT_EQ(0, s->backoff_ms);
+	ASSERT_EQ(0, cosi_resource_get(self->user, OUT_NS, OUT_T, "a", &out));
+	EXPECT_TRUE(cosi_strs_has(&out->finalizers, "racer"));
+	cosi_resource_free(out);
+}
+
+TEST_F(rt, throttled_controller_survives_a_timer_it_cannot_arm)
+{
+	const struct cosi_ctl_stats *s;
+	char id[16];
+	int i;
+
+	self->opts.write_rate = 100;
+	self->opts.write_burst = 5;
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "r%02d", i);
+		ASSERT_EQ(0, put(self->user, IN_NS, IN_T, id, id));
+	}
+	ASSERT_NE(NULL, start(self, &mirror));
+	/* The retry timer of the first throttled run cannot be armed. */
+	fail_add_time = 1;
+	settle(self->ev, self->rt, 10000);
+	EXPECT_EQ(0, fail_add_time);	/* the fault was hit */
+	fail_add_time = 0;
+	s = cosi_ctl_stats(cosi_runtime_find(self->rt, "mirror"));
+	EXPECT_LT(0, s->throttled);
+	EXPECT_EQ(0, s->failures);
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "r%02d", i);
+		EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, id, id));
+	}
+}
+
+TEST_F(rt, refused_watch_at_start_is_retried_with_backoff)
+{
+	struct cond c = { self->user, OUT_NS, OUT_T, "a", "1" };
+	char *max = get_param("max_socket_watchers");
+	unsigned int b, prev = 0;
+	int rises = 0, i;
+
+	ASSERT_NE(NULL, max);
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	self->opts.backoff_initial_ms = 20;
+	self->opts.backoff_max_ms = 200;
+	/* No socket may watch: the kernel refuses the input watch. */
+	ASSERT_EQ(0, set_param("max_socket_watchers", "0"));
+	self->rt = cosi_runtime_new(self->ev, &self->opts);
+	ASSERT_NE(NULL, self->rt);
+	ASSERT_EQ(0, cosi_runtime_register(self->rt, &mirror, &self->st,
+					   NULL));
+	/* Nor can the first retry's timer be armed. */
+	fail_add_time = 1;
+	i = cosi_runtime_start(self->rt);
+	EXPECT_EQ(0, i) {
+		set_param("max_socket_watchers", max);
+		free(max);
+	}
+	ASSERT_EQ(0, i);
+	/* Retries back off: 20, 30, 45, ... capped at 200 ms. */
+	for (i = 0; i < 40; i++) {
+		b = cosi_runtime_watch_backoff_ms(self->rt);
+		EXPECT_LE(b, 200);
+		EXPECT_LE(prev, b);
+		rises += b > prev;
+		prev = b;
+		sd_event_run(self->ev, 30000);
+	}
+	EXPECT_LE(5, rises);
+	EXPECT_EQ(200, prev);
+	EXPECT_EQ(0, fail_add_time);
+	fail_add_time = 0;
+	ASSERT_EQ(0, set_param("max_socket_watchers", max));
+	free(max);
+	/* Allowed again: the next retry starts the watch. */
+	EXPECT_TRUE(run_until(self->ev, cond_value, &c, 2000));
+	EXPECT_EQ(0, cosi_runtime_watch_backoff_ms(self->rt));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "2"));
+	c.want = "2";
+	EXPECT_TRUE(run_until(self->ev, cond_value, &c, 2000));
+}
+
+TEST_F(rt, restarted_watches_report_what_vanished_meanwhile)
+{
+	static const struct cosi_input mid_in[] = {
+		{ MID_NS, MID_T, NULL, COSI_INPUT_WEAK },
+	};
+	static const struct cosi_output none_out[] = {
+		{ "Nothing.test", COSI_OUTPUT_EXCLUSIVE },
+	};
+	static const struct cosi_controller late = {
+		.name = "late", .inputs = mid_in, .n_inputs = 1,
+		.outputs = none_out, .n_outputs = 1, .run = noop_run,
+	};
+	char *max = get_param("max_socket_watchers");
+	int err;
+
+	ASSERT_NE(NULL, max);
+	self->opts.backoff_initial_ms = 100;
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "1"));
+	ASSERT_NE(NULL, start(self, &qmirror_weak));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "1"));
+	/* A new input the kernel refuses to watch: all watches restart. */
+	ASSERT_EQ(0, set_param("max_socket_watchers", "0"));
+	err = cosi_runtime_register(self->rt, &late, NULL, NULL);
+	EXPECT_NE(0, cosi_runtime_watch_backoff_ms(self->rt));
+	/* In the gap: a vanishes, b changes. */
+	EXPECT_EQ(0, cosi_resource_destroy(self->user,
+		  &(struct cosi_req){ .ns = IN_NS, .type = IN_T, .id = "a" },
+		  NULL));
+	EXPECT_EQ(0, put(self->user, IN_NS, IN_T, "b", "2"));
+	spin(self->ev, 150);
+	ASSERT_EQ(0, set_param("max_socket_watchers", max));
+	free(max);
+	ASSERT_EQ(0, err);
+	settle(self->ev, self->rt, 5000);
+	EXPECT_EQ(0, cosi_runtime_watch_backoff_ms(self->rt));
+	EXPECT_EQ(2, cosi_runtime_watches(self->rt));
+	/* Only the restart can have told qmirror of both. */
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", NULL));
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", "2"));
 }
 
 TEST_HARNESS_MAIN

@@ -84,6 +84,7 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build
 	@total_p=0; total_f=0; \
 	for t in $(BUILD)/tests/bin/cosi_unit_asan \
 		 $(BUILD)/daemon-asan/tests/cosictl_host \
+		 $(BUILD)/daemon-asan/tests/cosid_host \
 		 $(BUILD)/bench/ustore_test; do \
 		echo "=== host: $$(basename $$t) under ASan/UBSan"; \
 		$$t 2>&1 | tee $(BUILD)/test-unit.log; \

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fileio.h"
 #include "controllers/builtin.h"
 
 struct hosts_state {
@@ -141,7 +142,7 @@ static int hosts_write(const char *path, const char *content)
 	same = !read_text(path, &cur) && strlen(cur) + 1 == len &&
 	       !memcmp(cur, content, len - 1);
 	free(cur);
-	return same ? 0 : write_atomic(path, content, 0644);
+	return same ? 0 : cosi_write_atomic(path, content, len, 0644);
 }
 
 static int hosts_put_status(struct cosi_ctl *ctl, const char *path,

@@ -6,8 +6,11 @@
 #include "cosi.h"
 #include "runtime/runtime.h"
 
-/* Apply @path when namespace @ns holds no config resource yet. */
-int cosid_restore(struct cosi *c, const char *path, const char *ns);
+/*
+ * Create the resources of @path that the kernel lacks; those it holds
+ * stay as they are.  A file with rejected documents is renamed aside.
+ */
+int cosid_restore(struct cosi *c, const char *path);
 /* Register the controller that keeps @path in step with namespace @ns. */
 int cosid_register_saver(struct cosi_runtime *rt, const char *path,
 			 const char *ns);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cosid: defines the built-in resource types, restores the desired
- * configuration when the kernel has none, and runs the controllers on an
+ * cosid: defines the built-in resource types, restores what the kernel
+ * lacks of the desired configuration, and runs the controllers on an
  * sd-event loop until SIGTERM/SIGINT.  All state lives in the kernel, so
  * the daemon may be killed at any point and restarted: the controllers
  * reconcile from what the kernel holds.  When cosi.ko is unloaded, the
@@ -32,7 +32,7 @@
 static const char usage[] =
 "usage: cosid [options]\n"
 "  -s, --state-file PATH    save the config namespace to PATH and restore\n"
-"                           it at start when the kernel holds none\n"
+"                           at start what the kernel lacks from it\n"
 "      --hosts-path PATH    hosts file the hosts controller writes\n"
 "                           (default /run/cosi/hosts)\n"
 "      --proc-sys PATH      sysctl tree (default /proc/sys)\n"
@@ -174,7 +174,7 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 		goto out;
 	}
 	if (o->state_file) {
-		err = cosid_restore(c, o->state_file, CONFIG_NS);
+		err = cosid_restore(c, o->state_file);
 		if (err)
 			goto out;
 	}

@@ -2,11 +2,13 @@
 /*
  * Desired configuration on disk.  The kernel keeps resources while cosid
  * restarts; the state file carries them across a reboot (or a module
- * reload).  At start, when the config namespace is empty, the file is
- * applied; afterwards the "config-saver" controller rewrites it whenever
- * a config resource changes.  It is a controller like the others: weak
- * inputs on every config type, no outputs, and the runtime's de-duplication
- * turns a burst of changes into one write.
+ * reload).  At start the file is merged in: what the kernel lacks is
+ * created, what it holds is left alone (it is newer than the file), so
+ * the file's content is never lost; afterwards the "config-saver"
+ * controller rewrites it whenever a config resource changes.  It is a
+ * controller like the others: weak inputs on every config type, no
+ * outputs, and the runtime's de-duplication turns a burst of changes into
+ * one write.
  *
  * Each document records its spec's writer-caps, and the restore keeps
  * them: cosid writes through its own socket only the documents whose
@@ -28,6 +30,7 @@
 #include <linux/capability.h>
 
 #include "common/apply.h"
+#include "common/fileio.h"
 #include "controllers/controllers.h"
 #include "cosid/cosid.h"
 
@@ -40,38 +43,22 @@ static size_t config_ntypes(void)
 	return n;
 }
 
-/* True when no resource of a config type exists in @ns. */
-static int config_empty(struct cosi *c, const char *ns)
-{
-	struct cosi_resources l = { 0 };
-	size_t i;
-	int err;
-
-	for (i = 0; cosid_config_types[i]; i++) {
-		struct cosi_list_req q = {
-			.ns = ns, .type = cosid_config_types[i],
-		};
-
-		err = cosi_resource_list(c, &q, &l);
-		if (err)
-			return err;
-		err = l.n ? 0 : 1;
-		cosi_resources_clear(&l);
-		if (!err)
-			return 0;
-	}
-	return 1;
-}
+struct restored {
+	size_t created;
+	size_t kept;		/* present in the kernel: left as it is */
+};
 
 static void restored_one(const struct cosi_doc *d, enum cosi_apply_result res,
 			 const struct cosi_resource *r, void *arg)
 {
-	size_t *n = arg;
+	struct restored *n = arg;
 
 	(void)d;
 	(void)r;
-	if (res != COSI_APPLY_UNCHANGED)
-		(*n)++;
+	if (res == COSI_APPLY_KEPT)
+		n->kept++;
+	else
+		n->created++;
 }
 
 static int caps_get(struct __user_cap_data_struct data[2])
@@ -215,8 +202,15 @@ static int split_docs(const struct cosi_docs *docs,
 	return 0;
 }
 
+/*
+ * A merge: what the kernel lacks comes from the file; what it holds stays
+ * as it is (written since the file was, e.g. by a "cosictl apply" before
+ * cosid started at boot).
+ */
+#define RESTORE_FLAGS	(COSI_APPLY_KEEP_GOING | COSI_APPLY_ONLY_ABSENT)
+
 /* Apply @path, each document through the handle its writer's caps call for. */
-static int restore_file(struct cosi *c, const char *path, size_t *n,
+static int restore_file(struct cosi *c, const char *path, struct restored *n,
 			char *msg, size_t len)
 {
 	struct cosi_docs docs = { 0 }, via[VIA_N] = { { 0 } };
@@ -249,7 +243,7 @@ static int restore_file(struct cosi *c, const char *path, size_t *n,
 				 via[VIA_REDUCED].n, strerror(errno));
 		} else {
 			rerr = cosi_apply_docs(red, &via[VIA_REDUCED], path,
-					       COSI_APPLY_KEEP_GOING,
+					       RESTORE_FLAGS,
 					       restored_one, n, rmsg,
 					       sizeof(rmsg));
 			fprintf(stderr, "cosid: %s: %zu documents of writers without CAP_SYS_ADMIN go through a socket %s\n",
@@ -264,7 +258,7 @@ static int restore_file(struct cosi *c, const char *path, size_t *n,
 		err = -EPERM;
 		goto out;
 	}
-	err = cosi_apply_docs(c, &via[VIA_FULL], path, COSI_APPLY_KEEP_GOING,
+	err = cosi_apply_docs(c, &via[VIA_FULL], path, RESTORE_FLAGS,
 			      restored_one, n, msg, len);
 	if (rerr && !err) {
 		err = rerr;
@@ -281,10 +275,10 @@ out:
 	return err;
 }
 
-int cosid_restore(struct cosi *c, const char *path, const char *ns)
+int cosid_restore(struct cosi *c, const char *path)
 {
+	struct restored n = { 0 };
 	char msg[512], bad[4096];
-	size_t n = 0;
 	int err;
 
 	if (access(path, F_OK)) {
@@ -292,19 +286,9 @@ int cosid_restore(struct cosi *c, const char *path, const char *ns)
 			path);
 		return 0;
 	}
-	err = config_empty(c, ns);
-	if (err < 0) {
-		fprintf(stderr, "cosid: listing config: %s\n",
-			cosi_strerror(c, "resource-get"));
-		return err;
-	}
-	if (!err) {
-		fprintf(stderr, "cosid: the kernel holds the configuration; %s not applied\n",
-			path);
-		return 0;
-	}
 	err = restore_file(c, path, &n, msg, sizeof(msg));
-	fprintf(stderr, "cosid: restored %zu resources from %s\n", n, path);
+	fprintf(stderr, "cosid: restored %zu resources from %s, kept %zu as the kernel holds them\n",
+		n.created, path, n.kept);
 	if (!err)
 		return 0;
 	if (caps_lost) {
@@ -328,36 +312,14 @@ struct saver {
 /* Write @path atomically, and only when its content would change. */
 static int save_file(const char *path, const char *buf, size_t len)
 {
-	char tmp[4096], *old = NULL;
+	char msg[512], *old = NULL;
 	size_t oldlen = 0;
-	FILE *f;
-	int err = 0;
+	bool same;
 
-	f = fopen(path, "re");
-	if (f) {
-		old = malloc(len + 1);
-		if (old)
-			oldlen = fread(old, 1, len + 1, f);
-		fclose(f);
-		if (old && oldlen == len && !memcmp(old, buf, len)) {
-			free(old);
-			return 0;
-		}
-		free(old);
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	if (fwrite(buf, 1, len, f) != len || fflush(f) || fsync(fileno(f)))
-		err = -errno ?: -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	same = !cosi_read_file(path, &old, &oldlen, msg, sizeof(msg)) &&
+	       oldlen == len && !memcmp(old, buf, len);
+	free(old);
+	return same ? 0 : cosi_write_atomic(path, buf, len, 0644);
 }
 
 static int saver_run(struct cosi_ctl *ctl)

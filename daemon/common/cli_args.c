@@ -19,7 +19,10 @@ const char cosictl_usage[] =
 "  get <type> [id] [-n NS] [-o table|yaml|json] [-l SELECTOR] [-w]\n"
 "  get rd [type]                   definitions (rd, definitions)\n"
 "  watch <type> [id] [-n NS] [-o FMT] [-l SELECTOR] [--since REV]\n"
-"  apply -f FILE                   create or update (FILE - = stdin)\n"
+"  apply -f FILE...                create or update (FILE - = stdin)\n"
+"        [--dry-run] [--prune -l SELECTOR]\n"
+"  diff -f FILE... [--prune -l SEL] what apply would change; exit 0: none,\n"
+"                                  1: differences, 2: error\n"
 "  delete -f FILE | delete <type> <id> [-n NS]\n"
 "         [--wait SECONDS] [--ignore-not-found]\n"
 "  define -f FILE                  create or update definitions\n"
@@ -39,6 +42,9 @@ const char cosictl_usage[] =
 "                        initial listing)\n"
 "      --wait SECS       delete: wait for finalizers (default 30, 0: no)\n"
 "      --ignore-not-found  delete: an absent resource is not an error\n"
+"      --dry-run         apply: show what would be done, write nothing\n"
+"      --prune           apply, diff: delete the resources of the files'\n"
+"                        types that match -l and are not in the files\n"
 "  -h, --help            this text\n";
 
 enum {
@@ -48,6 +54,8 @@ enum {
 	OPT_WAIT,
 	OPT_IGNORE,
 	OPT_RCVBUF,
+	OPT_DRY_RUN,
+	OPT_PRUNE,
 };
 
 /* Option bits, to check which command takes which option. */
@@ -62,6 +70,8 @@ enum {
 #define O_WAIT		0x100
 #define O_IGNORE	0x200
 #define O_RCVBUF	0x400
+#define O_DRY_RUN	0x800
+#define O_PRUNE		0x1000
 
 static const struct option long_opts[] = {
 	{ "namespace", required_argument, NULL, 'n' },
@@ -76,6 +86,8 @@ static const struct option long_opts[] = {
 	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "ignore-not-found", no_argument, NULL, OPT_IGNORE },
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "prune", no_argument, NULL, OPT_PRUNE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -89,7 +101,8 @@ static const struct {
 	  O_TIMEOUT | O_COUNT | O_RCVBUF, 1, 2 },
 	{ "watch", COSICTL_WATCH, O_NS | O_OUT | O_SEL | O_SINCE | O_TIMEOUT |
 	  O_COUNT | O_RCVBUF, 1, 2 },
-	{ "apply", COSICTL_APPLY, O_FILE, 0, 0 },
+	{ "apply", COSICTL_APPLY, O_FILE | O_SEL | O_DRY_RUN | O_PRUNE, 0, 0 },
+	{ "diff", COSICTL_DIFF, O_FILE | O_SEL | O_PRUNE, 0, 0 },
 	{ "delete", COSICTL_DELETE, O_NS | O_FILE | O_WAIT | O_IGNORE, 0, 2 },
 	{ "define", COSICTL_DEFINE, O_FILE, 0, 0 },
 	{ "undefine", COSICTL_UNDEFINE, 0, 1, 1 },
@@ -152,8 +165,17 @@ static int option(int c, struct cosictl_args *a, char *msg, size_t len)
 		a->watch = true;
 		return O_WATCH;
 	case 'f':
-		a->file = optarg;
+		if (a->n_files == COSICTL_MAX_FILES)
+			return bad(msg, len, "more than %s -f options", "32");
+		a->files[a->n_files++] = optarg;
+		a->file = a->files[0];
 		return O_FILE;
+	case OPT_DRY_RUN:
+		a->dry_run = true;
+		return O_DRY_RUN;
+	case OPT_PRUNE:
+		a->prune = true;
+		return O_PRUNE;
 	case OPT_SINCE:
 		if (number(optarg, UINT64_MAX, &v))
 			return bad(msg, len, "--since: invalid revision \"%s\"",
@@ -196,6 +218,7 @@ static const char *opt_name(unsigned int bit)
 	static const char *const names[] = {
 		"-n", "-o", "-l", "-w", "-f", "--since", "--timeout",
 		"--count", "--wait", "--ignore-not-found", "--rcvbuf",
+		"--dry-run", "--prune",
 	};
 	size_t i;
 
@@ -240,8 +263,19 @@ static int command(int nops, char **ops, unsigned int seen,
 		return -EINVAL;
 	}
 	nops--;
-	if ((a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DEFINE) && !a->file)
+	if ((a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DEFINE ||
+	     a->cmd == COSICTL_DIFF) && !a->file)
 		return bad(msg, len, "%s needs -f FILE", cmds[i].name);
+	if (a->n_files > 1 && a->cmd != COSICTL_APPLY && a->cmd != COSICTL_DIFF)
+		return bad(msg, len, "%s takes one -f", cmds[i].name);
+	/* kubectl's rule: pruning without a selector could delete anything. */
+	if (a->prune && !a->selector)
+		return bad(msg, len, "%s --prune needs -l SELECTOR",
+			   cmds[i].name);
+	if (!a->prune && a->selector &&
+	    (a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DIFF))
+		return bad(msg, len, "%s: -l selects what --prune deletes: give --prune too",
+			   cmds[i].name);
 	if (a->cmd == COSICTL_DELETE && !!a->file == !!nops)
 		return bad(msg, len, "%s needs -f FILE or <type> <id>",
 			   cmds[i].name);

@@ -90,7 +90,7 @@ static int run(struct ctl *x)
 		break;
 	}
 	if (ctl_connect(x))
-		return EXIT_FAIL;
+		return x->a->cmd == COSICTL_DIFF ? EXIT_DIFF_ERROR : EXIT_FAIL;
 	switch (x->a->cmd) {
 	case COSICTL_GET:
 		return x->a->watch ? cmd_watch(x) : cmd_get(x);
@@ -104,6 +104,8 @@ static int run(struct ctl *x)
 		return cmd_define(x);
 	case COSICTL_UNDEFINE:
 		return cmd_undefine(x);
+	case COSICTL_DIFF:
+		return cmd_diff(x);
 	default:
 		return EXIT_USAGE;
 	}

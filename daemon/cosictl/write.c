@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cosictl apply, delete, define and undefine: the commands that change
- * the store, over the shared code in daemon/common/apply.c.
+ * cosictl delete, define and undefine: the commands that change the
+ * store, over the shared code in daemon/common/apply.c (apply and diff
+ * are in plan.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,52 +15,28 @@
 
 #define MSG_LEN	1024
 
-static const char *file_name(const char *path)
+const char *ctl_file_name(const char *path)
 {
 	return strcmp(path, "-") ? path : "<stdin>";
 }
 
-static void report(const struct cosi_doc *d, enum cosi_apply_result res,
-		   const struct cosi_resource *r, void *arg)
-{
-	(void)r;
-	(void)arg;
-	printf("%s/%s %s\n", d->type, d->id, cosi_apply_result_name(res));
-	fflush(stdout);
-}
-
-/* Read and check a whole manifest; EXIT_OK and @docs, or EXIT_FAIL. */
-static int load_docs(struct ctl *x, struct cosi_docs *docs)
+int ctl_load_docs(struct ctl *x, const char *path, struct cosi_docs *docs)
 {
 	char msg[MSG_LEN], *buf;
 	size_t len;
 	int err;
 
-	err = cosi_read_file(x->a->file, &buf, &len, msg, sizeof(msg));
+	err = cosi_read_file(path, &buf, &len, msg, sizeof(msg));
 	if (!err) {
-		err = cosi_manifest_parse(buf, len, file_name(x->a->file),
+		err = cosi_manifest_parse(buf, len, ctl_file_name(path),
 					  &x->defs, docs, msg, sizeof(msg));
 		free(buf);
 	}
 	return err ? ctl_err("%s", msg) : EXIT_OK;
 }
 
-int cmd_apply(struct ctl *x)
-{
-	char msg[MSG_LEN];
-	struct cosi_docs docs;
-	int err;
-
-	if (load_docs(x, &docs))
-		return EXIT_FAIL;
-	err = cosi_apply_docs(x->c, &docs, file_name(x->a->file), 0, report,
-			      NULL, msg, sizeof(msg));
-	cosi_docs_clear(&docs);
-	return err ? ctl_err("%s", msg) : EXIT_OK;
-}
-
-static int delete_one(struct ctl *x, const char *ns, const char *type,
-		      const char *id)
+int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
+		   const char *id, const char *done)
 {
 	int wait_ms = x->a->wait_s * 1000;
 	struct cosi_strs pending = { 0 };
@@ -84,7 +61,7 @@ static int delete_one(struct ctl *x, const char *ns, const char *type,
 		printf("%s/%s torn down, waiting for finalizers: %s\n", type,
 		       id, names);
 	else
-		printf("%s/%s deleted\n", type, id);
+		printf("%s/%s %s\n", type, id, done);
 	fflush(stdout);
 	return EXIT_OK;
 }
@@ -100,14 +77,15 @@ int cmd_delete(struct ctl *x)
 		def = ctl_type(x, x->a->type);
 		if (!def)
 			return EXIT_FAIL;
-		return delete_one(x, x->a->ns ?: cosi_resolve_default_ns(def),
-				  def->type, x->a->id);
+		return ctl_delete_one(x, x->a->ns ?:
+				      cosi_resolve_default_ns(def),
+				      def->type, x->a->id, "deleted");
 	}
-	if (load_docs(x, &docs))
+	if (ctl_load_docs(x, x->a->file, &docs))
 		return EXIT_FAIL;
 	for (i = 0; !rc && i < docs.n; i++)
-		rc = delete_one(x, docs.v[i].ns, docs.v[i].type,
-				docs.v[i].id);
+		rc = ctl_delete_one(x, docs.v[i].ns, docs.v[i].type,
+				    docs.v[i].id, "deleted");
 	cosi_docs_clear(&docs);
 	return rc;
 }
@@ -123,7 +101,7 @@ int cmd_define(struct ctl *x)
 	err = cosi_read_file(x->a->file, &buf, &len, msg, sizeof(msg));
 	if (err)
 		return ctl_err("%s", msg);
-	err = cosi_manifest_parse_definitions(buf, len, file_name(x->a->file),
+	err = cosi_manifest_parse_definitions(buf, len, ctl_file_name(x->a->file),
 					      &defs, msg, sizeof(msg));
 	free(buf);
 	if (err)
@@ -132,7 +110,7 @@ int cmd_define(struct ctl *x)
 		err = cosi_define(x->c, defs.v[i], &res, msg, sizeof(msg));
 		if (err)
 			ctl_err("%s: document %zu (%s): %s",
-				file_name(x->a->file), i + 1, defs.v[i]->type,
+				ctl_file_name(x->a->file), i + 1, defs.v[i]->type,
 				msg);
 		else
 			printf("%s %s\n", defs.v[i]->type,

@@ -886,4 +886,44 @@ TEST_F(m, command_line)
 	EXPECT_EQ(-EINVAL, args(&a, msg, "watch", "a", "--timeout", "-1", NULL));
 }
 
+/* apply --dry-run / --prune, diff, several -f. */
+TEST_F(m, command_line_plan)
+{
+	struct cosictl_args a;
+	char msg[256];
+
+	ASSERT_EQ(0, args(&a, msg, "apply", "--dry-run", "--prune", "-l",
+			  "app=x", "-f", "a.yaml", "-f", "b.yaml", NULL))
+		TH_LOG("%s", msg);
+	EXPECT_EQ(COSICTL_APPLY, a.cmd);
+	EXPECT_TRUE(a.dry_run);
+	EXPECT_TRUE(a.prune);
+	EXPECT_STREQ("app=x", a.selector);
+	ASSERT_EQ(2, a.n_files);
+	EXPECT_STREQ("a.yaml", a.file);
+	EXPECT_STREQ("b.yaml", a.files[1]);
+	ASSERT_EQ(0, args(&a, msg, "diff", "-f", "a.yaml", NULL));
+	EXPECT_EQ(COSICTL_DIFF, a.cmd);
+	EXPECT_FALSE(a.prune);
+	ASSERT_EQ(0, args(&a, msg, "diff", "--prune", "-l", "k", "-f", "a",
+			  NULL));
+	EXPECT_TRUE(a.prune);
+
+	EXPECT_EQ(-EINVAL, args(&a, msg, "apply", "--prune", "-f", "a", NULL));
+	EXPECT_STREQ("apply --prune needs -l SELECTOR", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "diff", "--prune", "-f", "a", NULL));
+	EXPECT_STREQ("diff --prune needs -l SELECTOR", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "apply", "-l", "k", "-f", "a", NULL));
+	EXPECT_STREQ("apply: -l selects what --prune deletes: give --prune too",
+		     msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "diff", NULL));
+	EXPECT_STREQ("diff needs -f FILE", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "diff", "--dry-run", "-f", "a", NULL));
+	EXPECT_STREQ("option --dry-run does not apply to diff", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "-f", "a", "-f", "b", NULL));
+	EXPECT_STREQ("delete takes one -f", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "x", "--prune", NULL));
+	EXPECT_STREQ("option --prune does not apply to get", msg);
+}
+
 TEST_HARNESS_MAIN

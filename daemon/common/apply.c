@@ -30,6 +30,16 @@ const char *cosi_apply_result_name(enum cosi_apply_result res)
 	return "?";
 }
 
+void cosi_apply_count(const struct cosi_doc *d, enum cosi_apply_result res,
+		      const struct cosi_resource *r, void *arg)
+{
+	size_t *n = arg;
+
+	(void)d;
+	(void)r;
+	n[res]++;
+}
+
 static int kerr(struct cosi *c, int err, const char *op, char *msg,
 		size_t len)
 {

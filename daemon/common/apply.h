@@ -38,6 +38,11 @@ typedef void (*cosi_apply_fn)(const struct cosi_doc *d,
 			      enum cosi_apply_result res,
 			      const struct cosi_resource *r, void *arg);
 
+/* A cosi_apply_fn that counts: @arg is a size_t[COSI_APPLY_RESULTS]. */
+#define COSI_APPLY_RESULTS	(COSI_APPLY_KEPT + 1)
+void cosi_apply_count(const struct cosi_doc *d, enum cosi_apply_result res,
+		      const struct cosi_resource *r, void *arg);
+
 /* Flags of cosi_apply_docs(). */
 #define COSI_APPLY_KEEP_GOING	0x1	/* apply the others after an error */
 /* Create what is absent; leave what exists as it is (COSI_APPLY_KEPT). */

@@ -43,24 +43,6 @@ static size_t config_ntypes(void)
 	return n;
 }
 
-struct restored {
-	size_t created;
-	size_t kept;		/* present in the kernel: left as it is */
-};
-
-static void restored_one(const struct cosi_doc *d, enum cosi_apply_result res,
-			 const struct cosi_resource *r, void *arg)
-{
-	struct restored *n = arg;
-
-	(void)d;
-	(void)r;
-	if (res == COSI_APPLY_KEPT)
-		n->kept++;
-	else
-		n->created++;
-}
-
 static int caps_get(struct __user_cap_data_struct data[2])
 {
 	struct __user_cap_header_struct h = {
@@ -210,7 +192,7 @@ static int split_docs(const struct cosi_docs *docs,
 #define RESTORE_FLAGS	(COSI_APPLY_KEEP_GOING | COSI_APPLY_ONLY_ABSENT)
 
 /* Apply @path, each document through the handle its writer's caps call for. */
-static int restore_file(struct cosi *c, const char *path, struct restored *n,
+static int restore_file(struct cosi *c, const char *path, size_t *n,
 			char *msg, size_t len)
 {
 	struct cosi_docs docs = { 0 }, via[VIA_N] = { { 0 } };
@@ -244,7 +226,7 @@ static int restore_file(struct cosi *c, const char *path, struct restored *n,
 		} else {
 			rerr = cosi_apply_docs(red, &via[VIA_REDUCED], path,
 					       RESTORE_FLAGS,
-					       restored_one, n, rmsg,
+					       cosi_apply_count, n, rmsg,
 					       sizeof(rmsg));
 			fprintf(stderr, "cosid: %s: %zu documents of writers without CAP_SYS_ADMIN go through a socket %s\n",
 				path, via[VIA_REDUCED].n, red == c ?
@@ -259,7 +241,7 @@ static int restore_file(struct cosi *c, const char *path, struct restored *n,
 		goto out;
 	}
 	err = cosi_apply_docs(c, &via[VIA_FULL], path, RESTORE_FLAGS,
-			      restored_one, n, msg, len);
+			      cosi_apply_count, n, msg, len);
 	if (rerr && !err) {
 		err = rerr;
 		snprintf(msg, len, "%s", rmsg);
@@ -277,7 +259,7 @@ out:
 
 int cosid_restore(struct cosi *c, const char *path)
 {
-	struct restored n = { 0 };
+	size_t n[COSI_APPLY_RESULTS] = { 0 };
 	char msg[512], bad[4096];
 	int err;
 
@@ -286,9 +268,9 @@ int cosid_restore(struct cosi *c, const char *path)
 			path);
 		return 0;
 	}
-	err = restore_file(c, path, &n, msg, sizeof(msg));
+	err = restore_file(c, path, n, msg, sizeof(msg));
 	fprintf(stderr, "cosid: restored %zu resources from %s, kept %zu as the kernel holds them\n",
-		n.created, path, n.kept);
+		n[COSI_APPLY_CREATED], path, n[COSI_APPLY_KEPT]);
 	if (!err)
 		return 0;
 	if (caps_lost) {
@@ -301,6 +283,21 @@ int cosid_restore(struct cosi *c, const char *path)
 	if (rename(path, bad))
 		fprintf(stderr, "cosid: rename %s: %s\n", path, strerror(errno));
 	return 0;
+}
+
+struct cosi_input *cosid_config_inputs(const char *ns,
+				       enum cosi_input_kind kind, size_t *n)
+{
+	struct cosi_input *v;
+	size_t i;
+
+	*n = config_ntypes();
+	v = calloc(*n, sizeof(*v));
+	for (i = 0; v && i < *n; i++)
+		v[i] = (struct cosi_input){
+			.ns = ns, .type = cosid_config_types[i], .kind = kind,
+		};
+	return v;
 }
 
 struct saver {
@@ -368,7 +365,6 @@ int cosid_register_saver(struct cosi_runtime *rt, const char *path,
 		.run = saver_run,
 		.fini = saver_fini,
 	};
-	size_t i, n = config_ntypes();
 	struct saver *s;
 	int err;
 
@@ -377,18 +373,13 @@ int cosid_register_saver(struct cosi_runtime *rt, const char *path,
 		return -ENOMEM;
 	s->path = strdup(path);
 	s->ns = strdup(ns);
-	s->inputs = calloc(n, sizeof(*s->inputs));
-	if (!s->path || !s->ns || !s->inputs) {
+	s->inputs = s->ns ? cosid_config_inputs(s->ns, COSI_INPUT_WEAK,
+						&c.n_inputs) : NULL;
+	if (!s->path || !s->inputs) {
 		saver_free(s);
 		return -ENOMEM;
 	}
-	for (i = 0; i < n; i++)
-		s->inputs[i] = (struct cosi_input){
-			.ns = s->ns, .type = cosid_config_types[i],
-			.kind = COSI_INPUT_WEAK,
-		};
 	c.inputs = s->inputs;
-	c.n_inputs = n;
 	err = cosi_runtime_register(rt, &c, s, NULL);
 	if (err)
 		saver_free(s);

@@ -53,20 +53,6 @@ struct cosid_config_dir {
 	struct cosi_input *inputs;
 };
 
-/* One file of the directory. */
-struct cfile {
-	char *name;			/* base name */
-	struct cosi_docs docs;
-	bool bad;			/* nothing applied, nothing deleted */
-};
-
-struct sync {
-	struct cfile *v;
-	size_t n;
-	size_t res[COSI_APPLY_RESULTS];	/* cosi_apply_count() */
-	size_t deleted, waiting, bad;
-};
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -93,7 +79,7 @@ static int yaml_file(const struct dirent *e)
 	       !strcmp(e->d_name + n - 5, ".yaml");
 }
 
-static void bad_file(struct cfile *f, const char *why)
+static void bad_file(struct cosid_cd_file *f, const char *why)
 {
 	fprintf(stderr, "cosid: config-dir: %s; the file is skipped, its resources kept\n",
 		why);
@@ -102,7 +88,7 @@ static void bad_file(struct cfile *f, const char *why)
 }
 
 /* The first document of the files before @f (or of @f before @d) with @d's key. */
-static const char *holder_of(const struct sync *s, const struct cfile *f,
+static const char *holder_of(const struct cosid_cd_files *s, const struct cosid_cd_file *f,
 			     const struct cosi_doc *d)
 {
 	const struct cosi_doc *e;
@@ -122,16 +108,17 @@ static const char *holder_of(const struct sync *s, const struct cfile *f,
  * in the config namespace, no cosid-owned label or annotation of its own,
  * in no earlier file; then mark it as the directory's.
  */
-static int check_doc(const struct cosid_config_dir *cd, const struct sync *s,
-		     struct cfile *f, struct cosi_doc *d, char *why, size_t len)
+static int check_doc(const char *ns, const struct cosid_cd_files *s,
+		     struct cosid_cd_file *f, struct cosi_doc *d, char *why,
+		     size_t len)
 {
 	const char *other;
 
 	if (!is_config_type(d->type))
 		snprintf(why, len, "not a config type (SysctlConfigs, HostnameConfigs, LinkConfigs, HostsEntries)");
-	else if (strcmp(d->ns, cd->ns))
+	else if (strcmp(d->ns, ns))
 		snprintf(why, len, "namespace %s: the config directory writes namespace %s only",
-			 d->ns, cd->ns);
+			 d->ns, ns);
 	else if (cosi_kvs_get(&d->labels, SOURCE_LABEL) ||
 		 cosi_kvs_get(&d->annotations, FILE_ANNOTATION))
 		snprintf(why, len, "%s and %s are set by cosid", SOURCE_LABEL,
@@ -147,14 +134,15 @@ static int check_doc(const struct cosid_config_dir *cd, const struct sync *s,
 }
 
 /* Read, parse and check one file; a bad one is reported and marked. */
-static void load_file(const struct cosid_config_dir *cd, struct sync *s,
-		      struct cfile *f, const struct cosi_definitions *defs)
+static void load_file(const char *dir, const char *ns,
+		      struct cosid_cd_files *s, struct cosid_cd_file *f,
+		      const struct cosi_definitions *defs)
 {
 	char *path = NULL, *buf = NULL, msg[1024], why[512];
 	struct stat st;
 	size_t len, i;
 
-	if (asprintf(&path, "%s/%s", cd->dir, f->name) < 0) {
+	if (asprintf(&path, "%s/%s", dir, f->name) < 0) {
 		path = NULL;
 		snprintf(msg, sizeof(msg), "%s: out of memory", f->name);
 		goto bad;
@@ -176,7 +164,7 @@ static void load_file(const struct cosid_config_dir *cd, struct sync *s,
 				sizeof(msg)))
 		goto bad;
 	for (i = 0; i < f->docs.n; i++) {
-		if (check_doc(cd, s, f, &f->docs.v[i], why, sizeof(why))) {
+		if (check_doc(ns, s, f, &f->docs.v[i], why, sizeof(why))) {
 			snprintf(msg, sizeof(msg), "%s: document %zu (%s/%s): %s",
 				 path, f->docs.v[i].index, f->docs.v[i].type,
 				 f->docs.v[i].id, why);
@@ -192,7 +180,7 @@ bad:
 	free(path);
 }
 
-static void sync_clear(struct sync *s)
+void cosid_cd_files_clear(struct cosid_cd_files *s)
 {
 	size_t i;
 
@@ -201,14 +189,15 @@ static void sync_clear(struct sync *s)
 		cosi_docs_clear(&s->v[i].docs);
 	}
 	free(s->v);
+	memset(s, 0, sizeof(*s));
 }
 
-static int list_files(const struct cosid_config_dir *cd, struct sync *s)
+static int list_files(const char *dir, struct cosid_cd_files *s)
 {
 	struct dirent **ents;
 	int n, i;
 
-	n = scandir(cd->dir, &ents, yaml_file, alphasort);
+	n = scandir(dir, &ents, yaml_file, alphasort);
 	if (n < 0)
 		return -errno;
 	s->v = calloc(n ?: 1, sizeof(*s->v));
@@ -223,8 +212,24 @@ static int list_files(const struct cosid_config_dir *cd, struct sync *s)
 	return s->v && s->n == (size_t)n ? 0 : -ENOMEM;
 }
 
+int cosid_config_dir_load(const char *dir, const char *ns,
+			  const struct cosi_definitions *defs,
+			  struct cosid_cd_files *out)
+{
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = list_files(dir, out);
+	for (i = 0; !err && i < out->n; i++)
+		load_file(dir, ns, out, &out->v[i], defs);
+	if (err)
+		cosid_cd_files_clear(out);
+	return err;
+}
+
 /* Whether the files still want @r, or its file is bad (kept as it is). */
-static bool wanted(const struct sync *s, const struct cosi_resource *r)
+static bool wanted(const struct cosid_cd_files *s, const struct cosi_resource *r)
 {
 	const char *file = cosi_kvs_get(&r->annotations, FILE_ANNOTATION);
 	const struct cosi_doc *d;
@@ -300,7 +305,7 @@ static int prune_one(struct cosid_config_dir *cd,
 {
 	struct cosi_req req = { .ns = r->ns, .type = r->type, .id = r->id };
 	const char *file = cosi_kvs_get(&r->annotations, FILE_ANNOTATION);
-	struct sync *s = arg;
+	struct cosid_cd_files *s = arg;
 	bool ready = false;
 	int err;
 
@@ -330,26 +335,24 @@ static int prune_one(struct cosid_config_dir *cd,
 int cosid_config_dir_sync(struct cosid_config_dir *cd)
 {
 	struct cosi_definitions defs = { 0 };
-	struct sync s = { 0 };
+	struct cosid_cd_files s = { 0 };
 	char msg[1024];
 	size_t i;
 	int err;
 
 	cd->dirty = false;
-	err = list_files(cd, &s);
-	if (err) {
-		fprintf(stderr, "cosid: config-dir: reading %s: %s; nothing changed\n",
-			cd->dir, strerror(-err));
-		goto out;
-	}
 	err = cosi_definition_list(cd->c, &defs);
 	if (err) {
 		fprintf(stderr, "cosid: config-dir: %s; nothing changed\n",
 			cosi_strerror(cd->c, "definition-get"));
 		goto out;
 	}
-	for (i = 0; i < s.n; i++)
-		load_file(cd, &s, &s.v[i], &defs);
+	err = cosid_config_dir_load(cd->dir, cd->ns, &defs, &s);
+	if (err) {
+		fprintf(stderr, "cosid: config-dir: reading %s: %s; nothing changed\n",
+			cd->dir, strerror(-err));
+		goto out;
+	}
 	for (i = 0; i < s.n; i++) {
 		if (s.v[i].bad)
 			continue;
@@ -371,7 +374,7 @@ int cosid_config_dir_sync(struct cosid_config_dir *cd)
 		s.deleted, s.waiting);
 out:
 	cosi_definitions_clear(&defs);
-	sync_clear(&s);
+	cosid_cd_files_clear(&s);
 	return err;
 }
 

@@ -7,6 +7,8 @@
 #define _COSID_H
 
 #include "cosi.h"
+#include "common/apply.h"
+#include "common/manifest.h"
 #include "runtime/runtime.h"
 
 /*
@@ -27,6 +29,35 @@ struct cosi_input *cosid_config_inputs(const char *ns,
  * desired configuration of namespace @ns, written through @c.
  */
 struct cosid_config_dir;
+
+/* One file of the directory, read and checked. */
+struct cosid_cd_file {
+	char *name;			/* base name */
+	struct cosi_docs docs;		/* with cosid's label, annotation */
+	bool bad;			/* nothing applied, nothing deleted */
+};
+
+/* The directory's files, and what a sync did. */
+struct cosid_cd_files {
+	struct cosid_cd_file *v;
+	size_t n;
+	size_t res[COSI_APPLY_RESULTS];	/* cosi_apply_count() */
+	size_t deleted, waiting, bad;
+};
+
+/*
+ * Read and check every *.yaml file of @dir (no hidden ones, in name
+ * order) against @defs, with no kernel access: each document must be a
+ * config type in @ns, in no earlier file, without cosid's label and
+ * annotation, which are then added; a file must be a regular file of
+ * cosid's user, not writable by group or others.  A bad file is reported
+ * in one line on stderr, marked and emptied.  0, or a negative errno
+ * when @dir cannot be listed.
+ */
+int cosid_config_dir_load(const char *dir, const char *ns,
+			  const struct cosi_definitions *defs,
+			  struct cosid_cd_files *out);
+void cosid_cd_files_clear(struct cosid_cd_files *f);
 
 /* Check @dir and watch it (inotify); NULL after a one-line message. */
 struct cosid_config_dir *cosid_config_dir_open(struct cosi *c, const char *dir,

@@ -17,12 +17,11 @@
  * with the same field lines under updates.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/apply.h"
-#include "common/render.h"
+#include "common/diff.h"
 #include "common/selector.h"
 #include "cosictl/cosictl.h"
 
@@ -45,92 +44,6 @@ static void report(const struct cosi_doc *d, enum cosi_apply_result res,
 	(void)arg;
 	printf("%s/%s %s\n", d->type, d->id, cosi_apply_result_name(res));
 	fflush(stdout);
-}
-
-/* The JSON object at @key of @o, or NULL. */
-static struct json_object *member(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static const char *jtext(struct json_object *v)
-{
-	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-					       JSON_C_TO_STRING_NOSLASHESCAPE);
-}
-
-/*
- * Lines for the keys of objects @a (before) and @b (after) that differ:
- * "- what.key: old" and "+ what.key: new".  Either may be NULL (create,
- * delete).
- */
-static void diff_objects(const char *what, struct json_object *a,
-			 struct json_object *b)
-{
-	struct json_object *other;
-
-	if (a) {
-		json_object_object_foreach(a, key, va) {
-			other = member(b, key);
-			if (other && json_object_equal(va, other))
-				continue;
-			printf("- %s.%s: %s\n", what, key, jtext(va));
-			if (other)
-				printf("+ %s.%s: %s\n", what, key,
-				       jtext(other));
-		}
-	}
-	if (b) {
-		json_object_object_foreach(b, key, vb) {
-			if (!member(a, key))
-				printf("+ %s.%s: %s\n", what, key, jtext(vb));
-		}
-	}
-}
-
-/*
- * The field lines between @cur (NULL: absent) and @d (NULL: pruned).  A
- * document without a spec keeps the current one.
- */
-static int diff_fields(const struct cosi_doc *d,
-		       const struct cosi_resource *cur)
-{
-	struct cosi_resource want = { 0 };
-	struct json_object *a = NULL, *b = NULL;
-
-	if (d) {
-		want.ns = d->ns;
-		want.type = d->type;
-		want.id = d->id;
-		want.labels = d->labels;
-		want.annotations = d->annotations;
-		want.has_spec = d->has_spec || (cur && cur->has_spec);
-		want.spec = d->has_spec || !cur ? d->spec : cur->spec;
-		b = cosi_json_resource(&want, NULL, COSI_RENDER_MANIFEST);
-		if (!b)
-			return -ENOMEM;
-	}
-	if (cur) {
-		a = cosi_json_resource(cur, NULL, COSI_RENDER_MANIFEST);
-		if (!a) {
-			json_object_put(b);
-			return -ENOMEM;
-		}
-	}
-	if (cur && !cur->has_spec && d && d->has_spec)
-		printf("! spec: withheld by the kernel (a sensitive type needs CAP_NET_ADMIN)\n");
-	else
-		diff_objects("spec", member(a, "spec"), member(b, "spec"));
-	diff_objects("labels", member(member(a, "metadata"), "labels"),
-		     member(member(b, "metadata"), "labels"));
-	diff_objects("annotations",
-		     member(member(a, "metadata"), "annotations"),
-		     member(member(b, "metadata"), "annotations"));
-	json_object_put(a);
-	json_object_put(b);
-	return 0;
 }
 
 static const char *verb(enum cosi_apply_result res)
@@ -157,13 +70,13 @@ static void show(const struct cosi_doc *d, enum cosi_apply_result res,
 	if (p->diff) {
 		printf("%s/%s: %s\n", d->type, d->id, verb(res));
 		if (res != COSI_APPLY_UNCHANGED)
-			err = diff_fields(d, r);
+			err = cosi_diff_fields(stdout, d, r);
 	} else {
 		printf("%s/%s %s%s\n", d->type, d->id,
 		       cosi_apply_result_name(res),
 		       res == COSI_APPLY_UNCHANGED ? "" : " (dry run)");
 		if (res == COSI_APPLY_UPDATED)
-			err = diff_fields(d, r);
+			err = cosi_diff_fields(stdout, d, r);
 	}
 	if (err && !p->err)
 		p->err = err;
@@ -307,7 +220,7 @@ static int plan_show(struct plan *p)
 		if (p->diff) {
 			printf("%s/%s: delete (prune)\n", r->type, r->id);
 			if (!p->err)
-				p->err = diff_fields(NULL, r);
+				p->err = cosi_diff_fields(stdout, NULL, r);
 		} else {
 			printf("%s/%s pruned (dry run)\n", r->type, r->id);
 		}

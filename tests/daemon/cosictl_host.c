@@ -17,6 +17,7 @@
 #include "common/apply.h"
 #include "common/cli_args.h"
 #include "common/codec.h"
+#include "common/diff.h"
 #include "common/manifest.h"
 #include "common/render.h"
 #include "common/resolve.h"
@@ -924,6 +925,102 @@ TEST_F(m, command_line_plan)
 	EXPECT_STREQ("delete takes one -f", msg);
 	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "x", "--prune", NULL));
 	EXPECT_STREQ("option --prune does not apply to get", msg);
+}
+
+/* The field lines of diff and apply --dry-run (common/diff.c). */
+static char *diff_of(const struct cosi_doc *d, const struct cosi_doc *was,
+		     bool withheld)
+{
+	struct cosi_resource cur = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (was) {
+		cur.ns = was->ns;
+		cur.type = was->type;
+		cur.id = was->id;
+		cur.labels = was->labels;
+		cur.annotations = was->annotations;
+		cur.has_spec = !withheld;
+		cur.spec = was->spec;
+	}
+	if (!f || cosi_diff_fields(f, d, was ? &cur : NULL)) {
+		if (f)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+TEST_F(m, diff_fields)
+{
+	char *s;
+
+	ASSERT_EQ(0, parse(self,
+		"metadata: {type: link, id: a, labels: {k: v, gone: x}}\n"
+		"spec: {name: a/b, mtu: 1500, tags: [x, y], up: true}\n"
+		"---\n"
+		"metadata: {type: link, id: b, labels: {k: w},\n"
+		"           annotations: {why: \"1\"}}\n"
+		"spec: {name: a/b, mtu: 9000, tags: [x], offset: -1}\n"
+		"---\n"
+		"metadata: {type: link, id: c, labels: {k: v, gone: x}}\n"))
+		TH_LOG("%s", self->msg);
+	/* an update: changed, removed and added keys, per field */
+	s = diff_of(&self->docs.v[1], &self->docs.v[0], false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("- spec.mtu: 1500\n"
+		     "+ spec.mtu: 9000\n"
+		     "- spec.up: true\n"
+		     "- spec.tags: [\"x\",\"y\"]\n"
+		     "+ spec.tags: [\"x\"]\n"
+		     "+ spec.offset: -1\n"
+		     "- labels.k: \"v\"\n"
+		     "+ labels.k: \"w\"\n"
+		     "- labels.gone: \"x\"\n"
+		     "+ annotations.why: \"1\"\n", s);
+	free(s);
+	/* a create: every field with + */
+	s = diff_of(&self->docs.v[0], NULL, false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("+ spec.name: \"a/b\"\n"
+		     "+ spec.mtu: 1500\n"
+		     "+ spec.up: true\n"
+		     "+ spec.tags: [\"x\",\"y\"]\n"
+		     "+ labels.k: \"v\"\n"
+		     "+ labels.gone: \"x\"\n", s);
+	free(s);
+	/* a prune: every field with - */
+	s = diff_of(NULL, &self->docs.v[1], false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("- spec.name: \"a/b\"\n"
+		     "- spec.mtu: 9000\n"
+		     "- spec.offset: -1\n"
+		     "- spec.tags: [\"x\"]\n"
+		     "- labels.k: \"w\"\n"
+		     "- annotations.why: \"1\"\n", s);
+	free(s);
+	/* no spec in the document: the current one stays, no spec lines */
+	s = diff_of(&self->docs.v[2], &self->docs.v[1], false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("- labels.k: \"w\"\n"
+		     "+ labels.k: \"v\"\n"
+		     "+ labels.gone: \"x\"\n"
+		     "- annotations.why: \"1\"\n", s);
+	free(s);
+	/* the same: nothing */
+	s = diff_of(&self->docs.v[0], &self->docs.v[0], false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("", s);
+	free(s);
+	/* a spec the kernel withheld cannot be compared: said so */
+	s = diff_of(&self->docs.v[0], &self->docs.v[0], true);
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(0, strncmp(s, "! spec: withheld by the kernel", 30));
+	free(s);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What applying a manifest document would change in a resource, field by
+ * field (cosictl diff, apply --dry-run).
+ */
+#ifndef _COSI_COMMON_DIFF_H
+#define _COSI_COMMON_DIFF_H
+
+#include <stdio.h>
+
+#include "cosi.h"
+#include "common/manifest.h"
+
+/*
+ * Print to @f one line per spec field, label and annotation that differs
+ * between @cur (the kernel's resource; NULL: absent, a create) and @d
+ * (NULL: the resource goes, a prune): "- what.key: old" for the kernel's
+ * value, "+ what.key: new" for the document's, values as JSON, what one
+ * of spec, labels, annotations.  A document without a spec keeps the
+ * current one.  A spec the kernel withheld prints "! spec: withheld ...".
+ * 0 or -ENOMEM.
+ */
+int cosi_diff_fields(FILE *f, const struct cosi_doc *d,
+		     const struct cosi_resource *cur);
+
+#endif /* _COSI_COMMON_DIFF_H */

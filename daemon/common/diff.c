@@ -56,6 +56,15 @@ static void diff_objects(FILE *f, const char *what, struct json_object *a,
 	}
 }
 
+void cosi_doc_view(const struct cosi_doc *d, struct cosi_resource *r)
+{
+	*r = (struct cosi_resource){
+		.ns = d->ns, .type = d->type, .id = d->id,
+		.labels = d->labels, .annotations = d->annotations,
+		.has_spec = d->has_spec, .spec = d->spec,
+	};
+}
+
 int cosi_diff_fields(FILE *f, const struct cosi_doc *d,
 		     const struct cosi_resource *cur)
 {
@@ -63,11 +72,7 @@ int cosi_diff_fields(FILE *f, const struct cosi_doc *d,
 	struct json_object *a = NULL, *b = NULL;
 
 	if (d) {
-		want.ns = d->ns;
-		want.type = d->type;
-		want.id = d->id;
-		want.labels = d->labels;
-		want.annotations = d->annotations;
+		cosi_doc_view(d, &want);
 		want.has_spec = d->has_spec || (cur && cur->has_spec);
 		want.spec = d->has_spec || !cur ? d->spec : cur->spec;
 		b = cosi_json_resource(&want, NULL, COSI_RENDER_MANIFEST);

@@ -12,6 +12,12 @@
 #include "common/manifest.h"
 
 /*
+ * @r becomes a view of @d (its strings and lists shared: do not free @r),
+ * e.g. to render a document as a resource.
+ */
+void cosi_doc_view(const struct cosi_doc *d, struct cosi_resource *r);
+
+/*
  * Print to @f one line per spec field, label and annotation that differs
  * between @cur (the kernel's resource; NULL: absent, a create) and @d
  * (NULL: the resource goes, a prune): "- what.key: old" for the kernel's

@@ -937,13 +937,8 @@ static char *diff_of(const struct cosi_doc *d, const struct cosi_doc *was,
 	FILE *f = open_memstream(&buf, &len);
 
 	if (was) {
-		cur.ns = was->ns;
-		cur.type = was->type;
-		cur.id = was->id;
-		cur.labels = was->labels;
-		cur.annotations = was->annotations;
+		cosi_doc_view(was, &cur);
 		cur.has_spec = !withheld;
-		cur.spec = was->spec;
 	}
 	if (!f || cosi_diff_fields(f, d, was ? &cur : NULL)) {
 		if (f)

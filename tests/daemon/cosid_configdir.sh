@@ -149,7 +149,5 @@ check "a missing directory: exit 1, one line naming it" \
 	grep -q 'config-dir $T/none: No such file or directory' '$T/err'"
 "$COSID" --config-dir "$D" --state-file "$STATE" > "$T/out" 2> "$T/err"
 check "--config-dir with --state-file: exit 2" [ $? = 2 ]
-"$CTL" delete hostsentry hand > /dev/null
-"$CTL" delete hostsentry cd2 > /dev/null
 
 totals

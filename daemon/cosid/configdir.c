@@ -112,7 +112,7 @@ static int check_doc(const char *ns, const struct cosid_cd_files *s,
 		     struct cosid_cd_file *f, struct cosi_doc *d, char *why,
 		     size_t len)
 {
-	const char *other;
+	const char *other = holder_of(s, f, d);
 
 	if (!is_config_type(d->type))
 		snprintf(why, len, "not a config type (SysctlConfigs, HostnameConfigs, LinkConfigs, HostsEntries)");
@@ -123,7 +123,7 @@ static int check_doc(const char *ns, const struct cosid_cd_files *s,
 		 cosi_kvs_get(&d->annotations, FILE_ANNOTATION))
 		snprintf(why, len, "%s and %s are set by cosid", SOURCE_LABEL,
 			 FILE_ANNOTATION);
-	else if ((other = holder_of(s, f, d)))
+	else if (other)
 		snprintf(why, len, "also in %s", other);
 	else if (cosi_kvs_add(&d->labels, SOURCE_LABEL, SOURCE_VALUE) ||
 		 cosi_kvs_add(&d->annotations, FILE_ANNOTATION, f->name))

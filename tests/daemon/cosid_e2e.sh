@@ -427,8 +427,12 @@ printf '%s\n' 'metadata: {type: hostsentry, id: m2}' \
 	'spec: {address: 10.7.0.3, names: [m3]}' > "$T/early.yaml"
 holder=	# the section above stopped it
 fresh_netns
+# A cosid that ran once (it defines the types), then stopped.
+start_in_ns "$T/none.yaml"
+wait_for 60 "merge: cosid defines the types in a fresh netns" ready
+stop_cosid TERM
 in_ns "$CTL" apply -f "$T/early.yaml" > "$T/out" 2> "$T/err"
-check "merge: an apply at boot before cosid starts" \
+check "... an apply while cosid is down" \
 	[ "$(grep -c ' created$' "$T/out")" = 2 ]
 start_in_ns "$S3"
 wait_for 60 "... cosid starts with the state file" ready

@@ -85,6 +85,7 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build
 	for t in $(BUILD)/tests/bin/cosi_unit_asan \
 		 $(BUILD)/daemon-asan/tests/cosictl_host \
 		 tests/daemon/cosictl_completion.sh \
+		 $(BUILD)/daemon-asan/tests/cosid_host \
 		 $(BUILD)/bench/ustore_test; do \
 		echo "=== host: $$(basename $$t) under ASan/UBSan"; \
 		$$t 2>&1 | tee $(BUILD)/test-unit.log; \

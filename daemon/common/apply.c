@@ -24,8 +24,20 @@ const char *cosi_apply_result_name(enum cosi_apply_result res)
 		return "updated";
 	case COSI_APPLY_UNCHANGED:
 		return "unchanged";
+	case COSI_APPLY_KEPT:
+		return "kept";
 	}
 	return "?";
+}
+
+void cosi_apply_count(const struct cosi_doc *d, enum cosi_apply_result res,
+		      const struct cosi_resource *r, void *arg)
+{
+	size_t *n = arg;
+
+	(void)d;
+	(void)r;
+	n[res]++;
 }
 
 static int kerr(struct cosi *c, int err, const char *op, char *msg,
@@ -114,6 +126,7 @@ int cosi_apply_doc(struct cosi *c, const struct cosi_doc *d,
 enum apply_plan {
 	PLAN_FAILED,
 	PLAN_UNCHANGED,
+	PLAN_KEPT,
 	PLAN_CREATE,
 	PLAN_UPDATE,
 };
@@ -161,8 +174,8 @@ static struct nl_msg *apply_write_msg(struct cosi *c, const struct cosi_doc *d,
 
 /* Read every document's resource in one batch and decide what to do. */
 static int apply_plan(struct cosi *c, const struct cosi_docs *docs,
-		      const char *name, struct apply_batch *b, char *msg,
-		      size_t len)
+		      const char *name, unsigned int flags,
+		      struct apply_batch *b, char *msg, size_t len)
 {
 	const struct cosi_batch_op *g;
 	const struct cosi_doc *d;
@@ -185,6 +198,10 @@ static int apply_plan(struct cosi *c, const struct cosi_docs *docs,
 		d = &docs->v[i];
 		g = &b->gets[i];
 		b->plan[i] = PLAN_FAILED;
+		if (g->res && (flags & COSI_APPLY_ONLY_ABSENT)) {
+			b->plan[i] = PLAN_KEPT;
+			continue;
+		}
 		if (g->err.err && g->err.err != ENOENT) {
 			cosi_err_format(&g->err, "resource-get", why,
 					sizeof(why));
@@ -201,11 +218,20 @@ static int apply_plan(struct cosi *c, const struct cosi_docs *docs,
 			continue;
 		}
 		b->plan[i] = g->res ? PLAN_UPDATE : PLAN_CREATE;
+		if (flags & COSI_APPLY_DRY_RUN)
+			continue;
 		b->write_of[i] = b->n_writes;
 		b->writes[b->n_writes++].msg = apply_write_msg(c, d, g->res);
 	}
 	return 0;
 }
+
+static const enum cosi_apply_result plan_result[] = {
+	[PLAN_UNCHANGED] = COSI_APPLY_UNCHANGED,
+	[PLAN_KEPT] = COSI_APPLY_KEPT,
+	[PLAN_CREATE] = COSI_APPLY_CREATED,
+	[PLAN_UPDATE] = COSI_APPLY_UPDATED,
+};
 
 /*
  * A manifest costs two batches: the reads, then the writes of what
@@ -238,13 +264,20 @@ int cosi_apply_docs(struct cosi *c, const struct cosi_docs *docs,
 		b.first = -ENOMEM;
 		goto out;
 	}
-	err = apply_plan(c, docs, name, &b, msg, len);
+	err = apply_plan(c, docs, name, flags, &b, msg, len);
 	if (err) {
 		b.first = err;
 		goto out;
 	}
 	if (b.first && !(flags & COSI_APPLY_KEEP_GOING))
 		goto out;
+	if (flags & COSI_APPLY_DRY_RUN) {
+		for (i = 0; fn && i < n; i++)
+			if (b.plan[i] != PLAN_FAILED)
+				fn(&docs->v[i], plan_result[b.plan[i]],
+				   b.gets[i].res, arg);
+		goto out;
+	}
 	err = b.n_writes ? cosi_batch(c, b.writes, b.n_writes) : 0;
 	if (err) {
 		b.first = kerr(c, err, "resource-update", msg, len);
@@ -254,20 +287,34 @@ int cosi_apply_docs(struct cosi *c, const struct cosi_docs *docs,
 		d = &docs->v[i];
 		if (b.plan[i] == PLAN_FAILED)
 			continue;
-		if (b.plan[i] == PLAN_UNCHANGED) {
+		res = plan_result[b.plan[i]];
+		if (b.plan[i] == PLAN_UNCHANGED || b.plan[i] == PLAN_KEPT) {
 			if (fn)
-				fn(d, COSI_APPLY_UNCHANGED, b.gets[i].res, arg);
+				fn(d, res, b.gets[i].res, arg);
 			continue;
 		}
 		w = &b.writes[b.write_of[i]];
-		res = b.plan[i] == PLAN_CREATE ? COSI_APPLY_CREATED
-					       : COSI_APPLY_UPDATED;
 		switch (w->err.err) {
 		case 0:
 			if (fn)
 				fn(d, res, w->res, arg);
 			continue;
 		case EEXIST:
+			if (flags & COSI_APPLY_ONLY_ABSENT) {
+				/* Created by someone else meanwhile. */
+				err = cosi_resource_get(c, d->ns, d->type,
+							d->id, &r);
+				if (!err && fn)
+					fn(d, COSI_APPLY_KEPT, r, arg);
+				if (!err) {
+					cosi_resource_free(r);
+					break;
+				}
+				snprintf(why, sizeof(why), "%s",
+					 cosi_strerror(c, "resource-get"));
+				break;
+			}
+			/* fall through */
 		case ESTALE:
 		case ENOENT:	/* raced: the careful path */
 			err = cosi_apply_doc(c, d, &res, &r, why, sizeof(why));

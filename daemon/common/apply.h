@@ -22,21 +22,33 @@ enum cosi_apply_result {
 	COSI_APPLY_CREATED,
 	COSI_APPLY_UPDATED,
 	COSI_APPLY_UNCHANGED,
+	COSI_APPLY_KEPT,	/* exists, left alone (COSI_APPLY_ONLY_ABSENT) */
 };
 
-/* "created", "updated", "unchanged". */
+/* "created", "updated", "unchanged", "kept". */
 const char *cosi_apply_result_name(enum cosi_apply_result res);
 
 /*
  * Called after each document is applied; @r is the resource as the
  * kernel has it now (owned by the caller of the callback: do not free).
+ * With COSI_APPLY_DRY_RUN, @res is what would be done and @r the
+ * resource as it is (NULL for a create).
  */
 typedef void (*cosi_apply_fn)(const struct cosi_doc *d,
 			      enum cosi_apply_result res,
 			      const struct cosi_resource *r, void *arg);
 
+/* A cosi_apply_fn that counts: @arg is a size_t[COSI_APPLY_RESULTS]. */
+#define COSI_APPLY_RESULTS	(COSI_APPLY_KEPT + 1)
+void cosi_apply_count(const struct cosi_doc *d, enum cosi_apply_result res,
+		      const struct cosi_resource *r, void *arg);
+
 /* Flags of cosi_apply_docs(). */
 #define COSI_APPLY_KEEP_GOING	0x1	/* apply the others after an error */
+/* Create what is absent; leave what exists as it is (COSI_APPLY_KEPT). */
+#define COSI_APPLY_ONLY_ABSENT	0x2
+/* Read and decide only: nothing is written. */
+#define COSI_APPLY_DRY_RUN	0x4
 
 /*
  * Make one resource look like @d: create it when absent; else update it

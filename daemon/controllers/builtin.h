@@ -66,9 +66,5 @@ bool spec_bool(const struct cosi_resource *r, const char *name, bool *v);
 int read_text(const char *path, char **out);
 /* One write(2) of @s (sysctl style: the write's errno is the answer). */
 int write_text(const char *path, const char *s);
-/* mkdir -p of the directory of @path. */
-int mkdir_parents(const char *path, mode_t mode);
-/* Replace @path atomically: a temporary file in the same directory, renamed. */
-int write_atomic(const char *path, const char *content, mode_t mode);
 
 #endif /* _COSID_CONTROLLERS_BUILTIN_H */

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fileio.h"
 #include "controllers/builtin.h"
 
 /* Bytes of the file a status shows at most (the spec limit is 16 KiB). */
@@ -162,7 +163,7 @@ static int hosts_write(const char *path, const char *content)
 	same = !read_text(path, &cur) && strlen(cur) + 1 == len &&
 	       !memcmp(cur, content, len - 1);
 	free(cur);
-	return same ? 0 : write_atomic(path, content, 0644);
+	return same ? 0 : cosi_write_atomic(path, content, len, 0644);
 }
 
 /* The head of @content that fits a status: whole lines, at most the cap. */

@@ -2,14 +2,14 @@
 /*
  * Helpers shared by the built-in controllers: registration with private
  * state, typed access to spec fields, the few file operations they need
- * (sysctl-style reads and writes, atomic replacement).  libnl error
- * codes become errnos with libcosi's cosi_nl_errno(), the one mapping.
+ * (sysctl-style reads and writes; atomic replacement is in common/fileio.c).
+ * libnl error codes become errnos with libcosi's cosi_nl_errno(), the one
+ * mapping.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "controllers/builtin.h"
@@ -125,81 +125,5 @@ int write_text(const char *path, const char *s)
 		err = -EIO;
 	if (close(fd) && !err)
 		err = -errno;
-	return err;
-}
-
-int mkdir_parents(const char *path, mode_t mode)
-{
-	char *dir = strdup(path), *p, c;
-	int err = 0;
-
-	if (!dir)
-		return -ENOMEM;
-	p = strrchr(dir, '/');
-	if (!p || p == dir)
-		goto out;
-	*p = '\0';
-	for (p = dir + 1;; p++) {
-		if (*p && *p != '/')
-			continue;
-		c = *p;
-		*p = '\0';
-		if (mkdir(dir, mode) && errno != EEXIST) {
-			err = -errno;
-			break;
-		}
-		*p = c;
-		if (!c)
-			break;
-	}
-out:
-	free(dir);
-	return err;
-}
-
-static int write_all(int fd, const char *s, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, s, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		s += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int write_atomic(const char *path, const char *content, mode_t mode)
-{
-	char *tmp;
-	int fd, err;
-
-	err = mkdir_parents(path, 0755);
-	if (err)
-		return err;
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = write_all(fd, content, strlen(content));
-	if (!err && fchmod(fd, mode))
-		err = -errno;
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
-	free(tmp);
 	return err;
 }

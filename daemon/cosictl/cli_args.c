@@ -34,7 +34,9 @@ static const char usage_all[] =
 "  get rd [type]                   definitions (rd, definitions)\n"
 "  watch <type> [id] [-n NS] [-o FMT] [-l SELECTOR] [--since REV]\n"
 "  wait <type> <id> --for COND [--timeout DUR]\n"
-"  apply -f FILE                   create or update (FILE - = stdin)\n"
+"  apply -f FILE...                create or update (FILE - = stdin)\n"
+"        [--dry-run] [--prune -l SELECTOR]\n"
+"  diff -f FILE... [--prune -l SEL] what apply would change\n"
 "  delete -f FILE | <type> <id> | <type> -l SELECTOR | <type> --all\n"
 "  finalizer remove <type> <id> <finalizer>\n"
 "  define -f FILE                  create or update definitions\n"
@@ -81,12 +83,26 @@ static const char usage_wait[] =
 H_NS H_END;
 
 static const char usage_apply[] =
-"usage: cosictl apply -f FILE\n"
+"usage: cosictl apply -f FILE... [--dry-run] [--prune -l SELECTOR]\n"
 "\n"
-"Create or update the resources of a YAML manifest (FILE - = stdin).\n"
+"Create or update the resources of YAML manifests (FILE - = stdin).\n"
 "\n"
-"  -f, --filename FILE   manifest (YAML, many documents)\n"
-H_END;
+"  -f, --filename FILE   manifest (YAML, many documents); repeatable\n"
+"      --dry-run         show what would be done, write nothing\n"
+"      --prune           delete the resources of the files' types that\n"
+"                        match -l and are not in the files\n"
+H_SEL H_END;
+
+static const char usage_diff[] =
+"usage: cosictl diff -f FILE... [--prune -l SELECTOR]\n"
+"\n"
+"Show what apply would change.  Exit status: 0 no differences,\n"
+"1 differences, 2 error.\n"
+"\n"
+"  -f, --filename FILE   manifest (YAML, many documents); repeatable\n"
+"      --prune           also show what apply --prune would delete\n"
+H_SEL
+"  -h, --help            this help\n";
 
 static const char usage_delete[] =
 "usage: cosictl delete <type> <id> [-n NS]\n"
@@ -141,6 +157,8 @@ enum {
 	OPT_RCVBUF,
 	OPT_FOR,
 	OPT_ALL,
+	OPT_DRY_RUN,
+	OPT_PRUNE,
 };
 
 /* Option bits, to check which command takes which option. */
@@ -157,6 +175,8 @@ enum {
 #define O_RCVBUF	0x400
 #define O_FOR		0x800
 #define O_ALL		0x1000
+#define O_DRY_RUN	0x2000
+#define O_PRUNE		0x4000
 
 static const struct option long_opts[] = {
 	{ "namespace", required_argument, NULL, 'n' },
@@ -172,6 +192,8 @@ static const struct option long_opts[] = {
 	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
 	{ "for", required_argument, NULL, OPT_FOR },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "prune", no_argument, NULL, OPT_PRUNE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -180,7 +202,7 @@ static const struct option long_opts[] = {
 static const char *const opt_names[] = {
 	"--namespace", "--output", "--selector", "--watch", "--filename",
 	"--since", "--timeout", "--count", "--wait", "--ignore-not-found",
-	"--rcvbuf", "--for", "--all",
+	"--rcvbuf", "--for", "--all", "--dry-run", "--prune",
 };
 static const char *const opt_short[] = {
 	"-n", "-o", "-l", "-w", "-f",
@@ -198,7 +220,9 @@ static const struct {
 	{ "watch", COSICTL_WATCH, O_NS | O_OUT | O_SEL | O_SINCE | O_TIMEOUT |
 	  O_COUNT | O_RCVBUF, 1, 2, usage_watch },
 	{ "wait", COSICTL_WAIT, O_NS | O_FOR | O_TIMEOUT, 2, 2, usage_wait },
-	{ "apply", COSICTL_APPLY, O_FILE, 0, 0, usage_apply },
+	{ "apply", COSICTL_APPLY, O_FILE | O_SEL | O_DRY_RUN | O_PRUNE, 0, 0,
+	  usage_apply },
+	{ "diff", COSICTL_DIFF, O_FILE | O_SEL | O_PRUNE, 0, 0, usage_diff },
 	{ "delete", COSICTL_DELETE, O_NS | O_FILE | O_WAIT | O_IGNORE |
 	  O_SEL | O_ALL, 0, 2, usage_delete },
 	{ "finalizer", COSICTL_FINALIZER, O_NS, 4, 4, usage_finalizer },
@@ -369,8 +393,17 @@ static int option(int c, struct cosictl_args *a, char *msg, size_t len)
 		a->watch = true;
 		return O_WATCH;
 	case 'f':
-		a->file = optarg;
+		if (a->n_files == COSICTL_MAX_FILES)
+			return bad(msg, len, "more than %s -f options", "32");
+		a->files[a->n_files++] = optarg;
+		a->file = a->files[0];
 		return O_FILE;
+	case OPT_DRY_RUN:
+		a->dry_run = true;
+		return O_DRY_RUN;
+	case OPT_PRUNE:
+		a->prune = true;
+		return O_PRUNE;
 	case OPT_SINCE:
 		if (number(optarg, UINT64_MAX, &v))
 			return bad(msg, len, "--since: invalid revision \"%s\"",
@@ -484,8 +517,19 @@ static int command(int nops, char **ops, unsigned int seen,
 		return bad(msg, len, "%s: -o jsonpath is for get (not watch)",
 			   cmds[i].name);
 	nops--;
-	if ((a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DEFINE) && !a->file)
+	if ((a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DEFINE ||
+	     a->cmd == COSICTL_DIFF) && !a->file)
 		return bad(msg, len, "%s needs -f FILE", cmds[i].name);
+	if (a->n_files > 1 && a->cmd != COSICTL_APPLY && a->cmd != COSICTL_DIFF)
+		return bad(msg, len, "%s takes one -f", cmds[i].name);
+	/* kubectl's rule: pruning without a selector could delete anything. */
+	if (a->prune && !a->selector)
+		return bad(msg, len, "%s --prune needs -l SELECTOR",
+			   cmds[i].name);
+	if (!a->prune && a->selector &&
+	    (a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DIFF))
+		return bad(msg, len, "%s: -l selects what --prune deletes: give --prune too",
+			   cmds[i].name);
 	if (a->cmd == COSICTL_DELETE && delete_form(nops, a, msg, len))
 		return -EINVAL;
 	if (nops < cmds[i].min_ops || nops > cmds[i].max_ops)

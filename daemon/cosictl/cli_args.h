@@ -25,7 +25,11 @@ enum cosictl_cmd {
 	COSICTL_WAIT,
 	COSICTL_FINALIZER,		/* finalizer remove */
 	COSICTL_COMPLETE,		/* __complete (bash completion) */
+	COSICTL_DIFF,
 };
+
+/* apply and diff take -f more than once. */
+#define COSICTL_MAX_FILES	32
 
 /* What "wait --for" waits for. */
 enum cosictl_for {
@@ -43,7 +47,11 @@ struct cosictl_args {
 	enum cosi_output output;	/* -o */
 	bool watch;			/* get -w */
 	const char *selector;		/* -l */
-	const char *file;		/* -f */
+	const char *file;		/* -f (the first) */
+	const char *files[COSICTL_MAX_FILES];	/* every -f, in order */
+	size_t n_files;
+	bool dry_run;			/* apply --dry-run */
+	bool prune;			/* apply/diff --prune (needs -l) */
 	bool has_since;			/* --since */
 	uint64_t since;
 	long timeout_ms;		/* --timeout; -1: none */

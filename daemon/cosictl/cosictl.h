@@ -10,6 +10,7 @@
 
 #include "cosi.h"
 #include "cosictl/cli_args.h"
+#include "common/manifest.h"
 
 #define COSICTL_VERSION_STR	"0.1.0"
 
@@ -17,13 +18,17 @@
 #define EXIT_OK		0
 #define EXIT_FAIL	1	/* the operation failed */
 #define EXIT_USAGE	2	/* bad command line */
+/* diff, as kubectl diff: 0 no change, 1 differences, 2 error. */
+#define EXIT_DIFF_FOUND	1
+#define EXIT_DIFF_ERROR	2
 
 struct ctl {
 	const struct cosictl_args *a;
 	struct cosi *c;
 	struct cosi_definitions defs;
-	char *buf;			/* -f FILE, read before connecting */
-	size_t len;
+	/* Every -f FILE, read before connecting. */
+	char *buf[COSICTL_MAX_FILES];
+	size_t len[COSICTL_MAX_FILES];
 };
 
 extern volatile sig_atomic_t cosictl_stop;
@@ -54,7 +59,17 @@ int cmd_undefine(struct ctl *x);
 int cmd_wait(struct ctl *x);
 int cmd_finalizer(struct ctl *x);
 int cmd_complete(struct ctl *x);
-/* The name of -f FILE in messages ("<stdin>" for -). */
-const char *ctl_file_name(const struct ctl *x);
+int cmd_diff(struct ctl *x);
+
+/* Check the manifest of -f number @f; EXIT_OK and @docs, or EXIT_FAIL. */
+int ctl_load_docs(struct ctl *x, size_t f, struct cosi_docs *docs);
+/*
+ * Delete one resource, waiting up to --wait for finalizers, and print
+ * "Type/id @done"; EXIT_OK or EXIT_FAIL.
+ */
+int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
+		   const char *id, const char *done);
+/* The name of a -f FILE in messages ("<stdin>" for -). */
+const char *ctl_file_name(const char *path);
 
 #endif /* _COSICTL_H */

@@ -11,9 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include "cosictl/render.h"
 #include "common/resolve.h"
-#include "cosictl/selector.h"
+#include "common/selector.h"
 #include "cosictl/cosictl.h"
 #include "cosictl/jsonpath.h"
 #include "cosictl/render.h"

@@ -77,14 +77,16 @@ static void signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-const char *ctl_file_name(const struct ctl *x)
+const char *ctl_file_name(const char *path)
 {
-	return strcmp(x->a->file, "-") ? x->a->file : "<stdin>";
+	return strcmp(path, "-") ? path : "<stdin>";
 }
 
 static int run(struct ctl *x)
 {
+	int fail = x->a->cmd == COSICTL_DIFF ? EXIT_DIFF_ERROR : EXIT_FAIL;
 	char msg[512];
+	size_t f;
 
 	switch (x->a->cmd) {
 	case COSICTL_HELP:
@@ -100,11 +102,14 @@ static int run(struct ctl *x)
 		break;
 	}
 	/* A file that cannot be read is named before anything else. */
-	if (x->a->file && cosi_read_file(x->a->file, &x->buf, &x->len, msg,
-					 sizeof(msg)))
-		return ctl_err("%s", msg);
+	for (f = 0; f < x->a->n_files; f++)
+		if (cosi_read_file(x->a->files[f], &x->buf[f], &x->len[f], msg,
+				   sizeof(msg))) {
+			ctl_err("%s", msg);
+			return fail;
+		}
 	if (ctl_connect(x))
-		return EXIT_FAIL;
+		return fail;
 	switch (x->a->cmd) {
 	case COSICTL_GET:
 		return x->a->watch ? cmd_watch(x) : cmd_get(x);
@@ -122,6 +127,8 @@ static int run(struct ctl *x)
 		return cmd_wait(x);
 	case COSICTL_FINALIZER:
 		return cmd_finalizer(x);
+	case COSICTL_DIFF:
+		return cmd_diff(x);
 	default:
 		return EXIT_USAGE;
 	}
@@ -132,6 +139,7 @@ int main(int argc, char **argv)
 	struct cosictl_args a;
 	struct ctl x = { .a = &a };
 	char msg[512];
+	size_t i;
 	int rc;
 
 	if (cosictl_parse_args(argc, argv, &a, msg, sizeof(msg))) {
@@ -141,7 +149,8 @@ int main(int argc, char **argv)
 	signals();
 	rc = run(&x);
 	cosi_definitions_clear(&x.defs);
-	free(x.buf);
+	for (i = 0; i < a.n_files; i++)
+		free(x.buf[i]);
 	if (x.c)
 		cosi_close(x.c);
 	if (fflush(stdout) && !rc)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cosictl apply, delete, finalizer remove, define and undefine: the
- * commands that change the store, over the shared code in
- * daemon/common/apply.c.
+ * cosictl delete, finalizer remove, define and undefine: the commands
+ * that change the store, over the shared code in daemon/common/apply.c
+ * (apply and diff are in plan.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,42 +15,19 @@
 
 #define MSG_LEN	1024
 
-static void report(const struct cosi_doc *d, enum cosi_apply_result res,
-		   const struct cosi_resource *r, void *arg)
-{
-	(void)r;
-	(void)arg;
-	printf("%s/%s %s\n", d->type, d->id, cosi_apply_result_name(res));
-	fflush(stdout);
-}
-
-/* Check a whole manifest; EXIT_OK and @docs, or EXIT_FAIL. */
-static int load_docs(struct ctl *x, struct cosi_docs *docs)
+int ctl_load_docs(struct ctl *x, size_t f, struct cosi_docs *docs)
 {
 	char msg[MSG_LEN];
 	int err;
 
-	err = cosi_manifest_parse(x->buf, x->len, ctl_file_name(x), &x->defs,
+	err = cosi_manifest_parse(x->buf[f], x->len[f],
+				  ctl_file_name(x->a->files[f]), &x->defs,
 				  docs, msg, sizeof(msg));
 	return err ? ctl_err("%s", msg) : EXIT_OK;
 }
 
-int cmd_apply(struct ctl *x)
-{
-	char msg[MSG_LEN];
-	struct cosi_docs docs;
-	int err;
-
-	if (load_docs(x, &docs))
-		return EXIT_FAIL;
-	err = cosi_apply_docs(x->c, &docs, ctl_file_name(x), 0, report,
-			      NULL, msg, sizeof(msg));
-	cosi_docs_clear(&docs);
-	return err ? ctl_err("%s", msg) : EXIT_OK;
-}
-
-static int delete_one(struct ctl *x, const char *ns, const char *type,
-		      const char *id)
+int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
+		   const char *id, const char *done)
 {
 	struct cosi_strs pending = { 0 };
 	char msg[MSG_LEN], names[512] = "";
@@ -75,7 +52,7 @@ static int delete_one(struct ctl *x, const char *ns, const char *type,
 		printf("%s/%s torn down, waiting for finalizers: %s\n", type,
 		       id, names);
 	else
-		printf("%s/%s deleted\n", type, id);
+		printf("%s/%s %s\n", type, id, done);
 	fflush(stdout);
 	return EXIT_OK;
 }
@@ -92,21 +69,23 @@ static int delete_ref(const struct cosi_ref *ref, const char *err, void *arg)
 
 	if (!ref)
 		ctl_err("%s", err);
-	if (!ref || delete_one(d->x, ref->ns, ref->type, ref->id))
+	if (!ref || ctl_delete_one(d->x, ref->ns, ref->type, ref->id,
+				   "deleted"))
 		d->failed++;
 	return cosictl_stop ? -EINTR : 0;
 }
 
 static int delete_file(struct ctl *x)
 {
+	const char *name = ctl_file_name(x->a->file);
 	struct del_file d = { .x = x };
 	char msg[MSG_LEN];
 	int err;
 
-	err = cosi_manifest_refs(x->buf, x->len, ctl_file_name(x), &x->defs,
+	err = cosi_manifest_refs(x->buf[0], x->len[0], name, &x->defs,
 				 delete_ref, &d, msg, sizeof(msg));
 	if (err == -EINTR)
-		return ctl_err("delete -f %s: interrupted", ctl_file_name(x));
+		return ctl_err("delete -f %s: interrupted", name);
 	if (err)
 		return ctl_err("%s", msg);
 	return d.failed ? EXIT_FAIL : EXIT_OK;
@@ -126,7 +105,7 @@ static int delete_set(struct ctl *x, const struct cosi_definition *def,
 	if (!l.n)
 		fprintf(stderr, "No resources found in namespace %s.\n", ns);
 	for (i = 0; i < l.n && !cosictl_stop; i++)
-		if (delete_one(x, ns, def->type, l.v[i]->id))
+		if (ctl_delete_one(x, ns, def->type, l.v[i]->id, "deleted"))
 			failed++;
 	cosi_resources_clear(&l);
 	if (cosictl_stop)
@@ -147,7 +126,7 @@ int cmd_delete(struct ctl *x)
 	ns = x->a->ns ?: cosi_resolve_default_ns(def);
 	if (!x->a->id)
 		return delete_set(x, def, ns);
-	return delete_one(x, ns, def->type, x->a->id);
+	return ctl_delete_one(x, ns, def->type, x->a->id, "deleted");
 }
 
 int cmd_finalizer(struct ctl *x)
@@ -203,7 +182,8 @@ int cmd_define(struct ctl *x)
 	size_t i;
 	int err;
 
-	err = cosi_manifest_parse_definitions(x->buf, x->len, ctl_file_name(x),
+	err = cosi_manifest_parse_definitions(x->buf[0], x->len[0],
+					      ctl_file_name(x->a->file),
 					      &defs, msg, sizeof(msg));
 	if (err)
 		return ctl_err("%s", msg);
@@ -211,7 +191,7 @@ int cmd_define(struct ctl *x)
 		err = cosi_define(x->c, defs.v[i], &res, msg, sizeof(msg));
 		if (err)
 			ctl_err("%s: document %zu (%s): %s",
-				ctl_file_name(x), i + 1, defs.v[i]->type,
+				ctl_file_name(x->a->file), i + 1, defs.v[i]->type,
 				msg);
 		else
 			printf("%s %s\n", defs.v[i]->type,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cosid: defines the built-in resource types, restores the desired
- * configuration when the kernel has none, and runs the controllers on an
+ * cosid: defines the built-in resource types, restores what the kernel
+ * lacks of the desired configuration, and runs the controllers on an
  * sd-event loop until SIGTERM/SIGINT.  All state lives in the kernel, so
  * the daemon may be killed at any point and restarted: the controllers
  * reconcile from what the kernel holds.  When cosi.ko is unloaded, the
@@ -32,7 +32,12 @@
 static const char usage[] =
 "usage: cosid [options]\n"
 "  -s, --state-file PATH    save the config namespace to PATH and restore\n"
-"                           it at start when the kernel holds none\n"
+"                           at start what the kernel lacks from it\n"
+"  -c, --config-dir DIR     the *.yaml files of DIR are the desired config:\n"
+"                           applied at start, on changes and on SIGHUP;\n"
+"                           what they no longer hold is deleted (only what\n"
+"                           cosid applied from DIR).  No state file is\n"
+"                           written in this mode (excludes --state-file)\n"
 "      --hosts-path PATH    hosts file the hosts controller writes\n"
 "                           (default /run/cosi/hosts)\n"
 "      --proc-sys PATH      sysctl tree (default /proc/sys)\n"
@@ -46,6 +51,7 @@ static const char usage[] =
 
 struct cosid_opts {
 	const char *state_file;
+	const char *config_dir;
 	const char **allow_sysctls;	/* NULL-ended, into argv */
 	size_t n_allow_sysctls;
 	struct cosid_controllers_opts ctl;
@@ -72,6 +78,7 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF, OPT_ALLOW };
 	static const struct option longopts[] = {
 		{ "state-file", required_argument, NULL, 's' },
+		{ "config-dir", required_argument, NULL, 'c' },
 		{ "hosts-path", required_argument, NULL, OPT_HOSTS },
 		{ "proc-sys", required_argument, NULL, OPT_PROC },
 		{ "write-rate", required_argument, NULL, OPT_RATE },
@@ -85,10 +92,13 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->state_file = optarg;
+			break;
+		case 'c':
+			o->config_dir = optarg;
 			break;
 		case OPT_HOSTS:
 			o->ctl.hosts_path = optarg;
@@ -136,6 +146,25 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		fprintf(stderr, "cosid: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
+	/* Two sources of truth would fight: the files win, say so. */
+	if (o->state_file && o->config_dir) {
+		fprintf(stderr, "cosid: --state-file and --config-dir exclude each other (the directory is the saved config)\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,
+		  void *data)
+{
+	struct cosid_config_dir *cd = data;
+
+	(void)s;
+	(void)si;
+	if (cd)
+		cosid_config_dir_reload(cd);
+	else
+		fprintf(stderr, "cosid: SIGHUP: no --config-dir, nothing to reload\n");
 	return 0;
 }
 
@@ -153,6 +182,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
  */
 static int run(const struct cosid_opts *o, bool again, bool *gone)
 {
+	struct cosid_config_dir *cd = NULL;
 	struct cosi_runtime *rt = NULL;
 	sd_event *ev = NULL;
 	struct cosi *c;
@@ -174,7 +204,13 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 		goto out;
 	}
 	if (o->state_file) {
-		err = cosid_restore(c, o->state_file, CONFIG_NS);
+		err = cosid_restore(c, o->state_file);
+		if (err)
+			goto out;
+	}
+	if (o->config_dir) {
+		cd = cosid_config_dir_open(c, o->config_dir, CONFIG_NS);
+		err = cd ? cosid_config_dir_sync(cd) : -EINVAL;
 		if (err)
 			goto out;
 	}
@@ -183,6 +219,8 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 		err = sd_event_add_signal(ev, NULL, SIGTERM, on_signal, NULL);
 	if (err >= 0)
 		err = sd_event_add_signal(ev, NULL, SIGINT, on_signal, NULL);
+	if (err >= 0)
+		err = sd_event_add_signal(ev, NULL, SIGHUP, on_hup, cd);
 	if (err < 0) {
 		fprintf(stderr, "cosid: event loop: %s\n", strerror(-err));
 		goto out;
@@ -196,6 +234,11 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 	err = cosid_register_controllers(rt, &o->ctl);
 	if (!err && o->state_file)
 		err = cosid_register_saver(rt, o->state_file, CONFIG_NS);
+	if (!err && cd) {
+		err = cosid_register_config_dir(rt, cd);
+		if (!err)
+			cd = NULL;	/* the runtime's now */
+	}
 	if (err) {
 		fprintf(stderr, "cosid: registering controllers: %s\n",
 			strerror(-err));
@@ -216,6 +259,7 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 	*gone = cosi_runtime_gone(rt);
 out:
 	cosi_runtime_free(rt);
+	cosid_config_dir_free(cd);
 	sd_event_unref(ev);
 	cosi_close(c);
 	return err ? 1 : 0;
@@ -239,6 +283,8 @@ static int wait_for_family(const sigset_t *ss)
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000L;
 		sig = sigtimedwait(ss, NULL, &ts);
+		if (sig == SIGHUP)
+			continue;	/* nothing to reload without a store */
 		if (sig > 0) {
 			fprintf(stderr, "cosid: %s: stopping\n", strsignal(sig));
 			return 1;
@@ -268,6 +314,7 @@ int main(int argc, char **argv)
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	for (again = false;; again = true) {
 		gone = false;

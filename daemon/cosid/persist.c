@@ -2,11 +2,13 @@
 /*
  * Desired configuration on disk.  The kernel keeps resources while cosid
  * restarts; the state file carries them across a reboot (or a module
- * reload).  At start, when the config namespace is empty, the file is
- * applied; afterwards the "config-saver" controller rewrites it whenever
- * a config resource changes.  It is a controller like the others: weak
- * inputs on every config type, no outputs, and the runtime's de-duplication
- * turns a burst of changes into one write.
+ * reload).  At start the file is merged in: what the kernel lacks is
+ * created, what it holds is left alone (it is newer than the file), so
+ * the file's content is never lost; afterwards the "config-saver"
+ * controller rewrites it whenever a config resource changes.  It is a
+ * controller like the others: weak inputs on every config type, no
+ * outputs, and the runtime's de-duplication turns a burst of changes into
+ * one write.
  *
  * Each document records its spec's writer-caps, and the restore keeps
  * them: cosid writes through its own socket only the documents whose
@@ -28,6 +30,7 @@
 #include <linux/capability.h>
 
 #include "common/apply.h"
+#include "common/fileio.h"
 #include "controllers/controllers.h"
 #include "cosid/cosid.h"
 
@@ -38,40 +41,6 @@ static size_t config_ntypes(void)
 	while (cosid_config_types[n])
 		n++;
 	return n;
-}
-
-/* True when no resource of a config type exists in @ns. */
-static int config_empty(struct cosi *c, const char *ns)
-{
-	struct cosi_resources l = { 0 };
-	size_t i;
-	int err;
-
-	for (i = 0; cosid_config_types[i]; i++) {
-		struct cosi_list_req q = {
-			.ns = ns, .type = cosid_config_types[i],
-		};
-
-		err = cosi_resource_list(c, &q, &l);
-		if (err)
-			return err;
-		err = l.n ? 0 : 1;
-		cosi_resources_clear(&l);
-		if (!err)
-			return 0;
-	}
-	return 1;
-}
-
-static void restored_one(const struct cosi_doc *d, enum cosi_apply_result res,
-			 const struct cosi_resource *r, void *arg)
-{
-	size_t *n = arg;
-
-	(void)d;
-	(void)r;
-	if (res != COSI_APPLY_UNCHANGED)
-		(*n)++;
 }
 
 static int caps_get(struct __user_cap_data_struct data[2])
@@ -215,6 +184,13 @@ static int split_docs(const struct cosi_docs *docs,
 	return 0;
 }
 
+/*
+ * A merge: what the kernel lacks comes from the file; what it holds stays
+ * as it is (written since the file was, e.g. by a "cosictl apply" before
+ * cosid started at boot).
+ */
+#define RESTORE_FLAGS	(COSI_APPLY_KEEP_GOING | COSI_APPLY_ONLY_ABSENT)
+
 /* Apply @path, each document through the handle its writer's caps call for. */
 static int restore_file(struct cosi *c, const char *path, size_t *n,
 			char *msg, size_t len)
@@ -249,8 +225,8 @@ static int restore_file(struct cosi *c, const char *path, size_t *n,
 				 via[VIA_REDUCED].n, strerror(errno));
 		} else {
 			rerr = cosi_apply_docs(red, &via[VIA_REDUCED], path,
-					       COSI_APPLY_KEEP_GOING,
-					       restored_one, n, rmsg,
+					       RESTORE_FLAGS,
+					       cosi_apply_count, n, rmsg,
 					       sizeof(rmsg));
 			fprintf(stderr, "cosid: %s: %zu documents of writers without CAP_SYS_ADMIN go through a socket %s\n",
 				path, via[VIA_REDUCED].n, red == c ?
@@ -264,8 +240,8 @@ static int restore_file(struct cosi *c, const char *path, size_t *n,
 		err = -EPERM;
 		goto out;
 	}
-	err = cosi_apply_docs(c, &via[VIA_FULL], path, COSI_APPLY_KEEP_GOING,
-			      restored_one, n, msg, len);
+	err = cosi_apply_docs(c, &via[VIA_FULL], path, RESTORE_FLAGS,
+			      cosi_apply_count, n, msg, len);
 	if (rerr && !err) {
 		err = rerr;
 		snprintf(msg, len, "%s", rmsg);
@@ -281,10 +257,10 @@ out:
 	return err;
 }
 
-int cosid_restore(struct cosi *c, const char *path, const char *ns)
+int cosid_restore(struct cosi *c, const char *path)
 {
+	size_t n[COSI_APPLY_RESULTS] = { 0 };
 	char msg[512], bad[4096];
-	size_t n = 0;
 	int err;
 
 	if (access(path, F_OK)) {
@@ -292,19 +268,9 @@ int cosid_restore(struct cosi *c, const char *path, const char *ns)
 			path);
 		return 0;
 	}
-	err = config_empty(c, ns);
-	if (err < 0) {
-		fprintf(stderr, "cosid: listing config: %s\n",
-			cosi_strerror(c, "resource-get"));
-		return err;
-	}
-	if (!err) {
-		fprintf(stderr, "cosid: the kernel holds the configuration; %s not applied\n",
-			path);
-		return 0;
-	}
-	err = restore_file(c, path, &n, msg, sizeof(msg));
-	fprintf(stderr, "cosid: restored %zu resources from %s\n", n, path);
+	err = restore_file(c, path, n, msg, sizeof(msg));
+	fprintf(stderr, "cosid: restored %zu resources from %s, kept %zu as the kernel holds them\n",
+		n[COSI_APPLY_CREATED], path, n[COSI_APPLY_KEPT]);
 	if (!err)
 		return 0;
 	if (caps_lost) {
@@ -319,6 +285,21 @@ int cosid_restore(struct cosi *c, const char *path, const char *ns)
 	return 0;
 }
 
+struct cosi_input *cosid_config_inputs(const char *ns,
+				       enum cosi_input_kind kind, size_t *n)
+{
+	struct cosi_input *v;
+	size_t i;
+
+	*n = config_ntypes();
+	v = calloc(*n, sizeof(*v));
+	for (i = 0; v && i < *n; i++)
+		v[i] = (struct cosi_input){
+			.ns = ns, .type = cosid_config_types[i], .kind = kind,
+		};
+	return v;
+}
+
 struct saver {
 	char *path;
 	char *ns;
@@ -328,36 +309,14 @@ struct saver {
 /* Write @path atomically, and only when its content would change. */
 static int save_file(const char *path, const char *buf, size_t len)
 {
-	char tmp[4096], *old = NULL;
+	char msg[512], *old = NULL;
 	size_t oldlen = 0;
-	FILE *f;
-	int err = 0;
+	bool same;
 
-	f = fopen(path, "re");
-	if (f) {
-		old = malloc(len + 1);
-		if (old)
-			oldlen = fread(old, 1, len + 1, f);
-		fclose(f);
-		if (old && oldlen == len && !memcmp(old, buf, len)) {
-			free(old);
-			return 0;
-		}
-		free(old);
-	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	if (fwrite(buf, 1, len, f) != len || fflush(f) || fsync(fileno(f)))
-		err = -errno ?: -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	same = !cosi_read_file(path, &old, &oldlen, msg, sizeof(msg)) &&
+	       oldlen == len && !memcmp(old, buf, len);
+	free(old);
+	return same ? 0 : cosi_write_atomic(path, buf, len, 0644);
 }
 
 static int saver_run(struct cosi_ctl *ctl)
@@ -406,7 +365,6 @@ int cosid_register_saver(struct cosi_runtime *rt, const char *path,
 		.run = saver_run,
 		.fini = saver_fini,
 	};
-	size_t i, n = config_ntypes();
 	struct saver *s;
 	int err;
 
@@ -415,18 +373,13 @@ int cosid_register_saver(struct cosi_runtime *rt, const char *path,
 		return -ENOMEM;
 	s->path = strdup(path);
 	s->ns = strdup(ns);
-	s->inputs = calloc(n, sizeof(*s->inputs));
-	if (!s->path || !s->ns || !s->inputs) {
+	s->inputs = s->ns ? cosid_config_inputs(s->ns, COSI_INPUT_WEAK,
+						&c.n_inputs) : NULL;
+	if (!s->path || !s->inputs) {
 		saver_free(s);
 		return -ENOMEM;
 	}
-	for (i = 0; i < n; i++)
-		s->inputs[i] = (struct cosi_input){
-			.ns = s->ns, .type = cosid_config_types[i],
-			.kind = COSI_INPUT_WEAK,
-		};
 	c.inputs = s->inputs;
-	c.n_inputs = n;
 	err = cosi_runtime_register(rt, &c, s, NULL);
 	if (err)
 		saver_free(s);

@@ -41,7 +41,7 @@ expect() {
 }
 
 comp ""
-expect "commands" "get watch wait apply delete finalizer define undefine version help"
+expect "commands" "get watch wait apply diff delete finalizer define undefine version help"
 comp de
 expect "commands by prefix" "delete define"
 comp get x -o ""
@@ -50,6 +50,10 @@ comp get x --output j
 expect "--output formats by prefix" "json jsonpath="
 comp delete --
 expect "delete's options" "--namespace --selector --filename --wait --ignore-not-found --all --help"
+comp apply --
+expect "apply's options" "--selector --filename --dry-run --prune --help"
+comp diff --
+expect "diff's options" "--selector --filename --prune --help"
 comp wait t x --for ""
 expect "--for conditions" "create delete"
 comp finalizer r

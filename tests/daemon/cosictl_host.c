@@ -18,13 +18,14 @@
 #include "kselftest_harness.h"
 
 #include "common/apply.h"
-#include "cosictl/cli_args.h"
 #include "common/codec.h"
 #include "common/manifest.h"
 #include "common/resolve.h"
+#include "common/selector.h"
+#include "cosictl/cli_args.h"
+#include "cosictl/diff.h"
 #include "cosictl/jsonpath.h"
 #include "cosictl/render.h"
-#include "cosictl/selector.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -1279,9 +1280,16 @@ TEST(binary)
 	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "define", "-f",
 			     "/", NULL));
 	EXPECT_STREQ("cosictl: /: Is a directory\n", err);
+	/* Every -f is read before connecting; diff's error status is 2. */
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "apply", "-f",
+			     "/dev/null", "-f", "/nonexistent/b.yaml", NULL));
+	EXPECT_STREQ("cosictl: /nonexistent/b.yaml: No such file or directory\n", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "diff", "-f",
+			     "/nonexistent/b.yaml", NULL));
+	EXPECT_STREQ("cosictl: /nonexistent/b.yaml: No such file or directory\n", err);
 	/* Completion of what needs no kernel. */
 	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "d", NULL));
-	EXPECT_STREQ("delete\ndefine\n", out);
+	EXPECT_STREQ("diff\ndelete\ndefine\n", out);
 	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "get",
 			     "x", "-o", "j", NULL));
 	EXPECT_STREQ("json\njsonpath=\n", out);
@@ -1294,6 +1302,137 @@ TEST(binary)
 	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "help",
 			     "wa", NULL));
 	EXPECT_STREQ("watch\nwait\n", out);
+}
+
+/* apply --dry-run / --prune, diff, several -f. */
+TEST_F(m, command_line_plan)
+{
+	struct cosictl_args a;
+	char msg[256];
+
+	ASSERT_EQ(0, args(&a, msg, "apply", "--dry-run", "--prune", "-l",
+			  "app=x", "-f", "a.yaml", "-f", "b.yaml", NULL))
+		TH_LOG("%s", msg);
+	EXPECT_EQ(COSICTL_APPLY, a.cmd);
+	EXPECT_TRUE(a.dry_run);
+	EXPECT_TRUE(a.prune);
+	EXPECT_STREQ("app=x", a.selector);
+	ASSERT_EQ(2, a.n_files);
+	EXPECT_STREQ("a.yaml", a.file);
+	EXPECT_STREQ("b.yaml", a.files[1]);
+	ASSERT_EQ(0, args(&a, msg, "diff", "-f", "a.yaml", NULL));
+	EXPECT_EQ(COSICTL_DIFF, a.cmd);
+	EXPECT_FALSE(a.prune);
+	ASSERT_EQ(0, args(&a, msg, "diff", "--prune", "-l", "k", "-f", "a",
+			  NULL));
+	EXPECT_TRUE(a.prune);
+
+	EXPECT_EQ(-EINVAL, args(&a, msg, "apply", "--prune", "-f", "a", NULL));
+	EXPECT_STREQ("apply --prune needs -l SELECTOR", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "diff", "--prune", "-f", "a", NULL));
+	EXPECT_STREQ("diff --prune needs -l SELECTOR", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "apply", "-l", "k", "-f", "a", NULL));
+	EXPECT_STREQ("apply: -l selects what --prune deletes: give --prune too",
+		     msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "diff", NULL));
+	EXPECT_STREQ("diff needs -f FILE", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "diff", "--dry-run", "-f", "a", NULL));
+	EXPECT_STREQ("option --dry-run does not apply to diff", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "delete", "-f", "a", "-f", "b", NULL));
+	EXPECT_STREQ("delete takes one -f", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "get", "x", "--prune", NULL));
+	EXPECT_STREQ("option --prune does not apply to get", msg);
+}
+
+/* The field lines of diff and apply --dry-run (common/diff.c). */
+static char *diff_of(const struct cosi_doc *d, const struct cosi_doc *was,
+		     bool withheld)
+{
+	struct cosi_resource cur = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (was) {
+		cosi_doc_view(was, &cur);
+		cur.has_spec = !withheld;
+	}
+	if (!f || cosi_diff_fields(f, d, was ? &cur : NULL)) {
+		if (f)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+TEST_F(m, diff_fields)
+{
+	char *s;
+
+	ASSERT_EQ(0, parse(self,
+		"metadata: {type: link, id: a, labels: {k: v, gone: x}}\n"
+		"spec: {name: a/b, mtu: 1500, tags: [x, y], up: true}\n"
+		"---\n"
+		"metadata: {type: link, id: b, labels: {k: w},\n"
+		"           annotations: {why: \"1\"}}\n"
+		"spec: {name: a/b, mtu: 9000, tags: [x], offset: -1}\n"
+		"---\n"
+		"metadata: {type: link, id: c, labels: {k: v, gone: x}}\n"))
+		TH_LOG("%s", self->msg);
+	/* an update: changed, removed and added keys, per field */
+	s = diff_of(&self->docs.v[1], &self->docs.v[0], false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("- spec.mtu: 1500\n"
+		     "+ spec.mtu: 9000\n"
+		     "- spec.up: true\n"
+		     "- spec.tags: [\"x\",\"y\"]\n"
+		     "+ spec.tags: [\"x\"]\n"
+		     "+ spec.offset: -1\n"
+		     "- labels.k: \"v\"\n"
+		     "+ labels.k: \"w\"\n"
+		     "- labels.gone: \"x\"\n"
+		     "+ annotations.why: \"1\"\n", s);
+	free(s);
+	/* a create: every field with + */
+	s = diff_of(&self->docs.v[0], NULL, false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("+ spec.name: \"a/b\"\n"
+		     "+ spec.mtu: 1500\n"
+		     "+ spec.up: true\n"
+		     "+ spec.tags: [\"x\",\"y\"]\n"
+		     "+ labels.k: \"v\"\n"
+		     "+ labels.gone: \"x\"\n", s);
+	free(s);
+	/* a prune: every field with - */
+	s = diff_of(NULL, &self->docs.v[1], false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("- spec.name: \"a/b\"\n"
+		     "- spec.mtu: 9000\n"
+		     "- spec.offset: -1\n"
+		     "- spec.tags: [\"x\"]\n"
+		     "- labels.k: \"w\"\n"
+		     "- annotations.why: \"1\"\n", s);
+	free(s);
+	/* no spec in the document: the current one stays, no spec lines */
+	s = diff_of(&self->docs.v[2], &self->docs.v[1], false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("- labels.k: \"w\"\n"
+		     "+ labels.k: \"v\"\n"
+		     "+ labels.gone: \"x\"\n"
+		     "- annotations.why: \"1\"\n", s);
+	free(s);
+	/* the same: nothing */
+	s = diff_of(&self->docs.v[0], &self->docs.v[0], false);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("", s);
+	free(s);
+	/* a spec the kernel withheld cannot be compared: said so */
+	s = diff_of(&self->docs.v[0], &self->docs.v[0], true);
+	ASSERT_NE(NULL, s);
+	EXPECT_EQ(0, strncmp(s, "! spec: withheld by the kernel", 30));
+	free(s);
 }
 
 TEST_HARNESS_MAIN

@@ -490,6 +490,75 @@ check "nobody: delete refused" eval 'rc_is 1 && err_one_line && err_has "not per
 ctl_nobody define -f "$T/defs.yaml"
 check "nobody: define with no change is fine" eval 'rc_is 0'
 
+# --- diff, apply --dry-run, apply --prune
+printf '%s\n' 'metadata: {type: tc, id: p1, labels: {set: p}}' \
+	'spec: {name: p1, mtu: 1}' '---' \
+	'metadata: {type: tc, id: p2, labels: {set: p}}' \
+	'spec: {name: p2}' > "$T/p1.yaml"
+printf '%s\n' 'metadata: {type: tc, id: p1, labels: {set: p}, annotations: {why: a/b}}' \
+	'spec: {name: p1, mtu: 2}' '---' \
+	'metadata: {type: tc, id: p3, labels: {set: p}}' \
+	'spec: {name: p3}' > "$T/p2.yaml"
+ctl diff -f "$T/p1.yaml"
+check "diff of new resources: create with + lines, exit 1" eval 'rc_is 1 && [ ! -s "$T/err" ] && out_is "Tests.ctl.cosi.dev/p1: create
++ spec.name: \"p1\"
++ spec.mtu: 1
++ labels.set: \"p\"
+Tests.ctl.cosi.dev/p2: create
++ spec.name: \"p2\"
++ labels.set: \"p\""'
+ctl apply --dry-run -f "$T/p1.yaml"
+check "apply --dry-run: the plan, exit 0" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/p1 created (dry run)
+Tests.ctl.cosi.dev/p2 created (dry run)"'
+ctl get tc p1
+check "diff and the dry run write nothing" rc_is 1
+ctl apply -f "$T/p1.yaml"
+ctl diff -f "$T/p1.yaml"
+check "diff after apply: unchanged, exit 0" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/p1: unchanged
+Tests.ctl.cosi.dev/p2: unchanged"'
+ctl diff --prune -l set=p -f "$T/p2.yaml"
+check "diff --prune: update per field, create, delete (prune); exit 1" eval 'rc_is 1 && [ ! -s "$T/err" ] && out_is "Tests.ctl.cosi.dev/p1: update
+- spec.mtu: 1
++ spec.mtu: 2
++ annotations.why: \"a/b\"
+Tests.ctl.cosi.dev/p3: create
++ spec.name: \"p3\"
++ labels.set: \"p\"
+Tests.ctl.cosi.dev/p2: delete (prune)
+- spec.name: \"p2\"
+- labels.set: \"p\""'
+ctl apply --dry-run --prune -l set=p -f "$T/p2.yaml"
+check "apply --dry-run --prune: shown, not done" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/p1 updated (dry run)
+- spec.mtu: 1
++ spec.mtu: 2
++ annotations.why: \"a/b\"
+Tests.ctl.cosi.dev/p3 created (dry run)
+Tests.ctl.cosi.dev/p2 pruned (dry run)" &&
+	[ "$(version_of p1)" = 1 ] && "$CTL" get tc p2 > /dev/null 2>&1 &&
+	! "$CTL" get tc p3 > /dev/null 2>&1'
+ctl apply --prune -f "$T/p2.yaml"
+check "apply --prune without -l: usage error, exit 2" eval 'rc_is 2 && err_one_line && err_has "apply --prune needs -l SELECTOR"'
+ctl apply -l set=p -f "$T/p2.yaml"
+check "apply -l without --prune: usage error, exit 2" eval 'rc_is 2 && err_one_line && err_has "give --prune too"'
+ctl diff -f "$T/missing.yaml"
+check "diff of a missing file: exit 2, one line" eval 'rc_is 2 && err_one_line && err_has "No such file"'
+ctl diff -f "$T/bad.yaml"
+check "diff of a bad manifest: exit 2, one line" eval 'rc_is 2 && err_one_line && err_has "document 3"'
+ctl apply --prune -l set=p -f "$T/p2.yaml"
+check "apply --prune: applies, then prunes what the files lack" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/p1 updated
+Tests.ctl.cosi.dev/p3 created
+Tests.ctl.cosi.dev/p2 pruned"'
+check "... p2 is gone" eval '! "$CTL" get tc p2 > /dev/null 2>&1'
+check "... resources without the label stay" eval '"$CTL" get tc eth0 > /dev/null && "$CTL" get tc lo > /dev/null'
+sed -n '1,2p' "$T/p2.yaml" > "$T/p2a.yaml"
+sed -n '4,5p' "$T/p2.yaml" > "$T/p2b.yaml"
+ctl apply --prune -l set=p -f "$T/p2a.yaml" -f "$T/p2b.yaml"
+check "apply --prune over two files prunes nothing they hold" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/p1 unchanged
+Tests.ctl.cosi.dev/p3 unchanged"'
+ctl diff --prune -l set=p -f "$T/p2a.yaml"
+check "diff --prune of one file: the other's resource would go" eval 'rc_is 1 && out_has "^Tests.ctl.cosi.dev/p3: delete (prune)$"'
+ctl delete -f "$T/p2.yaml" --ignore-not-found
+
 # --- undefine
 ctl undefine tc
 check "undefine with resources left: EBUSY" eval 'rc_is 1 && err_one_line && err_has "busy"'

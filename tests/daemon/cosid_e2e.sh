@@ -413,4 +413,49 @@ wait "$holder" 2>/dev/null
 echo "$burst_orig" > /proc/sys/kernel/printk_ratelimit_burst
 rm -f "$P"
 
+# --- an apply before cosid starts loses nothing of the state file: the
+# restore merges (what the kernel lacks comes from the file, what it holds
+# stays) and the saver writes the union
+S3=$T/state-merge.yaml
+printf '%s\n' 'metadata: {type: hostsentry, id: m1}' \
+	'spec: {address: 10.7.0.1, names: [m1]}' '---' \
+	'metadata: {type: hostsentry, id: m2}' \
+	'spec: {address: 10.7.0.2, names: [m2]}' > "$S3"
+printf '%s\n' 'metadata: {type: hostsentry, id: m2}' \
+	'spec: {address: 10.7.0.22, names: [m2]}' '---' \
+	'metadata: {type: hostsentry, id: m3}' \
+	'spec: {address: 10.7.0.3, names: [m3]}' > "$T/early.yaml"
+holder=	# the section above stopped it
+fresh_netns
+# A fresh store has no types: define cosid's, as this netns's cosid did
+# (a second cosid here would find its owner claims taken).
+"$CTL" get rd -o yaml > "$T/rd.yaml"
+in_ns "$CTL" define -f "$T/rd.yaml" > "$T/out" 2> "$T/err"
+check "merge: cosid's types defined in a fresh netns" [ $? = 0 ]
+in_ns "$CTL" apply -f "$T/early.yaml" > "$T/out" 2> "$T/err"
+check "... an apply while cosid is down" \
+	[ "$(grep -c ' created$' "$T/out")" = 2 ]
+start_in_ns "$S3"
+wait_for 60 "... cosid starts with the state file" ready
+check "... logs what it restored and what it kept" \
+	grep -q "restored 1 resources from $S3, kept 1 as the kernel holds them" "$LOG"
+addr() {
+	in_ns "$CTL" get hostsentry "$1" -o json 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["spec"]["address"])' 2>/dev/null
+}
+check "... the file's document absent in the kernel is restored" \
+	is 10.7.0.1 addr m1
+check "... the kernel's newer version of a document is kept" \
+	is 10.7.0.22 addr m2
+check "... the document applied by hand stays" is 10.7.0.3 addr m3
+wait_for 10 "... the state file then holds all three" sh -c "
+	grep -q 'id: m1' '$S3' && grep -q 'id: m3' '$S3' &&
+	grep -q 10.7.0.22 '$S3' && ! grep -q '10.7.0.2\$' '$S3'"
+check "... and nothing was set aside as rejected" \
+	sh -c "! ls '$S3'.rejected-* 2>/dev/null"
+stop_cosid TERM
+kill "$holder"
+wait "$holder" 2>/dev/null
+
 totals

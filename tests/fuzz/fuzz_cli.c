@@ -10,7 +10,7 @@
 #include "cosictl/cli_args.h"
 #include "cosictl/jsonpath.h"
 #include "common/resolve.h"
-#include "cosictl/selector.h"
+#include "common/selector.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/codec.h"
-#include "cosictl/selector.h"
+#include "common/selector.h"
 
 void cosi_selector_clear(struct cosi_selector *sel)
 {

@@ -5,8 +5,8 @@
  *   key<n, key<=n, key>n, key>=n (numeric, with the kernel's k/Ki suffixes)
  * joined by commas (all must match).
  */
-#ifndef _COSICTL_SELECTOR_H
-#define _COSICTL_SELECTOR_H
+#ifndef _COSI_COMMON_SELECTOR_H
+#define _COSI_COMMON_SELECTOR_H
 
 #include <stddef.h>
 
@@ -24,4 +24,4 @@ int cosi_selector_parse(const char *s, struct cosi_selector *out, char *msg,
 			size_t len);
 void cosi_selector_clear(struct cosi_selector *sel);
 
-#endif /* _COSICTL_SELECTOR_H */
+#endif /* _COSI_COMMON_SELECTOR_H */

@@ -1,0 +1,516 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cosid --config-dir DIR: the *.yaml files of DIR are the node's desired
+ * configuration.  cosid applies them at start, again when DIR changes
+ * (inotify, debounced) and on SIGHUP, and deletes from the kernel what the
+ * files no longer hold.
+ *
+ * What cosid applied from DIR carries the label cosi.dev/source=config-dir
+ * and the annotation cosi.dev/config-file=<file name>; only resources with
+ * that label are ever deleted, so what was applied by hand stays.  A file
+ * that cannot be read, parsed, checked or applied is reported in one line
+ * and its resources (by the annotation) are kept as they are: a typo does
+ * not delete a node's configuration.
+ *
+ * Documents are written through cosid's own handle (unclaimed, like
+ * cosictl's), with cosid's rights: a file must belong to cosid's user and
+ * not be writable by group or others.  Deleting is a teardown; what waits
+ * for finalizers (the sysctl controller restoring a value) is destroyed
+ * by the "config-dir" controller once they are gone (destroy-ready input).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/apply.h"
+#include "common/selector.h"
+#include "controllers/controllers.h"
+#include "cosid/cosid.h"
+
+#define SOURCE_LABEL	"cosi.dev/source"
+#define SOURCE_VALUE	"config-dir"
+#define FILE_ANNOTATION	"cosi.dev/config-file"
+/* Changes closer together than this make one resync. */
+#define DEBOUNCE_MS	200
+#define IN_EVENTS	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
+			 IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+
+struct cosid_config_dir {
+	char *dir;
+	char *ns;
+	struct cosi *c;			/* cosid's handle: the writes */
+	struct cosi_selector sel;	/* SOURCE_LABEL=SOURCE_VALUE */
+	int ifd;			/* inotify on dir */
+	bool dirty;			/* a resync is due at due_ms */
+	uint64_t due_ms;
+	struct cosi_ctl *ctl;
+	struct cosi_input *inputs;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool is_config_type(const char *type)
+{
+	size_t i;
+
+	for (i = 0; cosid_config_types[i]; i++)
+		if (!strcmp(cosid_config_types[i], type))
+			return true;
+	return false;
+}
+
+static int yaml_file(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return e->d_name[0] != '.' && n > 5 &&
+	       !strcmp(e->d_name + n - 5, ".yaml");
+}
+
+static void bad_file(struct cosid_cd_file *f, const char *why)
+{
+	fprintf(stderr, "cosid: config-dir: %s; the file is skipped, its resources kept\n",
+		why);
+	f->bad = true;
+	cosi_docs_clear(&f->docs);
+}
+
+/* The first document of the files before @f (or of @f before @d) with @d's key. */
+static const char *holder_of(const struct cosid_cd_files *s, const struct cosid_cd_file *f,
+			     const struct cosi_doc *d)
+{
+	const struct cosi_doc *e;
+	size_t i, j;
+
+	for (i = 0; &s->v[i] != f; i++)
+		for (j = 0; j < s->v[i].docs.n; j++) {
+			e = &s->v[i].docs.v[j];
+			if (!strcmp(e->type, d->type) && !strcmp(e->id, d->id))
+				return s->v[i].name;
+		}
+	return NULL;
+}
+
+/*
+ * Check what only the config directory asks of a document: a config type
+ * in the config namespace, no cosid-owned label or annotation of its own,
+ * in no earlier file; then mark it as the directory's.
+ */
+static int check_doc(const char *ns, const struct cosid_cd_files *s,
+		     struct cosid_cd_file *f, struct cosi_doc *d, char *why,
+		     size_t len)
+{
+	const char *other = holder_of(s, f, d);
+
+	if (!is_config_type(d->type))
+		snprintf(why, len, "not a config type (SysctlConfigs, HostnameConfigs, LinkConfigs, HostsEntries)");
+	else if (strcmp(d->ns, ns))
+		snprintf(why, len, "namespace %s: the config directory writes namespace %s only",
+			 d->ns, ns);
+	else if (cosi_kvs_get(&d->labels, SOURCE_LABEL) ||
+		 cosi_kvs_get(&d->annotations, FILE_ANNOTATION))
+		snprintf(why, len, "%s and %s are set by cosid", SOURCE_LABEL,
+			 FILE_ANNOTATION);
+	else if (other)
+		snprintf(why, len, "also in %s", other);
+	else if (cosi_kvs_add(&d->labels, SOURCE_LABEL, SOURCE_VALUE) ||
+		 cosi_kvs_add(&d->annotations, FILE_ANNOTATION, f->name))
+		snprintf(why, len, "out of memory");
+	else
+		return 0;
+	return -EINVAL;
+}
+
+/* Read, parse and check one file; a bad one is reported and marked. */
+static void load_file(const char *dir, const char *ns,
+		      struct cosid_cd_files *s, struct cosid_cd_file *f,
+		      const struct cosi_definitions *defs)
+{
+	char *path = NULL, *buf = NULL, msg[1024], why[512];
+	struct stat st;
+	size_t len, i;
+
+	if (asprintf(&path, "%s/%s", dir, f->name) < 0) {
+		path = NULL;
+		snprintf(msg, sizeof(msg), "%s: out of memory", f->name);
+		goto bad;
+	}
+	/* The files are written with cosid's rights: only its user's. */
+	if (lstat(path, &st)) {
+		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
+		goto bad;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022)) {
+		snprintf(msg, sizeof(msg), "%s: not a regular file of uid %u writable only by it",
+			 path, (unsigned int)geteuid());
+		goto bad;
+	}
+	if (cosi_read_file(path, &buf, &len, msg, sizeof(msg)))
+		goto bad;
+	if (cosi_manifest_parse(buf, len, path, defs, &f->docs, msg,
+				sizeof(msg)))
+		goto bad;
+	for (i = 0; i < f->docs.n; i++) {
+		if (check_doc(ns, s, f, &f->docs.v[i], why, sizeof(why))) {
+			snprintf(msg, sizeof(msg), "%s: document %zu (%s/%s): %s",
+				 path, f->docs.v[i].index, f->docs.v[i].type,
+				 f->docs.v[i].id, why);
+			goto bad;
+		}
+	}
+	free(buf);
+	free(path);
+	return;
+bad:
+	bad_file(f, msg);
+	free(buf);
+	free(path);
+}
+
+void cosid_cd_files_clear(struct cosid_cd_files *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		free(s->v[i].name);
+		cosi_docs_clear(&s->v[i].docs);
+	}
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static int list_files(const char *dir, struct cosid_cd_files *s)
+{
+	struct dirent **ents;
+	int n, i;
+
+	n = scandir(dir, &ents, yaml_file, alphasort);
+	if (n < 0)
+		return -errno;
+	s->v = calloc(n ?: 1, sizeof(*s->v));
+	for (i = 0; i < n; i++) {
+		if (s->v)
+			s->v[s->n].name = strdup(ents[i]->d_name);
+		if (s->v && s->v[s->n].name)
+			s->n++;
+		free(ents[i]);
+	}
+	free(ents);
+	return s->v && s->n == (size_t)n ? 0 : -ENOMEM;
+}
+
+int cosid_config_dir_load(const char *dir, const char *ns,
+			  const struct cosi_definitions *defs,
+			  struct cosid_cd_files *out)
+{
+	size_t i;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = list_files(dir, out);
+	for (i = 0; !err && i < out->n; i++)
+		load_file(dir, ns, out, &out->v[i], defs);
+	if (err)
+		cosid_cd_files_clear(out);
+	return err;
+}
+
+/* Whether the files still want @r, or its file is bad (kept as it is). */
+static bool wanted(const struct cosid_cd_files *s, const struct cosi_resource *r)
+{
+	const char *file = cosi_kvs_get(&r->annotations, FILE_ANNOTATION);
+	const struct cosi_doc *d;
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->v[i].bad && file && !strcmp(file, s->v[i].name))
+			return true;
+		for (j = 0; j < s->v[i].docs.n; j++) {
+			d = &s->v[i].docs.v[j];
+			if (!strcmp(d->type, r->type) && !strcmp(d->id, r->id))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Every resource the directory applied, of every config type; @fn is
+ * called for each, and frees nothing.
+ */
+static int each_sourced(struct cosid_config_dir *cd,
+			int (*fn)(struct cosid_config_dir *cd,
+				  const struct cosi_resource *r, void *arg),
+			void *arg)
+{
+	struct cosi_resources l;
+	size_t i, k;
+	int err = 0;
+
+	for (i = 0; !err && cosid_config_types[i]; i++) {
+		struct cosi_list_req q = {
+			.ns = cd->ns, .type = cosid_config_types[i],
+			.queries = &cd->sel.query, .n_queries = 1,
+		};
+
+		err = cosi_resource_list(cd->c, &q, &l);
+		if (err) {
+			fprintf(stderr, "cosid: config-dir: listing %s: %s\n",
+				cosid_config_types[i],
+				cosi_strerror(cd->c, "resource-get"));
+			return err;
+		}
+		for (k = 0; !err && k < l.n; k++)
+			err = fn(cd, l.v[k], arg);
+		cosi_resources_clear(&l);
+	}
+	return err;
+}
+
+/* Destroy one that is tearing down with no finalizers left. */
+static int destroy_ready(struct cosid_config_dir *cd,
+			 const struct cosi_resource *r, void *arg)
+{
+	struct cosi_req req = { .ns = r->ns, .type = r->type, .id = r->id };
+	int err;
+
+	(void)arg;
+	if (r->phase != COSI_PHASE_TEARING_DOWN || r->finalizers.n)
+		return 0;
+	err = cosi_resource_destroy(cd->c, &req, NULL);
+	if (err && err != -ENOENT && err != -EBUSY) {
+		fprintf(stderr, "cosid: config-dir: destroying %s/%s: %s\n",
+			r->type, r->id, cosi_strerror(cd->c, "resource-destroy"));
+		return err;
+	}
+	return 0;
+}
+
+/* Delete one the files no longer hold (teardown; destroy when ready). */
+static int prune_one(struct cosid_config_dir *cd,
+		     const struct cosi_resource *r, void *arg)
+{
+	struct cosi_req req = { .ns = r->ns, .type = r->type, .id = r->id };
+	const char *file = cosi_kvs_get(&r->annotations, FILE_ANNOTATION);
+	struct cosid_cd_files *s = arg;
+	bool ready = false;
+	int err;
+
+	if (r->phase == COSI_PHASE_TEARING_DOWN || wanted(s, r))
+		return 0;
+	err = cosi_resource_teardown(cd->c, &req, &ready, NULL);
+	if (!err && ready)
+		err = cosi_resource_destroy(cd->c, &req, NULL);
+	if (err == -ENOENT)
+		return 0;
+	if (err) {
+		fprintf(stderr, "cosid: config-dir: deleting %s/%s: %s\n",
+			r->type, r->id, cosi_strerror(cd->c, ready ?
+				"resource-destroy" : "resource-teardown"));
+		return 0;	/* the next resync tries again */
+	}
+	fprintf(stderr, "cosid: config-dir: %s/%s is gone from %s: %s\n",
+		r->type, r->id, file ?: "the directory",
+		ready ? "deleted" : "deleting (waiting for finalizers)");
+	if (ready)
+		s->deleted++;
+	else
+		s->waiting++;
+	return 0;
+}
+
+int cosid_config_dir_sync(struct cosid_config_dir *cd)
+{
+	struct cosi_definitions defs = { 0 };
+	struct cosid_cd_files s = { 0 };
+	char msg[1024];
+	size_t i;
+	int err;
+
+	cd->dirty = false;
+	err = cosi_definition_list(cd->c, &defs);
+	if (err) {
+		fprintf(stderr, "cosid: config-dir: %s; nothing changed\n",
+			cosi_strerror(cd->c, "definition-get"));
+		goto out;
+	}
+	err = cosid_config_dir_load(cd->dir, cd->ns, &defs, &s);
+	if (err) {
+		fprintf(stderr, "cosid: config-dir: reading %s: %s; nothing changed\n",
+			cd->dir, strerror(-err));
+		goto out;
+	}
+	for (i = 0; i < s.n; i++) {
+		if (s.v[i].bad)
+			continue;
+		if (cosi_apply_docs(cd->c, &s.v[i].docs, s.v[i].name,
+				    COSI_APPLY_KEEP_GOING, cosi_apply_count,
+				    s.res, msg, sizeof(msg))) {
+			/* What was applied stays; nothing of it is deleted. */
+			fprintf(stderr, "cosid: config-dir: %s/%s; its resources are kept\n",
+				cd->dir, msg);
+			s.v[i].bad = true;
+		}
+	}
+	for (i = 0; i < s.n; i++)
+		s.bad += s.v[i].bad;
+	err = each_sourced(cd, prune_one, &s);
+	fprintf(stderr, "cosid: config-dir %s: %zu files (%zu bad): %zu created, %zu updated, %zu unchanged, %zu deleted, %zu deleting\n",
+		cd->dir, s.n, s.bad, s.res[COSI_APPLY_CREATED],
+		s.res[COSI_APPLY_UPDATED], s.res[COSI_APPLY_UNCHANGED],
+		s.deleted, s.waiting);
+out:
+	cosi_definitions_clear(&defs);
+	cosid_cd_files_clear(&s);
+	return err;
+}
+
+void cosid_config_dir_free(struct cosid_config_dir *cd)
+{
+	if (!cd)
+		return;
+	if (cd->ifd >= 0)
+		close(cd->ifd);
+	cosi_selector_clear(&cd->sel);
+	free(cd->inputs);
+	free(cd->dir);
+	free(cd->ns);
+	free(cd);
+}
+
+struct cosid_config_dir *cosid_config_dir_open(struct cosi *c, const char *dir,
+					       const char *ns)
+{
+	struct cosid_config_dir *cd = calloc(1, sizeof(*cd));
+	char msg[256];
+	struct stat st;
+
+	if (!cd)
+		goto nomem;
+	cd->ifd = -1;
+	cd->c = c;
+	cd->dir = strdup(dir);
+	cd->ns = strdup(ns);
+	if (!cd->dir || !cd->ns)
+		goto nomem;
+	if (cosi_selector_parse(SOURCE_LABEL "=" SOURCE_VALUE, &cd->sel, msg,
+				sizeof(msg)))
+		goto nomem;
+	if (stat(dir, &st)) {
+		fprintf(stderr, "cosid: --config-dir %s: %s\n", dir,
+			strerror(errno));
+		goto fail;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "cosid: --config-dir %s: not a directory\n",
+			dir);
+		goto fail;
+	}
+	cd->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (cd->ifd < 0 || inotify_add_watch(cd->ifd, dir, IN_EVENTS) < 0) {
+		fprintf(stderr, "cosid: --config-dir %s: inotify: %s\n", dir,
+			strerror(errno));
+		goto fail;
+	}
+	return cd;
+nomem:
+	fprintf(stderr, "cosid: --config-dir: out of memory\n");
+fail:
+	cosid_config_dir_free(cd);
+	return NULL;
+}
+
+void cosid_config_dir_reload(struct cosid_config_dir *cd)
+{
+	fprintf(stderr, "cosid: config-dir: reloading %s\n", cd->dir);
+	cd->dirty = true;
+	cd->due_ms = now_ms();
+	if (cd->ctl)
+		cosi_ctl_wake(cd->ctl);
+}
+
+/* Drain the inotify fd; true when anything happened in the directory. */
+static bool drain(struct cosid_config_dir *cd)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	bool any = false;
+	ssize_t n;
+	char *p;
+
+	while ((n = read(cd->ifd, buf, sizeof(buf))) > 0) {
+		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF |
+					IN_IGNORED))
+				fprintf(stderr, "cosid: config-dir: %s was removed or moved: changes are no longer seen (SIGHUP still resyncs it)\n",
+					cd->dir);
+			any = true;
+		}
+	}
+	return any;
+}
+
+static int config_dir_run(struct cosi_ctl *ctl)
+{
+	struct cosid_config_dir *cd = cosi_ctl_data(ctl);
+	uint64_t now = now_ms();
+
+	if (drain(cd)) {
+		cd->dirty = true;
+		cd->due_ms = now + DEBOUNCE_MS;
+	}
+	if (cd->dirty && now < cd->due_ms)
+		cosi_ctl_wake_after(ctl, cd->due_ms - now);
+	else if (cd->dirty)
+		cosid_config_dir_sync(cd);
+	return each_sourced(cd, destroy_ready, NULL);
+}
+
+static int config_dir_init(struct cosi_ctl *ctl)
+{
+	struct cosid_config_dir *cd = cosi_ctl_data(ctl);
+
+	cd->ctl = ctl;
+	return cosi_ctl_watch_fd(ctl, cd->ifd);
+}
+
+static void config_dir_fini(struct cosi_ctl *ctl)
+{
+	cosid_config_dir_free(cosi_ctl_data(ctl));
+}
+
+int cosid_register_config_dir(struct cosi_runtime *rt,
+			      struct cosid_config_dir *cd)
+{
+	struct cosi_controller c = {
+		.name = "config-dir",
+		.init = config_dir_init,
+		.run = config_dir_run,
+		.fini = config_dir_fini,
+	};
+	int err;
+
+	cd->inputs = cosid_config_inputs(cd->ns, COSI_INPUT_DESTROY_READY,
+					 &c.n_inputs);
+	if (!cd->inputs)
+		return -ENOMEM;
+	c.inputs = cd->inputs;
+	err = cosi_runtime_register(rt, &c, cd, NULL);
+	if (err)
+		cd->ctl = NULL;
+	return err;
+}

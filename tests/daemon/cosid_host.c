@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host-side unit tests of cosid's file handling: atomic replacement with
+ * unique temporary names (daemon/common/fileio.c) and the reading and
+ * checking of a --config-dir directory (daemon/cosid/configdir.c).  No
+ * kernel needed; run under ASan/UBSan (make SAN=1).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#include "common/fileio.h"
+#include "common/manifest.h"
+#include "cosid/cosid.h"
+
+FIXTURE(dir) {
+	char path[64];
+	char file[128];
+};
+
+FIXTURE_SETUP(dir)
+{
+	snprintf(self->path, sizeof(self->path), "/tmp/cosid_host.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->path));
+	snprintf(self->file, sizeof(self->file), "%s/sub/state.yaml",
+		 self->path);
+}
+
+FIXTURE_TEARDOWN(dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", self->path);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", self->path);
+}
+
+/* Entries of @dir (without . and ..). */
+static int entries(const char *dir)
+{
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+static char *slurp(const char *path)
+{
+	char msg[256], *buf = NULL;
+	size_t len;
+
+	return cosi_read_file(path, &buf, &len, msg, sizeof(msg)) ? NULL : buf;
+}
+
+TEST_F(dir, writes_creates_parents_and_sets_mode)
+{
+	struct stat st;
+	char sub[128], *s;
+
+	ASSERT_EQ(0, cosi_write_atomic(self->file, "a: 1\n", 5, 0640));
+	s = slurp(self->file);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("a: 1\n", s);
+	free(s);
+	ASSERT_EQ(0, stat(self->file, &st));
+	EXPECT_EQ(0640, st.st_mode & 0777);
+	snprintf(sub, sizeof(sub), "%s/sub", self->path);
+	EXPECT_EQ(1, entries(sub));		/* no temporary file left */
+}
+
+TEST_F(dir, replaces_and_leaves_no_temporary)
+{
+	char sub[128], *s;
+
+	ASSERT_EQ(0, cosi_write_atomic(self->file, "old\n", 4, 0644));
+	ASSERT_EQ(0, cosi_write_atomic(self->file, "new content\n", 12, 0644));
+	s = slurp(self->file);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("new content\n", s);
+	free(s);
+	snprintf(sub, sizeof(sub), "%s/sub", self->path);
+	EXPECT_EQ(1, entries(sub));
+}
+
+/* A fixed "PATH.tmp" in the way (another writer's, or a leftover) is no
+ * obstacle: the temporary name is unique. */
+TEST_F(dir, fixed_tmp_name_in_the_way)
+{
+	char tmp[160], *s;
+
+	ASSERT_EQ(0, cosi_write_atomic(self->file, "x\n", 2, 0644));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", self->file);
+	ASSERT_EQ(0, mkdir(tmp, 0755));
+	ASSERT_EQ(0, cosi_write_atomic(self->file, "y\n", 2, 0644));
+	s = slurp(self->file);
+	ASSERT_NE(NULL, s);
+	EXPECT_STREQ("y\n", s);
+	free(s);
+}
+
+/* A failed rename leaves the target as it was and no temporary behind. */
+TEST_F(dir, failure_keeps_target_and_cleans_up)
+{
+	char sub[128], inner[192];
+
+	snprintf(sub, sizeof(sub), "%s/sub", self->path);
+	ASSERT_EQ(0, mkdir(sub, 0755));
+	ASSERT_EQ(0, mkdir(self->file, 0755));	/* a non-empty directory */
+	snprintf(inner, sizeof(inner), "%s/keep", self->file);
+	ASSERT_EQ(0, mkdir(inner, 0755));
+	EXPECT_GT(0, cosi_write_atomic(self->file, "z\n", 2, 0644));
+	EXPECT_EQ(1, entries(sub));
+	EXPECT_EQ(1, entries(self->file));
+}
+
+/* The config directory: the types as cosid defines them (their part). */
+static const char cd_defs[] =
+"type: SysctlConfigs.cosi.dev\n"
+"aliases: [sysctl]\n"
+"default-namespace: config\n"
+"fields:\n"
+"  - {name: value, type: string, required: true}\n"
+"---\n"
+"type: HostsEntries.cosi.dev\n"
+"aliases: [hostsentry]\n"
+"default-namespace: config\n"
+"fields:\n"
+"  - {name: address, type: string, required: true}\n"
+"  - {name: names, type: string-list}\n"
+"---\n"
+"type: LinkStatuses.cosi.dev\n"
+"aliases: [links]\n"
+"default-namespace: network\n"
+"fields:\n"
+"  - {name: mtu, type: u64}\n";
+
+static void put(const char *dir, const char *name, const char *text,
+		mode_t mode)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+	chmod(path, mode);
+}
+
+static const struct cosid_cd_file *cd_file(const struct cosid_cd_files *fs,
+					   const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		if (!strcmp(fs->v[i].name, name))
+			return &fs->v[i];
+	return NULL;
+}
+
+/* How many lines of @log hold @what. */
+static int log_lines(const char *log, const char *what)
+{
+	const char *p;
+	int n = 0;
+
+	for (p = log; (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
+TEST_F(dir, config_dir_load)
+{
+	struct cosi_definitions defs;
+	const struct cosid_cd_file *f;
+	struct cosid_cd_files fs;
+	char msg[512], logpath[160], *log;
+	int saved, fd;
+
+	ASSERT_EQ(0, cosi_manifest_parse_definitions(cd_defs, strlen(cd_defs),
+						     "defs", &defs, msg,
+						     sizeof(msg)))
+		TH_LOG("%s", msg);
+	put(self->path, "10-a.yaml",
+	    "metadata: {type: sysctl, id: net.x, labels: {mine: y}}\n"
+	    "spec: {value: \"1\"}\n---\n"
+	    "metadata: {type: hostsentry, id: h1}\n"
+	    "spec: {address: 10.0.0.1}\n", 0644);
+	put(self->path, "20-dup.yaml",
+	    "metadata: {type: sysctl, id: net.y}\nspec: {value: \"2\"}\n---\n"
+	    "metadata: {type: sysctl, id: net.x}\nspec: {value: \"3\"}\n",
+	    0644);
+	put(self->path, "30-status.yaml",
+	    "metadata: {type: links, id: lo}\nspec: {mtu: 1}\n", 0644);
+	put(self->path, "40-ns.yaml",
+	    "metadata: {type: sysctl, id: net.z, namespace: other}\n"
+	    "spec: {value: \"1\"}\n", 0644);
+	put(self->path, "50-label.yaml",
+	    "metadata: {type: sysctl, id: net.w, labels: {cosi.dev/source: x}}\n"
+	    "spec: {value: \"1\"}\n", 0644);
+	put(self->path, "60-perm.yaml",
+	    "metadata: {type: sysctl, id: net.v}\nspec: {value: \"1\"}\n",
+	    0666);
+	put(self->path, "70-schema.yaml",
+	    "metadata: {type: hostsentry, id: h3}\nspec: {address: [a]}\n",
+	    0644);
+	put(self->path, "80-ok.yaml",
+	    "metadata: {type: hostsentry, id: h2}\nspec: {address: 10.0.0.2}\n",
+	    0644);
+	put(self->path, ".hidden.yaml", "not: [valid\n", 0644);
+	put(self->path, "notes.txt", "not: [valid\n", 0644);
+
+	/* The one-line reports go to stderr: catch them. */
+	snprintf(logpath, sizeof(logpath), "%s/log", self->path);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	dup2(fd, 2);
+	close(fd);
+	ASSERT_EQ(0, cosid_config_dir_load(self->path, "config", &defs, &fs));
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	log = slurp(logpath);
+	ASSERT_NE(NULL, log);
+
+	EXPECT_EQ(8, fs.n);		/* no hidden file, no *.txt */
+	f = cd_file(&fs, "10-a.yaml");
+	ASSERT_NE(NULL, f);
+	EXPECT_FALSE(f->bad);
+	ASSERT_EQ(2, f->docs.n);
+	EXPECT_STREQ("config-dir",
+		     cosi_kvs_get(&f->docs.v[0].labels, "cosi.dev/source"));
+	EXPECT_STREQ("y", cosi_kvs_get(&f->docs.v[0].labels, "mine"));
+	EXPECT_STREQ("10-a.yaml", cosi_kvs_get(&f->docs.v[1].annotations,
+					       "cosi.dev/config-file"));
+	f = cd_file(&fs, "80-ok.yaml");
+	ASSERT_NE(NULL, f);
+	EXPECT_FALSE(f->bad);
+	EXPECT_EQ(1, f->docs.n);
+	for (size_t i = 1; i < 7; i++) {
+		EXPECT_TRUE(fs.v[i].bad) TH_LOG("%s", fs.v[i].name);
+		EXPECT_EQ(0, fs.v[i].docs.n);
+	}
+	/* One line per bad file, naming it and the document. */
+	EXPECT_EQ(6, log_lines(log, "\n"));
+	EXPECT_EQ(6, log_lines(log, "the file is skipped, its resources kept"));
+	EXPECT_EQ(1, log_lines(log, "20-dup.yaml: document 2 (SysctlConfigs.cosi.dev/net.x): also in 10-a.yaml;"));
+	EXPECT_EQ(1, log_lines(log, "30-status.yaml: document 1 (LinkStatuses.cosi.dev/lo): not a config type"));
+	EXPECT_EQ(1, log_lines(log, "40-ns.yaml: document 1 (SysctlConfigs.cosi.dev/net.z): namespace other:"));
+	EXPECT_EQ(1, log_lines(log, "50-label.yaml: document 1 (SysctlConfigs.cosi.dev/net.w): cosi.dev/source and cosi.dev/config-file are set by cosid"));
+	EXPECT_EQ(1, log_lines(log, "60-perm.yaml: not a regular file of uid"));
+	EXPECT_EQ(1, log_lines(log, "70-schema.yaml: document 1 (HostsEntries.cosi.dev/h3): spec.address: expected string"));
+	free(log);
+	cosid_cd_files_clear(&fs);
+	cosi_definitions_clear(&defs);
+}
+
+/* A directory that cannot be listed is an error: nothing to act on. */
+TEST_F(dir, config_dir_missing)
+{
+	struct cosi_definitions defs = { 0 };
+	struct cosid_cd_files fs;
+	char none[160];
+
+	snprintf(none, sizeof(none), "%s/none", self->path);
+	EXPECT_EQ(-ENOENT, cosid_config_dir_load(none, "config", &defs, &fs));
+	EXPECT_EQ(0, fs.n);
+}
+
+TEST_HARNESS_MAIN

@@ -1310,6 +1310,12 @@ TEST_F(m, command_line_plan)
 	struct cosictl_args a;
 	char msg[256];
 
+	/* Their own help, naming the new options. */
+	EXPECT_EQ(0, strncmp(cosictl_usage("diff"), "usage: cosictl diff -f FILE...", 30));
+	EXPECT_NE(NULL, strstr(cosictl_usage("apply"), "--dry-run"));
+	ASSERT_EQ(0, args(&a, msg, "diff", "-h", NULL));
+	EXPECT_STREQ("diff", a.help);
+
 	ASSERT_EQ(0, args(&a, msg, "apply", "--dry-run", "--prune", "-l",
 			  "app=x", "-f", "a.yaml", "-f", "b.yaml", NULL))
 		TH_LOG("%s", msg);
@@ -1344,7 +1350,7 @@ TEST_F(m, command_line_plan)
 	EXPECT_STREQ("option --prune does not apply to get", msg);
 }
 
-/* The field lines of diff and apply --dry-run (common/diff.c). */
+/* The field lines of diff and apply --dry-run (cosictl/diff.c). */
 static char *diff_of(const struct cosi_doc *d, const struct cosi_doc *was,
 		     bool withheld)
 {

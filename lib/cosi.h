@@ -411,5 +411,7 @@ int cosi_nl_errno(int nlerr);
 /* Names of enum values, for messages. */
 const char *cosi_event_kind_name(uint32_t kind);
 const char *cosi_field_type_name(uint32_t type);
+/* "net-admin", "sys-admin" (the definition manifest's write-access). */
+const char *cosi_write_access_name(uint32_t access);
 
 #endif /* _COSI_LIB_H */

@@ -528,6 +528,15 @@ const char *cosi_field_type_name(uint32_t type)
 	       names[type] : "?";
 }
 
+const char *cosi_write_access_name(uint32_t access)
+{
+	switch (access) {
+	case COSI_WRITE_ACCESS_NET_ADMIN:	return "net-admin";
+	case COSI_WRITE_ACCESS_SYS_ADMIN:	return "sys-admin";
+	default:				return "?";
+	}
+}
+
 /* Building messages.  Nests are kept even when empty: an empty labels
  * nest clears the labels.  NULL strings leave their attribute out.
  */

@@ -561,6 +561,7 @@ bool cosi_definition_equal(const struct cosi_definition *a,
 	if (strcmp(a->type, b->type) || !strs_equal(&a->aliases, &b->aliases) ||
 	    strcmp(cosi_resolve_default_ns(a), cosi_resolve_default_ns(b)) ||
 	    a->sensitivity != b->sensitivity ||
+	    a->write_access != b->write_access ||
 	    a->n_fields != b->n_fields || a->n_columns != b->n_columns)
 		return false;
 	for (i = 0; i < a->n_fields; i++)

@@ -12,8 +12,8 @@
 #include "common/yamlnode.h"
 
 static const char *const def_keys[] = {
-	"type", "aliases", "default-namespace", "sensitivity", "fields",
-	"columns", NULL,
+	"type", "aliases", "default-namespace", "sensitivity", "write-access",
+	"fields", "columns", NULL,
 };
 static const char *const def_readonly[] = { "revision", "resources", NULL };
 static const char *const field_keys[] = { "name", "type", "required", NULL };
@@ -162,6 +162,13 @@ static int parse_def(struct cosi_ydoc *y, yaml_node_t *root,
 		d->sensitivity = COSI_SENSITIVITY_SENSITIVE;
 	else if (!cosi_ynull(n) && !(s && !strcmp(s, "public")))
 		return cosi_ydoc_err(y, "sensitivity: expected public or sensitive");
+	/* Lost, a sys-admin type would be redefined writable by net-admin. */
+	n = cosi_yget(y, root, "write-access");
+	s = text(n);
+	if (s && !strcmp(s, "sys-admin"))
+		d->write_access = COSI_WRITE_ACCESS_SYS_ADMIN;
+	else if (!cosi_ynull(n) && !(s && !strcmp(s, "net-admin")))
+		return cosi_ydoc_err(y, "write-access: expected net-admin or sys-admin");
 	err = each_item(y, d, root, "aliases", one_alias);
 	err = err ?: each_item(y, d, root, "fields", one_field);
 	return err ?: each_item(y, d, root, "columns", one_column);

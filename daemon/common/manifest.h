@@ -99,6 +99,7 @@ int cosi_manifest_refs(const char *buf, size_t len, const char *name,
  *   aliases: [link]
  *   default-namespace: network
  *   sensitivity: public           # or sensitive
+ *   write-access: net-admin       # or sys-admin
  *   fields:
  *     - {name: mtu, type: u64, required: true}
  *   columns:

@@ -315,6 +315,7 @@ int cosi_yaml_definition(struct cosi_yaml *y, const struct cosi_definition *d,
 	kv_str(y, "default-namespace", cosi_resolve_default_ns(d));
 	kv_str(y, "sensitivity", d->sensitivity == COSI_SENSITIVITY_SENSITIVE ?
 	       "sensitive" : "public");
+	kv_str(y, "write-access", cosi_write_access_name(d->write_access));
 	plain(y, "fields");
 	seq_start(y, false);
 	for (i = 0; i < d->n_fields; i++) {

@@ -222,6 +222,8 @@ struct json_object *cosi_json_definition(const struct cosi_definition *d,
 	     add(o, "sensitivity", json_object_new_string(
 		 d->sensitivity == COSI_SENSITIVITY_SENSITIVE ?
 		 "sensitive" : "public")) &&
+	     add(o, "write-access", json_object_new_string(
+		 cosi_write_access_name(d->write_access))) &&
 	     add(o, "fields", jschema(d)) &&
 	     add(o, "columns", jcolumns(d));
 	if (ok && !(flags & COSI_RENDER_MANIFEST))

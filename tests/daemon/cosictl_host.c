@@ -760,6 +760,8 @@ TEST_F(m, definitions_round_trip)
 	size_t i;
 
 	self->defs.v[1]->sensitivity = COSI_SENSITIVITY_SENSITIVE;
+	/* "get rd -o yaml | define" keeps a sys-admin type sys-admin. */
+	self->defs.v[2]->write_access = COSI_WRITE_ACCESS_SYS_ADMIN;
 	for (i = 0; i < self->defs.n; i++)
 		cosi_yaml_definition(y, self->defs.v[i], 0);
 	cosi_yaml_close(y);
@@ -771,7 +773,15 @@ TEST_F(m, definitions_round_trip)
 	for (i = 0; i < 3; i++)
 		EXPECT_TRUE(cosi_definition_equal(self->defs.v[i], parsed.v[i]))
 			TH_LOG("definition %zu\n%s", i, self->out);
+	EXPECT_EQ(COSI_WRITE_ACCESS_NET_ADMIN, parsed.v[0]->write_access);
+	EXPECT_EQ(COSI_WRITE_ACCESS_SYS_ADMIN, parsed.v[2]->write_access);
+	EXPECT_NE(NULL, strstr(self->out, "write-access: sys-admin\n"));
 	cosi_definitions_clear(&parsed);
+	EXPECT_EQ(-EINVAL, cosi_manifest_parse_definitions(
+		"type: X\nwrite-access: root\n", 27, "d.yaml", &parsed,
+		self->msg, sizeof(self->msg)));
+	EXPECT_STREQ("d.yaml: document 1 (X): write-access: expected net-admin or sys-admin",
+		     self->msg);
 	EXPECT_EQ(-EINVAL, cosi_manifest_parse_definitions(
 		"type: X\nfields: [{name: a, type: float}]\n", 40, "d.yaml",
 		&parsed, self->msg, sizeof(self->msg)));

@@ -135,11 +135,26 @@ static int one_alias(struct cosi_ydoc *y, struct cosi_definition *d,
 	return cosi_def_add_alias(d, s);
 }
 
+/* @key: absent or null (the first, the default), @first or @second. */
+static int one_of_two(struct cosi_ydoc *y, yaml_node_t *root,
+		      const char *key, const char *first, const char *second,
+		      bool *is_second)
+{
+	yaml_node_t *n = cosi_yget(y, root, key);
+	const char *s = text(n);
+
+	*is_second = s && !strcmp(s, second);
+	if (*is_second || cosi_ynull(n) || (s && !strcmp(s, first)))
+		return 0;
+	return cosi_ydoc_err(y, "%s: expected %s or %s", key, first, second);
+}
+
 static int parse_def(struct cosi_ydoc *y, yaml_node_t *root,
 		     struct cosi_definition *d)
 {
 	yaml_node_t *n;
 	const char *s;
+	bool second;
 	int err;
 
 	err = cosi_ycheck_keys(y, root, "document", def_keys, def_readonly);
@@ -156,19 +171,19 @@ static int parse_def(struct cosi_ydoc *y, yaml_node_t *root,
 		if (err)
 			return err;
 	}
-	n = cosi_yget(y, root, "sensitivity");
-	s = text(n);
-	if (s && !strcmp(s, "sensitive"))
+	err = one_of_two(y, root, "sensitivity", "public", "sensitive",
+			 &second);
+	if (err)
+		return err;
+	if (second)
 		d->sensitivity = COSI_SENSITIVITY_SENSITIVE;
-	else if (!cosi_ynull(n) && !(s && !strcmp(s, "public")))
-		return cosi_ydoc_err(y, "sensitivity: expected public or sensitive");
 	/* Lost, a sys-admin type would be redefined writable by net-admin. */
-	n = cosi_yget(y, root, "write-access");
-	s = text(n);
-	if (s && !strcmp(s, "sys-admin"))
+	err = one_of_two(y, root, "write-access", "net-admin", "sys-admin",
+			 &second);
+	if (err)
+		return err;
+	if (second)
 		d->write_access = COSI_WRITE_ACCESS_SYS_ADMIN;
-	else if (!cosi_ynull(n) && !(s && !strcmp(s, "net-admin")))
-		return cosi_ydoc_err(y, "write-access: expected net-admin or sys-admin");
 	err = each_item(y, d, root, "aliases", one_alias);
 	err = err ?: each_item(y, d, root, "fields", one_field);
 	return err ?: each_item(y, d, root, "columns", one_column);

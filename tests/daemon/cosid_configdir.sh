@@ -105,7 +105,12 @@ check "... the first file's value stays" is 72 sysval net.ipv4.ip_default_ttl
 chmod 666 "$D/40-dup.yaml"
 wait_for 10 "a file writable by others is refused" \
 	grep -q "40-dup.yaml: not a regular file of uid 0 writable only by it" "$LOG"
+n1=$(lines "cosi.d: 2 files (1 bad)")
 rm -f "$D/30-status.yaml" "$D/40-dup.yaml"
+# The removals resync the directory (debounced): let that pass first, or
+# it undoes the hand edit below before SIGHUP does.
+wait_for 10 "removing the refused files resyncs the directory" \
+	sh -c "[ \$(grep -c 'cosi.d: 2 files (1 bad)' '$LOG') -gt $n1 ]"
 
 # --- SIGHUP resyncs: a hand edit of a managed resource is undone
 printf '%s\n' 'metadata: {type: sysctl, id: net.ipv4.ip_default_ttl, labels: {cosi.dev/source: config-dir}, annotations: {cosi.dev/config-file: 10-net.yaml}}' \

@@ -22,13 +22,22 @@ static bool add(struct json_object *o, const char *k, struct json_object *v)
 	return true;
 }
 
+/* Append @o to array @a; a NULL @o (ENOMEM) fails like the append. */
+static bool push(struct json_object *a, struct json_object *o)
+{
+	if (o && !json_object_array_add(a, o))
+		return true;
+	json_object_put(o);
+	return false;
+}
+
 static struct json_object *jstrs(const struct cosi_strs *s)
 {
 	struct json_object *a = json_object_new_array();
 	size_t i;
 
 	for (i = 0; a && i < s->n; i++) {
-		if (json_object_array_add(a, json_object_new_string(s->v[i]))) {
+		if (!push(a, json_object_new_string(s->v[i]))) {
 			json_object_put(a);
 			return NULL;
 		}
@@ -80,14 +89,6 @@ static struct json_object *jtime(uint64_t ns)
 	char t[48];
 
 	return json_object_new_string(cosi_rfc3339(ns, t, sizeof(t)));
-}
-
-static bool push(struct json_object *a, struct json_object *o)
-{
-	if (o && !json_object_array_add(a, o))
-		return true;
-	json_object_put(o);
-	return false;
 }
 
 /* Flag names, then the bits no name is known for as one number. */

@@ -150,11 +150,9 @@ static int split_docs(const struct cosi_docs *docs,
 		      const struct cosi_definitions *defs,
 		      struct cosi_docs via[VIA_N], const char *path)
 {
-	size_t unrecorded = 0;
-
 	const struct cosi_definition *def;
+	size_t i, unrecorded = 0;
 	const struct cosi_doc *d;
-	size_t i;
 	int k;
 
 	for (k = 0; k < VIA_N; k++) {

@@ -30,6 +30,7 @@
 #define T_LINK_CONFIG_STATUS	"LinkConfigStatuses.cosi.dev"
 #define T_HOSTS_ENTRY		"HostsEntries.cosi.dev"
 #define T_HOSTS_FILE_STATUS	"HostsFileStatuses.cosi.dev"
+#define T_RUNTIME_STATUS	"RuntimeStatuses.cosi.dev"
 
 /* The one id of the singleton resources. */
 #define HOSTNAME_ID		"hostname"
@@ -46,6 +47,8 @@ int cosid_register_link_config(struct cosi_runtime *rt,
 			       const struct cosid_controllers_opts *o);
 int cosid_register_hosts(struct cosi_runtime *rt,
 			 const struct cosid_controllers_opts *o);
+int cosid_register_runtime_status(struct cosi_runtime *rt,
+				  const struct cosid_controllers_opts *o);
 
 /*
  * Register @c with @data; when the controller did not get registered,

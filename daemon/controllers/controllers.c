@@ -21,6 +21,7 @@ int cosid_register_controllers(struct cosi_runtime *rt,
 		cosid_register_link_status,
 		cosid_register_link_config,
 		cosid_register_hosts,
+		cosid_register_runtime_status,
 	};
 	struct cosid_controllers_opts d = { 0 };
 	size_t i;

@@ -29,7 +29,7 @@ int cosid_define_types(struct cosi *c);
 
 /*
  * Register the built-in controllers: sysctl, hostname, link-status,
- * link-config, hosts.  @o may be NULL (defaults).  The option strings are
+ * link-config, hosts, runtime-status.  @o may be NULL (defaults).  The option strings are
  * copied.  0 or a negative errno (the controllers registered before the
  * failure stay registered).
  */

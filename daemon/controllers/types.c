@@ -108,6 +108,18 @@ static const struct tdef cosid_types[] = {
 		{ { "PATH", "path" }, { "ENTRIES", "entries" },
 		  { "ERROR", "error" } },
 		NET_ADMIN,
+	}, {
+		T_RUNTIME_STATUS, NS_RUNTIME,
+		{ "runtimestatus", "runtimestatuses", "controller",
+		  "controllers" },
+		{ OPT("runs", U64), OPT("errors", U64), OPT("wakeups", U64),
+		  OPT("writes", U64), OPT("throttled", U64),
+		  OPT("backoff-ms", U64), OPT("queued", U64),
+		  OPT("last-error", STR) },
+		{ { "RUNS", "runs" }, { "ERRORS", "errors" },
+		  { "QUEUED", "queued" }, { "BACKOFF-MS", "backoff-ms" },
+		  { "LAST-ERROR", "last-error" } },
+		NET_ADMIN,
 	},
 };
 

@@ -664,6 +664,12 @@ void cosi_runtime_free(struct cosi_runtime *rt)
 	free(rt);
 }
 
+struct cosi_ctl *cosi_runtime_next(struct cosi_runtime *rt,
+				   const struct cosi_ctl *ctl)
+{
+	return ctl ? ctl->next : rt->ctls;
+}
+
 struct cosi_ctl *cosi_runtime_find(struct cosi_runtime *rt, const char *name)
 {
 	struct cosi_ctl *ctl;
@@ -735,6 +741,11 @@ struct cosi *cosi_ctl_conn(const struct cosi_ctl *ctl)
 const struct cosi_ctl_stats *cosi_ctl_stats(const struct cosi_ctl *ctl)
 {
 	return &ctl->stats;
+}
+
+size_t cosi_ctl_queue_depth(const struct cosi_ctl *ctl)
+{
+	return ctl->queued;
 }
 
 void cosi_ctl_log(const struct cosi_ctl *ctl, const char *fmt, ...)

@@ -156,6 +156,9 @@ int cosi_runtime_start(struct cosi_runtime *rt);
 void cosi_runtime_free(struct cosi_runtime *rt);
 
 struct cosi_ctl *cosi_runtime_find(struct cosi_runtime *rt, const char *name);
+/* The controller registered after @ctl (NULL: the first), or NULL. */
+struct cosi_ctl *cosi_runtime_next(struct cosi_runtime *rt,
+				   const struct cosi_ctl *ctl);
 /*
  * True once the cosi family went away (cosi.ko unloaded): the runtime
  * ended the event loop (sd_event_exit(0)); free it and start over.
@@ -185,6 +188,8 @@ sd_event *cosi_ctl_event(const struct cosi_ctl *ctl);
 /* The controller's socket (its owner claim is on it): reads and writes. */
 struct cosi *cosi_ctl_conn(const struct cosi_ctl *ctl);
 const struct cosi_ctl_stats *cosi_ctl_stats(const struct cosi_ctl *ctl);
+/* Keys queued and not yet reconciled (0 for run controllers). */
+size_t cosi_ctl_queue_depth(const struct cosi_ctl *ctl);
 /* Log a line prefixed with the controller's name (stderr / journal). */
 void cosi_ctl_log(const struct cosi_ctl *ctl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

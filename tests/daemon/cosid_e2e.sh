@@ -184,6 +184,39 @@ stop_cosid TERM
 start_cosid
 wait_for 60 "cosid restarts without the option" ready
 
+# --- the daemon's health as resources: RuntimeStatuses (alias controllers)
+# ge TYPE ID FIELD N: a u64 field is at least N.
+ge() { [ "$(spec "$1" "$2" "$3")" -ge "$4" ] 2>/dev/null; }
+wait_for 10 "a RuntimeStatus per controller" \
+	sh -c "'$CTL' get controllers | grep -q ' hosts '"
+ctl get controllers
+show controllers < "$T/out"
+for c in sysctl hostname link-status link-config hosts runtime-status \
+	 config-saver; do
+	check "... $c is listed" exists controllers "$c"
+done
+check "... the hosts controller ran, without errors" \
+	sh -c "[ \"\$1\" -ge 1 ] && [ \"\$2\" = 0 ]" - \
+	"$(spec controllers hosts runs)" "$(spec controllers hosts errors)"
+stop_cosid TERM
+: > "$LOG"
+rm -f "$HOSTS"
+mkdir "$HOSTS"
+start_cosid
+wait_for 60 "cosid restarts with its hosts path a directory" ready
+wait_for 10 "... RuntimeStatus hosts counts the failed runs" \
+	ge controllers hosts errors 2
+check "... names the last error" is "Is a directory" \
+	spec controllers hosts last-error
+check "... and shows the backoff" ge controllers hosts backoff-ms 500
+ctl get controllers hosts
+show "controllers hosts" < "$T/out"
+rmdir "$HOSTS"
+wait_for 60 "... the file is written once the path is free" test -f "$HOSTS"
+wait_for 10 "... and RuntimeStatus hosts is healthy again" \
+	is 0 spec controllers hosts backoff-ms
+check "... no last error" is "" spec controllers hosts last-error
+
 # --- unprivileged watchers cannot take the watches cosid needs
 # uid 65534 asks for every watch of the netns (4 + 128); it gets its share
 # (4) and cosid, started then, gets what it needs of the rest.  Without

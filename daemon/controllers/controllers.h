@@ -29,9 +29,9 @@ int cosid_define_types(struct cosi *c);
 
 /*
  * Register the built-in controllers: sysctl, hostname, link-status,
- * link-config, hosts, runtime-status.  @o may be NULL (defaults).  The option strings are
- * copied.  0 or a negative errno (the controllers registered before the
- * failure stay registered).
+ * link-config, hosts, runtime-status.  @o may be NULL (defaults).  The
+ * option strings are copied.  0 or a negative errno (the controllers
+ * registered before the failure stay registered).
  */
 int cosid_register_controllers(struct cosi_runtime *rt,
 			       const struct cosid_controllers_opts *o);

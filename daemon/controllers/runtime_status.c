@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * runtime-status: the daemon's health as resources.  Every few seconds it
- * writes one RuntimeStatus per controller of the runtime (itself
- * included), id = the controller's name: runs, errors, wake-ups, writes,
- * throttled writes, the current backoff, the keys queued and the last
- * error, so that `cosictl get controllers` shows what the controllers do
- * without access to the daemon's log.
+ * runtime-status: the daemon's health as resources.  It writes one
+ * RuntimeStatus per controller of the runtime (itself included), id = the
+ * controller's name: runs, errors, wake-ups, writes, throttled writes, the
+ * current backoff, the keys queued and the last error, so that
+ * `cosictl get controllers` shows what the controllers do without access
+ * to the daemon's log.
  *
- * Why periodic rather than on every change: counters move on every run,
- * and a write per run would double the runtime's own work; a status a few
- * seconds old is what a person or a monitor needs.  Unchanged statuses
- * cost no write (cosi_ctl_apply() compares).  Statuses of controllers that
- * are no longer registered (an older daemon's) go away with output
- * tracking.
+ * It is the runtime's observer (cosi_runtime_observe()): woken when other
+ * controllers ran, at most once per period.  Why not on every run: counters
+ * move on every run, and a write per run would double the runtime's own
+ * work; a status a few seconds old is what a person or a monitor needs.
+ * Why not a timer: an idle daemon then writes nothing and wakes nobody.
+ * Unchanged statuses cost no write (cosi_ctl_apply() compares).  Statuses
+ * of controllers that are no longer registered (an older daemon's) go away
+ * with output tracking.
  */
 #include <errno.h>
 #include <string.h>
@@ -63,8 +65,6 @@ static int runtime_status_run(struct cosi_ctl *ctl)
 		ret = cosi_ctl_cleanup_outputs(ctl);
 		err = ret < 0 ? ret : 0;
 	}
-	if (!err)
-		err = cosi_ctl_wake_after(ctl, RUNTIME_STATUS_PERIOD_MS);
 	return err;
 }
 
@@ -78,7 +78,11 @@ static const struct cosi_controller runtime_status_controller = {
 int cosid_register_runtime_status(struct cosi_runtime *rt,
 				  const struct cosid_controllers_opts *o)
 {
+	struct cosi_ctl *ctl;
+	int err;
+
 	(void)o;
-	return cosi_runtime_register(rt, &runtime_status_controller, NULL,
-				     NULL);
+	err = cosi_runtime_register(rt, &runtime_status_controller, NULL,
+				    &ctl);
+	return err ?: cosi_runtime_observe(rt, ctl, RUNTIME_STATUS_PERIOD_MS);
 }

@@ -90,6 +90,8 @@ struct cosi_runtime {
 	int family;			/* the cosi family's id at registration */
 	bool gone;			/* it was unregistered: loop ended */
 	unsigned int seed;		/* rand_r() state, for jitter */
+	struct cosi_ctl *observer;	/* woken after the others' runs */
+	unsigned int observe_ms;	/* ... at most once per this */
 };
 
 /* runtime.c */
@@ -100,6 +102,7 @@ int cosi_rt_timer(struct cosi_runtime *rt, sd_event_source **src,
 unsigned int cosi_rt_next_backoff(const struct cosi_runtime *rt,
 				  unsigned int cur);
 uint64_t cosi_rt_jittered(struct cosi_runtime *rt, unsigned int ms);
+void cosi_rt_ran(struct cosi_ctl *ctl);
 
 /* queue.c */
 bool cosi_queue_pending(const struct cosi_ctl *ctl);

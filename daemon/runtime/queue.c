@@ -152,6 +152,7 @@ static void cosi_queue_one(struct cosi_ctl *ctl, struct cosi_qkey *k)
 	ctl->stats.runs++;
 	ret = ctl->c.reconcile(ctl, k->ns, k->type, k->id);
 	ctl->tracking = false;
+	cosi_rt_ran(ctl);
 	k->busy = false;
 	if (ret == -EAGAIN && ctl->throttled) {
 		cosi_qkey_later(k, cosi_ctl_token_eta(ctl));

@@ -135,6 +135,20 @@ static void cosi_ctl_retry_at(struct cosi_ctl *ctl, uint64_t at)
 	cosi_rt_kick(ctl->rt);
 }
 
+/*
+ * @ctl ran: its counters moved, so the observer is due, after a delay
+ * that coalesces the runs meanwhile.  Not after the observer's own run,
+ * which would wake it forever.
+ */
+void cosi_rt_ran(struct cosi_ctl *ctl)
+{
+	struct cosi_ctl *obs = ctl->rt->observer;
+
+	if (obs && obs != ctl &&
+	    cosi_ctl_wake_after(obs, ctl->rt->observe_ms) < 0)
+		cosi_ctl_wake(obs);
+}
+
 /* One run of a run controller, and what its result means. */
 static void cosi_ctl_run(struct cosi_ctl *ctl)
 {
@@ -148,6 +162,7 @@ static void cosi_ctl_run(struct cosi_ctl *ctl)
 	ctl->stats.runs++;
 	err = ctl->c.run(ctl);
 	ctl->tracking = false;
+	cosi_rt_ran(ctl);
 	for (i = 0; i < ctl->n_fds; i++)
 		sd_event_source_set_enabled(ctl->fds[i], SD_EVENT_ONESHOT);
 	if (err == -EAGAIN && ctl->throttled) {
@@ -662,6 +677,16 @@ void cosi_runtime_free(struct cosi_runtime *rt)
 	free(rt->watches);
 	sd_event_unref(rt->event);
 	free(rt);
+}
+
+int cosi_runtime_observe(struct cosi_runtime *rt, struct cosi_ctl *observer,
+			 unsigned int period_ms)
+{
+	if (observer->c.reconcile || (rt->observer && rt->observer != observer))
+		return -EINVAL;
+	rt->observer = observer;
+	rt->observe_ms = period_ms;
+	return 0;
 }
 
 struct cosi_ctl *cosi_runtime_next(struct cosi_runtime *rt,

@@ -156,6 +156,14 @@ int cosi_runtime_start(struct cosi_runtime *rt);
 void cosi_runtime_free(struct cosi_runtime *rt);
 
 struct cosi_ctl *cosi_runtime_find(struct cosi_runtime *rt, const char *name);
+/*
+ * Make @observer, a run controller that reports on the others (their
+ * cosi_ctl_stats()), run after any other controller ran, at most once per
+ * @period_ms: an idle runtime wakes nobody.  One observer per runtime:
+ * -EINVAL for a second one or a queue controller.
+ */
+int cosi_runtime_observe(struct cosi_runtime *rt, struct cosi_ctl *observer,
+			 unsigned int period_ms);
 /* The controller registered after @ctl (NULL: the first), or NULL. */
 struct cosi_ctl *cosi_runtime_next(struct cosi_runtime *rt,
 				   const struct cosi_ctl *ctl);

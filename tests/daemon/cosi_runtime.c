@@ -898,6 +898,69 @@ TEST_F(rt, late_queue_controller_gets_present_keys)
 	EXPECT_EQ(3, late.nruns);
 }
 
+/* obs: counts its runs and when they started. */
+static int obs_run(struct cosi_ctl *ctl)
+{
+	struct tstate *st = cosi_ctl_data(ctl);
+
+	if (st->nruns < 16)
+		st->run_at[st->nruns] = now_ms();
+	st->nruns++;
+	return 0;
+}
+
+TEST_F(rt, observer_runs_after_the_others_coalesced_never_when_idle)
+{
+	static const struct cosi_controller obs = {
+		.name = "obs", .run = obs_run,
+	};
+	static const struct cosi_controller obs2 = {
+		.name = "obs2", .run = obs_run,
+	};
+	struct tstate o = { 0 }, o2 = { 0 };
+	struct cosi_ctl *octl, *o2ctl, *qctl;
+	uint64_t mruns, t0;
+	int n, i;
+	char v[16];
+
+	ASSERT_NE(NULL, start(self, &mirror));
+	ASSERT_EQ(0, cosi_runtime_register(self->rt, &obs, &o, &octl));
+	ASSERT_EQ(0, cosi_runtime_register(self->rt, &obs2, &o2, &o2ctl));
+	ASSERT_EQ(0, cosi_runtime_register(self->rt, &qcount, &self->st,
+					   &qctl));
+	EXPECT_EQ(-EINVAL, cosi_runtime_observe(self->rt, qctl, 300));
+	ASSERT_EQ(0, cosi_runtime_observe(self->rt, octl, 300));
+	EXPECT_EQ(-EINVAL, cosi_runtime_observe(self->rt, o2ctl, 300));
+	spin(self->ev, 1000);
+	ASSERT_LE(1, o.nruns);
+
+	/* Idle: nothing ran, so the observer is not woken either. */
+	n = o.nruns;
+	spin(self->ev, 1500);
+	EXPECT_EQ(n, o.nruns);
+
+	/* A burst of runs of the others: one observer run, a period later. */
+	mruns = cosi_ctl_stats(cosi_runtime_find(self->rt, "mirror"))->runs;
+	t0 = now_ms();
+	for (i = 0; i < 20; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "x", v));
+	}
+	spin(self->ev, 1500);
+	ASSERT_LT(mruns, cosi_ctl_stats(cosi_runtime_find(self->rt,
+							  "mirror"))->runs);
+	/* mirror and qcount ran at least twice in all; one or two periods. */
+	EXPECT_LE(n + 1, o.nruns);
+	EXPECT_GE(n + 2, o.nruns);
+	ASSERT_GT(16, n);
+	EXPECT_LE(t0 + 300, o.run_at[n] + 2);
+	/* Its own run woke nobody, itself included. */
+	n = o.nruns;
+	spin(self->ev, 1000);
+	EXPECT_EQ(n, o.nruns);
+	EXPECT_EQ(1, o2.nruns);
+}
+
 TEST_F(rt, queue_controller_refuses_watch_fd)
 {
 	struct cosi_ctl *ctl;

@@ -198,6 +198,24 @@ done
 check "... the hosts controller ran, without errors" \
 	sh -c "[ \"\$1\" -ge 1 ] && [ \"\$2\" = 0 ]" - \
 	"$(spec controllers hosts runs)" "$(spec controllers hosts errors)"
+# An idle daemon rewrites no status: versions stay over 3 periods (6 s).
+versions() {
+	"$CTL" get controllers -o json 2>/dev/null | python3 -c '
+import json, sys
+print(" ".join("%s=%s" % (r["metadata"]["id"], r["metadata"]["version"])
+               for r in json.load(sys.stdin)))'
+}
+sleep 3
+v0=$(versions)
+sleep 6
+check "... an idle daemon rewrites no RuntimeStatus ($v0)" is "$v0" versions
+v0=$(version controllers sysctl)
+printf '%s\n' 'metadata: {type: sysctl, id: net.ipv4.ip_default_ttl}' \
+	'spec: {value: "65"}' > "$T/ttl.yaml"
+ctl apply -f "$T/ttl.yaml"
+newer() { [ "$(version controllers sysctl)" -gt "$v0" ] 2>/dev/null; }
+wait_for 10 "... a run of sysctl shows in its RuntimeStatus" newer
+ctl delete sysctl net.ipv4.ip_default_ttl
 stop_cosid TERM
 : > "$LOG"
 rm -f "$HOSTS"

@@ -120,7 +120,7 @@ struct cosi_runtime_opts {
 	int watch_rcvbuf;			/* watch socket SO_RCVBUF; 0: default */
 };
 
-/* Statistics of one controller, for logs and tests. */
+/* Statistics of one controller: its RuntimeStatus, logs and tests. */
 struct cosi_ctl_stats {
 	uint64_t runs;			/* run or reconcile calls */
 	uint64_t failures;		/* of which returned an error */

@@ -28,6 +28,16 @@ struct cosid_controllers_opts {
 int cosid_define_types(struct cosi *c);
 
 /*
+ * The identity of the kernel store @c talks to, for the state file: the
+ * creation time (ns) of the RuntimeStatus of "runtime-status", which
+ * cosid writes at its first start on a store and never deletes, so it
+ * changes with the store (a reboot, a module reload, a new netns) and
+ * with nothing else.  0, -ENOENT before that first write, or a negative
+ * errno.
+ */
+int cosid_store_id(struct cosi *c, uint64_t *id);
+
+/*
  * Register the built-in controllers: sysctl, hostname, link-status,
  * link-config, hosts, runtime-status.  @o may be NULL (defaults).  The
  * option strings are copied.  0 or a negative errno (the controllers

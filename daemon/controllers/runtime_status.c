@@ -75,6 +75,19 @@ static const struct cosi_controller runtime_status_controller = {
 	.run = runtime_status_run,
 };
 
+int cosid_store_id(struct cosi *c, uint64_t *id)
+{
+	struct cosi_resource *r = NULL;
+	int err;
+
+	err = cosi_resource_get(c, NS_RUNTIME, T_RUNTIME_STATUS,
+				runtime_status_controller.name, &r);
+	if (!err)
+		*id = r->created;
+	cosi_resource_free(r);
+	return err;
+}
+
 int cosid_register_runtime_status(struct cosi_runtime *rt,
 				  const struct cosid_controllers_opts *o)
 {

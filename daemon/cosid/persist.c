@@ -2,10 +2,15 @@
 /*
  * Desired configuration on disk.  The kernel keeps resources while cosid
  * restarts; the state file carries them across a reboot (or a module
- * reload).  At start the file is merged in: what the kernel lacks is
- * created, what it holds is left alone (it is newer than the file), so
- * the file's content is never lost; afterwards the "config-saver"
- * controller rewrites it whenever a config resource changes.  It is a
+ * reload).  Its first line names the store it was saved from
+ * ("# cosi-store: N", cosid_store_id()).  At start, a file saved from
+ * the very store cosid finds is not applied: that store is the newer
+ * truth, and what it lacks was deleted while cosid was down.  Any other
+ * file (another store, or no first line) is merged in: what the kernel
+ * lacks is created, what it holds is left alone (it is newer than the
+ * file: a "cosictl apply" at boot before cosid started), so the file's
+ * content is never lost.  Afterwards the "config-saver" controller
+ * rewrites it whenever a config resource changes.  It is a
  * controller like the others: weak inputs on every config type, no
  * outputs, and the runtime's de-duplication turns a burst of changes into
  * one write.
@@ -20,6 +25,8 @@
  * still refuses them after a reboot.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +262,30 @@ out:
 	return err;
 }
 
+/* The state file's first line: the store it was saved from. */
+#define STORE_LINE_IN	"# cosi-store: %" SCNu64 "\n"
+#define STORE_LINE_OUT	"# cosi-store: %" PRIu64 "\n"
+
+/*
+ * True when @path was saved from the store @c talks to: its first line
+ * names the store, and that store is this one.
+ */
+static bool saved_from_this_store(struct cosi *c, const char *path)
+{
+	uint64_t saved, here;
+	bool same = false;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fscanf(f, STORE_LINE_IN, &saved) == 1 && saved &&
+	    !cosid_store_id(c, &here))
+		same = saved == here;
+	fclose(f);
+	return same;
+}
+
 int cosid_restore(struct cosi *c, const char *path)
 {
 	size_t n[COSI_APPLY_RESULTS] = { 0 };
@@ -263,6 +294,11 @@ int cosid_restore(struct cosi *c, const char *path)
 
 	if (access(path, F_OK)) {
 		fprintf(stderr, "cosid: no state file %s: starting empty\n",
+			path);
+		return 0;
+	}
+	if (saved_from_this_store(c, path)) {
+		fprintf(stderr, "cosid: %s was saved from this store: the kernel's config is newer, nothing restored\n",
 			path);
 		return 0;
 	}
@@ -322,12 +358,16 @@ static int saver_run(struct cosi_ctl *ctl)
 	struct saver *s = cosi_ctl_data(ctl);
 	char msg[512], *buf = NULL;
 	size_t len = 0, count = 0;
+	uint64_t store;
 	FILE *mem;
 	int err;
 
 	mem = open_memstream(&buf, &len);
 	if (!mem)
 		return -errno;
+	/* Before runtime-status first ran on a new store: no line. */
+	if (!cosid_store_id(cosi_ctl_conn(ctl), &store))
+		fprintf(mem, STORE_LINE_OUT, store);
 	err = cosi_save_resources(cosi_ctl_conn(ctl), mem, s->ns,
 				  cosid_config_types, config_ntypes(), &count,
 				  msg, sizeof(msg));

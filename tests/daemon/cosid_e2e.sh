@@ -319,6 +319,29 @@ wait_for 60 "every update reaches the hosts file" \
 check "the input watches overflowed and resumed" grep -q "overflowed" "$LOG"
 check "the daemon is still running" kill -0 "$pid"
 
+# --- a resource deleted while cosid is down stays deleted: the state file
+# names the store it was saved from, and a file of this very store is not
+# restored (the store is the newer truth)
+printf '%s\n' 'metadata: {type: hostsentry, id: gone-while-down}' \
+	'spec: {address: 10.6.0.1, names: [gone]}' > "$T/gone.yaml"
+ctl apply -f "$T/gone.yaml"
+wait_for 10 "the state file holds a new entry" grep -q "id: gone-while-down" "$STATE"
+head -n 1 "$STATE" > "$T/first"
+check "... its first line names the store" \
+	grep -Eq '^# cosi-store: [1-9][0-9]*$' "$T/first"
+stop_cosid TERM
+ctl finalizer remove hostsentry gone-while-down hosts
+ctl delete hostsentry gone-while-down
+check "the entry is deleted while cosid is down" absent hostsentry gone-while-down
+: > "$LOG"
+start_cosid
+wait_for 60 "cosid starts again" ready
+check "... says the file is of this store" \
+	grep -q "was saved from this store: the kernel's config is newer, nothing restored" "$LOG"
+check "... the entry stays deleted" absent hostsentry gone-while-down
+wait_for 10 "... and leaves the state file" \
+	sh -c "! grep -q 'id: gone-while-down' '$STATE'"
+
 # --- reboot: a fresh store restores from the state file
 stop_cosid TERM
 cp "$STATE" "$T/saved.yaml"

@@ -312,7 +312,7 @@ static int sysctl_undo(struct cosi_ctl *ctl, const char *id,
 		       const struct cosi_resource *st)
 {
 	struct sysctl_state *s = cosi_tf_data(ctl);
-	const char *orig = st ? spec_str(st, "original") : NULL;
+	const char *orig = spec_str(st, "original");
 	char *path = NULL;
 	int err;
 

@@ -105,9 +105,12 @@ static int cosi_tf_teardown(struct cosi_ctl *ctl, const struct cosi_tf *tf,
 		err = cosi_ctl_get(ctl, tf->t.out_ns, tf->t.out_type, id, &cur);
 		if (err && err != -ENOENT)
 			return err;
-		/* A tearing down output: undone before it was torn down. */
-		err = cur && cosi_res_tearing_down(cur) ? 0 :
-		      tf->t.undo(ctl, id, in, cur);
+		/*
+		 * The running output records what was done: none, nothing
+		 * to undo; tearing down, undone before it was torn down.
+		 */
+		err = cur && !cosi_res_tearing_down(cur) ?
+		      tf->t.undo(ctl, id, in, cur) : 0;
 		cosi_resource_free(cur);
 		if (err)
 			return err;

@@ -69,9 +69,10 @@ struct cosi_transform {
 			 struct cosi_tf_out *out);
 	/*
 	 * Per input, may be NULL: undo what the input did to the OS; @in is
-	 * tearing down, or NULL when it is already gone; @cur is the output
-	 * while it is running (it is not called again once the output is
-	 * tearing down).  Return 0 when done (the output is destroyed, then
+	 * tearing down, or NULL when it is already gone; @cur is the output,
+	 * running: the record of what was done (without one, or once it is
+	 * tearing down, there is nothing to undo and undo is not called).
+	 * Return 0 when done (the output is destroyed, then
 	 * the input released), a positive delay in ms to call it again
 	 * after (waiting for something), or a negative errno to retry with
 	 * backoff; either way the finalizer stays.

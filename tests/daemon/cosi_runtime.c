@@ -1085,11 +1085,14 @@ static int tf_undo(struct cosi_ctl *ctl, const char *id,
 		   const struct cosi_resource *cur)
 {
 	struct tfstate *st = cosi_tf_data(ctl);
+	struct cosi_resource *now = NULL;
 
-	(void)id;
+	/* Held in the kernel, not just in the copy read before. */
 	st->undos++;
-	if (!in || !cosi_strs_has(&in->finalizers, "tf") || !cur)
+	if (!in || cosi_ctl_get(ctl, IN_NS, IN_T, id, &now) ||
+	    !cosi_strs_has(&now->finalizers, "tf") || !cur)
 		st->undo_held = false;
+	cosi_resource_free(now);
 	snprintf(st->undone, sizeof(st->undone), "%s",
 		 cur ? spec_value(cur) : "");
 	if (st->undo_fail > 0) {
@@ -1165,6 +1168,10 @@ TEST_F(rt, transform_status_per_input_released_after_undo)
 	struct cosi_req r = { .ns = IN_NS, .type = IN_T, .id = "a" };
 	struct cond c = { self->user, IN_NS, IN_T, "a", NULL };
 	struct tfstate st = { .undo_held = true };
+	char *fin = "cons";
+	struct cosi_strs fins = { .v = &fin, .n = 1 };
+	struct cosi_req ob = { .ns = OUT_NS, .type = OUT_T, .id = "b",
+			       .finalizers = &fins };
 	bool ready = true;
 
 	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
@@ -1185,6 +1192,21 @@ TEST_F(rt, transform_status_per_input_released_after_undo)
 	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", NULL));
 	EXPECT_EQ(0, cosi_resource_destroy(self->user, &r, NULL));
 	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", "2"));
+
+	/* A status someone holds: the input waits until it is destroyed. */
+	ASSERT_EQ(0, cosi_finalizer_add(self->user, &ob, NULL));
+	r.id = c.id = "b";
+	ASSERT_EQ(0, cosi_resource_teardown(self->user, &r, &ready, NULL));
+	spin(self->ev, 300);
+	EXPECT_EQ(2, st.undos);
+	EXPECT_TRUE(has_finalizer(self->user, "b", "tf"));
+	ASSERT_EQ(0, cosi_finalizer_remove(self->user, &ob, NULL));
+	ASSERT_TRUE(run_until(self->ev, no_finalizers, &c, 5000));
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", NULL));
+	/* Undone once: not again while the status was tearing down. */
+	EXPECT_EQ(2, st.undos);
+	EXPECT_TRUE(st.undo_held);
+	EXPECT_EQ(0, cosi_resource_destroy(self->user, &r, NULL));
 }
 
 TEST_F(rt, transform_failed_undo_keeps_finalizer_and_retries)

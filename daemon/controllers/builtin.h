@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "controllers/controllers.h"
+#include "runtime/transform.h"
 
 #define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
 

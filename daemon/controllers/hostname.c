@@ -4,8 +4,9 @@
  * from the HostnameConfig "hostname", and reports what uname() says in the
  * HostnameStatus "hostname".
  *
- * The status describes the host, not the config: it exists whenever the
- * controller runs, config or not, so consumers (the hosts controller)
+ * A transform controller in the aggregate form (runtime/transform.h):
+ * zero or one config -> the one status.  The status describes the host,
+ * not the config: it exists whenever the controller runs, config or not, so consumers (the hosts controller)
  * always have a hostname.  For the same reason a config going away leaves
  * the hostname as it is (there is no "previous" hostname worth going back
  * to) and the status stays; teardown only releases the config.
@@ -31,15 +32,6 @@
 struct hostname_state {
 	char *proc_sys;
 	sd_event_source *poll[2];
-};
-
-static const struct cosi_input hostname_inputs[] = {
-	{ NS_CONFIG, T_HOSTNAME_CONFIG, HOSTNAME_ID, COSI_INPUT_STRONG },
-	{ NS_RUNTIME, T_HOSTNAME_STATUS, NULL, COSI_INPUT_DESTROY_READY },
-};
-
-static const struct cosi_output hostname_outputs[] = {
-	{ T_HOSTNAME_STATUS, COSI_OUTPUT_EXCLUSIVE },
 };
 
 /* Letters, digits, '-' and '.', not starting with either sign. */
@@ -91,64 +83,29 @@ static void hostname_set(const struct cosi_resource *cfg, char *error,
 		snprintf(error, len, "setdomainname: %s", strerror(errno));
 }
 
-static int hostname_put_status(struct cosi_ctl *ctl, const char *error)
+/*
+ * Make the UTS names what the config says (none: leave them), and report
+ * what they are.  A config tearing down is left as it is: the transform
+ * layer releases it.
+ */
+static int hostname_transform(struct cosi_ctl *ctl,
+			      const struct cosi_resource *const *cfg, size_t n,
+			      struct cosi_tf_out *out)
 {
-	struct cosi_spec spec = { 0 };
-	struct utsname u;
-	int err, ret;
-
-	if (uname(&u))
-		return -errno;
-	err = cosi_spec_add_string(&spec, "hostname", u.nodename) ?:
-	      cosi_spec_add_string(&spec, "domainname", hostname_domain(&u)) ?:
-	      cosi_spec_add_string(&spec, "error", error);
-	if (err)
-		goto out;
-	cosi_ctl_track_outputs(ctl);
-	err = cosi_ctl_apply(ctl, NS_RUNTIME, T_HOSTNAME_STATUS, HOSTNAME_ID,
-			     NULL, &spec);
-	/*
-	 * Statuses of other ids (none are written) go away; not after a
-	 * failed write, which would take the live status with them.
-	 */
-	if (err)
-		goto out;
-	ret = cosi_ctl_cleanup_outputs(ctl);
-	if (ret < 0)
-		err = ret;
-out:
-	cosi_spec_clear(&spec);
-	return err;
-}
-
-static int hostname_run(struct cosi_ctl *ctl)
-{
-	struct cosi_resource *cfg = NULL;
 	char error[128] = "";
-	int err;
+	struct utsname u;
 
-	err = cosi_ctl_get(ctl, NS_CONFIG, T_HOSTNAME_CONFIG, HOSTNAME_ID,
-			   &cfg);
-	if (err && err != -ENOENT)
-		return err;
-	if (cfg && !cosi_res_tearing_down(cfg)) {
-		err = cosi_ctl_hold(ctl, cfg);
-		if (err == -ESTALE || err == -ENOENT)
-			err = 0;	/* going away: its event wakes us */
-		else if (!err)
-			hostname_set(cfg, error, sizeof(error));
-		if (err)
-			goto out;
+	if (n) {
+		hostname_set(cfg[0], error, sizeof(error));
 		if (*error)
 			cosi_ctl_log(ctl, "%s", error);
 	}
-	err = hostname_put_status(ctl, error);
-	/* Teardown: the hostname stays as it is; let the config go. */
-	if (!err && cfg && cosi_res_tearing_down(cfg))
-		err = cosi_ctl_release(ctl, cfg);
-out:
-	cosi_resource_free(cfg);
-	return err;
+	if (uname(&u))
+		return -errno;
+	return cosi_spec_add_string(&out->spec, "hostname", u.nodename) ?:
+	       cosi_spec_add_string(&out->spec, "domainname",
+				    hostname_domain(&u)) ?:
+	       cosi_spec_add_string(&out->spec, "error", error);
 }
 
 static int hostname_changed(sd_event_source *s, int fd, uint32_t revents,
@@ -165,7 +122,7 @@ static int hostname_changed(sd_event_source *s, int fd, uint32_t revents,
 static void hostname_poll(struct cosi_ctl *ctl, sd_event_source **src,
 			  const char *name)
 {
-	struct hostname_state *s = cosi_ctl_data(ctl);
+	struct hostname_state *s = cosi_tf_data(ctl);
 	char *path;
 	int fd, err;
 
@@ -188,7 +145,7 @@ static void hostname_poll(struct cosi_ctl *ctl, sd_event_source **src,
 
 static int hostname_init(struct cosi_ctl *ctl)
 {
-	struct hostname_state *s = cosi_ctl_data(ctl);
+	struct hostname_state *s = cosi_tf_data(ctl);
 
 	hostname_poll(ctl, &s->poll[0], "hostname");
 	hostname_poll(ctl, &s->poll[1], "domainname");
@@ -205,20 +162,14 @@ static void hostname_free(void *p)
 	free(s);
 }
 
-static void hostname_fini(struct cosi_ctl *ctl)
-{
-	hostname_free(cosi_ctl_data(ctl));
-}
-
-static const struct cosi_controller hostname_controller = {
+static const struct cosi_transform hostname_transform_decl = {
 	.name = "hostname",
-	.inputs = hostname_inputs,
-	.n_inputs = ARRAY_LEN(hostname_inputs),
-	.outputs = hostname_outputs,
-	.n_outputs = ARRAY_LEN(hostname_outputs),
+	.in_ns = NS_CONFIG, .in_type = T_HOSTNAME_CONFIG, .in_id = HOSTNAME_ID,
+	.out_ns = NS_RUNTIME, .out_type = T_HOSTNAME_STATUS,
+	.out_id = HOSTNAME_ID,
 	.init = hostname_init,
-	.run = hostname_run,
-	.fini = hostname_fini,
+	.aggregate = hostname_transform,
+	.free_data = hostname_free,
 };
 
 int cosid_register_hostname(struct cosi_runtime *rt,
@@ -232,5 +183,5 @@ int cosid_register_hostname(struct cosi_runtime *rt,
 		free(s);
 		return -ENOMEM;
 	}
-	return cosid_register(rt, &hostname_controller, s, hostname_free);
+	return cosi_transform_register(rt, &hostname_transform_decl, s, NULL);
 }

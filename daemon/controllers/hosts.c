@@ -16,17 +16,18 @@
  * hostname config change flows config -> hostname -> HostnameStatus ->
  * hosts -> file, with no code knowing about the chain.
  *
- * Why a run controller: the file is one output made of all inputs, so
- * every change re-renders everything.  The file is only replaced when its
+ * A transform controller in the aggregate form (runtime/transform.h): the
+ * file is one output made of all inputs, so every change re-renders
+ * everything.  The file is only replaced when its
  * content changes, atomically (temporary file + rename(2)), so readers
  * never see half a file.
  *
- * Entries are held (strong input).  One that is tearing down is left out
- * of the file and released only once the file without it is in place, so
- * when its destroy succeeds the name is really gone; the status write has
- * no say in that (a status that cannot be written holds no delete up).  Invalid entries (an
- * address that is not IPv4/IPv6, a name with spaces) are left out, with a
- * comment in the file saying so.
+ * Entries are held (the transform's input).  One that is tearing down is
+ * left out of the file and released only once the file without it is in
+ * place, so when its destroy succeeds the name is really gone; the status
+ * write has no say in that (a status that cannot be written holds no
+ * delete up).  Invalid entries (an address that is not IPv4/IPv6, a name
+ * with spaces) are left out, with a comment in the file saying so.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -44,13 +45,9 @@ struct hosts_state {
 	char *path;
 };
 
-static const struct cosi_input hosts_inputs[] = {
+/* The hostname (another controller's output): not ours to hold. */
+static const struct cosi_input hosts_extra[] = {
 	{ NS_RUNTIME, T_HOSTNAME_STATUS, HOSTNAME_ID, COSI_INPUT_WEAK },
-	{ NS_CONFIG, T_HOSTS_ENTRY, NULL, COSI_INPUT_STRONG },
-};
-
-static const struct cosi_output hosts_outputs[] = {
-	{ T_HOSTS_FILE_STATUS, COSI_OUTPUT_EXCLUSIVE },
 };
 
 static bool hosts_addr_ok(const char *a)
@@ -119,11 +116,11 @@ struct hosts_summary {
 };
 
 /*
- * The file's content from @hn (may be NULL) and the running entries of
- * @l (sorted by id, as the kernel lists them).
+ * The file's content from @hn (may be NULL) and the @n live entries @e
+ * (sorted by id, as the kernel lists them).
  */
 static char *hosts_render(const struct cosi_resource *hn,
-			  const struct cosi_resources *l,
+			  const struct cosi_resource *const *e, size_t n,
 			  struct hosts_summary *sum)
 {
 	char *buf = NULL;
@@ -137,10 +134,8 @@ static char *hosts_render(const struct cosi_resource *hn,
 	fputs("127.0.0.1 localhost\n", f);
 	hosts_render_hostname(f, hn);
 	*sum = (struct hosts_summary){ 0 };
-	for (i = 0; i < l->n; i++) {
-		if (cosi_res_tearing_down(l->v[i]))
-			continue;
-		if (hosts_render_entry(f, l->v[i]))
+	for (i = 0; i < n; i++) {
+		if (hosts_render_entry(f, e[i]))
 			sum->entries++;
 		else
 			sum->skipped++;
@@ -178,114 +173,53 @@ static size_t hosts_status_len(const char *content)
 	return nl ? (size_t)(nl - content) + 1 : HOSTS_STATUS_CONTENT;
 }
 
-static int hosts_put_status(struct cosi_ctl *ctl, const char *path,
-			    const struct hosts_summary *sum,
-			    const char *content, const char *error)
+static int hosts_spec(struct cosi_spec *spec, const char *path,
+		      const struct hosts_summary *sum, const char *content,
+		      const char *error)
 {
 	size_t len = hosts_status_len(content);
-	struct cosi_spec spec = { 0 };
 	char *head;
-	int err, ret;
+	int err;
 
 	head = strndup(content, len);
 	if (!head)
 		return -ENOMEM;
-	err = cosi_spec_add_string(&spec, "path", path) ?:
-	      cosi_spec_add_u64(&spec, "entries", sum->entries) ?:
-	      cosi_spec_add_u64(&spec, "skipped", sum->skipped) ?:
-	      cosi_spec_add_u64(&spec, "bytes", strlen(content)) ?:
-	      cosi_spec_add_string(&spec, "content", head) ?:
-	      cosi_spec_add_bool(&spec, "truncated", content[len] != '\0') ?:
-	      cosi_spec_add_string(&spec, "error", error);
+	err = cosi_spec_add_string(spec, "path", path) ?:
+	      cosi_spec_add_u64(spec, "entries", sum->entries) ?:
+	      cosi_spec_add_u64(spec, "skipped", sum->skipped) ?:
+	      cosi_spec_add_u64(spec, "bytes", strlen(content)) ?:
+	      cosi_spec_add_string(spec, "content", head) ?:
+	      cosi_spec_add_bool(spec, "truncated", content[len] != '\0') ?:
+	      cosi_spec_add_string(spec, "error", error);
 	free(head);
-	if (err)
-		goto out;
-	cosi_ctl_track_outputs(ctl);
-	err = cosi_ctl_apply(ctl, NS_RUNTIME, T_HOSTS_FILE_STATUS, HOSTS_ID,
-			     NULL, &spec);
-	/* A failed write keeps the status there is: no cleanup after it. */
-	if (err)
-		goto out;
-	ret = cosi_ctl_cleanup_outputs(ctl);
-	if (ret < 0)
-		err = ret;
-out:
-	cosi_spec_clear(&spec);
 	return err;
 }
 
-/*
- * Hold every running entry.  One that went away meanwhile is marked
- * tearing down in @l so it is left out (its own event runs us again).
- */
-static int hosts_hold(struct cosi_ctl *ctl, struct cosi_resources *l)
+static int hosts_transform(struct cosi_ctl *ctl,
+			   const struct cosi_resource *const *e, size_t n,
+			   struct cosi_tf_out *out)
 {
-	size_t i;
-	int err;
-
-	for (i = 0; i < l->n; i++) {
-		if (cosi_res_tearing_down(l->v[i]))
-			continue;
-		err = cosi_ctl_hold(ctl, l->v[i]);
-		if (err == -ESTALE || err == -ENOENT)
-			l->v[i]->phase = COSI_PHASE_TEARING_DOWN;
-		else if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int hosts_release(struct cosi_ctl *ctl, const struct cosi_resources *l)
-{
-	size_t i;
-	int err = 0;
-
-	for (i = 0; !err && i < l->n; i++)
-		if (cosi_res_tearing_down(l->v[i]))
-			err = cosi_ctl_release(ctl, l->v[i]);
-	return err;
-}
-
-static int hosts_run(struct cosi_ctl *ctl)
-{
-	struct hosts_state *s = cosi_ctl_data(ctl);
-	struct cosi_resources l = { 0 };
+	struct hosts_state *s = cosi_tf_data(ctl);
 	struct cosi_resource *hn = NULL;
 	struct hosts_summary sum = { 0 };
 	char *content = NULL;
-	int err, werr, rerr;
+	int err;
 
-	err = cosi_ctl_list(ctl, NS_CONFIG, T_HOSTS_ENTRY, &l);
-	if (err)
-		return err;
 	err = cosi_ctl_get(ctl, NS_RUNTIME, T_HOSTNAME_STATUS, HOSTNAME_ID,
 			   &hn);
 	if (err && err != -ENOENT)
-		goto out;
-	err = hosts_hold(ctl, &l);
-	if (err)
-		goto out;
-	content = hosts_render(hn, &l, &sum);
-	if (!content) {
-		err = -ENOMEM;
-		goto out;
-	}
-	werr = hosts_write(s->path, content);
-	if (werr)
-		cosi_ctl_log(ctl, "%s: %s", s->path, strerror(-werr));
-	/*
-	 * Removed entries are let go once the file no longer has them,
-	 * whatever becomes of the status.
-	 */
-	rerr = werr ? 0 : hosts_release(ctl, &l);
-	err = hosts_put_status(ctl, s->path, &sum, content,
-			       werr ? strerror(-werr) : "");
-	/* A file we cannot write: retry with backoff, the status says why. */
-	err = werr ?: rerr ?: err;
-out:
-	free(content);
+		return err;
+	content = hosts_render(hn, e, n, &sum);
 	cosi_resource_free(hn);
-	cosi_resources_clear(&l);
+	if (!content)
+		return -ENOMEM;
+	/* A file we cannot write: retry with backoff, the status says why. */
+	out->retry = hosts_write(s->path, content);
+	if (out->retry)
+		cosi_ctl_log(ctl, "%s: %s", s->path, strerror(-out->retry));
+	err = hosts_spec(&out->spec, s->path, &sum, content,
+			 out->retry ? strerror(-out->retry) : "");
+	free(content);
 	return err;
 }
 
@@ -297,19 +231,15 @@ static void hosts_free(void *p)
 	free(s);
 }
 
-static void hosts_fini(struct cosi_ctl *ctl)
-{
-	hosts_free(cosi_ctl_data(ctl));
-}
-
-static const struct cosi_controller hosts_controller = {
+static const struct cosi_transform hosts_transform_decl = {
 	.name = "hosts",
-	.inputs = hosts_inputs,
-	.n_inputs = ARRAY_LEN(hosts_inputs),
-	.outputs = hosts_outputs,
-	.n_outputs = ARRAY_LEN(hosts_outputs),
-	.run = hosts_run,
-	.fini = hosts_fini,
+	.in_ns = NS_CONFIG, .in_type = T_HOSTS_ENTRY,
+	.out_ns = NS_RUNTIME, .out_type = T_HOSTS_FILE_STATUS,
+	.out_id = HOSTS_ID,
+	.extra = hosts_extra,
+	.n_extra = ARRAY_LEN(hosts_extra),
+	.aggregate = hosts_transform,
+	.free_data = hosts_free,
 };
 
 int cosid_register_hosts(struct cosi_runtime *rt,
@@ -323,5 +253,5 @@ int cosid_register_hosts(struct cosi_runtime *rt,
 		free(s);
 		return -ENOMEM;
 	}
-	return cosid_register(rt, &hosts_controller, s, hosts_free);
+	return cosi_transform_register(rt, &hosts_transform_decl, s, NULL);
 }

@@ -5,17 +5,17 @@
  * rtnetlink (libnl-route-3), and reports a LinkConfigStatus (runtime
  * namespace, same id): applied, or the error.
  *
- * Why a queue controller keyed by link name: each link is configured on
- * its own, and LinkStatuses (written by link-status) are a weak input
- * whose keys carry the same name.  So a link that appears after its
+ * A transform controller, per input (runtime/transform.h), keyed by link
+ * name: each link is configured on its own, and LinkStatuses (written by
+ * link-status) are an extra, weak input whose keys carry the same name.  So a link that appears after its
  * config, or that someone changes behind our back, requeues that config:
  * the config is the desired state and is applied again.  A missing link
  * is not a failure (no backoff): the status says "link not found" and the
  * link's appearance brings the key back.
  *
  * Teardown: the link is left as it is (there is no "before" worth
- * restoring for a link that may not even have existed), the status is
- * destroyed, then the config released.
+ * restoring for a link that may not even have existed: no undo); the
+ * transform layer destroys the status, then releases the config.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,29 +32,16 @@ struct link_config_state {
 	struct nl_sock *sk;
 };
 
-static const struct cosi_input link_config_inputs[] = {
-	{ NS_CONFIG, T_LINK_CONFIG, NULL, COSI_INPUT_STRONG },
+/* A link's changes requeue its config (same id). */
+static const struct cosi_input link_config_extra[] = {
 	{ NS_NETWORK, T_LINK_STATUS, NULL, COSI_INPUT_WEAK },
-	{ NS_RUNTIME, T_LINK_CONFIG_STATUS, NULL, COSI_INPUT_DESTROY_READY },
 };
 
-static const struct cosi_output link_config_outputs[] = {
-	{ T_LINK_CONFIG_STATUS, COSI_OUTPUT_EXCLUSIVE },
-};
-
-static int link_config_put_status(struct cosi_ctl *ctl, const char *id,
-				  bool applied, const char *error)
+static int link_config_spec(struct cosi_spec *spec, bool applied,
+			    const char *error)
 {
-	struct cosi_spec spec = { 0 };
-	int err;
-
-	err = cosi_spec_add_bool(&spec, "applied", applied) ?:
-	      cosi_spec_add_string(&spec, "error", error);
-	if (!err)
-		err = cosi_ctl_apply(ctl, NS_RUNTIME, T_LINK_CONFIG_STATUS, id,
-				     NULL, &spec);
-	cosi_spec_clear(&spec);
-	return err;
+	return cosi_spec_add_bool(spec, "applied", applied) ?:
+	       cosi_spec_add_string(spec, "error", error);
 }
 
 /*
@@ -81,17 +68,18 @@ static bool link_config_changes(const struct cosi_resource *cfg,
 	return changed;
 }
 
-/* Apply @cfg to link @id; the outcome goes to the status. */
-static int link_config_apply(struct cosi_ctl *ctl, const char *id,
-			     const struct cosi_resource *cfg)
+/* Apply @cfg to link @out->id; the outcome goes to the status. */
+static int link_config_transform(struct cosi_ctl *ctl,
+				 const struct cosi_resource *cfg,
+				 struct cosi_tf_out *out)
 {
-	struct link_config_state *s = cosi_ctl_data(ctl);
+	struct link_config_state *s = cosi_tf_data(ctl);
 	struct rtnl_link *link = NULL, *chg = NULL;
 	int err;
 
-	err = rtnl_link_get_kernel(s->sk, 0, id, &link);
+	err = rtnl_link_get_kernel(s->sk, 0, out->id, &link);
 	if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV)
-		return link_config_put_status(ctl, id, false, "link not found");
+		return link_config_spec(&out->spec, false, "link not found");
 	if (err < 0)
 		goto fail;
 	chg = rtnl_link_alloc();
@@ -106,83 +94,17 @@ static int link_config_apply(struct cosi_ctl *ctl, const char *id,
 	rtnl_link_put(link);
 	if (err < 0)
 		goto fail;
-	return link_config_put_status(ctl, id, true, "");
+	return link_config_spec(&out->spec, true, "");
 fail:
 	/* libnl reports kernel errors as NLE_* codes: say it as errno does. */
-	cosi_ctl_log(ctl, "%s: %s", id, nl_geterror(err));
-	return link_config_put_status(ctl, id, false,
-				      strerror(cosi_nl_errno(err)));
-}
-
-/* The config is tearing down (@cfg), or gone (NULL). */
-static int link_config_remove(struct cosi_ctl *ctl, const char *id,
-			      const struct cosi_resource *cfg)
-{
-	int ret = cosi_ctl_destroy(ctl, NS_RUNTIME, T_LINK_CONFIG_STATUS, id);
-
-	if (ret <= 0)
-		return ret;	/* 0: the destroy-ready input requeues us */
-	return cfg ? cosi_ctl_release(ctl, cfg) : 0;
-}
-
-/* A status left tearing down by an earlier config of this id goes first. */
-static int link_config_old_status(struct cosi_ctl *ctl, const char *id)
-{
-	struct cosi_resource *st = NULL;
-	int err;
-
-	err = cosi_ctl_get(ctl, NS_RUNTIME, T_LINK_CONFIG_STATUS, id, &st);
-	if (err == -ENOENT)
-		return 1;
-	if (!err && !cosi_res_tearing_down(st))
-		err = 1;
-	else if (!err)
-		err = cosi_ctl_destroy(ctl, NS_RUNTIME, T_LINK_CONFIG_STATUS,
-				       id);
-	cosi_resource_free(st);
-	return err;
-}
-
-static int link_config_running(struct cosi_ctl *ctl, const char *id,
-			       const struct cosi_resource *cfg)
-{
-	int err = cosi_ctl_hold(ctl, cfg);
-
-	if (err == -ESTALE || err == -ENOENT)
-		return 0;	/* going away: its event requeues the key */
-	if (err)
-		return err;
-	err = link_config_old_status(ctl, id);
-	if (err <= 0)
-		return err;	/* 0: the destroy-ready input requeues us */
-	return link_config_apply(ctl, id, cfg);
-}
-
-/* Every key's id is a link name, whichever input queued it. */
-static int link_config_reconcile(struct cosi_ctl *ctl, const char *ns,
-				 const char *type, const char *id)
-{
-	struct cosi_resource *cfg = NULL;
-	int err;
-
-	(void)ns;
-	(void)type;
-	err = cosi_ctl_get(ctl, NS_CONFIG, T_LINK_CONFIG, id, &cfg);
-	if (err == -ENOENT)
-		return link_config_remove(ctl, id, NULL);
-	if (err)
-		return err;
-	if (cosi_res_tearing_down(cfg))
-		err = link_config_remove(ctl, id, cfg);
-	else
-		err = link_config_running(ctl, id, cfg);
-	cosi_resource_free(cfg);
-	return err;
+	cosi_ctl_log(ctl, "%s: %s", out->id, nl_geterror(err));
+	return link_config_spec(&out->spec, false,
+				strerror(cosi_nl_errno(err)));
 }
 
 static int link_config_init(struct cosi_ctl *ctl)
 {
-	struct link_config_state *s = cosi_ctl_data(ctl);
+	struct link_config_state *s = cosi_tf_data(ctl);
 	int err;
 
 	s->sk = nl_socket_alloc();
@@ -204,20 +126,16 @@ static void link_config_free(void *p)
 	free(s);
 }
 
-static void link_config_fini(struct cosi_ctl *ctl)
-{
-	link_config_free(cosi_ctl_data(ctl));
-}
-
-static const struct cosi_controller link_config_controller = {
+/* Teardown leaves the link as it is: no undo. */
+static const struct cosi_transform link_config_transform_decl = {
 	.name = "link-config",
-	.inputs = link_config_inputs,
-	.n_inputs = ARRAY_LEN(link_config_inputs),
-	.outputs = link_config_outputs,
-	.n_outputs = ARRAY_LEN(link_config_outputs),
+	.in_ns = NS_CONFIG, .in_type = T_LINK_CONFIG,
+	.out_ns = NS_RUNTIME, .out_type = T_LINK_CONFIG_STATUS,
+	.extra = link_config_extra,
+	.n_extra = ARRAY_LEN(link_config_extra),
 	.init = link_config_init,
-	.reconcile = link_config_reconcile,
-	.fini = link_config_fini,
+	.transform = link_config_transform,
+	.free_data = link_config_free,
 };
 
 int cosid_register_link_config(struct cosi_runtime *rt,
@@ -228,6 +146,6 @@ int cosid_register_link_config(struct cosi_runtime *rt,
 	(void)o;
 	if (!s)
 		return -ENOMEM;
-	return cosid_register(rt, &link_config_controller, s,
-			      link_config_free);
+	return cosi_transform_register(rt, &link_config_transform_decl, s,
+				       NULL);
 }

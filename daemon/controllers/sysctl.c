@@ -3,8 +3,9 @@
  * sysctl: applies SysctlConfigs (config namespace) to /proc/sys and
  * reports each one as a SysctlStatus (runtime namespace, same id).
  *
- * Why a queue controller: every sysctl is independent, so each config is
- * reconciled on its own key, and one that keeps failing backs off alone.
+ * A transform controller, per input (runtime/transform.h): every sysctl
+ * is independent, so each config is reconciled on its own key, and one
+ * that keeps failing backs off alone.
  *
  * The id names the sysctl: dotted ("net.ipv4.ip_forward", dots become
  * slashes) or, when it contains a slash, the path under /proc/sys
@@ -26,11 +27,9 @@
  * unless cosid was started with --allow-unsafe-sysctl KEY.  A refused
  * config is reported in the status's error and nothing is written.
  *
- * Teardown: the config is held with the controller's finalizer; when it
- * is tearing down the original value is written back, the status is
- * destroyed, and only then is the config released.  If someone holds the
- * status, cosi_ctl_destroy() waits and the destroy-ready input brings the
- * key back.
+ * Teardown (the undo): when the config is tearing down the original value
+ * is written back; the transform layer then destroys the status (waiting
+ * for whoever holds it) and only then releases the config.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -80,16 +79,6 @@ static const char *const sysctl_unsafe[] = {
 	"net/core/bpf_jit_",
 };
 
-
-/* Keys of either type carry the sysctl's id: one code path for both. */
-static const struct cosi_input sysctl_inputs[] = {
-	{ NS_CONFIG, T_SYSCTL_CONFIG, NULL, COSI_INPUT_STRONG },
-	{ NS_RUNTIME, T_SYSCTL_STATUS, NULL, COSI_INPUT_DESTROY_READY },
-};
-
-static const struct cosi_output sysctl_outputs[] = {
-	{ T_SYSCTL_STATUS, COSI_OUTPUT_EXCLUSIVE },
-};
 
 /* Every component of @rel is a name: not empty, not ".". */
 static bool sysctl_rel_ok(const char *rel)
@@ -215,52 +204,38 @@ static bool sysctl_same(const char *a, const char *b)
 	return same;
 }
 
-/* @original NULL: not known (left out of the status). */
-static int sysctl_put_status(struct cosi_ctl *ctl, const char *id,
-			     const char *value, const char *original,
-			     const char *error)
+/* The status's spec; @original NULL: not known (left out of it). */
+static int sysctl_spec(struct cosi_spec *spec, const char *value,
+		       const char *original, const char *error)
+{
+	return cosi_spec_add_string(spec, "value", value) ?:
+	       (original ? cosi_spec_add_string(spec, "original", original)
+			 : 0) ?:
+	       cosi_spec_add_string(spec, "error", error);
+}
+
+/*
+ * Record the original before changing anything: if we die (or are
+ * throttled) after the write, a retry would read our own value back and
+ * take it for the original.
+ */
+static int sysctl_record(struct cosi_ctl *ctl, const char *id,
+			 const char *cur, const char *orig)
 {
 	struct cosi_spec spec = { 0 };
 	int err;
 
-	err = cosi_spec_add_string(&spec, "value", value) ?:
-	      (original ? cosi_spec_add_string(&spec, "original", original)
-			: 0) ?:
-	      cosi_spec_add_string(&spec, "error", error);
-	if (!err)
-		err = cosi_ctl_apply(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id, NULL,
-				     &spec);
+	err = sysctl_spec(&spec, cur, orig, "") ?:
+	      cosi_ctl_apply(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id, NULL, &spec);
 	cosi_spec_clear(&spec);
 	return err;
 }
 
-/* The status, or NULL; a torn down one is destroyed first (*@wait: later). */
-static int sysctl_get_status(struct cosi_ctl *ctl, const char *id,
-			     struct cosi_resource **st, bool *wait)
-{
-	int err;
-
-	*st = NULL;
-	*wait = false;
-	err = cosi_ctl_get(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id, st);
-	if (err == -ENOENT)
-		return 0;
-	if (err || !cosi_res_tearing_down(*st))
-		return err;
-	/* Left over from an earlier config of the same id. */
-	cosi_resource_free(*st);
-	*st = NULL;
-	err = cosi_ctl_destroy(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id);
-	*wait = !err;
-	return err < 0 ? err : 0;
-}
-
-static int sysctl_write(struct cosi_ctl *ctl, const char *id,
-			const struct cosi_resource *cfg,
-			const struct cosi_resource *st, const char *path)
+static int sysctl_write(struct cosi_ctl *ctl, const struct cosi_resource *cfg,
+			struct cosi_tf_out *out, const char *path)
 {
 	const char *want = spec_str(cfg, "value") ?: "";
-	const char *kept = st ? spec_str(st, "original") : NULL;
+	const char *kept = out->cur ? spec_str(out->cur, "original") : NULL;
 	char *cur = NULL, *orig = NULL;
 	int err, rerr;
 
@@ -275,12 +250,7 @@ static int sysctl_write(struct cosi_ctl *ctl, const char *id,
 	}
 	err = rerr;
 	if (!err && !sysctl_same(cur, want) && !kept) {
-		/*
-		 * Record the original before changing anything: if we die
-		 * (or are throttled) after the write, a retry would read our
-		 * own value back and take it for the original.
-		 */
-		err = sysctl_put_status(ctl, id, cur, orig, "");
+		err = sysctl_record(ctl, out->id, cur, orig);
 		if (err) {
 			free(cur);
 			free(orig);
@@ -297,106 +267,64 @@ static int sysctl_write(struct cosi_ctl *ctl, const char *id,
 	}
 	if (err)
 		cosi_ctl_log(ctl, "%s: %s", path, strerror(-err));
-	err = sysctl_put_status(ctl, id, cur ?: "", orig,
-				err ? strerror(-err) : "");
+	err = sysctl_spec(&out->spec, cur ?: "", orig,
+			  err ? strerror(-err) : "");
 	free(cur);
 	free(orig);
 	return err;
 }
 
-static int sysctl_apply(struct cosi_ctl *ctl, const char *id,
-			const struct cosi_resource *cfg)
+static int sysctl_transform(struct cosi_ctl *ctl,
+			    const struct cosi_resource *cfg,
+			    struct cosi_tf_out *out)
 {
-	struct sysctl_state *s = cosi_ctl_data(ctl);
-	struct cosi_resource *st = NULL;
+	struct sysctl_state *s = cosi_tf_data(ctl);
 	char *path = NULL, *rel = NULL;
 	const char *why;
-	bool wait;
 	int err;
 
-	err = cosi_ctl_hold(ctl, cfg);
-	if (err == -ESTALE || err == -ENOENT)
-		return 0;	/* teardown or destroy requeues the key */
-	if (err)
-		return err;
-	err = sysctl_get_status(ctl, id, &st, &wait);
-	if (err || wait)
-		return err;
-	err = sysctl_rel(id, &rel);
+	err = sysctl_rel(out->id, &rel);
 	if (err == -EINVAL) {
-		err = sysctl_put_status(ctl, id, "", NULL,
-					"invalid sysctl name");
+		err = sysctl_spec(&out->spec, "", NULL, "invalid sysctl name");
 	} else if (!err && (why = sysctl_refusal(s, rel, cfg))) {
 		/* Nothing written; an original recorded earlier is kept. */
-		cosi_ctl_log(ctl, "%s: %s", id, why);
-		err = sysctl_put_status(ctl, id, "",
-					st ? spec_str(st, "original") : NULL,
-					why);
+		cosi_ctl_log(ctl, "%s: %s", out->id, why);
+		err = sysctl_spec(&out->spec, "",
+				  out->cur ? spec_str(out->cur, "original")
+					   : NULL, why);
 	} else if (!err) {
-		err = sysctl_path(s, id, &path);
+		err = sysctl_path(s, out->id, &path);
 		if (!err)
-			err = sysctl_write(ctl, id, cfg, st, path);
+			err = sysctl_write(ctl, cfg, out, path);
 	}
 	free(rel);
 	free(path);
-	cosi_resource_free(st);
 	return err;
 }
 
-/* Put the original value back (once: while the status is running). */
-static void sysctl_restore(struct cosi_ctl *ctl, const char *id)
+/*
+ * The config is tearing down or gone: put the original value back.  A
+ * sysctl that cannot be written back is logged, not retried: it would
+ * not get better, and the config would never go.
+ */
+static int sysctl_undo(struct cosi_ctl *ctl, const char *id,
+		       const struct cosi_resource *cfg,
+		       const struct cosi_resource *st)
 {
-	struct sysctl_state *s = cosi_ctl_data(ctl);
-	struct cosi_resource *st = NULL;
-	const char *orig;
+	struct sysctl_state *s = cosi_tf_data(ctl);
+	const char *orig = spec_str(st, "original");
 	char *path = NULL;
 	int err;
 
-	if (cosi_ctl_get(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id, &st))
-		return;
-	orig = spec_str(st, "original");
-	if (orig && !cosi_res_tearing_down(st) && !sysctl_path(s, id, &path)) {
+	(void)cfg;
+	if (orig && !sysctl_path(s, id, &path)) {
 		err = write_text(path, orig);
 		if (err)
 			cosi_ctl_log(ctl, "restoring %s: %s", path,
 				     strerror(-err));
 	}
 	free(path);
-	cosi_resource_free(st);
-}
-
-/* The config is tearing down (@cfg) or gone (NULL). */
-static int sysctl_remove(struct cosi_ctl *ctl, const char *id,
-			 const struct cosi_resource *cfg)
-{
-	int ret;
-
-	sysctl_restore(ctl, id);
-	ret = cosi_ctl_destroy(ctl, NS_RUNTIME, T_SYSCTL_STATUS, id);
-	if (ret <= 0)
-		return ret;	/* 0: the destroy-ready input requeues us */
-	return cfg ? cosi_ctl_release(ctl, cfg) : 0;
-}
-
-static int sysctl_reconcile(struct cosi_ctl *ctl, const char *ns,
-			    const char *type, const char *id)
-{
-	struct cosi_resource *cfg = NULL;
-	int err;
-
-	(void)ns;
-	(void)type;
-	err = cosi_ctl_get(ctl, NS_CONFIG, T_SYSCTL_CONFIG, id, &cfg);
-	if (err == -ENOENT)
-		return sysctl_remove(ctl, id, NULL);
-	if (err)
-		return err;
-	if (cosi_res_tearing_down(cfg))
-		err = sysctl_remove(ctl, id, cfg);
-	else
-		err = sysctl_apply(ctl, id, cfg);
-	cosi_resource_free(cfg);
-	return err;
+	return 0;
 }
 
 static void sysctl_free(void *p)
@@ -411,19 +339,13 @@ static void sysctl_free(void *p)
 	free(s);
 }
 
-static void sysctl_fini(struct cosi_ctl *ctl)
-{
-	sysctl_free(cosi_ctl_data(ctl));
-}
-
-static const struct cosi_controller sysctl_controller = {
+static const struct cosi_transform sysctl_transform_decl = {
 	.name = "sysctl",
-	.inputs = sysctl_inputs,
-	.n_inputs = ARRAY_LEN(sysctl_inputs),
-	.outputs = sysctl_outputs,
-	.n_outputs = ARRAY_LEN(sysctl_outputs),
-	.reconcile = sysctl_reconcile,
-	.fini = sysctl_fini,
+	.in_ns = NS_CONFIG, .in_type = T_SYSCTL_CONFIG,
+	.out_ns = NS_RUNTIME, .out_type = T_SYSCTL_STATUS,
+	.transform = sysctl_transform,
+	.undo = sysctl_undo,
+	.free_data = sysctl_free,
 };
 
 int cosid_register_sysctl(struct cosi_runtime *rt,
@@ -451,5 +373,5 @@ int cosid_register_sysctl(struct cosi_runtime *rt,
 			return err;
 		}
 	}
-	return cosid_register(rt, &sysctl_controller, s, sysctl_free);
+	return cosi_transform_register(rt, &sysctl_transform_decl, s, NULL);
 }

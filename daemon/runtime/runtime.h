@@ -26,6 +26,10 @@
  *  - notices when the cosi family goes away (module unloaded) and ends
  *    the loop, since the store and every claim went with it.
  *
+ * Controllers of the config -> status shape are better declared with
+ * transform.h, which writes their hold / apply / undo / release sequence
+ * once on top of this API.
+ *
  * Everything runs on one sd-event loop, in one thread: a controller's run
  * is never concurrent with another run, and a queue controller never
  * reconciles two keys at once.  Runs must not block for long.

@@ -5,7 +5,8 @@
  * runtime's sd-event loop itself: wake-up de-duplication, one watch per
  * input, backoff, queue controllers, output tracking, the teardown and
  * finalizer protocol, destroy-ready inputs, the write rate limit, watch
- * overflow (resume and re-bootstrap), ownership and chaining.
+ * overflow (resume and re-bootstrap), ownership and chaining; and the
+ * transform layer (runtime/transform.h) on test controllers of both forms.
  *
  * Faults the kernel cannot be made to produce on cue (a timer that cannot
  * be armed, a write racing another) are injected by wrapping
@@ -24,6 +25,7 @@
 #include "kselftest_harness.h"
 #include "cosi_params.h"
 #include "runtime/runtime.h"
+#include "runtime/transform.h"
 
 #define IN_NS	"in"
 #define IN_T	"Inputs.test"
@@ -36,6 +38,7 @@
 static int fail_add_time;		/* next sd_event_add_time()s that fail */
 static struct cosi *race_conn;		/* adds a finalizer before an update */
 static const char *race_id;		/* ... of this output */
+static const char *fail_update_id;	/* updates of this id fail */
 
 int __real_sd_event_add_time(sd_event *e, sd_event_source **s, clockid_t clk,
 			     uint64_t usec, uint64_t accuracy,
@@ -61,6 +64,8 @@ int __wrap_cosi_resource_update(struct cosi *c, const struct cosi_req *r,
 	struct cosi_req f = { .ns = r->ns, .type = r->type, .id = r->id,
 			      .finalizers = &fins };
 
+	if (fail_update_id && !strcmp(r->id, fail_update_id))
+		return -EIO;
 	/* A consumer holds the output between the caller's read and write. */
 	if (race_conn && race_id && !strcmp(r->id, race_id) &&
 	    c != race_conn) {
@@ -1120,6 +1125,243 @@ TEST_F(rt, restarted_watches_report_what_vanished_meanwhile)
 	/* Only the restart can have told qmirror of both. */
 	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", NULL));
 	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", "2"));
+}
+
+/* Transform controllers (runtime/transform.h): their state. */
+struct tfstate {
+	int undo_fail;			/* undos that fail before one works */
+	int undos;			/* undo calls */
+	bool undo_held;			/* each saw its input held, output there */
+	char undone[32];		/* the output's value the last undo saw */
+	int retry;			/* aggregate: returned after writing */
+};
+
+static int tf_transform(struct cosi_ctl *ctl, const struct cosi_resource *in,
+			struct cosi_tf_out *out)
+{
+	(void)ctl;
+	return cosi_spec_add_string(&out->spec, "value", spec_value(in));
+}
+
+static int tf_undo(struct cosi_ctl *ctl, const char *id,
+		   const struct cosi_resource *in,
+		   const struct cosi_resource *cur)
+{
+	struct tfstate *st = cosi_tf_data(ctl);
+	struct cosi_resource *now = NULL;
+
+	/* Held in the kernel, not just in the copy read before. */
+	st->undos++;
+	if (!in || cosi_ctl_get(ctl, IN_NS, IN_T, id, &now) ||
+	    !cosi_strs_has(&now->finalizers, "tf") || !cur)
+		st->undo_held = false;
+	cosi_resource_free(now);
+	snprintf(st->undone, sizeof(st->undone), "%s",
+		 cur ? spec_value(cur) : "");
+	if (st->undo_fail > 0) {
+		st->undo_fail--;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* All live inputs -> "id=value,..." in the output "all". */
+static int tfagg_aggregate(struct cosi_ctl *ctl,
+			   const struct cosi_resource *const *in, size_t n,
+			   struct cosi_tf_out *out)
+{
+	struct tfstate *st = cosi_tf_data(ctl);
+	char buf[256] = "";
+	size_t i, len = 0;
+
+	for (i = 0; i < n && len < sizeof(buf); i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%s=%s",
+				i ? "," : "", in[i]->id, spec_value(in[i]));
+	out->retry = st->retry;
+	return cosi_spec_add_string(&out->spec, "value", buf);
+}
+
+static const struct cosi_transform tf = {
+	.name = "tf",
+	.in_ns = IN_NS, .in_type = IN_T,
+	.out_ns = OUT_NS, .out_type = OUT_T,
+	.transform = tf_transform,
+	.undo = tf_undo,
+};
+
+static const struct cosi_transform tfagg = {
+	.name = "tfagg",
+	.in_ns = IN_NS, .in_type = IN_T,
+	.out_ns = OUT_NS, .out_type = OUT_T, .out_id = "all",
+	.aggregate = tfagg_aggregate,
+};
+
+static struct cosi_ctl *tf_start(struct _test_data_rt *self,
+				 const struct cosi_transform *t,
+				 struct tfstate *st)
+{
+	struct cosi_ctl *ctl = NULL;
+
+	self->rt = cosi_runtime_new(self->ev, &self->opts);
+	if (!self->rt || cosi_transform_register(self->rt, t, st, &ctl) ||
+	    cosi_runtime_start(self->rt))
+		return NULL;
+	return ctl;
+}
+
+static bool has_finalizer(struct cosi *c, const char *id, const char *fin)
+{
+	struct cosi_resource *r;
+	bool has;
+
+	if (cosi_resource_get(c, IN_NS, IN_T, id, &r))
+		return false;
+	has = cosi_strs_has(&r->finalizers, fin);
+	cosi_resource_free(r);
+	return has;
+}
+
+static bool tf_undone(void *arg)
+{
+	return ((struct tfstate *)arg)->undos > 0;
+}
+
+TEST_F(rt, transform_status_per_input_released_after_undo)
+{
+	struct cosi_req r = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	struct cond c = { self->user, IN_NS, IN_T, "a", NULL };
+	struct tfstate st = { .undo_held = true };
+	char *fin = "cons";
+	struct cosi_strs fins = { .v = &fin, .n = 1 };
+	struct cosi_req ob = { .ns = OUT_NS, .type = OUT_T, .id = "b",
+			       .finalizers = &fins };
+	bool ready = true;
+
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "2"));
+	ASSERT_NE(NULL, tf_start(self, &tf, &st));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "1"));
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", "2"));
+	EXPECT_TRUE(has_finalizer(self->user, "a", "tf"));
+	EXPECT_EQ(-EBUSY, cosi_resource_destroy(self->user, &r, NULL));
+
+	/* Undone, its status destroyed, and only then released. */
+	ASSERT_EQ(0, cosi_resource_teardown(self->user, &r, &ready, NULL));
+	ASSERT_TRUE(run_until(self->ev, no_finalizers, &c, 5000));
+	EXPECT_EQ(1, st.undos);
+	EXPECT_TRUE(st.undo_held);
+	EXPECT_STREQ("1", st.undone);
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", NULL));
+	EXPECT_EQ(0, cosi_resource_destroy(self->user, &r, NULL));
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", "2"));
+
+	/* A status someone holds: the input waits until it is destroyed. */
+	ASSERT_EQ(0, cosi_finalizer_add(self->user, &ob, NULL));
+	r.id = c.id = "b";
+	ASSERT_EQ(0, cosi_resource_teardown(self->user, &r, &ready, NULL));
+	spin(self->ev, 300);
+	EXPECT_EQ(2, st.undos);
+	EXPECT_TRUE(has_finalizer(self->user, "b", "tf"));
+	ASSERT_EQ(0, cosi_finalizer_remove(self->user, &ob, NULL));
+	ASSERT_TRUE(run_until(self->ev, no_finalizers, &c, 5000));
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", NULL));
+	/* Undone once: not again while the status was tearing down. */
+	EXPECT_EQ(2, st.undos);
+	EXPECT_TRUE(st.undo_held);
+	EXPECT_EQ(0, cosi_resource_destroy(self->user, &r, NULL));
+}
+
+TEST_F(rt, transform_failed_undo_keeps_finalizer_and_retries)
+{
+	struct cosi_req r = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	struct cond c = { self->user, IN_NS, IN_T, "a", NULL };
+	struct tfstate st = { .undo_fail = 2, .undo_held = true };
+	struct cosi_ctl *ctl;
+	bool ready = true;
+
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_NE(NULL, ctl = tf_start(self, &tf, &st));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "1"));
+	ASSERT_EQ(0, cosi_resource_teardown(self->user, &r, &ready, NULL));
+	ASSERT_TRUE(run_until(self->ev, tf_undone, &st, 5000));
+	/* The undo failed: the input stays held, its status stays. */
+	spin(self->ev, 100);
+	EXPECT_TRUE(has_finalizer(self->user, "a", "tf"));
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "1"));
+	/* Retried with backoff until it works. */
+	ASSERT_TRUE(run_until(self->ev, no_finalizers, &c, 10000));
+	EXPECT_EQ(3, st.undos);
+	EXPECT_TRUE(st.undo_held);
+	EXPECT_LE(2, cosi_ctl_stats(ctl)->failures);
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", NULL));
+	EXPECT_EQ(0, cosi_resource_destroy(self->user, &r, NULL));
+}
+
+static bool tf_failed(void *arg)
+{
+	return cosi_ctl_stats(arg)->failures > 0;
+}
+
+TEST_F(rt, transform_failed_write_keeps_the_status)
+{
+	struct tfstate st = { 0 };
+	struct cosi_ctl *ctl;
+
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_NE(NULL, ctl = tf_start(self, &tfagg, &st));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "all", "a=1"));
+
+	/* The write fails: no output cleanup takes the live one with it. */
+	fail_update_id = "all";
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "2"));
+	ASSERT_TRUE(run_until(self->ev, tf_failed, ctl, 5000));
+	spin(self->ev, 100);
+	fail_update_id = NULL;
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "all", "a=1"));
+	settle(self->ev, self->rt, 5000);
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "all", "a=1,b=2"));
+}
+
+TEST_F(rt, transform_aggregate_releases_what_it_left_out)
+{
+	struct cosi_req a = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	struct cosi_req b = { .ns = IN_NS, .type = IN_T, .id = "b" };
+	struct cond c = { self->user, IN_NS, IN_T, "b", NULL };
+	struct cond all = { self->user, OUT_NS, OUT_T, "all", "a=1" };
+	struct tfstate st = { 0 };
+	bool ready = true;
+
+	/* The one output exists with no input at all. */
+	ASSERT_NE(NULL, tf_start(self, &tfagg, &st));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "all", ""));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "2"));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "all", "a=1,b=2"));
+	EXPECT_TRUE(has_finalizer(self->user, "a", "tfagg"));
+	EXPECT_TRUE(has_finalizer(self->user, "b", "tfagg"));
+
+	/* Left out, but the OS work failed: b stays held. */
+	st.retry = -EIO;
+	ASSERT_EQ(0, cosi_resource_teardown(self->user, &b, &ready, NULL));
+	ASSERT_TRUE(run_until(self->ev, cond_value, &all, 5000));
+	spin(self->ev, 100);
+	EXPECT_TRUE(has_finalizer(self->user, "b", "tfagg"));
+	/* It works again: b is let go. */
+	st.retry = 0;
+	ASSERT_TRUE(run_until(self->ev, no_finalizers, &c, 10000));
+	EXPECT_EQ(0, cosi_resource_destroy(self->user, &b, NULL));
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "all", "a=1"));
+
+	ASSERT_EQ(0, cosi_resource_teardown(self->user, &a, &ready, NULL));
+	c.id = "a";
+	ASSERT_TRUE(run_until(self->ev, no_finalizers, &c, 5000));
+	EXPECT_EQ(0, cosi_resource_destroy(self->user, &a, NULL));
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "all", ""));
 }
 
 TEST_HARNESS_MAIN

@@ -6,8 +6,8 @@
  *
  * A transform controller in the aggregate form (runtime/transform.h):
  * zero or one config -> the one status.  The status describes the host,
- * not the config: it exists whenever the controller runs, config or not, so consumers (the hosts controller)
- * always have a hostname.  For the same reason a config going away leaves
+ * not the config: it exists whenever the controller runs, config or not,
+ * so consumers (the hosts controller) always have a hostname.  For the same reason a config going away leaves
  * the hostname as it is (there is no "previous" hostname worth going back
  * to) and the status stays; teardown only releases the config.
  *

@@ -18,9 +18,9 @@
  *
  * A transform controller in the aggregate form (runtime/transform.h): the
  * file is one output made of all inputs, so every change re-renders
- * everything.  The file is only replaced when its
- * content changes, atomically (temporary file + rename(2)), so readers
- * never see half a file.
+ * everything.  The file is only replaced when its content changes,
+ * atomically (temporary file + rename(2)), so readers never see half a
+ * file.
  *
  * Entries are held (the transform's input).  One that is tearing down is
  * left out of the file and released only once the file without it is in

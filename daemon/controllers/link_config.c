@@ -7,8 +7,9 @@
  *
  * A transform controller, per input (runtime/transform.h), keyed by link
  * name: each link is configured on its own, and LinkStatuses (written by
- * link-status) are an extra, weak input whose keys carry the same name.  So a link that appears after its
- * config, or that someone changes behind our back, requeues that config:
+ * link-status) are an extra, weak input whose keys carry the same name.
+ * So a link that appears after its config, or that someone changes
+ * behind our back, requeues that config:
  * the config is the desired state and is applied again.  A missing link
  * is not a failure (no backoff): the status says "link not found" and the
  * link's appearance brings the key back.

@@ -79,7 +79,6 @@ static const char *const sysctl_unsafe[] = {
 	"net/core/bpf_jit_",
 };
 
-
 /* Every component of @rel is a name: not empty, not ".". */
 static bool sysctl_rel_ok(const char *rel)
 {

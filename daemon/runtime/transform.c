@@ -4,6 +4,7 @@
  * release sequence of config -> status controllers, written once.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,9 +174,13 @@ static int cosi_tf_list(struct cosi_ctl *ctl, const struct cosi_tf *tf,
 /*
  * Hold every live input and gather them in @live; one that went away
  * meanwhile is marked tearing down in @l (its own event runs us again).
+ * One that cannot be held (E2BIG: its finalizers are full) is left out,
+ * as the Go runtime does, and the run fails after writing the rest
+ * (*@skipped): one input does not freeze the output and the releases.
  */
 static int cosi_tf_hold_all(struct cosi_ctl *ctl, struct cosi_resources *l,
-			    const struct cosi_resource **live, size_t *n)
+			    const struct cosi_resource **live, size_t *n,
+			    int *skipped)
 {
 	size_t i;
 	int err;
@@ -185,12 +190,18 @@ static int cosi_tf_hold_all(struct cosi_ctl *ctl, struct cosi_resources *l,
 		if (cosi_res_tearing_down(l->v[i]))
 			continue;
 		err = cosi_tf_hold(ctl, l->v[i]);
-		if (err < 0)
+		if (err == -EAGAIN || err == -ENOMEM)
 			return err;
-		if (err)
+		if (err < 0) {
+			cosi_ctl_log(ctl, "%s/%s: cannot hold it, left out: %s",
+				     l->v[i]->type, l->v[i]->id, strerror(-err));
+			if (!*skipped)
+				*skipped = err;
+		} else if (err) {
 			l->v[i]->phase = COSI_PHASE_TEARING_DOWN;
-		else
+		} else {
 			live[(*n)++] = l->v[i];
+		}
 	}
 	return 0;
 }
@@ -207,13 +218,48 @@ static int cosi_tf_release_all(struct cosi_ctl *ctl,
 	return err;
 }
 
-/* The output, and nothing else of ours; no cleanup after a failed write. */
-static int cosi_tf_write(struct cosi_ctl *ctl, const struct cosi_tf *tf,
-			 const struct cosi_tf_out *out)
+/*
+ * The aggregate's output as it is: *@cur when running, NULL when absent
+ * or tearing down (*@stale: destroy it before writing).  0 or a negative
+ * errno.
+ */
+static int cosi_tf_current(struct cosi_ctl *ctl, const struct cosi_tf *tf,
+			   struct cosi_resource **cur, bool *stale)
 {
 	int err;
 
-	cosi_ctl_track_outputs(ctl);
+	*stale = false;
+	err = cosi_ctl_get(ctl, tf->t.out_ns, tf->t.out_type, tf->t.out_id,
+			   cur);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	if (cosi_res_tearing_down(*cur)) {
+		cosi_resource_free(*cur);
+		*cur = NULL;
+		*stale = true;
+	}
+	return 0;
+}
+
+/*
+ * The output, and nothing else of ours (tracking started before the
+ * aggregate, which may write other outputs); no cleanup after a failed
+ * write.  A stale output is destroyed first: 0 while it waits for
+ * finalizers (the destroy-ready input runs us again).
+ */
+static int cosi_tf_write(struct cosi_ctl *ctl, const struct cosi_tf *tf,
+			 const struct cosi_tf_out *out, bool stale)
+{
+	int err;
+
+	if (stale) {
+		err = cosi_ctl_destroy(ctl, tf->t.out_ns, tf->t.out_type,
+				       out->id);
+		if (err <= 0)
+			return err;
+	}
 	err = cosi_ctl_apply(ctl, tf->t.out_ns, tf->t.out_type, out->id, NULL,
 			     &out->spec);
 	if (err)
@@ -222,6 +268,11 @@ static int cosi_tf_write(struct cosi_ctl *ctl, const struct cosi_tf *tf,
 	return err < 0 ? err : 0;
 }
 
+/*
+ * The aggregate form: the OS work and the releases first, the status
+ * last, so that the status (failing, or waiting to be destroyed) never
+ * holds up a deletion.
+ */
 static int cosi_tf_run(struct cosi_ctl *ctl)
 {
 	const struct cosi_tf *tf = cosi_ctl_data(ctl);
@@ -229,19 +280,21 @@ static int cosi_tf_run(struct cosi_ctl *ctl)
 	const struct cosi_resource **live = NULL;
 	struct cosi_resources l = { 0 };
 	struct cosi_resource *cur = NULL;
+	int err, rerr = 0, skipped = 0;
+	bool stale = false;
 	size_t n = 0;
-	int err, rerr = 0;
 
 	err = cosi_tf_list(ctl, tf, &l);
 	if (err)
 		return err;
 	live = calloc(l.n ?: 1, sizeof(*live));
-	err = live ? cosi_tf_hold_all(ctl, &l, live, &n) : -ENOMEM;
+	err = live ? cosi_tf_hold_all(ctl, &l, live, &n, &skipped) : -ENOMEM;
 	if (!err)
-		err = cosi_tf_output(ctl, tf, out.id, &cur);
-	if (err <= 0)
+		err = cosi_tf_current(ctl, tf, &cur, &stale);
+	if (err)
 		goto out;
 	out.cur = cur;
+	cosi_ctl_track_outputs(ctl);
 	err = tf->t.aggregate(ctl, live, n, &out);
 	if (err)
 		goto out;
@@ -251,8 +304,10 @@ static int cosi_tf_run(struct cosi_ctl *ctl)
 	 */
 	if (!out.retry)
 		rerr = cosi_tf_release_all(ctl, &l);
-	err = cosi_tf_write(ctl, tf, &out);
-	err = out.retry ?: rerr ?: err;
+	err = cosi_tf_write(ctl, tf, &out, stale);
+	/* Out of write tokens: come back for them, not after a backoff. */
+	if (err != -EAGAIN && rerr != -EAGAIN)
+		err = out.retry ?: skipped ?: rerr ?: err;
 out:
 	cosi_spec_clear(&out.spec);
 	cosi_resource_free(cur);
@@ -266,17 +321,47 @@ static void cosi_tf_fini(struct cosi_ctl *ctl)
 	cosi_tf_free(cosi_ctl_data(ctl));
 }
 
+/*
+ * Per input: queue the id of every output of ours.  An output whose input
+ * went while no cosid ran (its finalizer removed by hand, then deleted)
+ * has no event left to bring it up: its key finds the input gone, and the
+ * teardown undoes what the output records and destroys it.
+ */
+static int cosi_tf_queue_outputs(struct cosi_ctl *ctl,
+				 const struct cosi_tf *tf)
+{
+	struct cosi_resources l = { 0 };
+	size_t i;
+	int err;
+
+	err = cosi_ctl_list(ctl, tf->t.out_ns, tf->t.out_type, &l);
+	for (i = 0; !err && i < l.n; i++)
+		if (l.v[i]->owner && !strcmp(l.v[i]->owner, tf->t.name))
+			err = cosi_ctl_queue(ctl, tf->t.out_ns,
+					     tf->t.out_type, l.v[i]->id);
+	cosi_resources_clear(&l);
+	return err;
+}
+
 static int cosi_tf_init(struct cosi_ctl *ctl)
 {
 	const struct cosi_tf *tf = cosi_ctl_data(ctl);
+	int err;
 
-	return tf->t.init ? tf->t.init(ctl) : 0;
+	err = tf->t.init ? tf->t.init(ctl) : 0;
+	if (!err && !tf->t.out_id)
+		err = cosi_tf_queue_outputs(ctl, tf);
+	return err;
 }
 
 static bool cosi_tf_valid(const struct cosi_transform *t)
 {
 	bool agg = t->out_id;
+	size_t i;
 
+	for (i = 0; i < t->n_extra; i++)
+		if (t->extra[i].kind != COSI_INPUT_WEAK)
+			return false;
 	return t->name && t->in_ns && t->in_type && t->out_ns &&
 	       t->out_type && (agg ? t->aggregate && !t->transform &&
 				     !t->undo

@@ -16,9 +16,19 @@
  *    a new one is written;
  *  - teardown: undo, then destroy the output, then release the input; a
  *    failed undo keeps the finalizer (and the output) and is retried;
+ *  - outputs whose input went while no controller ran (its finalizer
+ *    removed by hand, then deleted): their ids are queued at
+ *    registration, so they are undone and destroyed too;
+ *  - an input that cannot be held (E2BIG: its finalizers are full) is
+ *    left out, logged, and the run fails after the rest was done, as the
+ *    Go runtime does: one input does not freeze the others;
  *  - output tracking in the aggregate form: outputs not written in a run
  *    are destroyed only after a successful write, so a failed write never
  *    takes the live status with it.
+ *
+ * Undo runs at least once per teardown, not exactly once: a destroy or
+ * release that fails after it (rate limit, kernel error) calls it again.
+ * It must be idempotent (restoring a recorded value is).
  *
  * Two forms:
  *  - per input (out_id NULL): a queue controller, one output per input,
@@ -26,7 +36,9 @@
  *  - aggregate (out_id set): a run controller, all inputs -> the one
  *    output @out_id, written whatever the number of inputs (aggregate).
  *    The output is the inputs' undo: an input tearing down is left out
- *    and released once the aggregate succeeded without it.
+ *    and released once the aggregate succeeded without it.  The OS work
+ *    and the releases come first, the status last: a status that fails
+ *    or waits to be destroyed never holds up a deletion.
  */
 #ifndef _COSID_RUNTIME_TRANSFORM_H
 #define _COSID_RUNTIME_TRANSFORM_H
@@ -52,7 +64,7 @@ struct cosi_transform {
 	const char *in_ns, *in_type, *in_id;
 	const char *out_ns, *out_type;	/* the output (exclusive) */
 	const char *out_id;		/* aggregate form: the one output */
-	/* More inputs (weak ones: what the transform also reads). */
+	/* More inputs, weak (what it also reads); others: -EINVAL. */
 	const struct cosi_input *extra;
 	size_t n_extra;
 

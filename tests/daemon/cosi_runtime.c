@@ -1364,4 +1364,78 @@ TEST_F(rt, transform_aggregate_releases_what_it_left_out)
 	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "all", ""));
 }
 
+TEST_F(rt, transform_aggregate_goes_on_past_an_input_it_cannot_hold)
+{
+	struct cosi_req a = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	struct cosi_req c = { .ns = IN_NS, .type = IN_T, .id = "c" };
+	struct cond gone = { self->user, IN_NS, IN_T, "c", NULL };
+	struct cond all = { self->user, OUT_NS, OUT_T, "all", "b=2" };
+	struct cosi_strs fins = { 0 };
+	struct tfstate st = { 0 };
+	struct cosi_ctl *ctl;
+	char name[16], *fin = name;
+	bool ready = true;
+	int i, err = 0;
+
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "2"));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "c", "3"));
+	/* Anyone may fill a's finalizers: tfagg's hold of it fails. */
+	fins.v = &fin;
+	fins.n = 1;
+	a.finalizers = &fins;
+	for (i = 0; !err && i < 1000; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		err = cosi_finalizer_add(self->user, &a, NULL);
+	}
+	ASSERT_EQ(-E2BIG, err);
+	a.finalizers = NULL;
+
+	ASSERT_NE(NULL, ctl = tf_start(self, &tfagg, &st));
+	ASSERT_TRUE(run_until(self->ev, tf_failed, ctl, 5000));
+	settle(self->ev, self->rt, 1000);
+	/* Left out; the others are written and held. */
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "all", "b=2,c=3"));
+	EXPECT_FALSE(has_finalizer(self->user, "a", "tfagg"));
+	EXPECT_TRUE(has_finalizer(self->user, "c", "tfagg"));
+	/* A deletion of another input is not held up by it. */
+	ASSERT_EQ(0, cosi_resource_teardown(self->user, &c, &ready, NULL));
+	ASSERT_TRUE(run_until(self->ev, no_finalizers, &gone, 5000));
+	ASSERT_TRUE(run_until(self->ev, cond_value, &all, 5000));
+	EXPECT_EQ(0, cosi_resource_destroy(self->user, &c, NULL));
+	EXPECT_EQ(E2BIG, cosi_ctl_stats(ctl)->last_error);
+}
+
+TEST_F(rt, transform_undoes_an_output_whose_input_went_while_it_was_down)
+{
+	struct cosi_req r = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	char *fin = "tf";
+	struct cosi_strs fins = { .v = &fin, .n = 1 };
+	struct tfstate st = { 0 };
+	bool ready = false;
+
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "2"));
+	ASSERT_NE(NULL, tf_start(self, &tf, &st));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "1"));
+	cosi_runtime_free(self->rt);
+	self->rt = NULL;
+
+	/* While it is down: its finalizer removed by hand, the input deleted. */
+	r.finalizers = &fins;
+	ASSERT_EQ(0, cosi_finalizer_remove(self->user, &r, NULL));
+	r.finalizers = NULL;
+	ASSERT_EQ(0, cosi_resource_teardown(self->user, &r, &ready, NULL));
+	ASSERT_EQ(0, cosi_resource_destroy(self->user, &r, NULL));
+
+	/* Started again: no event names a, its output still says "1". */
+	ASSERT_NE(NULL, tf_start(self, &tf, &st));
+	settle(self->ev, self->rt, 5000);
+	EXPECT_EQ(1, st.undos);
+	EXPECT_STREQ("1", st.undone);
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", NULL));
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", "2"));
+}
+
 TEST_HARNESS_MAIN

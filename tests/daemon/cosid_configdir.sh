@@ -256,6 +256,9 @@ check "... a file removed meanwhile deletes nothing" exists hostsentry hl
 chmod 755 "$D"
 wait_for 20 "... fixed: the directory applies again" exists hostsentry f1
 wait_for 10 "... and deletes what it no longer holds" absent hostsentry hl
+# What these sections logged (Documentation/cosid.rst quotes it).
+grep -E "bad file|removed or moved|nothing changed|tearing down|config-dir: run failed" "$LOG" |
+	sort | uniq -c | show cosid
 stop_cosid TERM
 check "SIGTERM: clean exit, sanitizers quiet" [ $? = 0 ]
 # refused DESC DIR TEXT: cosid --config-dir DIR exits 1 with one line.

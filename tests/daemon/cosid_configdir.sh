@@ -262,8 +262,9 @@ grep -E "bad file|removed or moved|nothing changed|tearing down|config-dir: run 
 stop_cosid TERM
 check "SIGTERM: clean exit, sanitizers quiet" [ $? = 0 ]
 # refused DESC DIR TEXT: cosid --config-dir DIR exits 1 with one line.
+# (bounded: a cosid that accepts DIR would run on)
 refused() {
-	"$COSID" --config-dir "$2" > "$T/out" 2> "$T/err"
+	timeout 20 "$COSID" --config-dir "$2" > "$T/out" 2> "$T/err"
 	rc=$?
 	check "$1: exit 1, one line" sh -c "[ $rc = 1 ] &&
 		[ \$(wc -l < '$T/err') = 1 ] && grep -q -- '$3' '$T/err'"

@@ -214,6 +214,7 @@ cp -a "$D" "$T/cosi.new"
 mv "$D" "$T/cosi.old"
 mv "$T/cosi.new" "$D"
 wait_for 10 "a replaced directory is reported" more "$n2" "was removed or moved"
+sleep 1		# past the sync it causes: the next change must be watched
 he d9 10.8.5.9 | put 80-d.yaml
 wait_for 10 "... a file added to the new one applies" exists hostsentry d9
 check "... one line for it" is $((n2 + 1)) lines "was removed or moved"

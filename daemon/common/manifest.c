@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/manifest.h"
 #include "common/resolve.h"
@@ -478,19 +479,14 @@ int cosi_manifest_refs(const char *buf, size_t len, const char *name,
 	return err;
 }
 
-int cosi_read_file(const char *path, char **buf, size_t *len, char *msg,
-		   size_t msglen)
+/* Read all of @f (named @name in @msg) and close it unless it is stdin. */
+static int read_stream(FILE *f, const char *name, char **buf, size_t *len,
+		       char *msg, size_t msglen)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	size_t cap = 0, n = 0, r;
 	char *b = NULL, *nb;
 	int err = 0;
 
-	if (!f) {
-		err = -errno;
-		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
-		return err;
-	}
 	errno = 0;
 	do {
 		if (cap - n < 4096) {
@@ -511,11 +507,37 @@ int cosi_read_file(const char *path, char **buf, size_t *len, char *msg,
 		fclose(f);
 	if (err) {
 		free(b);
-		snprintf(msg, msglen, "%s: %s", path, strerror(-err));
+		snprintf(msg, msglen, "%s: %s", name, strerror(-err));
 		return err;
 	}
 	b[n] = 0;
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+int cosi_read_file(const char *path, char **buf, size_t *len, char *msg,
+		   size_t msglen)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+
+	if (!f) {
+		snprintf(msg, msglen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return read_stream(f, path, buf, len, msg, msglen);
+}
+
+int cosi_read_fd(int fd, const char *name, char **buf, size_t *len,
+		 char *msg, size_t msglen)
+{
+	FILE *f = fdopen(fd, "r");
+	int err = -errno;
+
+	if (!f) {
+		close(fd);
+		snprintf(msg, msglen, "%s: %s", name, strerror(-err));
+		return err;
+	}
+	return read_stream(f, name, buf, len, msg, msglen);
 }

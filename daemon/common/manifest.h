@@ -118,5 +118,8 @@ int cosi_manifest_parse_definitions(const char *buf, size_t len,
  */
 int cosi_read_file(const char *path, char **buf, size_t *len, char *msg,
 		   size_t msglen);
+/* The same from an open @fd (closed in any case), named @name in @msg. */
+int cosi_read_fd(int fd, const char *name, char **buf, size_t *len,
+		 char *msg, size_t msglen);
 
 #endif /* _COSI_COMMON_MANIFEST_H */

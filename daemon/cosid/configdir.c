@@ -8,18 +8,25 @@
  * What cosid applied from DIR carries the label cosi.dev/source=config-dir
  * and the annotation cosi.dev/config-file=<file name>; only resources with
  * that label are ever deleted, so what was applied by hand stays.  A file
- * that cannot be read, parsed, checked or applied is reported in one line
- * and its resources (by the annotation) are kept as they are: a typo does
- * not delete a node's configuration.
+ * that cannot be read, parsed, checked or applied, or holds no document
+ * (being written), is reported in one line, and while any file is bad
+ * nothing is deleted (as kubectl prunes nothing after a failed apply): a
+ * typo does not delete a node's configuration, wherever its documents
+ * came from.  A sync that failed (a file failed to apply, a delete
+ * failed, DIR is gone) stays due and is retried with the runtime's
+ * backoff; the destroy-ready input also wakes it when a document re-added
+ * while its old self was tearing down can be created again.
  *
  * Documents are written through cosid's own handle (unclaimed, like
- * cosictl's), with cosid's rights: a file must belong to cosid's user and
- * not be writable by group or others.  Deleting is a teardown; what waits
- * for finalizers (the sysctl controller restoring a value) is destroyed
- * by the "config-dir" controller once they are gone (destroy-ready input).
+ * cosictl's), with cosid's rights: DIR must belong to root or cosid's
+ * user, a file to cosid's user, neither writable by group or others.
+ * Deleting is a teardown; what waits for finalizers (the sysctl
+ * controller restoring a value) is destroyed by the "config-dir"
+ * controller once they are gone (destroy-ready input).
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +45,10 @@
 #define FILE_ANNOTATION	"cosi.dev/config-file"
 /* Changes closer together than this make one resync. */
 #define DEBOUNCE_MS	200
+/* IN_CREATE: a hard link (or O_TMPFILE + linkat()) brings no other event. */
 #define IN_EVENTS	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
-			 IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF)
+			 IN_CREATE | IN_DELETE | IN_ATTRIB | IN_DELETE_SELF | \
+			 IN_MOVE_SELF | IN_ONLYDIR)
 
 struct cosid_config_dir {
 	char *dir;
@@ -47,6 +56,7 @@ struct cosid_config_dir {
 	struct cosi *c;			/* cosid's handle: the writes */
 	struct cosi_selector sel;	/* SOURCE_LABEL=SOURCE_VALUE */
 	int ifd;			/* inotify on dir */
+	int wd;				/* dir's watch; -1: none (dir gone) */
 	bool dirty;			/* a resync is due at due_ms */
 	uint64_t due_ms;
 	struct cosi_ctl *ctl;
@@ -141,28 +151,49 @@ static void load_file(const char *dir, const char *ns,
 	char *path = NULL, *buf = NULL, msg[1024], why[512];
 	struct stat st;
 	size_t len, i;
+	int fd = -1;
 
 	if (asprintf(&path, "%s/%s", dir, f->name) < 0) {
 		path = NULL;
 		snprintf(msg, sizeof(msg), "%s: out of memory", f->name);
 		goto bad;
 	}
-	/* The files are written with cosid's rights: only its user's. */
-	if (lstat(path, &st)) {
+	/*
+	 * The files are written with cosid's rights: only its user's.  What
+	 * is checked is what is read (fstat of the open file, no symlink).
+	 */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		snprintf(msg, sizeof(msg), "%s: a symbolic link, not a regular file",
+			 path);
+	else if (fd < 0 || fstat(fd, &st))
 		snprintf(msg, sizeof(msg), "%s: %s", path, strerror(errno));
-		goto bad;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 022)) {
-		snprintf(msg, sizeof(msg), "%s: not a regular file of uid %u writable only by it",
-			 path, (unsigned int)geteuid());
-		goto bad;
-	}
-	if (cosi_read_file(path, &buf, &len, msg, sizeof(msg)))
+	else if (!S_ISREG(st.st_mode))
+		snprintf(msg, sizeof(msg), "%s: not a regular file", path);
+	else if (st.st_uid != geteuid())
+		snprintf(msg, sizeof(msg), "%s: owned by uid %u, not cosid's uid %u",
+			 path, (unsigned int)st.st_uid,
+			 (unsigned int)geteuid());
+	else if (st.st_mode & 022)
+		snprintf(msg, sizeof(msg), "%s: writable by group or others (mode %04o)",
+			 path, (unsigned int)(st.st_mode & 07777));
+	else
+		goto read;
+	if (fd >= 0)
+		close(fd);
+	goto bad;
+read:
+	if (cosi_read_fd(fd, path, &buf, &len, msg, sizeof(msg)))
 		goto bad;
 	if (cosi_manifest_parse(buf, len, path, defs, &f->docs, msg,
 				sizeof(msg)))
 		goto bad;
+	/* Empty: most likely caught between open(O_TRUNC) and the write. */
+	if (!f->docs.n) {
+		snprintf(msg, sizeof(msg), "%s: no documents (write files elsewhere, then rename them into the directory)",
+			 path);
+		goto bad;
+	}
 	for (i = 0; i < f->docs.n; i++) {
 		if (check_doc(ns, s, f, &f->docs.v[i], why, sizeof(why))) {
 			snprintf(msg, sizeof(msg), "%s: document %zu (%s/%s): %s",
@@ -228,16 +259,13 @@ int cosid_config_dir_load(const char *dir, const char *ns,
 	return err;
 }
 
-/* Whether the files still want @r, or its file is bad (kept as it is). */
+/* Whether the files still want @r. */
 static bool wanted(const struct cosid_cd_files *s, const struct cosi_resource *r)
 {
-	const char *file = cosi_kvs_get(&r->annotations, FILE_ANNOTATION);
 	const struct cosi_doc *d;
 	size_t i, j;
 
 	for (i = 0; i < s->n; i++) {
-		if (s->v[i].bad && file && !strcmp(file, s->v[i].name))
-			return true;
 		for (j = 0; j < s->v[i].docs.n; j++) {
 			d = &s->v[i].docs.v[j];
 			if (!strcmp(d->type, r->type) && !strcmp(d->id, r->id))
@@ -320,7 +348,8 @@ static int prune_one(struct cosid_config_dir *cd,
 		fprintf(stderr, "cosid: config-dir: deleting %s/%s: %s\n",
 			r->type, r->id, cosi_strerror(cd->c, ready ?
 				"resource-destroy" : "resource-teardown"));
-		return 0;	/* the next resync tries again */
+		s->err = s->err ?: err;	/* the sync is retried */
+		return 0;		/* the others are still deleted */
 	}
 	fprintf(stderr, "cosid: config-dir: %s/%s is gone from %s: %s\n",
 		r->type, r->id, file ?: "the directory",
@@ -332,6 +361,52 @@ static int prune_one(struct cosid_config_dir *cd,
 	return 0;
 }
 
+/*
+ * DIR itself, as sshd's StrictModes: whoever may write it may replace the
+ * files.  0, or a negative errno with @msg set.
+ */
+static int check_dir(const char *dir, char *msg, size_t len)
+{
+	struct stat st;
+
+	if (stat(dir, &st)) {
+		snprintf(msg, len, "%s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(msg, len, "not a directory");
+		return -ENOTDIR;
+	}
+	if (st.st_uid && st.st_uid != geteuid()) {
+		snprintf(msg, len, "owned by uid %u, not root or cosid's uid %u",
+			 (unsigned int)st.st_uid, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & 022) {
+		snprintf(msg, len, "writable by group or others (mode %04o)",
+			 (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * Watch DIR by its path again: after it was replaced (renamed over,
+ * deleted and made anew) the path is another directory; the same one
+ * keeps its watch.
+ */
+static int watch_dir(struct cosid_config_dir *cd)
+{
+	int wd = inotify_add_watch(cd->ifd, cd->dir, IN_EVENTS);
+
+	if (wd < 0)
+		return -errno;
+	if (cd->wd >= 0 && cd->wd != wd)
+		inotify_rm_watch(cd->ifd, cd->wd);
+	cd->wd = wd;
+	return 0;
+}
+
 int cosid_config_dir_sync(struct cosid_config_dir *cd)
 {
 	struct cosi_definitions defs = { 0 };
@@ -340,7 +415,17 @@ int cosid_config_dir_sync(struct cosid_config_dir *cd)
 	size_t i;
 	int err;
 
-	cd->dirty = false;
+	/* Until it succeeds, a sync stays due: the runtime retries it. */
+	cd->dirty = true;
+	err = check_dir(cd->dir, msg, sizeof(msg));
+	if (!err)
+		err = watch_dir(cd);
+	if (err) {
+		fprintf(stderr, "cosid: config-dir: %s: %s; nothing changed\n",
+			cd->dir, err == -EPERM || err == -ENOTDIR ? msg :
+			strerror(-err));
+		goto out;
+	}
 	err = cosi_definition_list(cd->c, &defs);
 	if (err) {
 		fprintf(stderr, "cosid: config-dir: %s; nothing changed\n",
@@ -356,23 +441,35 @@ int cosid_config_dir_sync(struct cosid_config_dir *cd)
 	for (i = 0; i < s.n; i++) {
 		if (s.v[i].bad)
 			continue;
-		if (cosi_apply_docs(cd->c, &s.v[i].docs, s.v[i].name,
-				    COSI_APPLY_KEEP_GOING, cosi_apply_count,
-				    s.res, msg, sizeof(msg))) {
+		err = cosi_apply_docs(cd->c, &s.v[i].docs, s.v[i].name,
+				      COSI_APPLY_KEEP_GOING, cosi_apply_count,
+				      s.res, msg, sizeof(msg));
+		if (err) {
 			/* What was applied stays; nothing of it is deleted. */
 			fprintf(stderr, "cosid: config-dir: %s/%s; its resources are kept\n",
 				cd->dir, msg);
 			s.v[i].bad = true;
+			s.err = s.err ?: err;
 		}
 	}
 	for (i = 0; i < s.n; i++)
 		s.bad += s.v[i].bad;
-	err = each_sourced(cd, prune_one, &s);
+	/*
+	 * A bad file's documents may have moved from another file: what
+	 * the files no longer hold is only known when every file is good.
+	 */
+	if (s.bad)
+		fprintf(stderr, "cosid: config-dir: %zu bad file%s: nothing is deleted until %s fixed\n",
+			s.bad, s.bad > 1 ? "s" : "", s.bad > 1 ? "they are" : "it is");
+	else
+		err = each_sourced(cd, prune_one, &s);
 	fprintf(stderr, "cosid: config-dir %s: %zu files (%zu bad): %zu created, %zu updated, %zu unchanged, %zu deleted, %zu deleting\n",
 		cd->dir, s.n, s.bad, s.res[COSI_APPLY_CREATED],
 		s.res[COSI_APPLY_UPDATED], s.res[COSI_APPLY_UNCHANGED],
 		s.deleted, s.waiting);
+	err = err ?: s.err;
 out:
+	cd->dirty = err != 0;
 	cosi_definitions_clear(&defs);
 	cosid_cd_files_clear(&s);
 	return err;
@@ -396,11 +493,12 @@ struct cosid_config_dir *cosid_config_dir_open(struct cosi *c, const char *dir,
 {
 	struct cosid_config_dir *cd = calloc(1, sizeof(*cd));
 	char msg[256];
-	struct stat st;
+	int err;
 
 	if (!cd)
 		goto nomem;
 	cd->ifd = -1;
+	cd->wd = -1;
 	cd->c = c;
 	cd->dir = strdup(dir);
 	cd->ns = strdup(ns);
@@ -409,20 +507,16 @@ struct cosid_config_dir *cosid_config_dir_open(struct cosi *c, const char *dir,
 	if (cosi_selector_parse(SOURCE_LABEL "=" SOURCE_VALUE, &cd->sel, msg,
 				sizeof(msg)))
 		goto nomem;
-	if (stat(dir, &st)) {
-		fprintf(stderr, "cosid: --config-dir %s: %s\n", dir,
-			strerror(errno));
-		goto fail;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "cosid: --config-dir %s: not a directory\n",
-			dir);
+	/* At start a missing or unsafe DIR is a mistake: say so, exit. */
+	if (check_dir(dir, msg, sizeof(msg))) {
+		fprintf(stderr, "cosid: --config-dir %s: %s\n", dir, msg);
 		goto fail;
 	}
 	cd->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (cd->ifd < 0 || inotify_add_watch(cd->ifd, dir, IN_EVENTS) < 0) {
+	err = cd->ifd < 0 ? -errno : watch_dir(cd);
+	if (err) {
 		fprintf(stderr, "cosid: --config-dir %s: inotify: %s\n", dir,
-			strerror(errno));
+			strerror(-err));
 		goto fail;
 	}
 	return cd;
@@ -454,11 +548,17 @@ static bool drain(struct cosid_config_dir *cd)
 	while ((n = read(cd->ifd, buf, sizeof(buf))) > 0) {
 		for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)p;
-			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF |
-					IN_IGNORED))
-				fprintf(stderr, "cosid: config-dir: %s was removed or moved: changes are no longer seen (SIGHUP still resyncs it)\n",
-					cd->dir);
 			any = true;
+			if (ev->wd != cd->wd || ev->wd < 0)
+				continue;	/* a dropped watch, an overflow */
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
+				fprintf(stderr, "cosid: config-dir: %s was removed or moved; it is read and watched again once it is back\n",
+					cd->dir);
+			/* Moved: the path is what counts, not that inode. */
+			if (ev->mask & IN_MOVE_SELF)
+				inotify_rm_watch(cd->ifd, cd->wd);
+			if (ev->mask & (IN_MOVE_SELF | IN_IGNORED))
+				cd->wd = -1;
 		}
 	}
 	return any;
@@ -468,16 +568,19 @@ static int config_dir_run(struct cosi_ctl *ctl)
 {
 	struct cosid_config_dir *cd = cosi_ctl_data(ctl);
 	uint64_t now = now_ms();
+	int err;
 
 	if (drain(cd)) {
 		cd->dirty = true;
 		cd->due_ms = now + DEBOUNCE_MS;
 	}
+	/* First: a re-added document can only come back once this is gone. */
+	err = each_sourced(cd, destroy_ready, NULL);
 	if (cd->dirty && now < cd->due_ms)
 		cosi_ctl_wake_after(ctl, cd->due_ms - now);
 	else if (cd->dirty)
-		cosid_config_dir_sync(cd);
-	return each_sourced(cd, destroy_ready, NULL);
+		err = cosid_config_dir_sync(cd) ?: err;	/* backoff, retry */
+	return err;
 }
 
 static int config_dir_init(struct cosi_ctl *ctl)

@@ -43,6 +43,7 @@ struct cosid_cd_files {
 	size_t n;
 	size_t res[COSI_APPLY_RESULTS];	/* cosi_apply_count() */
 	size_t deleted, waiting, bad;
+	int err;				/* the first failure to retry */
 };
 
 /*

@@ -210,9 +210,11 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 	}
 	if (o->config_dir) {
 		cd = cosid_config_dir_open(c, o->config_dir, CONFIG_NS);
-		err = cd ? cosid_config_dir_sync(cd) : -EINVAL;
+		err = cd ? 0 : -EINVAL;
 		if (err)
 			goto out;
+		/* A failed sync stays due: the controller retries it. */
+		cosid_config_dir_sync(cd);
 	}
 	err = sd_event_default(&ev);
 	if (err >= 0)

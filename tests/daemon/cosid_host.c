@@ -222,6 +222,11 @@ TEST_F(dir, config_dir_load)
 	put(self->path, "80-ok.yaml",
 	    "metadata: {type: hostsentry, id: h2}\nspec: {address: 10.0.0.2}\n",
 	    0644);
+	put(self->path, "90-empty.yaml", "", 0644);
+	put(self->path, "95-comment.yaml", "# only a comment\n---\n", 0644);
+	snprintf(msg, sizeof(msg), "%s/80-ok.yaml", self->path);
+	snprintf(logpath, sizeof(logpath), "%s/99-link.yaml", self->path);
+	ASSERT_EQ(0, symlink(msg, logpath));
 	put(self->path, ".hidden.yaml", "not: [valid\n", 0644);
 	put(self->path, "notes.txt", "not: [valid\n", 0644);
 
@@ -240,7 +245,7 @@ TEST_F(dir, config_dir_load)
 	log = slurp(logpath);
 	ASSERT_NE(NULL, log);
 
-	EXPECT_EQ(8, fs.n);		/* no hidden file, no *.txt */
+	EXPECT_EQ(11, fs.n);		/* no hidden file, no *.txt */
 	f = cd_file(&fs, "10-a.yaml");
 	ASSERT_NE(NULL, f);
 	EXPECT_FALSE(f->bad);
@@ -254,18 +259,25 @@ TEST_F(dir, config_dir_load)
 	ASSERT_NE(NULL, f);
 	EXPECT_FALSE(f->bad);
 	EXPECT_EQ(1, f->docs.n);
-	for (size_t i = 1; i < 7; i++) {
+	for (size_t i = 1; i < fs.n; i++) {
+		if (i == 7)
+			continue;	/* 80-ok.yaml */
 		EXPECT_TRUE(fs.v[i].bad) TH_LOG("%s", fs.v[i].name);
 		EXPECT_EQ(0, fs.v[i].docs.n);
 	}
 	/* One line per bad file, naming it and the document. */
-	EXPECT_EQ(6, log_lines(log, "\n"));
-	EXPECT_EQ(6, log_lines(log, "the file is skipped, its resources kept"));
+	EXPECT_EQ(9, log_lines(log, "\n"));
+	EXPECT_EQ(9, log_lines(log, "the file is skipped, its resources kept"));
 	EXPECT_EQ(1, log_lines(log, "20-dup.yaml: document 2 (SysctlConfigs.cosi.dev/net.x): also in 10-a.yaml;"));
 	EXPECT_EQ(1, log_lines(log, "30-status.yaml: document 1 (LinkStatuses.cosi.dev/lo): not a config type"));
 	EXPECT_EQ(1, log_lines(log, "40-ns.yaml: document 1 (SysctlConfigs.cosi.dev/net.z): namespace other:"));
 	EXPECT_EQ(1, log_lines(log, "50-label.yaml: document 1 (SysctlConfigs.cosi.dev/net.w): cosi.dev/source and cosi.dev/config-file are set by cosid"));
-	EXPECT_EQ(1, log_lines(log, "60-perm.yaml: not a regular file of uid"));
+	EXPECT_EQ(1, log_lines(log, "60-perm.yaml: writable by group or others (mode 0666)"));
+	/* A truncated file (a writer between O_TRUNC and write) is no file. */
+	EXPECT_EQ(1, log_lines(log, "90-empty.yaml: no documents"));
+	EXPECT_EQ(1, log_lines(log, "95-comment.yaml: no documents"));
+	/* What is checked is what is read: not a symlink's target. */
+	EXPECT_EQ(1, log_lines(log, "99-link.yaml: a symbolic link, not a regular file"));
 	EXPECT_EQ(1, log_lines(log, "70-schema.yaml: document 1 (HostsEntries.cosi.dev/h3): spec.address: expected string"));
 	free(log);
 	cosid_cd_files_clear(&fs);

@@ -50,6 +50,19 @@ int ctl_list(struct ctl *x, const struct cosi_definition *def,
 int ctl_stream_follow(struct ctl *x, struct cosi_stream *s, long timeout_ms,
 		      const bool *done, const char *what);
 
+/* cosictl wait's view of the one resource it watches. */
+struct cosictl_waiter {
+	const struct cosictl_args *a;
+	bool bootstrapped;		/* the current state is known */
+	bool present;
+	bool matched;			/* the field, at the last change */
+	bool met;			/* latched */
+	bool hidden;			/* the spec is not readable */
+};
+
+/* Update @w with @ev (the caller keeps @ev). */
+void cosictl_wait_event(struct cosictl_waiter *w, const struct cosi_event *ev);
+
 int cmd_get(struct ctl *x);
 int cmd_watch(struct ctl *x);
 int cmd_apply(struct ctl *x);

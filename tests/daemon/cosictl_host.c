@@ -23,6 +23,7 @@
 #include "common/resolve.h"
 #include "common/selector.h"
 #include "cosictl/cli_args.h"
+#include "cosictl/cosictl.h"
 #include "cosictl/diff.h"
 #include "cosictl/jsonpath.h"
 #include "cosictl/render.h"
@@ -1123,6 +1124,16 @@ TEST_F(m, jsonpath)
 	EXPECT_STREQ("", jp(self, "{.spec.nope}", one));
 	EXPECT_STREQ("", jp(self, "{.spec.tags[5]}", one));
 	EXPECT_STREQ("1", jp(self, "{.metadata.labels.*}", one));
+	/* Keys holding dots: "\." and ['key'] as in client-go. */
+	EXPECT_STREQ("cfg", jp(self, "{.metadata.labels.cosi\\.dev/source}",
+			       "{\"metadata\": {\"labels\": {\"cosi.dev/source\": \"cfg\"}}}"));
+	EXPECT_STREQ("cfg", jp(self, "{.metadata.labels['cosi.dev/source']}",
+			       "{\"metadata\": {\"labels\": {\"cosi.dev/source\": \"cfg\"}}}"));
+	EXPECT_STREQ("1", jp(self, "{.metadata[\"labels\"]['a']}", one));
+	EXPECT_STREQ("q", jp(self, "{['it\\'s']}", "{\"it's\": \"q\"}"));
+	EXPECT_EQ(NULL, jp(self, "{.metadata['a','b']}", one));	/* no unions */
+	EXPECT_NE(NULL, strstr(self->msg, "expected ['key']"));
+	EXPECT_EQ(NULL, jp(self, "{.metadata['a}", one));
 	EXPECT_STREQ("a b c", jp(self, "{.items[*].metadata.id}", list));
 	EXPECT_STREQ("1 2", jp(self, "{.items[*].spec.mtu}", list));
 	EXPECT_STREQ("a=1\nb=2\nc=\n",
@@ -1312,6 +1323,43 @@ TEST(binary)
 	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "help",
 			     "wa", NULL));
 	EXPECT_STREQ("watch\nwait\n", out);
+}
+
+static void wait_ev(struct cosictl_waiter *w, uint32_t kind)
+{
+	struct cosi_event ev = { .kind = kind };
+
+	cosictl_wait_event(w, &ev);
+}
+
+/* wait --for: known only after the bootstrap; once met, met for good. */
+TEST(wait_latched)
+{
+	struct cosictl_args a = { .wait_for = COSICTL_FOR_DELETE };
+	struct cosictl_waiter w = { .a = &a };
+
+	wait_ev(&w, COSI_EVENT_KIND_CREATED);
+	wait_ev(&w, COSI_EVENT_KIND_BOOTSTRAPPED);
+	EXPECT_FALSE(w.met);
+	/* Destroyed and re-created in one dispatch: deleted all the same. */
+	wait_ev(&w, COSI_EVENT_KIND_DESTROYED);
+	wait_ev(&w, COSI_EVENT_KIND_CREATED);
+	EXPECT_TRUE(w.met);
+
+	w = (struct cosictl_waiter){ .a = &a };
+	wait_ev(&w, COSI_EVENT_KIND_DESTROYED);
+	EXPECT_FALSE(w.met);		/* not bootstrapped yet */
+	wait_ev(&w, COSI_EVENT_KIND_CREATED);
+	wait_ev(&w, COSI_EVENT_KIND_BOOTSTRAPPED);
+	EXPECT_FALSE(w.met);
+
+	a.wait_for = COSICTL_FOR_CREATE;
+	w = (struct cosictl_waiter){ .a = &a };
+	wait_ev(&w, COSI_EVENT_KIND_BOOTSTRAPPED);
+	EXPECT_FALSE(w.met);
+	wait_ev(&w, COSI_EVENT_KIND_CREATED);
+	wait_ev(&w, COSI_EVENT_KIND_DESTROYED);
+	EXPECT_TRUE(w.met);
 }
 
 /* apply --dry-run / --prune, diff, several -f. */

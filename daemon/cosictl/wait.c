@@ -51,7 +51,7 @@ int cmd_wait(struct ctl *x)
 	struct cosi_watch_req req = { .id = a->id };
 	struct cosictl_waiter w = { .a = a };
 	struct cosi_stream *s;
-	char what[600], cbuf[300];
+	char what[600], cbuf[300], dur[32];
 	const char *c;
 	int rc;
 
@@ -83,9 +83,11 @@ int cmd_wait(struct ctl *x)
 			       what, c);
 	if (!w.met && cosictl_stop)
 		return ctl_err("%s: interrupted waiting for %s", what, c);
-	if (!w.met)
-		return ctl_err("%s: timed out after %.3gs waiting for %s",
-			       what, a->timeout_ms / 1000.0, c);
+	if (!w.met) {
+		cosictl_fmt_duration(a->timeout_ms, dur, sizeof(dur));
+		return ctl_err("%s: timed out after %s waiting for %s",
+			       what, dur, c);
+	}
 	printf("%s/%s condition met\n", def->type, a->id);
 	return EXIT_OK;
 }

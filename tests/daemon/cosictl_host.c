@@ -991,6 +991,39 @@ TEST_F(m, command_line_workflow)
 	EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "--for", "create", NULL));
 	EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "x", "--for", "create",
 				"--timeout", "5d", NULL));
+	/* kubectl durations; nothing that rounds to 0 unless it is 0. */
+	{
+		static const struct { const char *in; long ms; } ok[] = {
+			{ "500ms", 500 }, { "30s", 30000 }, { "1m30s", 90000 },
+			{ "1h", 3600000 }, { "1h2m3s4ms", 3723004 },
+			{ "0s", 0 }, { "0.0", 0 }, { ".5s", 500 }, { "3", 3000 },
+		};
+		static const char bad[][12] = {
+			"1e-9", "1e3", "0.0001", "0.1ms", "1m30", "s", "1x",
+			"-1s", "+1", "inf", "0x10", " 1", "1.5.5", "9000h", "",
+		};
+		char dur[32];
+		size_t i;
+
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			ASSERT_EQ(0, args(&a, msg, "wait", "t", "x", "--for",
+					  "create", "--timeout", ok[i].in,
+					  NULL)) TH_LOG("%s", ok[i].in);
+			EXPECT_EQ(ok[i].ms, a.timeout_ms) TH_LOG("%s", ok[i].in);
+		}
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "x",
+						"--for", "create", "--timeout",
+						bad[i], NULL)) TH_LOG("%s", bad[i]);
+		cosictl_fmt_duration(2500000, dur, sizeof(dur));
+		EXPECT_STREQ("2500s", dur);
+		cosictl_fmt_duration(1500, dur, sizeof(dur));
+		EXPECT_STREQ("1.5s", dur);
+		cosictl_fmt_duration(1, dur, sizeof(dur));
+		EXPECT_STREQ("0.001s", dur);
+		cosictl_fmt_duration(30000, dur, sizeof(dur));
+		EXPECT_STREQ("30s", dur);
+	}
 
 	/* finalizer remove. */
 	ASSERT_EQ(0, args(&a, msg, "finalizer", "remove", "t", "x", "f1",

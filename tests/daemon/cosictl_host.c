@@ -1074,6 +1074,28 @@ TEST_F(m, table_wide)
 	cosi_resource_free(r);
 }
 
+/* A multi-line value (a hosts file) stays on its row, as in kubectl. */
+TEST_F(m, table_multiline)
+{
+	static const char *const h[] = { "ID", "CONTENT", "V" };
+	static const char *const row[] = {
+		"hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n", "1",
+	};
+	static const char *const row2[] = { "bell", "a\a\x1b[31mb", "2" };
+	FILE *f = open_memstream(&self->out, &self->outlen);
+	struct cosi_table *t = cosi_table_new(h, 3);
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, cosi_table_add(t, row));
+	ASSERT_EQ(0, cosi_table_add(t, row2));
+	cosi_table_flush(t, f);
+	cosi_table_free(t);
+	fclose(f);
+	EXPECT_STREQ("ID      CONTENT                   V\n"
+		     "hosts   127.0.0.1\\tlocalhost...   1\n"
+		     "bell    a\\x07\\x1b[31mb            2\n", self->out);
+}
+
 /* Out of memory half-way through a row: the row is not kept. */
 TEST_F(m, table_oom)
 {

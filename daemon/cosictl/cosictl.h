@@ -78,10 +78,11 @@ int cmd_diff(struct ctl *x);
 int ctl_load_docs(struct ctl *x, size_t f, struct cosi_docs *docs);
 /*
  * Delete one resource, waiting up to --wait for finalizers, and print
- * "Type/id @done"; EXIT_OK or EXIT_FAIL.
+ * "Type/id @done"; EXIT_OK or EXIT_FAIL.  @listed: found by a listing,
+ * so one already gone (deleted by another meanwhile) is not an error.
  */
 int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
-		   const char *id, const char *done);
+		   const char *id, const char *done, bool listed);
 /* The name of a -f FILE in messages ("<stdin>" for -). */
 const char *ctl_file_name(const char *path);
 

@@ -27,6 +27,9 @@ _cosictl()
 	w=${words[${#words[@]} - 1]}
 	if [[ $w == *=* ]]; then
 		COMPREPLY=("${COMPREPLY[@]#"${w%=*}="}")
+		# Nothing left to insert: no candidate (bash's default then).
+		[[ ${#COMPREPLY[@]} -eq 1 && -z ${COMPREPLY[0]} ]] &&
+			COMPREPLY=()
 	fi
 	# jsonpath= goes on with a template: no space after it.
 	if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]]; then

@@ -73,7 +73,8 @@ expect "--output=: every format" "table wide yaml json jsonpath="
 comp wait t x --for = cr
 expect "--for=cr: conditions" "create"
 comp get x -o jsonpath =
-expect "-o jsonpath=: nothing more" ""
+got=${#COMPREPLY[@]}
+expect "-o jsonpath=: no candidate" "0"
 comp get t -- -
 expect "after --: no options" ""
 comp get t --namespace = x --

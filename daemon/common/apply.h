@@ -18,6 +18,17 @@
 #include "cosi.h"
 #include "common/manifest.h"
 
+/*
+ * Who applied a resource, so that pruning deletes only its own: cosid
+ * --config-dir labels what it applies COSI_SOURCE_LABEL=
+ * COSI_SOURCE_CONFIG_DIR, cosictl apply annotates it COSI_APPLIED_BY=
+ * COSI_APPLIED_BY_CTL (the role of kubectl's last-applied annotation).
+ */
+#define COSI_SOURCE_LABEL	"cosi.dev/source"
+#define COSI_SOURCE_CONFIG_DIR	"config-dir"
+#define COSI_APPLIED_BY		"cosi.dev/applied-by"
+#define COSI_APPLIED_BY_CTL	"cosictl"
+
 enum cosi_apply_result {
 	COSI_APPLY_CREATED,
 	COSI_APPLY_UPDATED,

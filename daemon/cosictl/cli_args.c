@@ -67,7 +67,7 @@ static const char usage_watch[] =
 "as deleted.\n"
 "\n"
 "      --since REV       replay the events after revision REV\n"
-"      --timeout DUR     stop after DUR (seconds, or with s, m, h)\n"
+"      --timeout DUR     stop after DUR (seconds, or 500ms, 1m30s, 1h...)\n"
 "      --count N         stop after N events (the listing not counted)\n"
 H_NS H_OUT H_SEL H_END;
 
@@ -310,26 +310,61 @@ static int number(const char *s, unsigned long long max,
 	return 0;
 }
 
-/* A duration: seconds, or a number with s, m or h; at most a year. */
+/*
+ * A duration: plain seconds ("1.5"), or kubectl's form, numbers each with
+ * a unit of ms, s, m or h ("500ms", "1m30s").  Decimal digits only (no
+ * exponent, sign or hex), at most a year, and a non-zero one must not
+ * round to 0 ms.
+ */
 static int duration_ms(const char *s, long *out)
 {
+	static const struct { const char *u; double sec; } units[] = {
+		{ "ms", 0.001 }, { "s", 1 }, { "m", 60 }, { "h", 3600 },
+	};
+	const char *p = s;
+	double total = 0, v;
+	bool nonzero = false;
 	char *end;
-	double v;
+	size_t i, n;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !(v >= 0))
+	do {
+		n = strspn(p, "0123456789.");
+		if (!n)
+			return -EINVAL;
+		errno = 0;
+		v = strtod(p, &end);
+		if (end != p + n || errno)
+			return -EINVAL;
+		nonzero |= v != 0;
+		if (p == s && !*end) {		/* plain seconds */
+			total = v;
+			break;
+		}
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strncmp(end, units[i].u, strlen(units[i].u)))
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -EINVAL;
+		total += v * units[i].sec;
+		p = end + strlen(units[i].u);
+	} while (*p);
+	if (total > 86400.0 * 365)
 		return -EINVAL;
-	if (*end == 'm')
-		v *= 60;
-	else if (*end == 'h')
-		v *= 3600;
-	if (*end && (strchr("smh", *end) == NULL || end[1]))
-		return -EINVAL;
-	if (v > 86400.0 * 365)
-		return -EINVAL;
-	*out = (long)(v * 1000);
-	return 0;
+	*out = (long)(total * 1000 + 0.5);
+	return nonzero && !*out ? -EINVAL : 0;
+}
+
+void cosictl_fmt_duration(long ms, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%ld.%03ld", ms / 1000, ms % 1000);
+
+	/* "1.500" -> "1.5", "2000.000" -> "2000": never an exponent. */
+	while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+		buf[--n] = 0;
+	if (n > 0 && (size_t)n < len && buf[n - 1] == '.')
+		buf[--n] = 0;
+	if ((size_t)n + 1 < len)
+		strcpy(buf + n, "s");
 }
 
 /* --for create | delete | FIELD=VALUE */
@@ -413,7 +448,7 @@ static int option(int c, struct cosictl_args *a, char *msg, size_t len)
 		return O_SINCE;
 	case OPT_TIMEOUT:
 		if (duration_ms(optarg, &a->timeout_ms))
-			return bad(msg, len, "--timeout: invalid duration \"%s\" (seconds, or with s, m, h; at most a year)",
+			return bad(msg, len, "--timeout: invalid duration \"%s\" (seconds, or like 500ms, 30s, 1m30s, 1h; at most a year)",
 				   optarg);
 		return O_TIMEOUT;
 	case OPT_COUNT:

@@ -84,6 +84,8 @@ int cosictl_parse_args(int argc, char **argv, struct cosictl_args *a,
 
 /* The usage text of @cmd (NULL or unknown: every command's). */
 const char *cosictl_usage(const char *cmd);
+/* @ms as seconds for messages ("1.5s", "3600s"). */
+void cosictl_fmt_duration(long ms, char *buf, size_t len);
 
 /*
  * Command names (not the hidden __complete) and the options of one, for

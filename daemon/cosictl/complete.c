@@ -16,10 +16,13 @@ static const char *const outputs[] = {
 	"table", "wide", "yaml", "json", "jsonpath=", NULL,
 };
 
+/* "--output=" while completing the value of "--output=j". */
+static const char *offer_prefix = "";
+
 static void offer(const char *cand, const char *cur)
 {
 	if (!strncmp(cand, cur, strlen(cur)))
-		printf("%s\n", cand);
+		printf("%s%s\n", offer_prefix, cand);
 }
 
 static void offer_list(const char *const *v, const char *cur)
@@ -105,17 +108,34 @@ static void offer_commands(const char *cur)
 
 #define MAX_POS	8
 
+/* "--namespace=X" of @w for the option @opt: X, else NULL. */
+static const char *long_value(const char *w, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	return !strncmp(w, opt, n) && w[n] == '=' ? w + n + 1 : NULL;
+}
+
 int cmd_complete(struct ctl *x)
 {
 	char **w = x->a->words;
 	int n = x->a->nwords, i, npos = 0;
 	const char *cur = n ? w[n - 1] : "", *ns = NULL, *prev = NULL;
-	const char *pos[MAX_POS], *opts[32], *cmd;
+	const char *pos[MAX_POS], *opts[32], *cmd, *eq;
+	static char pfx[65];		/* offer_prefix */
+	char opt[64];
+	bool operands = false;		/* after "--": no more options */
 
 	/* The words before the current one: operands and options. */
 	for (i = 0; i + 1 < n; i++) {
 		prev = NULL;
-		if (w[i][0] == '-' && w[i][1]) {
+		if (!operands && !strcmp(w[i], "--")) {
+			operands = true;
+			continue;
+		}
+		if (!operands && w[i][0] == '-' && w[i][1]) {
+			if (long_value(w[i], "--namespace"))
+				ns = long_value(w[i], "--namespace");
 			if (strchr(w[i], '=') || !cosictl_option_takes_arg(w[i]))
 				continue;
 			if (i + 2 >= n) {
@@ -130,6 +150,20 @@ int cmd_complete(struct ctl *x)
 		if (npos < MAX_POS)
 			pos[npos++] = w[i];
 	}
+	/* "--output=j": the value of --output, offered as "--output=json". */
+	eq = strchr(cur, '=');
+	if (!operands && !prev && !strncmp(cur, "--", 2) && eq &&
+	    (size_t)(eq - cur) < sizeof(opt)) {
+		memcpy(opt, cur, eq - cur);
+		opt[eq - cur] = 0;
+		if (cosictl_option_takes_arg(opt)) {
+			prev = opt;
+			cur = eq + 1;
+			memcpy(pfx, w[n - 1], eq - w[n - 1] + 1);
+			pfx[eq - w[n - 1] + 1] = 0;
+			offer_prefix = pfx;
+		}
+	}
 	cmd = npos ? pos[0] : NULL;
 	if (prev && (!strcmp(prev, "-o") || !strcmp(prev, "--output"))) {
 		offer_list(outputs, cur);
@@ -138,7 +172,7 @@ int cmd_complete(struct ctl *x)
 		offer("delete", cur);
 	} else if (prev) {
 		/* A file, a namespace, a number: the shell's default. */
-	} else if (cur[0] == '-') {
+	} else if (cur[0] == '-' && !operands) {
 		cosictl_options(cmd ? cmd : "", opts, 32);
 		offer_list(cmd ? opts : (const char *const[]){ "--help", NULL },
 			   cur);

@@ -50,6 +50,19 @@ int ctl_list(struct ctl *x, const struct cosi_definition *def,
 int ctl_stream_follow(struct ctl *x, struct cosi_stream *s, long timeout_ms,
 		      const bool *done, const char *what);
 
+/* cosictl wait's view of the one resource it watches. */
+struct cosictl_waiter {
+	const struct cosictl_args *a;
+	bool bootstrapped;		/* the current state is known */
+	bool present;
+	bool matched;			/* the field, at the last change */
+	bool met;			/* latched */
+	bool hidden;			/* the spec is not readable */
+};
+
+/* Update @w with @ev (the caller keeps @ev). */
+void cosictl_wait_event(struct cosictl_waiter *w, const struct cosi_event *ev);
+
 int cmd_get(struct ctl *x);
 int cmd_watch(struct ctl *x);
 int cmd_apply(struct ctl *x);
@@ -65,10 +78,11 @@ int cmd_diff(struct ctl *x);
 int ctl_load_docs(struct ctl *x, size_t f, struct cosi_docs *docs);
 /*
  * Delete one resource, waiting up to --wait for finalizers, and print
- * "Type/id @done"; EXIT_OK or EXIT_FAIL.
+ * "Type/id @done"; EXIT_OK or EXIT_FAIL.  @listed: found by a listing,
+ * so one already gone (deleted by another meanwhile) is not an error.
  */
 int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
-		   const char *id, const char *done);
+		   const char *id, const char *done, bool listed);
 /* The name of a -f FILE in messages ("<stdin>" for -). */
 const char *ctl_file_name(const char *path);
 

@@ -73,12 +73,52 @@ static bool name_char(char c)
 	return c && !strchr(".[]{}\"' \t", c);
 }
 
+/*
+ * A key from @p into @name: up to @q (a quote) when @q is set, else up to
+ * the first non-name character.  A backslash takes the next character as
+ * is, as client-go does ("cosi\.dev/source", ['it\'s']).
+ */
+static int key(struct jp *jp, const char **pp, const char *end, char q,
+	       char *name, size_t size)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	while (p < end && (q ? *p != q : name_char(*p) || *p == '\\')) {
+		if (*p == '\\' && ++p == end)
+			break;
+		if (n + 1 >= size)
+			return err_at(jp, "field name too long", *pp, end - *pp);
+		name[n++] = *p++;
+	}
+	if (q && p == end)
+		return err_at(jp, "unterminated string", *pp - 1,
+			      end - *pp + 1);
+	if (!n)
+		return err_at(jp, "expected a field name", *pp - 1,
+			      end - *pp + 1);
+	name[n] = 0;
+	*pp = p;
+	return 0;
+}
+
+static int field(struct nodes *in, struct nodes *out, const char *name)
+{
+	struct json_object *v;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < in->n; i++)
+		if (json_object_object_get_ex(in->v[i], name, &v))
+			err = push(out, v);
+	return err;
+}
+
 /* One step (".name", ".*", "[N]", "[*]") from every node of @in. */
 static int step(struct jp *jp, const char **pp, const char *end,
 		struct nodes *in, struct nodes *out)
 {
 	const char *p = *pp, *s;
-	struct json_object *v;
 	long idx, n;
 	size_t i;
 	char *e, name[256];
@@ -91,22 +131,26 @@ static int step(struct jp *jp, const char **pp, const char *end,
 		return err;
 	}
 	if (*p == '.') {
-		s = ++p;
-		while (p < end && name_char(*p))
-			p++;
-		if (p == s || (size_t)(p - s) >= sizeof(name))
-			return err_at(jp, "expected a field name", s - 1,
-				      end - s + 1);
-		memcpy(name, s, p - s);
-		name[p - s] = 0;
-		for (i = 0; !err && i < in->n; i++)
-			if (json_object_object_get_ex(in->v[i], name, &v))
-				err = push(out, v);
+		p++;
+		err = key(jp, &p, end, 0, name, sizeof(name));
+		if (err)
+			return err;
 		*pp = p;
-		return err;
+		return field(in, out, name);
 	}
 	if (*p != '[')
 		return err_at(jp, "expected \".\" or \"[\"", p, end - p);
+	if (p + 1 < end && (p[1] == '\'' || p[1] == '"')) {
+		/* ['key'] or ["key"]: one quoted key, no unions. */
+		s = p + 2;
+		err = key(jp, &s, end, p[1], name, sizeof(name));
+		if (err)
+			return err;
+		if (s + 1 >= end || s[1] != ']')
+			return err_at(jp, "expected ['key']", p, end - p);
+		*pp = s + 2;
+		return field(in, out, name);
+	}
 	if (p + 2 < end && p[1] == '*' && p[2] == ']') {
 		for (i = 0; !err && i < in->n; i++)
 			if (json_object_is_type(in->v[i], json_type_array))

@@ -3,11 +3,12 @@
  * cosictl apply [--dry-run] [--prune -l SEL] -f FILE... and cosictl diff:
  * every file is read and checked first; then each document is planned
  * (create, update, unchanged) from one batched read (cosi_apply_docs(),
- * COSI_APPLY_DRY_RUN for the dry run and diff), and with --prune the
- * resources of the files' (namespace, type) pairs that match the selector
- * and are in none of the files are deleted, after an apply that fully
- * succeeded (kubectl apply --prune's rule).  The dry run and diff write
- * nothing.
+ * COSI_APPLY_DRY_RUN for the dry run and diff).  Every document is
+ * stamped with the annotation cosi.dev/applied-by=cosictl, and with
+ * --prune the stamped resources of the files' namespaces, of any type,
+ * that match the selector and are in none of the files are deleted, after
+ * an apply that fully succeeded (kubectl apply --prune's rule).  The dry
+ * run and diff write nothing.
  *
  * diff prints per document "Type/id: create|update|unchanged" and
  * per pruned resource "Type/id: delete (prune)", then one "-"/"+" line per
@@ -97,19 +98,31 @@ static bool in_files(const struct plan *p, const struct cosi_resource *r)
 	return false;
 }
 
-/* Whether (ns, type) of document @i of file @f came earlier. */
-static bool pair_seen(const struct plan *p, size_t f, size_t i)
+/* Whether the namespace of document @i of file @f came earlier. */
+static bool ns_seen(const struct plan *p, size_t f, size_t i)
 {
-	const struct cosi_doc *d = &p->docs[f].v[i], *e;
+	const struct cosi_doc *d = &p->docs[f].v[i];
 	size_t g, j;
 
 	for (g = 0; g <= f; g++)
-		for (j = 0; j < (g == f ? i : p->docs[g].n); j++) {
-			e = &p->docs[g].v[j];
-			if (!strcmp(d->ns, e->ns) && !strcmp(d->type, e->type))
+		for (j = 0; j < (g == f ? i : p->docs[g].n); j++)
+			if (!strcmp(d->ns, p->docs[g].v[j].ns))
 				return true;
-		}
 	return false;
+}
+
+/*
+ * What --prune may delete: applied by cosictl (its annotation), never
+ * what cosid --config-dir manages, and not already going away.
+ */
+static bool prunable(const struct plan *p, const struct cosi_resource *r)
+{
+	const char *by = cosi_kvs_get(&r->annotations, COSI_APPLIED_BY);
+	const char *src = cosi_kvs_get(&r->labels, COSI_SOURCE_LABEL);
+
+	return by && !strcmp(by, COSI_APPLIED_BY_CTL) &&
+	       !(src && !strcmp(src, COSI_SOURCE_CONFIG_DIR)) &&
+	       r->phase != COSI_PHASE_TEARING_DOWN && !in_files(p, r);
 }
 
 static int keep(struct cosi_resources *l, struct cosi_resource *r)
@@ -125,45 +138,73 @@ static int keep(struct cosi_resources *l, struct cosi_resource *r)
 }
 
 /*
- * The resources --prune deletes: of the files' (namespace, type) pairs,
- * matching @sel, in none of the files, and not already going away.
+ * The resources --prune deletes, as kubectl apply --prune: in the files'
+ * namespaces, of every type the kernel has (not only the files' types,
+ * so that removing the last document of a type prunes its resources),
+ * matching @sel, applied by cosictl and in none of the files.
  */
 static int find_prune(struct plan *p, const struct cosi_selector *sel)
 {
+	const struct cosi_definitions *defs = &p->x->defs;
 	struct cosi_resources l;
-	const struct cosi_doc *d;
-	size_t f, i, k;
+	const char *ns;
+	size_t f, i, t, k;
 	int err = 0;
 
 	for (f = 0; !err && f < p->n_files; f++) {
 		for (i = 0; !err && i < p->docs[f].n; i++) {
-			struct cosi_list_req q = {
-				.queries = &sel->query, .n_queries = 1,
-			};
-
-			if (pair_seen(p, f, i))
+			if (ns_seen(p, f, i))
 				continue;
-			d = &p->docs[f].v[i];
-			q.ns = d->ns;
-			q.type = d->type;
-			err = cosi_resource_list(p->x->c, &q, &l);
-			if (err)
-				return ctl_err("listing %s in %s: %s", d->type,
-					       d->ns, cosi_strerror(p->x->c,
+			ns = p->docs[f].v[i].ns;
+			for (t = 0; !err && t < defs->n; t++) {
+				struct cosi_list_req q = {
+					.ns = ns, .type = defs->v[t]->type,
+					.queries = &sel->query, .n_queries = 1,
+				};
+
+				err = cosi_resource_list(p->x->c, &q, &l);
+				if (err)
+					return ctl_err("--prune: listing %s in %s: %s",
+						       q.type, ns,
+						       cosi_strerror(p->x->c,
 							"resource-get"));
-			for (k = 0; k < l.n; k++) {
-				if (!err && !in_files(p, l.v[k]) &&
-				    l.v[k]->phase != COSI_PHASE_TEARING_DOWN) {
-					err = keep(&p->prune, l.v[k]);
-					if (!err)
-						l.v[k] = NULL;
+				for (k = 0; k < l.n; k++) {
+					if (!err && prunable(p, l.v[k])) {
+						err = keep(&p->prune, l.v[k]);
+						if (!err)
+							l.v[k] = NULL;
+					}
+					cosi_resource_free(l.v[k]);
 				}
-				cosi_resource_free(l.v[k]);
+				free(l.v);
 			}
-			free(l.v);
 		}
 	}
 	return err ? ctl_err("out of memory") : EXIT_OK;
+}
+
+/*
+ * Stamp every document as cosictl's (COSI_APPLIED_BY); a document that
+ * claims another applier is refused.
+ */
+static int stamp(struct plan *p, size_t f)
+{
+	struct cosi_doc *d;
+	const char *by;
+	size_t i;
+
+	for (i = 0; i < p->docs[f].n; i++) {
+		d = &p->docs[f].v[i];
+		by = cosi_kvs_get(&d->annotations, COSI_APPLIED_BY);
+		if (by && strcmp(by, COSI_APPLIED_BY_CTL))
+			return ctl_err("%s: document %zu (%s/%s): annotation %s is cosictl's, not \"%s\"",
+				       ctl_file_name(p->x->a->files[f]), i + 1,
+				       d->type, d->id, COSI_APPLIED_BY, by);
+		if (!by && cosi_kvs_add(&d->annotations, COSI_APPLIED_BY,
+					COSI_APPLIED_BY_CTL))
+			return ctl_err("out of memory");
+	}
+	return EXIT_OK;
 }
 
 static void plan_clear(struct plan *p)
@@ -181,10 +222,14 @@ static int plan_load(struct plan *p)
 	const struct cosictl_args *a = p->x->a;
 	struct cosi_selector sel;
 	char msg[MSG_LEN];
+	size_t f;
 	int rc;
 
 	for (p->n_files = 0; p->n_files < a->n_files; p->n_files++)
 		if (ctl_load_docs(p->x, p->n_files, &p->docs[p->n_files]))
+			return EXIT_FAIL;
+	for (f = 0; f < p->n_files; f++)
+		if (stamp(p, f))
 			return EXIT_FAIL;
 	if (!a->prune)
 		return EXIT_OK;
@@ -248,7 +293,7 @@ int cmd_apply(struct ctl *x)
 		}
 	for (f = 0; !rc && f < p.prune.n; f++)
 		rc = ctl_delete_one(x, p.prune.v[f]->ns, p.prune.v[f]->type,
-				    p.prune.v[f]->id, "pruned");
+				    p.prune.v[f]->id, "pruned", true);
 out:
 	plan_clear(&p);
 	return rc;

@@ -36,6 +36,38 @@ int cosi_output_parse(const char *s, enum cosi_output *out)
 	return 0;
 }
 
+/*
+ * A cell as one line, as kubectl prints it: cut at the first line break
+ * with "..." after it, other control characters escaped (\t, \xHH), so
+ * that a multi-line value cannot break the rows.
+ */
+static char *cell_text(const char *s)
+{
+	size_t n = strcspn(s, "\n\r\f");
+	char *out = strdup(s), *o;
+	const unsigned char *p, *end = (const unsigned char *)s + n;
+
+	for (p = (const unsigned char *)s; p < end; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			break;
+	if (!out || (p == end && !s[n]))
+		return out;		/* the common case: as it is */
+	free(out);
+	out = o = malloc(n * 4 + 4);
+	if (!out)
+		return NULL;
+	for (p = (const unsigned char *)s; p < end; p++) {
+		if (*p == '\t')
+			o += sprintf(o, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			o += sprintf(o, "\\x%02x", *p);
+		else
+			*o++ = *p;
+	}
+	strcpy(o, s[n] ? "..." : "");
+	return out;
+}
+
 /* A row is counted only once all its cells are copied. */
 int cosi_table_add(struct cosi_table *t, const char *const *cells)
 {
@@ -47,7 +79,7 @@ int cosi_table_add(struct cosi_table *t, const char *const *cells)
 	t->cells = v;
 	v += t->nrows * t->ncols;
 	for (i = 0; i < t->ncols; i++) {
-		v[i] = strdup(cells[i] ? cells[i] : "");
+		v[i] = cell_text(cells[i] ? cells[i] : "");
 		if (!v[i]) {
 			while (i--)
 				free(v[i]);

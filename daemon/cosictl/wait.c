@@ -11,63 +11,10 @@
 #include "cosictl/cosictl.h"
 #include "cosictl/render.h"
 
-struct waiter {
-	const struct cosictl_args *a;
-	bool bootstrapped;		/* the current state is known */
-	bool present;
-	bool matched;			/* the field, at the last change */
-	bool met;
-	bool hidden;			/* the spec is not readable */
-};
-
-static bool field_matches(const struct cosictl_args *a,
-			  const struct cosi_resource *r)
-{
-	char *cell = cosi_render_cell(r, a->for_field);
-	bool eq = cell && !strcmp(cell, a->for_value);
-
-	free(cell);
-	return eq;
-}
-
-/* The state after each event; the condition once it is known. */
 static void on_event(struct cosi_event *ev, void *arg)
 {
-	struct waiter *w = arg;
-
-	switch (ev->kind) {
-	case COSI_EVENT_KIND_BOOTSTRAPPED:
-		w->bootstrapped = true;
-		break;
-	case COSI_EVENT_KIND_CREATED:
-	case COSI_EVENT_KIND_UPDATED:
-		w->present = true;
-		if (w->a->wait_for == COSICTL_FOR_FIELD) {
-			w->hidden = !ev->res.has_spec;
-			w->matched = !w->hidden &&
-				     field_matches(w->a, &ev->res);
-		}
-		break;
-	case COSI_EVENT_KIND_DESTROYED:
-		w->present = false;
-		break;
-	}
+	cosictl_wait_event(arg, ev);
 	cosi_event_free(ev);
-	switch (w->a->wait_for) {
-	case COSICTL_FOR_CREATE:
-		w->met = w->present;
-		break;
-	case COSICTL_FOR_DELETE:
-		w->met = !w->present;
-		break;
-	case COSICTL_FOR_FIELD:
-		w->met = w->present && w->matched;
-		break;
-	case COSICTL_FOR_NONE:
-		w->met = false;
-		break;
-	}
-	w->met = w->met && w->bootstrapped;
 }
 
 /* The field must be in the schema, else the wait could never end. */
@@ -102,9 +49,9 @@ int cmd_wait(struct ctl *x)
 	const struct cosictl_args *a = x->a;
 	const struct cosi_definition *def = ctl_type(x, a->type);
 	struct cosi_watch_req req = { .id = a->id };
-	struct waiter w = { .a = a };
+	struct cosictl_waiter w = { .a = a };
 	struct cosi_stream *s;
-	char what[600], cbuf[300];
+	char what[600], cbuf[300], dur[32];
 	const char *c;
 	int rc;
 
@@ -136,9 +83,11 @@ int cmd_wait(struct ctl *x)
 			       what, c);
 	if (!w.met && cosictl_stop)
 		return ctl_err("%s: interrupted waiting for %s", what, c);
-	if (!w.met)
-		return ctl_err("%s: timed out after %.3gs waiting for %s",
-			       what, a->timeout_ms / 1000.0, c);
+	if (!w.met) {
+		cosictl_fmt_duration(a->timeout_ms, dur, sizeof(dur));
+		return ctl_err("%s: timed out after %s waiting for %s",
+			       what, dur, c);
+	}
 	printf("%s/%s condition met\n", def->type, a->id);
 	return EXIT_OK;
 }

@@ -27,7 +27,7 @@ int ctl_load_docs(struct ctl *x, size_t f, struct cosi_docs *docs)
 }
 
 int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
-		   const char *id, const char *done)
+		   const char *id, const char *done, bool listed)
 {
 	struct cosi_strs pending = { 0 };
 	char msg[MSG_LEN], names[512] = "";
@@ -41,7 +41,8 @@ int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
 		off += snprintf(names + off, sizeof(names) - off, "%s%s",
 				i ? "," : "", pending.v[i]);
 	cosi_strs_clear(&pending);
-	if (err == -ENOENT && x->a->ignore_not_found)
+	/* Listed, then deleted by another meanwhile: done (kubectl). */
+	if (err == -ENOENT && (x->a->ignore_not_found || listed))
 		return EXIT_OK;
 	if (err == -ENOENT)
 		return ctl_err("%s/%s: not found in namespace %s", type, id,
@@ -70,7 +71,7 @@ static int delete_ref(const struct cosi_ref *ref, const char *err, void *arg)
 	if (!ref)
 		ctl_err("%s", err);
 	if (!ref || ctl_delete_one(d->x, ref->ns, ref->type, ref->id,
-				   "deleted"))
+				   "deleted", false))
 		d->failed++;
 	return cosictl_stop ? -EINTR : 0;
 }
@@ -105,7 +106,8 @@ static int delete_set(struct ctl *x, const struct cosi_definition *def,
 	if (!l.n)
 		fprintf(stderr, "No resources found in namespace %s.\n", ns);
 	for (i = 0; i < l.n && !cosictl_stop; i++)
-		if (ctl_delete_one(x, ns, def->type, l.v[i]->id, "deleted"))
+		if (ctl_delete_one(x, ns, def->type, l.v[i]->id, "deleted",
+				   true))
 			failed++;
 	cosi_resources_clear(&l);
 	if (cosictl_stop)
@@ -126,7 +128,8 @@ int cmd_delete(struct ctl *x)
 	ns = x->a->ns ?: cosi_resolve_default_ns(def);
 	if (!x->a->id)
 		return delete_set(x, def, ns);
-	return ctl_delete_one(x, ns, def->type, x->a->id, "deleted");
+	return ctl_delete_one(x, ns, def->type, x->a->id, "deleted",
+			      false);
 }
 
 int cmd_finalizer(struct ctl *x)

@@ -40,8 +40,8 @@
 #include "controllers/controllers.h"
 #include "cosid/cosid.h"
 
-#define SOURCE_LABEL	"cosi.dev/source"
-#define SOURCE_VALUE	"config-dir"
+#define SOURCE_LABEL	COSI_SOURCE_LABEL
+#define SOURCE_VALUE	COSI_SOURCE_CONFIG_DIR
 #define FILE_ANNOTATION	"cosi.dev/config-file"
 /* Changes closer together than this make one resync. */
 #define DEBOUNCE_MS	200

@@ -64,6 +64,21 @@ comp apply -f ""
 expect "-f: nothing offered (bash completes file names)" ""
 comp frob ""
 expect "unknown command: nothing" ""
+# --opt=value: bash splits the word at "=" (COMP_WORDBREAKS), so COMP_WORDS
+# holds "--output" "=" "j"; the shell replaces what follows the "=".
+comp get x --output = j
+expect "--output=j: formats (split at = as bash does)" "json jsonpath="
+comp get x --output =
+expect "--output=: every format" "table wide yaml json jsonpath="
+comp wait t x --for = cr
+expect "--for=cr: conditions" "create"
+comp get x -o jsonpath =
+got=${#COMPREPLY[@]}
+expect "-o jsonpath=: no candidate" "0"
+comp get t -- -
+expect "after --: no options" ""
+comp get t --namespace = x --
+expect "options after --namespace=x" "--namespace --output --selector --watch --since --timeout --count --help"
 
 if [ "$1" = "--kernel" ]; then
 	type=$2 id=$3 fin=$4
@@ -78,6 +93,8 @@ if [ "$1" = "--kernel" ]; then
 	expect "ids of the type" "yes"
 	comp -n nowhere get "$type" ""
 	expect "ids in another namespace: none" ""
+	comp --namespace = nowhere get "$type" ""
+	expect "ids in another namespace (--namespace=, split): none" ""
 	comp finalizer remove "$type" "$id" ""
 	expect "finalizers of the resource" "$fin"
 	comp get rd ""

@@ -23,6 +23,7 @@
 #include "common/resolve.h"
 #include "common/selector.h"
 #include "cosictl/cli_args.h"
+#include "cosictl/cosictl.h"
 #include "cosictl/diff.h"
 #include "cosictl/jsonpath.h"
 #include "cosictl/render.h"
@@ -990,6 +991,39 @@ TEST_F(m, command_line_workflow)
 	EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "--for", "create", NULL));
 	EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "x", "--for", "create",
 				"--timeout", "5d", NULL));
+	/* kubectl durations; nothing that rounds to 0 unless it is 0. */
+	{
+		static const struct { const char *in; long ms; } ok[] = {
+			{ "500ms", 500 }, { "30s", 30000 }, { "1m30s", 90000 },
+			{ "1h", 3600000 }, { "1h2m3s4ms", 3723004 },
+			{ "0s", 0 }, { "0.0", 0 }, { ".5s", 500 }, { "3", 3000 },
+		};
+		static const char bad[][12] = {
+			"1e-9", "1e3", "0.0001", "0.1ms", "1m30", "s", "1x",
+			"-1s", "+1", "inf", "0x10", " 1", "1.5.5", "9000h", "",
+		};
+		char dur[32];
+		size_t i;
+
+		for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			ASSERT_EQ(0, args(&a, msg, "wait", "t", "x", "--for",
+					  "create", "--timeout", ok[i].in,
+					  NULL)) TH_LOG("%s", ok[i].in);
+			EXPECT_EQ(ok[i].ms, a.timeout_ms) TH_LOG("%s", ok[i].in);
+		}
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			EXPECT_EQ(-EINVAL, args(&a, msg, "wait", "t", "x",
+						"--for", "create", "--timeout",
+						bad[i], NULL)) TH_LOG("%s", bad[i]);
+		cosictl_fmt_duration(2500000, dur, sizeof(dur));
+		EXPECT_STREQ("2500s", dur);
+		cosictl_fmt_duration(1500, dur, sizeof(dur));
+		EXPECT_STREQ("1.5s", dur);
+		cosictl_fmt_duration(1, dur, sizeof(dur));
+		EXPECT_STREQ("0.001s", dur);
+		cosictl_fmt_duration(30000, dur, sizeof(dur));
+		EXPECT_STREQ("30s", dur);
+	}
 
 	/* finalizer remove. */
 	ASSERT_EQ(0, args(&a, msg, "finalizer", "remove", "t", "x", "f1",
@@ -1038,6 +1072,28 @@ TEST_F(m, table_wide)
 		"+   network     Links.net.cosi.dev   eth0   7         1500   1,,yes,a b   0x10   -3       true   AAH/\n",
 		self->out);
 	cosi_resource_free(r);
+}
+
+/* A multi-line value (a hosts file) stays on its row, as in kubectl. */
+TEST_F(m, table_multiline)
+{
+	static const char *const h[] = { "ID", "CONTENT", "V" };
+	static const char *const row[] = {
+		"hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n", "1",
+	};
+	static const char *const row2[] = { "bell", "a\a\x1b[31mb", "2" };
+	FILE *f = open_memstream(&self->out, &self->outlen);
+	struct cosi_table *t = cosi_table_new(h, 3);
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, cosi_table_add(t, row));
+	ASSERT_EQ(0, cosi_table_add(t, row2));
+	cosi_table_flush(t, f);
+	cosi_table_free(t);
+	fclose(f);
+	EXPECT_STREQ("ID      CONTENT                   V\n"
+		     "hosts   127.0.0.1\\tlocalhost...   1\n"
+		     "bell    a\\x07\\x1b[31mb            2\n", self->out);
 }
 
 /* Out of memory half-way through a row: the row is not kept. */
@@ -1123,6 +1179,16 @@ TEST_F(m, jsonpath)
 	EXPECT_STREQ("", jp(self, "{.spec.nope}", one));
 	EXPECT_STREQ("", jp(self, "{.spec.tags[5]}", one));
 	EXPECT_STREQ("1", jp(self, "{.metadata.labels.*}", one));
+	/* Keys holding dots: "\." and ['key'] as in client-go. */
+	EXPECT_STREQ("cfg", jp(self, "{.metadata.labels.cosi\\.dev/source}",
+			       "{\"metadata\": {\"labels\": {\"cosi.dev/source\": \"cfg\"}}}"));
+	EXPECT_STREQ("cfg", jp(self, "{.metadata.labels['cosi.dev/source']}",
+			       "{\"metadata\": {\"labels\": {\"cosi.dev/source\": \"cfg\"}}}"));
+	EXPECT_STREQ("1", jp(self, "{.metadata[\"labels\"]['a']}", one));
+	EXPECT_STREQ("q", jp(self, "{['it\\'s']}", "{\"it's\": \"q\"}"));
+	EXPECT_EQ(NULL, jp(self, "{.metadata['a','b']}", one));	/* no unions */
+	EXPECT_NE(NULL, strstr(self->msg, "expected ['key']"));
+	EXPECT_EQ(NULL, jp(self, "{.metadata['a}", one));
 	EXPECT_STREQ("a b c", jp(self, "{.items[*].metadata.id}", list));
 	EXPECT_STREQ("1 2", jp(self, "{.items[*].spec.mtu}", list));
 	EXPECT_STREQ("a=1\nb=2\nc=\n",
@@ -1312,6 +1378,43 @@ TEST(binary)
 	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "__complete", "help",
 			     "wa", NULL));
 	EXPECT_STREQ("watch\nwait\n", out);
+}
+
+static void wait_ev(struct cosictl_waiter *w, uint32_t kind)
+{
+	struct cosi_event ev = { .kind = kind };
+
+	cosictl_wait_event(w, &ev);
+}
+
+/* wait --for: known only after the bootstrap; once met, met for good. */
+TEST(wait_latched)
+{
+	struct cosictl_args a = { .wait_for = COSICTL_FOR_DELETE };
+	struct cosictl_waiter w = { .a = &a };
+
+	wait_ev(&w, COSI_EVENT_KIND_CREATED);
+	wait_ev(&w, COSI_EVENT_KIND_BOOTSTRAPPED);
+	EXPECT_FALSE(w.met);
+	/* Destroyed and re-created in one dispatch: deleted all the same. */
+	wait_ev(&w, COSI_EVENT_KIND_DESTROYED);
+	wait_ev(&w, COSI_EVENT_KIND_CREATED);
+	EXPECT_TRUE(w.met);
+
+	w = (struct cosictl_waiter){ .a = &a };
+	wait_ev(&w, COSI_EVENT_KIND_DESTROYED);
+	EXPECT_FALSE(w.met);		/* not bootstrapped yet */
+	wait_ev(&w, COSI_EVENT_KIND_CREATED);
+	wait_ev(&w, COSI_EVENT_KIND_BOOTSTRAPPED);
+	EXPECT_FALSE(w.met);
+
+	a.wait_for = COSICTL_FOR_CREATE;
+	w = (struct cosictl_waiter){ .a = &a };
+	wait_ev(&w, COSI_EVENT_KIND_BOOTSTRAPPED);
+	EXPECT_FALSE(w.met);
+	wait_ev(&w, COSI_EVENT_KIND_CREATED);
+	wait_ev(&w, COSI_EVENT_KIND_DESTROYED);
+	EXPECT_TRUE(w.met);
 }
 
 /* apply --dry-run / --prune, diff, several -f. */

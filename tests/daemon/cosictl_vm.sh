@@ -400,7 +400,7 @@ check "finalized resource is gone" rc_is 1
 check "finalizer-add (YNL CLI), again" ynl --do finalizer-add --json "$fin"
 bash "$top/tests/daemon/cosictl_completion.sh" --kernel Tests.ctl.cosi.dev d1 ctl-test > "$T/out" 2> "$T/err"
 rc=$?
-check "bash completion: commands, types, ids, finalizers" eval 'rc_is 0 && out_has "^# Totals: pass:18 fail:0"'
+check "bash completion: commands, types, ids, finalizers" eval 'rc_is 0 && out_has "^# Totals: pass:25 fail:0"'
 ctl delete tc d1 --wait 0
 ctl finalizer remove tc d1 nope
 check "finalizer remove of an absent finalizer: one line, exit 1" eval 'rc_is 1 && err_one_line && err_has "Tests.ctl.cosi.dev/d1: has no finalizer \"nope\""'
@@ -504,9 +504,11 @@ check "diff of new resources: create with + lines, exit 1" eval 'rc_is 1 && [ ! 
 + spec.name: \"p1\"
 + spec.mtu: 1
 + labels.set: \"p\"
++ annotations.cosi.dev/applied-by: \"cosictl\"
 Tests.ctl.cosi.dev/p2: create
 + spec.name: \"p2\"
-+ labels.set: \"p\""'
++ labels.set: \"p\"
++ annotations.cosi.dev/applied-by: \"cosictl\""'
 ctl apply --dry-run -f "$T/p1.yaml"
 check "apply --dry-run: the plan, exit 0" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/p1 created (dry run)
 Tests.ctl.cosi.dev/p2 created (dry run)"'
@@ -524,9 +526,11 @@ check "diff --prune: update per field, create, delete (prune); exit 1" eval 'rc_
 Tests.ctl.cosi.dev/p3: create
 + spec.name: \"p3\"
 + labels.set: \"p\"
++ annotations.cosi.dev/applied-by: \"cosictl\"
 Tests.ctl.cosi.dev/p2: delete (prune)
 - spec.name: \"p2\"
-- labels.set: \"p\""'
+- labels.set: \"p\"
+- annotations.cosi.dev/applied-by: \"cosictl\""'
 ctl apply --dry-run --prune -l set=p -f "$T/p2.yaml"
 check "apply --dry-run --prune: shown, not done" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/p1 updated (dry run)
 - spec.mtu: 1
@@ -558,6 +562,56 @@ Tests.ctl.cosi.dev/p3 unchanged"'
 ctl diff --prune -l set=p -f "$T/p2a.yaml"
 check "diff --prune of one file: the other's resource would go" eval 'rc_is 1 && out_has "^Tests.ctl.cosi.dev/p3: delete (prune)$"'
 ctl delete -f "$T/p2.yaml" --ignore-not-found
+
+# --prune deletes only what cosictl applied (kubectl's last-applied
+# rule), of every type of the files' namespaces, never cosid --config-dir's.
+printf '%s\n' 'metadata: {type: tc, id: q1, labels: {set: q}}' \
+	'spec: {name: q1}' '---' \
+	'metadata: {type: testing, id: q2, namespace: testns, labels: {set: q}}' \
+	> "$T/q12.yaml"
+sed -n '1,2p' "$T/q12.yaml" > "$T/q1.yaml"
+ctl apply -f "$T/q12.yaml"
+check "apply stamps cosi.dev/applied-by: cosictl" eval 'rc_is 0 &&
+	[ "$("$CTL" get testing q2 -n testns -o "jsonpath={.metadata.annotations.cosi\\.dev/applied-by}")" = cosictl ]'
+q3='{"namespace": "testns", "type": "Tests.ctl.cosi.dev", "id": "q3", "labels": {"label": [{"key": "set", "value": "q"}]}, "spec": {"field": [{"name": "name", "string": "q3"}]}}'
+check "a set=q resource cosictl did not apply (YNL CLI)" ynl --do resource-create --json "$q3"
+printf '%s\n' 'metadata: {type: tc, id: q4, labels: {set: q, cosi.dev/source: config-dir}}' \
+	'spec: {name: q4}' > "$T/q4.yaml"
+"$CTL" apply -f "$T/q4.yaml" > /dev/null
+ctl diff --prune -l set=q -f "$T/q1.yaml"
+check "diff --prune: the type gone from the files is pruned too" eval 'rc_is 1 && out_is "Tests.ctl.cosi.dev/q1: unchanged
+Testing.other.dev/q2: delete (prune)
+- labels.set: \"q\"
+- annotations.cosi.dev/applied-by: \"cosictl\""'
+ctl apply --prune -l set=q -f "$T/q1.yaml"
+check "apply --prune: prunes the other type, not the unstamped or config-dir ones" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/q1 unchanged
+Testing.other.dev/q2 pruned" &&
+	! "$CTL" get testing q2 -n testns > /dev/null 2>&1 &&
+	"$CTL" get tc q3 > /dev/null && "$CTL" get tc q4 > /dev/null'
+printf '%s\n' 'metadata: {type: tc, id: q5, annotations: {cosi.dev/applied-by: me}}' \
+	'spec: {name: q5}' > "$T/q5.yaml"
+ctl apply -f "$T/q5.yaml"
+check "apply of a document claiming another applier: one line, exit 1" eval 'rc_is 1 && err_one_line && err_has "annotation cosi.dev/applied-by is cosictl.s, not \"me\""'
+
+# delete -l: a match deleted by another meanwhile is no failure (kubectl).
+fin='{"namespace": "testns", "type": "Tests.ctl.cosi.dev", "id": "q1", "finalizers": {"finalizer": ["ctl-test"]}}'
+check "finalizer-add q1 (YNL CLI)" ynl --do finalizer-add --json "$fin"
+"$CTL" delete tc -l set=q --wait 10 > "$T/dl.out" 2> "$T/dl.err" &
+dpid=$!
+i=0
+while [ "$("$CTL" get tc q1 -o 'jsonpath={.metadata.phase}' 2>/dev/null)" != tearing-down ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+"$CTL" delete tc q3 > /dev/null
+ynl --do finalizer-remove --json "$fin"
+wait $dpid
+drc=$?
+cp "$T/dl.out" "$T/out"
+cp "$T/dl.err" "$T/err"
+rc=$drc
+check "delete -l: one deleted meanwhile by another is not a failure" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/q1 deleted
+Tests.ctl.cosi.dev/q4 deleted"'
 
 # --- undefine
 ctl undefine tc

@@ -71,8 +71,9 @@ define vm_suite
 endef
 
 # What of the suite runs on the debug kernel in `make test` (it runs 3-4x
-# slower there): the module selftests and the fuzzer; `make test-debug`
-# runs all of it.
+# slower there): the module selftests, the fuzzer, and (cosi_* matches
+# them too) the runtime and controller tests, the module's busiest
+# client; `make test-debug` runs all of it.
 DEBUG_TESTS ?= cosi_* nlfuzz-vm.sh
 DEBUG_TIMEOUT ?= 3000
 

@@ -85,5 +85,7 @@ int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
 		   const char *id, const char *done, bool listed);
 /* The name of a -f FILE in messages ("<stdin>" for -). */
 const char *ctl_file_name(const char *path);
+/* CLOCK_MONOTONIC in ms, for deadlines. */
+long ctl_now_ms(void);
 
 #endif /* _COSICTL_H */

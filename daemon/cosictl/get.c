@@ -330,14 +330,6 @@ static void on_event(struct cosi_event *ev, void *arg)
 	cosi_event_free(ev);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 /* What to wait in poll(): the time left (an int), -1 for ever. */
 static int poll_ms(long end)
 {
@@ -345,7 +337,7 @@ static int poll_ms(long end)
 
 	if (end < 0)
 		return -1;
-	left = end - now_ms();
+	left = end - ctl_now_ms();
 	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
@@ -367,7 +359,7 @@ static void stream_notes(struct cosi_stream *s,
 int ctl_stream_follow(struct ctl *x, struct cosi_stream *s, long timeout_ms,
 		      const bool *done, const char *what)
 {
-	long end = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
+	long end = timeout_ms >= 0 ? ctl_now_ms() + timeout_ms : -1;
 	struct cosi_stream_stats seen = *cosi_stream_stats(s);
 	int n, ms;
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/manifest.h"
 #include "common/resolve.h"
@@ -80,6 +81,14 @@ static void signals(void)
 const char *ctl_file_name(const char *path)
 {
 	return strcmp(path, "-") ? path : "<stdin>";
+}
+
+long ctl_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 static int run(struct ctl *x)

@@ -26,16 +26,21 @@ int ctl_load_docs(struct ctl *x, size_t f, struct cosi_docs *docs)
 	return err ? ctl_err("%s", msg) : EXIT_OK;
 }
 
-int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
-		   const char *id, const char *done, bool listed)
+/*
+ * Delete one resource, waiting up to @wait_ms for finalizers.  With
+ * @held, a resource still held after the teardown (@wait_ms 0) sets
+ * *@held and prints nothing: the caller waits for it later.
+ */
+static int delete_res(struct ctl *x, const char *ns, const char *type,
+		      const char *id, const char *done, bool listed,
+		      int wait_ms, bool *held)
 {
 	struct cosi_strs pending = { 0 };
 	char msg[MSG_LEN], names[512] = "";
 	size_t i, off = 0;
 	int err;
 
-	err = cosi_delete_resource(x->c, ns, type, id, x->a->wait_ms,
-				   &cosictl_stop,
+	err = cosi_delete_resource(x->c, ns, type, id, wait_ms, &cosictl_stop,
 				   &pending, msg, sizeof(msg));
 	for (i = 0; i < pending.n && off < sizeof(names); i++)
 		off += snprintf(names + off, sizeof(names) - off, "%s%s",
@@ -49,13 +54,21 @@ int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
 			       ns);
 	if (err < 0)
 		return ctl_err("%s/%s: %s", type, id, msg);
-	if (err == 1)
+	if (err == 1 && held)
+		*held = true;
+	else if (err == 1)
 		printf("%s/%s torn down, waiting for finalizers: %s\n", type,
 		       id, names);
 	else
 		printf("%s/%s %s\n", type, id, done);
 	fflush(stdout);
 	return EXIT_OK;
+}
+
+int ctl_delete_one(struct ctl *x, const char *ns, const char *type,
+		   const char *id, const char *done, bool listed)
+{
+	return delete_res(x, ns, type, id, done, listed, x->a->wait_ms, NULL);
 }
 
 struct del_file {
@@ -92,12 +105,19 @@ static int delete_file(struct ctl *x)
 	return d.failed ? EXIT_FAIL : EXIT_OK;
 }
 
-/* delete TYPE -l SEL | --all: every match, going on after failures. */
+/*
+ * delete TYPE -l SEL | --all: every match, going on after failures.  As
+ * kubectl does, all are torn down first, so that their controllers let
+ * them go at once, then those still held are waited for, with one
+ * --wait deadline for all (not --wait each).
+ */
 static int delete_set(struct ctl *x, const struct cosi_definition *def,
 		      const char *ns)
 {
 	struct cosi_resources l = { 0 };
 	size_t i, failed = 0;
+	bool *held = NULL;
+	long end, left;
 	int err;
 
 	err = ctl_list(x, def, ns, &l);
@@ -105,10 +125,26 @@ static int delete_set(struct ctl *x, const struct cosi_definition *def,
 		return err;
 	if (!l.n)
 		fprintf(stderr, "No resources found in namespace %s.\n", ns);
+	held = calloc(l.n ?: 1, sizeof(*held));
+	if (!held) {
+		cosi_resources_clear(&l);
+		return ctl_err("out of memory");
+	}
+	end = ctl_now_ms() + x->a->wait_ms;
 	for (i = 0; i < l.n && !cosictl_stop; i++)
-		if (ctl_delete_one(x, ns, def->type, l.v[i]->id, "deleted",
-				   true))
+		if (delete_res(x, ns, def->type, l.v[i]->id, "deleted", true,
+			       0, x->a->wait_ms ? &held[i] : NULL))
 			failed++;
+	for (i = 0; i < l.n && !cosictl_stop; i++) {
+		if (!held[i])
+			continue;
+		/* At least 1 ms: a deadline that passed reports a timeout. */
+		left = end - ctl_now_ms();
+		if (delete_res(x, ns, def->type, l.v[i]->id, "deleted", true,
+			       (int)(left > 1 ? left : 1), NULL))
+			failed++;
+	}
+	free(held);
 	cosi_resources_clear(&l);
 	if (cosictl_stop)
 		return ctl_err("delete %s: interrupted", def->type);

@@ -593,25 +593,55 @@ printf '%s\n' 'metadata: {type: tc, id: q5, annotations: {cosi.dev/applied-by: m
 ctl apply -f "$T/q5.yaml"
 check "apply of a document claiming another applier: one line, exit 1" eval 'rc_is 1 && err_one_line && err_has "annotation cosi.dev/applied-by is cosictl.s, not \"me\""'
 
-# delete -l: a match deleted by another meanwhile is no failure (kubectl).
-fin='{"namespace": "testns", "type": "Tests.ctl.cosi.dev", "id": "q1", "finalizers": {"finalizer": ["ctl-test"]}}'
-check "finalizer-add q1 (YNL CLI)" ynl --do finalizer-add --json "$fin"
-"$CTL" delete tc -l set=q --wait 10 > "$T/dl.out" 2> "$T/dl.err" &
+# delete -l tears every match down first, then waits for those still held
+# with one --wait deadline (kubectl); one deleted by another meanwhile is
+# no failure.
+fin1='{"namespace": "testns", "type": "Tests.ctl.cosi.dev", "id": "q1", "finalizers": {"finalizer": ["ctl-test"]}}'
+fin3='{"namespace": "testns", "type": "Tests.ctl.cosi.dev", "id": "q3", "finalizers": {"finalizer": ["ctl-test"]}}'
+add_fins() { ynl --do finalizer-add --json "$fin1" && ynl --do finalizer-add --json "$fin3"; }
+check "finalizer-add q1 and q3 (YNL CLI)" add_fins
+phase() { "$CTL" get tc "$1" -o 'jsonpath={.metadata.phase}' 2>/dev/null; }
+"$CTL" delete tc -l set=q --wait 60 > "$T/dl.out" 2> "$T/dl.err" &
 dpid=$!
 i=0
-while [ "$("$CTL" get tc q1 -o 'jsonpath={.metadata.phase}' 2>/dev/null)" != tearing-down ] && [ $i -lt 100 ]; do
+while { [ "$(phase q1)" != tearing-down ] || [ "$(phase q3)" != tearing-down ]; } && [ $i -lt 100 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-"$CTL" delete tc q3 > /dev/null
-ynl --do finalizer-remove --json "$fin"
+check "delete -l: both held matches torn down before any wait ends" \
+	sh -c '[ "$1" = tearing-down ] && [ "$2" = tearing-down ]' - "$(phase q1)" "$(phase q3)"
+other_deletes_q3() {
+	ynl --do finalizer-remove --json "$fin3" &&
+	ynl --do resource-destroy --json '{"namespace": "testns", "type": "Tests.ctl.cosi.dev", "id": "q3"}'
+}
+check "another lets q3 go and destroys it (YNL CLI)" other_deletes_q3
+check "ctl-test lets q1 go (YNL CLI)" ynl --do finalizer-remove --json "$fin1"
 wait $dpid
 drc=$?
 cp "$T/dl.out" "$T/out"
 cp "$T/dl.err" "$T/err"
 rc=$drc
-check "delete -l: one deleted meanwhile by another is not a failure" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/q1 deleted
-Tests.ctl.cosi.dev/q4 deleted"'
+check "delete -l: the free one at once, the held one once let go, q3 destroyed by another is no failure" eval 'ok_empty_err && out_is "Tests.ctl.cosi.dev/q4 deleted
+Tests.ctl.cosi.dev/q1 deleted"'
+# One deadline for all: two held matches, --wait 2, about 2 s (not 4).
+printf '%s\n' 'metadata: {type: tc, id: w1, labels: {set: w}}' 'spec: {name: w1}' '---' \
+	'metadata: {type: tc, id: w2, labels: {set: w}}' 'spec: {name: w2}' > "$T/w.yaml"
+"$CTL" apply -f "$T/w.yaml" > /dev/null
+for w in w1 w2; do
+	ynl --do finalizer-add --json "{\"namespace\": \"testns\", \"type\": \"Tests.ctl.cosi.dev\", \"id\": \"$w\", \"finalizers\": {\"finalizer\": [\"ctl-test\"]}}" > /dev/null
+done
+t0=$(date +%s%N)
+ctl delete tc -l set=w --wait 2
+t1=$(date +%s%N)
+check "delete -l --wait 2 with two held: both time out, one line each, exit 1" eval 'rc_is 1 && [ "$(wc -l < "$T/err")" -eq 2 ] &&
+	err_has "Tests.ctl.cosi.dev/w1: timed out waiting for finalizers: ctl-test" &&
+	err_has "Tests.ctl.cosi.dev/w2: timed out waiting for finalizers: ctl-test"'
+check "... within one --wait, not one each ($(( (t1 - t0) / 1000000 )) ms)" \
+	[ $(( (t1 - t0) / 1000000 )) -lt 3500 ]
+for w in w1 w2; do
+	ynl --do finalizer-remove --json "{\"namespace\": \"testns\", \"type\": \"Tests.ctl.cosi.dev\", \"id\": \"$w\", \"finalizers\": {\"finalizer\": [\"ctl-test\"]}}" > /dev/null
+done
+"$CTL" delete tc -l set=w > /dev/null 2>&1
 
 # --- undefine
 ctl undefine tc

@@ -196,7 +196,26 @@ static int split_docs(const struct cosi_docs *docs,
  */
 #define RESTORE_FLAGS	(COSI_APPLY_KEEP_GOING | COSI_APPLY_ONLY_ABSENT)
 
-/* Apply @path, each document through the handle its writer's caps call for. */
+/* The state file's first line: the store it was saved from. */
+#define STORE_LINE_IN	"# cosi-store: %" SCNu64 "\n"
+#define STORE_LINE_OUT	"# cosi-store: %" PRIu64 "\n"
+
+/*
+ * True when @buf, a state file, was saved from the store @c talks to: its
+ * first line names the store, and that store is this one.
+ */
+static bool saved_from_this_store(struct cosi *c, const char *buf)
+{
+	uint64_t saved, here;
+
+	return sscanf(buf, STORE_LINE_IN, &saved) == 1 && saved &&
+	       !cosid_store_id(c, &here) && saved == here;
+}
+
+/*
+ * Apply @path, each document through the handle its writer's caps call
+ * for; 1 (nothing applied) when it was saved from this very store.
+ */
 static int restore_file(struct cosi *c, const char *path, size_t *n,
 			char *msg, size_t len)
 {
@@ -210,6 +229,10 @@ static int restore_file(struct cosi *c, const char *path, size_t *n,
 	err = cosi_read_file(path, &buf, &buflen, msg, len);
 	if (err)
 		return err;
+	if (saved_from_this_store(c, buf)) {
+		free(buf);
+		return 1;
+	}
 	err = cosi_definition_list(c, &defs);
 	if (err)
 		snprintf(msg, len, "%s", cosi_strerror(c, "definition-get"));
@@ -262,29 +285,6 @@ out:
 	return err;
 }
 
-/* The state file's first line: the store it was saved from. */
-#define STORE_LINE_IN	"# cosi-store: %" SCNu64 "\n"
-#define STORE_LINE_OUT	"# cosi-store: %" PRIu64 "\n"
-
-/*
- * True when @path was saved from the store @c talks to: its first line
- * names the store, and that store is this one.
- */
-static bool saved_from_this_store(struct cosi *c, const char *path)
-{
-	uint64_t saved, here;
-	bool same = false;
-	FILE *f;
-
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (fscanf(f, STORE_LINE_IN, &saved) == 1 && saved &&
-	    !cosid_store_id(c, &here))
-		same = saved == here;
-	fclose(f);
-	return same;
-}
 
 int cosid_restore(struct cosi *c, const char *path)
 {
@@ -297,12 +297,12 @@ int cosid_restore(struct cosi *c, const char *path)
 			path);
 		return 0;
 	}
-	if (saved_from_this_store(c, path)) {
+	err = restore_file(c, path, n, msg, sizeof(msg));
+	if (err == 1) {
 		fprintf(stderr, "cosid: %s was saved from this store: the kernel's config is newer, nothing restored\n",
 			path);
 		return 0;
 	}
-	err = restore_file(c, path, n, msg, sizeof(msg));
 	fprintf(stderr, "cosid: restored %zu resources from %s, kept %zu as the kernel holds them\n",
 		n[COSI_APPLY_CREATED], path, n[COSI_APPLY_KEPT]);
 	if (!err)

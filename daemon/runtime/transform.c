@@ -35,6 +35,32 @@ static void cosi_tf_free(struct cosi_tf *tf)
 }
 
 /*
+ * The output @id as it is: *@cur when running, NULL when absent or
+ * tearing down (*@stale: destroy it before writing).  0 or a negative
+ * errno.
+ */
+static int cosi_tf_current(struct cosi_ctl *ctl, const struct cosi_tf *tf,
+			   const char *id, struct cosi_resource **cur,
+			   bool *stale)
+{
+	int err;
+
+	*stale = false;
+	*cur = NULL;
+	err = cosi_ctl_get(ctl, tf->t.out_ns, tf->t.out_type, id, cur);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	if (cosi_res_tearing_down(*cur)) {
+		cosi_resource_free(*cur);
+		*cur = NULL;
+		*stale = true;
+	}
+	return 0;
+}
+
+/*
  * An output left tearing down (by an earlier input of its id, or torn
  * down by someone) is destroyed before it is written again.  1: it is
  * not there or running (*@cur, or NULL), 0: it waits for finalizers (the
@@ -43,18 +69,12 @@ static void cosi_tf_free(struct cosi_tf *tf)
 static int cosi_tf_output(struct cosi_ctl *ctl, const struct cosi_tf *tf,
 			  const char *id, struct cosi_resource **cur)
 {
+	bool stale;
 	int err;
 
-	*cur = NULL;
-	err = cosi_ctl_get(ctl, tf->t.out_ns, tf->t.out_type, id, cur);
-	if (err == -ENOENT)
-		return 1;
-	if (err)
-		return err;
-	if (!cosi_res_tearing_down(*cur))
-		return 1;
-	cosi_resource_free(*cur);
-	*cur = NULL;
+	err = cosi_tf_current(ctl, tf, id, cur, &stale);
+	if (err || !stale)
+		return err ?: 1;
 	return cosi_ctl_destroy(ctl, tf->t.out_ns, tf->t.out_type, id);
 }
 
@@ -219,31 +239,6 @@ static int cosi_tf_release_all(struct cosi_ctl *ctl,
 }
 
 /*
- * The aggregate's output as it is: *@cur when running, NULL when absent
- * or tearing down (*@stale: destroy it before writing).  0 or a negative
- * errno.
- */
-static int cosi_tf_current(struct cosi_ctl *ctl, const struct cosi_tf *tf,
-			   struct cosi_resource **cur, bool *stale)
-{
-	int err;
-
-	*stale = false;
-	err = cosi_ctl_get(ctl, tf->t.out_ns, tf->t.out_type, tf->t.out_id,
-			   cur);
-	if (err == -ENOENT)
-		return 0;
-	if (err)
-		return err;
-	if (cosi_res_tearing_down(*cur)) {
-		cosi_resource_free(*cur);
-		*cur = NULL;
-		*stale = true;
-	}
-	return 0;
-}
-
-/*
  * The output, and nothing else of ours (tracking started before the
  * aggregate, which may write other outputs); no cleanup after a failed
  * write.  A stale output is destroyed first: 0 while it waits for
@@ -290,7 +285,7 @@ static int cosi_tf_run(struct cosi_ctl *ctl)
 	live = calloc(l.n ?: 1, sizeof(*live));
 	err = live ? cosi_tf_hold_all(ctl, &l, live, &n, &skipped) : -ENOMEM;
 	if (!err)
-		err = cosi_tf_current(ctl, tf, &cur, &stale);
+		err = cosi_tf_current(ctl, tf, out.id, &cur, &stale);
 	if (err)
 		goto out;
 	out.cur = cur;

@@ -41,6 +41,7 @@ static const char usage_all[] =
 "  finalizer remove <type> <id> <finalizer>\n"
 "  define -f FILE                  create or update definitions\n"
 "  undefine <type>                 delete a definition\n"
+"  completion bash                 the bash completion script\n"
 "  version, help [command]\n"
 "\n"
 "options (see cosictl help <command>):\n"
@@ -145,6 +146,12 @@ static const char usage_undefine[] =
 static const char usage_version[] =
 "usage: cosictl version\n";
 
+static const char usage_completion[] =
+"usage: cosictl completion bash\n"
+"\n"
+"Print the bash completion script (source it, or install it as\n"
+"/usr/share/bash-completion/completions/cosictl).\n";
+
 static const char usage_help[] =
 "usage: cosictl help [command]\n";
 
@@ -228,6 +235,7 @@ static const struct {
 	{ "finalizer", COSICTL_FINALIZER, O_NS, 4, 4, usage_finalizer },
 	{ "define", COSICTL_DEFINE, O_FILE, 0, 0, usage_define },
 	{ "undefine", COSICTL_UNDEFINE, 0, 1, 1, usage_undefine },
+	{ "completion", COSICTL_COMPLETION, 0, 1, 1, usage_completion },
 	{ "version", COSICTL_VERSION, 0, 0, 0, usage_version },
 	{ "help", COSICTL_HELP, 0, 0, 1, usage_help },
 };
@@ -578,6 +586,9 @@ static int command(int nops, char **ops, unsigned int seen,
 		a->help = nops ? ops[1] : NULL;
 		return 0;
 	}
+	if (a->cmd == COSICTL_COMPLETION && strcmp(ops[1], "bash"))
+		return bad(msg, len, "completion: unknown shell \"%s\" (bash)",
+			   ops[1]);
 	if (a->cmd == COSICTL_FINALIZER) {
 		if (strcmp(ops[1], "remove"))
 			return bad(msg, len, "finalizer: unknown subcommand \"%s\" (remove)",

@@ -178,6 +178,9 @@ int cmd_complete(struct ctl *x)
 			   cur);
 	} else if (!cmd || (!strcmp(cmd, "help") && npos == 1)) {
 		offer_commands(cur);
+	} else if (!strcmp(cmd, "completion")) {
+		if (npos == 1)
+			offer("bash", cur);
 	} else if (!strcmp(cmd, "finalizer")) {
 		if (npos == 1)
 			offer("remove", cur);

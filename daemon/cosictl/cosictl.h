@@ -72,6 +72,12 @@ int cmd_undefine(struct ctl *x);
 int cmd_wait(struct ctl *x);
 int cmd_finalizer(struct ctl *x);
 int cmd_complete(struct ctl *x);
+
+/*
+ * daemon/cosictl/cosictl.bash, built in (completion_script.S): what
+ * "cosictl completion bash" prints and what is installed are one file.
+ */
+extern const char cosictl_bash_completion[];
 int cmd_diff(struct ctl *x);
 
 /* Check the manifest of -f number @f; EXIT_OK and @docs, or EXIT_FAIL. */

@@ -103,6 +103,9 @@ static int run(struct ctl *x)
 		return EXIT_OK;
 	case COSICTL_COMPLETE:
 		return cmd_complete(x);
+	case COSICTL_COMPLETION:
+		fputs(cosictl_bash_completion, stdout);
+		return EXIT_OK;
 	case COSICTL_VERSION:
 		printf("cosictl %s (cosi netlink family version %d)\n",
 		       COSICTL_VERSION_STR, COSI_FAMILY_VERSION);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The bash completion of cosictl (daemon/cosictl/cosictl.bash): source it,
+# The bash completion of cosictl (daemon/cosictl/cosictl.bash, printed by
+# "cosictl completion bash", which must be that file): source it,
 # set COMP_WORDS / COMP_CWORD as bash does, and check COMPREPLY.  Runs on
 # the build host (commands, options, formats); with cosi.ko loaded (VM,
 # from cosictl_vm.sh) also types, ids and finalizers when given
@@ -14,7 +15,9 @@
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 CTL=${COSICTL:-$top/build/daemon/cosictl}
-. "$top/daemon/cosictl/cosictl.bash"
+script=$("$CTL" completion bash)
+# shellcheck disable=SC1090
+. <(echo "$script")
 n=0
 fails=0
 
@@ -40,8 +43,12 @@ expect() {
 	fi
 }
 
+got=$([ "$script" = "$(cat "$top/daemon/cosictl/cosictl.bash")" ] && echo same)
+expect "completion bash prints daemon/cosictl/cosictl.bash" "same"
 comp ""
-expect "commands" "get watch wait apply diff delete finalizer define undefine version help"
+expect "commands" "get watch wait apply diff delete finalizer define undefine completion version help"
+comp completion ""
+expect "completion: shells" "bash"
 comp de
 expect "commands by prefix" "delete define"
 comp get x -o ""

@@ -887,6 +887,12 @@ TEST_F(m, command_line)
 	EXPECT_STREQ("get", a.help);
 	ASSERT_EQ(0, args(&a, msg, "version", NULL));
 	EXPECT_EQ(COSICTL_VERSION, a.cmd);
+	ASSERT_EQ(0, args(&a, msg, "completion", "bash", NULL));
+	EXPECT_EQ(COSICTL_COMPLETION, a.cmd);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "completion", "zsh", NULL));
+	EXPECT_STREQ("completion: unknown shell \"zsh\" (bash)", msg);
+	EXPECT_EQ(-EINVAL, args(&a, msg, "completion", NULL));
+	EXPECT_STREQ("completion: missing operand", msg);
 
 	EXPECT_EQ(-EINVAL, args(&a, msg, NULL));
 	EXPECT_STREQ("missing command (see cosictl help)", msg);

@@ -172,4 +172,5 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod clean 2>/dev/null
 	-$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples clean 2>/dev/null
 
+include dist.mk
 -include tests/tests.mk

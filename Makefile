@@ -28,10 +28,49 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod/samples \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/kmod/Module.symvers modules
 
-install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules_install
-	install -D -m 0644 uapi/linux/cosi.h $(DESTDIR)/usr/include/linux/cosi.h
-	depmod -a
+# Installation; the Debian packages install the same files.  Every
+# directory can be set (DESTDIR for staging; Debian passes PREFIX=/usr
+# LIBDIR=/usr/lib/$(DEB_HOST_MULTIARCH) UNITDIR=/lib/systemd/system):
+#   install            the module (modules_install, depmod) + install-userspace
+#   install-userspace  install-lib + install-daemon + install-bpf
+#   install-lib        libcosi and libcosi-runtime (.so, headers in
+#                      INCLUDEDIR/cosi/, the UAPI header, .pc files)
+#   install-daemon     cosid, cosictl, the unit, bash completion, docs
+#   install-bpf        cosi-top, cosi-follow
+# Each builds what it installs if needed (`make userspace` builds all of it).
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+LIBDIR	?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+# SYSCONFDIR: nothing of the tree installs there yet (the packages may).
+SYSCONFDIR ?= /etc
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR	?= $(PREFIX)/share/doc/cosi
+INSTALL_DIRS := DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) LIBDIR=$(LIBDIR) \
+	INCLUDEDIR=$(INCLUDEDIR) PKGCONFIGDIR=$(PKGCONFIGDIR)
+
+.PHONY: install-userspace install-lib install-bpf daemon-bins bpf-tools
+install: modules install-userspace
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod INSTALL_MOD_PATH=$(DESTDIR) \
+		modules_install
+	$(if $(DESTDIR),,depmod -a)
+
+install-userspace: install-lib install-daemon install-bpf
+
+# The libraries, cosid and cosictl (build/daemon), cosi-top and
+# cosi-follow (build/bpf): what `make install-userspace` installs.
+userspace: daemon-bins bpf-tools
+daemon-bins:
+	$(MAKE) -C daemon bins
+bpf-tools:
+	$(MAKE) -C bpf OUT=$(BUILD)/bpf
+
+# The libraries as cosid links them (build/daemon/lib, `make daemon`).
+install-lib:
+	$(MAKE) -C lib OUT=$(BUILD)/daemon/lib $(INSTALL_DIRS) install
 
 # Out-of-tree builds per target kernel, in build/<kver>/ (kbuild wants
 # the sources next to the objects, so they are mirrored with symlinks);
@@ -97,17 +136,25 @@ debug-kernel:
 modules-debug: debug-kernel
 	@set -e; $(call build_kmod,debug,$(BUILD)/debug-kernel/current)
 
-# cosid, cosictl and the systemd unit (build them with `make daemon`).
-install-daemon:
-	install -D -m 0755 build/daemon/cosid $(DESTDIR)/usr/sbin/cosid
-	install -D -m 0755 build/daemon/cosictl $(DESTDIR)/usr/bin/cosictl
+# cosid, cosictl (linked without the tree's RUNPATH), the systemd unit
+# (its paths rewritten for SBINDIR and DOCDIR), bash completion, docs.
+install-daemon: daemon-bins
+	install -D -m 0755 $(BUILD)/daemon/inst/cosid $(DESTDIR)$(SBINDIR)/cosid
+	install -D -m 0755 $(BUILD)/daemon/inst/cosictl $(DESTDIR)$(BINDIR)/cosictl
 	install -D -m 0644 daemon/cosictl/cosictl.bash \
-		$(DESTDIR)/usr/share/bash-completion/completions/cosictl
-	install -D -m 0644 daemon/cosid.service \
-		$(DESTDIR)/lib/systemd/system/cosid.service
-	install -D -m 0644 -t $(DESTDIR)/usr/share/doc/cosi \
+		$(DESTDIR)$(BASHCOMPDIR)/cosictl
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|/usr/sbin/cosid|$(SBINDIR)/cosid|' \
+	    -e 's|/usr/share/doc/cosi|$(DOCDIR)|' daemon/cosid.service \
+		> $(DESTDIR)$(UNITDIR)/cosid.service
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) \
 		Documentation/cosid.rst Documentation/cosictl.rst \
-		Documentation/controllers.rst examples/node.yaml
+		Documentation/controllers.rst \
+		examples/node.yaml
+
+install-bpf: bpf-tools
+	install -D -m 0755 -t $(DESTDIR)$(BINDIR) \
+		$(BUILD)/bpf/cosi-top $(BUILD)/bpf/cosi-follow
 
 ksrc:
 	@scripts/ksrc.sh $(KSRC)

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cosi.h"
+#include "cosi_nl.h"
 #include "stats.h"
 
 struct nl_msg;

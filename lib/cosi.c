@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * libcosi: the socket, requests and their replies, extended acks, the
  * queue of events received meanwhile, and one call per cosi operation.
@@ -23,7 +23,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
 
-#include "cosi.h"
+#include "cosi_nl.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK	270

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * libcosi: a small client of the cosi generic netlink family, over
  * libnl-genl-3.  One struct cosi is one netlink socket in the caller's
@@ -27,9 +27,10 @@
 #include <linux/cosi.h>
 
 struct nl_msg;
-struct nlattr;
-struct nlmsghdr;
 struct cosi;
+
+/* Everything declared here is libcosi's API (lib/libcosi.map). */
+#pragma GCC visibility push(default)
 
 /* Labels and annotations: key/value pairs with unique keys. */
 struct cosi_kv {
@@ -198,8 +199,6 @@ struct cosi_event {
 typedef void (*cosi_event_fn)(struct cosi_event *ev, void *arg);
 /* Receives a listed resource; the callee owns it. */
 typedef void (*cosi_resource_fn)(struct cosi_resource *r, void *arg);
-/* Receives a reply message of a raw request: 0 or a negative errno. */
-typedef int (*cosi_msg_fn)(struct nl_msg *msg, void *arg);
 
 /* The outcome of the last request. */
 struct cosi_err {
@@ -227,8 +226,6 @@ const struct cosi_err *cosi_last_error(const struct cosi *c);
 const char *cosi_strerror(struct cosi *c, const char *op);
 const char *cosi_err_format(const struct cosi_err *e, const char *op,
 			    char *buf, size_t len);
-const struct nlattr *cosi_extack_attr(const struct cosi *c);
-const struct nlmsghdr *cosi_last_request(const struct cosi *c);
 
 /* Resources. */
 int cosi_resource_get(struct cosi *c, const char *ns, const char *type,
@@ -268,12 +265,6 @@ int cosi_watch_recv(struct cosi *c, int timeout_ms, cosi_event_fn fn,
 		    void *arg);
 int cosi_watch_stop(struct cosi *c, uint32_t watch_id);
 
-/* Raw requests: build with cosi_msg_new() and nla_put*(), then send. */
-struct nl_msg *cosi_msg_new(struct cosi *c, uint8_t cmd, int flags);
-int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
-		 void *arg);
-int cosi_send_raw(struct cosi *c, struct nl_msg *msg);
-bool cosi_last_intr(const struct cosi *c);
 /* After an error: was the family unregistered (cosi.ko unloaded)? */
 bool cosi_family_gone(struct cosi *c);
 
@@ -296,33 +287,6 @@ struct cosi_batch_op {
 int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n);
 struct nl_msg *cosi_req_msg(struct cosi *c, uint8_t cmd,
 			    const struct cosi_req *r);
-
-/* Message building (cosi_msg.c); 0 or a negative errno. */
-int cosi_put_kvs(struct nl_msg *m, int attr, const struct cosi_kvs *kvs);
-int cosi_put_strs(struct nl_msg *m, int attr, int item,
-		  const struct cosi_strs *s);
-int cosi_put_field(struct nl_msg *m, const struct cosi_field *f);
-int cosi_put_spec(struct nl_msg *m, const struct cosi_spec *s);
-int cosi_put_query(struct nl_msg *m, const struct cosi_query *q);
-/* Parts of a struct cosi_req to put (cosi_put_req()). */
-#define COSI_REQ_KEY		0x01	/* namespace, type, id */
-#define COSI_REQ_CONTENT	0x02	/* labels, annotations, spec */
-#define COSI_REQ_FINALIZERS	0x04
-#define COSI_REQ_VERSION	0x08	/* expected-version */
-#define COSI_REQ_PHASE		0x10	/* expected-phase */
-#define COSI_REQ_ALL		0x1f
-
-int cosi_put_req(struct nl_msg *m, const struct cosi_req *r,
-		 unsigned int parts);
-int cosi_put_list_req(struct nl_msg *m, const struct cosi_list_req *q);
-int cosi_put_watch_req(struct nl_msg *m, const struct cosi_watch_req *w);
-int cosi_put_definition(struct nl_msg *m, const struct cosi_definition *d);
-
-/* Message parsing (cosi_msg.c); 0 or a negative errno. */
-int cosi_resource_parse(struct nl_msg *msg, struct cosi_resource **out);
-int cosi_event_parse(struct nl_msg *msg, struct cosi_event **out);
-int cosi_definition_parse(struct nl_msg *msg, struct cosi_definition **out);
-int cosi_nlerr_parse(const struct nlmsghdr *nlh, struct cosi_err *out);
 
 /* Building blocks; the *_add*() helpers copy their arguments. */
 int cosi_kvs_add(struct cosi_kvs *s, const char *key, const char *value);
@@ -413,5 +377,7 @@ const char *cosi_event_kind_name(uint32_t kind);
 const char *cosi_field_type_name(uint32_t type);
 /* "net-admin", "sys-admin" (the definition manifest's write-access). */
 const char *cosi_write_access_name(uint32_t access);
+
+#pragma GCC visibility pop
 
 #endif /* _COSI_LIB_H */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * libcosi: building and parsing cosi messages (resources, specs, labels,
  * label queries, definitions, events) with libnl's attribute API, and the
@@ -13,7 +13,7 @@
 #include <netlink/attr.h>
 #include <netlink/genl/genl.h>
 
-#include "cosi.h"
+#include "cosi_nl.h"
 
 /* Containers. */
 

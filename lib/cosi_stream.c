@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Resumable watches.  The kernel stops every watch of a socket whose
  * receive buffer overflowed (ENOBUFS); a stream restarts them from the
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cosi.h"
+#include "cosi_nl.h"
 
 /* Consecutive overflows while resuming before giving up. */
 #define COSI_STREAM_MAX_RETRIES	64

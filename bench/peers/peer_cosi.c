@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cosi.h"
+#include "cosi_nl.h"
 #include "driver.h"
 
 #define TYPE	"Bench.cosi.dev"

@@ -61,7 +61,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#include "cosi.h"
+#include "cosi_nl.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_BATCH	4

@@ -29,7 +29,7 @@
 #include <netlink/msg.h>
 #include <netlink/genl/genl.h>
 
-#include "cosi.h"
+#include "cosi_nl.h"
 #include "kselftest_harness.h"
 
 #define TEST_NS		"default"

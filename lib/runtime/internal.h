@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * Runtime internals shared by runtime.c (registration, watches,
  * scheduling), queue.c (queue controllers' keys) and outputs.c (reads,
@@ -9,7 +9,7 @@
 #ifndef _COSID_RUNTIME_INTERNAL_H
 #define _COSID_RUNTIME_INTERNAL_H
 
-#include "runtime/runtime.h"
+#include "runtime.h"
 
 /* A key of a queue controller: one resource, queued at most once. */
 struct cosi_qkey {

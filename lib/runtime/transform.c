@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Transform controllers (transform.h): the hold / apply / undo / destroy /
  * release sequence of config -> status controllers, written once.

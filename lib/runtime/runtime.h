@@ -1,6 +1,8 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
- * The cosid controller runtime, modelled on cosi-project/runtime.
+ * libcosi-runtime, the controller runtime of cosid and of external
+ * controllers ("plugins", Documentation/plugins.rst), modelled on
+ * cosi-project/runtime.
  *
  * A controller declares inputs (resources it reads and is woken by) and
  * outputs (resource types it writes).  The runtime
@@ -44,6 +46,9 @@
 #include <systemd/sd-event.h>
 
 #include "cosi.h"
+
+/* Declared here: libcosi-runtime's API (lib/runtime/libcosi-runtime.map) */
+#pragma GCC visibility push(default)
 
 struct cosi_runtime;
 struct cosi_ctl;
@@ -273,5 +278,7 @@ static inline bool cosi_res_tearing_down(const struct cosi_resource *r)
 {
 	return r->phase == COSI_PHASE_TEARING_DOWN;
 }
+
+#pragma GCC visibility pop
 
 #endif /* _COSID_RUNTIME_H */

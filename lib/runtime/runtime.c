@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * The controller runtime: registration, the shared input watches, and
  * scheduling (wake-ups, backoff, timers, watched fds).  See runtime.h for

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Queue controllers: input events queue keys ("ns/type/id"), each key at
  * most once; keys are reconciled one at a time in FIFO order.  A key that

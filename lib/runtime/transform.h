@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * Transform controllers: config -> status, the shape of most controllers,
  * modelled on cosi-project/runtime's generic transform and qtransform.
@@ -43,7 +43,10 @@
 #ifndef _COSID_RUNTIME_TRANSFORM_H
 #define _COSID_RUNTIME_TRANSFORM_H
 
-#include "runtime/runtime.h"
+#include "runtime.h"
+
+/* Declared here: libcosi-runtime's API (lib/runtime/libcosi-runtime.map) */
+#pragma GCC visibility push(default)
 
 /* What a transform writes: the output, and what then to return. */
 struct cosi_tf_out {
@@ -115,5 +118,7 @@ int cosi_transform_register(struct cosi_runtime *rt,
 
 /* The private data of a transform controller. */
 void *cosi_tf_data(const struct cosi_ctl *ctl);
+
+#pragma GCC visibility pop
 
 #endif /* _COSID_RUNTIME_TRANSFORM_H */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * What a controller does to resources: reads, output writes (only when
  * something changed), teardown and destroy, output tracking, finalizers

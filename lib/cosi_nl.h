@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
+/*
+ * libcosi's wire level: raw requests, the libnl message builders and the
+ * reply/event/error parsers.  Private to the library and to the programs
+ * of this tree that link libcosi.a (the selftests, fuzzers and
+ * benchmarks): not installed, not exported by libcosi.so.
+ */
+#ifndef _COSI_LIB_NL_H
+#define _COSI_LIB_NL_H
+
+#include "cosi.h"
+
+struct nlattr;
+struct nlmsghdr;
+
+/* Receives a reply message of a raw request: 0 or a negative errno. */
+typedef int (*cosi_msg_fn)(struct nl_msg *msg, void *arg);
+
+/* The last error's extack attribute, and the last request sent. */
+const struct nlattr *cosi_extack_attr(const struct cosi *c);
+const struct nlmsghdr *cosi_last_request(const struct cosi *c);
+
+/* Raw requests: build with cosi_msg_new() and nla_put*(), then send. */
+struct nl_msg *cosi_msg_new(struct cosi *c, uint8_t cmd, int flags);
+int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
+		 void *arg);
+int cosi_send_raw(struct cosi *c, struct nl_msg *msg);
+bool cosi_last_intr(const struct cosi *c);
+
+/* Message building (cosi_msg.c); 0 or a negative errno. */
+int cosi_put_kvs(struct nl_msg *m, int attr, const struct cosi_kvs *kvs);
+int cosi_put_strs(struct nl_msg *m, int attr, int item,
+		  const struct cosi_strs *s);
+int cosi_put_field(struct nl_msg *m, const struct cosi_field *f);
+int cosi_put_spec(struct nl_msg *m, const struct cosi_spec *s);
+int cosi_put_query(struct nl_msg *m, const struct cosi_query *q);
+/* Parts of a struct cosi_req to put (cosi_put_req()). */
+#define COSI_REQ_KEY		0x01	/* namespace, type, id */
+#define COSI_REQ_CONTENT	0x02	/* labels, annotations, spec */
+#define COSI_REQ_FINALIZERS	0x04
+#define COSI_REQ_VERSION	0x08	/* expected-version */
+#define COSI_REQ_PHASE		0x10	/* expected-phase */
+#define COSI_REQ_ALL		0x1f
+
+int cosi_put_req(struct nl_msg *m, const struct cosi_req *r,
+		 unsigned int parts);
+int cosi_put_list_req(struct nl_msg *m, const struct cosi_list_req *q);
+int cosi_put_watch_req(struct nl_msg *m, const struct cosi_watch_req *w);
+int cosi_put_definition(struct nl_msg *m, const struct cosi_definition *d);
+
+/* Message parsing (cosi_msg.c); 0 or a negative errno. */
+int cosi_resource_parse(struct nl_msg *msg, struct cosi_resource **out);
+int cosi_event_parse(struct nl_msg *msg, struct cosi_event **out);
+int cosi_definition_parse(struct nl_msg *msg, struct cosi_definition **out);
+int cosi_nlerr_parse(const struct nlmsghdr *nlh, struct cosi_err *out);
+
+#endif /* _COSI_LIB_NL_H */

@@ -58,7 +58,7 @@ install: modules install-userspace
 		modules_install
 	$(if $(DESTDIR),,depmod -a)
 
-install-userspace: install-lib install-daemon install-bpf
+install-userspace: install-lib install-daemon install-bpf install-man
 
 # The libraries, cosid and cosictl (build/daemon), cosi-top and
 # cosi-follow (build/bpf): what `make install-userspace` installs.

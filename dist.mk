@@ -5,7 +5,6 @@
 # The version of every package: cosictl's (cosictl version).
 COSI_VERSION := $(shell sed -n 's/^\#define COSICTL_VERSION_STR[^"]*"\(.*\)"/\1/p' \
 			daemon/cosictl/cosictl.h)
-PREFIX	?= /usr/local
 MANDIR	?= $(PREFIX)/share/man
 PYTHON	?= python3
 
@@ -36,3 +35,25 @@ $(BUILD)/man/cosictl.1: Documentation/cosictl.rst scripts/rst2man.py
 install-man: man
 	install -D -m 0644 $(BUILD)/man/cosid.8 $(DESTDIR)$(MANDIR)/man8/cosid.8
 	install -D -m 0644 $(BUILD)/man/cosictl.1 $(DESTDIR)$(MANDIR)/man1/cosictl.1
+
+# The Debian packages (debian/), built as on a buildd: dpkg-buildpackage
+# -us -uc -b in a copy of the tree's files (tracked and new, not build/),
+# build/deb/cosi-<version>/, so that its outputs (which dpkg-buildpackage
+# writes to the parent directory) land in build/deb/.  Then lintian on
+# the .changes (debian/*.lintian-overrides say why each override is
+# there); a tag it reports fails the target.
+DEB_DIR	:= $(BUILD)/deb
+DEB_SRC	:= $(DEB_DIR)/cosi-$(COSI_VERSION)
+deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(COSI_VERSION)" ] || \
+		{ echo "deb: debian/changelog is $$v, cosictl says $(COSI_VERSION)"; exit 1; }
+	rm -rf $(DEB_DIR); mkdir -p $(DEB_SRC)
+	git ls-files -z -co --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b > $(DEB_DIR)/build.log 2>&1 || \
+		{ tail -n 40 $(DEB_DIR)/build.log; exit 1; }
+	@ls $(DEB_DIR)/*.deb
+
+lintian: deb
+	lintian --fail-on warning,info --display-info $(DEB_DIR)/cosi_$(COSI_VERSION)_*.changes

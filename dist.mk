@@ -9,6 +9,7 @@ MANDIR	?= $(PREFIX)/share/man
 PYTHON	?= python3
 
 .PHONY: install-dkms man install-man deb lintian test-dkms
+export TEST_KVERS
 
 # /usr/src/cosi-<version>: what dkms.conf builds cosi.ko from (kmod/ and
 # the UAPI header it includes), for `dkms add/build/install cosi/<version>`.
@@ -57,3 +58,9 @@ deb:
 
 lintian: deb
 	lintian --fail-on warning,info --display-info $(DEB_DIR)/cosi_$(COSI_VERSION)_*.changes
+
+# cosi-dkms through dkms for each target kernel, on this host, in
+# build/dist (tests/dist/dkms.sh); `make test` runs it, then
+# tests/dist/install.sh in each kernel's VM.
+test-dkms: deb
+	tests/dist/dkms.sh

@@ -80,14 +80,15 @@ DEBUG_TIMEOUT ?= 3000
 # Build for every target kernel and run the whole suite in a VM for each,
 # then the module's own tests on the debug kernel; the last line sums
 # them all: "N passed, N failed".
-test: check modules-all modules-debug tests ynl-tree fuzz-build
+test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 	$(MAKE) -C bench $(BUILD)/bench/ustore_server $(BUILD)/bench/ustore_test
 	@total_p=0; total_f=0; \
 	for t in $(BUILD)/tests/bin/cosi_unit_asan \
 		 $(BUILD)/daemon-asan/tests/cosictl_host \
 		 tests/daemon/cosictl_completion.sh \
 		 $(BUILD)/daemon-asan/tests/cosid_host \
-		 $(BUILD)/bench/ustore_test; do \
+		 $(BUILD)/bench/ustore_test \
+		 tests/dist/dkms.sh; do \
 		echo "=== host: $$(basename $$t) under ASan/UBSan"; \
 		$$t 2>&1 | tee $(BUILD)/test-unit.log; \
 		rc=$${PIPESTATUS[0]}; \

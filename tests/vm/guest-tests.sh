@@ -101,6 +101,13 @@ run_one bpf-tools.sh sh "$top/tests/bpf/tools.sh"
 # cosi.ko's live-object count at an unload (it loads cosi.ko again).
 run_one nlfuzz-vm.sh sh "$top/tests/fuzz/nlfuzz-vm.sh" "$top/build/kmod-$kver"
 
+# The Debian packages: the DKMS-built cosi.ko, the userspace installed
+# with dpkg, cosid run as its unit would run it (tests/dist/install.sh;
+# it loads the suite's cosi.ko again).  DKMS builds for Debian kernels'
+# headers, not for the debug kernel.
+[ "$kver" = debug ] ||
+	run_one dist-install.sh sh "$top/tests/dist/install.sh" "$kver"
+
 # The in-kernel API through the sample consumer module; ends by unloading
 # the sample and cosi.ko and loading cosi.ko again.
 run_one kwatch.sh sh "$top/tests/kapi/kwatch.sh" "$top/build/kmod-$kver"

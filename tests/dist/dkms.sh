@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# cosi-dkms through DKMS, on the build host: the package's source tree
+# (dpkg-deb -x of the built cosi-dkms .deb) is added to a private DKMS
+# tree and "dkms autoinstall -k KVER" (what DKMS's kernel postinst hook
+# runs at each kernel install) builds and installs cosi.ko for each
+# kernel.  Everything stays in OUT (--dkmstree, --sourcetree,
+# --installtree, --no-depmod, a throwaway signing key): the host's
+# /var/lib/dkms and /lib/modules are not touched.  tests/dist/install.sh
+# then loads OUT/modules/KVER/updates/dkms/cosi.ko* in the VM.  The
+# .debs come from build/deb (make deb), OUT is build/dist.
+#
+#   tests/dist/dkms.sh [KVER...]     (default: $TEST_KVERS, make's)
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+deb_dir=$top/build/deb out=$top/build/dist
+# shellcheck disable=SC2086	# a list of kernels
+[ $# -gt 0 ] || set -- $TEST_KVERS
+[ $# -gt 0 ] || { echo "dkms.sh: no kernel given (TEST_KVERS)"; exit 2; }
+deb=$(ls "$deb_dir"/cosi-dkms_*_all.deb)
+ver=$(dpkg-deb -f "$deb" Version)
+rm -rf "$out"
+mkdir -p "$out/tree"
+dpkg-deb -x "$deb" "$out/root"
+src=$out/root/usr/src/cosi-$ver
+export mok_signing_key=$out/mok.key mok_certificate=$out/mok.pub
+dkms=(dkms --dkmstree "$out/tree" --sourcetree "$out/root/usr/src"
+      --installtree "$out/modules" --no-depmod)
+
+check "cosi-dkms $ver: dkms.conf says cosi $ver" \
+	grep -qx "PACKAGE_VERSION=\"$ver\"" "$src/dkms.conf"
+check "dkms add cosi/$ver" "${dkms[@]}" add -m cosi -v "$ver"
+for k in "$@"; do
+	mkdir -p "$out/modules/$k"
+	start=$(date +%s)
+	check "$k: dkms autoinstall (the kernel postinst hook)" \
+		"${dkms[@]}" autoinstall -k "$k"
+	echo "# $k: dkms autoinstall took $(( $(date +%s) - start )) s"
+	ko=$(ls "$out/modules/$k"/updates/dkms/cosi.ko* 2>/dev/null)
+	check "$k: cosi.ko installed in updates/dkms" test -n "$ko"
+	check "$k: dkms status: installed" \
+		bash -c '"$@" | grep -q ": installed$"' sh \
+		"${dkms[@]}" status -m cosi -v "$ver" -k "$k"
+	check "$k: built for $k (vermagic)" \
+		bash -c '[[ "$(modinfo -F vermagic "$1")" == "$2 "* ]]' sh "$ko" "$k"
+	# Module BTF comes from the headers' vmlinux when they ship one.
+	case $ko in *.xz) xz -dc "$ko" ;; *.zst) zstd -qdc "$ko" ;; *) cat "$ko" ;; esac \
+		> "$out/cosi-$k.ko"
+	if [ -f "/usr/src/linux-headers-$k/vmlinux" ]; then
+		check "$k: module BTF (headers ship vmlinux)" \
+			bash -c 'readelf -S "$1" | grep -q "\.BTF"' sh "$out/cosi-$k.ko"
+	else
+		check "$k: no module BTF: the headers have no vmlinux (documented)" \
+			bash -c 'readelf -S "$1" > "$1.sections" &&
+				 ! grep -q "\.BTF" "$1.sections"' sh "$out/cosi-$k.ko"
+	fi
+done
+totals

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP-style checks for tests/dist: "ok N - what" / "not ok N - what" and,
+# from totals, the "# Totals:" line the test runners count.
+n=0
+fails=0
+
+# check WHAT CMD...: CMD must succeed.
+check() {
+	what=$1
+	shift
+	n=$((n + 1))
+	if "$@" > /tmp/dist-check.out 2>&1; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+		sed 's/^/#   /' /tmp/dist-check.out | tail -n 20
+		fails=$((fails + 1))
+	fi
+}
+
+totals() {
+	echo "# Totals: pass:$((n - fails)) fail:$fails"
+	[ "$fails" -eq 0 ]
+}

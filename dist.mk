@@ -22,20 +22,30 @@ install-dkms:
 	install -m 0644 uapi/linux/cosi.h $(DKMS_SRC)/uapi/linux/
 	sed 's/#MODULE_VERSION#/$(COSI_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
 
-# cosid(8) and cosictl(1) from Documentation/*.rst (docutils), generated
-# at build time, never committed.
-MAN_PAGES := $(BUILD)/man/cosid.8 $(BUILD)/man/cosictl.1
+# Man pages from Documentation/*.rst (docutils, scripts/rst2man.py),
+# generated at build time, never committed: cosid(8), cosictl(1), and
+# cosi-top(8), cosi-follow(8), sections of tracing.rst.
+MAN_PAGES := $(addprefix $(BUILD)/man/,cosid.8 cosictl.1 cosi-top.8 cosi-follow.8)
 man: $(MAN_PAGES)
-$(BUILD)/man/cosid.8: Documentation/cosid.rst scripts/rst2man.py
+$(BUILD)/man/%: scripts/rst2man.py
 	@mkdir -p $(dir $@)
-	$(PYTHON) scripts/rst2man.py 8 $(COSI_VERSION) $< $@
-$(BUILD)/man/cosictl.1: Documentation/cosictl.rst scripts/rst2man.py
-	@mkdir -p $(dir $@)
-	$(PYTHON) scripts/rst2man.py 1 $(COSI_VERSION) $< $@
+	$(PYTHON) scripts/rst2man.py $(MAN_PART) $(subst .,,$(suffix $@)) \
+		$(COSI_VERSION) $(MAN_DOC) $@
+$(BUILD)/man/cosid.8: MAN_DOC = Documentation/cosid.rst
+$(BUILD)/man/cosid.8: Documentation/cosid.rst
+$(BUILD)/man/cosictl.1: MAN_DOC = Documentation/cosictl.rst
+$(BUILD)/man/cosictl.1: Documentation/cosictl.rst
+$(BUILD)/man/cosi-top.8 $(BUILD)/man/cosi-follow.8: MAN_DOC = Documentation/tracing.rst
+$(BUILD)/man/cosi-top.8 $(BUILD)/man/cosi-follow.8: Documentation/tracing.rst
+$(BUILD)/man/cosi-top.8: MAN_PART = --part cosi-top \
+	"live view of cosi.ko's changes and request latencies (BPF)"
+$(BUILD)/man/cosi-follow.8: MAN_PART = --part cosi-follow \
+	"print each change of one cosi resource (BPF)"
 
 install-man: man
-	install -D -m 0644 $(BUILD)/man/cosid.8 $(DESTDIR)$(MANDIR)/man8/cosid.8
-	install -D -m 0644 $(BUILD)/man/cosictl.1 $(DESTDIR)$(MANDIR)/man1/cosictl.1
+	@set -e; for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
+	done
 
 # The Debian packages (debian/), built as on a buildd: dpkg-buildpackage
 # -us -uc -b in a copy of the tree's files (tracked and new, not build/),

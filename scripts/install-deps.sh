@@ -16,6 +16,8 @@ pkgs=(
 	bpftrace linux-perf clang llvm bpftool libbpf-dev
 	etcd-server etcd-client libcurl4-openssl-dev libssl-dev
 	clang-14 libclang-rt-14-dev
+	dpkg-dev debhelper dh-dkms dkms fakeroot lintian python3-docutils
+	man-db strace
 )
 missing=()
 for p in "${pkgs[@]}"; do

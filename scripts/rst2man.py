@@ -6,7 +6,10 @@ writer (what rst2man runs).  The documents are written for Sphinx: their
 and the document's name otherwise, and the title "cosid: what it is" gives
 the NAME line.  Any docutils warning fails (a broken page is not shipped).
 
-usage: rst2man.py SECTION VERSION DOC.rst OUT
+A page may be one section of a document: --part TITLE "what it is"
+(cosi-top and cosi-follow are sections of tracing.rst).
+
+usage: rst2man.py [--part TITLE WHAT] SECTION VERSION DOC.rst OUT
 """
 import io
 import os
@@ -33,10 +36,35 @@ def doc_role(name, rawtext, text, lineno, inliner, options=None,
     return [nodes.strong(rawtext, label)], []
 
 
+def tables_to_lists(tree):
+    """Two-column tables become definition lists: groff's tbl cannot break
+    a long table across man's one endless page (it draws stray rules)."""
+    for table in list(tree.traverse(nodes.table)):
+        group = table.next_node(nodes.tgroup)
+        if group is None or group["cols"] != 2:
+            continue
+        dl = nodes.definition_list()
+        for row in group.traverse(nodes.row):
+            if isinstance(row.parent, nodes.thead):
+                continue
+            term, body = row.children
+            item = nodes.definition_list_item()
+            item += nodes.term("", "", *[c for p in term.children
+                                         for c in p.children])
+            item += nodes.definition("", *body.children)
+            dl += item
+        table.replace_self(dl)
+
+
 def main():
-    if len(sys.argv) != 5:
+    args = sys.argv[1:]
+    part = None
+    if args[:1] == ["--part"] and len(args) > 2:
+        part, what = args[1:3]
+        args = args[3:]
+    if len(args) != 4:
         sys.exit(__doc__.strip().splitlines()[-1])
-    section, version, src, out = sys.argv[1:]
+    section, version, src, out = args
     roles.register_local_role("doc", doc_role)
     settings = {"halt_level": 2, "report_level": 2,
                 "input_encoding": "utf-8", "output_encoding": "utf-8",
@@ -47,6 +75,14 @@ def main():
                                    settings_overrides=settings)
     except (OSError, SystemMessage) as e:
         sys.exit(f"rst2man: {e}")
+    if part:
+        found = [sec for sec in tree.traverse(nodes.section)
+                 if sec[0].astext() == part]
+        if not found:
+            sys.exit(f"rst2man: {src}: no section {part!r}")
+        tree.children = [nodes.title(text=f"{part}: {what}")]
+        tree.extend(found[0].children[1:])
+    tables_to_lists(tree)
     title = tree.next_node(nodes.title)
     name, _, what = title.astext().partition(": ")
     if not what:

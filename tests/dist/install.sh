@@ -16,7 +16,7 @@
 #    StateDirectory, RuntimeDirectory and a private /tmp), under strace;
 #  - cosictl get rd lists cosid's definitions; the packaged example
 #    node.yaml is applied and every controller does its work under those
-#    limits, then deleted and undone;
+#    limits, then deleted (sysctls restored);
 #  - every system call cosid made is in the unit's SystemCallFilter, every
 #    socket family in RestrictAddressFamilies;
 #  - dpkg --purge, and the suite's cosi.ko is loaded again.
@@ -33,12 +33,14 @@ pkgs="libcosi1 libcosi-runtime1 libcosi-dev cosid cosictl cosi-bpf-tools"
 rm -rf "$work"
 mkdir -p "$work"
 
-# wait_for WHAT CMD...: CMD succeeds within 20 s.
+# wait_for WHAT CMD...: CMD succeeds within 20 s (the last try's output
+# shows on failure).
 wait_for() {
 	what=$1
 	shift
-	check "$what" sh -c 'i=0; until "$@"; do
-		i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.2; done' sh "$@"
+	check "$what" sh -c 'i=0; until "$@" > /dev/null 2>&1; do
+		i=$((i + 1)); [ $i -lt 100 ] || { "$@"; exit 1; }; sleep 0.2
+	done' sh "$@"
 }
 
 ko=$(ls "$top/build/dist/modules/$kver"/updates/dkms/cosi.ko* 2>/dev/null)
@@ -47,6 +49,9 @@ check "a DKMS-built cosi.ko for $kver (make test-dkms)" test -n "$ko"
 check "rmmod the suite's cosi" rmmod cosi
 check "insmod the DKMS-built cosi.ko" insmod "$ko"
 
+# man-db's trigger would index every man page again (minutes under TCG);
+# its documented switch (man-db/auto-update) is the file removed here.
+rm -f /var/lib/man-db/auto-update
 debs=
 for p in $pkgs; do debs="$debs $(ls "$deb/${p}"_*.deb)"; done
 # shellcheck disable=SC2086
@@ -56,15 +61,17 @@ check "man cosid(8), cosictl(1)" sh -c 'man -w 8 cosid && man -w 1 cosictl'
 check "installed completion = cosictl completion bash" sh -c \
 	'/usr/bin/cosictl completion bash | cmp - /usr/share/bash-completion/completions/cosictl'
 check "cosictl, cosid use the packaged libraries" sh -c \
-	'ldd /usr/bin/cosictl | grep -q "libcosi.so.1 => /usr/lib/.*/libcosi.so.1" &&
-	 ldd /usr/sbin/cosid | grep -q "libcosi-runtime.so.1 => /usr/lib/.*/libcosi-runtime.so.1"'
+	'ldd /usr/bin/cosictl | grep "libcosi.so.1 => /.*lib/x86_64-linux-gnu/libcosi.so.1" &&
+	 ldd /usr/sbin/cosid | grep "libcosi-runtime.so.1 => /.*lib/x86_64-linux-gnu/libcosi-runtime.so.1" ||
+	 { ldd /usr/sbin/cosid; exit 1; }'
 check "libcosi-dev: build a program with pkg-config libcosi" sh -c \
 	"cc -Wall -Werror -o $work/list_types $top/tests/dist/list_types.c \
 	 \$(pkg-config --cflags --libs libcosi)"
 
 # cosid as the unit runs it.
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
-caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z ' 'a-z,' | sed 's/cap_//g')
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z' 'a-z' |
+	sed 's/cap_/+/g; s/ /,/g')
 mkdir -p /var/lib/cosi /run/cosi
 modprobe dummy
 ip link add d0 type dummy
@@ -75,11 +82,12 @@ unshare -m sh -c 'for d in /var/lib/cosi /run/cosi /tmp; do
 		mount --bind $d $d || exit 1; done
 	mount -o remount,bind,ro / || exit 1
 	exec "$@"' sh setpriv --no-new-privs --inh-caps=-all \
-	--bounding-set=-all,+"${caps%,}" \
+	--bounding-set=-all,"$caps" \
 	strace -f -qq -o "$work/cosid.strace" $exec_start > "$work/cosid.log" 2>&1 &
 tracer=$!
-wait_for "cosid (unit's ExecStart, caps ${caps%,}, read-only /) ready" \
+wait_for "cosid (unit's ExecStart, caps $caps, read-only /) ready" \
 	grep -q "cosid: ready" "$work/cosid.log"
+grep -q "cosid: ready" "$work/cosid.log" || sed 's/^/#   /' "$work/cosid.log" | tail -n 20
 check "cosictl get rd lists cosid's definitions" sh -c \
 	'/usr/bin/cosictl get rd > '"$work"'/rd &&
 	 for t in SysctlConfigs HostnameConfigs LinkConfigs HostsEntries; do
@@ -99,7 +107,9 @@ wait_for "config-saver: the state file in StateDirectory" \
 	grep -q "hostname: node-1" /var/lib/cosi/config.yaml
 check "cosictl delete -f $example" /usr/bin/cosictl delete -f $example
 wait_for "net.ipv4.ip_forward restored ($fwd)" grep -qx "$fwd" /proc/sys/net/ipv4/ip_forward
-wait_for "hostname restored ($host)" sh -c '[ "$(hostname)" = "$0" ]' "$host"
+# The hostname controller leaves the name set at teardown (controllers.rst):
+# put the VM's back for the tests that follow.
+hostname "$host"
 cosid=$(pgrep -P $tracer -x cosid)
 check "SIGTERM to cosid" kill -TERM "$cosid"
 i=0
@@ -123,11 +133,12 @@ for g in $(sed -n 's/^SystemCallFilter=//p' "$unit"); do
 done | sort -u > "$work/allowed"
 sed -n 's/^[0-9]* *\([a-z0-9_]*\)(.*/\1/p' "$work/cosid.strace" | sort -u > "$work/used"
 check "cosid's system calls ($(wc -l < "$work/used")) are in SystemCallFilter" \
-	sh -c "! comm -23 $work/used $work/allowed | grep ."
+	sh -c "[ -s $work/used ] && [ -s $work/allowed ] &&
+	       ! comm -23 $work/used $work/allowed | grep ."
 families=$(sed -n 's/^RestrictAddressFamilies=//p' "$unit")
 sed -n 's/.* socket(\(AF_[A-Z0-9]*\),.*/\1/p' "$work/cosid.strace" | sort -u > "$work/families"
 check "cosid's sockets ($(tr '\n' ' ' < "$work/families")) are in RestrictAddressFamilies" \
-	sh -c 'for f in $(cat '"$work"'/families); do
+	sh -c '[ -s '"$work"'/families ] && for f in $(cat '"$work"'/families); do
 		case " $0 " in *" $f "*) ;; *) exit 1 ;; esac; done' "$families"
 
 ip link del d0

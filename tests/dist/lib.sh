@@ -4,12 +4,13 @@
 n=0
 fails=0
 
-# check WHAT CMD...: CMD must succeed.
+# check WHAT CMD...: CMD (a program, not a function) must succeed within
+# CHECK_SECS (120) seconds.
 check() {
 	what=$1
 	shift
 	n=$((n + 1))
-	if "$@" > /tmp/dist-check.out 2>&1; then
+	if timeout "${CHECK_SECS:-120}" "$@" > /tmp/dist-check.out 2>&1; then
 		echo "ok $n - $what"
 	else
 		echo "not ok $n - $what"

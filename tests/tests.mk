@@ -87,8 +87,9 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build
 		 $(BUILD)/daemon-asan/tests/cosictl_host \
 		 tests/daemon/cosictl_completion.sh \
 		 $(BUILD)/daemon-asan/tests/cosid_host \
-		 $(BUILD)/bench/ustore_test; do \
-		echo "=== host: $$(basename $$t) under ASan/UBSan"; \
+		 $(BUILD)/bench/ustore_test \
+		 tests/lib/symbols.sh; do \
+		echo "=== host: $$(basename $$t)"; \
 		$$t 2>&1 | tee $(BUILD)/test-unit.log; \
 		rc=$${PIPESTATUS[0]}; \
 		line=$$(grep '^# Totals:' $(BUILD)/test-unit.log | tail -n1); \

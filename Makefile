@@ -161,7 +161,7 @@ install-daemon: daemon-bins
 		> $(DESTDIR)$(UNITDIR)/cosid.service
 	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) \
 		Documentation/cosid.rst Documentation/cosictl.rst \
-		Documentation/controllers.rst \
+		Documentation/controllers.rst Documentation/plugins.rst \
 		examples/node.yaml
 
 install-bpf: bpf-tools

@@ -11,7 +11,7 @@ daemon: ksrc
 	$(MAKE) -C daemon KSRC=$(KSRC)
 	$(MAKE) -C daemon KSRC=$(KSRC) SAN=1
 
-tests: ksrc daemon bpf fuzz-build
+tests: ksrc daemon bpf fuzz-build examples
 	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
 	$(MAKE) -C tests/stress OUT=$(BUILD)/tests
 

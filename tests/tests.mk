@@ -11,9 +11,10 @@ daemon: ksrc
 	$(MAKE) -C daemon KSRC=$(KSRC)
 	$(MAKE) -C daemon KSRC=$(KSRC) SAN=1
 
-tests: ksrc daemon bpf fuzz-build examples
+tests: ksrc daemon bpf fuzz-build
 	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
 	$(MAKE) -C tests/stress OUT=$(BUILD)/tests
+	$(MAKE) examples
 
 # nlfuzz (run in the VM) and the libFuzzer harnesses (clang-14, host).
 fuzz-build:

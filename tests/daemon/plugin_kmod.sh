@@ -112,7 +112,7 @@ printf 'metadata:\n  namespace: runtime\n  type: ModuleStatuses.example.org\n  i
 check "cosictl cannot overwrite the plugin's status" [ $? -ne 0 ]
 check "the refusal says why" grep -qi "owner\|permission" "$T/err"
 check_fails "cosictl cannot delete it" ctl delete modulestatus "$M"
-check "... refused by the kernel: owned by kmod" grep -q "owned by: kmod" "$T/err"
+check "... refused by the kernel: owned by another" grep -q "owned by" "$T/err"
 check "the status is untouched" is "$v" modulestatus "$M" '{.metadata.version}'
 
 # --- ownership, the plugin -> cosid's names (and a second instance)

@@ -72,6 +72,18 @@ bpf-tools:
 install-lib:
 	$(MAKE) -C lib OUT=$(BUILD)/daemon/lib $(INSTALL_DIRS) install
 
+# The example controllers (examples/controllers/), built as outside
+# programs: against the libraries installed with PREFIX=build/stage,
+# found by pkg-config there.
+STAGE	:= $(BUILD)/stage
+.PHONY: examples
+examples:
+	rm -rf $(STAGE)
+	$(MAKE) install-lib PREFIX=$(STAGE) LIBDIR=$(STAGE)/lib \
+		INCLUDEDIR=$(STAGE)/include PKGCONFIGDIR=$(STAGE)/lib/pkgconfig
+	PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig \
+		$(MAKE) -C examples/controllers/kmod OUT=$(BUILD)/examples
+
 # Out-of-tree builds per target kernel, in build/<kver>/ (kbuild wants
 # the sources next to the objects, so they are mirrored with symlinks);
 # the sample consumers of the in-kernel API go to build/<kver>/samples/.
@@ -149,7 +161,7 @@ install-daemon: daemon-bins
 		> $(DESTDIR)$(UNITDIR)/cosid.service
 	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) \
 		Documentation/cosid.rst Documentation/cosictl.rst \
-		Documentation/controllers.rst \
+		Documentation/controllers.rst Documentation/plugins.rst \
 		examples/node.yaml
 
 install-bpf: bpf-tools

@@ -2,7 +2,10 @@
 /*
  * libcosi: a small client of the cosi generic netlink family, over
  * libnl-genl-3.  One struct cosi is one netlink socket in the caller's
- * network namespace (the one current when cosi_open() runs).
+ * network namespace (the one current when cosi_open() runs).  Installed
+ * as <cosi/cosi.h> with libcosi.so.1 (`pkg-config libcosi`); what is
+ * declared here is the library's API (libcosi.map), the wire level is
+ * private (cosi_nl.h).
  *
  * Conventions:
  *  - Calls that talk to the kernel return 0 or a negative errno.  The

@@ -10,7 +10,7 @@ pkgs=(
 	linux-headers-amd64 linux-image-amd64 linux-source-6.12
 	qemu-system-x86
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
-	libsystemd-dev libyaml-dev libjson-c-dev
+	libsystemd-dev libyaml-dev libjson-c-dev libkmod-dev
 	python3 python3-yaml python3-jsonschema perl
 	iproute2 procps util-linux
 	bpftrace linux-perf clang llvm bpftool libbpf-dev

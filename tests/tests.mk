@@ -14,6 +14,7 @@ daemon: ksrc
 tests: ksrc daemon bpf fuzz-build
 	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
 	$(MAKE) -C tests/stress OUT=$(BUILD)/tests
+	$(MAKE) examples
 
 # nlfuzz (run in the VM) and the libFuzzer harnesses (clang-14, host).
 fuzz-build:
@@ -88,8 +89,9 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 		 tests/daemon/cosictl_completion.sh \
 		 $(BUILD)/daemon-asan/tests/cosid_host \
 		 $(BUILD)/bench/ustore_test \
+		 tests/lib/symbols.sh \
 		 tests/dist/dkms.sh; do \
-		echo "=== host: $$(basename $$t) under ASan/UBSan"; \
+		echo "=== host: $$(basename $$t)"; \
 		$$t 2>&1 | tee $(BUILD)/test-unit.log; \
 		rc=$${PIPESTATUS[0]}; \
 		line=$$(grep '^# Totals:' $(BUILD)/test-unit.log | tail -n1); \

@@ -79,6 +79,8 @@ done
 run_one cosictl_vm.sh sh "$top/tests/daemon/cosictl_vm.sh"
 run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 run_one cosid_configdir.sh sh "$top/tests/daemon/cosid_configdir.sh"
+# An external controller on the installed libcosi-runtime, beside cosid.
+run_one plugin_kmod.sh sh "$top/tests/daemon/plugin_kmod.sh"
 
 # Reliability under churn and SIGKILL (tests/stress); reload.sh below.
 # The debug kernel writes 3-4x slower: the churn's slow watcher must be

@@ -3,7 +3,7 @@
 names and numbers (_spec.py) rather than written by hand."""
 import struct
 
-from pyroute2.netlink import genlmsg, nla
+from pyroute2.netlink import NLA_F_NESTED, genlmsg, nla
 
 from . import _spec
 
@@ -22,7 +22,8 @@ def _build(base, set_name, classes):
             if nested not in classes:
                 classes[nested] = _build(nla, nested, classes)
             body[_attr_name(nested)] = classes[nested]
-            nla_map.append((a['value'], a['name'], _attr_name(nested)))
+            nla_map.append((a['value'], a['name'], _attr_name(nested),
+                            NLA_F_NESTED))
         else:
             nla_map.append((a['value'], a['name'], a['nla']))
     body['nla_map'] = tuple(nla_map)

@@ -31,6 +31,8 @@ class Connection:
         if rcvbuf:
             kw['rcvbuf'] = rcvbuf
         self.sock = GenericNetlinkSocket(**kw)
+        # Our CosiError says it; not pyroute2's log lines too.
+        self.sock.module_err_level = 'debug'
         try:
             self.sock.bind(_spec.FAMILY_NAME, _nla.decode_message)
         except NetlinkError as e:

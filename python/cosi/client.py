@@ -5,7 +5,8 @@ import errno
 from . import model
 from ._conn import Connection, DumpInterrupted
 from .errors import CosiError, error
-from .model import Definition, Resource
+from .model import Definition
+from .watch import Watch
 
 # Attempts of apply (lost races) and of a list (interrupted dumps).
 APPLY_RETRIES = 5
@@ -234,9 +235,6 @@ class Client:
               rcvbuf=None):
         """A Watch of (namespace, type[, id]) on its own socket: from
         revision @since (the events after it), else from a bootstrap."""
-        from .watch import Watch
         return Watch(namespace, type, id=id, labels=labels, since=since,
                      rcvbuf=rcvbuf)
 
-
-__all__ = ['Client', 'Resource', 'Definition']

@@ -386,6 +386,9 @@ class TestController(unittest.TestCase):
 
     @staticmethod
     def stop(proc):
+        """Stop it (once); its log."""
+        if proc.stderr.closed:
+            return ''
         if proc.poll() is None:
             proc.terminate()
         return proc.communicate(timeout=30)[1]
@@ -472,6 +475,35 @@ class TestController(unittest.TestCase):
         self.assertRaises(cosi.NotFound, self.c.get, 'runtime', self.ST,
                           'motd')
         self.assertTrue(self.c.delete('config', self.CFG, 'motd'))
+
+    def test_failed_write_retried(self):
+        """A status the kernel refuses (spec over max_spec_size) is logged
+        and written on a later attempt, once the limit allows it."""
+        wait_for(lambda: any(d.type == self.ST
+                             for d in self.c.definitions()), 30)
+        self.stop(self.proc)
+        _, cfg = self.c.apply('config', self.CFG, 'r', {'content': 'x'})
+        param = os.path.join(PARAMS, 'max_spec_size')
+        with open(param) as f:
+            old = f.read().strip()
+        with open(param, 'w') as f:
+            f.write('100')      # the config fits, its status does not
+        try:
+            self.proc = self.start()
+            self.assertTrue(wait_for(lambda: os.path.exists(
+                os.path.join(self.root, 'r')), 60))
+            time.sleep(2)
+            self.assertRaises(cosi.NotFound, self.c.get, 'runtime', self.ST,
+                              'r')
+        finally:
+            with open(param, 'w') as f:
+                f.write(old)
+        st = self.status('r', cfg.version)
+        self.assertIsNotNone(st, 'status not written after the limit rose')
+        self.assertEqual(st.spec['size'], 1)
+        log = self.stop(self.proc)
+        self.assertRegex(log, r'cosi-pyfiles: r: resource-create: Argument '
+                         r'list too long: .* \(retrying in 5s\)')
 
 
 class Tap(unittest.TextTestResult):

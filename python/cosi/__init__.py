@@ -22,13 +22,13 @@ from .errors import (AlreadyExists, Busy, Conflict, CosiError,
                      HistoryTooShort, NotFound, OwnerConflict,
                      PermissionDenied)
 from .model import Column, Definition, Event, Field, Resource, Term
-from .watch import Watch
+from .watch import Events, Watch
 from . import _spec
 
 #: the spec's constants (limits), e.g. CONSTS['id-max-len']
 CONSTS = dict(_spec.CONSTS)
 
-__all__ = ['Client', 'Watch', 'Definition', 'Field', 'Column', 'Resource',
+__all__ = ['Client', 'Watch', 'Events', 'Definition', 'Field', 'Column', 'Resource',
            'Event', 'Term', 'CosiError', 'NotFound', 'AlreadyExists',
            'Conflict', 'OwnerConflict', 'Busy', 'PermissionDenied',
            'HistoryTooShort', 'CONSTS']

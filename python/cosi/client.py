@@ -6,7 +6,7 @@ from . import model
 from ._conn import Connection, DumpInterrupted
 from .errors import CosiError, error
 from .model import Definition
-from .watch import Watch
+from .watch import Events, Watch
 
 # Attempts of apply (lost races) and of a list (interrupted dumps).
 APPLY_RETRIES = 5
@@ -238,3 +238,6 @@ class Client:
         return Watch(namespace, type, id=id, labels=labels, since=since,
                      rcvbuf=rcvbuf)
 
+    def events(self, rcvbuf=None):
+        """An Events monitor (the multicast group) on its own socket."""
+        return Events(rcvbuf=rcvbuf)

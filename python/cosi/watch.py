@@ -13,9 +13,9 @@ import collections
 import errno
 import time
 
-from . import model
+from . import _spec, model
 from ._conn import Connection
-from .errors import CosiError
+from .errors import CosiError, error
 
 # Consecutive overflows while resuming before giving up (as libcosi).
 MAX_RESUMES = 64
@@ -180,3 +180,57 @@ class Watch:
         for m in self._conn.dump('watch', attrs):
             self._watch_id = m.get_attr('watch-id')
             self._deliver(model.decode_event(m), ids)
+
+
+class Events:
+    """Every resource event of the network namespace, from the family's
+    multicast group ``events`` (joining it needs CAP_NET_ADMIN over the
+    netns; specs of sensitive types are left out).  A monitor: no
+    bootstrap, no resume; when its receive buffer overflows, netlink
+    drops events and next() raises CosiError(ENOBUFS).  Use a Watch to
+    follow state."""
+
+    def __init__(self, rcvbuf=None):
+        self._conn = Connection(rcvbuf=rcvbuf)
+        try:
+            self._conn.sock.add_membership(_spec.MCAST_GROUPS[0])
+        except OSError as e:
+            self._conn.close()
+            raise error(e.errno, 'join events') from None
+
+    def close(self):
+        self._conn.close()
+
+    def fileno(self):
+        return self._conn.fileno()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.next()
+
+    def next(self, timeout=None):
+        """The next event; None when none came within @timeout seconds."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else \
+                max(0.0, deadline - time.monotonic())
+            try:
+                msgs = self._conn.recv(left)
+            except OSError as e:
+                raise error(e.errno, 'events',
+                            'events were lost') from None
+            for m in msgs:
+                if m['cmd'] == _spec.OPS['resource-event']['value']:
+                    self._conn.unsolicited.append(m)
+            if self._conn.unsolicited:
+                return model.decode_event(self._conn.unsolicited.popleft())
+            if left == 0.0:
+                return None

@@ -9,6 +9,7 @@ set -e
 top=$(pwd)
 tmp=$(mktemp -d /tmp/python-cosi.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"	# the unprivileged checks import the package too
 # pip builds in the source directory: build a copy, not the shared tree.
 cp -r "$top/python" "$tmp/src"
 rm -rf "$tmp/src/build" "$tmp/src"/*.egg-info

@@ -311,6 +311,52 @@ print(sorted(last.items()), dict(w.stats))
         self.assertIn("'vanished': 1", p.stdout)
 
 
+class TestEvents(Base):
+    def test_multicast(self):
+        with self.c.events() as ev:
+            self.c.create(NS, T, 'a', {'name': 'x'})
+            self.c.update(NS, T, 'a', {'name': 'y'})
+            got = []
+            while len(got) < 2:
+                e = ev.next(timeout=10)
+                self.assertIsNotNone(e, 'no multicast event')
+                if e.resource.type == T:
+                    got.append(e)
+            self.assertEqual([(e.kind, e.resource.id, e.resource.spec)
+                              for e in got],
+                             [('created', 'a', {'name': 'x'}),
+                              ('updated', 'a', {'name': 'y'})])
+            self.assertIsNone(ev.next(timeout=0.2))
+
+    def test_unprivileged(self):
+        """Without CAP_NET_ADMIN: public resources can be read, not
+        written, and the events group cannot be joined."""
+        self.c.create(NS, T, 'a', {'name': 'x'})
+        script = r'''
+import cosi, sys
+c = cosi.Client()
+print('read', c.get(sys.argv[1], sys.argv[2], 'a').spec)
+for what, fn in (('write', lambda: c.update(sys.argv[1], sys.argv[2], 'a',
+                                            {'name': 'evil'})),
+                 ('claim', lambda: c.claim('py-evil')),
+                 ('events', cosi.Events)):
+    try:
+        fn()
+        print(what, 'allowed')
+    except cosi.PermissionDenied as e:
+        print(what, 'refused', e.errno)
+'''
+        p = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534',
+                            '--clear-groups', sys.executable, '-c', script,
+                            NS, T], capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout.splitlines(), [
+            "read {'name': 'x'}", 'write refused 1', 'claim refused 1',
+            'events refused 1'])
+        self.assertEqual(self.c.get(NS, T, 'a').spec, {'name': 'x'})
+
+
 class TestYnl(Base):
     """The kernel's YNL library and this package agree on the spec."""
 

@@ -89,7 +89,10 @@ class Connection:
             for m in self.recv():
                 hdr = m['header']
                 if hdr['sequence_number'] != seq:
-                    self.unsolicited.append(m)
+                    # Live events (seq 0) wait for their reader; what is
+                    # left of an abandoned request is dropped.
+                    if hdr['sequence_number'] == 0:
+                        self.unsolicited.append(m)
                     continue
                 err = hdr.get('error')
                 if isinstance(err, NetlinkError) and err.code:

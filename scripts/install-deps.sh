@@ -12,6 +12,7 @@ pkgs=(
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev
 	libsystemd-dev libyaml-dev libjson-c-dev libkmod-dev
 	python3 python3-yaml python3-jsonschema perl
+	python3-pyroute2 python3-setuptools python3-venv python3-pip
 	iproute2 procps util-linux
 	bpftrace linux-perf clang llvm bpftool libbpf-dev
 	etcd-server etcd-client libcurl4-openssl-dev libssl-dev

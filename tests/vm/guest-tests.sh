@@ -71,6 +71,10 @@ for t in "$top"/build/tests/bin/cosi_*; do
 done
 run_one ynl-cli.sh sh "$top/tests/ynl/ynl-cli.sh"
 
+# The Python package, installed from the tree with pip, and its example
+# controller.
+run_one python-cosi.sh sh "$top/tests/python/python-cosi.sh"
+
 # cosid and cosictl: the runtime and the controllers (ASan/UBSan builds),
 # the CLI, and the daemon end to end.
 for t in cosi_runtime cosi_controllers; do

@@ -1,34 +1,37 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# cosi-portfilter (bpf/, TC program reading PortFilters resources with
-# cosi.ko's kfuncs) between two netns over a veth pair: a port with an
-# enabled PortFilter drops, others pass, and a cosictl change is in force
-# when cosictl returns (no mirror to catch up).  Runs in the VM as root
+# The kfunc examples of bpf/.  cosi-portfilter (TC program reading
+# PortFilters resources with cosi.ko's kfuncs) between two netns over a
+# veth pair: a port with an enabled PortFilter drops, others pass, and a
+# cosictl change is in force when cosictl returns (no mirror to catch
+# up).  cosi-specwatch (tracing program) prints the spec of each change.  Runs in the VM as root
 # with cosi.ko loaded, from the top of the repository, after `make bpf
 # daemon`.
 
 top=$(pwd)
 CTL=${COSICTL:-$top/build/daemon/cosictl}
 PF=$top/build/bpf/cosi-portfilter
+SW=$top/build/bpf/cosi-specwatch
 T=$(mktemp -d /tmp/cosi_pf.XXXXXX)
 . "$top/tests/lib.sh"
 
 echo "TAP version 13"
-echo "1..7"
-if [ ! -x "$PF" ] || [ ! -x "$CTL" ]; then
-	for i in 1 2 3 4 5 6 7; do skip "build/bpf or build/daemon not built"; done
+echo "1..9"
+if [ ! -x "$PF" ] || [ ! -x "$SW" ] || [ ! -x "$CTL" ]; then
+	for i in 1 2 3 4 5 6 7 8 9; do skip "build/bpf or build/daemon not built"; done
 	totals
 	exit
 fi
 
 cleanup() {
 	[ -n "${pfpid:-}" ] && kill "$pfpid" 2>/dev/null
+	[ -n "${swpid:-}" ] && kill "$swpid" 2>/dev/null
 	ip netns del pfsend 2>/dev/null
 	ip netns del pfrecv 2>/dev/null
 }
 trap cleanup EXIT
-on_fail() { cat "$T/pf.out" "$T/pf.err" 2>/dev/null; }
+on_fail() { cat "$T/pf.out" "$T/pf.err" "$T/sw.out" "$T/sw.err" 2>/dev/null; }
 
 ip netns add pfsend && ip netns add pfrecv || exit 1
 ip link add pfs type veth peer name pfr || exit 1
@@ -62,6 +65,12 @@ print(n)
 ' "$1"
 }
 
+# The tracing program looks up in the writer's netns: cosictl's, pfrecv.
+recv "$SW" --duration 60 PortFilters.bpf.cosi.dev enabled note \
+	> "$T/sw.out" 2> "$T/sw.err" &
+swpid=$!
+wait_for 20 "cosi-specwatch attached" grep -q watching "$T/sw.err"
+
 check "define PortFilters and apply port 8080" sh -c \
 	"ip netns exec pfrecv $CTL define -f $top/examples/portfilters-definition.yaml &&
 	 ip netns exec pfrecv $CTL apply -f $top/examples/portfilters.yaml"
@@ -76,6 +85,12 @@ check "8081 passes" test "$(recv_count 8081)" = 5
 # In force when cosictl returns: nothing to wait for.
 recv "$CTL" delete portfilter 8080 > /dev/null
 check "8080 passes right after cosictl delete" test "$(recv_count 8080)" = 5
+
+check "cosi-specwatch saw the spec, then the delete" sh -c \
+	"grep -qx 'default/PortFilters.bpf.cosi.dev/8080 version 1 enabled=true note=no test server here' $T/sw.out &&
+	 grep -qx 'default/PortFilters.bpf.cosi.dev/8080 gone' $T/sw.out"
+kill "$swpid"
+swpid=
 
 kill -INT "$pfpid"
 wait "$pfpid"

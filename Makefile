@@ -31,6 +31,7 @@ modules:
 install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kmod modules_install
 	install -D -m 0644 uapi/linux/cosi.h $(DESTDIR)/usr/include/linux/cosi.h
+	install -D -m 0644 uapi/linux/cosi_bpf.h $(DESTDIR)/usr/include/linux/cosi_bpf.h
 	depmod -a
 
 # Out-of-tree builds per target kernel, in build/<kver>/ (kbuild wants

@@ -97,8 +97,10 @@ examples:
 # vmlinux; otherwise it is extracted from /boot/vmlinuz-<kver> with the
 # kernel's extract-vmlinux, and kbuild runs in build/kdir-<kver>, the
 # headers' directory mirrored with that vmlinux added.  Debian's 6.1
-# kbuild lacks resolve_btfids, which only matters for modules with
-# BTF_ID sets (cosi has none): it is replaced by "true" there.
+# kbuild lacks resolve_btfids, which the module's kfunc set (BTF_ID,
+# kmod/bpf_kfuncs.c) needs: the 6.12 headers' one (RESOLVE_BTFIDS_HOST,
+# the same tool, it reads any kernel's .BTF_ids) is used there.  A module
+# built with neither refuses to load (cosi_bpf_register()).
 vmlinux-all: ksrc
 	@set -e; for v in $(TEST_KVERS); do \
 		h=/usr/src/linux-headers-$$v; o=$(BUILD)/vmlinux-$$v; \
@@ -110,6 +112,9 @@ vmlinux-all: ksrc
 		fi; \
 	done
 
+RESOLVE_BTFIDS_HOST ?= $(firstword $(wildcard \
+	/usr/src/linux-headers-$(KVER_612)/tools/bpf/resolve_btfids/resolve_btfids))
+
 # $(call build_kmod,NAME,KERNEL-DIR): cosi.ko and the samples into
 # build/kmod-NAME, sources mirrored with symlinks.
 define build_kmod
@@ -117,7 +122,8 @@ define build_kmod
 	find $$d -maxdepth 1 -xtype l -delete; \
 	for f in $(CURDIR)/kmod/*.[ch] $(CURDIR)/kmod/Kbuild; do ln -sf $$f $$d/; done; \
 	ln -sfn $(CURDIR)/kmod/include $$d/include; \
-	[ -x $$k/tools/bpf/resolve_btfids/resolve_btfids ] || extra=RESOLVE_BTFIDS=true; \
+	[ -x $$k/tools/bpf/resolve_btfids/resolve_btfids ] || \
+		extra=RESOLVE_BTFIDS=$(or $(RESOLVE_BTFIDS_HOST),true); \
 	$(MAKE) -C $$k M=$$d COSI_UAPI=$(CURDIR)/uapi modules W=1 $$extra; \
 	for f in $(CURDIR)/kmod/samples/*.c $(CURDIR)/kmod/samples/Kbuild; do \
 		ln -sf $$f $$d/samples/; done; \

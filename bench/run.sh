@@ -66,6 +66,7 @@ bench batch_rate N=${BATCH_N:-20000} BATCH=${BATCH:-64}
 bench dump_rate N=${DUMP_N:-100000} RUNS=${DUMP_RUNS:-11}
 bench memory N=${MEM_N:-100000} E=${EVENTS_QUEUED:-10000} CGROUP=$cg/bench
 bench watch_scale N=${SCALE_N:-5000}
+bench kfunc_lookup N=${KFUNC_N:-2000}
 rmdir $cg/bench 2>/dev/null
 
 # The userspace peers (another part of the work); cosi.ko stays loaded.

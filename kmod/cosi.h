@@ -518,6 +518,9 @@ static inline void cosi_kwatch_notify(struct cosi_net *cn,
 		__cosi_kwatch_notify(cn, ev);
 }
 
+/* bpf_kfuncs.c */
+int cosi_bpf_register(void);
+
 /* netlink.c */
 extern struct genl_family cosi_nl_family;
 int cosi_nl_register(void);

@@ -104,6 +104,10 @@ static int __init cosi_init(void)
 {
 	int err;
 
+	/* First: kfunc sets cannot be unregistered, and need nothing else. */
+	err = cosi_bpf_register();
+	if (err)
+		return err;
 	err = register_pernet_subsys(&cosi_net_ops);
 	if (err)
 		return err;

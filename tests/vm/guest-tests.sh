@@ -102,6 +102,7 @@ run_one stress-faults.sh bash "$top/tests/stress/faults.sh"
 # Tracepoints through bpftrace and perf, untouched third-party tools.
 run_one bpftrace.sh sh "$top/tests/bpf/bpftrace.sh"
 run_one bpf-tools.sh sh "$top/tests/bpf/tools.sh"
+run_one bpf-kfunc-examples.sh sh "$top/tests/bpf/kfunc-examples.sh"
 
 # Bad input: nlfuzz for 30 s (root, then uid 65534), then cgroup slab and
 # cosi.ko's live-object count at an unload (it loads cosi.ko again).

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cosi.ko's BPF kfuncs (Documentation/bpf.rst), from programs of every
+ * type they are registered for: TC and XDP run with BPF_PROG_TEST_RUN,
+ * the tracing program on cosi's tracepoint at the test's own writes.
+ * Each test runs in a netns of its own.
+ */
+#include <sys/syscall.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "cosi_test.h"
+#include <linux/cosi_bpf.h>
+#include "cosi_kfunc.h"
+#include "cosi_kfunc.skel.h"
+#include "cosi_kfunc_iter.skel.h"
+
+#define KTYPE	"kfwidgets"
+#define KNAME	"eth0-uplink"
+
+static const unsigned char blob[] = { 1, 2, 3 };
+
+static int define(struct cosi *c, const char *type, bool sensitive)
+{
+	return widget_define(c, type, sensitive ? COSI_SENSITIVITY_SENSITIVE :
+				      COSI_SENSITIVITY_PUBLIC);
+}
+
+/* A widget with every field the programs read, and label color=blue. */
+static int create_full(struct cosi *c, const char *ns, const char *type,
+		       const char *id, const char *name, uint64_t mtu,
+		       struct cosi_resource **out)
+{
+	struct cosi_kvs labels = kvs_make("color", "blue", NULL);
+	struct cosi_spec spec = { 0 };
+	struct cosi_req r = {
+		.ns = ns, .type = type, .id = id, .labels = &labels,
+		.spec = &spec,
+	};
+	int err;
+
+	err = cosi_spec_add_string(&spec, "name", name);
+	if (!err)
+		err = cosi_spec_add_u64(&spec, "mtu", mtu);
+	if (!err)
+		err = cosi_spec_add_s64(&spec, "offset", -7);
+	if (!err)
+		err = cosi_spec_add_bool(&spec, "enabled", true);
+	if (!err)
+		err = cosi_spec_add_bytes(&spec, "blob", blob, sizeof(blob));
+	if (!err)
+		err = cosi_resource_create(c, &r, out);
+	cosi_spec_clear(&spec);
+	cosi_kvs_clear(&labels);
+	return err;
+}
+
+static void set_key(struct bpf_cosi_key *k, const char *ns, const char *type,
+		    const char *id)
+{
+	memset(k, 0, sizeof(*k));
+	snprintf(k->ns, sizeof(k->ns), "%s", ns);
+	snprintf(k->type, sizeof(k->type), "%s", type);
+	snprintf(k->id, sizeof(k->id), "%s", id);
+}
+
+static int test_run(struct bpf_program *prog)
+{
+	char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
+		    .data_size_in = sizeof(pkt), .repeat = 1);
+
+	return bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
+}
+
+/* Load everything but the program the verifier must refuse. */
+static struct cosi_kfunc *load(void)
+{
+	struct cosi_kfunc *skel = cosi_kfunc__open();
+
+	if (!skel)
+		return NULL;
+	bpf_program__set_autoload(skel->progs.leak_ref, false);
+	skel->bss->tp_tgid = getpid();
+	for (int t = 0; t < KF_NR; t++)
+		skel->bss->opts[t].netns_id = BPF_COSI_NETNS_CURRENT;
+	if (cosi_kfunc__load(skel)) {
+		cosi_kfunc__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/* Run the TC and XDP programs, and the tracing one by an update. */
+static int run_all(struct cosi *c, struct cosi_kfunc *skel, const char *type,
+		   const char *id, uint64_t mtu, struct cosi_resource **upd)
+{
+	struct cosi_spec spec = { 0 };
+	struct cosi_req r = { .ns = TEST_NS, .type = type, .id = id,
+			      .spec = &spec };
+	int err;
+
+	memset(skel->bss->res, 0, sizeof(skel->bss->res));
+	if (test_run(skel->progs.tc_read) || test_run(skel->progs.xdp_read))
+		return -1;
+	err = cosi_spec_add_string(&spec, "name", KNAME);
+	if (!err)
+		err = cosi_spec_add_u64(&spec, "mtu", mtu);
+	if (!err)
+		err = cosi_spec_add_s64(&spec, "offset", -7);
+	if (!err)
+		err = cosi_spec_add_bool(&spec, "enabled", true);
+	if (!err)
+		err = cosi_spec_add_bytes(&spec, "blob", blob, sizeof(blob));
+	if (!err)
+		err = cosi_resource_update(c, &r, upd);
+	cosi_spec_clear(&spec);
+	return err;
+}
+
+#define CHECK_READ(res, ver, rev, want_mtu) do {			\
+	EXPECT_EQ(1, (res)->runs);					\
+	EXPECT_EQ(0, (res)->lookup_err);				\
+	ASSERT_EQ(1, (res)->found);					\
+	EXPECT_EQ((ver), (res)->version);				\
+	EXPECT_EQ((rev), (res)->revision);				\
+	EXPECT_EQ(COSI_PHASE_RUNNING, (res)->phase);			\
+	EXPECT_EQ(0, (res)->r_mtu);					\
+	EXPECT_EQ((want_mtu), (res)->mtu);				\
+	EXPECT_EQ(0, (res)->r_off);					\
+	EXPECT_EQ(-7, (res)->off);					\
+	EXPECT_EQ(0, (res)->r_en);					\
+	EXPECT_EQ(1, (res)->en);					\
+	EXPECT_EQ((int)strlen(KNAME), (res)->r_name);			\
+	EXPECT_STREQ(KNAME, (res)->name);				\
+	EXPECT_EQ((int)sizeof(blob), (res)->r_blob);			\
+	EXPECT_EQ(0, memcmp(blob, (res)->blob, sizeof(blob)));		\
+	EXPECT_EQ(4, (res)->r_label);					\
+	EXPECT_STREQ("blue", (res)->label);				\
+	EXPECT_EQ(-E2BIG, (res)->r_small);				\
+	EXPECT_STREQ("eth", (res)->small);				\
+	EXPECT_EQ(-EINVAL, (res)->r_wrong);				\
+	EXPECT_EQ(-ENOENT, (res)->r_missing);				\
+	EXPECT_EQ(-ENOENT, (res)->r_nolabel);				\
+} while (0)
+
+FIXTURE(kfunc) {
+	struct cosi *c;
+	struct cosi_kfunc *skel;
+	struct bpf_link *tp;
+};
+
+FIXTURE_SETUP(kfunc)
+{
+	NEW_NETNS();
+	COSI_OPEN(self->c);
+	self->skel = load();
+	ASSERT_NE(NULL, self->skel) TH_LOG("loading the kfunc programs failed");
+	self->tp = bpf_program__attach(self->skel->progs.tp_read);
+	ASSERT_NE(NULL, self->tp) TH_LOG("attaching tp_btf/cosi_resource_change");
+	ASSERT_COSI_OK(self->c, define(self->c, KTYPE, false));
+}
+
+FIXTURE_TEARDOWN(kfunc)
+{
+	bpf_link__destroy(self->tp);
+	cosi_kfunc__destroy(self->skel);
+	cosi_close(self->c);
+}
+
+/* Every reader, from TC, XDP and the tracepoint. */
+TEST_F(kfunc, read_every_kfunc)
+{
+	struct cosi_resource *made = NULL, *upd = NULL;
+	struct kfunc_result *res = self->skel->bss->res;
+
+	ASSERT_COSI_OK(self->c, create_full(self->c, TEST_NS, KTYPE, "w1",
+					    KNAME, 1500, &made));
+	set_key(&self->skel->bss->key, TEST_NS, KTYPE, "w1");
+	ASSERT_COSI_OK(self->c, run_all(self->c, self->skel, KTYPE, "w1", 9000,
+					&upd));
+	CHECK_READ(&res[KF_TC], made->version, made->revision, 1500ull);
+	CHECK_READ(&res[KF_XDP], made->version, made->revision, 1500ull);
+	/* At the tracepoint the new version is already what a lookup sees. */
+	CHECK_READ(&res[KF_TP], upd->version, upd->revision, 9000ull);
+	cosi_resource_free(made);
+	cosi_resource_free(upd);
+}
+
+/* Unknown keys, bad keys, bad netns ids: NULL and the reason. */
+TEST_F(kfunc, lookup_failures)
+{
+	struct cosi_kfunc__bss *bss = self->skel->bss;
+	struct {
+		const char *ns, *type, *id;
+		int netns_id;
+		int err;
+	} cases[] = {
+		{ TEST_NS, KTYPE, "nope", BPF_COSI_NETNS_CURRENT, -ENOENT },
+		{ TEST_NS, "notype", "w1", BPF_COSI_NETNS_CURRENT, -ENOENT },
+		{ "nons", KTYPE, "w1", BPF_COSI_NETNS_CURRENT, -ENOENT },
+		{ TEST_NS, KTYPE, "", BPF_COSI_NETNS_CURRENT, -EINVAL },
+		{ TEST_NS, KTYPE, "w1", 4242, -ENOENT },
+		{ TEST_NS, KTYPE, "w1", -5, -EINVAL },
+		{ TEST_NS, KTYPE, NULL, BPF_COSI_NETNS_CURRENT, -EINVAL },
+	};
+	size_t i;
+	int t;
+
+	ASSERT_COSI_OK(self->c, create_full(self->c, TEST_NS, KTYPE, "w1",
+					    KNAME, 1, NULL));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		set_key(&bss->key, cases[i].ns, cases[i].type,
+			cases[i].id ? cases[i].id : "w1");
+		if (!cases[i].id)	/* an id without its NUL */
+			memset(bss->key.id, 'x', sizeof(bss->key.id));
+		for (t = 0; t < KF_NR; t++)
+			bss->opts[t].netns_id = cases[i].netns_id;
+		/* The tracepoint fires on w1's update, whatever the key. */
+		ASSERT_COSI_OK(self->c, run_all(self->c, self->skel, KTYPE,
+						"w1", 2 + i, NULL));
+		for (t = 0; t < KF_NR; t++) {
+			EXPECT_EQ(1, bss->res[t].runs) TH_LOG("case %zu", i);
+			EXPECT_EQ(0, bss->res[t].found) TH_LOG("case %zu", i);
+			EXPECT_EQ(cases[i].err, bss->res[t].lookup_err)
+				TH_LOG("case %zu prog %d", i, t);
+		}
+	}
+}
+
+/*
+ * Sensitive types are closed to every program, whatever its privileges:
+ * what a program reads leaves cosi's access checks (bpf.rst).
+ */
+TEST_F(kfunc, sensitive_refused)
+{
+	struct cosi_kfunc__bss *bss = self->skel->bss;
+	int t;
+
+	ASSERT_COSI_OK(self->c, define(self->c, "kfsecrets", true));
+	ASSERT_COSI_OK(self->c, create_full(self->c, TEST_NS, "kfsecrets",
+					    "s1", KNAME, 1, NULL));
+	set_key(&bss->key, TEST_NS, "kfsecrets", "s1");
+	ASSERT_COSI_OK(self->c, run_all(self->c, self->skel, "kfsecrets",
+					"s1", 2, NULL));
+	for (t = 0; t < KF_NR; t++) {
+		EXPECT_EQ(0, bss->res[t].found);
+		EXPECT_EQ(-EACCES, bss->res[t].lookup_err) TH_LOG("prog %d", t);
+	}
+	/* Public now: readable; sensitive again: closed again. */
+	ASSERT_COSI_OK(self->c, define(self->c, "kfsecrets", false));
+	ASSERT_COSI_OK(self->c, run_all(self->c, self->skel, "kfsecrets",
+					"s1", 3, NULL));
+	for (t = 0; t < KF_NR; t++) {
+		EXPECT_EQ(1, bss->res[t].found) TH_LOG("prog %d", t);
+		EXPECT_STREQ(KNAME, bss->res[t].name);
+	}
+	ASSERT_COSI_OK(self->c, define(self->c, "kfsecrets", true));
+	ASSERT_COSI_OK(self->c, run_all(self->c, self->skel, "kfsecrets",
+					"s1", 4, NULL));
+	for (t = 0; t < KF_NR; t++) {
+		EXPECT_EQ(0, bss->res[t].found);
+		EXPECT_EQ(-EACCES, bss->res[t].lookup_err) TH_LOG("prog %d", t);
+	}
+}
+
+/* Another netns by its id, as the context's netns knows it. */
+TEST_F(kfunc, other_netns_by_id)
+{
+	struct cosi_kfunc__bss *bss = self->skel->bss;
+	int self_fd, other_fd, t;
+	struct cosi *oc;
+
+	self_fd = open("/proc/self/ns/net", O_RDONLY);
+	ASSERT_LE(0, self_fd);
+	ASSERT_EQ(0, system("ip netns add kfother && ip netns set kfother 7"));
+	other_fd = open("/run/netns/kfother", O_RDONLY);
+	ASSERT_LE(0, other_fd);
+	ASSERT_EQ(0, setns(other_fd, CLONE_NEWNET));
+	COSI_OPEN(oc);
+	ASSERT_COSI_OK(oc, define(oc, KTYPE, false));
+	ASSERT_COSI_OK(oc, create_full(oc, TEST_NS, KTYPE, "far", KNAME, 77,
+				       NULL));
+	cosi_close(oc);
+	ASSERT_EQ(0, setns(self_fd, CLONE_NEWNET));
+	close(other_fd);
+	close(self_fd);
+
+	set_key(&bss->key, TEST_NS, KTYPE, "far");
+	for (t = 0; t < KF_NR; t++)
+		bss->opts[t].netns_id = 7;
+	ASSERT_EQ(0, test_run(self->skel->progs.tc_read));
+	ASSERT_EQ(0, test_run(self->skel->progs.xdp_read));
+	for (t = KF_TC; t <= KF_XDP; t++) {
+		EXPECT_EQ(1, bss->res[t].found) TH_LOG("prog %d", t);
+		EXPECT_EQ(77, bss->res[t].mtu);
+	}
+	/* Not in our own netns. */
+	for (t = 0; t < KF_NR; t++)
+		bss->opts[t].netns_id = BPF_COSI_NETNS_CURRENT;
+	ASSERT_EQ(0, test_run(self->skel->progs.tc_read));
+	EXPECT_EQ(-ENOENT, bss->res[KF_TC].lookup_err);
+	EXPECT_EQ(0, system("ip netns del kfother"));
+}
+
+/* A program that can exit holding a reference never loads. */
+TEST(leak_refused)
+{
+	struct cosi_kfunc *skel = cosi_kfunc__open();
+	static char log[65536];
+	struct bpf_program *p;
+
+	ASSERT_NE(NULL, skel);
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, p == skel->progs.leak_ref);
+	bpf_program__set_log_buf(skel->progs.leak_ref, log, sizeof(log));
+	bpf_program__set_log_level(skel->progs.leak_ref, 1);
+	EXPECT_NE(0, cosi_kfunc__load(skel));
+	EXPECT_NE(NULL, strstr(log, "Unreleased reference"))
+		TH_LOG("verifier log: %.2000s", log);
+	cosi_kfunc__destroy(skel);
+}
+
+static long module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/cosi/refcnt", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/*
+ * A loaded program that calls the kfuncs holds cosi.ko: the module
+ * cannot go while the program (here attached) lives.
+ */
+TEST(module_pinned)
+{
+	long base = module_refcnt(), n;
+	struct cosi_kfunc *skel;
+	struct bpf_link *tp;
+	int i;
+
+	ASSERT_LE(0, base);
+	skel = load();
+	ASSERT_NE(NULL, skel);
+	tp = bpf_program__attach(skel->progs.tp_read);
+	ASSERT_NE(NULL, tp);
+	EXPECT_LT(base, module_refcnt());
+	EXPECT_EQ(-1, syscall(SYS_delete_module, "cosi", O_NONBLOCK));
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY) TH_LOG("%m");
+	bpf_link__destroy(tp);
+	cosi_kfunc__destroy(skel);
+	/* Programs are freed after an RCU grace period. */
+	for (i = 0; i < 100 && (n = module_refcnt()) != base; i++)
+		usleep(50000);
+	EXPECT_EQ(base, n);
+}
+
+/* 6.12: the walk of a collection with the open-coded iterator. */
+static bool have_iter(void)
+{
+	struct btf *vm = btf__load_vmlinux_btf(), *mod;
+	bool ok = false;
+
+	if (!vm)
+		return false;
+	mod = btf__load_module_btf("cosi", vm);
+	if (mod) {
+		ok = btf__find_by_name_kind(mod, "bpf_iter_cosi_res_new",
+					    BTF_KIND_FUNC) > 0;
+		btf__free(mod);
+	}
+	btf__free(vm);
+	return ok;
+}
+
+TEST(iterator)
+{
+	struct cosi_kfunc_iter *skel;
+	struct cosi *c;
+
+	if (!have_iter())
+		SKIP(return, "no open-coded iterator before 6.12");
+	NEW_NETNS();
+	COSI_OPEN(c);
+	ASSERT_COSI_OK(c, define(c, KTYPE, false));
+	ASSERT_COSI_OK(c, define(c, "kfother", false));
+	ASSERT_COSI_OK(c, define(c, "kfsecrets", true));
+	ASSERT_COSI_OK(c, create_full(c, TEST_NS, KTYPE, "b", "bee", 2, NULL));
+	ASSERT_COSI_OK(c, create_full(c, TEST_NS, KTYPE, "c", "sea", 3, NULL));
+	ASSERT_COSI_OK(c, create_full(c, TEST_NS, KTYPE, "a", "ay", 1, NULL));
+	/* Not in the walk: another namespace, another type. */
+	ASSERT_COSI_OK(c, create_full(c, "elsewhere", KTYPE, "d", "dee", 100,
+				      NULL));
+	ASSERT_COSI_OK(c, create_full(c, TEST_NS, "kfother", "e", "ee", 1000,
+				      NULL));
+	ASSERT_COSI_OK(c, create_full(c, TEST_NS, "kfsecrets", "s", "ss", 1,
+				      NULL));
+
+	skel = cosi_kfunc_iter__open_and_load();
+	ASSERT_NE(NULL, skel) TH_LOG("loading the iterator program failed");
+	skel->bss->opts.netns_id = BPF_COSI_NETNS_CURRENT;
+	set_key(&skel->bss->key, TEST_NS, KTYPE, "");
+	ASSERT_EQ(0, test_run(skel->progs.tc_walk));
+	EXPECT_EQ(0, skel->bss->walk.err);
+	EXPECT_EQ(3, skel->bss->walk.count);
+	EXPECT_EQ(6, skel->bss->walk.mtu_sum);
+	EXPECT_STREQ("ay", skel->bss->walk.first);
+	EXPECT_STREQ("sea", skel->bss->walk.last);
+
+	set_key(&skel->bss->key, TEST_NS, "kfsecrets", "");
+	ASSERT_EQ(0, test_run(skel->progs.tc_walk));
+	EXPECT_EQ(-EACCES, skel->bss->walk.err);
+	EXPECT_EQ(0, skel->bss->walk.count);
+
+	set_key(&skel->bss->key, "emptyns", KTYPE, "");
+	ASSERT_EQ(0, test_run(skel->progs.tc_walk));
+	EXPECT_EQ(0, skel->bss->walk.err);
+	EXPECT_EQ(0, skel->bss->walk.count);
+
+	cosi_kfunc_iter__destroy(skel);
+	cosi_close(c);
+}
+
+TEST_HARNESS_MAIN

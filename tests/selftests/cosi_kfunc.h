@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What the cosi_kfunc test programs report: one record per program type. */
+#ifndef COSI_KFUNC_TEST_H
+#define COSI_KFUNC_TEST_H
+
+enum { KF_TC, KF_XDP, KF_TP, KF_NR };
+
+struct kfunc_result {
+	int runs;
+	int lookup_err;			/* bpf_cosi_opts::error */
+	int found;
+	unsigned int phase;
+	unsigned long long version, revision;
+	int r_mtu, r_off, r_en, r_name, r_blob, r_label;
+	int r_small, r_wrong, r_missing, r_nolabel;
+	unsigned long long mtu, en;
+	long long off;
+	char name[64];
+	unsigned char blob[16];
+	char label[32];
+	char small[4];
+};
+
+/* The iterator program's walk. */
+struct kfunc_walk {
+	int err;
+	int count;
+	unsigned long long mtu_sum;
+	char first[16], last[16];
+};
+
+#endif

@@ -99,8 +99,8 @@ examples:
 # headers' directory mirrored with that vmlinux added.  Debian's 6.1
 # kbuild lacks resolve_btfids, which the module's kfunc set (BTF_ID,
 # kmod/bpf_kfuncs.c) needs: the 6.12 headers' one (RESOLVE_BTFIDS_HOST,
-# the same tool, it reads any kernel's .BTF_ids) is used there.  A module
-# built with neither refuses to load (cosi_bpf_register()).
+# the same tool, it reads any kernel's .BTF_ids) is used there.  Without
+# them cosi is built without kfuncs (kmod/Kbuild), as DKMS builds it on 6.1.
 vmlinux-all: ksrc
 	@set -e; for v in $(TEST_KVERS); do \
 		h=/usr/src/linux-headers-$$v; o=$(BUILD)/vmlinux-$$v; \

@@ -518,8 +518,16 @@ static inline void cosi_kwatch_notify(struct cosi_net *cn,
 		__cosi_kwatch_notify(cn, ev);
 }
 
-/* bpf_kfuncs.c */
+/* bpf_kfuncs.c, built only with module BTF and resolve_btfids (Kbuild) */
+#ifdef COSI_KFUNCS
 int cosi_bpf_register(void);
+#else
+static inline int cosi_bpf_register(void)
+{
+	pr_info("cosi: built without BPF kfuncs (no vmlinux BTF or resolve_btfids in the kernel tree)\n");
+	return 0;
+}
+#endif
 
 /* netlink.c */
 extern struct genl_family cosi_nl_family;

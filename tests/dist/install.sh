@@ -48,6 +48,15 @@ check "a DKMS-built cosi.ko for $kver (make test-dkms)" test -n "$ko"
 [ -n "$ko" ] || { totals; exit 1; }
 check "rmmod the suite's cosi" rmmod cosi
 check "insmod the DKMS-built cosi.ko" insmod "$ko"
+# BPF kfuncs need vmlinux BTF and resolve_btfids in the kernel tree DKMS
+# built against (kmod/Kbuild): Debian's 6.12 headers have both, 6.1's not.
+if [ -f "/usr/src/linux-headers-$kver/vmlinux" ]; then
+	check "the DKMS-built cosi.ko has the BPF kfuncs" sh -c \
+		'bpftool btf dump file /sys/kernel/btf/cosi | grep -q "FUNC .bpf_cosi_lookup."'
+else
+	check "the DKMS-built cosi.ko says it has no BPF kfuncs" sh -c \
+		'dmesg | grep -q "cosi: built without BPF kfuncs"'
+fi
 
 # man-db's trigger would index every man page again (minutes under TCG);
 # its documented switch (man-db/auto-update) is the file removed here.

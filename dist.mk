@@ -19,7 +19,7 @@ install-dkms:
 	install -d $(DKMS_SRC)/kmod/include/cosi $(DKMS_SRC)/uapi/linux
 	install -m 0644 kmod/Kbuild kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
 	install -m 0644 kmod/include/cosi/*.h $(DKMS_SRC)/kmod/include/cosi/
-	install -m 0644 uapi/linux/cosi.h $(DKMS_SRC)/uapi/linux/
+	install -m 0644 uapi/linux/cosi.h uapi/linux/cosi_bpf.h $(DKMS_SRC)/uapi/linux/
 	sed 's/#MODULE_VERSION#/$(COSI_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
 
 # Man pages from Documentation/*.rst (docutils, scripts/rst2man.py),

@@ -26,7 +26,7 @@ enum cosictl_cmd {
 	COSICTL_FINALIZER,		/* finalizer remove */
 	COSICTL_COMPLETE,		/* __complete (bash completion) */
 	COSICTL_DIFF,
-	COSICTL_COMPLETION,		/* completion bash: the script */
+	COSICTL_COMPLETION,		/* completion bash: the script; the last (fuzz_cli) */
 };
 
 /* apply and diff take -f more than once. */

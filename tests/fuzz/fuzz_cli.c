@@ -54,7 +54,7 @@ static void fuzz_args(char *s, size_t size)
 		fuzz_check_msg(msg);
 		return;
 	}
-	FUZZ_CHECK(a.cmd >= COSICTL_HELP && a.cmd <= COSICTL_COMPLETE);
+	FUZZ_CHECK(a.cmd >= COSICTL_HELP && a.cmd <= COSICTL_COMPLETION);
 	if (a.jsonpath)
 		fuzz_jsonpath(a.jsonpath);
 	if (a.selector) {

@@ -31,8 +31,10 @@ def doc_role(name, rawtext, text, lineno, inliner, options=None,
     if "<" in ref:			# :doc:`title <name>`
         ref = ref.split("<", 1)[1].rstrip(">").strip()
     ref = os.path.basename(ref)
+    # Documents that are not man pages are named as they are in the
+    # source tree: the packages ship only some of them.
     label = (f"{ref}({MAN_PAGES[ref]})" if ref in MAN_PAGES
-             else f"{ref} (/usr/share/doc/cosi/{ref}.rst)")
+             else f"{ref} (Documentation/{ref}.rst in cosi's source)")
     return [nodes.strong(rawtext, label)], []
 
 

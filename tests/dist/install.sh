@@ -66,6 +66,8 @@ for p in $pkgs; do debs="$debs $(ls "$deb/${p}"_*.deb)"; done
 # shellcheck disable=SC2086
 check "dpkg -i $pkgs" dpkg -i $debs
 check "systemd-analyze verify $unit" systemd-analyze verify "$unit"
+check "cosid.service neither enabled nor started at install" sh -c \
+	'! [ -e /etc/systemd/system/multi-user.target.wants/cosid.service ] && ! pgrep -x cosid'
 check "man cosid(8), cosictl(1)" sh -c 'man -w 8 cosid && man -w 1 cosictl'
 check "installed completion = cosictl completion bash" sh -c \
 	'/usr/bin/cosictl completion bash | cmp - /usr/share/bash-completion/completions/cosictl'

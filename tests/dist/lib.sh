@@ -3,6 +3,9 @@
 # from totals, the "# Totals:" line the test runners count.
 n=0
 fails=0
+# Each run's own output file (runs on the host may be concurrent).
+check_out=$(mktemp)
+trap 'rm -f "$check_out"' EXIT
 
 # check WHAT CMD...: CMD (a program, not a function) must succeed within
 # CHECK_SECS (120) seconds.
@@ -10,11 +13,11 @@ check() {
 	what=$1
 	shift
 	n=$((n + 1))
-	if timeout "${CHECK_SECS:-120}" "$@" > /tmp/dist-check.out 2>&1; then
+	if timeout "${CHECK_SECS:-120}" "$@" > "$check_out" 2>&1; then
 		echo "ok $n - $what"
 	else
 		echo "not ok $n - $what"
-		sed 's/^/#   /' /tmp/dist-check.out | tail -n 20
+		sed 's/^/#   /' "$check_out" | tail -n 20
 		fails=$((fails + 1))
 	fi
 }

@@ -118,7 +118,7 @@ check "cosictl delete -f $example" /usr/bin/cosictl delete -f $example
 wait_for "net.ipv4.ip_forward restored ($fwd)" grep -qx "$fwd" /proc/sys/net/ipv4/ip_forward
 # The hostname controller leaves the name set at teardown (controllers.rst):
 # put the VM's back for the tests that follow.
-hostname "$host"
+echo "$host" > /proc/sys/kernel/hostname	# "(none)" too, which hostname(1) refuses
 cosid=$(pgrep -P $tracer -x cosid)
 check "SIGTERM to cosid" kill -TERM "$cosid"
 i=0

@@ -12,14 +12,15 @@ PYTHON	?= python3
 export TEST_KVERS
 
 # /usr/src/cosi-<version>: what dkms.conf builds cosi.ko from (kmod/ and
-# the UAPI header it includes), for `dkms add/build/install cosi/<version>`.
+# the UAPI headers it includes: cosi.h, cosi_bpf.h), for `dkms add/build/
+# install cosi/<version>`.
 # Debian's cosi-dkms ships this tree.
 DKMS_SRC = $(DESTDIR)/usr/src/cosi-$(COSI_VERSION)
 install-dkms:
 	install -d $(DKMS_SRC)/kmod/include/cosi $(DKMS_SRC)/uapi/linux
 	install -m 0644 kmod/Kbuild kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
 	install -m 0644 kmod/include/cosi/*.h $(DKMS_SRC)/kmod/include/cosi/
-	install -m 0644 uapi/linux/cosi.h $(DKMS_SRC)/uapi/linux/
+	install -m 0644 uapi/linux/*.h $(DKMS_SRC)/uapi/linux/
 	sed 's/#MODULE_VERSION#/$(COSI_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
 
 # Man pages from Documentation/*.rst (docutils, scripts/rst2man.py),

@@ -12,14 +12,15 @@ PYTHON	?= python3
 export TEST_KVERS
 
 # /usr/src/cosi-<version>: what dkms.conf builds cosi.ko from (kmod/ and
-# the UAPI header it includes), for `dkms add/build/install cosi/<version>`.
+# the UAPI headers it includes: cosi.h, cosi_bpf.h), for `dkms add/build/
+# install cosi/<version>`.
 # Debian's cosi-dkms ships this tree.
 DKMS_SRC = $(DESTDIR)/usr/src/cosi-$(COSI_VERSION)
 install-dkms:
 	install -d $(DKMS_SRC)/kmod/include/cosi $(DKMS_SRC)/uapi/linux
 	install -m 0644 kmod/Kbuild kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
 	install -m 0644 kmod/include/cosi/*.h $(DKMS_SRC)/kmod/include/cosi/
-	install -m 0644 uapi/linux/cosi.h uapi/linux/cosi_bpf.h $(DKMS_SRC)/uapi/linux/
+	install -m 0644 uapi/linux/*.h $(DKMS_SRC)/uapi/linux/
 	sed 's/#MODULE_VERSION#/$(COSI_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
 
 # Man pages from Documentation/*.rst (docutils, scripts/rst2man.py),
@@ -52,9 +53,12 @@ install-man: man
 # build/deb/cosi-<version>/, so that its outputs (which dpkg-buildpackage
 # writes to the parent directory) land in build/deb/.  Then lintian on
 # the .changes (debian/*.lintian-overrides say why each override is
-# there); a tag it reports fails the target.
+# there); a tag it reports fails the target.  The build's PATH is
+# sbuild's, as on a buildd: a python3 ahead of Debian's (pyenv, a venv)
+# would build python3-cosi for an interpreter the package is not for.
 DEB_DIR	:= $(BUILD)/deb
 DEB_SRC	:= $(DEB_DIR)/cosi-$(COSI_VERSION)
+DEB_PATH := /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 deb:
 	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(COSI_VERSION)" ] || \
 		{ echo "deb: debian/changelog is $$v, cosictl says $(COSI_VERSION)"; exit 1; }
@@ -62,7 +66,8 @@ deb:
 	git ls-files -z -co --exclude-standard | \
 		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
 		tar --null -T - -cf - | tar -xf - -C $(DEB_SRC)
-	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b > $(DEB_DIR)/build.log 2>&1 || \
+	cd $(DEB_SRC) && PATH=$(DEB_PATH) dpkg-buildpackage -us -uc -b \
+		> $(DEB_DIR)/build.log 2>&1 || \
 		{ tail -n 40 $(DEB_DIR)/build.log; exit 1; }
 	@ls $(DEB_DIR)/*.deb
 

@@ -18,6 +18,7 @@ pkgs=(
 	etcd-server etcd-client libcurl4-openssl-dev libssl-dev
 	clang-14 libclang-rt-14-dev
 	dpkg-dev debhelper dh-dkms dkms fakeroot lintian python3-docutils
+	dh-python pybuild-plugin-pyproject python3-wheel
 	man-db strace
 )
 missing=()

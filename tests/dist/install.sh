@@ -9,14 +9,18 @@
 #  - dpkg -i the userspace packages; the installed unit passes
 #    systemd-analyze verify (its binaries and man pages exist now); the man
 #    pages, the bash completion (= cosictl completion bash), the shared
-#    libraries (ldd) and libcosi-dev (a program built with pkg-config);
+#    libraries (ldd), libcosi-dev (a program built with pkg-config) and
+#    python3-cosi's cosi/_spec.py (what gen_spec.py makes of the spec);
 #  - cosid started as cosid.service would start it: its ExecStart line,
 #    its CapabilityBoundingSet (setpriv), NoNewPrivileges, and
 #    ProtectSystem=strict (/ read-only in a mount namespace but
 #    StateDirectory, RuntimeDirectory and a private /tmp), under strace;
-#  - cosictl get rd lists cosid's definitions; the packaged example
-#    node.yaml is applied and every controller does its work under those
-#    limits, then deleted (sysctls restored);
+#  - cosictl get rd lists cosid's definitions, and python3-cosi (the
+#    installed package, imported from outside the tree) lists the same;
+#    the packaged example node.yaml is applied and every controller does
+#    its work under those limits, then deleted (sysctls restored);
+#  - python3-cosi's example controller cosi-pyfiles, as shipped, writes
+#    and removes a file for its config;
 #  - every system call cosid made is in the unit's SystemCallFilter, every
 #    socket family in RestrictAddressFamilies;
 #  - dpkg --purge, and the suite's cosi.ko is loaded again.
@@ -29,7 +33,9 @@ top=$(pwd)
 deb=$top/build/deb
 work=/tmp/dist-install
 unit=/lib/systemd/system/cosid.service
-pkgs="libcosi1 libcosi-runtime1 libcosi-dev cosid cosictl cosi-bpf-tools"
+pkgs="libcosi1 libcosi-runtime1 libcosi-dev cosid cosictl cosi-bpf-tools python3-cosi"
+pydir=/usr/lib/python3/dist-packages/cosi
+pyfiles=/usr/share/doc/python3-cosi/examples/cosi-pyfiles
 rm -rf "$work"
 mkdir -p "$work"
 
@@ -78,6 +84,10 @@ check "cosictl, cosid use the packaged libraries" sh -c \
 check "libcosi-dev: build a program with pkg-config libcosi" sh -c \
 	"cc -Wall -Werror -o $work/list_types $top/tests/dist/list_types.c \
 	 \$(pkg-config --cflags --libs libcosi)"
+# The numbers were generated at package build time from this tree's spec.
+check "python3-cosi: $pydir/_spec.py = gen_spec.py of the spec" sh -c \
+	"python3 $top/python/gen_spec.py $top/Documentation/netlink/specs/cosi.yaml \
+	 $work/_spec.py && cmp $work/_spec.py $pydir/_spec.py"
 
 # cosid as the unit runs it.
 exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
@@ -105,6 +115,14 @@ check "cosictl get rd lists cosid's definitions" sh -c \
 		grep -q "^$t.cosi.dev " '"$work"'/rd || exit 1; done'
 check "the libcosi-dev program lists them too" sh -c \
 	"$work/list_types | grep -qx HostsEntries.cosi.dev"
+# From /, so that the import finds the installed package, not python/.
+check "python3-cosi (installed, imported from /) lists the same definitions" sh -c \
+	'cd / && python3 -c "import cosi
+assert cosi.__file__ == \"$1/__init__.py\", cosi.__file__
+with cosi.Client() as c:
+    print(*(d.type for d in c.definitions()), sep=\"\\n\")" |
+	 LC_ALL=C sort > $0/rd.py && [ -s $0/rd.py ] &&
+	 sed 1d $0/rd | cut -d" " -f1 | LC_ALL=C sort | diff - $0/rd.py' "$work" "$pydir"
 example=/usr/share/doc/cosid/examples/node.yaml
 check "cosictl apply -f $example" /usr/bin/cosictl apply -f $example
 wait_for "sysctl controller: net.ipv4.ip_forward = 1" \
@@ -118,6 +136,27 @@ wait_for "config-saver: the state file in StateDirectory" \
 	grep -q "hostname: node-1" /var/lib/cosi/config.yaml
 check "cosictl delete -f $example" /usr/bin/cosictl delete -f $example
 wait_for "net.ipv4.ip_forward restored ($fwd)" grep -qx "$fwd" /proc/sys/net/ipv4/ip_forward
+
+# The shipped example controller on the installed package: a config's
+# file written, then removed (with its finalizer) when it is deleted.
+mkdir -p "$work/pyfiles"
+"$pyfiles" --root "$work/pyfiles" 2> "$work/pyfiles.log" &
+pyfiles_pid=$!
+wait_for "$pyfiles started: its types defined" /usr/bin/cosictl get rd pyfilestatus
+printf 'metadata: {type: pyfile, id: motd}\nspec: {content: "hello"}\n' > "$work/motd.yaml"
+check "cosictl apply -f motd.yaml (a pyfile)" /usr/bin/cosictl apply -f "$work/motd.yaml"
+wait_for "cosi-pyfiles wrote $work/pyfiles/motd" grep -qx hello "$work/pyfiles/motd"
+check "cosictl delete -f motd.yaml: cosi-pyfiles removed the file" sh -c \
+	"/usr/bin/cosictl delete -f $work/motd.yaml && ! [ -e $work/pyfiles/motd ]"
+kill -TERM $pyfiles_pid
+i=0
+while kill -0 $pyfiles_pid 2>/dev/null && [ $i -lt 50 ]; do i=$((i + 1)); sleep 0.2; done
+kill -KILL $pyfiles_pid 2>/dev/null
+wait $pyfiles_pid
+rc=$?
+check "cosi-pyfiles exits 0 on SIGTERM" test $rc -eq 0
+[ -s "$work/pyfiles.log" ] && sed 's/^/#   /' "$work/pyfiles.log" | tail -n 20
+
 # The hostname controller leaves the name set at teardown (controllers.rst):
 # put the VM's back for the tests that follow.
 echo "$host" > /proc/sys/kernel/hostname	# "(none)" too, which hostname(1) refuses
@@ -155,8 +194,9 @@ check "cosid's sockets ($(tr '\n' ' ' < "$work/families")) are in RestrictAddres
 ip link del d0
 # shellcheck disable=SC2086
 check "dpkg --purge" dpkg --purge $pkgs
-check "purged: no cosid, cosictl, libcosi" sh -c \
-	'! [ -e /usr/sbin/cosid ] && ! [ -e /usr/bin/cosictl ] && ! ls /usr/lib/*/libcosi.so* 2>/dev/null'
+check "purged: no cosid, cosictl, libcosi, python3-cosi" sh -c \
+	'! [ -e /usr/sbin/cosid ] && ! [ -e /usr/bin/cosictl ] && ! ls /usr/lib/*/libcosi.so* 2>/dev/null &&
+	 ! [ -e $0 ]' "$pydir"
 check "rmmod the DKMS-built cosi" rmmod cosi
 check "insmod the suite's cosi.ko again" insmod "$top/build/kmod-$kver/cosi.ko"
 totals

@@ -6,7 +6,9 @@
  *  - ns per lookup+read: a TC program run with BPF_PROG_TEST_RUN (REPEAT
  *    runs, best of 5), less the same run of an empty program.  kfunc:
  *    lookup (namespace, type, id) + one u64 spec field + release; map: one
- *    bpf_map_lookup_elem() keyed by the id.
+ *    bpf_map_lookup_elem() keyed by the same struct bpf_cosi_key (the same
+ *    lookup; the goal's peer), and, for reference, one keyed by a 64-byte
+ *    id alone.
  *  - staleness: after each update returns, how long until each path
  *    shows the new value.  The mirror is a thread on the other CPU with a
  *    watch on the resource, writing the map at each event; the kfunc path
@@ -28,7 +30,6 @@
 #define ID	"r1"
 
 static struct kfunc_lookup_bpf *skel;
-static char key_id[64] = ID;
 
 static void mirror_event(struct cosi_event *ev, void *arg)
 {
@@ -38,8 +39,8 @@ static void mirror_event(struct cosi_event *ev, void *arg)
 	for (i = 0; i < ev->res.spec.n; i++)
 		if (!strcmp(ev->res.spec.v[i].name, "mtu"))
 			bpf_map_update_elem(bpf_map__fd(skel->maps.mirror),
-					    key_id, &ev->res.spec.v[i].u64,
-					    BPF_ANY);
+					    &skel->bss->key,
+					    &ev->res.spec.v[i].u64, BPF_ANY);
 	cosi_event_free(ev);
 }
 
@@ -89,7 +90,8 @@ static uint64_t read_map(void)
 {
 	uint64_t v = 0;
 
-	bpf_map_lookup_elem(bpf_map__fd(skel->maps.mirror), key_id, &v);
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.mirror), &skel->bss->key,
+			    &v);
 	return v;
 }
 
@@ -102,7 +104,7 @@ int main(void)
 	struct cosi_spec spec = { 0 };
 	struct cosi_req r = { .ns = "default", .type = TYPE, .id = ID,
 			      .spec = &spec };
-	double t_kfunc, t_map, t_empty;
+	double t_kfunc, t_map, t_id_map, t_empty;
 	struct cosi *c, *wc;
 	long stale = 0;
 	pthread_t th;
@@ -132,7 +134,9 @@ int main(void)
 	strcpy(skel->bss->key.type, TYPE);
 	strcpy(skel->bss->key.id, ID);
 	strcpy(skel->bss->id, ID);
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.mirror), key_id,
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.mirror),
+				&skel->bss->key, &(uint64_t){ 1 }, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.id_map), skel->bss->id,
 				&(uint64_t){ 1 }, BPF_ANY))
 		die("map update: %s", strerror(errno));
 
@@ -143,8 +147,13 @@ int main(void)
 	t_map = run_ns(skel->progs.map_read, repeat);
 	if (skel->bss->out != 1)
 		die("map read %llu, not 1", (unsigned long long)skel->bss->out);
+	t_id_map = run_ns(skel->progs.id_map_read, repeat);
+	if (skel->bss->out != 1)
+		die("id map read %llu, not 1",
+		    (unsigned long long)skel->bss->out);
 	result(9, "cosi", "kfunc_lookup_ns", t_kfunc - t_empty, "ns");
 	result(9, "bpfmap", "map_lookup_ns", t_map - t_empty, "ns");
+	result(9, "bpfmap", "id_map_lookup_ns", t_id_map - t_empty, "ns");
 
 	if (cosi_watch(wc, &w, mirror_event, NULL, NULL, NULL))
 		die_cosi(wc, "watch");

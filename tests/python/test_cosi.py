@@ -13,14 +13,17 @@ example controller cosi-pyfiles end to end.  Prints TAP and a kselftest
 import errno
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
+from pyroute2.netlink import NETLINK_GENERIC
+
 import cosi
-from cosi import _spec
+from cosi import _nla, _spec, model
 
 TOP = os.getcwd()
 YNL_LIB = os.path.join(TOP, 'build/ksrc/tools/net/ynl')
@@ -177,6 +180,33 @@ class TestResources(Base):
             self.c.define(cosi.Definition('X.y', [cosi.Field('a', 'u65')]))
 
 
+class TestFamily(unittest.TestCase):
+    def test_version_mismatch(self):
+        """A package generated for another version of the family refuses
+        to talk to this cosi.ko, with one clear error."""
+        script = r'''
+from pyroute2.netlink import NETLINK_GENERIC
+
+import cosi
+from cosi import _spec
+_spec.FAMILY_VERSION += 1
+try:
+    cosi.Client()
+    print('connected')
+except cosi.CosiError as e:
+    print(e.errno, e)
+'''
+        p = subprocess.run([sys.executable, '-c', script],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r'^%d family lookup: .*cosi.ko speaks '
+                         r'version %d of the family, this package version '
+                         r'%d' % (errno.EPROTO, _spec.FAMILY_VERSION,
+                                  _spec.FAMILY_VERSION + 1))
+        with cosi.Client() as c:
+            self.assertTrue(c.definitions() is not None)
+
+
 class TestOwners(Base):
     def test_claims(self):
         with cosi.Client(owner='py-ctl') as ctl:
@@ -213,6 +243,12 @@ class TestWatch(Base):
                 return out
         self.fail('watch: timed out; got %s'
                   % [(e.kind, e.resource and e.resource.id) for e in out])
+
+    def updates_until(self, w, n):
+        """The field n of the updated events up to the one where it is n."""
+        evs = self.collect(w, lambda e: e.kind == 'updated' and
+                           e.resource.spec['n'] == n)
+        return [e.resource.spec['n'] for e in evs if e.kind == 'updated']
 
     def test_bootstrap_live_resume(self):
         self.c.create(NS, T, 'a', {'name': 'x'})
@@ -265,12 +301,67 @@ class TestWatch(Base):
             self.collect(w, lambda e: e.kind == 'bootstrapped')
             for i in range(1, n + 1):
                 self.c.update(NS, T, 'a', {'name': 'v', 'n': i})
-            evs = self.collect(w, lambda e: e.kind == 'updated' and
-                               e.resource.spec['n'] == n)
-            seen = [e.resource.spec['n'] for e in evs if e.kind == 'updated']
-            self.assertEqual(seen, list(range(1, n + 1)))
+            self.assertEqual(self.updates_until(w, n), list(range(1, n + 1)))
             self.assertGreaterEqual(w.stats['resumes'], 1)
             self.assertEqual(w.stats['bootstraps'], 0)
+
+    def test_forged_event_ignored(self):
+        """Another CAP_NET_ADMIN process can send to the watch's port id;
+        its datagram (a well-formed live event of the watch) is dropped,
+        the kernel's events still arrive."""
+        with self.c.watch(NS, T) as w:
+            self.collect(w, lambda e: e.kind == 'bootstrapped')
+            msg = _nla.message_for('resource')
+            msg['cmd'] = _spec.OPS['resource-event']['value']
+            msg['version'] = _spec.FAMILY_VERSION
+            msg['attrs'] = [
+                ['watch-id', w._watch_id],
+                ['event', _spec.ENUMS['event-kind']['created']],
+                ['namespace', NS], ['type', T], ['id', 'forged'],
+                ['version', 1], ['revision', w.revision + 1],
+                ['spec', model.encode_spec({'name': 'evil'})]]
+            msg['header']['type'] = w._conn.sock.prid
+            msg['header']['flags'] = 0
+            msg['header']['sequence_number'] = 0
+            msg.encode()
+            port = w._conn.sock.getsockname()[0]
+            with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                               NETLINK_GENERIC) as forger:
+                forger.bind((0, 0))
+                self.assertEqual(forger.sendto(msg.data, (port, 0)),
+                                 len(msg.data))
+            self.c.create(NS, T, 'real', {'name': 'x'})
+            evs = self.collect(w, lambda e: e.resource is not None and
+                               e.resource.id == 'real')
+            self.assertEqual([(e.kind, e.resource.id) for e in evs],
+                             [('created', 'real')])
+            self.assertIsNone(w.next(timeout=0.5))
+
+    def test_backlog_overflow_resumes(self):
+        """Live events read while the watch's socket serves a request are
+        kept within the backlog bound; past it they are dropped, the
+        kernel's watch is stopped and the Watch resumes by revision: every
+        version still arrives once, in order."""
+        n, backlog = 50, 2048
+        self.c.create(NS, T, 'a', {'name': 'v', 'n': 0})
+        with self.c.watch(NS, T, backlog=backlog) as w:
+            self.collect(w, lambda e: e.kind == 'bootstrapped')
+            for i in range(1, n + 1):
+                self.c.update(NS, T, 'a', {'name': 'v', 'n': i})
+            # A request on the watch's socket reads the queued events.
+            w._conn.dump('definition-get', [])
+            self.assertTrue(w._conn.overflowed)
+            kept = sum(m['header']['length'] for m in w._conn.unsolicited)
+            self.assertLessEqual(kept, backlog)
+            self.assertLess(len(w._conn.unsolicited), n)
+            self.assertEqual(self.updates_until(w, n), list(range(1, n + 1)))
+            self.assertEqual(w.stats['resumes'], 1)
+            self.assertEqual(w.stats['bootstraps'], 0)
+            # The stopped watch sends nothing more: one event per change.
+            self.c.update(NS, T, 'a', {'name': 'v', 'n': n + 1})
+            evs = self.collect(w, lambda e: e.kind == 'updated')
+            self.assertEqual([e.resource.spec['n'] for e in evs], [n + 1])
+            self.assertIsNone(w.next(timeout=0.5))
 
     def test_history_too_short(self):
         """Overflow past the history (16 events in a new netns): the Watch

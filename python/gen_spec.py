@@ -12,6 +12,7 @@ their value/value-start), enum entries from value-start (default 0),
 flags are 1 << (value-start + index).  The output is plain data; cosi/_nla.py
 builds the pyroute2 message classes from it.
 """
+import os
 import pprint
 import sys
 
@@ -108,7 +109,7 @@ def render(data, source):
 def write(spec_path, out_path):
     with open(spec_path, encoding='utf-8') as f:
         data = generate(yaml.safe_load(f))
-    text = render(data, 'Documentation/netlink/specs/cosi.yaml')
+    text = render(data, os.path.normpath(spec_path))
     with open(out_path, 'w', encoding='utf-8') as f:
         f.write(text)
 

@@ -17,6 +17,13 @@ package is built.
             for ev in w:
                 print(ev.kind, ev.revision, ev.resource)
 """
+import importlib.util
+
+if importlib.util.find_spec(__name__ + '._spec') is None:
+    raise ImportError('cosi: cosi/_spec.py is generated when the package is '
+                      'built: install it (pip install python/) rather than '
+                      'import it from the source tree')
+# pylint: disable=wrong-import-position
 from .client import Client
 from .errors import (AlreadyExists, Busy, Conflict, CosiError,
                      HistoryTooShort, NotFound, OwnerConflict,

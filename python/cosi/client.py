@@ -232,11 +232,11 @@ class Client:
     # Watches.
 
     def watch(self, namespace, type, id=None, labels=None, since=0,
-              rcvbuf=None):
+              rcvbuf=None, backlog=None):
         """A Watch of (namespace, type[, id]) on its own socket: from
         revision @since (the events after it), else from a bootstrap."""
         return Watch(namespace, type, id=id, labels=labels, since=since,
-                     rcvbuf=rcvbuf)
+                     rcvbuf=rcvbuf, backlog=backlog)
 
     def events(self, rcvbuf=None):
         """An Events monitor (the multicast group) on its own socket."""

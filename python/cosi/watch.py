@@ -4,7 +4,10 @@
 The kernel stops every watch of a socket whose receive buffer overflowed
 and reports ENOBUFS once; a Watch then delivers what was still queued
 (it precedes the gap) and restarts from the last revision it delivered,
-so its consumer sees every change as if nothing had happened.  When the
+so its consumer sees every change as if nothing had happened.  Live
+events that arrive while the Watch runs a request of its own are kept
+aside within a bound; past it, the Watch stops its kernel watch and
+resumes the same way.  When the
 kernel's history no longer reaches back that far (ENODATA), it bootstraps
 again and makes up "destroyed" events for the resources that vanished in
 the gap, which is why it remembers the ids it has seen.
@@ -31,18 +34,20 @@ class Watch:
     pass it as ``since`` to resume after a restart.  ``next(timeout)``
     returns None when nothing came in time; ``fileno()`` is for select.
     ``stats`` counts resumes (after overflows), bootstraps (when the
-    history was too short) and synthetic destroyed events.
+    history was too short) and synthetic destroyed events.  ``backlog``
+    bounds the bytes of live events kept while a request runs (default
+    two receive buffers).
     """
 
     def __init__(self, namespace, type, id=None, labels=None, since=0,
-                 rcvbuf=None):
+                 rcvbuf=None, backlog=None):
         self.namespace, self.type, self.id = namespace, type, id
         self.labels = labels
         self.revision = since
         self.stats = collections.Counter()
         self._queue = collections.deque()
         self._known = set()
-        self._conn = Connection(rcvbuf=rcvbuf)
+        self._conn = Connection(rcvbuf=rcvbuf, backlog=backlog)
         self._watch_id = None
         try:
             self._start(resume=since > 0)
@@ -73,8 +78,10 @@ class Watch:
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._queue:
             if self._conn.unsolicited:
-                msgs = list(self._conn.unsolicited)
-                self._conn.unsolicited.clear()
+                msgs = self._conn.take_unsolicited()
+            elif self._conn.overflowed:
+                self._backlog_overflowed()
+                continue
             else:
                 left = None if deadline is None else \
                     max(0.0, deadline - time.monotonic())
@@ -121,6 +128,26 @@ class Watch:
                     raise
         raise CosiError(errno.ENOBUFS, 'watch',
                         'overflowed %d times in a row' % MAX_RESUMES)
+
+    def _backlog_overflowed(self):
+        """Live events were dropped while a request ran; the kernel's watch
+        still runs, and what it has queued since follows the gap: stop it
+        (its stragglers are then ignored by watch id) and resume from the
+        last revision delivered, as after an ENOBUFS."""
+        self._conn.overflowed = False
+        self.stats['resumes'] += 1
+        old, self._watch_id = self._watch_id, None
+        if old is not None:
+            try:
+                self._conn.do('watch-stop', [['watch-id', old]])
+            except OSError as e:
+                # ENOBUFS: the kernel stopped it (every watch of the
+                # socket) already.
+                if e.errno not in (errno.ENOBUFS, errno.ENOENT):
+                    raise
+        self._conn.take_unsolicited()   # the stopped watch's, after the gap
+        self._conn.overflowed = False
+        self._start(resume=True)
 
     def _drain(self):
         while True:
@@ -192,6 +219,7 @@ class Events:
 
     def __init__(self, rcvbuf=None):
         self._conn = Connection(rcvbuf=rcvbuf)
+        self._pending = collections.deque()
         try:
             self._conn.sock.add_membership(_spec.MCAST_GROUPS[0])
         except OSError as e:
@@ -229,8 +257,8 @@ class Events:
                             'events were lost') from None
             for m in msgs:
                 if m['cmd'] == _spec.OPS['resource-event']['value']:
-                    self._conn.unsolicited.append(m)
-            if self._conn.unsolicited:
-                return model.decode_event(self._conn.unsolicited.popleft())
+                    self._pending.append(m)
+            if self._pending:
+                return model.decode_event(self._pending.popleft())
             if left == 0.0:
                 return None

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# The Python package (python/) against cosi.ko: install it from the tree
-# with pip, offline, into a throwaway venv that sees Debian's pyroute2 and
-# PyYAML, then run tests/python/test_cosi.py (the client, and the example
+# The Python package (python/) against cosi.ko: build its sdist from the
+# tree, install that with pip outside the tree (no COSI_SPEC: the sdist
+# carries the spec), offline, into a throwaway venv that sees Debian's
+# pyroute2 and PyYAML, then run tests/python/test_cosi.py (the client, and the example
 # controller examples/controllers/python/cosi-pyfiles).  Runs in the VM
 # with cosi.ko loaded, from the repo top; prints a "# Totals:" line.
 set -e
@@ -14,8 +15,14 @@ chmod 755 "$tmp"	# the unprivileged checks import the package too
 cp -r "$top/python" "$tmp/src"
 rm -rf "$tmp/src/build" "$tmp/src"/*.egg-info
 python3 -m venv --system-site-packages --without-pip "$tmp/venv"
-COSI_SPEC="$top/Documentation/netlink/specs/cosi.yaml" \
-	"$tmp/venv/bin/python" -m pip install -q --no-build-isolation \
-	--no-index --disable-pip-version-check "$tmp/src"
+(cd "$tmp/src" && COSI_SPEC="$top/Documentation/netlink/specs/cosi.yaml" \
+	python3 setup.py -q sdist -d "$tmp/dist") >"$tmp/sdist.log" 2>&1 ||
+	{ cat "$tmp/sdist.log"; exit 1; }
+tar -xzf "$tmp"/dist/cosi-*.tar.gz -C "$tmp"
+rm -rf "$tmp/src"
+sdist=$(echo "$tmp"/cosi-*/)
+env -u COSI_SPEC "$tmp/venv/bin/python" -m pip install -q \
+	--no-build-isolation --no-index --disable-pip-version-check "$sdist"
+export COSI_TEST_SDIST="${sdist%/}"
 set +e
 "$tmp/venv/bin/python" "$top/tests/python/test_cosi.py"

@@ -20,6 +20,7 @@ struct kfunc_result res[KF_NR];
 int tp_tgid;
 struct bpf_cosi_opts nopts;
 int null_ret[NULL_NR];
+struct kfunc_race race;
 
 /* Names go in writable memory: the kfuncs' (pointer, size) pairs are not const. */
 #define STR(s) s, sizeof(s)
@@ -96,6 +97,24 @@ int leak_ref(struct __sk_buff *skb)
 						 &opts[KF_TC], sizeof(opts[KF_TC]));
 
 	return r ? 1 : 0;
+}
+
+/* Lookups of a key user space rewrites meanwhile: counted by outcome. */
+SEC("tc")
+int tc_race(struct __sk_buff *skb)
+{
+	struct cosi_res *r = bpf_skb_cosi_lookup(skb, &key, sizeof(key),
+						 &nopts, sizeof(nopts));
+
+	if (r) {
+		race.found++;
+		bpf_cosi_res_release(r);
+	} else if (nopts.error == -22) {	/* EINVAL */
+		race.einval++;
+	} else {
+		race.other++;
+	}
+	return 0;
 }
 
 /* Program types a lookup is not for: each must be refused. */

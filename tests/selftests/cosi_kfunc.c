@@ -5,6 +5,7 @@
  * the tracing program on cosi's tracepoint at the test's own writes.
  * Each test runs in a netns of its own.
  */
+#include <pthread.h>
 #include <sys/syscall.h>
 
 #include <bpf/bpf.h>
@@ -285,6 +286,62 @@ TEST_F(kfunc, sensitive_refused)
 		EXPECT_EQ(0, bss->res[t].found);
 		EXPECT_EQ(-EACCES, bss->res[t].lookup_err) TH_LOG("prog %d", t);
 	}
+}
+
+static volatile bool race_stop;
+
+/*
+ * Rewrite the key's id between "w1" and 256 bytes with no NUL, by one
+ * aligned 8-byte store of its first bytes (the rest stays 'x'): a lookup
+ * sees one or the other, never a third string.
+ */
+static void *race_writer(void *arg)
+{
+	struct bpf_cosi_key *k = arg;
+	uint64_t w1 = 0, xs;
+
+	memcpy(&w1, "w1", 3);
+	memset(&xs, 'x', sizeof(xs));
+	memset(k->id + sizeof(xs), 'x', sizeof(k->id) - sizeof(xs));
+	while (!race_stop) {
+		__atomic_store_n((uint64_t *)k->id, xs, __ATOMIC_SEQ_CST);
+		__atomic_store_n((uint64_t *)k->id, w1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+/*
+ * The key lives in the program's .bss, which user space maps and may
+ * rewrite during a lookup: the kfunc checks and uses one copy, so each
+ * lookup finds w1 or fails -EINVAL, never reads past the id (the copy
+ * checked, the original hashed: -ENOENT, or an overrun).
+ */
+TEST_F(kfunc, key_rewritten_during_lookup)
+{
+	struct cosi_kfunc__bss *bss = self->skel->bss;
+	char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
+		    .data_size_in = sizeof(pkt), .repeat = 20000);
+	pthread_t th;
+	int i;
+
+	ASSERT_COSI_OK(self->c, create_full(self->c, TEST_NS, KTYPE, "w1",
+					    KNAME, 1, NULL));
+	set_key(&bss->key, TEST_NS, KTYPE, "w1");
+	bss->nopts.netns_id = BPF_COSI_NETNS_CURRENT;
+	memset(&bss->race, 0, sizeof(bss->race));
+	race_stop = false;
+	ASSERT_EQ(0, pthread_create(&th, NULL, race_writer, &bss->key));
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(0, bpf_prog_test_run_opts(
+			bpf_program__fd(self->skel->progs.tc_race), &o));
+	race_stop = true;
+	pthread_join(th, NULL);
+	TH_LOG("found %llu, -EINVAL %llu, other %llu", bss->race.found,
+	       bss->race.einval, bss->race.other);
+	EXPECT_EQ(100000ull, bss->race.found + bss->race.einval +
+		  bss->race.other);
+	EXPECT_EQ(0ull, bss->race.other);
 }
 
 /* Another netns by its id, as the context's netns knows it. */

@@ -33,6 +33,11 @@ enum {
 
 #define NULL_NO_LOOKUP	1000	/* the resource to read was not found */
 
+/* tc_race's outcomes. */
+struct kfunc_race {
+	unsigned long long found, einval, other;
+};
+
 /* The iterator program's walk. */
 struct kfunc_walk {
 	int err;

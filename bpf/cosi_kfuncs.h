@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cosi.ko's kfuncs, for BPF programs (Documentation/bpf.rst).  Include
- * after vmlinux.h and cosi_bpf.h (struct cosi_res).  The iterator exists
- * on 6.12 only: keep programs that use it in an object of their own.
+ * after vmlinux.h and cosi_bpf.h (struct cosi_res).  Each lookup is for
+ * one program type: bpf_cosi_lookup() and the iterator tracing,
+ * bpf_skb_cosi_lookup() TC, bpf_xdp_cosi_lookup() XDP; the readers and
+ * the release are for all three.  The iterator exists on 6.12 only: keep
+ * programs that use it in an object of their own.
  */
 #ifndef COSI_KFUNCS_H
 #define COSI_KFUNCS_H

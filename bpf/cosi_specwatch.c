@@ -37,7 +37,12 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	printf("%s/%s/%s", e->key.ns, e->key.type, e->key.id);
 	if (e->error) {
-		printf(e->error == -ENOENT ? " gone\n" : " error %d\n", e->error);
+		if (e->error == -ENOENT)
+			printf(" gone\n");
+		else if (e->error == -EXDEV)
+			printf(" changed from another netns: not read\n");
+		else
+			printf(" error %d\n", e->error);
 		fflush(stdout);
 		return 0;
 	}

@@ -62,6 +62,52 @@ static bool cosi_bpf_str_ok(const char *s, u32 size)
 }
 
 /*
+ * A lookup's key and options, copied from the program once: its memory
+ * may be a map or .bss that user space changes meanwhile (mmap), so only
+ * the copy is checked and used (as nf_conntrack_bpf copies its tuple).
+ * Lifetime: the kfunc's stack frame.
+ */
+struct cosi_bpf_args {
+	struct bpf_cosi_key key;
+	struct bpf_cosi_opts opts;
+};
+
+/*
+ * Copy and check @key and @opts into @a: 0 or -EINVAL.  NULL pointers
+ * are checked here, as 6.1's verifier lets NULL through.  @with_id: a
+ * lookup (a walk ignores the id).
+ */
+static int cosi_bpf_get_args(struct cosi_bpf_args *a,
+			     const struct bpf_cosi_key *key, u32 key__sz,
+			     const struct bpf_cosi_opts *opts, u32 opts__sz,
+			     bool with_id)
+{
+	BUILD_BUG_ON(sizeof(a->opts) != BPF_COSI_OPTS_SZ);
+	if (!key || key__sz != sizeof(*key) || !opts ||
+	    opts__sz != BPF_COSI_OPTS_SZ)
+		return -EINVAL;
+	memcpy(&a->key, key, sizeof(a->key));
+	memcpy(&a->opts, opts, sizeof(a->opts));
+	if (!with_id)
+		strscpy(a->key.id, "x", sizeof(a->key.id));
+	if (a->opts.flags ||
+	    memchr_inv(a->opts.reserved, 0, sizeof(a->opts.reserved)) ||
+	    !cosi_bpf_str_ok(a->key.ns, sizeof(a->key.ns)) ||
+	    !cosi_bpf_str_ok(a->key.type, sizeof(a->key.type)) ||
+	    !cosi_bpf_str_ok(a->key.id, sizeof(a->key.id)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Where the error goes: nowhere when @opts itself is bad. */
+static void cosi_bpf_set_error(struct bpf_cosi_opts *opts, u32 opts__sz,
+			       int err)
+{
+	if (opts && opts__sz == BPF_COSI_OPTS_SZ)
+		opts->error = err;
+}
+
+/*
  * The netns a lookup reads: @ctx_net, or the netns @netns_id names as
  * @ctx_net knows it (a reference, put by cosi_bpf_put_net()).  RCU held.
  */
@@ -116,27 +162,24 @@ static struct cosi_res *cosi_bpf_lookup(struct net *ctx_net,
 					u32 opts__sz)
 {
 	struct cosi_res *res = NULL;
+	struct cosi_bpf_args a;
 	struct net *net;
-	int err = -EINVAL;
+	int err;
 
-	if (!opts || opts__sz != sizeof(*opts))
-		return NULL;
-	if (!key || key__sz != sizeof(*key) ||
-	    !cosi_bpf_str_ok(key->ns, sizeof(key->ns)) ||
-	    !cosi_bpf_str_ok(key->type, sizeof(key->type)) ||
-	    !cosi_bpf_str_ok(key->id, sizeof(key->id)))
+	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts__sz, true);
+	if (err)
 		goto out;
 	rcu_read_lock();
-	net = cosi_bpf_get_net(ctx_net, opts->netns_id);
+	net = cosi_bpf_get_net(ctx_net, a.opts.netns_id);
 	if (net) {
-		res = cosi_bpf_find(net, key, &err);
+		res = cosi_bpf_find(net, &a.key, &err);
 		cosi_bpf_put_net(net, ctx_net);
 	} else {
-		err = opts->netns_id < 0 ? -EINVAL : -ENOENT;
+		err = a.opts.netns_id < 0 ? -EINVAL : -ENOENT;
 	}
 	rcu_read_unlock();
 out:
-	opts->error = err;
+	cosi_bpf_set_error(opts, opts__sz, err);
 	return res;
 }
 
@@ -148,6 +191,8 @@ static const struct nlattr *cosi_bpf_field(const struct cosi_res *res,
 	int rem, arem;
 	size_t len;
 
+	if (!res || !name)
+		return NULL;
 	len = strnlen(name, name__sz);
 	if (len == name__sz || !len)
 		return NULL;
@@ -191,8 +236,11 @@ static int cosi_bpf_copy_str(char *buf, u32 size, const char *s)
 static int cosi_bpf_spec_num(const struct cosi_res *res, const char *name,
 			     u32 name__sz, int type, u64 *val)
 {
-	const struct nlattr *a = cosi_bpf_field(res, name, name__sz);
+	const struct nlattr *a;
 
+	if (!res || !name || !val)
+		return -EINVAL;
+	a = cosi_bpf_field(res, name, name__sz);
 	if (!a)
 		return -ENOENT;
 	if (nla_type(a) != type)
@@ -251,9 +299,9 @@ __bpf_kfunc struct cosi_res *bpf_skb_cosi_lookup(struct __sk_buff *skb_ctx,
 	struct sk_buff *skb = (struct sk_buff *)skb_ctx;
 	struct net *net = NULL;
 
-	if (skb->dev)
+	if (skb && skb->dev)
 		net = dev_net(skb->dev);
-	else if (skb->sk)
+	else if (skb && skb->sk)
 		net = sock_net(skb->sk);
 	return cosi_bpf_lookup(net, key, key__sz, opts, opts__sz);
 }
@@ -276,8 +324,8 @@ __bpf_kfunc struct cosi_res *bpf_xdp_cosi_lookup(struct xdp_md *xdp_ctx,
 {
 	struct xdp_buff *xdp = (struct xdp_buff *)xdp_ctx;
 
-	return cosi_bpf_lookup(dev_net(xdp->rxq->dev), key, key__sz, opts,
-			       opts__sz);
+	return cosi_bpf_lookup(xdp ? dev_net(xdp->rxq->dev) : NULL, key,
+			       key__sz, opts, opts__sz);
 }
 
 /**
@@ -286,23 +334,24 @@ __bpf_kfunc struct cosi_res *bpf_xdp_cosi_lookup(struct xdp_md *xdp_ctx,
  */
 __bpf_kfunc void bpf_cosi_res_release(struct cosi_res *res)
 {
-	cosi_res_put(res);
+	if (res)
+		cosi_res_put(res);
 }
 
 /* Metadata of a version. */
 __bpf_kfunc u64 bpf_cosi_res_version(const struct cosi_res *res)
 {
-	return res->version;
+	return res ? res->version : 0;
 }
 
 __bpf_kfunc u64 bpf_cosi_res_revision(const struct cosi_res *res)
 {
-	return res->revision;
+	return res ? res->revision : 0;
 }
 
 __bpf_kfunc u32 bpf_cosi_res_phase(const struct cosi_res *res)
 {
-	return res->phase;
+	return res ? res->phase : 0;
 }
 
 /**
@@ -352,8 +401,11 @@ __bpf_kfunc int bpf_cosi_res_spec_str(const struct cosi_res *res,
 				      const char *name, u32 name__sz,
 				      char *buf, u32 buf__sz)
 {
-	const struct nlattr *a = cosi_bpf_field(res, name, name__sz);
+	const struct nlattr *a;
 
+	if (!res || !name || !buf)
+		return -EINVAL;
+	a = cosi_bpf_field(res, name, name__sz);
 	if (!a)
 		return -ENOENT;
 	if (nla_type(a) != COSI_A_SPEC_FIELD_STRING)
@@ -376,8 +428,11 @@ __bpf_kfunc int bpf_cosi_res_spec_bytes(const struct cosi_res *res,
 					const char *name, u32 name__sz,
 					void *buf, u32 buf__sz)
 {
-	const struct nlattr *a = cosi_bpf_field(res, name, name__sz);
+	const struct nlattr *a;
 
+	if (!res || !name || !buf)
+		return -EINVAL;
+	a = cosi_bpf_field(res, name, name__sz);
 	if (!a)
 		return -ENOENT;
 	if (nla_type(a) != COSI_A_SPEC_FIELD_BYTES)
@@ -400,11 +455,15 @@ __bpf_kfunc int bpf_cosi_res_label(const struct cosi_res *res,
 				   const char *key, u32 key__sz,
 				   char *buf, u32 buf__sz)
 {
+	char k[COSI_LABEL_KEY_MAX_LEN + 1];
 	const char *val;
 
-	if (!cosi_bpf_str_ok(key, key__sz))
+	if (!res || !key || !buf)
+		return -EINVAL;
+	/* A copy: the program's memory may change under strcmp(). */
+	if (strscpy(k, key, min_t(u32, key__sz, sizeof(k))) <= 0)
 		return -ENOENT;
-	val = cosi_kv_find(res->labels, res->n_labels, key);
+	val = cosi_kv_find(res->labels, res->n_labels, k);
 	if (!val)
 		return -ENOENT;
 	return cosi_bpf_copy_str(buf, buf__sz, val);
@@ -457,41 +516,41 @@ __bpf_kfunc int bpf_iter_cosi_res_new(struct bpf_iter_cosi_res *it,
 				      u32 opts__sz)
 {
 	struct bpf_iter_cosi_res_kern *kit = (void *)it;
-	const struct cosi_def *def;
 	struct net *ctx_net = NULL, *net;
+	const struct cosi_def *def;
+	struct cosi_bpf_args a;
 	struct cosi_net *cn;
-	int err = -EINVAL;
+	int err;
 
 	BUILD_BUG_ON(sizeof(*kit) > sizeof(*it));
 	BUILD_BUG_ON(__alignof__(*kit) != __alignof__(*it));
+	if (!it)
+		return -EINVAL;
 	kit->coll = NULL;
 	kit->last = NULL;
-	if (!opts || opts__sz != sizeof(*opts))
-		return -EINVAL;
-	if (!key || key__sz != sizeof(*key) ||
-	    !cosi_bpf_str_ok(key->ns, sizeof(key->ns)) ||
-	    !cosi_bpf_str_ok(key->type, sizeof(key->type)))
+	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts__sz, false);
+	if (err)
 		goto out;
 	if (in_task() && current->nsproxy)
 		ctx_net = current->nsproxy->net_ns;
-	net = cosi_bpf_get_net(ctx_net, opts->netns_id);
+	net = cosi_bpf_get_net(ctx_net, a.opts.netns_id);
 	if (!net) {
-		err = opts->netns_id < 0 ? -EINVAL : -ENOENT;
+		err = a.opts.netns_id < 0 ? -EINVAL : -ENOENT;
 		goto out;
 	}
 	cn = cosi_pernet(net);
-	def = cosi_def_find(cn, key->type);
+	def = cosi_def_find(cn, a.key.type);
 	if (def && READ_ONCE(def->sensitivity) != COSI_SENSITIVITY_PUBLIC) {
 		err = -EACCES;
 	} else {
 		err = 0;
 		if (def)
-			kit->coll = cosi_coll_find(cn, key->ns, key->type);
+			kit->coll = cosi_coll_find(cn, a.key.ns, a.key.type);
 	}
 	/* The collection is RCU-freed: no netns reference is needed. */
 	cosi_bpf_put_net(net, ctx_net);
 out:
-	opts->error = err;
+	cosi_bpf_set_error(opts, opts__sz, err);
 	return err;
 }
 
@@ -507,7 +566,7 @@ __bpf_kfunc struct cosi_res *bpf_iter_cosi_res_next(struct bpf_iter_cosi_res *it
 	struct bpf_iter_cosi_res_kern *kit = (void *)it;
 	struct cosi_res *res;
 
-	if (!kit->coll)
+	if (!kit || !kit->coll)
 		return NULL;
 	res = cosi_coll_next(kit->coll, kit->last ? kit->last->id : "", false);
 	kit->last = res;
@@ -523,39 +582,55 @@ __bpf_kfunc void bpf_iter_cosi_res_destroy(struct bpf_iter_cosi_res *it)
 __bpf_kfunc_end_defs();
 #endif /* KF_ITER_NEW */
 
+/*
+ * Three sets, one per program type, so that each context reads the netns
+ * it stands for: tracing the current task's (lookup, walk), TC the skb's
+ * device's, XDP the receiving device's.  A TC program may run in a task
+ * that is not the packet's (egress under a socket of another netns), and
+ * a tracing program may hold an skb or xdp_buff it cannot vouch for.
+ */
 #ifdef BTF_KFUNCS_START
-BTF_KFUNCS_START(cosi_kfunc_ids)
+#define COSI_KFUNCS_START(name)	BTF_KFUNCS_START(name)
+#define COSI_KFUNCS_END(name)	BTF_KFUNCS_END(name)
 #else
-BTF_SET8_START(cosi_kfunc_ids)
+#define COSI_KFUNCS_START(name)	BTF_SET8_START(name)
+#define COSI_KFUNCS_END(name)	BTF_SET8_END(name)
 #endif
+
+COSI_KFUNCS_START(cosi_kfunc_tracing_ids)
 BTF_ID_FLAGS(func, bpf_cosi_lookup, KF_ACQUIRE | KF_RET_NULL)
-BTF_ID_FLAGS(func, bpf_skb_cosi_lookup, KF_ACQUIRE | KF_RET_NULL)
-BTF_ID_FLAGS(func, bpf_xdp_cosi_lookup, KF_ACQUIRE | KF_RET_NULL)
-BTF_ID_FLAGS(func, bpf_cosi_res_release, KF_RELEASE)
-BTF_ID_FLAGS(func, bpf_cosi_res_version, COSI_KF_READ)
-BTF_ID_FLAGS(func, bpf_cosi_res_revision, COSI_KF_READ)
-BTF_ID_FLAGS(func, bpf_cosi_res_phase, COSI_KF_READ)
-BTF_ID_FLAGS(func, bpf_cosi_res_spec_u64, COSI_KF_READ)
-BTF_ID_FLAGS(func, bpf_cosi_res_spec_s64, COSI_KF_READ)
-BTF_ID_FLAGS(func, bpf_cosi_res_spec_bool, COSI_KF_READ)
-BTF_ID_FLAGS(func, bpf_cosi_res_spec_str, COSI_KF_READ)
-BTF_ID_FLAGS(func, bpf_cosi_res_spec_bytes, COSI_KF_READ)
-BTF_ID_FLAGS(func, bpf_cosi_res_label, COSI_KF_READ)
+#include "bpf_kfuncs_readers.h"
 #ifdef KF_ITER_NEW
 BTF_ID_FLAGS(func, bpf_iter_cosi_res_new, KF_ITER_NEW | KF_RCU_PROTECTED)
 BTF_ID_FLAGS(func, bpf_iter_cosi_res_next,
 	     KF_ITER_NEXT | KF_RET_NULL | KF_RCU_PROTECTED)
 BTF_ID_FLAGS(func, bpf_iter_cosi_res_destroy, KF_ITER_DESTROY)
 #endif
-#ifdef BTF_KFUNCS_START
-BTF_KFUNCS_END(cosi_kfunc_ids)
-#else
-BTF_SET8_END(cosi_kfunc_ids)
-#endif
+COSI_KFUNCS_END(cosi_kfunc_tracing_ids)
 
-static const struct btf_kfunc_id_set cosi_kfunc_set = {
+COSI_KFUNCS_START(cosi_kfunc_tc_ids)
+BTF_ID_FLAGS(func, bpf_skb_cosi_lookup, KF_ACQUIRE | KF_RET_NULL)
+#include "bpf_kfuncs_readers.h"
+COSI_KFUNCS_END(cosi_kfunc_tc_ids)
+
+COSI_KFUNCS_START(cosi_kfunc_xdp_ids)
+BTF_ID_FLAGS(func, bpf_xdp_cosi_lookup, KF_ACQUIRE | KF_RET_NULL)
+#include "bpf_kfuncs_readers.h"
+COSI_KFUNCS_END(cosi_kfunc_xdp_ids)
+
+static const struct btf_kfunc_id_set cosi_kfunc_tracing_set = {
 	.owner	= THIS_MODULE,
-	.set	= &cosi_kfunc_ids,
+	.set	= &cosi_kfunc_tracing_ids,
+};
+
+static const struct btf_kfunc_id_set cosi_kfunc_tc_set = {
+	.owner	= THIS_MODULE,
+	.set	= &cosi_kfunc_tc_ids,
+};
+
+static const struct btf_kfunc_id_set cosi_kfunc_xdp_set = {
+	.owner	= THIS_MODULE,
+	.set	= &cosi_kfunc_xdp_ids,
 };
 
 /*
@@ -566,9 +641,13 @@ static const struct btf_kfunc_id_set cosi_kfunc_set = {
  */
 int cosi_bpf_register(void)
 {
-	static const enum bpf_prog_type types[] = {
-		BPF_PROG_TYPE_TRACING, BPF_PROG_TYPE_SCHED_CLS,
-		BPF_PROG_TYPE_XDP,
+	static const struct {
+		enum bpf_prog_type type;
+		const struct btf_kfunc_id_set *set;
+	} sets[] = {
+		{ BPF_PROG_TYPE_TRACING, &cosi_kfunc_tracing_set },
+		{ BPF_PROG_TYPE_SCHED_CLS, &cosi_kfunc_tc_set },
+		{ BPF_PROG_TYPE_XDP, &cosi_kfunc_xdp_set },
 	};
 	int i, err;
 
@@ -578,12 +657,13 @@ int cosi_bpf_register(void)
 		return -ENOENT;
 	}
 #endif
-	if (!cosi_kfunc_ids.cnt || !cosi_kfunc_ids.pairs[0].id) {
+	if (!cosi_kfunc_tracing_ids.cnt ||
+	    !cosi_kfunc_tracing_ids.pairs[0].id) {
 		pr_err("cosi: BTF ids unresolved (built without resolve_btfids): cannot register BPF kfuncs\n");
 		return -ENOENT;
 	}
-	for (i = 0; i < ARRAY_SIZE(types); i++) {
-		err = register_btf_kfunc_id_set(types[i], &cosi_kfunc_set);
+	for (i = 0; i < ARRAY_SIZE(sets); i++) {
+		err = register_btf_kfunc_id_set(sets[i].type, sets[i].set);
 		if (err) {
 			pr_err("cosi: registering BPF kfuncs failed: %d\n", err);
 			return err;

@@ -2,7 +2,9 @@
 /*
  * cosi_kfunc's programs: each reads the resource userspace names in
  * @key through every kfunc, from TC, XDP and a tracepoint, and reports
- * what it read in @res; leak_ref must be refused by the verifier.
+ * what it read in @res.  leak_ref and the *_refused programs must be
+ * refused by the verifier; the null_* programs pass NULL for one pointer
+ * argument each, which the verifier refuses or the kfunc fails (-EINVAL).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -16,6 +18,9 @@ struct bpf_cosi_key key;
 struct bpf_cosi_opts opts[KF_NR];
 struct kfunc_result res[KF_NR];
 int tp_tgid;
+struct bpf_cosi_opts nopts;
+int null_ret[NULL_NR];
+struct kfunc_race race;
 
 /* Names go in writable memory: the kfuncs' (pointer, size) pairs are not const. */
 #define STR(s) s, sizeof(s)
@@ -93,3 +98,124 @@ int leak_ref(struct __sk_buff *skb)
 
 	return r ? 1 : 0;
 }
+
+/* Lookups of a key user space rewrites meanwhile: counted by outcome. */
+SEC("tc")
+int tc_race(struct __sk_buff *skb)
+{
+	struct cosi_res *r = bpf_skb_cosi_lookup(skb, &key, sizeof(key),
+						 &nopts, sizeof(nopts));
+
+	if (r) {
+		race.found++;
+		bpf_cosi_res_release(r);
+	} else if (nopts.error == -22) {	/* EINVAL */
+		race.einval++;
+	} else {
+		race.other++;
+	}
+	return 0;
+}
+
+/* Program types a lookup is not for: each must be refused. */
+SEC("tc")
+int tc_task_refused(struct __sk_buff *skb)
+{
+	struct cosi_res *r = bpf_cosi_lookup(&key, sizeof(key), &opts[KF_TC],
+					     sizeof(opts[KF_TC]));
+
+	if (r)
+		bpf_cosi_res_release(r);
+	return 0;
+}
+
+SEC("xdp")
+int xdp_task_refused(struct xdp_md *ctx)
+{
+	struct cosi_res *r = bpf_cosi_lookup(&key, sizeof(key), &opts[KF_XDP],
+					     sizeof(opts[KF_XDP]));
+
+	if (r)
+		bpf_cosi_res_release(r);
+	return XDP_PASS;
+}
+
+/* A tracing program's skb is not a TC context it may vouch for. */
+SEC("tp_btf/kfree_skb")
+int tp_skb_refused(u64 *ctx)
+{
+	struct __sk_buff *skb = (struct __sk_buff *)ctx[0];
+	struct cosi_res *r = bpf_skb_cosi_lookup(skb, &key, sizeof(key),
+						 &opts[KF_TP], sizeof(opts[KF_TP]));
+
+	if (r)
+		bpf_cosi_res_release(r);
+	return 0;
+}
+
+SEC("tc")
+int tc_xdp_refused(struct __sk_buff *skb)
+{
+	struct cosi_res *r = bpf_xdp_cosi_lookup((struct xdp_md *)skb, &key,
+						 sizeof(key), &opts[KF_TC],
+						 sizeof(opts[KF_TC]));
+
+	if (r)
+		bpf_cosi_res_release(r);
+	return 0;
+}
+
+/* NULL for one pointer argument: refused by the verifier, or -EINVAL. */
+#define NULL_LOOKUP(c, expr)						\
+SEC("tc")								\
+int null_##c(struct __sk_buff *skb)					\
+{									\
+	struct cosi_res *r = (expr);					\
+									\
+	null_ret[NULL_##c] = r ? 1 : nopts.error;			\
+	if (r)								\
+		bpf_cosi_res_release(r);				\
+	return 0;							\
+}
+
+NULL_LOOKUP(KEY, bpf_skb_cosi_lookup(skb, NULL, sizeof(key), &nopts,
+				     sizeof(nopts)))
+NULL_LOOKUP(KEY0, bpf_skb_cosi_lookup(skb, NULL, 0, &nopts, sizeof(nopts)))
+NULL_LOOKUP(OPTS, bpf_skb_cosi_lookup(skb, &key, sizeof(key), NULL,
+				      sizeof(nopts)))
+NULL_LOOKUP(CTX, bpf_skb_cosi_lookup(NULL, &key, sizeof(key), &nopts,
+				     sizeof(nopts)))
+
+#define NULL_READ(c, expr)						\
+SEC("tc")								\
+int null_##c(struct __sk_buff *skb)					\
+{									\
+	char name[] = "mtu", sname[] = "name", color[] = "color";	\
+	char buf[16];							\
+	__u64 v;							\
+	struct cosi_res *r = bpf_skb_cosi_lookup(skb, &key, sizeof(key),\
+						 &nopts, sizeof(nopts));\
+									\
+	(void)name; (void)sname; (void)color; (void)buf; (void)v;	\
+	if (!r) {							\
+		null_ret[NULL_##c] = NULL_NO_LOOKUP;			\
+		return 0;						\
+	}								\
+	null_ret[NULL_##c] = (expr);					\
+	bpf_cosi_res_release(r);					\
+	return 0;							\
+}
+
+NULL_READ(RES, bpf_cosi_res_spec_u64(NULL, name, sizeof(name), &v))
+NULL_READ(U64, bpf_cosi_res_spec_u64(r, name, sizeof(name), NULL))
+NULL_READ(S64, bpf_cosi_res_spec_s64(r, name, sizeof(name), NULL))
+NULL_READ(BOOL, bpf_cosi_res_spec_bool(r, name, sizeof(name), NULL))
+NULL_READ(NAME, bpf_cosi_res_spec_u64(r, NULL, sizeof(name), &v))
+NULL_READ(STR_BUF, bpf_cosi_res_spec_str(r, sname, sizeof(sname), NULL,
+					 sizeof(buf)))
+NULL_READ(BYTES_BUF, bpf_cosi_res_spec_bytes(r, sname, sizeof(sname), NULL,
+					     sizeof(buf)))
+NULL_READ(LABEL_KEY, bpf_cosi_res_label(r, NULL, sizeof(color), buf,
+					sizeof(buf)))
+NULL_READ(LABEL_BUF, bpf_cosi_res_label(r, color, sizeof(color), NULL,
+					sizeof(buf)))

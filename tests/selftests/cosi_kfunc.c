@@ -5,6 +5,7 @@
  * the tracing program on cosi's tracepoint at the test's own writes.
  * Each test runs in a netns of its own.
  */
+#include <pthread.h>
 #include <sys/syscall.h>
 
 #include <bpf/bpf.h>
@@ -75,14 +76,26 @@ static int test_run(struct bpf_program *prog)
 	return bpf_prog_test_run_opts(bpf_program__fd(prog), &o);
 }
 
-/* Load everything but the program the verifier must refuse. */
+/* Programs loaded one at a time: refused ones, and the NULL probes. */
+static bool alone(const struct bpf_program *p)
+{
+	const char *name = bpf_program__name(p);
+	size_t len = strlen(name);
+
+	return !strcmp(name, "leak_ref") || !strncmp(name, "null_", 5) ||
+	       (len > 8 && !strcmp(name + len - 8, "_refused"));
+}
+
+/* Load everything but the programs that load alone. */
 static struct cosi_kfunc *load(void)
 {
 	struct cosi_kfunc *skel = cosi_kfunc__open();
+	struct bpf_program *p;
 
 	if (!skel)
 		return NULL;
-	bpf_program__set_autoload(skel->progs.leak_ref, false);
+	bpf_object__for_each_program(p, skel->obj)
+		bpf_program__set_autoload(p, !alone(p));
 	skel->bss->tp_tgid = getpid();
 	for (int t = 0; t < KF_NR; t++)
 		skel->bss->opts[t].netns_id = BPF_COSI_NETNS_CURRENT;
@@ -197,14 +210,20 @@ TEST_F(kfunc, lookup_failures)
 		const char *ns, *type, *id;
 		int netns_id;
 		int err;
+		unsigned int flags, reserved;
 	} cases[] = {
-		{ TEST_NS, KTYPE, "nope", BPF_COSI_NETNS_CURRENT, -ENOENT },
-		{ TEST_NS, "notype", "w1", BPF_COSI_NETNS_CURRENT, -ENOENT },
-		{ "nons", KTYPE, "w1", BPF_COSI_NETNS_CURRENT, -ENOENT },
-		{ TEST_NS, KTYPE, "", BPF_COSI_NETNS_CURRENT, -EINVAL },
-		{ TEST_NS, KTYPE, "w1", 4242, -ENOENT },
-		{ TEST_NS, KTYPE, "w1", -5, -EINVAL },
-		{ TEST_NS, KTYPE, NULL, BPF_COSI_NETNS_CURRENT, -EINVAL },
+		{ TEST_NS, KTYPE, "nope", BPF_COSI_NETNS_CURRENT, -ENOENT, 0, 0 },
+		{ TEST_NS, "notype", "w1", BPF_COSI_NETNS_CURRENT, -ENOENT, 0, 0 },
+		{ "nons", KTYPE, "w1", BPF_COSI_NETNS_CURRENT, -ENOENT, 0, 0 },
+		{ TEST_NS, KTYPE, "", BPF_COSI_NETNS_CURRENT, -EINVAL, 0, 0 },
+		{ TEST_NS, KTYPE, "w1", 4242, -ENOENT, 0, 0 },
+		{ TEST_NS, KTYPE, "w1", -5, -EINVAL, 0, 0 },
+		{ TEST_NS, KTYPE, NULL, BPF_COSI_NETNS_CURRENT, -EINVAL, 0, 0 },
+		/* No flag is defined yet; the reserved fields must be 0. */
+		{ TEST_NS, KTYPE, "w1", BPF_COSI_NETNS_CURRENT, -EINVAL, 1, 0 },
+		{ TEST_NS, KTYPE, "w1", BPF_COSI_NETNS_CURRENT, -EINVAL,
+		  1u << 31, 0 },
+		{ TEST_NS, KTYPE, "w1", BPF_COSI_NETNS_CURRENT, -EINVAL, 0, 1 },
 	};
 	size_t i;
 	int t;
@@ -216,8 +235,11 @@ TEST_F(kfunc, lookup_failures)
 			cases[i].id ? cases[i].id : "w1");
 		if (!cases[i].id)	/* an id without its NUL */
 			memset(bss->key.id, 'x', sizeof(bss->key.id));
-		for (t = 0; t < KF_NR; t++)
+		for (t = 0; t < KF_NR; t++) {
 			bss->opts[t].netns_id = cases[i].netns_id;
+			bss->opts[t].flags = cases[i].flags;
+			bss->opts[t].reserved[2] = cases[i].reserved;
+		}
 		/* The tracepoint fires on w1's update, whatever the key. */
 		ASSERT_COSI_OK(self->c, run_all(self->c, self->skel, KTYPE,
 						"w1", 2 + i, NULL));
@@ -266,6 +288,62 @@ TEST_F(kfunc, sensitive_refused)
 	}
 }
 
+static volatile bool race_stop;
+
+/*
+ * Rewrite the key's id between "w1" and 256 bytes with no NUL, by one
+ * aligned 8-byte store of its first bytes (the rest stays 'x'): a lookup
+ * sees one or the other, never a third string.
+ */
+static void *race_writer(void *arg)
+{
+	struct bpf_cosi_key *k = arg;
+	uint64_t w1 = 0, xs;
+
+	memcpy(&w1, "w1", 3);
+	memset(&xs, 'x', sizeof(xs));
+	memset(k->id + sizeof(xs), 'x', sizeof(k->id) - sizeof(xs));
+	while (!race_stop) {
+		__atomic_store_n((uint64_t *)k->id, xs, __ATOMIC_SEQ_CST);
+		__atomic_store_n((uint64_t *)k->id, w1, __ATOMIC_SEQ_CST);
+	}
+	return NULL;
+}
+
+/*
+ * The key lives in the program's .bss, which user space maps and may
+ * rewrite during a lookup: the kfunc checks and uses one copy, so each
+ * lookup finds w1 or fails -EINVAL, never reads past the id (the copy
+ * checked, the original hashed: -ENOENT, or an overrun).
+ */
+TEST_F(kfunc, key_rewritten_during_lookup)
+{
+	struct cosi_kfunc__bss *bss = self->skel->bss;
+	char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
+		    .data_size_in = sizeof(pkt), .repeat = 20000);
+	pthread_t th;
+	int i;
+
+	ASSERT_COSI_OK(self->c, create_full(self->c, TEST_NS, KTYPE, "w1",
+					    KNAME, 1, NULL));
+	set_key(&bss->key, TEST_NS, KTYPE, "w1");
+	bss->nopts.netns_id = BPF_COSI_NETNS_CURRENT;
+	memset(&bss->race, 0, sizeof(bss->race));
+	race_stop = false;
+	ASSERT_EQ(0, pthread_create(&th, NULL, race_writer, &bss->key));
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(0, bpf_prog_test_run_opts(
+			bpf_program__fd(self->skel->progs.tc_race), &o));
+	race_stop = true;
+	pthread_join(th, NULL);
+	TH_LOG("found %llu, -EINVAL %llu, other %llu", bss->race.found,
+	       bss->race.einval, bss->race.other);
+	EXPECT_EQ(100000ull, bss->race.found + bss->race.einval +
+		  bss->race.other);
+	EXPECT_EQ(0ull, bss->race.other);
+}
+
 /* Another netns by its id, as the context's netns knows it. */
 TEST_F(kfunc, other_netns_by_id)
 {
@@ -305,22 +383,127 @@ TEST_F(kfunc, other_netns_by_id)
 	EXPECT_EQ(0, system("ip netns del kfother"));
 }
 
+/*
+ * Load @name alone from @obj: 0, or the load's error with the verifier's
+ * log in @log.
+ */
+static int load_alone(struct bpf_object *obj, const char *name, char *log,
+		      size_t size)
+{
+	struct bpf_program *p, *prog;
+
+	prog = bpf_object__find_program_by_name(obj, name);
+	if (!prog)
+		return -ENOENT;
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, p == prog);
+	log[0] = '\0';
+	bpf_program__set_log_buf(prog, log, size);
+	bpf_program__set_log_level(prog, 1);
+	return bpf_object__load(obj);
+}
+
+/*
+ * @name alone from @obj is refused for calling a kfunc its program type
+ * may not call; else its verifier log goes to stderr.
+ */
+static bool not_allowed(struct bpf_object *obj, const char *name)
+{
+	static char log[65536];
+
+	if (load_alone(obj, name, log, sizeof(log)) &&
+	    strstr(log, "is not allowed"))
+		return true;
+	fprintf(stderr, "# %s not refused as not allowed: %.2000s\n", name,
+		log);
+	return false;
+}
+
 /* A program that can exit holding a reference never loads. */
 TEST(leak_refused)
 {
 	struct cosi_kfunc *skel = cosi_kfunc__open();
 	static char log[65536];
-	struct bpf_program *p;
 
 	ASSERT_NE(NULL, skel);
-	bpf_object__for_each_program(p, skel->obj)
-		bpf_program__set_autoload(p, p == skel->progs.leak_ref);
-	bpf_program__set_log_buf(skel->progs.leak_ref, log, sizeof(log));
-	bpf_program__set_log_level(skel->progs.leak_ref, 1);
-	EXPECT_NE(0, cosi_kfunc__load(skel));
+	EXPECT_NE(0, load_alone(skel->obj, "leak_ref", log, sizeof(log)));
 	EXPECT_NE(NULL, strstr(log, "Unreleased reference"))
 		TH_LOG("verifier log: %.2000s", log);
 	cosi_kfunc__destroy(skel);
+}
+
+/*
+ * Each lookup only where its context names the right netns: the task's
+ * from tracing only, the skb's from TC only, the xdp_buff's from XDP only
+ * (a TC program may run in another netns's task on egress; a tracing
+ * program's skb is not one it may vouch for).
+ */
+TEST(wrong_program_type_refused)
+{
+	static const char *const progs[] = {
+		"tc_task_refused", "xdp_task_refused", "tp_skb_refused",
+		"tc_xdp_refused",
+	};
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct cosi_kfunc *skel = cosi_kfunc__open();
+
+		ASSERT_NE(NULL, skel);
+		EXPECT_TRUE(not_allowed(skel->obj, progs[i]));
+		cosi_kfunc__destroy(skel);
+	}
+}
+
+/*
+ * NULL for each pointer argument of each kfunc.  6.12's verifier refuses
+ * most; 6.1's lets some through (KF_TRUSTED_ARGS does not cover plain
+ * memory), so a program that loads must get -EINVAL, not an oops.
+ */
+TEST(null_arguments)
+{
+	static const char *const progs[NULL_NR] = {
+		[NULL_KEY] = "null_KEY", [NULL_KEY0] = "null_KEY0",
+		[NULL_OPTS] = "null_OPTS", [NULL_CTX] = "null_CTX",
+		[NULL_RES] = "null_RES", [NULL_U64] = "null_U64",
+		[NULL_S64] = "null_S64", [NULL_BOOL] = "null_BOOL",
+		[NULL_NAME] = "null_NAME", [NULL_STR_BUF] = "null_STR_BUF",
+		[NULL_BYTES_BUF] = "null_BYTES_BUF",
+		[NULL_LABEL_KEY] = "null_LABEL_KEY",
+		[NULL_LABEL_BUF] = "null_LABEL_BUF",
+	};
+	static char log[65536];
+	int loaded = 0;
+	struct cosi *c;
+
+	NEW_NETNS();
+	COSI_OPEN(c);
+	ASSERT_COSI_OK(c, define(c, KTYPE, false));
+	ASSERT_COSI_OK(c, create_full(c, TEST_NS, KTYPE, "w1", KNAME, 1,
+				      NULL));
+	for (int i = 0; i < NULL_NR; i++) {
+		struct cosi_kfunc *skel = cosi_kfunc__open();
+		struct bpf_program *p;
+		int want = i == NULL_OPTS ? 12345 : -EINVAL;
+
+		ASSERT_NE(NULL, skel);
+		set_key(&skel->bss->key, TEST_NS, KTYPE, "w1");
+		skel->bss->nopts.netns_id = BPF_COSI_NETNS_CURRENT;
+		if (load_alone(skel->obj, progs[i], log, sizeof(log))) {
+			TH_LOG("%s refused by the verifier", progs[i]);
+			cosi_kfunc__destroy(skel);
+			continue;
+		}
+		loaded++;
+		/* NULL opts: no error to report, and nothing written. */
+		skel->bss->nopts.error = 12345;
+		skel->bss->null_ret[i] = 777;
+		p = bpf_object__find_program_by_name(skel->obj, progs[i]);
+		ASSERT_EQ(0, test_run(p));
+		EXPECT_EQ(want, skel->bss->null_ret[i]) TH_LOG("%s", progs[i]);
+		cosi_kfunc__destroy(skel);
+	}
+	TH_LOG("%d of %d NULL probes loaded", loaded, NULL_NR);
+	cosi_close(c);
 }
 
 static long module_refcnt(void)
@@ -381,6 +564,34 @@ static bool have_iter(void)
 	return ok;
 }
 
+/* The walk program runs at bpf_fentry_test1(), which a test run calls. */
+static int run_walk(struct cosi_kfunc_iter *skel)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+
+	skel->bss->walk.err = 1;
+	return bpf_prog_test_run_opts(bpf_program__fd(skel->progs.walk_prog),
+				      &o);
+}
+
+/* The walk reads the task's netns: tracing programs only. */
+TEST(iterator_refused_in_tc_xdp)
+{
+	static const char *const progs[] = {
+		"tc_iter_refused", "xdp_iter_refused",
+	};
+
+	if (!have_iter())
+		SKIP(return, "no open-coded iterator before 6.12");
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct cosi_kfunc_iter *skel = cosi_kfunc_iter__open();
+
+		ASSERT_NE(NULL, skel);
+		EXPECT_TRUE(not_allowed(skel->obj, progs[i]));
+		cosi_kfunc_iter__destroy(skel);
+	}
+}
+
 TEST(iterator)
 {
 	struct cosi_kfunc_iter *skel;
@@ -404,11 +615,17 @@ TEST(iterator)
 	ASSERT_COSI_OK(c, create_full(c, TEST_NS, "kfsecrets", "s", "ss", 1,
 				      NULL));
 
-	skel = cosi_kfunc_iter__open_and_load();
-	ASSERT_NE(NULL, skel) TH_LOG("loading the iterator program failed");
+	skel = cosi_kfunc_iter__open();
+	ASSERT_NE(NULL, skel);
+	bpf_program__set_autoload(skel->progs.tc_iter_refused, false);
+	bpf_program__set_autoload(skel->progs.xdp_iter_refused, false);
+	ASSERT_EQ(0, cosi_kfunc_iter__load(skel))
+		TH_LOG("loading the iterator program failed");
+	ASSERT_EQ(0, cosi_kfunc_iter__attach(skel));
+	skel->bss->walk_tgid = getpid();
 	skel->bss->opts.netns_id = BPF_COSI_NETNS_CURRENT;
 	set_key(&skel->bss->key, TEST_NS, KTYPE, "");
-	ASSERT_EQ(0, test_run(skel->progs.tc_walk));
+	ASSERT_EQ(0, run_walk(skel));
 	EXPECT_EQ(0, skel->bss->walk.err);
 	EXPECT_EQ(3, skel->bss->walk.count);
 	EXPECT_EQ(6, skel->bss->walk.mtu_sum);
@@ -416,13 +633,20 @@ TEST(iterator)
 	EXPECT_STREQ("sea", skel->bss->walk.last);
 
 	set_key(&skel->bss->key, TEST_NS, "kfsecrets", "");
-	ASSERT_EQ(0, test_run(skel->progs.tc_walk));
+	ASSERT_EQ(0, run_walk(skel));
 	EXPECT_EQ(-EACCES, skel->bss->walk.err);
 	EXPECT_EQ(0, skel->bss->walk.count);
 
 	set_key(&skel->bss->key, "emptyns", KTYPE, "");
-	ASSERT_EQ(0, test_run(skel->progs.tc_walk));
+	ASSERT_EQ(0, run_walk(skel));
 	EXPECT_EQ(0, skel->bss->walk.err);
+	EXPECT_EQ(0, skel->bss->walk.count);
+
+	set_key(&skel->bss->key, TEST_NS, KTYPE, "");
+	skel->bss->opts.flags = 1;
+	ASSERT_EQ(0, run_walk(skel));
+	EXPECT_EQ(-EINVAL, skel->bss->walk.err);
+	EXPECT_EQ(-EINVAL, skel->bss->opts.error);
 	EXPECT_EQ(0, skel->bss->walk.count);
 
 	cosi_kfunc_iter__destroy(skel);

@@ -21,6 +21,23 @@ struct kfunc_result {
 	char small[4];
 };
 
+/*
+ * The NULL-argument programs (null_*): one per pointer argument, each
+ * reporting the kfunc's return in null_ret[its case].
+ */
+enum {
+	NULL_KEY, NULL_KEY0, NULL_OPTS, NULL_CTX, NULL_RES, NULL_U64, NULL_S64,
+	NULL_BOOL, NULL_NAME, NULL_STR_BUF, NULL_BYTES_BUF, NULL_LABEL_KEY,
+	NULL_LABEL_BUF, NULL_NR
+};
+
+#define NULL_NO_LOOKUP	1000	/* the resource to read was not found */
+
+/* tc_race's outcomes. */
+struct kfunc_race {
+	unsigned long long found, einval, other;
+};
+
 /* The iterator program's walk. */
 struct kfunc_walk {
 	int err;

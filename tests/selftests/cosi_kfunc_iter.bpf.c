@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * cosi_kfunc's iterator program (6.12): walks the collection named by
- * @key with the open-coded iterator and reports the walk in @walk.
+ * cosi_kfunc's iterator programs (6.12): walk walks the collection named
+ * by @key with the open-coded iterator, from a tracing program run by
+ * BPF_PROG_TEST_RUN, and reports the walk in @walk.  The walk reads the
+ * current task's netns: TC and XDP programs must be refused.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 #include "cosi_bpf.h"
 #include "cosi_kfuncs.h"
 #include "cosi_kfunc.h"
@@ -15,14 +18,18 @@ struct bpf_cosi_key key;
 struct bpf_cosi_opts opts;
 struct kfunc_walk walk;
 
-SEC("tc")
-int tc_walk(struct __sk_buff *skb)
+int walk_tgid;
+
+SEC("fentry/bpf_fentry_test1")
+int BPF_PROG(walk_prog, int a)
 {
 	struct bpf_iter_cosi_res it;
 	struct cosi_res *r;
 	char f_mtu[] = "mtu", f_name[] = "name";
 	__u64 mtu;
 
+	if ((bpf_get_current_pid_tgid() >> 32) != walk_tgid)
+		return 0;
 	walk.count = 0;
 	walk.mtu_sum = 0;
 	walk.err = bpf_iter_cosi_res_new(&it, &key, sizeof(key), &opts,
@@ -42,4 +49,28 @@ int tc_walk(struct __sk_buff *skb)
 	}
 	bpf_iter_cosi_res_destroy(&it);
 	return 0;
+}
+
+static __always_inline void count_walk(void)
+{
+	struct bpf_iter_cosi_res it;
+
+	bpf_iter_cosi_res_new(&it, &key, sizeof(key), &opts, sizeof(opts));
+	while (bpf_iter_cosi_res_next(&it))
+		walk.count++;
+	bpf_iter_cosi_res_destroy(&it);
+}
+
+SEC("tc")
+int tc_iter_refused(struct __sk_buff *skb)
+{
+	count_walk();
+	return 0;
+}
+
+SEC("xdp")
+int xdp_iter_refused(struct xdp_md *ctx)
+{
+	count_walk();
+	return XDP_PASS;
 }

@@ -26,16 +26,24 @@ struct bpf_cosi_key {
 };
 
 /*
- * Options and result of a lookup; size must be sizeof(struct bpf_cosi_opts).
+ * Options and result of a lookup, passed with their size, which must be
+ * BPF_COSI_OPTS_SZ (sizeof(struct bpf_cosi_opts)); a later size may be
+ * accepted too, with fields taken from @reserved.
  * @netns_id: BPF_COSI_NETNS_CURRENT, or the id of a netns as the context's
  *	netns knows it (peernet2id, "ip netns set")
  * @error: set by the lookup: 0 when it returned a resource, else -EINVAL
  *	(bad key or options), -ENOENT (no such netns or resource), -EACCES
  *	(a sensitive type)
+ * @flags: none defined yet: must be 0, else -EINVAL
+ * @reserved: must be 0, else -EINVAL
  */
 struct bpf_cosi_opts {
 	__s32 netns_id;
 	__s32 error;
+	__u32 flags;
+	__u32 reserved[3];
 };
+
+#define BPF_COSI_OPTS_SZ	24
 
 #endif /* _UAPI_LINUX_COSI_BPF_H */

@@ -211,7 +211,7 @@ struct cosi *cosi_ctl_conn(const struct cosi_ctl *ctl);
 const struct cosi_ctl_stats *cosi_ctl_stats(const struct cosi_ctl *ctl);
 /* Keys queued and not yet reconciled (0 for run controllers). */
 size_t cosi_ctl_queue_depth(const struct cosi_ctl *ctl);
-/* Log a line prefixed with the controller's name (stderr / journal). */
+/* Log a line on stderr (the journal), "PROGRAM: CONTROLLER: ...". */
 void cosi_ctl_log(const struct cosi_ctl *ctl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -161,6 +161,9 @@ wait_for 30 "a load refused for its parameters is reported in the status" \
 	sh -c "[ -n \"\$('$CTL' get modulestatus $F -o 'jsonpath={.spec.error}')\" ]"
 check "... as not loaded and not ours" \
 	sh -c "[ \"\$('$CTL' get modulestatus $F -o 'jsonpath={.spec.loaded} {.spec.ours}')\" = 'false false' ]"
+check "the library logs it under the plugin's own name" \
+	grep -q "^cosi-kmod: $OWNER: $F: " "$KLOG"
+check "... and nothing as cosid" sh -c "! grep -q '^cosid' '$KLOG'"
 modprobe "$F" numdummies=0
 check "the admin loads $F by hand" loaded "$F"
 ctl delete module "$F" --wait 30

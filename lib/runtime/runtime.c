@@ -267,16 +267,22 @@ static void cosi_rt_wake_all(struct cosi_runtime *rt)
  * The runtime's own lines on stderr (the journal under systemd), named
  * after the program that links the library: "cosid: runtime: ...".
  */
-static void __attribute__((format(printf, 1, 2))) rt_log(const char *fmt, ...)
+static void rt_vlog(const char *who, const char *fmt, va_list ap)
 {
 	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, who,
+		buf);
+}
+
+static void __attribute__((format(printf, 1, 2))) rt_log(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	rt_vlog("runtime", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: runtime: %s\n", program_invocation_short_name,
-		buf);
 }
 
 /*
@@ -789,14 +795,11 @@ size_t cosi_ctl_queue_depth(const struct cosi_ctl *ctl)
 
 void cosi_ctl_log(const struct cosi_ctl *ctl, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	rt_vlog(ctl->c.name, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name,
-		ctl->c.name, buf);
 }
 
 static int cosi_ctl_fd_ready(sd_event_source *s, int fd, uint32_t revents,

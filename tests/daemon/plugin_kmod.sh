@@ -159,8 +159,8 @@ check "... its status is gone" absent modulestatus "$P"
 module "$F" "numdummies=abc" | ctl apply -f -
 wait_for 30 "a load refused for its parameters is reported in the status" \
 	sh -c "[ -n \"\$('$CTL' get modulestatus $F -o 'jsonpath={.spec.error}')\" ]"
-check "... as not loaded and not ours" \
-	sh -c "[ \"\$('$CTL' get modulestatus $F -o 'jsonpath={.spec.loaded} {.spec.ours}')\" = 'false false' ]"
+check "... as not loaded" is false modulestatus "$F" '{.spec.loaded}'
+check "... and not ours" is false modulestatus "$F" '{.spec.ours}'
 check "the library logs it under the plugin's own name" \
 	grep -q "^cosi-kmod: $OWNER: $F: " "$KLOG"
 check "... and nothing as cosid" sh -c "! grep -q '^cosid' '$KLOG'"

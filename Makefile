@@ -69,8 +69,13 @@ bpf-tools:
 	$(MAKE) -C bpf OUT=$(BUILD)/bpf
 
 # The libraries as cosid links them (build/daemon/lib, `make daemon`).
+# Installed into the system (no DESTDIR), the loader's cache is refreshed
+# (as depmod for the module): else cosid cannot find libcosi.so.1 in
+# /usr/local/lib until somebody runs ldconfig.  LDCONFIG=true skips it.
+LDCONFIG ?= ldconfig
 install-lib:
 	$(MAKE) -C lib OUT=$(BUILD)/daemon/lib $(INSTALL_DIRS) install
+	$(if $(DESTDIR),,$(LDCONFIG))
 
 # The example controllers (examples/controllers/), built as outside
 # programs: against the libraries installed with PREFIX=build/stage,
@@ -80,7 +85,8 @@ STAGE	:= $(BUILD)/stage
 examples:
 	rm -rf $(STAGE)
 	$(MAKE) install-lib PREFIX=$(STAGE) LIBDIR=$(STAGE)/lib \
-		INCLUDEDIR=$(STAGE)/include PKGCONFIGDIR=$(STAGE)/lib/pkgconfig
+		INCLUDEDIR=$(STAGE)/include PKGCONFIGDIR=$(STAGE)/lib/pkgconfig \
+		LDCONFIG=true
 	PKG_CONFIG_PATH=$(STAGE)/lib/pkgconfig \
 		$(MAKE) -C examples/controllers/kmod OUT=$(BUILD)/examples
 

@@ -19,9 +19,11 @@
  *    copy their arguments) and are emptied with *_clear().
  *  - Pointers in requests (struct cosi_req, cosi_list_req, cosi_watch_req)
  *    that are NULL leave the attribute out of the message.
+ *  - C11 or later (struct cosi_field's value is an anonymous union), or
+ *    C++ (the declarations are extern "C").
  */
-#ifndef _COSI_LIB_H
-#define _COSI_LIB_H
+#ifndef COSI_LIB_COSI_H
+#define COSI_LIB_COSI_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,6 +36,10 @@ struct cosi;
 
 /* Everything declared here is libcosi's API (lib/libcosi.map). */
 #pragma GCC visibility push(default)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Labels and annotations: key/value pairs with unique keys. */
 struct cosi_kv {
@@ -153,7 +159,7 @@ struct cosi_query {
 
 /*
  * A resource request.  Each operation sends only the attributes it takes
- * (see COSI_REQ_*); cosi_put_req() lets raw requests choose.
+ * (see COSI_REQ_*).
  */
 struct cosi_req {
 	const char *ns;
@@ -381,6 +387,10 @@ const char *cosi_field_type_name(uint32_t type);
 /* "net-admin", "sys-admin" (the definition manifest's write-access). */
 const char *cosi_write_access_name(uint32_t access);
 
+#ifdef __cplusplus
+}
+#endif
+
 #pragma GCC visibility pop
 
-#endif /* _COSI_LIB_H */
+#endif /* COSI_LIB_COSI_H */

@@ -263,6 +263,27 @@ static void cosi_rt_wake_all(struct cosi_runtime *rt)
 			cosi_ctl_wake(ctl);
 }
 
+/*
+ * The runtime's own lines on stderr (the journal under systemd), named
+ * after the program that links the library: "cosid: runtime: ...".
+ */
+static void rt_vlog(const char *who, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, who,
+		buf);
+}
+
+static void __attribute__((format(printf, 1, 2))) rt_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	rt_vlog("runtime", fmt, ap);
+	va_end(ap);
+}
 
 /*
  * cosi.ko was unloaded: every socket, claim and watch of ours is dead and
@@ -274,7 +295,7 @@ static void cosi_rt_gone(struct cosi_runtime *rt)
 	if (rt->gone)
 		return;
 	rt->gone = true;
-	fprintf(stderr, "cosid: runtime: the cosi family went away (cosi.ko unloaded?); stopping the controllers\n");
+	rt_log("the cosi family went away (cosi.ko unloaded?); stopping the controllers");
 	if (rt->wsrc)
 		sd_event_source_set_enabled(rt->wsrc, SD_EVENT_OFF);
 	if (rt->rewatch_timer)
@@ -326,14 +347,14 @@ static void cosi_rt_drain(struct cosi_runtime *rt)
 		/* Overflow: events were replayed; reconcile everything too. */
 		rt->resyncs += st->resumes - rt->seen_resumes;
 		rt->seen_resumes = st->resumes;
-		fprintf(stderr, "cosid: runtime: input watches overflowed, resumed (%llu bootstraps)\n",
+		rt_log("input watches overflowed, resumed (%llu bootstraps)",
 			(unsigned long long)st->bootstraps);
 		cosi_rt_wake_all(rt);
 	}
 	if (n < 0 && cosi_family_gone(rt->wconn)) {
 		cosi_rt_gone(rt);
 	} else if (n < 0) {
-		fprintf(stderr, "cosid: runtime: input watches broke: %s; restarting them\n",
+		rt_log("input watches broke: %s; restarting them",
 			strerror(-n));
 		cosi_rt_rewatch_later(rt);
 	}
@@ -379,7 +400,7 @@ static int cosi_rt_watch_add(struct cosi_runtime *rt, const char *ns,
 	err = cosi_stream_add(rt->stream, ns, type, NULL);
 	if (err) {
 		/* Not the controller's fault: all watches restart later. */
-		fprintf(stderr, "cosid: runtime: watch %s/%s: %s; retrying\n",
+		rt_log("watch %s/%s: %s; retrying",
 			ns, type, cosi_strerror(rt->wconn, "watch"));
 		cosi_rt_rewatch_later(rt);
 		return 0;
@@ -420,7 +441,7 @@ static int cosi_rt_rewatch(struct cosi_runtime *rt)
 	} else if (!err) {
 		err = cosi_stream_reopen(rt->stream, rt->wconn);
 		if (err)
-			fprintf(stderr, "cosid: runtime: resuming the watches: %s\n",
+			rt_log("resuming the watches: %s",
 				cosi_strerror(rt->wconn, "watch"));
 	}
 	if (!err)
@@ -432,7 +453,7 @@ static int cosi_rt_rewatch(struct cosi_runtime *rt)
 		err = cosi_stream_add(rt->stream, rt->watches[i].ns,
 				      rt->watches[i].type, NULL);
 		if (err)
-			fprintf(stderr, "cosid: runtime: watch %s/%s: %s\n",
+			rt_log("watch %s/%s: %s",
 				rt->watches[i].ns, rt->watches[i].type,
 				cosi_strerror(rt->wconn, "watch"));
 		else
@@ -440,13 +461,13 @@ static int cosi_rt_rewatch(struct cosi_runtime *rt)
 	}
 	if (err) {
 		if (!rt->wconn || !rt->stream)
-			fprintf(stderr, "cosid: runtime: cannot open the watch socket: %s\n",
+			rt_log("cannot open the watch socket: %s",
 				strerror(-err));
 		cosi_rt_rewatch_later(rt);
 		return err;
 	}
 	if (rt->rewatch_ms)
-		fprintf(stderr, "cosid: runtime: input watches restarted\n");
+		rt_log("input watches restarted");
 	rt->rewatch_ms = 0;
 	cosi_rt_wake_all(rt);
 	/* Events read while bootstrapping are queued in the handle. */
@@ -571,7 +592,7 @@ int cosi_runtime_register(struct cosi_runtime *rt,
 		if (!strcmp(o->c.name, c->name))
 			return -EEXIST;
 		if (cosi_outputs_clash(&o->c, c)) {
-			fprintf(stderr, "cosid: runtime: %s: an output type is exclusive to %s\n",
+			rt_log("%s: an output type is exclusive to %s",
 				c->name, o->c.name);
 			return -EBUSY;
 		}
@@ -594,8 +615,7 @@ int cosi_runtime_register(struct cosi_runtime *rt,
 		rt->family = cosi_family(ctl->conn);
 	err = cosi_owner_claim(ctl->conn, c->name);
 	if (err) {
-		fprintf(stderr, "cosid: runtime: %s\n",
-			cosi_strerror(ctl->conn, c->name));
+		rt_log("%s", cosi_strerror(ctl->conn, c->name));
 		goto fail;
 	}
 	if (c->init) {
@@ -775,13 +795,11 @@ size_t cosi_ctl_queue_depth(const struct cosi_ctl *ctl)
 
 void cosi_ctl_log(const struct cosi_ctl *ctl, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	rt_vlog(ctl->c.name, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "cosid: %s: %s\n", ctl->c.name, buf);
 }
 
 static int cosi_ctl_fd_ready(sd_event_source *s, int fd, uint32_t revents,

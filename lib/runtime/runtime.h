@@ -36,8 +36,8 @@
  * is never concurrent with another run, and a queue controller never
  * reconciles two keys at once.  Runs must not block for long.
  */
-#ifndef _COSID_RUNTIME_H
-#define _COSID_RUNTIME_H
+#ifndef COSI_LIB_RUNTIME_H
+#define COSI_LIB_RUNTIME_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +49,10 @@
 
 /* Declared here: libcosi-runtime's API (lib/runtime/libcosi-runtime.map) */
 #pragma GCC visibility push(default)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 struct cosi_runtime;
 struct cosi_ctl;
@@ -207,7 +211,7 @@ struct cosi *cosi_ctl_conn(const struct cosi_ctl *ctl);
 const struct cosi_ctl_stats *cosi_ctl_stats(const struct cosi_ctl *ctl);
 /* Keys queued and not yet reconciled (0 for run controllers). */
 size_t cosi_ctl_queue_depth(const struct cosi_ctl *ctl);
-/* Log a line prefixed with the controller's name (stderr / journal). */
+/* Log a line on stderr (the journal), "PROGRAM: CONTROLLER: ...". */
 void cosi_ctl_log(const struct cosi_ctl *ctl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -279,6 +283,10 @@ static inline bool cosi_res_tearing_down(const struct cosi_resource *r)
 	return r->phase == COSI_PHASE_TEARING_DOWN;
 }
 
+#ifdef __cplusplus
+}
+#endif
+
 #pragma GCC visibility pop
 
-#endif /* _COSID_RUNTIME_H */
+#endif /* COSI_LIB_RUNTIME_H */

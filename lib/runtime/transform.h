@@ -40,13 +40,17 @@
  *    and the releases come first, the status last: a status that fails
  *    or waits to be destroyed never holds up a deletion.
  */
-#ifndef _COSID_RUNTIME_TRANSFORM_H
-#define _COSID_RUNTIME_TRANSFORM_H
+#ifndef COSI_LIB_TRANSFORM_H
+#define COSI_LIB_TRANSFORM_H
 
 #include "runtime.h"
 
 /* Declared here: libcosi-runtime's API (lib/runtime/libcosi-runtime.map) */
 #pragma GCC visibility push(default)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* What a transform writes: the output, and what then to return. */
 struct cosi_tf_out {
@@ -119,6 +123,10 @@ int cosi_transform_register(struct cosi_runtime *rt,
 /* The private data of a transform controller. */
 void *cosi_tf_data(const struct cosi_ctl *ctl);
 
+#ifdef __cplusplus
+}
+#endif
+
 #pragma GCC visibility pop
 
-#endif /* _COSID_RUNTIME_TRANSFORM_H */
+#endif /* COSI_LIB_TRANSFORM_H */

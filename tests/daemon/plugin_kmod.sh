@@ -8,6 +8,8 @@
 # (build/daemon), so this also runs the installed libcosi.so.1 and
 # libcosi-runtime.so.1.  It loads and unloads real modules (nlmon, ifb)
 # of the running kernel, and checks that ownership holds both ways:
+# only what cosi-kmod loaded is unloaded at delete (not a module the
+# admin loaded after a failed load, not one a second spelling asks for),
 # cosictl cannot write or delete cosi-kmod's statuses, cosi-kmod cannot
 # claim cosid's controller names, and a writer without CAP_SYS_ADMIN
 # cannot ask for a module.
@@ -29,6 +31,9 @@ KLOG=$T/cosi-kmod.log
 kpid=
 M=nlmon			# loaded by cosi-kmod, unloaded at delete
 P=ifb			# loaded before: left loaded at delete
+F=dummy			# its load fails (bad parameter), the admin loads it
+N=sch_netem		# one module, two spellings ('-' refused)
+OWNER=example.org/kmod	# cosi-kmod's default owner name
 
 mount -t sysfs sysfs /sys
 ip link set lo up
@@ -66,13 +71,14 @@ for f in "$KMOD" "$STAGE_LIB/libcosi-runtime.so.1" "$COSID"; do
 	fi
 done
 kdir=/lib/modules/$(uname -r)
-if ! modinfo "$M" > /dev/null 2>&1 || ! modinfo "$P" > /dev/null 2>&1; then
-	skip "no $M/$P module for $(uname -r) under $kdir"
-	totals
-	exit
-fi
-rmmod "$M" 2>/dev/null
-rmmod "$P" 2>/dev/null
+for m in "$M" "$P" "$F" "$N"; do
+	if ! modinfo "$m" > /dev/null 2>&1; then
+		skip "no $m module for $(uname -r) under $kdir"
+		totals
+		exit
+	fi
+	rmmod "$m" 2>/dev/null
+done
 
 # --- both daemons up, each on the shared libraries it was linked with
 start_cosid
@@ -92,10 +98,10 @@ module "$M" | ctl apply -f -
 check "a ModuleConfig is applied with cosictl" [ $? -eq 0 ]
 wait_for 30 "cosi-kmod loads $M" loaded "$M"
 wait_for 30 "its ModuleStatus says loaded" is true modulestatus "$M" '{.spec.loaded}'
-check "not preloaded (cosi-kmod loaded it)" \
-	is false modulestatus "$M" '{.spec.preloaded}'
-check "the status is owned by kmod" \
-	is kmod modulestatus "$M" '{.metadata.owner}'
+check "ours (cosi-kmod loaded it)" \
+	is true modulestatus "$M" '{.spec.ours}'
+check "the status is owned by $OWNER" \
+	is "$OWNER" modulestatus "$M" '{.metadata.owner}'
 
 # --- cosid reconciles beside it
 printf 'metadata:\n  namespace: config\n  type: SysctlConfigs.cosi.dev\n  id: net.ipv4.ip_forward\nspec:\n  value: "1"\n' |
@@ -123,7 +129,7 @@ check "... and says the name is claimed" grep -q 'owner name "sysctl" is claimed
 check "cosid's status is untouched" \
 	is "$sv" sysctlstatus net.ipv4.ip_forward '{.metadata.version}'
 LD_LIBRARY_PATH=$STAGE_LIB "$KMOD" > "$T/out" 2> "$T/err"
-check "a second cosi-kmod cannot take over kmod" [ $? -eq 1 ]
+check "a second cosi-kmod cannot take over $OWNER" [ $? -eq 1 ]
 
 # --- only CAP_SYS_ADMIN may ask for a module
 module dummy | setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin \
@@ -141,20 +147,58 @@ check "... as not loaded" is false modulestatus cosi_no_such_module '{.spec.load
 # --- a module loaded before stays loaded when its config goes
 modprobe "$P"
 module "$P" | ctl apply -f -
-wait_for 30 "a module loaded before is reported preloaded" \
-	is true modulestatus "$P" '{.spec.preloaded}'
+wait_for 30 "a module loaded before is reported loaded" \
+	is true modulestatus "$P" '{.spec.loaded}'
+check "... and not ours" is false modulestatus "$P" '{.spec.ours}'
 ctl delete module "$P" --wait 30
 check "its config is deleted" [ $? -eq 0 ]
 check "... and it stays loaded" loaded "$P"
 check "... its status is gone" absent modulestatus "$P"
 
+# --- a load that fails, then the admin loads it: not ours, left loaded
+module "$F" "numdummies=abc" | ctl apply -f -
+wait_for 30 "a load refused for its parameters is reported in the status" \
+	sh -c "[ -n \"\$('$CTL' get modulestatus $F -o 'jsonpath={.spec.error}')\" ]"
+check "... as not loaded" is false modulestatus "$F" '{.spec.loaded}'
+check "... and not ours" is false modulestatus "$F" '{.spec.ours}'
+check "the library logs it under the plugin's own name" \
+	grep -q "^cosi-kmod: $OWNER: $F: " "$KLOG"
+check "... and nothing as cosid" sh -c "! grep -q '^cosid' '$KLOG'"
+modprobe "$F" numdummies=0
+check "the admin loads $F by hand" loaded "$F"
+ctl delete module "$F" --wait 30
+check "its config is deleted" [ $? -eq 0 ]
+check "... and $F, loaded by the admin, stays loaded" loaded "$F"
+rmmod "$F" 2>/dev/null
+
+# --- a parameter change on a loaded module is said, not dropped
+module "$P" "numifbs=3" | ctl apply -f -
+wait_for 30 "parameters of a module loaded by another are reported not applied" \
+	sh -c "'$CTL' get modulestatus $P -o 'jsonpath={.spec.error}' | grep -q 'parameters not applied'"
+ctl delete module "$P" --wait 30
+check "... its config is deleted, $P stays" loaded "$P"
+
+# --- one module, two spellings: '-' refused, the '_' config keeps it
+module "$N" | ctl apply -f -
+wait_for 30 "cosi-kmod loads $N" is true modulestatus "$N" '{.spec.ours}'
+alt=$(echo "$N" | tr _ -)
+module "$alt" | ctl apply -f -
+wait_for 30 "a config spelled $alt is refused in its status" \
+	sh -c "'$CTL' get modulestatus $alt -o 'jsonpath={.spec.error}' | grep -q \"spell '-' as '_'\""
+check "... as not ours" is false modulestatus "$alt" '{.spec.ours}'
+ctl delete module "$alt" --wait 30
+check "deleting the $alt config leaves $N loaded" loaded "$N"
+check "... and its status ours" is true modulestatus "$N" '{.spec.ours}'
+ctl delete module "$N" --wait 30
+check "deleting the $N config unloads it" unloaded "$N"
+
 # --- killed and restarted: the record survives, the claim comes back
 kill -9 "$kpid"
 wait "$kpid" 2>/dev/null
 start_kmod
-wait_for 30 "cosi-kmod restarts and claims kmod again" kmod_ready 2
-check "the restarted controller keeps preloaded=false for $M" \
-	is false modulestatus "$M" '{.spec.preloaded}'
+wait_for 30 "cosi-kmod restarts and claims $OWNER again" kmod_ready 2
+check "the restarted controller keeps ours=true for $M" \
+	is true modulestatus "$M" '{.spec.ours}'
 ctl delete module "$M" --wait 30
 check "deleting the config waits for the controller" [ $? -eq 0 ]
 check "... which unloaded $M" unloaded "$M"

@@ -2,24 +2,27 @@
 /*
  * cosi-kmod: an external COSI controller ("plugin") on libcosi-runtime.
  * It loads the kernel modules that ModuleConfigs name and reports each
- * one as a ModuleStatus; deleting the config unloads the module again,
- * unless it was loaded before cosi-kmod loaded it.  Module work is done
- * by libkmod, as modprobe and rmmod do it.
+ * one as a ModuleStatus; deleting the config unloads the module again
+ * if, and only if, cosi-kmod loaded it.  Module work is done by libkmod,
+ * as modprobe and rmmod do it.
  *
- *   ModuleConfigs.example.org    namespace config, id = the module's name,
+ *   ModuleConfigs.example.org    namespace config, id = the module's name
+ *                                as the kernel spells it ('_', never '-':
+ *                                libkmod takes both for one module),
  *                                spec: parameters (optional string, as
  *                                modprobe takes them; used at load)
  *   ModuleStatuses.example.org   namespace runtime, same id, spec:
- *                                loaded, preloaded (was loaded before
- *                                cosi-kmod loaded it: left loaded at
- *                                delete), refcount, error
+ *                                loaded, ours (cosi-kmod loaded it: it
+ *                                unloads it at delete), parameters (what
+ *                                it loaded it with), refcount, error
  *
  * Both types are write-access sys-admin: loading a module is a host-wide
  * effect, so the kernel refuses ModuleConfigs from a writer without
  * CAP_SYS_ADMIN; the controller checks writer-caps as well.
  *
- * The controller claims its name ("kmod", or --name) as owner in the
- * kernel: only this process may write the statuses, and it cannot write
+ * The controller claims its name ("example.org/kmod", or --name) as
+ * owner in the kernel (first come, first served: a namespaced name keeps
+ * clear of cosid's and other plugins'): only this process may write the statuses, and it cannot write
  * what cosid's controllers own.  A second instance, or any process
  * trying a name another socket holds, fails at start (EBUSY).
  *
@@ -48,6 +51,8 @@
 #define T_CONFIG	"ModuleConfigs.example.org"
 #define T_STATUS	"ModuleStatuses.example.org"
 #define NAME_MAX_LEN	55		/* the kernel's MODULE_NAME_LEN - 1 */
+/* Owner names are first come, first served: a domain keeps them apart. */
+#define DEFAULT_NAME	"example.org/kmod"
 
 /* A string field of @r's spec, or NULL. */
 static const char *spec_str(const struct cosi_resource *r, const char *name)
@@ -68,17 +73,25 @@ static bool spec_bool(const struct cosi_resource *r, const char *name,
 	return true;
 }
 
-/* Module names as the kernel has them: [A-Za-z0-9_-], short. */
-static bool name_ok(const char *id)
+/*
+ * Module names as the kernel has them (/sys/module): [A-Za-z0-9_], short.
+ * '-' is refused: libkmod takes "a-b" and "a_b" for one module, so two
+ * configs would name it and deleting one would unload the other's.
+ * Return: NULL, or why @id is refused.
+ */
+static const char *name_error(const char *id)
 {
 	size_t n = strlen(id);
 
 	if (!n || n > NAME_MAX_LEN)
-		return false;
-	for (; *id; id++)
-		if (!isalnum((unsigned char)*id) && *id != '_' && *id != '-')
-			return false;
-	return true;
+		return "invalid module name";
+	for (; *id; id++) {
+		if (*id == '-')
+			return "invalid module name: spell '-' as '_', as the kernel does";
+		if (!isalnum((unsigned char)*id) && *id != '_')
+			return "invalid module name";
+	}
+	return NULL;
 }
 
 /* Whether @mod is in the kernel, and its reference count. */
@@ -97,19 +110,43 @@ static bool mod_loaded(struct kmod_module *mod, uint64_t *refcnt)
 	return true;
 }
 
-static int status_spec(struct cosi_spec *s, bool loaded, bool preloaded,
-		       uint64_t refcnt, const char *error)
+/* The status: what the module is, and what cosi-kmod did to it. */
+struct mod_status {
+	bool loaded;
+	bool ours;		/* cosi-kmod loaded it: undo unloads it */
+	const char *params;	/* what cosi-kmod loaded it with */
+	uint64_t refcnt;
+	const char *error;
+};
+
+static int status_spec(struct cosi_spec *s, const struct mod_status *m)
 {
-	return cosi_spec_add_bool(s, "loaded", loaded) ?:
-	       cosi_spec_add_bool(s, "preloaded", preloaded) ?:
-	       cosi_spec_add_u64(s, "refcount", refcnt) ?:
-	       cosi_spec_add_string(s, "error", error);
+	return cosi_spec_add_bool(s, "loaded", m->loaded) ?:
+	       cosi_spec_add_bool(s, "ours", m->ours) ?:
+	       cosi_spec_add_string(s, "parameters", m->params ?: "") ?:
+	       cosi_spec_add_u64(s, "refcount", m->refcnt) ?:
+	       cosi_spec_add_string(s, "error", m->error ?: "");
+}
+
+/* Write @m as the status now, before the OS is changed. */
+static int status_record(struct cosi_ctl *ctl, const char *id,
+			 const struct mod_status *m)
+{
+	struct cosi_spec rec = { 0 };
+	int err;
+
+	err = status_spec(&rec, m) ?:
+	      cosi_ctl_apply(ctl, NS_RUNTIME, T_STATUS, id, NULL, &rec);
+	cosi_spec_clear(&rec);
+	return err;
 }
 
 /*
- * Load the module @cfg names.  Whether it was loaded before is recorded
- * in the status before anything is loaded: a controller killed right
- * after the load must not take its own module for a preloaded one.
+ * Load the module @cfg names.  "ours" is recorded in the status before
+ * the load (a controller killed right after it must not take its own
+ * module for somebody else's) and taken back when the load fails.  While
+ * the module is not ours, each run looks again: whoever loaded it
+ * meanwhile (the admin, after a failed load) keeps it at delete.
  * Errors of the module itself (unknown, refused) go to the status; a
  * retry would not help until the config changes.
  */
@@ -118,46 +155,52 @@ static int kmod_transform(struct cosi_ctl *ctl, const struct cosi_resource *cfg,
 {
 	struct kmod_ctx *kctx = cosi_tf_data(ctl);
 	struct kmod_module *mod = NULL;
-	const char *params = spec_str(cfg, "parameters");
-	const char *error = "";
-	bool preloaded, loaded;
-	uint64_t refcnt = 0;
+	const char *params = spec_str(cfg, "parameters") ?: "";
+	const char *cur_params = NULL;
+	struct mod_status m = { 0 };
 	int err;
 
-	if (!name_ok(out->id))
-		return status_spec(&out->spec, false, false, 0,
-				   "invalid module name");
-	if (!(cfg->writer_caps & COSI_WRITER_CAPS_SYS_ADMIN))
-		return status_spec(&out->spec, false, false, 0,
-				   "refused: the writer needs CAP_SYS_ADMIN");
+	m.error = name_error(out->id);
+	if (m.error)
+		return status_spec(&out->spec, &m);
+	if (!(cfg->writer_caps & COSI_WRITER_CAPS_SYS_ADMIN)) {
+		m.error = "refused: the writer needs CAP_SYS_ADMIN";
+		return status_spec(&out->spec, &m);
+	}
 	err = kmod_module_new_from_name(kctx, out->id, &mod);
 	if (err < 0)
 		return err;
-	loaded = mod_loaded(mod, &refcnt);
-	if (!out->cur || !spec_bool(out->cur, "preloaded", &preloaded)) {
-		struct cosi_spec rec = { 0 };
-
-		preloaded = loaded;
-		err = status_spec(&rec, loaded, preloaded, refcnt, "") ?:
-		      cosi_ctl_apply(ctl, NS_RUNTIME, T_STATUS, out->id, NULL,
-				     &rec);
-		cosi_spec_clear(&rec);
+	m.loaded = mod_loaded(mod, &m.refcnt);
+	if (out->cur && spec_bool(out->cur, "ours", &m.ours) && m.ours)
+		cur_params = spec_str(out->cur, "parameters");
+	m.ours = m.ours && cur_params;
+	if (!m.loaded) {
+		m.ours = true;
+		m.params = params;
+		err = status_record(ctl, out->id, &m);
 		if (err)
 			goto out;
-	}
-	if (!loaded) {
 		err = kmod_module_probe_insert_module(mod,
-				KMOD_PROBE_APPLY_BLACKLIST, params ?: "",
+				KMOD_PROBE_APPLY_BLACKLIST, params,
 				NULL, NULL, NULL);
 		if (err > 0)	/* KMOD_PROBE_APPLY_BLACKLIST refused it */
-			error = "blacklisted";
+			m.error = "blacklisted";
 		else if (err < 0)
-			error = strerror(-err);
+			m.error = strerror(-err);
 		if (err)
-			cosi_ctl_log(ctl, "%s: %s", out->id, error);
-		loaded = mod_loaded(mod, &refcnt);
+			cosi_ctl_log(ctl, "%s: %s", out->id, m.error);
+		m.loaded = mod_loaded(mod, &m.refcnt);
+		m.ours = m.loaded;
+		if (!m.ours)
+			m.params = NULL;
+	} else if (m.ours) {
+		m.params = cur_params;
+		if (strcmp(params, cur_params))
+			m.error = "parameters not applied: the module was loaded with others (delete and re-apply the config to reload it)";
+	} else if (*params) {
+		m.error = "parameters not applied: the module was already loaded by someone else";
 	}
-	err = status_spec(&out->spec, loaded, preloaded, refcnt, error);
+	err = status_spec(&out->spec, &m);
 out:
 	kmod_module_unref(mod);
 	return err;
@@ -173,13 +216,14 @@ static int kmod_undo(struct cosi_ctl *ctl, const char *id,
 {
 	struct kmod_ctx *kctx = cosi_tf_data(ctl);
 	struct kmod_module *mod = NULL;
-	bool preloaded = true;
+	bool ours = false;
 	uint64_t refcnt;
 	int err;
 
 	(void)cfg;
-	spec_bool(st, "preloaded", &preloaded);
-	if (preloaded || !name_ok(id) ||
+	if (st)
+		spec_bool(st, "ours", &ours);
+	if (!ours || name_error(id) ||
 	    kmod_module_new_from_name(kctx, id, &mod) < 0)
 		return 0;
 	if (mod_loaded(mod, &refcnt) &&
@@ -216,12 +260,13 @@ static int define_types(struct cosi *c)
 	      cosi_def_add_alias(&st, "modulestatus") ?:
 	      cosi_def_add_alias(&st, "modulestatuses") ?:
 	      cosi_def_add_field(&st, "loaded", COSI_FIELD_TYPE_BOOL, false) ?:
-	      cosi_def_add_field(&st, "preloaded", COSI_FIELD_TYPE_BOOL,
+	      cosi_def_add_field(&st, "ours", COSI_FIELD_TYPE_BOOL, false) ?:
+	      cosi_def_add_field(&st, "parameters", COSI_FIELD_TYPE_STRING,
 				 false) ?:
 	      cosi_def_add_field(&st, "refcount", COSI_FIELD_TYPE_U64, false) ?:
 	      cosi_def_add_field(&st, "error", COSI_FIELD_TYPE_STRING, false) ?:
 	      cosi_def_add_column(&st, "LOADED", "loaded") ?:
-	      cosi_def_add_column(&st, "PRELOADED", "preloaded") ?:
+	      cosi_def_add_column(&st, "OURS", "ours") ?:
 	      cosi_def_add_column(&st, "ERROR", "error");
 	if (!err) {
 		cfg.write_access = COSI_WRITE_ACCESS_SYS_ADMIN;
@@ -243,7 +288,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: cosi-kmod [--name NAME]\n"
 		"  loads the kernel modules of ModuleConfigs (namespace config),\n"
 		"  reports them as ModuleStatuses (namespace runtime)\n"
-		"  --name NAME  the controller's owner name (default: kmod)\n");
+		"  --name NAME  the controller's owner name (default: " DEFAULT_NAME ")\n");
 }
 
 int main(int argc, char **argv)
@@ -254,7 +299,7 @@ int main(int argc, char **argv)
 		{ 0 }
 	};
 	struct cosi_transform t = {
-		.name = "kmod",
+		.name = DEFAULT_NAME,
 		.in_ns = NS_CONFIG, .in_type = T_CONFIG,
 		.out_ns = NS_RUNTIME, .out_type = T_STATUS,
 		.transform = kmod_transform,

@@ -400,7 +400,7 @@ check "finalized resource is gone" rc_is 1
 check "finalizer-add (YNL CLI), again" ynl --do finalizer-add --json "$fin"
 bash "$top/tests/daemon/cosictl_completion.sh" --kernel Tests.ctl.cosi.dev d1 ctl-test > "$T/out" 2> "$T/err"
 rc=$?
-check "bash completion: commands, types, ids, finalizers" eval 'rc_is 0 && out_has "^# Totals: pass:25 fail:0"'
+check "bash completion: commands, types, ids, finalizers" eval 'rc_is 0 && out_has "^# Totals: pass:27 fail:0"'
 ctl delete tc d1 --wait 0
 ctl finalizer remove tc d1 nope
 check "finalizer remove of an absent finalizer: one line, exit 1" eval 'rc_is 1 && err_one_line && err_has "Tests.ctl.cosi.dev/d1: has no finalizer \"nope\""'

@@ -19,7 +19,7 @@ pkgs=(
 	clang-14 libclang-rt-14-dev
 	dpkg-dev debhelper dh-dkms dkms fakeroot lintian python3-docutils
 	dh-python pybuild-plugin-pyproject python3-wheel
-	man-db strace
+	man-db strace systemd
 )
 missing=()
 for p in "${pkgs[@]}"; do

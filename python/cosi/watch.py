@@ -24,7 +24,30 @@ from .errors import CosiError, error
 MAX_RESUMES = 64
 
 
-class Watch:
+class _EventSource:
+    """What Watch and Events share: a Connection in _conn, closed with
+    the object (or its with-block), and iteration over next()."""
+
+    def close(self):
+        self._conn.close()
+
+    def fileno(self):
+        return self._conn.fileno()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return self.next()
+
+
+class Watch(_EventSource):
     """An iterator of Events of one (namespace, type[, id]) filter.
 
     The first events are the bootstrap (every matching resource as
@@ -54,24 +77,6 @@ class Watch:
         except BaseException:
             self._conn.close()
             raise
-
-    def close(self):
-        self._conn.close()
-
-    def fileno(self):
-        return self._conn.fileno()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return self.next()
 
     def next(self, timeout=None):
         """The next event; None when none came within @timeout seconds."""
@@ -209,7 +214,7 @@ class Watch:
             self._deliver(model.decode_event(m), ids)
 
 
-class Events:
+class Events(_EventSource):
     """Every resource event of the network namespace, from the family's
     multicast group ``events`` (joining it needs CAP_NET_ADMIN over the
     netns; specs of sensitive types are left out).  A monitor: no
@@ -225,24 +230,6 @@ class Events:
         except OSError as e:
             self._conn.close()
             raise error(e.errno, 'join events') from None
-
-    def close(self):
-        self._conn.close()
-
-    def fileno(self):
-        return self._conn.fileno()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        return self.next()
 
     def next(self, timeout=None):
         """The next event; None when none came within @timeout seconds."""

@@ -377,10 +377,13 @@ fresh_netns() {
 }
 in_ns() { nsenter --target "$holder" --net "$@"; }
 # start_in_ns STATE-FILE: cosid in the held netns, logging to $LOG.
+# nsenter itself, not in_ns: a function run with & is a subshell, and $!
+# would be that subshell, not cosid (stop_cosid would leave cosid running).
+# nsenter --net execs cosid without forking, so $! is cosid.
 start_in_ns() {
 	: > "$LOG"
-	in_ns "$COSID" --state-file "$1" --hosts-path "$T/hosts-caps" \
-		>> "$LOG" 2>&1 &
+	nsenter --target "$holder" --net "$COSID" --state-file "$1" \
+		--hosts-path "$T/hosts-caps" >> "$LOG" 2>&1 &
 	pid=$!
 }
 # live_caps TYPE ID: the writer-caps cosictl shows, comma-separated.

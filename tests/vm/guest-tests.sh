@@ -46,10 +46,21 @@ run_one() {
 	shift
 	selected "$name" || return 0
 	log=/tmp/$name.log
+	t0=$(date +%s)
 	"$@" > "$log" 2>&1
 	rc=$?
+	secs=$(($(date +%s) - t0))
 	params_reset
 	cat "$log"
+	# A daemon a test started and did not stop outlives it and can
+	# skew the tests after it: name it, stop it, count it as a failure.
+	left=$(pgrep -a -x 'cosid|cosictl|cosi-[a-z]*|bpftrace' 2>/dev/null)
+	if [ -n "$left" ]; then
+		echo "guest: $name left processes running:"
+		echo "$left" | sed 's/^/guest:   /'
+		pkill -KILL -x 'cosid|cosictl|cosi-[a-z]*|bpftrace'
+		[ "$rc" = 0 ] && rc=99
+	fi
 	totals=$(grep '^# Totals:' "$log" | tail -n1)
 	if [ -n "$totals" ]; then
 		p=$(echo "$totals" | sed 's/.* pass:\([0-9]*\).*/\1/')
@@ -60,7 +71,7 @@ run_one() {
 		f=1
 		[ "$rc" = 0 ] && { p=1; f=0; }
 	fi
-	echo "guest: $name: $p passed, $f failed (exit $rc)"
+	echo "guest: $name: $p passed, $f failed (exit $rc, $secs s)"
 	pass=$((pass + p))
 	fail=$((fail + f))
 }

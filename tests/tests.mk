@@ -15,6 +15,7 @@ tests: ksrc daemon bpf fuzz-build
 	$(MAKE) -C tests/selftests KSRC=$(KSRC) OUT=$(BUILD)/tests
 	$(MAKE) -C tests/stress OUT=$(BUILD)/tests
 	$(MAKE) examples
+	tests/python/build-venv.sh $(BUILD)/python-test
 
 # nlfuzz (run in the VM) and the libFuzzer harnesses (clang-14, host).
 fuzz-build:
@@ -55,20 +56,18 @@ ynl-tree: ksrc
 # Static checks that need no VM.
 check: check-uapi check-genl checkpatch
 
-# One guest suite run: $(call vm_suite,KERNEL,VM-OPTIONS,ENV) adds its
-# counts to total_p/total_f (a failed run without a count is 1 failure).
-define vm_suite
-	echo "=== kernel $(1)"; \
-	$(VM_RUN) --kernel $(1) $(2) -- env $(3) tests/vm/guest-tests.sh $(1) \
-		2>&1 | tee $(BUILD)/test-$(1).log; \
-	rc=$${PIPESTATUS[0]}; \
-	line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' $(BUILD)/test-$(1).log | tail -n1); \
+# The guest suites: tests/vm/suites.sh runs VM_JOBS VMs at a time and
+# prints "N passed, N failed" last; $(call vm_suites,SUITE...) adds those
+# counts to total_p/total_f (a run without a count is 1 failure).
+VM_JOBS ?= 2
+VM_TIMEOUT ?= 3600
+define vm_suites
+	VM_RUN="$(VM_RUN)" VM_JOBS=$(VM_JOBS) tests/vm/suites.sh $(BUILD) $(1) \
+		2>&1 | tee $(BUILD)/test-vm.log; \
+	line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' $(BUILD)/test-vm.log | tail -n1); \
 	p=$$(echo "$$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); \
 	f=$$(echo "$$line" | sed -n 's/.* \([0-9]*\) failed$$/\1/p'); \
-	p=$${p:-0}; f=$${f:-0}; \
-	if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
-	echo "=== kernel $(1): $$p passed, $$f failed"; \
-	total_p=$$((total_p + p)); total_f=$$((total_f + f))
+	total_p=$$((total_p + $${p:-0})); total_f=$$((total_f + $${f:-1}))
 endef
 
 # What of the suite runs on the debug kernel in `make test` (it runs 3-4x
@@ -109,10 +108,8 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 	f=$$(echo "$$line" | sed -n 's/.* \([0-9]*\) failed$$/\1/p'); \
 	p=$${p:-0}; f=$${f:-1}; \
 	total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
-	for v in $(TEST_KVERS); do \
-		$(call vm_suite,$$v,,); \
-	done; \
-	$(call vm_suite,debug,--timeout $(DEBUG_TIMEOUT),TESTS='$(DEBUG_TESTS)'); \
+	$(call vm_suites,$(foreach v,$(TEST_KVERS),$(v):$(VM_TIMEOUT)) \
+		'debug:$(DEBUG_TIMEOUT):$(DEBUG_TESTS)'); \
 	echo "$$total_p passed, $$total_f failed"; \
 	[ $$total_f -eq 0 ]
 
@@ -121,7 +118,7 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 .PHONY: test-debug
 test-debug: modules-debug tests ynl-tree fuzz-build
 	@total_p=0; total_f=0; \
-	$(call vm_suite,debug,--timeout 7200,); \
+	$(call vm_suites,debug:7200); \
 	echo "$$total_p passed, $$total_f failed"; \
 	[ $$total_f -eq 0 ]
 

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run the guest suite (tests/vm/guest-tests.sh) in a VM per kernel,
+# VM_JOBS of them at a time, and print their logs in the order given,
+# each with its counts and wall time, then the sum: "N passed, N failed".
+#
+# usage: tests/vm/suites.sh LOGDIR SUITE...
+#   SUITE is KERNEL[:TIMEOUT[:TESTS]]: a kernel as tests/vm/run takes it,
+#   the VM's timeout in seconds, and the TESTS globs (guest-tests.sh).
+#
+# Why concurrently: a TCG guest running this suite keeps about one host
+# core busy (its tests wait on daemons, timers and each other), so two
+# guests on two cores take little longer than one.  Each guest has its
+# own overlay on the shared root and its own build/vm/KERNEL directory:
+# nothing one writes is seen by another.
+#
+# VM_RUN (default tests/vm/run) runs one VM; VM_JOBS defaults to 2.
+set -u
+logdir=$1
+shift
+vm_run=${VM_RUN:-tests/vm/run}
+jobs=${VM_JOBS:-2}
+mkdir -p "$logdir"
+
+declare -a names logs
+start_suite() {
+	local k t tests
+	IFS=: read -r k t tests <<< "$1"
+	local log=$logdir/test-$k.log
+	(
+		s=$(date +%s)
+		# shellcheck disable=SC2086
+		$vm_run --kernel "$k" ${t:+--timeout "$t"} -- \
+			env TESTS="$tests" tests/vm/guest-tests.sh "$k" \
+			> "$log" 2>&1
+		echo "$? $(($(date +%s) - s))" > "$log.rc"
+	) &
+	names+=("$k")
+	logs+=("$log")
+}
+
+running=0
+for suite in "$@"; do
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	start_suite "$suite"
+	running=$((running + 1))
+done
+wait
+
+total_p=0
+total_f=0
+for i in "${!names[@]}"; do
+	log=${logs[$i]}
+	echo "=== kernel ${names[$i]}"
+	cat "$log"
+	read -r rc secs < "$log.rc" 2>/dev/null || { rc=1; secs=?; }
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1)
+	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
+	p=${p:-0}
+	f=${f:-0}
+	# A run that failed without a count (the guest died, a timeout).
+	[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+	echo "=== kernel ${names[$i]}: $p passed, $f failed ($secs s)"
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+done
+echo "$total_p passed, $total_f failed"
+[ "$total_f" = 0 ]

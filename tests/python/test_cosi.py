@@ -573,11 +573,17 @@ class TestController(unittest.TestCase):
                     st.spec.get('config-version', 0) < version:
                 return None
             return st
-        return wait_for(get, 60)
+        return wait_for(get, 120)
+
+    def defined(self):
+        """The controller defined its types (a loaded TCG guest takes tens
+        of seconds to start a Python program)."""
+        self.assertTrue(wait_for(lambda: any(
+            d.type == self.ST for d in self.c.definitions()), 120),
+            'the controller did not define its types')
 
     def test_end_to_end(self):
-        wait_for(lambda: self.c.definitions() and any(
-            d.type == self.ST for d in self.c.definitions()), 30)
+        self.defined()
         _, cfg = self.c.apply('config', self.CFG, 'motd',
                               {'content': 'hello\n', 'mode': 0o600})
         st = self.status('motd', cfg.version)
@@ -649,8 +655,7 @@ class TestController(unittest.TestCase):
     def test_failed_write_retried(self):
         """A status the kernel refuses (spec over max_spec_size) is logged
         and written on a later attempt, once the limit allows it."""
-        wait_for(lambda: any(d.type == self.ST
-                             for d in self.c.definitions()), 30)
+        self.defined()
         self.stop(self.proc)
         _, cfg = self.c.apply('config', self.CFG, 'r', {'content': 'x'})
         param = os.path.join(PARAMS, 'max_spec_size')
@@ -661,7 +666,7 @@ class TestController(unittest.TestCase):
         try:
             self.proc = self.start()
             self.assertTrue(wait_for(lambda: os.path.exists(
-                os.path.join(self.root, 'r')), 60))
+                os.path.join(self.root, 'r')), 120))
             time.sleep(2)
             self.assertRaises(cosi.NotFound, self.c.get, 'runtime', self.ST,
                               'r')

@@ -18,8 +18,9 @@
  * to cosi.ko (the verifier's btf_try_get_module() for the module's BTF)
  * from load until it is freed, so the module cannot be unloaded under it.
  *
- * No kfunc sleeps or takes cosi_net::lock: they run from softirq (TC,
- * XDP) and from tracepoints fired under that lock.
+ * No kfunc sleeps, takes cosi_net::lock or takes or drops a netns
+ * reference: they run from softirq (TC, XDP), from tracepoints fired
+ * under that lock, and from any context a tracing program attaches to.
  *
  * Access: only public types.  A BPF program's output (maps, ring buffers,
  * packet verdicts) is outside cosi's access checks, so a lookup or a walk
@@ -79,12 +80,12 @@ struct cosi_bpf_args {
  */
 static int cosi_bpf_get_args(struct cosi_bpf_args *a,
 			     const struct bpf_cosi_key *key, u32 key__sz,
-			     const struct bpf_cosi_opts *opts, u32 opts__sz,
+			     const struct bpf_cosi_opts *opts, u32 opts_sz,
 			     bool with_id)
 {
 	BUILD_BUG_ON(sizeof(a->opts) != BPF_COSI_OPTS_SZ);
 	if (!key || key__sz != sizeof(*key) || !opts ||
-	    opts__sz != BPF_COSI_OPTS_SZ)
+	    opts_sz != BPF_COSI_OPTS_SZ)
 		return -EINVAL;
 	memcpy(&a->key, key, sizeof(a->key));
 	memcpy(&a->opts, opts, sizeof(a->opts));
@@ -99,33 +100,47 @@ static int cosi_bpf_get_args(struct cosi_bpf_args *a,
 	return 0;
 }
 
-/* Where the error goes: nowhere when @opts itself is bad. */
-static void cosi_bpf_set_error(struct bpf_cosi_opts *opts, u32 opts__sz,
+/*
+ * Where the error goes: nowhere when @opts itself is bad.  @opts is a
+ * plain pointer, not a (pointer, __sz) pair: the verifier checks all of
+ * it writable (sizeof() from this module's BTF) whatever the program
+ * passes as @opts_sz.  A pair is checked for writing by 6.1.0-57 and
+ * 6.12, but kernels without "bpf: Fix helper writes to read-only maps"
+ * (2024) check a pair whose size is not a known constant for reading
+ * only, which would let @opts be .rodata the verified code reads as
+ * constant.  @opts_sz only names the program's layout.
+ */
+static void cosi_bpf_set_error(struct bpf_cosi_opts *opts, u32 opts_sz,
 			       int err)
 {
-	if (opts && opts__sz == BPF_COSI_OPTS_SZ)
+	if (opts && opts_sz == BPF_COSI_OPTS_SZ)
 		opts->error = err;
 }
 
 /*
  * The netns a lookup reads: @ctx_net, or the netns @netns_id names as
- * @ctx_net knows it (a reference, put by cosi_bpf_put_net()).  RCU held.
+ * @ctx_net knows it.  RCU held; no reference is taken or dropped, as a
+ * program may run where dropping the last one is not allowed (NMI, hard
+ * IRQ, a tracepoint under a lock).  This is safe because cleanup_net()
+ * removes a dying netns's ids from every netns (unhash_nsid()) and only
+ * then waits for a grace period (synchronize_rcu() before the pernet
+ * exits: ops_undo_list() on 6.12, cleanup_net() itself on 6.1) before
+ * cosi_pernet_exit() empties its store: a netns found here keeps its
+ * cosi_net and everything in it until rcu_read_unlock().  One already
+ * dying (no reference left) reads as deleted.
  */
-static struct net *cosi_bpf_get_net(struct net *ctx_net, s32 netns_id)
+static struct net *cosi_bpf_net(struct net *ctx_net, s32 netns_id)
 {
+	struct net *net;
+
 	if (!ctx_net)
 		return NULL;
 	if (netns_id == BPF_COSI_NETNS_CURRENT)
 		return ctx_net;
 	if (netns_id < 0)
 		return NULL;
-	return get_net_ns_by_id(ctx_net, netns_id);
-}
-
-static void cosi_bpf_put_net(struct net *net, struct net *ctx_net)
-{
-	if (net != ctx_net)
-		put_net(net);
+	net = idr_find(&ctx_net->netns_ids, netns_id);
+	return net && check_net(net) ? net : NULL;
 }
 
 static struct cosi_res *cosi_bpf_find(struct net *net,
@@ -159,27 +174,25 @@ static struct cosi_res *cosi_bpf_lookup(struct net *ctx_net,
 					const struct bpf_cosi_key *key,
 					u32 key__sz,
 					struct bpf_cosi_opts *opts,
-					u32 opts__sz)
+					u32 opts_sz)
 {
 	struct cosi_res *res = NULL;
 	struct cosi_bpf_args a;
 	struct net *net;
 	int err;
 
-	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts__sz, true);
+	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts_sz, true);
 	if (err)
 		goto out;
 	rcu_read_lock();
-	net = cosi_bpf_get_net(ctx_net, a.opts.netns_id);
-	if (net) {
+	net = cosi_bpf_net(ctx_net, a.opts.netns_id);
+	if (net)
 		res = cosi_bpf_find(net, &a.key, &err);
-		cosi_bpf_put_net(net, ctx_net);
-	} else {
+	else
 		err = a.opts.netns_id < 0 ? -EINVAL : -ENOENT;
-	}
 	rcu_read_unlock();
 out:
-	cosi_bpf_set_error(opts, opts__sz, err);
+	cosi_bpf_set_error(opts, opts_sz, err);
 	return res;
 }
 
@@ -262,7 +275,7 @@ __diag_ignore_all("-Wmissing-prototypes",
  * @key: namespace, type and id
  * @key__sz: sizeof(*key)
  * @opts: netns (BPF_COSI_NETNS_CURRENT: the current task's) and result
- * @opts__sz: sizeof(*opts)
+ * @opts_sz: BPF_COSI_OPTS_SZ, the layout the program was built with
  *
  * Return: the resource's current version, referenced (release it with
  * bpf_cosi_res_release()), or NULL with @opts->error set.
@@ -270,14 +283,14 @@ __diag_ignore_all("-Wmissing-prototypes",
 __bpf_kfunc struct cosi_res *bpf_cosi_lookup(const struct bpf_cosi_key *key,
 					     u32 key__sz,
 					     struct bpf_cosi_opts *opts,
-					     u32 opts__sz)
+					     u32 opts_sz)
 {
 	struct net *net = NULL;
 
 	/* Outside a task "current" is whoever was interrupted. */
 	if (in_task() && current->nsproxy)
 		net = current->nsproxy->net_ns;
-	return cosi_bpf_lookup(net, key, key__sz, opts, opts__sz);
+	return cosi_bpf_lookup(net, key, key__sz, opts, opts_sz);
 }
 
 /**
@@ -286,7 +299,7 @@ __bpf_kfunc struct cosi_res *bpf_cosi_lookup(const struct bpf_cosi_key *key,
  * @key: namespace, type and id
  * @key__sz: sizeof(*key)
  * @opts: netns and result
- * @opts__sz: sizeof(*opts)
+ * @opts_sz: BPF_COSI_OPTS_SZ, the layout the program was built with
  *
  * Return: as bpf_cosi_lookup().
  */
@@ -294,7 +307,7 @@ __bpf_kfunc struct cosi_res *bpf_skb_cosi_lookup(struct __sk_buff *skb_ctx,
 						 const struct bpf_cosi_key *key,
 						 u32 key__sz,
 						 struct bpf_cosi_opts *opts,
-						 u32 opts__sz)
+						 u32 opts_sz)
 {
 	struct sk_buff *skb = (struct sk_buff *)skb_ctx;
 	struct net *net = NULL;
@@ -303,7 +316,7 @@ __bpf_kfunc struct cosi_res *bpf_skb_cosi_lookup(struct __sk_buff *skb_ctx,
 		net = dev_net(skb->dev);
 	else if (skb && skb->sk)
 		net = sock_net(skb->sk);
-	return cosi_bpf_lookup(net, key, key__sz, opts, opts__sz);
+	return cosi_bpf_lookup(net, key, key__sz, opts, opts_sz);
 }
 
 /**
@@ -312,7 +325,7 @@ __bpf_kfunc struct cosi_res *bpf_skb_cosi_lookup(struct __sk_buff *skb_ctx,
  * @key: namespace, type and id
  * @key__sz: sizeof(*key)
  * @opts: netns and result
- * @opts__sz: sizeof(*opts)
+ * @opts_sz: BPF_COSI_OPTS_SZ, the layout the program was built with
  *
  * Return: as bpf_cosi_lookup().
  */
@@ -320,12 +333,12 @@ __bpf_kfunc struct cosi_res *bpf_xdp_cosi_lookup(struct xdp_md *xdp_ctx,
 						 const struct bpf_cosi_key *key,
 						 u32 key__sz,
 						 struct bpf_cosi_opts *opts,
-						 u32 opts__sz)
+						 u32 opts_sz)
 {
 	struct xdp_buff *xdp = (struct xdp_buff *)xdp_ctx;
 
 	return cosi_bpf_lookup(xdp ? dev_net(xdp->rxq->dev) : NULL, key,
-			       key__sz, opts, opts__sz);
+			       key__sz, opts, opts_sz);
 }
 
 /**
@@ -504,7 +517,7 @@ __bpf_kfunc_start_defs();
  * @key: namespace and type (the id is ignored)
  * @key__sz: sizeof(*key)
  * @opts: netns: BPF_COSI_NETNS_CURRENT is the current task's netns
- * @opts__sz: sizeof(*opts)
+ * @opts_sz: BPF_COSI_OPTS_SZ, the layout the program was built with
  *
  * Return: 0 (an empty walk when the collection does not exist), or
  * -EINVAL, -ENOENT (no such netns), -EACCES (sensitive type), as
@@ -513,7 +526,7 @@ __bpf_kfunc_start_defs();
 __bpf_kfunc int bpf_iter_cosi_res_new(struct bpf_iter_cosi_res *it,
 				      const struct bpf_cosi_key *key,
 				      u32 key__sz, struct bpf_cosi_opts *opts,
-				      u32 opts__sz)
+				      u32 opts_sz)
 {
 	struct bpf_iter_cosi_res_kern *kit = (void *)it;
 	struct net *ctx_net = NULL, *net;
@@ -528,13 +541,15 @@ __bpf_kfunc int bpf_iter_cosi_res_new(struct bpf_iter_cosi_res *it,
 		return -EINVAL;
 	kit->coll = NULL;
 	kit->last = NULL;
-	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts__sz, false);
+	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts_sz, false);
 	if (err)
 		goto out;
 	if (in_task() && current->nsproxy)
 		ctx_net = current->nsproxy->net_ns;
-	net = cosi_bpf_get_net(ctx_net, a.opts.netns_id);
+	rcu_read_lock();
+	net = cosi_bpf_net(ctx_net, a.opts.netns_id);
 	if (!net) {
+		rcu_read_unlock();
 		err = a.opts.netns_id < 0 ? -EINVAL : -ENOENT;
 		goto out;
 	}
@@ -547,10 +562,13 @@ __bpf_kfunc int bpf_iter_cosi_res_new(struct bpf_iter_cosi_res *it,
 		if (def)
 			kit->coll = cosi_coll_find(cn, a.key.ns, a.key.type);
 	}
-	/* The collection is RCU-freed: no netns reference is needed. */
-	cosi_bpf_put_net(net, ctx_net);
+	/*
+	 * The collection is freed after a grace period, and the program
+	 * holds its RCU read section (KF_RCU_PROTECTED) over the walk.
+	 */
+	rcu_read_unlock();
 out:
-	cosi_bpf_set_error(opts, opts__sz, err);
+	cosi_bpf_set_error(opts, opts_sz, err);
 	return err;
 }
 

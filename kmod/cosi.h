@@ -107,7 +107,9 @@ static inline char *cosi_put_str(char **buf, const char *s)
  * (cosi_event_get()/cosi_event_put()).  cosi_coll_put() of the last
  * reference unhashes it and frees it after an RCU grace period, so an
  * RCU reader that found it in cosi_net::colls may still read it.  A new
- * reference is always taken before an old one is dropped.
+ * reference is always taken before an old one is dropped.  @by_id
+ * changes under cosi_net::lock only, by the RCU-safe rbtree calls, and is
+ * read under the lock or, by cosi_coll_next() alone, under RCU.
  */
 struct cosi_coll {
 	struct rhash_head node;		/* in cosi_net::colls */
@@ -135,7 +137,9 @@ static inline const char *cosi_coll_ns(const struct cosi_coll *coll)
  * queues: cosi_event_get()) and readers that took one with
  * refcount_inc_not_zero() under RCU or refcount_inc() under the lock.
  * cosi_res_put() of the last reference frees it after an RCU grace
- * period.  @coll is held by the version only indirectly (through the
+ * period, so an RCU reader that reached it through the tables or
+ * @coll->by_id may read it (and its @rb links) until it leaves the read
+ * section.  @coll is held by the version only indirectly (through the
  * table or an event, see struct cosi_coll): follow it under
  * cosi_net::lock, or under RCU while the version is current.
  */

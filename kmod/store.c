@@ -410,7 +410,8 @@ static void cosi_rb_insert(struct cosi_coll *coll, struct cosi_res *res)
 		else
 			link = &parent->rb_right;
 	}
-	rb_link_node(&res->rb, parent, link);
+	/* Published with its fields: cosi_coll_next() reads it under RCU. */
+	rb_link_node_rcu(&res->rb, parent, link);
 	rb_insert_color(&res->rb, &coll->by_id);
 }
 
@@ -446,7 +447,7 @@ void cosi_store_replace(struct cosi_net *cn, struct cosi_res *old,
 	/* Same key, same bucket: this cannot fail. */
 	WARN_ON(rhashtable_replace_fast(&cn->res, &old->node, &res->node,
 					cosi_res_params));
-	rb_replace_node(&old->rb, &res->rb, &res->coll->by_id);
+	rb_replace_node_rcu(&old->rb, &res->rb, &res->coll->by_id);
 	cosi_store_changed(cn, COSI_EVENT_KIND_UPDATED, res, old);
 	cosi_res_put(old);
 }
@@ -481,12 +482,18 @@ void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res)
 
 /*
  * First resource of @coll with an id after @after ("" for the first), or
- * from @after on when @inclusive.
+ * from @after on when @inclusive.  Under cosi_net::lock, or under RCU
+ * only (the BPF iterator): writers link nodes with rb_link_node_rcu() and
+ * rb_replace_node_rcu() and rebalance with WRITE_ONCE() stores that never
+ * form a loop (lib/rbtree.c), and a version or collection unlinked stays
+ * allocated for a grace period (cosi_res_put(), cosi_coll_put()).  A
+ * lockless descent meanwhile may miss a resource moved by a rotation, so
+ * it may skip one; what it returns is always after @after and readable.
  */
 struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
 				bool inclusive)
 {
-	struct rb_node *node = coll->by_id.rb_node;
+	struct rb_node *node = rcu_dereference_raw(coll->by_id.rb_node);
 	struct cosi_res *best = NULL;
 
 	while (node) {
@@ -495,9 +502,9 @@ struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
 
 		if (c > 0 || (inclusive && !c)) {
 			best = cur;
-			node = node->rb_left;
+			node = rcu_dereference_raw(node->rb_left);
 		} else {
-			node = node->rb_right;
+			node = rcu_dereference_raw(node->rb_right);
 		}
 	}
 	return best;

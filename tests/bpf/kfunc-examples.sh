@@ -67,8 +67,10 @@ print(n)
 
 # The tracing program looks up in the writer's netns: cosictl's, pfrecv.
 # Background programs run without the recv function, so that $! is
-# theirs ("ip netns exec" execs them) and the signals reach them.
-ip netns exec pfrecv "$SW" --duration 60 PortFilters.bpf.cosi.dev enabled note \
+# theirs ("ip netns exec" execs them) and the signals reach them.  The
+# script kills it: --duration only bounds a failed run (the debug kernel
+# under TCG takes over 60 s to reach the delete).
+ip netns exec pfrecv "$SW" --duration 600 PortFilters.bpf.cosi.dev enabled note \
 	> "$T/sw.out" 2> "$T/sw.err" &
 swpid=$!
 wait_for 20 "cosi-specwatch attached" grep -q watching "$T/sw.err"

@@ -50,6 +50,25 @@ static __always_inline void read_all(struct cosi_res *r, struct kfunc_result *ou
 	out->r_missing = bpf_cosi_res_spec_u64(r, STR(nope), &out->en);
 	out->r_nolabel = bpf_cosi_res_label(r, STR(nope), out->small,
 					    sizeof(out->small));
+	out->r_blob_small = bpf_cosi_res_spec_bytes(r, STR(blob),
+						    out->blob_small,
+						    sizeof(out->blob_small));
+	out->r_label_small = bpf_cosi_res_label(r, STR(color),
+						out->label_small,
+						sizeof(out->label_small));
+	out->untouched = 4242;
+	out->r_s64_as_u64 = bpf_cosi_res_spec_u64(r, STR(offset),
+						  &out->untouched);
+	out->r_u64_as_s64 = bpf_cosi_res_spec_s64(r, STR(mtu),
+						  (__s64 *)&out->untouched);
+	out->r_bool_as_u64 = bpf_cosi_res_spec_u64(r, STR(enabled),
+						   &out->untouched);
+	out->r_u64_as_bool = bpf_cosi_res_spec_bool(r, STR(mtu),
+						    &out->untouched);
+	out->r_s64_as_bool = bpf_cosi_res_spec_bool(r, STR(offset),
+						    &out->untouched);
+	out->r_bool_as_s64 = bpf_cosi_res_spec_s64(r, STR(enabled),
+						   (__s64 *)&out->untouched);
 	bpf_cosi_res_release(r);
 }
 
@@ -219,3 +238,64 @@ NULL_READ(LABEL_KEY, bpf_cosi_res_label(r, NULL, sizeof(color), buf,
 					sizeof(buf)))
 NULL_READ(LABEL_BUF, bpf_cosi_res_label(r, color, sizeof(color), NULL,
 					sizeof(buf)))
+
+/* A handle used after its release: refused (tc_read releases last). */
+SEC("tc")
+int use_after_release_refused(struct __sk_buff *skb)
+{
+	struct cosi_res *r = bpf_skb_cosi_lookup(skb, &key, sizeof(key),
+						 &nopts, sizeof(nopts));
+
+	if (!r)
+		return 0;
+	bpf_cosi_res_release(r);
+	return bpf_cosi_res_version(r) ? 1 : 0;
+}
+
+/*
+ * Read-only memory where a kfunc writes: frozen .rodata, which the
+ * verified code reads as constants.  Each must be refused: opts (the
+ * error), a buffer of constant or of variable size, a value.
+ */
+const volatile struct bpf_cosi_opts ro_opts = {
+	.netns_id = BPF_COSI_NETNS_CURRENT,
+};
+const volatile char ro_buf[8];
+const volatile __u64 ro_val;
+__u32 var_sz;
+
+SEC("tc")
+int rodata_opts_refused(struct __sk_buff *skb)
+{
+	struct cosi_res *r;
+
+	r = bpf_skb_cosi_lookup(skb, &key, sizeof(key),
+				(struct bpf_cosi_opts *)&ro_opts,
+				sizeof(ro_opts));
+	if (r)
+		bpf_cosi_res_release(r);
+	return ro_opts.error;
+}
+
+#define RODATA_READ(c, expr)						\
+SEC("tc")								\
+int rodata_##c##_refused(struct __sk_buff *skb)				\
+{									\
+	char color[] = "color", mtu[] = "mtu";				\
+	struct cosi_res *r = bpf_skb_cosi_lookup(skb, &key, sizeof(key),\
+						 &nopts, sizeof(nopts));\
+	int ret;							\
+									\
+	(void)color; (void)mtu;						\
+	if (!r)								\
+		return 0;						\
+	ret = (expr);							\
+	bpf_cosi_res_release(r);					\
+	return ret;							\
+}
+
+RODATA_READ(buf, bpf_cosi_res_label(r, color, sizeof(color), (char *)ro_buf,
+				    sizeof(ro_buf)))
+RODATA_READ(buf_var, bpf_cosi_res_label(r, color, sizeof(color),
+					(char *)ro_buf, var_sz & 8))
+RODATA_READ(val, bpf_cosi_res_spec_u64(r, mtu, sizeof(mtu), (__u64 *)&ro_val))

@@ -17,6 +17,7 @@
 #include "cosi_kfunc.h"
 #include "cosi_kfunc.skel.h"
 #include "cosi_kfunc_iter.skel.h"
+#include "cosi_kfunc_kptr.skel.h"
 
 #define KTYPE	"kfwidgets"
 #define KNAME	"eth0-uplink"
@@ -27,6 +28,23 @@ static int define(struct cosi *c, const char *type, bool sensitive)
 {
 	return widget_define(c, type, sensitive ? COSI_SENSITIVITY_SENSITIVE :
 				      COSI_SENSITIVITY_PUBLIC);
+}
+
+/* A spec with every field the programs read. */
+static int full_spec(struct cosi_spec *spec, const char *name, uint64_t mtu)
+{
+	int err;
+
+	err = cosi_spec_add_string(spec, "name", name);
+	if (!err)
+		err = cosi_spec_add_u64(spec, "mtu", mtu);
+	if (!err)
+		err = cosi_spec_add_s64(spec, "offset", -7);
+	if (!err)
+		err = cosi_spec_add_bool(spec, "enabled", true);
+	if (!err)
+		err = cosi_spec_add_bytes(spec, "blob", blob, sizeof(blob));
+	return err;
 }
 
 /* A widget with every field the programs read, and label color=blue. */
@@ -42,19 +60,28 @@ static int create_full(struct cosi *c, const char *ns, const char *type,
 	};
 	int err;
 
-	err = cosi_spec_add_string(&spec, "name", name);
-	if (!err)
-		err = cosi_spec_add_u64(&spec, "mtu", mtu);
-	if (!err)
-		err = cosi_spec_add_s64(&spec, "offset", -7);
-	if (!err)
-		err = cosi_spec_add_bool(&spec, "enabled", true);
-	if (!err)
-		err = cosi_spec_add_bytes(&spec, "blob", blob, sizeof(blob));
+	err = full_spec(&spec, name, mtu);
 	if (!err)
 		err = cosi_resource_create(c, &r, out);
 	cosi_spec_clear(&spec);
 	cosi_kvs_clear(&labels);
+	return err;
+}
+
+/* Update a widget of TEST_NS to a full spec of @name and @mtu. */
+static int update_full(struct cosi *c, const char *type, const char *id,
+		       const char *name, uint64_t mtu,
+		       struct cosi_resource **out)
+{
+	struct cosi_spec spec = { 0 };
+	struct cosi_req r = { .ns = TEST_NS, .type = type, .id = id,
+			      .spec = &spec };
+	int err;
+
+	err = full_spec(&spec, name, mtu);
+	if (!err)
+		err = cosi_resource_update(c, &r, out);
+	cosi_spec_clear(&spec);
 	return err;
 }
 
@@ -110,27 +137,10 @@ static struct cosi_kfunc *load(void)
 static int run_all(struct cosi *c, struct cosi_kfunc *skel, const char *type,
 		   const char *id, uint64_t mtu, struct cosi_resource **upd)
 {
-	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = TEST_NS, .type = type, .id = id,
-			      .spec = &spec };
-	int err;
-
 	memset(skel->bss->res, 0, sizeof(skel->bss->res));
 	if (test_run(skel->progs.tc_read) || test_run(skel->progs.xdp_read))
 		return -1;
-	err = cosi_spec_add_string(&spec, "name", KNAME);
-	if (!err)
-		err = cosi_spec_add_u64(&spec, "mtu", mtu);
-	if (!err)
-		err = cosi_spec_add_s64(&spec, "offset", -7);
-	if (!err)
-		err = cosi_spec_add_bool(&spec, "enabled", true);
-	if (!err)
-		err = cosi_spec_add_bytes(&spec, "blob", blob, sizeof(blob));
-	if (!err)
-		err = cosi_resource_update(c, &r, upd);
-	cosi_spec_clear(&spec);
-	return err;
+	return update_full(c, type, id, KNAME, mtu, upd);
 }
 
 #define CHECK_READ(res, ver, rev, want_mtu) do {			\
@@ -157,6 +167,17 @@ static int run_all(struct cosi *c, struct cosi_kfunc *skel, const char *type,
 	EXPECT_EQ(-EINVAL, (res)->r_wrong);				\
 	EXPECT_EQ(-ENOENT, (res)->r_missing);				\
 	EXPECT_EQ(-ENOENT, (res)->r_nolabel);				\
+	EXPECT_EQ(-E2BIG, (res)->r_blob_small);				\
+	EXPECT_EQ(0, memcmp(blob, (res)->blob_small, 2));		\
+	EXPECT_EQ(-E2BIG, (res)->r_label_small);			\
+	EXPECT_STREQ("blu", (res)->label_small);			\
+	EXPECT_EQ(-EINVAL, (res)->r_s64_as_u64);			\
+	EXPECT_EQ(-EINVAL, (res)->r_u64_as_s64);			\
+	EXPECT_EQ(-EINVAL, (res)->r_bool_as_u64);			\
+	EXPECT_EQ(-EINVAL, (res)->r_u64_as_bool);			\
+	EXPECT_EQ(-EINVAL, (res)->r_s64_as_bool);			\
+	EXPECT_EQ(-EINVAL, (res)->r_bool_as_s64);			\
+	EXPECT_EQ(4242ull, (res)->untouched);				\
 } while (0)
 
 FIXTURE(kfunc) {
@@ -344,13 +365,46 @@ TEST_F(kfunc, key_rewritten_during_lookup)
 	EXPECT_EQ(0ull, bss->race.other);
 }
 
-/* Another netns by its id, as the context's netns knows it. */
+struct lookups {
+	struct cosi_kfunc *skel;
+	volatile bool stop;
+	int runs;
+};
+
+/* TC lookups (tc_race, nopts) until told to stop. */
+static void *lookup_loop(void *arg)
+{
+	struct lookups *l = arg;
+	char pkt[64] = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt,
+		    .data_size_in = sizeof(pkt), .repeat = 200);
+
+	while (!l->stop) {
+		if (bpf_prog_test_run_opts(
+			bpf_program__fd(l->skel->progs.tc_race), &o))
+			break;
+		l->runs++;
+	}
+	return NULL;
+}
+
+/*
+ * Another netns by its id, as the context's netns knows it, from every
+ * program type (the tracing one in the test's task); then the same id
+ * while that netns is deleted, and after: lookups find it or fail
+ * -ENOENT, and take no netns reference (the kfuncs look it up under RCU
+ * only), which KASAN/lockdep check on the debug kernel.
+ */
 TEST_F(kfunc, other_netns_by_id)
 {
 	struct cosi_kfunc__bss *bss = self->skel->bss;
-	int self_fd, other_fd, t;
+	struct lookups l = { .skel = self->skel };
+	int self_fd, other_fd, t, i;
 	struct cosi *oc;
+	pthread_t th;
 
+	ASSERT_COSI_OK(self->c, create_full(self->c, TEST_NS, KTYPE, "near",
+					    KNAME, 1, NULL));
 	self_fd = open("/proc/self/ns/net", O_RDONLY);
 	ASSERT_LE(0, self_fd);
 	ASSERT_EQ(0, system("ip netns add kfother && ip netns set kfother 7"));
@@ -369,18 +423,49 @@ TEST_F(kfunc, other_netns_by_id)
 	set_key(&bss->key, TEST_NS, KTYPE, "far");
 	for (t = 0; t < KF_NR; t++)
 		bss->opts[t].netns_id = 7;
-	ASSERT_EQ(0, test_run(self->skel->progs.tc_read));
-	ASSERT_EQ(0, test_run(self->skel->progs.xdp_read));
-	for (t = KF_TC; t <= KF_XDP; t++) {
+	/* TC, XDP, and the tracepoint at near's update in this netns. */
+	ASSERT_COSI_OK(self->c, run_all(self->c, self->skel, KTYPE, "near",
+					2, NULL));
+	for (t = 0; t < KF_NR; t++) {
+		EXPECT_EQ(0, bss->res[t].lookup_err) TH_LOG("prog %d", t);
 		EXPECT_EQ(1, bss->res[t].found) TH_LOG("prog %d", t);
 		EXPECT_EQ(77, bss->res[t].mtu);
 	}
 	/* Not in our own netns. */
 	for (t = 0; t < KF_NR; t++)
 		bss->opts[t].netns_id = BPF_COSI_NETNS_CURRENT;
-	ASSERT_EQ(0, test_run(self->skel->progs.tc_read));
-	EXPECT_EQ(-ENOENT, bss->res[KF_TC].lookup_err);
+	ASSERT_COSI_OK(self->c, run_all(self->c, self->skel, KTYPE, "near",
+					3, NULL));
+	for (t = 0; t < KF_NR; t++)
+		EXPECT_EQ(-ENOENT, bss->res[t].lookup_err) TH_LOG("prog %d", t);
+
+	/* Deleted while TC programs look it up. */
+	bss->nopts.netns_id = 7;
+	memset(&bss->race, 0, sizeof(bss->race));
+	ASSERT_EQ(0, pthread_create(&th, NULL, lookup_loop, &l));
+	for (i = 0; i < 100 && bss->race.found == 0; i++)
+		usleep(50000);
 	EXPECT_EQ(0, system("ip netns del kfother"));
+	/* The netns goes when its cleanup work has run. */
+	for (i = 0; i < 100 && bss->race.other == 0; i++)
+		usleep(50000);
+	l.stop = true;
+	pthread_join(th, NULL);
+	TH_LOG("%d runs: found %llu, -EINVAL %llu, other %llu", l.runs,
+	       bss->race.found, bss->race.einval, bss->race.other);
+	EXPECT_LT(0ull, bss->race.found);
+	EXPECT_LT(0ull, bss->race.other);
+	EXPECT_EQ(0ull, bss->race.einval);
+
+	/* Gone: -ENOENT from every program type, as an id never set. */
+	for (t = 0; t < KF_NR; t++)
+		bss->opts[t].netns_id = 7;
+	ASSERT_COSI_OK(self->c, run_all(self->c, self->skel, KTYPE, "near",
+					4, NULL));
+	for (t = 0; t < KF_NR; t++) {
+		EXPECT_EQ(0, bss->res[t].found) TH_LOG("prog %d", t);
+		EXPECT_EQ(-ENOENT, bss->res[t].lookup_err) TH_LOG("prog %d", t);
+	}
 }
 
 /*
@@ -430,6 +515,61 @@ TEST(leak_refused)
 	EXPECT_NE(NULL, strstr(log, "Unreleased reference"))
 		TH_LOG("verifier log: %.2000s", log);
 	cosi_kfunc__destroy(skel);
+}
+
+/* A handle used after bpf_cosi_res_release() never loads. */
+TEST(use_after_release_refused)
+{
+	struct cosi_kfunc *skel = cosi_kfunc__open();
+	static char log[65536];
+
+	ASSERT_NE(NULL, skel);
+	EXPECT_NE(0, load_alone(skel->obj, "use_after_release_refused", log,
+				sizeof(log)));
+	/* The released register is no longer a handle. */
+	EXPECT_NE(NULL, strstr(log, "R1"))
+		TH_LOG("verifier log: %.2000s", log);
+	EXPECT_EQ(NULL, strstr(log, "is not allowed"))
+		TH_LOG("verifier log: %.2000s", log);
+	cosi_kfunc__destroy(skel);
+}
+
+/*
+ * Nothing a kfunc writes may be read-only memory: opts (the error), a
+ * buffer (of a constant or of a variable size) or a value in .rodata,
+ * which the verified code reads as constants, never loads.
+ */
+TEST(rodata_refused)
+{
+	static const char *const progs[] = {
+		"rodata_opts_refused", "rodata_buf_refused",
+		"rodata_buf_var_refused", "rodata_val_refused",
+	};
+	static char log[65536];
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct cosi_kfunc *skel = cosi_kfunc__open();
+
+		ASSERT_NE(NULL, skel);
+		EXPECT_NE(0, load_alone(skel->obj, progs[i], log, sizeof(log)))
+			TH_LOG("%s loaded", progs[i]);
+		EXPECT_NE(NULL, strstr(log, "write into map forbidden"))
+			TH_LOG("%s: %.2000s", progs[i], log);
+		cosi_kfunc__destroy(skel);
+	}
+}
+
+/*
+ * A handle kept in a map (bpf_kptr_xchg() into a "kptr" field) never
+ * loads: cosi_kfunc_kptr.bpf.c says why on each kernel and compiler.
+ */
+TEST(kptr_refused)
+{
+	struct cosi_kfunc_kptr *kp = cosi_kfunc_kptr__open();
+
+	ASSERT_NE(NULL, kp);
+	EXPECT_NE(0, cosi_kfunc_kptr__load(kp));
+	cosi_kfunc_kptr__destroy(kp);
 }
 
 /*
@@ -640,6 +780,7 @@ TEST(iterator)
 	EXPECT_EQ(6, skel->bss->walk.mtu_sum);
 	EXPECT_STREQ("ay", skel->bss->walk.first);
 	EXPECT_STREQ("sea", skel->bss->walk.last);
+	EXPECT_EQ(0, skel->bss->walk.bad);
 
 	set_key(&skel->bss->key, TEST_NS, "kfsecrets", "");
 	ASSERT_EQ(0, run_walk(skel));
@@ -658,6 +799,113 @@ TEST(iterator)
 	EXPECT_EQ(-EINVAL, skel->bss->opts.error);
 	EXPECT_EQ(0, skel->bss->walk.count);
 
+	cosi_kfunc_iter__destroy(skel);
+	cosi_close(c);
+}
+
+struct churn {
+	volatile bool stop;
+	int ops, err;
+};
+
+/*
+ * Create, update and destroy resources "r010".."r049" of the walked
+ * collection (mtu = the number + 1, so that id order is mtu order), from a
+ * connection of its own, until told to stop.
+ */
+static void *churn_writer(void *arg)
+{
+	struct churn *ch = arg;
+	struct cosi *c = cosi_open();
+	unsigned int n = 0;
+	char id[8];
+
+	if (!c) {
+		ch->err = -errno;
+		return NULL;
+	}
+	while (!ch->stop && !ch->err) {
+		struct cosi_req r = { .ns = TEST_NS, .type = KTYPE, .id = id };
+		unsigned int k = 10 + n++ * 7 % 40;
+		int err;
+
+		snprintf(id, sizeof(id), "r%03u", k);
+		switch (n % 3) {
+		case 0:
+			err = create_full(c, TEST_NS, KTYPE, id, id, k + 1,
+					  NULL);
+			break;
+		case 1:
+			err = update_full(c, KTYPE, id, id, k + 1, NULL);
+			break;
+		default:
+			err = cosi_resource_destroy(c, &r, NULL);
+			break;
+		}
+		if (err && err != -EEXIST && err != -ENOENT)
+			ch->err = err;
+		ch->ops++;
+	}
+	cosi_close(c);
+	return NULL;
+}
+
+/*
+ * Walks while another thread creates, replaces and destroys resources of
+ * the same collection: each walk returns ids in increasing order, each
+ * resource readable (the lockless descent of an rbtree changing under
+ * it), and the debug kernel sees no KASAN or lockdep report.
+ */
+TEST(iterator_under_writers)
+{
+	struct cosi_kfunc_iter *skel;
+	struct churn ch = { 0 };
+	struct timespec t0, t;
+	pthread_t th;
+	long long walked = 0;
+	struct cosi *c;
+	int i;
+
+	if (!have_iter())
+		SKIP(return, "no open-coded iterator before 6.12");
+	NEW_NETNS();
+	COSI_OPEN(c);
+	ASSERT_COSI_OK(c, define(c, KTYPE, false));
+	for (i = 0; i < 10; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "r%03d", i);
+		ASSERT_COSI_OK(c, create_full(c, TEST_NS, KTYPE, id, id, i + 1,
+					      NULL));
+	}
+	skel = cosi_kfunc_iter__open();
+	ASSERT_NE(NULL, skel);
+	bpf_program__set_autoload(skel->progs.tc_iter_refused, false);
+	bpf_program__set_autoload(skel->progs.xdp_iter_refused, false);
+	ASSERT_EQ(0, cosi_kfunc_iter__load(skel));
+	ASSERT_EQ(0, cosi_kfunc_iter__attach(skel));
+	skel->bss->walk_tgid = getpid();
+	skel->bss->opts.netns_id = BPF_COSI_NETNS_CURRENT;
+	set_key(&skel->bss->key, TEST_NS, KTYPE, "");
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, churn_writer, &ch));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		ASSERT_EQ(0, run_walk(skel));
+		EXPECT_EQ(0, skel->bss->walk.err);
+		walked += skel->bss->walk.count;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 3);
+	ch.stop = true;
+	pthread_join(th, NULL);
+	TH_LOG("%d walks of %lld resources in all, %d writes",
+	       skel->bss->walk.walks, walked, ch.ops);
+	EXPECT_EQ(0, ch.err);
+	EXPECT_LT(10, ch.ops);
+	EXPECT_LT(10, skel->bss->walk.walks);
+	/* The first ten never change: every walk has them. */
+	EXPECT_LE(10ll * skel->bss->walk.walks, walked);
+	EXPECT_EQ(0, skel->bss->walk.bad);
 	cosi_kfunc_iter__destroy(skel);
 	cosi_close(c);
 }

@@ -19,6 +19,13 @@ struct kfunc_result {
 	unsigned char blob[16];
 	char label[32];
 	char small[4];
+	/* Cut copies, and each numeric reader on a field of another type. */
+	int r_blob_small, r_label_small;
+	int r_s64_as_u64, r_u64_as_s64, r_bool_as_u64, r_u64_as_bool;
+	int r_s64_as_bool, r_bool_as_s64;
+	unsigned char blob_small[2];
+	char label_small[4];
+	unsigned long long untouched;	/* what the mismatches must not write */
 };
 
 /*
@@ -38,10 +45,16 @@ struct kfunc_race {
 	unsigned long long found, einval, other;
 };
 
-/* The iterator program's walk. */
+/*
+ * The iterator program's walk.  @bad counts resources out of order (the
+ * spec's mtu, in id order in the tests, not above the one before) or
+ * unreadable; @walks the walks.
+ */
 struct kfunc_walk {
 	int err;
 	int count;
+	int bad;
+	int walks;
 	unsigned long long mtu_sum;
 	char first[16], last[16];
 };

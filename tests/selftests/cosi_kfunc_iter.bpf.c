@@ -26,7 +26,8 @@ int BPF_PROG(walk_prog, int a)
 	struct bpf_iter_cosi_res it;
 	struct cosi_res *r;
 	char f_mtu[] = "mtu", f_name[] = "name";
-	__u64 mtu;
+	__u64 mtu, prev = 0;
+	int n;
 
 	if ((bpf_get_current_pid_tgid() >> 32) != walk_tgid)
 		return 0;
@@ -37,17 +38,24 @@ int BPF_PROG(walk_prog, int a)
 	/* What bpf_for_each(cosi_res, r, ...) expands to, for libbpf < 1.2. */
 	while ((r = bpf_iter_cosi_res_next(&it))) {
 		mtu = 0;
-		if (!bpf_cosi_res_spec_u64(r, f_mtu, sizeof(f_mtu), &mtu))
-			walk.mtu_sum += mtu;
+		if (bpf_cosi_res_spec_u64(r, f_mtu, sizeof(f_mtu), &mtu) ||
+		    mtu <= prev)
+			walk.bad++;
+		prev = mtu;
+		walk.mtu_sum += mtu;
 		if (!walk.count)
-			bpf_cosi_res_spec_str(r, f_name, sizeof(f_name),
-					      walk.first, sizeof(walk.first));
+			n = bpf_cosi_res_spec_str(r, f_name, sizeof(f_name),
+						  walk.first,
+						  sizeof(walk.first));
 		else
-			bpf_cosi_res_spec_str(r, f_name, sizeof(f_name),
-					      walk.last, sizeof(walk.last));
+			n = bpf_cosi_res_spec_str(r, f_name, sizeof(f_name),
+						  walk.last, sizeof(walk.last));
+		if (n <= 0)
+			walk.bad++;
 		walk.count++;
 	}
 	bpf_iter_cosi_res_destroy(&it);
+	walk.walks++;
 	return 0;
 }
 

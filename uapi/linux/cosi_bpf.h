@@ -26,9 +26,11 @@ struct bpf_cosi_key {
 };
 
 /*
- * Options and result of a lookup, passed with their size, which must be
- * BPF_COSI_OPTS_SZ (sizeof(struct bpf_cosi_opts)); a later size may be
- * accepted too, with fields taken from @reserved.
+ * Options and result of a lookup, passed as a plain pointer (the verifier
+ * checks all of it writable: never in .rodata) followed by the size the
+ * program was built with, which must be BPF_COSI_OPTS_SZ
+ * (sizeof(struct bpf_cosi_opts)); a later size may be accepted too, with
+ * fields taken from @reserved.
  * @netns_id: BPF_COSI_NETNS_CURRENT, or the id of a netns as the context's
  *	netns knows it (peernet2id, "ip netns set")
  * @error: set by the lookup: 0 when it returned a resource, else -EINVAL

@@ -19,8 +19,8 @@
 
 #define DEFAULT_TIMEOUT_USEC		(5 * 1000 * 1000ULL)
 #define DEFAULT_CONNECT_USEC		(2 * 1000 * 1000ULL)
-/* Not sd-event's default of 250 ms: curl's timeouts are in ms. */
-#define TIMER_ACCURACY_USEC		1000
+/* Not sd-event's 250 ms default: curl asks for 0-1 ms steps. */
+#define TIMER_ACCURACY_USEC		1
 
 struct etcd {
 	sd_event *event;		/* a reference */

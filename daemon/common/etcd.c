@@ -57,7 +57,10 @@ struct etcd_req {
 	char stream_msg[ETCD_MSG_LEN];
 	int ep;				/* endpoint of the current attempt */
 	int tries;			/* endpoints tried without connecting */
-	bool waiting;			/* for a token, not in the multi */
+	bool waiting;			/* not in the multi */
+	bool for_token;			/* waiting for an authentication */
+	bool settle;			/* on_auth() starts or fails it */
+	bool ending;			/* its callback runs */
 	bool reauthed;			/* retried once after a token error */
 	struct etcd_reply *sync_out;	/* etcd_call(): keeps the reply */
 	etcd_done_fn cb;
@@ -292,7 +295,8 @@ static void req_free(struct etcd_req *rq)
 
 void etcd_cancel(struct etcd_req *rq)
 {
-	if (rq)
+	/* Its own callback: req_end() frees it after. */
+	if (rq && !rq->ending)
 		req_free(rq);
 }
 
@@ -425,6 +429,7 @@ static int req_go(struct etcd_req *rq)
 
 	if (e->user && !e->token && rq->post.type != ETCD_REQ_AUTH) {
 		rq->waiting = true;
+		rq->for_token = true;
 		return start_auth(e);
 	}
 	return req_start(rq);
@@ -475,6 +480,7 @@ int etcd_submit(struct etcd *e, const struct etcd_request *r,
 static void req_end(struct etcd_req *rq, int err, const char *msg,
 		    struct etcd_reply *rep)
 {
+	rq->ending = true;
 	if (rq->sync_out && !err) {
 		*rq->sync_out = *rep;	/* handed to etcd_call()'s caller */
 		memset(rep, 0, sizeof(*rep));
@@ -500,8 +506,10 @@ static int start_auth(struct etcd *e)
 }
 
 /*
- * An authenticate reply: start or fail the requests that waited.  A
- * callback may cancel any request, so the scan starts over after each.
+ * An authenticate reply: start or fail the requests that waited for it
+ * (not those the callbacks submit meanwhile: they wait for the next
+ * one).  A callback may cancel any request, so the scan starts over
+ * after each.
  */
 static void on_auth(struct etcd_req *arq, int err, const char *msg,
 		    const struct etcd_reply *rep, void *arg)
@@ -513,8 +521,15 @@ static void on_auth(struct etcd_req *arq, int err, const char *msg,
 	(void)rep;
 	e->auth = NULL;
 	snprintf(why, sizeof(why), "etcd authentication: %s", msg);
+	for (rq = e->reqs; rq; rq = rq->next)
+		rq->settle = rq->for_token && rq != arq;
 	for (rq = e->reqs; rq;) {
-		if (!rq->waiting || rq == arq || (!err && req_start(rq) == 0)) {
+		if (!rq->settle) {
+			rq = rq->next;
+			continue;
+		}
+		rq->settle = rq->for_token = false;
+		if (!err && req_start(rq) == 0) {
 			rq = rq->next;
 			continue;
 		}

@@ -183,7 +183,10 @@ typedef void (*etcd_done_fn)(struct etcd_req *rq, int err, const char *msg,
  */
 int etcd_new(struct etcd **ep, sd_event *event, const struct etcd_opts *o,
 	     char *msg, size_t len);
-/* Cancels every request (without callbacks) and watch, frees @e. */
+/*
+ * Cancels every request (without callbacks), frees @e.  Watches must be
+ * freed first.  Not from inside the client's callbacks.
+ */
 void etcd_free(struct etcd *e);
 /* The loop the client runs on. */
 sd_event *etcd_event(struct etcd *e);
@@ -197,7 +200,10 @@ const char *etcd_endpoint(struct etcd *e);
 int etcd_submit(struct etcd *e, const struct etcd_request *r,
 		etcd_done_fn cb, void *arg, struct etcd_req **rqp, char *msg,
 		size_t len);
-/* Drop a request in flight: its callback is not called. */
+/*
+ * Drop a request in flight: its callback is not called.  From its own
+ * callback, a no-op (it is freed after the callback returns).
+ */
 void etcd_cancel(struct etcd_req *rq);
 
 /*

@@ -703,12 +703,12 @@ static void on_put(struct etcd_req *rq, int err, const char *msg,
 		a->timedout++;
 	else
 		a->other++;
-	if (err && err != -ETIMEDOUT)
+	if (err)
 		snprintf(a->msg, sizeof(a->msg), "%s", msg);
 }
 
 static void submit_puts(struct __test_metadata *_metadata,
-			struct async_state *a, int n)
+			struct async_state *a, int n, const char *prefix)
 {
 	char key[32], msg[ETCD_MSG_LEN];
 	int i;
@@ -720,7 +720,7 @@ static void submit_puts(struct __test_metadata *_metadata,
 				.value_len = 1 },
 		};
 
-		snprintf(key, sizeof(key), "/t6/%d", i);
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
 		ASSERT_EQ(0, etcd_submit(a->e, &r, on_put, a, NULL, msg,
 					 sizeof(msg)));
 	}
@@ -758,7 +758,7 @@ TEST(async_loop_not_blocked_by_stopped_member)
 	sd_event_source_set_enabled(a.tick, SD_EVENT_ON);
 	ASSERT_EQ(0, kill(main_c->pid[stop], SIGSTOP));
 	t0 = now_us();
-	submit_puts(_metadata, &a, 50);
+	submit_puts(_metadata, &a, 50, "/t6/");
 	while (a.done < 50 && now_us() - t0 < 10000000)
 		sd_event_run(ev, 100000);
 	/* All 50 wait on the stopped member, then time out together. */
@@ -769,7 +769,7 @@ TEST(async_loop_not_blocked_by_stopped_member)
 	       (unsigned long long)(now_us() - t0) / 1000,
 	       (unsigned long long)a.max_late);
 	a.done = a.ok = a.timedout = 0;
-	submit_puts(_metadata, &a, 50);
+	submit_puts(_metadata, &a, 50, "/t6/");
 	while (a.done < 50 && now_us() - t0 < 20000000)
 		sd_event_run(ev, 100000);
 	kill(main_c->pid[stop], SIGCONT);
@@ -997,6 +997,20 @@ TEST(auth_users_and_roles)
 	/* The token lapses after 1 s idle (--auth-token-ttl): re-auth. */
 	sleep(3);
 	EXPECT_EQ(0, put(e, "/app/y", "2", 0, NULL, msg)) TH_LOG("%s", msg);
+	etcd_free(e);
+
+	/* Requests sent before there is a token wait for one. */
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	{
+		struct async_state a = { .e = e };
+		uint64_t end = now_us() + 10000000;
+
+		submit_puts(_metadata, &a, 10, "/app/");
+		while (a.done < 10 && now_us() < end)
+			etcd_run_once(e, 100000);
+		EXPECT_EQ(10, a.ok) TH_LOG("%s", a.msg);
+	}
 	etcd_free(e);
 }
 

@@ -287,6 +287,8 @@ static void req_free(struct etcd_req *rq)
 		curl_easy_cleanup(rq->easy);
 	}
 	curl_slist_free_all(rq->hdrs);
+	if (rq->post.type == ETCD_REQ_AUTH && rq->post.body)
+		explicit_bzero(rq->post.body, rq->post.body_len);	/* password */
 	free(rq->post.body);
 	free(rq->url);
 	free(rq->reply);

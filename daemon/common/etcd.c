@@ -558,6 +558,22 @@ static bool never_connected(CURL *c, CURLcode rc)
 	}
 }
 
+/* TLS refused: a certificate not trusted, missing or unusable. */
+static bool tls_refused(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CIPHER:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Let requests after this one use the next endpoint. */
 static void next_endpoint(struct etcd *e, int failed)
 {
@@ -591,6 +607,13 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		snprintf(msg, sizeof(msg), "etcd reply over %zu bytes",
 			 e->reply_max);
 		req_end(rq, -EMSGSIZE, msg, NULL);
+		return;
+	}
+	if (tls_refused(rc)) {
+		snprintf(msg, sizeof(msg), "etcd %.80s: TLS: %.120s",
+			 e->endpoints[rq->ep], rq->errbuf[0] ? rq->errbuf :
+			 curl_easy_strerror(rc));
+		req_end(rq, -EACCES, msg, NULL);
 		return;
 	}
 	if (rc != CURLE_OK) {

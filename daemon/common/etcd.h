@@ -18,7 +18,7 @@
  *
  * Errors are negative errnos plus a one-line message (etcd's own text
  * when it sent one):
- *   -EACCES   authentication failed, or no valid token
+ *   -EACCES   authentication failed, no valid token, or TLS refused
  *   -EPERM    permission denied by etcd's roles
  *   -EMSGSIZE a request over ETCD_REQUEST_MAX, a reply over the cap
  *   -E2BIG    a txn with more than ETCD_TXN_OPS operations

@@ -10,7 +10,9 @@ PEER_CFLAGS := $(CFLAGS) -I$(TOP)/bench -I$(BASE) -I$(PEERS) -pthread
 PEER_BINS := $(OUT)/ustore_server $(OUT)/ustore_test \
 	     $(OUT)/peer_bench_cosi $(OUT)/peer_bench_ustore \
 	     $(OUT)/peer_bench_etcd $(OUT)/cosid_apply_bench
-ETCD_PKGS := libcurl json-c libcrypto
+ETCD_PKGS := libcurl json-c libcrypto libsystemd
+# cosi's etcd client, the one cosid and cosictl use.
+ETCD_CLIENT := $(wildcard $(TOP)/daemon/common/etcd*.[ch])
 
 all: $(PEER_BINS)
 
@@ -37,9 +39,10 @@ $(OUT)/peer_bench_ustore: $(PEERS)/peer_ustore.c $(BASE)/ustore.c \
 	@mkdir -p $(OUT)
 	$(CC) $(PEER_CFLAGS) -o $@ $(filter %.c,$^)
 
-$(OUT)/peer_bench_etcd: $(PEERS)/peer_etcd.c $(PEER_DEPS)
+$(OUT)/peer_bench_etcd: $(PEERS)/peer_etcd.c $(ETCD_CLIENT) $(PEER_DEPS)
 	@mkdir -p $(OUT)
-	$(CC) $(PEER_CFLAGS) $(shell pkg-config --cflags $(ETCD_PKGS)) \
+	$(CC) $(PEER_CFLAGS) -I$(TOP)/daemon \
+		$(shell pkg-config --cflags $(ETCD_PKGS)) \
 		-o $@ $(filter %.c,$^) $(shell pkg-config --libs $(ETCD_PKGS))
 
 $(OUT)/cosid_apply_bench: $(PEERS)/cosid_apply_bench.c $(PEER_DEPS) $(LIB)

@@ -15,7 +15,7 @@ pkgs=(
 	python3-pyroute2 python3-setuptools python3-venv python3-pip
 	iproute2 procps util-linux
 	bpftrace linux-perf clang llvm bpftool libbpf-dev
-	etcd-server etcd-client libcurl4-openssl-dev libssl-dev
+	etcd-server etcd-client libcurl4-openssl-dev libssl-dev openssl
 	clang-14 libclang-rt-14-dev
 	dpkg-dev debhelper dh-dkms dkms fakeroot lintian python3-docutils
 	dh-python pybuild-plugin-pyproject python3-wheel

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside the etcd client (etcd.c: transport on curl multi and sd-event;
+ * etcd_msg.c: request bodies and replies in the gateway's JSON;
+ * etcd_watch.c: the watch stream).  Not for users of common/etcd.h.
+ */
+#ifndef _COSI_COMMON_ETCD_INTERNAL_H
+#define _COSI_COMMON_ETCD_INTERNAL_H
+
+#include <json-c/json.h>
+
+#include "common/etcd.h"
+
+/* Requests the client sends on its own, beside enum etcd_req_type. */
+#define ETCD_REQ_AUTH		(-1)
+#define ETCD_REQ_WATCH		(-2)
+/* The type of a post for ETCD_REQ_KV: the reply depends on the op. */
+#define ETCD_POST_KV(op)	(ETCD_REQ_KV | (op) << 8)
+
+/*
+ * Stream data of a request (the watch), called from the loop outside
+ * curl's callbacks: consumes @len bytes and returns 0 (it may have
+ * canceled its request then), or returns a negative errno with @msg and
+ * the request ends with it (its callback runs).
+ */
+typedef int (*etcd_stream_fn)(void *arg, const char *p, size_t len,
+			      char *msg, size_t mlen);
+
+/*
+ * A request as the transport sees it: a POST of @body to @path.  @body is
+ * handed over (freed by the transport).  @stream: the reply is a stream
+ * given to the function as it comes, without a timeout, instead of one
+ * JSON reply parsed for @type.
+ */
+struct etcd_post {
+	int type;
+	const char *path;
+	char *body;
+	size_t body_len;
+	etcd_stream_fn stream;
+	void *stream_arg;
+};
+
+/* The cap on one reply or watch message. */
+size_t etcd_reply_max(struct etcd *e);
+
+int etcd_post(struct etcd *e, struct etcd_post *p, etcd_done_fn cb,
+	      void *arg, struct etcd_req **rqp, char *msg, size_t len);
+
+/* etcd_msg.c: the POST for @r: path and a new JSON body. */
+int etcd_msg_build(const struct etcd_request *r, struct etcd_post *p,
+		   char *msg, size_t len);
+int etcd_msg_auth(const char *user, const char *password,
+		  struct etcd_post *p);
+int etcd_msg_watch(const struct etcd_watch_opts *o, struct etcd_post *p,
+		   char *msg, size_t len);
+/* A JSON string of @len bytes of @s in base64; NULL without memory. */
+json_object *etcd_b64(const void *s, size_t len);
+/* Decode the base64 member @name of @o (absent: ""). */
+int etcd_unb64_member(json_object *o, const char *name, char **out,
+		      size_t *len);
+
+/*
+ * The gateway wraps an error as {"error": "...", "message": "...",
+ * "code": N} (gRPC status); -errno with the text in @msg.
+ */
+int etcd_msg_error(json_object *j, char *msg, size_t len);
+int etcd_msg_header(json_object *j, struct etcd_header *h);
+int etcd_msg_kv(json_object *j, struct etcd_kv *kv);
+void etcd_kv_free(struct etcd_kv *kv);
+/* Decode the reply @j to a request of @type into @rep. */
+int etcd_msg_reply(int type, json_object *j, struct etcd_reply *rep);
+/* The token of an authenticate reply (a new string) or NULL. */
+char *etcd_msg_token(json_object *j);
+
+#endif /* _COSI_COMMON_ETCD_INTERNAL_H */

@@ -1,0 +1,646 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The etcd v3 gateway's JSON: request bodies built with json-c, replies
+ * decoded into struct etcd_reply.  The gateway prints int64 fields as
+ * strings ("revision": "5") and leaves out zero values and defaults
+ * (false, 0, a PUT event type), so every member is optional here.
+ * Base64 is OpenSSL's (EVP_EncodeBlock/EVP_DecodeBlock).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "common/etcd_internal.h"
+
+json_object *etcd_b64(const void *s, size_t len)
+{
+	size_t n = 4 * ((len + 2) / 3) + 1;
+	unsigned char *out;
+	json_object *j;
+
+	/* EVP_EncodeBlock takes an int length. */
+	if (len > ETCD_REQUEST_MAX)
+		return NULL;
+	out = malloc(n);
+	if (!out)
+		return NULL;
+	n = EVP_EncodeBlock(out, s, len);
+	j = json_object_new_string_len((char *)out, n);
+	free(out);
+	return j;
+}
+
+int etcd_unb64_member(json_object *o, const char *name, char **out,
+		      size_t *len)
+{
+	json_object *v;
+	const char *in = "";
+	size_t n;
+	int k;
+
+	if (json_object_object_get_ex(o, name, &v)) {
+		if (!json_object_is_type(v, json_type_string))
+			return -EPROTO;
+		in = json_object_get_string(v);
+	}
+	n = strlen(in);
+	if (n % 4 || n > 2 * (size_t)ETCD_REPLY_MAX)
+		return -EPROTO;
+	*out = malloc(n / 4 * 3 + 1);
+	if (!*out)
+		return -ENOMEM;
+	k = n ? EVP_DecodeBlock((unsigned char *)*out,
+				(const unsigned char *)in, n) : 0;
+	if (k < 0) {
+		free(*out);
+		*out = NULL;
+		return -EPROTO;
+	}
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	while (n && in[n - 1] == '=') {
+		n--;
+		k--;
+	}
+	(*out)[k] = '\0';
+	*len = k;
+	return 0;
+}
+
+static int add(json_object *o, const char *name, json_object *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_object_add(o, name, v)) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_b64(json_object *o, const char *name, const void *s,
+		   size_t len)
+{
+	return add(o, name, etcd_b64(s, len));
+}
+
+/* Every key starting with @key ends before this one (etcd's prefix). */
+static int add_prefix_end(json_object *o, const char *key)
+{
+	size_t n = strlen(key);
+	char *end = strdup(key);
+	int err;
+
+	if (!end)
+		return -ENOMEM;
+	while (n && (unsigned char)end[n - 1] == 0xff)
+		n--;
+	if (n) {
+		end[n - 1]++;
+		err = add_b64(o, "range_end", end, n);
+	} else {
+		err = add_b64(o, "range_end", "", 1);	/* "\0": all keys */
+	}
+	free(end);
+	return err;
+}
+
+static int add_bool(json_object *o, const char *name, bool v)
+{
+	return v ? add(o, name, json_object_new_boolean(1)) : 0;
+}
+
+static int add_int(json_object *o, const char *name, int64_t v)
+{
+	return v ? add(o, name, json_object_new_int64(v)) : 0;
+}
+
+/* Bytes an op adds to the request, as etcd counts them (roughly). */
+static size_t op_size(const struct etcd_op *op)
+{
+	return strlen(op->key) + (op->type == ETCD_OP_PUT ? op->value_len : 0);
+}
+
+static int op_body(const struct etcd_op *op, json_object *o)
+{
+	int err = add_b64(o, "key", op->key, strlen(op->key));
+
+	if (!err && op->prefix && op->type != ETCD_OP_PUT)
+		err = add_prefix_end(o, op->key);
+	switch (op->type) {
+	case ETCD_OP_RANGE:
+		err = err ?: add_int(o, "revision", op->revision);
+		err = err ?: add_int(o, "limit", op->limit);
+		err = err ?: add_bool(o, "keys_only", op->keys_only);
+		err = err ?: add_bool(o, "count_only", op->count_only);
+		break;
+	case ETCD_OP_PUT:
+		err = err ?: add_b64(o, "value", op->value ?: "",
+				     op->value_len);
+		err = err ?: add_int(o, "lease", op->lease);
+		err = err ?: add_bool(o, "prev_kv", op->prev_kv);
+		break;
+	case ETCD_OP_DELETE:
+		err = err ?: add_bool(o, "prev_kv", op->prev_kv);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return err;
+}
+
+static const char *const op_paths[] = {
+	[ETCD_OP_RANGE] = "/v3/kv/range",
+	[ETCD_OP_PUT] = "/v3/kv/put",
+	[ETCD_OP_DELETE] = "/v3/kv/deleterange",
+};
+
+static const char *const op_members[] = {
+	[ETCD_OP_RANGE] = "request_range",
+	[ETCD_OP_PUT] = "request_put",
+	[ETCD_OP_DELETE] = "request_delete_range",
+};
+
+static int op_check(const struct etcd_op *op, char *msg, size_t len)
+{
+	if ((unsigned int)op->type > ETCD_OP_DELETE || !op->key ||
+	    (!*op->key && !op->prefix) || (op->value_len && !op->value)) {
+		snprintf(msg, len, "invalid etcd operation");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int txn_ops(json_object *o, const char *name,
+		   const struct etcd_op *ops, size_t n)
+{
+	json_object *a = json_object_new_array();
+	size_t i;
+	int err = add(o, name, a);
+
+	for (i = 0; !err && i < n; i++) {
+		json_object *req = json_object_new_object(), *w;
+
+		w = json_object_new_object();
+		if (!req || !w) {
+			json_object_put(req);
+			json_object_put(w);
+			return -ENOMEM;
+		}
+		if (json_object_array_add(a, w)) {
+			json_object_put(req);
+			json_object_put(w);
+			return -ENOMEM;
+		}
+		err = add(w, op_members[ops[i].type], req) ?:
+		      op_body(&ops[i], req);
+	}
+	return err;
+}
+
+static const char *const cmp_targets[] = {
+	[ETCD_CMP_VERSION] = "VERSION",
+	[ETCD_CMP_CREATE] = "CREATE",
+	[ETCD_CMP_MOD] = "MOD",
+};
+
+static const char *const cmp_fields[] = {
+	[ETCD_CMP_VERSION] = "version",
+	[ETCD_CMP_CREATE] = "create_revision",
+	[ETCD_CMP_MOD] = "mod_revision",
+};
+
+static const char *const cmp_results[] = {
+	[ETCD_CMP_EQUAL] = "EQUAL",
+	[ETCD_CMP_GREATER] = "GREATER",
+	[ETCD_CMP_LESS] = "LESS",
+	[ETCD_CMP_NOT_EQUAL] = "NOT_EQUAL",
+};
+
+static int txn_body(const struct etcd_txn *t, json_object *o, char *msg,
+		    size_t len)
+{
+	json_object *a;
+	size_t i, size = 0;
+	int err;
+
+	if (t->n_success > ETCD_TXN_OPS || t->n_failure > ETCD_TXN_OPS ||
+	    t->n_cmp > ETCD_TXN_OPS) {
+		snprintf(msg, len, "more than %d operations in an etcd txn (--max-txn-ops)",
+			 ETCD_TXN_OPS);
+		return -E2BIG;
+	}
+	for (i = 0; i < t->n_success + t->n_failure; i++) {
+		const struct etcd_op *op = i < t->n_success ? &t->success[i] :
+					   &t->failure[i - t->n_success];
+
+		err = op_check(op, msg, len);
+		if (err)
+			return err;
+		size += op_size(op);
+	}
+	for (i = 0; i < t->n_cmp; i++) {
+		if (!t->cmp[i].key || !*t->cmp[i].key ||
+		    (unsigned int)t->cmp[i].target > ETCD_CMP_MOD ||
+		    (unsigned int)t->cmp[i].result > ETCD_CMP_NOT_EQUAL) {
+			snprintf(msg, len, "invalid etcd txn compare");
+			return -EINVAL;
+		}
+		size += strlen(t->cmp[i].key);
+	}
+	if (size > ETCD_REQUEST_MAX) {
+		snprintf(msg, len, "etcd txn of %zu bytes over the %d-byte limit (--max-request-bytes)",
+			 size, ETCD_REQUEST_MAX);
+		return -EMSGSIZE;
+	}
+	a = json_object_new_array();
+	err = add(o, "compare", a);
+	for (i = 0; !err && i < t->n_cmp; i++) {
+		const struct etcd_cmp *c = &t->cmp[i];
+		json_object *jc = json_object_new_object();
+
+		if (!jc || json_object_array_add(a, jc)) {
+			json_object_put(jc);
+			return -ENOMEM;
+		}
+		err = add_b64(jc, "key", c->key, strlen(c->key)) ?:
+		      add(jc, "target",
+			  json_object_new_string(cmp_targets[c->target])) ?:
+		      add(jc, "result",
+			  json_object_new_string(cmp_results[c->result])) ?:
+		      add(jc, cmp_fields[c->target],
+			  json_object_new_int64(c->value));
+	}
+	return err ?: txn_ops(o, "success", t->success, t->n_success) ?:
+	       txn_ops(o, "failure", t->failure, t->n_failure);
+}
+
+/* Hand the JSON of @o to @p as its body. */
+static int set_body(json_object *o, struct etcd_post *p)
+{
+	size_t n;
+	const char *s = json_object_to_json_string_length(o,
+				JSON_C_TO_STRING_PLAIN, &n);
+
+	p->body = s ? strndup(s, n) : NULL;
+	p->body_len = n;
+	return p->body ? 0 : -ENOMEM;
+}
+
+int etcd_msg_build(const struct etcd_request *r, struct etcd_post *p,
+		   char *msg, size_t len)
+{
+	json_object *o = json_object_new_object();
+	int err = 0;
+
+	if (!o)
+		return -ENOMEM;
+	memset(p, 0, sizeof(*p));
+	p->type = r->type;
+	switch (r->type) {
+	case ETCD_REQ_KV:
+		p->type = ETCD_POST_KV(r->op.type);
+		err = op_check(&r->op, msg, len);
+		if (!err && op_size(&r->op) > ETCD_REQUEST_MAX) {
+			snprintf(msg, len, "etcd request of %zu bytes over the %d-byte limit (--max-request-bytes)",
+				 op_size(&r->op), ETCD_REQUEST_MAX);
+			err = -EMSGSIZE;
+		}
+		if (!err) {
+			p->path = op_paths[r->op.type];
+			err = op_body(&r->op, o);
+		}
+		break;
+	case ETCD_REQ_TXN:
+		p->path = "/v3/kv/txn";
+		err = txn_body(&r->txn, o, msg, len);
+		break;
+	case ETCD_REQ_LEASE_GRANT:
+		p->path = "/v3/lease/grant";
+		err = add(o, "TTL", json_object_new_int64(r->ttl)) ?:
+		      add_int(o, "ID", r->lease_id);
+		break;
+	case ETCD_REQ_LEASE_KEEPALIVE:
+		p->path = "/v3/lease/keepalive";
+		err = add(o, "ID", json_object_new_int64(r->lease_id));
+		break;
+	case ETCD_REQ_LEASE_REVOKE:
+		p->path = "/v3/lease/revoke";
+		err = add(o, "ID", json_object_new_int64(r->lease_id));
+		break;
+	case ETCD_REQ_LEASE_TTL:
+		p->path = "/v3/lease/timetolive";
+		err = add(o, "ID", json_object_new_int64(r->lease_id));
+		break;
+	default:
+		snprintf(msg, len, "unknown etcd request type %d", r->type);
+		err = -EINVAL;
+	}
+	if (err == -ENOMEM)
+		snprintf(msg, len, "out of memory");
+	err = err ?: set_body(o, p);
+	json_object_put(o);
+	return err;
+}
+
+int etcd_msg_auth(const char *user, const char *password,
+		  struct etcd_post *p)
+{
+	json_object *o = json_object_new_object();
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->type = ETCD_REQ_AUTH;
+	p->path = "/v3/auth/authenticate";
+	err = o ? add(o, "name", json_object_new_string(user)) ?:
+		  add(o, "password", json_object_new_string(password)) ?:
+		  set_body(o, p) : -ENOMEM;
+	json_object_put(o);
+	return err;
+}
+
+int etcd_msg_watch(const struct etcd_watch_opts *o, struct etcd_post *p,
+		   char *msg, size_t len)
+{
+	json_object *w = json_object_new_object(), *c;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->type = ETCD_REQ_WATCH;
+	p->path = "/v3/watch";
+	if (!o->key || (!*o->key && !o->prefix)) {
+		snprintf(msg, len, "invalid etcd watch key");
+		json_object_put(w);
+		return -EINVAL;
+	}
+	c = json_object_new_object();
+	err = w ? add(w, "create_request", c) : -ENOMEM;
+	err = err ?: add_b64(c, "key", o->key, strlen(o->key));
+	if (!err && o->prefix)
+		err = add_prefix_end(c, o->key);
+	err = err ?: add_int(c, "start_revision", o->start_revision);
+	err = err ?: add_bool(c, "prev_kv", o->prev_kv);
+	err = err ?: add_bool(c, "progress_notify", o->progress_notify);
+	err = err ?: set_body(w, p);
+	if (err)
+		snprintf(msg, len, "out of memory");
+	json_object_put(w);
+	return err;
+}
+
+/* etcd's messages that say more than their gRPC code. */
+static const struct {
+	const char *text;
+	int err;
+} msg_errs[] = {
+	{ "authentication failed", -EACCES },
+	{ "invalid auth token", -EACCES },
+	{ "user name is empty", -EACCES },
+	{ "permission denied", -EPERM },
+	{ "request is too large", -EMSGSIZE },
+	{ "too many operations in txn", -E2BIG },
+	{ "lease not found", -ENOENT },
+	{ "has been compacted", -ESTALE },
+	{ "no leader", -EAGAIN },
+	{ "too many requests", -EAGAIN },
+};
+
+/* gRPC status codes (google.golang.org/grpc/codes). */
+static int code_err(int64_t code)
+{
+	switch (code) {
+	case 3: return -EINVAL;		/* InvalidArgument */
+	case 4: return -ETIMEDOUT;	/* DeadlineExceeded */
+	case 5: return -ENOENT;		/* NotFound */
+	case 7: return -EPERM;		/* PermissionDenied */
+	case 8: return -EAGAIN;		/* ResourceExhausted */
+	case 11: return -ESTALE;	/* OutOfRange */
+	case 14: return -EAGAIN;	/* Unavailable */
+	case 16: return -EACCES;	/* Unauthenticated */
+	default: return -EIO;
+	}
+}
+
+int etcd_msg_error(json_object *j, char *msg, size_t len)
+{
+	json_object *m = NULL, *c = NULL;
+	const char *text;
+	size_t i;
+
+	if (!json_object_object_get_ex(j, "message", &m))
+		json_object_object_get_ex(j, "error", &m);
+	json_object_object_get_ex(j, "code", &c);
+	text = m && json_object_is_type(m, json_type_string) ?
+	       json_object_get_string(m) : "malformed error reply";
+	snprintf(msg, len, "%s", text);
+	for (i = 0; i < sizeof(msg_errs) / sizeof(msg_errs[0]); i++)
+		if (strstr(text, msg_errs[i].text))
+			return msg_errs[i].err;
+	return c ? code_err(json_object_get_int64(c)) : -EPROTO;
+}
+
+static int64_t get_int(json_object *o, const char *name)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, name, &v) ?
+	       json_object_get_int64(v) : 0;
+}
+
+static bool get_bool(json_object *o, const char *name)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, name, &v) &&
+	       json_object_get_boolean(v);
+}
+
+int etcd_msg_header(json_object *j, struct etcd_header *h)
+{
+	json_object *hj, *v;
+
+	memset(h, 0, sizeof(*h));
+	if (!json_object_object_get_ex(j, "header", &hj) ||
+	    !json_object_is_type(hj, json_type_object))
+		return -EPROTO;
+	if (json_object_object_get_ex(hj, "cluster_id", &v))
+		h->cluster_id = json_object_get_uint64(v);
+	h->revision = get_int(hj, "revision");
+	return 0;
+}
+
+void etcd_kv_free(struct etcd_kv *kv)
+{
+	free(kv->key);
+	free(kv->value);
+	memset(kv, 0, sizeof(*kv));
+}
+
+int etcd_msg_kv(json_object *j, struct etcd_kv *kv)
+{
+	int err;
+
+	memset(kv, 0, sizeof(*kv));
+	if (!json_object_is_type(j, json_type_object))
+		return -EPROTO;
+	err = etcd_unb64_member(j, "key", &kv->key, &kv->key_len) ?:
+	      etcd_unb64_member(j, "value", &kv->value, &kv->value_len);
+	if (err) {
+		etcd_kv_free(kv);
+		return err;
+	}
+	kv->create_revision = get_int(j, "create_revision");
+	kv->mod_revision = get_int(j, "mod_revision");
+	kv->version = get_int(j, "version");
+	kv->lease = get_int(j, "lease");
+	return 0;
+}
+
+void etcd_reply_free(struct etcd_reply *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_kvs; i++)
+		etcd_kv_free(&r->kvs[i]);
+	free(r->kvs);
+	for (i = 0; i < r->n_responses; i++)
+		etcd_reply_free(&r->responses[i]);
+	free(r->responses);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The kvs of a range (array @name) or the one prev_kv of a put. */
+static int reply_kvs(json_object *j, const char *name, struct etcd_reply *r)
+{
+	json_object *a;
+	size_t i, n;
+	int err;
+
+	if (!json_object_object_get_ex(j, name, &a))
+		return 0;
+	if (json_object_is_type(a, json_type_object)) {
+		r->kvs = calloc(1, sizeof(*r->kvs));
+		if (!r->kvs)
+			return -ENOMEM;
+		r->n_kvs = 1;
+		return etcd_msg_kv(a, r->kvs);
+	}
+	if (!json_object_is_type(a, json_type_array))
+		return -EPROTO;
+	n = json_object_array_length(a);
+	r->kvs = calloc(n ?: 1, sizeof(*r->kvs));
+	if (!r->kvs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		err = etcd_msg_kv(json_object_array_get_idx(a, i), &r->kvs[i]);
+		if (err)
+			return err;
+		r->n_kvs++;
+	}
+	return 0;
+}
+
+static int kv_reply(enum etcd_op_type type, json_object *j,
+		    struct etcd_reply *r)
+{
+	switch (type) {
+	case ETCD_OP_RANGE:
+		r->count = get_int(j, "count");
+		r->more = get_bool(j, "more");
+		return reply_kvs(j, "kvs", r);
+	case ETCD_OP_PUT:
+		return reply_kvs(j, "prev_kv", r);
+	case ETCD_OP_DELETE:
+		r->count = get_int(j, "deleted");
+		return reply_kvs(j, "prev_kvs", r);
+	}
+	return -EPROTO;
+}
+
+static const char *const resp_members[] = {
+	[ETCD_OP_RANGE] = "response_range",
+	[ETCD_OP_PUT] = "response_put",
+	[ETCD_OP_DELETE] = "response_delete_range",
+};
+
+static int txn_reply(json_object *j, struct etcd_reply *r)
+{
+	json_object *a, *x;
+	size_t i, n;
+	int t, err;
+
+	r->succeeded = get_bool(j, "succeeded");
+	if (!json_object_object_get_ex(j, "responses", &a))
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -EPROTO;
+	n = json_object_array_length(a);
+	r->responses = calloc(n ?: 1, sizeof(*r->responses));
+	if (!r->responses)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		json_object *o = json_object_array_get_idx(a, i);
+
+		for (t = ETCD_OP_RANGE; t <= ETCD_OP_DELETE; t++)
+			if (json_object_object_get_ex(o, resp_members[t], &x))
+				break;
+		if (t > ETCD_OP_DELETE)
+			return -EPROTO;
+		r->n_responses++;
+		etcd_msg_header(x, &r->responses[i].hdr);
+		err = kv_reply(t, x, &r->responses[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int etcd_msg_reply(int type, json_object *j, struct etcd_reply *r)
+{
+	json_object *res;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	/* Streaming calls (keepalive) wrap the reply in "result". */
+	if (json_object_object_get_ex(j, "result", &res))
+		j = res;
+	err = etcd_msg_header(j, &r->hdr);
+	if (err)
+		return err;
+	switch (type) {
+	case ETCD_REQ_TXN:
+		err = txn_reply(j, r);
+		break;
+	case ETCD_REQ_LEASE_GRANT:
+	case ETCD_REQ_LEASE_KEEPALIVE:
+	case ETCD_REQ_LEASE_TTL:
+		r->lease_id = get_int(j, "ID");
+		r->ttl = get_int(j, "TTL");
+		r->granted_ttl = get_int(j, "grantedTTL");
+		/* An expired or unknown lease: TTL -1 or left out (0). */
+		if (type != ETCD_REQ_LEASE_GRANT && r->ttl <= 0)
+			err = -ENOENT;
+		break;
+	case ETCD_REQ_LEASE_REVOKE:
+		break;
+	default:
+		err = (type & 0xff) == ETCD_REQ_KV ? kv_reply(type >> 8, j, r) :
+		      -EPROTO;
+	}
+	if (err)
+		etcd_reply_free(r);
+	return err;
+}
+
+char *etcd_msg_token(json_object *j)
+{
+	json_object *t;
+
+	if (!json_object_object_get_ex(j, "token", &t) ||
+	    !json_object_is_type(t, json_type_string) ||
+	    !*json_object_get_string(t))
+		return NULL;
+	return strdup(json_object_get_string(t));
+}

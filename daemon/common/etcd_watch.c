@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The etcd watch stream: POST /v3/watch with a create_request; the
+ * gateway answers with JSON objects back to back ({"result": {...}} per
+ * gRPC message), split anywhere by the transport, so they are parsed
+ * incrementally with one json_tokener.  Each message is decoded and
+ * handed to the caller; a message may not exceed the client's reply cap.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/etcd_internal.h"
+
+struct etcd_watch {
+	struct etcd *e;
+	struct etcd_req *rq;	/* the stream; NULL once it ended */
+	json_tokener *tok;	/* owned */
+	size_t pending;		/* bytes of the message being parsed */
+	size_t max;		/* ... at most */
+	bool in_cb;		/* the caller's callback is running */
+	bool freed;		/* etcd_watch_free() in the callback */
+	etcd_watch_fn cb;
+	void *arg;
+};
+
+static void events_free(struct etcd_event *ev, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		etcd_kv_free(&ev[i].kv);
+		etcd_kv_free(&ev[i].prev_kv);
+	}
+	free(ev);
+}
+
+static int decode_events(json_object *a, struct etcd_event **evp,
+			 size_t *np)
+{
+	struct etcd_event *ev;
+	size_t i, n;
+	int err = 0;
+
+	*evp = NULL;
+	*np = 0;
+	if (!a)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -EPROTO;
+	n = json_object_array_length(a);
+	ev = calloc(n ?: 1, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	for (i = 0; !err && i < n; i++) {
+		json_object *o = json_object_array_get_idx(a, i), *x;
+
+		/* PUT, the default, is left out. */
+		if (json_object_object_get_ex(o, "type", &x) &&
+		    !strcmp(json_object_get_string(x), "DELETE"))
+			ev[i].type = ETCD_EV_DELETE;
+		if (!json_object_object_get_ex(o, "kv", &x)) {
+			err = -EPROTO;
+			break;
+		}
+		err = etcd_msg_kv(x, &ev[i].kv);
+		if (!err && json_object_object_get_ex(o, "prev_kv", &x)) {
+			ev[i].has_prev = true;
+			err = etcd_msg_kv(x, &ev[i].prev_kv);
+		}
+	}
+	if (err) {
+		events_free(ev, n);
+		return err;
+	}
+	*evp = ev;
+	*np = n;
+	return 0;
+}
+
+static void watch_end(struct etcd_watch *w)
+{
+	etcd_cancel(w->rq);
+	w->rq = NULL;
+}
+
+/*
+ * One message.  0, or a negative errno with @msg: the stream is bad and
+ * ends.  Sets *@stop when the caller is done with the stream.
+ */
+static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
+		  char *msg, size_t len)
+{
+	struct etcd_watch_msg m = { 0 };
+	struct etcd_event *ev;
+	json_object *r, *x;
+	int err;
+
+	if (!json_object_object_get_ex(j, "result", &r)) {
+		if (json_object_object_get_ex(j, "error", &x)) {
+			err = etcd_msg_error(x, msg, len);
+		} else {
+			snprintf(msg, len, "etcd watch: unexpected message");
+			err = -EPROTO;
+		}
+		return err;
+	}
+	if (!json_object_object_get_ex(r, "events", &x))
+		x = NULL;
+	if (etcd_msg_header(r, &m.hdr) || decode_events(x, &ev, &m.n_events)) {
+		snprintf(msg, len, "etcd watch: malformed message");
+		return -EPROTO;
+	}
+	m.events = ev;
+	m.created = json_object_object_get_ex(r, "created", &x) &&
+		    json_object_get_boolean(x);
+	m.canceled = json_object_object_get_ex(r, "canceled", &x) &&
+		     json_object_get_boolean(x);
+	if (json_object_object_get_ex(r, "compact_revision", &x))
+		m.compact_revision = json_object_get_int64(x);
+	if (json_object_object_get_ex(r, "cancel_reason", &x))
+		m.cancel_reason = json_object_get_string(x);
+	w->in_cb = true;
+	w->cb(w, 0, "", &m, w->arg);
+	w->in_cb = false;
+	events_free(ev, m.n_events);
+	/* The gateway keeps the HTTP stream of a canceled watch open. */
+	*stop = m.canceled || w->freed;
+	return 0;
+}
+
+static void watch_destroy(struct etcd_watch *w)
+{
+	watch_end(w);
+	if (w->tok)
+		json_tokener_free(w->tok);
+	free(w);
+}
+
+/* Stream data: whole messages are handed on, the rest kept in tok. */
+static int on_data(void *arg, const char *p, size_t len, char *msg,
+		   size_t mlen)
+{
+	struct etcd_watch *w = arg;
+	size_t off = 0;
+	bool stop = false;
+	int err = 0;
+
+	while (off < len && !stop && !err) {
+		json_object *j = json_tokener_parse_ex(w->tok, p + off,
+						       len - off);
+		enum json_tokener_error te = json_tokener_get_error(w->tok);
+		size_t used = j || te != json_tokener_continue ?
+			      json_tokener_get_parse_end(w->tok) : len - off;
+
+		/* Whitespace between messages counts as the next one's. */
+		w->pending += used;
+		off += used;
+		if (w->pending > w->max) {
+			snprintf(msg, mlen, "etcd watch message over %zu bytes",
+				 w->max);
+			err = -EMSGSIZE;
+		} else if (!j && te != json_tokener_continue) {
+			snprintf(msg, mlen, "etcd watch stream: %s",
+				 json_tokener_error_desc(te));
+			err = -EPROTO;
+		} else if (j) {
+			w->pending = 0;
+			err = on_msg(w, j, &stop, msg, mlen);
+			json_object_put(j);
+		}
+	}
+	if (w->freed) {
+		/* Freed by the callback: the request goes with it. */
+		watch_destroy(w);
+		return 0;
+	}
+	if (stop)
+		watch_end(w);
+	else if (err)
+		w->rq = NULL;	/* the transport ends it, calling on_end */
+	return err;
+}
+
+/* The stream ended: connection lost, or on_data's error. */
+static void on_end(struct etcd_req *rq, int err, const char *msg,
+		   const struct etcd_reply *rep, void *arg)
+{
+	struct etcd_watch *w = arg;
+
+	(void)rq;
+	(void)rep;
+	w->rq = NULL;
+	w->in_cb = true;
+	w->cb(w, err, msg, NULL, w->arg);
+	w->in_cb = false;
+	if (w->freed)
+		watch_destroy(w);
+}
+
+int etcd_watch_start(struct etcd *e, const struct etcd_watch_opts *o,
+		     etcd_watch_fn cb, void *arg, struct etcd_watch **wp,
+		     char *msg, size_t len)
+{
+	struct etcd_watch *w = calloc(1, sizeof(*w));
+	struct etcd_post p;
+	int err;
+
+	*wp = NULL;
+	if (!w || !(w->tok = json_tokener_new())) {
+		free(w);
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	w->e = e;
+	w->cb = cb;
+	w->arg = arg;
+	w->max = etcd_reply_max(e);
+	err = etcd_msg_watch(o, &p, msg, len);
+	if (!err) {
+		p.stream = on_data;
+		p.stream_arg = w;
+		err = etcd_post(e, &p, on_end, w, &w->rq, msg, len);
+	}
+	if (err) {
+		w->rq = NULL;
+		watch_destroy(w);
+		return err;
+	}
+	*wp = w;
+	return 0;
+}
+
+void etcd_watch_free(struct etcd_watch *w)
+{
+	if (!w)
+		return;
+	if (w->in_cb) {
+		w->freed = true;	/* after the callback returns */
+		return;
+	}
+	watch_destroy(w);
+}

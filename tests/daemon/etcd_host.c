@@ -1,0 +1,1191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The etcd client (daemon/common/etcd.[ch]) against real etcd 3.4 on the
+ * build host: a 3-member cluster on loopback (random free ports, a temp
+ * dir) and a single member with auth enabled, both started once by main()
+ * and shared by the tests (each uses its own key prefix).  Also a fake
+ * gateway for replies etcd would not send.  Run under ASan/UBSan.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "kselftest_harness.h"
+
+#include "common/etcd.h"
+
+#define MEMBERS		3
+
+/* A cluster; in shared memory, so a test may restart a member. */
+struct cluster {
+	char dir[64];
+	int n;
+	int client_port[MEMBERS], peer_port[MEMBERS];
+	pid_t pid[MEMBERS];
+	char extra[512];	/* more etcd flags */
+	const char *scheme;	/* of the client URLs: http or https */
+	/* TLS: the CA, and a client certificate and key it signed */
+	char ca[96], cert[96], key[96];
+	char endpoints[256];	/* all members, member 0 first */
+};
+
+static struct cluster *main_c, *auth_c, *tls_c;
+static pid_t main_pid;
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !getsockname(fd, (struct sockaddr *)&a, &len))
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static void endpoint(const struct cluster *c, int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s://127.0.0.1:%d", c->scheme, c->client_port[i]);
+}
+
+static pid_t member_start(struct cluster *c, int i)
+{
+	char name[16], data[128], log[128], curl[64], purl[64];
+	char initial[512] = "", flags[512];
+	pid_t pid;
+	int j, fd;
+
+	for (j = 0; j < c->n; j++)
+		snprintf(initial + strlen(initial),
+			 sizeof(initial) - strlen(initial),
+			 "%sm%d=http://127.0.0.1:%d", j ? "," : "", j,
+			 c->peer_port[j]);
+	snprintf(name, sizeof(name), "m%d", i);
+	snprintf(data, sizeof(data), "%s/m%d", c->dir, i);
+	snprintf(log, sizeof(log), "%s/m%d.log", c->dir, i);
+	endpoint(c, i, curl, sizeof(curl));
+	snprintf(purl, sizeof(purl), "http://127.0.0.1:%d", c->peer_port[i]);
+	snprintf(flags, sizeof(flags), "%s", c->extra);
+	pid = fork();
+	if (pid)
+		return pid;
+	/*
+	 * Members of main() die with it, however it ends; one a test
+	 * restarts outlives the test's process, main() kills it by pid.
+	 */
+	if (getppid() == main_pid)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	{
+		char *argv[40] = {
+			"etcd", "--name", name, "--data-dir", data,
+			"--listen-client-urls", curl,
+			"--advertise-client-urls", curl,
+			"--listen-peer-urls", purl,
+			"--initial-advertise-peer-urls", purl,
+			"--initial-cluster", initial,
+			"--initial-cluster-token", c->dir,
+			"--initial-cluster-state", "new", "--logger", "zap",
+			"--heartbeat-interval", "50",
+			"--election-timeout", "500",
+		};
+		char *tok, *save = NULL;
+		int k = 0;
+
+		while (argv[k])
+			k++;
+		for (tok = strtok_r(flags, " ", &save); tok && k < 39;
+		     tok = strtok_r(NULL, " ", &save))
+			argv[k++] = tok;
+		execvp("etcd", argv);
+	}
+	_exit(127);
+}
+
+/* A client of @eps; the test fails (NULL) if it cannot be made. */
+static struct etcd *client_opts(struct etcd_opts *o)
+{
+	char msg[ETCD_MSG_LEN];
+	struct etcd *e;
+
+	if (etcd_new(&e, NULL, o, msg, sizeof(msg))) {
+		fprintf(stderr, "etcd_new: %s\n", msg);
+		return NULL;
+	}
+	return e;
+}
+
+static struct etcd *client(const char *eps)
+{
+	struct etcd_opts o = { .endpoints = eps };
+
+	return client_opts(&o);
+}
+
+static int put(struct etcd *e, const char *key, const char *val,
+	       int64_t lease, struct etcd_reply *rep, char *msg)
+{
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_PUT, .key = key, .value = val,
+			.value_len = strlen(val), .lease = lease },
+	};
+	struct etcd_reply tmp;
+	char m[ETCD_MSG_LEN];
+	int err = etcd_call(e, &r, rep ?: &tmp, msg ?: m, ETCD_MSG_LEN);
+
+	if (!rep && !err)
+		etcd_reply_free(&tmp);
+	return err;
+}
+
+static int get(struct etcd *e, const struct etcd_op *op,
+	       struct etcd_reply *rep, char *msg)
+{
+	struct etcd_request r = { .type = ETCD_REQ_KV, .op = *op };
+
+	return etcd_call(e, &r, rep, msg, ETCD_MSG_LEN);
+}
+
+/* Wait for member @i to answer a range. */
+/*
+ * The member that leads (-1: unknown), from etcdctl.  Killing the leader
+ * leaves writes in flight waiting for etcd's own request timeout, which
+ * is not what the failover test is about.
+ */
+static int leader(struct cluster *c)
+{
+	char cmd[512], buf[8192];
+	json_object *j, *st, *x;
+	size_t n;
+	int i, ret = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "ETCDCTL_API=3 etcdctl --endpoints=%s endpoint status -w json 2>/dev/null",
+		 c->endpoints);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	pclose(f);
+	j = json_tokener_parse(buf);
+	for (i = 0; j && i < (int)json_object_array_length(j); i++) {
+		json_object *o = json_object_array_get_idx(j, i), *h;
+
+		if (json_object_object_get_ex(o, "Status", &st) &&
+		    json_object_object_get_ex(st, "header", &h) &&
+		    json_object_object_get_ex(h, "member_id", &x) &&
+		    json_object_object_get_ex(st, "leader", &st) &&
+		    json_object_get_uint64(x) == json_object_get_uint64(st))
+			ret = i;
+	}
+	json_object_put(j);
+	return ret;
+}
+
+static int member_ready(struct cluster *c, int i)
+{
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = "health" };
+	struct etcd_opts o = { .timeout_usec = 500000, .ca_file = c->ca,
+			       .cert_file = c->cert, .key_file = c->key };
+	char ep[64], msg[ETCD_MSG_LEN];
+	struct etcd_reply rep;
+	uint64_t end = now_us() + 20000000;
+	struct etcd *e;
+	int err = -ETIMEDOUT;
+
+	endpoint(c, i, ep, sizeof(ep));
+	o.endpoints = ep;
+	if (!c->ca[0])
+		o.ca_file = o.cert_file = o.key_file = NULL;
+	e = client_opts(&o);
+	if (!e)
+		return -ENOMEM;
+	while (now_us() < end) {
+		err = get(e, &op, &rep, msg);
+		if (!err || err == -EACCES) {	/* auth: up, but wants a user */
+			if (!err)
+				etcd_reply_free(&rep);
+			err = 0;
+			break;
+		}
+		usleep(50000);
+	}
+	etcd_free(e);
+	return err;
+}
+
+static void cluster_stop(struct cluster *c);
+
+/*
+ * A CA and, signed by it, a server certificate for 127.0.0.1 and a
+ * client certificate, in @c's directory (openssl, EC keys: fast).
+ */
+static int make_certs(struct cluster *c)
+{
+	char cmd[2048];
+
+	snprintf(c->ca, sizeof(c->ca), "%s/ca.pem", c->dir);
+	snprintf(c->cert, sizeof(c->cert), "%s/client.pem", c->dir);
+	snprintf(c->key, sizeof(c->key), "%s/client.key", c->dir);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && exec >certs.log 2>&1 && "
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout ca.key -out ca.pem -days 1 -subj /CN=test-ca && "
+		 "for n in server client; do "
+		 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+		 "-keyout $n.key -out $n.csr -subj /CN=$n && "
+		 "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' >$n.ext && "
+		 "openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key "
+		 "-CAcreateserial -days 1 -extfile $n.ext -out $n.pem || exit 1; done",
+		 c->dir);
+	if (system(cmd))
+		return -1;
+	snprintf(c->extra, sizeof(c->extra),
+		 "--cert-file %s/server.pem --key-file %s/server.key "
+		 "--client-cert-auth --trusted-ca-file %s", c->dir, c->dir,
+		 c->ca);
+	return 0;
+}
+
+static struct cluster *cluster_start(int n, const char *extra)
+{
+	struct cluster *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int i;
+
+	if (c == MAP_FAILED)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	snprintf(c->dir, sizeof(c->dir), "/tmp/etcd_host.XXXXXX");
+	if (!mkdtemp(c->dir))
+		return NULL;
+	c->n = n;
+	c->scheme = "http";
+	snprintf(c->extra, sizeof(c->extra), "%s", extra);
+	if (!strcmp(extra, "tls")) {
+		c->scheme = "https";
+		if (make_certs(c)) {
+			fprintf(stderr, "cannot make certificates in %s\n",
+				c->dir);
+			cluster_stop(c);
+			return NULL;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		c->client_port[i] = free_port();
+		c->peer_port[i] = free_port();
+		snprintf(c->endpoints + strlen(c->endpoints),
+			 sizeof(c->endpoints) - strlen(c->endpoints),
+			 "%s%s://127.0.0.1:%d", i ? "," : "", c->scheme,
+			 c->client_port[i]);
+	}
+	for (i = 0; i < n; i++)
+		c->pid[i] = member_start(c, i);
+	for (i = 0; i < n; i++)
+		if (member_ready(c, i)) {
+			fprintf(stderr, "etcd member %d of %s did not start\n",
+				i, c->dir);
+			cluster_stop(c);
+			return NULL;
+		}
+	return c;
+}
+
+static void cluster_stop(struct cluster *c)
+{
+	char cmd[128];
+	int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++) {
+		if (c->pid[i] <= 0)
+			continue;
+		kill(c->pid[i], SIGCONT);
+		kill(c->pid[i], SIGKILL);
+		waitpid(c->pid[i], NULL, 0);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", c->dir);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", c->dir);
+}
+
+static int etcdctl(struct cluster *c, const char *user, const char *args)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "ETCDCTL_API=3 etcdctl --endpoints=%s %s%s %s >/dev/null",
+		 c->endpoints, user ? "--user=" : "", user ?: "", args);
+	return system(cmd);
+}
+
+TEST(put_range_prefix_revisions)
+{
+	struct etcd *e = client(main_c->endpoints);
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = "/t1/a" };
+	char msg[ETCD_MSG_LEN], bin[5] = { 'x', 0, 'y', (char)0xff, 0 };
+	struct etcd_reply r, r2;
+	struct etcd_request rq = { .type = ETCD_REQ_KV };
+	int64_t rev1;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t1/a", "1", 0, &r, msg)) TH_LOG("%s", msg);
+	rev1 = r.hdr.revision;
+	EXPECT_NE(0, r.hdr.cluster_id);
+	EXPECT_LT(0, rev1);
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, put(e, "/t1/b", "2", 0, NULL, msg));
+	ASSERT_EQ(0, put(e, "/t1c", "outside", 0, NULL, msg));
+	/* A second put: new mod_revision and version, same create. */
+	ASSERT_EQ(0, put(e, "/t1/a", "3", 0, NULL, msg));
+
+	ASSERT_EQ(0, get(e, &op, &r, msg)) TH_LOG("%s", msg);
+	ASSERT_EQ(1, r.n_kvs);
+	EXPECT_STREQ("/t1/a", r.kvs[0].key);
+	EXPECT_STREQ("3", r.kvs[0].value);
+	EXPECT_EQ(rev1, r.kvs[0].create_revision);
+	EXPECT_EQ(rev1 + 3, r.kvs[0].mod_revision);
+	EXPECT_EQ(2, r.kvs[0].version);
+	EXPECT_EQ(rev1 + 3, r.hdr.revision);
+	etcd_reply_free(&r);
+
+	/* As of the first revision. */
+	op.revision = rev1;
+	ASSERT_EQ(0, get(e, &op, &r, msg)) TH_LOG("%s", msg);
+	ASSERT_EQ(1, r.n_kvs);
+	EXPECT_STREQ("1", r.kvs[0].value);
+	EXPECT_EQ(1, r.kvs[0].version);
+	etcd_reply_free(&r);
+
+	/* The prefix "/t1/" holds a and b, not /t1c. */
+	op = (struct etcd_op){ .type = ETCD_OP_RANGE, .key = "/t1/",
+			       .prefix = true };
+	ASSERT_EQ(0, get(e, &op, &r, msg));
+	ASSERT_EQ(2, r.n_kvs);
+	EXPECT_EQ(2, r.count);
+	EXPECT_STREQ("/t1/a", r.kvs[0].key);
+	EXPECT_STREQ("/t1/b", r.kvs[1].key);
+	EXPECT_STREQ("2", r.kvs[1].value);
+	etcd_reply_free(&r);
+	op.limit = 1;
+	ASSERT_EQ(0, get(e, &op, &r, msg));
+	EXPECT_EQ(1, r.n_kvs);
+	EXPECT_TRUE(r.more);
+	etcd_reply_free(&r);
+	op.limit = 0;
+	op.keys_only = true;
+	ASSERT_EQ(0, get(e, &op, &r, msg));
+	ASSERT_EQ(2, r.n_kvs);
+	EXPECT_EQ(0, r.kvs[0].value_len);
+	etcd_reply_free(&r);
+	op.keys_only = false;
+	op.count_only = true;
+	ASSERT_EQ(0, get(e, &op, &r, msg));
+	EXPECT_EQ(0, r.n_kvs);
+	EXPECT_EQ(2, r.count);
+	etcd_reply_free(&r);
+
+	/* Values are bytes. */
+	rq.op = (struct etcd_op){ .type = ETCD_OP_PUT, .key = "/t1/bin",
+				  .value = bin, .value_len = sizeof(bin) };
+	ASSERT_EQ(0, etcd_call(e, &rq, &r, msg, sizeof(msg)));
+	etcd_reply_free(&r);
+	op = (struct etcd_op){ .type = ETCD_OP_RANGE, .key = "/t1/bin" };
+	ASSERT_EQ(0, get(e, &op, &r, msg));
+	ASSERT_EQ(1, r.n_kvs);
+	ASSERT_EQ(sizeof(bin), r.kvs[0].value_len);
+	EXPECT_EQ(0, memcmp(bin, r.kvs[0].value, sizeof(bin)));
+	etcd_reply_free(&r);
+
+	/* Delete the prefix: the previous kvs come back. */
+	rq.op = (struct etcd_op){ .type = ETCD_OP_DELETE, .key = "/t1/",
+				  .prefix = true, .prev_kv = true };
+	ASSERT_EQ(0, etcd_call(e, &rq, &r2, msg, sizeof(msg)));
+	EXPECT_EQ(3, r2.count);
+	EXPECT_EQ(3, r2.n_kvs);
+	etcd_reply_free(&r2);
+	op = (struct etcd_op){ .type = ETCD_OP_RANGE, .key = "/t1",
+			       .prefix = true };
+	ASSERT_EQ(0, get(e, &op, &r, msg));
+	ASSERT_EQ(1, r.n_kvs);
+	EXPECT_STREQ("/t1c", r.kvs[0].key);
+	etcd_reply_free(&r);
+	etcd_free(e);
+}
+
+TEST(txn_compare_mod_revision)
+{
+	struct etcd *e = client(main_c->endpoints);
+	char msg[ETCD_MSG_LEN];
+	struct etcd_reply r;
+	int64_t mod;
+	struct etcd_cmp cmp = { .key = "/t2/k", .target = ETCD_CMP_MOD,
+				.result = ETCD_CMP_EQUAL };
+	struct etcd_op ok = { .type = ETCD_OP_PUT, .key = "/t2/k",
+			      .value = "new", .value_len = 3 };
+	struct etcd_op fail = { .type = ETCD_OP_RANGE, .key = "/t2/k" };
+	struct etcd_request rq = {
+		.type = ETCD_REQ_TXN,
+		.txn = { .cmp = &cmp, .n_cmp = 1, .success = &ok,
+			 .n_success = 1, .failure = &fail, .n_failure = 1 },
+	};
+
+	ASSERT_NE(NULL, e);
+	/* Create only if absent: create_revision == 0. */
+	cmp.target = ETCD_CMP_CREATE;
+	ok.value = "first";
+	ok.value_len = 5;
+	ASSERT_EQ(0, etcd_call(e, &rq, &r, msg, sizeof(msg))) TH_LOG("%s", msg);
+	EXPECT_TRUE(r.succeeded);
+	ASSERT_EQ(1, r.n_responses);
+	mod = r.hdr.revision;
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, etcd_call(e, &rq, &r, msg, sizeof(msg)));
+	EXPECT_FALSE(r.succeeded);	/* exists now */
+	etcd_reply_free(&r);
+
+	/* Compare-and-swap on mod_revision. */
+	cmp.target = ETCD_CMP_MOD;
+	cmp.value = mod;
+	ok.value = "new";
+	ok.value_len = 3;
+	ASSERT_EQ(0, etcd_call(e, &rq, &r, msg, sizeof(msg)));
+	EXPECT_TRUE(r.succeeded);
+	etcd_reply_free(&r);
+	/* The same revision again: a conflict; failure ops run. */
+	ASSERT_EQ(0, etcd_call(e, &rq, &r, msg, sizeof(msg)));
+	EXPECT_FALSE(r.succeeded);
+	ASSERT_EQ(1, r.n_responses);
+	ASSERT_EQ(1, r.responses[0].n_kvs);
+	EXPECT_STREQ("new", r.responses[0].kvs[0].value);
+	EXPECT_EQ(mod + 1, r.responses[0].kvs[0].mod_revision);
+	etcd_reply_free(&r);
+	/* version compare */
+	cmp.target = ETCD_CMP_VERSION;
+	cmp.value = 2;
+	ok.value = "v3";
+	ok.value_len = 2;
+	ASSERT_EQ(0, etcd_call(e, &rq, &r, msg, sizeof(msg)));
+	EXPECT_TRUE(r.succeeded);
+	etcd_reply_free(&r);
+	etcd_free(e);
+}
+
+struct watch_log {
+	int created, msgs, ended, err;
+	int64_t compact;
+	bool canceled;
+	struct {
+		enum etcd_event_type type;
+		char key[32], val[32], prev[32];
+		bool has_prev;
+		int64_t mod;
+	} ev[16];
+	int n;
+};
+
+static void on_watch(struct etcd_watch *w, int err, const char *msg,
+		     const struct etcd_watch_msg *m, void *arg)
+{
+	struct watch_log *l = arg;
+	size_t i;
+
+	(void)w;
+	if (err) {
+		l->ended++;
+		l->err = err;
+		fprintf(stderr, "# watch ended: %s\n", msg);
+		return;
+	}
+	l->msgs++;
+	l->created += m->created;
+	l->canceled |= m->canceled;
+	if (m->compact_revision)
+		l->compact = m->compact_revision;
+	for (i = 0; i < m->n_events && l->n < 16; i++, l->n++) {
+		const struct etcd_event *ev = &m->events[i];
+
+		l->ev[l->n].type = ev->type;
+		snprintf(l->ev[l->n].key, 32, "%s", ev->kv.key);
+		snprintf(l->ev[l->n].val, 32, "%s", ev->kv.value);
+		l->ev[l->n].has_prev = ev->has_prev;
+		if (ev->has_prev)
+			snprintf(l->ev[l->n].prev, 32, "%s", ev->prev_kv.value);
+		l->ev[l->n].mod = ev->kv.mod_revision;
+	}
+}
+
+/* Run @e's loop until @cond or @usec pass. */
+#define RUN_UNTIL(e, cond, usec) do {					\
+	uint64_t _end = now_us() + (usec);				\
+	while (!(cond) && now_us() < _end)				\
+		etcd_run_once(e, 100000);				\
+} while (0)
+
+TEST(watch_from_revision_prev_kv)
+{
+	struct etcd *e = client(main_c->endpoints);
+	struct etcd_watch_opts wo = { .key = "/t3/", .prefix = true,
+				      .prev_kv = true };
+	struct etcd_request del = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_DELETE, .key = "/t3/a" },
+	};
+	struct watch_log l = { 0 };
+	struct etcd_watch *w;
+	struct etcd_reply r;
+	char msg[ETCD_MSG_LEN];
+	int64_t r1;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t3/a", "v1", 0, &r, msg));
+	r1 = r.hdr.revision;
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, put(e, "/t3/a", "v2", 0, NULL, msg));
+	ASSERT_EQ(0, etcd_call(e, &del, &r, msg, sizeof(msg)));
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, put(e, "/t3x", "outside", 0, NULL, msg));
+
+	/* From r1 + 1: the second put and the delete, not the first put. */
+	wo.start_revision = r1 + 1;
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.n >= 2 || l.ended, 5000000);
+	ASSERT_EQ(0, l.ended);
+	EXPECT_EQ(1, l.created);
+	ASSERT_EQ(2, l.n);
+	EXPECT_EQ(ETCD_EV_PUT, l.ev[0].type);
+	EXPECT_STREQ("v2", l.ev[0].val);
+	EXPECT_TRUE(l.ev[0].has_prev);
+	EXPECT_STREQ("v1", l.ev[0].prev);
+	EXPECT_EQ(r1 + 1, l.ev[0].mod);
+	EXPECT_EQ(ETCD_EV_DELETE, l.ev[1].type);
+	EXPECT_STREQ("/t3/a", l.ev[1].key);
+	EXPECT_TRUE(l.ev[1].has_prev);
+	EXPECT_STREQ("v2", l.ev[1].prev);
+	/* Then live: exactly one more. */
+	ASSERT_EQ(0, put(e, "/t3/b", "live", 0, NULL, msg));
+	RUN_UNTIL(e, l.n >= 3, 5000000);
+	etcd_run_once(e, 200000);
+	ASSERT_EQ(3, l.n);
+	EXPECT_STREQ("/t3/b", l.ev[2].key);
+	EXPECT_FALSE(l.ev[2].has_prev);
+	etcd_watch_free(w);
+	/* Freed: no more callbacks. */
+	ASSERT_EQ(0, put(e, "/t3/b", "after", 0, NULL, msg));
+	etcd_run_once(e, 200000);
+	EXPECT_EQ(3, l.n);
+	etcd_free(e);
+}
+
+TEST(watch_after_compaction)
+{
+	struct etcd *e = client(main_c->endpoints);
+	struct etcd_watch_opts wo = { .key = "/t4/k" };
+	struct watch_log l = { 0 };
+	struct etcd_watch *w;
+	struct etcd_reply r;
+	char msg[ETCD_MSG_LEN], args[64];
+	int64_t r1, r2;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t4/k", "1", 0, &r, msg));
+	r1 = r.hdr.revision;
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, put(e, "/t4/k", "2", 0, &r, msg));
+	r2 = r.hdr.revision;
+	etcd_reply_free(&r);
+	snprintf(args, sizeof(args), "compact %lld", (long long)r2);
+	ASSERT_EQ(0, etcdctl(main_c, NULL, args));
+	wo.start_revision = r1;
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.canceled || l.ended, 5000000);
+	EXPECT_TRUE(l.canceled);
+	EXPECT_EQ(r2, l.compact);
+	EXPECT_EQ(0, l.n);
+	EXPECT_EQ(0, l.ended);
+	etcd_watch_free(w);
+	etcd_free(e);
+}
+
+static int lease_req(struct etcd *e, enum etcd_req_type type, int64_t id,
+		     int64_t ttl, struct etcd_reply *r, char *msg)
+{
+	struct etcd_request rq = { .type = type, .lease_id = id, .ttl = ttl };
+
+	return etcd_call(e, &rq, r, msg, ETCD_MSG_LEN);
+}
+
+static int64_t count_keys(struct etcd *e, const char *key)
+{
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = key,
+			      .count_only = true };
+	char msg[ETCD_MSG_LEN];
+	struct etcd_reply r;
+	int64_t n;
+
+	if (get(e, &op, &r, msg))
+		return -1;
+	n = r.count;
+	etcd_reply_free(&r);
+	return n;
+}
+
+TEST(lease_keepalive_revoke)
+{
+	struct etcd *e = client(main_c->endpoints);
+	char msg[ETCD_MSG_LEN];
+	struct etcd_reply r;
+	int64_t kept, lapsed;
+	uint64_t end;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, lease_req(e, ETCD_REQ_LEASE_GRANT, 0, 2, &r, msg))
+		TH_LOG("%s", msg);
+	kept = r.lease_id;
+	EXPECT_NE(0, kept);
+	EXPECT_EQ(2, r.ttl);
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, lease_req(e, ETCD_REQ_LEASE_GRANT, 0, 2, &r, msg));
+	lapsed = r.lease_id;
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, put(e, "/t5/kept", "x", kept, NULL, msg));
+	ASSERT_EQ(0, put(e, "/t5/lapsed", "x", lapsed, NULL, msg));
+
+	/* Past the TTL: the kept one lives, the other expires. */
+	end = now_us() + 4000000;
+	while (now_us() < end) {
+		ASSERT_EQ(0, lease_req(e, ETCD_REQ_LEASE_KEEPALIVE, kept, 0,
+				       &r, msg)) TH_LOG("%s", msg);
+		EXPECT_EQ(kept, r.lease_id);
+		EXPECT_EQ(2, r.ttl);
+		etcd_reply_free(&r);
+		usleep(400000);
+	}
+	EXPECT_EQ(1, count_keys(e, "/t5/kept"));
+	EXPECT_EQ(0, count_keys(e, "/t5/lapsed"));
+	ASSERT_EQ(0, lease_req(e, ETCD_REQ_LEASE_TTL, kept, 0, &r, msg));
+	EXPECT_EQ(2, r.granted_ttl);
+	EXPECT_LT(0, r.ttl);
+	etcd_reply_free(&r);
+	EXPECT_EQ(-ENOENT, lease_req(e, ETCD_REQ_LEASE_KEEPALIVE, lapsed, 0,
+				     &r, msg));
+
+	/* Revoked: the key goes at once, keep-alives fail. */
+	ASSERT_EQ(0, lease_req(e, ETCD_REQ_LEASE_REVOKE, kept, 0, &r, msg));
+	etcd_reply_free(&r);
+	EXPECT_EQ(0, count_keys(e, "/t5/kept"));
+	EXPECT_EQ(-ENOENT, lease_req(e, ETCD_REQ_LEASE_KEEPALIVE, kept, 0,
+				     &r, msg));
+	EXPECT_EQ(-ENOENT, lease_req(e, ETCD_REQ_LEASE_REVOKE, kept, 0,
+				     &r, msg));
+	TH_LOG("revoke of a revoked lease: %s", msg);
+	etcd_free(e);
+}
+
+struct async_state {
+	struct etcd *e;
+	sd_event_source *tick;
+	uint64_t period, next, max_late;
+	int ticks, done, ok, timedout, other;
+	char msg[ETCD_MSG_LEN];		/* of the last other error */
+};
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct async_state *a = arg;
+	uint64_t now = now_us();
+
+	(void)usec;
+	if (a->next && now > a->next && now - a->next > a->max_late)
+		a->max_late = now - a->next;
+	a->ticks++;
+	a->next = now + a->period;
+	sd_event_now(sd_event_source_get_event(s), CLOCK_MONOTONIC, &usec);
+	sd_event_source_set_time(s, usec + a->period);
+	return 0;
+}
+
+static void on_put(struct etcd_req *rq, int err, const char *msg,
+		   const struct etcd_reply *rep, void *arg)
+{
+	struct async_state *a = arg;
+
+	(void)rq;
+	(void)rep;
+	a->done++;
+	if (!err)
+		a->ok++;
+	else if (err == -ETIMEDOUT)
+		a->timedout++;
+	else
+		a->other++;
+	if (err)
+		snprintf(a->msg, sizeof(a->msg), "%s", msg);
+}
+
+static void submit_puts(struct __test_metadata *_metadata,
+			struct async_state *a, int n, const char *prefix)
+{
+	char key[32], msg[ETCD_MSG_LEN];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct etcd_request r = {
+			.type = ETCD_REQ_KV,
+			.op = { .type = ETCD_OP_PUT, .key = key, .value = "v",
+				.value_len = 1 },
+		};
+
+		snprintf(key, sizeof(key), "%s%d", prefix, i);
+		ASSERT_EQ(0, etcd_submit(a->e, &r, on_put, a, NULL, msg,
+					 sizeof(msg)));
+	}
+}
+
+TEST(async_loop_not_blocked_by_stopped_member)
+{
+	struct etcd_opts o = { .timeout_usec = 3000000 };
+	struct async_state a = { .period = 20000 };
+	char eps[256], ep1[64], ep2[64];
+	int lead = leader(main_c), stop, other;
+	sd_event *ev;
+	uint64_t t0, now;
+
+	/*
+	 * A follower is stopped (a stopped leader would only add an
+	 * election) and listed first, so requests go there first.
+	 */
+	ASSERT_LE(0, lead);
+	stop = (lead + 1) % MEMBERS;
+	other = (lead + 2) % MEMBERS;
+	endpoint(main_c, stop, ep1, sizeof(ep1));
+	endpoint(main_c, other, ep2, sizeof(ep2));
+	snprintf(eps, sizeof(eps), "%s,%s", ep1, ep2);
+	o.endpoints = eps;
+	ASSERT_EQ(0, sd_event_new(&ev));
+	{
+		char msg[ETCD_MSG_LEN];
+
+		ASSERT_EQ(0, etcd_new(&a.e, ev, &o, msg, sizeof(msg)));
+	}
+	sd_event_now(ev, CLOCK_MONOTONIC, &now);
+	ASSERT_LE(0, sd_event_add_time(ev, &a.tick, CLOCK_MONOTONIC,
+				       now + a.period, 1, on_tick, &a));
+	sd_event_source_set_enabled(a.tick, SD_EVENT_ON);
+	ASSERT_EQ(0, kill(main_c->pid[stop], SIGSTOP));
+	t0 = now_us();
+	submit_puts(_metadata, &a, 50, "/t6/");
+	while (a.done < 50 && now_us() - t0 < 10000000)
+		sd_event_run(ev, 100000);
+	/* All 50 wait on the stopped member, then time out together. */
+	EXPECT_EQ(50, a.done);
+	EXPECT_EQ(50, a.timedout);
+	/* ... and move the client on: these succeed on member 2. */
+	TH_LOG("first batch after %llu ms, latest tick %llu us late",
+	       (unsigned long long)(now_us() - t0) / 1000,
+	       (unsigned long long)a.max_late);
+	a.done = a.ok = a.timedout = 0;
+	submit_puts(_metadata, &a, 50, "/t6/");
+	while (a.done < 50 && now_us() - t0 < 20000000)
+		sd_event_run(ev, 100000);
+	kill(main_c->pid[stop], SIGCONT);
+	EXPECT_EQ(50, a.ok) TH_LOG("%d timed out, %d other errors: %s",
+				   a.timedout, a.other, a.msg);
+	EXPECT_STREQ(ep2, etcd_endpoint(a.e));
+	/*
+	 * The timer kept its schedule meanwhile (20 ms period).  A loop
+	 * blocked by a request would stall for its 3 s timeout; the bounds
+	 * leave room for a loaded build host.
+	 */
+	EXPECT_LE((now_us() - t0) / a.period / 4, (uint64_t)a.ticks);
+	EXPECT_GT(1500000, a.max_late);
+	TH_LOG("%d ticks in %llu ms, latest %llu us late", a.ticks,
+	       (unsigned long long)(now_us() - t0) / 1000,
+	       (unsigned long long)a.max_late);
+	sd_event_source_unref(a.tick);
+	etcd_free(a.e);
+	sd_event_unref(ev);
+}
+
+TEST(blocking_call_refused_inside_loop)
+{
+	struct etcd *e = client(main_c->endpoints);
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	};
+	char msg[ETCD_MSG_LEN];
+	struct etcd_reply rep;
+
+	ASSERT_NE(NULL, e);
+	/* No member listens on port 1: refused fast. */
+	etcd_free(e);
+	e = client("http://127.0.0.1:1,http://127.0.0.1:1");
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(-ECONNREFUSED, etcd_call(e, &r, &rep, msg, sizeof(msg)));
+	TH_LOG("%s", msg);
+	etcd_free(e);
+	{
+		struct etcd_opts o = { .endpoints = "ftp://127.0.0.1:1" };
+
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		o.endpoints = "";
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		o.endpoints = "http://a";
+		o.user = "u";
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+	}
+}
+
+TEST(size_limits)
+{
+	struct etcd_opts o = { .endpoints = main_c->endpoints,
+			       .reply_max = 4096 };
+	struct etcd *e = client(main_c->endpoints), *small;
+	size_t big = ETCD_REQUEST_MAX + 1;
+	char *v = malloc(big), msg[ETCD_MSG_LEN];
+	struct etcd_op ops[ETCD_TXN_OPS + 1];
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = "/t7/k" };
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_PUT, .key = "/t7/k", .value = v,
+			.value_len = big },
+	};
+	struct etcd_reply rep;
+	int i;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_NE(NULL, v);
+	memset(v, 'v', big);
+	/* Over etcd's request limit: refused before sending. */
+	EXPECT_EQ(-EMSGSIZE, etcd_call(e, &r, &rep, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "max-request-bytes")) TH_LOG("%s", msg);
+	/* Just under: etcd refuses it (its envelope adds bytes). */
+	r.op.value_len = ETCD_REQUEST_MAX - 8;
+	EXPECT_EQ(-EMSGSIZE, etcd_call(e, &r, &rep, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "too large")) TH_LOG("%s", msg);
+	/* 129 ops in a txn. */
+	for (i = 0; i <= ETCD_TXN_OPS; i++)
+		ops[i] = (struct etcd_op){ .type = ETCD_OP_RANGE, .key = "/t7/k" };
+	r = (struct etcd_request){ .type = ETCD_REQ_TXN,
+		.txn = { .success = ops, .n_success = ETCD_TXN_OPS + 1 } };
+	EXPECT_EQ(-E2BIG, etcd_call(e, &r, &rep, msg, sizeof(msg)));
+	r.txn.n_success = ETCD_TXN_OPS;
+	EXPECT_EQ(0, etcd_call(e, &r, &rep, msg, sizeof(msg))) TH_LOG("%s", msg);
+	EXPECT_EQ(ETCD_TXN_OPS, rep.n_responses);
+	etcd_reply_free(&rep);
+
+	/* A reply over the client's cap. */
+	ASSERT_EQ(0, put(e, "/t7/k", (memset(v, 'w', 8192), v[8192] = 0, v),
+			 0, NULL, msg));
+	small = client_opts(&o);
+	ASSERT_NE(NULL, small);
+	EXPECT_EQ(-EMSGSIZE, get(small, &op, &rep, msg));
+	TH_LOG("%s", msg);
+	op.keys_only = true;
+	EXPECT_EQ(0, get(small, &op, &rep, msg));
+	etcd_reply_free(&rep);
+	etcd_free(small);
+	etcd_free(e);
+	free(v);
+}
+
+/*
+ * A fake gateway: answers one request with @head then @tail repeated
+ * @times, and closes.  In a child process.
+ */
+static pid_t fake_gateway(int *port, const char *head, const char *tail,
+			  int times)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), c, i;
+	char buf[4096];
+	pid_t pid;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) || listen(fd, 4))
+		return -1;
+	*port = ntohs(a.sin_port);
+	pid = fork();
+	if (pid) {
+		close(fd);
+		return pid;
+	}
+	c = accept(fd, NULL, NULL);
+	if (read(c, buf, sizeof(buf)) <= 0)
+		_exit(1);
+	snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n"
+		 "Content-Type: application/json\r\nConnection: close\r\n\r\n");
+	if (write(c, buf, strlen(buf)) < 0 || write(c, head, strlen(head)) < 0)
+		_exit(1);
+	for (i = 0; i < times; i++)
+		if (write(c, tail, strlen(tail)) < 0)
+			_exit(0);
+	_exit(0);
+}
+
+TEST(hostile_gateway)
+{
+	/* A watch message that never ends: stopped at the cap. */
+	const char *endless = "{\"kv\":{\"key\":\"YQ==\"}},";
+	struct etcd_opts o = { .reply_max = 65536 };
+	struct etcd_watch_opts wo = { .key = "k" };
+	struct watch_log l = { 0 };
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	};
+	char ep[64], msg[ETCD_MSG_LEN], head[] =
+		"{\"result\":{\"header\":{},\"events\":[";
+	struct etcd_watch *w;
+	struct etcd_reply rep;
+	struct etcd *e;
+	int port;
+	pid_t pid;
+
+	pid = fake_gateway(&port, head, endless, 100000);
+	ASSERT_LT(0, pid);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	o.endpoints = ep;
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	wo.key = "k";
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.ended, 5000000);
+	/* One message that never ends: over the cap. */
+	EXPECT_EQ(1, l.ended);
+	EXPECT_EQ(-EMSGSIZE, l.err);
+	etcd_watch_free(w);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
+
+	/* Not JSON: a protocol error, not a crash. */
+	pid = fake_gateway(&port, "<html>hello</html>", "", 0);
+	ASSERT_LT(0, pid);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(-EPROTO, etcd_call(e, &r, &rep, msg, sizeof(msg)));
+	TH_LOG("%s", msg);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
+}
+
+TEST(auth_users_and_roles)
+{
+	struct etcd_opts o = { .endpoints = auth_c->endpoints,
+			       .user = "alice", .password = "wrong" };
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = "/app/x" };
+	char msg[ETCD_MSG_LEN];
+	struct etcd_reply r;
+	struct etcd *e;
+
+	/* Wrong password. */
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(-EACCES, put(e, "/app/x", "1", 0, NULL, msg));
+	EXPECT_NE(NULL, strstr(msg, "authentication failed")) TH_LOG("%s", msg);
+	etcd_free(e);
+	/* No user at all. */
+	e = client(auth_c->endpoints);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(-EACCES, put(e, "/app/x", "1", 0, NULL, msg));
+	TH_LOG("%s", msg);
+	etcd_free(e);
+
+	o.password = "alicepw";
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/app/x", "1", 0, NULL, msg)) TH_LOG("%s", msg);
+	ASSERT_EQ(0, get(e, &op, &r, msg));
+	EXPECT_EQ(1, r.n_kvs);
+	etcd_reply_free(&r);
+	/* Outside the role's prefix. */
+	EXPECT_EQ(-EPERM, put(e, "/other", "1", 0, NULL, msg));
+	EXPECT_NE(NULL, strstr(msg, "permission denied")) TH_LOG("%s", msg);
+	op.key = "/other";
+	EXPECT_EQ(-EPERM, get(e, &op, &r, msg));
+
+	/* The token lapses after 1 s idle (--auth-token-ttl): re-auth. */
+	sleep(3);
+	EXPECT_EQ(0, put(e, "/app/y", "2", 0, NULL, msg)) TH_LOG("%s", msg);
+	etcd_free(e);
+
+	/* Requests sent before there is a token wait for one. */
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	{
+		struct async_state a = { .e = e };
+		uint64_t end = now_us() + 10000000;
+
+		submit_puts(_metadata, &a, 10, "/app/");
+		while (a.done < 10 && now_us() < end)
+			etcd_run_once(e, 100000);
+		EXPECT_EQ(10, a.ok) TH_LOG("%s", a.msg);
+	}
+	etcd_free(e);
+}
+
+/* A put of "/tls/a" by a new client with @o. */
+static int tls_put(struct etcd_opts *o, const char *val, char *msg)
+{
+	struct etcd *e = client_opts(o);
+	int err;
+
+	if (!e)
+		return -ENOMEM;
+	err = put(e, "/tls/a", val, 0, NULL, msg);
+	etcd_free(e);
+	return err;
+}
+
+TEST(tls_ca_and_client_certificate)
+{
+	struct etcd_opts o = { .endpoints = tls_c->endpoints,
+			       .ca_file = tls_c->ca, .cert_file = tls_c->cert,
+			       .key_file = tls_c->key };
+	char msg[ETCD_MSG_LEN];
+	struct etcd *e;
+
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(0, put(e, "/tls/a", "1", 0, NULL, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(1, count_keys(e, "/tls/a"));
+	etcd_free(e);
+	/*
+	 * No client certificate: with TLS 1.3 etcd closes the connection
+	 * after the handshake, which looks like any reset.
+	 */
+	o.cert_file = o.key_file = NULL;
+	EXPECT_EQ(-ECONNRESET, tls_put(&o, "2", msg));
+	TH_LOG("no client certificate: %s", msg);
+	/* A CA that did not sign the server's certificate. */
+	o.cert_file = tls_c->cert;
+	o.key_file = tls_c->key;
+	o.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+	EXPECT_EQ(-EACCES, tls_put(&o, "3", msg));
+	TH_LOG("unknown CA: %s", msg);
+	/* Neither was written. */
+	o.ca_file = tls_c->ca;
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	{
+		struct etcd_op op = { .type = ETCD_OP_RANGE, .key = "/tls/a" };
+		struct etcd_reply r;
+
+		ASSERT_EQ(0, get(e, &op, &r, msg)) TH_LOG("%s", msg);
+		ASSERT_EQ(1, r.n_kvs);
+		EXPECT_STREQ("1", r.kvs[0].value);
+		etcd_reply_free(&r);
+	}
+	etcd_free(e);
+}
+
+/* Last: it kills a member (and restarts it). */
+TEST(failover_to_next_endpoint)
+{
+	char msg[ETCD_MSG_LEN], eps[256], ep[MEMBERS][64];
+	int lead = leader(main_c), f, i;
+	struct etcd *e;
+	pid_t pid;
+
+	ASSERT_LE(0, lead);
+	/* The client talks to a follower first, the others after it. */
+	f = (lead + 1) % MEMBERS;
+	for (i = 0; i < MEMBERS; i++)
+		endpoint(main_c, (f + i) % MEMBERS, ep[i], sizeof(ep[i]));
+	snprintf(eps, sizeof(eps), "%s,%s,%s", ep[0], ep[1], ep[2]);
+	e = client(eps);
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t8/a", "1", 0, NULL, msg));
+	EXPECT_STREQ(ep[0], etcd_endpoint(e));
+	ASSERT_EQ(0, kill(main_c->pid[f], SIGKILL));
+	usleep(200000);	/* its sockets are closed */
+	EXPECT_EQ(0, put(e, "/t8/a", "2", 0, NULL, msg)) TH_LOG("%s", msg);
+	EXPECT_STREQ(ep[1], etcd_endpoint(e));
+	EXPECT_EQ(1, count_keys(e, "/t8/a"));
+	/* Back for whoever runs next (its pid in shared memory for main). */
+	pid = member_start(main_c, f);
+	ASSERT_LT(0, pid);
+	main_c->pid[f] = pid;
+	EXPECT_EQ(0, member_ready(main_c, f));
+	etcd_free(e);
+}
+
+/* test_harness_run() exits: stop the clusters then (not in children). */
+static void stop_all(void)
+{
+	if (getpid() != main_pid)
+		return;
+	cluster_stop(main_c);
+	cluster_stop(auth_c);
+	cluster_stop(tls_c);
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	exit(1);	/* atexit: stop_all() */
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	main_pid = getpid();
+	atexit(stop_all);
+	main_c = cluster_start(MEMBERS, "");
+	auth_c = cluster_start(1, "--auth-token-ttl 1");
+	tls_c = cluster_start(1, "tls");
+	if (!main_c || !auth_c || !tls_c ||
+	    etcdctl(auth_c, NULL, "user add root:rootpw") ||
+	    etcdctl(auth_c, NULL, "user grant-role root root") ||
+	    etcdctl(auth_c, NULL, "role add limited") ||
+	    etcdctl(auth_c, NULL, "role grant-permission limited --prefix=true readwrite /app/") ||
+	    etcdctl(auth_c, NULL, "user add alice:alicepw") ||
+	    etcdctl(auth_c, NULL, "user grant-role alice limited") ||
+	    etcdctl(auth_c, NULL, "auth enable")) {
+		printf("Bail out! cannot start etcd (etcd-server 3.4 installed?)\n");
+		return 1;
+	}
+	return test_harness_run(argc, argv);
+}

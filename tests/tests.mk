@@ -75,11 +75,12 @@ endef
 # them too) the runtime and controller tests, the module's busiest
 # client; `make test-debug` runs all of it.
 DEBUG_TESTS ?= cosi_* nlfuzz-vm.sh
-DEBUG_TIMEOUT ?= 3000
+DEBUG_TIMEOUT ?= 4500
 
-# Build for every target kernel and run the whole suite in a VM for each,
-# then the module's own tests on the debug kernel; the last line sums
-# them all: "N passed, N failed".
+# Build for every target kernel, run the host tests, then the module's own
+# tests on the debug kernel (first: the longest) and the whole suite in a
+# VM for each target kernel; the last line sums them all: "N passed,
+# N failed".
 test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 	$(MAKE) -C bench $(BUILD)/bench/ustore_server $(BUILD)/bench/ustore_test
 	@total_p=0; total_f=0; \
@@ -109,8 +110,8 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 	f=$$(echo "$$line" | sed -n 's/.* \([0-9]*\) failed$$/\1/p'); \
 	p=$${p:-0}; f=$${f:-1}; \
 	total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
-	$(call vm_suites,$(foreach v,$(TEST_KVERS),$(v):$(VM_TIMEOUT)) \
-		'debug:$(DEBUG_TIMEOUT):$(DEBUG_TESTS)'); \
+	$(call vm_suites,'debug:$(DEBUG_TIMEOUT):$(DEBUG_TESTS)' \
+		$(foreach v,$(TEST_KVERS),$(v):$(VM_TIMEOUT))); \
 	echo "$$total_p passed, $$total_f failed"; \
 	[ $$total_f -eq 0 ]
 

@@ -29,16 +29,28 @@ results = []
 family = YnlFamily(SPEC, '')
 
 
-def ynl(*args, req=None):
-    """Run --do OP or --dump OP through the library: (0, reply, '') or
-    (1, None, the error as the CLI prints it)."""
+def ynl(*args, req=None, fam=None):
+    """Run --do OP or --dump OP through the library, on @fam's socket
+    (default: the shared one): (0, reply, '') or (1, None, the error as
+    the CLI prints it)."""
     mode, op = args[0], args[1]
+    fam = fam or family
     try:
         if mode == '--do':
-            return 0, family.do(op, req or {}), ''
-        return 0, family.dump(op, req or {}), ''
+            return 0, fam.do(op, req or {}), ''
+        return 0, fam.dump(op, req or {}), ''
     except NlError as e:
         return 1, None, str(e)
+
+
+def own_socket(*args, req=None):
+    """ynl() on a socket of its own, closed after: an owner claim and a
+    watch belong to the socket that made them (as to a CLI process)."""
+    fam = YnlFamily(SPEC, '')
+    try:
+        return ynl(*args, req=req, fam=fam)
+    finally:
+        fam.sock.close()
 
 
 def cli(*args, req=None):
@@ -132,13 +144,13 @@ def main():
     rc, dd, err = ynl('--do', 'resource-destroy', req={**key, 'id': 'eth0'})
     check('resource-destroy', rc == 0 and dd['revision'] > f['revision'], err)
 
-    rc, _, err = ynl('--do', 'owner-claim', req={'owner': 'ynl-test'})
+    rc, _, err = own_socket('--do', 'owner-claim', req={'owner': 'ynl-test'})
     check('owner-claim', rc == 0, err)
 
-    rc, ev, err = ynl('--dump', 'watch', req={**key, 'bootstrap': True})
+    rc, ev, err = own_socket('--dump', 'watch', req={**key, 'bootstrap': True})
     check('watch bootstrap', rc == 0 and [e['event'] for e in ev] == ['created', 'bootstrapped']
           and ev[0]['id'] == 'lo', err)
-    rc, ev, err = ynl('--dump', 'watch', req={**key, 'since-revision': c['revision']})
+    rc, ev, err = own_socket('--dump', 'watch', req={**key, 'since-revision': c['revision']})
     check('watch resume', rc == 0 and ev[-1]['event'] == 'bootstrapped'
           and 'destroyed' in [e['event'] for e in ev], err)
     rc, _, err = ynl('--do', 'watch-stop', req={'watch-id': 12345})

@@ -33,37 +33,47 @@ json_object *etcd_b64(const void *s, size_t len)
 	return j;
 }
 
+/*
+ * Strict base64 as etcd's gateway prints it: a multiple of 4 characters
+ * of the alphabet, "=" only as the last one or two.  EVP_DecodeBlock
+ * alone lets through padding in the middle and counts it as zero bytes.
+ */
 int etcd_unb64_member(json_object *o, const char *name, char **out,
 		      size_t *len)
 {
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"abcdefghijklmnopqrstuvwxyz0123456789+/";
 	json_object *v;
 	const char *in = "";
-	size_t n;
+	size_t n = 0, pad = 0;
 	int k;
 
+	*out = NULL;
+	*len = 0;
 	if (json_object_object_get_ex(o, name, &v)) {
 		if (!json_object_is_type(v, json_type_string))
 			return -EPROTO;
 		in = json_object_get_string(v);
+		n = json_object_get_string_len(v);
 	}
-	n = strlen(in);
-	if (n % 4 || n > 2 * (size_t)ETCD_REPLY_MAX)
+	if (n && in[n - 1] == '=')
+		pad = n > 1 && in[n - 2] == '=' ? 2 : 1;
+	/* strspn() also stops at a "\u0000" inside the string. */
+	if (n % 4 || n > 2 * (size_t)ETCD_REPLY_MAX ||
+	    strspn(in, alphabet) != n - pad)
 		return -EPROTO;
 	*out = malloc(n / 4 * 3 + 1);
 	if (!*out)
 		return -ENOMEM;
 	k = n ? EVP_DecodeBlock((unsigned char *)*out,
 				(const unsigned char *)in, n) : 0;
-	if (k < 0) {
+	if (k < 0 || (size_t)k < pad) {
 		free(*out);
 		*out = NULL;
 		return -EPROTO;
 	}
 	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	while (n && in[n - 1] == '=') {
-		n--;
-		k--;
-	}
+	k -= pad;
 	(*out)[k] = '\0';
 	*len = k;
 	return 0;

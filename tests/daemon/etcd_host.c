@@ -26,6 +26,7 @@
 #include "kselftest_harness.h"
 
 #include "common/etcd.h"
+#include "common/etcd_internal.h"
 
 #define MEMBERS		3
 
@@ -922,6 +923,61 @@ TEST(size_limits)
 	etcd_free(small);
 	etcd_free(e);
 	free(v);
+}
+
+/* Decode {"k": @json_str} with etcd_unb64_member(). */
+static int unb64(const char *json_str, char **out, size_t *len)
+{
+	char doc[128];
+	json_object *o;
+	int err;
+
+	snprintf(doc, sizeof(doc), "{\"k\": %s}", json_str);
+	o = json_tokener_parse(doc);
+	if (!o)
+		return -EINVAL;
+	err = etcd_unb64_member(o, "k", out, len);
+	json_object_put(o);
+	return err;
+}
+
+TEST(base64_strict)
+{
+	static const char *const bad[] = {
+		"\"====\"", "\"YQ==YQ==\"", "\"YQ=a\"", "\"Y===\"",
+		"\"YQ\"", "\"YQ=\"", "\"Y\\u0000==\"", "\"YWJj\\u0000AAA\"",
+		"\"YW J\"", "\"YW\\nJ\"", "5", "null",
+	};
+	char *out;
+	size_t len, i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		out = (char *)1;
+		len = 7;
+		EXPECT_EQ(-EPROTO, unb64(bad[i], &out, &len)) TH_LOG("%s", bad[i]);
+		EXPECT_EQ(NULL, out);
+		EXPECT_EQ(0, len);
+	}
+	ASSERT_EQ(0, unb64("\"YQ==\"", &out, &len));
+	EXPECT_EQ(1, len);
+	EXPECT_STREQ("a", out);
+	free(out);
+	ASSERT_EQ(0, unb64("\"YWI=\"", &out, &len));
+	EXPECT_EQ(2, len);
+	EXPECT_STREQ("ab", out);
+	free(out);
+	ASSERT_EQ(0, unb64("\"YWJj\"", &out, &len));
+	EXPECT_EQ(3, len);
+	free(out);
+	ASSERT_EQ(0, unb64("\"\"", &out, &len));
+	EXPECT_EQ(0, len);
+	free(out);
+	/* A zero byte inside the data is data. */
+	ASSERT_EQ(0, unb64("\"AGE=\"", &out, &len));
+	ASSERT_EQ(2, len);
+	EXPECT_EQ(0, out[0]);
+	EXPECT_EQ('a', out[1]);
+	free(out);
 }
 
 /*

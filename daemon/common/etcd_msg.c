@@ -493,7 +493,9 @@ int etcd_msg_kv(json_object *j, struct etcd_kv *kv)
 	int err;
 
 	memset(kv, 0, sizeof(*kv));
-	if (!json_object_is_type(j, json_type_object))
+	/* Every kv etcd sends has a key; "{}" is not one. */
+	if (!json_object_is_type(j, json_type_object) ||
+	    !json_object_object_get_ex(j, "key", NULL))
 		return -EPROTO;
 	err = etcd_unb64_member(j, "key", &kv->key, &kv->key_len) ?:
 	      etcd_unb64_member(j, "value", &kv->value, &kv->value_len);
@@ -596,7 +598,8 @@ static int txn_reply(json_object *j, struct etcd_reply *r)
 		for (t = ETCD_OP_RANGE; t <= ETCD_OP_DELETE; t++)
 			if (json_object_object_get_ex(o, resp_members[t], &x))
 				break;
-		if (t > ETCD_OP_DELETE)
+		if (t > ETCD_OP_DELETE ||
+		    !json_object_is_type(x, json_type_object))
 			return -EPROTO;
 		r->n_responses++;
 		etcd_msg_header(x, &r->responses[i].hdr);

@@ -57,9 +57,17 @@ static int decode_events(json_object *a, struct etcd_event **evp,
 		json_object *o = json_object_array_get_idx(a, i), *x;
 
 		/* PUT, the default, is left out. */
-		if (json_object_object_get_ex(o, "type", &x) &&
-		    !strcmp(json_object_get_string(x), "DELETE"))
-			ev[i].type = ETCD_EV_DELETE;
+		if (json_object_object_get_ex(o, "type", &x)) {
+			const char *t = json_object_is_type(x, json_type_string) ?
+					json_object_get_string(x) : NULL;
+
+			if (t && !strcmp(t, "DELETE")) {
+				ev[i].type = ETCD_EV_DELETE;
+			} else if (!t || strcmp(t, "PUT")) {
+				err = -EPROTO;
+				break;
+			}
+		}
 		if (!json_object_object_get_ex(o, "kv", &x)) {
 			err = -EPROTO;
 			break;
@@ -119,8 +127,14 @@ static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 		     json_object_get_boolean(x);
 	if (json_object_object_get_ex(r, "compact_revision", &x))
 		m.compact_revision = json_object_get_int64(x);
-	if (json_object_object_get_ex(r, "cancel_reason", &x))
+	if (json_object_object_get_ex(r, "cancel_reason", &x)) {
+		if (!json_object_is_type(x, json_type_string)) {
+			events_free(ev, m.n_events);
+			snprintf(msg, len, "etcd watch: malformed message");
+			return -EPROTO;
+		}
 		m.cancel_reason = json_object_get_string(x);
+	}
 	w->in_cb = true;
 	w->cb(w, 0, "", &m, w->arg);
 	w->in_cb = false;

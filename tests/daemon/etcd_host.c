@@ -1065,6 +1065,117 @@ TEST(hostile_gateway)
 	etcd_free(e);
 }
 
+/* One watch on a fake gateway that sends @body: how it ended. */
+static int fake_watch(struct __test_metadata *_metadata, const char *body,
+		      struct watch_log *l, char *msg)
+{
+	struct etcd_watch_opts wo = { .key = "k" };
+	struct etcd_opts o = { 0 };
+	struct etcd_watch *w;
+	struct etcd *e;
+	char ep[64];
+	int port;
+	pid_t pid = fake_gateway(&port, body, "", 0);
+
+	if (pid < 0)
+		return -EIO;
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	o.endpoints = ep;
+	e = client_opts(&o);
+	memset(l, 0, sizeof(*l));
+	if (e && !etcd_watch_start(e, &wo, on_watch, l, &w, msg,
+				   ETCD_MSG_LEN)) {
+		RUN_UNTIL(e, l->ended, 5000000);
+		etcd_watch_free(w);
+	}
+	EXPECT_EQ(1, l->ended) TH_LOG("%s", body);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
+	return l->err;
+}
+
+/* One range on a fake gateway that sends @body. */
+static int fake_call(const struct etcd_request *r, const char *body,
+		     char *msg)
+{
+	struct etcd_opts o = { 0 };
+	struct etcd_reply rep;
+	struct etcd *e;
+	char ep[64];
+	int port, err = -ENOMEM;
+	pid_t pid = fake_gateway(&port, body, "", 0);
+
+	if (pid < 0)
+		return -EIO;
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	o.endpoints = ep;
+	e = client_opts(&o);
+	if (e)
+		err = etcd_call(e, r, &rep, msg, ETCD_MSG_LEN);
+	if (!err)
+		etcd_reply_free(&rep);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
+	return err;
+}
+
+/* Server fields of the wrong type or missing: -EPROTO, not a crash. */
+TEST(malformed_fields)
+{
+	static const char *const watch_bad[] = {
+		"{\"result\":{\"header\":{},\"events\":[{\"type\":null,\"kv\":{\"key\":\"YQ==\"}}]}}",
+		"{\"result\":{\"header\":{},\"events\":[{\"type\":5,\"kv\":{\"key\":\"YQ==\"}}]}}",
+		"{\"result\":{\"header\":{},\"events\":[{\"type\":\"MOVE\",\"kv\":{\"key\":\"YQ==\"}}]}}",
+		"{\"result\":{\"header\":{},\"events\":[{\"kv\":{}}]}}",
+		"{\"result\":{\"header\":{},\"events\":[null]}}",
+		"{\"result\":{\"header\":{},\"events\":{}}}",
+		"{\"result\":{\"header\":{},\"canceled\":true,\"cancel_reason\":null}}",
+		"{\"result\":{\"header\":{},\"canceled\":true,\"cancel_reason\":[1]}}",
+		"{\"result\":null}",
+		"{\"error\":null}",
+		"[]",
+	};
+	static const char *const range_bad[] = {
+		"{\"header\":{},\"kvs\":[{}]}",
+		"{\"header\":{},\"kvs\":[null]}",
+		"{\"header\":{},\"kvs\":[{\"key\":null}]}",
+		"{\"header\":{},\"kvs\":[{\"key\":\"YQ==\",\"value\":7}]}",
+		"{\"header\":{},\"kvs\":\"x\"}",
+		"{\"header\":null}",
+	};
+	static const char *const txn_bad[] = {
+		"{\"header\":{},\"responses\":[{\"response_put\":null}]}",
+		"{\"header\":{},\"responses\":[{\"response_range\":5}]}",
+		"{\"header\":{},\"responses\":[null]}",
+	};
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = "x" };
+	struct etcd_request r = { .type = ETCD_REQ_KV, .op = op };
+	struct etcd_request t = {
+		.type = ETCD_REQ_TXN,
+		.txn = { .success = &op, .n_success = 1 },
+	};
+	char msg[ETCD_MSG_LEN];
+	struct watch_log l;
+	size_t i;
+
+	for (i = 0; i < sizeof(watch_bad) / sizeof(watch_bad[0]); i++) {
+		EXPECT_EQ(-EPROTO, fake_watch(_metadata, watch_bad[i], &l, msg))
+			TH_LOG("%s", watch_bad[i]);
+		EXPECT_EQ(0, l.msgs);
+	}
+	for (i = 0; i < sizeof(range_bad) / sizeof(range_bad[0]); i++)
+		EXPECT_EQ(-EPROTO, fake_call(&r, range_bad[i], msg))
+			TH_LOG("%s: %s", range_bad[i], msg);
+	for (i = 0; i < sizeof(txn_bad) / sizeof(txn_bad[0]); i++)
+		EXPECT_EQ(-EPROTO, fake_call(&t, txn_bad[i], msg))
+			TH_LOG("%s: %s", txn_bad[i], msg);
+	/* A good one through the same path. */
+	EXPECT_EQ(0, fake_call(&r, "{\"header\":{},\"kvs\":[{\"key\":\"YQ==\"}]}",
+			       msg)) TH_LOG("%s", msg);
+}
+
 TEST(auth_users_and_roles)
 {
 	struct etcd_opts o = { .endpoints = auth_c->endpoints,

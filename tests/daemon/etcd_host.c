@@ -1065,23 +1065,46 @@ TEST(hostile_gateway)
 	etcd_free(e);
 }
 
+/* A client of a fake gateway that answers @body (NULL if none). */
+static struct etcd *fake_client(const char *body, pid_t *pid)
+{
+	struct etcd_opts o = { 0 };
+	struct etcd *e;
+	char ep[64];
+	int port;
+
+	*pid = fake_gateway(&port, body, "", 0);
+	if (*pid < 0)
+		return NULL;
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	o.endpoints = ep;
+	e = client_opts(&o);
+	if (!e) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	return e;
+}
+
+/* After fake_client() (nothing to do if it failed). */
+static void fake_end(struct etcd *e, pid_t pid)
+{
+	if (!e)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
+}
+
 /* One watch on a fake gateway that sends @body: how it ended. */
 static int fake_watch(struct __test_metadata *_metadata, const char *body,
 		      struct watch_log *l, char *msg)
 {
 	struct etcd_watch_opts wo = { .key = "k" };
-	struct etcd_opts o = { 0 };
 	struct etcd_watch *w;
-	struct etcd *e;
-	char ep[64];
-	int port;
-	pid_t pid = fake_gateway(&port, body, "", 0);
+	pid_t pid;
+	struct etcd *e = fake_client(body, &pid);
 
-	if (pid < 0)
-		return -EIO;
-	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
-	o.endpoints = ep;
-	e = client_opts(&o);
 	memset(l, 0, sizeof(*l));
 	if (e && !etcd_watch_start(e, &wo, on_watch, l, &w, msg,
 				   ETCD_MSG_LEN)) {
@@ -1089,9 +1112,7 @@ static int fake_watch(struct __test_metadata *_metadata, const char *body,
 		etcd_watch_free(w);
 	}
 	EXPECT_EQ(1, l->ended) TH_LOG("%s", body);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	etcd_free(e);
+	fake_end(e, pid);
 	return l->err;
 }
 
@@ -1099,25 +1120,16 @@ static int fake_watch(struct __test_metadata *_metadata, const char *body,
 static int fake_call(const struct etcd_request *r, const char *body,
 		     char *msg)
 {
-	struct etcd_opts o = { 0 };
 	struct etcd_reply rep;
-	struct etcd *e;
-	char ep[64];
-	int port, err = -ENOMEM;
-	pid_t pid = fake_gateway(&port, body, "", 0);
+	int err = -ENOMEM;
+	pid_t pid;
+	struct etcd *e = fake_client(body, &pid);
 
-	if (pid < 0)
-		return -EIO;
-	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
-	o.endpoints = ep;
-	e = client_opts(&o);
 	if (e)
 		err = etcd_call(e, r, &rep, msg, ETCD_MSG_LEN);
 	if (!err)
 		etcd_reply_free(&rep);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	etcd_free(e);
+	fake_end(e, pid);
 	return err;
 }
 

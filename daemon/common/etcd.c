@@ -540,10 +540,15 @@ static void on_auth(struct etcd_req *arq, int err, const char *msg,
 	}
 }
 
-/* Did the attempt fail before a connection was made? */
-static bool never_connected(CURL *c, CURLcode rc)
+/*
+ * Did the attempt fail before any of the request was sent?  Only then is
+ * it safe on another endpoint: a put sent to a member that went quiet
+ * may have been applied.  The connect time does not tell (it is 0 on a
+ * reused keep-alive connection too); the bytes sent do.
+ */
+static bool never_sent(CURL *c, CURLcode rc)
 {
-	curl_off_t t = 0;
+	long sent = 0;
 
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
@@ -551,8 +556,8 @@ static bool never_connected(CURL *c, CURLcode rc)
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		return true;
 	case CURLE_OPERATION_TIMEDOUT:
-		curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &t);
-		return t == 0;
+		curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent);
+		return sent == 0;
 	default:
 		return false;
 	}
@@ -592,7 +597,7 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 
 	curl_multi_remove_handle(e->multi, rq->easy);
 	rq->waiting = true;
-	if (rc != CURLE_OK && never_connected(rq->easy, rc)) {
+	if (rc != CURLE_OK && never_sent(rq->easy, rc)) {
 		next_endpoint(e, rq->ep);
 		if (++rq->tries < e->n_endpoints && req_start(rq) == 0)
 			return;

@@ -842,6 +842,48 @@ TEST(async_loop_not_blocked_by_stopped_member)
 	sd_event_unref(ev);
 }
 
+/*
+ * A put fully sent on a kept-alive connection to a member that then stops
+ * answering times out and is not sent again to the next endpoint (etcd
+ * may have applied it).  The next endpoint is a socket of the test that
+ * listens and counts who connects.
+ */
+TEST(timeout_after_sending_not_resent)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct etcd_opts o = { .timeout_usec = 1000000 };
+	socklen_t alen = sizeof(a);
+	int lead = leader(main_c), stop, fd, c;
+	char msg[ETCD_MSG_LEN], eps[160], ep1[64];
+	struct etcd *e;
+
+	ASSERT_LE(0, lead);
+	stop = (lead + 1) % MEMBERS;	/* a follower: no election */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &alen));
+	ASSERT_EQ(0, listen(fd, 4));
+	endpoint(main_c, stop, ep1, sizeof(ep1));
+	snprintf(eps, sizeof(eps), "%s,http://127.0.0.1:%d", ep1,
+		 ntohs(a.sin_port));
+	o.endpoints = eps;
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t9/a", "1", 0, NULL, msg)) TH_LOG("%s", msg);
+	ASSERT_EQ(0, kill(main_c->pid[stop], SIGSTOP));
+	EXPECT_EQ(-ETIMEDOUT, put(e, "/t9/a", "2", 0, NULL, msg));
+	TH_LOG("%s", msg);
+	kill(main_c->pid[stop], SIGCONT);
+	c = accept(fd, NULL, NULL);
+	EXPECT_EQ(-1, c) TH_LOG("the put was sent again to the next endpoint");
+	if (c >= 0)
+		close(c);
+	close(fd);
+	etcd_free(e);
+}
+
 TEST(blocking_call_refused_inside_loop)
 {
 	struct etcd *e = client(main_c->endpoints);

@@ -635,6 +635,13 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		return;
 	}
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (etcd_json_weight(rq->reply ?: "", rq->reply_len) >
+	    ETCD_JSON_WEIGHT_MAX) {
+		snprintf(msg, sizeof(msg), "etcd %s: reply with too many JSON values",
+			 rq->url);
+		req_end(rq, -EMSGSIZE, msg, NULL);
+		return;
+	}
 	j = json_tokener_parse(rq->reply ?: "");
 	if (!j) {
 		snprintf(msg, sizeof(msg), "etcd %s: HTTP %ld, not JSON: %.80s",
@@ -674,9 +681,14 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 	err = etcd_msg_reply(rq->post.type, j, &rep);
 	json_object_put(j);
 	if (err) {
-		snprintf(msg, sizeof(msg), err == -ENOENT ?
-			 "etcd: lease not found" : "etcd %s: malformed reply",
-			 rq->url);
+		if (err == -ENOENT)
+			snprintf(msg, sizeof(msg), "etcd: lease not found");
+		else if (err == -EMSGSIZE)
+			snprintf(msg, sizeof(msg), "etcd %s: reply with over %d kvs or %d txn responses",
+				 rq->url, ETCD_KVS_MAX, ETCD_TXN_OPS);
+		else
+			snprintf(msg, sizeof(msg), "etcd %s: malformed reply",
+				 rq->url);
 		req_end(rq, err, msg, NULL);
 		return;
 	}

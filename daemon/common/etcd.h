@@ -21,6 +21,7 @@
  *   -EACCES   authentication failed, no valid token, or TLS refused
  *   -EPERM    permission denied by etcd's roles
  *   -EMSGSIZE a request over ETCD_REQUEST_MAX, a reply over the cap
+ *             (bytes, or more than ETCD_KVS_MAX kvs or events)
  *   -E2BIG    a txn with more than ETCD_TXN_OPS operations
  *   -ENOENT   lease not found
  *   -ESTALE   the revision asked for was compacted
@@ -41,8 +42,18 @@
 /* etcd's defaults: --max-request-bytes and --max-txn-ops. */
 #define ETCD_REQUEST_MAX	(1536 * 1024)
 #define ETCD_TXN_OPS		128
-/* Default cap on one reply (or one watch message) held in memory. */
-#define ETCD_REPLY_MAX		(64 * 1024 * 1024)
+/*
+ * Default cap on one reply (or one watch message) held in memory: a
+ * range of a few large values, or one event with a 1.5 MiB value and its
+ * prev_kv; larger ranges page with limit.
+ */
+#define ETCD_REPLY_MAX		(8 * 1024 * 1024)
+/*
+ * At most this many kvs in a reply (a range, one txn response) or events
+ * in a watch message (-EMSGSIZE): decoded JSON costs far more than its
+ * bytes (a 3-byte "{}," is a json-c object of about 1 KiB).
+ */
+#define ETCD_KVS_MAX		10000
 #define ETCD_ENDPOINTS_MAX	16
 #define ETCD_MSG_LEN		256
 

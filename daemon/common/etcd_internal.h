@@ -44,6 +44,17 @@ struct etcd_post {
 /* The cap on one reply or watch message. */
 size_t etcd_reply_max(struct etcd *e);
 
+/*
+ * What parsing JSON costs, counted on its bytes before json-c builds
+ * it: an object (about 1 KiB in json-c) weighs ETCD_JSON_OBJECT, a value
+ * in an array or object (a comma) 1.  One reply or watch message may
+ * weigh at most ETCD_JSON_WEIGHT_MAX: room for ETCD_KVS_MAX events with
+ * their prev_kv, and some 40 MiB of json-c at worst.
+ */
+#define ETCD_JSON_OBJECT	16
+#define ETCD_JSON_WEIGHT_MAX	(64 * ETCD_KVS_MAX)
+size_t etcd_json_weight(const char *p, size_t len);
+
 int etcd_post(struct etcd *e, struct etcd_post *p, etcd_done_fn cb,
 	      void *arg, struct etcd_req **rqp, char *msg, size_t len);
 

@@ -79,6 +79,16 @@ int etcd_unb64_member(json_object *o, const char *name, char **out,
 	return 0;
 }
 
+size_t etcd_json_weight(const char *p, size_t len)
+{
+	size_t w = 0;
+
+	/* Braces and commas inside strings count too: an overestimate. */
+	for (; len; p++, len--)
+		w += *p == '{' ? ETCD_JSON_OBJECT : *p == ',';
+	return w;
+}
+
 static int add(json_object *o, const char *name, json_object *v)
 {
 	if (!v)
@@ -542,6 +552,8 @@ static int reply_kvs(json_object *j, const char *name, struct etcd_reply *r)
 	if (!json_object_is_type(a, json_type_array))
 		return -EPROTO;
 	n = json_object_array_length(a);
+	if (n > ETCD_KVS_MAX)
+		return -EMSGSIZE;
 	r->kvs = calloc(n ?: 1, sizeof(*r->kvs));
 	if (!r->kvs)
 		return -ENOMEM;
@@ -589,6 +601,8 @@ static int txn_reply(json_object *j, struct etcd_reply *r)
 	if (!json_object_is_type(a, json_type_array))
 		return -EPROTO;
 	n = json_object_array_length(a);
+	if (n > ETCD_TXN_OPS)
+		return -EMSGSIZE;
 	r->responses = calloc(n ?: 1, sizeof(*r->responses));
 	if (!r->responses)
 		return -ENOMEM;

@@ -19,6 +19,7 @@ struct etcd_watch {
 	json_tokener *tok;	/* owned */
 	size_t pending;		/* bytes of the message being parsed */
 	size_t max;		/* ... at most */
+	size_t weight;		/* its etcd_json_weight() */
 	bool in_cb;		/* the caller's callback is running */
 	bool freed;		/* etcd_watch_free() in the callback */
 	etcd_watch_fn cb;
@@ -50,6 +51,8 @@ static int decode_events(json_object *a, struct etcd_event **evp,
 	if (!json_object_is_type(a, json_type_array))
 		return -EPROTO;
 	n = json_object_array_length(a);
+	if (n > ETCD_KVS_MAX)
+		return -EMSGSIZE;
 	ev = calloc(n ?: 1, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
@@ -116,9 +119,17 @@ static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 	}
 	if (!json_object_object_get_ex(r, "events", &x))
 		x = NULL;
-	if (etcd_msg_header(r, &m.hdr) || decode_events(x, &ev, &m.n_events)) {
-		snprintf(msg, len, "etcd watch: malformed message");
-		return -EPROTO;
+	err = etcd_msg_header(r, &m.hdr) ?:
+	      decode_events(x, &ev, &m.n_events);
+	if (err) {
+		if (err == -EMSGSIZE)
+			snprintf(msg, len, "etcd watch message with over %d events",
+				 ETCD_KVS_MAX);
+		else if (err == -ENOMEM)
+			snprintf(msg, len, "out of memory");
+		else
+			snprintf(msg, len, "etcd watch: malformed message");
+		return err == -ENOMEM || err == -EMSGSIZE ? err : -EPROTO;
 	}
 	m.events = ev;
 	m.created = json_object_object_get_ex(r, "created", &x) &&
@@ -170,17 +181,21 @@ static int on_data(void *arg, const char *p, size_t len, char *msg,
 
 		/* Whitespace between messages counts as the next one's. */
 		w->pending += used;
+		w->weight += etcd_json_weight(p + off, used);
 		off += used;
 		if (w->pending > w->max) {
 			snprintf(msg, mlen, "etcd watch message over %zu bytes",
 				 w->max);
+			err = -EMSGSIZE;
+		} else if (w->weight > ETCD_JSON_WEIGHT_MAX) {
+			snprintf(msg, mlen, "etcd watch message with too many JSON values");
 			err = -EMSGSIZE;
 		} else if (!j && te != json_tokener_continue) {
 			snprintf(msg, mlen, "etcd watch stream: %s",
 				 json_tokener_error_desc(te));
 			err = -EPROTO;
 		} else if (j) {
-			w->pending = 0;
+			w->pending = w->weight = 0;
 			err = on_msg(w, j, &stop, msg, mlen);
 			json_object_put(j);
 		}

@@ -506,6 +506,7 @@ TEST(txn_compare_mod_revision)
 
 struct watch_log {
 	int created, msgs, ended, err;
+	char msg[ETCD_MSG_LEN];		/* of the end */
 	int64_t compact;
 	bool canceled;
 	struct {
@@ -527,6 +528,7 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	if (err) {
 		l->ended++;
 		l->err = err;
+		snprintf(l->msg, sizeof(l->msg), "%s", msg);
 		fprintf(stderr, "# watch ended: %s\n", msg);
 		return;
 	}
@@ -842,6 +844,24 @@ TEST(async_loop_not_blocked_by_stopped_member)
 	sd_event_unref(ev);
 }
 
+/* Wait (up to 2 s) until every thread of @pid is stopped. */
+static int wait_stopped(pid_t pid)
+{
+	uint64_t end = now_us() + 2000000;
+	char cmd[96];
+
+	/* Field 3 of each task's stat is its state; "T" is stopped. */
+	snprintf(cmd, sizeof(cmd),
+		 "! awk '{ print $3 }' /proc/%d/task/*/stat | grep -qv T",
+		 (int)pid);
+	while (now_us() < end) {
+		if (system(cmd) == 0)
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
 /*
  * A put fully sent on a kept-alive connection to a member that then stops
  * answering times out and is not sent again to the next endpoint (etcd
@@ -873,6 +893,8 @@ TEST(timeout_after_sending_not_resent)
 	ASSERT_NE(NULL, e);
 	ASSERT_EQ(0, put(e, "/t9/a", "1", 0, NULL, msg)) TH_LOG("%s", msg);
 	ASSERT_EQ(0, kill(main_c->pid[stop], SIGSTOP));
+	/* Every thread stopped: one in the kernel stops on its way out. */
+	ASSERT_EQ(0, wait_stopped(main_c->pid[stop]));
 	EXPECT_EQ(-ETIMEDOUT, put(e, "/t9/a", "2", 0, NULL, msg));
 	TH_LOG("%s", msg);
 	kill(main_c->pid[stop], SIGCONT);
@@ -1024,17 +1046,18 @@ TEST(base64_strict)
 
 /*
  * A fake gateway: answers one request with @head then @tail repeated
- * @times, and closes.  In a child process.
+ * @times then @foot, and closes.  In a child process.
  */
 static pid_t fake_gateway(int *port, const char *head, const char *tail,
-			  int times)
+			  int times, const char *foot)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), c, i;
-	char buf[4096];
+	int fd = socket(AF_INET, SOCK_STREAM, 0), c, i, k;
+	char buf[4096], *many;
 	pid_t pid;
+	size_t n;
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
 	    getsockname(fd, (struct sockaddr *)&a, &len) || listen(fd, 4))
@@ -1052,9 +1075,19 @@ static pid_t fake_gateway(int *port, const char *head, const char *tail,
 		 "Content-Type: application/json\r\nConnection: close\r\n\r\n");
 	if (write(c, buf, strlen(buf)) < 0 || write(c, head, strlen(head)) < 0)
 		_exit(1);
-	for (i = 0; i < times; i++)
-		if (write(c, tail, strlen(tail)) < 0)
+	/* @tail in 64 KiB writes: millions of tiny ones take seconds. */
+	n = strlen(tail);
+	k = n ? 65536 / n : 0;
+	many = malloc(k * n + 1);
+	if (!many)
+		_exit(1);
+	for (i = 0; i < k; i++)
+		memcpy(many + i * n, tail, n);
+	for (i = 0; i < times; i += k)
+		if (write(c, many, (times - i < k ? times - i : k) * n) < 0)
 			_exit(0);
+	if (write(c, foot, strlen(foot)) < 0)
+		_exit(0);
 	_exit(0);
 }
 
@@ -1077,7 +1110,7 @@ TEST(hostile_gateway)
 	int port;
 	pid_t pid;
 
-	pid = fake_gateway(&port, head, endless, 100000);
+	pid = fake_gateway(&port, head, endless, 100000, "");
 	ASSERT_LT(0, pid);
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
 	o.endpoints = ep;
@@ -1096,7 +1129,7 @@ TEST(hostile_gateway)
 	etcd_free(e);
 
 	/* Not JSON: a protocol error, not a crash. */
-	pid = fake_gateway(&port, "<html>hello</html>", "", 0);
+	pid = fake_gateway(&port, "<html>hello</html>", "", 0, "");
 	ASSERT_LT(0, pid);
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
 	e = client_opts(&o);
@@ -1107,15 +1140,22 @@ TEST(hostile_gateway)
 	etcd_free(e);
 }
 
-/* A client of a fake gateway that answers @body (NULL if none). */
-static struct etcd *fake_client(const char *body, pid_t *pid)
+/* What a fake gateway answers: @head, @tail @times over, @foot. */
+struct fake_reply {
+	const char *head, *tail, *foot;
+	int times;
+};
+
+/* A client of a fake gateway that answers @f (NULL if none). */
+static struct etcd *fake_client(const struct fake_reply *f, pid_t *pid)
 {
 	struct etcd_opts o = { 0 };
 	struct etcd *e;
 	char ep[64];
 	int port;
 
-	*pid = fake_gateway(&port, body, "", 0);
+	*pid = fake_gateway(&port, f->head, f->tail ?: "", f->times,
+			    f->foot ?: "");
 	if (*pid < 0)
 		return NULL;
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
@@ -1138,14 +1178,15 @@ static void fake_end(struct etcd *e, pid_t pid)
 	etcd_free(e);
 }
 
-/* One watch on a fake gateway that sends @body: how it ended. */
-static int fake_watch(struct __test_metadata *_metadata, const char *body,
-		      struct watch_log *l, char *msg)
+/* One watch on a fake gateway that sends @f: how it ended. */
+static int fake_watch_rep(struct __test_metadata *_metadata,
+			  const struct fake_reply *f, struct watch_log *l,
+			  char *msg)
 {
 	struct etcd_watch_opts wo = { .key = "k" };
 	struct etcd_watch *w;
 	pid_t pid;
-	struct etcd *e = fake_client(body, &pid);
+	struct etcd *e = fake_client(f, &pid);
 
 	memset(l, 0, sizeof(*l));
 	if (e && !etcd_watch_start(e, &wo, on_watch, l, &w, msg,
@@ -1153,19 +1194,27 @@ static int fake_watch(struct __test_metadata *_metadata, const char *body,
 		RUN_UNTIL(e, l->ended, 5000000);
 		etcd_watch_free(w);
 	}
-	EXPECT_EQ(1, l->ended) TH_LOG("%s", body);
+	EXPECT_EQ(1, l->ended) TH_LOG("%s", f->head);
 	fake_end(e, pid);
 	return l->err;
 }
 
-/* One range on a fake gateway that sends @body. */
-static int fake_call(const struct etcd_request *r, const char *body,
-		     char *msg)
+static int fake_watch(struct __test_metadata *_metadata, const char *body,
+		      struct watch_log *l, char *msg)
+{
+	struct fake_reply f = { .head = body };
+
+	return fake_watch_rep(_metadata, &f, l, msg);
+}
+
+/* One request to a fake gateway that sends @f. */
+static int fake_call_rep(const struct etcd_request *r,
+			 const struct fake_reply *f, char *msg)
 {
 	struct etcd_reply rep;
 	int err = -ENOMEM;
 	pid_t pid;
-	struct etcd *e = fake_client(body, &pid);
+	struct etcd *e = fake_client(f, &pid);
 
 	if (e)
 		err = etcd_call(e, r, &rep, msg, ETCD_MSG_LEN);
@@ -1173,6 +1222,14 @@ static int fake_call(const struct etcd_request *r, const char *body,
 		etcd_reply_free(&rep);
 	fake_end(e, pid);
 	return err;
+}
+
+static int fake_call(const struct etcd_request *r, const char *body,
+		     char *msg)
+{
+	struct fake_reply f = { .head = body };
+
+	return fake_call_rep(r, &f, msg);
 }
 
 /* Server fields of the wrong type or missing: -EPROTO, not a crash. */
@@ -1228,6 +1285,55 @@ TEST(malformed_fields)
 	/* A good one through the same path. */
 	EXPECT_EQ(0, fake_call(&r, "{\"header\":{},\"kvs\":[{\"key\":\"YQ==\"}]}",
 			       msg)) TH_LOG("%s", msg);
+}
+
+/*
+ * A hostile reply cannot make the client hold much more than its bytes:
+ * counts of kvs and events are capped, and so is the JSON json-c would
+ * build ("{}" costs it about 1 KiB).
+ */
+TEST(reply_amplification)
+{
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	};
+	struct fake_reply kvs = {
+		.head = "{\"header\":{},\"kvs\":[",
+		.tail = "{\"key\":\"YQ==\"},", .times = ETCD_KVS_MAX,
+		.foot = "{\"key\":\"YQ==\"}]}",
+	}, events = {
+		.head = "{\"result\":{\"header\":{},\"events\":[",
+		.tail = "{\"kv\":{\"key\":\"YQ==\"}},", .times = ETCD_KVS_MAX,
+		.foot = "{\"kv\":{\"key\":\"YQ==\"}}]}}",
+	};
+	char msg[ETCD_MSG_LEN];
+	struct watch_log l;
+	uint64_t t0;
+
+	/* One kv over the count. */
+	EXPECT_EQ(-EMSGSIZE, fake_call_rep(&r, &kvs, msg));
+	EXPECT_NE(NULL, strstr(msg, "kvs")) TH_LOG("%s", msg);
+	kvs.times = ETCD_KVS_MAX - 1;
+	EXPECT_EQ(0, fake_call_rep(&r, &kvs, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(-EMSGSIZE, fake_watch_rep(_metadata, &events, &l, msg));
+	EXPECT_NE(NULL, strstr(l.msg, "events")) TH_LOG("%s", l.msg);
+	EXPECT_EQ(0, l.msgs);
+	/* 300 KB of "{}": refused before json-c builds it. */
+	kvs.tail = "{},";
+	kvs.times = 100000;
+	EXPECT_EQ(-EMSGSIZE, fake_call_rep(&r, &kvs, msg));
+	EXPECT_NE(NULL, strstr(msg, "JSON values")) TH_LOG("%s", msg);
+	events.tail = "{},";
+	events.times = 100000;
+	EXPECT_EQ(-EMSGSIZE, fake_watch_rep(_metadata, &events, &l, msg));
+	EXPECT_NE(NULL, strstr(l.msg, "JSON values")) TH_LOG("%s", l.msg);
+	/* 9 MB of it: over the default byte cap, and quickly. */
+	kvs.times = 3000000;
+	t0 = now_us();
+	EXPECT_EQ(-EMSGSIZE, fake_call_rep(&r, &kvs, msg));
+	EXPECT_NE(NULL, strstr(msg, "bytes")) TH_LOG("%s", msg);
+	EXPECT_GT(3000000, now_us() - t0);
 }
 
 TEST(auth_users_and_roles)

@@ -53,6 +53,8 @@ struct etcd_req {
 	char *reply;
 	size_t reply_len, reply_cap;
 	bool too_big;			/* over reply_max: transfer stopped */
+	bool nomem;			/* no memory for the reply */
+	bool paused;			/* a stream's buffer is full */
 	int stream_err;			/* the stream function's error */
 	char stream_msg[ETCD_MSG_LEN];
 	int ep;				/* endpoint of the current attempt */
@@ -332,7 +334,17 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	struct etcd_req *rq = arg;
 	size_t len = size * n;
 
-	if (rq->reply_len + len + 1 > rq->e->reply_max) {
+	/*
+	 * A stream's buffer holds what came since the last flush, many
+	 * messages maybe: full, the transfer waits for flush_streams() (the
+	 * stream function bounds each message itself).
+	 */
+	if (rq->post.stream && rq->reply_len &&
+	    rq->reply_len + len + 1 > rq->e->reply_max) {
+		rq->paused = true;
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	if (!rq->post.stream && rq->reply_len + len + 1 > rq->e->reply_max) {
 		rq->too_big = true;
 		return 0;
 	}
@@ -340,8 +352,10 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 		size_t cap = (rq->reply_len + len + 1) * 2;
 		char *np = realloc(rq->reply, cap);
 
-		if (!np)
+		if (!np) {
+			rq->nomem = true;
 			return 0;
+		}
 		rq->reply = np;
 		rq->reply_cap = cap;
 	}
@@ -363,7 +377,7 @@ static int req_start(struct etcd_req *rq)
 	rq->hdrs = NULL;
 	rq->ep = e->cur;
 	rq->reply_len = 0;
-	rq->too_big = false;
+	rq->too_big = rq->nomem = rq->paused = false;
 	if (asprintf(&rq->url, "%s%s", e->endpoints[rq->ep],
 		     rq->post.path) < 0) {
 		rq->url = NULL;
@@ -608,6 +622,10 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		return;
 	}
 	rq->tries = 0;
+	if (rq->nomem) {
+		req_end(rq, -ENOMEM, "out of memory", NULL);
+		return;
+	}
 	if (rq->too_big) {
 		snprintf(msg, sizeof(msg), "etcd reply over %zu bytes",
 			 e->reply_max);
@@ -716,6 +734,11 @@ static void flush_streams(struct etcd *e)
 		len = rq->reply_len;
 		rq->reply = NULL;
 		rq->reply_len = rq->reply_cap = 0;
+		/* Room again: curl may hand over what it held right here. */
+		if (rq->paused) {
+			rq->paused = false;
+			curl_easy_pause(rq->easy, CURLPAUSE_CONT);
+		}
 		err = rq->post.stream(rq->post.stream_arg, buf, len,
 				      rq->stream_msg, sizeof(rq->stream_msg));
 		free(buf);

@@ -1120,11 +1120,34 @@ TEST(hostile_gateway)
 	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
 				      sizeof(msg)));
 	RUN_UNTIL(e, l.ended, 5000000);
-	/* One message that never ends: over the cap. */
+	/* One message that never ends: over the watch's message cap. */
 	EXPECT_EQ(1, l.ended);
 	EXPECT_EQ(-EMSGSIZE, l.err);
+	EXPECT_NE(NULL, strstr(l.msg, "watch message over 65536 bytes"))
+		TH_LOG("%s", l.msg);
 	etcd_watch_free(w);
 	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
+
+	/*
+	 * A burst of small messages, 600 KB in all, arriving faster than
+	 * they are handed on: all delivered, not ended by the 64 KiB cap
+	 * (that is per message).
+	 */
+	memset(&l, 0, sizeof(l));
+	pid = fake_gateway(&port, "", "{\"result\":{\"header\":{\"revision\":\"7\"},"
+			   "\"events\":[{\"kv\":{\"key\":\"YQ==\"}}]}}\n", 10000, "");
+	ASSERT_LT(0, pid);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.ended, 10000000);
+	EXPECT_EQ(10000, l.msgs);
+	EXPECT_EQ(-ECONNRESET, l.err) TH_LOG("%s", l.msg);
+	etcd_watch_free(w);
 	waitpid(pid, NULL, 0);
 	etcd_free(e);
 

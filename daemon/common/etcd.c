@@ -58,7 +58,8 @@ struct etcd_req {
 	int stream_err;			/* the stream function's error */
 	char stream_msg[ETCD_MSG_LEN];
 	int ep;				/* endpoint of the current attempt */
-	int tries;			/* endpoints tried without connecting */
+	int tries;			/* endpoints tried without sending */
+	int tls_tries;			/* ... of them refused by TLS */
 	bool waiting;			/* not in the multi */
 	bool for_token;			/* waiting for an authentication */
 	bool settle;			/* on_auth() starts or fails it */
@@ -611,17 +612,30 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 
 	curl_multi_remove_handle(e->multi, rq->easy);
 	rq->waiting = true;
-	if (rc != CURLE_OK && never_sent(rq->easy, rc)) {
+	/*
+	 * Nothing sent: the next endpoint may serve it.  A TLS handshake
+	 * refused (a certificate not trusted) comes before the request too,
+	 * and one member's certificate says nothing of the others'.
+	 */
+	if (rc != CURLE_OK && (never_sent(rq->easy, rc) || tls_refused(rc))) {
+		rq->tls_tries += tls_refused(rc);
 		next_endpoint(e, rq->ep);
 		if (++rq->tries < e->n_endpoints && req_start(rq) == 0)
 			return;
+		if (rq->tls_tries == rq->tries) {
+			snprintf(msg, sizeof(msg), "etcd: TLS refused by every endpoint (last %.80s: %.120s)",
+				 e->endpoints[rq->ep], rq->errbuf[0] ?
+				 rq->errbuf : curl_easy_strerror(rc));
+			req_end(rq, -EACCES, msg, NULL);
+			return;
+		}
 		snprintf(msg, sizeof(msg), "no etcd endpoint reachable (last %.80s: %.120s)",
 			 e->endpoints[rq->ep], rq->errbuf[0] ? rq->errbuf :
 			 curl_easy_strerror(rc));
 		req_end(rq, -ECONNREFUSED, msg, NULL);
 		return;
 	}
-	rq->tries = 0;
+	rq->tries = rq->tls_tries = 0;
 	if (rq->nomem) {
 		req_end(rq, -ENOMEM, "out of memory", NULL);
 		return;
@@ -630,13 +644,6 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		snprintf(msg, sizeof(msg), "etcd reply over %zu bytes",
 			 e->reply_max);
 		req_end(rq, -EMSGSIZE, msg, NULL);
-		return;
-	}
-	if (tls_refused(rc)) {
-		snprintf(msg, sizeof(msg), "etcd %.80s: TLS: %.120s",
-			 e->endpoints[rq->ep], rq->errbuf[0] ? rq->errbuf :
-			 curl_easy_strerror(rc));
-		req_end(rq, -EACCES, msg, NULL);
 		return;
 	}
 	if (rc != CURLE_OK) {

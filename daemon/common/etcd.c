@@ -94,6 +94,26 @@ const char *etcd_endpoint(struct etcd *e)
 	return e->endpoints[e->cur];
 }
 
+/* The token is a credential: wiped, not only freed. */
+static void drop_token(struct etcd *e)
+{
+	if (e->token) {
+		explicit_bzero(e->token, strlen(e->token));
+		free(e->token);
+		e->token = NULL;
+	}
+}
+
+/* Request headers: one may hold the token. */
+static void hdrs_free(struct curl_slist *h)
+{
+	struct curl_slist *i;
+
+	for (i = h; i; i = i->next)
+		explicit_bzero(i->data, strlen(i->data));
+	curl_slist_free_all(h);
+}
+
 static void reap(struct etcd *e);
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *arg)
@@ -289,9 +309,11 @@ static void req_free(struct etcd_req *rq)
 			curl_multi_remove_handle(e->multi, rq->easy);
 		curl_easy_cleanup(rq->easy);
 	}
-	curl_slist_free_all(rq->hdrs);
+	hdrs_free(rq->hdrs);
 	if (rq->post.type == ETCD_REQ_AUTH && rq->post.body)
 		explicit_bzero(rq->post.body, rq->post.body_len);	/* password */
+	if (rq->post.type == ETCD_REQ_AUTH && rq->reply)
+		explicit_bzero(rq->reply, rq->reply_cap);	/* token */
 	free(rq->post.body);
 	free(rq->url);
 	free(rq->reply);
@@ -323,7 +345,7 @@ void etcd_free(struct etcd *e)
 	if (e->password)
 		explicit_bzero(e->password, strlen(e->password));
 	free(e->password);
-	free(e->token);
+	drop_token(e);
 	free(e->ca_file);
 	free(e->cert_file);
 	free(e->key_file);
@@ -373,7 +395,7 @@ static int req_start(struct etcd_req *rq)
 	struct curl_slist *h;
 	char *auth = NULL;
 
-	curl_slist_free_all(rq->hdrs);
+	hdrs_free(rq->hdrs);
 	free(rq->url);
 	rq->hdrs = NULL;
 	rq->ep = e->cur;
@@ -392,6 +414,7 @@ static int req_start(struct etcd_req *rq)
 		if (asprintf(&auth, "Authorization: %s", e->token) < 0)
 			return -ENOMEM;
 		h = curl_slist_append(h, auth);
+		explicit_bzero(auth, strlen(auth));
 		free(auth);
 	}
 	if (!h)
@@ -687,8 +710,7 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		    !rq->reauthed && strstr(msg, "auth token")) {
 			/* Expired or lost by a restarted member: again. */
 			rq->reauthed = true;
-			free(e->token);
-			e->token = NULL;
+			drop_token(e);
 			if (req_go(rq) == 0)
 				return;
 		}
@@ -696,11 +718,11 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		return;
 	}
 	if (rq->post.type == ETCD_REQ_AUTH) {
-		free(e->token);
+		drop_token(e);
 		e->token = etcd_msg_token(j);
 		json_object_put(j);
 		req_end(rq, e->token ? 0 : -EPROTO,
-			e->token ? "" : "etcd sent no token", NULL);
+			e->token ? "" : "etcd sent no usable token", NULL);
 		return;
 	}
 	err = etcd_msg_reply(rq->post.type, j, &rep);

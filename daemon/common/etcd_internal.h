@@ -81,7 +81,10 @@ int etcd_msg_kv(json_object *j, struct etcd_kv *kv);
 void etcd_kv_free(struct etcd_kv *kv);
 /* Decode the reply @j to a request of @type into @rep. */
 int etcd_msg_reply(int type, json_object *j, struct etcd_reply *rep);
-/* The token of an authenticate reply (a new string) or NULL. */
+/*
+ * The token of an authenticate reply (a new string), or NULL if there is
+ * none or it is not fit for a header (printable ASCII without spaces).
+ */
 char *etcd_msg_token(json_object *j);
 
 #endif /* _COSI_COMMON_ETCD_INTERNAL_H */

@@ -664,10 +664,17 @@ int etcd_msg_reply(int type, json_object *j, struct etcd_reply *r)
 char *etcd_msg_token(json_object *j)
 {
 	json_object *t;
+	const char *s;
+	size_t i, n;
 
 	if (!json_object_object_get_ex(j, "token", &t) ||
-	    !json_object_is_type(t, json_type_string) ||
-	    !*json_object_get_string(t))
+	    !json_object_is_type(t, json_type_string))
 		return NULL;
-	return strdup(json_object_get_string(t));
+	s = json_object_get_string(t);
+	n = json_object_get_string_len(t);
+	/* It goes into a header: printable ASCII, no space, no CR/LF. */
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return NULL;
+	return n ? strdup(s) : NULL;
 }

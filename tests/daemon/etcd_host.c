@@ -1310,6 +1310,46 @@ TEST(malformed_fields)
 			       msg)) TH_LOG("%s", msg);
 }
 
+/* A token that would inject a header is refused. */
+TEST(token_header_injection)
+{
+	static const char *const bad[] = {
+		"{\"header\":{},\"token\":\"abc\\r\\nX-Injected: yes\"}",
+		"{\"header\":{},\"token\":\"a b\"}",
+		"{\"header\":{},\"token\":\"a\\u0000b\"}",
+		"{\"header\":{},\"token\":\"\\u00e9\"}",
+		"{\"header\":{},\"token\":\"\"}",
+	};
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	};
+	char msg[ETCD_MSG_LEN], ep[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct etcd_opts o = { .endpoints = ep, .user = "u",
+				       .password = "p" };
+		struct etcd_reply rep;
+		struct etcd *e;
+		int port, err;
+		pid_t pid = fake_gateway(&port, bad[i], "", 0, "");
+
+		ASSERT_LT(0, pid);
+		snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+		e = client_opts(&o);
+		ASSERT_NE(NULL, e);
+		err = etcd_call(e, &r, &rep, msg, sizeof(msg));
+		EXPECT_EQ(-EPROTO, err) TH_LOG("%s: %s", bad[i], msg);
+		EXPECT_NE(NULL, strstr(msg, "token")) TH_LOG("%s", msg);
+		if (!err)
+			etcd_reply_free(&rep);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		etcd_free(e);
+	}
+}
+
 /*
  * A hostile reply cannot make the client hold much more than its bytes:
  * counts of kvs and events are capped, and so is the JSON json-c would

@@ -143,12 +143,22 @@ static size_t op_size(const struct etcd_op *op)
 	return strlen(op->key) + (op->type == ETCD_OP_PUT ? op->value_len : 0);
 }
 
+/*
+ * The key, and with @prefix its range end.  The empty prefix (all keys)
+ * is key "\0" to range_end "\0", as clientv3 sends it: etcd refuses an
+ * empty key.
+ */
+static int add_key(json_object *o, const char *key, bool prefix)
+{
+	int err = add_b64(o, "key", key, *key || !prefix ? strlen(key) : 1);
+
+	return err ?: prefix ? add_prefix_end(o, key) : 0;
+}
+
 static int op_body(const struct etcd_op *op, json_object *o)
 {
-	int err = add_b64(o, "key", op->key, strlen(op->key));
+	int err = add_key(o, op->key, op->prefix && op->type != ETCD_OP_PUT);
 
-	if (!err && op->prefix && op->type != ETCD_OP_PUT)
-		err = add_prefix_end(o, op->key);
 	switch (op->type) {
 	case ETCD_OP_RANGE:
 		err = err ?: add_int(o, "revision", op->revision);
@@ -397,9 +407,7 @@ int etcd_msg_watch(const struct etcd_watch_opts *o, struct etcd_post *p,
 	}
 	c = json_object_new_object();
 	err = w ? add(w, "create_request", c) : -ENOMEM;
-	err = err ?: add_b64(c, "key", o->key, strlen(o->key));
-	if (!err && o->prefix)
-		err = add_prefix_end(c, o->key);
+	err = err ?: add_key(c, o->key, o->prefix);
 	err = err ?: add_int(c, "start_revision", o->start_revision);
 	err = err ?: add_bool(c, "prev_kv", o->prev_kv);
 	err = err ?: add_bool(c, "progress_notify", o->progress_notify);

@@ -550,6 +550,16 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	}
 }
 
+static void on_put_ignored(struct etcd_req *rq, int err, const char *msg,
+			   const struct etcd_reply *rep, void *arg)
+{
+	(void)rq;
+	(void)rep;
+	(void)arg;
+	if (err)
+		fprintf(stderr, "# put: %s\n", msg);
+}
+
 /* Run @e's loop until @cond or @usec pass. */
 #define RUN_UNTIL(e, cond, usec) do {					\
 	uint64_t _end = now_us() + (usec);				\
@@ -903,6 +913,55 @@ TEST(timeout_after_sending_not_resent)
 	if (c >= 0)
 		close(c);
 	close(fd);
+	etcd_free(e);
+}
+
+static bool has_event(const struct watch_log *l, const char *key)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->ev[i].key, key))
+			return true;
+	return false;
+}
+
+/* The empty prefix is every key: a range, a watch. */
+TEST(empty_prefix_all_keys)
+{
+	struct etcd *e = client(main_c->endpoints);
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = "",
+			      .prefix = true, .count_only = true };
+	struct etcd_watch_opts wo = { .key = "", .prefix = true };
+	struct watch_log l = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd_watch *w;
+	struct etcd_reply r;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t10/a", "1", 0, NULL, msg));
+	ASSERT_EQ(0, get(e, &op, &r, msg)) TH_LOG("%s", msg);
+	EXPECT_LE(1, r.count);
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.created || l.ended, 5000000);
+	ASSERT_EQ(1, l.created) TH_LOG("%s", l.msg);
+	EXPECT_FALSE(l.canceled);
+	{
+		struct etcd_request rq = {
+			.type = ETCD_REQ_KV,
+			.op = { .type = ETCD_OP_PUT, .key = "/t10/b",
+				.value = "2", .value_len = 1 },
+		};
+
+		ASSERT_EQ(0, etcd_submit(e, &rq, on_put_ignored, NULL, NULL,
+					 msg, sizeof(msg)));
+	}
+	/* Another test's lease may expire meanwhile: look for ours. */
+	RUN_UNTIL(e, has_event(&l, "/t10/b") || l.ended, 5000000);
+	EXPECT_TRUE(has_event(&l, "/t10/b")) TH_LOG("%s", l.msg);
+	etcd_watch_free(w);
 	etcd_free(e);
 }
 

@@ -104,6 +104,11 @@ static void drop_token(struct etcd *e)
 	}
 }
 
+void etcd_forget_token(struct etcd *e)
+{
+	drop_token(e);
+}
+
 /* Request headers: one may hold the token. */
 static void hdrs_free(struct curl_slist *h)
 {

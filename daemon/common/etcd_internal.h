@@ -57,6 +57,8 @@ size_t etcd_json_weight(const char *p, size_t len);
 
 int etcd_post(struct etcd *e, struct etcd_post *p, etcd_done_fn cb,
 	      void *arg, struct etcd_req **rqp, char *msg, size_t len);
+/* etcd refused the token: the next request authenticates again. */
+void etcd_forget_token(struct etcd *e);
 
 /* etcd_msg.c: the POST for @r: path and a new JSON body. */
 int etcd_msg_build(const struct etcd_request *r, struct etcd_post *p,
@@ -76,6 +78,8 @@ int etcd_unb64_member(json_object *o, const char *name, char **out,
  * "code": N} (gRPC status); -errno with the text in @msg.
  */
 int etcd_msg_error(json_object *j, char *msg, size_t len);
+/* The errno etcd's message @text says (0: none known). */
+int etcd_msg_text_err(const char *text);
 int etcd_msg_header(json_object *j, struct etcd_header *h);
 int etcd_msg_kv(json_object *j, struct etcd_kv *kv);
 void etcd_kv_free(struct etcd_kv *kv);

@@ -455,7 +455,7 @@ int etcd_msg_error(json_object *j, char *msg, size_t len)
 {
 	json_object *m = NULL, *c = NULL;
 	const char *text;
-	size_t i;
+	int err;
 
 	if (!json_object_object_get_ex(j, "message", &m))
 		json_object_object_get_ex(j, "error", &m);
@@ -463,10 +463,18 @@ int etcd_msg_error(json_object *j, char *msg, size_t len)
 	text = m && json_object_is_type(m, json_type_string) ?
 	       json_object_get_string(m) : "malformed error reply";
 	snprintf(msg, len, "%s", text);
+	err = etcd_msg_text_err(text);
+	return err ?: c ? code_err(json_object_get_int64(c)) : -EPROTO;
+}
+
+int etcd_msg_text_err(const char *text)
+{
+	size_t i;
+
 	for (i = 0; i < sizeof(msg_errs) / sizeof(msg_errs[0]); i++)
 		if (strstr(text, msg_errs[i].text))
 			return msg_errs[i].err;
-	return c ? code_err(json_object_get_int64(c)) : -EPROTO;
+	return 0;
 }
 
 static int64_t get_int(json_object *o, const char *name)

@@ -1513,6 +1513,48 @@ TEST(auth_users_and_roles)
 	etcd_free(e);
 }
 
+/*
+ * etcd 3.4 answers a watch sent with an expired token, or outside the
+ * user's roles, by creating and canceling it at once.
+ */
+TEST(watch_token_expired_and_denied)
+{
+	struct etcd_opts o = { .endpoints = auth_c->endpoints,
+			       .user = "alice", .password = "alicepw" };
+	struct etcd_watch_opts wo = { .key = "/app/w" };
+	struct watch_log l = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd_watch *w;
+	struct etcd *e = client_opts(&o);
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/app/w", "1", 0, NULL, msg)) TH_LOG("%s", msg);
+	sleep(3);	/* the token lapses (--auth-token-ttl 1) */
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.created || l.ended, 5000000);
+	EXPECT_EQ(1, l.created);
+	EXPECT_FALSE(l.canceled);
+	EXPECT_EQ(0, l.ended) TH_LOG("%s", l.msg);
+	ASSERT_EQ(0, put(e, "/app/w", "2", 0, NULL, msg)) TH_LOG("%s", msg);
+	RUN_UNTIL(e, has_event(&l, "/app/w") || l.ended, 5000000);
+	EXPECT_TRUE(has_event(&l, "/app/w"));
+	etcd_watch_free(w);
+
+	/* Outside the role: the watch ends, with etcd's reason. */
+	memset(&l, 0, sizeof(l));
+	wo.key = "/other";
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.ended, 5000000);
+	EXPECT_EQ(1, l.ended);
+	EXPECT_EQ(-EPERM, l.err);
+	EXPECT_NE(NULL, strstr(l.msg, "permission denied")) TH_LOG("%s", l.msg);
+	EXPECT_EQ(0, l.msgs);
+	etcd_watch_free(w);
+	etcd_free(e);
+}
+
 /* A put of "/tls/a" by a new client with @o. */
 static int tls_put(struct etcd_opts *o, const char *val, char *msg)
 {

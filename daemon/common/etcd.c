@@ -699,6 +699,7 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 	if (!j) {
 		snprintf(msg, sizeof(msg), "etcd %s: HTTP %ld, not JSON: %.80s",
 			 rq->url, code, rq->reply ?: "");
+		etcd_msg_clean(msg);
 		req_end(rq, -EPROTO, msg, NULL);
 		return;
 	}

@@ -25,7 +25,9 @@
  *   -E2BIG    a txn with more than ETCD_TXN_OPS operations
  *   -ENOENT   lease not found
  *   -ESTALE   the revision asked for was compacted
- *   -ETIMEDOUT no reply in time; -ECONNREFUSED no endpoint reachable
+ *   -ETIMEDOUT no reply in time, or etcd's "request timed out": a write
+ *             may have been applied (read before writing again)
+ *   -ECONNREFUSED no endpoint reachable
  *   -EAGAIN   etcd unavailable (no leader, too many requests)
  *   -EPROTO   a reply that is not what the gateway sends
  *   -EINVAL   other requests etcd (or the client) finds invalid

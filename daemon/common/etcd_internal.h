@@ -78,6 +78,8 @@ int etcd_unb64_member(json_object *o, const char *name, char **out,
  * "code": N} (gRPC status); -errno with the text in @msg.
  */
 int etcd_msg_error(json_object *j, char *msg, size_t len);
+/* Control characters of the server's text in @msg: '?' (one line). */
+void etcd_msg_clean(char *msg);
 /* The errno etcd's message @text says (0: none known). */
 int etcd_msg_text_err(const char *text);
 int etcd_msg_header(json_object *j, struct etcd_header *h);

@@ -430,6 +430,8 @@ static const struct {
 	{ "request is too large", -EMSGSIZE },
 	{ "too many operations in txn", -E2BIG },
 	{ "lease not found", -ENOENT },
+	/* Not -EAGAIN: the write may have been applied. */
+	{ "request timed out", -ETIMEDOUT },
 	{ "has been compacted", -ESTALE },
 	{ "no leader", -EAGAIN },
 	{ "too many requests", -EAGAIN },
@@ -459,12 +461,22 @@ int etcd_msg_error(json_object *j, char *msg, size_t len)
 
 	if (!json_object_object_get_ex(j, "message", &m))
 		json_object_object_get_ex(j, "error", &m);
-	json_object_object_get_ex(j, "code", &c);
+	/* Streaming calls (watch, keepalive) say "grpc_code". */
+	if (!json_object_object_get_ex(j, "code", &c))
+		json_object_object_get_ex(j, "grpc_code", &c);
 	text = m && json_object_is_type(m, json_type_string) ?
 	       json_object_get_string(m) : "malformed error reply";
 	snprintf(msg, len, "%s", text);
+	etcd_msg_clean(msg);
 	err = etcd_msg_text_err(text);
 	return err ?: c ? code_err(json_object_get_int64(c)) : -EPROTO;
+}
+
+void etcd_msg_clean(char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < ' ' || *msg == 0x7f)
+			*msg = '?';
 }
 
 int etcd_msg_text_err(const char *text)

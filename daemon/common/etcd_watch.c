@@ -165,6 +165,7 @@ static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 			return 0;
 		}
 		snprintf(msg, len, "etcd watch: %s", m.cancel_reason);
+		etcd_msg_clean(msg);
 		return err;
 	}
 	w->in_cb = true;

@@ -1369,6 +1369,33 @@ TEST(malformed_fields)
 			       msg)) TH_LOG("%s", msg);
 }
 
+/* etcd's errors: the streaming form, a timeout, text on one line. */
+TEST(error_replies)
+{
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	};
+	char msg[ETCD_MSG_LEN];
+	struct watch_log l;
+
+	/* A write that timed out in etcd may have been applied. */
+	EXPECT_EQ(-ETIMEDOUT, fake_call(&r, "{\"error\":{\"grpc_code\":14,"
+		  "\"message\":\"etcdserver: request timed out\\r\\nX-Evil: 1\"}}",
+		  msg));
+	EXPECT_EQ(NULL, strpbrk(msg, "\r\n")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "request timed out")) TH_LOG("%s", msg);
+	/* "grpc_code" of the streaming form. */
+	EXPECT_EQ(-EPERM, fake_call(&r, "{\"error\":{\"grpc_code\":7,"
+		  "\"message\":\"nope\"}}", msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(-EPERM, fake_watch(_metadata, "{\"error\":{\"grpc_code\":7,"
+		  "\"message\":\"nope\\n\"}}", &l, msg));
+	EXPECT_EQ(NULL, strchr(l.msg, '\n')) TH_LOG("%s", l.msg);
+	/* Not JSON: its text on one line too. */
+	EXPECT_EQ(-EPROTO, fake_call(&r, "<b>\r\nhi</b>", msg));
+	EXPECT_EQ(NULL, strpbrk(msg, "\r\n")) TH_LOG("%s", msg);
+}
+
 /* A token that would inject a header is refused. */
 TEST(token_header_injection)
 {

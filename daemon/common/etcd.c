@@ -60,6 +60,7 @@ struct etcd_req {
 	int ep;				/* endpoint of the current attempt */
 	int tries;			/* endpoints tried without sending */
 	int tls_tries;			/* ... of them refused by TLS */
+	int unavail_tries;		/* endpoints that said "unavailable" */
 	bool waiting;			/* not in the multi */
 	bool for_token;			/* waiting for an authentication */
 	bool settle;			/* on_auth() starts or fails it */
@@ -415,6 +416,9 @@ static int req_start(struct etcd_req *rq)
 	h = curl_slist_append(NULL, "Content-Type: application/json");
 	rq->hdrs = h;
 	h = h ? curl_slist_append(h, "Expect:") : NULL;
+	/* A watch on a member without a leader fails instead of idling. */
+	if (h && rq->post.stream)
+		h = curl_slist_append(h, "Grpc-Metadata-hasleader: true");
 	if (h && e->token && rq->post.type != ETCD_REQ_AUTH) {
 		if (asprintf(&auth, "Authorization: %s", e->token) < 0)
 			return -ENOMEM;
@@ -712,6 +716,19 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 	if (code != 200) {
 		err = etcd_msg_error(err_obj, msg, sizeof(msg));
 		json_object_put(j);
+		/*
+		 * A member without a leader (or otherwise unavailable): the
+		 * next one may serve.  A write only on "no leader", which
+		 * says it was not applied; a range always.
+		 */
+		if (err == -EAGAIN && !strstr(msg, "too many requests") &&
+		    (strstr(msg, "no leader") ||
+		     rq->post.type == ETCD_POST_KV(ETCD_OP_RANGE)) &&
+		    ++rq->unavail_tries < e->n_endpoints) {
+			next_endpoint(e, rq->ep);
+			if (req_start(rq) == 0)
+				return;
+		}
 		if (err == -EACCES && e->user && rq->post.type != ETCD_REQ_AUTH &&
 		    !rq->reauthed && strstr(msg, "auth token")) {
 			/* Expired or lost by a restarted member: again. */

@@ -1396,6 +1396,63 @@ TEST(error_replies)
 	EXPECT_EQ(NULL, strpbrk(msg, "\r\n")) TH_LOG("%s", msg);
 }
 
+/* @r to two fake gateways, answering @first and @second. */
+static int two_fakes(const struct etcd_request *r, const char *first,
+		     const char *second, char *msg)
+{
+	struct etcd_opts o = { 0 };
+	struct etcd_reply rep;
+	char eps[96];
+	struct etcd *e;
+	int p1, p2, err = -ENOMEM;
+	pid_t pid1 = fake_gateway(&p1, first, "", 0, ""),
+	      pid2 = fake_gateway(&p2, second, "", 0, "");
+
+	if (pid1 < 0 || pid2 < 0)
+		return -EIO;
+	snprintf(eps, sizeof(eps), "http://127.0.0.1:%d,http://127.0.0.1:%d",
+		 p1, p2);
+	o.endpoints = eps;
+	e = client_opts(&o);
+	if (e)
+		err = etcd_call(e, r, &rep, msg, ETCD_MSG_LEN);
+	if (!err)
+		etcd_reply_free(&rep);
+	kill(pid1, SIGKILL);
+	kill(pid2, SIGKILL);
+	waitpid(pid1, NULL, 0);
+	waitpid(pid2, NULL, 0);
+	etcd_free(e);
+	return err;
+}
+
+/* A member without a leader: the next one is asked, if that is safe. */
+TEST(no_leader_next_endpoint)
+{
+	static const char no_leader[] = "{\"error\":{\"grpc_code\":14,"
+		"\"message\":\"etcdserver: no leader\"}}";
+	static const char unavail[] = "{\"error\":{\"grpc_code\":14,"
+		"\"message\":\"transport is closing\"}}";
+	static const char ok[] = "{\"header\":{\"revision\":\"9\"}}";
+	struct etcd_request get = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	}, put = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_PUT, .key = "x", .value = "1",
+			.value_len = 1 },
+	};
+	char msg[ETCD_MSG_LEN];
+
+	EXPECT_EQ(0, two_fakes(&get, no_leader, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&get, unavail, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&put, no_leader, ok, msg)) TH_LOG("%s", msg);
+	/* Maybe applied: not sent again. */
+	EXPECT_EQ(-EAGAIN, two_fakes(&put, unavail, ok, msg));
+	/* Both without a leader: the error, not a loop. */
+	EXPECT_EQ(-EAGAIN, two_fakes(&get, no_leader, no_leader, msg));
+}
+
 /* A token that would inject a header is refused. */
 TEST(token_header_injection)
 {

@@ -197,7 +197,7 @@ static int set_timer(CURLM *m, long ms, void *arg)
 static int parse_endpoints(struct etcd *e, const char *list, char *msg,
 			   size_t len)
 {
-	char *copy = strdup(list ?: ""), *tok, *save = NULL;
+	char *copy = strdup(list ?: ""), *tok, *save = NULL, *host;
 
 	if (!copy)
 		return -ENOMEM;
@@ -216,6 +216,13 @@ static int parse_endpoints(struct etcd *e, const char *list, char *msg,
 				 ETCD_ENDPOINTS_MAX);
 			free(copy);
 			return -E2BIG;
+		}
+		/* What follows "http://" or "https://" */
+		host = tok + (tok[4] == 's' ? 8 : 7);
+		if (!*host || *host == '/' || *host == ':') {
+			snprintf(msg, len, "etcd endpoint '%s': no host", tok);
+			free(copy);
+			return -EINVAL;
 		}
 		while (n && tok[n - 1] == '/')	/* paths start with '/' */
 			tok[--n] = '\0';

@@ -10,8 +10,12 @@
  * private one, and etcd_call() runs it until one request completes (the
  * blocking form, for command-line tools and the bench).
  *
- * Several endpoints: a request that cannot connect is retried on the
- * next one, and the client stays there.  With a user, the client
+ * Threads: a client, its requests and watches belong to one thread, the
+ * one running its loop; nothing here locks.  Clients on other threads
+ * (with their own loops) are independent.
+ *
+ * Several endpoints: a request of which nothing was sent is retried on
+ * the next one, and the client stays there.  With a user, the client
  * authenticates first (/v3/auth/authenticate) and sends the token in the
  * Authorization header; a request refused for an expired or invalid
  * token is retried once after authenticating again.

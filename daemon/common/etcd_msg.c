@@ -256,6 +256,11 @@ static int txn_body(const struct etcd_txn *t, json_object *o, char *msg,
 	size_t i, size = 0;
 	int err;
 
+	if ((t->n_success && !t->success) || (t->n_failure && !t->failure) ||
+	    (t->n_cmp && !t->cmp)) {
+		snprintf(msg, len, "invalid etcd txn: operations without an array");
+		return -EINVAL;
+	}
 	if (t->n_success > ETCD_TXN_OPS || t->n_failure > ETCD_TXN_OPS ||
 	    t->n_cmp > ETCD_TXN_OPS) {
 		snprintf(msg, len, "more than %d operations in an etcd txn (--max-txn-ops)",
@@ -404,6 +409,12 @@ int etcd_msg_watch(const struct etcd_watch_opts *o, struct etcd_post *p,
 		snprintf(msg, len, "invalid etcd watch key");
 		json_object_put(w);
 		return -EINVAL;
+	}
+	if (strlen(o->key) > ETCD_REQUEST_MAX) {
+		snprintf(msg, len, "etcd watch key of %zu bytes over the %d-byte limit (--max-request-bytes)",
+			 strlen(o->key), ETCD_REQUEST_MAX);
+		json_object_put(w);
+		return -EMSGSIZE;
 	}
 	c = json_object_new_object();
 	err = w ? add(w, "create_request", c) : -ENOMEM;

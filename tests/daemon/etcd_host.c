@@ -989,10 +989,37 @@ TEST(blocking_call_refused_inside_loop)
 		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
 		o.endpoints = "";
 		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		o.endpoints = "http://";
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		EXPECT_NE(NULL, strstr(msg, "no host")) TH_LOG("%s", msg);
+		o.endpoints = "http://127.0.0.1:1,https:///x";
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		EXPECT_NE(NULL, strstr(msg, "no host")) TH_LOG("%s", msg);
 		o.endpoints = "http://a";
 		o.user = "u";
 		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
 	}
+	/* Bad arguments say so. */
+	e = client("http://127.0.0.1:1");
+	ASSERT_NE(NULL, e);
+	r = (struct etcd_request){ .type = ETCD_REQ_TXN,
+				   .txn = { .n_success = 1 } };
+	EXPECT_EQ(-EINVAL, etcd_call(e, &r, &rep, msg, sizeof(msg)));
+	{
+		struct etcd_watch_opts wo = { 0 };
+		struct etcd_watch *w;
+		char *key = malloc(ETCD_REQUEST_MAX + 2);
+
+		ASSERT_NE(NULL, key);
+		memset(key, 'k', ETCD_REQUEST_MAX + 1);
+		key[ETCD_REQUEST_MAX + 1] = '\0';
+		wo.key = key;
+		EXPECT_EQ(-EMSGSIZE, etcd_watch_start(e, &wo, on_watch, NULL,
+						      &w, msg, sizeof(msg)));
+		EXPECT_NE(NULL, strstr(msg, "limit")) TH_LOG("%s", msg);
+		free(key);
+	}
+	etcd_free(e);
 }
 
 TEST(size_limits)

@@ -1130,6 +1130,9 @@ TEST(base64_strict)
 	free(out);
 }
 
+/* A header the fake gateway's requests must carry (NULL: none). */
+static const char *fake_require;
+
 /*
  * A fake gateway: answers one request with @head then @tail repeated
  * @times then @foot, and closes.  In a child process.
@@ -1155,8 +1158,12 @@ static pid_t fake_gateway(int *port, const char *head, const char *tail,
 		return pid;
 	}
 	c = accept(fd, NULL, NULL);
-	if (read(c, buf, sizeof(buf)) <= 0)
+	memset(buf, 0, sizeof(buf));
+	if (read(c, buf, sizeof(buf) - 1) <= 0)
 		_exit(1);
+	/* A request without the header asked for gets an error. */
+	if (fake_require && !strcasestr(buf, fake_require))
+		head = "{\"error\":{\"grpc_code\":3,\"message\":\"header missing\"}}";
 	snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n"
 		 "Content-Type: application/json\r\nConnection: close\r\n\r\n");
 	if (write(c, buf, strlen(buf)) < 0 || write(c, head, strlen(head)) < 0)
@@ -1418,6 +1425,13 @@ TEST(error_replies)
 	EXPECT_EQ(-EPERM, fake_watch(_metadata, "{\"error\":{\"grpc_code\":7,"
 		  "\"message\":\"nope\\n\"}}", &l, msg));
 	EXPECT_EQ(NULL, strchr(l.msg, '\n')) TH_LOG("%s", l.msg);
+	/* A watch asks for a leader. */
+	fake_require = "\r\nGrpc-Metadata-hasleader: true\r\n";
+	EXPECT_EQ(-ECONNRESET, fake_watch(_metadata,
+		  "{\"result\":{\"header\":{},\"created\":true}}", &l, msg))
+		TH_LOG("%s", l.msg);
+	EXPECT_EQ(1, l.created);
+	fake_require = NULL;
 	/* Not JSON: its text on one line too. */
 	EXPECT_EQ(-EPROTO, fake_call(&r, "<b>\r\nhi</b>", msg));
 	EXPECT_EQ(NULL, strpbrk(msg, "\r\n")) TH_LOG("%s", msg);

@@ -53,10 +53,14 @@ struct etcd_req {
 	char *reply;
 	size_t reply_len, reply_cap;
 	bool too_big;			/* over reply_max: transfer stopped */
+	bool nomem;			/* no memory for the reply */
+	bool paused;			/* a stream's buffer is full */
 	int stream_err;			/* the stream function's error */
 	char stream_msg[ETCD_MSG_LEN];
 	int ep;				/* endpoint of the current attempt */
-	int tries;			/* endpoints tried without connecting */
+	int tries;			/* endpoints tried without sending */
+	int tls_tries;			/* ... of them refused by TLS */
+	int unavail_tries;		/* endpoints that said "unavailable" */
 	bool waiting;			/* not in the multi */
 	bool for_token;			/* waiting for an authentication */
 	bool settle;			/* on_auth() starts or fails it */
@@ -89,6 +93,31 @@ size_t etcd_reply_max(struct etcd *e)
 const char *etcd_endpoint(struct etcd *e)
 {
 	return e->endpoints[e->cur];
+}
+
+/* The token is a credential: wiped, not only freed. */
+static void drop_token(struct etcd *e)
+{
+	if (e->token) {
+		explicit_bzero(e->token, strlen(e->token));
+		free(e->token);
+		e->token = NULL;
+	}
+}
+
+void etcd_forget_token(struct etcd *e)
+{
+	drop_token(e);
+}
+
+/* Request headers: one may hold the token. */
+static void hdrs_free(struct curl_slist *h)
+{
+	struct curl_slist *i;
+
+	for (i = h; i; i = i->next)
+		explicit_bzero(i->data, strlen(i->data));
+	curl_slist_free_all(h);
 }
 
 static void reap(struct etcd *e);
@@ -168,7 +197,7 @@ static int set_timer(CURLM *m, long ms, void *arg)
 static int parse_endpoints(struct etcd *e, const char *list, char *msg,
 			   size_t len)
 {
-	char *copy = strdup(list ?: ""), *tok, *save = NULL;
+	char *copy = strdup(list ?: ""), *tok, *save = NULL, *host;
 
 	if (!copy)
 		return -ENOMEM;
@@ -187,6 +216,13 @@ static int parse_endpoints(struct etcd *e, const char *list, char *msg,
 				 ETCD_ENDPOINTS_MAX);
 			free(copy);
 			return -E2BIG;
+		}
+		/* What follows "http://" or "https://" */
+		host = tok + (tok[4] == 's' ? 8 : 7);
+		if (!*host || *host == '/' || *host == ':') {
+			snprintf(msg, len, "etcd endpoint '%s': no host", tok);
+			free(copy);
+			return -EINVAL;
 		}
 		while (n && tok[n - 1] == '/')	/* paths start with '/' */
 			tok[--n] = '\0';
@@ -286,9 +322,11 @@ static void req_free(struct etcd_req *rq)
 			curl_multi_remove_handle(e->multi, rq->easy);
 		curl_easy_cleanup(rq->easy);
 	}
-	curl_slist_free_all(rq->hdrs);
+	hdrs_free(rq->hdrs);
 	if (rq->post.type == ETCD_REQ_AUTH && rq->post.body)
 		explicit_bzero(rq->post.body, rq->post.body_len);	/* password */
+	if (rq->post.type == ETCD_REQ_AUTH && rq->reply)
+		explicit_bzero(rq->reply, rq->reply_cap);	/* token */
 	free(rq->post.body);
 	free(rq->url);
 	free(rq->reply);
@@ -320,7 +358,7 @@ void etcd_free(struct etcd *e)
 	if (e->password)
 		explicit_bzero(e->password, strlen(e->password));
 	free(e->password);
-	free(e->token);
+	drop_token(e);
 	free(e->ca_file);
 	free(e->cert_file);
 	free(e->key_file);
@@ -332,7 +370,17 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	struct etcd_req *rq = arg;
 	size_t len = size * n;
 
-	if (rq->reply_len + len + 1 > rq->e->reply_max) {
+	/*
+	 * A stream's buffer holds what came since the last flush, many
+	 * messages maybe: full, the transfer waits for flush_streams() (the
+	 * stream function bounds each message itself).
+	 */
+	if (rq->post.stream && rq->reply_len &&
+	    rq->reply_len + len + 1 > rq->e->reply_max) {
+		rq->paused = true;
+		return CURL_WRITEFUNC_PAUSE;
+	}
+	if (!rq->post.stream && rq->reply_len + len + 1 > rq->e->reply_max) {
 		rq->too_big = true;
 		return 0;
 	}
@@ -340,8 +388,10 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 		size_t cap = (rq->reply_len + len + 1) * 2;
 		char *np = realloc(rq->reply, cap);
 
-		if (!np)
+		if (!np) {
+			rq->nomem = true;
 			return 0;
+		}
 		rq->reply = np;
 		rq->reply_cap = cap;
 	}
@@ -358,12 +408,12 @@ static int req_start(struct etcd_req *rq)
 	struct curl_slist *h;
 	char *auth = NULL;
 
-	curl_slist_free_all(rq->hdrs);
+	hdrs_free(rq->hdrs);
 	free(rq->url);
 	rq->hdrs = NULL;
 	rq->ep = e->cur;
 	rq->reply_len = 0;
-	rq->too_big = false;
+	rq->too_big = rq->nomem = rq->paused = false;
 	if (asprintf(&rq->url, "%s%s", e->endpoints[rq->ep],
 		     rq->post.path) < 0) {
 		rq->url = NULL;
@@ -373,10 +423,14 @@ static int req_start(struct etcd_req *rq)
 	h = curl_slist_append(NULL, "Content-Type: application/json");
 	rq->hdrs = h;
 	h = h ? curl_slist_append(h, "Expect:") : NULL;
+	/* A watch on a member without a leader fails instead of idling. */
+	if (h && rq->post.stream)
+		h = curl_slist_append(h, "Grpc-Metadata-hasleader: true");
 	if (h && e->token && rq->post.type != ETCD_REQ_AUTH) {
 		if (asprintf(&auth, "Authorization: %s", e->token) < 0)
 			return -ENOMEM;
 		h = curl_slist_append(h, auth);
+		explicit_bzero(auth, strlen(auth));
 		free(auth);
 	}
 	if (!h)
@@ -540,10 +594,15 @@ static void on_auth(struct etcd_req *arq, int err, const char *msg,
 	}
 }
 
-/* Did the attempt fail before a connection was made? */
-static bool never_connected(CURL *c, CURLcode rc)
+/*
+ * Did the attempt fail before any of the request was sent?  Only then is
+ * it safe on another endpoint: a put sent to a member that went quiet
+ * may have been applied.  The connect time does not tell (it is 0 on a
+ * reused keep-alive connection too); the bytes sent do.
+ */
+static bool never_sent(CURL *c, CURLcode rc)
 {
-	curl_off_t t = 0;
+	long sent = 0;
 
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
@@ -551,8 +610,8 @@ static bool never_connected(CURL *c, CURLcode rc)
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		return true;
 	case CURLE_OPERATION_TIMEDOUT:
-		curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &t);
-		return t == 0;
+		curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent);
+		return sent == 0;
 	default:
 		return false;
 	}
@@ -592,28 +651,38 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 
 	curl_multi_remove_handle(e->multi, rq->easy);
 	rq->waiting = true;
-	if (rc != CURLE_OK && never_connected(rq->easy, rc)) {
+	/*
+	 * Nothing sent: the next endpoint may serve it.  A TLS handshake
+	 * refused (a certificate not trusted) comes before the request too,
+	 * and one member's certificate says nothing of the others'.
+	 */
+	if (rc != CURLE_OK && (never_sent(rq->easy, rc) || tls_refused(rc))) {
+		rq->tls_tries += tls_refused(rc);
 		next_endpoint(e, rq->ep);
 		if (++rq->tries < e->n_endpoints && req_start(rq) == 0)
 			return;
+		if (rq->tls_tries == rq->tries) {
+			snprintf(msg, sizeof(msg), "etcd: TLS refused by every endpoint (last %.80s: %.120s)",
+				 e->endpoints[rq->ep], rq->errbuf[0] ?
+				 rq->errbuf : curl_easy_strerror(rc));
+			req_end(rq, -EACCES, msg, NULL);
+			return;
+		}
 		snprintf(msg, sizeof(msg), "no etcd endpoint reachable (last %.80s: %.120s)",
 			 e->endpoints[rq->ep], rq->errbuf[0] ? rq->errbuf :
 			 curl_easy_strerror(rc));
 		req_end(rq, -ECONNREFUSED, msg, NULL);
 		return;
 	}
-	rq->tries = 0;
+	rq->tries = rq->tls_tries = 0;
+	if (rq->nomem) {
+		req_end(rq, -ENOMEM, "out of memory", NULL);
+		return;
+	}
 	if (rq->too_big) {
 		snprintf(msg, sizeof(msg), "etcd reply over %zu bytes",
 			 e->reply_max);
 		req_end(rq, -EMSGSIZE, msg, NULL);
-		return;
-	}
-	if (tls_refused(rc)) {
-		snprintf(msg, sizeof(msg), "etcd %.80s: TLS: %.120s",
-			 e->endpoints[rq->ep], rq->errbuf[0] ? rq->errbuf :
-			 curl_easy_strerror(rc));
-		req_end(rq, -EACCES, msg, NULL);
 		return;
 	}
 	if (rc != CURLE_OK) {
@@ -630,10 +699,18 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		return;
 	}
 	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (etcd_json_weight(rq->reply ?: "", rq->reply_len) >
+	    ETCD_JSON_WEIGHT_MAX) {
+		snprintf(msg, sizeof(msg), "etcd %s: reply with too many JSON values",
+			 rq->url);
+		req_end(rq, -EMSGSIZE, msg, NULL);
+		return;
+	}
 	j = json_tokener_parse(rq->reply ?: "");
 	if (!j) {
 		snprintf(msg, sizeof(msg), "etcd %s: HTTP %ld, not JSON: %.80s",
 			 rq->url, code, rq->reply ?: "");
+		etcd_msg_clean(msg);
 		req_end(rq, -EPROTO, msg, NULL);
 		return;
 	}
@@ -646,12 +723,24 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 	if (code != 200) {
 		err = etcd_msg_error(err_obj, msg, sizeof(msg));
 		json_object_put(j);
+		/*
+		 * A member without a leader (or otherwise unavailable): the
+		 * next one may serve.  A write only on "no leader", which
+		 * says it was not applied; a range always.
+		 */
+		if (err == -EAGAIN && !strstr(msg, "too many requests") &&
+		    (strstr(msg, "no leader") ||
+		     rq->post.type == ETCD_POST_KV(ETCD_OP_RANGE)) &&
+		    ++rq->unavail_tries < e->n_endpoints) {
+			next_endpoint(e, rq->ep);
+			if (req_start(rq) == 0)
+				return;
+		}
 		if (err == -EACCES && e->user && rq->post.type != ETCD_REQ_AUTH &&
 		    !rq->reauthed && strstr(msg, "auth token")) {
 			/* Expired or lost by a restarted member: again. */
 			rq->reauthed = true;
-			free(e->token);
-			e->token = NULL;
+			drop_token(e);
 			if (req_go(rq) == 0)
 				return;
 		}
@@ -659,19 +748,24 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		return;
 	}
 	if (rq->post.type == ETCD_REQ_AUTH) {
-		free(e->token);
+		drop_token(e);
 		e->token = etcd_msg_token(j);
 		json_object_put(j);
 		req_end(rq, e->token ? 0 : -EPROTO,
-			e->token ? "" : "etcd sent no token", NULL);
+			e->token ? "" : "etcd sent no usable token", NULL);
 		return;
 	}
 	err = etcd_msg_reply(rq->post.type, j, &rep);
 	json_object_put(j);
 	if (err) {
-		snprintf(msg, sizeof(msg), err == -ENOENT ?
-			 "etcd: lease not found" : "etcd %s: malformed reply",
-			 rq->url);
+		if (err == -ENOENT)
+			snprintf(msg, sizeof(msg), "etcd: lease not found");
+		else if (err == -EMSGSIZE)
+			snprintf(msg, sizeof(msg), "etcd %s: reply with over %d kvs or %d txn responses",
+				 rq->url, ETCD_KVS_MAX, ETCD_TXN_OPS);
+		else
+			snprintf(msg, sizeof(msg), "etcd %s: malformed reply",
+				 rq->url);
 		req_end(rq, err, msg, NULL);
 		return;
 	}
@@ -699,6 +793,11 @@ static void flush_streams(struct etcd *e)
 		len = rq->reply_len;
 		rq->reply = NULL;
 		rq->reply_len = rq->reply_cap = 0;
+		/* Room again: curl may hand over what it held right here. */
+		if (rq->paused) {
+			rq->paused = false;
+			curl_easy_pause(rq->easy, CURLPAUSE_CONT);
+		}
 		err = rq->post.stream(rq->post.stream_arg, buf, len,
 				      rq->stream_msg, sizeof(rq->stream_msg));
 		free(buf);

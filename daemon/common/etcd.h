@@ -10,8 +10,12 @@
  * private one, and etcd_call() runs it until one request completes (the
  * blocking form, for command-line tools and the bench).
  *
- * Several endpoints: a request that cannot connect is retried on the
- * next one, and the client stays there.  With a user, the client
+ * Threads: a client, its requests and watches belong to one thread, the
+ * one running its loop; nothing here locks.  Clients on other threads
+ * (with their own loops) are independent.
+ *
+ * Several endpoints: a request of which nothing was sent is retried on
+ * the next one, and the client stays there.  With a user, the client
  * authenticates first (/v3/auth/authenticate) and sends the token in the
  * Authorization header; a request refused for an expired or invalid
  * token is retried once after authenticating again.
@@ -21,10 +25,13 @@
  *   -EACCES   authentication failed, no valid token, or TLS refused
  *   -EPERM    permission denied by etcd's roles
  *   -EMSGSIZE a request over ETCD_REQUEST_MAX, a reply over the cap
+ *             (bytes, or more than ETCD_KVS_MAX kvs or events)
  *   -E2BIG    a txn with more than ETCD_TXN_OPS operations
  *   -ENOENT   lease not found
  *   -ESTALE   the revision asked for was compacted
- *   -ETIMEDOUT no reply in time; -ECONNREFUSED no endpoint reachable
+ *   -ETIMEDOUT no reply in time, or etcd's "request timed out": a write
+ *             may have been applied (read before writing again)
+ *   -ECONNREFUSED no endpoint reachable
  *   -EAGAIN   etcd unavailable (no leader, too many requests)
  *   -EPROTO   a reply that is not what the gateway sends
  *   -EINVAL   other requests etcd (or the client) finds invalid
@@ -41,8 +48,18 @@
 /* etcd's defaults: --max-request-bytes and --max-txn-ops. */
 #define ETCD_REQUEST_MAX	(1536 * 1024)
 #define ETCD_TXN_OPS		128
-/* Default cap on one reply (or one watch message) held in memory. */
-#define ETCD_REPLY_MAX		(64 * 1024 * 1024)
+/*
+ * Default cap on one reply (or one watch message) held in memory: a
+ * range of a few large values, or one event with a 1.5 MiB value and its
+ * prev_kv; larger ranges page with limit.
+ */
+#define ETCD_REPLY_MAX		(8 * 1024 * 1024)
+/*
+ * At most this many kvs in a reply (a range, one txn response) or events
+ * in a watch message (-EMSGSIZE): decoded JSON costs far more than its
+ * bytes (a 3-byte "{}," is a json-c object of about 1 KiB).
+ */
+#define ETCD_KVS_MAX		10000
 #define ETCD_ENDPOINTS_MAX	16
 #define ETCD_MSG_LEN		256
 

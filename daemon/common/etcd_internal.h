@@ -44,8 +44,21 @@ struct etcd_post {
 /* The cap on one reply or watch message. */
 size_t etcd_reply_max(struct etcd *e);
 
+/*
+ * What parsing JSON costs, counted on its bytes before json-c builds
+ * it: an object (about 1 KiB in json-c) weighs ETCD_JSON_OBJECT, a value
+ * in an array or object (a comma) 1.  One reply or watch message may
+ * weigh at most ETCD_JSON_WEIGHT_MAX: room for ETCD_KVS_MAX events with
+ * their prev_kv, and some 40 MiB of json-c at worst.
+ */
+#define ETCD_JSON_OBJECT	16
+#define ETCD_JSON_WEIGHT_MAX	(64 * ETCD_KVS_MAX)
+size_t etcd_json_weight(const char *p, size_t len);
+
 int etcd_post(struct etcd *e, struct etcd_post *p, etcd_done_fn cb,
 	      void *arg, struct etcd_req **rqp, char *msg, size_t len);
+/* etcd refused the token: the next request authenticates again. */
+void etcd_forget_token(struct etcd *e);
 
 /* etcd_msg.c: the POST for @r: path and a new JSON body. */
 int etcd_msg_build(const struct etcd_request *r, struct etcd_post *p,
@@ -65,12 +78,19 @@ int etcd_unb64_member(json_object *o, const char *name, char **out,
  * "code": N} (gRPC status); -errno with the text in @msg.
  */
 int etcd_msg_error(json_object *j, char *msg, size_t len);
+/* Control characters of the server's text in @msg: '?' (one line). */
+void etcd_msg_clean(char *msg);
+/* The errno etcd's message @text says (0: none known). */
+int etcd_msg_text_err(const char *text);
 int etcd_msg_header(json_object *j, struct etcd_header *h);
 int etcd_msg_kv(json_object *j, struct etcd_kv *kv);
 void etcd_kv_free(struct etcd_kv *kv);
 /* Decode the reply @j to a request of @type into @rep. */
 int etcd_msg_reply(int type, json_object *j, struct etcd_reply *rep);
-/* The token of an authenticate reply (a new string) or NULL. */
+/*
+ * The token of an authenticate reply (a new string), or NULL if there is
+ * none or it is not fit for a header (printable ASCII without spaces).
+ */
 char *etcd_msg_token(json_object *j);
 
 #endif /* _COSI_COMMON_ETCD_INTERNAL_H */

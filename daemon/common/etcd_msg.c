@@ -33,40 +33,60 @@ json_object *etcd_b64(const void *s, size_t len)
 	return j;
 }
 
+/*
+ * Strict base64 as etcd's gateway prints it: a multiple of 4 characters
+ * of the alphabet, "=" only as the last one or two.  EVP_DecodeBlock
+ * alone lets through padding in the middle and counts it as zero bytes.
+ */
 int etcd_unb64_member(json_object *o, const char *name, char **out,
 		      size_t *len)
 {
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"abcdefghijklmnopqrstuvwxyz0123456789+/";
 	json_object *v;
 	const char *in = "";
-	size_t n;
+	size_t n = 0, pad = 0;
 	int k;
 
+	*out = NULL;
+	*len = 0;
 	if (json_object_object_get_ex(o, name, &v)) {
 		if (!json_object_is_type(v, json_type_string))
 			return -EPROTO;
 		in = json_object_get_string(v);
+		n = json_object_get_string_len(v);
 	}
-	n = strlen(in);
-	if (n % 4 || n > 2 * (size_t)ETCD_REPLY_MAX)
+	if (n && in[n - 1] == '=')
+		pad = n > 1 && in[n - 2] == '=' ? 2 : 1;
+	/* strspn() also stops at a "\u0000" inside the string. */
+	if (n % 4 || n > 2 * (size_t)ETCD_REPLY_MAX ||
+	    strspn(in, alphabet) != n - pad)
 		return -EPROTO;
 	*out = malloc(n / 4 * 3 + 1);
 	if (!*out)
 		return -ENOMEM;
 	k = n ? EVP_DecodeBlock((unsigned char *)*out,
 				(const unsigned char *)in, n) : 0;
-	if (k < 0) {
+	if (k < 0 || (size_t)k < pad) {
 		free(*out);
 		*out = NULL;
 		return -EPROTO;
 	}
 	/* EVP_DecodeBlock counts the padding as zero bytes. */
-	while (n && in[n - 1] == '=') {
-		n--;
-		k--;
-	}
+	k -= pad;
 	(*out)[k] = '\0';
 	*len = k;
 	return 0;
+}
+
+size_t etcd_json_weight(const char *p, size_t len)
+{
+	size_t w = 0;
+
+	/* Braces and commas inside strings count too: an overestimate. */
+	for (; len; p++, len--)
+		w += *p == '{' ? ETCD_JSON_OBJECT : *p == ',';
+	return w;
 }
 
 static int add(json_object *o, const char *name, json_object *v)
@@ -123,12 +143,22 @@ static size_t op_size(const struct etcd_op *op)
 	return strlen(op->key) + (op->type == ETCD_OP_PUT ? op->value_len : 0);
 }
 
+/*
+ * The key, and with @prefix its range end.  The empty prefix (all keys)
+ * is key "\0" to range_end "\0", as clientv3 sends it: etcd refuses an
+ * empty key.
+ */
+static int add_key(json_object *o, const char *key, bool prefix)
+{
+	int err = add_b64(o, "key", key, *key || !prefix ? strlen(key) : 1);
+
+	return err ?: prefix ? add_prefix_end(o, key) : 0;
+}
+
 static int op_body(const struct etcd_op *op, json_object *o)
 {
-	int err = add_b64(o, "key", op->key, strlen(op->key));
+	int err = add_key(o, op->key, op->prefix && op->type != ETCD_OP_PUT);
 
-	if (!err && op->prefix && op->type != ETCD_OP_PUT)
-		err = add_prefix_end(o, op->key);
 	switch (op->type) {
 	case ETCD_OP_RANGE:
 		err = err ?: add_int(o, "revision", op->revision);
@@ -226,6 +256,11 @@ static int txn_body(const struct etcd_txn *t, json_object *o, char *msg,
 	size_t i, size = 0;
 	int err;
 
+	if ((t->n_success && !t->success) || (t->n_failure && !t->failure) ||
+	    (t->n_cmp && !t->cmp)) {
+		snprintf(msg, len, "invalid etcd txn: operations without an array");
+		return -EINVAL;
+	}
 	if (t->n_success > ETCD_TXN_OPS || t->n_failure > ETCD_TXN_OPS ||
 	    t->n_cmp > ETCD_TXN_OPS) {
 		snprintf(msg, len, "more than %d operations in an etcd txn (--max-txn-ops)",
@@ -375,11 +410,15 @@ int etcd_msg_watch(const struct etcd_watch_opts *o, struct etcd_post *p,
 		json_object_put(w);
 		return -EINVAL;
 	}
+	if (strlen(o->key) > ETCD_REQUEST_MAX) {
+		snprintf(msg, len, "etcd watch key of %zu bytes over the %d-byte limit (--max-request-bytes)",
+			 strlen(o->key), ETCD_REQUEST_MAX);
+		json_object_put(w);
+		return -EMSGSIZE;
+	}
 	c = json_object_new_object();
 	err = w ? add(w, "create_request", c) : -ENOMEM;
-	err = err ?: add_b64(c, "key", o->key, strlen(o->key));
-	if (!err && o->prefix)
-		err = add_prefix_end(c, o->key);
+	err = err ?: add_key(c, o->key, o->prefix);
 	err = err ?: add_int(c, "start_revision", o->start_revision);
 	err = err ?: add_bool(c, "prev_kv", o->prev_kv);
 	err = err ?: add_bool(c, "progress_notify", o->progress_notify);
@@ -402,6 +441,8 @@ static const struct {
 	{ "request is too large", -EMSGSIZE },
 	{ "too many operations in txn", -E2BIG },
 	{ "lease not found", -ENOENT },
+	/* Not -EAGAIN: the write may have been applied. */
+	{ "request timed out", -ETIMEDOUT },
 	{ "has been compacted", -ESTALE },
 	{ "no leader", -EAGAIN },
 	{ "too many requests", -EAGAIN },
@@ -427,18 +468,36 @@ int etcd_msg_error(json_object *j, char *msg, size_t len)
 {
 	json_object *m = NULL, *c = NULL;
 	const char *text;
-	size_t i;
+	int err;
 
 	if (!json_object_object_get_ex(j, "message", &m))
 		json_object_object_get_ex(j, "error", &m);
-	json_object_object_get_ex(j, "code", &c);
+	/* Streaming calls (watch, keepalive) say "grpc_code". */
+	if (!json_object_object_get_ex(j, "code", &c))
+		json_object_object_get_ex(j, "grpc_code", &c);
 	text = m && json_object_is_type(m, json_type_string) ?
 	       json_object_get_string(m) : "malformed error reply";
 	snprintf(msg, len, "%s", text);
+	etcd_msg_clean(msg);
+	err = etcd_msg_text_err(text);
+	return err ?: c ? code_err(json_object_get_int64(c)) : -EPROTO;
+}
+
+void etcd_msg_clean(char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < ' ' || *msg == 0x7f)
+			*msg = '?';
+}
+
+int etcd_msg_text_err(const char *text)
+{
+	size_t i;
+
 	for (i = 0; i < sizeof(msg_errs) / sizeof(msg_errs[0]); i++)
 		if (strstr(text, msg_errs[i].text))
 			return msg_errs[i].err;
-	return c ? code_err(json_object_get_int64(c)) : -EPROTO;
+	return 0;
 }
 
 static int64_t get_int(json_object *o, const char *name)
@@ -483,7 +542,9 @@ int etcd_msg_kv(json_object *j, struct etcd_kv *kv)
 	int err;
 
 	memset(kv, 0, sizeof(*kv));
-	if (!json_object_is_type(j, json_type_object))
+	/* Every kv etcd sends has a key; "{}" is not one. */
+	if (!json_object_is_type(j, json_type_object) ||
+	    !json_object_object_get_ex(j, "key", NULL))
 		return -EPROTO;
 	err = etcd_unb64_member(j, "key", &kv->key, &kv->key_len) ?:
 	      etcd_unb64_member(j, "value", &kv->value, &kv->value_len);
@@ -530,6 +591,8 @@ static int reply_kvs(json_object *j, const char *name, struct etcd_reply *r)
 	if (!json_object_is_type(a, json_type_array))
 		return -EPROTO;
 	n = json_object_array_length(a);
+	if (n > ETCD_KVS_MAX)
+		return -EMSGSIZE;
 	r->kvs = calloc(n ?: 1, sizeof(*r->kvs));
 	if (!r->kvs)
 		return -ENOMEM;
@@ -577,6 +640,8 @@ static int txn_reply(json_object *j, struct etcd_reply *r)
 	if (!json_object_is_type(a, json_type_array))
 		return -EPROTO;
 	n = json_object_array_length(a);
+	if (n > ETCD_TXN_OPS)
+		return -EMSGSIZE;
 	r->responses = calloc(n ?: 1, sizeof(*r->responses));
 	if (!r->responses)
 		return -ENOMEM;
@@ -586,7 +651,8 @@ static int txn_reply(json_object *j, struct etcd_reply *r)
 		for (t = ETCD_OP_RANGE; t <= ETCD_OP_DELETE; t++)
 			if (json_object_object_get_ex(o, resp_members[t], &x))
 				break;
-		if (t > ETCD_OP_DELETE)
+		if (t > ETCD_OP_DELETE ||
+		    !json_object_is_type(x, json_type_object))
 			return -EPROTO;
 		r->n_responses++;
 		etcd_msg_header(x, &r->responses[i].hdr);
@@ -637,10 +703,17 @@ int etcd_msg_reply(int type, json_object *j, struct etcd_reply *r)
 char *etcd_msg_token(json_object *j)
 {
 	json_object *t;
+	const char *s;
+	size_t i, n;
 
 	if (!json_object_object_get_ex(j, "token", &t) ||
-	    !json_object_is_type(t, json_type_string) ||
-	    !*json_object_get_string(t))
+	    !json_object_is_type(t, json_type_string))
 		return NULL;
-	return strdup(json_object_get_string(t));
+	s = json_object_get_string(t);
+	n = json_object_get_string_len(t);
+	/* It goes into a header: printable ASCII, no space, no CR/LF. */
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return NULL;
+	return n ? strdup(s) : NULL;
 }

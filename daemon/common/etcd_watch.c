@@ -19,6 +19,11 @@ struct etcd_watch {
 	json_tokener *tok;	/* owned */
 	size_t pending;		/* bytes of the message being parsed */
 	size_t max;		/* ... at most */
+	size_t weight;		/* its etcd_json_weight() */
+	char *body;		/* the create request, to send again; owned */
+	size_t body_len;
+	bool reauthed;		/* created again after a token error */
+	bool restart;		/* ... to be done when the data is handled */
 	bool in_cb;		/* the caller's callback is running */
 	bool freed;		/* etcd_watch_free() in the callback */
 	etcd_watch_fn cb;
@@ -50,6 +55,8 @@ static int decode_events(json_object *a, struct etcd_event **evp,
 	if (!json_object_is_type(a, json_type_array))
 		return -EPROTO;
 	n = json_object_array_length(a);
+	if (n > ETCD_KVS_MAX)
+		return -EMSGSIZE;
 	ev = calloc(n ?: 1, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
@@ -57,9 +64,17 @@ static int decode_events(json_object *a, struct etcd_event **evp,
 		json_object *o = json_object_array_get_idx(a, i), *x;
 
 		/* PUT, the default, is left out. */
-		if (json_object_object_get_ex(o, "type", &x) &&
-		    !strcmp(json_object_get_string(x), "DELETE"))
-			ev[i].type = ETCD_EV_DELETE;
+		if (json_object_object_get_ex(o, "type", &x)) {
+			const char *t = json_object_is_type(x, json_type_string) ?
+					json_object_get_string(x) : NULL;
+
+			if (t && !strcmp(t, "DELETE")) {
+				ev[i].type = ETCD_EV_DELETE;
+			} else if (!t || strcmp(t, "PUT")) {
+				err = -EPROTO;
+				break;
+			}
+		}
 		if (!json_object_object_get_ex(o, "kv", &x)) {
 			err = -EPROTO;
 			break;
@@ -108,9 +123,17 @@ static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 	}
 	if (!json_object_object_get_ex(r, "events", &x))
 		x = NULL;
-	if (etcd_msg_header(r, &m.hdr) || decode_events(x, &ev, &m.n_events)) {
-		snprintf(msg, len, "etcd watch: malformed message");
-		return -EPROTO;
+	err = etcd_msg_header(r, &m.hdr) ?:
+	      decode_events(x, &ev, &m.n_events);
+	if (err) {
+		if (err == -EMSGSIZE)
+			snprintf(msg, len, "etcd watch message with over %d events",
+				 ETCD_KVS_MAX);
+		else if (err == -ENOMEM)
+			snprintf(msg, len, "out of memory");
+		else
+			snprintf(msg, len, "etcd watch: malformed message");
+		return err == -ENOMEM || err == -EMSGSIZE ? err : -EPROTO;
 	}
 	m.events = ev;
 	m.created = json_object_object_get_ex(r, "created", &x) &&
@@ -119,8 +142,32 @@ static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 		     json_object_get_boolean(x);
 	if (json_object_object_get_ex(r, "compact_revision", &x))
 		m.compact_revision = json_object_get_int64(x);
-	if (json_object_object_get_ex(r, "cancel_reason", &x))
+	if (json_object_object_get_ex(r, "cancel_reason", &x)) {
+		if (!json_object_is_type(x, json_type_string)) {
+			events_free(ev, m.n_events);
+			snprintf(msg, len, "etcd watch: malformed message");
+			return -EPROTO;
+		}
 		m.cancel_reason = json_object_get_string(x);
+	}
+	/*
+	 * etcd 3.4 refuses a watch by creating and at once canceling it:
+	 * an expired token (authenticate and create it again, once), or
+	 * the roles (the end of the watch, with etcd's reason).
+	 */
+	err = m.canceled && m.cancel_reason ?
+	      etcd_msg_text_err(m.cancel_reason) : 0;
+	if (err == -EACCES || err == -EPERM) {
+		events_free(ev, m.n_events);
+		if (err == -EACCES && strstr(m.cancel_reason, "auth token") &&
+		    !w->reauthed) {
+			w->reauthed = w->restart = *stop = true;
+			return 0;
+		}
+		snprintf(msg, len, "etcd watch: %s", m.cancel_reason);
+		etcd_msg_clean(msg);
+		return err;
+	}
 	w->in_cb = true;
 	w->cb(w, 0, "", &m, w->arg);
 	w->in_cb = false;
@@ -135,7 +182,44 @@ static void watch_destroy(struct etcd_watch *w)
 	watch_end(w);
 	if (w->tok)
 		json_tokener_free(w->tok);
+	free(w->body);
 	free(w);
+}
+
+static void on_end(struct etcd_req *rq, int err, const char *msg,
+		   const struct etcd_reply *rep, void *arg);
+static int on_data(void *arg, const char *p, size_t len, char *msg,
+		   size_t mlen);
+
+/* (Re)send the create request, without a token if it was refused. */
+static int watch_post(struct etcd_watch *w, char *msg, size_t len)
+{
+	struct etcd_post p = {
+		.type = ETCD_REQ_WATCH, .path = "/v3/watch",
+		.body = strndup(w->body, w->body_len), .body_len = w->body_len,
+		.stream = on_data, .stream_arg = w,
+	};
+
+	if (!p.body) {
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	if (w->reauthed)
+		etcd_forget_token(w->e);
+	json_tokener_reset(w->tok);
+	w->pending = w->weight = 0;
+	return etcd_post(w->e, &p, on_end, w, &w->rq, msg, len);
+}
+
+/* The watch ends with @err: the caller hears it (and may free it). */
+static void watch_failed(struct etcd_watch *w, int err, const char *msg)
+{
+	w->rq = NULL;
+	w->in_cb = true;
+	w->cb(w, err, msg, NULL, w->arg);
+	w->in_cb = false;
+	if (w->freed)
+		watch_destroy(w);
 }
 
 /* Stream data: whole messages are handed on, the rest kept in tok. */
@@ -156,17 +240,21 @@ static int on_data(void *arg, const char *p, size_t len, char *msg,
 
 		/* Whitespace between messages counts as the next one's. */
 		w->pending += used;
+		w->weight += etcd_json_weight(p + off, used);
 		off += used;
 		if (w->pending > w->max) {
 			snprintf(msg, mlen, "etcd watch message over %zu bytes",
 				 w->max);
+			err = -EMSGSIZE;
+		} else if (w->weight > ETCD_JSON_WEIGHT_MAX) {
+			snprintf(msg, mlen, "etcd watch message with too many JSON values");
 			err = -EMSGSIZE;
 		} else if (!j && te != json_tokener_continue) {
 			snprintf(msg, mlen, "etcd watch stream: %s",
 				 json_tokener_error_desc(te));
 			err = -EPROTO;
 		} else if (j) {
-			w->pending = 0;
+			w->pending = w->weight = 0;
 			err = on_msg(w, j, &stop, msg, mlen);
 			json_object_put(j);
 		}
@@ -180,6 +268,13 @@ static int on_data(void *arg, const char *p, size_t len, char *msg,
 		watch_end(w);
 	else if (err)
 		w->rq = NULL;	/* the transport ends it, calling on_end */
+	if (w->restart) {
+		w->restart = false;
+		err = watch_post(w, msg, mlen);
+		if (err)
+			watch_failed(w, err, msg);
+		return 0;
+	}
 	return err;
 }
 
@@ -187,16 +282,9 @@ static int on_data(void *arg, const char *p, size_t len, char *msg,
 static void on_end(struct etcd_req *rq, int err, const char *msg,
 		   const struct etcd_reply *rep, void *arg)
 {
-	struct etcd_watch *w = arg;
-
 	(void)rq;
 	(void)rep;
-	w->rq = NULL;
-	w->in_cb = true;
-	w->cb(w, err, msg, NULL, w->arg);
-	w->in_cb = false;
-	if (w->freed)
-		watch_destroy(w);
+	watch_failed(arg, err, msg);
 }
 
 int etcd_watch_start(struct etcd *e, const struct etcd_watch_opts *o,
@@ -219,9 +307,10 @@ int etcd_watch_start(struct etcd *e, const struct etcd_watch_opts *o,
 	w->max = etcd_reply_max(e);
 	err = etcd_msg_watch(o, &p, msg, len);
 	if (!err) {
-		p.stream = on_data;
-		p.stream_arg = w;
-		err = etcd_post(e, &p, on_end, w, &w->rq, msg, len);
+		/* The body is kept to create the watch again. */
+		w->body = p.body;
+		w->body_len = p.body_len;
+		err = watch_post(w, msg, len);
 	}
 	if (err) {
 		w->rq = NULL;

@@ -26,6 +26,7 @@
 #include "kselftest_harness.h"
 
 #include "common/etcd.h"
+#include "common/etcd_internal.h"
 
 #define MEMBERS		3
 
@@ -505,6 +506,7 @@ TEST(txn_compare_mod_revision)
 
 struct watch_log {
 	int created, msgs, ended, err;
+	char msg[ETCD_MSG_LEN];		/* of the end */
 	int64_t compact;
 	bool canceled;
 	struct {
@@ -526,6 +528,7 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	if (err) {
 		l->ended++;
 		l->err = err;
+		snprintf(l->msg, sizeof(l->msg), "%s", msg);
 		fprintf(stderr, "# watch ended: %s\n", msg);
 		return;
 	}
@@ -545,6 +548,16 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 			snprintf(l->ev[l->n].prev, 32, "%s", ev->prev_kv.value);
 		l->ev[l->n].mod = ev->kv.mod_revision;
 	}
+}
+
+static void on_put_ignored(struct etcd_req *rq, int err, const char *msg,
+			   const struct etcd_reply *rep, void *arg)
+{
+	(void)rq;
+	(void)rep;
+	(void)arg;
+	if (err)
+		fprintf(stderr, "# put: %s\n", msg);
 }
 
 /* Run @e's loop until @cond or @usec pass. */
@@ -841,6 +854,117 @@ TEST(async_loop_not_blocked_by_stopped_member)
 	sd_event_unref(ev);
 }
 
+/* Wait (up to 2 s) until every thread of @pid is stopped. */
+static int wait_stopped(pid_t pid)
+{
+	uint64_t end = now_us() + 2000000;
+	char cmd[96];
+
+	/* Field 3 of each task's stat is its state; "T" is stopped. */
+	snprintf(cmd, sizeof(cmd),
+		 "! awk '{ print $3 }' /proc/%d/task/*/stat | grep -qv T",
+		 (int)pid);
+	while (now_us() < end) {
+		if (system(cmd) == 0)
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * A put fully sent on a kept-alive connection to a member that then stops
+ * answering times out and is not sent again to the next endpoint (etcd
+ * may have applied it).  The next endpoint is a socket of the test that
+ * listens and counts who connects.
+ */
+TEST(timeout_after_sending_not_resent)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct etcd_opts o = { .timeout_usec = 1000000 };
+	socklen_t alen = sizeof(a);
+	int lead = leader(main_c), stop, fd, c;
+	char msg[ETCD_MSG_LEN], eps[160], ep1[64];
+	struct etcd *e;
+
+	ASSERT_LE(0, lead);
+	stop = (lead + 1) % MEMBERS;	/* a follower: no election */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &alen));
+	ASSERT_EQ(0, listen(fd, 4));
+	endpoint(main_c, stop, ep1, sizeof(ep1));
+	snprintf(eps, sizeof(eps), "%s,http://127.0.0.1:%d", ep1,
+		 ntohs(a.sin_port));
+	o.endpoints = eps;
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t9/a", "1", 0, NULL, msg)) TH_LOG("%s", msg);
+	ASSERT_EQ(0, kill(main_c->pid[stop], SIGSTOP));
+	/* Every thread stopped: one in the kernel stops on its way out. */
+	ASSERT_EQ(0, wait_stopped(main_c->pid[stop]));
+	EXPECT_EQ(-ETIMEDOUT, put(e, "/t9/a", "2", 0, NULL, msg));
+	TH_LOG("%s", msg);
+	kill(main_c->pid[stop], SIGCONT);
+	c = accept(fd, NULL, NULL);
+	EXPECT_EQ(-1, c) TH_LOG("the put was sent again to the next endpoint");
+	if (c >= 0)
+		close(c);
+	close(fd);
+	etcd_free(e);
+}
+
+static bool has_event(const struct watch_log *l, const char *key)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->ev[i].key, key))
+			return true;
+	return false;
+}
+
+/* The empty prefix is every key: a range, a watch. */
+TEST(empty_prefix_all_keys)
+{
+	struct etcd *e = client(main_c->endpoints);
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = "",
+			      .prefix = true, .count_only = true };
+	struct etcd_watch_opts wo = { .key = "", .prefix = true };
+	struct watch_log l = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd_watch *w;
+	struct etcd_reply r;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t10/a", "1", 0, NULL, msg));
+	ASSERT_EQ(0, get(e, &op, &r, msg)) TH_LOG("%s", msg);
+	EXPECT_LE(1, r.count);
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.created || l.ended, 5000000);
+	ASSERT_EQ(1, l.created) TH_LOG("%s", l.msg);
+	EXPECT_FALSE(l.canceled);
+	{
+		struct etcd_request rq = {
+			.type = ETCD_REQ_KV,
+			.op = { .type = ETCD_OP_PUT, .key = "/t10/b",
+				.value = "2", .value_len = 1 },
+		};
+
+		ASSERT_EQ(0, etcd_submit(e, &rq, on_put_ignored, NULL, NULL,
+					 msg, sizeof(msg)));
+	}
+	/* Another test's lease may expire meanwhile: look for ours. */
+	RUN_UNTIL(e, has_event(&l, "/t10/b") || l.ended, 5000000);
+	EXPECT_TRUE(has_event(&l, "/t10/b")) TH_LOG("%s", l.msg);
+	etcd_watch_free(w);
+	etcd_free(e);
+}
+
 TEST(blocking_call_refused_inside_loop)
 {
 	struct etcd *e = client(main_c->endpoints);
@@ -865,10 +989,37 @@ TEST(blocking_call_refused_inside_loop)
 		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
 		o.endpoints = "";
 		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		o.endpoints = "http://";
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		EXPECT_NE(NULL, strstr(msg, "no host")) TH_LOG("%s", msg);
+		o.endpoints = "http://127.0.0.1:1,https:///x";
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		EXPECT_NE(NULL, strstr(msg, "no host")) TH_LOG("%s", msg);
 		o.endpoints = "http://a";
 		o.user = "u";
 		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
 	}
+	/* Bad arguments say so. */
+	e = client("http://127.0.0.1:1");
+	ASSERT_NE(NULL, e);
+	r = (struct etcd_request){ .type = ETCD_REQ_TXN,
+				   .txn = { .n_success = 1 } };
+	EXPECT_EQ(-EINVAL, etcd_call(e, &r, &rep, msg, sizeof(msg)));
+	{
+		struct etcd_watch_opts wo = { 0 };
+		struct etcd_watch *w;
+		char *key = malloc(ETCD_REQUEST_MAX + 2);
+
+		ASSERT_NE(NULL, key);
+		memset(key, 'k', ETCD_REQUEST_MAX + 1);
+		key[ETCD_REQUEST_MAX + 1] = '\0';
+		wo.key = key;
+		EXPECT_EQ(-EMSGSIZE, etcd_watch_start(e, &wo, on_watch, NULL,
+						      &w, msg, sizeof(msg)));
+		EXPECT_NE(NULL, strstr(msg, "limit")) TH_LOG("%s", msg);
+		free(key);
+	}
+	etcd_free(e);
 }
 
 TEST(size_limits)
@@ -924,19 +1075,78 @@ TEST(size_limits)
 	free(v);
 }
 
+/* Decode {"k": @json_str} with etcd_unb64_member(). */
+static int unb64(const char *json_str, char **out, size_t *len)
+{
+	char doc[128];
+	json_object *o;
+	int err;
+
+	snprintf(doc, sizeof(doc), "{\"k\": %s}", json_str);
+	o = json_tokener_parse(doc);
+	if (!o)
+		return -EINVAL;
+	err = etcd_unb64_member(o, "k", out, len);
+	json_object_put(o);
+	return err;
+}
+
+TEST(base64_strict)
+{
+	static const char *const bad[] = {
+		"\"====\"", "\"YQ==YQ==\"", "\"YQ=a\"", "\"Y===\"",
+		"\"YQ\"", "\"YQ=\"", "\"Y\\u0000==\"", "\"YWJj\\u0000AAA\"",
+		"\"YW J\"", "\"YW\\nJ\"", "5", "null",
+	};
+	char *out;
+	size_t len, i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		out = (char *)1;
+		len = 7;
+		EXPECT_EQ(-EPROTO, unb64(bad[i], &out, &len)) TH_LOG("%s", bad[i]);
+		EXPECT_EQ(NULL, out);
+		EXPECT_EQ(0, len);
+	}
+	ASSERT_EQ(0, unb64("\"YQ==\"", &out, &len));
+	EXPECT_EQ(1, len);
+	EXPECT_STREQ("a", out);
+	free(out);
+	ASSERT_EQ(0, unb64("\"YWI=\"", &out, &len));
+	EXPECT_EQ(2, len);
+	EXPECT_STREQ("ab", out);
+	free(out);
+	ASSERT_EQ(0, unb64("\"YWJj\"", &out, &len));
+	EXPECT_EQ(3, len);
+	free(out);
+	ASSERT_EQ(0, unb64("\"\"", &out, &len));
+	EXPECT_EQ(0, len);
+	free(out);
+	/* A zero byte inside the data is data. */
+	ASSERT_EQ(0, unb64("\"AGE=\"", &out, &len));
+	ASSERT_EQ(2, len);
+	EXPECT_EQ(0, out[0]);
+	EXPECT_EQ('a', out[1]);
+	free(out);
+}
+
+/* A header the fake gateway's requests must carry (NULL: none). */
+static const char *fake_require;
+
 /*
  * A fake gateway: answers one request with @head then @tail repeated
- * @times, and closes.  In a child process.
+ * @times then @foot, and closes.  In a child process.
  */
 static pid_t fake_gateway(int *port, const char *head, const char *tail,
-			  int times)
+			  int times, const char *foot)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), c, i;
-	char buf[4096];
+	int fd = socket(AF_INET, SOCK_STREAM, 0), c, i, k;
+	char buf[4096], *many;
 	pid_t pid;
+	size_t n;
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
 	    getsockname(fd, (struct sockaddr *)&a, &len) || listen(fd, 4))
@@ -948,15 +1158,29 @@ static pid_t fake_gateway(int *port, const char *head, const char *tail,
 		return pid;
 	}
 	c = accept(fd, NULL, NULL);
-	if (read(c, buf, sizeof(buf)) <= 0)
+	memset(buf, 0, sizeof(buf));
+	if (read(c, buf, sizeof(buf) - 1) <= 0)
 		_exit(1);
+	/* A request without the header asked for gets an error. */
+	if (fake_require && !strcasestr(buf, fake_require))
+		head = "{\"error\":{\"grpc_code\":3,\"message\":\"header missing\"}}";
 	snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n"
 		 "Content-Type: application/json\r\nConnection: close\r\n\r\n");
 	if (write(c, buf, strlen(buf)) < 0 || write(c, head, strlen(head)) < 0)
 		_exit(1);
-	for (i = 0; i < times; i++)
-		if (write(c, tail, strlen(tail)) < 0)
+	/* @tail in 64 KiB writes: millions of tiny ones take seconds. */
+	n = strlen(tail);
+	k = n ? 65536 / n : 0;
+	many = malloc(k * n + 1);
+	if (!many)
+		_exit(1);
+	for (i = 0; i < k; i++)
+		memcpy(many + i * n, tail, n);
+	for (i = 0; i < times; i += k)
+		if (write(c, many, (times - i < k ? times - i : k) * n) < 0)
 			_exit(0);
+	if (write(c, foot, strlen(foot)) < 0)
+		_exit(0);
 	_exit(0);
 }
 
@@ -979,7 +1203,7 @@ TEST(hostile_gateway)
 	int port;
 	pid_t pid;
 
-	pid = fake_gateway(&port, head, endless, 100000);
+	pid = fake_gateway(&port, head, endless, 100000, "");
 	ASSERT_LT(0, pid);
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
 	o.endpoints = ep;
@@ -989,16 +1213,39 @@ TEST(hostile_gateway)
 	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
 				      sizeof(msg)));
 	RUN_UNTIL(e, l.ended, 5000000);
-	/* One message that never ends: over the cap. */
+	/* One message that never ends: over the watch's message cap. */
 	EXPECT_EQ(1, l.ended);
 	EXPECT_EQ(-EMSGSIZE, l.err);
+	EXPECT_NE(NULL, strstr(l.msg, "watch message over 65536 bytes"))
+		TH_LOG("%s", l.msg);
 	etcd_watch_free(w);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	etcd_free(e);
 
+	/*
+	 * A burst of small messages, 600 KB in all, arriving faster than
+	 * they are handed on: all delivered, not ended by the 64 KiB cap
+	 * (that is per message).
+	 */
+	memset(&l, 0, sizeof(l));
+	pid = fake_gateway(&port, "", "{\"result\":{\"header\":{\"revision\":\"7\"},"
+			   "\"events\":[{\"kv\":{\"key\":\"YQ==\"}}]}}\n", 10000, "");
+	ASSERT_LT(0, pid);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.ended, 10000000);
+	EXPECT_EQ(10000, l.msgs);
+	EXPECT_EQ(-ECONNRESET, l.err) TH_LOG("%s", l.msg);
+	etcd_watch_free(w);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
+
 	/* Not JSON: a protocol error, not a crash. */
-	pid = fake_gateway(&port, "<html>hello</html>", "", 0);
+	pid = fake_gateway(&port, "<html>hello</html>", "", 0, "");
 	ASSERT_LT(0, pid);
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
 	e = client_opts(&o);
@@ -1007,6 +1254,333 @@ TEST(hostile_gateway)
 	TH_LOG("%s", msg);
 	waitpid(pid, NULL, 0);
 	etcd_free(e);
+}
+
+/* What a fake gateway answers: @head, @tail @times over, @foot. */
+struct fake_reply {
+	const char *head, *tail, *foot;
+	int times;
+};
+
+/* A client of a fake gateway that answers @f (NULL if none). */
+static struct etcd *fake_client(const struct fake_reply *f, pid_t *pid)
+{
+	struct etcd_opts o = { 0 };
+	struct etcd *e;
+	char ep[64];
+	int port;
+
+	*pid = fake_gateway(&port, f->head, f->tail ?: "", f->times,
+			    f->foot ?: "");
+	if (*pid < 0)
+		return NULL;
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	o.endpoints = ep;
+	e = client_opts(&o);
+	if (!e) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	return e;
+}
+
+/* After fake_client() (nothing to do if it failed). */
+static void fake_end(struct etcd *e, pid_t pid)
+{
+	if (!e)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
+}
+
+/* One watch on a fake gateway that sends @f: how it ended. */
+static int fake_watch_rep(struct __test_metadata *_metadata,
+			  const struct fake_reply *f, struct watch_log *l,
+			  char *msg)
+{
+	struct etcd_watch_opts wo = { .key = "k" };
+	struct etcd_watch *w;
+	pid_t pid;
+	struct etcd *e = fake_client(f, &pid);
+
+	memset(l, 0, sizeof(*l));
+	if (e && !etcd_watch_start(e, &wo, on_watch, l, &w, msg,
+				   ETCD_MSG_LEN)) {
+		RUN_UNTIL(e, l->ended, 5000000);
+		etcd_watch_free(w);
+	}
+	EXPECT_EQ(1, l->ended) TH_LOG("%s", f->head);
+	fake_end(e, pid);
+	return l->err;
+}
+
+static int fake_watch(struct __test_metadata *_metadata, const char *body,
+		      struct watch_log *l, char *msg)
+{
+	struct fake_reply f = { .head = body };
+
+	return fake_watch_rep(_metadata, &f, l, msg);
+}
+
+/* One request to a fake gateway that sends @f. */
+static int fake_call_rep(const struct etcd_request *r,
+			 const struct fake_reply *f, char *msg)
+{
+	struct etcd_reply rep;
+	int err = -ENOMEM;
+	pid_t pid;
+	struct etcd *e = fake_client(f, &pid);
+
+	if (e)
+		err = etcd_call(e, r, &rep, msg, ETCD_MSG_LEN);
+	if (!err)
+		etcd_reply_free(&rep);
+	fake_end(e, pid);
+	return err;
+}
+
+static int fake_call(const struct etcd_request *r, const char *body,
+		     char *msg)
+{
+	struct fake_reply f = { .head = body };
+
+	return fake_call_rep(r, &f, msg);
+}
+
+/* Server fields of the wrong type or missing: -EPROTO, not a crash. */
+TEST(malformed_fields)
+{
+	static const char *const watch_bad[] = {
+		"{\"result\":{\"header\":{},\"events\":[{\"type\":null,\"kv\":{\"key\":\"YQ==\"}}]}}",
+		"{\"result\":{\"header\":{},\"events\":[{\"type\":5,\"kv\":{\"key\":\"YQ==\"}}]}}",
+		"{\"result\":{\"header\":{},\"events\":[{\"type\":\"MOVE\",\"kv\":{\"key\":\"YQ==\"}}]}}",
+		"{\"result\":{\"header\":{},\"events\":[{\"kv\":{}}]}}",
+		"{\"result\":{\"header\":{},\"events\":[null]}}",
+		"{\"result\":{\"header\":{},\"events\":{}}}",
+		"{\"result\":{\"header\":{},\"canceled\":true,\"cancel_reason\":null}}",
+		"{\"result\":{\"header\":{},\"canceled\":true,\"cancel_reason\":[1]}}",
+		"{\"result\":null}",
+		"{\"error\":null}",
+		"[]",
+	};
+	static const char *const range_bad[] = {
+		"{\"header\":{},\"kvs\":[{}]}",
+		"{\"header\":{},\"kvs\":[null]}",
+		"{\"header\":{},\"kvs\":[{\"key\":null}]}",
+		"{\"header\":{},\"kvs\":[{\"key\":\"YQ==\",\"value\":7}]}",
+		"{\"header\":{},\"kvs\":\"x\"}",
+		"{\"header\":null}",
+	};
+	static const char *const txn_bad[] = {
+		"{\"header\":{},\"responses\":[{\"response_put\":null}]}",
+		"{\"header\":{},\"responses\":[{\"response_range\":5}]}",
+		"{\"header\":{},\"responses\":[null]}",
+	};
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = "x" };
+	struct etcd_request r = { .type = ETCD_REQ_KV, .op = op };
+	struct etcd_request t = {
+		.type = ETCD_REQ_TXN,
+		.txn = { .success = &op, .n_success = 1 },
+	};
+	char msg[ETCD_MSG_LEN];
+	struct watch_log l;
+	size_t i;
+
+	for (i = 0; i < sizeof(watch_bad) / sizeof(watch_bad[0]); i++) {
+		EXPECT_EQ(-EPROTO, fake_watch(_metadata, watch_bad[i], &l, msg))
+			TH_LOG("%s", watch_bad[i]);
+		EXPECT_EQ(0, l.msgs);
+	}
+	for (i = 0; i < sizeof(range_bad) / sizeof(range_bad[0]); i++)
+		EXPECT_EQ(-EPROTO, fake_call(&r, range_bad[i], msg))
+			TH_LOG("%s: %s", range_bad[i], msg);
+	for (i = 0; i < sizeof(txn_bad) / sizeof(txn_bad[0]); i++)
+		EXPECT_EQ(-EPROTO, fake_call(&t, txn_bad[i], msg))
+			TH_LOG("%s: %s", txn_bad[i], msg);
+	/* A good one through the same path. */
+	EXPECT_EQ(0, fake_call(&r, "{\"header\":{},\"kvs\":[{\"key\":\"YQ==\"}]}",
+			       msg)) TH_LOG("%s", msg);
+}
+
+/* etcd's errors: the streaming form, a timeout, text on one line. */
+TEST(error_replies)
+{
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	};
+	char msg[ETCD_MSG_LEN];
+	struct watch_log l;
+
+	/* A write that timed out in etcd may have been applied. */
+	EXPECT_EQ(-ETIMEDOUT, fake_call(&r, "{\"error\":{\"grpc_code\":14,"
+		  "\"message\":\"etcdserver: request timed out\\r\\nX-Evil: 1\"}}",
+		  msg));
+	EXPECT_EQ(NULL, strpbrk(msg, "\r\n")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "request timed out")) TH_LOG("%s", msg);
+	/* "grpc_code" of the streaming form. */
+	EXPECT_EQ(-EPERM, fake_call(&r, "{\"error\":{\"grpc_code\":7,"
+		  "\"message\":\"nope\"}}", msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(-EPERM, fake_watch(_metadata, "{\"error\":{\"grpc_code\":7,"
+		  "\"message\":\"nope\\n\"}}", &l, msg));
+	EXPECT_EQ(NULL, strchr(l.msg, '\n')) TH_LOG("%s", l.msg);
+	/* A watch asks for a leader. */
+	fake_require = "\r\nGrpc-Metadata-hasleader: true\r\n";
+	EXPECT_EQ(-ECONNRESET, fake_watch(_metadata,
+		  "{\"result\":{\"header\":{},\"created\":true}}", &l, msg))
+		TH_LOG("%s", l.msg);
+	EXPECT_EQ(1, l.created);
+	fake_require = NULL;
+	/* Not JSON: its text on one line too. */
+	EXPECT_EQ(-EPROTO, fake_call(&r, "<b>\r\nhi</b>", msg));
+	EXPECT_EQ(NULL, strpbrk(msg, "\r\n")) TH_LOG("%s", msg);
+}
+
+/* @r to two fake gateways, answering @first and @second. */
+static int two_fakes(const struct etcd_request *r, const char *first,
+		     const char *second, char *msg)
+{
+	struct etcd_opts o = { 0 };
+	struct etcd_reply rep;
+	char eps[96];
+	struct etcd *e;
+	int p1, p2, err = -ENOMEM;
+	pid_t pid1 = fake_gateway(&p1, first, "", 0, ""),
+	      pid2 = fake_gateway(&p2, second, "", 0, "");
+
+	if (pid1 < 0 || pid2 < 0)
+		return -EIO;
+	snprintf(eps, sizeof(eps), "http://127.0.0.1:%d,http://127.0.0.1:%d",
+		 p1, p2);
+	o.endpoints = eps;
+	e = client_opts(&o);
+	if (e)
+		err = etcd_call(e, r, &rep, msg, ETCD_MSG_LEN);
+	if (!err)
+		etcd_reply_free(&rep);
+	kill(pid1, SIGKILL);
+	kill(pid2, SIGKILL);
+	waitpid(pid1, NULL, 0);
+	waitpid(pid2, NULL, 0);
+	etcd_free(e);
+	return err;
+}
+
+/* A member without a leader: the next one is asked, if that is safe. */
+TEST(no_leader_next_endpoint)
+{
+	static const char no_leader[] = "{\"error\":{\"grpc_code\":14,"
+		"\"message\":\"etcdserver: no leader\"}}";
+	static const char unavail[] = "{\"error\":{\"grpc_code\":14,"
+		"\"message\":\"transport is closing\"}}";
+	static const char ok[] = "{\"header\":{\"revision\":\"9\"}}";
+	struct etcd_request get = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	}, put = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_PUT, .key = "x", .value = "1",
+			.value_len = 1 },
+	};
+	char msg[ETCD_MSG_LEN];
+
+	EXPECT_EQ(0, two_fakes(&get, no_leader, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&get, unavail, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&put, no_leader, ok, msg)) TH_LOG("%s", msg);
+	/* Maybe applied: not sent again. */
+	EXPECT_EQ(-EAGAIN, two_fakes(&put, unavail, ok, msg));
+	/* Both without a leader: the error, not a loop. */
+	EXPECT_EQ(-EAGAIN, two_fakes(&get, no_leader, no_leader, msg));
+}
+
+/* A token that would inject a header is refused. */
+TEST(token_header_injection)
+{
+	static const char *const bad[] = {
+		"{\"header\":{},\"token\":\"abc\\r\\nX-Injected: yes\"}",
+		"{\"header\":{},\"token\":\"a b\"}",
+		"{\"header\":{},\"token\":\"a\\u0000b\"}",
+		"{\"header\":{},\"token\":\"\\u00e9\"}",
+		"{\"header\":{},\"token\":\"\"}",
+	};
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	};
+	char msg[ETCD_MSG_LEN], ep[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct etcd_opts o = { .endpoints = ep, .user = "u",
+				       .password = "p" };
+		struct etcd_reply rep;
+		struct etcd *e;
+		int port, err;
+		pid_t pid = fake_gateway(&port, bad[i], "", 0, "");
+
+		ASSERT_LT(0, pid);
+		snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+		e = client_opts(&o);
+		ASSERT_NE(NULL, e);
+		err = etcd_call(e, &r, &rep, msg, sizeof(msg));
+		EXPECT_EQ(-EPROTO, err) TH_LOG("%s: %s", bad[i], msg);
+		EXPECT_NE(NULL, strstr(msg, "token")) TH_LOG("%s", msg);
+		if (!err)
+			etcd_reply_free(&rep);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		etcd_free(e);
+	}
+}
+
+/*
+ * A hostile reply cannot make the client hold much more than its bytes:
+ * counts of kvs and events are capped, and so is the JSON json-c would
+ * build ("{}" costs it about 1 KiB).
+ */
+TEST(reply_amplification)
+{
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = "x" },
+	};
+	struct fake_reply kvs = {
+		.head = "{\"header\":{},\"kvs\":[",
+		.tail = "{\"key\":\"YQ==\"},", .times = ETCD_KVS_MAX,
+		.foot = "{\"key\":\"YQ==\"}]}",
+	}, events = {
+		.head = "{\"result\":{\"header\":{},\"events\":[",
+		.tail = "{\"kv\":{\"key\":\"YQ==\"}},", .times = ETCD_KVS_MAX,
+		.foot = "{\"kv\":{\"key\":\"YQ==\"}}]}}",
+	};
+	char msg[ETCD_MSG_LEN];
+	struct watch_log l;
+	uint64_t t0;
+
+	/* One kv over the count. */
+	EXPECT_EQ(-EMSGSIZE, fake_call_rep(&r, &kvs, msg));
+	EXPECT_NE(NULL, strstr(msg, "kvs")) TH_LOG("%s", msg);
+	kvs.times = ETCD_KVS_MAX - 1;
+	EXPECT_EQ(0, fake_call_rep(&r, &kvs, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(-EMSGSIZE, fake_watch_rep(_metadata, &events, &l, msg));
+	EXPECT_NE(NULL, strstr(l.msg, "events")) TH_LOG("%s", l.msg);
+	EXPECT_EQ(0, l.msgs);
+	/* 300 KB of "{}": refused before json-c builds it. */
+	kvs.tail = "{},";
+	kvs.times = 100000;
+	EXPECT_EQ(-EMSGSIZE, fake_call_rep(&r, &kvs, msg));
+	EXPECT_NE(NULL, strstr(msg, "JSON values")) TH_LOG("%s", msg);
+	events.tail = "{},";
+	events.times = 100000;
+	EXPECT_EQ(-EMSGSIZE, fake_watch_rep(_metadata, &events, &l, msg));
+	EXPECT_NE(NULL, strstr(l.msg, "JSON values")) TH_LOG("%s", l.msg);
+	/* 9 MB of it: over the default byte cap, and quickly. */
+	kvs.times = 3000000;
+	t0 = now_us();
+	EXPECT_EQ(-EMSGSIZE, fake_call_rep(&r, &kvs, msg));
+	EXPECT_NE(NULL, strstr(msg, "bytes")) TH_LOG("%s", msg);
+	EXPECT_GT(3000000, now_us() - t0);
 }
 
 TEST(auth_users_and_roles)
@@ -1064,6 +1638,48 @@ TEST(auth_users_and_roles)
 	etcd_free(e);
 }
 
+/*
+ * etcd 3.4 answers a watch sent with an expired token, or outside the
+ * user's roles, by creating and canceling it at once.
+ */
+TEST(watch_token_expired_and_denied)
+{
+	struct etcd_opts o = { .endpoints = auth_c->endpoints,
+			       .user = "alice", .password = "alicepw" };
+	struct etcd_watch_opts wo = { .key = "/app/w" };
+	struct watch_log l = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd_watch *w;
+	struct etcd *e = client_opts(&o);
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/app/w", "1", 0, NULL, msg)) TH_LOG("%s", msg);
+	sleep(3);	/* the token lapses (--auth-token-ttl 1) */
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.created || l.ended, 5000000);
+	EXPECT_EQ(1, l.created);
+	EXPECT_FALSE(l.canceled);
+	EXPECT_EQ(0, l.ended) TH_LOG("%s", l.msg);
+	ASSERT_EQ(0, put(e, "/app/w", "2", 0, NULL, msg)) TH_LOG("%s", msg);
+	RUN_UNTIL(e, has_event(&l, "/app/w") || l.ended, 5000000);
+	EXPECT_TRUE(has_event(&l, "/app/w"));
+	etcd_watch_free(w);
+
+	/* Outside the role: the watch ends, with etcd's reason. */
+	memset(&l, 0, sizeof(l));
+	wo.key = "/other";
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.ended, 5000000);
+	EXPECT_EQ(1, l.ended);
+	EXPECT_EQ(-EPERM, l.err);
+	EXPECT_NE(NULL, strstr(l.msg, "permission denied")) TH_LOG("%s", l.msg);
+	EXPECT_EQ(0, l.msgs);
+	etcd_watch_free(w);
+	etcd_free(e);
+}
+
 /* A put of "/tls/a" by a new client with @o. */
 static int tls_put(struct etcd_opts *o, const char *val, char *msg)
 {
@@ -1102,7 +1718,26 @@ TEST(tls_ca_and_client_certificate)
 	o.key_file = tls_c->key;
 	o.ca_file = "/etc/ssl/certs/ca-certificates.crt";
 	EXPECT_EQ(-EACCES, tls_put(&o, "3", msg));
-	TH_LOG("unknown CA: %s", msg);
+	EXPECT_NE(NULL, strstr(msg, "TLS")) TH_LOG("unknown CA: %s", msg);
+	/*
+	 * TLS refused by one endpoint (plain HTTP there) is no reason to
+	 * give up on the next.
+	 */
+	o.ca_file = tls_c->ca;
+	{
+		char eps[320];
+
+		snprintf(eps, sizeof(eps), "https://127.0.0.1:%d,%s",
+			 main_c->client_port[0], tls_c->endpoints);
+		o.endpoints = eps;
+		e = client_opts(&o);
+		ASSERT_NE(NULL, e);
+		EXPECT_EQ(0, put(e, "/tls/b", "1", 0, NULL, msg))
+			TH_LOG("%s", msg);
+		EXPECT_STREQ(tls_c->endpoints, etcd_endpoint(e));
+		etcd_free(e);
+		o.endpoints = tls_c->endpoints;
+	}
 	/* Neither was written. */
 	o.ca_file = tls_c->ca;
 	e = client_opts(&o);

@@ -82,6 +82,13 @@ int etcd_msg_error(json_object *j, char *msg, size_t len);
 void etcd_msg_clean(char *msg);
 /* The errno etcd's message @text says (0: none known). */
 int etcd_msg_text_err(const char *text);
+/*
+ * The server's array @a of at most @max entries: its length in @n and a
+ * zeroed allocation of that many @size-byte entries in @out (the caller's
+ * to free); -EPROTO (not an array), -EMSGSIZE (over @max), -ENOMEM.
+ */
+int etcd_msg_array(json_object *a, size_t max, size_t size, void **out,
+		   size_t *n);
 int etcd_msg_header(json_object *j, struct etcd_header *h);
 int etcd_msg_kv(json_object *j, struct etcd_kv *kv);
 void etcd_kv_free(struct etcd_kv *kv);

@@ -516,6 +516,18 @@ static bool get_bool(json_object *o, const char *name)
 	       json_object_get_boolean(v);
 }
 
+int etcd_msg_array(json_object *a, size_t max, size_t size, void **out,
+		   size_t *n)
+{
+	if (!json_object_is_type(a, json_type_array))
+		return -EPROTO;
+	*n = json_object_array_length(a);
+	if (*n > max)
+		return -EMSGSIZE;
+	*out = calloc(*n ?: 1, size);
+	return *out ? 0 : -ENOMEM;
+}
+
 int etcd_msg_header(json_object *j, struct etcd_header *h)
 {
 	json_object *hj, *v;
@@ -588,14 +600,10 @@ static int reply_kvs(json_object *j, const char *name, struct etcd_reply *r)
 		r->n_kvs = 1;
 		return etcd_msg_kv(a, r->kvs);
 	}
-	if (!json_object_is_type(a, json_type_array))
-		return -EPROTO;
-	n = json_object_array_length(a);
-	if (n > ETCD_KVS_MAX)
-		return -EMSGSIZE;
-	r->kvs = calloc(n ?: 1, sizeof(*r->kvs));
-	if (!r->kvs)
-		return -ENOMEM;
+	err = etcd_msg_array(a, ETCD_KVS_MAX, sizeof(*r->kvs),
+			     (void **)&r->kvs, &n);
+	if (err)
+		return err;
 	for (i = 0; i < n; i++) {
 		err = etcd_msg_kv(json_object_array_get_idx(a, i), &r->kvs[i]);
 		if (err)
@@ -637,14 +645,10 @@ static int txn_reply(json_object *j, struct etcd_reply *r)
 	r->succeeded = get_bool(j, "succeeded");
 	if (!json_object_object_get_ex(j, "responses", &a))
 		return 0;
-	if (!json_object_is_type(a, json_type_array))
-		return -EPROTO;
-	n = json_object_array_length(a);
-	if (n > ETCD_TXN_OPS)
-		return -EMSGSIZE;
-	r->responses = calloc(n ?: 1, sizeof(*r->responses));
-	if (!r->responses)
-		return -ENOMEM;
+	err = etcd_msg_array(a, ETCD_TXN_OPS, sizeof(*r->responses),
+			     (void **)&r->responses, &n);
+	if (err)
+		return err;
 	for (i = 0; i < n; i++) {
 		json_object *o = json_object_array_get_idx(a, i);
 

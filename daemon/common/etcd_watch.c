@@ -52,14 +52,9 @@ static int decode_events(json_object *a, struct etcd_event **evp,
 	*np = 0;
 	if (!a)
 		return 0;
-	if (!json_object_is_type(a, json_type_array))
-		return -EPROTO;
-	n = json_object_array_length(a);
-	if (n > ETCD_KVS_MAX)
-		return -EMSGSIZE;
-	ev = calloc(n ?: 1, sizeof(*ev));
-	if (!ev)
-		return -ENOMEM;
+	err = etcd_msg_array(a, ETCD_KVS_MAX, sizeof(*ev), (void **)&ev, &n);
+	if (err)
+		return err;
 	for (i = 0; !err && i < n; i++) {
 		json_object *o = json_object_array_get_idx(a, i), *x;
 

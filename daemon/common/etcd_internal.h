@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Inside the etcd client (etcd.c: transport on curl multi and sd-event;
- * etcd_msg.c: request bodies and replies in the gateway's JSON;
- * etcd_watch.c: the watch stream).  Not for users of common/etcd.h.
+ * etcd_msg.c: request bodies, replies and watch messages in the
+ * gateway's JSON; etcd_watch.c: the watch stream).  Not for users of
+ * common/etcd.h.
  */
 #ifndef _COSI_COMMON_ETCD_INTERNAL_H
 #define _COSI_COMMON_ETCD_INTERNAL_H
@@ -94,6 +95,16 @@ int etcd_msg_kv(json_object *j, struct etcd_kv *kv);
 void etcd_kv_free(struct etcd_kv *kv);
 /* Decode the reply @j to a request of @type into @rep. */
 int etcd_msg_reply(int type, json_object *j, struct etcd_reply *rep);
+/*
+ * One message @j of the watch stream into @m: its header, events (freed
+ * by etcd_watch_msg_clear(); nothing to free after an error), flags and
+ * cancel_reason (borrowed from @j).  0, or a negative errno with @msg:
+ * the gateway's error (etcd_msg_error()), -EPROTO for a malformed
+ * message, -EMSGSIZE over ETCD_KVS_MAX events, -ENOMEM.
+ */
+int etcd_msg_watch_result(json_object *j, struct etcd_watch_msg *m,
+			  char *msg, size_t len);
+void etcd_watch_msg_clear(struct etcd_watch_msg *m);
 /*
  * The token of an authenticate reply (a new string), or NULL if there is
  * none or it is not fit for a header (printable ASCII without spaces).

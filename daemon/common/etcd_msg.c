@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The etcd v3 gateway's JSON: request bodies built with json-c, replies
- * decoded into struct etcd_reply.  The gateway prints int64 fields as
+ * decoded into struct etcd_reply, watch stream messages into struct
+ * etcd_watch_msg (all that parses what a server sends: fuzz_etcd).  The gateway prints int64 fields as
  * strings ("revision": "5") and leaves out zero values and defaults
  * (false, 0, a PUT event type), so every member is optional here.
  * Base64 is OpenSSL's (EVP_EncodeBlock/EVP_DecodeBlock).
@@ -477,7 +478,8 @@ int etcd_msg_error(json_object *j, char *msg, size_t len)
 		json_object_object_get_ex(j, "grpc_code", &c);
 	text = m && json_object_is_type(m, json_type_string) ?
 	       json_object_get_string(m) : "malformed error reply";
-	snprintf(msg, len, "%s", text);
+	/* The caller prints it as the one line saying why. */
+	snprintf(msg, len, "%s", text[0] ? text : "error without a message");
 	etcd_msg_clean(msg);
 	err = etcd_msg_text_err(text);
 	return err ?: c ? code_err(json_object_get_int64(c)) : -EPROTO;
@@ -720,4 +722,117 @@ char *etcd_msg_token(json_object *j)
 		if (s[i] <= ' ' || s[i] > '~')
 			return NULL;
 	return n ? strdup(s) : NULL;
+}
+
+static void events_free(struct etcd_event *ev, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		etcd_kv_free(&ev[i].kv);
+		etcd_kv_free(&ev[i].prev_kv);
+	}
+	free(ev);
+}
+
+static int decode_events(json_object *a, struct etcd_event **evp,
+			 size_t *np)
+{
+	struct etcd_event *ev;
+	size_t i, n;
+	int err = 0;
+
+	*evp = NULL;
+	*np = 0;
+	if (!a)
+		return 0;
+	err = etcd_msg_array(a, ETCD_KVS_MAX, sizeof(*ev), (void **)&ev, &n);
+	if (err)
+		return err;
+	for (i = 0; !err && i < n; i++) {
+		json_object *o = json_object_array_get_idx(a, i), *x;
+
+		/* PUT, the default, is left out. */
+		if (json_object_object_get_ex(o, "type", &x)) {
+			const char *t = json_object_is_type(x, json_type_string) ?
+					json_object_get_string(x) : NULL;
+
+			if (t && !strcmp(t, "DELETE")) {
+				ev[i].type = ETCD_EV_DELETE;
+			} else if (!t || strcmp(t, "PUT")) {
+				err = -EPROTO;
+				break;
+			}
+		}
+		if (!json_object_object_get_ex(o, "kv", &x)) {
+			err = -EPROTO;
+			break;
+		}
+		err = etcd_msg_kv(x, &ev[i].kv);
+		if (!err && json_object_object_get_ex(o, "prev_kv", &x)) {
+			ev[i].has_prev = true;
+			err = etcd_msg_kv(x, &ev[i].prev_kv);
+		}
+	}
+	if (err) {
+		events_free(ev, n);
+		return err;
+	}
+	*evp = ev;
+	*np = n;
+	return 0;
+}
+
+int etcd_msg_watch_result(json_object *j, struct etcd_watch_msg *m,
+			  char *msg, size_t len)
+{
+	struct etcd_event *ev;
+	json_object *r, *x;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	if (!json_object_object_get_ex(j, "result", &r)) {
+		if (json_object_object_get_ex(j, "error", &x))
+			return etcd_msg_error(x, msg, len);
+		snprintf(msg, len, "etcd watch: unexpected message");
+		return -EPROTO;
+	}
+	if (!json_object_object_get_ex(r, "events", &x))
+		x = NULL;
+	err = etcd_msg_header(r, &m->hdr) ?:
+	      decode_events(x, &ev, &m->n_events);
+	if (err) {
+		if (err == -EMSGSIZE)
+			snprintf(msg, len, "etcd watch message with over %d events",
+				 ETCD_KVS_MAX);
+		else if (err == -ENOMEM)
+			snprintf(msg, len, "out of memory");
+		else
+			snprintf(msg, len, "etcd watch: malformed message");
+		return err == -ENOMEM || err == -EMSGSIZE ? err : -EPROTO;
+	}
+	m->events = ev;
+	m->created = json_object_object_get_ex(r, "created", &x) &&
+		     json_object_get_boolean(x);
+	m->canceled = json_object_object_get_ex(r, "canceled", &x) &&
+		      json_object_get_boolean(x);
+	if (json_object_object_get_ex(r, "compact_revision", &x))
+		m->compact_revision = json_object_get_int64(x);
+	if (json_object_object_get_ex(r, "cancel_reason", &x)) {
+		if (!json_object_is_type(x, json_type_string)) {
+			etcd_watch_msg_clear(m);
+			snprintf(msg, len, "etcd watch: malformed message");
+			return -EPROTO;
+		}
+		m->cancel_reason = json_object_get_string(x);
+	}
+	return 0;
+}
+
+void etcd_watch_msg_clear(struct etcd_watch_msg *m)
+{
+	/* Decoded here, so the events are ours to free. */
+	events_free((struct etcd_event *)m->events, m->n_events);
+	m->events = NULL;
+	m->n_events = 0;
 }

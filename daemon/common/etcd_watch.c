@@ -30,65 +30,6 @@ struct etcd_watch {
 	void *arg;
 };
 
-static void events_free(struct etcd_event *ev, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		etcd_kv_free(&ev[i].kv);
-		etcd_kv_free(&ev[i].prev_kv);
-	}
-	free(ev);
-}
-
-static int decode_events(json_object *a, struct etcd_event **evp,
-			 size_t *np)
-{
-	struct etcd_event *ev;
-	size_t i, n;
-	int err = 0;
-
-	*evp = NULL;
-	*np = 0;
-	if (!a)
-		return 0;
-	err = etcd_msg_array(a, ETCD_KVS_MAX, sizeof(*ev), (void **)&ev, &n);
-	if (err)
-		return err;
-	for (i = 0; !err && i < n; i++) {
-		json_object *o = json_object_array_get_idx(a, i), *x;
-
-		/* PUT, the default, is left out. */
-		if (json_object_object_get_ex(o, "type", &x)) {
-			const char *t = json_object_is_type(x, json_type_string) ?
-					json_object_get_string(x) : NULL;
-
-			if (t && !strcmp(t, "DELETE")) {
-				ev[i].type = ETCD_EV_DELETE;
-			} else if (!t || strcmp(t, "PUT")) {
-				err = -EPROTO;
-				break;
-			}
-		}
-		if (!json_object_object_get_ex(o, "kv", &x)) {
-			err = -EPROTO;
-			break;
-		}
-		err = etcd_msg_kv(x, &ev[i].kv);
-		if (!err && json_object_object_get_ex(o, "prev_kv", &x)) {
-			ev[i].has_prev = true;
-			err = etcd_msg_kv(x, &ev[i].prev_kv);
-		}
-	}
-	if (err) {
-		events_free(ev, n);
-		return err;
-	}
-	*evp = ev;
-	*np = n;
-	return 0;
-}
-
 static void watch_end(struct etcd_watch *w)
 {
 	etcd_cancel(w->rq);
@@ -102,49 +43,12 @@ static void watch_end(struct etcd_watch *w)
 static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 		  char *msg, size_t len)
 {
-	struct etcd_watch_msg m = { 0 };
-	struct etcd_event *ev;
-	json_object *r, *x;
+	struct etcd_watch_msg m;
 	int err;
 
-	if (!json_object_object_get_ex(j, "result", &r)) {
-		if (json_object_object_get_ex(j, "error", &x)) {
-			err = etcd_msg_error(x, msg, len);
-		} else {
-			snprintf(msg, len, "etcd watch: unexpected message");
-			err = -EPROTO;
-		}
+	err = etcd_msg_watch_result(j, &m, msg, len);
+	if (err)
 		return err;
-	}
-	if (!json_object_object_get_ex(r, "events", &x))
-		x = NULL;
-	err = etcd_msg_header(r, &m.hdr) ?:
-	      decode_events(x, &ev, &m.n_events);
-	if (err) {
-		if (err == -EMSGSIZE)
-			snprintf(msg, len, "etcd watch message with over %d events",
-				 ETCD_KVS_MAX);
-		else if (err == -ENOMEM)
-			snprintf(msg, len, "out of memory");
-		else
-			snprintf(msg, len, "etcd watch: malformed message");
-		return err == -ENOMEM || err == -EMSGSIZE ? err : -EPROTO;
-	}
-	m.events = ev;
-	m.created = json_object_object_get_ex(r, "created", &x) &&
-		    json_object_get_boolean(x);
-	m.canceled = json_object_object_get_ex(r, "canceled", &x) &&
-		     json_object_get_boolean(x);
-	if (json_object_object_get_ex(r, "compact_revision", &x))
-		m.compact_revision = json_object_get_int64(x);
-	if (json_object_object_get_ex(r, "cancel_reason", &x)) {
-		if (!json_object_is_type(x, json_type_string)) {
-			events_free(ev, m.n_events);
-			snprintf(msg, len, "etcd watch: malformed message");
-			return -EPROTO;
-		}
-		m.cancel_reason = json_object_get_string(x);
-	}
 	/*
 	 * etcd 3.4 refuses a watch by creating and at once canceling it:
 	 * an expired token (authenticate and create it again, once), or
@@ -153,20 +57,21 @@ static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 	err = m.canceled && m.cancel_reason ?
 	      etcd_msg_text_err(m.cancel_reason) : 0;
 	if (err == -EACCES || err == -EPERM) {
-		events_free(ev, m.n_events);
 		if (err == -EACCES && strstr(m.cancel_reason, "auth token") &&
 		    !w->reauthed) {
 			w->reauthed = w->restart = *stop = true;
+			etcd_watch_msg_clear(&m);
 			return 0;
 		}
 		snprintf(msg, len, "etcd watch: %s", m.cancel_reason);
 		etcd_msg_clean(msg);
+		etcd_watch_msg_clear(&m);
 		return err;
 	}
 	w->in_cb = true;
 	w->cb(w, 0, "", &m, w->arg);
 	w->in_cb = false;
-	events_free(ev, m.n_events);
+	etcd_watch_msg_clear(&m);
 	/* The gateway keeps the HTTP stream of a canceled watch open. */
 	*stop = m.canceled || w->freed;
 	return 0;

@@ -10,7 +10,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$top/build/fuzz}
 [ $# -gt 0 ] && shift
-harnesses=${*:-fuzz_manifest fuzz_cli fuzz_msg}
+harnesses=${*:-fuzz_manifest fuzz_cli fuzz_msg fuzz_etcd}
 secs=${FUZZ_SECS:-10}
 pass=0
 fail=0

@@ -58,16 +58,16 @@ check: check-uapi check-genl checkpatch
 
 # The guest suites: tests/vm/suites.sh runs VM_JOBS VMs at a time and
 # prints "N passed, N failed" last; $(call vm_suites,SUITE...) adds those
-# counts to total_p/total_f (a run without a count is 1 failure).
+# counts to total_p/total_f (tests/lib/counts.sh: a run without a count
+# is 1 failure).
 VM_JOBS ?= 2
 VM_TIMEOUT ?= 3600
 define vm_suites
 	VM_RUN="$(VM_RUN)" VM_JOBS=$(VM_JOBS) tests/vm/suites.sh $(BUILD) $(1) \
 		2>&1 | tee $(BUILD)/test-vm.log; \
-	line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' $(BUILD)/test-vm.log | tail -n1); \
-	p=$$(echo "$$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); \
-	f=$$(echo "$$line" | sed -n 's/.* \([0-9]*\) failed$$/\1/p'); \
-	total_p=$$((total_p + $${p:-0})); total_f=$$((total_f + $${f:-1}))
+	rc=$${PIPESTATUS[0]}; \
+	set -- $$(tests/lib/counts.sh --runner $(BUILD)/test-vm.log $$rc); \
+	total_p=$$((total_p + $$1)); total_f=$$((total_f + $$2))
 endef
 
 # What of the suite runs on the debug kernel in `make test` (it runs 3-4x
@@ -95,21 +95,15 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 		echo "=== host: $$(basename $$t)"; \
 		$$t 2>&1 | tee $(BUILD)/test-unit.log; \
 		rc=$${PIPESTATUS[0]}; \
-		line=$$(grep '^# Totals:' $(BUILD)/test-unit.log | tail -n1); \
-		p=$$(echo "$$line" | sed -n 's/.* pass:\([0-9]*\).*/\1/p'); \
-		f=$$(echo "$$line" | sed -n 's/.* fail:\([0-9]*\).*/\1/p'); \
-		p=$${p:-0}; f=$${f:-0}; \
-		if [ $$rc -ne 0 ] && [ $$f -eq 0 ]; then f=1; fi; \
-		total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
+		set -- $$(tests/lib/counts.sh $(BUILD)/test-unit.log $$rc); \
+		total_p=$$((total_p + $$1)); total_f=$$((total_f + $$2)); \
 	done; \
 	echo "=== host: libFuzzer harnesses, 10 s each"; \
 	FUZZ_SECS=10 tests/fuzz/run-libfuzzer.sh $(BUILD)/fuzz \
 		2>&1 | tee $(BUILD)/test-fuzz.log; \
-	line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed$$' $(BUILD)/test-fuzz.log | tail -n1); \
-	p=$$(echo "$$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p'); \
-	f=$$(echo "$$line" | sed -n 's/.* \([0-9]*\) failed$$/\1/p'); \
-	p=$${p:-0}; f=$${f:-1}; \
-	total_p=$$((total_p + p)); total_f=$$((total_f + f)); \
+	rc=$${PIPESTATUS[0]}; \
+	set -- $$(tests/lib/counts.sh --runner $(BUILD)/test-fuzz.log $$rc); \
+	total_p=$$((total_p + $$1)); total_f=$$((total_f + $$2)); \
 	$(call vm_suites,'debug:$(DEBUG_TIMEOUT):$(DEBUG_TESTS)' \
 		$(foreach v,$(TEST_KVERS),$(v):$(VM_TIMEOUT))); \
 	echo "$$total_p passed, $$total_f failed"; \

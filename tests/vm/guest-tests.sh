@@ -61,16 +61,9 @@ run_one() {
 		pkill -KILL -x 'cosid|cosictl|cosi-[a-z]*|bpftrace'
 		[ "$rc" = 0 ] && rc=99
 	fi
-	totals=$(grep '^# Totals:' "$log" | tail -n1)
-	if [ -n "$totals" ]; then
-		p=$(echo "$totals" | sed 's/.* pass:\([0-9]*\).*/\1/')
-		f=$(echo "$totals" | sed 's/.* fail:\([0-9]*\).*/\1/')
-		[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
-	else
-		p=0
-		f=1
-		[ "$rc" = 0 ] && { p=1; f=0; }
-	fi
+	counts=$("$top/tests/lib/counts.sh" "$log" "$rc")
+	p=${counts% *}
+	f=${counts#* }
 	echo "guest: $name: $p passed, $f failed (exit $rc, $secs s)"
 	pass=$((pass + p))
 	fail=$((fail + f))

@@ -57,13 +57,9 @@ for i in "${!names[@]}"; do
 	echo "=== kernel ${names[$i]}"
 	cat "$log"
 	read -r rc secs < "$log.rc" 2>/dev/null || { rc=1; secs=?; }
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1)
-	p=$(echo "$line" | sed -n 's/^\([0-9]*\) passed.*/\1/p')
-	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed$/\1/p')
-	p=${p:-0}
-	f=${f:-0}
-	# A run that failed without a count (the guest died, a timeout).
-	[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+	# A run that failed without a count (the guest died, a timeout) is
+	# one failure.
+	read -r p f < <("$(dirname "$0")/../lib/counts.sh" --runner "$log" "$rc")
 	echo "=== kernel ${names[$i]}: $p passed, $f failed ($secs s)"
 	total_p=$((total_p + p))
 	total_f=$((total_f + f))

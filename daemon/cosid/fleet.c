@@ -180,13 +180,12 @@ int cosid_fleet_rank(const char *prefix, const char *node,
 	return rank;
 }
 
-static const struct cosid_fleet_entry *sort_v;
-
 /* By suffix, then the highest rank first. */
-static int by_suffix_rank(const void *a, const void *b)
+static int by_suffix_rank(const void *a, const void *b, void *arg)
 {
-	const struct cosid_fleet_entry *x = &sort_v[*(const size_t *)a];
-	const struct cosid_fleet_entry *y = &sort_v[*(const size_t *)b];
+	const struct cosid_fleet_entry *v = arg;
+	const struct cosid_fleet_entry *x = &v[*(const size_t *)a];
+	const struct cosid_fleet_entry *y = &v[*(const size_t *)b];
 	int c = strcmp(x->suffix, y->suffix);
 
 	return c ?: y->rank - x->rank;
@@ -200,9 +199,7 @@ size_t cosid_fleet_effective(const struct cosid_fleet_entry *v, size_t n,
 	for (i = 0; i < n; i++)
 		if (!v[i].bad)
 			win[m++] = i;
-	sort_v = v;
-	qsort(win, m, sizeof(*win), by_suffix_rank);
-	sort_v = NULL;
+	qsort_r(win, m, sizeof(*win), by_suffix_rank, (void *)v);
 	/* The first of each run of one suffix is its winner. */
 	for (i = 0; i < m; i++)
 		if (!k || strcmp(v[win[k - 1]].suffix, v[win[i]].suffix))

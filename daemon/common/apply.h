@@ -28,6 +28,11 @@
 #define COSI_SOURCE_CONFIG_DIR	"config-dir"
 #define COSI_APPLIED_BY		"cosi.dev/applied-by"
 #define COSI_APPLIED_BY_CTL	"cosictl"
+/* cosid --etcd: COSI_SOURCE_LABEL=COSI_SOURCE_FLEET. */
+#define COSI_SOURCE_FLEET	"fleet"
+
+/* The userspace's version (cosictl --version, cosid's fleet registration). */
+#define COSI_USERSPACE_VERSION	"0.1.0"
 
 enum cosi_apply_result {
 	COSI_APPLY_CREATED,

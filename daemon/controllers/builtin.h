@@ -32,6 +32,7 @@
 #define T_HOSTS_ENTRY		"HostsEntries.cosi.dev"
 #define T_HOSTS_FILE_STATUS	"HostsFileStatuses.cosi.dev"
 #define T_RUNTIME_STATUS	"RuntimeStatuses.cosi.dev"
+#define T_FLEET_SYNC		"FleetSyncs.cosi.dev"
 
 /* The one id of the singleton resources. */
 #define HOSTNAME_ID		"hostname"

@@ -120,6 +120,18 @@ static const struct tdef cosid_types[] = {
 		  { "QUEUED", "queued" }, { "BACKOFF-MS", "backoff-ms" },
 		  { "LAST-ERROR", "last-error" } },
 		NET_ADMIN,
+	}, {
+		/* cosid --etcd: one per node, id = the node name. */
+		T_FLEET_SYNC, NS_RUNTIME,
+		{ "fleetsync", "fleetsyncs" },
+		{ OPT("connected", BOOL), OPT("revision", U64),
+		  OPT("resyncs", U64), OPT("applied", U64),
+		  OPT("skipped", U64), OPT("registered", BOOL),
+		  OPT("endpoint", STR), OPT("last-error", STR) },
+		{ { "CONNECTED", "connected" }, { "REVISION", "revision" },
+		  { "APPLIED", "applied" }, { "SKIPPED", "skipped" },
+		  { "RESYNCS", "resyncs" }, { "LAST-ERROR", "last-error" } },
+		NET_ADMIN,
 	},
 };
 

@@ -10,9 +10,10 @@
 
 #include "cosi.h"
 #include "cosictl/cli_args.h"
+#include "common/apply.h"
 #include "common/manifest.h"
 
-#define COSICTL_VERSION_STR	"0.1.0"
+#define COSICTL_VERSION_STR	COSI_USERSPACE_VERSION
 
 /* Exit statuses. */
 #define EXIT_OK		0

@@ -260,8 +260,9 @@ int cosid_config_dir_load(const char *dir, const char *ns,
 }
 
 /* Whether the files still want @r. */
-static bool wanted(const struct cosid_cd_files *s, const struct cosi_resource *r)
+static bool wanted(const struct cosi_resource *r, void *arg)
 {
+	const struct cosid_cd_files *s = arg;
 	const struct cosi_doc *d;
 	size_t i, j;
 
@@ -273,92 +274,6 @@ static bool wanted(const struct cosid_cd_files *s, const struct cosi_resource *r
 		}
 	}
 	return false;
-}
-
-/*
- * Every resource the directory applied, of every config type; @fn is
- * called for each, and frees nothing.
- */
-static int each_sourced(struct cosid_config_dir *cd,
-			int (*fn)(struct cosid_config_dir *cd,
-				  const struct cosi_resource *r, void *arg),
-			void *arg)
-{
-	struct cosi_resources l;
-	size_t i, k;
-	int err = 0;
-
-	for (i = 0; !err && cosid_config_types[i]; i++) {
-		struct cosi_list_req q = {
-			.ns = cd->ns, .type = cosid_config_types[i],
-			.queries = &cd->sel.query, .n_queries = 1,
-		};
-
-		err = cosi_resource_list(cd->c, &q, &l);
-		if (err) {
-			fprintf(stderr, "cosid: config-dir: listing %s: %s\n",
-				cosid_config_types[i],
-				cosi_strerror(cd->c, "resource-get"));
-			return err;
-		}
-		for (k = 0; !err && k < l.n; k++)
-			err = fn(cd, l.v[k], arg);
-		cosi_resources_clear(&l);
-	}
-	return err;
-}
-
-/* Destroy one that is tearing down with no finalizers left. */
-static int destroy_ready(struct cosid_config_dir *cd,
-			 const struct cosi_resource *r, void *arg)
-{
-	struct cosi_req req = { .ns = r->ns, .type = r->type, .id = r->id };
-	int err;
-
-	(void)arg;
-	if (r->phase != COSI_PHASE_TEARING_DOWN || r->finalizers.n)
-		return 0;
-	err = cosi_resource_destroy(cd->c, &req, NULL);
-	if (err && err != -ENOENT && err != -EBUSY) {
-		fprintf(stderr, "cosid: config-dir: destroying %s/%s: %s\n",
-			r->type, r->id, cosi_strerror(cd->c, "resource-destroy"));
-		return err;
-	}
-	return 0;
-}
-
-/* Delete one the files no longer hold (teardown; destroy when ready). */
-static int prune_one(struct cosid_config_dir *cd,
-		     const struct cosi_resource *r, void *arg)
-{
-	struct cosi_req req = { .ns = r->ns, .type = r->type, .id = r->id };
-	const char *file = cosi_kvs_get(&r->annotations, FILE_ANNOTATION);
-	struct cosid_cd_files *s = arg;
-	bool ready = false;
-	int err;
-
-	if (r->phase == COSI_PHASE_TEARING_DOWN || wanted(s, r))
-		return 0;
-	err = cosi_resource_teardown(cd->c, &req, &ready, NULL);
-	if (!err && ready)
-		err = cosi_resource_destroy(cd->c, &req, NULL);
-	if (err == -ENOENT)
-		return 0;
-	if (err) {
-		fprintf(stderr, "cosid: config-dir: deleting %s/%s: %s\n",
-			r->type, r->id, cosi_strerror(cd->c, ready ?
-				"resource-destroy" : "resource-teardown"));
-		s->err = s->err ?: err;	/* the sync is retried */
-		return 0;		/* the others are still deleted */
-	}
-	fprintf(stderr, "cosid: config-dir: %s/%s is gone from %s: %s\n",
-		r->type, r->id, file ?: "the directory",
-		ready ? "deleted" : "deleting (waiting for finalizers)");
-	if (ready)
-		s->deleted++;
-	else
-		s->waiting++;
-	return 0;
 }
 
 /*
@@ -411,6 +326,10 @@ int cosid_config_dir_sync(struct cosid_config_dir *cd)
 {
 	struct cosi_definitions defs = { 0 };
 	struct cosid_cd_files s = { 0 };
+	struct cosid_prune p = {
+		.who = "config-dir", .wanted = wanted, .arg = &s,
+		.origin = FILE_ANNOTATION, .origin_default = "the directory",
+	};
 	char msg[1024];
 	size_t i;
 	int err;
@@ -462,11 +381,14 @@ int cosid_config_dir_sync(struct cosid_config_dir *cd)
 		fprintf(stderr, "cosid: config-dir: %zu bad file%s: nothing is deleted until %s fixed\n",
 			s.bad, s.bad > 1 ? "s" : "", s.bad > 1 ? "they are" : "it is");
 	else
-		err = each_sourced(cd, prune_one, &s);
+		err = cosid_prune(cd->c, cd->ns, &cd->sel, &p);
 	fprintf(stderr, "cosid: config-dir %s: %zu files (%zu bad): %zu created, %zu updated, %zu unchanged, %zu deleted, %zu deleting\n",
 		cd->dir, s.n, s.bad, s.res[COSI_APPLY_CREATED],
 		s.res[COSI_APPLY_UPDATED], s.res[COSI_APPLY_UNCHANGED],
-		s.deleted, s.waiting);
+		p.deleted, p.waiting);
+	s.deleted = p.deleted;
+	s.waiting = p.waiting;
+	s.err = s.err ?: p.err;
 	err = err ?: s.err;
 out:
 	cd->dirty = err != 0;
@@ -575,7 +497,8 @@ static int config_dir_run(struct cosi_ctl *ctl)
 		cd->due_ms = now + DEBOUNCE_MS;
 	}
 	/* First: a re-added document can only come back once this is gone. */
-	err = each_sourced(cd, destroy_ready, NULL);
+	err = cosid_destroy_ready(cd->c, cd->ns, &cd->sel, NULL,
+				  "config-dir");
 	if (cd->dirty && now < cd->due_ms)
 		cosi_ctl_wake_after(ctl, cd->due_ms - now);
 	else if (cd->dirty)

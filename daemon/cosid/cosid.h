@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cosid internals: the desired configuration on disk, as a state file
- * (persist.c) or a directory of manifests (configdir.c).
+ * (persist.c) or a directory of manifests (configdir.c), or in etcd
+ * (fleet.c); pruning what such a source no longer holds (prune.c).
  */
 #ifndef _COSID_H
 #define _COSID_H
@@ -9,6 +10,7 @@
 #include "cosi.h"
 #include "common/apply.h"
 #include "common/manifest.h"
+#include "common/selector.h"
 #include "runtime/runtime.h"
 
 /*
@@ -75,5 +77,115 @@ int cosid_register_config_dir(struct cosi_runtime *rt,
 /* Resync soon (SIGHUP). */
 void cosid_config_dir_reload(struct cosid_config_dir *cd);
 void cosid_config_dir_free(struct cosid_config_dir *cd);
+
+/*
+ * Pruning (prune.c), for the sources that mark what they applied with a
+ * label (@sel selects it) in namespace @ns, over every config type.
+ * Only resources of @owner (NULL: unowned), the owner @c writes as, are
+ * visited: the kernel refuses the others' deletes.  @who prefixes log
+ * lines ("config-dir", "fleet").
+ */
+int cosid_each_sourced(struct cosi *c, const char *ns,
+		       const struct cosi_selector *sel, const char *owner,
+		       const char *who,
+		       int (*fn)(struct cosi *c, const struct cosi_resource *r,
+				 void *arg),
+		       void *arg);
+/* Destroy those tearing down with no finalizers left. */
+int cosid_destroy_ready(struct cosi *c, const char *ns,
+			const struct cosi_selector *sel, const char *owner,
+			const char *who);
+
+struct cosid_prune {
+	const char *who;
+	const char *owner;	/* as cosid_each_sourced() */
+	/* Whether the source still holds @r. */
+	bool (*wanted)(const struct cosi_resource *r, void *arg);
+	void *arg;
+	/* The annotation naming where @r came from (log), and the default. */
+	const char *origin, *origin_default;
+	/* Results: destroyed, waiting for finalizers, first failure. */
+	size_t deleted, waiting;
+	int err;
+};
+
+/*
+ * Tear down (and destroy when no finalizer holds it) every resource the
+ * source labelled that @p->wanted() no longer wants, logging each.  A
+ * failed delete is logged, recorded in @p->err and the others go on; the
+ * return value is a failure to list.
+ */
+int cosid_prune(struct cosi *c, const char *ns,
+		const struct cosi_selector *sel, struct cosid_prune *p);
+
+/*
+ * --etcd (fleet.c): the node's desired configuration is in etcd, under
+ * /cosi/<cluster>/desired/{all,groups/<g>,nodes/<node>}/<ns>/<type>/<id>
+ * (Documentation/fleet.rst); cosid registers the node under a lease,
+ * applies the effective set (node > groups in command-line order > all)
+ * to namespace @ns with the label cosi.dev/source=fleet, deletes what is
+ * no longer desired, and reports in the FleetSync resource <node>.
+ */
+#define COSID_FLEET_GROUPS_MAX	64
+#define COSID_FLEET_TTL		30	/* the node's lease, seconds */
+
+struct cosid_fleet_opts {
+	const char *endpoints;		/* "http://h:p[,...]" */
+	const char *node;
+	const char *cluster;		/* NULL: "default" */
+	const char *groups[COSID_FLEET_GROUPS_MAX];
+	size_t n_groups;
+	const char *user, *password;	/* etcd authentication, or NULL */
+	const char *ca_file, *cert_file, *key_file;	/* TLS, or NULL */
+};
+
+/*
+ * A node, group or cluster name: 1..63 of [A-Za-z0-9._-], not "." or
+ * "..", so that it is one key segment.  0, or -EINVAL with @msg.
+ */
+int cosid_fleet_name_check(const char *what, const char *name, char *msg,
+			   size_t len);
+
+/*
+ * Where an etcd key of the desired tree belongs for this node.  @prefix
+ * is "/cosi/<cluster>/desired/".  Returns the key's rank, higher wins:
+ * @n_groups + 1 for the node's own, @n_groups - i for groups[i] (the
+ * first group on the command line wins over the later ones), 0 for all;
+ * -1 when the key is not this node's (another node or group, a key
+ * without <ns>/<type>/<id>).  *@suffix points to <ns>/<type>/<id> in @key.
+ */
+int cosid_fleet_rank(const char *prefix, const char *node,
+		     const char *const *groups, size_t n_groups,
+		     const char *key, const char **suffix);
+
+/* One desired entry: its key's rank and suffix (<ns>/<type>/<id>). */
+struct cosid_fleet_entry {
+	const char *suffix;
+	int rank;
+	bool bad;		/* its value was rejected: never the winner */
+};
+
+/*
+ * The effective set: for each suffix, the good entry of highest rank.
+ * Fills @win (n entries) with the indexes of the winners, sorted by
+ * suffix, and returns their count.  A suffix with only bad entries has
+ * no winner.  @n must fit an int.
+ */
+size_t cosid_fleet_effective(const struct cosid_fleet_entry *v, size_t n,
+			     size_t *win);
+
+struct cosid_fleet;
+
+/* Check the options, set up; NULL after a one-line message. */
+struct cosid_fleet *cosid_fleet_new(struct cosi *c,
+				    const struct cosid_fleet_opts *o,
+				    const char *ns);
+/*
+ * The "fleet" controller: talks to etcd on the runtime's loop, applies
+ * and prunes, writes FleetSync.  On success the runtime owns @f (freed
+ * at shutdown, the lease revoked); on failure the caller frees it.
+ */
+int cosid_register_fleet(struct cosi_runtime *rt, struct cosid_fleet *f);
+void cosid_fleet_free(struct cosid_fleet *f);
 
 #endif /* _COSID_H */

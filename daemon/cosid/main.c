@@ -38,6 +38,16 @@ static const char usage[] =
 "                           what they no longer hold is deleted (only what\n"
 "                           cosid applied from DIR).  No state file is\n"
 "                           written in this mode (excludes --state-file)\n"
+"      --etcd URL[,URL...]  fleet mode: the desired config of this node is\n"
+"                           in etcd (Documentation/fleet.rst); excludes\n"
+"                           --config-dir and --state-file\n"
+"      --node NAME          this node's name in the fleet (with --etcd)\n"
+"      --group G            a group of this node (repeatable; the first\n"
+"                           given wins over the later ones)\n"
+"      --cluster C          the fleet's key prefix /cosi/C/ (default\n"
+"                           \"default\")\n"
+"      --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE\n"
+"                           TLS to etcd: CA bundle, client certificate, key\n"
 "      --hosts-path PATH    hosts file the hosts controller writes\n"
 "                           (default /run/cosi/hosts)\n"
 "      --proc-sys PATH      sysctl tree (default /proc/sys)\n"
@@ -56,6 +66,7 @@ struct cosid_opts {
 	size_t n_allow_sysctls;
 	struct cosid_controllers_opts ctl;
 	struct cosi_runtime_opts rt;
+	struct cosid_fleet_opts fleet;
 };
 
 static int parse_num(const char *s, const char *what, unsigned long max,
@@ -75,7 +86,9 @@ static int parse_num(const char *s, const char *what, unsigned long max,
 
 static int parse_args(int argc, char **argv, struct cosid_opts *o)
 {
-	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF, OPT_ALLOW };
+	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF, OPT_ALLOW,
+	       OPT_ETCD, OPT_NODE, OPT_GROUP, OPT_CLUSTER, OPT_CA, OPT_CERT,
+	       OPT_KEY };
 	static const struct option longopts[] = {
 		{ "state-file", required_argument, NULL, 's' },
 		{ "config-dir", required_argument, NULL, 'c' },
@@ -84,6 +97,13 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		{ "write-rate", required_argument, NULL, OPT_RATE },
 		{ "watch-rcvbuf", required_argument, NULL, OPT_RCVBUF },
 		{ "allow-unsafe-sysctl", required_argument, NULL, OPT_ALLOW },
+		{ "etcd", required_argument, NULL, OPT_ETCD },
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "cluster", required_argument, NULL, OPT_CLUSTER },
+		{ "etcd-ca", required_argument, NULL, OPT_CA },
+		{ "etcd-cert", required_argument, NULL, OPT_CERT },
+		{ "etcd-key", required_argument, NULL, OPT_KEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -129,6 +149,32 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 			o->allow_sysctls = allow;
 			o->ctl.allow_unsafe_sysctls = allow;
 			break;
+		case OPT_ETCD:
+			o->fleet.endpoints = optarg;
+			break;
+		case OPT_NODE:
+			o->fleet.node = optarg;
+			break;
+		case OPT_GROUP:
+			if (o->fleet.n_groups == COSID_FLEET_GROUPS_MAX) {
+				fprintf(stderr, "cosid: at most %d --group\n",
+					COSID_FLEET_GROUPS_MAX);
+				return -EINVAL;
+			}
+			o->fleet.groups[o->fleet.n_groups++] = optarg;
+			break;
+		case OPT_CLUSTER:
+			o->fleet.cluster = optarg;
+			break;
+		case OPT_CA:
+			o->fleet.ca_file = optarg;
+			break;
+		case OPT_CERT:
+			o->fleet.cert_file = optarg;
+			break;
+		case OPT_KEY:
+			o->fleet.key_file = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -149,6 +195,24 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	/* Two sources of truth would fight: the files win, say so. */
 	if (o->state_file && o->config_dir) {
 		fprintf(stderr, "cosid: --state-file and --config-dir exclude each other (the directory is the saved config)\n");
+		return -EINVAL;
+	}
+	/*
+	 * etcd is the saved config; a state file would restore the fleet's
+	 * resources unowned, which the fleet then cannot update.
+	 */
+	if (o->fleet.endpoints && (o->config_dir || o->state_file)) {
+		fprintf(stderr, "cosid: --etcd excludes --config-dir and --state-file (etcd holds the desired config)\n");
+		return -EINVAL;
+	}
+	if (!o->fleet.endpoints && (o->fleet.node || o->fleet.n_groups ||
+				    o->fleet.cluster || o->fleet.ca_file ||
+				    o->fleet.cert_file || o->fleet.key_file)) {
+		fprintf(stderr, "cosid: --node, --group, --cluster and --etcd-* need --etcd\n");
+		return -EINVAL;
+	}
+	if (o->fleet.endpoints && !o->fleet.node) {
+		fprintf(stderr, "cosid: --etcd needs --node NAME\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -183,6 +247,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 static int run(const struct cosid_opts *o, bool again, bool *gone)
 {
 	struct cosid_config_dir *cd = NULL;
+	struct cosid_fleet *fleet = NULL;
 	struct cosi_runtime *rt = NULL;
 	sd_event *ev = NULL;
 	struct cosi *c;
@@ -216,6 +281,12 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 		/* A failed sync stays due: the controller retries it. */
 		cosid_config_dir_sync(cd);
 	}
+	if (o->fleet.endpoints) {
+		fleet = cosid_fleet_new(c, &o->fleet, CONFIG_NS);
+		err = fleet ? 0 : -EINVAL;
+		if (err)
+			goto out;
+	}
 	err = sd_event_default(&ev);
 	if (err >= 0)
 		err = sd_event_add_signal(ev, NULL, SIGTERM, on_signal, NULL);
@@ -241,6 +312,11 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 		if (!err)
 			cd = NULL;	/* the runtime's now */
 	}
+	if (!err && fleet) {
+		err = cosid_register_fleet(rt, fleet);
+		if (!err)
+			fleet = NULL;	/* the runtime's now */
+	}
 	if (err) {
 		fprintf(stderr, "cosid: registering controllers: %s\n",
 			strerror(-err));
@@ -262,6 +338,7 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 out:
 	cosi_runtime_free(rt);
 	cosid_config_dir_free(cd);
+	cosid_fleet_free(fleet);
 	sd_event_unref(ev);
 	cosi_close(c);
 	return err ? 1 : 0;

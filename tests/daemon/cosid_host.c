@@ -296,4 +296,71 @@ TEST_F(dir, config_dir_missing)
 	EXPECT_EQ(0, fs.n);
 }
 
+/* Fleet keys: which are this node's, and their rank. */
+TEST(fleet_rank)
+{
+	static const char *const groups[] = { "g1", "g2" };
+	const char *pre = "/cosi/c/desired/", *sfx = NULL;
+
+#define RANK(key) cosid_fleet_rank(pre, "n1", groups, 2, key, &sfx)
+	EXPECT_EQ(0, RANK("/cosi/c/desired/all/config/SysctlConfigs.cosi.dev/a.b"));
+	EXPECT_STREQ("config/SysctlConfigs.cosi.dev/a.b", sfx);
+	/* The first group given wins over the later one; the node over both. */
+	EXPECT_EQ(2, RANK("/cosi/c/desired/groups/g1/config/T/x"));
+	EXPECT_EQ(1, RANK("/cosi/c/desired/groups/g2/config/T/x"));
+	EXPECT_EQ(3, RANK("/cosi/c/desired/nodes/n1/config/T/x/y"));
+	EXPECT_STREQ("config/T/x/y", sfx);
+	/* Not ours: another node, group, cluster; a prefix of a name. */
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/nodes/n10/config/T/x"));
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/nodes/n/config/T/x"));
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/groups/g3/config/T/x"));
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/groups/g/config/T/x"));
+	EXPECT_EQ(-1, RANK("/cosi/d/desired/all/config/T/x"));
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/allx/config/T/x"));
+	/* Not <ns>/<type>/<id>. */
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/all/config/T"));
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/all/config/T/"));
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/all//T/x"));
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/all/config//x"));
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/all"));
+#undef RANK
+}
+
+TEST(fleet_effective)
+{
+	const struct cosid_fleet_entry v[] = {
+		{ "config/S/a", 0, false },	/* 0: all */
+		{ "config/S/a", 3, false },	/* 1: node wins */
+		{ "config/S/a", 2, false },	/* 2: group */
+		{ "config/S/b", 0, false },	/* 3: all only */
+		{ "config/S/c", 3, true },	/* 4: bad node entry ... */
+		{ "config/S/c", 1, false },	/* 5: ... the group's applies */
+		{ "config/S/d", 0, true },	/* 6: only bad: nothing */
+		{ "config/H/a", 2, false },	/* 7 */
+		{ "config/H/a", 1, false },	/* 8 */
+	};
+	size_t win[9], n;
+
+	n = cosid_fleet_effective(v, 9, win);
+	ASSERT_EQ(4, n);
+	/* Sorted by suffix. */
+	EXPECT_EQ(7, win[0]);
+	EXPECT_EQ(1, win[1]);
+	EXPECT_EQ(3, win[2]);
+	EXPECT_EQ(5, win[3]);
+	EXPECT_EQ(0, cosid_fleet_effective(v, 0, win));
+}
+
+TEST(fleet_names)
+{
+	char msg[256];
+
+	EXPECT_EQ(0, cosid_fleet_name_check("--node", "n-1.a_b", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--node", "a/b", msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "--node 'a/b'"));
+	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--group", "", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--group", "..", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--group", "a b", msg, sizeof(msg)));
+}
+
 TEST_HARNESS_MAIN

@@ -87,6 +87,7 @@ done
 run_one cosictl_vm.sh sh "$top/tests/daemon/cosictl_vm.sh"
 run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 run_one cosid_configdir.sh sh "$top/tests/daemon/cosid_configdir.sh"
+run_one fleet_vm.sh sh "$top/tests/daemon/fleet_vm.sh"
 # An external controller on the installed libcosi-runtime, beside cosid.
 run_one plugin_kmod.sh sh "$top/tests/daemon/plugin_kmod.sh"
 

@@ -1,0 +1,1025 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cosid --etcd: the node's desired configuration is in etcd (the fleet's
+ * source of truth), the kernel store stays the node's.
+ *
+ * Keys (Documentation/fleet.rst), <c> the cluster:
+ *   /cosi/<c>/nodes/<node>                      registration, under a lease
+ *   /cosi/<c>/desired/all/<ns>/<type>/<id>       every node
+ *   /cosi/<c>/desired/groups/<g>/<ns>/<type>/<id> the nodes of group g
+ *   /cosi/<c>/desired/nodes/<node>/<ns>/<type>/<id> one node
+ * A value is one resource document as `cosictl get -o json` prints it
+ * (any YAML the manifest parser takes); its namespace, exact type name
+ * and id must be the key's.  For one <ns>/<type>/<id>, the node's entry
+ * wins over the groups', the first group given on the command line over
+ * the later ones, and a group's over all's.  A document that does not
+ * parse or check is skipped (one log line naming the key, counted in
+ * FleetSync's skipped) and does not take part: the next entry down
+ * applies, and what was applied for that <ns>/<type>/<id> is not deleted.
+ *
+ * How: one txn of ranges (one per prefix, one revision R) fills the
+ * in-memory set of entries; then one watch on /cosi/<c>/desired/ from
+ * R+1 with prev_kv keeps it (events of other nodes and groups are
+ * dropped here).  Whenever the set changed, the "fleet" controller
+ * applies the winners (cosi_apply_docs(), an unchanged resource costs no
+ * write) with the label cosi.dev/source=fleet, cosi.dev/fleet-source=
+ * all|group:<g>|node and the annotation cosi.dev/fleet-key=<key>, and
+ * deletes what carries the label and is no longer desired (prune.c).
+ * A watch that ends is resumed from the last revision seen after a
+ * jittered backoff (0.5 s doubling to 10 s); a compacted revision or a
+ * changed cluster id means a new range (a resync) and a full diff.
+ *
+ * Registration: a lease of COSID_FLEET_TTL s holds /cosi/<c>/nodes/<node>
+ * (JSON: node, cluster, groups, kernel release, cosi version); kept alive
+ * every TTL/3 (keep-alives cost no revision); a lease etcd no longer
+ * knows (-ENOENT, after an outage longer than the TTL) is granted and
+ * the node put again.  At a clean shutdown the lease is revoked.
+ *
+ * Never fatal: with etcd unreachable, nothing is applied or deleted (the
+ * node keeps its configuration and the controllers run), FleetSync says
+ * connected=false with the error, and cosid keeps trying.
+ *
+ * Threads: everything runs on the daemon's loop; no locks.  Lifetime: the
+ * runtime owns the fleet after cosid_register_fleet() (fini frees it).
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "common/etcd.h"
+#include "controllers/builtin.h"
+#include "cosid/cosid.h"
+
+#define FLEET_SOURCE_LABEL	"cosi.dev/fleet-source"
+#define FLEET_KEY_ANNOTATION	"cosi.dev/fleet-key"
+#define BACKOFF_MIN_MS		500
+#define BACKOFF_MAX_MS		10000
+#define WHO			"fleet"
+
+struct fentry {
+	char *key;			/* the etcd key */
+	struct cosid_fleet_entry e;	/* e.suffix points into key */
+	struct cosi_docs docs;		/* one document when !e.bad */
+};
+
+struct cosid_fleet {
+	struct cosi *c;			/* cosid's handle: the writes */
+	char *ns;
+	char *endpoints, *node, *cluster, *user, *password;
+	char *ca_file, *cert_file, *key_file;
+	char *groups[COSID_FLEET_GROUPS_MAX];
+	size_t n_groups;
+	char *prefix;			/* /cosi/<c>/desired/ */
+	char *node_key;			/* /cosi/<c>/nodes/<node> */
+	char *ranges[COSID_FLEET_GROUPS_MAX + 2];	/* the prefixes read */
+	size_t n_ranges;
+	char *reg;			/* the registration's JSON */
+	struct cosi_selector sel;	/* cosi.dev/source=fleet */
+	struct cosi_definitions defs;
+	bool have_defs;
+
+	struct cosi_ctl *ctl;
+	struct cosi_input *inputs;
+	struct etcd *e;
+	struct etcd_watch *w;
+	struct etcd_req *list_rq, *lease_rq;
+	sd_event_source *retry, *keepalive;
+	unsigned int backoff_ms;
+
+	struct fentry *v;		/* the entries of this node */
+	size_t n, cap;
+	bool listed;			/* v is etcd's (a range succeeded) */
+	bool dirty;			/* v changed since the last apply */
+	bool need_list;			/* next (re)connect: range, not resume */
+	bool connected, registered;
+	uint64_t cluster_id;
+	int64_t rev;			/* the last revision seen */
+	int64_t lease;
+	uint64_t lists;			/* successful ranges: resyncs + 1 */
+	size_t applied, skipped;
+	char last_error[ETCD_MSG_LEN];
+};
+
+static const struct cosi_output fleet_outputs[] = {
+	{ T_FLEET_SYNC, COSI_OUTPUT_EXCLUSIVE },
+};
+
+int cosid_fleet_name_check(const char *what, const char *name, char *msg,
+			   size_t len)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < n; i++) {
+		char ch = name[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' ||
+		      ch == '_'))
+			break;
+	}
+	if (n && n <= 63 && i == n && strcmp(name, ".") && strcmp(name, ".."))
+		return 0;
+	snprintf(msg, len, "%s '%s': expected 1 to 63 of A-Z a-z 0-9 . - _ (one etcd key segment)",
+		 what, name);
+	return -EINVAL;
+}
+
+/* @key starts with @a then @b then "/": what follows, or NULL. */
+static const char *after(const char *key, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (strncmp(key, a, la) || strncmp(key + la, b, lb) ||
+	    key[la + lb] != '/')
+		return NULL;
+	return key + la + lb + 1;
+}
+
+/* "<ns>/<type>/<id>": three non-empty parts (the id may hold '/'). */
+static bool suffix_ok(const char *s)
+{
+	const char *t = strchr(s, '/'), *id;
+
+	if (!t || t == s)
+		return false;
+	id = strchr(t + 1, '/');
+	return id && id != t + 1 && id[1];
+}
+
+int cosid_fleet_rank(const char *prefix, const char *node,
+		     const char *const *groups, size_t n_groups,
+		     const char *key, const char **suffix)
+{
+	const char *rest, *s;
+	size_t i, lp = strlen(prefix);
+	int rank = -1;
+
+	if (strncmp(key, prefix, lp))
+		return -1;
+	rest = key + lp;
+	if ((s = after(rest, "all", ""))) {
+		rank = 0;
+	} else if ((s = after(rest, "nodes/", node))) {
+		rank = (int)n_groups + 1;
+	} else {
+		for (i = 0; i < n_groups; i++) {
+			s = after(rest, "groups/", groups[i]);
+			if (s) {
+				rank = (int)(n_groups - i);
+				break;
+			}
+		}
+	}
+	if (rank < 0 || !suffix_ok(s))
+		return -1;
+	*suffix = s;
+	return rank;
+}
+
+/* By suffix, then the highest rank first. */
+static int by_suffix_rank(const void *a, const void *b, void *arg)
+{
+	const struct cosid_fleet_entry *v = arg;
+	const struct cosid_fleet_entry *x = &v[*(const size_t *)a];
+	const struct cosid_fleet_entry *y = &v[*(const size_t *)b];
+	int c = strcmp(x->suffix, y->suffix);
+
+	return c ?: y->rank - x->rank;
+}
+
+size_t cosid_fleet_effective(const struct cosid_fleet_entry *v, size_t n,
+			     size_t *win)
+{
+	size_t i, k = 0, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (!v[i].bad)
+			win[m++] = i;
+	qsort_r(win, m, sizeof(*win), by_suffix_rank, (void *)v);
+	/* The first of each run of one suffix is its winner. */
+	for (i = 0; i < m; i++)
+		if (!k || strcmp(v[win[k - 1]].suffix, v[win[i]].suffix))
+			win[k++] = win[i];
+	return k;
+}
+
+/* The same but for numbers (curl's "after 26 ms"): not logged again. */
+static bool same_but_digits(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a >= '0' && *a <= '9')
+			a++;
+		while (*b >= '0' && *b <= '9')
+			b++;
+		if (*a != *b)
+			return false;
+		if (!*a)
+			return true;
+		a++;
+		b++;
+	}
+}
+
+static void set_error(struct cosid_fleet *f, const char *fmt, const char *a,
+		      const char *b)
+{
+	char buf[ETCD_MSG_LEN];
+
+	snprintf(buf, sizeof(buf), fmt, a, b);
+	if (!same_but_digits(buf, f->last_error))
+		fprintf(stderr, "cosid: fleet: %s\n", buf);
+	snprintf(f->last_error, sizeof(f->last_error), "%s", buf);
+}
+
+static void wake(struct cosid_fleet *f)
+{
+	if (f->ctl)
+		cosi_ctl_wake(f->ctl);
+}
+
+/* --- the entries */
+
+static void fentry_clear(struct fentry *x)
+{
+	free(x->key);
+	cosi_docs_clear(&x->docs);
+	memset(x, 0, sizeof(*x));
+}
+
+static void entries_clear(struct cosid_fleet *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		fentry_clear(&f->v[i]);
+	f->n = 0;
+}
+
+static struct fentry *find(struct cosid_fleet *f, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (!strcmp(f->v[i].key, key))
+			return &f->v[i];
+	return NULL;
+}
+
+static void kvs_drop(struct cosi_kvs *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i].key, key))
+			continue;
+		free(s->v[i].key);
+		free(s->v[i].value);
+		s->v[i] = s->v[--s->n];
+		return;
+	}
+}
+
+/* cosid's part of the key: the same as the document's, or a message. */
+static int check_doc(struct cosid_fleet *f, const struct cosi_doc *d,
+		     const char *suffix, char *why, size_t len)
+{
+	size_t lns = strlen(d->ns), lt = strlen(d->type);
+	size_t i;
+
+	if (strncmp(suffix, d->ns, lns) || suffix[lns] != '/' ||
+	    strncmp(suffix + lns + 1, d->type, lt) ||
+	    suffix[lns + 1 + lt] != '/' || strcmp(suffix + lns + lt + 2, d->id)) {
+		snprintf(why, len, "the document is %s/%s/%s, not the key's <ns>/<type>/<id> (the exact type name)",
+			 d->ns, d->type, d->id);
+		return -EINVAL;
+	}
+	if (strcmp(d->ns, f->ns)) {
+		snprintf(why, len, "namespace %s: the fleet writes namespace %s only",
+			 d->ns, f->ns);
+		return -EINVAL;
+	}
+	for (i = 0; cosid_config_types[i]; i++)
+		if (!strcmp(cosid_config_types[i], d->type))
+			return 0;
+	snprintf(why, len, "%s is not a config type", d->type);
+	return -EINVAL;
+}
+
+/* Parse and check @x's value; a bad one is logged once and marked. */
+static void load(struct cosid_fleet *f, struct fentry *x, const char *value,
+		 size_t len)
+{
+	char msg[1024], why[512], src[80];
+	struct cosi_doc *d;
+	int err;
+
+	x->e.bad = true;
+	if (!f->have_defs) {
+		err = cosi_definition_list(f->c, &f->defs);
+		if (err) {
+			fprintf(stderr, "cosid: fleet: %s: skipped: %s\n",
+				x->key, cosi_strerror(f->c, "definition-get"));
+			return;
+		}
+		f->have_defs = true;
+	}
+	if (cosi_manifest_parse(value, len, x->key, &f->defs, &x->docs, msg,
+				sizeof(msg))) {
+		fprintf(stderr, "cosid: fleet: skipped: %s\n", msg);
+		return;
+	}
+	if (x->docs.n != 1) {
+		fprintf(stderr, "cosid: fleet: %s: skipped: %zu documents, expected one\n",
+			x->key, x->docs.n);
+		goto bad;
+	}
+	d = &x->docs.v[0];
+	if (check_doc(f, d, x->e.suffix, why, sizeof(why))) {
+		fprintf(stderr, "cosid: fleet: %s: skipped: %s\n", x->key, why);
+		goto bad;
+	}
+	/* A document copied from a node's get -o json carries cosid's own. */
+	kvs_drop(&d->labels, COSI_SOURCE_LABEL);
+	kvs_drop(&d->labels, FLEET_SOURCE_LABEL);
+	kvs_drop(&d->annotations, FLEET_KEY_ANNOTATION);
+	if (x->e.rank == 0)
+		snprintf(src, sizeof(src), "all");
+	else if (x->e.rank == (int)f->n_groups + 1)
+		snprintf(src, sizeof(src), "node");
+	else
+		snprintf(src, sizeof(src), "group:%s",
+			 f->groups[f->n_groups - x->e.rank]);
+	if (cosi_kvs_add(&d->labels, COSI_SOURCE_LABEL, COSI_SOURCE_FLEET) ||
+	    cosi_kvs_add(&d->labels, FLEET_SOURCE_LABEL, src) ||
+	    cosi_kvs_add(&d->annotations, FLEET_KEY_ANNOTATION, x->key)) {
+		fprintf(stderr, "cosid: fleet: %s: skipped: out of memory\n",
+			x->key);
+		goto bad;
+	}
+	x->e.bad = false;
+	return;
+bad:
+	cosi_docs_clear(&x->docs);
+}
+
+/* A key was put (@value) or deleted (NULL). */
+static void ingest(struct cosid_fleet *f, const char *key, const char *value,
+		   size_t len)
+{
+	const char *suffix;
+	struct fentry *x, *nv;
+	int rank;
+
+	rank = cosid_fleet_rank(f->prefix, f->node,
+				(const char *const *)f->groups, f->n_groups,
+				key, &suffix);
+	if (rank < 0)
+		return;
+	f->dirty = true;
+	x = find(f, key);
+	if (x) {
+		fentry_clear(x);
+		*x = f->v[--f->n];
+	}
+	if (!value)
+		return;
+	if (f->n == f->cap) {
+		nv = realloc(f->v, (f->cap * 2 + 16) * sizeof(*nv));
+		if (!nv) {
+			fprintf(stderr, "cosid: fleet: %s: out of memory: resyncing\n",
+				key);
+			f->need_list = true;
+			return;
+		}
+		f->v = nv;
+		f->cap = f->cap * 2 + 16;
+	}
+	x = &f->v[f->n];
+	memset(x, 0, sizeof(*x));
+	x->key = strdup(key);
+	if (!x->key) {
+		f->need_list = true;
+		return;
+	}
+	f->n++;
+	x->e.rank = rank;
+	x->e.suffix = x->key + (suffix - key);
+	load(f, x, value, len);
+}
+
+/* --- etcd: list, watch, reconnect */
+
+static void start_list(struct cosid_fleet *f);
+static void start_watch(struct cosid_fleet *f);
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct cosid_fleet *f = arg;
+
+	(void)usec;
+	sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	if (f->need_list || !f->listed)
+		start_list(f);
+	else
+		start_watch(f);
+	return 0;
+}
+
+/* After a failure: connect again in backoff_ms, +-25 % jitter. */
+static void retry_later(struct cosid_fleet *f)
+{
+	uint64_t ms;
+
+	if (f->connected) {
+		f->connected = false;
+		wake(f);
+	}
+	f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (f->backoff_ms > BACKOFF_MAX_MS)
+		f->backoff_ms = BACKOFF_MAX_MS;
+	ms = f->backoff_ms * 3 / 4 + (uint64_t)rand() % (f->backoff_ms / 2 + 1);
+	if (!f->retry &&
+	    sd_event_add_time_relative(etcd_event(f->e), &f->retry,
+				       CLOCK_MONOTONIC, ms * 1000, 0, on_retry,
+				       f) < 0) {
+		fprintf(stderr, "cosid: fleet: cannot arm the retry timer\n");
+		return;
+	}
+	sd_event_source_set_time_relative(f->retry, ms * 1000);
+	sd_event_source_set_enabled(f->retry, SD_EVENT_ONESHOT);
+}
+
+/* A header from another cluster than the one listed: resync. */
+static bool cluster_changed(struct cosid_fleet *f, const struct etcd_header *h)
+{
+	return f->cluster_id && h->cluster_id && h->cluster_id != f->cluster_id;
+}
+
+static void on_watch(struct etcd_watch *w, int err, const char *msg,
+		     const struct etcd_watch_msg *m, void *arg)
+{
+	struct cosid_fleet *f = arg;
+	char buf[32];
+	size_t i;
+
+	if (err || m->canceled || m->compact_revision > 0 ||
+	    cluster_changed(f, &m->hdr)) {
+		if (!err && m->compact_revision > 0) {
+			snprintf(buf, sizeof(buf), "%lld",
+				 (long long)m->compact_revision);
+			set_error(f, "watch: revision compacted (to %s): resyncing%s",
+				  buf, "");
+			f->need_list = true;
+			f->backoff_ms = 0;
+		} else if (!err && m->canceled) {
+			set_error(f, "watch canceled: %s%s",
+				  m->cancel_reason ?: "no reason given", "");
+		} else if (!err) {
+			set_error(f, "etcd's cluster id changed: resyncing%s%s",
+				  "", "");
+			f->need_list = true;
+		} else {
+			set_error(f, "watch: %s%s", msg, "");
+		}
+		etcd_watch_free(w);
+		f->w = NULL;
+		retry_later(f);
+		return;
+	}
+	f->backoff_ms = 0;
+	if (!f->connected) {
+		f->connected = true;
+		wake(f);
+	}
+	for (i = 0; i < m->n_events; i++) {
+		const struct etcd_event *ev = &m->events[i];
+
+		ingest(f, ev->kv.key, ev->type == ETCD_EV_PUT ? ev->kv.value :
+		       NULL, ev->kv.value_len);
+		if (ev->kv.mod_revision > f->rev)
+			f->rev = ev->kv.mod_revision;
+	}
+	if (f->need_list) {	/* an entry could not be stored */
+		etcd_watch_free(w);
+		f->w = NULL;
+		start_list(f);
+	}
+	if (f->dirty)
+		wake(f);
+}
+
+static void start_watch(struct cosid_fleet *f)
+{
+	struct etcd_watch_opts o = {
+		.key = f->prefix, .prefix = true,
+		.start_revision = f->rev + 1, .prev_kv = true,
+	};
+	char msg[ETCD_MSG_LEN];
+
+	if (etcd_watch_start(f->e, &o, on_watch, f, &f->w, msg, sizeof(msg))) {
+		set_error(f, "watch: %s%s", msg, "");
+		f->w = NULL;
+		retry_later(f);
+	}
+}
+
+static void on_list(struct etcd_req *rq, int err, const char *msg,
+		    const struct etcd_reply *rep, void *arg)
+{
+	struct cosid_fleet *f = arg;
+	size_t i, k;
+
+	(void)rq;
+	f->list_rq = NULL;
+	if (err) {
+		set_error(f, "range: %s%s", msg, "");
+		retry_later(f);
+		return;
+	}
+	entries_clear(f);
+	f->need_list = false;
+	for (i = 0; i < rep->n_responses; i++)
+		for (k = 0; k < rep->responses[i].n_kvs; k++)
+			ingest(f, rep->responses[i].kvs[k].key,
+			       rep->responses[i].kvs[k].value,
+			       rep->responses[i].kvs[k].value_len);
+	if (f->need_list) {	/* out of memory: try again later */
+		retry_later(f);
+		return;
+	}
+	f->cluster_id = rep->hdr.cluster_id;
+	f->rev = rep->hdr.revision;
+	f->listed = true;
+	f->dirty = true;
+	f->lists++;
+	f->connected = true;
+	f->backoff_ms = 0;
+	f->last_error[0] = '\0';
+	fprintf(stderr, "cosid: fleet: %zu desired entries at revision %lld\n",
+		f->n, (long long)f->rev);
+	wake(f);
+	start_watch(f);
+}
+
+/* One txn of ranges: one revision for every prefix. */
+static void start_list(struct cosid_fleet *f)
+{
+	struct etcd_op ops[COSID_FLEET_GROUPS_MAX + 2];
+	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	char msg[ETCD_MSG_LEN];
+	size_t i;
+
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < f->n_ranges; i++) {
+		ops[i].type = ETCD_OP_RANGE;
+		ops[i].key = f->ranges[i];
+		ops[i].prefix = true;
+	}
+	r.txn.success = ops;
+	r.txn.n_success = f->n_ranges;
+	if (etcd_submit(f->e, &r, on_list, f, &f->list_rq, msg, sizeof(msg))) {
+		f->list_rq = NULL;
+		set_error(f, "range: %s%s", msg, "");
+		retry_later(f);
+	}
+}
+
+/* --- registration */
+
+static void lease_step(struct cosid_fleet *f);
+
+static void on_put(struct etcd_req *rq, int err, const char *msg,
+		   const struct etcd_reply *rep, void *arg)
+{
+	struct cosid_fleet *f = arg;
+
+	(void)rq;
+	(void)rep;
+	f->lease_rq = NULL;
+	if (err) {
+		set_error(f, "registering: %s%s", msg, "");
+		return;		/* the next tick tries again */
+	}
+	f->registered = true;
+	fprintf(stderr, "cosid: fleet: registered as %s (lease %llx)\n",
+		f->node_key, (unsigned long long)f->lease);
+	wake(f);
+}
+
+static void on_lease(struct etcd_req *rq, int err, const char *msg,
+		     const struct etcd_reply *rep, void *arg)
+{
+	struct cosid_fleet *f = arg;
+	struct etcd_request r = { .type = ETCD_REQ_KV };
+	char m[ETCD_MSG_LEN];
+	bool was = f->registered;
+
+	(void)rq;
+	f->lease_rq = NULL;
+	if (err == -ENOENT) {
+		set_error(f, "lease %s lost: registering again%s",
+			  "expired or revoked", "");
+		f->lease = 0;
+		f->registered = false;
+		lease_step(f);
+		if (was)
+			wake(f);
+		return;
+	}
+	if (err) {
+		set_error(f, "lease: %s%s", msg, "");
+		return;
+	}
+	if (!f->lease)
+		f->lease = rep->lease_id;	/* granted */
+	if (f->registered)
+		return;				/* kept alive */
+	r.op.type = ETCD_OP_PUT;
+	r.op.key = f->node_key;
+	r.op.value = f->reg;
+	r.op.value_len = strlen(f->reg);
+	r.op.lease = f->lease;
+	if (etcd_submit(f->e, &r, on_put, f, &f->lease_rq, m, sizeof(m))) {
+		f->lease_rq = NULL;
+		set_error(f, "registering: %s%s", m, "");
+	}
+}
+
+/* Grant (no lease yet), put (not registered) or keep alive. */
+static void lease_step(struct cosid_fleet *f)
+{
+	struct etcd_request r = { 0 };
+	char msg[ETCD_MSG_LEN];
+
+	if (f->lease_rq)
+		return;		/* one at a time */
+	if (!f->lease) {
+		r.type = ETCD_REQ_LEASE_GRANT;
+		r.ttl = COSID_FLEET_TTL;
+	} else {
+		r.type = ETCD_REQ_LEASE_KEEPALIVE;
+		r.lease_id = f->lease;
+	}
+	if (etcd_submit(f->e, &r, on_lease, f, &f->lease_rq, msg, sizeof(msg))) {
+		f->lease_rq = NULL;
+		set_error(f, "lease: %s%s", msg, "");
+	}
+}
+
+static int on_keepalive(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct cosid_fleet *f = arg;
+
+	sd_event_source_set_time(s, usec + COSID_FLEET_TTL * 1000000ULL / 3);
+	lease_step(f);
+	return 0;
+}
+
+/* The registration document. */
+static char *registration(struct cosid_fleet *f)
+{
+	struct json_object *o = json_object_new_object(), *g;
+	struct utsname u;
+	char *s = NULL;
+	size_t i;
+
+	g = json_object_new_array();
+	if (!o || !g)
+		goto out;
+	for (i = 0; i < f->n_groups; i++)
+		json_object_array_add(g, json_object_new_string(f->groups[i]));
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "unknown");
+	json_object_object_add(o, "node", json_object_new_string(f->node));
+	json_object_object_add(o, "cluster", json_object_new_string(f->cluster));
+	json_object_object_add(o, "groups", g);
+	g = NULL;
+	json_object_object_add(o, "kernel", json_object_new_string(u.release));
+	json_object_object_add(o, "version",
+			       json_object_new_string(COSI_USERSPACE_VERSION));
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+out:
+	json_object_put(g);
+	json_object_put(o);
+	return s;
+}
+
+/* --- the controller */
+
+static bool wanted(const struct cosi_resource *r, void *arg)
+{
+	struct cosid_fleet *f = arg;
+	size_t i, lns = strlen(r->ns), lt = strlen(r->type);
+	const char *s;
+
+	/* Bad entries too: what they replaced stays until they are fixed. */
+	for (i = 0; i < f->n; i++) {
+		s = f->v[i].e.suffix;
+		if (!strncmp(s, r->ns, lns) && s[lns] == '/' &&
+		    !strncmp(s + lns + 1, r->type, lt) && s[lns + 1 + lt] == '/' &&
+		    !strcmp(s + lns + lt + 2, r->id))
+			return true;
+	}
+	return false;
+}
+
+/* Apply the winners, delete what is no longer desired. */
+static int sync_store(struct cosid_fleet *f, struct cosi *c)
+{
+	struct cosid_prune p = {
+		.who = WHO, .owner = WHO, .wanted = wanted, .arg = f,
+		.origin = FLEET_KEY_ANNOTATION, .origin_default = "etcd",
+	};
+	struct cosid_fleet_entry *ev = calloc(f->n ?: 1, sizeof(*ev));
+	struct cosi_doc *docs = calloc(f->n ?: 1, sizeof(*docs));
+	size_t *win = calloc(f->n ?: 1, sizeof(*win));
+	size_t res[COSI_APPLY_RESULTS] = { 0 };
+	struct cosi_docs set = { .v = docs };
+	char msg[1024];
+	size_t i, k;
+	int err = -ENOMEM;
+
+	if (!ev || !docs || !win)
+		goto out;
+	f->skipped = 0;
+	for (i = 0; i < f->n; i++) {
+		ev[i] = f->v[i].e;
+		f->skipped += f->v[i].e.bad;
+	}
+	k = cosid_fleet_effective(ev, f->n, win);
+	for (i = 0; i < k; i++)
+		docs[i] = f->v[win[i]].docs.v[0];	/* borrowed */
+	set.n = k;
+	err = cosi_apply_docs(c, &set, "etcd", COSI_APPLY_KEEP_GOING,
+			      cosi_apply_count, res, msg, sizeof(msg));
+	if (err)
+		fprintf(stderr, "cosid: fleet: applying %s\n", msg);
+	f->applied = k;
+	/* What the set no longer holds goes, also after a failed apply. */
+	err = cosid_prune(c, f->ns, &f->sel, &p) ?: err ?: p.err;
+	if (res[COSI_APPLY_CREATED] || res[COSI_APPLY_UPDATED] || p.deleted ||
+	    p.waiting || err)
+		fprintf(stderr, "cosid: fleet: revision %lld: %zu desired (%zu skipped): %zu created, %zu updated, %zu unchanged, %zu deleted, %zu deleting\n",
+			(long long)f->rev, k, f->skipped,
+			res[COSI_APPLY_CREATED], res[COSI_APPLY_UPDATED],
+			res[COSI_APPLY_UNCHANGED], p.deleted, p.waiting);
+out:
+	free(ev);
+	free(docs);
+	free(win);
+	return err;
+}
+
+static int put_status(struct cosi_ctl *ctl, struct cosid_fleet *f)
+{
+	struct cosi_spec spec = { 0 };
+	int err;
+
+	err = cosi_spec_add_bool(&spec, "connected", f->connected) ?:
+	      cosi_spec_add_u64(&spec, "revision", f->rev > 0 ? f->rev : 0) ?:
+	      cosi_spec_add_u64(&spec, "resyncs", f->lists ? f->lists - 1 : 0) ?:
+	      cosi_spec_add_u64(&spec, "applied", f->applied) ?:
+	      cosi_spec_add_u64(&spec, "skipped", f->skipped) ?:
+	      cosi_spec_add_bool(&spec, "registered", f->registered) ?:
+	      cosi_spec_add_string(&spec, "endpoint", etcd_endpoint(f->e)) ?:
+	      cosi_spec_add_string(&spec, "last-error", f->last_error);
+	if (!err)
+		err = cosi_ctl_apply(ctl, NS_RUNTIME, T_FLEET_SYNC, f->node,
+				     NULL, &spec);
+	cosi_spec_clear(&spec);
+	return err;
+}
+
+static int fleet_run(struct cosi_ctl *ctl)
+{
+	struct cosid_fleet *f = cosi_ctl_data(ctl);
+	struct cosi *c = cosi_ctl_conn(ctl);	/* claimed: owner "fleet" */
+	int err;
+
+	err = cosid_destroy_ready(c, f->ns, &f->sel, WHO, WHO);
+	/* Until etcd's set is known, nothing is applied or deleted. */
+	if (f->listed && f->dirty) {
+		f->dirty = false;
+		if (sync_store(f, c)) {
+			f->dirty = true;	/* retried with backoff */
+			err = err ?: -EAGAIN;
+		}
+	}
+	return put_status(ctl, f) ?: err;
+}
+
+static int fleet_init(struct cosi_ctl *ctl)
+{
+	struct cosid_fleet *f = cosi_ctl_data(ctl);
+	char msg[ETCD_MSG_LEN];
+	struct etcd_opts o = {
+		.endpoints = f->endpoints, .user = f->user,
+		.password = f->password, .ca_file = f->ca_file,
+		.cert_file = f->cert_file, .key_file = f->key_file,
+	};
+	int err;
+
+	f->ctl = ctl;
+	err = etcd_new(&f->e, cosi_ctl_event(ctl), &o, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "cosid: --etcd %s: %s\n", f->endpoints, msg);
+		return err;
+	}
+	err = sd_event_add_time_relative(cosi_ctl_event(ctl), &f->keepalive,
+					 CLOCK_MONOTONIC, 0, 0, on_keepalive,
+					 f);
+	if (err >= 0)
+		err = sd_event_source_set_enabled(f->keepalive, SD_EVENT_ON);
+	if (err < 0) {
+		fprintf(stderr, "cosid: fleet: timer: %s\n", strerror(-err));
+		return err;
+	}
+	start_list(f);
+	return 0;
+}
+
+/* Revoke the lease: the node is gone now, not in TTL seconds. */
+static void revoke_lease(struct cosid_fleet *f)
+{
+	struct etcd_request r = { .type = ETCD_REQ_LEASE_REVOKE };
+	struct etcd_opts o = {
+		.endpoints = f->endpoints, .user = f->user,
+		.password = f->password, .ca_file = f->ca_file,
+		.cert_file = f->cert_file, .key_file = f->key_file,
+		.timeout_usec = 1000000, .connect_timeout_usec = 500000,
+	};
+	struct etcd_reply rep = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd *e;
+
+	if (!f->lease || etcd_new(&e, NULL, &o, msg, sizeof(msg)))
+		return;
+	r.lease_id = f->lease;
+	if (etcd_call(e, &r, &rep, msg, sizeof(msg)))
+		fprintf(stderr, "cosid: fleet: revoking the lease: %s (it expires in %d s)\n",
+			msg, COSID_FLEET_TTL);
+	else
+		fprintf(stderr, "cosid: fleet: lease revoked\n");
+	etcd_reply_free(&rep);
+	etcd_free(e);
+}
+
+static void fleet_fini(struct cosi_ctl *ctl)
+{
+	cosid_fleet_free(cosi_ctl_data(ctl));
+}
+
+void cosid_fleet_free(struct cosid_fleet *f)
+{
+	size_t i;
+
+	if (!f)
+		return;
+	etcd_watch_free(f->w);
+	if (f->list_rq)
+		etcd_cancel(f->list_rq);
+	if (f->lease_rq)
+		etcd_cancel(f->lease_rq);
+	sd_event_source_disable_unref(f->retry);
+	sd_event_source_disable_unref(f->keepalive);
+	revoke_lease(f);
+	if (f->e)
+		etcd_free(f->e);
+	entries_clear(f);
+	free(f->v);
+	if (f->have_defs)
+		cosi_definitions_clear(&f->defs);
+	cosi_selector_clear(&f->sel);
+	for (i = 0; i < f->n_groups; i++)
+		free(f->groups[i]);
+	for (i = 0; i < f->n_ranges; i++)
+		free(f->ranges[i]);
+	free(f->inputs);
+	free(f->reg);
+	free(f->prefix);
+	free(f->node_key);
+	free(f->ns);
+	free(f->endpoints);
+	free(f->node);
+	free(f->cluster);
+	free(f->user);
+	free(f->password);
+	free(f->ca_file);
+	free(f->cert_file);
+	free(f->key_file);
+	free(f);
+}
+
+static bool dup_opt(char **dst, const char *src)
+{
+	if (!src)
+		return true;
+	*dst = strdup(src);
+	return *dst != NULL;
+}
+
+struct cosid_fleet *cosid_fleet_new(struct cosi *c,
+				    const struct cosid_fleet_opts *o,
+				    const char *ns)
+{
+	struct cosid_fleet *f = calloc(1, sizeof(*f));
+	const char *cluster = o->cluster ?: "default";
+	char msg[256];
+	size_t i, j;
+
+	if (!f)
+		goto nomem;
+	f->c = c;
+	if (!o->node) {
+		fprintf(stderr, "cosid: --etcd needs --node NAME\n");
+		goto fail;
+	}
+	if (cosid_fleet_name_check("--node", o->node, msg, sizeof(msg)) ||
+	    cosid_fleet_name_check("--cluster", cluster, msg, sizeof(msg))) {
+		fprintf(stderr, "cosid: %s\n", msg);
+		goto fail;
+	}
+	for (i = 0; i < o->n_groups; i++) {
+		if (cosid_fleet_name_check("--group", o->groups[i], msg,
+					   sizeof(msg))) {
+			fprintf(stderr, "cosid: %s\n", msg);
+			goto fail;
+		}
+		for (j = 0; j < i; j++) {
+			if (!strcmp(o->groups[i], o->groups[j])) {
+				fprintf(stderr, "cosid: --group %s given twice\n",
+					o->groups[i]);
+				goto fail;
+			}
+		}
+		f->groups[i] = strdup(o->groups[i]);
+		if (!f->groups[i])
+			goto nomem;
+		f->n_groups++;
+	}
+	if (!dup_opt(&f->ns, ns) || !dup_opt(&f->endpoints, o->endpoints) ||
+	    !dup_opt(&f->node, o->node) || !dup_opt(&f->cluster, cluster) ||
+	    !dup_opt(&f->user, o->user) || !dup_opt(&f->password, o->password) ||
+	    !dup_opt(&f->ca_file, o->ca_file) ||
+	    !dup_opt(&f->cert_file, o->cert_file) ||
+	    !dup_opt(&f->key_file, o->key_file))
+		goto nomem;
+	if (asprintf(&f->prefix, "/cosi/%s/desired/", cluster) < 0)
+		f->prefix = NULL;
+	if (asprintf(&f->node_key, "/cosi/%s/nodes/%s", cluster, o->node) < 0)
+		f->node_key = NULL;
+	if (!f->prefix || !f->node_key)
+		goto nomem;
+	if (asprintf(&f->ranges[f->n_ranges], "%sall/", f->prefix) < 0)
+		goto nomem;
+	f->n_ranges++;
+	for (i = 0; i < f->n_groups; i++) {
+		if (asprintf(&f->ranges[f->n_ranges], "%sgroups/%s/", f->prefix,
+			     f->groups[i]) < 0)
+			goto nomem;
+		f->n_ranges++;
+	}
+	if (asprintf(&f->ranges[f->n_ranges], "%snodes/%s/", f->prefix,
+		     f->node) < 0)
+		goto nomem;
+	f->n_ranges++;
+	f->reg = registration(f);
+	if (!f->reg)
+		goto nomem;
+	if (cosi_selector_parse(COSI_SOURCE_LABEL "=" COSI_SOURCE_FLEET, &f->sel,
+				msg, sizeof(msg)))
+		goto nomem;
+	return f;
+nomem:
+	fprintf(stderr, "cosid: --etcd: out of memory\n");
+fail:
+	cosid_fleet_free(f);
+	return NULL;
+}
+
+int cosid_register_fleet(struct cosi_runtime *rt, struct cosid_fleet *f)
+{
+	struct cosi_controller c = {
+		.name = "fleet",
+		.outputs = fleet_outputs,
+		.n_outputs = ARRAY_LEN(fleet_outputs),
+		.init = fleet_init,
+		.run = fleet_run,
+		.fini = fleet_fini,
+	};
+	int err;
+
+	f->inputs = cosid_config_inputs(f->ns, COSI_INPUT_DESTROY_READY,
+					&c.n_inputs);
+	if (!f->inputs)
+		return -ENOMEM;
+	c.inputs = f->inputs;
+	err = cosi_runtime_register(rt, &c, f, NULL);
+	if (err)
+		f->ctl = NULL;
+	return err;
+}

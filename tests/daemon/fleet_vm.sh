@@ -1,0 +1,262 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# cosid --etcd end to end, inside the VM as root with cosi.ko loaded, from
+# the top of the repository (tests/vm/guest-tests.sh runs it):
+#
+#   sh tests/daemon/fleet_vm.sh
+#
+# One etcd member (Debian's /usr/bin/etcd, data on the guest's tmpfs) in
+# the root network namespace; three nodes, each a cosid in its own
+# network and UTS namespace (its own cosi store and net.* sysctls)
+# reaching etcd over a veth pair: n1 and n2 in group g1, n3 in none.
+# Checks precedence (node > group > all), deletes, a bad document,
+# FleetSync, etcd stopped and restarted, a compaction while a node is cut
+# off (re-list), the registration lease (revoked at a clean stop, taken
+# again after a revoke).  Uses the ASan/UBSan builds unless COSID_BUILD.
+# Prints "ok N - what" / "not ok N - what" and a "# Totals:" line.
+
+top=$(pwd)
+B=${COSID_BUILD:-$top/build/daemon-asan}
+COSID=$B/cosid
+CTL=$B/cosictl
+T=$(mktemp -d /tmp/fleet_vm.XXXXXX)
+PORT=23790
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export ETCDCTL_API=3
+. "$top/tests/lib.sh"
+
+SC=config/SysctlConfigs.cosi.dev
+P=/cosi/default
+etcd_pid=
+pid1='' pid2='' pid3=''
+
+# The VM runner fails on certain words anywhere on the console (etcd's
+# log says WARNING): logs are shown with them masked.
+show() {
+	sed -e 's/[Ll][Ee][Aa][Kk]/l_ak/g' -e 's/WARNING:/W_RNING:/g' \
+		-e "s|^|# $1: |"
+}
+
+on_fail() {
+	for f in "$T"/n1.log "$T"/n2.log "$T"/n3.log; do
+		[ -s "$f" ] && tail -n 8 "$f" | show "$(basename "$f")"
+	done
+	[ -s "$T/etcd.log" ] && tail -n 3 "$T/etcd.log" | show etcd
+}
+
+cleanup() {
+	for p in $pid1 $pid2 $pid3 $etcd_pid; do
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	for i in 1 2 3; do
+		ip netns del "fleet-n$i" 2>/dev/null
+		ip link del "flv$i" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+if ! command -v etcd > /dev/null || ! command -v etcdctl > /dev/null; then
+	skip "etcd and etcdctl (Debian's etcd-server, etcd-client) are not installed"
+	totals
+	exit $?
+fi
+
+ectl() { etcdctl --endpoints=http://127.0.0.1:$PORT --command-timeout=3s "$@"; }
+healthy() { ectl endpoint health > /dev/null 2>&1; }
+
+start_etcd() {
+	etcd --name m1 --data-dir "$T/etcd" \
+		--listen-client-urls "http://0.0.0.0:$PORT" \
+		--advertise-client-urls "http://127.0.0.1:$PORT" \
+		--listen-peer-urls http://127.0.0.1:23800 \
+		--initial-advertise-peer-urls http://127.0.0.1:23800 \
+		--initial-cluster m1=http://127.0.0.1:23800 \
+		--log-level error >> "$T/etcd.log" 2>&1 &
+	etcd_pid=$!
+}
+
+stop_etcd() {
+	kill -TERM "$etcd_pid" 2>/dev/null
+	wait "$etcd_pid" 2>/dev/null
+	etcd_pid=
+}
+
+# in N CMD...: CMD in node N's namespaces.
+on() {
+	_n=$1
+	shift
+	nsenter --net="/run/netns/fleet-n$_n" "$@"
+}
+
+# start_node N ARGS...: cosid of node N, $! is cosid itself.
+start_node() {
+	_n=$1
+	shift
+	nsenter --net="/run/netns/fleet-n$_n" unshare --uts -- \
+		"$COSID" --etcd "http://10.77.$_n.1:$PORT" --node "n$_n" \
+		--hosts-path "$T/hosts$_n" "$@" >> "$T/n$_n.log" 2>&1 &
+	eval "pid$_n=\$!"
+}
+
+# stop_node N SIGNAL: cosid's exit status.
+stop_node() {
+	eval "_p=\$pid$1"
+	kill -"$2" "$_p" 2>/dev/null
+	{ wait "$_p"; } 2>/dev/null
+	_rc=$?
+	eval "pid$1="
+	return $_rc
+}
+
+# spec N TYPE ID FIELD: a spec field of a resource on node N.
+spec() {
+	on "$1" "$CTL" get "$2" "$3" -o "jsonpath={.spec.$4}" 2>/dev/null
+}
+
+label() {
+	on "$1" "$CTL" get "$2" "$3" -o json 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["metadata"].get("labels", {}).get(sys.argv[1], ""))
+' "$4" 2>/dev/null
+}
+
+is() {	# is EXPECTED CMD...: CMD prints EXPECTED
+	_w=$1
+	shift
+	[ "$("$@")" = "$_w" ]
+}
+
+# sysctl_is N KEY VALUE: /proc/sys in node N's netns.
+sysctl_is() { is "$3" on "$1" cat "/proc/sys/$(echo "$2" | tr . /)"; }
+absent() { ! on "$1" "$CTL" get "$2" "$3" > /dev/null 2>&1; }
+# doc ID VALUE: a SysctlConfigs document.
+doc() {
+	printf '{"metadata":{"namespace":"config","type":"SysctlConfigs.cosi.dev","id":"%s"},"spec":{"value":"%s"}}' "$1" "$2"
+}
+all3() {	# all3 CMD-with-N...: CMD for nodes 1 2 3
+	for _i in 1 2 3; do "$@" "$_i" || return 1; done
+}
+fs_connected() { is "$1" spec "$2" fleetsync "n$2" connected; }
+node_keys() { ectl get --prefix "$P/nodes/" --keys-only | grep -c .; }
+
+# --- etcd, the nodes' namespaces and links
+start_etcd
+wait_for 30 "etcd starts" healthy
+for i in 1 2 3; do
+	ip netns add "fleet-n$i"
+	ip link add "flv$i" type veth peer name eth0 netns "fleet-n$i"
+	ip addr add "10.77.$i.1/24" dev "flv$i"
+	ip link set "flv$i" up
+	on "$i" ip addr add "10.77.$i.2/24" dev eth0
+	on "$i" ip link set eth0 up
+	on "$i" ip link set lo up
+done
+ttl0=$(on 3 cat /proc/sys/net/ipv4/ip_default_ttl)
+
+# --- desired state, then the nodes
+ectl put "$P/desired/all/$SC/net.core.somaxconn" "$(doc net.core.somaxconn 1001)" > /dev/null
+ectl put "$P/desired/groups/g1/$SC/net.core.somaxconn" "$(doc net.core.somaxconn 1002)" > /dev/null
+ectl put "$P/desired/nodes/n1/$SC/net.core.somaxconn" "$(doc net.core.somaxconn 1003)" > /dev/null
+ectl put "$P/desired/groups/g2/$SC/net.core.somaxconn" "$(doc net.core.somaxconn 1009)" > /dev/null
+ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" '{"metadata": {not json' > /dev/null
+start_node 1 --group g1
+start_node 2 --group g1
+start_node 3
+check "cosid rejects --etcd without --node" \
+	sh -c '! "$0" --etcd http://127.0.0.1:1 2> /dev/null' "$COSID"
+wait_for 30 "node n1: the node's entry wins" sysctl_is 1 net.core.somaxconn 1003
+wait_for 10 "node n2: the group's entry wins over all's" sysctl_is 2 net.core.somaxconn 1002
+wait_for 10 "node n3: all's entry (no group)" sysctl_is 3 net.core.somaxconn 1001
+check "n2's SysctlStatus reports the group's value" is 1002 spec 2 sysctlstatus net.core.somaxconn value
+check "n2's resource is labelled fleet-source=group:g1" \
+	is group:g1 label 2 sysctl net.core.somaxconn cosi.dev/fleet-source
+check "n1's is labelled fleet-source=node" \
+	is node label 1 sysctl net.core.somaxconn cosi.dev/fleet-source
+wait_for 10 "FleetSync: connected" all3 fs_connected true
+check "FleetSync: the bad document is counted as skipped" is 1 spec 3 fleetsync n3 skipped
+check "FleetSync: one resource applied" is 1 spec 3 fleetsync n3 applied
+check "the bad document's key is named in the log" \
+	grep -q "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" "$T/n1.log"
+fs_table() {
+	on 1 "$CTL" get fleetsync > "$T/table" 2>&1 &&
+		grep -q CONNECTED "$T/table" && grep n1 "$T/table" | grep -q true
+}
+check "cosictl get fleetsync shows the node" fs_table
+wait_for 10 "three nodes registered" is 3 node_keys
+reg_ok() {
+	ectl get --print-value-only "$P/nodes/n1" | python3 -c '
+import json, sys, os
+r = json.load(sys.stdin)
+sys.exit(0 if r["node"] == "n1" and r["groups"] == ["g1"] and
+         r["kernel"] == os.uname().release and r["version"] else 1)'
+}
+check "the registration names the node, groups, kernel and version" reg_ok
+
+# What cosictl get -o json prints applies as a desired document.
+on 1 "$CTL" get sysctl net.core.somaxconn -o json > "$T/n1.json"
+ectl put "$P/desired/nodes/n3/$SC/net.core.somaxconn" < "$T/n1.json" > /dev/null
+wait_for 10 "cosictl -o json output applies (n3 takes n1's document)" \
+	sysctl_is 3 net.core.somaxconn 1003
+check "... with n3's own source label" \
+	is node label 3 sysctl net.core.somaxconn cosi.dev/fleet-source
+
+# --- changes through the watch
+ectl put "$P/desired/all/$SC/net.ipv4.ip_default_ttl" "$(doc net.ipv4.ip_default_ttl 77)" > /dev/null
+ttl_is() { sysctl_is "$2" net.ipv4.ip_default_ttl "$1"; }
+wait_for 10 "a put reaches every node" all3 ttl_is 77
+ectl del "$P/desired/all/$SC/net.ipv4.ip_default_ttl" > /dev/null
+wait_for 10 "a delete in etcd deletes the resource on the nodes" \
+	absent 3 sysctl net.ipv4.ip_default_ttl
+wait_for 10 "... and the sysctl controller restores the value" \
+	sysctl_is 3 net.ipv4.ip_default_ttl "$ttl0"
+ectl del "$P/desired/nodes/n1/$SC/net.core.somaxconn" > /dev/null
+wait_for 10 "n1 falls back to its group's entry" sysctl_is 1 net.core.somaxconn 1002
+
+# --- etcd down: nodes keep their config
+stop_etcd
+wait_for 20 "etcd stopped: FleetSync says disconnected" all3 fs_connected false
+check "... the nodes keep their config" sysctl_is 2 net.core.somaxconn 1002
+check "... and their controllers run (a local apply works)" \
+	sh -c 'printf "metadata: {type: sysctl, id: net.ipv4.tcp_syn_retries}\nspec: {value: \"5\"}\n" |
+		nsenter --net=/run/netns/fleet-n2 "$0" apply -f - > /dev/null' "$CTL"
+wait_for 10 "... a local sysctl is applied" sysctl_is 2 net.ipv4.tcp_syn_retries 5
+# n3 is cut off while etcd comes back, changes and compacts.
+on 3 ip link set eth0 down
+start_etcd
+wait_for 30 "etcd restarts" healthy
+ectl put "$P/desired/all/$SC/net.core.somaxconn" "$(doc net.core.somaxconn 1011)" > /dev/null
+ectl del "$P/desired/nodes/n3/$SC/net.core.somaxconn" > /dev/null
+rev=$(ectl get / -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])')
+ectl compact "$rev" > /dev/null
+check "etcd compacted to the latest revision" [ -n "$rev" ]
+wait_for 30 "nodes reconnect after the restart" fs_connected true 1
+on 3 ip link set eth0 up
+wait_for 30 "n3, back after a compaction, converges" sysctl_is 3 net.core.somaxconn 1011
+check "... by a re-list (FleetSync resyncs >= 1)" \
+	[ "$(spec 3 fleetsync n3 resyncs)" -ge 1 ]
+check "... n2's local sysctl was left alone" sysctl_is 2 net.ipv4.tcp_syn_retries 5
+check "n2 still holds its group's value" sysctl_is 2 net.core.somaxconn 1002
+ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" "$(doc net.ipv4.tcp_fin_timeout 33)" > /dev/null
+wait_for 10 "the bad document, fixed, is applied" sysctl_is 1 net.ipv4.tcp_fin_timeout 33
+wait_for 10 "... FleetSync skipped drops to 0" is 0 spec 1 fleetsync n1 skipped
+
+# --- the lease
+lease=$(ectl get "$P/nodes/n1" -w json | python3 -c 'import json,sys; print("%x" % json.load(sys.stdin)["kvs"][0]["lease"])')
+ectl lease revoke "$lease" > /dev/null
+check "a revoked lease takes the node's key away" is 2 node_keys
+wait_for 20 "n1 registers again under a new lease" is 3 node_keys
+stop_node 3 TERM
+check "cosid n3 stops cleanly (no sanitizer report)" [ $? = 0 ]
+check "a clean stop revokes the lease: n3's key is gone" is 2 node_keys
+check "n3's config stays in its store" sysctl_is 3 net.core.somaxconn 1011
+stop_node 1 TERM
+check "cosid n1 stops cleanly" [ $? = 0 ]
+stop_node 2 TERM
+check "cosid n2 stops cleanly" [ $? = 0 ]
+check "no node key is left" is 0 node_keys
+stop_etcd
+totals

@@ -616,13 +616,19 @@ static void set_irq_opts(struct bpf_cosi_opts *o)
 static int run_in_softirq(struct bpf_program *prog, struct bpf_map *bss,
 			  void *out, size_t size, const int *done)
 {
-	struct bpf_link *link = bpf_program__attach(prog);
+	/* The map's value may be shorter than the skeleton's padded struct. */
+	size_t vsize = bpf_map__value_size(bss);
 	int zero = 0, err = -ETIMEDOUT;
+	struct bpf_link *link;
 
+	if (vsize > size)
+		return -E2BIG;
+	memset(out, 0, size);
+	link = bpf_program__attach(prog);
 	if (!link)
 		return -errno;
 	for (int i = 0; i < 100; i++) {
-		if (bpf_map__lookup_elem(bss, &zero, sizeof(zero), out, size,
+		if (bpf_map__lookup_elem(bss, &zero, sizeof(zero), out, vsize,
 					 0)) {
 			err = -errno;
 			break;

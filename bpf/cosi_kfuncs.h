@@ -13,13 +13,13 @@
 #include <linux/cosi_bpf.h>
 
 struct cosi_res *bpf_cosi_lookup(const struct bpf_cosi_key *key, __u32 key__sz,
-				 struct bpf_cosi_opts *opts, __u32 opts_sz) __ksym;
+				 struct bpf_cosi_opts *opts, __u32 opts__sz) __ksym;
 struct cosi_res *bpf_skb_cosi_lookup(struct __sk_buff *skb_ctx,
 				     const struct bpf_cosi_key *key, __u32 key__sz,
-				     struct bpf_cosi_opts *opts, __u32 opts_sz) __ksym;
+				     struct bpf_cosi_opts *opts, __u32 opts__sz) __ksym;
 struct cosi_res *bpf_xdp_cosi_lookup(struct xdp_md *xdp_ctx,
 				     const struct bpf_cosi_key *key, __u32 key__sz,
-				     struct bpf_cosi_opts *opts, __u32 opts_sz) __ksym;
+				     struct bpf_cosi_opts *opts, __u32 opts__sz) __ksym;
 void bpf_cosi_res_release(struct cosi_res *res) __ksym;
 __u64 bpf_cosi_res_version(const struct cosi_res *res) __ksym;
 __u64 bpf_cosi_res_revision(const struct cosi_res *res) __ksym;
@@ -37,14 +37,18 @@ int bpf_cosi_res_spec_bytes(const struct cosi_res *res, const char *name,
 int bpf_cosi_res_label(const struct cosi_res *res, const char *key,
 		       __u32 key__sz, char *buf, __u32 buf__sz) __ksym;
 
-/* 6.12: open-coded iterator over one collection (bpf_for_each(cosi_res, ...)). */
+/*
+ * 6.12: open-coded iterator over one collection (bpf_for_each(cosi_res, ...)).
+ * Its size is the kernel's struct bpf_iter_cosi_res_kern's (kmod/bpf_kfuncs.c
+ * checks the two agree with BUILD_BUG_ON()).
+ */
 struct bpf_iter_cosi_res {
-	__u64 __opaque[2];
+	__u64 __opaque[3];
 } __attribute__((aligned(8)));
 
 int bpf_iter_cosi_res_new(struct bpf_iter_cosi_res *it,
 			  const struct bpf_cosi_key *key, __u32 key__sz,
-			  struct bpf_cosi_opts *opts, __u32 opts_sz) __ksym;
+			  struct bpf_cosi_opts *opts, __u32 opts__sz) __ksym;
 struct cosi_res *bpf_iter_cosi_res_next(struct bpf_iter_cosi_res *it) __ksym;
 void bpf_iter_cosi_res_destroy(struct bpf_iter_cosi_res *it) __ksym;
 

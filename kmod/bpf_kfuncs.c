@@ -80,12 +80,12 @@ struct cosi_bpf_args {
  */
 static int cosi_bpf_get_args(struct cosi_bpf_args *a,
 			     const struct bpf_cosi_key *key, u32 key__sz,
-			     const struct bpf_cosi_opts *opts, u32 opts_sz,
+			     const struct bpf_cosi_opts *opts, u32 opts__sz,
 			     bool with_id)
 {
 	BUILD_BUG_ON(sizeof(a->opts) != BPF_COSI_OPTS_SZ);
 	if (!key || key__sz != sizeof(*key) || !opts ||
-	    opts_sz != BPF_COSI_OPTS_SZ)
+	    opts__sz != BPF_COSI_OPTS_SZ)
 		return -EINVAL;
 	memcpy(&a->key, key, sizeof(a->key));
 	memcpy(&a->opts, opts, sizeof(a->opts));
@@ -101,27 +101,34 @@ static int cosi_bpf_get_args(struct cosi_bpf_args *a,
 }
 
 /*
- * Where the error goes: nowhere when @opts itself is bad.  @opts is a
- * plain pointer, not a (pointer, __sz) pair: the verifier checks all of
- * it writable (sizeof() from this module's BTF) whatever the program
- * passes as @opts_sz.  A pair is checked for writing by 6.1.0-57 and
- * 6.12, but kernels without "bpf: Fix helper writes to read-only maps"
- * (2024) check a pair whose size is not a known constant for reading
- * only, which would let @opts be .rodata the verified code reads as
- * constant.  @opts_sz only names the program's layout.
+ * Where the error goes: nowhere when @opts itself is bad.  (@opts,
+ * @opts__sz) is the verifier's memory/size pair, as nf_conntrack_bpf.c
+ * takes its opts: the verifier checks the @opts__sz bytes at @opts, and
+ * the kfunc accepts only @opts__sz == BPF_COSI_OPTS_SZ, so the struct can
+ * grow with later sizes.  6.12 and Debian's 6.1.0-57 (with the backport
+ * of "bpf: Fix helper writes to read-only maps", CVE-2024-49861) check
+ * the pair for writing, so .rodata opts are refused at load; a kernel
+ * without that fix would check it for reading only, and the error
+ * written here would change memory the program was verified to read as
+ * constant (tests/selftests/cosi_kfunc.c rodata_refused checks it on
+ * both kernels cosi supports).
  */
-static void cosi_bpf_set_error(struct bpf_cosi_opts *opts, u32 opts_sz,
+static void cosi_bpf_set_error(struct bpf_cosi_opts *opts, u32 opts__sz,
 			       int err)
 {
-	if (opts && opts_sz == BPF_COSI_OPTS_SZ)
+	if (opts && opts__sz == BPF_COSI_OPTS_SZ)
 		opts->error = err;
 }
 
 /*
  * The netns a lookup reads: @ctx_net, or the netns @netns_id names as
- * @ctx_net knows it.  RCU held; no reference is taken or dropped, as a
- * program may run where dropping the last one is not allowed (NMI, hard
- * IRQ, a tracepoint under a lock).  This is safe because cleanup_net()
+ * @ctx_net knows it.  RCU held; no reference is taken or dropped: the
+ * last put_net() frees nothing itself but queues the netns's cleanup
+ * (queue_work() of net_cleanup_work), and a tracing program may run
+ * where that is not allowed - attached at tp_btf/workqueue_queue_work it
+ * runs under the worker pool's raw spinlock (pool->lock), which
+ * queue_work() would take again on the same CPU; likewise in NMI or hard
+ * IRQ context.  Taking no reference is safe because cleanup_net()
  * removes a dying netns's ids from every netns (unhash_nsid()) and only
  * then waits for a grace period (synchronize_rcu() before the pernet
  * exits: ops_undo_list() on 6.12, cleanup_net() itself on 6.1) before
@@ -129,16 +136,19 @@ static void cosi_bpf_set_error(struct bpf_cosi_opts *opts, u32 opts_sz,
  * cosi_net and everything in it until rcu_read_unlock().  One already
  * dying (no reference left) reads as deleted.
  */
-static struct net *cosi_bpf_net(struct net *ctx_net, s32 netns_id)
+static struct net *cosi_bpf_net(struct net *ctx_net, s32 netns_id, int *err)
 {
 	struct net *net;
 
+	/* No netns to resolve an id against: -EINVAL, whatever the id. */
+	*err = -EINVAL;
 	if (!ctx_net)
 		return NULL;
 	if (netns_id == BPF_COSI_NETNS_CURRENT)
 		return ctx_net;
 	if (netns_id < 0)
 		return NULL;
+	*err = -ENOENT;
 	net = idr_find(&ctx_net->netns_ids, netns_id);
 	return net && check_net(net) ? net : NULL;
 }
@@ -174,25 +184,23 @@ static struct cosi_res *cosi_bpf_lookup(struct net *ctx_net,
 					const struct bpf_cosi_key *key,
 					u32 key__sz,
 					struct bpf_cosi_opts *opts,
-					u32 opts_sz)
+					u32 opts__sz)
 {
 	struct cosi_res *res = NULL;
 	struct cosi_bpf_args a;
 	struct net *net;
 	int err;
 
-	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts_sz, true);
+	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts__sz, true);
 	if (err)
 		goto out;
 	rcu_read_lock();
-	net = cosi_bpf_net(ctx_net, a.opts.netns_id);
+	net = cosi_bpf_net(ctx_net, a.opts.netns_id, &err);
 	if (net)
 		res = cosi_bpf_find(net, &a.key, &err);
-	else
-		err = a.opts.netns_id < 0 ? -EINVAL : -ENOENT;
 	rcu_read_unlock();
 out:
-	cosi_bpf_set_error(opts, opts_sz, err);
+	cosi_bpf_set_error(opts, opts__sz, err);
 	return res;
 }
 
@@ -275,7 +283,8 @@ __diag_ignore_all("-Wmissing-prototypes",
  * @key: namespace, type and id
  * @key__sz: sizeof(*key)
  * @opts: netns (BPF_COSI_NETNS_CURRENT: the current task's) and result
- * @opts_sz: BPF_COSI_OPTS_SZ, the layout the program was built with
+ * @opts__sz: sizeof(*opts): BPF_COSI_OPTS_SZ, the layout the program was
+ *	      built with
  *
  * Return: the resource's current version, referenced (release it with
  * bpf_cosi_res_release()), or NULL with @opts->error set.
@@ -283,14 +292,14 @@ __diag_ignore_all("-Wmissing-prototypes",
 __bpf_kfunc struct cosi_res *bpf_cosi_lookup(const struct bpf_cosi_key *key,
 					     u32 key__sz,
 					     struct bpf_cosi_opts *opts,
-					     u32 opts_sz)
+					     u32 opts__sz)
 {
 	struct net *net = NULL;
 
 	/* Outside a task "current" is whoever was interrupted. */
 	if (in_task() && current->nsproxy)
 		net = current->nsproxy->net_ns;
-	return cosi_bpf_lookup(net, key, key__sz, opts, opts_sz);
+	return cosi_bpf_lookup(net, key, key__sz, opts, opts__sz);
 }
 
 /**
@@ -299,7 +308,8 @@ __bpf_kfunc struct cosi_res *bpf_cosi_lookup(const struct bpf_cosi_key *key,
  * @key: namespace, type and id
  * @key__sz: sizeof(*key)
  * @opts: netns and result
- * @opts_sz: BPF_COSI_OPTS_SZ, the layout the program was built with
+ * @opts__sz: sizeof(*opts): BPF_COSI_OPTS_SZ, the layout the program was
+ *	      built with
  *
  * Return: as bpf_cosi_lookup().
  */
@@ -307,7 +317,7 @@ __bpf_kfunc struct cosi_res *bpf_skb_cosi_lookup(struct __sk_buff *skb_ctx,
 						 const struct bpf_cosi_key *key,
 						 u32 key__sz,
 						 struct bpf_cosi_opts *opts,
-						 u32 opts_sz)
+						 u32 opts__sz)
 {
 	struct sk_buff *skb = (struct sk_buff *)skb_ctx;
 	struct net *net = NULL;
@@ -316,7 +326,7 @@ __bpf_kfunc struct cosi_res *bpf_skb_cosi_lookup(struct __sk_buff *skb_ctx,
 		net = dev_net(skb->dev);
 	else if (skb && skb->sk)
 		net = sock_net(skb->sk);
-	return cosi_bpf_lookup(net, key, key__sz, opts, opts_sz);
+	return cosi_bpf_lookup(net, key, key__sz, opts, opts__sz);
 }
 
 /**
@@ -325,7 +335,8 @@ __bpf_kfunc struct cosi_res *bpf_skb_cosi_lookup(struct __sk_buff *skb_ctx,
  * @key: namespace, type and id
  * @key__sz: sizeof(*key)
  * @opts: netns and result
- * @opts_sz: BPF_COSI_OPTS_SZ, the layout the program was built with
+ * @opts__sz: sizeof(*opts): BPF_COSI_OPTS_SZ, the layout the program was
+ *	      built with
  *
  * Return: as bpf_cosi_lookup().
  */
@@ -333,12 +344,12 @@ __bpf_kfunc struct cosi_res *bpf_xdp_cosi_lookup(struct xdp_md *xdp_ctx,
 						 const struct bpf_cosi_key *key,
 						 u32 key__sz,
 						 struct bpf_cosi_opts *opts,
-						 u32 opts_sz)
+						 u32 opts__sz)
 {
 	struct xdp_buff *xdp = (struct xdp_buff *)xdp_ctx;
 
 	return cosi_bpf_lookup(xdp ? dev_net(xdp->rxq->dev) : NULL, key,
-			       key__sz, opts, opts_sz);
+			       key__sz, opts, opts__sz);
 }
 
 /**
@@ -491,22 +502,27 @@ __diag_pop();
 #ifdef KF_ITER_NEW
 /*
  * Open-coded iterator over the resources of one collection, in id order
- * (6.12).  Under RCU (KF_RCU_PROTECTED): each step descends the
- * collection's rbtree from the root to the first id after the last one
- * returned.  Writers change the tree meanwhile with WRITE_ONCE() stores
- * that never form a loop (lib/rbtree.c), and versions and collections
- * are freed after a grace period, so a walk is safe; a walk concurrent
- * with changes may miss resources created, replaced or removed during
- * it, and each version it returns is consistent.
+ * (6.12).  Under RCU (KF_RCU_PROTECTED): each step finds the first id
+ * after the last one returned with cosi_coll_next_rcu(), which checks
+ * against the collection's by_id_seq that no writer changed the tree
+ * during it (a lockless rbtree descent alone can miss nodes a rotation
+ * moves), tries again a bounded number of times, and steps with rb_next()
+ * instead of descending when the tree has not changed since the last
+ * step.  What a walk guarantees is in Documentation/bpf.rst.
  */
 struct bpf_iter_cosi_res {
-	__u64 __opaque[2];
+	__u64 __opaque[3];
 } __aligned(8);
 
-/* Lifetime: RCU only, both pointers (see above). */
+/*
+ * Lifetime: RCU only, both pointers: the collection and the versions
+ * are freed after a grace period, and the program holds its RCU read
+ * section over the walk (KF_RCU_PROTECTED).
+ */
 struct bpf_iter_cosi_res_kern {
 	struct cosi_coll *coll;		/* NULL: nothing (left) to walk */
 	struct cosi_res *last;		/* NULL: not started */
+	unsigned int seq;		/* by_id_seq when @last was found */
 } __aligned(8);
 
 __bpf_kfunc_start_defs();
@@ -517,7 +533,8 @@ __bpf_kfunc_start_defs();
  * @key: namespace and type (the id is ignored)
  * @key__sz: sizeof(*key)
  * @opts: netns: BPF_COSI_NETNS_CURRENT is the current task's netns
- * @opts_sz: BPF_COSI_OPTS_SZ, the layout the program was built with
+ * @opts__sz: sizeof(*opts): BPF_COSI_OPTS_SZ, the layout the program was
+ *	      built with
  *
  * Return: 0 (an empty walk when the collection does not exist), or
  * -EINVAL, -ENOENT (no such netns), -EACCES (sensitive type), as
@@ -526,7 +543,7 @@ __bpf_kfunc_start_defs();
 __bpf_kfunc int bpf_iter_cosi_res_new(struct bpf_iter_cosi_res *it,
 				      const struct bpf_cosi_key *key,
 				      u32 key__sz, struct bpf_cosi_opts *opts,
-				      u32 opts_sz)
+				      u32 opts__sz)
 {
 	struct bpf_iter_cosi_res_kern *kit = (void *)it;
 	struct net *ctx_net = NULL, *net;
@@ -535,22 +552,22 @@ __bpf_kfunc int bpf_iter_cosi_res_new(struct bpf_iter_cosi_res *it,
 	struct cosi_net *cn;
 	int err;
 
-	BUILD_BUG_ON(sizeof(*kit) > sizeof(*it));
+	BUILD_BUG_ON(sizeof(*kit) != sizeof(*it));
 	BUILD_BUG_ON(__alignof__(*kit) != __alignof__(*it));
 	if (!it)
 		return -EINVAL;
 	kit->coll = NULL;
 	kit->last = NULL;
-	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts_sz, false);
+	kit->seq = 1;			/* odd: no step to continue from */
+	err = cosi_bpf_get_args(&a, key, key__sz, opts, opts__sz, false);
 	if (err)
 		goto out;
 	if (in_task() && current->nsproxy)
 		ctx_net = current->nsproxy->net_ns;
 	rcu_read_lock();
-	net = cosi_bpf_net(ctx_net, a.opts.netns_id);
+	net = cosi_bpf_net(ctx_net, a.opts.netns_id, &err);
 	if (!net) {
 		rcu_read_unlock();
-		err = a.opts.netns_id < 0 ? -EINVAL : -ENOENT;
 		goto out;
 	}
 	cn = cosi_pernet(net);
@@ -563,12 +580,20 @@ __bpf_kfunc int bpf_iter_cosi_res_new(struct bpf_iter_cosi_res *it,
 			kit->coll = cosi_coll_find(cn, a.key.ns, a.key.type);
 	}
 	/*
-	 * The collection is freed after a grace period, and the program
-	 * holds its RCU read section (KF_RCU_PROTECTED) over the walk.
+	 * The collection is freed after a grace period.  This function
+	 * takes its own rcu_read_lock() because its caller may hold none:
+	 * 6.12's verifier accepts new() outside bpf_rcu_read_lock() in a
+	 * sleepable program (lsm.s, fentry.s), marking the iterator
+	 * untrusted so that next() and destroy() on it are refused (such a
+	 * program cannot load, but new() must not count on that).  The
+	 * collection kept in @kit past this unlock is followed only by
+	 * next(), which the verifier allows only in the RCU read section
+	 * new() ran in: bpf_rcu_read_unlock() makes the iterator untrusted,
+	 * and a non-sleepable program runs in one read section throughout.
 	 */
 	rcu_read_unlock();
 out:
-	cosi_bpf_set_error(opts, opts_sz, err);
+	cosi_bpf_set_error(opts, opts__sz, err);
 	return err;
 }
 
@@ -586,7 +611,7 @@ __bpf_kfunc struct cosi_res *bpf_iter_cosi_res_next(struct bpf_iter_cosi_res *it
 
 	if (!kit || !kit->coll)
 		return NULL;
-	res = cosi_coll_next(kit->coll, kit->last ? kit->last->id : "", false);
+	res = cosi_coll_next_rcu(kit->coll, kit->last, &kit->seq);
 	kit->last = res;
 	if (!res)
 		kit->coll = NULL;
@@ -606,6 +631,19 @@ __bpf_kfunc_end_defs();
  * device's, XDP the receiving device's.  A TC program may run in a task
  * that is not the packet's (egress under a socket of another netns), and
  * a tracing program may hold an skb or xdp_buff it cannot vouch for.
+ *
+ * The kernel files sets by hook, not by program type: registering for
+ * BPF_PROG_TYPE_TRACING fills BTF_KFUNC_HOOK_TRACING, which 6.12's
+ * bpf_prog_type_to_kfunc_hook() (kernel/bpf/btf.c) also uses for
+ * BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_PERF_EVENT and
+ * BPF_PROG_TYPE_LSM (6.1's mapping was not checked here): those
+ * programs get the tracing set too.  A PERF_EVENT program may run in
+ * NMI, and any tracing program in hard IRQ: there in_task() is false,
+ * so bpf_cosi_lookup() and the walk fail with -EINVAL and no reference
+ * is ever taken, nor dropped (call_rcu() is not NMI-safe), outside a
+ * task.
+ * LSM programs may be sleepable (lsm.s), as may fentry.s: see
+ * bpf_iter_cosi_res_new() for the walk there.
  */
 #ifdef BTF_KFUNCS_START
 #define COSI_KFUNCS_START(name)	BTF_KFUNCS_START(name)

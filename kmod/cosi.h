@@ -34,6 +34,7 @@
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
 #include <linux/rhashtable.h>
+#include <linux/seqlock.h>
 #include <linux/siphash.h>
 #include <linux/string.h>
 #include <linux/hashtable.h>
@@ -108,12 +109,16 @@ static inline char *cosi_put_str(char **buf, const char *s)
  * reference unhashes it and frees it after an RCU grace period, so an
  * RCU reader that found it in cosi_net::colls may still read it.  A new
  * reference is always taken before an old one is dropped.  @by_id
- * changes under cosi_net::lock only, by the RCU-safe rbtree calls, and is
- * read under the lock or, by cosi_coll_next() alone, under RCU.
+ * changes under cosi_net::lock only, by the RCU-safe rbtree calls, each
+ * change (insert, replace, erase) inside a write section of @by_id_seq,
+ * and is read under the lock or, under RCU only, by the BPF iterator
+ * (cosi_coll_next_rcu()), which validates each descent with @by_id_seq:
+ * a lockless descent alone may miss nodes while rotations move them.
  */
 struct cosi_coll {
 	struct rhash_head node;		/* in cosi_net::colls */
 	struct rb_root by_id;		/* current versions, sorted by id */
+	seqcount_mutex_t by_id_seq;	/* written under cosi_net::lock */
 	struct list_head watchers;	/* live and catching-up watchers */
 	struct list_head kwatchers;	/* kernel watches (kwatch.c) */
 	struct rcu_head rcu;		/* frees it, see above */
@@ -480,6 +485,11 @@ void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res);
 struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
 				bool inclusive);
 struct cosi_res *cosi_coll_succ(const struct cosi_res *res);
+/* Tries of one BPF iterator step against concurrent writers. */
+#define COSI_ITER_TRIES	3
+struct cosi_res *cosi_coll_next_rcu(struct cosi_coll *coll,
+				    const struct cosi_res *last,
+				    unsigned int *seq);
 void cosi_event_get(struct cosi_event *ev);
 void cosi_event_put(struct cosi_net *cn, struct cosi_event *ev);
 int cosi_put_labels(struct sk_buff *skb, int attr, const struct cosi_res *res);

@@ -139,6 +139,7 @@ struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
 	memcpy(coll->key + nlen, type, tlen);
 	coll->type = coll->key + nlen;
 	coll->by_id = RB_ROOT;
+	seqcount_mutex_init(&coll->by_id_seq, &cn->lock);
 	coll->refs = 1;
 	INIT_LIST_HEAD(&coll->watchers);
 	INIT_LIST_HEAD(&coll->kwatchers);
@@ -410,9 +411,14 @@ static void cosi_rb_insert(struct cosi_coll *coll, struct cosi_res *res)
 		else
 			link = &parent->rb_right;
 	}
-	/* Published with its fields: cosi_coll_next() reads it under RCU. */
+	/*
+	 * Published with its fields: the BPF iterator reads it under RCU,
+	 * and checks with by_id_seq that no rotation moved nodes under it.
+	 */
+	write_seqcount_begin(&coll->by_id_seq);
 	rb_link_node_rcu(&res->rb, parent, link);
 	rb_insert_color(&res->rb, &coll->by_id);
+	write_seqcount_end(&coll->by_id_seq);
 }
 
 /**
@@ -447,7 +453,9 @@ void cosi_store_replace(struct cosi_net *cn, struct cosi_res *old,
 	/* Same key, same bucket: this cannot fail. */
 	WARN_ON(rhashtable_replace_fast(&cn->res, &old->node, &res->node,
 					cosi_res_params));
+	write_seqcount_begin(&res->coll->by_id_seq);
 	rb_replace_node_rcu(&old->rb, &res->rb, &res->coll->by_id);
+	write_seqcount_end(&res->coll->by_id_seq);
 	cosi_store_changed(cn, COSI_EVENT_KIND_UPDATED, res, old);
 	cosi_res_put(old);
 }
@@ -460,7 +468,9 @@ void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res)
 
 	lockdep_assert_held(&cn->lock);
 	rhashtable_remove_fast(&cn->res, &res->node, cosi_res_params);
+	write_seqcount_begin(&coll->by_id_seq);
 	rb_erase(&res->rb, &coll->by_id);
+	write_seqcount_end(&coll->by_id_seq);
 	coll->nr_res--;
 	cn->nr_res--;
 
@@ -481,17 +491,18 @@ void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res)
 }
 
 /*
- * First resource of @coll with an id after @after ("" for the first), or
- * from @after on when @inclusive.  Under cosi_net::lock, or under RCU
- * only (the BPF iterator): writers link nodes with rb_link_node_rcu() and
- * rb_replace_node_rcu() and rebalance with WRITE_ONCE() stores that never
- * form a loop (lib/rbtree.c), and a version or collection unlinked stays
- * allocated for a grace period (cosi_res_put(), cosi_coll_put()).  A
- * lockless descent meanwhile may miss a resource moved by a rotation, so
- * it may skip one; what it returns is always after @after and readable.
+ * First node of @coll's tree with an id after @after, or from @after on
+ * when @inclusive.  Under cosi_net::lock this is exact.  Under RCU only,
+ * while writers change the tree: writers link nodes with
+ * rb_link_node_rcu() and rb_replace_node_rcu() and rebalance with
+ * WRITE_ONCE() stores that never form a loop (lib/rbtree.c), and a
+ * version unlinked stays allocated for a grace period (cosi_res_put()),
+ * so the descent ends and what it returns is after @after and readable;
+ * but a rotation can move the right node out of its path, so it may
+ * return a later one (see rb_find_rcu()): cosi_coll_next_rcu() checks.
  */
-struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
-				bool inclusive)
+static struct cosi_res *cosi_coll_descend(struct cosi_coll *coll,
+					  const char *after, bool inclusive)
 {
 	struct rb_node *node = rcu_dereference_raw(coll->by_id.rb_node);
 	struct cosi_res *best = NULL;
@@ -508,6 +519,113 @@ struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
 		}
 	}
 	return best;
+}
+
+/*
+ * First resource of @coll with an id after @after ("" for the first), or
+ * from @after on when @inclusive.  Under cosi_net::lock (netlink dumps,
+ * watch bootstraps, kernel watches).
+ */
+struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
+				bool inclusive)
+{
+#ifdef CONFIG_LOCKDEP
+	lockdep_assert_held(coll->by_id_seq.lock);
+#endif
+	return cosi_coll_descend(coll, after, inclusive);
+}
+
+/*
+ * The rbtree's height is at most 2 * log2(n + 1): a step that climbs or
+ * descends further ran into a tree changing under it.
+ */
+#define COSI_RB_MAX_STEPS	(2 * BITS_PER_LONG)
+
+/*
+ * rb_next() for a reader under RCU only, bounded: the next node, NULL at
+ * the end, or ERR_PTR(-EAGAIN) if the walk took more steps than a tree
+ * can be high (the tree changed meanwhile; the caller's sequence check
+ * would discard the result anyway).
+ */
+static struct rb_node *cosi_rb_next_rcu(const struct rb_node *node)
+{
+	struct rb_node *n, *parent;
+	int i;
+
+	n = rcu_dereference_raw(node->rb_right);
+	if (n) {
+		for (i = 0; i < COSI_RB_MAX_STEPS; i++) {
+			struct rb_node *left = rcu_dereference_raw(n->rb_left);
+
+			if (!left)
+				return n;
+			n = left;
+		}
+		return ERR_PTR(-EAGAIN);
+	}
+	for (i = 0; i < COSI_RB_MAX_STEPS; i++) {
+		parent = rb_parent(node);
+		if (!parent || node != rcu_dereference_raw(parent->rb_right))
+			return parent;
+		node = parent;
+	}
+	return ERR_PTR(-EAGAIN);
+}
+
+/**
+ * cosi_coll_next_rcu() - the BPF iterator's step, under RCU only
+ * @coll: the collection, found under RCU (freed after a grace period)
+ * @last: the version the previous step returned, NULL for the first step
+ * @seq: the caller's memory of @coll->by_id_seq: in, its value when
+ *	 @last was found (odd: none); out, the value this step was checked
+ *	 against (odd when the step could not be checked)
+ *
+ * The first resource after @last's id.  A descent (or a step from @last
+ * with cosi_rb_next_rcu(), when the sequence has not moved since @last
+ * was found: @last is still in the unchanged tree) is kept when
+ * @coll->by_id_seq was even and unchanged across it: no writer touched
+ * the tree, so it is exact.  Else it is tried again, COSI_ITER_TRIES
+ * times in all, never more: a tracing program may run inside the write
+ * section, on the writer's CPU, where the sequence cannot move until it
+ * returns.  Then the last descent's result is returned as it is: after
+ * @last's id (a walk stays in strictly increasing id order, each
+ * resource at most once), though a resource a rotation hid may be
+ * skipped.  The sequence is read with raw_read_seqcount() on its
+ * seqcount_t: no waiting for an odd value, no lockdep reader annotation
+ * (the reader may be inside the write section), and never the mutex
+ * (PREEMPT_RT's seqcount_mutex_t readers may take it).
+ *
+ * Return: the version, valid until the caller leaves its RCU read
+ * section, or NULL at the end.
+ */
+struct cosi_res *cosi_coll_next_rcu(struct cosi_coll *coll,
+				    const struct cosi_res *last, unsigned int *seq)
+{
+	seqcount_t *sc = &coll->by_id_seq.seqcount;
+	const char *after = last ? last->id : "";
+	struct cosi_res *res = NULL;
+	struct rb_node *node;
+	unsigned int s;
+	int i;
+
+	s = raw_read_seqcount(sc);
+	if (last && !(s & 1) && s == *seq) {
+		node = cosi_rb_next_rcu(&last->rb);
+		if (!IS_ERR(node) && !read_seqcount_retry(sc, s))
+			return node ? rb_entry(node, struct cosi_res, rb) : NULL;
+		s = raw_read_seqcount(sc);
+	}
+	for (i = 0; i < COSI_ITER_TRIES; i++) {
+		if (i)
+			s = raw_read_seqcount(sc);
+		res = cosi_coll_descend(coll, after, false);
+		if (!(s & 1) && !read_seqcount_retry(sc, s)) {
+			*seq = s;
+			return res;
+		}
+	}
+	*seq = 1;
+	return res;
 }
 
 /* The version after @res in id order; @res is current, under the lock. */

@@ -5,6 +5,7 @@
  * what it read in @res.  leak_ref and the *_refused programs must be
  * refused by the verifier; the null_* programs pass NULL for one pointer
  * argument each, which the verifier refuses or the kfunc fails (-EINVAL).
+ * The alone_* programs load one at a time, for one test each.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -299,3 +300,64 @@ RODATA_READ(buf, bpf_cosi_res_label(r, color, sizeof(color), (char *)ro_buf,
 RODATA_READ(buf_var, bpf_cosi_res_label(r, color, sizeof(color),
 					(char *)ro_buf, var_sz & 8))
 RODATA_READ(val, bpf_cosi_res_spec_u64(r, mtu, sizeof(mtu), (__u64 *)&ro_val))
+
+/*
+ * Lookups where the context has no netns: a tracing program in softirq,
+ * where in_task() is false.  Once, on the first softirq after
+ * userspace sets @irq_armed: the task's netns (-1) and a netns id (7)
+ * must both fail with -EINVAL (no netns to resolve an id against).
+ */
+int irq_armed, irq_claim, irq_done, irq_found;
+struct bpf_cosi_opts irq_opts[2];
+
+SEC("tp_btf/softirq_entry")
+int alone_irq_noctx(void *ctx)
+{
+	struct cosi_res *r;
+
+	/* Once (two CPUs racing here would write the same results). */
+	if (!irq_armed || irq_claim)
+		return 0;
+	irq_claim = 1;
+	r = bpf_cosi_lookup(&key, sizeof(key), &irq_opts[0],
+			    sizeof(irq_opts[0]));
+	if (r) {
+		irq_found++;
+		bpf_cosi_res_release(r);
+	}
+	r = bpf_cosi_lookup(&key, sizeof(key), &irq_opts[1],
+			    sizeof(irq_opts[1]));
+	if (r) {
+		irq_found++;
+		bpf_cosi_res_release(r);
+	}
+	irq_done = 1;
+	return 0;
+}
+
+/*
+ * Packet memory as a kfunc's buffer (TC): the verifier checks only its
+ * bounds, and the kfunc writes into the packet as it is, with no unclone
+ * (Documentation/bpf.rst).  @pkt_ret: the copy's return.
+ */
+int pkt_ret;
+
+SEC("tc")
+int alone_pkt_buf(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	char f_name[] = "name";
+	struct cosi_res *r;
+
+	pkt_ret = -1;
+	if (data + 16 > end)
+		return 0;
+	r = bpf_skb_cosi_lookup(skb, &key, sizeof(key), &opts[KF_TC],
+				sizeof(opts[KF_TC]));
+	if (!r)
+		return 0;
+	pkt_ret = bpf_cosi_res_spec_str(r, f_name, sizeof(f_name), data, 16);
+	bpf_cosi_res_release(r);
+	return 0;
+}

@@ -48,7 +48,7 @@ struct kfunc_race {
 /*
  * The iterator program's walk.  @bad counts resources out of order (the
  * spec's mtu, in id order in the tests, not above the one before) or
- * unreadable; @walks the walks.
+ * unreadable; @walks the walks; keep_* the resources no writer touches.
  */
 struct kfunc_walk {
 	int err;
@@ -57,6 +57,10 @@ struct kfunc_walk {
 	int walks;
 	unsigned long long mtu_sum;
 	char first[16], last[16];
+	/* Untouched resources: see cosi_kfunc_iter.bpf.c. */
+	unsigned long long keep_every, keep_end;
+	int keep_bad;			/* walks that got them wrong */
+	unsigned long long keep_seen;	/* the last wrong walk's progress */
 };
 
 #endif

@@ -3,7 +3,11 @@
  * cosi_kfunc's iterator programs (6.12): walk walks the collection named
  * by @key with the open-coded iterator, from a tracing program run by
  * BPF_PROG_TEST_RUN, and reports the walk in @walk.  The walk reads the
- * current task's netns: TC and XDP programs must be refused.
+ * current task's netns: TC and XDP programs must be refused.  @walk's
+ * keep_every/keep_end (set by userspace) name the resources no writer
+ * touches: those whose number (mtu - 1) is a multiple of keep_every,
+ * below keep_end; a walk that does not see each of them exactly once, in
+ * order, counts in keep_bad.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,7 +30,8 @@ int BPF_PROG(walk_prog, int a)
 	struct bpf_iter_cosi_res it;
 	struct cosi_res *r;
 	char f_mtu[] = "mtu", f_name[] = "name";
-	__u64 mtu, prev = 0;
+	__u64 mtu, prev = 0, k, next_keep = 0;
+	bool wrong = false;
 	int n;
 
 	if ((bpf_get_current_pid_tgid() >> 32) != walk_tgid)
@@ -43,6 +48,14 @@ int BPF_PROG(walk_prog, int a)
 			walk.bad++;
 		prev = mtu;
 		walk.mtu_sum += mtu;
+		k = mtu - 1;
+		if (walk.keep_every && k % walk.keep_every == 0 &&
+		    k < walk.keep_end) {
+			if (k == next_keep)
+				next_keep += walk.keep_every;
+			else
+				wrong = true;	/* one skipped, or again */
+		}
 		if (!walk.count)
 			n = bpf_cosi_res_spec_str(r, f_name, sizeof(f_name),
 						  walk.first,
@@ -55,6 +68,12 @@ int BPF_PROG(walk_prog, int a)
 		walk.count++;
 	}
 	bpf_iter_cosi_res_destroy(&it);
+	if (walk.keep_every && next_keep < walk.keep_end)
+		wrong = true;			/* the walk ended early */
+	if (wrong) {
+		walk.keep_bad++;
+		walk.keep_seen = next_keep;
+	}
 	walk.walks++;
 	return 0;
 }
@@ -81,4 +100,50 @@ int xdp_iter_refused(struct xdp_md *ctx)
 {
 	count_walk();
 	return XDP_PASS;
+}
+
+/* An iterator's element is RCU-protected, not referenced: no release. */
+SEC("fentry/bpf_fentry_test1")
+int BPF_PROG(iter_release_refused, int a)
+{
+	struct bpf_iter_cosi_res it;
+	struct cosi_res *r;
+
+	bpf_iter_cosi_res_new(&it, &key, sizeof(key), &opts, sizeof(opts));
+	r = bpf_iter_cosi_res_next(&it);
+	if (r)
+		bpf_cosi_res_release(r);
+	bpf_iter_cosi_res_destroy(&it);
+	return 0;
+}
+
+/*
+ * A walk where the context has no netns (softirq: in_task() false):
+ * -EINVAL for the task's netns and for a netns id alike.
+ */
+int irq_armed, irq_claim, irq_done, irq_count;
+int irq_err[2];
+struct bpf_cosi_opts irq_opts[2];
+
+SEC("tp_btf/softirq_entry")
+int irq_walk(void *ctx)
+{
+	struct bpf_iter_cosi_res it;
+
+	/* Once (two CPUs racing here would write the same results). */
+	if (!irq_armed || irq_claim)
+		return 0;
+	irq_claim = 1;
+	irq_err[0] = bpf_iter_cosi_res_new(&it, &key, sizeof(key),
+					   &irq_opts[0], sizeof(irq_opts[0]));
+	while (bpf_iter_cosi_res_next(&it))
+		irq_count++;
+	bpf_iter_cosi_res_destroy(&it);
+	irq_err[1] = bpf_iter_cosi_res_new(&it, &key, sizeof(key),
+					   &irq_opts[1], sizeof(irq_opts[1]));
+	while (bpf_iter_cosi_res_next(&it))
+		irq_count++;
+	bpf_iter_cosi_res_destroy(&it);
+	irq_done = 1;
+	return 0;
 }

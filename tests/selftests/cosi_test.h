@@ -157,15 +157,21 @@ static inline void params_restore(const long saved[COSI_NPARAMS])
 	ASSERT_EQ(0, param_set(name, val)) TH_LOG("setting %s: %s", name, \
 						  strerror(-param_set(name, val)))
 
+/* Whether the running kernel is @maj.@min or later (true if unknown). */
+static inline bool kernel_at_least(int maj, int min)
+{
+	struct utsname u;
+	int kmaj, kmin;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &kmaj, &kmin) != 2)
+		return true;
+	return kmaj > maj || (kmaj == maj && kmin >= min);
+}
+
 /* Kernels before 6.2 cannot format extack messages (no field names). */
 static inline bool kernel_fmt_extack(void)
 {
-	struct utsname u;
-	int maj, min;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &maj, &min) != 2)
-		return true;
-	return maj > 6 || (maj == 6 && min >= 2);
+	return kernel_at_least(6, 2);
 }
 
 /* The name of the spec field of the last request the extack points into. */

@@ -12,8 +12,6 @@
 #include "cosictl/cli_args.h"
 #include "common/manifest.h"
 
-#define COSICTL_VERSION_STR	"0.1.0"
-
 /* Exit statuses. */
 #define EXIT_OK		0
 #define EXIT_FAIL	1	/* the operation failed */

@@ -44,6 +44,10 @@ for k in "$@"; do
 		"${dkms[@]}" status -m cosi -v "$ver" -k "$k"
 	check "$k: built for $k (vermagic)" \
 		bash -c '[[ "$(modinfo -F vermagic "$1")" == "$2 "* ]]' sh "$ko" "$k"
+	check "$k: modinfo version is the package's, $ver" \
+		bash -c '[ "$(modinfo -F version "$1")" = "$2" ]' sh "$ko" "$ver"
+	check "$k: modinfo srcversion is set" \
+		bash -c '[ -n "$(modinfo -F srcversion "$1")" ]' sh "$ko"
 	# Module BTF comes from the headers' vmlinux when they ship one.
 	case $ko in *.xz) xz -dc "$ko" ;; *.zst) zstd -qdc "$ko" ;; *) cat "$ko" ;; esac \
 		> "$out/cosi-$k.ko"

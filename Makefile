@@ -44,7 +44,8 @@ SBINDIR	?= $(PREFIX)/sbin
 LIBDIR	?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
-# SYSCONFDIR: nothing of the tree installs there yet (the packages may).
+# SYSCONFDIR: install-daemon makes SYSCONFDIR/cosi, cosid's configuration
+# directory (empty: the operator writes it), as the cosid package does.
 SYSCONFDIR ?= /etc
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
@@ -73,8 +74,13 @@ bpf-tools:
 # (as depmod for the module): else cosid cannot find libcosi.so.1 in
 # /usr/local/lib until somebody runs ldconfig.  LDCONFIG=true skips it.
 LDCONFIG ?= ldconfig
+# With them, what libcosi-dev ships in its doc directory: plugins.rst and
+# the C example controller (DOCDIR/examples/kmod).
 install-lib:
 	$(MAKE) -C lib OUT=$(BUILD)/daemon/lib $(INSTALL_DIRS) install
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) Documentation/plugins.rst
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR)/examples/kmod \
+		$(wildcard examples/controllers/kmod/*)
 	$(if $(DESTDIR),,$(LDCONFIG))
 
 # The example controllers (examples/controllers/), built as outside
@@ -171,14 +177,15 @@ install-daemon: daemon-bins
 	sed -e 's|/usr/sbin/cosid|$(SBINDIR)/cosid|' \
 	    -e 's|/usr/share/doc/cosi|$(DOCDIR)|' daemon/cosid.service \
 		> $(DESTDIR)$(UNITDIR)/cosid.service
+	install -d $(DESTDIR)$(SYSCONFDIR)/cosi
 	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) \
 		Documentation/cosid.rst Documentation/cosictl.rst \
-		Documentation/controllers.rst Documentation/plugins.rst \
-		examples/node.yaml
+		Documentation/controllers.rst examples/node.yaml
 
 install-bpf: bpf-tools
 	install -D -m 0755 -t $(DESTDIR)$(BINDIR) \
 		$(BUILD)/bpf/cosi-top $(BUILD)/bpf/cosi-follow
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR) Documentation/tracing.rst
 
 ksrc:
 	@scripts/ksrc.sh $(KSRC)

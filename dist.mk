@@ -2,9 +2,9 @@
 # Distribution: the DKMS source tree, the man pages, the Debian packages
 # (debian/), and their tests.  Included by the top-level Makefile.
 
-# The version of every package: cosictl's (cosictl version).
-COSI_VERSION := $(shell sed -n 's/^\#define COSICTL_VERSION_STR[^"]*"\(.*\)"/\1/p' \
-			daemon/cosictl/cosictl.h)
+# The version of every package, of cosi.ko (MODULE_VERSION), cosictl
+# and the .pc files: VERSION, the one place it is written.
+COSI_VERSION := $(shell cat VERSION)
 MANDIR	?= $(PREFIX)/share/man
 PYTHON	?= python3
 
@@ -21,6 +21,7 @@ install-dkms:
 	install -m 0644 kmod/Kbuild kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
 	install -m 0644 kmod/include/cosi/*.h $(DKMS_SRC)/kmod/include/cosi/
 	install -m 0644 uapi/linux/*.h $(DKMS_SRC)/uapi/linux/
+	install -m 0644 VERSION $(DKMS_SRC)/
 	sed 's/#MODULE_VERSION#/$(COSI_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
 
 # Man pages from Documentation/*.rst (docutils, scripts/rst2man.py),
@@ -61,7 +62,10 @@ DEB_SRC	:= $(DEB_DIR)/cosi-$(COSI_VERSION)
 DEB_PATH := /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 deb:
 	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(COSI_VERSION)" ] || \
-		{ echo "deb: debian/changelog is $$v, cosictl says $(COSI_VERSION)"; exit 1; }
+		{ echo "deb: debian/changelog is $$v, VERSION says $(COSI_VERSION)"; exit 1; }
+	@v=$$(sed -n 's/^version = "\(.*\)"/\1/p' python/pyproject.toml); \
+		[ "$$v" = "$(COSI_VERSION)" ] || \
+		{ echo "deb: python/pyproject.toml is $$v, VERSION says $(COSI_VERSION)"; exit 1; }
 	rm -rf $(DEB_DIR); mkdir -p $(DEB_SRC)
 	git ls-files -z -co --exclude-standard | \
 		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \

@@ -142,5 +142,6 @@ module_init(cosi_init);
 module_exit(cosi_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_VERSION(COSI_VERSION);
 MODULE_DESCRIPTION("COSI: typed, versioned, watchable OS resources over generic netlink");
 MODULE_ALIAS_GENL_FAMILY(COSI_FAMILY_NAME);

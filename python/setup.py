@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 """Build hook: cosi/_spec.py is generated from the family's YNL spec at
 build time (metadata is in pyproject.toml).  The spec is $COSI_SPEC, else
 cosi.yaml next to this file (in an sdist, which carries a copy), else

@@ -18,7 +18,7 @@ pkgs=(
 	etcd-server etcd-client libcurl4-openssl-dev libssl-dev openssl
 	clang-14 libclang-rt-14-dev
 	dpkg-dev debhelper dh-dkms dkms fakeroot lintian python3-docutils
-	dh-python pybuild-plugin-pyproject python3-wheel
+	dh-python pybuild-plugin-pyproject python3-wheel python3-debian
 	man-db strace systemd
 )
 missing=()

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
 # Extract the kernel-side tools this project builds with (kselftest harness,
 # YNL, checkpatch, the netlink spec schemas, extract-vmlinux) from Debian's linux-source-6.12
 # tarball into build/ksrc.  Nothing extracted here is committed.

@@ -91,6 +91,7 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 		 $(BUILD)/daemon-asan/tests/etcd_host \
 		 $(BUILD)/bench/ustore_test \
 		 tests/lib/symbols.sh \
+		 tests/dist/copyright.py \
 		 tests/dist/dkms.sh; do \
 		echo "=== host: $$(basename $$t)"; \
 		$$t 2>&1 | tee $(BUILD)/test-unit.log; \

@@ -31,9 +31,6 @@
 /* cosid --etcd: COSI_SOURCE_LABEL=COSI_SOURCE_FLEET. */
 #define COSI_SOURCE_FLEET	"fleet"
 
-/* The userspace's version (cosictl --version, cosid's fleet registration). */
-#define COSI_USERSPACE_VERSION	"0.1.0"
-
 enum cosi_apply_result {
 	COSI_APPLY_CREATED,
 	COSI_APPLY_UPDATED,

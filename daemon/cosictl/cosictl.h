@@ -13,8 +13,6 @@
 #include "common/apply.h"
 #include "common/manifest.h"
 
-#define COSICTL_VERSION_STR	COSI_USERSPACE_VERSION
-
 /* Exit statuses. */
 #define EXIT_OK		0
 #define EXIT_FAIL	1	/* the operation failed */

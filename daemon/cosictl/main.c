@@ -14,6 +14,11 @@
 #include "common/resolve.h"
 #include "cosictl/cosictl.h"
 
+/* The release, from VERSION at the top of the tree (daemon/Makefile). */
+#ifndef COSI_VERSION
+#error "COSI_VERSION is not defined: build cosictl with daemon/Makefile"
+#endif
+
 volatile sig_atomic_t cosictl_stop;
 
 int ctl_err(const char *fmt, ...)
@@ -108,7 +113,7 @@ static int run(struct ctl *x)
 		return EXIT_OK;
 	case COSICTL_VERSION:
 		printf("cosictl %s (cosi netlink family version %d)\n",
-		       COSICTL_VERSION_STR, COSI_FAMILY_VERSION);
+		       COSI_VERSION, COSI_FAMILY_VERSION);
 		return EXIT_OK;
 	default:
 		break;

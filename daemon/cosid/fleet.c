@@ -700,7 +700,7 @@ static char *registration(struct cosid_fleet *f)
 	g = NULL;
 	json_object_object_add(o, "kernel", json_object_new_string(u.release));
 	json_object_object_add(o, "version",
-			       json_object_new_string(COSI_USERSPACE_VERSION));
+			       json_object_new_string(COSI_VERSION));
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 out:
 	json_object_put(g);

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 """cosi: Python client of cosi.ko's generic netlink family.
 
 Pure Python on pyroute2; the family's names and numbers are generated

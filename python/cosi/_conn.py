@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 """One generic netlink socket to the cosi family: requests and their
 replies (through pyroute2's family lookup and message codec), with
 unsolicited messages (live watch events) kept aside in arrival order.

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 """pyroute2 message classes for the cosi family, built from the generated
 names and numbers (_spec.py) rather than written by hand."""
 import struct

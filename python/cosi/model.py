@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 """Python objects for resources, definitions, events and label queries,
 and their conversion to and from the family's attributes.  Enum names are
 the spec's (``'tearing-down'``, ``'sys-admin'``); their numbers come from

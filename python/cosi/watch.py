@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 """Resumable watches, as libcosi's streams (lib/cosi_stream.c).
 
 The kernel stops every watch of a socket whose receive buffer overflowed

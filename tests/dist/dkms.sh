@@ -31,6 +31,17 @@ dkms=(dkms --dkmstree "$out/tree" --sourcetree "$out/root/usr/src"
 check "cosi-dkms $ver: dkms.conf says cosi $ver" \
 	grep -qx "PACKAGE_VERSION=\"$ver\"" "$src/dkms.conf"
 check "dkms add cosi/$ver" "${dkms[@]}" add -m cosi -v "$ver"
+# BUILD_EXCLUSIVE_KERNEL: 6.1 and later are built, older kernels skipped
+# (dkms build exits 77, what the package's postinst calls "Skipped.").
+excl=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' "$src/dkms.conf")
+check "dkms.conf: BUILD_EXCLUSIVE_KERNEL builds 6.1, 6.12, 6.10, 7.0, skips 6.0, 5.10" \
+	bash -c 'for k in 6.1.0-57-amd64 6.12.118+deb12-amd64 6.10.1 7.0.1; do
+			[[ $k =~ $1 ]] || exit 1; done
+		 for k in 6.0.9 5.10.0-30-amd64 5.19.17; do
+			[[ $k =~ $1 ]] && exit 1; done; exit 0' sh "$excl"
+check "5.10.0-30-amd64: dkms build skips it (exit 77)" \
+	bash -c '"$@" > /dev/null 2>&1; [ $? -eq 77 ]' sh \
+	"${dkms[@]}" build -m cosi -v "$ver" -k 5.10.0-30-amd64
 for k in "$@"; do
 	mkdir -p "$out/modules/$k"
 	start=$(date +%s)
@@ -44,6 +55,10 @@ for k in "$@"; do
 		"${dkms[@]}" status -m cosi -v "$ver" -k "$k"
 	check "$k: built for $k (vermagic)" \
 		bash -c '[[ "$(modinfo -F vermagic "$1")" == "$2 "* ]]' sh "$ko" "$k"
+	check "$k: modinfo version is the package's, $ver" \
+		bash -c '[ "$(modinfo -F version "$1")" = "$2" ]' sh "$ko" "$ver"
+	check "$k: modinfo srcversion is set" \
+		bash -c '[ -n "$(modinfo -F srcversion "$1")" ]' sh "$ko"
 	# Module BTF comes from the headers' vmlinux when they ship one.
 	case $ko in *.xz) xz -dc "$ko" ;; *.zst) zstd -qdc "$ko" ;; *) cat "$ko" ;; esac \
 		> "$out/cosi-$k.ko"

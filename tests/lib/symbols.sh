@@ -53,7 +53,7 @@ header_decls() {
 }
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..14"
 for lib in libcosi:lib/libcosi.map:lib/cosi.h \
 	   libcosi-runtime:lib/runtime/libcosi-runtime.map:lib/runtime/runtime.h,lib/runtime/transform.h; do
 	IFS=: read -r name map hdrs <<< "$lib"
@@ -112,6 +112,13 @@ EOF
 		not_ok "C++: a consumer compiles and links with the installed headers"
 	fi
 fi
+# The .pc Version is the release (VERSION), not the ABI version (map node).
+release=$(cat "$top/VERSION")
+for name in libcosi libcosi-runtime; do
+	same "$name.pc: Version is the release, $release" \
+		"$(PKG_CONFIG_PATH=$stage/lib/pkgconfig pkg-config --modversion "$name" 2>&1)" \
+		"$release"
+done
 out=$(LD_LIBRARY_PATH=$stage/lib "$stage/consumer" 2>&1)
 same "C++: ... and runs on the installed libraries" "$out" "string 1"
 

@@ -529,7 +529,8 @@ class TestYnl(Base):
 class TestController(unittest.TestCase):
     """examples/controllers/python/cosi-pyfiles: config in, file and status
     out; ownership refused both ways; delete through its finalizer."""
-    CFG, ST = 'PyFiles.example.cosi.dev', 'PyFileStatuses.example.cosi.dev'
+    CFG, ST = 'PyFiles.example.org', 'PyFileStatuses.example.org'
+    OWNER = 'example.org/pyfiles'
 
     def setUp(self):
         self.root = tempfile.mkdtemp(prefix='pyfiles.')
@@ -544,7 +545,7 @@ class TestController(unittest.TestCase):
                 self.c.remove_finalizers('config', self.CFG, r.id,
                                          *r.finalizers)
             self.c.destroy('config', self.CFG, r.id)
-        with cosi.Client(owner='py-files') as ctl:
+        with cosi.Client(owner=self.OWNER) as ctl:
             for r in ctl.list('runtime', self.ST):
                 ctl.destroy('runtime', self.ST, r.id)
         self.c.close()
@@ -589,7 +590,7 @@ class TestController(unittest.TestCase):
         st = self.status('motd', cfg.version)
         self.assertIsNotNone(st, 'no status')
         path = os.path.join(self.root, 'motd')
-        self.assertEqual(st.owner, 'py-files')
+        self.assertEqual(st.owner, self.OWNER)
         self.assertEqual(st.spec['path'], path)
         self.assertEqual(st.spec['error'], '')
         self.assertEqual(st.spec['sha256'],
@@ -597,7 +598,7 @@ class TestController(unittest.TestCase):
         with open(path) as f:
             self.assertEqual(f.read(), 'hello\n')
         self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
-        cfg = wait_for(lambda: (lambda r: r if 'py-files' in r.finalizers
+        cfg = wait_for(lambda: (lambda r: r if self.OWNER in r.finalizers
                                 else None)(self.c.get('config', self.CFG,
                                                       'motd')))
         self.assertIsNotNone(cfg, 'no finalizer on the config')
@@ -610,12 +611,12 @@ class TestController(unittest.TestCase):
         # ...nor take its name while it runs, and the controller cannot
         # write the users' configs with its claim.
         with self.assertRaises(cosi.Busy):
-            cosi.Client(owner='py-files')
+            cosi.Client(owner=self.OWNER)
         second = subprocess.run([sys.executable, CONTROLLER, '--root',
                                  self.root], capture_output=True, text=True,
                                 timeout=120)
         self.assertEqual(second.returncode, 1)
-        self.assertRegex(second.stderr, r'^cosi-pyfiles: owner py-files '
+        self.assertRegex(second.stderr, r'^cosi-pyfiles: owner example\.org/pyfiles '
                          r'is taken \(owner-claim: Device or resource busy')
         self.assertEqual(second.stderr.count('\n'), 1, second.stderr)
 

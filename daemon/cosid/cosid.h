@@ -181,6 +181,9 @@ size_t cosid_fleet_effective(const struct cosid_fleet_entry *v, size_t n,
  */
 bool cosid_fleet_rev_back(int64_t seen, int64_t hdr_rev);
 
+/* --etcd's URLs parse (a one-line message and -EINVAL if not). */
+int cosid_fleet_check_endpoints(const struct cosid_fleet_opts *o);
+
 struct cosid_fleet;
 
 /* Check the options, set up; NULL after a one-line message. */

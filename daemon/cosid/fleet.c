@@ -19,15 +19,18 @@
  *
  * How: one txn of ranges (one per prefix, one revision R) fills the
  * in-memory set of entries; then one watch on /cosi/<c>/desired/ from
- * R+1 with prev_kv keeps it (events of other nodes and groups are
+ * R+1 (no prev_kv) keeps it (events of other nodes and groups are
  * dropped here).  Whenever the set changed, the "fleet" controller
  * applies the winners (cosi_apply_docs(), an unchanged resource costs no
  * write) with the label cosi.dev/source=fleet, cosi.dev/fleet-source=
- * all|group:<g>|node and the annotation cosi.dev/fleet-key=<key>, and
- * deletes what carries the label and is no longer desired (prune.c).
+ * all|group:<g>|node and the annotation cosi.dev/fleet-key=<key> (when
+ * it fits 255 bytes), and deletes what carries the label and is no
+ * longer desired (prune.c).  A document the kernel refuses for good is
+ * counted (FleetSync refused), logged once, and holds nothing back.
  * A watch that ends is resumed from the last revision seen after a
- * jittered backoff (0.5 s doubling to 10 s); a compacted revision or a
- * changed cluster id means a new range (a resync) and a full diff.
+ * jittered backoff (0.5 s doubling to 10 s); a compacted revision, a
+ * changed cluster id, a revision going back or a watch message too big
+ * for the client means a new range (a resync) and a full diff.
  *
  * Registration: a lease of COSID_FLEET_TTL s holds /cosi/<c>/nodes/<node>
  * (JSON: node, cluster, groups, kernel release, cosi version); kept alive
@@ -1063,9 +1066,30 @@ static void revoke_lease(struct cosid_fleet *f)
 	etcd_free(e);
 }
 
+/* A clean stop: FleetSync says so (the lease is revoked next). */
 static void fleet_fini(struct cosi_ctl *ctl)
 {
-	cosid_fleet_free(cosi_ctl_data(ctl));
+	struct cosid_fleet *f = cosi_ctl_data(ctl);
+
+	f->connected = false;
+	f->registered = false;
+	if (put_status(ctl, f))
+		fprintf(stderr, "cosid: fleet: cannot write FleetSync at the stop\n");
+	cosid_fleet_free(f);
+}
+
+int cosid_fleet_check_endpoints(const struct cosid_fleet_opts *fo)
+{
+	struct etcd_opts o = { .endpoints = fo->endpoints };
+	char msg[ETCD_MSG_LEN];
+	struct etcd *e;
+
+	if (etcd_new(&e, NULL, &o, msg, sizeof(msg))) {
+		fprintf(stderr, "cosid: --etcd %s: %s\n", fo->endpoints, msg);
+		return -EINVAL;
+	}
+	etcd_free(e);
+	return 0;
 }
 
 void cosid_fleet_free(struct cosid_fleet *f)

@@ -169,6 +169,8 @@ start_node 2 --group g1
 start_node 3
 check "cosid rejects --etcd without --node" \
 	sh -c '! "$0" --etcd http://127.0.0.1:1 2> /dev/null' "$COSID"
+check "cosid rejects a malformed --etcd URL when parsing (exit 2)" \
+	sh -c '"$0" --etcd foo://x --node n9 2> /dev/null; [ $? = 2 ]' "$COSID"
 wait_for 30 "node n1: the node's entry wins" sysctl_is 1 net.core.somaxconn 1003
 wait_for 10 "node n2: the group's entry wins over all's" sysctl_is 2 net.core.somaxconn 1002
 wait_for 10 "node n3: all's entry (no group)" sysctl_is 3 net.core.somaxconn 1001

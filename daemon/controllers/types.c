@@ -41,8 +41,8 @@ struct tdef {
 	const char *type;
 	const char *ns;
 	const char *aliases[5];
-	struct tfield fields[8];
-	struct tcolumn columns[6];
+	struct tfield fields[10];
+	struct tcolumn columns[7];
 	enum cosi_write_access access;
 };
 
@@ -126,10 +126,12 @@ static const struct tdef cosid_types[] = {
 		{ "fleetsync", "fleetsyncs" },
 		{ OPT("connected", BOOL), OPT("revision", U64),
 		  OPT("resyncs", U64), OPT("applied", U64),
-		  OPT("skipped", U64), OPT("registered", BOOL),
+		  OPT("skipped", U64), OPT("refused", U64),
+		  OPT("registered", BOOL),
 		  OPT("endpoint", STR), OPT("last-error", STR) },
 		{ { "CONNECTED", "connected" }, { "REVISION", "revision" },
 		  { "APPLIED", "applied" }, { "SKIPPED", "skipped" },
+		  { "REFUSED", "refused" },
 		  { "RESYNCS", "resyncs" }, { "LAST-ERROR", "last-error" } },
 		NET_ADMIN,
 	},

@@ -151,8 +151,9 @@ int cosid_fleet_name_check(const char *what, const char *name, char *msg,
  * is "/cosi/<cluster>/desired/".  Returns the key's rank, higher wins:
  * @n_groups + 1 for the node's own, @n_groups - i for groups[i] (the
  * first group on the command line wins over the later ones), 0 for all;
- * -1 when the key is not this node's (another node or group, a key
- * without <ns>/<type>/<id>).  *@suffix points to <ns>/<type>/<id> in @key.
+ * -1 when the key is not this node's (another node or group), -2 for a
+ * key under this node's prefixes that is not <ns>/<type>/<id> (skipped,
+ * counted).  *@suffix points to <ns>/<type>/<id> in @key.
  */
 int cosid_fleet_rank(const char *prefix, const char *node,
 		     const char *const *groups, size_t n_groups,
@@ -173,6 +174,15 @@ struct cosid_fleet_entry {
  */
 size_t cosid_fleet_effective(const struct cosid_fleet_entry *v, size_t n,
 			     size_t *win);
+
+/*
+ * Whether a header's revision @hdr_rev is behind @seen, the last one
+ * applied (etcd restored from a snapshot, same cluster id): re-list.
+ */
+bool cosid_fleet_rev_back(int64_t seen, int64_t hdr_rev);
+
+/* --etcd's URLs parse (a one-line message and -EINVAL if not). */
+int cosid_fleet_check_endpoints(const struct cosid_fleet_opts *o);
 
 struct cosid_fleet;
 

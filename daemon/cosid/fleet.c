@@ -19,15 +19,18 @@
  *
  * How: one txn of ranges (one per prefix, one revision R) fills the
  * in-memory set of entries; then one watch on /cosi/<c>/desired/ from
- * R+1 with prev_kv keeps it (events of other nodes and groups are
+ * R+1 (no prev_kv) keeps it (events of other nodes and groups are
  * dropped here).  Whenever the set changed, the "fleet" controller
  * applies the winners (cosi_apply_docs(), an unchanged resource costs no
  * write) with the label cosi.dev/source=fleet, cosi.dev/fleet-source=
- * all|group:<g>|node and the annotation cosi.dev/fleet-key=<key>, and
- * deletes what carries the label and is no longer desired (prune.c).
+ * all|group:<g>|node and the annotation cosi.dev/fleet-key=<key> (when
+ * it fits 255 bytes), and deletes what carries the label and is no
+ * longer desired (prune.c).  A document the kernel refuses for good is
+ * counted (FleetSync refused), logged once, and holds nothing back.
  * A watch that ends is resumed from the last revision seen after a
- * jittered backoff (0.5 s doubling to 10 s); a compacted revision or a
- * changed cluster id means a new range (a resync) and a full diff.
+ * jittered backoff (0.5 s doubling to 10 s); a compacted revision, a
+ * changed cluster id, a revision going back or a watch message too big
+ * for the client means a new range (a resync) and a full diff.
  *
  * Registration: a lease of COSID_FLEET_TTL s holds /cosi/<c>/nodes/<node>
  * (JSON: node, cluster, groups, kernel release, cosi version); kept alive
@@ -47,8 +50,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/etcd.h"
 #include "controllers/builtin.h"
@@ -58,10 +63,16 @@
 #define FLEET_KEY_ANNOTATION	"cosi.dev/fleet-key"
 #define BACKOFF_MIN_MS		500
 #define BACKOFF_MAX_MS		10000
+#define STREAM_OK_USEC		5000000	/* a watch that lived this long ok */
+#define ANNOTATION_MAX		255	/* the kernel's longest value */
+#define LABELS_MAX		64	/* the kernel's labels per resource */
+#define VALUE_MAX		(60 * 1024)	/* one document in one message */
 #define WHO			"fleet"
 
 struct fentry {
-	char *key;			/* the etcd key */
+	char *key;			/* the etcd key (no NUL inside) */
+	size_t key_len;			/* etcd's length of it */
+	int refused;			/* the kernel's errno, logged once */
 	struct cosid_fleet_entry e;	/* e.suffix points into key */
 	struct cosi_docs docs;		/* one document when !e.bad */
 };
@@ -89,6 +100,9 @@ struct cosid_fleet {
 	struct etcd_req *list_rq, *lease_rq;
 	sd_event_source *retry, *keepalive;
 	unsigned int backoff_ms;
+	unsigned int seed;		/* rand_r(): jitter, from getrandom() */
+	uint64_t watch_since;		/* CLOCK_MONOTONIC usec of the start */
+	uint64_t lease_ok;		/* usec of the last lease success */
 
 	struct fentry *v;		/* the entries of this node */
 	size_t n, cap;
@@ -100,7 +114,7 @@ struct cosid_fleet {
 	int64_t rev;			/* the last revision seen */
 	int64_t lease;
 	uint64_t lists;			/* successful ranges: resyncs + 1 */
-	size_t applied, skipped;
+	size_t applied, skipped, refused;
 	char last_error[ETCD_MSG_LEN];
 };
 
@@ -174,10 +188,17 @@ int cosid_fleet_rank(const char *prefix, const char *node,
 			}
 		}
 	}
-	if (rank < 0 || !suffix_ok(s))
+	if (rank < 0)
 		return -1;
+	if (!suffix_ok(s))
+		return -2;
 	*suffix = s;
 	return rank;
+}
+
+bool cosid_fleet_rev_back(int64_t seen, int64_t hdr_rev)
+{
+	return seen > 0 && hdr_rev > 0 && hdr_rev < seen;
 }
 
 /* By suffix, then the highest rank first. */
@@ -259,14 +280,24 @@ static void entries_clear(struct cosid_fleet *f)
 	f->n = 0;
 }
 
-static struct fentry *find(struct cosid_fleet *f, const char *key)
+static struct fentry *find(struct cosid_fleet *f, const char *key,
+			   size_t key_len)
 {
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		if (!strcmp(f->v[i].key, key))
+		if (f->v[i].key_len == key_len &&
+		    !memcmp(f->v[i].key, key, key_len))
 			return &f->v[i];
 	return NULL;
+}
+
+static uint64_t now_usec(struct cosid_fleet *f)
+{
+	uint64_t t = 0;
+
+	sd_event_now(etcd_event(f->e), CLOCK_MONOTONIC, &t);
+	return t;
 }
 
 static void kvs_drop(struct cosi_kvs *s, const char *key)
@@ -318,6 +349,11 @@ static void load(struct cosid_fleet *f, struct fentry *x, const char *value,
 	int err;
 
 	x->e.bad = true;
+	if (len > VALUE_MAX) {
+		fprintf(stderr, "cosid: fleet: %s: skipped: %zu bytes, over %d (one netlink message)\n",
+			x->key, len, VALUE_MAX);
+		return;
+	}
 	if (!f->have_defs) {
 		err = cosi_definition_list(f->c, &f->defs);
 		if (err) {
@@ -346,6 +382,11 @@ static void load(struct cosid_fleet *f, struct fentry *x, const char *value,
 	kvs_drop(&d->labels, COSI_SOURCE_LABEL);
 	kvs_drop(&d->labels, FLEET_SOURCE_LABEL);
 	kvs_drop(&d->annotations, FLEET_KEY_ANNOTATION);
+	if (d->labels.n + 2 > LABELS_MAX) {
+		fprintf(stderr, "cosid: fleet: %s: skipped: %zu labels, the fleet adds 2 and a resource holds %d\n",
+			x->key, d->labels.n, LABELS_MAX);
+		goto bad;
+	}
 	if (x->e.rank == 0)
 		snprintf(src, sizeof(src), "all");
 	else if (x->e.rank == (int)f->n_groups + 1)
@@ -355,7 +396,9 @@ static void load(struct cosid_fleet *f, struct fentry *x, const char *value,
 			 f->groups[f->n_groups - x->e.rank]);
 	if (cosi_kvs_add(&d->labels, COSI_SOURCE_LABEL, COSI_SOURCE_FLEET) ||
 	    cosi_kvs_add(&d->labels, FLEET_SOURCE_LABEL, src) ||
-	    cosi_kvs_add(&d->annotations, FLEET_KEY_ANNOTATION, x->key)) {
+	    /* Only what fits: the label and ns/type/id say the rest. */
+	    (strlen(x->key) <= ANNOTATION_MAX &&
+	     cosi_kvs_add(&d->annotations, FLEET_KEY_ANNOTATION, x->key))) {
 		fprintf(stderr, "cosid: fleet: %s: skipped: out of memory\n",
 			x->key);
 		goto bad;
@@ -366,49 +409,81 @@ bad:
 	cosi_docs_clear(&x->docs);
 }
 
-/* A key was put (@value) or deleted (NULL). */
-static void ingest(struct cosid_fleet *f, const char *key, const char *value,
-		   size_t len)
+/*
+ * A key was put (@value) or deleted (NULL).  A key under this node's
+ * prefixes that is not <ns>/<type>/<id>, or holds a NUL byte, is kept as
+ * a bad entry (logged, counted in skipped) that matches no resource.
+ */
+static void ingest(struct cosid_fleet *f, const char *key, size_t key_len,
+		   const char *value, size_t len)
 {
-	const char *suffix;
+	const char *suffix = "", *why = NULL;
 	struct fentry *x, *nv;
 	int rank;
 
 	rank = cosid_fleet_rank(f->prefix, f->node,
 				(const char *const *)f->groups, f->n_groups,
 				key, &suffix);
-	if (rank < 0)
+	if (rank == -1)
 		return;
-	f->dirty = true;
-	x = find(f, key);
-	if (x) {
-		fentry_clear(x);
-		*x = f->v[--f->n];
+	if (strlen(key) != key_len) {
+		why = "a NUL byte in the key";
+		suffix = "";
+		rank = 0;
+	} else if (rank < 0) {
+		why = "not <ns>/<type>/<id> under the prefix";
+		suffix = "";
+		rank = 0;
 	}
-	if (!value)
-		return;
-	if (f->n == f->cap) {
-		nv = realloc(f->v, (f->cap * 2 + 16) * sizeof(*nv));
-		if (!nv) {
-			fprintf(stderr, "cosid: fleet: %s: out of memory: resyncing\n",
-				key);
-			f->need_list = true;
-			return;
+	x = find(f, key, key_len);
+	if (!value) {
+		if (x) {
+			f->dirty = true;
+			fentry_clear(x);
+			*x = f->v[--f->n];
 		}
+		return;
+	}
+	if (!x && f->n == f->cap) {
+		nv = realloc(f->v, (f->cap * 2 + 16) * sizeof(*nv));
+		if (!nv)
+			goto nomem;
 		f->v = nv;
 		f->cap = f->cap * 2 + 16;
 	}
-	x = &f->v[f->n];
-	memset(x, 0, sizeof(*x));
-	x->key = strdup(key);
-	if (!x->key) {
-		f->need_list = true;
+	f->dirty = true;
+	if (x) {
+		/* Replaced in place: the old one stays until the new is. */
+		char *k = malloc(key_len + 1);
+
+		if (!k)
+			goto nomem;
+		fentry_clear(x);
+		x->key = k;
+	} else {
+		x = &f->v[f->n];
+		memset(x, 0, sizeof(*x));
+		x->key = malloc(key_len + 1);
+		if (!x->key)
+			goto nomem;
+		f->n++;
+	}
+	memcpy(x->key, key, key_len);
+	x->key[key_len] = '\0';
+	x->key_len = key_len;
+	x->e.rank = rank;
+	if (why) {
+		fprintf(stderr, "cosid: fleet: %s: skipped: %s\n", x->key, why);
+		x->e.bad = true;
+		x->e.suffix = "";
 		return;
 	}
-	f->n++;
-	x->e.rank = rank;
 	x->e.suffix = x->key + (suffix - key);
 	load(f, x, value, len);
+	return;
+nomem:
+	fprintf(stderr, "cosid: fleet: %s: out of memory: resyncing\n", key);
+	f->need_list = true;
 }
 
 /* --- etcd: list, watch, reconnect */
@@ -441,7 +516,7 @@ static void retry_later(struct cosid_fleet *f)
 	f->backoff_ms = f->backoff_ms ? f->backoff_ms * 2 : BACKOFF_MIN_MS;
 	if (f->backoff_ms > BACKOFF_MAX_MS)
 		f->backoff_ms = BACKOFF_MAX_MS;
-	ms = f->backoff_ms * 3 / 4 + (uint64_t)rand() % (f->backoff_ms / 2 + 1);
+	ms = f->backoff_ms * 3 / 4 + (uint64_t)rand_r(&f->seed) % (f->backoff_ms / 2 + 1);
 	if (!f->retry &&
 	    sd_event_add_time_relative(etcd_event(f->e), &f->retry,
 				       CLOCK_MONOTONIC, ms * 1000, 0, on_retry,
@@ -459,6 +534,17 @@ static bool cluster_changed(struct cosid_fleet *f, const struct etcd_header *h)
 	return f->cluster_id && h->cluster_id && h->cluster_id != f->cluster_id;
 }
 
+/* The watch ended: resume (or re-list) after a backoff. */
+static void watch_end(struct cosid_fleet *f)
+{
+	etcd_watch_free(f->w);
+	f->w = NULL;
+	/* A stream that lived a while was fine: start the backoff over. */
+	if (now_usec(f) - f->watch_since >= STREAM_OK_USEC)
+		f->backoff_ms = 0;
+	retry_later(f);
+}
+
 static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		     const struct etcd_watch_msg *m, void *arg)
 {
@@ -466,31 +552,52 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	char buf[32];
 	size_t i;
 
-	if (err || m->canceled || m->compact_revision > 0 ||
-	    cluster_changed(f, &m->hdr)) {
-		if (!err && m->compact_revision > 0) {
+	(void)w;
+	if (err) {
+		/*
+		 * A message over the client's limits (a prefix delete of
+		 * many keys of other nodes or groups): resuming from the
+		 * same revision would meet it again; re-list instead.
+		 */
+		if (err == -EMSGSIZE || err == -ENOMEM) {
+			set_error(f, "watch: %s: resyncing%s", msg, "");
+			f->need_list = true;
+		} else {
+			set_error(f, "watch: %s%s", msg, "");
+		}
+		watch_end(f);
+		return;
+	}
+	if (m->canceled || m->compact_revision > 0 ||
+	    cluster_changed(f, &m->hdr) ||
+	    cosid_fleet_rev_back(f->rev, m->hdr.revision)) {
+		if (m->compact_revision > 0) {
 			snprintf(buf, sizeof(buf), "%lld",
 				 (long long)m->compact_revision);
 			set_error(f, "watch: revision compacted (to %s): resyncing%s",
 				  buf, "");
 			f->need_list = true;
 			f->backoff_ms = 0;
-		} else if (!err && m->canceled) {
+		} else if (m->canceled) {
 			set_error(f, "watch canceled: %s%s",
 				  m->cancel_reason ?: "no reason given", "");
-		} else if (!err) {
+		} else if (cluster_changed(f, &m->hdr)) {
 			set_error(f, "etcd's cluster id changed: resyncing%s%s",
 				  "", "");
 			f->need_list = true;
 		} else {
-			set_error(f, "watch: %s%s", msg, "");
+			snprintf(buf, sizeof(buf), "%lld",
+				 (long long)m->hdr.revision);
+			set_error(f, "etcd's revision went back (to %s, a restored snapshot?): resyncing%s",
+				  buf, "");
+			f->need_list = true;
 		}
-		etcd_watch_free(w);
-		f->w = NULL;
-		retry_later(f);
+		watch_end(f);
 		return;
 	}
-	f->backoff_ms = 0;
+	/* etcd answered: connected (the backoff restarts after events). */
+	if (m->n_events)
+		f->backoff_ms = 0;
 	if (!f->connected) {
 		f->connected = true;
 		wake(f);
@@ -498,8 +605,9 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	for (i = 0; i < m->n_events; i++) {
 		const struct etcd_event *ev = &m->events[i];
 
-		ingest(f, ev->kv.key, ev->type == ETCD_EV_PUT ? ev->kv.value :
-		       NULL, ev->kv.value_len);
+		ingest(f, ev->kv.key, ev->kv.key_len,
+		       ev->type == ETCD_EV_PUT ? ev->kv.value : NULL,
+		       ev->kv.value_len);
 		if (ev->kv.mod_revision > f->rev)
 			f->rev = ev->kv.mod_revision;
 	}
@@ -512,14 +620,16 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		wake(f);
 }
 
+/* From the revision after the last seen; no prev_kv (never read). */
 static void start_watch(struct cosid_fleet *f)
 {
 	struct etcd_watch_opts o = {
 		.key = f->prefix, .prefix = true,
-		.start_revision = f->rev + 1, .prev_kv = true,
+		.start_revision = f->rev + 1,
 	};
 	char msg[ETCD_MSG_LEN];
 
+	f->watch_since = now_usec(f);
 	if (etcd_watch_start(f->e, &o, on_watch, f, &f->w, msg, sizeof(msg))) {
 		set_error(f, "watch: %s%s", msg, "");
 		f->w = NULL;
@@ -527,11 +637,21 @@ static void start_watch(struct cosid_fleet *f)
 	}
 }
 
+static void entries_free(struct fentry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fentry_clear(&v[i]);
+	free(v);
+}
+
 static void on_list(struct etcd_req *rq, int err, const char *msg,
 		    const struct etcd_reply *rep, void *arg)
 {
 	struct cosid_fleet *f = arg;
-	size_t i, k;
+	struct fentry *old = f->v;
+	size_t i, k, n_old = f->n, cap_old = f->cap;
 
 	(void)rq;
 	f->list_rq = NULL;
@@ -540,24 +660,31 @@ static void on_list(struct etcd_req *rq, int err, const char *msg,
 		retry_later(f);
 		return;
 	}
-	entries_clear(f);
+	/* A new set; the old one stays until the new one is complete. */
+	f->v = NULL;
+	f->n = f->cap = 0;
 	f->need_list = false;
 	for (i = 0; i < rep->n_responses; i++)
 		for (k = 0; k < rep->responses[i].n_kvs; k++)
 			ingest(f, rep->responses[i].kvs[k].key,
+			       rep->responses[i].kvs[k].key_len,
 			       rep->responses[i].kvs[k].value,
 			       rep->responses[i].kvs[k].value_len);
 	if (f->need_list) {	/* out of memory: try again later */
+		entries_free(f->v, f->n);
+		f->v = old;
+		f->n = n_old;
+		f->cap = cap_old;
 		retry_later(f);
 		return;
 	}
+	entries_free(old, n_old);
 	f->cluster_id = rep->hdr.cluster_id;
 	f->rev = rep->hdr.revision;
 	f->listed = true;
 	f->dirty = true;
 	f->lists++;
 	f->connected = true;
-	f->backoff_ms = 0;
 	f->last_error[0] = '\0';
 	fprintf(stderr, "cosid: fleet: %zu desired entries at revision %lld\n",
 		f->n, (long long)f->rev);
@@ -632,8 +759,25 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 	}
 	if (err) {
 		set_error(f, "lease: %s%s", msg, "");
+		/*
+		 * No keep-alive got through for a TTL: etcd has let the
+		 * lease go, and the watch may be cut off without knowing
+		 * (a partition): say so, and connect again.
+		 */
+		if (f->lease && now_usec(f) - f->lease_ok >
+		    COSID_FLEET_TTL * 1000000ULL) {
+			f->lease = 0;
+			f->registered = false;
+			if (f->w) {
+				etcd_watch_free(f->w);
+				f->w = NULL;
+				retry_later(f);
+			}
+			wake(f);
+		}
 		return;
 	}
+	f->lease_ok = now_usec(f);
 	if (!f->lease)
 		f->lease = rep->lease_id;	/* granted */
 	if (f->registered)
@@ -727,6 +871,53 @@ static bool wanted(const struct cosi_resource *r, void *arg)
 	return false;
 }
 
+/* What the kernel refuses for good: retrying the same document won't do. */
+static bool refused_err(int err)
+{
+	switch (-err) {
+	case EACCES: case EPERM: case E2BIG: case EINVAL: case EEXIST:
+	case EMSGSIZE: case ENAMETOOLONG: case ERANGE: case EDOM:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * After a failed batch: each winner alone, to know which the kernel
+ * refuses (each logged once, counted, and not retried until its value
+ * changes) and to split a batch too big for one message.  Returns 0 or
+ * the first transient error.
+ */
+static int apply_each(struct cosid_fleet *f, struct cosi *c,
+		      const size_t *win, size_t k, size_t *res)
+{
+	enum cosi_apply_result r;
+	char msg[1024];
+	size_t i;
+	int err, ret = 0;
+
+	memset(res, 0, COSI_APPLY_RESULTS * sizeof(*res));
+	for (i = 0; i < k; i++) {
+		struct fentry *x = &f->v[win[i]];
+
+		err = cosi_apply_doc(c, &x->docs.v[0], &r, NULL, msg,
+				     sizeof(msg));
+		if (!err) {
+			x->refused = 0;
+			res[r]++;
+		} else if (refused_err(err)) {
+			if (x->refused != -err)
+				set_error(f, "%s: refused: %s", x->key, msg);
+			x->refused = -err;
+		} else {
+			x->refused = 0;
+			fprintf(stderr, "cosid: fleet: %s: %s\n", x->key, msg);
+			ret = ret ?: err;
+		}
+	}
+	return ret;
+}
+
 /* Apply the winners, delete what is no longer desired. */
 static int sync_store(struct cosid_fleet *f, struct cosi *c)
 {
@@ -757,14 +948,20 @@ static int sync_store(struct cosid_fleet *f, struct cosi *c)
 	err = cosi_apply_docs(c, &set, "etcd", COSI_APPLY_KEEP_GOING,
 			      cosi_apply_count, res, msg, sizeof(msg));
 	if (err)
-		fprintf(stderr, "cosid: fleet: applying %s\n", msg);
-	f->applied = k;
+		err = apply_each(f, c, win, k, res);
+	else
+		for (i = 0; i < k; i++)
+			f->v[win[i]].refused = 0;
+	f->refused = 0;
+	for (i = 0; i < k; i++)
+		f->refused += !!f->v[win[i]].refused;
+	f->applied = k - f->refused;
 	/* What the set no longer holds goes, also after a failed apply. */
 	err = cosid_prune(c, f->ns, &f->sel, &p) ?: err ?: p.err;
 	if (res[COSI_APPLY_CREATED] || res[COSI_APPLY_UPDATED] || p.deleted ||
 	    p.waiting || err)
-		fprintf(stderr, "cosid: fleet: revision %lld: %zu desired (%zu skipped): %zu created, %zu updated, %zu unchanged, %zu deleted, %zu deleting\n",
-			(long long)f->rev, k, f->skipped,
+		fprintf(stderr, "cosid: fleet: revision %lld: %zu desired (%zu skipped, %zu refused): %zu created, %zu updated, %zu unchanged, %zu deleted, %zu deleting\n",
+			(long long)f->rev, k, f->skipped, f->refused,
 			res[COSI_APPLY_CREATED], res[COSI_APPLY_UPDATED],
 			res[COSI_APPLY_UNCHANGED], p.deleted, p.waiting);
 out:
@@ -784,6 +981,7 @@ static int put_status(struct cosi_ctl *ctl, struct cosid_fleet *f)
 	      cosi_spec_add_u64(&spec, "resyncs", f->lists ? f->lists - 1 : 0) ?:
 	      cosi_spec_add_u64(&spec, "applied", f->applied) ?:
 	      cosi_spec_add_u64(&spec, "skipped", f->skipped) ?:
+	      cosi_spec_add_u64(&spec, "refused", f->refused) ?:
 	      cosi_spec_add_bool(&spec, "registered", f->registered) ?:
 	      cosi_spec_add_string(&spec, "endpoint", etcd_endpoint(f->e)) ?:
 	      cosi_spec_add_string(&spec, "last-error", f->last_error);
@@ -802,7 +1000,7 @@ static int fleet_run(struct cosi_ctl *ctl)
 
 	err = cosid_destroy_ready(c, f->ns, &f->sel, WHO, WHO);
 	/* Until etcd's set is known, nothing is applied or deleted. */
-	if (f->listed && f->dirty) {
+	if (f->listed && f->dirty && !f->need_list) {
 		f->dirty = false;
 		if (sync_store(f, c)) {
 			f->dirty = true;	/* retried with backoff */
@@ -868,9 +1066,30 @@ static void revoke_lease(struct cosid_fleet *f)
 	etcd_free(e);
 }
 
+/* A clean stop: FleetSync says so (the lease is revoked next). */
 static void fleet_fini(struct cosi_ctl *ctl)
 {
-	cosid_fleet_free(cosi_ctl_data(ctl));
+	struct cosid_fleet *f = cosi_ctl_data(ctl);
+
+	f->connected = false;
+	f->registered = false;
+	if (put_status(ctl, f))
+		fprintf(stderr, "cosid: fleet: cannot write FleetSync at the stop\n");
+	cosid_fleet_free(f);
+}
+
+int cosid_fleet_check_endpoints(const struct cosid_fleet_opts *fo)
+{
+	struct etcd_opts o = { .endpoints = fo->endpoints };
+	char msg[ETCD_MSG_LEN];
+	struct etcd *e;
+
+	if (etcd_new(&e, NULL, &o, msg, sizeof(msg))) {
+		fprintf(stderr, "cosid: --etcd %s: %s\n", fo->endpoints, msg);
+		return -EINVAL;
+	}
+	etcd_free(e);
+	return 0;
 }
 
 void cosid_fleet_free(struct cosid_fleet *f)
@@ -934,6 +1153,9 @@ struct cosid_fleet *cosid_fleet_new(struct cosi *c,
 	if (!f)
 		goto nomem;
 	f->c = c;
+	if (getrandom(&f->seed, sizeof(f->seed), GRND_NONBLOCK) !=
+	    sizeof(f->seed))
+		f->seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
 	if (!o->node) {
 		fprintf(stderr, "cosid: --etcd needs --node NAME\n");
 		goto fail;

@@ -215,7 +215,7 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		fprintf(stderr, "cosid: --etcd needs --node NAME\n");
 		return -EINVAL;
 	}
-	return 0;
+	return o->fleet.endpoints ? cosid_fleet_check_endpoints(&o->fleet) : 0;
 }
 
 static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si,

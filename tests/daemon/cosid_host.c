@@ -317,13 +317,28 @@ TEST(fleet_rank)
 	EXPECT_EQ(-1, RANK("/cosi/c/desired/groups/g/config/T/x"));
 	EXPECT_EQ(-1, RANK("/cosi/d/desired/all/config/T/x"));
 	EXPECT_EQ(-1, RANK("/cosi/c/desired/allx/config/T/x"));
-	/* Not <ns>/<type>/<id>. */
-	EXPECT_EQ(-1, RANK("/cosi/c/desired/all/config/T"));
-	EXPECT_EQ(-1, RANK("/cosi/c/desired/all/config/T/"));
-	EXPECT_EQ(-1, RANK("/cosi/c/desired/all//T/x"));
-	EXPECT_EQ(-1, RANK("/cosi/c/desired/all/config//x"));
 	EXPECT_EQ(-1, RANK("/cosi/c/desired/all"));
+	/* Ours but not <ns>/<type>/<id>: -2 (skipped and counted). */
+	EXPECT_EQ(-2, RANK("/cosi/c/desired/all/config/T"));
+	EXPECT_EQ(-2, RANK("/cosi/c/desired/all/config/T/"));
+	EXPECT_EQ(-2, RANK("/cosi/c/desired/all//T/x"));
+	EXPECT_EQ(-2, RANK("/cosi/c/desired/all/config//x"));
+	EXPECT_EQ(-2, RANK("/cosi/c/desired/nodes/n1/config"));
+	EXPECT_EQ(-2, RANK("/cosi/c/desired/groups/g2/"));
+	/* Another group's bad key is none of ours. */
+	EXPECT_EQ(-1, RANK("/cosi/c/desired/groups/g3/config/T"));
 #undef RANK
+}
+
+/* etcd's revision behind the one applied: a restored snapshot. */
+TEST(fleet_rev_back)
+{
+	EXPECT_FALSE(cosid_fleet_rev_back(0, 5));	/* nothing seen yet */
+	EXPECT_FALSE(cosid_fleet_rev_back(10, 10));
+	EXPECT_FALSE(cosid_fleet_rev_back(10, 11));
+	EXPECT_FALSE(cosid_fleet_rev_back(10, 0));	/* no header */
+	EXPECT_TRUE(cosid_fleet_rev_back(10, 9));
+	EXPECT_TRUE(cosid_fleet_rev_back(1000, 1));
 }
 
 TEST(fleet_effective)

@@ -75,6 +75,7 @@ start_etcd() {
 		--listen-peer-urls http://127.0.0.1:23800 \
 		--initial-advertise-peer-urls http://127.0.0.1:23800 \
 		--initial-cluster m1=http://127.0.0.1:23800 \
+		--max-txn-ops 20000 \
 		--log-level error >> "$T/etcd.log" 2>&1 &
 	etcd_pid=$!
 }
@@ -168,6 +169,8 @@ start_node 2 --group g1
 start_node 3
 check "cosid rejects --etcd without --node" \
 	sh -c '! "$0" --etcd http://127.0.0.1:1 2> /dev/null' "$COSID"
+check "cosid rejects a malformed --etcd URL when parsing (exit 2)" \
+	sh -c '"$0" --etcd foo://x --node n9 2> /dev/null; [ $? = 2 ]' "$COSID"
 wait_for 30 "node n1: the node's entry wins" sysctl_is 1 net.core.somaxconn 1003
 wait_for 10 "node n2: the group's entry wins over all's" sysctl_is 2 net.core.somaxconn 1002
 wait_for 10 "node n3: all's entry (no group)" sysctl_is 3 net.core.somaxconn 1001
@@ -216,6 +219,51 @@ wait_for 10 "... and the sysctl controller restores the value" \
 ectl del "$P/desired/nodes/n1/$SC/net.core.somaxconn" > /dev/null
 wait_for 10 "n1 falls back to its group's entry" sysctl_is 1 net.core.somaxconn 1002
 
+# --- a document n2's kernel refuses: a local resource (not the fleet's)
+printf 'metadata: {type: sysctl, id: net.ipv4.tcp_keepalive_probes}\nspec: {value: "7"}\n' |
+	on 2 "$CTL" apply -f - > /dev/null
+ectl put "$P/desired/all/$SC/net.ipv4.tcp_keepalive_probes" "$(doc net.ipv4.tcp_keepalive_probes 8)" > /dev/null
+wait_for 10 "n2 counts the document its kernel refuses (not owned) in FleetSync refused" \
+	is 1 spec 2 fleetsync n2 refused
+fs_error_has() {	# fs_error_has N TEXT: FleetSync's last-error on node N
+	on "$1" "$CTL" get fleetsync "n$1" -o json 2>/dev/null | python3 -c '
+import json, sys
+sys.exit(0 if sys.argv[1] in json.load(sys.stdin)["spec"]["last-error"] else 1)
+' "$2" 2>/dev/null
+}
+check "... names its key in last-error" \
+	fs_error_has 2 "net.ipv4.tcp_keepalive_probes: refused"
+check "... and keeps the local resource's value" sysctl_is 2 net.ipv4.tcp_keepalive_probes 7
+wait_for 10 "... the other nodes apply it" sysctl_is 1 net.ipv4.tcp_keepalive_probes 8
+ectl put "$P/desired/all/$SC/net.ipv4.tcp_keepalive_intvl" "$(doc net.ipv4.tcp_keepalive_intvl 31)" > /dev/null
+wait_for 10 "... a later put still reaches n2 promptly (no backoff)" \
+	sysctl_is 2 net.ipv4.tcp_keepalive_intvl 31
+check "... n2's applied counts the others only" is 2 spec 2 fleetsync n2 applied
+ectl del "$P/desired/all/$SC/net.ipv4.tcp_keepalive_probes" > /dev/null
+wait_for 10 "... refused drops to 0 once the key is deleted" is 0 spec 2 fleetsync n2 refused
+
+# --- watch messages over the client's 10000 events: another group's
+# 10001 keys put in one txn, then deleted by prefix; a re-list each time.
+{	# a txn on stdin: no compares, the puts, no failure ops
+	echo
+	seq 0 10000 | sed "s|.*|put $P/desired/groups/g9/$SC/k& x|"
+	printf '\n\n'
+} > "$T/txn"
+r1=$(spec 1 fleetsync n1 resyncs)
+etcdctl --endpoints=http://127.0.0.1:$PORT --command-timeout=60s txn \
+	< "$T/txn" > "$T/txn.out" 2>&1
+check "etcd takes 10001 puts of group g9 in one txn" grep -q OK "$T/txn.out"
+ectl put "$P/desired/nodes/n1/$SC/net.ipv4.tcp_keepalive_time" "$(doc net.ipv4.tcp_keepalive_time 601)" > /dev/null
+wait_for 20 "after a watch message of 10001 events, a put for n1 arrives" \
+	sysctl_is 1 net.ipv4.tcp_keepalive_time 601
+check "... by a re-list" [ "$(spec 1 fleetsync n1 resyncs)" -gt "$r1" ]
+etcdctl --endpoints=http://127.0.0.1:$PORT --command-timeout=60s \
+	del --prefix "$P/desired/groups/g9/" > "$T/del.out" 2>&1
+check "etcd deletes the 10001 keys by prefix" grep -qx 10001 "$T/del.out"
+ectl put "$P/desired/nodes/n1/$SC/net.ipv4.tcp_keepalive_time" "$(doc net.ipv4.tcp_keepalive_time 602)" > /dev/null
+wait_for 20 "... and after the prefix delete of them" \
+	sysctl_is 1 net.ipv4.tcp_keepalive_time 602
+
 # --- etcd down: nodes keep their config
 stop_etcd
 wait_for 20 "etcd stopped: FleetSync says disconnected" all3 fs_connected false
@@ -225,6 +273,7 @@ check "... and their controllers run (a local apply works)" \
 		nsenter --net=/run/netns/fleet-n2 "$0" apply -f - > /dev/null' "$CTL"
 wait_for 10 "... a local sysctl is applied" sysctl_is 2 net.ipv4.tcp_syn_retries 5
 # n3 is cut off while etcd comes back, changes and compacts.
+r3=$(spec 3 fleetsync n3 resyncs)
 on 3 ip link set eth0 down
 start_etcd
 wait_for 30 "etcd restarts" healthy
@@ -236,8 +285,8 @@ check "etcd compacted to the latest revision" [ -n "$rev" ]
 wait_for 30 "nodes reconnect after the restart" fs_connected true 1
 on 3 ip link set eth0 up
 wait_for 30 "n3, back after a compaction, converges" sysctl_is 3 net.core.somaxconn 1011
-check "... by a re-list (FleetSync resyncs >= 1)" \
-	[ "$(spec 3 fleetsync n3 resyncs)" -ge 1 ]
+check "... by a re-list (FleetSync resyncs grows)" \
+	[ "$(spec 3 fleetsync n3 resyncs)" -gt "$r3" ]
 check "... n2's local sysctl was left alone" sysctl_is 2 net.ipv4.tcp_syn_retries 5
 check "n2 still holds its group's value" sysctl_is 2 net.core.somaxconn 1002
 ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" "$(doc net.ipv4.tcp_fin_timeout 33)" > /dev/null

@@ -600,7 +600,11 @@ TEST_F(rt, write_rate_limit_throttles_without_failing)
 	EXPECT_EQ(40, s->writes);
 }
 
-TEST_F(rt, watch_overflow_resumes_and_reconciles)
+/*
+ * Up to 15 s of settling plus 500 writes: over the harness's default 30 s
+ * on the debug kernel (KASAN, ASan, TCG) beside another guest.
+ */
+TEST_F_TIMEOUT(rt, watch_overflow_resumes_and_reconciles, 120)
 {
 	char v[16];
 	int i;

@@ -119,7 +119,6 @@ struct cosi_coll {
 	struct rhash_head node;		/* in cosi_net::colls */
 	struct rb_root by_id;		/* current versions, sorted by id */
 	seqcount_mutex_t by_id_seq;	/* written under cosi_net::lock */
-	int by_id_writer;		/* CPU in a by_id_seq section, or -1 */
 	struct list_head watchers;	/* live and catching-up watchers */
 	struct list_head kwatchers;	/* kernel watches (kwatch.c) */
 	struct rcu_head rcu;		/* frees it, see above */
@@ -486,12 +485,8 @@ void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res);
 struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
 				bool inclusive);
 struct cosi_res *cosi_coll_succ(const struct cosi_res *res);
-/*
- * Tries of one BPF iterator step against concurrent writers, and how long
- * a step waits for a writer on another CPU to leave its section.
- */
-#define COSI_ITER_TRIES		3
-#define COSI_ITER_WAIT_NS	(50 * NSEC_PER_MSEC)
+/* Tries of one BPF iterator step against concurrent writers. */
+#define COSI_ITER_TRIES	3
 struct cosi_res *cosi_coll_next_rcu(struct cosi_coll *coll,
 				    const struct cosi_res *last,
 				    unsigned int *seq);

@@ -6,7 +6,6 @@
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
-#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -141,7 +140,6 @@ struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
 	coll->type = coll->key + nlen;
 	coll->by_id = RB_ROOT;
 	seqcount_mutex_init(&coll->by_id_seq, &cn->lock);
-	coll->by_id_writer = -1;
 	coll->refs = 1;
 	INIT_LIST_HEAD(&coll->watchers);
 	INIT_LIST_HEAD(&coll->kwatchers);
@@ -400,27 +398,6 @@ static void cosi_store_changed(struct cosi_net *cn, u8 kind,
 	cosi_watch_notify(cn, &ev);
 }
 
-/*
- * A change of @coll->by_id, under cosi_net::lock: a by_id_seq write
- * section that also says which CPU it runs on, so that a BPF iterator
- * step seeing it open knows whether it runs inside it (a tracing program
- * on this CPU: waiting cannot help) or beside it (another CPU: the
- * writer, preemption off, is about to leave).  The CPU is a hint: set
- * after the section opened, and on PREEMPT_RT (preemptible sections) it
- * may be stale; a reader's wait is bounded either way.
- */
-static void cosi_by_id_write_begin(struct cosi_coll *coll)
-{
-	write_seqcount_begin(&coll->by_id_seq);
-	WRITE_ONCE(coll->by_id_writer, raw_smp_processor_id());
-}
-
-static void cosi_by_id_write_end(struct cosi_coll *coll)
-{
-	WRITE_ONCE(coll->by_id_writer, -1);
-	write_seqcount_end(&coll->by_id_seq);
-}
-
 static void cosi_rb_insert(struct cosi_coll *coll, struct cosi_res *res)
 {
 	struct rb_node **link = &coll->by_id.rb_node, *parent = NULL;
@@ -438,10 +415,10 @@ static void cosi_rb_insert(struct cosi_coll *coll, struct cosi_res *res)
 	 * Published with its fields: the BPF iterator reads it under RCU,
 	 * and checks with by_id_seq that no rotation moved nodes under it.
 	 */
-	cosi_by_id_write_begin(coll);
+	write_seqcount_begin(&coll->by_id_seq);
 	rb_link_node_rcu(&res->rb, parent, link);
 	rb_insert_color(&res->rb, &coll->by_id);
-	cosi_by_id_write_end(coll);
+	write_seqcount_end(&coll->by_id_seq);
 }
 
 /**
@@ -476,9 +453,9 @@ void cosi_store_replace(struct cosi_net *cn, struct cosi_res *old,
 	/* Same key, same bucket: this cannot fail. */
 	WARN_ON(rhashtable_replace_fast(&cn->res, &old->node, &res->node,
 					cosi_res_params));
-	cosi_by_id_write_begin(res->coll);
+	write_seqcount_begin(&res->coll->by_id_seq);
 	rb_replace_node_rcu(&old->rb, &res->rb, &res->coll->by_id);
-	cosi_by_id_write_end(res->coll);
+	write_seqcount_end(&res->coll->by_id_seq);
 	cosi_store_changed(cn, COSI_EVENT_KIND_UPDATED, res, old);
 	cosi_res_put(old);
 }
@@ -491,9 +468,9 @@ void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res)
 
 	lockdep_assert_held(&cn->lock);
 	rhashtable_remove_fast(&cn->res, &res->node, cosi_res_params);
-	cosi_by_id_write_begin(coll);
+	write_seqcount_begin(&coll->by_id_seq);
 	rb_erase(&res->rb, &coll->by_id);
-	cosi_by_id_write_end(coll);
+	write_seqcount_end(&coll->by_id_seq);
 	coll->nr_res--;
 	cn->nr_res--;
 
@@ -595,30 +572,6 @@ static struct rb_node *cosi_rb_next_rcu(const struct rb_node *node)
 	return ERR_PTR(-EAGAIN);
 }
 
-/*
- * by_id_seq for a lockless step: an open section on another CPU is waited
- * for (bounded, see cosi_coll_next_rcu()); one on this CPU is returned
- * as it is (odd), since this reader runs inside it.
- */
-static unsigned int cosi_by_id_read_begin(struct cosi_coll *coll)
-{
-	seqcount_t *sc = &coll->by_id_seq.seqcount;
-	u64 deadline = 0;
-	unsigned int s;
-
-	for (;;) {
-		s = raw_read_seqcount(sc);
-		if (!(s & 1) ||
-		    READ_ONCE(coll->by_id_writer) == raw_smp_processor_id())
-			return s;
-		if (!deadline)
-			deadline = local_clock() + COSI_ITER_WAIT_NS;
-		else if (local_clock() > deadline)
-			return s;
-		cpu_relax();
-	}
-}
-
 /**
  * cosi_coll_next_rcu() - the BPF iterator's step, under RCU only
  * @coll: the collection, found under RCU (freed after a grace period)
@@ -634,16 +587,13 @@ static unsigned int cosi_by_id_read_begin(struct cosi_coll *coll)
  * the tree, so it is exact.  Else it is tried again, COSI_ITER_TRIES
  * times in all, never more: a tracing program may run inside the write
  * section, on the writer's CPU, where the sequence cannot move until it
- * returns.  Before each try, a section open on another CPU is waited for
- * as a seqlock reader would, but for COSI_ITER_WAIT_NS at most (under a
- * hypervisor that writer's vCPU may be paused); one open on this CPU is
- * not.  Then the last descent's result is returned as it is: after
+ * returns.  Then the last descent's result is returned as it is: after
  * @last's id (a walk stays in strictly increasing id order, each
  * resource at most once), though a resource a rotation hid may be
  * skipped.  The sequence is read with raw_read_seqcount() on its
- * seqcount_t: no unbounded wait for an odd value, no lockdep reader
- * annotation (the reader may be inside the write section), and never
- * the mutex (PREEMPT_RT's seqcount_mutex_t readers may take it).
+ * seqcount_t: no waiting for an odd value, no lockdep reader annotation
+ * (the reader may be inside the write section), and never the mutex
+ * (PREEMPT_RT's seqcount_mutex_t readers may take it).
  *
  * Return: the version, valid until the caller leaves its RCU read
  * section, or NULL at the end.
@@ -663,9 +613,11 @@ struct cosi_res *cosi_coll_next_rcu(struct cosi_coll *coll,
 		node = cosi_rb_next_rcu(&last->rb);
 		if (!IS_ERR(node) && !read_seqcount_retry(sc, s))
 			return node ? rb_entry(node, struct cosi_res, rb) : NULL;
+		s = raw_read_seqcount(sc);
 	}
 	for (i = 0; i < COSI_ITER_TRIES; i++) {
-		s = cosi_by_id_read_begin(coll);
+		if (i)
+			s = raw_read_seqcount(sc);
 		res = cosi_coll_descend(coll, after, false);
 		if (!(s & 1) && !read_seqcount_retry(sc, s)) {
 			*seq = s;

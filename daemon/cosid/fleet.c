@@ -47,6 +47,7 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,12 +246,15 @@ static bool same_but_digits(const char *a, const char *b)
 	}
 }
 
-static void set_error(struct cosid_fleet *f, const char *fmt, const char *a,
-		      const char *b)
+static void __attribute__((format(printf, 2, 3)))
+set_error(struct cosid_fleet *f, const char *fmt, ...)
 {
 	char buf[ETCD_MSG_LEN];
+	va_list ap;
 
-	snprintf(buf, sizeof(buf), fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
 	if (!same_but_digits(buf, f->last_error))
 		fprintf(stderr, "cosid: fleet: %s\n", buf);
 	snprintf(f->last_error, sizeof(f->last_error), "%s", buf);
@@ -549,7 +553,6 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		     const struct etcd_watch_msg *m, void *arg)
 {
 	struct cosid_fleet *f = arg;
-	char buf[32];
 	size_t i;
 
 	(void)w;
@@ -560,10 +563,10 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		 * same revision would meet it again; re-list instead.
 		 */
 		if (err == -EMSGSIZE || err == -ENOMEM) {
-			set_error(f, "watch: %s: resyncing%s", msg, "");
+			set_error(f, "watch: %s: resyncing", msg);
 			f->need_list = true;
 		} else {
-			set_error(f, "watch: %s%s", msg, "");
+			set_error(f, "watch: %s", msg);
 		}
 		watch_end(f);
 		return;
@@ -572,24 +575,19 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	    cluster_changed(f, &m->hdr) ||
 	    cosid_fleet_rev_back(f->rev, m->hdr.revision)) {
 		if (m->compact_revision > 0) {
-			snprintf(buf, sizeof(buf), "%lld",
-				 (long long)m->compact_revision);
-			set_error(f, "watch: revision compacted (to %s): resyncing%s",
-				  buf, "");
+			set_error(f, "watch: revision compacted (to %lld): resyncing",
+				  (long long)m->compact_revision);
 			f->need_list = true;
 			f->backoff_ms = 0;
 		} else if (m->canceled) {
-			set_error(f, "watch canceled: %s%s",
-				  m->cancel_reason ?: "no reason given", "");
+			set_error(f, "watch canceled: %s",
+				  m->cancel_reason ?: "no reason given");
 		} else if (cluster_changed(f, &m->hdr)) {
-			set_error(f, "etcd's cluster id changed: resyncing%s%s",
-				  "", "");
+			set_error(f, "etcd's cluster id changed: resyncing");
 			f->need_list = true;
 		} else {
-			snprintf(buf, sizeof(buf), "%lld",
-				 (long long)m->hdr.revision);
-			set_error(f, "etcd's revision went back (to %s, a restored snapshot?): resyncing%s",
-				  buf, "");
+			set_error(f, "etcd's revision went back (to %lld, a restored snapshot?): resyncing",
+				  (long long)m->hdr.revision);
 			f->need_list = true;
 		}
 		watch_end(f);
@@ -631,7 +629,7 @@ static void start_watch(struct cosid_fleet *f)
 
 	f->watch_since = now_usec(f);
 	if (etcd_watch_start(f->e, &o, on_watch, f, &f->w, msg, sizeof(msg))) {
-		set_error(f, "watch: %s%s", msg, "");
+		set_error(f, "watch: %s", msg);
 		f->w = NULL;
 		retry_later(f);
 	}
@@ -656,7 +654,7 @@ static void on_list(struct etcd_req *rq, int err, const char *msg,
 	(void)rq;
 	f->list_rq = NULL;
 	if (err) {
-		set_error(f, "range: %s%s", msg, "");
+		set_error(f, "range: %s", msg);
 		retry_later(f);
 		return;
 	}
@@ -710,7 +708,7 @@ static void start_list(struct cosid_fleet *f)
 	r.txn.n_success = f->n_ranges;
 	if (etcd_submit(f->e, &r, on_list, f, &f->list_rq, msg, sizeof(msg))) {
 		f->list_rq = NULL;
-		set_error(f, "range: %s%s", msg, "");
+		set_error(f, "range: %s", msg);
 		retry_later(f);
 	}
 }
@@ -728,7 +726,7 @@ static void on_put(struct etcd_req *rq, int err, const char *msg,
 	(void)rep;
 	f->lease_rq = NULL;
 	if (err) {
-		set_error(f, "registering: %s%s", msg, "");
+		set_error(f, "registering: %s", msg);
 		return;		/* the next tick tries again */
 	}
 	f->registered = true;
@@ -748,8 +746,7 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 	(void)rq;
 	f->lease_rq = NULL;
 	if (err == -ENOENT) {
-		set_error(f, "lease %s lost: registering again%s",
-			  "expired or revoked", "");
+		set_error(f, "lease expired or revoked: registering again");
 		f->lease = 0;
 		f->registered = false;
 		lease_step(f);
@@ -758,7 +755,7 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 		return;
 	}
 	if (err) {
-		set_error(f, "lease: %s%s", msg, "");
+		set_error(f, "lease: %s", msg);
 		/*
 		 * No keep-alive got through for a TTL: etcd has let the
 		 * lease go, and the watch may be cut off without knowing
@@ -789,7 +786,7 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 	r.op.lease = f->lease;
 	if (etcd_submit(f->e, &r, on_put, f, &f->lease_rq, m, sizeof(m))) {
 		f->lease_rq = NULL;
-		set_error(f, "registering: %s%s", m, "");
+		set_error(f, "registering: %s", m);
 	}
 }
 
@@ -810,7 +807,7 @@ static void lease_step(struct cosid_fleet *f)
 	}
 	if (etcd_submit(f->e, &r, on_lease, f, &f->lease_rq, msg, sizeof(msg))) {
 		f->lease_rq = NULL;
-		set_error(f, "lease: %s%s", msg, "");
+		set_error(f, "lease: %s", msg);
 	}
 }
 

@@ -17,6 +17,12 @@ srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 key=$( { cat "$frag"; echo "$srcver"; } | sha256sum | cut -c1-16)
 base=$top/build/debug-kernel
 tree=$base/$key
+mkdir -p "$base"
+# One build at a time per tree: a second caller (another make, or a
+# worktree whose build/debug-kernel links here) would rm -rf the tree
+# under the first.  It waits, then finds the tree built.
+exec 9>"$base/.lock"
+flock 9
 if [ -f "$tree/.cosi-built" ]; then
 	ln -sfn "$key" "$base/current"
 	echo "$tree"

@@ -280,6 +280,35 @@ const char *cosi_rfc3339(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
+int cosi_rfc3339_parse(const char *s, uint64_t *ns)
+{
+	unsigned long long frac = 0;
+	const char *p;
+	struct tm tm;
+	time_t t;
+	int digits = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
+			frac = frac * 10 + (unsigned long long)(*p - '0');
+		if (!digits)
+			return -EINVAL;
+		for (; digits < 9; digits++)
+			frac *= 10;
+	}
+	if (strcmp(p, "Z"))
+		return -EINVAL;
+	t = timegm(&tm);
+	if (t < 0)
+		return -EINVAL;
+	*ns = (uint64_t)t * 1000000000u + frac;
+	return 0;
+}
+
 char *cosi_oneline(char *s)
 {
 	unsigned char *p;

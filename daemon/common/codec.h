@@ -60,5 +60,7 @@ uint32_t cosi_writer_caps_known(void);
 
 /* CLOCK_REALTIME nanoseconds as "2006-01-02T15:04:05.999999999Z". */
 const char *cosi_rfc3339(uint64_t ns, char *buf, size_t len);
+/* Its inverse (UTC "Z" only, up to 9 fraction digits): 0 or -EINVAL. */
+int cosi_rfc3339_parse(const char *s, uint64_t *ns);
 
 #endif /* _COSI_COMMON_CODEC_H */

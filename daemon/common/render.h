@@ -33,6 +33,15 @@ int cosi_yaml_close(struct cosi_yaml *y);
  */
 int cosi_yaml_resource(struct cosi_yaml *y, const struct cosi_resource *r,
 		       const char *event, unsigned int flags);
+/* The same (not the manifest form) with "node: <node>" first. */
+int cosi_yaml_node_resource(struct cosi_yaml *y, const char *node,
+			    const struct cosi_resource *r);
+/*
+ * A json-c object as one document, keys in their order (strings quoted
+ * where a plain scalar would read back as another type).
+ */
+struct json_object;
+int cosi_yaml_json(struct cosi_yaml *y, struct json_object *o);
 /* "event: bootstrapped" and "revision: N". */
 int cosi_yaml_marker(struct cosi_yaml *y, uint64_t revision);
 int cosi_yaml_definition(struct cosi_yaml *y, const struct cosi_definition *d,

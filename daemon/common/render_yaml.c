@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 #include <yaml.h>
 
 #include "common/codec.h"
@@ -276,14 +277,15 @@ static int metadata(struct cosi_yaml *y, const struct cosi_resource *r,
 	return map_end(y);
 }
 
-int cosi_yaml_resource(struct cosi_yaml *y, const struct cosi_resource *r,
-		       const char *event, unsigned int flags)
+/* One resource document, @key: @val first when @val is given. */
+static int resource_doc(struct cosi_yaml *y, const struct cosi_resource *r,
+			const char *key, const char *val, unsigned int flags)
 {
 	size_t i;
 
 	doc_start(y);
-	if (event)
-		kv_str(y, "event", event);
+	if (val)
+		kv_str(y, key, val);
 	metadata(y, r, flags);
 	if (r->has_spec) {
 		plain(y, "spec");
@@ -291,6 +293,61 @@ int cosi_yaml_resource(struct cosi_yaml *y, const struct cosi_resource *r,
 		for (i = 0; i < r->spec.n; i++)
 			field(y, &r->spec.v[i]);
 		map_end(y);
+	}
+	return doc_end(y);
+}
+
+int cosi_yaml_resource(struct cosi_yaml *y, const struct cosi_resource *r,
+		       const char *event, unsigned int flags)
+{
+	return resource_doc(y, r, "event", event, flags);
+}
+
+int cosi_yaml_node_resource(struct cosi_yaml *y, const char *node,
+			    const struct cosi_resource *r)
+{
+	return resource_doc(y, r, "node", node, 0);
+}
+
+static int json_value(struct cosi_yaml *y, struct json_object *o)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_null:
+		return plain(y, "null");
+	case json_type_boolean:
+		return plain(y, json_object_get_boolean(o) ? "true" : "false");
+	case json_type_int:
+	case json_type_double:
+		return plain(y, json_object_to_json_string(o));
+	case json_type_string:
+		return str(y, json_object_get_string(o));
+	case json_type_array:
+		n = json_object_array_length(o);
+		seq_start(y, false);
+		for (i = 0; i < n; i++)
+			json_value(y, json_object_array_get_idx(o, i));
+		return seq_end(y);
+	case json_type_object:
+		map_start(y);
+		json_object_object_foreach(o, k, v) {
+			str(y, k);
+			json_value(y, v);
+		}
+		return map_end(y);
+	}
+	return -EINVAL;
+}
+
+int cosi_yaml_json(struct cosi_yaml *y, struct json_object *o)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return -EINVAL;
+	doc_start(y);			/* opens the document's mapping */
+	json_object_object_foreach(o, k, v) {
+		str(y, k);
+		json_value(y, v);
 	}
 	return doc_end(y);
 }

@@ -14,8 +14,11 @@
  * netns's net.* only for a writer that held CAP_SYS_ADMIN (writer-caps).
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "controllers/builtin.h"
+#include "controllers/types.h"
 
 #define STR	COSI_FIELD_TYPE_STRING
 #define U64	COSI_FIELD_TYPE_U64
@@ -161,6 +164,28 @@ static int cosid_build_def(struct cosi_definition *d, const struct tdef *t)
 	     i++)
 		err = cosi_def_add_column(d, t->columns[i].name,
 					  t->columns[i].field);
+	return err;
+}
+
+int cosid_builtin_definitions(struct cosi_definitions *out)
+{
+	size_t i;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->v = calloc(ARRAY_LEN(cosid_types), sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (i = 0; !err && i < ARRAY_LEN(cosid_types); i++) {
+		out->v[i] = calloc(1, sizeof(*out->v[i]));
+		if (!out->v[i])
+			err = -ENOMEM;
+		else
+			out->n++;
+		err = err ?: cosid_build_def(out->v[i], &cosid_types[i]);
+	}
+	if (err)
+		cosi_definitions_clear(out);
 	return err;
 }
 

@@ -70,6 +70,13 @@ struct cosictl_args {
 	char **words;			/* __complete: the words after it */
 	int nwords;
 	int rcvbuf;			/* --rcvbuf (testing); 0: default */
+	/* get --etcd: the fleet (fleet_get.c); NULL: this node's store */
+	const char *etcd;		/* --etcd URL[,URL] */
+	const char *cluster;		/* --cluster; NULL: "default" */
+	const char *etcd_ca, *etcd_cert, *etcd_key;
+	const char *node;		/* --node */
+	const char *group;		/* --group */
+	bool all_nodes;			/* --all-nodes */
 };
 
 /* delete --wait is kept in milliseconds in an int. */

@@ -63,6 +63,8 @@ struct cosictl_waiter {
 void cosictl_wait_event(struct cosictl_waiter *w, const struct cosi_event *ev);
 
 int cmd_get(struct ctl *x);
+/* get --etcd: nodes, or a type's statuses across nodes (fleet_get.c). */
+int cmd_fleet_get(struct ctl *x);
 int cmd_watch(struct ctl *x);
 int cmd_apply(struct ctl *x);
 int cmd_delete(struct ctl *x);

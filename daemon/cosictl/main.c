@@ -125,6 +125,9 @@ static int run(struct ctl *x)
 			ctl_err("%s", msg);
 			return fail;
 		}
+	/* The fleet, from etcd: this node's store is not needed. */
+	if (x->a->etcd && x->a->cmd == COSICTL_GET)
+		return cmd_fleet_get(x);
 	if (ctl_connect(x))
 		return fail;
 	switch (x->a->cmd) {

@@ -45,6 +45,15 @@ struct cosi_table *cosi_resource_table_new(const struct cosi_definition *def,
 int cosi_resource_table_add(struct cosi_table *t,
 			    const struct cosi_definition *def,
 			    const struct cosi_resource *r, char prefix);
+/*
+ * The same with a first column headed @lead (NULL: none), whose cell
+ * each row gives: cosictl get --etcd's NODE.
+ */
+struct cosi_table *cosi_resource_table_new_lead(const struct cosi_definition *def,
+						const char *lead, bool wide);
+int cosi_resource_table_add_lead(struct cosi_table *t,
+				 const struct cosi_definition *def,
+				 const struct cosi_resource *r, const char *lead);
 /* One print-column cell: the field's value, lists joined by ",". */
 char *cosi_render_cell(const struct cosi_resource *r, const char *field);
 

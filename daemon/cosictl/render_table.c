@@ -181,6 +181,13 @@ static size_t table_fields(const struct cosi_definition *def, bool wide,
 struct cosi_table *cosi_resource_table_new(const struct cosi_definition *def,
 					   bool prefix, bool wide)
 {
+	return cosi_resource_table_new_lead(def, prefix ? "" : NULL, wide);
+}
+
+struct cosi_table *cosi_resource_table_new_lead(const struct cosi_definition *def,
+						const char *lead, bool wide)
+{
+	size_t prefix = lead != NULL;
 	static const char *const fixed[] = {
 		"NAMESPACE", "TYPE", "ID", "VERSION",
 	};
@@ -195,7 +202,7 @@ struct cosi_table *cosi_resource_table_new(const struct cosi_definition *def,
 	up = calloc(nf + 1, sizeof(*up));
 	if (!h || !fields || !up)
 		goto out;
-	h[0] = "";
+	h[0] = lead;
 	for (i = 0; i < RES_FIXED; i++)
 		h[prefix + i] = fixed[i];
 	table_fields(def, wide, fields, h + prefix + RES_FIXED);
@@ -265,10 +272,19 @@ int cosi_resource_table_add(struct cosi_table *t,
 			    const struct cosi_definition *def,
 			    const struct cosi_resource *r, char prefix)
 {
+	char pre[2] = { prefix, 0 };
+
+	return cosi_resource_table_add_lead(t, def, r, pre);
+}
+
+int cosi_resource_table_add_lead(struct cosi_table *t,
+				 const struct cosi_definition *def,
+				 const struct cosi_resource *r, const char *lead)
+{
 	size_t nf = table_fields(def, t->wide, NULL, NULL);
 	size_t np = t->ncols - RES_FIXED - nf;
 	size_t n = t->ncols, i;
-	char **cells = calloc(n, sizeof(*cells)), pre[2] = { prefix, 0 };
+	char **cells = calloc(n, sizeof(*cells));
 	const char **fields = calloc(nf + 1, sizeof(*fields));
 	const char **heads = calloc(nf + 1, sizeof(*heads));
 	int err = -ENOMEM;
@@ -277,7 +293,7 @@ int cosi_resource_table_add(struct cosi_table *t,
 		goto out;
 	table_fields(def, t->wide, fields, heads);
 	if (np)
-		cells[0] = strdup(pre);
+		cells[0] = strdup(lead);
 	cells[np] = strdup(r->ns);
 	cells[np + 1] = strdup(r->type);
 	cells[np + 2] = strdup(r->id);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
+#include "run_ctl.h"
 
 #include "common/apply.h"
 #include "common/codec.h"
@@ -1284,52 +1285,6 @@ TEST_F(m, manifest_refs)
 					      &self->defs, ref_cb, &r,
 					      self->msg, sizeof(self->msg)));
 	EXPECT_EQ(0, strncmp(self->msg, "bad.yaml: line ", 15)) TH_LOG("%s", self->msg);
-}
-
-/* Run the cosictl built next to this test; stdout and stderr kept. */
-static int run_ctl(char *out, size_t outlen, char *err, size_t errlen, ...)
-{
-	char exe[PATH_MAX], *argv[16], *slash;
-	int po[2], pe[2], status, i = 1;
-	ssize_t n;
-	va_list ap;
-	pid_t pid;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
-	if (n < 0)
-		return -1;
-	exe[n] = 0;
-	slash = strrchr(exe, '/');
-	*slash = 0;
-	slash = strrchr(exe, '/');
-	strcpy(slash, "/cosictl");
-	argv[0] = exe;
-	va_start(ap, errlen);
-	while (i < 15 && (argv[i] = va_arg(ap, char *)))
-		i++;
-	va_end(ap);
-	argv[i] = NULL;
-	if (pipe(po) || pipe(pe))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]);
-		close(pe[0]);
-		execv(exe, argv);
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	waitpid(pid, &status, 0);
-	n = read(po[0], out, outlen - 1);
-	out[n > 0 ? n : 0] = 0;
-	n = read(pe[0], err, errlen - 1);
-	err[n > 0 ? n : 0] = 0;
-	close(po[0]);
-	close(pe[0]);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* The binary: help, exit statuses, file errors before any connection. */

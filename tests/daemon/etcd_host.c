@@ -24,6 +24,7 @@
 #include <json-c/json.h>
 
 #include "kselftest_harness.h"
+#include "run_ctl.h"
 
 #include "common/etcd.h"
 #include "common/etcd_internal.h"
@@ -1783,6 +1784,385 @@ TEST(failover_to_next_endpoint)
 	main_c->pid[f] = pid;
 	EXPECT_EQ(0, member_ready(main_c, f));
 	etcd_free(e);
+}
+
+/* cosictl get --etcd (daemon/cosictl/fleet_get.c), the built binary. */
+
+#define REG(groups) \
+	"{\"node\":\"x\",\"cluster\":\"c\",\"groups\":[" groups "]," \
+	"\"kernel\":\"6.12.0-test\",\"version\":\"9.8.7\"}"
+
+/* A status document as cosid publishes it (cosictl -o json's form). */
+static void status_doc(char *buf, size_t len, const char *type,
+		       const char *id, const char *spec)
+{
+	snprintf(buf, len,
+		 "{\"metadata\":{\"namespace\":\"runtime\",\"type\":\"%s\","
+		 "\"id\":\"%s\",\"version\":4,\"owner\":\"sysctl\","
+		 "\"phase\":\"running\",\"labels\":{\"a\":\"b\"},"
+		 "\"annotations\":{},\"finalizers\":[],"
+		 "\"created\":\"2026-01-02T03:04:05.5Z\","
+		 "\"updated\":\"2026-01-02T03:04:06Z\",\"revision\":9},"
+		 "\"spec\":%s}", type, id, spec);
+}
+
+/*
+ * The row of a table whose first cell is @first, split on blanks into
+ * @cells (at most @n); the number of cells, 0 if there is no such row.
+ */
+static size_t row(const char *out, const char *first, char cells[][64],
+		  size_t n)
+{
+	char line[512], *tok, *save;
+	const char *p = out, *nl;
+	size_t k, len;
+
+	for (; *p; p = *nl ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		len = (size_t)(nl - p) < sizeof(line) - 1 ?
+		      (size_t)(nl - p) : sizeof(line) - 1;
+		memcpy(line, p, len);
+		line[len] = 0;
+		tok = strtok_r(line, " ", &save);
+		if (!tok || strcmp(tok, first))
+			continue;
+		for (k = 0; tok && k < n; k++) {
+			snprintf(cells[k], 64, "%s", tok);
+			tok = strtok_r(NULL, " ", &save);
+		}
+		return k;
+	}
+	return 0;
+}
+
+static int lease_grant(struct etcd *e, int64_t ttl, int64_t *id)
+{
+	char msg[ETCD_MSG_LEN];
+	struct etcd_reply r;
+	int err = lease_req(e, ETCD_REQ_LEASE_GRANT, 0, ttl, &r, msg);
+
+	if (!err) {
+		*id = r.lease_id;
+		etcd_reply_free(&r);
+	}
+	return err;
+}
+
+static int lease_revoke(struct etcd *e, int64_t id)
+{
+	char msg[ETCD_MSG_LEN];
+	struct etcd_reply r;
+	int err = lease_req(e, ETCD_REQ_LEASE_REVOKE, id, 0, &r, msg);
+
+	if (!err)
+		etcd_reply_free(&r);
+	return err;
+}
+
+/* Cells @from to @to (excluded), blank-separated, in @buf (640 bytes). */
+static const char *join_cells(char c[][64], size_t from, size_t to,
+			      char *buf)
+{
+	size_t i;
+
+	buf[0] = 0;
+	for (i = from; i < to; i++)
+		sprintf(buf + strlen(buf), "%s%s", i > from ? " " : "", c[i]);
+	return buf;
+}
+
+static size_t lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* The member of the element of array @a whose "node" is @node. */
+static json_object *by_node(json_object *a, const char *node)
+{
+	json_object *o, *v;
+	size_t i;
+
+	for (i = 0; a && i < json_object_array_length(a); i++) {
+		o = json_object_array_get_idx(a, i);
+		if (json_object_object_get_ex(o, "node", &v) &&
+		    !strcmp(json_object_get_string(v), node))
+			return o;
+	}
+	return NULL;
+}
+
+static bool jbool(json_object *o, const char *k)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) &&
+	       json_object_get_boolean(v);
+}
+
+#define NODE_HEAD "---\nnode: a\ncluster: cn\nregistered: true\nlive: true\n"
+#define YAML_HEAD "---\nnode: n1\nmetadata:\n  namespace: runtime\n"
+
+TEST(cosictl_get_nodes)
+{
+	struct etcd *e = client(main_c->endpoints);
+	char out[16384], err[2048], c[8][64], line[640];
+	const char *ep = main_c->endpoints;
+	json_object *j, *o, *g;
+	int64_t lease;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, lease_grant(e, 60, &lease));
+	/* a: cosid's way (a lease); b: no lease; c: statuses only. */
+	ASSERT_EQ(0, put(e, "/cosi/cn/nodes/a", REG("\"web\",\"eu\""), lease,
+			 NULL, NULL));
+	ASSERT_EQ(0, put(e, "/cosi/cn/nodes/b", REG("\"db\""), 0, NULL, NULL));
+	ASSERT_EQ(0, put(e, "/cosi/cn/status/c/runtime/T.x/i", "{}", 0, NULL,
+			 NULL));
+	/* Another cluster's node is not listed. */
+	ASSERT_EQ(0, put(e, "/cosi/other/nodes/z", REG(""), 0, NULL, NULL));
+
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cn", "get", "nodes", NULL));
+	EXPECT_STREQ("", err);
+	EXPECT_EQ(0, strncmp(out, "NODE", 4)) TH_LOG("%s", out);
+	EXPECT_EQ(4, lines(out)) TH_LOG("%s", out);
+	ASSERT_EQ(5, row(out, "NODE", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("GROUPS", c[1]);
+	EXPECT_STREQ("LIVE", c[2]);
+	EXPECT_STREQ("LAST-SEEN", c[3]);
+	EXPECT_STREQ("VERSION", c[4]);
+	ASSERT_EQ(6, row(out, "a", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("web,eu", c[1]);
+	EXPECT_STREQ("yes", c[2]);
+	/* Granted 60 s, not kept alive: seconds since the grant. */
+	EXPECT_TRUE(!strcmp(c[3], "0s") || !strcmp(c[3], "1s") ||
+		    !strcmp(c[3], "2s")) TH_LOG("%s", c[3]);
+	EXPECT_STREQ("ago", c[4]);
+	EXPECT_STREQ("9.8.7", c[5]);
+	ASSERT_EQ(5, row(out, "b", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("db no - 9.8.7", join_cells(c, 1, 5, line));
+	ASSERT_EQ(5, row(out, "c", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("<unknown>", c[1]);
+	EXPECT_STREQ("no", c[2]);
+	EXPECT_EQ(0, row(out, "z", c, 8));
+
+	/* --group: the registrations listing it; --node: that one. */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cn", "get", "nodes", "--group", "eu",
+			     NULL));
+	EXPECT_EQ(2, lines(out)) TH_LOG("%s", out);
+	EXPECT_NE(0, row(out, "a", c, 8));
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cn", "get", "nodes", "--node", "b",
+			     "-o", "wide", NULL));
+	EXPECT_EQ(2, lines(out)) TH_LOG("%s", out);
+	ASSERT_EQ(6, row(out, "b", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("6.12.0-test", c[5]);
+	/* An unknown group: nothing, a note, exit 0 (as an empty get). */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cn", "get", "nodes", "--group", "nope",
+			     NULL));
+	EXPECT_STREQ("", out);
+	EXPECT_NE(NULL, strstr(err, "no registered node of cluster cn is in group nope"))
+		TH_LOG("%s", err);
+
+	/* -o json: a list, each with its node name. */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cn", "get", "nodes", "-o", "json",
+			     NULL));
+	j = json_tokener_parse(out);
+	ASSERT_TRUE(json_object_is_type(j, json_type_array)) TH_LOG("%s", out);
+	EXPECT_EQ(3, json_object_array_length(j));
+	o = by_node(j, "a");
+	ASSERT_NE(NULL, o);
+	EXPECT_TRUE(jbool(o, "live"));
+	EXPECT_TRUE(json_object_object_get_ex(o, "groups", &g) &&
+		    json_object_array_length(g) == 2);
+	EXPECT_TRUE(json_object_object_get_ex(o, "last-seen", &g) &&
+		    json_object_is_type(g, json_type_string));
+	o = by_node(j, "b");
+	ASSERT_NE(NULL, o);
+	EXPECT_FALSE(jbool(o, "live"));
+	EXPECT_TRUE(jbool(o, "registered"));
+	o = by_node(j, "c");
+	ASSERT_NE(NULL, o);
+	EXPECT_FALSE(jbool(o, "registered"));
+	json_object_put(j);
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cn", "get", "nodes", "-o", "yaml",
+			     "--node", "a", NULL));
+	EXPECT_EQ(0, strncmp(out, NODE_HEAD, strlen(NODE_HEAD)))
+		TH_LOG("%s", out);
+
+	/* The lease revoked: the registration is gone with it. */
+	ASSERT_EQ(0, lease_revoke(e, lease));
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cn", "get", "nodes", NULL));
+	EXPECT_EQ(0, row(out, "a", c, 8)) TH_LOG("%s", out);
+	EXPECT_EQ(3, lines(out)) TH_LOG("%s", out);
+	etcd_free(e);
+}
+
+TEST(cosictl_get_statuses)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints, *t = "SysctlStatuses.cosi.dev";
+	char out[16384], err[2048], c[10][64], doc[1024], key[256], spec[64];
+	char line[640];
+	const char *nodes[] = { "n1", "n2", "n3" };
+	json_object *j, *o, *m;
+	int64_t lease;
+	size_t i;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, lease_grant(e, 60, &lease));
+	ASSERT_EQ(0, put(e, "/cosi/cs/nodes/n1", REG("\"web\""), lease, NULL,
+			 NULL));
+	ASSERT_EQ(0, put(e, "/cosi/cs/nodes/n2", REG("\"db\""), lease, NULL,
+			 NULL));
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key),
+			 "/cosi/cs/status/%s/runtime/%s/net.core.somaxconn",
+			 nodes[i], t);
+		snprintf(spec, sizeof(spec),
+			 "{\"value\":\"%zu\",\"original\":\"128\"}",
+			 1000 + i);
+		status_doc(doc, sizeof(doc), t, "net.core.somaxconn", spec);
+		ASSERT_EQ(0, put(e, key, doc, 0, NULL, NULL));
+	}
+	/* Another type on n1: not listed with SysctlStatuses. */
+	status_doc(doc, sizeof(doc), "HostnameStatuses.cosi.dev", "hostname",
+		   "{\"hostname\":\"h1\"}");
+	ASSERT_EQ(0, put(e, "/cosi/cs/status/n1/runtime/HostnameStatuses.cosi.dev/hostname",
+			 doc, 0, NULL, NULL));
+
+	/* An alias resolves (cosid's definitions, no cosi.ko here). */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "sysctlstatus", NULL));
+	EXPECT_STREQ("", err);
+	EXPECT_EQ(4, lines(out)) TH_LOG("%s", out);
+	ASSERT_EQ(8, row(out, "NODE", c, 10)) TH_LOG("%s", out);
+	EXPECT_STREQ("NAMESPACE TYPE ID VERSION VALUE ORIGINAL ERROR",
+		     join_cells(c, 1, 8, line));
+	for (i = 0; i < 3; i++) {
+		char v[8];
+
+		ASSERT_EQ(8, row(out, nodes[i], c, 10)) TH_LOG("%s", out);
+		snprintf(v, sizeof(v), "%zu", 1000 + i);
+		EXPECT_STREQ("runtime", c[1]);
+		EXPECT_STREQ(t, c[2]);
+		EXPECT_STREQ("net.core.somaxconn", c[3]);
+		EXPECT_STREQ("4", c[4]);
+		EXPECT_STREQ(v, c[5]);
+		EXPECT_STREQ("<none>", c[7]);
+	}
+	/* --node, --group, --all-nodes. */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "sysctlstatus", "--node",
+			     "n3", NULL));
+	EXPECT_EQ(2, lines(out)) TH_LOG("%s", out);
+	EXPECT_EQ(8, row(out, "n3", c, 10)) TH_LOG("%s", out);
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "sysctlstatus", "--group",
+			     "db", NULL));
+	EXPECT_EQ(2, lines(out)) TH_LOG("%s", out);
+	EXPECT_EQ(8, row(out, "n2", c, 10)) TH_LOG("%s", out);
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "SysctlStatuses.cosi.dev",
+			     "--all-nodes", NULL));
+	EXPECT_EQ(4, lines(out)) TH_LOG("%s", out);
+
+	/* -o json: a list of documents, each with "node" first. */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "sysctlstatus",
+			     "net.core.somaxconn", "-o", "json", NULL));
+	j = json_tokener_parse(out);
+	ASSERT_TRUE(json_object_is_type(j, json_type_array)) TH_LOG("%s", out);
+	EXPECT_EQ(3, json_object_array_length(j));
+	for (i = 0; i < 3; i++) {
+		o = by_node(j, nodes[i]);
+		ASSERT_NE(NULL, o) TH_LOG("%s", nodes[i]);
+		ASSERT_TRUE(json_object_object_get_ex(o, "metadata", &m));
+		ASSERT_TRUE(json_object_object_get_ex(m, "updated", &m));
+		EXPECT_STREQ("2026-01-02T03:04:06Z", json_object_get_string(m));
+	}
+	json_object_put(j);
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "hostnamestatus",
+			     "-o", "yaml", NULL));
+	EXPECT_EQ(0, strncmp(out, YAML_HEAD, strlen(YAML_HEAD)))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\nspec:\n  hostname: h1\n")) TH_LOG("%s", out);
+
+	/* An unknown node: nothing, a note, exit 0; an absent id: exit 1. */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "sysctlstatus", "--node",
+			     "n9", NULL));
+	EXPECT_STREQ("", out);
+	EXPECT_NE(NULL, strstr(err, "node n9 is not registered and published no statuses"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "sysctlstatus", "nope",
+			     NULL));
+	EXPECT_STREQ("cosictl: SysctlStatuses.cosi.dev/nope: not found on any node\n",
+		     err);
+	/* A type not known here: its exact name, a note when none match. */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "sysctlstatuses.cosi",
+			     NULL));
+	EXPECT_NE(NULL, strstr(err, "not known here")) TH_LOG("%s", err);
+	/* A document that does not decode: named, the rest shown, exit 1. */
+	ASSERT_EQ(0, put(e, "/cosi/cs/status/n2/runtime/SysctlStatuses.cosi.dev/bad",
+			 "{\"metadata\":{}}", 0, NULL, NULL));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "sysctlstatus", NULL));
+	EXPECT_EQ(4, lines(out)) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: /cosi/cs/status/n2/runtime/SysctlStatuses.cosi.dev/bad: skipped: metadata.namespace: expected a string\n",
+		     err);
+	ASSERT_EQ(0, lease_revoke(e, lease));
+	etcd_free(e);
+}
+
+/* Errors: one line on stderr, cosictl's exit statuses. */
+TEST(cosictl_get_etcd_errors)
+{
+	char out[4096], err[2048], dead[64];
+
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d", free_port());
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "get", "nodes", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_EQ(0, strncmp(err, "cosictl: etcd http://127.0.0.1:", 31))
+		TH_LOG("%s", err);
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "get", "sysctlstatus", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_STREQ("", out);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd",
+			     "ftp://x", "get", "nodes", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_EQ(0, strncmp(err, "cosictl: --etcd ftp://x: ", 25)) TH_LOG("%s", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--node", "a",
+			     "get", "nodes", NULL));
+	EXPECT_STREQ("cosictl: option --node needs --etcd\n", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "get", "x", "--node", "a", "--group", "b", NULL));
+	EXPECT_STREQ("cosictl: get: --node, --group and --all-nodes exclude each other\n",
+		     err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "get", "x", "-w", NULL));
+	EXPECT_STREQ("cosictl: get: -w with --etcd is not supported yet\n", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "apply", "-f", "x.yaml", NULL));
+	EXPECT_STREQ("cosictl: option --etcd does not apply to apply\n", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "--node", "a/b", "get", "x", NULL));
+	EXPECT_EQ(0, strncmp(err, "cosictl: --node 'a/b': expected 1 to 63", 39))
+		TH_LOG("%s", err);
 }
 
 /* test_harness_run() exits: stop the clusters then (not in children). */

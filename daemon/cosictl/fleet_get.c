@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cosictl get --etcd: the fleet's read side (Documentation/fleet.rst).
+ *
+ *   get nodes       the registrations /cosi/<c>/nodes/<node> (under
+ *                   the nodes' leases) and the nodes that published
+ *                   statuses: NODE GROUPS LIVE LAST-SEEN VERSION
+ *   get TYPE [ID]   the statuses /cosi/<c>/status/<node>/<ns>/<type>/<id>
+ *                   of --node N, of the nodes registered with --group G,
+ *                   or of every node (--all-nodes, the default), with a
+ *                   NODE column first; -o yaml/json add "node" to each
+ *                   document.
+ *
+ * LIVE: the registration key exists and is attached to a lease etcd
+ * still holds (a key vanishes with its lease, 30 s after cosid stops
+ * keeping it alive; a key put without a lease is not cosid's and does
+ * not count).  LAST-SEEN: for a live node, the last keep-alive, from the
+ * lease's granted TTL minus the TTL left (one lease request per live
+ * node, seconds precision); etcd keeps no time for a node whose key is
+ * gone, so "-" then.
+ *
+ * Blocking: one etcd client without a loop of its own (etcd_call()).
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/codec.h"
+#include "common/etcd.h"
+#include "common/json_resource.h"
+#include "common/resolve.h"
+#include "controllers/types.h"
+#include "cosictl/cosictl.h"
+#include "cosictl/render.h"
+
+/*
+ * cosid's check of node, group and cluster names (cosid/fleet.c, in
+ * libcosid.a), declared here: cosid/cosid.h pulls in the runtime's
+ * struct cosi_output, which clashes with cosictl's enum cosi_output.
+ */
+int cosid_fleet_name_check(const char *what, const char *name, char *msg,
+			   size_t len);
+
+struct fnode {
+	char *name;
+	bool registered;		/* the registration key exists */
+	bool live;			/* ... under a lease etcd holds */
+	bool bad;			/* its value is not the JSON expected */
+	int64_t lease;
+	int64_t seen_ago;		/* s since the last keep-alive; -1 */
+	struct cosi_strs groups;
+	char *version, *kernel;
+};
+
+struct fleet {
+	struct ctl *x;
+	struct etcd *e;
+	const char *cluster;
+	char status[128];		/* /cosi/<c>/status/ */
+	char nodes_key[128];		/* /cosi/<c>/nodes/ */
+	struct fnode *v;
+	size_t n;
+	time_t now;
+};
+
+static int call(struct fleet *f, const struct etcd_request *r,
+		struct etcd_reply *rep)
+{
+	char msg[ETCD_MSG_LEN];
+	int err = etcd_call(f->e, r, rep, msg, sizeof(msg));
+
+	if (err)
+		return ctl_err("etcd %s: %s", etcd_endpoint(f->e), msg);
+	return EXIT_OK;
+}
+
+static int range(struct fleet *f, const char *key, bool prefix,
+		 bool keys_only, struct etcd_reply *rep)
+{
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = key, .prefix = prefix,
+			.keys_only = keys_only,
+			.limit = keys_only ? ETCD_KVS_MAX : 0 },
+	};
+
+	return call(f, &r, rep);
+}
+
+static struct fnode *node_find(struct fleet *f, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strlen(f->v[i].name) == len && !strncmp(f->v[i].name, name, len))
+			return &f->v[i];
+	return NULL;
+}
+
+static struct fnode *node_add(struct fleet *f, const char *name, size_t len)
+{
+	struct fnode *v, *x = node_find(f, name, len);
+
+	if (x)
+		return x;
+	v = realloc(f->v, (f->n + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	f->v = v;
+	x = memset(&v[f->n], 0, sizeof(*x));
+	x->seen_ago = -1;
+	x->name = strndup(name, len);
+	if (!x->name)
+		return NULL;
+	f->n++;
+	return x;
+}
+
+static void nodes_free(struct fleet *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->v[i].name);
+		free(f->v[i].version);
+		free(f->v[i].kernel);
+		cosi_strs_clear(&f->v[i].groups);
+	}
+	free(f->v);
+}
+
+static char *str_member(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return strdup(json_object_get_string(v));
+}
+
+/* The registration value (cosid's registration()): groups, versions. */
+static void registration(struct fnode *x, const struct etcd_kv *kv)
+{
+	struct json_object *o = json_tokener_parse(kv->value), *g, *s;
+	size_t i;
+
+	x->bad = !json_object_is_type(o, json_type_object);
+	if (!x->bad) {
+		x->version = str_member(o, "version");
+		x->kernel = str_member(o, "kernel");
+		if (json_object_object_get_ex(o, "groups", &g) &&
+		    json_object_is_type(g, json_type_array)) {
+			for (i = 0; i < json_object_array_length(g); i++) {
+				s = json_object_array_get_idx(g, i);
+				if (json_object_is_type(s, json_type_string))
+					cosi_strs_add(&x->groups,
+						json_object_get_string(s));
+			}
+		}
+	}
+	json_object_put(o);
+}
+
+/* Liveness and the last keep-alive, from the lease. */
+static int lease(struct fleet *f, struct fnode *x)
+{
+	struct etcd_request r = {
+		.type = ETCD_REQ_LEASE_TTL, .lease_id = x->lease,
+	};
+	struct etcd_reply rep;
+	char msg[ETCD_MSG_LEN];
+	int err = etcd_call(f->e, &r, &rep, msg, sizeof(msg));
+
+	if (err == -ENOENT)		/* revoked or expired meanwhile */
+		return EXIT_OK;
+	if (err)
+		return ctl_err("etcd %s: %s", etcd_endpoint(f->e), msg);
+	if (rep.ttl > 0) {
+		x->live = true;
+		x->seen_ago = rep.granted_ttl > rep.ttl ?
+			      rep.granted_ttl - rep.ttl : 0;
+	}
+	etcd_reply_free(&rep);
+	return EXIT_OK;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct fnode *)a)->name,
+		      ((const struct fnode *)b)->name);
+}
+
+/*
+ * Every node: registered, or known by its statuses (keys only, the
+ * first ETCD_KVS_MAX keys).  @leases: ask each lease (get nodes).
+ */
+static int load_nodes(struct fleet *f, bool leases)
+{
+	size_t i, lp = strlen(f->nodes_key), ls = strlen(f->status);
+	struct etcd_reply rep;
+	struct fnode *x;
+	const char *k, *slash;
+	int rc;
+
+	rc = range(f, f->nodes_key, true, false, &rep);
+	if (rc)
+		return rc;
+	for (i = 0; !rc && i < rep.n_kvs; i++) {
+		k = rep.kvs[i].key + lp;
+		if (!*k || strchr(k, '/'))
+			continue;	/* not a registration */
+		x = node_add(f, k, strlen(k));
+		if (!x) {
+			rc = ctl_err("out of memory");
+			break;
+		}
+		x->registered = true;
+		x->lease = rep.kvs[i].lease;
+		registration(x, &rep.kvs[i]);
+		if (leases && x->lease)
+			rc = lease(f, x);
+	}
+	etcd_reply_free(&rep);
+	if (rc)
+		return rc;
+	rc = range(f, f->status, true, true, &rep);
+	if (rc)
+		return rc;
+	if (rep.more)
+		fprintf(stderr, "cosictl: note: over %d status keys: nodes known only by their statuses may be missing\n",
+			ETCD_KVS_MAX);
+	for (i = 0; !rc && i < rep.n_kvs; i++) {
+		k = rep.kvs[i].key + ls;
+		slash = strchr(k, '/');
+		if (slash && slash != k && !node_add(f, k, slash - k))
+			rc = ctl_err("out of memory");
+	}
+	etcd_reply_free(&rep);
+	if (f->n)
+		qsort(f->v, f->n, sizeof(*f->v), by_name);
+	return rc;
+}
+
+/* Is @x one --node / --group selects? */
+static bool selected(const struct fleet *f, const struct fnode *x)
+{
+	const struct cosictl_args *a = f->x->a;
+
+	if (a->node)
+		return !strcmp(a->node, x->name);
+	if (a->group)
+		return cosi_strs_has(&x->groups, a->group);
+	return true;
+}
+
+/* The note for a --node or --group that selects nothing. */
+static void none_selected(const struct fleet *f)
+{
+	const struct cosictl_args *a = f->x->a;
+
+	if (a->node)
+		fprintf(stderr, "cosictl: note: node %s is not registered and published no statuses in cluster %s\n",
+			a->node, f->cluster);
+	else if (a->group)
+		fprintf(stderr, "cosictl: note: no registered node of cluster %s is in group %s\n",
+			f->cluster, a->group);
+}
+
+static char *join_groups(const struct cosi_strs *s)
+{
+	size_t i, len = 1;
+	char *out;
+
+	for (i = 0; i < s->n; i++)
+		len += strlen(s->v[i]) + 1;
+	out = calloc(1, len);
+	for (i = 0; out && i < s->n; i++) {
+		if (i)
+			strcat(out, ",");
+		strcat(out, s->v[i]);
+	}
+	return out;
+}
+
+static struct json_object *node_json(const struct fleet *f,
+				     const struct fnode *x)
+{
+	struct json_object *o = json_object_new_object(), *g;
+	char t[48];
+	size_t i;
+
+	g = json_object_new_array();
+	for (i = 0; g && i < x->groups.n; i++)
+		json_object_array_add(g, json_object_new_string(x->groups.v[i]));
+	if (!o || !g) {
+		json_object_put(o);
+		json_object_put(g);
+		return NULL;
+	}
+	json_object_object_add(o, "node", json_object_new_string(x->name));
+	json_object_object_add(o, "cluster", json_object_new_string(f->cluster));
+	json_object_object_add(o, "registered",
+			       json_object_new_boolean(x->registered));
+	json_object_object_add(o, "live", json_object_new_boolean(x->live));
+	json_object_object_add(o, "groups", g);
+	json_object_object_add(o, "last-seen", x->seen_ago < 0 ? NULL :
+		json_object_new_string(cosi_rfc3339(
+			(uint64_t)(f->now - x->seen_ago) * 1000000000u, t,
+			sizeof(t))));
+	json_object_object_add(o, "version", x->version ?
+			       json_object_new_string(x->version) : NULL);
+	json_object_object_add(o, "kernel", x->kernel ?
+			       json_object_new_string(x->kernel) : NULL);
+	json_object_object_add(o, "lease", json_object_new_int64(x->lease));
+	return o;
+}
+
+static int print_nodes(struct fleet *f)
+{
+	static const char *const h[] = {
+		"NODE", "GROUPS", "LIVE", "LAST-SEEN", "VERSION", "KERNEL",
+	};
+	enum cosi_output o = f->x->a->output;
+	bool wide = o == COSI_OUTPUT_WIDE;
+	struct cosi_table *t = NULL;
+	struct json_object *arr = NULL, *j;
+	struct cosi_yaml *y = NULL;
+	char seen[32], *groups;
+	const char *cells[6];
+	size_t i, shown = 0;
+	int err = 0;
+
+	if (o == COSI_OUTPUT_TABLE || wide)
+		t = cosi_table_new(h, wide ? 6 : 5);
+	else if (o == COSI_OUTPUT_YAML)
+		y = cosi_yaml_new(stdout);
+	else
+		arr = json_object_new_array();
+	if (!t && !y && !arr)
+		return ctl_err("out of memory");
+	for (i = 0; !err && i < f->n; i++) {
+		struct fnode *x = &f->v[i];
+
+		if (!selected(f, x))
+			continue;
+		shown++;
+		if (t) {
+			groups = join_groups(&x->groups);
+			if (x->seen_ago >= 0)
+				snprintf(seen, sizeof(seen), "%llds ago",
+					 (long long)x->seen_ago);
+			cells[0] = x->name;
+			cells[1] = !x->registered ? "<unknown>" :
+				   x->bad ? "<invalid>" :
+				   groups && *groups ? groups : "<none>";
+			cells[2] = x->live ? "yes" : "no";
+			cells[3] = x->seen_ago >= 0 ? seen : "-";
+			cells[4] = x->version ?: "-";
+			cells[5] = x->kernel ?: "-";
+			err = groups ? cosi_table_add(t, cells) : -ENOMEM;
+			free(groups);
+			continue;
+		}
+		j = node_json(f, x);
+		if (!j)
+			err = -ENOMEM;
+		else if (y)
+			err = cosi_yaml_json(y, j);
+		if (j && arr && json_object_array_add(arr, j))
+			err = -ENOMEM;
+		if (j && (y || err))
+			json_object_put(j);
+	}
+	if (!shown)
+		none_selected(f);
+	if (t) {
+		if (!err && shown)
+			cosi_table_flush(t, stdout);
+		else if (!err)
+			fprintf(stderr, "No nodes found in cluster %s.\n",
+				f->cluster);
+		cosi_table_free(t);
+	}
+	if (y)
+		err = cosi_yaml_close(y) ?: err;
+	if (arr) {
+		if (err)
+			json_object_put(arr);
+		else
+			err = cosi_json_print(stdout, arr, true);
+	}
+	return err ? ctl_err("writing output: %s", strerror(-err)) : EXIT_OK;
+}
+
+/* get TYPE: what to read and how to print it. */
+struct query {
+	const struct cosi_definition *def;	/* NULL: not known here */
+	const char *type;		/* the exact name */
+	const char *ns;			/* NULL: every namespace */
+	struct cosi_table *t;
+	struct cosi_yaml *y;
+	struct json_object *arr;
+	size_t found, bad;
+};
+
+/* Kernel definitions first (when cosi.ko answers), then cosid's. */
+static int resolve(struct fleet *f, struct query *q,
+		   struct cosi_definitions *builtin)
+{
+	const char *name = f->x->a->type;
+	struct ctl *x = f->x;
+	char msg[512];
+	int err = -ENOENT;
+
+	x->c = cosi_open();
+	if (x->c && !cosi_definition_list(x->c, &x->defs))
+		err = cosi_resolve_type(&x->defs, name, &q->def, msg,
+					sizeof(msg));
+	if (err == -ENOENT) {
+		if (cosid_builtin_definitions(builtin))
+			return ctl_err("out of memory");
+		err = cosi_resolve_type(builtin, name, &q->def, msg,
+					sizeof(msg));
+	}
+	if (err == -ENOENT) {
+		q->def = NULL;
+		q->type = name;
+		q->ns = x->a->ns;
+		return EXIT_OK;
+	}
+	if (err)
+		return ctl_err("%s", msg);
+	q->type = q->def->type;
+	q->ns = x->a->ns ?: cosi_resolve_default_ns(q->def);
+	return EXIT_OK;
+}
+
+/* <ns>/<type>/<id> of a status key: does it match @q? */
+static bool key_matches(const struct fleet *f, const struct query *q,
+			const char *rest)
+{
+	const char *t = strchr(rest, '/'), *id;
+	size_t lt = strlen(q->type);
+
+	if (!t)
+		return false;
+	if (q->ns && (strlen(q->ns) != (size_t)(t - rest) ||
+		      strncmp(rest, q->ns, t - rest)))
+		return false;
+	id = t + 1;
+	if (strncmp(id, q->type, lt) || id[lt] != '/')
+		return false;
+	id += lt + 1;
+	return *id && (!f->x->a->id || !strcmp(id, f->x->a->id));
+}
+
+static int print_doc(struct query *q, const char *node,
+		     const struct cosi_resource *r)
+{
+	struct json_object *res, *o;
+
+	if (q->t)
+		return cosi_resource_table_add_lead(q->t, q->def, r, node);
+	if (q->y)
+		return cosi_yaml_node_resource(q->y, node, r);
+	res = cosi_json_resource(r, NULL, 0);
+	o = json_object_new_object();
+	if (!res || !o || json_object_object_add(o, "node",
+						 json_object_new_string(node))) {
+		json_object_put(res);
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	json_object_object_foreach(res, k, v)
+		json_object_object_add(o, k, json_object_get(v));
+	json_object_put(res);
+	return json_object_array_add(q->arr, o) ? -ENOMEM : 0;
+}
+
+/* The statuses of node @x that @q asks for. */
+static int node_statuses(struct fleet *f, struct query *q,
+			 const struct fnode *x)
+{
+	struct etcd_reply rep;
+	struct json_object *doc;
+	struct cosi_resource r;
+	char key[1024], msg[512];
+	size_t i, lk;
+	int rc, err = 0;
+
+	lk = snprintf(key, sizeof(key), "%s%s/", f->status, x->name);
+	if (q->ns && lk < sizeof(key))
+		snprintf(key + lk, sizeof(key) - lk, "%s/%s/%s", q->ns,
+			 q->type, f->x->a->id ?: "");
+	if (strlen(key) >= sizeof(key) - 1)
+		return ctl_err("%s: the key is too long", f->x->a->id);
+	rc = range(f, key, !f->x->a->id || !q->ns, false, &rep);
+	if (rc)
+		return rc;
+	for (i = 0; !err && i < rep.n_kvs; i++) {
+		if (!key_matches(f, q, rep.kvs[i].key + lk))
+			continue;
+		doc = json_tokener_parse(rep.kvs[i].value);
+		if (cosi_json_to_resource(doc, q->def, &r, msg, sizeof(msg))) {
+			ctl_err("%s: skipped: %s", rep.kvs[i].key,
+				doc ? msg : "not JSON");
+			q->bad++;
+		} else {
+			q->found++;
+			err = print_doc(q, x->name, &r);
+			cosi_resource_clear(&r);
+		}
+		json_object_put(doc);
+	}
+	etcd_reply_free(&rep);
+	return err ? ctl_err("writing output: %s", strerror(-err)) : EXIT_OK;
+}
+
+static int get_statuses(struct fleet *f)
+{
+	const struct cosictl_args *a = f->x->a;
+	struct cosi_definitions builtin = { 0 };
+	struct query q = { 0 };
+	size_t i, shown = 0;
+	int rc, err = 0;
+
+	rc = resolve(f, &q, &builtin) ?: load_nodes(f, false);
+	if (rc)
+		goto out;
+	if (a->output == COSI_OUTPUT_TABLE || a->output == COSI_OUTPUT_WIDE)
+		q.t = cosi_resource_table_new_lead(q.def, "NODE",
+					a->output == COSI_OUTPUT_WIDE);
+	else if (a->output == COSI_OUTPUT_YAML)
+		q.y = cosi_yaml_new(stdout);
+	else
+		q.arr = json_object_new_array();
+	if (!q.t && !q.y && !q.arr) {
+		rc = ctl_err("out of memory");
+		goto out;
+	}
+	for (i = 0; !rc && i < f->n; i++) {
+		if (!selected(f, &f->v[i]))
+			continue;
+		shown++;
+		rc = node_statuses(f, &q, &f->v[i]);
+	}
+	if (!shown)
+		none_selected(f);
+	if (!rc && !q.found && !q.def)
+		fprintf(stderr, "cosictl: note: type %s is not known here: matched as the exact type name\n",
+			q.type);
+	if (!rc && q.t && q.found)
+		cosi_table_flush(q.t, stdout);
+	if (q.y)
+		err = cosi_yaml_close(q.y);
+	if (q.arr && !rc)
+		err = cosi_json_print(stdout, json_object_get(q.arr), true);
+	if (err && !rc)
+		rc = ctl_err("writing output: %s", strerror(-err));
+	if (!rc && !q.found && a->id)
+		rc = ctl_err("%s/%s: not found on %s", q.type, a->id,
+			     a->node ? a->node : a->group ?
+			     "the nodes of the group" : "any node");
+	else if (!rc && !q.found && q.t)
+		fprintf(stderr, "No resources found in %s%s.\n",
+			q.ns ? "namespace " : "any namespace",
+			q.ns ? q.ns : "");
+	if (!rc && q.bad)
+		rc = EXIT_FAIL;
+out:
+	cosi_table_free(q.t);
+	json_object_put(q.arr);
+	cosi_definitions_clear(&builtin);
+	return rc;
+}
+
+static int check_names(const struct cosictl_args *a, const char *cluster)
+{
+	char msg[256];
+
+	if (cosid_fleet_name_check("--cluster", cluster, msg, sizeof(msg)) ||
+	    (a->node && cosid_fleet_name_check("--node", a->node, msg,
+					       sizeof(msg))) ||
+	    (a->group && cosid_fleet_name_check("--group", a->group, msg,
+						sizeof(msg)))) {
+		ctl_err("%s", msg);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int cmd_fleet_get(struct ctl *x)
+{
+	const struct cosictl_args *a = x->a;
+	struct etcd_opts o = {
+		.endpoints = a->etcd, .ca_file = a->etcd_ca,
+		.cert_file = a->etcd_cert, .key_file = a->etcd_key,
+	};
+	struct fleet f = { .x = x, .cluster = a->cluster ?: "default" };
+	char msg[ETCD_MSG_LEN];
+	bool nodes = !strcasecmp(a->type, "nodes");
+	int rc;
+
+	if (cosi_resolve_is_definitions(a->type))
+		return ctl_err("get %s --etcd: definitions are per node (get them on a node)",
+			       a->type);
+	if (nodes && a->id)
+		return ctl_err("get nodes --etcd takes no id (use --node N)");
+	rc = check_names(a, f.cluster);
+	if (rc)
+		return rc;
+	if (etcd_new(&f.e, NULL, &o, msg, sizeof(msg))) {
+		ctl_err("--etcd %s: %s", a->etcd, msg);
+		return EXIT_USAGE;
+	}
+	snprintf(f.status, sizeof(f.status), "/cosi/%s/status/", f.cluster);
+	snprintf(f.nodes_key, sizeof(f.nodes_key), "/cosi/%s/nodes/",
+		 f.cluster);
+	f.now = time(NULL);
+	if (nodes)
+		rc = load_nodes(&f, true) ?: print_nodes(&f);
+	else
+		rc = get_statuses(&f);
+	nodes_free(&f);
+	etcd_free(f.e);
+	return rc;
+}

@@ -85,7 +85,7 @@ expect "-o jsonpath=: no candidate" "0"
 comp get t -- -
 expect "after --: no options" ""
 comp get t --namespace = x --
-expect "options after --namespace=x" "--namespace --output --selector --watch --since --timeout --count --help"
+expect "options after --namespace=x" "--namespace --output --selector --watch --since --timeout --count --etcd --cluster --etcd-ca --etcd-cert --etcd-key --node --group --all-nodes --help"
 
 if [ "$1" = "--kernel" ]; then
 	type=$2 id=$3 fin=$4

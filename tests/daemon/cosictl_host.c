@@ -28,6 +28,7 @@
 #include "cosictl/diff.h"
 #include "cosictl/jsonpath.h"
 #include "cosictl/render.h"
+#include "common/json_resource.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -725,6 +726,75 @@ TEST_F(m, json)
 	EXPECT_EQ(4, json_object_array_length(v));
 	json_object_put(o);
 	cosi_resource_free(r);
+}
+
+/*
+ * cosictl get --etcd reads the JSON documents back (json_resource.c):
+ * every field type with the schema, without it by JSON type, and errors.
+ */
+TEST_F(m, json_read_back)
+{
+	struct cosi_resource *r = sample(), back;
+	const struct cosi_field *f;
+	struct json_object *o;
+
+	r->has_writer_caps = true;
+	r->writer_caps = COSI_WRITER_CAPS_NET_ADMIN | 0x100;
+	r->phase = COSI_PHASE_TEARING_DOWN;
+	o = json_render(self, r);
+	ASSERT_NE(NULL, o);
+	ASSERT_EQ(0, cosi_json_to_resource(o, self->defs.v[0], &back,
+					   self->msg, sizeof(self->msg)))
+		TH_LOG("%s", self->msg);
+	EXPECT_STREQ(r->ns, back.ns);
+	EXPECT_STREQ(r->type, back.type);
+	EXPECT_STREQ(r->id, back.id);
+	EXPECT_STREQ(r->owner, back.owner);
+	EXPECT_EQ(r->version, back.version);
+	EXPECT_EQ(r->revision, back.revision);
+	EXPECT_EQ(r->created, back.created);
+	EXPECT_EQ(r->updated, back.updated);
+	EXPECT_EQ(COSI_PHASE_TEARING_DOWN, back.phase);
+	EXPECT_TRUE(back.has_writer_caps);
+	EXPECT_EQ(r->writer_caps, back.writer_caps);
+	EXPECT_TRUE(cosi_kvs_equal(&r->labels, &back.labels));
+	EXPECT_TRUE(cosi_kvs_equal(&r->annotations, &back.annotations));
+	EXPECT_EQ(r->finalizers.n, back.finalizers.n);
+	EXPECT_TRUE(cosi_spec_equal(&r->spec, &back.spec));
+	cosi_resource_clear(&back);
+	/* No schema: bytes stay their base64 text, the rest as typed. */
+	ASSERT_EQ(0, cosi_json_to_resource(o, NULL, &back, self->msg,
+					   sizeof(self->msg)));
+	f = cosi_spec_get(&back.spec, "mac");
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(COSI_FIELD_TYPE_STRING, f->type);
+	EXPECT_STREQ("AAH/", f->str);
+	f = cosi_spec_get(&back.spec, "offset");
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(COSI_FIELD_TYPE_S64, f->type);
+	f = cosi_spec_get(&back.spec, "tags");
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(COSI_FIELD_TYPE_STRING_LIST, f->type);
+	cosi_resource_clear(&back);
+	json_object_put(o);
+	cosi_resource_free(r);
+
+	/* Errors name the field. */
+	o = json_tokener_parse("{\"metadata\":{\"namespace\":\"n\",\"type\":\"Links.net.cosi.dev\",\"id\":\"i\"},\"spec\":{\"mtu\":\"x\"}}");
+	EXPECT_EQ(-EINVAL, cosi_json_to_resource(o, self->defs.v[0], &back,
+						 self->msg, sizeof(self->msg)));
+	EXPECT_STREQ("spec.mtu: expected u64", self->msg);
+	json_object_put(o);
+	o = json_tokener_parse("{\"metadata\":{\"namespace\":\"n\",\"type\":\"T\",\"id\":\"i\",\"created\":\"yesterday\"}}");
+	EXPECT_EQ(-EINVAL, cosi_json_to_resource(o, NULL, &back, self->msg,
+						 sizeof(self->msg)));
+	EXPECT_STREQ("metadata.created: expected an RFC 3339 UTC time", self->msg);
+	json_object_put(o);
+	o = json_tokener_parse("{\"metadata\":{\"namespace\":\"n\",\"type\":\"T\"}}");
+	EXPECT_EQ(-EINVAL, cosi_json_to_resource(o, NULL, &back, self->msg,
+						 sizeof(self->msg)));
+	EXPECT_STREQ("metadata.id: expected a string", self->msg);
+	json_object_put(o);
 }
 
 TEST_F(m, table)

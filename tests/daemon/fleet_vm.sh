@@ -198,6 +198,15 @@ sys.exit(0 if r["node"] == "n1" and r["groups"] == ["g1"] and
          r["kernel"] == os.uname().release and r["version"] else 1)'
 }
 check "the registration names the node, groups, kernel and version" reg_ok
+# cosictl --etcd get nodes reads cosid's registrations (from the root
+# netns, without cosi.ko's help for the fleet).
+ctl_nodes() {
+	"$CTL" --etcd "http://127.0.0.1:$PORT" get nodes > "$T/nodes" 2>&1 &&
+		grep -Eq '^n1 +g1 +yes +[0-9]+s ago +[0-9]' "$T/nodes" &&
+		grep -Eq '^n2 +g1 +yes ' "$T/nodes" &&
+		grep -Eq '^n3 +<none> +yes ' "$T/nodes"
+}
+check "cosictl --etcd get nodes: n1-n3 live, with their groups" ctl_nodes
 
 # What cosictl get -o json prints applies as a desired document.
 on 1 "$CTL" get sysctl net.core.somaxconn -o json > "$T/n1.json"
@@ -297,6 +306,12 @@ wait_for 10 "... FleetSync skipped drops to 0" is 0 spec 1 fleetsync n1 skipped
 lease=$(ectl get "$P/nodes/n1" -w json | python3 -c 'import json,sys; print("%x" % json.load(sys.stdin)["kvs"][0]["lease"])')
 ectl lease revoke "$lease" > /dev/null
 check "a revoked lease takes the node's key away" is 2 node_keys
+n1_gone() {
+	"$CTL" --etcd "http://127.0.0.1:$PORT" get nodes --node n1 -o json \
+		> "$T/n1.json" 2>&1 &&
+		python3 -c 'import json,sys; sys.exit(1 if [n for n in json.load(open(sys.argv[1])) if n["live"]] else 0)' "$T/n1.json"
+}
+check "... and cosictl --etcd get nodes no longer shows n1 live" n1_gone
 wait_for 20 "n1 registers again under a new lease" is 3 node_keys
 stop_node 3 TERM
 check "cosid n3 stops cleanly (no sanitizer report)" [ $? = 0 ]

@@ -458,6 +458,16 @@ static bool key_matches(const struct fleet *f, const struct query *q,
 	return *id && (!f->x->a->id || !strcmp(id, f->x->a->id));
 }
 
+/* The document names what its key does: <ns>/<type>/<id>. */
+static bool same_key(const struct cosi_resource *r, const char *rest)
+{
+	size_t lns = strlen(r->ns), lt = strlen(r->type);
+
+	return !strncmp(rest, r->ns, lns) && rest[lns] == '/' &&
+	       !strncmp(rest + lns + 1, r->type, lt) &&
+	       rest[lns + 1 + lt] == '/' && !strcmp(rest + lns + lt + 2, r->id);
+}
+
 static int print_doc(struct query *q, const char *node,
 		     const struct cosi_resource *r)
 {
@@ -497,7 +507,8 @@ static int node_statuses(struct fleet *f, struct query *q,
 		snprintf(key + lk, sizeof(key) - lk, "%s/%s/%s", q->ns,
 			 q->type, f->x->a->id ?: "");
 	if (strlen(key) >= sizeof(key) - 1)
-		return ctl_err("%s: the key is too long", f->x->a->id);
+		return ctl_err("%s/%s: the key is too long", q->type,
+			       f->x->a->id ?: "");
 	rc = range(f, key, !f->x->a->id || !q->ns, false, &rep);
 	if (rc)
 		return rc;
@@ -508,6 +519,11 @@ static int node_statuses(struct fleet *f, struct query *q,
 		if (cosi_json_to_resource(doc, q->def, &r, msg, sizeof(msg))) {
 			ctl_err("%s: skipped: %s", rep.kvs[i].key,
 				doc ? msg : "not JSON");
+			q->bad++;
+		} else if (!same_key(&r, rep.kvs[i].key + lk)) {
+			ctl_err("%s: skipped: the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
+				rep.kvs[i].key, r.ns, r.type, r.id);
+			cosi_resource_clear(&r);
 			q->bad++;
 		} else {
 			q->found++;

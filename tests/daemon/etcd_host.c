@@ -2123,6 +2123,15 @@ TEST(cosictl_get_statuses)
 	EXPECT_EQ(4, lines(out)) TH_LOG("%s", out);
 	EXPECT_STREQ("cosictl: /cosi/cs/status/n2/runtime/SysctlStatuses.cosi.dev/bad: skipped: metadata.namespace: expected a string\n",
 		     err);
+	/* A document that is not its key's: named and skipped. */
+	status_doc(doc, sizeof(doc), t, "other", "{}");
+	ASSERT_EQ(0, put(e, "/cosi/cs/status/n2/runtime/SysctlStatuses.cosi.dev/bad",
+			 doc, 0, NULL, NULL));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cs", "get", "sysctlstatus", NULL));
+	EXPECT_EQ(4, lines(out)) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: /cosi/cs/status/n2/runtime/SysctlStatuses.cosi.dev/bad: skipped: the document is runtime/SysctlStatuses.cosi.dev/other, not the key's <ns>/<type>/<id>\n",
+		     err);
 	ASSERT_EQ(0, lease_revoke(e, lease));
 	etcd_free(e);
 }

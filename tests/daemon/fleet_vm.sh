@@ -308,7 +308,7 @@ ectl lease revoke "$lease" > /dev/null
 check "a revoked lease takes the node's key away" is 2 node_keys
 n1_gone() {
 	"$CTL" --etcd "http://127.0.0.1:$PORT" get nodes --node n1 -o json \
-		> "$T/n1.json" 2>&1 &&
+		> "$T/n1.json" 2> "$T/n1.err" &&
 		python3 -c 'import json,sys; sys.exit(1 if [n for n in json.load(open(sys.argv[1])) if n["live"]] else 0)' "$T/n1.json"
 }
 check "... and cosictl --etcd get nodes no longer shows n1 live" n1_gone

@@ -354,6 +354,10 @@ for kv in json.load(sys.stdin).get("kvs", []):
 }
 pending0() { is 0 spec "$1" fleetsync "n$1" pending; }
 wait_for 10 "no status write pending on any node" all3 pending0
+lag0() { is 0 spec "$1" fleetsync "n$1" lag; }
+check "FleetSync lag is 0 on every node (other nodes' events included)" all3 lag0
+check "FleetSync publish-revision is etcd's revision of a status txn" \
+	[ "$(spec 1 fleetsync n1 publish-revision)" -gt 0 ]
 status_revs 1 > "$T/revs.before"
 stop_node 1 TERM
 check "cosid n1 stops cleanly (publishing)" [ $? = 0 ]

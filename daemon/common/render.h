@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * YAML rendering of resources and definitions to a FILE *, in the form
- * "cosictl apply" / "define" read back unchanged: shared by cosictl (-o
- * yaml) and cosid (its state file).  Nothing here talks to the kernel or
+ * YAML and JSON rendering of resources and definitions.  The YAML goes
+ * to a FILE *, in the form "cosictl apply" / "define" read back
+ * unchanged: shared by cosictl (-o yaml) and cosid (its state file).  Nothing here talks to the kernel or
  * prints to stderr; functions return 0 or a negative errno.
  */
 #ifndef _COSI_COMMON_RENDER_H
@@ -13,6 +13,8 @@
 #include <stdio.h>
 
 #include "cosi.h"
+
+struct json_object;
 
 /* Render flags. */
 #define COSI_RENDER_MANIFEST	0x1	/* only what apply reads back */
@@ -46,5 +48,18 @@ int cosi_yaml_json(struct cosi_yaml *y, struct json_object *o);
 int cosi_yaml_marker(struct cosi_yaml *y, uint64_t revision);
 int cosi_yaml_definition(struct cosi_yaml *y, const struct cosi_definition *d,
 			 unsigned int flags);
+
+/*
+ * JSON (json-c) objects of the same shape as the YAML: cosictl -o json,
+ * and the documents cosid publishes to etcd (fleet mode).  NULL on
+ * ENOMEM.
+ */
+struct json_object *cosi_json_resource(const struct cosi_resource *r,
+				       const char *event,
+				       unsigned int flags);
+struct json_object *cosi_json_definition(const struct cosi_definition *d,
+					 unsigned int flags);
+/* Print @o (and a newline), pretty or on one line; drops @o. */
+int cosi_json_print(FILE *f, struct json_object *o, bool pretty);
 
 #endif /* _COSI_COMMON_RENDER_H */

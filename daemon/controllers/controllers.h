@@ -46,6 +46,13 @@ int cosid_store_id(struct cosi *c, uint64_t *id);
 int cosid_register_controllers(struct cosi_runtime *rt,
 			       const struct cosid_controllers_opts *o);
 
+/*
+ * The @i-th type the built-in controllers write (every type cosid
+ * defines outside the config namespace: the statuses, RuntimeStatus and
+ * FleetSync) and its namespace; false past the last.
+ */
+bool cosid_output_type(size_t i, const char **ns, const char **type);
+
 /* The config-namespace types the daemon persists to disk; NULL-ended. */
 extern const char *const cosid_config_types[];
 

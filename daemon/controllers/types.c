@@ -44,8 +44,8 @@ struct tdef {
 	const char *type;
 	const char *ns;
 	const char *aliases[5];
-	struct tfield fields[10];
-	struct tcolumn columns[7];
+	struct tfield fields[16];
+	struct tcolumn columns[9];
 	enum cosi_write_access access;
 };
 
@@ -131,11 +131,14 @@ static const struct tdef cosid_types[] = {
 		  OPT("resyncs", U64), OPT("applied", U64),
 		  OPT("skipped", U64), OPT("refused", U64),
 		  OPT("registered", BOOL),
-		  OPT("endpoint", STR), OPT("last-error", STR) },
+		  OPT("endpoint", STR), OPT("last-error", STR),
+		  OPT("lag", U64), OPT("published", U64), OPT("pending", U64),
+		  OPT("publish-errors", U64), OPT("publish-revision", U64) },
 		{ { "CONNECTED", "connected" }, { "REVISION", "revision" },
 		  { "APPLIED", "applied" }, { "SKIPPED", "skipped" },
-		  { "REFUSED", "refused" },
-		  { "RESYNCS", "resyncs" }, { "LAST-ERROR", "last-error" } },
+		  { "REFUSED", "refused" }, { "RESYNCS", "resyncs" },
+		  { "LAG", "lag" }, { "PUBLISHED", "published" },
+		  { "LAST-ERROR", "last-error" } },
 		NET_ADMIN,
 	},
 };
@@ -187,6 +190,20 @@ int cosid_builtin_definitions(struct cosi_definitions *out)
 	if (err)
 		cosi_definitions_clear(out);
 	return err;
+}
+
+bool cosid_output_type(size_t i, const char **ns, const char **type)
+{
+	size_t k;
+
+	for (k = 0; k < ARRAY_LEN(cosid_types); k++) {
+		if (!strcmp(cosid_types[k].ns, NS_CONFIG) || i--)
+			continue;
+		*ns = cosid_types[k].ns;
+		*type = cosid_types[k].type;
+		return true;
+	}
+	return false;
 }
 
 int cosid_define_types(struct cosi *c)

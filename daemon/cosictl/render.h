@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * cosictl's output formats besides YAML (common/render.h): aligned
- * tables and JSON (json-c).  Nothing here talks to the kernel or prints
+ * cosictl's output formats besides YAML and JSON (common/render.h):
+ * aligned tables.  Nothing here talks to the kernel or prints
  * to stderr; functions return 0 or a negative errno.
  */
 #ifndef _COSICTL_RENDER_H
 #define _COSICTL_RENDER_H
 
 #include "common/render.h"
-
-struct json_object;
 
 enum cosi_output {
 	COSI_OUTPUT_TABLE,
@@ -60,14 +58,5 @@ char *cosi_render_cell(const struct cosi_resource *r, const char *field);
 /* TYPE ALIASES DEFAULT-NS SENSITIVITY FIELDS RESOURCES. */
 int cosi_render_definitions_table(FILE *f, struct cosi_definition *const *v,
 				  size_t n);
-
-/* JSON objects of the same shape; NULL on ENOMEM. */
-struct json_object *cosi_json_resource(const struct cosi_resource *r,
-				       const char *event,
-				       unsigned int flags);
-struct json_object *cosi_json_definition(const struct cosi_definition *d,
-					 unsigned int flags);
-/* Print @o (and a newline), pretty or on one line; drops @o. */
-int cosi_json_print(FILE *f, struct json_object *o, bool pretty);
 
 #endif /* _COSICTL_RENDER_H */

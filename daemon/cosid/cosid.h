@@ -137,6 +137,12 @@ struct cosid_fleet_opts {
 	size_t n_groups;
 	const char *user, *password;	/* etcd authentication, or NULL */
 	const char *ca_file, *cert_file, *key_file;	/* TLS, or NULL */
+	/*
+	 * --publish values, "TYPE[,TYPE...]" or "none"; none given: the
+	 * built-in controllers' outputs but FleetSync and RuntimeStatus.
+	 */
+	const char **publish;
+	size_t n_publish;
 };
 
 /*
@@ -192,10 +198,125 @@ struct cosid_fleet *cosid_fleet_new(struct cosi *c,
 				    const char *ns);
 /*
  * The "fleet" controller: talks to etcd on the runtime's loop, applies
- * and prunes, writes FleetSync.  On success the runtime owns @f (freed
- * at shutdown, the lease revoked); on failure the caller frees it.
+ * and prunes, writes FleetSync; and "fleet-publish" when statuses are
+ * published.  @f is consumed: freed on failure, else the runtime's
+ * (freed at shutdown after both controllers' fini, the lease revoked).
  */
 int cosid_register_fleet(struct cosi_runtime *rt, struct cosid_fleet *f);
 void cosid_fleet_free(struct cosid_fleet *f);
+
+
+/*
+ * Publishing (publish.c): the statuses of the node, as the documents
+ * `cosictl get -o json` prints, at
+ * /cosi/<cluster>/status/<node>/<ns>/<type>/<id>, written only when they
+ * change (Documentation/fleet.rst).  The publish set (pubset.c, no I/O)
+ * holds per key what etcd holds and what the node holds, and gives the
+ * writes still to do in batches of at most COSID_PUB_TXN_OPS.
+ */
+#define COSID_PUB_TXN_OPS	128	/* etcd's --max-txn-ops default */
+/* A document (and its key) larger than this is skipped, never written. */
+#define COSID_PUB_DOC_MAX	(1536 * 1024 - 4096)
+/* Keys and documents of one txn, at most (one document may be alone). */
+#define COSID_PUB_TXN_BYTES	(1024 * 1024)
+
+struct cosid_pubset;
+
+/* One write of a batch: a put of @doc, or a delete (@doc NULL). */
+struct cosid_pub_op {
+	const char *key;
+	const char *doc;
+	size_t doc_len;
+};
+
+/* Documents too large for etcd, skipped by a batch (the last one named). */
+struct cosid_pub_skip {
+	size_t n;
+	size_t bytes;
+	char key[256];
+};
+
+struct cosid_pubset *cosid_pubset_new(void);
+void cosid_pubset_free(struct cosid_pubset *p);
+/*
+ * The node holds @key with document @doc; @cmp is the form compared with
+ * etcd's (the document without what changes on every write).  Copied;
+ * 0 or -ENOMEM.
+ */
+int cosid_pubset_local(struct cosid_pubset *p, const char *key,
+		       const char *doc, const char *cmp);
+/* The node no longer holds @key: a delete when etcd may hold it. */
+void cosid_pubset_gone(struct cosid_pubset *p, const char *key);
+/*
+ * Forget both sides (a new range of etcd and a new list of the node
+ * follow, remote first); any batch in flight is forgotten too.
+ */
+void cosid_pubset_reset(struct cosid_pubset *p);
+/* etcd holds @key, of compare form @cmp.  0 or -ENOMEM. */
+int cosid_pubset_remote(struct cosid_pubset *p, const char *key,
+			const char *cmp);
+/* Keys whose write is to do (in flight included). */
+size_t cosid_pubset_pending(const struct cosid_pubset *p);
+/*
+ * The next batch: fills @ops (COSID_PUB_TXN_OPS of them) with dirty keys,
+ * at most @max_bytes of keys and documents (but at least one), and marks
+ * them in flight; 0 when nothing is to do or a batch is in flight.  A
+ * document over COSID_PUB_DOC_MAX is not written (counted in @skip; its
+ * key is deleted instead when etcd may hold it).  @ops point into the
+ * set until cosid_pubset_done().
+ */
+size_t cosid_pubset_batch(struct cosid_pubset *p, struct cosid_pub_op *ops,
+			  size_t max_bytes, struct cosid_pub_skip *skip);
+/*
+ * The batch in flight was written (@ok) or not.  A key changed while in
+ * flight stays dirty when it differs from what was written.
+ */
+void cosid_pubset_done(struct cosid_pubset *p, bool ok);
+
+/* The publisher (publish.c), owned by the fleet. */
+struct cosid_pub;
+struct etcd;
+
+struct cosid_pub_stats {
+	uint64_t published;	/* puts and deletes written */
+	uint64_t errors;	/* failed ranges and txns, skipped documents */
+	uint64_t txns, syncs;	/* txns written; ranges of etcd's side */
+	int64_t revision;	/* etcd's revision after the last txn */
+	size_t pending;		/* keys to write */
+};
+
+/*
+ * The published types of @o (resolved against the kernel's definitions
+ * on @c) and the node's prefix.  0 with *@out NULL when nothing is
+ * published (--publish none), or a negative errno after a one-line
+ * message.
+ */
+int cosid_pub_new(struct cosi *c, const struct cosid_fleet_opts *o,
+		  const char *cluster, struct cosid_pub **out);
+/* The "fleet-publish" queue controller; its data is @f. */
+int cosid_pub_register(struct cosi_runtime *rt, struct cosid_pub *p,
+		       struct cosid_fleet *f);
+/* Once the fleet's etcd client exists: sync and publish on its loop. */
+void cosid_pub_start(struct cosid_pub *p, struct etcd *e, unsigned int seed);
+void cosid_pub_stats(const struct cosid_pub *p, struct cosid_pub_stats *st);
+void cosid_pub_free(struct cosid_pub *p);
+/*
+ * A resource's published document (one line of `cosictl get -o json`)
+ * and its compare form (without metadata version, updated, revision);
+ * malloc()ed, 0 or -ENOMEM.
+ */
+int cosid_pub_render(const struct cosi_resource *r, char **doc, char **cmp);
+/* The compare form of a value read from etcd ("" if not JSON), or NULL. */
+char *cosid_pub_compare_form(const char *value, size_t len);
+
+/* fleet.c, for the publisher: its publisher, and a reference dropped. */
+struct cosid_pub *cosid_fleet_pub(struct cosid_fleet *f);
+void cosid_fleet_put(struct cosid_fleet *f);
+/*
+ * The publisher's counters changed (FleetSync is written again), and
+ * with @fmt an error for its last-error.
+ */
+void cosid_fleet_pub_event(struct cosid_fleet *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif /* _COSID_H */

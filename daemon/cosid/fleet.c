@@ -42,8 +42,16 @@
  * node keeps its configuration and the controllers run), FleetSync says
  * connected=false with the error, and cosid keeps trying.
  *
+ * Publishing the node's statuses is publish.c's (the "fleet-publish"
+ * controller, on this client).
+ *
+ * FleetSync's lag: etcd revisions of desired changes received and not
+ * yet applied to the store (rev - synced_rev); 0 when every change
+ * received is applied, also when other nodes' writes move etcd on.
+ *
  * Threads: everything runs on the daemon's loop; no locks.  Lifetime: the
- * runtime owns the fleet after cosid_register_fleet() (fini frees it).
+ * runtime owns the fleet after cosid_register_fleet(): each controller's
+ * fini drops a reference (refs), the last one frees it.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -113,10 +121,13 @@ struct cosid_fleet {
 	bool connected, registered;
 	uint64_t cluster_id;
 	int64_t rev;			/* the last revision seen */
+	int64_t synced_rev;		/* rev when the store was last in step */
 	int64_t lease;
 	uint64_t lists;			/* successful ranges: resyncs + 1 */
 	size_t applied, skipped, refused;
 	char last_error[ETCD_MSG_LEN];
+	struct cosid_pub *pub;		/* NULL: nothing published */
+	int refs;			/* registered controllers */
 };
 
 static const struct cosi_output fleet_outputs[] = {
@@ -553,6 +564,7 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		     const struct etcd_watch_msg *m, void *arg)
 {
 	struct cosid_fleet *f = arg;
+	bool in_step = !f->dirty && f->synced_rev == f->rev;
 	size_t i;
 
 	(void)w;
@@ -609,6 +621,9 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		if (ev->kv.mod_revision > f->rev)
 			f->rev = ev->kv.mod_revision;
 	}
+	/* Other nodes' and groups' events: still in step. */
+	if (in_step && !f->dirty)
+		f->synced_rev = f->rev;
 	if (f->need_list) {	/* an entry could not be stored */
 		etcd_watch_free(w);
 		f->w = NULL;
@@ -970,9 +985,12 @@ out:
 
 static int put_status(struct cosi_ctl *ctl, struct cosid_fleet *f)
 {
+	struct cosid_pub_stats ps = { 0 };
 	struct cosi_spec spec = { 0 };
 	int err;
 
+	if (f->pub)
+		cosid_pub_stats(f->pub, &ps);
 	err = cosi_spec_add_bool(&spec, "connected", f->connected) ?:
 	      cosi_spec_add_u64(&spec, "revision", f->rev > 0 ? f->rev : 0) ?:
 	      cosi_spec_add_u64(&spec, "resyncs", f->lists ? f->lists - 1 : 0) ?:
@@ -981,7 +999,14 @@ static int put_status(struct cosi_ctl *ctl, struct cosid_fleet *f)
 	      cosi_spec_add_u64(&spec, "refused", f->refused) ?:
 	      cosi_spec_add_bool(&spec, "registered", f->registered) ?:
 	      cosi_spec_add_string(&spec, "endpoint", etcd_endpoint(f->e)) ?:
-	      cosi_spec_add_string(&spec, "last-error", f->last_error);
+	      cosi_spec_add_string(&spec, "last-error", f->last_error) ?:
+	      cosi_spec_add_u64(&spec, "lag", f->rev > f->synced_rev ?
+				f->rev - f->synced_rev : 0) ?:
+	      cosi_spec_add_u64(&spec, "published", ps.published) ?:
+	      cosi_spec_add_u64(&spec, "pending", ps.pending) ?:
+	      cosi_spec_add_u64(&spec, "publish-errors", ps.errors) ?:
+	      cosi_spec_add_u64(&spec, "publish-revision",
+				ps.revision > 0 ? ps.revision : 0);
 	if (!err)
 		err = cosi_ctl_apply(ctl, NS_RUNTIME, T_FLEET_SYNC, f->node,
 				     NULL, &spec);
@@ -1002,6 +1027,8 @@ static int fleet_run(struct cosi_ctl *ctl)
 		if (sync_store(f, c)) {
 			f->dirty = true;	/* retried with backoff */
 			err = err ?: -EAGAIN;
+		} else {
+			f->synced_rev = f->rev;
 		}
 	}
 	return put_status(ctl, f) ?: err;
@@ -1033,6 +1060,8 @@ static int fleet_init(struct cosi_ctl *ctl)
 		fprintf(stderr, "cosid: fleet: timer: %s\n", strerror(-err));
 		return err;
 	}
+	if (f->pub)
+		cosid_pub_start(f->pub, f->e, rand_r(&f->seed));
 	start_list(f);
 	return 0;
 }
@@ -1072,7 +1101,32 @@ static void fleet_fini(struct cosi_ctl *ctl)
 	f->registered = false;
 	if (put_status(ctl, f))
 		fprintf(stderr, "cosid: fleet: cannot write FleetSync at the stop\n");
-	cosid_fleet_free(f);
+	cosid_fleet_put(f);
+}
+
+void cosid_fleet_put(struct cosid_fleet *f)
+{
+	if (--f->refs <= 0)
+		cosid_fleet_free(f);
+}
+
+struct cosid_pub *cosid_fleet_pub(struct cosid_fleet *f)
+{
+	return f->pub;
+}
+
+void cosid_fleet_pub_event(struct cosid_fleet *f, const char *fmt, ...)
+{
+	char buf[ETCD_MSG_LEN];
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		va_end(ap);
+		set_error(f, "%s", buf);
+	}
+	wake(f);
 }
 
 int cosid_fleet_check_endpoints(const struct cosid_fleet_opts *fo)
@@ -1096,6 +1150,7 @@ void cosid_fleet_free(struct cosid_fleet *f)
 	if (!f)
 		return;
 	etcd_watch_free(f->w);
+	cosid_pub_free(f->pub);	/* its requests and timer first */
 	if (f->list_rq)
 		etcd_cancel(f->list_rq);
 	if (f->lease_rq)
@@ -1212,6 +1267,8 @@ struct cosid_fleet *cosid_fleet_new(struct cosi *c,
 	if (cosi_selector_parse(COSI_SOURCE_LABEL "=" COSI_SOURCE_FLEET, &f->sel,
 				msg, sizeof(msg)))
 		goto nomem;
+	if (cosid_pub_new(c, o, cluster, &f->pub))
+		goto fail;
 	return f;
 nomem:
 	fprintf(stderr, "cosid: --etcd: out of memory\n");
@@ -1234,11 +1291,23 @@ int cosid_register_fleet(struct cosi_runtime *rt, struct cosid_fleet *f)
 
 	f->inputs = cosid_config_inputs(f->ns, COSI_INPUT_DESTROY_READY,
 					&c.n_inputs);
-	if (!f->inputs)
+	if (!f->inputs) {
+		cosid_fleet_free(f);
 		return -ENOMEM;
+	}
 	c.inputs = f->inputs;
 	err = cosi_runtime_register(rt, &c, f, NULL);
-	if (err)
+	if (err) {
 		f->ctl = NULL;
+		cosid_fleet_free(f);
+		return err;
+	}
+	f->refs = 1;
+	if (!f->pub)
+		return 0;
+	f->refs++;
+	err = cosid_pub_register(rt, f->pub, f);
+	if (err)
+		f->refs--;	/* the runtime frees f with the fleet's */
 	return err;
 }

@@ -48,6 +48,12 @@ static const char usage[] =
 "                           \"default\")\n"
 "      --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE\n"
 "                           TLS to etcd: CA bundle, client certificate, key\n"
+"      --publish TYPE[,TYPE...]\n"
+"                           the status types published to etcd under\n"
+"                           /cosi/C/status/NODE/ (repeatable; names as\n"
+"                           cosictl takes them; \"none\": nothing).  Default:\n"
+"                           what the built-in controllers write but\n"
+"                           FleetSync and RuntimeStatus\n"
 "      --hosts-path PATH    hosts file the hosts controller writes\n"
 "                           (default /run/cosi/hosts)\n"
 "      --proc-sys PATH      sysctl tree (default /proc/sys)\n"
@@ -88,7 +94,7 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 {
 	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF, OPT_ALLOW,
 	       OPT_ETCD, OPT_NODE, OPT_GROUP, OPT_CLUSTER, OPT_CA, OPT_CERT,
-	       OPT_KEY };
+	       OPT_KEY, OPT_PUBLISH };
 	static const struct option longopts[] = {
 		{ "state-file", required_argument, NULL, 's' },
 		{ "config-dir", required_argument, NULL, 'c' },
@@ -104,6 +110,7 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		{ "etcd-ca", required_argument, NULL, OPT_CA },
 		{ "etcd-cert", required_argument, NULL, OPT_CERT },
 		{ "etcd-key", required_argument, NULL, OPT_KEY },
+		{ "publish", required_argument, NULL, OPT_PUBLISH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -175,6 +182,16 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		case OPT_KEY:
 			o->fleet.key_file = optarg;
 			break;
+		case OPT_PUBLISH:
+			allow = realloc(o->fleet.publish, (o->fleet.n_publish + 1) *
+					sizeof(*allow));
+			if (!allow) {
+				fprintf(stderr, "cosid: out of memory\n");
+				return -ENOMEM;
+			}
+			allow[o->fleet.n_publish++] = optarg;
+			o->fleet.publish = allow;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -207,8 +224,9 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	}
 	if (!o->fleet.endpoints && (o->fleet.node || o->fleet.n_groups ||
 				    o->fleet.cluster || o->fleet.ca_file ||
-				    o->fleet.cert_file || o->fleet.key_file)) {
-		fprintf(stderr, "cosid: --node, --group, --cluster and --etcd-* need --etcd\n");
+				    o->fleet.cert_file || o->fleet.key_file ||
+				    o->fleet.n_publish)) {
+		fprintf(stderr, "cosid: --node, --group, --cluster, --publish and --etcd-* need --etcd\n");
 		return -EINVAL;
 	}
 	if (o->fleet.endpoints && !o->fleet.node) {
@@ -314,8 +332,7 @@ static int run(const struct cosid_opts *o, bool again, bool *gone)
 	}
 	if (!err && fleet) {
 		err = cosid_register_fleet(rt, fleet);
-		if (!err)
-			fleet = NULL;	/* the runtime's now */
+		fleet = NULL;	/* the runtime's now, or freed */
 	}
 	if (err) {
 		fprintf(stderr, "cosid: registering controllers: %s\n",
@@ -387,6 +404,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o)) {
 		free(o.allow_sysctls);
+		free(o.fleet.publish);
 		return 2;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -405,5 +423,6 @@ int main(int argc, char **argv)
 			break;
 	}
 	free(o.allow_sysctls);
+	free(o.fleet.publish);
 	return rc;
 }

@@ -2,8 +2,10 @@
 /*
  * Host-side unit tests of cosid's file handling: atomic replacement with
  * unique temporary names (daemon/common/fileio.c) and the reading and
- * checking of a --config-dir directory (daemon/cosid/configdir.c).  No
- * kernel needed; run under ASan/UBSan (make SAN=1).
+ * checking of a --config-dir directory (daemon/cosid/configdir.c), the
+ * fleet's key ranks and the publish set's coalescing and txn batching
+ * (daemon/cosid/pubset.c, publish.c's documents).  No kernel needed; run
+ * under ASan/UBSan (make SAN=1).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -376,6 +378,192 @@ TEST(fleet_names)
 	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--group", "", msg, sizeof(msg)));
 	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--group", "..", msg, sizeof(msg)));
 	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--group", "a b", msg, sizeof(msg)));
+}
+
+/* Publish: @n batches of at most 128 for @keys dirty keys, all written. */
+static size_t pub_drain(struct cosid_pubset *p, size_t *sizes, size_t max)
+{
+	struct cosid_pub_op ops[COSID_PUB_TXN_OPS];
+	struct cosid_pub_skip skip = { 0 };
+	size_t n, k = 0;
+
+	while ((n = cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip))) {
+		if (k < max)
+			sizes[k] = n;
+		k++;
+		cosid_pubset_done(p, true);
+	}
+	return k;
+}
+
+TEST(pub_batches_of_128)
+{
+	struct cosid_pubset *p = cosid_pubset_new();
+	struct cosid_pub_op ops[COSID_PUB_TXN_OPS];
+	struct cosid_pub_skip skip = { 0 };
+	size_t sizes[8], i;
+	char key[64];
+
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "/cosi/c/status/n/runtime/T/%zu", i);
+		ASSERT_EQ(0, cosid_pubset_local(p, key, "{\"v\":1}", "{}"));
+		/* Coalesced: the latest of each key only. */
+		ASSERT_EQ(0, cosid_pubset_local(p, key, "{\"v\":2}", "{2}"));
+	}
+	EXPECT_EQ(300, cosid_pubset_pending(p));
+	/* One batch at a time: none while one is in flight. */
+	EXPECT_EQ(128, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	for (i = 0; i < 128; i++)
+		EXPECT_STREQ("{\"v\":2}", ops[i].doc);
+	EXPECT_EQ(0, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, true);
+	EXPECT_EQ(172, cosid_pubset_pending(p));
+	ASSERT_EQ(2, pub_drain(p, sizes, 8));
+	EXPECT_EQ(128, sizes[0]);
+	EXPECT_EQ(44, sizes[1]);
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	EXPECT_EQ(0, skip.n);
+	/* Unchanged (in the compare form): nothing to write. */
+	ASSERT_EQ(0, cosid_pubset_local(p, "/cosi/c/status/n/runtime/T/7",
+					"{\"v\":2,\"version\":9}", "{2}"));
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	cosid_pubset_free(p);
+}
+
+TEST(pub_only_changes_and_stale_keys)
+{
+	struct cosid_pubset *p = cosid_pubset_new();
+	struct cosid_pub_op ops[COSID_PUB_TXN_OPS];
+	struct cosid_pub_skip skip = { 0 };
+	size_t sizes[4];
+
+	ASSERT_NE(NULL, p);
+	/* A restart: etcd holds a, b (stale) and c; the node a and c'. */
+	cosid_pubset_reset(p);
+	ASSERT_EQ(0, cosid_pubset_remote(p, "a", "A"));
+	ASSERT_EQ(0, cosid_pubset_remote(p, "b", "B"));
+	ASSERT_EQ(0, cosid_pubset_remote(p, "c", "C"));
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA", "A"));
+	ASSERT_EQ(0, cosid_pubset_local(p, "c", "docC2", "C2"));
+	EXPECT_EQ(2, cosid_pubset_pending(p));
+	ASSERT_EQ(2, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	if (!strcmp(ops[0].key, "c")) {
+		struct cosid_pub_op t = ops[0];
+
+		ops[0] = ops[1];
+		ops[1] = t;
+	}
+	EXPECT_STREQ("b", ops[0].key);
+	EXPECT_EQ(NULL, ops[0].doc);		/* stale: deleted */
+	EXPECT_STREQ("c", ops[1].key);
+	EXPECT_STREQ("docC2", ops[1].doc);
+	/* Changed while in flight: written again after. */
+	ASSERT_EQ(0, cosid_pubset_local(p, "c", "docC3", "C3"));
+	/* Gone while its put is in flight: deleted after. */
+	ASSERT_EQ(0, cosid_pubset_local(p, "d", "docD", "D"));
+	cosid_pubset_done(p, true);
+	ASSERT_EQ(2, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_gone(p, "d");
+	cosid_pubset_done(p, true);
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	EXPECT_STREQ("d", ops[0].key);
+	EXPECT_EQ(NULL, ops[0].doc);
+	cosid_pubset_done(p, true);
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	/* Changed back to what etcd holds: nothing pending. */
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA4", "A4"));
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA", "A"));
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	/* Created and gone before written: no write at all. */
+	ASSERT_EQ(0, cosid_pubset_local(p, "e", "docE", "E"));
+	cosid_pubset_gone(p, "e");
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	/* A failed txn leaves its writes pending. */
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA5", "A5"));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, false);
+	EXPECT_EQ(1, cosid_pubset_pending(p));
+	EXPECT_EQ(1, pub_drain(p, sizes, 4));
+	EXPECT_EQ(0, skip.n);
+	cosid_pubset_free(p);
+}
+
+TEST(pub_bytes_and_too_big)
+{
+	struct cosid_pubset *p = cosid_pubset_new();
+	struct cosid_pub_op ops[COSID_PUB_TXN_OPS];
+	struct cosid_pub_skip skip = { 0 };
+	size_t big = 600 * 1024, sizes[4];
+	char *doc = malloc(COSID_PUB_DOC_MAX + 2);
+
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, doc);
+	memset(doc, 'x', big);
+	doc[big] = '\0';
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", doc, "A"));
+	ASSERT_EQ(0, cosid_pubset_local(p, "b", doc, "B"));
+	ASSERT_EQ(0, cosid_pubset_local(p, "c", "small", "C"));
+	/* Two 600 KiB documents never share a txn. */
+	EXPECT_EQ(2, pub_drain(p, sizes, 4));
+	EXPECT_EQ(2, sizes[0] + sizes[1] - 1);
+	/* Over etcd's limit: skipped, named, the old value deleted. */
+	memset(doc, 'x', COSID_PUB_DOC_MAX + 1);
+	doc[COSID_PUB_DOC_MAX + 1] = '\0';
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", doc, "A2"));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	EXPECT_EQ(1, skip.n);
+	EXPECT_STREQ("a", skip.key);
+	EXPECT_STREQ("a", ops[0].key);
+	EXPECT_EQ(NULL, ops[0].doc);
+	cosid_pubset_done(p, true);
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	free(doc);
+	cosid_pubset_free(p);
+}
+
+/* The published document and its compare form, read back from etcd. */
+TEST(pub_compare_form)
+{
+	struct cosi_resource r = {
+		.ns = "runtime", .type = "SysctlStatuses.cosi.dev",
+		.id = "net.ipv4.ip_forward", .owner = "sysctl",
+		.version = 3, .created = 1, .updated = 2, .revision = 40,
+		.has_spec = true,
+	};
+	char *doc, *cmp, *doc2, *cmp2, *back;
+
+	ASSERT_EQ(0, cosi_spec_add_string(&r.spec, "value", "1"));
+	ASSERT_EQ(0, cosid_pub_render(&r, &doc, &cmp));
+	back = cosid_pub_compare_form(doc, strlen(doc));
+	EXPECT_STREQ(cmp, back);
+	free(back);
+	EXPECT_EQ(NULL, strstr(cmp, "\"version\""));
+	EXPECT_NE(NULL, strstr(doc, "\"version\":3"));
+	EXPECT_NE(NULL, strstr(doc, "\"value\":\"1\""));
+	/* A write that changed nothing else: the same compare form. */
+	r.version = 4;
+	r.updated = 5000000000ULL;
+	r.revision = 41;
+	ASSERT_EQ(0, cosid_pub_render(&r, &doc2, &cmp2));
+	EXPECT_STRNE(doc, doc2);
+	EXPECT_STREQ(cmp, cmp2);
+	free(doc2);
+	free(cmp2);
+	/* A real change: another one. */
+	cosi_spec_clear(&r.spec);
+	ASSERT_EQ(0, cosi_spec_add_string(&r.spec, "value", "0"));
+	ASSERT_EQ(0, cosid_pub_render(&r, &doc2, &cmp2));
+	EXPECT_STRNE(cmp, cmp2);
+	/* Not JSON: matches nothing. */
+	back = cosid_pub_compare_form("{", 1);
+	EXPECT_STREQ("", back);
+	free(back);
+	free(doc);
+	free(cmp);
+	free(doc2);
+	free(cmp2);
+	cosi_spec_clear(&r.spec);
 }
 
 TEST_HARNESS_MAIN

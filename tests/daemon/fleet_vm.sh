@@ -13,7 +13,10 @@
 # Checks precedence (node > group > all), deletes, a bad document,
 # FleetSync, etcd stopped and restarted, a compaction while a node is cut
 # off (re-list), the registration lease (revoked at a clean stop, taken
-# again after a revoke).  Uses the ASan/UBSan builds unless COSID_BUILD.
+# again after a revoke); publishing: statuses in etcd (n3 only its
+# SysctlStatuses and HostnameStatuses, --publish), updated and deleted
+# with the config, nothing written by an idle fleet or by a restart that
+# changed nothing, a stale key deleted at start.  Uses the ASan/UBSan builds unless COSID_BUILD.
 # Prints "ok N - what" / "not ok N - what" and a "# Totals:" line.
 
 top=$(pwd)
@@ -166,7 +169,7 @@ ectl put "$P/desired/groups/g2/$SC/net.core.somaxconn" "$(doc net.core.somaxconn
 ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" '{"metadata": {not json' > /dev/null
 start_node 1 --group g1
 start_node 2 --group g1
-start_node 3
+start_node 3 --publish sysctlstatus --publish hostnamestatus
 check "cosid rejects --etcd without --node" \
 	sh -c '! "$0" --etcd http://127.0.0.1:1 2> /dev/null' "$COSID"
 check "cosid rejects a malformed --etcd URL when parsing (exit 2)" \
@@ -208,6 +211,47 @@ ctl_nodes() {
 }
 check "cosictl --etcd get nodes: n1-n3 live, with their groups" ctl_nodes
 
+# --- publish: the nodes' statuses under /cosi/<c>/status/<node>/
+SS=runtime/SysctlStatuses.cosi.dev
+LS=network/LinkStatuses.cosi.dev
+pub_field() {	# pub_field N KEY FIELD: a spec field of node N's status in etcd
+	ectl get --print-value-only "$P/status/n$1/$2" | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["spec"].get(sys.argv[1], ""))' "$3" 2>/dev/null
+}
+pub_keys() { ectl get --prefix --keys-only "$P/status/n$1/$2" | grep -c .; }
+# same_doc N TYPE ID KEY: etcd's document is cosictl -o json's but for
+# version, updated and revision (published only with a real change).
+same_doc() {
+	on "$1" "$CTL" get "$2" "$3" -o json > "$T/local.json" 2>/dev/null &&
+		ectl get --print-value-only "$P/status/n$1/$4" > "$T/pub.json" &&
+		python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for d in (a, b):
+    for k in ("version", "updated", "revision"):
+        d["metadata"].pop(k)
+sys.exit(0 if a == b and b["metadata"]["owner"] == "sysctl" else 1)
+' "$T/local.json" "$T/pub.json" 2>/dev/null
+}
+wait_for 10 "n2's SysctlStatus is published with its group's value" \
+	is 1002 pub_field 2 "$SS/net.core.somaxconn" value
+check "... the document cosictl -o json prints" \
+	same_doc 2 sysctlstatus net.core.somaxconn "$SS/net.core.somaxconn"
+wait_for 10 "n1's LinkStatus of eth0 is published (default: every status)" \
+	is 1500 pub_field 1 "$LS/eth0" mtu
+check "n3 publishes what --publish names only (no LinkStatus)" \
+	is 0 pub_keys 3 "$LS/"
+check "FleetSync and RuntimeStatus are never published" \
+	is 0 pub_keys 1 runtime/FleetSyncs
+check "... (RuntimeStatus)" is 0 pub_keys 1 runtime/RuntimeStatuses
+check "FleetSync counts the published keys" [ "$(spec 1 fleetsync n1 published)" -gt 0 ]
+check "cosid refuses --publish fleetsync (it would never settle)" \
+	sh -c '! nsenter --net=/run/netns/fleet-n3 "$0" --etcd http://127.0.0.1:1 --node n9 --publish fleetsync 2> "$1" &&
+		grep -q "cannot be published" "$1"' "$COSID" "$T/err"
+check "cosid refuses an unknown --publish type" \
+	sh -c '! nsenter --net=/run/netns/fleet-n3 "$0" --etcd http://127.0.0.1:1 --node n9 --publish nosuchtype 2> /dev/null' "$COSID"
+
 # What cosictl get -o json prints applies as a desired document.
 on 1 "$CTL" get sysctl net.core.somaxconn -o json > "$T/n1.json"
 ectl put "$P/desired/nodes/n3/$SC/net.core.somaxconn" < "$T/n1.json" > /dev/null
@@ -220,9 +264,15 @@ check "... with n3's own source label" \
 ectl put "$P/desired/all/$SC/net.ipv4.ip_default_ttl" "$(doc net.ipv4.ip_default_ttl 77)" > /dev/null
 ttl_is() { sysctl_is "$2" net.ipv4.ip_default_ttl "$1"; }
 wait_for 10 "a put reaches every node" all3 ttl_is 77
+wait_for 10 "... n3's SysctlStatus in etcd says so" \
+	is 77 pub_field 3 "$SS/net.ipv4.ip_default_ttl" value
+ectl put "$P/desired/all/$SC/net.ipv4.ip_default_ttl" "$(doc net.ipv4.ip_default_ttl 78)" > /dev/null
+wait_for 10 "a changed value updates the status key" \
+	is 78 pub_field 3 "$SS/net.ipv4.ip_default_ttl" value
 ectl del "$P/desired/all/$SC/net.ipv4.ip_default_ttl" > /dev/null
 wait_for 10 "a delete in etcd deletes the resource on the nodes" \
 	absent 3 sysctl net.ipv4.ip_default_ttl
+wait_for 10 "... and its status key in etcd" is 0 pub_keys 3 "$SS/net.ipv4.ip_default_ttl"
 wait_for 10 "... and the sysctl controller restores the value" \
 	sysctl_is 3 net.ipv4.ip_default_ttl "$ttl0"
 ectl del "$P/desired/nodes/n1/$SC/net.core.somaxconn" > /dev/null
@@ -298,9 +348,44 @@ check "... by a re-list (FleetSync resyncs grows)" \
 	[ "$(spec 3 fleetsync n3 resyncs)" -gt "$r3" ]
 check "... n2's local sysctl was left alone" sysctl_is 2 net.ipv4.tcp_syn_retries 5
 check "n2 still holds its group's value" sysctl_is 2 net.core.somaxconn 1002
+wait_for 20 "a status changed while etcd was down is published once it is back" \
+	is 5 pub_field 2 "$SS/net.ipv4.tcp_syn_retries" value
 ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" "$(doc net.ipv4.tcp_fin_timeout 33)" > /dev/null
 wait_for 10 "the bad document, fixed, is applied" sysctl_is 1 net.ipv4.tcp_fin_timeout 33
 wait_for 10 "... FleetSync skipped drops to 0" is 0 spec 1 fleetsync n1 skipped
+
+# --- publish across a restart: nothing rewritten, a stale key deleted
+status_revs() {	# status_revs N: "key mod_revision" of node N's status keys
+	ectl get --prefix "$P/status/n$1/" -w json | python3 -c '
+import base64, json, sys
+for kv in json.load(sys.stdin).get("kvs", []):
+    print(base64.b64decode(kv["key"]).decode(), kv["mod_revision"])' | sort
+}
+pending0() { is 0 spec "$1" fleetsync "n$1" pending; }
+wait_for 10 "no status write pending on any node" all3 pending0
+lag0() { is 0 spec "$1" fleetsync "n$1" lag; }
+check "FleetSync lag is 0 on every node (other nodes' events included)" all3 lag0
+check "FleetSync publish-revision is etcd's revision of a status txn" \
+	[ "$(spec 1 fleetsync n1 publish-revision)" -gt 0 ]
+status_revs 1 > "$T/revs.before"
+stop_node 1 TERM
+check "cosid n1 stops cleanly (publishing)" [ $? = 0 ]
+check "n1's statuses stay in etcd after a clean stop (not leased)" \
+	[ "$(pub_keys 1 "$SS/")" -gt 0 ]
+ectl put "$P/status/n1/$SS/net.stale.key" '{"metadata":{}}' > /dev/null
+start_node 1 --group g1
+wait_for 20 "n1 deletes the stale status key at start" is 0 pub_keys 1 "$SS/net.stale.key"
+wait_for 10 "n1 registers again after the restart" is 3 node_keys
+status_revs 1 > "$T/revs.after"
+check "... and rewrites none of its unchanged statuses" \
+	cmp -s "$T/revs.before" "$T/revs.after"
+[ -s "$T/revs.before" ] || echo "# no status keys recorded"
+rev_now() { ectl get / -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])'; }
+wait_for 10 "n1 has nothing left to write" pending0 1
+r0=$(rev_now)
+sleep 12	# more than a keep-alive period (TTL/3 = 10 s)
+check "an idle fleet adds no etcd revision in 12 s (keep-alives included)" \
+	[ "$(rev_now)" = "$r0" ]
 
 # --- the lease
 lease=$(ectl get "$P/nodes/n1" -w json | python3 -c 'import json,sys; print("%x" % json.load(sys.stdin)["kvs"][0]["lease"])')

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * JSON output through json-c: resources, definitions and watch events, in
- * the same shape as the YAML output.
+ * the same shape as the YAML output.  Shared by cosictl (-o json) and
+ * cosid (the status documents fleet mode publishes to etcd).
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -9,7 +10,7 @@
 #include <string.h>
 
 #include "common/codec.h"
-#include "cosictl/render.h"
+#include "common/render.h"
 #include "common/resolve.h"
 
 /* Add @v under @k; a NULL @v (ENOMEM) marks the object failed. */

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cosid --etcd, publishing: the node's statuses in etcd, at
+ *   /cosi/<c>/status/<node>/<ns>/<type>/<id>
+ * each the document `cosictl get -o json` prints of the resource (one
+ * line), not under the node's lease: a status outlives a restart of
+ * cosid, and /cosi/<c>/nodes/<node> (leased) says whether it is live.
+ *
+ * Source: the "fleet-publish" queue controller has a weak input on every
+ * published type, so the runtime's watches (bootstrap, then events,
+ * resumed by revision after an overflow) queue each changed key once;
+ * reconcile reads the resource and gives the publish set (pubset.c) its
+ * document, or its absence.  A key is written only when its document
+ * differs from what etcd holds in all but version, updated and revision
+ * (they change with every kernel write, also when nothing else does):
+ * an idle node, or a controller writing an unchanged status, adds no
+ * etcd revision.
+ *
+ * Sync: at start and after any failed write, one range of the node's
+ * status prefix (with values) says what etcd holds, a list of every
+ * published type what the node holds; the difference is written (keys
+ * the node no longer holds are deleted: stale keys go at start).  Then
+ * the pending writes are flushed in txns of at most 128 operations, one
+ * txn at a time, on the daemon's loop (curl multi: never blocking).  A
+ * failed txn (etcd down, a timeout that may have applied it) makes the
+ * set sync again after a backoff (0.5 s doubling to 10 s, +-25 %); the
+ * pending writes stay, one per key, latest wins.
+ *
+ * Lifetime: the fleet owns the publisher (cosid_fleet_free() frees it);
+ * the controller's data is the fleet, which the runtime frees after both
+ * controllers' fini.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/etcd.h"
+#include "common/render.h"
+#include "common/resolve.h"
+#include "controllers/builtin.h"
+#include "cosid/cosid.h"
+
+#define BACKOFF_MIN_MS		500
+#define BACKOFF_MAX_MS		10000
+
+struct cosid_pub {
+	struct cosid_fleet *f;
+	struct cosi_ctl *ctl;
+	struct etcd *e;			/* the fleet's client */
+	char *prefix;			/* /cosi/<c>/status/<node>/ */
+	struct cosi_input *inputs;	/* weak, one per published type */
+	size_t n_inputs;
+	struct cosid_pubset *set;
+	struct etcd_req *rq;		/* the range or txn in flight */
+	sd_event_source *timer;		/* the next range or flush */
+	bool synced;			/* the set knows etcd's side */
+	unsigned int backoff_ms, seed;
+	size_t batch;			/* writes in the txn in flight */
+	struct cosid_pub_stats st;
+};
+
+/* json-c's one-line form, as `cosictl -o json` without --pretty. */
+#define JSON_FLAGS	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static const char *const volatile_meta[] = { "version", "updated", "revision" };
+
+/* The compare form of document @o (consumed): no volatile metadata. */
+static char *compare_form(struct json_object *o)
+{
+	struct json_object *m;
+	char *s = NULL;
+	size_t i;
+
+	if (o && json_object_object_get_ex(o, "metadata", &m) &&
+	    json_object_is_type(m, json_type_object))
+		for (i = 0; i < ARRAY_LEN(volatile_meta); i++)
+			json_object_object_del(m, volatile_meta[i]);
+	if (o)
+		s = strdup(json_object_to_json_string_ext(o, JSON_FLAGS));
+	json_object_put(o);
+	return s;
+}
+
+int cosid_pub_render(const struct cosi_resource *r, char **doc, char **cmp)
+{
+	struct json_object *o = cosi_json_resource(r, NULL, 0);
+
+	*doc = o ? strdup(json_object_to_json_string_ext(o, JSON_FLAGS)) : NULL;
+	*cmp = compare_form(o);
+	if (*doc && *cmp)
+		return 0;
+	free(*doc);
+	free(*cmp);
+	*doc = *cmp = NULL;
+	return -ENOMEM;
+}
+
+char *cosid_pub_compare_form(const char *value, size_t len)
+{
+	struct json_tokener *t = json_tokener_new();
+	struct json_object *o = NULL;
+
+	if (!t)
+		return NULL;
+	o = json_tokener_parse_ex(t, value, (int)len);
+	if (json_tokener_get_error(t) != json_tokener_success ||
+	    t->char_offset != (int)len) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(t);
+	/* Not a document: "" matches nothing, the key is written again. */
+	return o ? compare_form(o) : strdup("");
+}
+
+static char *key_of(struct cosid_pub *p, const char *ns, const char *type,
+		    const char *id)
+{
+	char *k;
+
+	return asprintf(&k, "%s%s/%s/%s", p->prefix, ns, type, id) < 0 ?
+	       NULL : k;
+}
+
+static void sync_later(struct cosid_pub *p);
+static void flush(struct cosid_pub *p);
+
+/* Run flush() or sync() from the loop, after @ms. */
+static int on_timer(sd_event_source *s, uint64_t usec, void *arg);
+
+static void arm(struct cosid_pub *p, uint64_t ms)
+{
+	if (!p->e)
+		return;
+	if (!p->timer &&
+	    sd_event_add_time_relative(etcd_event(p->e), &p->timer,
+				       CLOCK_MONOTONIC, ms * 1000, 0, on_timer,
+				       p) < 0) {
+		p->timer = NULL;
+		fprintf(stderr, "cosid: fleet: publish: cannot arm a timer\n");
+		return;
+	}
+	sd_event_source_set_time_relative(p->timer, ms * 1000);
+	sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
+}
+
+static void failed(struct cosid_pub *p, const char *what, const char *msg)
+{
+	p->st.errors++;
+	cosid_fleet_pub_event(p->f, "publish: %s: %s", what, msg);
+	p->synced = false;
+	sync_later(p);
+}
+
+/* After a failure: sync again in backoff_ms, +-25 % jitter. */
+static void sync_later(struct cosid_pub *p)
+{
+	uint64_t ms;
+
+	p->backoff_ms = p->backoff_ms ? p->backoff_ms * 2 : BACKOFF_MIN_MS;
+	if (p->backoff_ms > BACKOFF_MAX_MS)
+		p->backoff_ms = BACKOFF_MAX_MS;
+	ms = p->backoff_ms * 3 / 4 +
+	     (uint64_t)rand_r(&p->seed) % (p->backoff_ms / 2 + 1);
+	arm(p, ms);
+}
+
+static void on_txn(struct etcd_req *rq, int err, const char *msg,
+		   const struct etcd_reply *rep, void *arg)
+{
+	struct cosid_pub *p = arg;
+
+	(void)rq;
+	p->rq = NULL;
+	if (err) {
+		/* Applied or not: the next sync reads what etcd holds. */
+		cosid_pubset_done(p->set, false);
+		failed(p, "txn", msg);
+		return;
+	}
+	p->st.published += p->batch;
+	p->st.txns++;
+	p->st.revision = rep->hdr.revision;
+	p->backoff_ms = 0;
+	cosid_pubset_done(p->set, true);
+	cosid_fleet_pub_event(p->f, NULL);
+	flush(p);
+}
+
+/* The next txn of pending writes, when synced and none is in flight. */
+static void flush(struct cosid_pub *p)
+{
+	struct etcd_op ops[COSID_PUB_TXN_OPS];
+	struct cosid_pub_op po[COSID_PUB_TXN_OPS];
+	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	struct cosid_pub_skip skip = { 0 };
+	char msg[ETCD_MSG_LEN];
+	size_t i, n;
+
+	if (!p->synced || p->rq || !p->e)
+		return;
+	n = cosid_pubset_batch(p->set, po, COSID_PUB_TXN_BYTES, &skip);
+	if (skip.n) {
+		p->st.errors += skip.n;
+		cosid_fleet_pub_event(p->f, "publish: %s: skipped: a %zu-byte document, over etcd's request limit",
+				      skip.key, skip.bytes);
+	}
+	if (!n)
+		return;
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < n; i++) {
+		ops[i].type = po[i].doc ? ETCD_OP_PUT : ETCD_OP_DELETE;
+		ops[i].key = po[i].key;
+		ops[i].value = po[i].doc;
+		ops[i].value_len = po[i].doc_len;
+	}
+	r.txn.success = ops;
+	r.txn.n_success = n;
+	p->batch = n;
+	if (etcd_submit(p->e, &r, on_txn, p, &p->rq, msg, sizeof(msg))) {
+		p->rq = NULL;
+		cosid_pubset_done(p->set, false);
+		failed(p, "txn", msg);
+	}
+}
+
+/* What the node holds of the published types; 0 or a negative errno. */
+static int list_local(struct cosid_pub *p)
+{
+	struct cosi_resources l = { 0 };
+	char *key, *doc, *cmp;
+	size_t i, k;
+	int err = 0;
+
+	for (i = 0; !err && i < p->n_inputs; i++) {
+		err = cosi_ctl_list(p->ctl, p->inputs[i].ns, p->inputs[i].type,
+				    &l);
+		for (k = 0; !err && k < l.n; k++) {
+			key = key_of(p, l.v[k]->ns, l.v[k]->type, l.v[k]->id);
+			err = key ? cosid_pub_render(l.v[k], &doc, &cmp) :
+			      -ENOMEM;
+			if (!err) {
+				err = cosid_pubset_local(p->set, key, doc, cmp);
+				free(doc);
+				free(cmp);
+			}
+			free(key);
+		}
+		cosi_resources_clear(&l);
+	}
+	return err;
+}
+
+static void on_range(struct etcd_req *rq, int err, const char *msg,
+		     const struct etcd_reply *rep, void *arg)
+{
+	struct cosid_pub *p = arg;
+	char *cmp;
+	size_t i;
+
+	(void)rq;
+	p->rq = NULL;
+	if (err) {
+		failed(p, "range", msg);
+		return;
+	}
+	cosid_pubset_reset(p->set);
+	for (i = 0; !err && i < rep->n_kvs; i++) {
+		cmp = cosid_pub_compare_form(rep->kvs[i].value,
+					     rep->kvs[i].value_len);
+		err = cmp ? cosid_pubset_remote(p->set, rep->kvs[i].key, cmp) :
+		      -ENOMEM;
+		free(cmp);
+	}
+	if (!err)
+		err = list_local(p);
+	if (err) {
+		failed(p, "listing the node's statuses", strerror(-err));
+		return;
+	}
+	p->synced = true;
+	p->st.syncs++;
+	fprintf(stderr, "cosid: fleet: publish: %zu status keys in etcd, %zu to write\n",
+		rep->n_kvs, cosid_pubset_pending(p->set));
+	cosid_fleet_pub_event(p->f, NULL);
+	flush(p);
+}
+
+/* Read what etcd holds under the node's status prefix. */
+static void sync_set(struct cosid_pub *p)
+{
+	struct etcd_request r = { .type = ETCD_REQ_KV };
+	char msg[ETCD_MSG_LEN];
+
+	if (p->rq || !p->ctl)
+		return;
+	r.op.type = ETCD_OP_RANGE;
+	r.op.key = p->prefix;
+	r.op.prefix = true;
+	if (etcd_submit(p->e, &r, on_range, p, &p->rq, msg, sizeof(msg))) {
+		p->rq = NULL;
+		failed(p, "range", msg);
+	}
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct cosid_pub *p = arg;
+
+	(void)s;
+	(void)usec;
+	if (p->synced)
+		flush(p);
+	else
+		sync_set(p);
+	return 0;
+}
+
+static int pub_reconcile(struct cosi_ctl *ctl, const char *ns,
+			 const char *type, const char *id)
+{
+	struct cosid_pub *p = cosid_fleet_pub(cosi_ctl_data(ctl));
+	struct cosi_resource *r = NULL;
+	char *key = key_of(p, ns, type, id), *doc, *cmp;
+	int err;
+
+	if (!key)
+		return -ENOMEM;
+	err = cosi_ctl_get(ctl, ns, type, id, &r);
+	if (err == -ENOENT) {
+		cosid_pubset_gone(p->set, key);
+		err = 0;
+	} else if (!err) {
+		err = cosid_pub_render(r, &doc, &cmp);
+		if (!err) {
+			err = cosid_pubset_local(p->set, key, doc, cmp);
+			free(doc);
+			free(cmp);
+		}
+		cosi_resource_free(r);
+	}
+	free(key);
+	/* Coalesced: the keys reconciled meanwhile go in the same txn. */
+	if (!err && p->synced && !p->rq && cosid_pubset_pending(p->set))
+		arm(p, 0);
+	return err;
+}
+
+static int pub_init(struct cosi_ctl *ctl)
+{
+	struct cosid_pub *p = cosid_fleet_pub(cosi_ctl_data(ctl));
+
+	p->ctl = ctl;
+	return 0;
+}
+
+static void pub_fini(struct cosi_ctl *ctl)
+{
+	cosid_fleet_put(cosi_ctl_data(ctl));
+}
+
+void cosid_pub_start(struct cosid_pub *p, struct etcd *e, unsigned int seed)
+{
+	p->e = e;
+	p->seed = seed;
+	arm(p, 0);
+}
+
+void cosid_pub_stats(const struct cosid_pub *p, struct cosid_pub_stats *st)
+{
+	*st = p->st;
+	st->pending = cosid_pubset_pending(p->set);
+}
+
+int cosid_pub_register(struct cosi_runtime *rt, struct cosid_pub *p,
+		       struct cosid_fleet *f)
+{
+	struct cosi_controller c = {
+		.name = "fleet-publish",
+		.inputs = p->inputs,
+		.n_inputs = p->n_inputs,
+		.init = pub_init,
+		.reconcile = pub_reconcile,
+		.fini = pub_fini,
+	};
+
+	p->f = f;
+	return cosi_runtime_register(rt, &c, f, NULL);
+}
+
+void cosid_pub_free(struct cosid_pub *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	if (p->rq)
+		etcd_cancel(p->rq);
+	sd_event_source_disable_unref(p->timer);
+	cosid_pubset_free(p->set);
+	for (i = 0; i < p->n_inputs; i++) {
+		free((char *)p->inputs[i].ns);
+		free((char *)p->inputs[i].type);
+	}
+	free(p->inputs);
+	free(p->prefix);
+	free(p);
+}
+
+/* Add (ns, type) once; 0 or -ENOMEM. */
+static int add_type(struct cosid_pub *p, const char *ns, const char *type)
+{
+	struct cosi_input *v;
+	size_t i;
+
+	for (i = 0; i < p->n_inputs; i++)
+		if (!strcmp(p->inputs[i].type, type) &&
+		    !strcmp(p->inputs[i].ns, ns))
+			return 0;
+	v = realloc(p->inputs, (p->n_inputs + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->inputs = v;
+	v[p->n_inputs].id = NULL;
+	v[p->n_inputs].kind = COSI_INPUT_WEAK;
+	v[p->n_inputs].ns = strdup(ns);
+	v[p->n_inputs].type = strdup(type);
+	p->n_inputs++;
+	if (!v[p->n_inputs - 1].ns || !v[p->n_inputs - 1].type)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Types that change whenever anything is published (FleetSync counts the
+ * writes, RuntimeStatus the controllers' runs): publishing them would
+ * never settle.
+ */
+static bool never_settles(const char *type)
+{
+	return !strcmp(type, T_FLEET_SYNC) || !strcmp(type, T_RUNTIME_STATUS);
+}
+
+/* One --publish value, "TYPE[,TYPE...]" (names as cosictl takes them). */
+static int add_names(struct cosid_pub *p, const struct cosi_definitions *defs,
+		     const char *list, bool *none)
+{
+	char *s = strdup(list), *tok, *save = NULL, msg[512];
+	const struct cosi_definition *d;
+	int err = s ? 0 : -ENOMEM;
+
+	for (tok = s ? strtok_r(s, ",", &save) : NULL; !err && tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "none")) {
+			*none = true;
+			continue;
+		}
+		if (cosi_resolve_type(defs, tok, &d, msg, sizeof(msg))) {
+			fprintf(stderr, "cosid: --publish %s: %s\n", tok, msg);
+			err = -EINVAL;
+		} else if (never_settles(d->type)) {
+			fprintf(stderr, "cosid: --publish %s: %s changes with every publish and cannot be published\n",
+				tok, d->type);
+			err = -EINVAL;
+		} else {
+			err = add_type(p, cosi_resolve_default_ns(d), d->type);
+		}
+	}
+	free(s);
+	return err;
+}
+
+int cosid_pub_new(struct cosi *c, const struct cosid_fleet_opts *o,
+		  const char *cluster, struct cosid_pub **out)
+{
+	struct cosi_definitions defs = { 0 };
+	struct cosid_pub *p = calloc(1, sizeof(*p));
+	const char *ns, *type;
+	bool none = false;
+	size_t i;
+	int err = p ? 0 : -ENOMEM;
+
+	*out = NULL;
+	if (!err && asprintf(&p->prefix, "/cosi/%s/status/%s/", cluster,
+			     o->node) < 0) {
+		p->prefix = NULL;
+		err = -ENOMEM;
+	}
+	if (!err && o->n_publish) {
+		err = cosi_definition_list(c, &defs);
+		if (err)
+			fprintf(stderr, "cosid: --publish: %s\n",
+				cosi_strerror(c, "definition-get"));
+		for (i = 0; !err && i < o->n_publish; i++)
+			err = add_names(p, &defs, o->publish[i], &none);
+		cosi_definitions_clear(&defs);
+		if (!err && none && p->n_inputs) {
+			fprintf(stderr, "cosid: --publish none excludes types to publish\n");
+			err = -EINVAL;
+		}
+	} else {
+		/* The built-in controllers' outputs. */
+		for (i = 0; !err && cosid_output_type(i, &ns, &type); i++)
+			if (!never_settles(type))
+				err = add_type(p, ns, type);
+	}
+	if (!err && p->n_inputs && !(p->set = cosid_pubset_new()))
+		err = -ENOMEM;
+	if (err == -ENOMEM)
+		fprintf(stderr, "cosid: --publish: out of memory\n");
+	if (err || !p->n_inputs) {
+		cosid_pub_free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}

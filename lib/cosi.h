@@ -70,7 +70,7 @@ extern "C" {
 
 /*
  * COSI_OPTS(TYPE, NAME, ...) declares `struct TYPE NAME` for a caller-built
- * struct of class (a): every byte zeroed (padding included), sz set to
+ * struct of class (a): zeroed first (as libbpf's LIBBPF_OPTS), sz set to
  * sizeof(struct TYPE), then the designated initialisers given, as in
  *	COSI_OPTS(cosi_req, r, .ns = "default", .type = t, .id = id);
  * COSI_OPTS_PTR(TYPE, ...) is the same as a pointer to a compound literal,

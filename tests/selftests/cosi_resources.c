@@ -159,6 +159,7 @@ TEST_F(res, abi_sized_requests)
 		struct cosi_watch_req cur;
 		uint64_t added;
 	} nww;
+	struct cosi_kvs labels = kvs_make("abi", "old", NULL);
 	struct cosi_resource *got = NULL;
 	struct cosi_resources l;
 	struct cosi_spec spec;
@@ -172,18 +173,19 @@ TEST_F(res, abi_sized_requests)
 	/*
 	 * Older caller, up to spec: expected-version and -phase read as
 	 * unset.  Read from the garbage past sz, they would make the update
-	 * fail (a version that is not 1).
+	 * fail (a version that is not 1).  The label makes it a change.
 	 */
 	memset(&old, 0xff, sizeof(old));
 	old.r.sz = offsetofend(struct cosi_req, spec);
 	old.r.ns = TEST_NS;
 	old.r.type = WIDGET;
 	old.r.id = "abi";
-	old.r.labels = NULL;
+	old.r.labels = &labels;
 	old.r.annotations = NULL;
 	old.r.spec = &spec;
 	ASSERT_COSI_OK(self->c, cosi_resource_update(self->c, &old.r, &got));
 	EXPECT_EQ(2, got->version);
+	EXPECT_STREQ("old", cosi_kvs_get(&got->labels, "abi"));
 	cosi_resource_free(got);
 
 	/* Newer caller, its new field set: refused, with why. */
@@ -230,6 +232,7 @@ TEST_F(res, abi_sized_requests)
 	nw.cur.sz = sizeof(nw.cur);
 	ASSERT_COSI_OK(self->c, cosi_resource_destroy(self->c, &nw.cur, NULL));
 	cosi_spec_clear(&spec);
+	cosi_kvs_clear(&labels);
 }
 
 TEST_F(res, spec_stored_in_schema_order)

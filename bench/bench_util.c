@@ -467,15 +467,15 @@ struct cosi *bench_cosi_open(void)
 
 void bench_cosi_define(struct cosi *c, const char *type)
 {
-	struct cosi_definition d = { 0 };
+	struct cosi_definition *d = NULL;
 
-	if (cosi_def_init(&d, type) ||
-	    cosi_def_add_field(&d, "addr", COSI_FIELD_TYPE_STRING, true) ||
-	    cosi_def_add_field(&d, "mtu", COSI_FIELD_TYPE_U64, true))
+	if (!(d = cosi_def_new(type)) ||
+	    cosi_def_add_field(d, "addr", COSI_FIELD_TYPE_STRING, true) ||
+	    cosi_def_add_field(d, "mtu", COSI_FIELD_TYPE_U64, true))
 		die("out of memory");
-	if (cosi_definition_set(c, &d, NULL))
+	if (cosi_definition_set(c, d, NULL))
 		die_cosi(c, "definition-set");
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 }
 
 /*
@@ -499,9 +499,9 @@ struct nl_msg *bench_cosi_msg(struct cosi *c, uint8_t cmd, const char *type,
 {
 	struct cosi_spec spec = { 0 };
 	struct cosi_kvs labels = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = BENCH_NS, .type = type, .labels = &labels, .spec = &spec,
-	};
+	);
 	struct nl_msg *m;
 	char id[16];
 
@@ -519,7 +519,7 @@ struct nl_msg *bench_cosi_msg(struct cosi *c, uint8_t cmd, const char *type,
 
 struct nl_msg *bench_cosi_get_msg(struct cosi *c, const char *type, uint32_t i)
 {
-	struct cosi_req r = { .ns = BENCH_NS, .type = type };
+	COSI_OPTS(cosi_req, r, .ns = BENCH_NS, .type = type);
 	char id[16];
 
 	snprintf(id, sizeof(id), "r%u", i);
@@ -529,7 +529,7 @@ struct nl_msg *bench_cosi_get_msg(struct cosi *c, const char *type, uint32_t i)
 
 struct nl_msg *bench_cosi_list_msg(struct cosi *c, const char *type)
 {
-	struct cosi_list_req q = { .ns = BENCH_NS, .type = type };
+	COSI_OPTS(cosi_list_req, q, .ns = BENCH_NS, .type = type);
 	struct nl_msg *m = cosi_small_msg(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP,
 					  NULL);
 

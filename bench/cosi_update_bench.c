@@ -35,9 +35,9 @@ static int die(struct cosi *c, const char *op)
 int main(int argc, char **argv)
 {
 	long i, n = argc > 1 ? atol(argv[1]) : 20000;
-	struct cosi_definition d = { 0 };
+	struct cosi_definition *d = NULL;
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = NS, .type = TYPE, .id = "r", .spec = &spec };
+	COSI_OPTS(cosi_req, r, .ns = NS, .type = TYPE, .id = "r", .spec = &spec);
 	struct cosi_resource *res;
 	struct cosi *c;
 	double t0, tu, tg;
@@ -51,11 +51,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cosi_update_bench: %s\n", strerror(errno));
 		return 1;
 	}
-	if (cosi_def_init(&d, TYPE) ||
-	    cosi_def_add_field(&d, "n", COSI_FIELD_TYPE_U64, true) ||
-	    cosi_definition_set(c, &d, NULL))
+	if (!(d = cosi_def_new(TYPE)) ||
+	    cosi_def_add_field(d, "n", COSI_FIELD_TYPE_U64, true) ||
+	    cosi_definition_set(c, d, NULL))
 		return die(c, "definition-set");
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 	cosi_spec_add_u64(&spec, "n", 0);
 	if (cosi_resource_create(c, &r, NULL))
 		return die(c, "resource-create");

@@ -99,7 +99,7 @@ int main(void)
 	long n = env_long("N", 2000), rounds = env_long("ROUNDS", 40);
 	long chunk = n / rounds, warm = 100, r, i, ci = 0, ri = 0;
 	struct listener lc = { .name = "cosi" }, lr = { .name = "rtnetlink" };
-	struct cosi_watch_req wr = { .ns = BENCH_NS, .type = BENCH_TYPE };
+	COSI_OPTS(cosi_watch_req, wr, .ns = BENCH_NS, .type = BENCH_TYPE);
 	struct samples sc = { 0 }, sr = { 0 };
 	struct nls wc, wrt, lrt;
 	struct cosi *c, *watch;

@@ -37,11 +37,11 @@ static void mirror_event(struct cosi_event *ev, void *arg)
 	size_t i;
 
 	(void)arg;
-	for (i = 0; i < ev->res.spec.n; i++)
-		if (!strcmp(ev->res.spec.v[i].name, "mtu"))
+	for (i = 0; i < ev->res->spec.n; i++)
+		if (!strcmp(ev->res->spec.v[i].name, "mtu"))
 			bpf_map_update_elem(bpf_map__fd(skel->maps.mirror),
 					    &skel->bss->key,
-					    &ev->res.spec.v[i].u64, BPF_ANY);
+					    &ev->res->spec.v[i].u64, BPF_ANY);
 	cosi_event_free(ev);
 }
 
@@ -58,8 +58,8 @@ static void *mirror_thread(void *arg)
 static int update(struct cosi *c, uint64_t mtu)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = "default", .type = TYPE, .id = ID,
-			      .spec = &spec };
+	COSI_OPTS(cosi_req, r, .ns = "default", .type = TYPE, .id = ID,
+		  .spec = &spec);
 	int err = cosi_spec_add_u64(&spec, "mtu", mtu);
 
 	if (!err)
@@ -116,11 +116,11 @@ int main(void)
 {
 	long n = env_long("N", 2000), repeat = env_long("REPEAT", 100000), i;
 	struct samples mirror = { 0 };
-	struct cosi_watch_req w = { .ns = "default", .type = TYPE, .id = ID };
-	struct cosi_definition d;
+	COSI_OPTS(cosi_watch_req, w, .ns = "default", .type = TYPE, .id = ID);
+	struct cosi_definition *d = NULL;
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = "default", .type = TYPE, .id = ID,
-			      .spec = &spec };
+	COSI_OPTS(cosi_req, r, .ns = "default", .type = TYPE, .id = ID,
+		  .spec = &spec);
 	struct bpf_program *progs[4];
 	double t[4];
 	struct cosi *c, *wc;
@@ -134,11 +134,11 @@ int main(void)
 	wc = cosi_open();
 	if (!c || !wc)
 		die("cosi_open: %s", strerror(errno));
-	if (cosi_def_init(&d, TYPE) ||
-	    cosi_def_add_field(&d, "mtu", COSI_FIELD_TYPE_U64, true) ||
-	    cosi_definition_set(c, &d, NULL))
+	if (!(d = cosi_def_new(TYPE)) ||
+	    cosi_def_add_field(d, "mtu", COSI_FIELD_TYPE_U64, true) ||
+	    cosi_definition_set(c, d, NULL))
 		die_cosi(c, "definition-set");
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 	if (cosi_spec_add_u64(&spec, "mtu", 1) ||
 	    cosi_resource_create(c, &r, NULL))
 		die_cosi(c, "resource-create");

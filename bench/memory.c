@@ -126,8 +126,8 @@ int main(void)
 {
 	long n = env_long("N", 100000), e = env_long("E", 10000), got, bytes;
 	const char *cg = getenv("CGROUP") ?: "/sys/fs/cgroup/bench";
-	struct cosi_watch_req wr = { .ns = BENCH_NS, .type = BENCH_TYPE,
-				     .id = "r0" };
+	COSI_OPTS(cosi_watch_req, wr, .ns = BENCH_NS, .type = BENCH_TYPE,
+		  .id = "r0");
 	int big = 512 * 1024 * 1024, ifindex;
 	struct mem a, b, ra, rb;
 	struct nls gs, rs, lr;

@@ -36,7 +36,7 @@ struct conf {
 static void setup(struct conf *k)
 {
 	char type[64], id[32];
-	struct cosi_watch_req wr = { .ns = BENCH_NS };
+	COSI_OPTS(cosi_watch_req, wr, .ns = BENCH_NS);
 	struct nl_msg *m;
 	int i, t;
 

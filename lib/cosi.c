@@ -24,6 +24,7 @@
 #include <netlink/genl/ctrl.h>
 
 #include "cosi_nl.h"
+#include "cosi_opts.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK	270
@@ -137,6 +138,22 @@ static int cosi_fail(struct cosi *c, int err)
 {
 	c->err.err = err;
 	return -err;
+}
+
+/*
+ * The ABI check of a caller-built request (cosi_opts.h), before any I/O:
+ * *@dst is the library's copy; a failure is the handle's last error, its
+ * message what cosi_strerror() prints.
+ */
+int cosi_opts_check(struct cosi *c, void *dst, size_t dst_sz,
+		    const void *src, const char *name)
+{
+	int err;
+
+	memset(&c->err, 0, sizeof(c->err));
+	err = cosi_opts_copy(dst, dst_sz, src, name, c->err.msg,
+			     sizeof(c->err.msg));
+	return err ? cosi_fail(c, -err) : 0;
 }
 
 /* The event queue. */
@@ -784,11 +801,18 @@ int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
 
 /* A resource request (see cosi_req_parts()) ready for cosi_batch(). */
 struct nl_msg *cosi_req_msg(struct cosi *c, uint8_t cmd,
-			    const struct cosi_req *r)
+			    const struct cosi_req *req)
 {
-	struct nl_msg *m = cosi_msg_new(c, cmd, 0), *fit;
+	struct nl_msg *m, *fit;
+	struct cosi_req r;
+	int err = COSI_OPTS_CHECK(c, &r, req, "cosi_req");
 
-	if (m && cosi_put_req(m, r, cosi_req_parts(cmd))) {
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	m = cosi_msg_new(c, cmd, 0);
+	if (m && cosi_put_req(m, &r, cosi_req_parts(cmd))) {
 		nlmsg_free(m);
 		return NULL;
 	}
@@ -902,14 +926,20 @@ static unsigned int cosi_req_parts(uint8_t cmd)
 }
 
 static int cosi_resource_op(struct cosi *c, uint8_t cmd,
-			    const struct cosi_req *r,
+			    const struct cosi_req *req,
 			    struct cosi_resource **out)
 {
-	struct nl_msg *m = cosi_msg_new(c, cmd, 0);
 	struct cosi_resource *res = NULL;
-	int err;
+	struct nl_msg *m;
+	struct cosi_req r;
+	int err = COSI_OPTS_CHECK(c, &r, req, "cosi_req");
 
-	err = cosi_send(c, m, m ? cosi_put_req(m, r, cosi_req_parts(cmd)) : 0,
+	if (out)
+		*out = NULL;
+	if (err)
+		return err;
+	m = cosi_msg_new(c, cmd, 0);
+	err = cosi_send(c, m, m ? cosi_put_req(m, &r, cosi_req_parts(cmd)) : 0,
 			cosi_one_resource, &res);
 	if (!err && !res)
 		err = cosi_fail(c, EPROTO);
@@ -925,7 +955,7 @@ static int cosi_resource_op(struct cosi *c, uint8_t cmd,
 int cosi_resource_get(struct cosi *c, const char *ns, const char *type,
 		      const char *id, struct cosi_resource **out)
 {
-	struct cosi_req r = { .ns = ns, .type = type, .id = id };
+	COSI_OPTS(cosi_req, r, .ns = ns, .type = type, .id = id);
 
 	return cosi_resource_op(c, COSI_CMD_RESOURCE_GET, &r, out);
 }
@@ -999,14 +1029,20 @@ static int cosi_list_msg(struct nl_msg *msg, void *arg)
 	return err;
 }
 
-int cosi_resource_list_cb(struct cosi *c, const struct cosi_list_req *q,
+int cosi_resource_list_cb(struct cosi *c, const struct cosi_list_req *req,
 			  cosi_resource_fn fn, void *arg, bool *intr)
 {
-	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
 	struct cosi_list_ctx l = { .fn = fn, .arg = arg };
-	int err;
+	struct cosi_list_req q;
+	struct nl_msg *m;
+	int err = COSI_OPTS_CHECK(c, &q, req, "cosi_list_req");
 
-	err = cosi_send(c, m, m ? cosi_put_list_req(m, q) : 0, cosi_list_msg,
+	if (intr)
+		*intr = false;
+	if (err)
+		return err;
+	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
+	err = cosi_send(c, m, m ? cosi_put_list_req(m, &q) : 0, cosi_list_msg,
 			&l);
 	if (intr)
 		*intr = c->intr;
@@ -1214,13 +1250,18 @@ static int cosi_watch_msg(struct nl_msg *msg, void *arg)
  * Return: 0 or a negative errno (ENODATA, ERANGE, ENOBUFS: restart it;
  * ECANCELED: a watch-stop ended it while starting, do not restart; ...).
  */
-int cosi_watch(struct cosi *c, const struct cosi_watch_req *wr,
+int cosi_watch(struct cosi *c, const struct cosi_watch_req *req,
 	       cosi_event_fn fn, void *arg, uint32_t *watch_id,
 	       uint64_t *revision)
 {
-	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_WATCH, NLM_F_DUMP);
 	struct cosi_watch_ctx w = { .fn = fn, .arg = arg };
-	int err;
+	struct cosi_watch_req wr;
+	struct nl_msg *m;
+	int err = COSI_OPTS_CHECK(c, &wr, req, "cosi_watch_req");
+
+	if (err)
+		return err;
+	m = cosi_msg_new(c, COSI_CMD_WATCH, NLM_F_DUMP);
 
 	/*
 	 * The kernel ends a module's watches silently when it is unloaded:
@@ -1234,7 +1275,7 @@ int cosi_watch(struct cosi *c, const struct cosi_watch_req *wr,
 		}
 		c->ctrl_joined = true;
 	}
-	err = cosi_send(c, m, m ? cosi_put_watch_req(m, wr) : 0,
+	err = cosi_send(c, m, m ? cosi_put_watch_req(m, &wr) : 0,
 			cosi_watch_msg, &w);
 	if (!err && !w.marked)
 		err = cosi_fail(c, EPROTO);

@@ -14,13 +14,39 @@
  *  - Parsed objects (resources, definitions, events) are allocated by the
  *    library; strings in them are never NULL ("" when the kernel left the
  *    attribute out).  Free them with the matching *_free() function.
- *  - Objects the caller builds (struct cosi_kvs, cosi_strs, cosi_spec,
- *    cosi_definition) start zeroed, grow with the *_add*() helpers (which
- *    copy their arguments) and are emptied with *_clear().
+ *  - Objects the caller builds (struct cosi_kvs, cosi_strs, cosi_spec)
+ *    start zeroed, grow with the *_add*() helpers (which copy their
+ *    arguments) and are emptied with *_clear(); a definition to set comes
+ *    from cosi_def_new() and grows with the cosi_def_*() helpers.
  *  - Pointers in requests (struct cosi_req, cosi_list_req, cosi_watch_req)
  *    that are NULL leave the attribute out of the message.
  *  - C11 or later (struct cosi_field's value is an anonymous union), or
  *    C++ (the declarations are extern "C").
+ *
+ * ABI rules (libcosi.so.1 and libcosi-runtime.so.1; each struct's comment
+ * names its class).  (a) Caller-built input structs (cosi_req,
+ * cosi_list_req, cosi_watch_req; runtime.h's cosi_controller and
+ * cosi_runtime_opts, transform.h's cosi_transform) start with `size_t sz`,
+ * the size of the struct the caller was compiled with: declare them with
+ * COSI_OPTS() or COSI_OPTS_PTR() (which set it and zero the rest).  The
+ * library copies min(sz, its own sizeof) and reads what it did not get as
+ * zero, so a program built against an older header keeps working; sz 0
+ * fails with EINVAL, and a struct from a newer header with a non-zero byte
+ * past what this library knows fails with E2BIG rather than being
+ * silently half-read.  Later versions only append fields to them, each
+ * starting at or past the previous version's sizeof (pad explicitly
+ * rather than reuse tail padding), and zero keeps the old behaviour.
+ * (b) Library-allocated structs (cosi_resource, cosi_event,
+ * cosi_definition, cosi_stream_stats; cosi_ctl_stats and cosi_tf_out) are
+ * handed out by pointer and may grow at the end: never allocate, copy or
+ * embed one; get them from the library and free them with its *_free().
+ * (c) Frozen structs, embedded in others or laid out in arrays whose
+ * stride is their size (cosi_kv, cosi_kvs, cosi_strs, cosi_bytes,
+ * cosi_field, cosi_spec, cosi_resources, cosi_schema_field, cosi_column,
+ * cosi_definitions, cosi_term, cosi_query, cosi_err, cosi_batch_op,
+ * cosi_event_vec; runtime.h's cosi_input and cosi_output): their layout
+ * never changes within this soname; later versions add new fields to the
+ * containing (a) struct instead.
  */
 #ifndef COSI_LIB_COSI_H
 #define COSI_LIB_COSI_H
@@ -28,6 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <linux/cosi.h>
 
@@ -41,7 +68,36 @@ struct cosi;
 extern "C" {
 #endif
 
-/* Labels and annotations: key/value pairs with unique keys. */
+/*
+ * COSI_OPTS(TYPE, NAME, ...) declares `struct TYPE NAME` for a caller-built
+ * struct of class (a): zeroed first (as libbpf's LIBBPF_OPTS), sz set to
+ * sizeof(struct TYPE), then the designated initialisers given, as in
+ *	COSI_OPTS(cosi_req, r, .ns = "default", .type = t, .id = id);
+ * COSI_OPTS_PTR(TYPE, ...) is the same as a pointer to a compound literal,
+ * for an argument: cosi_resource_create(c, COSI_OPTS_PTR(cosi_req,
+ * .ns = ns, .type = t, .id = id), NULL).  Its padding is the compiler's
+ * (the unnamed members are zero), which is enough because the library
+ * checks only whole fields past its own sizeof (see "ABI rules" above).
+ * Static declarations (file scope, static const) spell the same thing
+ * out: { .sz = sizeof(struct TYPE), ... }.  Both are GNU C (statement
+ * expression, compound literal), also accepted by g++; in C++ with
+ * -Wextra, prefer COSI_OPTS(), which silences -Wmissing-field-initializers.
+ */
+#define COSI_OPTS(TYPE, NAME, ...)					\
+	_Pragma("GCC diagnostic push")					\
+	_Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"") \
+	struct TYPE NAME = ({						\
+		memset(&NAME, 0, sizeof(struct TYPE));			\
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };	\
+	});								\
+	_Pragma("GCC diagnostic pop")
+#define COSI_OPTS_PTR(TYPE, ...)					\
+	(&(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ })
+
+/*
+ * Labels and annotations: key/value pairs with unique keys.
+ * ABI (c) frozen (both): layout fixed within this soname.
+ */
 struct cosi_kv {
 	char *key;
 	char *value;
@@ -52,18 +108,22 @@ struct cosi_kvs {
 	size_t n;
 };
 
-/* A list of strings: finalizers, aliases, string-list values. */
+/* A list of strings: finalizers, aliases, string-list values.  ABI (c). */
 struct cosi_strs {
 	char **v;
 	size_t n;
 };
 
+/* ABI (c) frozen: layout fixed within this soname. */
 struct cosi_bytes {
 	void *data;
 	size_t len;
 };
 
-/* One spec field; @type tells which member of the union is valid. */
+/*
+ * One spec field; @type tells which member of the union is valid.
+ * ABI (c) frozen (an array element), as is struct cosi_spec.
+ */
 struct cosi_field {
 	char *name;
 	enum cosi_field_type type;
@@ -82,6 +142,11 @@ struct cosi_spec {
 	size_t n;
 };
 
+/*
+ * ABI (b) library-allocated: from cosi_resource_get(), lists, events and
+ * cosi_event_take(); may grow at the end.  Never allocate, copy or embed
+ * one; free it with cosi_resource_free().
+ */
 struct cosi_resource {
 	char *ns;
 	char *type;
@@ -107,12 +172,14 @@ struct cosi_resource {
 	bool has_writer_caps;
 };
 
+/* ABI (c) frozen: the caller's, filled by cosi_resource_list(). */
 struct cosi_resources {
 	struct cosi_resource **v;
 	size_t n;
 	bool intr;			/* a message had NLM_F_DUMP_INTR */
 };
 
+/* ABI (c) frozen (array elements of a definition, both). */
 struct cosi_schema_field {
 	char *name;
 	enum cosi_field_type type;
@@ -124,6 +191,11 @@ struct cosi_column {
 	char *field;
 };
 
+/*
+ * ABI (b) library-allocated: from cosi_def_new() (to build one) or a
+ * reply; may grow at the end.  Never allocate, copy or embed one; free it
+ * with cosi_definition_free().
+ */
 struct cosi_definition {
 	char *type;
 	struct cosi_strs aliases;
@@ -138,12 +210,16 @@ struct cosi_definition {
 	uint32_t resources;		/* replies only */
 };
 
+/* ABI (c) frozen: the caller's, filled by cosi_definition_list(). */
 struct cosi_definitions {
 	struct cosi_definition **v;
 	size_t n;
 };
 
-/* A label query term; a query ANDs its terms, queries are ORed. */
+/*
+ * A label query term; a query ANDs its terms, queries are ORed.
+ * ABI (c) frozen (arrays of both): layout fixed within this soname.
+ */
 struct cosi_term {
 	const char *key;
 	enum cosi_label_op op;
@@ -159,9 +235,10 @@ struct cosi_query {
 
 /*
  * A resource request.  Each operation sends only the attributes it takes
- * (see COSI_REQ_*).
+ * (see COSI_REQ_*).  ABI (a) caller-built: COSI_OPTS(cosi_req, ...).
  */
 struct cosi_req {
+	size_t sz;				/* sizeof(struct cosi_req) */
 	const char *ns;
 	const char *type;
 	const char *id;
@@ -175,7 +252,9 @@ struct cosi_req {
 	uint32_t expected_phase;
 };
 
+/* ABI (a) caller-built: COSI_OPTS(cosi_list_req, ...). */
 struct cosi_list_req {
+	size_t sz;				/* sizeof(struct cosi_list_req) */
 	const char *ns;
 	const char *type;
 	const char *id_prefix;			/* NULL: every id */
@@ -183,7 +262,9 @@ struct cosi_list_req {
 	size_t n_queries;
 };
 
+/* ABI (a) caller-built: COSI_OPTS(cosi_watch_req, ...). */
 struct cosi_watch_req {
+	size_t sz;				/* sizeof(struct cosi_watch_req) */
 	const char *ns;
 	const char *type;
 	const char *id;				/* NULL: every id */
@@ -194,12 +275,20 @@ struct cosi_watch_req {
 	uint64_t since_revision;
 };
 
-/* A watch (or multicast) event. */
+/*
+ * A watch (or multicast) event.  ABI (b) library-allocated: handed to a
+ * cosi_event_fn, freed with cosi_event_free(); may grow at the end.
+ */
 struct cosi_event {
 	uint32_t watch_id;		/* 0 for multicast events */
 	uint32_t kind;			/* enum cosi_event_kind */
 	uint64_t revision;		/* of the change, or of the marker */
-	struct cosi_resource res;	/* empty for a bootstrapped marker */
+	/*
+	 * The resource (library-allocated, freed with the event): never
+	 * NULL as delivered, an empty one (strings "") for a bootstrapped
+	 * marker; NULL once cosi_event_take() moved it out.
+	 */
+	struct cosi_resource *res;
 	bool has_old_labels;
 	struct cosi_kvs old_labels;	/* updated events */
 };
@@ -209,7 +298,7 @@ typedef void (*cosi_event_fn)(struct cosi_event *ev, void *arg);
 /* Receives a listed resource; the callee owns it. */
 typedef void (*cosi_resource_fn)(struct cosi_resource *r, void *arg);
 
-/* The outcome of the last request. */
+/* The outcome of the last request.  ABI (c) frozen (in cosi_batch_op). */
 struct cosi_err {
 	int err;			/* positive errno, 0 on success */
 	char msg[256];			/* extack message, "" when none */
@@ -286,6 +375,7 @@ bool cosi_family_gone(struct cosi *c);
 #define COSI_BATCH_MAX		16
 #define COSI_BATCH_BYTES	(64 * 1024)
 
+/* ABI (c) frozen: the caller's array. */
 struct cosi_batch_op {
 	struct nl_msg *msg;		/* in: the request (consumed) */
 	struct cosi_err err;		/* out: its errno and extack */
@@ -320,7 +410,8 @@ bool cosi_field_equal(const struct cosi_field *a, const struct cosi_field *b);
 bool cosi_spec_equal(const struct cosi_spec *a, const struct cosi_spec *b);
 void cosi_spec_clear(struct cosi_spec *s);
 
-int cosi_def_init(struct cosi_definition *d, const char *type);
+/* A definition to build, of @type: NULL and errno on failure. */
+struct cosi_definition *cosi_def_new(const char *type);
 int cosi_def_set_default_ns(struct cosi_definition *d, const char *ns);
 int cosi_def_add_alias(struct cosi_definition *d, const char *alias);
 int cosi_def_add_field(struct cosi_definition *d, const char *name,
@@ -337,7 +428,7 @@ void cosi_resources_clear(struct cosi_resources *l);
 struct cosi_resource *cosi_event_take(struct cosi_event *ev);
 void cosi_event_free(struct cosi_event *ev);
 
-/* A growable array of events, and a cosi_event_fn filling it. */
+/* A growable array of events, and a cosi_event_fn filling it.  ABI (c). */
 struct cosi_event_vec {
 	struct cosi_event **v;
 	size_t n;
@@ -356,6 +447,7 @@ void cosi_event_vec_clear(struct cosi_event_vec *vec);
  */
 struct cosi_stream;
 
+/* ABI (b): read through cosi_stream_stats()'s pointer; may grow. */
 struct cosi_stream_stats {
 	uint64_t events;		/* delivered to the callback */
 	uint64_t resumes;		/* overflows recovered from */

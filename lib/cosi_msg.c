@@ -318,11 +318,22 @@ void cosi_spec_clear(struct cosi_spec *s)
 
 /* Definitions. */
 
-int cosi_def_init(struct cosi_definition *d, const char *type)
+struct cosi_definition *cosi_def_new(const char *type)
 {
-	memset(d, 0, sizeof(*d));
-	d->type = strdup(type);
-	return d->type ? 0 : -ENOMEM;
+	struct cosi_definition *d;
+
+	if (!type) {
+		errno = EINVAL;
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (d)
+		d->type = strdup(type);
+	if (d && !d->type) {
+		free(d);
+		d = NULL;
+	}
+	return d;
 }
 
 int cosi_def_set_default_ns(struct cosi_definition *d, const char *ns)
@@ -449,16 +460,12 @@ void cosi_resources_clear(struct cosi_resources *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Move the event's resource out into its own allocation. */
+/* Move the event's resource out: the caller's; ev->res becomes NULL. */
 struct cosi_resource *cosi_event_take(struct cosi_event *ev)
 {
-	struct cosi_resource *r = malloc(sizeof(*r));
+	struct cosi_resource *r = ev->res;
 
-	if (!r)
-		return NULL;
-	*r = ev->res;
-	memset(&ev->res, 0, sizeof(ev->res));
-	ev->res.destroy_ready = -1;
+	ev->res = NULL;
 	return r;
 }
 
@@ -466,7 +473,7 @@ void cosi_event_free(struct cosi_event *ev)
 {
 	if (!ev)
 		return;
-	cosi_resource_clear(&ev->res);
+	cosi_resource_free(ev->res);
 	cosi_kvs_clear(&ev->old_labels);
 	free(ev);
 }
@@ -1064,15 +1071,19 @@ int cosi_event_parse(struct nl_msg *msg, struct cosi_event **out)
 	if (cosi_res_tb(msg, tb))
 		return -EPROTO;
 	ev = calloc(1, sizeof(*ev));
-	if (!ev)
+	if (ev)
+		ev->res = calloc(1, sizeof(*ev->res));
+	if (!ev || !ev->res) {
+		free(ev);
 		return -ENOMEM;
-	ev->res.destroy_ready = -1;
+	}
+	ev->res->destroy_ready = -1;
 	if (tb[COSI_A_RESOURCE_WATCH_ID])
 		ev->watch_id = nla_get_u32(tb[COSI_A_RESOURCE_WATCH_ID]);
 	if (tb[COSI_A_RESOURCE_EVENT])
 		ev->kind = nla_get_u32(tb[COSI_A_RESOURCE_EVENT]);
 	ev->has_old_labels = tb[COSI_A_RESOURCE_OLD_LABELS] != NULL;
-	err = cosi_resource_attrs(tb, &ev->res);
+	err = cosi_resource_attrs(tb, ev->res);
 	if (!err)
 		err = cosi_kvs_parse(tb[COSI_A_RESOURCE_OLD_LABELS],
 				     &ev->old_labels);
@@ -1080,7 +1091,7 @@ int cosi_event_parse(struct nl_msg *msg, struct cosi_event **out)
 		cosi_event_free(ev);
 		return err;
 	}
-	ev->revision = ev->res.revision;
+	ev->revision = ev->res->revision;
 	*out = ev;
 	return 0;
 }

@@ -27,6 +27,15 @@ int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
 int cosi_send_raw(struct cosi *c, struct nl_msg *msg);
 bool cosi_last_intr(const struct cosi *c);
 
+/*
+ * The ABI check of a caller-built struct (cosi_opts.h) into the library's
+ * *@dst, the failure kept as the handle's last error: 0 or -EINVAL/-E2BIG.
+ */
+int cosi_opts_check(struct cosi *c, void *dst, size_t dst_sz,
+		    const void *src, const char *name);
+#define COSI_OPTS_CHECK(c, dst, src, name)				\
+	cosi_opts_check((c), (dst), sizeof(*(dst)), (src), (name))
+
 /* Message building (cosi_msg.c); 0 or a negative errno. */
 int cosi_put_kvs(struct nl_msg *m, int attr, const struct cosi_kvs *kvs);
 int cosi_put_strs(struct nl_msg *m, int attr, int item,

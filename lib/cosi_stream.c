@@ -116,15 +116,15 @@ static void cosi_stream_event(struct cosi_event *ev, void *arg)
 	switch (ev->kind) {
 	case COSI_EVENT_KIND_CREATED:
 	case COSI_EVENT_KIND_UPDATED:
-		if (!cosi_ids_add(ids, ev->res.id))
+		if (!cosi_ids_add(ids, ev->res->id))
 			s->stats.lost_ids++;
 		if (w->collecting)
-			cosi_ids_del(&w->known, ev->res.id);
+			cosi_ids_del(&w->known, ev->res->id);
 		break;
 	case COSI_EVENT_KIND_DESTROYED:
-		cosi_ids_del(ids, ev->res.id);
+		cosi_ids_del(ids, ev->res->id);
 		if (w->collecting)
-			cosi_ids_del(&w->known, ev->res.id);
+			cosi_ids_del(&w->known, ev->res->id);
 		break;
 	}
 	s->stats.events++;
@@ -182,19 +182,21 @@ static void cosi_vanished_one(const void *node, VISIT which, int depth)
 	if (which != postorder && which != leaf)
 		return;
 	ev = calloc(1, sizeof(*ev));
-	if (ev) {
+	if (ev)
+		ev->res = calloc(1, sizeof(*ev->res));
+	if (ev && ev->res) {
 		ev->watch_id = v->w->watch_id;
 		ev->kind = COSI_EVENT_KIND_DESTROYED;
 		ev->revision = v->w->rev;
-		ev->res.ns = strdup(v->w->ns);
-		ev->res.type = strdup(v->w->type);
-		ev->res.id = strdup(id);
-		ev->res.owner = strdup("");
-		ev->res.revision = v->w->rev;
-		ev->res.destroy_ready = -1;
+		ev->res->ns = strdup(v->w->ns);
+		ev->res->type = strdup(v->w->type);
+		ev->res->id = strdup(id);
+		ev->res->owner = strdup("");
+		ev->res->revision = v->w->rev;
+		ev->res->destroy_ready = -1;
 	}
-	if (!ev || !ev->res.ns || !ev->res.type || !ev->res.id ||
-	    !ev->res.owner) {
+	if (!ev || !ev->res || !ev->res->ns || !ev->res->type || !ev->res->id ||
+	    !ev->res->owner) {
 		cosi_event_free(ev);
 		v->s->stats.lost_ids++;
 		return;
@@ -223,10 +225,10 @@ static void cosi_merge_one(const void *node, VISIT which, int depth)
 static int cosi_stream_start(struct cosi_stream *s,
 			     struct cosi_stream_watch *w, bool resume)
 {
-	struct cosi_watch_req req = {
+	COSI_OPTS(cosi_watch_req, req,
 		.ns = w->ns, .type = w->type, .id = w->id,
 		.queries = w->queries, .n_queries = w->n_queries,
-	};
+	);
 	struct cosi_vanished v = { .s = s, .w = w };
 	int err;
 
@@ -309,10 +311,10 @@ int cosi_stream_add(struct cosi_stream *s, const char *ns, const char *type,
 int cosi_stream_add_from(struct cosi_stream *s, const char *ns,
 			 const char *type, const char *id, uint64_t since)
 {
-	struct cosi_watch_req req = {
+	COSI_OPTS(cosi_watch_req, req,
 		.ns = ns, .type = type, .id = id,
 		.has_since = since != 0, .since_revision = since,
-	};
+	);
 
 	return cosi_stream_add_req(s, &req);
 }
@@ -328,11 +330,14 @@ int cosi_stream_add_from(struct cosi_stream *s, const char *ns,
  * Return: 0 or a negative errno.
  */
 int cosi_stream_add_req(struct cosi_stream *s,
-			const struct cosi_watch_req *req)
+			const struct cosi_watch_req *wr)
 {
 	struct cosi_stream_watch *v, *w;
-	int err;
+	struct cosi_watch_req r, *req = &r;
+	int err = COSI_OPTS_CHECK(s->c, &r, wr, "cosi_watch_req");
 
+	if (err)
+		return err;
 	v = realloc(s->w, (s->n + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;

@@ -88,6 +88,7 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 		 $(BUILD)/daemon-asan/tests/cosictl_host \
 		 tests/daemon/cosictl_completion.sh \
 		 $(BUILD)/daemon-asan/tests/cosid_host \
+		 $(BUILD)/daemon-asan/tests/abi_host \
 		 $(BUILD)/daemon-asan/tests/etcd_host \
 		 $(BUILD)/bench/ustore_test \
 		 tests/lib/symbols.sh \

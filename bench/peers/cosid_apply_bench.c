@@ -52,7 +52,7 @@ static double now_ms(void)
 
 static void on_event(struct cosi_event *ev, void *arg)
 {
-	const struct cosi_field *f = cosi_spec_get(&ev->res.spec, "value");
+	const struct cosi_field *f = cosi_spec_get(&ev->res->spec, "value");
 	double t = now_ms();
 
 	(void)arg;
@@ -171,7 +171,7 @@ static int run(const char *ctl, const char *manifest, const char *proc,
 
 int main(int argc, char **argv)
 {
-	struct cosi_watch_req w = { .ns = "runtime", .type = STATUS_TYPE };
+	COSI_OPTS(cosi_watch_req, w, .ns = "runtime", .type = STATUS_TYPE);
 	char dir[] = "/tmp/cosid_apply.XXXXXX", manifest[64], proc[256];
 	double *ts, *tst, *tc, a, b, c;
 	int i, opt, n = 30, ret = 1;

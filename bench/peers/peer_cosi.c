@@ -31,7 +31,7 @@ static int cosi_err(struct cosi *c, const char *op, int err)
 
 static int pc_init(void)
 {
-	struct cosi_definition d = { 0 };
+	struct cosi_definition *d = NULL;
 	struct cosi *c;
 	int err;
 
@@ -46,12 +46,13 @@ static int pc_init(void)
 			strerror(errno));
 		return -errno;
 	}
-	err = cosi_def_init(&d, TYPE) ?:
-	      cosi_def_add_field(&d, "v", COSI_FIELD_TYPE_STRING, true) ?:
-	      cosi_definition_set(c, &d, NULL);
+	d = cosi_def_new(TYPE);
+	err = !d ? -ENOMEM :
+	      cosi_def_add_field(d, "v", COSI_FIELD_TYPE_STRING, true) ?:
+	      cosi_definition_set(c, d, NULL);
 	if (err)
 		cosi_err(c, "definition-set", err);
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 	cosi_close(c);
 	return err;
 }
@@ -75,8 +76,8 @@ static int pc_write(void *h, uint8_t cmd, const char *ns, const char *id,
 		    const char *val)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = ns, .type = TYPE, .id = id,
-			      .spec = &spec };
+	COSI_OPTS(cosi_req, r, .ns = ns, .type = TYPE, .id = id,
+		  .spec = &spec);
 	int err = cosi_spec_add_string(&spec, "v", val);
 
 	if (!err)
@@ -129,7 +130,7 @@ static int pc_put_many(void *h, int method, const char *ns,
 {
 	struct cosi_batch_op *ops = calloc(n, sizeof(*ops));
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = ns, .type = TYPE, .spec = &spec };
+	COSI_OPTS(cosi_req, r, .ns = ns, .type = TYPE, .spec = &spec);
 	size_t i;
 	int err;
 
@@ -166,7 +167,7 @@ static void count_one(struct cosi_resource *r, void *arg)
 
 static long pc_list(void *h, const char *ns)
 {
-	struct cosi_list_req q = { .ns = ns, .type = TYPE };
+	COSI_OPTS(cosi_list_req, q, .ns = ns, .type = TYPE);
 	long n = 0;
 	int err = cosi_resource_list_cb(h, &q, count_one, &n, NULL);
 
@@ -175,7 +176,7 @@ static long pc_list(void *h, const char *ns)
 
 static int pc_watch(void *h, const char *ns, const char *id)
 {
-	struct cosi_watch_req w = { .ns = ns, .type = TYPE, .id = id };
+	COSI_OPTS(cosi_watch_req, w, .ns = ns, .type = TYPE, .id = id);
 	int err = cosi_watch(h, &w, NULL, NULL, NULL, NULL);
 
 	return err ? cosi_err(h, "watch", err) : 0;
@@ -186,7 +187,7 @@ static void on_event(struct cosi_event *ev, void *arg)
 	struct watch_ctx *w = arg;
 
 	if (ev->kind == COSI_EVENT_KIND_UPDATED && !w->got &&
-	    !copy_val(&ev->res, w->val, w->len))
+	    !copy_val(ev->res, w->val, w->len))
 		w->got = true;
 	cosi_event_free(ev);
 }

@@ -61,11 +61,11 @@ static int apply_once(struct cosi *c, const struct cosi_doc *d,
 		      enum cosi_apply_result *res, struct cosi_resource **out,
 		      char *msg, size_t len)
 {
-	struct cosi_req req = {
+	COSI_OPTS(cosi_req, req,
 		.ns = d->ns, .type = d->type, .id = d->id,
 		.labels = &d->labels, .annotations = &d->annotations,
 		.spec = d->has_spec ? &d->spec : NULL,
-	};
+	);
 	struct cosi_resource *r = NULL;
 	struct cosi_spec empty = { 0 };
 	int err;
@@ -156,11 +156,11 @@ static struct nl_msg *apply_write_msg(struct cosi *c, const struct cosi_doc *d,
 				      const struct cosi_resource *cur)
 {
 	static const struct cosi_spec empty;
-	struct cosi_req req = {
+	COSI_OPTS(cosi_req, req,
 		.ns = d->ns, .type = d->type, .id = d->id,
 		.labels = &d->labels, .annotations = &d->annotations,
 		.spec = d->has_spec ? &d->spec : NULL,
-	};
+	);
 
 	if (!cur) {
 		if (!req.spec)
@@ -184,10 +184,10 @@ static int apply_plan(struct cosi *c, const struct cosi_docs *docs,
 	int err;
 
 	for (i = 0; i < docs->n; i++) {
-		struct cosi_req key = {
+		COSI_OPTS(cosi_req, key,
 			.ns = docs->v[i].ns, .type = docs->v[i].type,
 			.id = docs->v[i].id,
-		};
+		);
 
 		b->gets[i].msg = cosi_req_msg(c, COSI_CMD_RESOURCE_GET, &key);
 	}
@@ -395,15 +395,15 @@ static void del_event(struct cosi_event *ev, void *arg)
 	size_t i;
 
 	if (ev->kind == COSI_EVENT_KIND_BOOTSTRAPPED ||
-	    strcmp(ev->res.id, w->id)) {
+	    strcmp(ev->res->id, w->id)) {
 		cosi_event_free(ev);
 		return;
 	}
 	w->gone = ev->kind == COSI_EVENT_KIND_DESTROYED;
-	w->ready = !w->gone && !ev->res.finalizers.n;
+	w->ready = !w->gone && !ev->res->finalizers.n;
 	cosi_strs_clear(&w->left);
-	for (i = 0; i < ev->res.finalizers.n; i++)
-		cosi_strs_add(&w->left, ev->res.finalizers.v[i]);
+	for (i = 0; i < ev->res->finalizers.n; i++)
+		cosi_strs_add(&w->left, ev->res->finalizers.v[i]);
 	cosi_event_free(ev);
 }
 
@@ -430,9 +430,9 @@ static int wait_ready(const char *ns, const char *type, struct del_wait *w,
 		      int wait_ms, volatile sig_atomic_t *stop, char *msg,
 		      size_t len)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = ns, .type = type, .id = w->id, .bootstrap = true,
-	};
+	);
 	int64_t end = now_ms() + wait_ms, left;
 	struct cosi *wc = cosi_open();
 	int err = -ENOBUFS;
@@ -497,7 +497,7 @@ int cosi_delete_resource(struct cosi *c, const char *ns, const char *type,
 			 volatile sig_atomic_t *stop,
 			 struct cosi_strs *pending, char *msg, size_t len)
 {
-	struct cosi_req req = { .ns = ns, .type = type, .id = id };
+	COSI_OPTS(cosi_req, req, .ns = ns, .type = type, .id = id);
 	struct del_wait w = { .id = id };
 	struct cosi_resource *r = NULL;
 	bool ready = false;
@@ -602,7 +602,7 @@ int cosi_define(struct cosi *c, const struct cosi_definition *d,
 static int save_type(struct cosi *c, struct cosi_yaml *y, const char *ns,
 		     const char *type, size_t *count, char *msg, size_t len)
 {
-	struct cosi_list_req q = { .ns = ns, .type = type };
+	COSI_OPTS(cosi_list_req, q, .ns = ns, .type = type);
 	struct cosi_resources l;
 	size_t i;
 	int err;

@@ -149,9 +149,11 @@ static int one_of_two(struct cosi_ydoc *y, yaml_node_t *root,
 	return cosi_ydoc_err(y, "%s: expected %s or %s", key, first, second);
 }
 
+/* *@out: the definition (the caller frees it, also on failure). */
 static int parse_def(struct cosi_ydoc *y, yaml_node_t *root,
-		     struct cosi_definition *d)
+		     struct cosi_definition **out)
 {
+	struct cosi_definition *d;
 	yaml_node_t *n;
 	const char *s;
 	bool second;
@@ -162,7 +164,8 @@ static int parse_def(struct cosi_ydoc *y, yaml_node_t *root,
 	if (err)
 		return err;
 	snprintf(y->what, sizeof(y->what), "%s", s);
-	if (cosi_def_init(d, s))
+	d = *out = cosi_def_new(s);
+	if (!d)
 		return -ENOMEM;
 	n = cosi_yget(y, root, "default-namespace");
 	if (!cosi_ynull(n)) {
@@ -192,13 +195,10 @@ static int parse_def(struct cosi_ydoc *y, yaml_node_t *root,
 static int one_def(struct cosi_ydoc *y, yaml_node_t *root, void *arg)
 {
 	struct cosi_definitions *out = arg;
-	struct cosi_definition **v, *d;
+	struct cosi_definition **v, *d = NULL;
 	int err;
 
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	err = parse_def(y, root, d);
+	err = parse_def(y, root, &d);
 	if (err) {
 		cosi_definition_free(d);
 		return err;

@@ -163,6 +163,7 @@ static void hostname_free(void *p)
 }
 
 static const struct cosi_transform hostname_transform_decl = {
+	.sz = sizeof(struct cosi_transform),
 	.name = "hostname",
 	.in_ns = NS_CONFIG, .in_type = T_HOSTNAME_CONFIG, .in_id = HOSTNAME_ID,
 	.out_ns = NS_RUNTIME, .out_type = T_HOSTNAME_STATUS,

@@ -232,6 +232,7 @@ static void hosts_free(void *p)
 }
 
 static const struct cosi_transform hosts_transform_decl = {
+	.sz = sizeof(struct cosi_transform),
 	.name = "hosts",
 	.in_ns = NS_CONFIG, .in_type = T_HOSTS_ENTRY,
 	.out_ns = NS_RUNTIME, .out_type = T_HOSTS_FILE_STATUS,

@@ -129,6 +129,7 @@ static void link_config_free(void *p)
 
 /* Teardown leaves the link as it is: no undo. */
 static const struct cosi_transform link_config_transform_decl = {
+	.sz = sizeof(struct cosi_transform),
 	.name = "link-config",
 	.in_ns = NS_CONFIG, .in_type = T_LINK_CONFIG,
 	.out_ns = NS_RUNTIME, .out_type = T_LINK_CONFIG_STATUS,

@@ -188,6 +188,7 @@ static void link_status_fini(struct cosi_ctl *ctl)
 }
 
 static const struct cosi_controller link_status_controller = {
+	.sz = sizeof(struct cosi_controller),
 	.name = "link-status",
 	.outputs = link_status_outputs,
 	.n_outputs = ARRAY_LEN(link_status_outputs),

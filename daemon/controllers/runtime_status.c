@@ -69,6 +69,7 @@ static int runtime_status_run(struct cosi_ctl *ctl)
 }
 
 static const struct cosi_controller runtime_status_controller = {
+	.sz = sizeof(struct cosi_controller),
 	.name = "runtime-status",
 	.outputs = runtime_status_outputs,
 	.n_outputs = ARRAY_LEN(runtime_status_outputs),

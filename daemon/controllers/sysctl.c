@@ -339,6 +339,7 @@ static void sysctl_free(void *p)
 }
 
 static const struct cosi_transform sysctl_transform_decl = {
+	.sz = sizeof(struct cosi_transform),
 	.name = "sysctl",
 	.in_ns = NS_CONFIG, .in_type = T_SYSCTL_CONFIG,
 	.out_ns = NS_RUNTIME, .out_type = T_SYSCTL_STATUS,

@@ -151,12 +151,17 @@ const char *const cosid_config_types[] = {
 	NULL,
 };
 
-static int cosid_build_def(struct cosi_definition *d, const struct tdef *t)
+/* *@out: the definition (the caller frees it, also on failure). */
+static int cosid_build_def(struct cosi_definition **out, const struct tdef *t)
 {
+	struct cosi_definition *d;
 	size_t i;
 	int err;
 
-	err = cosi_def_init(d, t->type) ?: cosi_def_set_default_ns(d, t->ns);
+	d = *out = cosi_def_new(t->type);
+	if (!d)
+		return -ENOMEM;
+	err = cosi_def_set_default_ns(d, t->ns);
 	d->write_access = t->access;
 	for (i = 0; !err && i < ARRAY_LEN(t->aliases) && t->aliases[i]; i++)
 		err = cosi_def_add_alias(d, t->aliases[i]);
@@ -208,20 +213,20 @@ bool cosid_output_type(size_t i, const char **ns, const char **type)
 
 int cosid_define_types(struct cosi *c)
 {
-	struct cosi_definition d;
+	struct cosi_definition *d;
 	size_t i;
 	int err = 0;
 
 	for (i = 0; !err && i < ARRAY_LEN(cosid_types); i++) {
-		d = (struct cosi_definition){ 0 };
+		d = NULL;
 		err = cosid_build_def(&d, &cosid_types[i]);
 		if (!err) {
-			err = cosi_definition_set(c, &d, NULL);
+			err = cosi_definition_set(c, d, NULL);
 			if (err)
 				fprintf(stderr, "cosid: %s\n",
-					cosi_strerror(c, d.type));
+					cosi_strerror(c, d->type));
 		}
-		cosi_definition_clear(&d);
+		cosi_definition_free(d);
 	}
 	return err;
 }

@@ -67,7 +67,7 @@ static void offer_ids(struct ctl *x, const char *type, const char *ns,
 		      const char *cur)
 {
 	const struct cosi_definition *def = find_type(x, type);
-	struct cosi_list_req q = { .type = type };
+	COSI_OPTS(cosi_list_req, q, .type = type);
 	struct cosi_resources l = { 0 };
 	size_t i;
 

@@ -56,6 +56,11 @@ static void diff_objects(FILE *f, const char *what, struct json_object *a,
 	}
 }
 
+/*
+ * A struct cosi_resource on the stack breaks libcosi's ABI rule (class
+ * (b), cosi.h) only if it reaches the library: this view is read by
+ * cosictl's own renderer and never handed to libcosi.
+ */
 void cosi_doc_view(const struct cosi_doc *d, struct cosi_resource *r)
 {
 	*r = (struct cosi_resource){

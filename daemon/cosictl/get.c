@@ -174,7 +174,7 @@ static int get_one(struct ctl *x, const struct cosi_definition *def,
 int ctl_list(struct ctl *x, const struct cosi_definition *def,
 	     const char *ns, struct cosi_resources *l)
 {
-	struct cosi_list_req q = { .ns = ns, .type = def->type };
+	COSI_OPTS(cosi_list_req, q, .ns = ns, .type = def->type);
 	struct cosi_selector sel;
 	char msg[256];
 	int err, tries;
@@ -268,15 +268,15 @@ static int print_event(struct watch *w, const struct cosi_event *ev,
 	switch (w->x->a->output) {
 	case COSI_OUTPUT_TABLE:
 	case COSI_OUTPUT_WIDE:
-		return cosi_resource_table_add(w->table, w->def, &ev->res,
+		return cosi_resource_table_add(w->table, w->def, ev->res,
 					       listed ? ' ' :
 					       kind_char(ev->kind));
 	case COSI_OUTPUT_YAML:
-		return cosi_yaml_resource(w->yaml, &ev->res, kind, 0);
+		return cosi_yaml_resource(w->yaml, ev->res, kind, 0);
 	case COSI_OUTPUT_JSON:
 	case COSI_OUTPUT_JSONPATH:
 		return cosi_json_print(stdout,
-				       cosi_json_resource(&ev->res, kind, 0),
+				       cosi_json_resource(ev->res, kind, 0),
 				       false);
 	}
 	return -EINVAL;
@@ -386,10 +386,10 @@ int ctl_stream_follow(struct ctl *x, struct cosi_stream *s, long timeout_ms,
 int cmd_watch(struct ctl *x)
 {
 	const struct cosictl_args *a = x->a;
-	struct cosi_watch_req req = {
+	COSI_OPTS(cosi_watch_req, req,
 		.id = a->id, .has_since = a->has_since,
 		.since_revision = a->since,
-	};
+	);
 	struct watch w = { .x = x, .listing = !a->has_since };
 	struct cosi_stream *s = NULL;
 	struct cosi_selector sel;

@@ -157,10 +157,10 @@ static int find_prune(struct plan *p, const struct cosi_selector *sel)
 				continue;
 			ns = p->docs[f].v[i].ns;
 			for (t = 0; !err && t < defs->n; t++) {
-				struct cosi_list_req q = {
+				COSI_OPTS(cosi_list_req, q,
 					.ns = ns, .type = defs->v[t]->type,
 					.queries = &sel->query, .n_queries = 1,
-				};
+				);
 
 				err = cosi_resource_list(p->x->c, &q, &l);
 				if (err)

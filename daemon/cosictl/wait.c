@@ -48,7 +48,7 @@ int cmd_wait(struct ctl *x)
 {
 	const struct cosictl_args *a = x->a;
 	const struct cosi_definition *def = ctl_type(x, a->type);
-	struct cosi_watch_req req = { .id = a->id };
+	COSI_OPTS(cosi_watch_req, req, .id = a->id);
 	struct cosictl_waiter w = { .a = a };
 	struct cosi_stream *s;
 	char what[600], cbuf[300], dur[32];

@@ -36,9 +36,9 @@ void cosictl_wait_event(struct cosictl_waiter *w, const struct cosi_event *ev)
 	case COSI_EVENT_KIND_UPDATED:
 		w->present = true;
 		if (w->a->wait_for == COSICTL_FOR_FIELD) {
-			w->hidden = !ev->res.has_spec;
+			w->hidden = !ev->res->has_spec;
 			w->matched = !w->hidden &&
-				     field_matches(w->a, &ev->res);
+				     field_matches(w->a, ev->res);
 		}
 		break;
 	case COSI_EVENT_KIND_DESTROYED:

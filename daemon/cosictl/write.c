@@ -173,7 +173,7 @@ int cmd_finalizer(struct ctl *x)
 	const struct cosi_definition *def = ctl_type(x, x->a->type);
 	struct cosi_strs fin = { 0 };
 	struct cosi_resource *r = NULL;
-	struct cosi_req req = { .id = x->a->id, .finalizers = &fin };
+	COSI_OPTS(cosi_req, req, .id = x->a->id, .finalizers = &fin);
 	const char *fname = x->a->finalizer;
 	int err;
 

@@ -522,12 +522,12 @@ static void config_dir_fini(struct cosi_ctl *ctl)
 int cosid_register_config_dir(struct cosi_runtime *rt,
 			      struct cosid_config_dir *cd)
 {
-	struct cosi_controller c = {
+	COSI_OPTS(cosi_controller, c,
 		.name = "config-dir",
 		.init = config_dir_init,
 		.run = config_dir_run,
 		.fini = config_dir_fini,
-	};
+	);
 	int err;
 
 	cd->inputs = cosid_config_inputs(cd->ns, COSI_INPUT_DESTROY_READY,

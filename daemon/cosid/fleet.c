@@ -1279,14 +1279,14 @@ fail:
 
 int cosid_register_fleet(struct cosi_runtime *rt, struct cosid_fleet *f)
 {
-	struct cosi_controller c = {
+	COSI_OPTS(cosi_controller, c,
 		.name = "fleet",
 		.outputs = fleet_outputs,
 		.n_outputs = ARRAY_LEN(fleet_outputs),
 		.init = fleet_init,
 		.run = fleet_run,
 		.fini = fleet_fini,
-	};
+	);
 	int err;
 
 	f->inputs = cosid_config_inputs(f->ns, COSI_INPUT_DESTROY_READY,

@@ -397,7 +397,9 @@ static int wait_for_family(const sigset_t *ss)
 
 int main(int argc, char **argv)
 {
-	struct cosid_opts o = { 0 };
+	struct cosid_opts o = {
+		.rt.sz = sizeof(struct cosi_runtime_opts),
+	};
 	bool again, gone;
 	sigset_t ss;
 	int rc;

@@ -398,11 +398,11 @@ static void saver_fini(struct cosi_ctl *ctl)
 int cosid_register_saver(struct cosi_runtime *rt, const char *path,
 			 const char *ns)
 {
-	struct cosi_controller c = {
+	COSI_OPTS(cosi_controller, c,
 		.name = "config-saver",
 		.run = saver_run,
 		.fini = saver_fini,
-	};
+	);
 	struct saver *s;
 	int err;
 

@@ -31,10 +31,10 @@ int cosid_each_sourced(struct cosi *c, const char *ns,
 	int err = 0;
 
 	for (i = 0; !err && cosid_config_types[i]; i++) {
-		struct cosi_list_req q = {
+		COSI_OPTS(cosi_list_req, q,
 			.ns = ns, .type = cosid_config_types[i],
 			.queries = &sel->query, .n_queries = 1,
-		};
+		);
 
 		err = cosi_resource_list(c, &q, &l);
 		if (err) {
@@ -55,7 +55,7 @@ int cosid_each_sourced(struct cosi *c, const char *ns,
 static int destroy_ready(struct cosi *c, const struct cosi_resource *r,
 			 void *arg)
 {
-	struct cosi_req req = { .ns = r->ns, .type = r->type, .id = r->id };
+	COSI_OPTS(cosi_req, req, .ns = r->ns, .type = r->type, .id = r->id);
 	const char *who = arg;
 	int err;
 
@@ -81,7 +81,7 @@ int cosid_destroy_ready(struct cosi *c, const char *ns,
 /* Delete one that is no longer desired (teardown; destroy when ready). */
 static int prune_one(struct cosi *c, const struct cosi_resource *r, void *arg)
 {
-	struct cosi_req req = { .ns = r->ns, .type = r->type, .id = r->id };
+	COSI_OPTS(cosi_req, req, .ns = r->ns, .type = r->type, .id = r->id);
 	struct cosid_prune *p = arg;
 	const char *from = p->origin ? cosi_kvs_get(&r->annotations, p->origin)
 				     : NULL;

@@ -10,6 +10,7 @@
 #define _COSID_RUNTIME_INTERNAL_H
 
 #include "runtime.h"
+#include "cosi_opts.h"
 
 /* A key of a queue controller: one resource, queued at most once. */
 struct cosi_qkey {
@@ -95,6 +96,14 @@ struct cosi_runtime {
 };
 
 /* runtime.c */
+/*
+ * The ABI check of a caller-built struct into the library's *@dst
+ * (cosi_opts.h), its message logged: 0, -EINVAL or -E2BIG.
+ */
+int cosi_rt_opts_copy(void *dst, size_t dst_sz, const void *src,
+		      const char *name);
+#define COSI_RT_OPTS_COPY(dst, src, name)				\
+	cosi_rt_opts_copy((dst), sizeof(*(dst)), (src), (name))
 void cosi_rt_kick(struct cosi_runtime *rt);
 uint64_t cosi_rt_now(const struct cosi_runtime *rt);
 int cosi_rt_timer(struct cosi_runtime *rt, sd_event_source **src,

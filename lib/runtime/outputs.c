@@ -62,7 +62,7 @@ int cosi_ctl_get(struct cosi_ctl *ctl, const char *ns, const char *type,
 int cosi_ctl_list(struct cosi_ctl *ctl, const char *ns, const char *type,
 		  struct cosi_resources *out)
 {
-	struct cosi_list_req q = { .ns = ns, .type = type };
+	COSI_OPTS(cosi_list_req, q, .ns = ns, .type = type);
 
 	return cosi_resource_list(ctl->conn, &q, out);
 }
@@ -142,10 +142,10 @@ int cosi_ctl_apply(struct cosi_ctl *ctl, const char *ns, const char *type,
 		   const struct cosi_spec *spec)
 {
 	static const struct cosi_kvs none;
-	struct cosi_req req = {
+	COSI_OPTS(cosi_req, req,
 		.ns = ns, .type = type, .id = id,
 		.labels = labels ? labels : &none, .spec = spec,
-	};
+	);
 	struct cosi_resource *cur;
 	bool running, existed;
 	int err, tries = 0;
@@ -200,7 +200,7 @@ fail:
 int cosi_ctl_destroy(struct cosi_ctl *ctl, const char *ns, const char *type,
 		     const char *id)
 {
-	struct cosi_req req = { .ns = ns, .type = type, .id = id };
+	COSI_OPTS(cosi_req, req, .ns = ns, .type = type, .id = id);
 	struct cosi_resource *cur = NULL;
 	bool ready;
 	int err;
@@ -313,10 +313,10 @@ int cosi_ctl_cleanup_outputs(struct cosi_ctl *ctl)
 int cosi_ctl_hold(struct cosi_ctl *ctl, const struct cosi_resource *in)
 {
 	struct cosi_strs fin = { .v = (char **)&ctl->c.name, .n = 1 };
-	struct cosi_req req = {
+	COSI_OPTS(cosi_req, req,
 		.ns = in->ns, .type = in->type, .id = in->id,
 		.finalizers = &fin,
-	};
+	);
 	int err;
 
 	if (cosi_strs_has(&in->finalizers, ctl->c.name))
@@ -334,10 +334,10 @@ int cosi_ctl_hold(struct cosi_ctl *ctl, const struct cosi_resource *in)
 int cosi_ctl_release(struct cosi_ctl *ctl, const struct cosi_resource *in)
 {
 	struct cosi_strs fin = { .v = (char **)&ctl->c.name, .n = 1 };
-	struct cosi_req req = {
+	COSI_OPTS(cosi_req, req,
 		.ns = in->ns, .type = in->type, .id = in->id,
 		.finalizers = &fin,
-	};
+	);
 	int err;
 
 	if (!cosi_strs_has(&in->finalizers, ctl->c.name))

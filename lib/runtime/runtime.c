@@ -237,7 +237,7 @@ static void cosi_rt_event(struct cosi_event *ev, void *arg)
 		goto out;
 	for (ctl = rt->ctls; ctl; ctl = ctl->next) {
 		for (i = 0; i < ctl->c.n_inputs; i++)
-			if (cosi_input_matches(&ctl->c.inputs[i], &ev->res,
+			if (cosi_input_matches(&ctl->c.inputs[i], ev->res,
 					       ev->kind ==
 					       COSI_EVENT_KIND_DESTROYED))
 				break;
@@ -245,8 +245,8 @@ static void cosi_rt_event(struct cosi_event *ev, void *arg)
 			continue;
 		ctl->stats.wakeups++;
 		if (ctl->c.reconcile)
-			cosi_ctl_queue(ctl, ev->res.ns, ev->res.type,
-				       ev->res.id);
+			cosi_ctl_queue(ctl, ev->res->ns, ev->res->type,
+				       ev->res->id);
 		else
 			cosi_ctl_wake(ctl);
 	}
@@ -283,6 +283,18 @@ static void __attribute__((format(printf, 1, 2))) rt_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	rt_vlog("runtime", fmt, ap);
 	va_end(ap);
+}
+
+/* The ABI check of a caller-built struct (cosi_opts.h), logged. */
+int cosi_rt_opts_copy(void *dst, size_t dst_sz, const void *src,
+		      const char *name)
+{
+	char msg[256];
+	int err = cosi_opts_copy(dst, dst_sz, src, name, msg, sizeof(msg));
+
+	if (err)
+		rt_log("%s", msg);
+	return err;
 }
 
 /*
@@ -479,11 +491,16 @@ struct cosi_runtime *cosi_runtime_new(sd_event *event,
 				      const struct cosi_runtime_opts *opts)
 {
 	struct cosi_runtime *rt = calloc(1, sizeof(*rt));
+	int err;
 
 	if (!rt)
 		return NULL;
-	if (opts)
-		rt->o = *opts;
+	err = opts ? COSI_RT_OPTS_COPY(&rt->o, opts, "cosi_runtime_opts") : 0;
+	if (err) {
+		free(rt);
+		errno = -err;
+		return NULL;
+	}
 	if (!rt->o.backoff_initial_ms)
 		rt->o.backoff_initial_ms = 500;
 	if (!rt->o.backoff_max_ms)
@@ -579,13 +596,17 @@ static int cosi_queue_present(struct cosi_ctl *ctl)
 }
 
 int cosi_runtime_register(struct cosi_runtime *rt,
-			  const struct cosi_controller *c, void *data,
+			  const struct cosi_controller *decl, void *data,
 			  struct cosi_ctl **out)
 {
 	struct cosi_ctl *ctl, *o, **prev;
+	struct cosi_controller copy, *c = &copy;
 	size_t i;
 	int err;
 
+	err = COSI_RT_OPTS_COPY(&copy, decl, "cosi_controller");
+	if (err)
+		return err;
 	if (!c->name || !!c->run == !!c->reconcile)
 		return -EINVAL;
 	for (o = rt->ctls; o; o = o->next) {

@@ -74,6 +74,7 @@ enum cosi_input_kind {
 	COSI_INPUT_DESTROY_READY,
 };
 
+/* ABI (c) frozen (arrays): layout fixed within this soname (cosi.h). */
 struct cosi_input {
 	const char *ns;
 	const char *type;		/* the exact type name */
@@ -88,12 +89,18 @@ enum cosi_output_kind {
 	COSI_OUTPUT_SHARED,
 };
 
+/* ABI (c) frozen (arrays), as struct cosi_input. */
 struct cosi_output {
 	const char *type;
 	enum cosi_output_kind kind;
 };
 
+/*
+ * ABI (a) caller-built (cosi.h's "ABI rules"): COSI_OPTS(cosi_controller,
+ * ...), or { .sz = sizeof(struct cosi_controller), ... } for a static one.
+ */
 struct cosi_controller {
+	size_t sz;			/* sizeof(struct cosi_controller) */
 	/* Controller name: its owner name and finalizer name in the kernel. */
 	const char *name;
 	const struct cosi_input *inputs;
@@ -124,7 +131,9 @@ struct cosi_controller {
 	void (*fini)(struct cosi_ctl *ctl);
 };
 
+/* ABI (a) caller-built: COSI_OPTS(cosi_runtime_opts, ...). */
 struct cosi_runtime_opts {
+	size_t sz;				/* sizeof(struct cosi_runtime_opts) */
 	unsigned int backoff_initial_ms;	/* 0: 500 */
 	unsigned int backoff_max_ms;		/* 0: 60000 */
 	double backoff_factor;			/* 0: 1.5 */
@@ -133,7 +142,10 @@ struct cosi_runtime_opts {
 	int watch_rcvbuf;			/* watch socket SO_RCVBUF; 0: default */
 };
 
-/* Statistics of one controller: its RuntimeStatus, logs and tests. */
+/*
+ * Statistics of one controller: its RuntimeStatus, logs and tests.
+ * ABI (b): read through cosi_ctl_stats()'s pointer; may grow at the end.
+ */
 struct cosi_ctl_stats {
 	uint64_t runs;			/* run or reconcile calls */
 	uint64_t failures;		/* of which returned an error */
@@ -144,7 +156,11 @@ struct cosi_ctl_stats {
 	int last_error;			/* last run's error, 0 when none */
 };
 
-/* Lifecycle.  @event: the loop to run on (a reference is taken). */
+/*
+ * Lifecycle.  @event: the loop to run on (a reference is taken); @opts
+ * may be NULL (defaults).  NULL and errno on failure: EINVAL or E2BIG for
+ * @opts that fail the ABI check (logged), ENOMEM.
+ */
 struct cosi_runtime *cosi_runtime_new(sd_event *event,
 				      const struct cosi_runtime_opts *opts);
 /*
@@ -154,7 +170,8 @@ struct cosi_runtime *cosi_runtime_new(sd_event *event,
  * the kernel refuses the owner claim, -EEXIST for a name taken in this
  * runtime.  On failure nothing stays registered, fini is not called and
  * @data is the caller's to free.  A watch the kernel refuses is retried,
- * not a failure.
+ * not a failure.  -EINVAL or -E2BIG (logged) for a @c whose sz fails the
+ * ABI check (cosi.h).
  */
 int cosi_runtime_register(struct cosi_runtime *rt,
 			  const struct cosi_controller *c, void *data,

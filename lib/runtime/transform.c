@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/internal.h"
 #include "runtime/transform.h"
 
 /* The controller's data: the declaration, its arrays, the private data. */
@@ -364,13 +365,18 @@ static bool cosi_tf_valid(const struct cosi_transform *t)
 }
 
 int cosi_transform_register(struct cosi_runtime *rt,
-			    const struct cosi_transform *t, void *data,
+			    const struct cosi_transform *decl, void *data,
 			    struct cosi_ctl **out)
 {
+	struct cosi_transform copy, *t = &copy;
 	struct cosi_tf *tf = NULL;
 	size_t i;
 	int err;
 
+	/* Which free_data to call is unknown until @decl passed. */
+	err = COSI_RT_OPTS_COPY(&copy, decl, "cosi_transform");
+	if (err)
+		return err;
 	if (!cosi_tf_valid(t))
 		err = -EINVAL;
 	else if (!(tf = calloc(1, sizeof(*tf))) ||
@@ -394,6 +400,7 @@ int cosi_transform_register(struct cosi_runtime *rt,
 		tf->inputs[i + 2] = t->extra[i];
 	tf->output = (struct cosi_output){ t->out_type, COSI_OUTPUT_EXCLUSIVE };
 	tf->c = (struct cosi_controller){
+		.sz = sizeof(tf->c),
 		.name = t->name,
 		.inputs = tf->inputs,
 		.n_inputs = t->n_extra + 2,

@@ -52,7 +52,11 @@
 extern "C" {
 #endif
 
-/* What a transform writes: the output, and what then to return. */
+/*
+ * What a transform writes: the output, and what then to return.
+ * ABI (b) library-built: handed to the callbacks, never built by callers;
+ * may grow at the end.
+ */
 struct cosi_tf_out {
 	const char *id;			/* the output's id */
 	/* The output as it is (running), NULL when there is none. */
@@ -65,7 +69,12 @@ struct cosi_tf_out {
 	int retry;
 };
 
+/*
+ * ABI (a) caller-built (cosi.h's "ABI rules"): { .sz = sizeof(struct
+ * cosi_transform), ... } for a static one, else COSI_OPTS().
+ */
 struct cosi_transform {
+	size_t sz;			/* sizeof(struct cosi_transform) */
 	const char *name;		/* the controller's name */
 	/* The input: held (strong); id NULL: every id. */
 	const char *in_ns, *in_type, *in_id;
@@ -113,8 +122,10 @@ struct cosi_transform {
 /*
  * Register the transform @t (copied; its strings and arrays must stay)
  * with private data @data (cosi_tf_data()).  On failure @data is freed
- * with @t->free_data.  Errors as cosi_runtime_register(), -EINVAL for a
- * declaration that is not one of the two forms.
+ * with @t->free_data (when @t passed the ABI check).  Errors as
+ * cosi_runtime_register(), -EINVAL for a declaration that is not one of
+ * the two forms or whose sz is 0, -E2BIG for one from a newer header that
+ * sets fields this library does not know (both logged).
  */
 int cosi_transform_register(struct cosi_runtime *rt,
 			    const struct cosi_transform *t, void *data,

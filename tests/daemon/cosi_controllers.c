@@ -82,7 +82,7 @@ static void settle(sd_event *ev, struct cosi_runtime *rt)
 static int put(struct cosi *c, const char *ns, const char *type,
 	       const char *id, struct cosi_spec *spec)
 {
-	struct cosi_req r = { .ns = ns, .type = type, .id = id, .spec = spec };
+	COSI_OPTS(cosi_req, r, .ns = ns, .type = type, .id = id, .spec = spec);
 	struct cosi_resource *cur = NULL;
 	int err;
 
@@ -140,7 +140,7 @@ static int put_entry(struct cosi *c, const char *id, const char *addr,
 static int teardown(struct cosi *c, const char *ns, const char *type,
 		    const char *id)
 {
-	struct cosi_req r = { .ns = ns, .type = type, .id = id };
+	COSI_OPTS(cosi_req, r, .ns = ns, .type = type, .id = id);
 
 	return cosi_resource_teardown(c, &r, NULL, NULL);
 }
@@ -149,7 +149,7 @@ static int teardown(struct cosi *c, const char *ns, const char *type,
 static bool destroyed(struct cosi *c, const char *ns, const char *type,
 		      const char *id)
 {
-	struct cosi_req r = { .ns = ns, .type = type, .id = id };
+	COSI_OPTS(cosi_req, r, .ns = ns, .type = type, .id = id);
 	int err = cosi_resource_destroy(c, &r, NULL);
 
 	return !err || err == -ENOENT;

@@ -61,8 +61,8 @@ int __wrap_cosi_resource_update(struct cosi *c, const struct cosi_req *r,
 {
 	char *fin = "racer";
 	struct cosi_strs fins = { .v = &fin, .n = 1 };
-	struct cosi_req f = { .ns = r->ns, .type = r->type, .id = r->id,
-			      .finalizers = &fins };
+	COSI_OPTS(cosi_req, f, .ns = r->ns, .type = r->type, .id = r->id,
+		  .finalizers = &fins);
 
 	if (fail_update_id && !strcmp(r->id, fail_update_id))
 		return -EIO;
@@ -86,14 +86,16 @@ static uint64_t now_ms(void)
 
 static int define(struct cosi *c, const char *type, const char *ns)
 {
-	struct cosi_definition d = { 0 };
+	struct cosi_definition *d = cosi_def_new(type);
 	int err;
 
-	err = cosi_def_init(&d, type) ?: cosi_def_set_default_ns(&d, ns) ?:
-	      cosi_def_add_field(&d, "value", COSI_FIELD_TYPE_STRING, false);
+	if (!d)
+		return -ENOMEM;
+	err = cosi_def_set_default_ns(d, ns) ?:
+	      cosi_def_add_field(d, "value", COSI_FIELD_TYPE_STRING, false);
 	if (!err)
-		err = cosi_definition_set(c, &d, NULL);
-	cosi_definition_clear(&d);
+		err = cosi_definition_set(c, d, NULL);
+	cosi_definition_free(d);
 	return err;
 }
 
@@ -101,7 +103,7 @@ static int put(struct cosi *c, const char *ns, const char *type,
 	       const char *id, const char *value)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = ns, .type = type, .id = id, .spec = &spec };
+	COSI_OPTS(cosi_req, r, .ns = ns, .type = type, .id = id, .spec = &spec);
 	struct cosi_resource *cur = NULL;
 	int err;
 
@@ -259,6 +261,7 @@ static int mirror_run(struct cosi_ctl *ctl)
 }
 
 static const struct cosi_controller mirror = {
+	.sz = sizeof(struct cosi_controller),
 	.name = "mirror",
 	.inputs = in_weak, .n_inputs = 1,
 	.outputs = out_excl, .n_outputs = 1,
@@ -309,6 +312,7 @@ static int qmirror_reconcile(struct cosi_ctl *ctl, const char *ns,
 }
 
 static const struct cosi_controller qmirror = {
+	.sz = sizeof(struct cosi_controller),
 	.name = "qmirror",
 	.inputs = in_strong, .n_inputs = 2,
 	.outputs = out_excl, .n_outputs = 1,
@@ -316,6 +320,7 @@ static const struct cosi_controller qmirror = {
 };
 
 static const struct cosi_controller qmirror_weak = {
+	.sz = sizeof(struct cosi_controller),
 	.name = "qmirror",
 	.inputs = in_weak, .n_inputs = 1,
 	.outputs = out_excl, .n_outputs = 1,
@@ -335,6 +340,7 @@ FIXTURE_SETUP(rt)
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
 	memset(&self->st, 0, sizeof(self->st));
 	memset(&self->opts, 0, sizeof(self->opts));
+	self->opts.sz = sizeof(self->opts);
 	self->user = cosi_open();
 	ASSERT_NE(NULL, self->user);
 	ASSERT_EQ(0, define(self->user, IN_T, IN_NS));
@@ -371,7 +377,7 @@ TEST_F(rt, output_tracking_destroys_unwritten_outputs)
 	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", "2"));
 
 	ASSERT_EQ(0, cosi_resource_destroy(self->user,
-		  &(struct cosi_req){ .ns = IN_NS, .type = IN_T, .id = "a" },
+		  COSI_OPTS_PTR(cosi_req, .ns = IN_NS, .type = IN_T, .id = "a"),
 		  NULL));
 	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "3"));
 	settle(self->ev, self->rt, 5000);
@@ -416,6 +422,7 @@ TEST_F(rt, one_watch_per_input_type)
 		{ IN_NS, IN_T, NULL, COSI_INPUT_STRONG },
 	};
 	static const struct cosi_controller other = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "other", .inputs = two, .n_inputs = 2,
 		.outputs = mid_excl, .n_outputs = 1, .run = noop_run,
 	};
@@ -507,7 +514,7 @@ static bool no_finalizers(void *arg)
 
 TEST_F(rt, teardown_protocol_with_finalizers)
 {
-	struct cosi_req r = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	COSI_OPTS(cosi_req, r, .ns = IN_NS, .type = IN_T, .id = "a");
 	struct cond c = { self->user, IN_NS, IN_T, "a", NULL };
 	struct cosi_resource *in;
 	bool ready = true;
@@ -552,11 +559,12 @@ TEST_F(rt, destroy_ready_input_wakes_producer)
 		{ OUT_NS, OUT_T, NULL, COSI_INPUT_STRONG },
 	};
 	static const struct cosi_controller cons = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "cons", .inputs = cons_in, .n_inputs = 1,
 		.outputs = mid_excl, .n_outputs = 1,
 		.reconcile = cons_reconcile,
 	};
-	struct cosi_req r = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	COSI_OPTS(cosi_req, r, .ns = IN_NS, .type = IN_T, .id = "a");
 	struct cond c = { self->user, OUT_NS, OUT_T, "a", NULL };
 	struct cosi_resource *out;
 
@@ -637,7 +645,7 @@ FIXTURE_TEARDOWN(hist)
 
 TEST_F_TIMEOUT(hist, overflow_past_history_bootstraps_and_reports_vanished, 120)
 {
-	struct cosi_runtime_opts opts = { .watch_rcvbuf = 4096 };
+	COSI_OPTS(cosi_runtime_opts, opts, .watch_rcvbuf = 4096);
 	struct tstate st = { 0 };
 	struct cosi_runtime *rt;
 	struct cosi *user;
@@ -670,8 +678,8 @@ TEST_F_TIMEOUT(hist, overflow_past_history_bootstraps_and_reports_vanished, 120)
 	for (i = 0; i < 5; i++) {
 		snprintf(id, sizeof(id), "r%d", i);
 		ASSERT_EQ(0, cosi_resource_destroy(user,
-			  &(struct cosi_req){ .ns = IN_NS, .type = IN_T,
-					      .id = id }, NULL));
+			  COSI_OPTS_PTR(cosi_req, .ns = IN_NS, .type = IN_T,
+					.id = id), NULL));
 	}
 	for (i = 0; i < 400; i++) {
 		snprintf(id, sizeof(id), "%d", i);
@@ -694,17 +702,19 @@ TEST_F_TIMEOUT(hist, overflow_past_history_bootstraps_and_reports_vanished, 120)
 TEST_F(rt, ownership_is_enforced)
 {
 	static const struct cosi_controller dup_excl = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "other", .outputs = out_shared, .n_outputs = 1,
 		.run = noop_run,
 	};
 	static const struct cosi_controller same_name = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "mirror", .outputs = mid_excl, .n_outputs = 1,
 		.run = noop_run,
 	};
 	struct cosi_runtime *rt2;
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = OUT_NS, .type = OUT_T, .id = "a",
-			      .spec = &spec };
+	COSI_OPTS(cosi_req, r, .ns = OUT_NS, .type = OUT_T, .id = "a",
+		  .spec = &spec);
 
 	ASSERT_NE(NULL, start(self, &mirror));
 	EXPECT_EQ(-EBUSY, cosi_runtime_register(self->rt, &dup_excl, NULL,
@@ -763,10 +773,12 @@ TEST_F(rt, chained_controllers_converge_in_order)
 	};
 	/* Registered consumer first: order of registration does not matter. */
 	static const struct cosi_controller stage2 = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "stage2", .inputs = mid_in, .n_inputs = 1,
 		.outputs = out_excl, .n_outputs = 1, .run = stage2_run,
 	};
 	static const struct cosi_controller stage1 = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "stage1", .inputs = in_weak, .n_inputs = 1,
 		.outputs = mid_excl, .n_outputs = 1, .run = stage1_run,
 	};
@@ -799,6 +811,7 @@ static int fd_run(struct cosi_ctl *ctl)
 TEST_F(rt, watched_fd_wakes_controller_without_spinning)
 {
 	static const struct cosi_controller fdc = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "fdc", .outputs = mid_excl, .n_outputs = 1,
 		.run = fd_run,
 	};
@@ -855,9 +868,9 @@ TEST_F(rt, stream_resumes_after_a_saved_revision)
 	ASSERT_EQ(0, cosi_stream_add_from(s, IN_NS, IN_T, NULL, rev));
 	ASSERT_EQ(3, v.n);
 	EXPECT_EQ(COSI_EVENT_KIND_CREATED, v.v[0]->kind);
-	EXPECT_STREQ("c", v.v[0]->res.id);
+	EXPECT_STREQ("c", v.v[0]->res->id);
 	EXPECT_EQ(COSI_EVENT_KIND_UPDATED, v.v[1]->kind);
-	EXPECT_STREQ("a", v.v[1]->res.id);
+	EXPECT_STREQ("a", v.v[1]->res->id);
 	EXPECT_EQ(COSI_EVENT_KIND_BOOTSTRAPPED, v.v[2]->kind);
 	EXPECT_EQ(0, cosi_stream_stats(s)->bootstraps);
 	cosi_event_vec_clear(&v);
@@ -865,7 +878,7 @@ TEST_F(rt, stream_resumes_after_a_saved_revision)
 	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "2"));
 	EXPECT_EQ(1, cosi_stream_dispatch(s, 1000));
 	ASSERT_EQ(1, v.n);
-	EXPECT_STREQ("b", v.v[0]->res.id);
+	EXPECT_STREQ("b", v.v[0]->res->id);
 	cosi_event_vec_clear(&v);
 	cosi_stream_free(s);
 	cosi_close(c);
@@ -885,6 +898,7 @@ static int qcount_reconcile(struct cosi_ctl *ctl, const char *ns,
 }
 
 static const struct cosi_controller qcount = {
+	.sz = sizeof(struct cosi_controller),
 	.name = "qcount",
 	.inputs = in_weak, .n_inputs = 1,
 	.outputs = mid_excl, .n_outputs = 1,
@@ -921,9 +935,11 @@ static int obs_run(struct cosi_ctl *ctl)
 TEST_F(rt, observer_runs_after_the_others_coalesced_never_when_idle)
 {
 	static const struct cosi_controller obs = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "obs", .run = obs_run,
 	};
 	static const struct cosi_controller obs2 = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "obs2", .run = obs_run,
 	};
 	struct tstate o = { 0 }, o2 = { 0 };
@@ -1097,6 +1113,7 @@ TEST_F(rt, restarted_watches_report_what_vanished_meanwhile)
 		{ "Nothing.test", COSI_OUTPUT_EXCLUSIVE },
 	};
 	static const struct cosi_controller late = {
+		.sz = sizeof(struct cosi_controller),
 		.name = "late", .inputs = mid_in, .n_inputs = 1,
 		.outputs = none_out, .n_outputs = 1, .run = noop_run,
 	};
@@ -1116,7 +1133,7 @@ TEST_F(rt, restarted_watches_report_what_vanished_meanwhile)
 	EXPECT_NE(0, cosi_runtime_watch_backoff_ms(self->rt));
 	/* In the gap: a vanishes, b changes. */
 	EXPECT_EQ(0, cosi_resource_destroy(self->user,
-		  &(struct cosi_req){ .ns = IN_NS, .type = IN_T, .id = "a" },
+		  COSI_OPTS_PTR(cosi_req, .ns = IN_NS, .type = IN_T, .id = "a"),
 		  NULL));
 	EXPECT_EQ(0, put(self->user, IN_NS, IN_T, "b", "2"));
 	spin(self->ev, 150);
@@ -1186,6 +1203,7 @@ static int tfagg_aggregate(struct cosi_ctl *ctl,
 }
 
 static const struct cosi_transform tf = {
+	.sz = sizeof(struct cosi_transform),
 	.name = "tf",
 	.in_ns = IN_NS, .in_type = IN_T,
 	.out_ns = OUT_NS, .out_type = OUT_T,
@@ -1194,6 +1212,7 @@ static const struct cosi_transform tf = {
 };
 
 static const struct cosi_transform tfagg = {
+	.sz = sizeof(struct cosi_transform),
 	.name = "tfagg",
 	.in_ns = IN_NS, .in_type = IN_T,
 	.out_ns = OUT_NS, .out_type = OUT_T, .out_id = "all",
@@ -1232,13 +1251,13 @@ static bool tf_undone(void *arg)
 
 TEST_F(rt, transform_status_per_input_released_after_undo)
 {
-	struct cosi_req r = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	COSI_OPTS(cosi_req, r, .ns = IN_NS, .type = IN_T, .id = "a");
 	struct cond c = { self->user, IN_NS, IN_T, "a", NULL };
 	struct tfstate st = { .undo_held = true };
 	char *fin = "cons";
 	struct cosi_strs fins = { .v = &fin, .n = 1 };
-	struct cosi_req ob = { .ns = OUT_NS, .type = OUT_T, .id = "b",
-			       .finalizers = &fins };
+	COSI_OPTS(cosi_req, ob, .ns = OUT_NS, .type = OUT_T, .id = "b",
+		  .finalizers = &fins);
 	bool ready = true;
 
 	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
@@ -1278,7 +1297,7 @@ TEST_F(rt, transform_status_per_input_released_after_undo)
 
 TEST_F(rt, transform_failed_undo_keeps_finalizer_and_retries)
 {
-	struct cosi_req r = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	COSI_OPTS(cosi_req, r, .ns = IN_NS, .type = IN_T, .id = "a");
 	struct cond c = { self->user, IN_NS, IN_T, "a", NULL };
 	struct tfstate st = { .undo_fail = 2, .undo_held = true };
 	struct cosi_ctl *ctl;
@@ -1331,8 +1350,8 @@ TEST_F(rt, transform_failed_write_keeps_the_status)
 
 TEST_F(rt, transform_aggregate_releases_what_it_left_out)
 {
-	struct cosi_req a = { .ns = IN_NS, .type = IN_T, .id = "a" };
-	struct cosi_req b = { .ns = IN_NS, .type = IN_T, .id = "b" };
+	COSI_OPTS(cosi_req, a, .ns = IN_NS, .type = IN_T, .id = "a");
+	COSI_OPTS(cosi_req, b, .ns = IN_NS, .type = IN_T, .id = "b");
 	struct cond c = { self->user, IN_NS, IN_T, "b", NULL };
 	struct cond all = { self->user, OUT_NS, OUT_T, "all", "a=1" };
 	struct tfstate st = { 0 };
@@ -1370,8 +1389,8 @@ TEST_F(rt, transform_aggregate_releases_what_it_left_out)
 
 TEST_F(rt, transform_aggregate_goes_on_past_an_input_it_cannot_hold)
 {
-	struct cosi_req a = { .ns = IN_NS, .type = IN_T, .id = "a" };
-	struct cosi_req c = { .ns = IN_NS, .type = IN_T, .id = "c" };
+	COSI_OPTS(cosi_req, a, .ns = IN_NS, .type = IN_T, .id = "a");
+	COSI_OPTS(cosi_req, c, .ns = IN_NS, .type = IN_T, .id = "c");
 	struct cond gone = { self->user, IN_NS, IN_T, "c", NULL };
 	struct cond all = { self->user, OUT_NS, OUT_T, "all", "b=2" };
 	struct cosi_strs fins = { 0 };
@@ -1412,7 +1431,7 @@ TEST_F(rt, transform_aggregate_goes_on_past_an_input_it_cannot_hold)
 
 TEST_F(rt, transform_undoes_an_output_whose_input_went_while_it_was_down)
 {
-	struct cosi_req r = { .ns = IN_NS, .type = IN_T, .id = "a" };
+	COSI_OPTS(cosi_req, r, .ns = IN_NS, .type = IN_T, .id = "a");
 	char *fin = "tf";
 	struct cosi_strs fins = { .v = &fin, .n = 1 };
 	struct tfstate st = { 0 };

@@ -64,9 +64,10 @@ FIXTURE(m) {
 static struct cosi_definition *def_new(const char *type, const char *alias,
 				       const char *ns)
 {
-	struct cosi_definition *d = calloc(1, sizeof(*d));
+	struct cosi_definition *d = cosi_def_new(type);
 
-	cosi_def_init(d, type);
+	if (!d)
+		return NULL;
 	if (alias)
 		cosi_def_add_alias(d, alias);
 	if (ns)
@@ -1413,7 +1414,9 @@ TEST(binary)
 
 static void wait_ev(struct cosictl_waiter *w, uint32_t kind)
 {
-	struct cosi_event ev = { .kind = kind };
+	/* Fakes of library-allocated structs, read by cosictl's code only. */
+	struct cosi_resource r = { .destroy_ready = -1 };
+	struct cosi_event ev = { .kind = kind, .res = &r };
 
 	cosictl_wait_event(w, &ev);
 }

@@ -36,29 +36,27 @@ static inline void fuzz_check_msg(const char *msg)
 static inline const struct cosi_definitions *fuzz_defs(void)
 {
 	static struct cosi_definitions defs;
-	static struct cosi_definition d[3];
 	static struct cosi_definition *v[3];
 
 	if (defs.n)
 		return &defs;
-	cosi_def_init(&d[0], "SysctlConfigs.cosi.dev");
-	cosi_def_add_alias(&d[0], "sysctl");
-	cosi_def_add_field(&d[0], "value", COSI_FIELD_TYPE_STRING, true);
-	cosi_def_add_column(&d[0], "VALUE", "value");
-	cosi_def_init(&d[1], "Links.net.cosi.dev");
-	cosi_def_add_alias(&d[1], "link");
-	cosi_def_set_default_ns(&d[1], "network");
-	cosi_def_add_field(&d[1], "mtu", COSI_FIELD_TYPE_U64, true);
-	cosi_def_add_field(&d[1], "offset", COSI_FIELD_TYPE_S64, false);
-	cosi_def_add_field(&d[1], "up", COSI_FIELD_TYPE_BOOL, false);
-	cosi_def_add_field(&d[1], "mac", COSI_FIELD_TYPE_BYTES, false);
-	cosi_def_add_field(&d[1], "addrs", COSI_FIELD_TYPE_STRING_LIST, false);
-	cosi_def_init(&d[2], "LinkStatuses.net.cosi.dev");
-	cosi_def_add_field(&d[2], "up", COSI_FIELD_TYPE_BOOL, false);
-	d[2].sensitivity = COSI_SENSITIVITY_SENSITIVE;
-	v[0] = &d[0];
-	v[1] = &d[1];
-	v[2] = &d[2];
+	v[0] = cosi_def_new("SysctlConfigs.cosi.dev");
+	v[1] = cosi_def_new("Links.net.cosi.dev");
+	v[2] = cosi_def_new("LinkStatuses.net.cosi.dev");
+	if (!v[0] || !v[1] || !v[2])
+		abort();
+	cosi_def_add_alias(v[0], "sysctl");
+	cosi_def_add_field(v[0], "value", COSI_FIELD_TYPE_STRING, true);
+	cosi_def_add_column(v[0], "VALUE", "value");
+	cosi_def_add_alias(v[1], "link");
+	cosi_def_set_default_ns(v[1], "network");
+	cosi_def_add_field(v[1], "mtu", COSI_FIELD_TYPE_U64, true);
+	cosi_def_add_field(v[1], "offset", COSI_FIELD_TYPE_S64, false);
+	cosi_def_add_field(v[1], "up", COSI_FIELD_TYPE_BOOL, false);
+	cosi_def_add_field(v[1], "mac", COSI_FIELD_TYPE_BYTES, false);
+	cosi_def_add_field(v[1], "addrs", COSI_FIELD_TYPE_STRING_LIST, false);
+	cosi_def_add_field(v[2], "up", COSI_FIELD_TYPE_BOOL, false);
+	v[2]->sensitivity = COSI_SENSITIVITY_SENSITIVE;
 	defs.v = v;
 	defs.n = 3;
 	return &defs;

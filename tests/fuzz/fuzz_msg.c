@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(err ? err < 0 && !res : res && res->ns && res->id);
 	cosi_resource_free(res);
 	err = cosi_event_parse(msg, &ev);
-	FUZZ_CHECK(err ? err < 0 && !ev : ev && ev->res.type);
+	FUZZ_CHECK(err ? err < 0 && !ev : ev && ev->res->type);
 	cosi_event_free(ev);
 	err = cosi_definition_parse(msg, &def);
 	FUZZ_CHECK(err ? err < 0 && !def : def && def->type);

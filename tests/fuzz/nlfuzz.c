@@ -1291,34 +1291,36 @@ static void print_figures(double secs)
 
 static int define_types(void)
 {
-	struct cosi_definition d = { 0 };
+	struct cosi_definition *d = NULL;
 	struct cosi *c = cosi_open();
 	size_t i;
 	int err;
 
 	if (!c)
 		return -errno;
-	err = cosi_def_init(&d, FUZZES);
+	d = cosi_def_new(FUZZES);
+	err = d ? 0 : -ENOMEM;
 	for (i = 0; !err && i < ARRAY_SIZE(pool_field); i++)
-		err = cosi_def_add_field(&d, pool_field[i], i + 1, false);
+		err = cosi_def_add_field(d, pool_field[i], i + 1, false);
 	if (!err)
-		err = cosi_def_add_column(&d, "S", "s");
+		err = cosi_def_add_column(d, "S", "s");
 	if (!err)
-		err = cosi_definition_set(c, &d, NULL);
-	cosi_definition_clear(&d);
-	memset(&d, 0, sizeof(d));
+		err = cosi_definition_set(c, d, NULL);
+	cosi_definition_free(d);
+	d = NULL;
+	if (!err && !(d = cosi_def_new(SECRETS)))
+		err = -ENOMEM;
 	if (!err)
-		err = cosi_def_init(&d, SECRETS);
+		err = cosi_def_add_field(d, "s", COSI_FIELD_TYPE_STRING, false);
 	if (!err)
-		err = cosi_def_add_field(&d, "s", COSI_FIELD_TYPE_STRING, false);
-	if (!err)
-		err = cosi_def_add_column(&d, "S", "s");
-	d.sensitivity = COSI_SENSITIVITY_SENSITIVE;
-	if (!err)
-		err = cosi_definition_set(c, &d, NULL);
+		err = cosi_def_add_column(d, "S", "s");
+	if (!err) {
+		d->sensitivity = COSI_SENSITIVITY_SENSITIVE;
+		err = cosi_definition_set(c, d, NULL);
+	}
 	if (err)
 		printf("nlfuzz: setup: %s\n", cosi_strerror(c, "definition-set"));
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 	cosi_close(c);
 	return err;
 }
@@ -1326,7 +1328,7 @@ static int define_types(void)
 /* Remove one resource: as its owner, finalizers first. */
 static int remove_one(struct cosi *c, const struct known *k)
 {
-	struct cosi_req r = { .ns = k->ns, .type = k->type, .id = k->id };
+	COSI_OPTS(cosi_req, r, .ns = k->ns, .type = k->type, .id = k->id);
 	struct cosi_resource *res;
 	int err;
 
@@ -1409,8 +1411,8 @@ static int cleanup(void)
 /* The store still works: define, create, get, list, destroy, undefine. */
 static int still_works(void)
 {
-	struct cosi_list_req q = { .ns = "default", .type = FUZZES };
-	struct cosi_req r = { .ns = "default", .type = FUZZES, .id = "after" };
+	COSI_OPTS(cosi_list_req, q, .ns = "default", .type = FUZZES);
+	COSI_OPTS(cosi_req, r, .ns = "default", .type = FUZZES, .id = "after");
 	struct cosi_spec spec = { 0 };
 	struct cosi_resources l = { 0 };
 	struct cosi_resource *got = NULL;

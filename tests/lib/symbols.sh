@@ -41,10 +41,10 @@ map_pairs() {
 		g { gsub(/[ \t;]/, ""); if ($0 != "") print $0 "@@" node }' | sort
 }
 map_globals() { map_pairs "$1" | sed 's/@@.*//' | sort; }
-# Functions the headers declare (comments and preprocessor lines dropped,
-# static inline definitions left out).
+# Functions the headers declare (comments and preprocessor lines, with
+# their continuation lines, dropped; static inline definitions left out).
 header_decls() {
-	cat "$@" | grep -v '^#' | gcc -fpreprocessed -dD -E -P - 2>/dev/null |
+	cat "$@" | sed -e ':a' -e '/\\$/N; s/\\\n//; ta' | grep -v '^#' | gcc -fpreprocessed -dD -E -P - 2>/dev/null |
 		awk '/^static inline/ { skip = 1 } skip && /^}/ { skip = 0; next } !skip' |
 		tr '\n{}' '   ' | awk 'BEGIN { RS = ";" }
 			/\(\*/ || /typedef/ || !/\(/ { next }
@@ -92,9 +92,12 @@ else
 
 int main()
 {
-	struct cosi_transform t = {};
+	COSI_OPTS(cosi_transform, t);
 
-	/* A runtime call that fails cleanly: no runtime, nothing to start. */
+	/*
+	 * A runtime call that fails cleanly: no runtime, nothing to start
+	 * (and sz set by COSI_OPTS(), so no ABI complaint on stderr).
+	 */
 	std::printf("%s %d\n", cosi_field_type_name(COSI_FIELD_TYPE_STRING),
 		    cosi_transform_register(NULL, &t, NULL, NULL) < 0);
 	return 0;

@@ -27,17 +27,18 @@ FIXTURE_TEARDOWN(defs)
 static int def_simple(struct cosi *c, const char *type, const char *field,
 		      uint32_t ftype, bool required, uint64_t *revision)
 {
-	struct cosi_definition d, *out = NULL;
-	int err = cosi_def_init(&d, type);
+	struct cosi_definition *d = cosi_def_new(type);
+	struct cosi_definition *out = NULL;
+	int err = d ? 0 : -ENOMEM;
 
 	if (!err && field)
-		err = cosi_def_add_field(&d, field, ftype, required);
+		err = cosi_def_add_field(d, field, ftype, required);
 	if (!err)
-		err = cosi_definition_set(c, &d, &out);
+		err = cosi_definition_set(c, d, &out);
 	if (!err && revision)
 		*revision = out->revision;
 	cosi_definition_free(out);
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 	return err;
 }
 
@@ -54,21 +55,22 @@ struct def_parts {
 
 static int def_try(struct cosi *c, const struct def_parts *p)
 {
-	struct cosi_definition d;
-	int err = cosi_def_init(&d, p->type);
+	struct cosi_definition *d = cosi_def_new(p->type);
+	int err = d ? 0 : -ENOMEM;
 
-	d.sensitivity = p->sensitivity;
-	if (!err && p->alias)
-		err = cosi_def_add_alias(&d, p->alias);
-	if (!err && p->default_ns)
-		err = cosi_def_set_default_ns(&d, p->default_ns);
-	if (!err && p->field)
-		err = cosi_def_add_field(&d, p->field, p->ftype, false);
-	if (!err && p->column_field)
-		err = cosi_def_add_column(&d, "COL", p->column_field);
 	if (!err)
-		err = cosi_definition_set(c, &d, NULL);
-	cosi_definition_clear(&d);
+		d->sensitivity = p->sensitivity;
+	if (!err && p->alias)
+		err = cosi_def_add_alias(d, p->alias);
+	if (!err && p->default_ns)
+		err = cosi_def_set_default_ns(d, p->default_ns);
+	if (!err && p->field)
+		err = cosi_def_add_field(d, p->field, p->ftype, false);
+	if (!err && p->column_field)
+		err = cosi_def_add_column(d, "COL", p->column_field);
+	if (!err)
+		err = cosi_definition_set(c, d, NULL);
+	cosi_definition_free(d);
 	return err;
 }
 
@@ -99,10 +101,14 @@ static void def_expect(struct __test_metadata *_metadata,
 	}
 }
 
-static int def_links(struct cosi_definition *d)
+/* *@out: the definition (the caller frees it, also on failure). */
+static int def_links(struct cosi_definition **out)
 {
-	int err = cosi_def_init(d, "links");
+	struct cosi_definition *d = *out = cosi_def_new("links");
+	int err = 0;
 
+	if (!d)
+		return -ENOMEM;
 	d->sensitivity = COSI_SENSITIVITY_SENSITIVE;
 	if (!err)
 		err = cosi_def_add_alias(d, "link");
@@ -126,31 +132,33 @@ static int def_links(struct cosi_definition *d)
 
 TEST_F(defs, set_get_roundtrip)
 {
-	struct cosi_definition d, *set = NULL, *got = NULL;
+	struct cosi_definition *d = NULL;
+	struct cosi_definition *set = NULL, *got = NULL;
 
 	ASSERT_EQ(0, def_links(&d));
-	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, &d, &set));
-	def_expect(_metadata, set, &d);
+	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, d, &set));
+	def_expect(_metadata, set, d);
 	EXPECT_GT(set->revision, 0);
 	EXPECT_EQ(0, set->resources);
 
 	ASSERT_COSI_OK(self->c, cosi_definition_get(self->c, "links", &got));
-	def_expect(_metadata, got, &d);
+	def_expect(_metadata, got, d);
 	EXPECT_EQ(set->revision, got->revision);
 	EXPECT_EQ(0, got->resources);
 	cosi_definition_free(set);
 	cosi_definition_free(got);
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 }
 
 TEST_F(defs, get_by_alias_any_case)
 {
 	static const char *const names[] = { "link", "lnk", "LNK", "Links" };
-	struct cosi_definition d, *got;
+	struct cosi_definition *d = NULL;
+	struct cosi_definition *got;
 	size_t i;
 
 	ASSERT_EQ(0, def_links(&d));
-	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, &d, NULL));
+	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, d, NULL));
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		got = NULL;
 		ASSERT_COSI_OK(self->c,
@@ -158,7 +166,7 @@ TEST_F(defs, get_by_alias_any_case)
 		EXPECT_STREQ("links", got->type);
 		cosi_definition_free(got);
 	}
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 }
 
 TEST_F(defs, get_unknown)
@@ -336,19 +344,19 @@ static int widget_variant(struct cosi *c, const char *drop, const char *add,
 		{ "blob", COSI_FIELD_TYPE_BYTES, false },
 		{ "tags", COSI_FIELD_TYPE_STRING_LIST, false },
 	};
-	struct cosi_definition d;
+	struct cosi_definition *d = cosi_def_new(WIDGET);
 	size_t i;
-	int err = cosi_def_init(&d, WIDGET);
+	int err = d ? 0 : -ENOMEM;
 
 	for (i = 0; !err && i < sizeof(f) / sizeof(f[0]); i++)
 		if (!drop || strcmp(drop, f[i].name))
-			err = cosi_def_add_field(&d, f[i].name, f[i].type,
+			err = cosi_def_add_field(d, f[i].name, f[i].type,
 						 f[i].req);
 	if (!err && add)
-		err = cosi_def_add_field(&d, add, add_type, add_required);
+		err = cosi_def_add_field(d, add, add_type, add_required);
 	if (!err)
-		err = cosi_definition_set(c, &d, NULL);
-	cosi_definition_clear(&d);
+		err = cosi_definition_set(c, d, NULL);
+	cosi_definition_free(d);
 	return err;
 }
 
@@ -467,13 +475,13 @@ TEST_F(defs, longest_names)
 
 TEST_F(defs, duplicate_schema_field)
 {
-	struct cosi_definition d;
+	struct cosi_definition *d = NULL;
 
-	ASSERT_EQ(0, cosi_def_init(&d, "t"));
-	ASSERT_EQ(0, cosi_def_add_field(&d, "x", COSI_FIELD_TYPE_U64, false));
-	ASSERT_EQ(0, cosi_def_add_field(&d, "x", COSI_FIELD_TYPE_STRING, false));
-	EXPECT_COSI_ERR(self->c, EINVAL, cosi_definition_set(self->c, &d, NULL));
-	cosi_definition_clear(&d);
+	ASSERT_NE(NULL, d = cosi_def_new("t"));
+	ASSERT_EQ(0, cosi_def_add_field(d, "x", COSI_FIELD_TYPE_U64, false));
+	ASSERT_EQ(0, cosi_def_add_field(d, "x", COSI_FIELD_TYPE_STRING, false));
+	EXPECT_COSI_ERR(self->c, EINVAL, cosi_definition_set(self->c, d, NULL));
+	cosi_definition_free(d);
 }
 
 TEST_F(defs, missing_attributes)
@@ -506,30 +514,30 @@ TEST_F(defs, missing_attributes)
 
 TEST_F(defs, schema_of_64_fields)
 {
-	struct cosi_definition d;
+	struct cosi_definition *d = NULL;
 	char name[16];
 	int i, err;
 
-	ASSERT_EQ(0, cosi_def_init(&d, "wide"));
+	ASSERT_NE(NULL, d = cosi_def_new("wide"));
 	for (i = 0; i < 64; i++) {
 		snprintf(name, sizeof(name), "f%02d", i);
-		ASSERT_EQ(0, cosi_def_add_field(&d, name, COSI_FIELD_TYPE_U64,
+		ASSERT_EQ(0, cosi_def_add_field(d, name, COSI_FIELD_TYPE_U64,
 						false));
 	}
-	EXPECT_COSI_OK(self->c, cosi_definition_set(self->c, &d, NULL));
-	cosi_definition_clear(&d);
+	EXPECT_COSI_OK(self->c, cosi_definition_set(self->c, d, NULL));
+	cosi_definition_free(d);
 
-	ASSERT_EQ(0, cosi_def_init(&d, "wider"));
+	ASSERT_NE(NULL, d = cosi_def_new("wider"));
 	for (i = 0; i < 65; i++) {
 		snprintf(name, sizeof(name), "f%02d", i);
-		ASSERT_EQ(0, cosi_def_add_field(&d, name, COSI_FIELD_TYPE_U64,
+		ASSERT_EQ(0, cosi_def_add_field(d, name, COSI_FIELD_TYPE_U64,
 						false));
 	}
 	/* The design caps schemas at 64 fields but names no errno. */
-	err = cosi_definition_set(self->c, &d, NULL);
+	err = cosi_definition_set(self->c, d, NULL);
 	EXPECT_TRUE(err == -EINVAL || err == -E2BIG)
 		TH_LOG("65 fields: %s", cosi_strerror(self->c, "definition-set"));
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 }
 
 TEST_F(defs, revisions_count_every_change)

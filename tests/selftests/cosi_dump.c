@@ -37,10 +37,10 @@ static int blob_write(struct cosi *c, int idx, uint64_t n, bool create)
 	struct cosi_kvs labels = kvs_make("parity", idx % 2 ? "odd" : "even",
 					  NULL);
 	char id[16];
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = BLOBS, .id = id, .spec = &spec,
 		.labels = &labels,
-	};
+	);
 	int err;
 
 	blob_id(id, sizeof(id), idx);
@@ -63,18 +63,18 @@ FIXTURE(dump) {
 
 FIXTURE_SETUP(dump)
 {
-	struct cosi_definition d;
+	struct cosi_definition *d = NULL;
 	int i;
 
 	self->writer = 0;
 	NEW_NETNS();
 	COSI_OPEN(self->c);
-	ASSERT_EQ(0, cosi_def_init(&d, BLOBS));
-	ASSERT_EQ(0, cosi_def_add_field(&d, "data", COSI_FIELD_TYPE_BYTES,
+	ASSERT_NE(NULL, d = cosi_def_new(BLOBS));
+	ASSERT_EQ(0, cosi_def_add_field(d, "data", COSI_FIELD_TYPE_BYTES,
 					true));
-	ASSERT_EQ(0, cosi_def_add_field(&d, "n", COSI_FIELD_TYPE_U64, false));
-	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, &d, NULL));
-	cosi_definition_clear(&d);
+	ASSERT_EQ(0, cosi_def_add_field(d, "n", COSI_FIELD_TYPE_U64, false));
+	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, d, NULL));
+	cosi_definition_free(d);
 	for (i = 0; i < NR_BLOBS; i++)
 		ASSERT_COSI_OK(self->c, blob_write(self->c, i, 0, true));
 }
@@ -133,10 +133,10 @@ static void walk_one(struct cosi_resource *r, void *arg)
 static int walk(struct cosi *c, const char *prefix,
 		const struct cosi_query *q, struct walk *w, bool *intr)
 {
-	struct cosi_list_req lr = {
+	COSI_OPTS(cosi_list_req, lr,
 		.ns = TEST_NS, .type = BLOBS, .id_prefix = prefix,
 		.queries = q, .n_queries = q ? 1 : 0,
-	};
+	);
 	int sleep_every = w->sleep_every;
 
 	memset(w, 0, sizeof(*w));
@@ -147,7 +147,7 @@ static int walk(struct cosi *c, const char *prefix,
 TEST_F_TIMEOUT(dump, complete_and_sorted, 300)
 {
 	struct cosi_resources l;
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = BLOBS };
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = BLOBS);
 	char id[16];
 	int i;
 
@@ -203,7 +203,7 @@ TEST_F_TIMEOUT(dump, id_prefix, 300)
 
 TEST_F_TIMEOUT(dump, empty_and_undefined, 300)
 {
-	struct cosi_list_req lr = { .ns = "other", .type = BLOBS };
+	COSI_OPTS(cosi_list_req, lr, .ns = "other", .type = BLOBS);
 	struct cosi_resources l;
 
 	ASSERT_COSI_OK(self->c, cosi_resource_list(self->c, &lr, &l));

@@ -54,10 +54,10 @@ static int create_full(struct cosi *c, const char *ns, const char *type,
 {
 	struct cosi_kvs labels = kvs_make("color", "blue", NULL);
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = ns, .type = type, .id = id, .labels = &labels,
 		.spec = &spec,
-	};
+	);
 	int err;
 
 	err = full_spec(&spec, name, mtu);
@@ -74,8 +74,8 @@ static int update_full(struct cosi *c, const char *type, const char *id,
 		       struct cosi_resource **out)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = TEST_NS, .type = type, .id = id,
-			      .spec = &spec };
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = type, .id = id,
+		  .spec = &spec);
 	int err;
 
 	err = full_spec(&spec, name, mtu);
@@ -1027,7 +1027,7 @@ static void *churn_writer(void *arg)
 		return NULL;
 	}
 	while (!*ch->stop && !ch->err) {
-		struct cosi_req r = { .ns = TEST_NS, .type = KTYPE, .id = id };
+		COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = KTYPE, .id = id);
 		unsigned int k = (n * 7919u) % CHURN_IDS;
 		int err;
 

@@ -67,9 +67,9 @@ static void expect_ids(struct __test_metadata *_metadata, struct cosi *c,
 		       const char *want, const struct cosi_query *q, size_t n,
 		       const char *what)
 {
-	struct cosi_list_req lr = {
+	COSI_OPTS(cosi_list_req, lr,
 		.ns = TEST_NS, .type = THINGS, .queries = q, .n_queries = n,
-	};
+	);
 	struct cosi_resources l;
 	char *got;
 
@@ -245,7 +245,7 @@ TEST_F(labels, queries_are_ored)
 
 TEST_F(labels, with_id_prefix)
 {
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = THINGS };
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = THINGS);
 	const struct cosi_term t[] = { EXISTS("env", false) };
 	const struct cosi_query q = { t, 1 };
 	struct cosi_resources l;
@@ -265,7 +265,7 @@ TEST_F(labels, with_id_prefix)
 
 TEST_F(labels, malformed_queries)
 {
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = THINGS };
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = THINGS);
 	const struct cosi_term nokey[] = { TERM(NULL, EQUAL, false, "x") };
 	const struct cosi_term badop[] = {
 		{ .key = "env", .op = COSI_LABEL_OP_LTE_NUMERIC + 1 },

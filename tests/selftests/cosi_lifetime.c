@@ -68,7 +68,7 @@ static int create_n(struct cosi *c, int round, int first, int n)
 static void evict_last_ref(struct __test_metadata *_metadata,
 			   FIXTURE_DATA(life) *self, long hist, int rounds)
 {
-	struct cosi_list_req q = { .ns = TEST_NS, .type = TYPE_B };
+	COSI_OPTS(cosi_list_req, q, .ns = TEST_NS, .type = TYPE_B);
 	struct cosi_resources l = { 0 };
 	struct cosi_resource *r = NULL;
 	int round;
@@ -108,9 +108,9 @@ TEST_F_TIMEOUT(life, default_history_evicts_last_collection_ref, 300)
 /* A watcher replaying across the eviction holds its own references. */
 TEST_F(life, replay_across_eviction)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = TYPE_A, .has_since = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_resource *r = NULL;
 
@@ -138,33 +138,34 @@ TEST_F(life, replay_across_eviction)
 /* A definition at every limit: 16 aliases, 64 fields, 16 columns. */
 static int def_max(struct cosi *c, char tag, struct cosi_definition **out)
 {
-	struct cosi_definition d;
+	struct cosi_definition *d = NULL;
 	char name[128];
 	int i, err;
 
 	memset(name, tag, 127);
 	name[127] = '\0';
-	err = cosi_def_init(&d, name);
+	d = cosi_def_new(name);
+	err = d ? 0 : -ENOMEM;
 	if (!err)
-		err = cosi_def_set_default_ns(&d, str_of(tag, 63));
+		err = cosi_def_set_default_ns(d, str_of(tag, 63));
 	for (i = 0; !err && i < 16; i++) {
 		snprintf(name, sizeof(name), "%c%02d%s", tag, i, str_of('a', 124));
-		err = cosi_def_add_alias(&d, name);
+		err = cosi_def_add_alias(d, name);
 	}
 	for (i = 0; !err && i < 64; i++) {
 		snprintf(name, sizeof(name), "f%02d%s", i, str_of('f', 60));
-		err = cosi_def_add_field(&d, name, COSI_FIELD_TYPE_STRING, true);
+		err = cosi_def_add_field(d, name, COSI_FIELD_TYPE_STRING, true);
 	}
 	for (i = 0; !err && i < 16; i++) {
 		char field[64];
 
 		snprintf(name, sizeof(name), "c%02d%s", i, str_of('c', 60));
 		snprintf(field, sizeof(field), "f%02d%s", i, str_of('f', 60));
-		err = cosi_def_add_column(&d, name, field);
+		err = cosi_def_add_column(d, name, field);
 	}
 	if (!err)
-		err = cosi_definition_set(c, &d, out);
-	cosi_definition_clear(&d);
+		err = cosi_definition_set(c, d, out);
+	cosi_definition_free(d);
 	return err;
 }
 
@@ -221,10 +222,10 @@ static int big_update(struct cosi *c, bool create, const char *id,
 		      struct cosi_resource **out)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = TYPE_A, .id = id, .labels = labels,
 		.spec = &spec,
-	};
+	);
 	void *blob = calloc(1, blob_len);
 	int err;
 
@@ -249,9 +250,9 @@ static int big_update(struct cosi *c, bool create, const char *id,
 TEST_F(life, update_event_with_old_labels)
 {
 	struct cosi_kvs a = labels_of('a', 40), b = labels_of('b', 40);
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = TYPE_A, .has_since = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_resource *r = NULL;
 
@@ -272,7 +273,7 @@ TEST_F(life, update_event_with_old_labels)
 	EXPECT_EQ(COSI_EVENT_KIND_UPDATED, v.v[0]->kind);
 	EXPECT_TRUE(v.v[0]->has_old_labels);
 	EXPECT_TRUE(cosi_kvs_equal(&a, &v.v[0]->old_labels));
-	EXPECT_TRUE(cosi_kvs_equal(&b, &v.v[0]->res.labels));
+	EXPECT_TRUE(cosi_kvs_equal(&b, &v.v[0]->res->labels));
 	EXPECT_EQ(COSI_EVENT_KIND_BOOTSTRAPPED, v.v[1]->kind);
 	cosi_event_vec_clear(&v);
 	cosi_kvs_clear(&a);
@@ -282,9 +283,9 @@ TEST_F(life, update_event_with_old_labels)
 /* The history holds a bounded number of bytes, not only of events. */
 TEST_F(life, history_bounded_by_bytes)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = TYPE_A, .has_since = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_resource *r = NULL;
 	uint64_t revs[30];
@@ -353,9 +354,9 @@ static int dump_end(int fd, int ms)
  */
 TEST_F(life, pending_queue_bounded_by_bytes)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = TYPE_A, .has_since = true,
-	};
+	);
 	struct cosi_resource *r = NULL;
 	struct nl_msg *m;
 	struct cosi *w;

@@ -227,7 +227,7 @@ TEST_F_TIMEOUT(mem, netns_exit_returns_everything, 600)
 
 TEST_F_TIMEOUT(mem, stopped_watches_leave_no_socket_state, 600)
 {
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
 	struct rlimit rl = { NSOCKS + 64, NSOCKS + 64 };
 	static struct cosi *cs[NSOCKS];
 	static uint32_t ids[NSOCKS];

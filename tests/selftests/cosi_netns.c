@@ -35,8 +35,9 @@ FIXTURE_TEARDOWN(netns)
 
 TEST_F(netns, stores_are_separate)
 {
-	struct cosi_definition d, *got = NULL;
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = WIDGET };
+	struct cosi_definition *d = NULL;
+	struct cosi_definition *got = NULL;
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_resources l;
 	struct cosi_resource *r = NULL;
 	uint64_t rev_b = 0;
@@ -56,13 +57,13 @@ TEST_F(netns, stores_are_separate)
 			widget_create(self->b, WIDGET, "b0", NULL, NULL));
 
 	/* The same type name with another schema, and its own revisions. */
-	ASSERT_EQ(0, cosi_def_init(&d, WIDGET));
-	ASSERT_EQ(0, cosi_def_add_field(&d, "name", COSI_FIELD_TYPE_U64, true));
-	ASSERT_COSI_OK(self->b, cosi_definition_set(self->b, &d, &got));
+	ASSERT_NE(NULL, d = cosi_def_new(WIDGET));
+	ASSERT_EQ(0, cosi_def_add_field(d, "name", COSI_FIELD_TYPE_U64, true));
+	ASSERT_COSI_OK(self->b, cosi_definition_set(self->b, d, &got));
 	EXPECT_EQ(1, got->revision);
 	rev_b = got->revision;
 	cosi_definition_free(got);
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 	EXPECT_COSI_ERR(self->b, EINVAL,
 			widget_create(self->b, WIDGET, "b0", NULL, NULL));
 	ASSERT_COSI_OK(self->a, cosi_definition_get(self->a, WIDGET, &got));
@@ -91,7 +92,7 @@ TEST_F(netns, stores_are_separate)
 
 TEST_F(netns, events_and_claims_are_separate)
 {
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_event_vec v = { 0 };
 	struct cosi *a2;
 
@@ -110,8 +111,8 @@ TEST_F(netns, events_and_claims_are_separate)
 	while (cosi_watch_recv(self->b, 300, cosi_event_vec_push, &v) > 0)
 		;
 	ASSERT_EQ(2, v.n);
-	EXPECT_STREQ("y", v.v[0]->res.id);
-	EXPECT_STREQ("y", v.v[1]->res.id);
+	EXPECT_STREQ("y", v.v[0]->res->id);
+	EXPECT_STREQ("y", v.v[1]->res->id);
 	cosi_event_vec_clear(&v);
 
 	/* Owner names are claimed per netns. */
@@ -178,16 +179,16 @@ static bool kmsg_trouble(int fd, char *out, size_t len)
  */
 static void populate_and_wait(int ready_fd)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = WIDGET };
+	);
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi *c, *w, *d1, *d2;
 	struct cosi_strs fin = strs_make("hold", NULL);
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .spec = &spec,
-	};
+	);
 	struct nl_msg *m;
 	char id[16], blob[1024] = { 0 };
 	int i;
@@ -235,10 +236,10 @@ static void populate_and_wait(int ready_fd)
 /* In the child's netns after its sockets are gone: the store is intact. */
 static int inspect(int nsfd)
 {
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = WIDGET };
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_resources l;
 	struct cosi *c;

@@ -87,14 +87,15 @@ static int drop_to_nobody(bool keep_net_admin)
 static int writes(struct cosi *c, int err, int step)
 {
 	struct cosi_strs fin = strs_make("f", NULL);
-	struct cosi_req k = {
+	COSI_OPTS(cosi_req, k,
 		.ns = TEST_NS, .type = WIDGET, .id = "pub", .finalizers = &fin,
-	};
-	struct cosi_definition d;
+	);
+	struct cosi_definition *d = NULL;
 	int ret = 0;
 
-	cosi_def_init(&d, "more");
-	CHECK(step + 1, cosi_definition_set(c, &d, NULL) == -err, c);
+	d = cosi_def_new("more");
+	CHECK(step, d != NULL, NULL);
+	CHECK(step + 1, cosi_definition_set(c, d, NULL) == -err, c);
 	CHECK(step + 2, widget_create(c, WIDGET, "new", NULL, NULL) == -err, c);
 	CHECK(step + 3, widget_update(c, WIDGET, "pub", "x", NULL, NULL) == -err,
 	      c);
@@ -104,7 +105,7 @@ static int writes(struct cosi *c, int err, int step)
 	CHECK(step + 7, widget_destroy(c, WIDGET, "new", NULL) == -err, c);
 	CHECK(step + 8, cosi_owner_claim(c, "ctrl") == -err, c);
 	CHECK(step + 9, cosi_definition_delete(c, "more", NULL) == -err, c);
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 	cosi_strs_clear(&fin);
 	return ret;
 }
@@ -112,10 +113,10 @@ static int writes(struct cosi *c, int err, int step)
 /* Reads: public ones work; sensitive ones give @sens (0 or -EPERM). */
 static int reads(struct cosi *c, int sens, int step)
 {
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = WIDGET };
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_definitions defs;
 	struct cosi_resource *r = NULL;
@@ -317,9 +318,9 @@ static int mcast_child(struct lockstep *ls)
 	for (i = 0; i < 50 && v.n < 2; i++)
 		cosi_watch_recv(c, 100, cosi_event_vec_push, &v);
 	CHECK(6, v.n == 2, NULL);
-	CHECK(7, !strcmp(v.v[0]->res.id, "pub2") && v.v[0]->res.has_spec, NULL);
+	CHECK(7, !strcmp(v.v[0]->res->id, "pub2") && v.v[0]->res->has_spec, NULL);
 	/* Sensitive: the event, without the spec. */
-	CHECK(8, !strcmp(v.v[1]->res.id, "key2") && !v.v[1]->res.has_spec,
+	CHECK(8, !strcmp(v.v[1]->res->id, "key2") && !v.v[1]->res->has_spec,
 	      NULL);
 	cosi_event_vec_clear(&v);
 	cosi_close(c);
@@ -424,16 +425,17 @@ TEST_F(priv, user_namespace_owning_its_netns)
 static int access_define(struct cosi *c, const char *type, uint32_t access,
 			 struct cosi_definition **out)
 {
-	struct cosi_definition d;
-	int err;
+	struct cosi_definition *d = cosi_def_new(type);
+	int err = 0;
 
-	err = cosi_def_init(&d, type);
-	d.write_access = access;
+	if (!d)
+		return -ENOMEM;
+	d->write_access = access;
 	if (!err)
-		err = cosi_def_add_field(&d, "name", COSI_FIELD_TYPE_STRING, true);
+		err = cosi_def_add_field(d, "name", COSI_FIELD_TYPE_STRING, true);
 	if (!err)
-		err = cosi_definition_set(c, &d, out);
-	cosi_definition_clear(&d);
+		err = cosi_definition_set(c, d, out);
+	cosi_definition_free(d);
 	return err;
 }
 
@@ -475,10 +477,10 @@ static int sys_admin_writes_refused(struct cosi *c, const char *type,
 				    int step)
 {
 	struct cosi_strs fin = strs_make("f", NULL);
-	struct cosi_req k = {
+	COSI_OPTS(cosi_req, k,
 		.ns = TEST_NS, .type = type, .id = "h1", .finalizers = &fin,
-	};
-	struct cosi_req lab = { .ns = TEST_NS, .type = type, .id = "h1" };
+	);
+	COSI_OPTS(cosi_req, lab, .ns = TEST_NS, .type = type, .id = "h1");
 	struct cosi_kvs labels = kvs_make("a", "b", NULL);
 
 	lab.labels = &labels;
@@ -547,9 +549,9 @@ TEST_F(access, sys_admin_type_refuses_net_admin_writer)
 TEST_F(access, sys_admin_type_accepts_root)
 {
 	struct cosi_strs fin = strs_make("f", NULL);
-	struct cosi_req k = {
+	COSI_OPTS(cosi_req, k,
 		.ns = TEST_NS, .type = HOSTWIDE, .id = "h2", .finalizers = &fin,
-	};
+	);
 	struct cosi_resource *r = NULL;
 	bool ready;
 
@@ -723,9 +725,9 @@ static int access_writer_caps_child(void *arg)
 {
 	struct cosi_strs fin = strs_make("f", NULL);
 	struct cosi_kvs labels = kvs_make("k", "v", NULL);
-	struct cosi_req k = {
+	COSI_OPTS(cosi_req, k,
 		.ns = TEST_NS, .type = WIDGET, .id = "w", .finalizers = &fin,
-	};
+	);
 	struct cosi_resource *r = NULL;
 	struct cosi *c;
 
@@ -776,11 +778,11 @@ static int update_tearing_down(struct cosi *c, const char *id,
 			       const char *name, struct cosi_resource **out)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = id, .spec = &spec,
 		.has_expected_phase = true,
 		.expected_phase = COSI_PHASE_TEARING_DOWN,
-	};
+	);
 	int err = cosi_spec_add_string(&spec, "name", name);
 
 	if (!err)
@@ -791,10 +793,10 @@ static int update_tearing_down(struct cosi *c, const char *id,
 
 TEST_F(access, writer_caps_recorded_and_carried_over)
 {
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = WIDGET };
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_resource *r = NULL;
 	struct cosi_resources l;
@@ -815,8 +817,8 @@ TEST_F(access, writer_caps_recorded_and_carried_over)
 		cosi_watch_recv(self->c, 100, cosi_event_vec_push, &v);
 	ASSERT_EQ(4, v.n);
 	for (i = 0; i < 4; i++) {
-		EXPECT_STREQ("n", v.v[i]->res.id);
-		EXPECT_EQ(COSI_WRITER_CAPS_NET_ADMIN, v.v[i]->res.writer_caps);
+		EXPECT_STREQ("n", v.v[i]->res->id);
+		EXPECT_EQ(COSI_WRITER_CAPS_NET_ADMIN, v.v[i]->res->writer_caps);
 	}
 	cosi_event_vec_clear(&v);
 
@@ -869,8 +871,8 @@ static int events_child(struct lockstep *ls)
 	for (i = 0; i < 20 && v.n < 2; i++)
 		cosi_watch_recv(c, 100, cosi_event_vec_push, &v);
 	for (j = 0; j < v.n; j++)
-		CHECK(10, strcmp(v.v[j]->res.type, "secrets"), NULL);
-	CHECK(11, v.n == 1 && !strcmp(v.v[0]->res.id, "pub2"), NULL);
+		CHECK(10, strcmp(v.v[j]->res->type, "secrets"), NULL);
+	CHECK(11, v.n == 1 && !strcmp(v.v[0]->res->id, "pub2"), NULL);
 	cosi_event_vec_clear(&v);
 	cosi_close(c);
 	return 0;
@@ -934,7 +936,7 @@ FIXTURE_TEARDOWN(unpriv)
 
 static int hog_child(struct lockstep *ls)
 {
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi *c, *c2;
 	int i;
 
@@ -958,7 +960,7 @@ static int hog_child(struct lockstep *ls)
 
 static int one_watch_child(void *arg)
 {
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi *c;
 
 	(void)arg;
@@ -972,7 +974,7 @@ static int one_watch_child(void *arg)
 
 TEST_F(unpriv, watchers_leave_room_for_administrators)
 {
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_event_vec v = { 0 };
 	struct lockstep ls;
 	struct cosi *admin;
@@ -995,7 +997,7 @@ TEST_F(unpriv, watchers_leave_room_for_administrators)
 	for (i = 0; i < 50 && v.n < 2; i++)
 		cosi_watch_recv(admin, 100, cosi_event_vec_push, &v);
 	ASSERT_EQ(2, v.n);
-	EXPECT_STREQ("new", v.v[0]->res.id);
+	EXPECT_STREQ("new", v.v[0]->res->id);
 	cosi_event_vec_clear(&v);
 	EXPECT_EQ(0, lockstep_end(&ls, true));
 	/* The hog's watches went with its sockets. */
@@ -1006,10 +1008,10 @@ TEST_F(unpriv, watchers_leave_room_for_administrators)
 /* Watches ls->arg's type and GADGETS; the type becomes sensitive. */
 static int revoked_child(struct lockstep *ls)
 {
-	struct cosi_watch_req ww = {
+	COSI_OPTS(cosi_watch_req, ww,
 		.ns = TEST_NS, .type = ls->arg, .bootstrap = true,
-	};
-	struct cosi_watch_req wg = { .ns = TEST_NS, .type = GADGETS };
+	);
+	COSI_OPTS(cosi_watch_req, wg, .ns = TEST_NS, .type = GADGETS);
 	struct cosi_event_vec v = { 0 };
 	struct cosi *c;
 	int ret;
@@ -1041,7 +1043,7 @@ static int revoked_child(struct lockstep *ls)
 
 TEST_F(unpriv, type_made_sensitive_stops_live_watches)
 {
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_event_vec v = { 0 };
 	struct lockstep ls;
 	struct cosi *admin;
@@ -1065,7 +1067,7 @@ TEST_F(unpriv, type_made_sensitive_stops_live_watches)
 	for (i = 0; i < 50 && !v.n; i++)
 		cosi_watch_recv(admin, 100, cosi_event_vec_push, &v);
 	ASSERT_EQ(1, v.n);
-	EXPECT_STREQ("after", v.v[0]->res.id);
+	EXPECT_STREQ("after", v.v[0]->res->id);
 	cosi_event_vec_clear(&v);
 	cosi_close(admin);
 }
@@ -1097,10 +1099,10 @@ TEST_F(unpriv, type_redefined_sensitive_stops_live_watches)
 static int resume_child(void *arg)
 {
 	const uint64_t *since = arg;
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = "temps", .has_since = true,
 		.since_revision = since[0],
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi *c;
 	size_t i;
@@ -1113,12 +1115,12 @@ static int resume_child(void *arg)
 	wr.since_revision = since[1];
 	CHECK(5, !cosi_watch(c, &wr, cosi_event_vec_push, &v, NULL, NULL), c);
 	for (i = 0; i < v.n; i++)
-		CHECK(6, strcmp(v.v[i]->res.id, "secret"), NULL);
+		CHECK(6, strcmp(v.v[i]->res->id, "secret"), NULL);
 	cosi_event_vec_clear(&v);
 	wr.has_since = false;
 	wr.bootstrap = true;
 	CHECK(7, !cosi_watch(c, &wr, cosi_event_vec_push, &v, NULL, NULL), c);
-	CHECK(8, v.n == 2 && !strcmp(v.v[0]->res.id, "open"), NULL);
+	CHECK(8, v.n == 2 && !strcmp(v.v[0]->res->id, "open"), NULL);
 	cosi_event_vec_clear(&v);
 	cosi_close(c);
 	return 0;
@@ -1126,9 +1128,9 @@ static int resume_child(void *arg)
 
 TEST_F(unpriv, no_resume_from_before_the_type_was_public)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = "temps", .has_since = true,
-	};
+	);
 	struct cosi_definition *d = NULL;
 	uint64_t since[2];
 
@@ -1186,10 +1188,10 @@ static int dump_finish(int fd, int *err)
 
 static int dumps_child(struct lockstep *ls)
 {
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = WIDGET };
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	int fl, fw, n, err;
 	struct nl_msg *m;
 	struct cosi *c;
@@ -1257,10 +1259,10 @@ TEST_F_TIMEOUT(unpriv, type_made_sensitive_ends_dumps, 300)
  */
 static int access_socket_child(struct lockstep *ls)
 {
-	struct cosi_watch_req live = { .ns = TEST_NS, .type = WIDGET };
-	struct cosi_watch_req boot = {
+	COSI_OPTS(cosi_watch_req, live, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_watch_req, boot,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	int fd, n, err, enobufs = 0;
 	struct nl_msg *m;
 	struct cosi *c;
@@ -1306,10 +1308,10 @@ TEST_F_TIMEOUT(unpriv, access_stop_outranks_socket_stop, 300)
 static int resume_across_child(void *arg)
 {
 	const uint64_t *since = arg;
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = "temps", .has_since = true,
 		.since_revision = *since,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi *c;
 	size_t i;
@@ -1320,7 +1322,7 @@ static int resume_across_child(void *arg)
 	CHECK(2, c, NULL);
 	CHECK(3, !cosi_watch(c, &wr, cosi_event_vec_push, &v, NULL, NULL), c);
 	for (i = 0; i < v.n; i++)
-		seen |= !strcmp(v.v[i]->res.id, "before");
+		seen |= !strcmp(v.v[i]->res->id, "before");
 	CHECK(4, seen, NULL);
 	cosi_event_vec_clear(&v);
 	cosi_close(c);

@@ -96,10 +96,10 @@ TEST_F(res, create_get_roundtrip)
 				       "utf8", "gr\xc3\xbc\xc3\x9f""e", NULL);
 	struct cosi_resource *made = NULL, *got = NULL;
 	struct cosi_spec spec;
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "eth0",
 		.labels = &labels, .annotations = &ann, .spec = &spec,
-	};
+	);
 	uint64_t t0, t1;
 
 	full_spec(&spec, false);
@@ -137,13 +137,111 @@ TEST_F(res, create_get_roundtrip)
 	cosi_kvs_clear(&ann);
 }
 
+/*
+ * The ABI check of caller-built structs (cosi.h's "ABI rules") on
+ * libcosi's entry points, before any I/O: requests laid out as a program
+ * built against an older header (shorter), a newer one (longer) or none
+ * (sz 0) would pass them.
+ */
+#define offsetofend(T, m)	(offsetof(T, m) + sizeof(((T *)0)->m))
+
+TEST_F(res, abi_sized_requests)
+{
+	union {
+		struct cosi_req r;
+		unsigned char raw[sizeof(struct cosi_req) + 64];
+	} old;
+	struct {
+		struct cosi_req cur;
+		uint64_t added;
+	} nw;
+	struct {
+		struct cosi_watch_req cur;
+		uint64_t added;
+	} nww;
+	struct cosi_kvs labels = kvs_make("abi", "old", NULL);
+	struct cosi_resource *got = NULL;
+	struct cosi_resources l;
+	struct cosi_spec spec;
+	const char *msg;
+
+	full_spec(&spec, false);
+	ASSERT_COSI_OK(self->c, cosi_resource_create(self->c,
+		COSI_OPTS_PTR(cosi_req, .ns = TEST_NS, .type = WIDGET,
+			      .id = "abi", .spec = &spec), NULL));
+
+	/*
+	 * Older caller, up to spec: expected-version and -phase read as
+	 * unset.  Read from the garbage past sz, they would make the update
+	 * fail (a version that is not 1).  The label makes it a change.
+	 */
+	memset(&old, 0xff, sizeof(old));
+	old.r.sz = offsetofend(struct cosi_req, spec);
+	old.r.ns = TEST_NS;
+	old.r.type = WIDGET;
+	old.r.id = "abi";
+	old.r.labels = &labels;
+	old.r.annotations = NULL;
+	old.r.spec = &spec;
+	ASSERT_COSI_OK(self->c, cosi_resource_update(self->c, &old.r, &got));
+	EXPECT_EQ(2, got->version);
+	EXPECT_STREQ("old", cosi_kvs_get(&got->labels, "abi"));
+	cosi_resource_free(got);
+
+	/* Newer caller, its new field set: refused, with why. */
+	memset(&nw, 0, sizeof(nw));
+	nw.cur.sz = sizeof(nw);
+	nw.cur.ns = TEST_NS;
+	nw.cur.type = WIDGET;
+	nw.cur.id = "abi";
+	nw.added = 1;
+	EXPECT_COSI_ERR(self->c, E2BIG,
+			cosi_resource_destroy(self->c, &nw.cur, NULL));
+	msg = cosi_strerror(self->c, "destroy");
+	EXPECT_NE(NULL, strstr(msg, "struct cosi_req: fields past the"))
+		TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "rebuild against its header"))
+		TH_LOG("%s", msg);
+	EXPECT_EQ(NULL, cosi_req_msg(self->c, COSI_CMD_RESOURCE_GET, &nw.cur));
+	EXPECT_EQ(E2BIG, errno);
+	memset(&nww, 0, sizeof(nww));
+	nww.cur.sz = sizeof(nww);
+	nww.cur.ns = TEST_NS;
+	nww.cur.type = WIDGET;
+	nww.added = 1;
+	EXPECT_COSI_ERR(self->c, E2BIG,
+			cosi_watch(self->c, &nww.cur, NULL, NULL, NULL, NULL));
+
+	/* ... left zero: accepted (and the resource is still there). */
+	nw.added = 0;
+	ASSERT_COSI_OK(self->c, cosi_resource_teardown(self->c, &nw.cur, NULL,
+						       &got));
+	EXPECT_EQ(COSI_PHASE_TEARING_DOWN, got->phase);
+	cosi_resource_free(got);
+
+	/* No sz (a request not built with COSI_OPTS()). */
+	nw.cur.sz = 0;
+	EXPECT_COSI_ERR(self->c, EINVAL,
+			cosi_resource_destroy(self->c, &nw.cur, NULL));
+	EXPECT_STREQ("struct cosi_req: sz is 0; initialise it with COSI_OPTS()",
+		     cosi_last_error(self->c)->msg);
+	EXPECT_COSI_ERR(self->c, EINVAL,
+			cosi_resource_list(self->c,
+					   &(struct cosi_list_req){ .ns = TEST_NS },
+					   &l));
+	nw.cur.sz = sizeof(nw.cur);
+	ASSERT_COSI_OK(self->c, cosi_resource_destroy(self->c, &nw.cur, NULL));
+	cosi_spec_clear(&spec);
+	cosi_kvs_clear(&labels);
+}
+
 TEST_F(res, spec_stored_in_schema_order)
 {
 	struct cosi_resource *got = NULL;
 	struct cosi_spec spec;
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "x", .spec = &spec,
-	};
+	);
 
 	full_spec(&spec, true);
 	ASSERT_COSI_OK(self->c, cosi_resource_create(self->c, &r, NULL));
@@ -160,15 +258,15 @@ TEST_F(res, spec_stored_in_schema_order)
 
 TEST_F(res, optional_fields_and_empty_spec)
 {
-	struct cosi_definition d;
+	struct cosi_definition *d = NULL;
 	struct cosi_resource *got = NULL;
 	struct cosi_spec empty = { 0 };
-	struct cosi_req r = { .ns = TEST_NS, .type = "loose", .id = "a" };
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = "loose", .id = "a");
 
-	ASSERT_EQ(0, cosi_def_init(&d, "loose"));
-	ASSERT_EQ(0, cosi_def_add_field(&d, "x", COSI_FIELD_TYPE_U64, false));
-	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, &d, NULL));
-	cosi_definition_clear(&d);
+	ASSERT_NE(NULL, d = cosi_def_new("loose"));
+	ASSERT_EQ(0, cosi_def_add_field(d, "x", COSI_FIELD_TYPE_U64, false));
+	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, d, NULL));
+	cosi_definition_free(d);
 
 	/* No spec attribute at all, and an empty spec nest. */
 	ASSERT_COSI_OK(self->c, cosi_resource_create(self->c, &r, &got));
@@ -205,7 +303,7 @@ TEST_F(res, create_existing)
 TEST_F(res, missing_resource_or_type)
 {
 	struct cosi_strs fin = strs_make("f", NULL);
-	struct cosi_req r = { .ns = TEST_NS, .type = WIDGET, .id = "nope" };
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET, .id = "nope");
 	char no_res[256], no_type[256];
 
 	EXPECT_COSI_ERR(self->c, ENOENT,
@@ -370,9 +468,9 @@ TEST_F(res, missing_attribute_message)
 TEST_F(res, missing_key_attributes)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = { .ns = TEST_NS, .type = WIDGET, .id = "a",
-			      .spec = &spec };
-	struct cosi_list_req q = { .type = WIDGET };
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET, .id = "a",
+		  .spec = &spec);
+	COSI_OPTS(cosi_list_req, q, .type = WIDGET);
 	struct cosi_resources l;
 
 	cosi_spec_add_string(&spec, "name", "a");
@@ -401,7 +499,7 @@ TEST_F(res, missing_key_attributes)
 		       COSI_A_RESOURCE_ID, "id");
 	expect_missing(_metadata, self->c, cosi_resource_list(self->c, &q, &l),
 		       COSI_A_RESOURCE_NAMESPACE, "namespace");
-	q = (struct cosi_list_req){ .ns = TEST_NS };
+	q = (struct cosi_list_req){ .sz = sizeof(struct cosi_list_req), .ns = TEST_NS };
 	expect_missing(_metadata, self->c, cosi_resource_list(self->c, &q, &l),
 		       COSI_A_RESOURCE_TYPE, "type");
 	expect_missing(_metadata, self->c, cosi_owner_claim(self->c, NULL),
@@ -412,7 +510,7 @@ TEST_F(res, missing_key_attributes)
 /* A create request for widgets/@id with a valid spec, to spoil. */
 static struct nl_msg *create_msg(struct cosi *c, const char *id)
 {
-	struct cosi_req r = { .ns = TEST_NS, .type = WIDGET, .id = id };
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET, .id = id);
 	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_RESOURCE_CREATE, 0);
 
 	if (m && cosi_put_req(m, &r, COSI_REQ_ALL)) {
@@ -502,7 +600,7 @@ TEST_F(res, malformed_attributes)
 
 	/* None of the bad requests created anything. */
 	{
-		struct cosi_list_req q = { .ns = TEST_NS, .type = WIDGET };
+		COSI_OPTS(cosi_list_req, q, .ns = TEST_NS, .type = WIDGET);
 		struct cosi_resources l;
 
 		ASSERT_COSI_OK(self->c, cosi_resource_list(self->c, &q, &l));
@@ -571,7 +669,7 @@ TEST_F(res, label_rules)
 		{ "caf\xc3\xa9", "v", false },
 	};
 	struct cosi_kvs kvs;
-	struct cosi_req r = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_spec spec = { 0 };
 	char id[16];
 	size_t i;
@@ -630,9 +728,9 @@ static void expect_schema_error(struct __test_metadata *_metadata,
 				struct cosi *c, const struct cosi_spec *spec,
 				const char *field)
 {
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "bad", .spec = spec,
-	};
+	);
 
 	EXPECT_COSI_ERR(c, EINVAL, cosi_resource_create(c, &r, NULL));
 	ASSERT_EXTACK_NAMES(c, field);
@@ -723,9 +821,9 @@ TEST_F(res, schema_field_without_or_with_two_values)
 TEST_F(res, schema_checked_on_update)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "a", .spec = &spec,
-	};
+	);
 	struct cosi_resource *got = NULL;
 
 	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "a", NULL, NULL));
@@ -790,10 +888,10 @@ TEST_F(res, update_annotations)
 	struct cosi_kvs a1 = kvs_make("note", "x", NULL);
 	struct cosi_kvs none = { 0 };
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "x", .spec = &spec,
 		.annotations = &a1,
-	};
+	);
 	struct cosi_resource *got = NULL;
 
 	cosi_spec_add_string(&spec, "name", "x");
@@ -817,10 +915,10 @@ TEST_F(res, noop_update_bumps_nothing)
 	struct cosi_kvs same = kvs_make("env", "prod", NULL);
 	struct cosi_resource *made = NULL, *upd = NULL, *next = NULL;
 	struct cosi_spec spec, reordered;
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "x", .spec = &spec,
 		.labels = &labels, .annotations = &labels,
-	};
+	);
 
 	full_spec(&spec, false);
 	full_spec(&reordered, true);
@@ -861,10 +959,10 @@ TEST_F(res, expected_version)
 {
 	struct cosi_spec spec = { 0 };
 	struct cosi_strs fin = strs_make("f", NULL);
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "x", .spec = &spec,
 		.has_expected_version = true, .expected_version = 2,
-	};
+	);
 	struct cosi_req k = r;
 	struct cosi_resource *got = NULL;
 
@@ -909,9 +1007,9 @@ TEST_F(res, expected_version)
 TEST_F(res, expected_phase)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "x", .spec = &spec,
-	};
+	);
 	struct cosi_resource *got = NULL;
 	bool ready = false;
 
@@ -948,9 +1046,9 @@ static int fin_op(struct cosi *c, bool add, const char *id,
 		  struct cosi_resource **out, ...)
 {
 	struct cosi_strs fin = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = id, .finalizers = &fin,
-	};
+	);
 	const char *s;
 	va_list ap;
 	int err;
@@ -967,7 +1065,7 @@ static int fin_op(struct cosi *c, bool add, const char *id,
 
 TEST_F(res, finalizers_hold_destroy)
 {
-	struct cosi_req k = { .ns = TEST_NS, .type = WIDGET, .id = "x" };
+	COSI_OPTS(cosi_req, k, .ns = TEST_NS, .type = WIDGET, .id = "x");
 	struct cosi_resource *r = NULL;
 	uint64_t rev;
 	bool ready = true;
@@ -1046,7 +1144,7 @@ TEST_F(res, finalizer_names)
 
 TEST_F(res, teardown_then_destroy)
 {
-	struct cosi_req k = { .ns = TEST_NS, .type = WIDGET, .id = "x" };
+	COSI_OPTS(cosi_req, k, .ns = TEST_NS, .type = WIDGET, .id = "x");
 	struct cosi_resource *made = NULL, *r = NULL;
 	uint64_t rev = 0;
 	bool ready = false;
@@ -1091,7 +1189,7 @@ TEST_F(res, owner_enforced_by_kernel)
 {
 	struct cosi *a, *b, *other;
 	struct cosi_resource *r = NULL;
-	struct cosi_req k = { .ns = TEST_NS, .type = WIDGET, .id = "owned" };
+	COSI_OPTS(cosi_req, k, .ns = TEST_NS, .type = WIDGET, .id = "owned");
 
 	COSI_OPEN(a);
 	COSI_OPEN(b);
@@ -1209,7 +1307,7 @@ TEST_F(res, revision_orders_changes_across_types)
 
 TEST_F(res, namespaces_are_separate)
 {
-	struct cosi_list_req q = { .ns = "blue", .type = WIDGET };
+	COSI_OPTS(cosi_list_req, q, .ns = "blue", .type = WIDGET);
 	struct cosi_resources l;
 	struct cosi_resource *r = NULL;
 
@@ -1237,9 +1335,9 @@ TEST_F(res, limit_labels)
 	struct cosi_kvs two = kvs_make("a", "1", "b", "2", NULL);
 	struct cosi_kvs three = kvs_make("a", "1", "b", "2", "c", "3", NULL);
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "x", .spec = &spec,
-	};
+	);
 	struct cosi_resource *got = NULL;
 
 	cosi_spec_add_string(&spec, "name", "x");
@@ -1287,9 +1385,9 @@ TEST_F(res, limit_finalizers)
 TEST_F(res, limit_spec_size)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = "x", .spec = &spec,
-	};
+	);
 	static char item[1001];
 	const char *items[32];
 	void *blob;
@@ -1439,10 +1537,10 @@ TEST_F(res, batch_answers_each_request)
 					      NULL));
 	memset(ops, 0, sizeof(ops));
 	for (i = 0; i < 40; i++) {
-		struct cosi_req r = {
+		COSI_OPTS(cosi_req, r,
 			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
 			.spec = &spec,
-		};
+		);
 
 		snprintf(ids[i], sizeof(ids[i]), "b%02zu", i);
 		if (i == 7)
@@ -1469,9 +1567,9 @@ TEST_F(res, batch_answers_each_request)
 	}
 	/* Reads in a batch: every answer matches its request. */
 	for (i = 0; i < 40; i++) {
-		struct cosi_req r = {
+		COSI_OPTS(cosi_req, r,
 			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
-		};
+		);
 
 		ops[i].msg = cosi_req_msg(self->c, COSI_CMD_RESOURCE_GET, &r);
 	}

@@ -225,9 +225,9 @@ static struct nl_msg *widget_msg(struct cosi *c, uint8_t cmd, const char *id,
 				 const char *name)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .id = id, .spec = &spec,
-	};
+	);
 	struct nl_msg *m = NULL;
 
 	if (!cosi_spec_add_string(&spec, "name", name))
@@ -239,9 +239,9 @@ static struct nl_msg *widget_msg(struct cosi *c, uint8_t cmd, const char *id,
 static struct nl_msg *watch_msg(struct cosi *c, const char *type,
 				bool bootstrap)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = type, .bootstrap = bootstrap,
-	};
+	);
 	struct nl_msg *m = cosi_msg_new(c, COSI_CMD_WATCH, NLM_F_DUMP);
 
 	if (m && cosi_put_watch_req(m, &wr)) {
@@ -436,8 +436,8 @@ TEST_F_TIMEOUT(sock, portid_reuse_inherits_nothing, 600)
  */
 TEST_F_TIMEOUT(sock, no_enobufs_overflow_is_reported, 120)
 {
-	struct cosi_watch_req ww = { .ns = TEST_NS, .type = WIDGET };
-	struct cosi_watch_req wg = { .ns = TEST_NS, .type = GADGET };
+	COSI_OPTS(cosi_watch_req, ww, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_watch_req, wg, .ns = TEST_NS, .type = GADGET);
 	struct cosi_event_vec v = { 0 };
 	int one = 1, i, ret, n = 0;
 	struct cosi *w;
@@ -491,7 +491,7 @@ TEST_F_TIMEOUT(sock, no_enobufs_overflow_is_reported, 120)
  */
 TEST_F_TIMEOUT(sock, overflow_reported_once, 120)
 {
-	struct cosi_watch_req ww = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, ww, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_event_vec v = { 0 };
 	struct cosi *w;
 	char name[16];
@@ -544,9 +544,9 @@ TEST_F_TIMEOUT(sock, stop_during_bootstrap, 300)
 	memset(blob, 'b', sizeof(blob));
 	for (i = 0; i < BIG_IDS; i++) {
 		struct cosi_spec spec = { 0 };
-		struct cosi_req r = {
+		COSI_OPTS(cosi_req, r,
 			.ns = TEST_NS, .type = WIDGET, .id = id, .spec = &spec,
-		};
+		);
 
 		snprintf(id, sizeof(id), "w%03d", i);
 		ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", id));
@@ -638,7 +638,7 @@ static void failslab_disarm(void)
  */
 TEST_F_TIMEOUT(sock, enomem_event_is_reported, 300)
 {
-	struct cosi_watch_req ww = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, ww, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_event_vec v = { 0 };
 	char path[128], val[16];
 	bool cache_filter;

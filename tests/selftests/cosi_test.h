@@ -286,27 +286,28 @@ static inline uint64_t now_ns(void)
 static inline int widget_define(struct cosi *c, const char *type,
 				uint32_t sensitivity)
 {
-	struct cosi_definition d;
-	int err;
+	struct cosi_definition *d = cosi_def_new(type);
+	int err = 0;
 
-	err = cosi_def_init(&d, type);
-	d.sensitivity = sensitivity;
+	if (!d)
+		return -ENOMEM;
+	d->sensitivity = sensitivity;
 	if (!err)
-		err = cosi_def_add_field(&d, "name", COSI_FIELD_TYPE_STRING, true);
+		err = cosi_def_add_field(d, "name", COSI_FIELD_TYPE_STRING, true);
 	if (!err)
-		err = cosi_def_add_field(&d, "mtu", COSI_FIELD_TYPE_U64, false);
+		err = cosi_def_add_field(d, "mtu", COSI_FIELD_TYPE_U64, false);
 	if (!err)
-		err = cosi_def_add_field(&d, "offset", COSI_FIELD_TYPE_S64, false);
+		err = cosi_def_add_field(d, "offset", COSI_FIELD_TYPE_S64, false);
 	if (!err)
-		err = cosi_def_add_field(&d, "enabled", COSI_FIELD_TYPE_BOOL, false);
+		err = cosi_def_add_field(d, "enabled", COSI_FIELD_TYPE_BOOL, false);
 	if (!err)
-		err = cosi_def_add_field(&d, "blob", COSI_FIELD_TYPE_BYTES, false);
+		err = cosi_def_add_field(d, "blob", COSI_FIELD_TYPE_BYTES, false);
 	if (!err)
-		err = cosi_def_add_field(&d, "tags", COSI_FIELD_TYPE_STRING_LIST,
+		err = cosi_def_add_field(d, "tags", COSI_FIELD_TYPE_STRING_LIST,
 					 false);
 	if (!err)
-		err = cosi_definition_set(c, &d, NULL);
-	cosi_definition_clear(&d);
+		err = cosi_definition_set(c, d, NULL);
+	cosi_definition_free(d);
 	return err;
 }
 
@@ -318,10 +319,10 @@ static inline int widget_create_ns(struct cosi *c, const char *ns,
 				   struct cosi_resource **out)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = ns, .type = type, .id = id, .labels = labels,
 		.spec = &spec,
-	};
+	);
 	int err = cosi_spec_add_string(&spec, "name", name);
 
 	if (!err)
@@ -348,10 +349,10 @@ static inline int widget_update(struct cosi *c, const char *type,
 				struct cosi_resource **out)
 {
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = type, .id = id, .labels = labels,
 		.spec = &spec,
-	};
+	);
 	int err = cosi_spec_add_string(&spec, "name", name);
 
 	if (!err)
@@ -363,7 +364,7 @@ static inline int widget_update(struct cosi *c, const char *type,
 static inline int widget_destroy(struct cosi *c, const char *type,
 				 const char *id, uint64_t *revision)
 {
-	struct cosi_req r = { .ns = TEST_NS, .type = type, .id = id };
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = type, .id = id);
 
 	return cosi_resource_destroy(c, &r, revision);
 }

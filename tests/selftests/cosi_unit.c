@@ -8,6 +8,7 @@
 #include <limits.h>
 
 #include "cosi_test.h"
+#include "cosi_opts.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -116,13 +117,13 @@ TEST_F(unit, request_roundtrip)
 	struct cosi_kvs none = { 0 };
 	struct cosi_strs fin = strs_make("a", "b", NULL);
 	struct cosi_spec spec;
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = "ns", .type = "t", .id = "i", .labels = &labels,
 		.annotations = &none, .spec = &spec, .finalizers = &fin,
 		.has_expected_version = true, .expected_version = 7,
 		.has_expected_phase = true,
 		.expected_phase = COSI_PHASE_TEARING_DOWN,
-	};
+	);
 	struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
 	struct cosi_resource *got = NULL;
 
@@ -163,10 +164,10 @@ TEST_F(unit, request_roundtrip)
 TEST_F(unit, request_parts_and_absent_attributes)
 {
 	struct cosi_kvs labels = kvs_make("env", "prod", NULL);
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = "ns", .type = NULL, .id = "i", .labels = &labels,
 		.has_expected_version = true, .expected_version = 1,
-	};
+	);
 	struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
 
 	self->m = msg_new(COSI_CMD_RESOURCE_DESTROY, 0);
@@ -292,16 +293,16 @@ TEST_F(unit, event_parse)
 	EXPECT_EQ(5, ev->watch_id);
 	EXPECT_EQ(COSI_EVENT_KIND_UPDATED, ev->kind);
 	EXPECT_EQ(9, ev->revision);
-	EXPECT_STREQ("x", ev->res.id);
-	EXPECT_FALSE(ev->res.has_spec);
+	EXPECT_STREQ("x", ev->res->id);
+	EXPECT_FALSE(ev->res->has_spec);
 	EXPECT_TRUE(ev->has_old_labels);
 	EXPECT_STREQ("1", cosi_kvs_get(&ev->old_labels, "a"));
-	EXPECT_STREQ("2", cosi_kvs_get(&ev->res.labels, "a"));
+	EXPECT_STREQ("2", cosi_kvs_get(&ev->res->labels, "a"));
 
 	r = cosi_event_take(ev);
 	ASSERT_NE(NULL, r);
 	EXPECT_STREQ("x", r->id);
-	EXPECT_EQ(NULL, ev->res.id);
+	EXPECT_EQ(NULL, ev->res);	/* moved out */
 	cosi_resource_free(r);
 	cosi_event_free(ev);
 	nlmsg_free(self->m);
@@ -316,7 +317,7 @@ TEST_F(unit, event_parse)
 	ASSERT_EQ(0, cosi_event_parse(self->m, &ev));
 	EXPECT_EQ(COSI_EVENT_KIND_BOOTSTRAPPED, ev->kind);
 	EXPECT_EQ(77, ev->revision);
-	EXPECT_STREQ("", ev->res.id);
+	EXPECT_STREQ("", ev->res->id);
 	EXPECT_FALSE(ev->has_old_labels);
 	cosi_event_free(ev);
 }
@@ -328,10 +329,13 @@ TEST_F(unit, event_vec)
 	int i;
 
 	for (i = 0; i < 100; i++) {
+		/* The library's own layout: this test links libcosi.a. */
 		ev = calloc(1, sizeof(*ev));
 		ASSERT_NE(NULL, ev);
+		ev->res = calloc(1, sizeof(*ev->res));
+		ASSERT_NE(NULL, ev->res);
 		ev->revision = i;
-		ev->res.id = strdup("x");
+		ev->res->id = strdup("x");
 		cosi_event_vec_push(ev, &v);
 	}
 	ASSERT_EQ(100, v.n);
@@ -342,20 +346,21 @@ TEST_F(unit, event_vec)
 
 TEST_F(unit, definition_roundtrip)
 {
-	struct cosi_definition d, *got = NULL;
+	struct cosi_definition *d = NULL;
+	struct cosi_definition *got = NULL;
 
-	ASSERT_EQ(0, cosi_def_init(&d, "links"));
-	ASSERT_EQ(0, cosi_def_add_alias(&d, "link"));
-	ASSERT_EQ(0, cosi_def_add_alias(&d, "l"));
-	ASSERT_EQ(0, cosi_def_set_default_ns(&d, "net"));
-	d.sensitivity = COSI_SENSITIVITY_SENSITIVE;
-	ASSERT_EQ(0, cosi_def_add_field(&d, "name", COSI_FIELD_TYPE_STRING,
+	ASSERT_NE(NULL, d = cosi_def_new("links"));
+	ASSERT_EQ(0, cosi_def_add_alias(d, "link"));
+	ASSERT_EQ(0, cosi_def_add_alias(d, "l"));
+	ASSERT_EQ(0, cosi_def_set_default_ns(d, "net"));
+	d->sensitivity = COSI_SENSITIVITY_SENSITIVE;
+	ASSERT_EQ(0, cosi_def_add_field(d, "name", COSI_FIELD_TYPE_STRING,
 					true));
-	ASSERT_EQ(0, cosi_def_add_field(&d, "mtu", COSI_FIELD_TYPE_U64, false));
-	ASSERT_EQ(0, cosi_def_add_column(&d, "MTU", "mtu"));
+	ASSERT_EQ(0, cosi_def_add_field(d, "mtu", COSI_FIELD_TYPE_U64, false));
+	ASSERT_EQ(0, cosi_def_add_column(d, "MTU", "mtu"));
 	self->m = msg_new(COSI_CMD_DEFINITION_SET, 0);
 	ASSERT_NE(NULL, self->m);
-	ASSERT_EQ(0, cosi_put_definition(self->m, &d));
+	ASSERT_EQ(0, cosi_put_definition(self->m, d));
 	ASSERT_EQ(0, nla_put_u64(self->m, COSI_A_DEFINITION_REVISION, 3));
 	ASSERT_EQ(0, nla_put_u32(self->m, COSI_A_DEFINITION_RESOURCES, 4));
 
@@ -377,7 +382,7 @@ TEST_F(unit, definition_roundtrip)
 	EXPECT_EQ(3, got->revision);
 	EXPECT_EQ(4, got->resources);
 	cosi_definition_free(got);
-	cosi_definition_clear(&d);
+	cosi_definition_free(d);
 }
 
 TEST_F(unit, label_query_encoding)
@@ -389,10 +394,10 @@ TEST_F(unit, label_query_encoding)
 		{ .key = "x", .op = COSI_LABEL_OP_EXISTS },
 	};
 	const struct cosi_query q[] = { { t1, 2 }, { NULL, 0 } };
-	const struct cosi_list_req lr = {
+	COSI_OPTS(cosi_list_req, lr,
 		.ns = "ns", .type = "t", .id_prefix = "p", .queries = q,
 		.n_queries = 2,
-	};
+	);
 	struct nlattr *tb[COSI_A_LABEL_TERM_MAX + 1], *a, *term;
 	struct genlmsghdr *gh;
 	int rem, rem2, nq = 0, nt = 0, nv;
@@ -567,6 +572,101 @@ TEST_F(unit, done_parse)
 	self->m = nlmsg_alloc_simple(NLMSG_NOOP, 0);
 	ASSERT_NE(NULL, self->m);
 	EXPECT_EQ(-EPROTO, cosi_nlerr_parse(nlmsg_hdr(self->m), &e));
+}
+
+/*
+ * The ABI check of caller-built structs (cosi_opts.h, cosi.h's "ABI
+ * rules"), as libcosi and libcosi-runtime run it on every entry point:
+ * callers built against an older header (a shorter struct), a newer one
+ * (a longer struct) and none (sz 0), each simulated by a struct of that
+ * layout.
+ */
+struct old_watch_req {			/* cosi_watch_req up to id */
+	size_t sz;
+	const char *ns, *type, *id;
+};
+
+struct new_watch_req {			/* cosi_watch_req and one more field */
+	struct cosi_watch_req cur;
+	uint64_t added;
+};
+
+TEST_F(unit, opts_abi_check)
+{
+	union {
+		struct old_watch_req o;
+		unsigned char raw[sizeof(struct cosi_watch_req) + 64];
+	} old;
+	struct new_watch_req nw;
+	struct cosi_watch_req got;
+	char msg[256], want[256];
+
+	/* Older caller: what it has is read, nothing past its sz is. */
+	memset(&old, 0xff, sizeof(old));
+	old.o.sz = sizeof(old.o);
+	old.o.ns = "ns";
+	old.o.type = "t";
+	old.o.id = NULL;
+	ASSERT_EQ(0, cosi_opts_copy(&got, sizeof(got), &old, "cosi_watch_req",
+				    msg, sizeof(msg)));
+	EXPECT_EQ(sizeof(got), got.sz);
+	EXPECT_STREQ("ns", got.ns);
+	EXPECT_STREQ("t", got.type);
+	EXPECT_EQ(NULL, got.id);
+	EXPECT_EQ(NULL, got.queries);
+	EXPECT_EQ(0, got.n_queries);
+	EXPECT_FALSE(got.bootstrap);
+	EXPECT_FALSE(got.has_since);
+	EXPECT_EQ(0, got.since_revision);
+
+	/* Newer caller that sets a field this library lacks: refused. */
+	memset(&nw, 0, sizeof(nw));
+	nw.cur.sz = sizeof(nw);
+	nw.cur.ns = "ns";
+	nw.cur.bootstrap = true;
+	nw.added = 1;
+	EXPECT_EQ(-E2BIG, cosi_opts_copy(&got, sizeof(got), &nw,
+					 "cosi_watch_req", msg, sizeof(msg)));
+	snprintf(want, sizeof(want),
+		 "struct cosi_watch_req: fields past the %zu bytes this library knows are set (sz %zu); rebuild against its header",
+		 sizeof(got), sizeof(nw));
+	EXPECT_STREQ(want, msg);
+	EXPECT_EQ(NULL, got.ns);	/* nothing half-copied */
+
+	/* ... and leaves it zero: accepted, read as what it knows. */
+	nw.added = 0;
+	ASSERT_EQ(0, cosi_opts_copy(&got, sizeof(got), &nw, "cosi_watch_req",
+				    msg, sizeof(msg)));
+	EXPECT_EQ(sizeof(got), got.sz);
+	EXPECT_STREQ("ns", got.ns);
+	EXPECT_TRUE(got.bootstrap);
+
+	/* Not initialised with COSI_OPTS(): sz 0. */
+	nw.cur.sz = 0;
+	EXPECT_EQ(-EINVAL, cosi_opts_copy(&got, sizeof(got), &nw,
+					  "cosi_watch_req", msg, sizeof(msg)));
+	EXPECT_STREQ("struct cosi_watch_req: sz is 0; initialise it with COSI_OPTS()",
+		     msg);
+	EXPECT_EQ(-EINVAL, cosi_opts_copy(&got, sizeof(got), NULL,
+					  "cosi_watch_req", msg, sizeof(msg)));
+}
+
+/* COSI_OPTS() and COSI_OPTS_PTR() set sz and zero what is not named. */
+TEST_F(unit, opts_macros)
+{
+	COSI_OPTS(cosi_req, r, .id = "x", .has_expected_phase = true);
+	const struct cosi_list_req *q = COSI_OPTS_PTR(cosi_list_req,
+						      .type = "t");
+
+	EXPECT_EQ(sizeof(struct cosi_req), r.sz);
+	EXPECT_STREQ("x", r.id);
+	EXPECT_EQ(NULL, r.ns);
+	EXPECT_EQ(NULL, r.labels);
+	EXPECT_TRUE(r.has_expected_phase);
+	EXPECT_EQ(0, r.expected_phase);
+	EXPECT_EQ(sizeof(struct cosi_list_req), q->sz);
+	EXPECT_STREQ("t", q->type);
+	EXPECT_EQ(NULL, q->queries);
 }
 
 TEST_HARNESS_MAIN

@@ -82,11 +82,11 @@ static void expect_event(struct __test_metadata *_metadata,
 {
 	EXPECT_EQ(wid, ev->watch_id);
 	EXPECT_STREQ(cosi_event_kind_name(kind), cosi_event_kind_name(ev->kind))
-		TH_LOG("event for %s", ev->res.id);
+		TH_LOG("event for %s", ev->res->id);
 	if (id) {
-		EXPECT_STREQ(TEST_NS, ev->res.ns);
-		EXPECT_STREQ(WIDGET, ev->res.type);
-		EXPECT_STREQ(id, ev->res.id);
+		EXPECT_STREQ(TEST_NS, ev->res->ns);
+		EXPECT_STREQ(WIDGET, ev->res->type);
+		EXPECT_STREQ(id, ev->res->id);
 	}
 	if (revision)
 		EXPECT_EQ(revision, ev->revision) TH_LOG("event for %s", id);
@@ -129,8 +129,8 @@ static void view_bad(struct view *v, const char *what,
 	if (!v->bad[0])
 		snprintf(v->bad, sizeof(v->bad),
 			 "%s: %s %s version %llu revision %llu (view at %llu)",
-			 what, cosi_event_kind_name(ev->kind), ev->res.id,
-			 (unsigned long long)ev->res.version,
+			 what, cosi_event_kind_name(ev->kind), ev->res->id,
+			 (unsigned long long)ev->res->version,
 			 (unsigned long long)ev->revision,
 			 (unsigned long long)v->rev);
 }
@@ -158,7 +158,7 @@ static void view_del(struct view *v, int i)
 static void view_apply(struct cosi_event *ev, void *arg)
 {
 	struct view *v = arg;
-	int i = view_find(v, ev->res.id);
+	int i = view_find(v, ev->res->id);
 
 	v->events++;
 	if (ev->kind == COSI_EVENT_KIND_BOOTSTRAPPED) {
@@ -174,15 +174,15 @@ static void view_apply(struct cosi_event *ev, void *arg)
 		v->rev = ev->revision;
 	switch (ev->kind) {
 	case COSI_EVENT_KIND_CREATED:
-		if (i >= 0 && (v->marked || ev->res.version < v->r[i]->version))
+		if (i >= 0 && (v->marked || ev->res->version < v->r[i]->version))
 			view_bad(v, "created again", ev);
 		view_put(v, i, ev);
 		break;
 	case COSI_EVENT_KIND_UPDATED:
 		if (i < 0)
 			view_bad(v, "update of an unknown resource", ev);
-		else if (ev->res.version < v->r[i]->version ||
-			 (v->marked && ev->res.version == v->r[i]->version))
+		else if (ev->res->version < v->r[i]->version ||
+			 (v->marked && ev->res->version == v->r[i]->version))
 			view_bad(v, "version not after the last one", ev);
 		view_put(v, i, ev);
 		break;
@@ -208,7 +208,7 @@ static void view_clear(struct view *v)
 static void view_expect_list(struct __test_metadata *_metadata,
 			     struct view *v, struct cosi *c)
 {
-	struct cosi_list_req lr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_resources l;
 	size_t k;
 	int i;
@@ -274,12 +274,12 @@ TEST_F(watch, bootstrap_then_live)
 {
 	struct cosi_kvs la = kvs_make("env", "prod", NULL);
 	struct cosi_kvs la2 = kvs_make("env", "dev", "new", "1", NULL);
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_resource *r = NULL;
-	struct cosi_req k = { .ns = TEST_NS, .type = WIDGET, .id = "c" };
+	COSI_OPTS(cosi_req, k, .ns = TEST_NS, .type = WIDGET, .id = "c");
 	bool seen[3] = { false };
 	uint64_t rev = 0, last = 0, destroyed = 0;
 	uint32_t wid = 0;
@@ -300,16 +300,16 @@ TEST_F(watch, bootstrap_then_live)
 		const struct cosi_event *ev = v.v[i];
 
 		EXPECT_EVENT(ev, wid, CREATED, NULL, 0);
-		ASSERT_TRUE(ev->res.id[0] >= 'a' && ev->res.id[0] <= 'c');
-		EXPECT_FALSE(seen[ev->res.id[0] - 'a']);
-		seen[ev->res.id[0] - 'a'] = true;
-		EXPECT_EQ(1, ev->res.version);
-		EXPECT_EQ(ev->res.revision, ev->revision);
-		EXPECT_TRUE(ev->res.has_spec);
-		EXPECT_STREQ(ev->res.id,
-			     cosi_spec_get(&ev->res.spec, "name")->str);
-		if (!strcmp(ev->res.id, "a"))
-			EXPECT_TRUE(cosi_kvs_equal(&la, &ev->res.labels));
+		ASSERT_TRUE(ev->res->id[0] >= 'a' && ev->res->id[0] <= 'c');
+		EXPECT_FALSE(seen[ev->res->id[0] - 'a']);
+		seen[ev->res->id[0] - 'a'] = true;
+		EXPECT_EQ(1, ev->res->version);
+		EXPECT_EQ(ev->res->revision, ev->revision);
+		EXPECT_TRUE(ev->res->has_spec);
+		EXPECT_STREQ(ev->res->id,
+			     cosi_spec_get(&ev->res->spec, "name")->str);
+		if (!strcmp(ev->res->id, "a"))
+			EXPECT_TRUE(cosi_kvs_equal(&la, &ev->res->labels));
 	}
 	EXPECT_EVENT(v.v[3], wid, BOOTSTRAPPED, NULL, last);
 	cosi_event_vec_clear(&v);
@@ -318,30 +318,30 @@ TEST_F(watch, bootstrap_then_live)
 	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "d", NULL, &r));
 	ASSERT_EQ(0, recv_n(self->w, &v, 1, 5000));
 	EXPECT_EVENT(v.v[0], wid, CREATED, "d", r->revision);
-	EXPECT_EQ(1, v.v[0]->res.version);
+	EXPECT_EQ(1, v.v[0]->res->version);
 	cosi_resource_free(r);
 
 	ASSERT_COSI_OK(self->c, widget_update(self->c, WIDGET, "a", "a2", &la2,
 					      &r));
 	ASSERT_EQ(0, recv_n(self->w, &v, 2, 5000));
 	EXPECT_EVENT(v.v[1], wid, UPDATED, "a", r->revision);
-	EXPECT_EQ(2, v.v[1]->res.version);
-	EXPECT_TRUE(cosi_kvs_equal(&la2, &v.v[1]->res.labels));
+	EXPECT_EQ(2, v.v[1]->res->version);
+	EXPECT_TRUE(cosi_kvs_equal(&la2, &v.v[1]->res->labels));
 	EXPECT_TRUE(v.v[1]->has_old_labels);
 	EXPECT_TRUE(cosi_kvs_equal(&la, &v.v[1]->old_labels));
-	EXPECT_STREQ("a2", cosi_spec_get(&v.v[1]->res.spec, "name")->str);
+	EXPECT_STREQ("a2", cosi_spec_get(&v.v[1]->res->spec, "name")->str);
 	cosi_resource_free(r);
 
 	ASSERT_COSI_OK(self->c, widget_destroy(self->c, WIDGET, "b",
 					       &destroyed));
 	ASSERT_EQ(0, recv_n(self->w, &v, 3, 5000));
 	EXPECT_EVENT(v.v[2], wid, DESTROYED, "b", destroyed);
-	EXPECT_EQ(1, v.v[2]->res.version);
+	EXPECT_EQ(1, v.v[2]->res->version);
 
 	ASSERT_COSI_OK(self->c, cosi_resource_teardown(self->c, &k, NULL, &r));
 	ASSERT_EQ(0, recv_n(self->w, &v, 4, 5000));
 	EXPECT_EVENT(v.v[3], wid, UPDATED, "c", r->revision);
-	EXPECT_EQ(COSI_PHASE_TEARING_DOWN, v.v[3]->res.phase);
+	EXPECT_EQ(COSI_PHASE_TEARING_DOWN, v.v[3]->res->phase);
 	cosi_resource_free(r);
 
 	/* Nothing else, and no-op writes send nothing. */
@@ -355,7 +355,7 @@ TEST_F(watch, bootstrap_then_live)
 
 TEST_F(watch, without_bootstrap)
 {
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_resource *r = NULL;
 	uint64_t rev = 0;
@@ -379,7 +379,7 @@ TEST_F(watch, without_bootstrap)
 
 TEST_F(watch, other_collections_unseen)
 {
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi_event_vec v = { 0 };
 	uint32_t wid = 0;
 
@@ -399,9 +399,9 @@ TEST_F(watch, other_collections_unseen)
 
 TEST_F(watch, id_filter)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .id = "x", .bootstrap = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	uint32_t wid = 0;
 
@@ -450,10 +450,10 @@ TEST_F(watch, label_filter_transitions)
 		  .values = (const char *const[]){ "prod" }, .n_values = 1 },
 	};
 	const struct cosi_query q = { t, 1 };
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .queries = &q, .n_queries = 1,
 		.bootstrap = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_resource *r = NULL;
 	uint64_t revs[5] = { 0 };
@@ -500,13 +500,13 @@ TEST_F(watch, label_filter_transitions)
 
 	ASSERT_EQ(0, recv_n(self->w, &v, 5, 5000));
 	EXPECT_EVENT(v.v[0], wid, CREATED, "d1", revs[0]);
-	EXPECT_TRUE(cosi_kvs_equal(&prod, &v.v[0]->res.labels));
-	EXPECT_EQ(2, v.v[0]->res.version);
+	EXPECT_TRUE(cosi_kvs_equal(&prod, &v.v[0]->res->labels));
+	EXPECT_EQ(2, v.v[0]->res->version);
 	EXPECT_EVENT(v.v[1], wid, DESTROYED, "p1", revs[1]);
-	EXPECT_TRUE(cosi_kvs_equal(&dev, &v.v[1]->res.labels));
+	EXPECT_TRUE(cosi_kvs_equal(&dev, &v.v[1]->res->labels));
 	EXPECT_EVENT(v.v[2], wid, UPDATED, "d1", revs[2]);
 	EXPECT_TRUE(cosi_kvs_equal(&prod, &v.v[2]->old_labels));
-	EXPECT_STREQ("d1b", cosi_spec_get(&v.v[2]->res.spec, "name")->str);
+	EXPECT_STREQ("d1b", cosi_spec_get(&v.v[2]->res->spec, "name")->str);
 	EXPECT_EVENT(v.v[3], wid, CREATED, "p3", revs[3]);
 	EXPECT_EVENT(v.v[4], wid, DESTROYED, "d1", revs[4]);
 	EXPECT_EQ(0, recv_quiet(self->w, 200));
@@ -517,9 +517,9 @@ TEST_F(watch, label_filter_transitions)
 
 TEST_F(watch, resume_since_revision)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct view view = { 0 };
 	struct cosi_resource *r = NULL;
@@ -559,7 +559,7 @@ TEST_F(watch, resume_since_revision)
 	ASSERT_EQ(4, v.n);
 	EXPECT_EVENT(v.v[0], wid2, CREATED, "e", revs[0]);
 	EXPECT_EVENT(v.v[1], wid2, UPDATED, "a", revs[1]);
-	EXPECT_EQ(2, v.v[1]->res.version);
+	EXPECT_EQ(2, v.v[1]->res->version);
 	EXPECT_EVENT(v.v[2], wid2, DESTROYED, "b", destroyed);
 	EXPECT_EVENT(v.v[3], wid2, BOOTSTRAPPED, NULL, destroyed);
 	cosi_event_vec_clear(&v);
@@ -582,9 +582,9 @@ TEST_F(watch, resume_since_revision)
 
 TEST_F(watch, since_revision_in_the_future)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .has_since = true,
-	};
+	);
 	struct cosi_resource *r = NULL;
 
 	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "a", NULL, &r));
@@ -609,9 +609,9 @@ TEST_F(watch, since_revision_in_the_future)
  */
 TEST_F(watch, since_revision_too_old)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .has_since = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi_resource *r = NULL;
 	struct cosi *c;
@@ -654,7 +654,7 @@ TEST_F(watch, since_revision_too_old)
 	ASSERT_COSI_OK(c, cosi_watch(c, &wr, cosi_event_vec_push, &v, NULL,
 				     NULL));
 	ASSERT_EQ(2, v.n);
-	EXPECT_EQ(101, v.v[0]->res.version);
+	EXPECT_EQ(101, v.v[0]->res->version);
 	cosi_event_vec_clear(&v);
 	cosi_close(c);
 }
@@ -665,7 +665,7 @@ TEST_F(watch, bad_requests)
 		{ .key = NULL, .op = COSI_LABEL_OP_EXISTS },
 	};
 	const struct cosi_query q = { nokey, 1 };
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = "gizmos" };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = "gizmos");
 
 	EXPECT_COSI_ERR(self->w, ENOENT,
 			cosi_watch(self->w, &wr, NULL, NULL, NULL, NULL));
@@ -697,10 +697,10 @@ TEST_F(watch, bad_requests)
 
 TEST_F(watch, stop)
 {
-	struct cosi_watch_req all = { .ns = TEST_NS, .type = WIDGET };
-	struct cosi_watch_req only_x = {
+	COSI_OPTS(cosi_watch_req, all, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_watch_req, only_x,
 		.ns = TEST_NS, .type = WIDGET, .id = "x",
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	uint32_t w1 = 0, w2 = 0;
 
@@ -738,7 +738,7 @@ TEST_F(watch, stop)
 
 TEST_F(watch, limits)
 {
-	struct cosi_watch_req wr = { .ns = TEST_NS, .type = WIDGET };
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
 	struct cosi *other;
 	uint32_t wid = 0;
 
@@ -775,9 +775,9 @@ TEST_F(watch, limits)
  */
 TEST_F_TIMEOUT(watch, overflow_then_resume, 120)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	struct view view = { 0 };
 	char id[16], name[16];
 	uint32_t old_wid;
@@ -893,9 +893,9 @@ static void churn_run(int ops)
  */
 TEST_F_TIMEOUT(watch, lost_reply_times_out, 60)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	struct cosi_resource *r = NULL;
 	char name[16];
 	int i;
@@ -923,14 +923,14 @@ TEST_F_TIMEOUT(watch, lost_reply_times_out, 60)
 
 TEST_F_TIMEOUT(watch, bootstrap_during_churn, 300)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	struct view view = { 0 };
 	struct cosi_spec spec = { 0 };
-	struct cosi_req r = {
+	COSI_OPTS(cosi_req, r,
 		.ns = TEST_NS, .type = WIDGET, .spec = &spec,
-	};
+	);
 	char id[16], blob[1024] = { 0 };
 	int i, status = -1, restarts;
 
@@ -989,19 +989,19 @@ TEST_F(watch, multicast_group)
 
 	ASSERT_EQ(0, recv_n(m, &v, 4, 5000));
 	EXPECT_EVENT(v.v[0], 0, CREATED, "a", revs[0]);
-	EXPECT_TRUE(v.v[0]->res.has_spec);
-	EXPECT_TRUE(cosi_kvs_equal(&l1, &v.v[0]->res.labels));
+	EXPECT_TRUE(v.v[0]->res->has_spec);
+	EXPECT_TRUE(cosi_kvs_equal(&l1, &v.v[0]->res->labels));
 	EXPECT_EVENT(v.v[1], 0, UPDATED, "a", revs[1]);
 	EXPECT_TRUE(cosi_kvs_equal(&l1, &v.v[1]->old_labels));
-	EXPECT_STREQ("a2", cosi_spec_get(&v.v[1]->res.spec, "name")->str);
+	EXPECT_STREQ("a2", cosi_spec_get(&v.v[1]->res->spec, "name")->str);
 	/* A sensitive type's events leave the spec out. */
 	EXPECT_EQ(0, v.v[2]->watch_id);
 	EXPECT_EQ(COSI_EVENT_KIND_CREATED, v.v[2]->kind);
-	EXPECT_STREQ("secrets", v.v[2]->res.type);
-	EXPECT_STREQ("s", v.v[2]->res.id);
+	EXPECT_STREQ("secrets", v.v[2]->res->type);
+	EXPECT_STREQ("s", v.v[2]->res->id);
 	EXPECT_EQ(revs[2], v.v[2]->revision);
-	EXPECT_FALSE(v.v[2]->res.has_spec);
-	EXPECT_EQ(0, v.v[2]->res.spec.n);
+	EXPECT_FALSE(v.v[2]->res->has_spec);
+	EXPECT_EQ(0, v.v[2]->res->spec.n);
 	EXPECT_EVENT(v.v[3], 0, DESTROYED, "a", revs[3]);
 	EXPECT_EQ(0, recv_quiet(m, 200));
 	/* A socket not in the group gets nothing. */
@@ -1013,9 +1013,9 @@ TEST_F(watch, multicast_group)
 
 TEST_F(watch, closed_watcher_does_not_disturb)
 {
-	struct cosi_watch_req wr = {
+	COSI_OPTS(cosi_watch_req, wr,
 		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
-	};
+	);
 	struct cosi_event_vec v = { 0 };
 	struct cosi *gone;
 	int i;
@@ -1032,7 +1032,7 @@ TEST_F(watch, closed_watcher_does_not_disturb)
 						      NULL));
 	ASSERT_EQ(0, recv_n(self->w, &v, 11, 5000));
 	EXPECT_EQ(COSI_EVENT_KIND_CREATED, v.v[0]->kind);
-	EXPECT_EQ(11, v.v[10]->res.version);
+	EXPECT_EQ(11, v.v[10]->res->version);
 	cosi_event_vec_clear(&v);
 }
 

@@ -124,10 +124,10 @@ static void on_event(struct cosi_event *ev, void *arg)
 	switch (ev->kind) {
 	case COSI_EVENT_KIND_CREATED:
 	case COSI_EVENT_KIND_UPDATED:
-		view_set(ev->res.id, ev->res.version);
+		view_set(ev->res->id, ev->res->version);
 		break;
 	case COSI_EVENT_KIND_DESTROYED:
-		view_del(ev->res.id);
+		view_del(ev->res->id);
 		break;
 	}
 	cosi_event_free(ev);
@@ -204,7 +204,7 @@ static void walk_clear(const void *node, VISIT which, int depth)
 /* Compare the view with a fresh list of the store. */
 static int compare_store(struct cosi *c, struct counts *k, bool print)
 {
-	struct cosi_list_req q = { .ns = o->ns, .type = o->type };
+	COSI_OPTS(cosi_list_req, q, .ns = o->ns, .type = o->type);
 	struct cosi_resources l = { 0 };
 	struct vc_entry *e;
 	size_t i;

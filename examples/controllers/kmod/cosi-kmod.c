@@ -245,41 +245,41 @@ static void kmod_free(void *data)
 /* The types, set at every start (an unchanged definition is accepted). */
 static int define_types(struct cosi *c)
 {
-	struct cosi_definition cfg = { 0 }, st = { 0 };
-	int err;
+	struct cosi_definition *cfg = cosi_def_new(T_CONFIG);
+	struct cosi_definition *st = cosi_def_new(T_STATUS);
+	int err = cfg && st ? 0 : -ENOMEM;
 
-	err = cosi_def_init(&cfg, T_CONFIG) ?:
-	      cosi_def_set_default_ns(&cfg, NS_CONFIG) ?:
-	      cosi_def_add_alias(&cfg, "module") ?:
-	      cosi_def_add_alias(&cfg, "moduleconfigs") ?:
-	      cosi_def_add_field(&cfg, "parameters", COSI_FIELD_TYPE_STRING,
+	err = err ?:
+	      cosi_def_set_default_ns(cfg, NS_CONFIG) ?:
+	      cosi_def_add_alias(cfg, "module") ?:
+	      cosi_def_add_alias(cfg, "moduleconfigs") ?:
+	      cosi_def_add_field(cfg, "parameters", COSI_FIELD_TYPE_STRING,
 				 false) ?:
-	      cosi_def_add_column(&cfg, "PARAMETERS", "parameters") ?:
-	      cosi_def_init(&st, T_STATUS) ?:
-	      cosi_def_set_default_ns(&st, NS_RUNTIME) ?:
-	      cosi_def_add_alias(&st, "modulestatus") ?:
-	      cosi_def_add_alias(&st, "modulestatuses") ?:
-	      cosi_def_add_field(&st, "loaded", COSI_FIELD_TYPE_BOOL, false) ?:
-	      cosi_def_add_field(&st, "ours", COSI_FIELD_TYPE_BOOL, false) ?:
-	      cosi_def_add_field(&st, "parameters", COSI_FIELD_TYPE_STRING,
+	      cosi_def_add_column(cfg, "PARAMETERS", "parameters") ?:
+	      cosi_def_set_default_ns(st, NS_RUNTIME) ?:
+	      cosi_def_add_alias(st, "modulestatus") ?:
+	      cosi_def_add_alias(st, "modulestatuses") ?:
+	      cosi_def_add_field(st, "loaded", COSI_FIELD_TYPE_BOOL, false) ?:
+	      cosi_def_add_field(st, "ours", COSI_FIELD_TYPE_BOOL, false) ?:
+	      cosi_def_add_field(st, "parameters", COSI_FIELD_TYPE_STRING,
 				 false) ?:
-	      cosi_def_add_field(&st, "refcount", COSI_FIELD_TYPE_U64, false) ?:
-	      cosi_def_add_field(&st, "error", COSI_FIELD_TYPE_STRING, false) ?:
-	      cosi_def_add_column(&st, "LOADED", "loaded") ?:
-	      cosi_def_add_column(&st, "OURS", "ours") ?:
-	      cosi_def_add_column(&st, "ERROR", "error");
+	      cosi_def_add_field(st, "refcount", COSI_FIELD_TYPE_U64, false) ?:
+	      cosi_def_add_field(st, "error", COSI_FIELD_TYPE_STRING, false) ?:
+	      cosi_def_add_column(st, "LOADED", "loaded") ?:
+	      cosi_def_add_column(st, "OURS", "ours") ?:
+	      cosi_def_add_column(st, "ERROR", "error");
 	if (!err) {
-		cfg.write_access = COSI_WRITE_ACCESS_SYS_ADMIN;
-		st.write_access = COSI_WRITE_ACCESS_SYS_ADMIN;
-		err = cosi_definition_set(c, &cfg, NULL);
+		cfg->write_access = COSI_WRITE_ACCESS_SYS_ADMIN;
+		st->write_access = COSI_WRITE_ACCESS_SYS_ADMIN;
+		err = cosi_definition_set(c, cfg, NULL);
 		if (!err)
-			err = cosi_definition_set(c, &st, NULL);
+			err = cosi_definition_set(c, st, NULL);
 		if (err)
 			fprintf(stderr, "cosi-kmod: %s\n",
 				cosi_strerror(c, "definition-set"));
 	}
-	cosi_definition_clear(&cfg);
-	cosi_definition_clear(&st);
+	cosi_definition_free(cfg);
+	cosi_definition_free(st);
 	return err;
 }
 
@@ -298,14 +298,14 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	struct cosi_transform t = {
+	COSI_OPTS(cosi_transform, t,
 		.name = DEFAULT_NAME,
 		.in_ns = NS_CONFIG, .in_type = T_CONFIG,
 		.out_ns = NS_RUNTIME, .out_type = T_STATUS,
 		.transform = kmod_transform,
 		.undo = kmod_undo,
 		.free_data = kmod_free,
-	};
+	);
 	struct cosi_runtime *rt = NULL;
 	struct kmod_ctx *kctx;
 	sd_event *ev = NULL;

@@ -143,9 +143,10 @@ struct cosi_spec {
 };
 
 /*
- * ABI (b) library-allocated: from cosi_resource_get(), lists, events and
- * cosi_event_take(); may grow at the end.  Never allocate, copy or embed
- * one; free it with cosi_resource_free().
+ * ABI (b) library-allocated: from cosi_resource_get(), lists, events,
+ * cosi_event_take() and (empty, for a caller that fills one from another
+ * source) cosi_resource_new(); may grow at the end.  Never allocate, copy
+ * or embed one; free it with cosi_resource_free().
  */
 struct cosi_resource {
 	char *ns;
@@ -422,6 +423,7 @@ void cosi_definition_clear(struct cosi_definition *d);
 void cosi_definition_free(struct cosi_definition *d);
 void cosi_definitions_clear(struct cosi_definitions *l);
 
+struct cosi_resource *cosi_resource_new(void);	/* NULL: ENOMEM */
 void cosi_resource_clear(struct cosi_resource *r);
 void cosi_resource_free(struct cosi_resource *r);
 void cosi_resources_clear(struct cosi_resources *l);

@@ -442,6 +442,15 @@ void cosi_resource_clear(struct cosi_resource *r)
 	r->destroy_ready = -1;
 }
 
+struct cosi_resource *cosi_resource_new(void)
+{
+	struct cosi_resource *r = calloc(1, sizeof(*r));
+
+	if (r)
+		r->destroy_ready = -1;
+	return r;
+}
+
 void cosi_resource_free(struct cosi_resource *r)
 {
 	if (!r)
@@ -1048,10 +1057,9 @@ int cosi_resource_parse(struct nl_msg *msg, struct cosi_resource **out)
 	*out = NULL;
 	if (cosi_res_tb(msg, tb))
 		return -EPROTO;
-	r = calloc(1, sizeof(*r));
+	r = cosi_resource_new();
 	if (!r)
 		return -ENOMEM;
-	r->destroy_ready = -1;
 	err = cosi_resource_attrs(tb, r);
 	if (err) {
 		cosi_resource_free(r);
@@ -1072,12 +1080,11 @@ int cosi_event_parse(struct nl_msg *msg, struct cosi_event **out)
 		return -EPROTO;
 	ev = calloc(1, sizeof(*ev));
 	if (ev)
-		ev->res = calloc(1, sizeof(*ev->res));
+		ev->res = cosi_resource_new();
 	if (!ev || !ev->res) {
 		free(ev);
 		return -ENOMEM;
 	}
-	ev->res->destroy_ready = -1;
 	if (tb[COSI_A_RESOURCE_WATCH_ID])
 		ev->watch_id = nla_get_u32(tb[COSI_A_RESOURCE_WATCH_ID]);
 	if (tb[COSI_A_RESOURCE_EVENT])

@@ -185,12 +185,9 @@ int cosid_builtin_definitions(struct cosi_definitions *out)
 	if (!out->v)
 		return -ENOMEM;
 	for (i = 0; !err && i < ARRAY_LEN(cosid_types); i++) {
-		out->v[i] = calloc(1, sizeof(*out->v[i]));
-		if (!out->v[i])
-			err = -ENOMEM;
-		else
+		err = cosid_build_def(&out->v[i], &cosid_types[i]);
+		if (out->v[i])
 			out->n++;
-		err = err ?: cosid_build_def(out->v[i], &cosid_types[i]);
 	}
 	if (err)
 		cosi_definitions_clear(out);

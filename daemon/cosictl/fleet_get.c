@@ -497,7 +497,7 @@ static int node_statuses(struct fleet *f, struct query *q,
 {
 	struct etcd_reply rep;
 	struct json_object *doc;
-	struct cosi_resource r;
+	struct cosi_resource *r;
 	char key[1024], msg[512];
 	size_t i, lk;
 	int rc, err = 0;
@@ -512,26 +512,32 @@ static int node_statuses(struct fleet *f, struct query *q,
 	rc = range(f, key, !f->x->a->id || !q->ns, false, &rep);
 	if (rc)
 		return rc;
+	r = cosi_resource_new();
+	if (!r) {
+		etcd_reply_free(&rep);
+		return ctl_err("out of memory");
+	}
 	for (i = 0; !err && i < rep.n_kvs; i++) {
 		if (!key_matches(f, q, rep.kvs[i].key + lk))
 			continue;
 		doc = json_tokener_parse(rep.kvs[i].value);
-		if (cosi_json_to_resource(doc, q->def, &r, msg, sizeof(msg))) {
+		if (cosi_json_to_resource(doc, q->def, r, msg, sizeof(msg))) {
 			ctl_err("%s: skipped: %s", rep.kvs[i].key,
 				doc ? msg : "not JSON");
 			q->bad++;
-		} else if (!same_key(&r, rep.kvs[i].key + lk)) {
+		} else if (!same_key(r, rep.kvs[i].key + lk)) {
 			ctl_err("%s: skipped: the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
-				rep.kvs[i].key, r.ns, r.type, r.id);
-			cosi_resource_clear(&r);
+				rep.kvs[i].key, r->ns, r->type, r->id);
+			cosi_resource_clear(r);
 			q->bad++;
 		} else {
 			q->found++;
-			err = print_doc(q, x->name, &r);
-			cosi_resource_clear(&r);
+			err = print_doc(q, x->name, r);
+			cosi_resource_clear(r);
 		}
 		json_object_put(doc);
 	}
+	cosi_resource_free(r);
 	etcd_reply_free(&rep);
 	return err ? ctl_err("writing output: %s", strerror(-err)) : EXIT_OK;
 }

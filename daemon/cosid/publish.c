@@ -377,14 +377,14 @@ void cosid_pub_stats(const struct cosid_pub *p, struct cosid_pub_stats *st)
 int cosid_pub_register(struct cosi_runtime *rt, struct cosid_pub *p,
 		       struct cosid_fleet *f)
 {
-	struct cosi_controller c = {
+	COSI_OPTS(cosi_controller, c,
 		.name = "fleet-publish",
 		.inputs = p->inputs,
 		.n_inputs = p->n_inputs,
 		.init = pub_init,
 		.reconcile = pub_reconcile,
 		.fini = pub_fini,
-	};
+	);
 
 	p->f = f;
 	return cosi_runtime_register(rt, &c, f, NULL);

@@ -276,12 +276,13 @@ static const struct {
 	  O_TIMEOUT | O_COUNT | O_RCVBUF | O_ETCD | O_FLEET, 1, 2, usage_get },
 	{ "watch", COSICTL_WATCH, O_NS | O_OUT | O_SEL | O_SINCE | O_TIMEOUT |
 	  O_COUNT | O_RCVBUF, 1, 2, usage_watch },
-	{ "wait", COSICTL_WAIT, O_NS | O_FOR | O_TIMEOUT, 2, 2, usage_wait },
-	{ "apply", COSICTL_APPLY, O_FILE | O_SEL | O_DRY_RUN | O_PRUNE, 0, 0,
-	  usage_apply },
+	{ "wait", COSICTL_WAIT, O_NS | O_FOR | O_TIMEOUT | O_ETCD | O_FLEET,
+	  2, 2, usage_wait },
+	{ "apply", COSICTL_APPLY, O_FILE | O_SEL | O_DRY_RUN | O_PRUNE |
+	  O_ETCD | O_FLEET, 0, 0, usage_apply },
 	{ "diff", COSICTL_DIFF, O_FILE | O_SEL | O_PRUNE, 0, 0, usage_diff },
 	{ "delete", COSICTL_DELETE, O_NS | O_FILE | O_WAIT | O_IGNORE |
-	  O_SEL | O_ALL, 0, 2, usage_delete },
+	  O_SEL | O_ALL | O_ETCD | O_FLEET, 0, 2, usage_delete },
 	{ "finalizer", COSICTL_FINALIZER, O_NS, 4, 4, usage_finalizer },
 	{ "define", COSICTL_DEFINE, O_FILE, 0, 0, usage_define },
 	{ "undefine", COSICTL_UNDEFINE, 0, 1, 1, usage_undefine },
@@ -610,6 +611,26 @@ static int delete_form(int nops, const struct cosictl_args *a, char *msg,
 	return 0;
 }
 
+/* apply/delete --etcd: one scope, and what the fleet does not do. */
+static int fleet_write_form(unsigned int seen, const struct cosictl_args *a,
+			    char *msg, size_t len)
+{
+	const char *cmd = a->cmd == COSICTL_APPLY ? "apply" : "delete";
+	const char *opt = a->dry_run ? "--dry-run" : a->prune ? "--prune" :
+			  a->all ? "--all" : a->selector ? "-l" :
+			  (seen & O_WAIT) ? "--wait" : NULL;
+
+	if (!a->node && !a->group && !a->all_nodes)
+		return bad(msg, len, "%s --etcd needs one of --all-nodes, --group G, --node N",
+			   cmd);
+	if (opt) {
+		snprintf(msg, len, "%s: %s with --etcd is not supported", cmd,
+			 opt);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * get --etcd: the fleet's read side.  What it does not do yet is refused
  * here rather than done against this node's store.
@@ -623,11 +644,18 @@ static int fleet_form(unsigned int seen, const struct cosictl_args *a,
 				   opt_name(seen & O_FLEET));
 		return 0;
 	}
-	if (a->cmd != COSICTL_GET)
-		return 0;		/* "does not apply" is said before */
 	if (!!a->node + !!a->group + a->all_nodes > 1)
 		return bad(msg, len, "%s: --node, --group and --all-nodes exclude each other",
-			   "get");
+			   a->cmd == COSICTL_GET ? "get" :
+			   a->cmd == COSICTL_APPLY ? "apply" :
+			   a->cmd == COSICTL_WAIT ? "wait" : "delete");
+	if (a->cmd == COSICTL_WAIT && !a->node && !a->group && !a->all_nodes)
+		return bad(msg, len, "%s --etcd needs one of --all-nodes, --group G, --node N",
+			   "wait");
+	if (a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DELETE)
+		return fleet_write_form(seen, a, msg, len);
+	if (a->cmd != COSICTL_GET)
+		return 0;		/* "does not apply" is said before */
 	if (a->watch)
 		return bad(msg, len, "%s: -w with --etcd is not supported yet",
 			   "get");

@@ -49,6 +49,7 @@ struct wctx {
 	const struct cosi_definitions *defs;
 	struct fleet_write *v;
 	size_t n;
+	bool said;		/* delete -f: a document's error is printed */
 };
 
 static int etcd_fail(struct etcd *e, const char *msg)
@@ -186,12 +187,15 @@ static int ref_key(const struct cosi_ref *ref, const char *err, void *arg)
 	struct wctx *w = arg;
 	char what[512];
 
+	w->said = true;
 	if (!ref)
 		return ctl_err("%s", err) ? -EINVAL : 0;
 	snprintf(what, sizeof(what), "%s: document %zu (%s/%s)",
 		 ctl_file_name(w->x->a->file), ref->index, ref->type, ref->id);
-	return add_key(w, what, ref->ns, ref->type, ref->id, NULL) ?
-	       -EINVAL : 0;
+	if (add_key(w, what, ref->ns, ref->type, ref->id, NULL))
+		return -EINVAL;
+	w->said = false;
+	return 0;
 }
 
 static int delete_keys(struct wctx *w)
@@ -206,7 +210,7 @@ static int delete_keys(struct wctx *w)
 		err = cosi_manifest_refs(w->x->buf[0], w->x->len[0],
 					 ctl_file_name(a->file), w->defs,
 					 ref_key, w, msg, sizeof(msg));
-		if (err == -EINVAL && !msg[0])
+		if (err && w->said)
 			return EXIT_FAIL;	/* said by ref_key */
 		return err ? ctl_err("%s", msg) : EXIT_OK;
 	}

@@ -2448,6 +2448,13 @@ TEST(cosictl_delete_etcd)
 			     "5", NULL));
 	EXPECT_STREQ("cosictl: delete: --wait with --etcd is not supported\n",
 		     err);
+	/* A document naming an unknown type: one line, nothing deleted. */
+	ASSERT_EQ(0, manifest(f2, "metadata: {type: nope, id: x}\n"));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cd", "delete", "-f", f2, "--node",
+			     "n1", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "unknown type \"nope\"")) TH_LOG("%s", err);
 	unlink(f1);
 	unlink(f2);
 	etcd_free(e);

@@ -16,4 +16,7 @@
  */
 int cosid_builtin_definitions(struct cosi_definitions *out);
 
+/* The types cosid applies from configuration (files, state, etcd). */
+extern const char *const cosid_config_types[];
+
 #endif /* _COSID_CONTROLLERS_TYPES_H */

@@ -21,6 +21,15 @@
 #define H_SEL \
 "  -l, --selector SEL    label selector: k=v, k!=v, k, !k, k in (a,b),\n" \
 "                        k notin (a,b), k<N, k<=N, k>N, k>=N; comma = and\n"
+#define H_FLEET \
+"      --etcd URL[,URL]  the fleet's desired config / statuses in etcd\n" \
+"      --cluster C       the fleet's key prefix /cosi/C/ (default\n" \
+"                        \"default\")\n" \
+"      --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE\n" \
+"                        TLS to etcd: CA bundle, client certificate, key\n" \
+"      --all-nodes, --group G, --node N\n" \
+"                        (--etcd, one required) every node, group G,\n" \
+"                        node N\n"
 #define H_END \
 "  -h, --help            this help\n" \
 "\n" \
@@ -48,6 +57,11 @@ static const char usage_all[] =
 "  get nodes --etcd URL            the nodes registered in etcd\n"
 "  get <type> [id] --etcd URL [--node N | --group G | --all-nodes]\n"
 "                                  their published statuses\n"
+"  apply -f FILE --etcd URL (--all-nodes | --group G | --node N)\n"
+"  delete <type> <id> | -f FILE --etcd URL (--all-nodes|--group G|--node N)\n"
+"                                  the desired config (compare on revision)\n"
+"  wait <type> <id> --for COND --etcd URL (--all-nodes|--group G|--node N)\n"
+"                                  until every node in scope reports it\n"
 "\n"
 "options (see cosictl help <command>):\n"
 H_NS H_OUT H_SEL H_END;
@@ -95,25 +109,34 @@ H_NS H_OUT H_SEL H_END;
 
 static const char usage_wait[] =
 "usage: cosictl wait <type> <id> --for COND [-n NS] [--timeout DUR]\n"
+"       cosictl wait <type> <id> --for COND --etcd URL[,URL]\n"
+"                    (--all-nodes | --group G | --node N) [--timeout DUR]\n"
 "\n"
 "Block until the condition holds (exit 0), or DUR passes (exit 1).\n"
 "COND: create (the resource exists), delete (it does not), or\n"
 "FIELD=VALUE (spec field FIELD reads VALUE, as a table cell shows it).\n"
+"With --etcd: until the status every node in scope publishes holds it\n"
+"(polled every 500 ms); on timeout, the nodes that do not and why.\n"
 "\n"
 "      --for COND        what to wait for\n"
 "      --timeout DUR     at most this long (default 30s; 0: check once)\n"
-H_NS H_END;
+H_NS H_FLEET H_END;
 
 static const char usage_apply[] =
 "usage: cosictl apply -f FILE... [--dry-run] [--prune -l SELECTOR]\n"
+"       cosictl apply -f FILE... --etcd URL[,URL]\n"
+"                     (--all-nodes | --group G | --node N)\n"
 "\n"
 "Create or update the resources of YAML manifests (FILE - = stdin).\n"
+"With --etcd, write them as the fleet's desired config: all documents\n"
+"or none, in one txn that fails (nothing written) if another writer\n"
+"changed a key since it was read (Documentation/fleet.rst).\n"
 "\n"
 "  -f, --filename FILE   manifest (YAML, many documents); repeatable\n"
 "      --dry-run         show what would be done, write nothing\n"
 "      --prune           delete the resources of the files' types that\n"
 "                        match -l and are not in the files\n"
-H_SEL H_END;
+H_SEL H_FLEET H_END;
 
 static const char usage_diff[] =
 "usage: cosictl diff -f FILE... [--prune -l SELECTOR]\n"
@@ -130,6 +153,8 @@ static const char usage_delete[] =
 "usage: cosictl delete <type> <id> [-n NS]\n"
 "       cosictl delete <type> -l SELECTOR | --all [-n NS]\n"
 "       cosictl delete -f FILE\n"
+"       cosictl delete <type> <id> | -f FILE --etcd URL[,URL]\n"
+"                      (--all-nodes | --group G | --node N)\n"
 "\n"
 "Tear down and destroy resources, waiting for their finalizers.  With -f,\n"
 "each document's metadata (namespace, type, id) names one; every one is\n"
@@ -140,7 +165,9 @@ static const char usage_delete[] =
 "      --wait SECS       wait for finalizers (default 30, 0: no; at\n"
 "                        most 2147483)\n"
 "      --ignore-not-found  an absent resource is not an error\n"
-H_NS H_SEL H_END;
+"With --etcd, delete the fleet's desired keys of the scope, all or none,\n"
+"compared on their revision as read.\n"
+H_NS H_SEL H_FLEET H_END;
 
 static const char usage_finalizer[] =
 "usage: cosictl finalizer remove <type> <id> <finalizer> [-n NS]\n"
@@ -276,12 +303,13 @@ static const struct {
 	  O_TIMEOUT | O_COUNT | O_RCVBUF | O_ETCD | O_FLEET, 1, 2, usage_get },
 	{ "watch", COSICTL_WATCH, O_NS | O_OUT | O_SEL | O_SINCE | O_TIMEOUT |
 	  O_COUNT | O_RCVBUF, 1, 2, usage_watch },
-	{ "wait", COSICTL_WAIT, O_NS | O_FOR | O_TIMEOUT, 2, 2, usage_wait },
-	{ "apply", COSICTL_APPLY, O_FILE | O_SEL | O_DRY_RUN | O_PRUNE, 0, 0,
-	  usage_apply },
+	{ "wait", COSICTL_WAIT, O_NS | O_FOR | O_TIMEOUT | O_ETCD | O_FLEET,
+	  2, 2, usage_wait },
+	{ "apply", COSICTL_APPLY, O_FILE | O_SEL | O_DRY_RUN | O_PRUNE |
+	  O_ETCD | O_FLEET, 0, 0, usage_apply },
 	{ "diff", COSICTL_DIFF, O_FILE | O_SEL | O_PRUNE, 0, 0, usage_diff },
 	{ "delete", COSICTL_DELETE, O_NS | O_FILE | O_WAIT | O_IGNORE |
-	  O_SEL | O_ALL, 0, 2, usage_delete },
+	  O_SEL | O_ALL | O_ETCD | O_FLEET, 0, 2, usage_delete },
 	{ "finalizer", COSICTL_FINALIZER, O_NS, 4, 4, usage_finalizer },
 	{ "define", COSICTL_DEFINE, O_FILE, 0, 0, usage_define },
 	{ "undefine", COSICTL_UNDEFINE, 0, 1, 1, usage_undefine },
@@ -610,6 +638,26 @@ static int delete_form(int nops, const struct cosictl_args *a, char *msg,
 	return 0;
 }
 
+/* apply/delete --etcd: one scope, and what the fleet does not do. */
+static int fleet_write_form(unsigned int seen, const struct cosictl_args *a,
+			    char *msg, size_t len)
+{
+	const char *cmd = a->cmd == COSICTL_APPLY ? "apply" : "delete";
+	const char *opt = a->dry_run ? "--dry-run" : a->prune ? "--prune" :
+			  a->all ? "--all" : a->selector ? "-l" :
+			  (seen & O_WAIT) ? "--wait" : NULL;
+
+	if (!a->node && !a->group && !a->all_nodes)
+		return bad(msg, len, "%s --etcd needs one of --all-nodes, --group G, --node N",
+			   cmd);
+	if (opt) {
+		snprintf(msg, len, "%s: %s with --etcd is not supported", cmd,
+			 opt);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * get --etcd: the fleet's read side.  What it does not do yet is refused
  * here rather than done against this node's store.
@@ -623,11 +671,18 @@ static int fleet_form(unsigned int seen, const struct cosictl_args *a,
 				   opt_name(seen & O_FLEET));
 		return 0;
 	}
-	if (a->cmd != COSICTL_GET)
-		return 0;		/* "does not apply" is said before */
 	if (!!a->node + !!a->group + a->all_nodes > 1)
 		return bad(msg, len, "%s: --node, --group and --all-nodes exclude each other",
-			   "get");
+			   a->cmd == COSICTL_GET ? "get" :
+			   a->cmd == COSICTL_APPLY ? "apply" :
+			   a->cmd == COSICTL_WAIT ? "wait" : "delete");
+	if (a->cmd == COSICTL_WAIT && !a->node && !a->group && !a->all_nodes)
+		return bad(msg, len, "%s --etcd needs one of --all-nodes, --group G, --node N",
+			   "wait");
+	if (a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DELETE)
+		return fleet_write_form(seen, a, msg, len);
+	if (a->cmd != COSICTL_GET)
+		return 0;		/* "does not apply" is said before */
 	if (a->watch)
 		return bad(msg, len, "%s: -w with --etcd is not supported yet",
 			   "get");

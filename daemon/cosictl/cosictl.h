@@ -59,12 +59,26 @@ struct cosictl_waiter {
 	bool hidden;			/* the spec is not readable */
 };
 
+/* Spec field a->for_field of @r reads a->for_value (as a table cell). */
+bool cosictl_wait_field_matches(const struct cosictl_args *a,
+				const struct cosi_resource *r);
+/* The field must be in the schema, else a wait could never end. */
+int ctl_wait_check_field(const struct cosi_definition *def,
+			 const char *field);
+/* --for as text: "create", "delete" or "FIELD=VALUE" (in @buf). */
+const char *ctl_wait_cond(const struct cosictl_args *a, char *buf,
+			  size_t len);
+
 /* Update @w with @ev (the caller keeps @ev). */
 void cosictl_wait_event(struct cosictl_waiter *w, const struct cosi_event *ev);
 
 int cmd_get(struct ctl *x);
 /* get --etcd: nodes, or a type's statuses across nodes (fleet_get.c). */
 int cmd_fleet_get(struct ctl *x);
+/* apply/delete --etcd: the desired documents (fleet_write.c). */
+int cmd_fleet_write(struct ctl *x);
+/* wait --etcd: a status on every node in scope (fleet_get.c). */
+int cmd_fleet_wait(struct ctl *x);
 int cmd_watch(struct ctl *x);
 int cmd_apply(struct ctl *x);
 int cmd_delete(struct ctl *x);

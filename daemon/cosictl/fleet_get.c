@@ -19,6 +19,11 @@
  * node, seconds precision); etcd keeps no time for a node whose key is
  * gone, so "-" then.
  *
+ *   wait TYPE ID    until the status of every node in scope (--node
+ *                   N, or the registered nodes of --group G or of
+ *                   --all-nodes) meets --for; the nodes that do not, and
+ *                   why, on timeout.
+ *
  * Blocking: one etcd client without a loop of its own (etcd_call()).
  */
 #include <errno.h>
@@ -27,22 +32,17 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/codec.h"
 #include "common/etcd.h"
+#include "common/fleet_name.h"
 #include "common/json_resource.h"
 #include "common/resolve.h"
 #include "controllers/types.h"
 #include "cosictl/cosictl.h"
+#include "cosictl/fleet.h"
 #include "cosictl/render.h"
-
-/*
- * cosid's check of node, group and cluster names (cosid/fleet.c, in
- * libcosid.a), declared here: cosid/cosid.h pulls in the runtime's
- * struct cosi_output, which clashes with cosictl's enum cosi_output.
- */
-int cosid_fleet_name_check(const char *what, const char *name, char *msg,
-			   size_t len);
 
 struct fnode {
 	char *name;
@@ -600,14 +600,187 @@ out:
 	return rc;
 }
 
-static int check_names(const struct cosictl_args *a, const char *cluster)
+/* wait --etcd: one node's state for the condition. */
+struct wnode {
+	const struct fnode *x;
+	bool met;
+	char why[160];			/* when not met */
+};
+
+/* Judge node @n's status document @kv (NULL: absent). */
+static void judge(const struct fleet *f, const struct query *q,
+		  struct wnode *n, const struct etcd_kv *kv)
+{
+	const struct cosictl_args *a = f->x->a;
+	struct json_object *doc;
+	struct cosi_resource r;
+	char msg[128], *cell;
+
+	n->met = false;
+	if (!kv) {
+		n->met = a->wait_for == COSICTL_FOR_DELETE;
+		snprintf(n->why, sizeof(n->why), "missing");
+		return;
+	}
+	if (a->wait_for == COSICTL_FOR_DELETE) {
+		snprintf(n->why, sizeof(n->why), "present");
+		return;
+	}
+	doc = json_tokener_parse(kv->value);
+	if (cosi_json_to_resource(doc, q->def, &r, msg, sizeof(msg))) {
+		snprintf(n->why, sizeof(n->why), "invalid: %s",
+			 doc ? msg : "not JSON");
+		json_object_put(doc);
+		return;
+	}
+	json_object_put(doc);
+	if (a->wait_for == COSICTL_FOR_CREATE) {
+		n->met = true;
+	} else if (!r.has_spec) {
+		snprintf(n->why, sizeof(n->why), "spec not published");
+	} else {
+		n->met = cosictl_wait_field_matches(a, &r);
+		cell = cosi_render_cell(&r, a->for_field);
+		snprintf(n->why, sizeof(n->why), "%s=%s", a->for_field,
+			 cell ?: "");
+		free(cell);
+	}
+	cosi_resource_clear(&r);
+}
+
+/* One round: every node's status key, in txns of ranges. */
+static int wait_round(struct fleet *f, const struct query *q,
+		      struct wnode *v, size_t n, char (*keys)[1024])
+{
+	struct etcd_op ops[ETCD_TXN_OPS];
+	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	struct etcd_reply rep;
+	size_t i, off, k;
+	int rc;
+
+	for (off = 0; off < n; off += k) {
+		k = n - off < ETCD_TXN_OPS ? n - off : ETCD_TXN_OPS;
+		for (i = 0; i < k; i++)
+			ops[i] = (struct etcd_op){ .type = ETCD_OP_RANGE,
+						   .key = keys[off + i] };
+		r.txn.success = ops;
+		r.txn.n_success = k;
+		rc = call(f, &r, &rep);
+		if (rc)
+			return rc;
+		for (i = 0; i < k && i < rep.n_responses; i++)
+			judge(f, q, &v[off + i], rep.responses[i].n_kvs ?
+			      &rep.responses[i].kvs[0] : NULL);
+		etcd_reply_free(&rep);
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Poll every 500 ms (a range per round, no watch: a CLI that blocks
+ * anyway, and one txn per 128 nodes) until each node in scope has the
+ * condition, or the timeout.  In scope: --node N, else the registered
+ * nodes (of --group G), as registered when the wait starts.
+ */
+static int fleet_wait(struct fleet *f)
+{
+	const struct cosictl_args *a = f->x->a;
+	struct cosi_definitions builtin = { 0 };
+	struct query q = { 0 };
+	struct wnode *v = NULL;
+	char (*keys)[1024] = NULL;
+	char cbuf[300], dur[32], list[2048];
+	size_t i, n = 0, bad, off;
+	long end;
+	int rc;
+
+	rc = resolve(f, &q, &builtin) ?: load_nodes(f, false);
+	if (rc)
+		goto out;
+	if (!q.ns) {
+		rc = ctl_err("wait %s --etcd: the type is not known here: give -n NS",
+			     q.type);
+		goto out;
+	}
+	if (q.def && a->wait_for == COSICTL_FOR_FIELD &&
+	    ctl_wait_check_field(q.def, a->for_field)) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	v = calloc(f->n + 1, sizeof(*v));
+	keys = calloc(f->n + 1, sizeof(*keys));
+	if (!v || !keys) {
+		rc = ctl_err("out of memory");
+		goto out;
+	}
+	for (i = 0; i < f->n; i++)
+		if (selected(f, &f->v[i]) && (a->node || f->v[i].registered))
+			v[n++].x = &f->v[i];
+	if (!n && a->node) {		/* not known at all: still waited for */
+		struct fnode *x = node_add(f, a->node, strlen(a->node));
+
+		if (!x) {
+			rc = ctl_err("out of memory");
+			goto out;
+		}
+		v[n++].x = x;
+	}
+	if (!n) {
+		rc = ctl_err("wait %s/%s: no registered node%s%s in cluster %s",
+			     q.type, a->id, a->group ? " in group " : "",
+			     a->group ?: "", f->cluster);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if ((size_t)snprintf(keys[i], sizeof(keys[i]), "%s%s/%s/%s/%s",
+				     f->status, v[i].x->name, q.ns, q.type,
+				     a->id) >= sizeof(keys[i])) {
+			rc = ctl_err("%s/%s: the key is too long", q.type,
+				     a->id);
+			goto out;
+		}
+	end = ctl_now_ms() + (a->timeout_ms > 0 ? a->timeout_ms : 0);
+	for (;;) {
+		rc = wait_round(f, &q, v, n, keys);
+		if (rc)
+			goto out;
+		for (bad = 0, i = 0; i < n; i++)
+			bad += !v[i].met;
+		if (!bad || cosictl_stop || ctl_now_ms() >= end)
+			break;
+		usleep(500000);
+	}
+	if (!bad) {
+		printf("%s/%s condition met on %zu node%s\n", q.type, a->id, n,
+		       n == 1 ? "" : "s");
+		goto out;
+	}
+	for (off = 0, i = 0; i < n && off < sizeof(list); i++)
+		if (!v[i].met)
+			off += snprintf(list + off, sizeof(list) - off,
+					"%s%s (%s)", off ? ", " : "",
+					v[i].x->name, v[i].why);
+	cosictl_fmt_duration(a->timeout_ms > 0 ? a->timeout_ms : 0, dur,
+			     sizeof(dur));
+	rc = ctl_err("wait %s/%s: %s%s waiting for %s on %zu of %zu nodes: %s",
+		     q.type, a->id, cosictl_stop ? "interrupted" :
+		     "timed out after ", cosictl_stop ? "" : dur,
+		     ctl_wait_cond(a, cbuf, sizeof(cbuf)), bad, n, list);
+out:
+	free(v);
+	free(keys);
+	cosi_definitions_clear(&builtin);
+	return rc;
+}
+
+int cosictl_fleet_names(const struct cosictl_args *a, const char *cluster)
 {
 	char msg[256];
 
-	if (cosid_fleet_name_check("--cluster", cluster, msg, sizeof(msg)) ||
-	    (a->node && cosid_fleet_name_check("--node", a->node, msg,
+	if (cosi_fleet_name_check("--cluster", cluster, msg, sizeof(msg)) ||
+	    (a->node && cosi_fleet_name_check("--node", a->node, msg,
 					       sizeof(msg))) ||
-	    (a->group && cosid_fleet_name_check("--group", a->group, msg,
+	    (a->group && cosi_fleet_name_check("--group", a->group, msg,
 						sizeof(msg)))) {
 		ctl_err("%s", msg);
 		return EXIT_USAGE;
@@ -615,7 +788,7 @@ static int check_names(const struct cosictl_args *a, const char *cluster)
 	return EXIT_OK;
 }
 
-int cmd_fleet_get(struct ctl *x)
+static int fleet_run(struct ctl *x, bool wait)
 {
 	const struct cosictl_args *a = x->a;
 	struct etcd_opts o = {
@@ -624,15 +797,15 @@ int cmd_fleet_get(struct ctl *x)
 	};
 	struct fleet f = { .x = x, .cluster = a->cluster ?: "default" };
 	char msg[ETCD_MSG_LEN];
-	bool nodes = !strcasecmp(a->type, "nodes");
+	bool nodes = !wait && !strcasecmp(a->type, "nodes");
 	int rc;
 
 	if (cosi_resolve_is_definitions(a->type))
-		return ctl_err("get %s --etcd: definitions are per node (get them on a node)",
-			       a->type);
+		return ctl_err("%s %s --etcd: definitions are per node (get them on a node)",
+			       wait ? "wait" : "get", a->type);
 	if (nodes && a->id)
 		return ctl_err("get nodes --etcd takes no id (use --node N)");
-	rc = check_names(a, f.cluster);
+	rc = cosictl_fleet_names(a, f.cluster);
 	if (rc)
 		return rc;
 	if (etcd_new(&f.e, NULL, &o, msg, sizeof(msg))) {
@@ -643,11 +816,23 @@ int cmd_fleet_get(struct ctl *x)
 	snprintf(f.nodes_key, sizeof(f.nodes_key), "/cosi/%s/nodes/",
 		 f.cluster);
 	f.now = time(NULL);
-	if (nodes)
+	if (wait)
+		rc = fleet_wait(&f);
+	else if (nodes)
 		rc = load_nodes(&f, true) ?: print_nodes(&f);
 	else
 		rc = get_statuses(&f);
 	nodes_free(&f);
 	etcd_free(f.e);
 	return rc;
+}
+
+int cmd_fleet_get(struct ctl *x)
+{
+	return fleet_run(x, false);
+}
+
+int cmd_fleet_wait(struct ctl *x)
+{
+	return fleet_run(x, true);
 }

@@ -128,6 +128,10 @@ static int run(struct ctl *x)
 	/* The fleet, from etcd: this node's store is not needed. */
 	if (x->a->etcd && x->a->cmd == COSICTL_GET)
 		return cmd_fleet_get(x);
+	if (x->a->etcd && x->a->cmd == COSICTL_WAIT)
+		return cmd_fleet_wait(x);
+	if (x->a->etcd)
+		return cmd_fleet_write(x);
 	if (ctl_connect(x))
 		return fail;
 	switch (x->a->cmd) {

@@ -17,8 +17,7 @@ static void on_event(struct cosi_event *ev, void *arg)
 	cosi_event_free(ev);
 }
 
-/* The field must be in the schema, else the wait could never end. */
-static int check_field(const struct cosi_definition *def, const char *field)
+int ctl_wait_check_field(const struct cosi_definition *def, const char *field)
 {
 	char list[256] = "";
 	size_t i, off = 0;
@@ -34,7 +33,7 @@ static int check_field(const struct cosi_definition *def, const char *field)
 		       def->n_fields ? list : "no fields");
 }
 
-static const char *cond(const struct cosictl_args *a, char *buf, size_t len)
+const char *ctl_wait_cond(const struct cosictl_args *a, char *buf, size_t len)
 {
 	if (a->wait_for == COSICTL_FOR_CREATE)
 		return "create";
@@ -57,11 +56,11 @@ int cmd_wait(struct ctl *x)
 
 	if (!def)
 		return EXIT_FAIL;
-	if (a->wait_for == COSICTL_FOR_FIELD && check_field(def, a->for_field))
+	if (a->wait_for == COSICTL_FOR_FIELD && ctl_wait_check_field(def, a->for_field))
 		return EXIT_FAIL;
 	req.ns = a->ns ?: cosi_resolve_default_ns(def);
 	req.type = def->type;
-	c = cond(a, cbuf, sizeof(cbuf));
+	c = ctl_wait_cond(a, cbuf, sizeof(cbuf));
 	snprintf(what, sizeof(what), "wait %s/%s (namespace %s)", def->type,
 		 a->id, req.ns);
 	s = cosi_stream_new(x->c, on_event, &w);

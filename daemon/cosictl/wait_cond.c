@@ -9,8 +9,8 @@
 #include "cosictl/cosictl.h"
 #include "cosictl/render.h"
 
-static bool field_matches(const struct cosictl_args *a,
-			  const struct cosi_resource *r)
+bool cosictl_wait_field_matches(const struct cosictl_args *a,
+				const struct cosi_resource *r)
 {
 	char *cell = cosi_render_cell(r, a->for_field);
 	bool eq = cell && !strcmp(cell, a->for_value);
@@ -38,7 +38,7 @@ void cosictl_wait_event(struct cosictl_waiter *w, const struct cosi_event *ev)
 		if (w->a->wait_for == COSICTL_FOR_FIELD) {
 			w->hidden = !ev->res->has_spec;
 			w->matched = !w->hidden &&
-				     field_matches(w->a, ev->res);
+				     cosictl_wait_field_matches(w->a, ev->res);
 		}
 		break;
 	case COSI_EVENT_KIND_DESTROYED:

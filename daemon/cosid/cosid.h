@@ -146,13 +146,6 @@ struct cosid_fleet_opts {
 };
 
 /*
- * A node, group or cluster name: 1..63 of [A-Za-z0-9._-], not "." or
- * "..", so that it is one key segment.  0, or -EINVAL with @msg.
- */
-int cosid_fleet_name_check(const char *what, const char *name, char *msg,
-			   size_t len);
-
-/*
  * Where an etcd key of the desired tree belongs for this node.  @prefix
  * is "/cosi/<cluster>/desired/".  Returns the key's rank, higher wins:
  * @n_groups + 1 for the node's own, @n_groups - i for groups[i] (the

@@ -65,6 +65,7 @@
 #include <unistd.h>
 
 #include "common/etcd.h"
+#include "common/fleet_name.h"
 #include "controllers/builtin.h"
 #include "cosid/cosid.h"
 
@@ -133,26 +134,6 @@ struct cosid_fleet {
 static const struct cosi_output fleet_outputs[] = {
 	{ T_FLEET_SYNC, COSI_OUTPUT_EXCLUSIVE },
 };
-
-int cosid_fleet_name_check(const char *what, const char *name, char *msg,
-			   size_t len)
-{
-	size_t i, n = strlen(name);
-
-	for (i = 0; i < n; i++) {
-		char ch = name[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' ||
-		      ch == '_'))
-			break;
-	}
-	if (n && n <= 63 && i == n && strcmp(name, ".") && strcmp(name, ".."))
-		return 0;
-	snprintf(msg, len, "%s '%s': expected 1 to 63 of A-Z a-z 0-9 . - _ (one etcd key segment)",
-		 what, name);
-	return -EINVAL;
-}
 
 /* @key starts with @a then @b then "/": what follows, or NULL. */
 static const char *after(const char *key, const char *a, const char *b)
@@ -1212,13 +1193,13 @@ struct cosid_fleet *cosid_fleet_new(struct cosi *c,
 		fprintf(stderr, "cosid: --etcd needs --node NAME\n");
 		goto fail;
 	}
-	if (cosid_fleet_name_check("--node", o->node, msg, sizeof(msg)) ||
-	    cosid_fleet_name_check("--cluster", cluster, msg, sizeof(msg))) {
+	if (cosi_fleet_name_check("--node", o->node, msg, sizeof(msg)) ||
+	    cosi_fleet_name_check("--cluster", cluster, msg, sizeof(msg))) {
 		fprintf(stderr, "cosid: %s\n", msg);
 		goto fail;
 	}
 	for (i = 0; i < o->n_groups; i++) {
-		if (cosid_fleet_name_check("--group", o->groups[i], msg,
+		if (cosi_fleet_name_check("--group", o->groups[i], msg,
 					   sizeof(msg))) {
 			fprintf(stderr, "cosid: %s\n", msg);
 			goto fail;

@@ -56,9 +56,11 @@ expect "-o formats" "table wide yaml json jsonpath="
 comp get x --output j
 expect "--output formats by prefix" "json jsonpath="
 comp delete --
-expect "delete's options" "--namespace --selector --filename --wait --ignore-not-found --all --help"
+expect "delete's options" "--namespace --selector --filename --wait --ignore-not-found --all --etcd --cluster --etcd-ca --etcd-cert --etcd-key --node --group --all-nodes --help"
 comp apply --
-expect "apply's options" "--selector --filename --dry-run --prune --help"
+expect "apply's options" "--selector --filename --dry-run --prune --etcd --cluster --etcd-ca --etcd-cert --etcd-key --node --group --all-nodes --help"
+comp wait t x --
+expect "wait's options" "--namespace --timeout --for --etcd --cluster --etcd-ca --etcd-cert --etcd-key --node --group --all-nodes --help"
 comp diff --
 expect "diff's options" "--selector --filename --prune --help"
 comp wait t x --for ""

@@ -19,6 +19,7 @@
 #include "kselftest_harness.h"
 
 #include "common/fileio.h"
+#include "common/fleet_name.h"
 #include "common/manifest.h"
 #include "cosid/cosid.h"
 
@@ -372,12 +373,12 @@ TEST(fleet_names)
 {
 	char msg[256];
 
-	EXPECT_EQ(0, cosid_fleet_name_check("--node", "n-1.a_b", msg, sizeof(msg)));
-	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--node", "a/b", msg, sizeof(msg)));
+	EXPECT_EQ(0, cosi_fleet_name_check("--node", "n-1.a_b", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_fleet_name_check("--node", "a/b", msg, sizeof(msg)));
 	EXPECT_NE(NULL, strstr(msg, "--node 'a/b'"));
-	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--group", "", msg, sizeof(msg)));
-	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--group", "..", msg, sizeof(msg)));
-	EXPECT_EQ(-EINVAL, cosid_fleet_name_check("--group", "a b", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_fleet_name_check("--group", "", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_fleet_name_check("--group", "..", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_fleet_name_check("--group", "a b", msg, sizeof(msg)));
 }
 
 /* Publish: @n batches of at most 128 for @keys dirty keys, all written. */

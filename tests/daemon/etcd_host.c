@@ -28,6 +28,7 @@
 
 #include "common/etcd.h"
 #include "common/etcd_internal.h"
+#include "cosictl/fleet.h"
 
 #define MEMBERS		3
 
@@ -663,10 +664,11 @@ static int lease_req(struct etcd *e, enum etcd_req_type type, int64_t id,
 	return etcd_call(e, &rq, r, msg, ETCD_MSG_LEN);
 }
 
-static int64_t count_keys(struct etcd *e, const char *key)
+/* How many keys: @key, or under it with @prefix. */
+static int64_t count_op(struct etcd *e, const char *key, bool prefix)
 {
 	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = key,
-			      .count_only = true };
+			      .prefix = prefix, .count_only = true };
 	char msg[ETCD_MSG_LEN];
 	struct etcd_reply r;
 	int64_t n;
@@ -676,6 +678,16 @@ static int64_t count_keys(struct etcd *e, const char *key)
 	n = r.count;
 	etcd_reply_free(&r);
 	return n;
+}
+
+static int64_t count_keys(struct etcd *e, const char *key)
+{
+	return count_op(e, key, false);
+}
+
+static int64_t count_prefix(struct etcd *e, const char *prefix)
+{
+	return count_op(e, prefix, true);
 }
 
 TEST(lease_keepalive_revoke)
@@ -2166,12 +2178,381 @@ TEST(cosictl_get_etcd_errors)
 			     "get", "x", "-w", NULL));
 	EXPECT_STREQ("cosictl: get: -w with --etcd is not supported yet\n", err);
 	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
-			     "apply", "-f", "x.yaml", NULL));
-	EXPECT_STREQ("cosictl: option --etcd does not apply to apply\n", err);
+			     "define", "-f", "x.yaml", NULL));
+	EXPECT_STREQ("cosictl: option --etcd does not apply to define\n", err);
 	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
 			     "--node", "a/b", "get", "x", NULL));
 	EXPECT_EQ(0, strncmp(err, "cosictl: --node 'a/b': expected 1 to 63", 39))
 		TH_LOG("%s", err);
+}
+
+/* cosictl apply/delete/wait --etcd (fleet_write.c, fleet_get.c). */
+
+#define SYSCTL_DOC(id, v) \
+	"metadata: {type: sysctl, id: " id "}\nspec: {value: \"" v "\"}\n"
+#define HOST_DOC "metadata: {type: hostname, id: hostname}\n" \
+	"spec: {hostname: h1}\n"
+#define SYSCTL_KEY(c, scope, id) \
+	"/cosi/" c "/desired/" scope "/config/SysctlConfigs.cosi.dev/" id
+#define HOST_KEY(c, scope) \
+	"/cosi/" c "/desired/" scope "/config/HostnameConfigs.cosi.dev/hostname"
+
+/* A manifest in a file of its own; its path in @path (64 bytes). */
+static int manifest(char *path, const char *text)
+{
+	int fd;
+
+	strcpy(path, "/tmp/etcd_host_manifest_XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* @key's value (malloc()ed, NULL: absent) and mod_revision; the revision. */
+static char *value_of(struct etcd *e, const char *key, int64_t *mod,
+		      int64_t *rev)
+{
+	struct etcd_op op = { .type = ETCD_OP_RANGE, .key = key };
+	char msg[ETCD_MSG_LEN], *v = NULL;
+	struct etcd_reply r;
+
+	if (get(e, &op, &r, msg))
+		return NULL;
+	if (r.n_kvs)
+		v = strdup(r.kvs[0].value);
+	if (mod)
+		*mod = r.n_kvs ? r.kvs[0].mod_revision : 0;
+	if (rev)
+		*rev = r.hdr.revision;
+	etcd_reply_free(&r);
+	return v;
+}
+
+TEST(cosictl_apply_etcd)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	char out[4096], err[2048], f1[64], f2[64], f3[64], f4[64], *v;
+	int64_t rev, rev2, mod, mod2;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, manifest(f1, SYSCTL_DOC("net.ipv4.ip_forward", "1")
+			      "---\n" HOST_DOC));
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ca", "apply", "-f", f1, "--group",
+			     "web", NULL));
+	EXPECT_STREQ("", err);
+	EXPECT_STREQ("SysctlConfigs.cosi.dev/net.ipv4.ip_forward created\n"
+		     "HostnameConfigs.cosi.dev/hostname created\n", out);
+	/* The manifest form cosid's fleet pull reads. */
+	v = value_of(e, SYSCTL_KEY("ca", "groups/web", "net.ipv4.ip_forward"),
+		     &mod, &rev);
+	EXPECT_STREQ("{\"metadata\":{\"namespace\":\"config\",\"type\":\"SysctlConfigs.cosi.dev\",\"id\":\"net.ipv4.ip_forward\",\"labels\":{},\"annotations\":{}},\"spec\":{\"value\":\"1\"}}",
+		     v);
+	free(v);
+	v = value_of(e, HOST_KEY("ca", "groups/web"), NULL, NULL);
+	EXPECT_STREQ("{\"metadata\":{\"namespace\":\"config\",\"type\":\"HostnameConfigs.cosi.dev\",\"id\":\"hostname\",\"labels\":{},\"annotations\":{}},\"spec\":{\"hostname\":\"h1\"}}",
+		     v);
+	free(v);
+	/* Nothing under the other scopes. */
+	EXPECT_EQ(0, count_prefix(e, "/cosi/ca/desired/all/"));
+	EXPECT_EQ(0, count_prefix(e, "/cosi/ca/desired/nodes/"));
+
+	/* The same again: unchanged, and no etcd revision. */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ca", "apply", "-f", f1, "--group",
+			     "web", NULL));
+	EXPECT_STREQ("SysctlConfigs.cosi.dev/net.ipv4.ip_forward unchanged\n"
+		     "HostnameConfigs.cosi.dev/hostname unchanged\n", out);
+	free(value_of(e, "/none", NULL, &rev2));
+	EXPECT_EQ(rev, rev2);
+
+	/* One changed: configured, one revision for it. */
+	ASSERT_EQ(0, manifest(f2, SYSCTL_DOC("net.ipv4.ip_forward", "0")
+			      "---\n" HOST_DOC));
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ca", "apply", "-f", f2, "--group",
+			     "web", NULL));
+	EXPECT_STREQ("SysctlConfigs.cosi.dev/net.ipv4.ip_forward configured\n"
+		     "HostnameConfigs.cosi.dev/hostname unchanged\n", out);
+	free(value_of(e, SYSCTL_KEY("ca", "groups/web", "net.ipv4.ip_forward"),
+		      &mod2, &rev2));
+	EXPECT_EQ(rev + 1, rev2);
+	EXPECT_EQ(rev2, mod2);
+
+	/* A bad document after a good one: nothing written, no revision. */
+	ASSERT_EQ(0, manifest(f3, SYSCTL_DOC("net.ipv4.ip_forward", "1")
+			      "---\n" SYSCTL_DOC("kernel.new", "1")
+			      "---\nmetadata: {type: sysctl, id: kernel.x}\n"
+			      "spec: {valu: \"1\"}\n"));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ca", "apply", "-f", f3, "--group",
+			     "web", NULL));
+	EXPECT_STREQ("", out);
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "spec.valu: unknown field")) TH_LOG("%s", err);
+	free(value_of(e, "/none", NULL, &rev));
+	EXPECT_EQ(rev2, rev);
+	EXPECT_EQ(NULL, value_of(e, SYSCTL_KEY("ca", "groups/web", "kernel.new"),
+				 NULL, NULL));
+
+	/* What cosid would skip is refused here: a status type. */
+	ASSERT_EQ(0, manifest(f4, SYSCTL_DOC("kernel.new", "1") "---\n"
+			      "metadata: {type: sysctlstatus, id: a}\n"));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ca", "apply", "-f", f4, "--node",
+			     "n1", NULL));
+	EXPECT_NE(NULL, strstr(err, "namespace runtime: the fleet writes namespace config only"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(0, count_prefix(e, "/cosi/ca/desired/nodes/"));
+
+	/* A scope is required, one only. */
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "apply", "-f", f1, NULL));
+	EXPECT_STREQ("cosictl: apply --etcd needs one of --all-nodes, --group G, --node N\n",
+		     err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "apply", "-f", f1, "--all-nodes", "--node", "a",
+			     NULL));
+	EXPECT_STREQ("cosictl: apply: --node, --group and --all-nodes exclude each other\n",
+		     err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "apply", "-f", f1, "--all-nodes", "--dry-run",
+			     NULL));
+	EXPECT_STREQ("cosictl: apply: --dry-run with --etcd is not supported\n",
+		     err);
+	/* --all-nodes writes under all/. */
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ca", "apply", "-f", f1,
+			     "--all-nodes", NULL));
+	EXPECT_EQ(2, count_prefix(e, "/cosi/ca/desired/all/config/"));
+	unlink(f1);
+	unlink(f2);
+	unlink(f3);
+	unlink(f4);
+	etcd_free(e);
+}
+
+/*
+ * The conflict rule, deterministically: the txn cosictl builds, with a
+ * mod_revision read before another writer's put, fails and writes
+ * nothing (none of its keys), naming the key that changed.
+ */
+TEST(cosictl_fleet_commit_stale)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *k1 = "/cosi/cc/desired/all/config/SysctlConfigs.cosi.dev/a";
+	const char *k2 = "/cosi/cc/desired/all/config/SysctlConfigs.cosi.dev/b";
+	struct fleet_write w[2];
+	char msg[1024], *v;
+	int64_t mod, rev, rev2;
+	size_t failed = 9;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, k1, "mine", 0, NULL, NULL));
+	free(value_of(e, k1, &mod, NULL));
+	/* Another operator writes k1 after it was read. */
+	ASSERT_EQ(0, put(e, k1, "theirs", 0, NULL, NULL));
+	memset(w, 0, sizeof(w));
+	w[0] = (struct fleet_write){ .key = (char *)k2, .value = (char *)"new" };
+	w[1] = (struct fleet_write){ .key = (char *)k1, .value = (char *)"v2",
+				     .mod_revision = mod };
+	free(value_of(e, "/none", NULL, &rev));
+	EXPECT_EQ(-ESTALE, cosictl_fleet_commit(e, w, 2, &failed, msg,
+						sizeof(msg)));
+	EXPECT_EQ(1, failed);
+	EXPECT_NE(NULL, strstr(msg, k1)) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "changed by another writer")) TH_LOG("%s", msg);
+	v = value_of(e, k1, NULL, &rev2);
+	EXPECT_STREQ("theirs", v);
+	free(v);
+	EXPECT_EQ(rev, rev2);			/* nothing written */
+	EXPECT_EQ(NULL, value_of(e, k2, NULL, NULL));
+	/* A create (mod_revision 0) of a key another writer created. */
+	w[1].mod_revision = 0;
+	EXPECT_EQ(-ESTALE, cosictl_fleet_commit(e, w, 2, &failed, msg,
+						sizeof(msg)));
+	EXPECT_EQ(NULL, value_of(e, k2, NULL, NULL));
+	/* With the revision read now, both are written. */
+	free(value_of(e, k1, &w[1].mod_revision, NULL));
+	EXPECT_EQ(0, cosictl_fleet_commit(e, w, 2, &failed, msg, sizeof(msg)))
+		TH_LOG("%s", msg);
+	v = value_of(e, k2, NULL, NULL);
+	EXPECT_STREQ("new", v);
+	free(v);
+	v = value_of(e, k1, NULL, NULL);
+	EXPECT_STREQ("v2", v);
+	free(v);
+	etcd_free(e);
+}
+
+TEST(cosictl_delete_etcd)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	char out[4096], err[2048], f1[64], f2[64];
+	int64_t rev, rev2;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, manifest(f1, SYSCTL_DOC("net.ipv4.ip_forward", "1")
+			      "---\n" HOST_DOC));
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cd", "apply", "-f", f1, "--node",
+			     "n1", NULL));
+	ASSERT_EQ(2, count_prefix(e, "/cosi/cd/desired/nodes/n1/"));
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cd", "delete", "sysctl",
+			     "net.ipv4.ip_forward", "--node", "n1", NULL));
+	EXPECT_STREQ("SysctlConfigs.cosi.dev/net.ipv4.ip_forward deleted\n", out);
+	EXPECT_EQ(NULL, value_of(e, SYSCTL_KEY("cd", "nodes/n1",
+					       "net.ipv4.ip_forward"),
+				 NULL, NULL));
+	/* Absent: an error, or nothing with --ignore-not-found (local's). */
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cd", "delete", "sysctl",
+			     "net.ipv4.ip_forward", "--node", "n1", NULL));
+	EXPECT_STREQ("cosictl: SysctlConfigs.cosi.dev/net.ipv4.ip_forward: "
+		     SYSCTL_KEY("cd", "nodes/n1", "net.ipv4.ip_forward")
+		     ": not found (nothing deleted)\n", err);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cd", "delete", "sysctl",
+			     "net.ipv4.ip_forward", "--node", "n1",
+			     "--ignore-not-found", NULL));
+	EXPECT_STREQ("", out);
+	EXPECT_STREQ("", err);
+	/* delete -f with one absent: nothing deleted, no revision. */
+	free(value_of(e, "/none", NULL, &rev));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cd", "delete", "-f", f1, "--node",
+			     "n1", NULL));
+	EXPECT_EQ(1, count_prefix(e, "/cosi/cd/desired/nodes/n1/"));
+	free(value_of(e, "/none", NULL, &rev2));
+	EXPECT_EQ(rev, rev2);
+	/* The other scope's key is not this one. */
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cd", "delete", "hostname",
+			     "hostname", "--group", "n1", NULL));
+	ASSERT_EQ(0, manifest(f2, HOST_DOC));
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cd", "delete", "-f", f2, "--node",
+			     "n1", NULL));
+	EXPECT_STREQ("HostnameConfigs.cosi.dev/hostname deleted\n", out);
+	EXPECT_EQ(0, count_prefix(e, "/cosi/cd/desired/"));
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "delete", "-f", f2, "--node", "n1", "--wait",
+			     "5", NULL));
+	EXPECT_STREQ("cosictl: delete: --wait with --etcd is not supported\n",
+		     err);
+	/* A document naming an unknown type: one line, nothing deleted. */
+	ASSERT_EQ(0, manifest(f2, "metadata: {type: nope, id: x}\n"));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cd", "delete", "-f", f2, "--node",
+			     "n1", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "unknown type \"nope\"")) TH_LOG("%s", err);
+	unlink(f1);
+	unlink(f2);
+	etcd_free(e);
+}
+
+static void put_sysctl_status(struct etcd *e, const char *node,
+			      const char *value)
+{
+	char key[256], doc[1024], spec[128];
+
+	snprintf(key, sizeof(key),
+		 "/cosi/cw/status/%s/runtime/SysctlStatuses.cosi.dev/net.ipv4.ip_forward",
+		 node);
+	snprintf(spec, sizeof(spec), "{\"value\":\"%s\",\"original\":\"0\"}",
+		 value);
+	status_doc(doc, sizeof(doc), "SysctlStatuses.cosi.dev",
+		   "net.ipv4.ip_forward", spec);
+	put(e, key, doc, 0, NULL, NULL);
+}
+
+TEST(cosictl_wait_etcd)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	char out[4096], err[4096], key[64];
+	int64_t lease;
+	size_t i;
+	long t0;
+	pid_t pid;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, lease_grant(e, 60, &lease));
+	for (i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "/cosi/cw/nodes/n%zu", i + 1);
+		ASSERT_EQ(0, put(e, key, i < 2 ? REG("\"web\"") : REG("\"db\""),
+				 lease, NULL, NULL));
+	}
+	put_sysctl_status(e, "n1", "1");
+	put_sysctl_status(e, "n2", "0");
+
+	/* n2 says 0: a timeout naming n2 and what it has, not n1. */
+	t0 = (long)(now_us() / 1000);
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cw", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--group", "web", "--timeout", "1s", NULL));
+	EXPECT_GE((long)(now_us() / 1000) - t0, 1000);
+	EXPECT_STREQ("cosictl: wait SysctlStatuses.cosi.dev/net.ipv4.ip_forward: timed out after 1s waiting for value=1 on 1 of 2 nodes: n2 (value=0)\n",
+		     err);
+	/* Every node: n3 has none. */
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cw", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--all-nodes", "--timeout", "0", NULL));
+	EXPECT_NE(NULL, strstr(err, "on 2 of 3 nodes: n2 (value=0), n3 (missing)"))
+		TH_LOG("%s", err);
+	/* n2 reports it while cosictl waits: met. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct etcd *c = client(main_c->endpoints);
+
+		usleep(800000);
+		put_sysctl_status(c, "n2", "1");
+		_exit(0);
+	}
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cw", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--group", "web", "--timeout", "20s", NULL));
+	waitpid(pid, NULL, 0);
+	EXPECT_STREQ("", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/net.ipv4.ip_forward condition met on 2 nodes\n",
+		     out);
+	/* --for delete on n3 (absent): met at once; a field not in the schema. */
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cw", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "delete",
+			     "--node", "n3", NULL));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cw", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "nope=1",
+			     "--node", "n3", NULL));
+	EXPECT_NE(NULL, strstr(err, "--for nope: unknown field")) TH_LOG("%s", err);
+	/* A group no registered node is in. */
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cw", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--group", "none", NULL));
+	EXPECT_STREQ("cosictl: wait SysctlStatuses.cosi.dev/net.ipv4.ip_forward: no registered node in group none in cluster cw\n",
+		     err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "wait", "sysctlstatus", "x", "--for", "value=1",
+			     NULL));
+	EXPECT_STREQ("cosictl: wait --etcd needs one of --all-nodes, --group G, --node N\n",
+		     err);
+	lease_revoke(e, lease);
+	etcd_free(e);
 }
 
 /* test_harness_run() exits: stop the clusters then (not in children). */

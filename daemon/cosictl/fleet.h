@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cosictl --etcd: what fleet_get.c (read side) and fleet_write.c (apply,
+ * delete, wait) share.
+ */
+#ifndef _COSICTL_FLEET_H
+#define _COSICTL_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cosictl/cli_args.h"
+
+struct etcd;
+
+/* One key of a write: put @value, or delete (@value NULL). */
+struct fleet_write {
+	char *key;
+	char *value;
+	char *label;			/* the document, for messages */
+	int64_t mod_revision;		/* as read; 0: absent */
+	bool unchanged;			/* holds @value already: no write */
+};
+
+/*
+ * One txn over @v[0..@n) (@n <= ETCD_TXN_OPS): compares every key's
+ * mod_revision with the one read, puts or deletes those not unchanged.
+ * 0: written.  -ESTALE: a compare failed, nothing written, @msg names the
+ * key that changed (*@failed its index).  Else etcd_call()'s errors.
+ */
+int cosictl_fleet_commit(struct etcd *e, const struct fleet_write *v,
+			 size_t n, size_t *failed, char *msg, size_t len);
+
+/* --cluster, --node, --group: EXIT_OK, or EXIT_USAGE with the error said. */
+int cosictl_fleet_names(const struct cosictl_args *a, const char *cluster);
+
+#endif /* _COSICTL_FLEET_H */

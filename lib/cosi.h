@@ -34,8 +34,13 @@
  * fails with EINVAL, and a struct from a newer header with a non-zero byte
  * past what this library knows fails with E2BIG rather than being
  * silently half-read.  Later versions only append fields to them, each
- * starting at or past the previous version's sizeof (pad explicitly
- * rather than reuse tail padding), and zero keeps the old behaviour.
+ * starting at or past the previous version's sizeof, with no implicit
+ * padding in what they append, trailing padding included (pad with named
+ * reserved members, which initialisers zero): the library checks every
+ * byte past its sizeof and compilers need not zero padding.  Zero keeps
+ * the old behaviour.  When one grows, the debian/ symbols files raise
+ * the minimum version of every function taking it, so a program using
+ * the new fields depends on a library that knows them.
  * (b) Library-allocated structs (cosi_resource, cosi_event,
  * cosi_definition, cosi_stream_stats; cosi_ctl_stats and cosi_tf_out) are
  * handed out by pointer and may grow at the end: never allocate, copy or
@@ -75,22 +80,29 @@ extern "C" {
  *	COSI_OPTS(cosi_req, r, .ns = "default", .type = t, .id = id);
  * COSI_OPTS_PTR(TYPE, ...) is the same as a pointer to a compound literal,
  * for an argument: cosi_resource_create(c, COSI_OPTS_PTR(cosi_req,
- * .ns = ns, .type = t, .id = id), NULL).  Its padding is the compiler's
- * (the unnamed members are zero), which is enough because the library
- * checks only whole fields past its own sizeof (see "ABI rules" above).
- * Static declarations (file scope, static const) spell the same thing
- * out: { .sz = sizeof(struct TYPE), ... }.  Both are GNU C (statement
- * expression, compound literal), also accepted by g++; in C++ with
- * -Wextra, prefer COSI_OPTS(), which silences -Wmissing-field-initializers.
+ * .ns = ns, .type = t, .id = id), NULL).  Padding is the compiler's and
+ * need not be zero, which is why appended fields never leave any (see
+ * "ABI rules" above).  Static declarations (file scope, static const)
+ * spell the same thing out: { .sz = sizeof(struct TYPE), ... }.  Both are
+ * GNU C (statement expression, compound literal); COSI_OPTS_PTR() is C
+ * only (C++ refuses the address of a temporary): C++ uses COSI_OPTS().
  */
-#define COSI_OPTS(TYPE, NAME, ...)					\
-	_Pragma("GCC diagnostic push")					\
-	_Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"") \
+#define COSI_OPTS_DECL_(TYPE, NAME, ...)				\
 	struct TYPE NAME = ({						\
 		memset(&NAME, 0, sizeof(struct TYPE));			\
 		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };	\
-	});								\
+	})
+#ifdef __cplusplus
+/* g++ warns about the members a designated initialiser leaves out. */
+#define COSI_OPTS(TYPE, NAME, ...)					\
+	_Pragma("GCC diagnostic push")					\
+	_Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"") \
+	COSI_OPTS_DECL_(TYPE, NAME, __VA_ARGS__);			\
 	_Pragma("GCC diagnostic pop")
+#else
+/* One declaration, so -Wdeclaration-after-statement is happy after it. */
+#define COSI_OPTS(TYPE, NAME, ...)	COSI_OPTS_DECL_(TYPE, NAME, __VA_ARGS__)
+#endif
 #define COSI_OPTS_PTR(TYPE, ...)					\
 	(&(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ })
 

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* No caller-built struct is, or will be, larger. */
+#define COSI_OPTS_MAX_SZ	4096
+
 /**
  * cosi_opts_copy() - check a caller's struct and copy it into the library's
  * @dst: the library's struct (sizeof @dst_sz), overwritten
@@ -42,15 +45,22 @@ static inline int cosi_opts_copy(void *dst, size_t dst_sz, const void *src,
 		return -EINVAL;
 	}
 	memcpy(&sz, src, sizeof(sz));
-	if (sz < sizeof(sz)) {
+	/*
+	 * Every header's sizeof is a multiple of size_t's alignment (sz is
+	 * the first member) and far below a page: anything else is not a
+	 * size but garbage (a struct not declared with COSI_OPTS()), and
+	 * must not make the tail scan below read megabytes of the caller.
+	 */
+	if (sz < sizeof(sz) || sz % _Alignof(size_t) ||
+	    sz > COSI_OPTS_MAX_SZ) {
 		snprintf(msg, msg_len,
 			 "struct %s: sz is %zu; initialise it with COSI_OPTS()",
 			 name, sz);
 		return -EINVAL;
 	}
 	tail = (const unsigned char *)src + dst_sz;
-	for (i = 0; sz > dst_sz && i < sz - dst_sz; i++)
-		set |= tail[i] != 0;
+	for (i = 0; !set && sz > dst_sz && i < sz - dst_sz; i++)
+		set = tail[i] != 0;
 	if (set) {
 		snprintf(msg, msg_len,
 			 "struct %s: fields past the %zu bytes this library knows are set (sz %zu); rebuild against its header",

@@ -183,7 +183,7 @@ static void cosi_vanished_one(const void *node, VISIT which, int depth)
 		return;
 	ev = calloc(1, sizeof(*ev));
 	if (ev)
-		ev->res = calloc(1, sizeof(*ev->res));
+		ev->res = cosi_resource_new();
 	if (ev && ev->res) {
 		ev->watch_id = v->w->watch_id;
 		ev->kind = COSI_EVENT_KIND_DESTROYED;
@@ -193,7 +193,6 @@ static void cosi_vanished_one(const void *node, VISIT which, int depth)
 		ev->res->id = strdup(id);
 		ev->res->owner = strdup("");
 		ev->res->revision = v->w->rev;
-		ev->res->destroy_ready = -1;
 	}
 	if (!ev || !ev->res || !ev->res->ns || !ev->res->type || !ev->res->id ||
 	    !ev->res->owner) {
@@ -327,7 +326,8 @@ int cosi_stream_add_from(struct cosi_stream *s, const char *ns,
  *	 since_revision as for cosi_stream_add_from() (else a bootstrap);
  *	 @req->bootstrap is ignored
  *
- * Return: 0 or a negative errno.
+ * Return: 0 or a negative errno: -EINVAL or -E2BIG for a @req whose sz
+ * fails the ABI check (cosi.h; the message in cosi_last_error()).
  */
 int cosi_stream_add_req(struct cosi_stream *s,
 			const struct cosi_watch_req *wr)

@@ -164,8 +164,9 @@ struct cosi_ctl_stats {
 struct cosi_runtime *cosi_runtime_new(sd_event *event,
 				      const struct cosi_runtime_opts *opts);
 /*
- * Register a controller (before or after start).  @data is the
- * controller's private pointer (cosi_ctl_data()).  Fails with -EBUSY when
+ * Register a controller (before or after start): @c is copied, its
+ * strings and arrays (name, inputs, outputs) are kept by reference and
+ * must stay.  @data is the controller's private pointer (cosi_ctl_data()).  Fails with -EBUSY when
  * an exclusive output is already declared by another controller, or when
  * the kernel refuses the owner claim, -EEXIST for a name taken in this
  * runtime.  On failure nothing stays registered, fini is not called and

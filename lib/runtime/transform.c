@@ -373,8 +373,14 @@ int cosi_transform_register(struct cosi_runtime *rt,
 	size_t i;
 	int err;
 
-	/* Which free_data to call is unknown until @decl passed. */
 	err = COSI_RT_OPTS_COPY(&copy, decl, "cosi_transform");
+	/*
+	 * A newer caller's struct: fields are only appended, so its
+	 * free_data is where ours is.  An sz that is not a size leaves no
+	 * struct to trust: @data stays the caller's (documented).
+	 */
+	if (err == -E2BIG && decl->free_data)
+		decl->free_data(data);
 	if (err)
 		return err;
 	if (!cosi_tf_valid(t))

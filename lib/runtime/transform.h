@@ -122,10 +122,12 @@ struct cosi_transform {
 /*
  * Register the transform @t (copied; its strings and arrays must stay)
  * with private data @data (cosi_tf_data()).  On failure @data is freed
- * with @t->free_data (when @t passed the ABI check).  Errors as
+ * with @t->free_data, except when @t->sz is not a size (0, misaligned or
+ * over 4096: @t was not declared with COSI_OPTS(), a bug reported with
+ * -EINVAL and logged), where @data stays the caller's.  Errors as
  * cosi_runtime_register(), -EINVAL for a declaration that is not one of
- * the two forms or whose sz is 0, -E2BIG for one from a newer header that
- * sets fields this library does not know (both logged).
+ * the two forms or whose sz is not a size, -E2BIG (logged) for one from a
+ * newer header that sets fields this library does not know.
  */
 int cosi_transform_register(struct cosi_runtime *rt,
 			    const struct cosi_transform *t, void *data,

@@ -53,7 +53,7 @@ header_decls() {
 }
 
 echo "TAP version 13"
-echo "1..14"
+echo "1..15"
 for lib in libcosi:lib/libcosi.map:lib/cosi.h \
 	   libcosi-runtime:lib/runtime/libcosi-runtime.map:lib/runtime/runtime.h,lib/runtime/transform.h; do
 	IFS=: read -r name map hdrs <<< "$lib"
@@ -92,7 +92,7 @@ else
 
 int main()
 {
-	COSI_OPTS(cosi_transform, t);
+	COSI_OPTS(cosi_transform, t, .name = "consumer");
 
 	/*
 	 * A runtime call that fails cleanly: no runtime, nothing to start
@@ -114,6 +114,33 @@ EOF
 		sed 's/^/# /' "$stage/log"
 		not_ok "C++: a consumer compiles and links with the installed headers"
 	fi
+fi
+# A C consumer in kernel style: COSI_OPTS() is one declaration, so a
+# declaration may follow it under -Wdeclaration-after-statement.
+if [ -d "$stage/lib/pkgconfig" ]; then
+	cat > "$stage/consumer_c.c" <<'EOF'
+#include <cosi/cosi.h>
+
+int main(void)
+{
+	COSI_OPTS(cosi_req, r, .id = "x");
+	const struct cosi_list_req *q = COSI_OPTS_PTR(cosi_list_req, .type = "t");
+
+	return r.sz == sizeof(r) && q->sz == sizeof(*q) ? 0 : 1;
+}
+EOF
+	# shellcheck disable=SC2046
+	if gcc -std=gnu99 -Wall -Wextra -Werror -Wdeclaration-after-statement \
+		-o "$stage/consumer_c" "$stage/consumer_c.c" \
+		$(PKG_CONFIG_PATH=$stage/lib/pkgconfig pkg-config --cflags --libs libcosi) \
+		> "$stage/log" 2>&1 && LD_LIBRARY_PATH=$stage/lib "$stage/consumer_c"; then
+		ok "C: COSI_OPTS() then a declaration, -Wdeclaration-after-statement"
+	else
+		sed 's/^/# /' "$stage/log"
+		not_ok "C: COSI_OPTS() then a declaration, -Wdeclaration-after-statement"
+	fi
+else
+	not_ok "C: COSI_OPTS() then a declaration, -Wdeclaration-after-statement"
 fi
 # The .pc Version is the release (VERSION), not the ABI version (map node).
 release=$(cat "$top/VERSION")

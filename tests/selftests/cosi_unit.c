@@ -649,6 +649,34 @@ TEST_F(unit, opts_abi_check)
 		     msg);
 	EXPECT_EQ(-EINVAL, cosi_opts_copy(&got, sizeof(got), NULL,
 					  "cosi_watch_req", msg, sizeof(msg)));
+
+	/*
+	 * Garbage in sz (a stack struct never initialised): not a size, so
+	 * refused before the tail is read: a pointer-sized sz would make the
+	 * scan run off the caller's memory (ASan names it).
+	 */
+	nw.cur.sz = (size_t)&nw;
+	EXPECT_EQ(-EINVAL, cosi_opts_copy(&got, sizeof(got), &nw,
+					  "cosi_watch_req", msg, sizeof(msg)));
+	nw.cur.sz = 4096 + sizeof(size_t);
+	EXPECT_EQ(-EINVAL, cosi_opts_copy(&got, sizeof(got), &nw,
+					  "cosi_watch_req", msg, sizeof(msg)));
+	nw.cur.sz = sizeof(got) - 4;	/* half a field */
+	EXPECT_EQ(-EINVAL, cosi_opts_copy(&got, sizeof(got), &nw,
+					  "cosi_watch_req", msg, sizeof(msg)));
+	snprintf(want, sizeof(want),
+		 "struct cosi_watch_req: sz is %zu; initialise it with COSI_OPTS()",
+		 sizeof(got) - 4);
+	EXPECT_STREQ(want, msg);
+
+	/*
+	 * A set byte right past what the library knows decides E2BIG: the
+	 * scan stops there, never reading the rest of a (valid-looking) sz.
+	 */
+	nw.cur.sz = 4096;
+	nw.added = 1;
+	EXPECT_EQ(-E2BIG, cosi_opts_copy(&got, sizeof(got), &nw,
+					 "cosi_watch_req", msg, sizeof(msg)));
 }
 
 /* COSI_OPTS() and COSI_OPTS_PTR() set sz and zero what is not named. */

@@ -24,25 +24,21 @@ install-dkms:
 	install -m 0644 VERSION $(DKMS_SRC)/
 	sed 's/#MODULE_VERSION#/$(COSI_VERSION)/' dkms.conf > $(DKMS_SRC)/dkms.conf
 
-# Man pages from Documentation/*.rst (docutils, scripts/rst2man.py),
-# generated at build time, never committed: cosid(8), cosictl(1), and
-# cosi-top(8), cosi-follow(8), sections of tracing.rst.
+# Man pages: Documentation/man/<page>.<section>.rst, written as man pages
+# (NAME from the title and subtitle, SYNOPSIS, DESCRIPTION, OPTIONS, EXIT
+# STATUS, FILES, SEE ALSO; tests/dist/manpages.sh checks them), converted
+# by docutils' rst2man (python3-docutils) with the version from VERSION;
+# --strict: any docutils warning fails the build.  Generated at build
+# time, never committed.
+RST2MAN	?= rst2man
 MAN_PAGES := $(addprefix $(BUILD)/man/,cosid.8 cosictl.1 cosi-top.8 cosi-follow.8)
 man: $(MAN_PAGES)
-$(BUILD)/man/%: scripts/rst2man.py
+$(BUILD)/man/%: Documentation/man/%.rst VERSION
 	@mkdir -p $(dir $@)
-	$(PYTHON) scripts/rst2man.py $(MAN_PART) $(subst .,,$(suffix $@)) \
-		$(COSI_VERSION) $(MAN_DOC) $@
-$(BUILD)/man/cosid.8: MAN_DOC = Documentation/cosid.rst
-$(BUILD)/man/cosid.8: Documentation/cosid.rst
-$(BUILD)/man/cosictl.1: MAN_DOC = Documentation/cosictl.rst
-$(BUILD)/man/cosictl.1: Documentation/cosictl.rst
-$(BUILD)/man/cosi-top.8 $(BUILD)/man/cosi-follow.8: MAN_DOC = Documentation/tracing.rst
-$(BUILD)/man/cosi-top.8 $(BUILD)/man/cosi-follow.8: Documentation/tracing.rst
-$(BUILD)/man/cosi-top.8: MAN_PART = --part cosi-top \
-	"live view of cosi.ko's changes and request latencies (BPF)"
-$(BUILD)/man/cosi-follow.8: MAN_PART = --part cosi-follow \
-	"print each change of one cosi resource (BPF)"
+	sed 's/@VERSION@/$(COSI_VERSION)/' $< | \
+		$(RST2MAN) --strict --input-encoding=utf-8 - > $@.tmp || \
+		{ rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
 
 install-man: man
 	@set -e; for m in $(MAN_PAGES); do \

@@ -4,7 +4,7 @@
  * type, id, set before load) to user space.  The filter runs here, so
  * other changes cost one string compare.
  */
-#include "vmlinux.h"
+#include "cosi_vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cosi.ko's kfuncs, for BPF programs (Documentation/bpf.rst).  Include
- * after vmlinux.h and cosi_bpf.h (struct cosi_res).  Each lookup is for
+ * after cosi_vmlinux.h (or a vmlinux.h) and cosi_bpf.h (struct cosi_res).
+ * They are resolved by name against cosi.ko's BTF at load: the prototypes
+ * are kmod/bpf_kfuncs.c's.  Each lookup is for
  * one program type: bpf_cosi_lookup() and the iterator tracing,
  * bpf_skb_cosi_lookup() TC, bpf_xdp_cosi_lookup() XDP; the readers and
  * the release are for all three.  The iterator exists on 6.12 only: keep

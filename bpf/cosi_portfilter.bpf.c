@@ -6,16 +6,17 @@
  * a `cosictl apply` is in force when it returns).  Resource ids are the
  * decimal port numbers, in the namespace userspace sets.
  */
-#include "vmlinux.h"
+#include "cosi_vmlinux.h"
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "cosi_bpf.h"
 #include "cosi_kfuncs.h"
 
-#define TC_ACT_OK	0
-#define TC_ACT_SHOT	2
-#define ETH_P_IP	0x0800
-#define ETH_P_IPV6	0x86DD
 #define ENOENT		2
 
 char LICENSE[] SEC("license") = "GPL";

@@ -6,7 +6,7 @@
  * syscall reads the resource: the program sees it at the tracepoint the
  * write fires.
  */
-#include "vmlinux.h"
+#include "cosi_vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>

@@ -4,7 +4,7 @@
  * latencies per command from cosi.ko's BTF tracepoints, and passes watch
  * overflows and resyncs to user space through a ring buffer.
  */
-#include "vmlinux.h"
+#include "cosi_vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>

@@ -93,6 +93,8 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 		 $(BUILD)/bench/ustore_test \
 		 tests/lib/symbols.sh \
 		 tests/dist/copyright.py \
+		 tests/dist/bpf_build.sh \
+		 tests/dist/manpages.sh \
 		 tests/dist/dkms.sh; do \
 		echo "=== host: $$(basename $$t)"; \
 		$$t 2>&1 | tee $(BUILD)/test-unit.log; \

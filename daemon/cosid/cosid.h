@@ -306,6 +306,13 @@ void cosid_pub_free(struct cosid_pub *p);
  * malloc()ed, 0 or -ENOMEM.
  */
 int cosid_pub_render(const struct cosi_resource *r, char **doc, char **cmp);
+/*
+ * A type --publish refuses: one that changes with every publish
+ * (FleetSync, RuntimeStatus) or a sensitive one (its specs stay on the
+ * node).  0, or -EINVAL with @msg.
+ */
+int cosid_pub_type_check(const struct cosi_definition *d, char *msg,
+			 size_t len);
 /* The compare form of a value read from etcd ("" if not JSON), or NULL. */
 char *cosid_pub_compare_form(const char *value, size_t len);
 

@@ -226,17 +226,43 @@ static void flush(struct cosid_pub *p)
 	}
 }
 
+/*
+ * Whether @type is sensitive now (a type can be made sensitive while
+ * cosid runs; cosid holds CAP_NET_ADMIN and so reads its specs): its
+ * resources are then never published.  0 or a negative errno.
+ */
+static int type_sensitive(struct cosid_pub *p, const char *type, bool *yes)
+{
+	struct cosi_definition *d = NULL;
+	int err = cosi_definition_get(cosi_ctl_conn(p->ctl), type, &d);
+
+	*yes = false;
+	if (err)
+		return err;
+	*yes = d->sensitivity != COSI_SENSITIVITY_PUBLIC;
+	cosi_definition_free(d);
+	if (*yes)
+		cosid_fleet_pub_event(p->f, "publish: %s is sensitive: not published (its keys are deleted)",
+				      type);
+	return 0;
+}
+
 /* What the node holds of the published types; 0 or a negative errno. */
 static int list_local(struct cosid_pub *p)
 {
 	struct cosi_resources l = { 0 };
 	char *key, *doc, *cmp;
+	bool sens = false;
 	size_t i, k;
 	int err = 0;
 
 	for (i = 0; !err && i < p->n_inputs; i++) {
-		err = cosi_ctl_list(p->ctl, p->inputs[i].ns, p->inputs[i].type,
-				    &l);
+		err = type_sensitive(p, p->inputs[i].type, &sens);
+		if (err == -ENOENT)
+			err = 0;	/* not defined: nothing of it */
+		else if (!err && !sens)
+			err = cosi_ctl_list(p->ctl, p->inputs[i].ns,
+					    p->inputs[i].type, &l);
 		for (k = 0; !err && k < l.n; k++) {
 			key = key_of(p, l.v[k]->ns, l.v[k]->type, l.v[k]->id);
 			err = key ? cosid_pub_render(l.v[k], &doc, &cmp) :
@@ -324,11 +350,15 @@ static int pub_reconcile(struct cosi_ctl *ctl, const char *ns,
 	struct cosid_pub *p = cosid_fleet_pub(cosi_ctl_data(ctl));
 	struct cosi_resource *r = NULL;
 	char *key = key_of(p, ns, type, id), *doc, *cmp;
+	bool sens = false;
 	int err;
 
 	if (!key)
 		return -ENOMEM;
-	err = cosi_ctl_get(ctl, ns, type, id, &r);
+	/* Checked at each write: the type may have become sensitive. */
+	err = type_sensitive(p, type, &sens);
+	if (!err)
+		err = sens ? -ENOENT : cosi_ctl_get(ctl, ns, type, id, &r);
 	if (err == -ENOENT) {
 		cosid_pubset_gone(p->set, key);
 		err = 0;
@@ -443,6 +473,22 @@ static bool never_settles(const char *type)
 	return !strcmp(type, T_FLEET_SYNC) || !strcmp(type, T_RUNTIME_STATUS);
 }
 
+int cosid_pub_type_check(const struct cosi_definition *d, char *msg,
+			 size_t len)
+{
+	if (never_settles(d->type)) {
+		snprintf(msg, len, "%s changes with every publish and cannot be published",
+			 d->type);
+		return -EINVAL;
+	}
+	if (d->sensitivity != COSI_SENSITIVITY_PUBLIC) {
+		snprintf(msg, len, "%s is a sensitive type: its specs are never published",
+			 d->type);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* One --publish value, "TYPE[,TYPE...]" (names as cosictl takes them). */
 static int add_names(struct cosid_pub *p, const struct cosi_definitions *defs,
 		     const char *list, bool *none)
@@ -460,9 +506,8 @@ static int add_names(struct cosid_pub *p, const struct cosi_definitions *defs,
 		if (cosi_resolve_type(defs, tok, &d, msg, sizeof(msg))) {
 			fprintf(stderr, "cosid: --publish %s: %s\n", tok, msg);
 			err = -EINVAL;
-		} else if (never_settles(d->type)) {
-			fprintf(stderr, "cosid: --publish %s: %s changes with every publish and cannot be published\n",
-				tok, d->type);
+		} else if (cosid_pub_type_check(d, msg, sizeof(msg))) {
+			fprintf(stderr, "cosid: --publish %s: %s\n", tok, msg);
 			err = -EINVAL;
 		} else {
 			err = add_type(p, cosi_resolve_default_ns(d), d->type);

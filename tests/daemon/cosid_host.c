@@ -566,4 +566,23 @@ TEST(pub_compare_form)
 	cosi_spec_clear(&r.spec);
 }
 
+/* --publish refuses sensitive types and the ones that never settle. */
+TEST(pub_type_check)
+{
+	struct cosi_definition *d = cosi_def_new("Secrets.x.dev");
+	char msg[256];
+
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(0, cosid_pub_type_check(d, msg, sizeof(msg)));
+	d->sensitivity = COSI_SENSITIVITY_SENSITIVE;
+	EXPECT_EQ(-EINVAL, cosid_pub_type_check(d, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "sensitive"));
+	cosi_definition_free(d);
+	d = cosi_def_new("FleetSyncs.cosi.dev");
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(-EINVAL, cosid_pub_type_check(d, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "cannot be published"));
+	cosi_definition_free(d);
+}
+
 TEST_HARNESS_MAIN

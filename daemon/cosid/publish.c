@@ -263,6 +263,8 @@ static int list_local(struct cosid_pub *p)
 		else if (!err && !sens)
 			err = cosi_ctl_list(p->ctl, p->inputs[i].ns,
 					    p->inputs[i].type, &l);
+		if (err == -ENOENT)
+			err = 0;	/* undefined meanwhile: its keys are stale */
 		for (k = 0; !err && k < l.n; k++) {
 			key = key_of(p, l.v[k]->ns, l.v[k]->type, l.v[k]->id);
 			err = key ? cosid_pub_render(l.v[k], &doc, &cmp) :
@@ -489,12 +491,26 @@ int cosid_pub_type_check(const struct cosi_definition *d, char *msg,
 	return 0;
 }
 
-/* One --publish value, "TYPE[,TYPE...]" (names as cosictl takes them). */
+/*
+ * An exact type name (Kind.group: a dot, no '/') not defined yet: taken
+ * as it is, published once defined (the runtime's watches wait for it).
+ */
+static bool exact_name(const char *name)
+{
+	return strchr(name, '.') && !strchr(name, '/') && name[0] != '.';
+}
+
+/*
+ * One --publish value, "TYPE[,TYPE...]" (names as cosictl takes them, or
+ * an exact name not defined yet, published in its namespace NS when
+ * written NS/TYPE, else in "default").
+ */
 static int add_names(struct cosid_pub *p, const struct cosi_definitions *defs,
 		     const char *list, bool *none)
 {
-	char *s = strdup(list), *tok, *save = NULL, msg[512];
+	char *s = strdup(list), *tok, *save = NULL, *slash, msg[512];
 	const struct cosi_definition *d;
+	const char *ns;
 	int err = s ? 0 : -ENOMEM;
 
 	for (tok = s ? strtok_r(s, ",", &save) : NULL; !err && tok;
@@ -503,14 +519,30 @@ static int add_names(struct cosid_pub *p, const struct cosi_definitions *defs,
 			*none = true;
 			continue;
 		}
-		if (cosi_resolve_type(defs, tok, &d, msg, sizeof(msg))) {
-			fprintf(stderr, "cosid: --publish %s: %s\n", tok, msg);
-			err = -EINVAL;
-		} else if (cosid_pub_type_check(d, msg, sizeof(msg))) {
-			fprintf(stderr, "cosid: --publish %s: %s\n", tok, msg);
-			err = -EINVAL;
+		ns = NULL;
+		slash = strchr(tok, '/');
+		if (slash && slash != tok && slash[1] && !strchr(slash + 1, '/')) {
+			*slash = '\0';
+			ns = tok;
+			tok = slash + 1;
+		}
+		if (!cosi_resolve_type(defs, tok, &d, msg, sizeof(msg))) {
+			if (cosid_pub_type_check(d, msg, sizeof(msg))) {
+				fprintf(stderr, "cosid: --publish %s: %s\n", tok,
+					msg);
+				err = -EINVAL;
+			} else {
+				err = add_type(p, ns ?: cosi_resolve_default_ns(d),
+					       d->type);
+			}
+		} else if (exact_name(tok) && !never_settles(tok)) {
+			fprintf(stderr, "cosid: --publish %s: not defined yet: published in namespace %s once it is\n",
+				tok, ns ?: COSI_DEFAULT_NS);
+			err = add_type(p, ns ?: COSI_DEFAULT_NS, tok);
 		} else {
-			err = add_type(p, cosi_resolve_default_ns(d), d->type);
+			fprintf(stderr, "cosid: --publish %s: %s (an exact name Kind.group is taken before it is defined)\n",
+				tok, msg);
+			err = -EINVAL;
 		}
 	}
 	free(s);

@@ -298,6 +298,12 @@ int cosid_pub_register(struct cosi_runtime *rt, struct cosid_pub *p,
 		       struct cosid_fleet *f);
 /* Once the fleet's etcd client exists: sync and publish on its loop. */
 void cosid_pub_start(struct cosid_pub *p, struct etcd *e, unsigned int seed);
+/*
+ * etcd may no longer hold what the publisher wrote (fleet.c re-listed or
+ * reconnected): range the node's prefix again and write what differs,
+ * after the request in flight.  NULL is a no-op.
+ */
+void cosid_pub_resync(struct cosid_pub *p);
 void cosid_pub_stats(const struct cosid_pub *p, struct cosid_pub_stats *st);
 void cosid_pub_free(struct cosid_pub *p);
 /*

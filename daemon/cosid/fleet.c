@@ -609,7 +609,9 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	if (m->n_events)
 		f->backoff_ms = 0;
 	if (!f->connected) {
+		/* Back after a failure: etcd may have lost statuses. */
 		f->connected = true;
+		cosid_pub_resync(f->pub);
 		wake(f);
 	}
 	for (i = 0; i < m->n_events; i++) {
@@ -692,6 +694,9 @@ static void on_list(struct etcd_req *rq, int err, const char *msg,
 		return;
 	}
 	entries_free(old, n_old);
+	/* A re-list (new cluster, revision back, compaction): statuses too. */
+	if (f->lists)
+		cosid_pub_resync(f->pub);
 	f->cluster_id = rep->hdr.cluster_id;
 	f->rev = rep->hdr.revision;
 	f->listed = true;

@@ -16,7 +16,11 @@
  * an idle node, or a controller writing an unchanged status, adds no
  * etcd revision.
  *
- * Sync: at start and after any failed write, one range of the node's
+ * Sync: at start, after any failed write, and whenever the fleet lists
+ * etcd again or reconnects (cosid_pub_resync(): a changed cluster id, a
+ * revision going back, a compaction, a watch resumed after a failure:
+ * etcd may have lost or been stripped of the node's keys), one range of
+ * the node's
  * status prefix (with values) says what etcd holds, a list of every
  * published type what the node holds; the difference is written (keys
  * the node no longer holds are deleted: stale keys go at start).  Then
@@ -56,6 +60,7 @@ struct cosid_pub {
 	struct etcd_req *rq;		/* the range or txn in flight */
 	sd_event_source *timer;		/* the next range or flush */
 	bool synced;			/* the set knows etcd's side */
+	bool resync;			/* a sync is due after the rq */
 	unsigned int backoff_ms, seed;
 	size_t batch;			/* writes in the txn in flight */
 	struct cosid_pub_stats st;
@@ -146,8 +151,20 @@ static void arm(struct cosid_pub *p, uint64_t ms)
 	sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
 }
 
+/* A resync asked for while nothing is in flight: range again now. */
+static bool take_resync(struct cosid_pub *p)
+{
+	if (!p->resync)
+		return false;
+	p->resync = false;
+	p->synced = false;
+	arm(p, 0);
+	return true;
+}
+
 static void failed(struct cosid_pub *p, const char *what, const char *msg)
 {
+	p->resync = false;	/* a sync follows anyway */
 	p->st.errors++;
 	cosid_fleet_pub_event(p->f, "publish: %s: %s", what, msg);
 	p->synced = false;
@@ -186,7 +203,8 @@ static void on_txn(struct etcd_req *rq, int err, const char *msg,
 	p->backoff_ms = 0;
 	cosid_pubset_done(p->set, true);
 	cosid_fleet_pub_event(p->f, NULL);
-	flush(p);
+	if (!take_resync(p))
+		flush(p);
 }
 
 /* The next txn of pending writes, when synced and none is in flight. */
@@ -294,6 +312,8 @@ static void on_range(struct etcd_req *rq, int err, const char *msg,
 		failed(p, "range", msg);
 		return;
 	}
+	if (take_resync(p))
+		return;		/* read before what asked for it */
 	cosid_pubset_reset(p->set);
 	for (i = 0; !err && i < rep->n_kvs; i++) {
 		cmp = cosid_pub_compare_form(rep->kvs[i].value,
@@ -398,6 +418,15 @@ void cosid_pub_start(struct cosid_pub *p, struct etcd *e, unsigned int seed)
 	p->e = e;
 	p->seed = seed;
 	arm(p, 0);
+}
+
+void cosid_pub_resync(struct cosid_pub *p)
+{
+	if (!p || !p->e)
+		return;
+	p->resync = true;
+	if (!p->rq)
+		take_resync(p);
 }
 
 void cosid_pub_stats(const struct cosid_pub *p, struct cosid_pub_stats *st)

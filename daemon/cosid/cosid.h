@@ -258,15 +258,17 @@ int cosid_pubset_remote(struct cosid_pubset *p, const char *key,
 /* Keys whose write is to do (in flight included). */
 size_t cosid_pubset_pending(const struct cosid_pubset *p);
 /*
- * The next batch: fills @ops (COSID_PUB_TXN_OPS of them) with dirty keys,
- * at most @max_bytes of keys and documents (but at least one), and marks
+ * The next batch: fills @ops (COSID_PUB_TXN_OPS of them) with at most
+ * @max_ops (1..COSID_PUB_TXN_OPS; 0: COSID_PUB_TXN_OPS) dirty keys, at
+ * most @max_bytes of keys and documents (but at least one), and marks
  * them in flight; 0 when nothing is to do or a batch is in flight.  A
  * document over COSID_PUB_DOC_MAX is not written (counted in @skip; its
  * key is deleted instead when etcd may hold it).  @ops point into the
  * set until cosid_pubset_done().
  */
 size_t cosid_pubset_batch(struct cosid_pubset *p, struct cosid_pub_op *ops,
-			  size_t max_bytes, struct cosid_pub_skip *skip);
+			  size_t max_ops, size_t max_bytes,
+			  struct cosid_pub_skip *skip);
 /*
  * The batch in flight was written (@ok) or not.  A key changed while in
  * flight stays dirty when it differs from what was written.
@@ -319,6 +321,12 @@ int cosid_pub_render(const struct cosi_resource *r, char **doc, char **cmp);
  */
 int cosid_pub_type_check(const struct cosi_definition *d, char *msg,
 			 size_t len);
+/*
+ * etcd refused a txn for its size (--max-txn-ops, --max-request-bytes
+ * lower than the defaults): "too many operations in txn request" or
+ * "request is too large" in @msg.  Not applied: the batch is halved.
+ */
+bool cosid_pub_txn_too_big(const char *msg);
 /* The compare form of a value read from etcd ("" if not JSON), or NULL. */
 char *cosid_pub_compare_form(const char *value, size_t len);
 

@@ -24,8 +24,10 @@
  * status prefix (with values) says what etcd holds, a list of every
  * published type what the node holds; the difference is written (keys
  * the node no longer holds are deleted: stale keys go at start).  Then
- * the pending writes are flushed in txns of at most 128 operations, one
- * txn at a time, on the daemon's loop (curl multi: never blocking).  A
+ * the pending writes are flushed in txns of at most 128 operations (and
+ * 1 MiB; a txn etcd refuses for its size, under lower --max-txn-ops or
+ * --max-request-bytes, is halved and sent again at once, down to one
+ * write, and the smaller size is kept), one txn at a time, on the daemon's loop (curl multi: never blocking).  A
  * failed txn (etcd down, a timeout that may have applied it) makes the
  * set sync again after a backoff (0.5 s doubling to 10 s, +-25 %); the
  * pending writes stay, one per key, latest wins.
@@ -63,6 +65,7 @@ struct cosid_pub {
 	bool resync;			/* a sync is due after the rq */
 	unsigned int backoff_ms, seed;
 	size_t batch;			/* writes in the txn in flight */
+	size_t max_ops, max_bytes;	/* of a txn; halved when refused */
 	struct cosid_pub_stats st;
 };
 
@@ -86,6 +89,12 @@ static char *compare_form(struct json_object *o)
 		s = strdup(json_object_to_json_string_ext(o, JSON_FLAGS));
 	json_object_put(o);
 	return s;
+}
+
+bool cosid_pub_txn_too_big(const char *msg)
+{
+	return strstr(msg, "too many operations in txn request") ||
+	       strstr(msg, "request is too large");
 }
 
 int cosid_pub_render(const struct cosi_resource *r, char **doc, char **cmp)
@@ -191,6 +200,19 @@ static void on_txn(struct etcd_req *rq, int err, const char *msg,
 
 	(void)rq;
 	p->rq = NULL;
+	if (err && cosid_pub_txn_too_big(msg) && p->batch > 1) {
+		/* Refused, not applied: the same writes in halves, now. */
+		p->max_ops = p->batch / 2;
+		if (strstr(msg, "too large") && p->max_bytes > 4096)
+			p->max_bytes /= 2;
+		p->st.errors++;
+		cosid_pubset_done(p->set, false);
+		cosid_fleet_pub_event(p->f, "publish: txn of %zu writes: %s: now at most %zu a txn",
+				      p->batch, msg, p->max_ops);
+		if (!take_resync(p))
+			flush(p);
+		return;
+	}
 	if (err) {
 		/* Applied or not: the next sync reads what etcd holds. */
 		cosid_pubset_done(p->set, false);
@@ -219,7 +241,7 @@ static void flush(struct cosid_pub *p)
 
 	if (!p->synced || p->rq || !p->e)
 		return;
-	n = cosid_pubset_batch(p->set, po, COSID_PUB_TXN_BYTES, &skip);
+	n = cosid_pubset_batch(p->set, po, p->max_ops, p->max_bytes, &skip);
 	if (skip.n) {
 		p->st.errors += skip.n;
 		cosid_fleet_pub_event(p->f, "publish: %s: skipped: a %zu-byte document, over etcd's request limit",
@@ -611,6 +633,10 @@ int cosid_pub_new(struct cosi *c, const struct cosid_fleet_opts *o,
 		for (i = 0; !err && cosid_output_type(i, &ns, &type); i++)
 			if (!never_settles(type))
 				err = add_type(p, ns, type);
+	}
+	if (p) {
+		p->max_ops = COSID_PUB_TXN_OPS;
+		p->max_bytes = COSID_PUB_TXN_BYTES;
 	}
 	if (!err && p->n_inputs && !(p->set = cosid_pubset_new()))
 		err = -ENOMEM;

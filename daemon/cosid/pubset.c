@@ -256,15 +256,18 @@ size_t cosid_pubset_pending(const struct cosid_pubset *p)
 }
 
 size_t cosid_pubset_batch(struct cosid_pubset *p, struct cosid_pub_op *ops,
-			  size_t max_bytes, struct cosid_pub_skip *skip)
+			  size_t max_ops, size_t max_bytes,
+			  struct cosid_pub_skip *skip)
 {
 	struct pub_entry *e, *nx;
 	size_t i, n = 0, bytes = 0, sz;
 
 	if (p->n_fl)
 		return 0;	/* one batch at a time */
-	for (i = 0; i < p->nb && n < COSID_PUB_TXN_OPS; i++) {
-		for (e = p->b[i]; e && n < COSID_PUB_TXN_OPS; e = nx) {
+	if (!max_ops || max_ops > COSID_PUB_TXN_OPS)
+		max_ops = COSID_PUB_TXN_OPS;
+	for (i = 0; i < p->nb && n < max_ops; i++) {
+		for (e = p->b[i]; e && n < max_ops; e = nx) {
 			nx = e->next;
 			if (!e->dirty || e->flight)
 				continue;

@@ -387,7 +387,7 @@ static size_t pub_drain(struct cosid_pubset *p, size_t *sizes, size_t max)
 	struct cosid_pub_skip skip = { 0 };
 	size_t n, k = 0;
 
-	while ((n = cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip))) {
+	while ((n = cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip))) {
 		if (k < max)
 			sizes[k] = n;
 		k++;
@@ -413,10 +413,10 @@ TEST(pub_batches_of_128)
 	}
 	EXPECT_EQ(300, cosid_pubset_pending(p));
 	/* One batch at a time: none while one is in flight. */
-	EXPECT_EQ(128, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	EXPECT_EQ(128, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	for (i = 0; i < 128; i++)
 		EXPECT_STREQ("{\"v\":2}", ops[i].doc);
-	EXPECT_EQ(0, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	EXPECT_EQ(0, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	cosid_pubset_done(p, true);
 	EXPECT_EQ(172, cosid_pubset_pending(p));
 	ASSERT_EQ(2, pub_drain(p, sizes, 8));
@@ -447,7 +447,7 @@ TEST(pub_only_changes_and_stale_keys)
 	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA", "A"));
 	ASSERT_EQ(0, cosid_pubset_local(p, "c", "docC2", "C2"));
 	EXPECT_EQ(2, cosid_pubset_pending(p));
-	ASSERT_EQ(2, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(2, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	if (!strcmp(ops[0].key, "c")) {
 		struct cosid_pub_op t = ops[0];
 
@@ -463,10 +463,10 @@ TEST(pub_only_changes_and_stale_keys)
 	/* Gone while its put is in flight: deleted after. */
 	ASSERT_EQ(0, cosid_pubset_local(p, "d", "docD", "D"));
 	cosid_pubset_done(p, true);
-	ASSERT_EQ(2, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(2, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	cosid_pubset_gone(p, "d");
 	cosid_pubset_done(p, true);
-	ASSERT_EQ(1, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	EXPECT_STREQ("d", ops[0].key);
 	EXPECT_EQ(NULL, ops[0].doc);
 	cosid_pubset_done(p, true);
@@ -481,7 +481,7 @@ TEST(pub_only_changes_and_stale_keys)
 	EXPECT_EQ(0, cosid_pubset_pending(p));
 	/* A failed txn leaves its writes pending. */
 	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA5", "A5"));
-	ASSERT_EQ(1, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	cosid_pubset_done(p, false);
 	EXPECT_EQ(1, cosid_pubset_pending(p));
 	EXPECT_EQ(1, pub_drain(p, sizes, 4));
@@ -511,7 +511,7 @@ TEST(pub_bytes_and_too_big)
 	memset(doc, 'x', COSID_PUB_DOC_MAX + 1);
 	doc[COSID_PUB_DOC_MAX + 1] = '\0';
 	ASSERT_EQ(0, cosid_pubset_local(p, "a", doc, "A2"));
-	ASSERT_EQ(1, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	EXPECT_EQ(1, skip.n);
 	EXPECT_STREQ("a", skip.key);
 	EXPECT_STREQ("a", ops[0].key);
@@ -564,6 +564,35 @@ TEST(pub_compare_form)
 	free(doc2);
 	free(cmp2);
 	cosi_spec_clear(&r.spec);
+}
+
+/* After etcd refused a txn for its size: smaller batches. */
+TEST(pub_batch_adapts)
+{
+	struct cosid_pubset *p = cosid_pubset_new();
+	struct cosid_pub_op ops[COSID_PUB_TXN_OPS];
+	struct cosid_pub_skip skip = { 0 };
+	char key[32];
+	int i;
+
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ASSERT_EQ(0, cosid_pubset_local(p, key, "{}", "{}"));
+	}
+	ASSERT_EQ(4, cosid_pubset_batch(p, ops, 4, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, false);	/* refused: all still pending */
+	EXPECT_EQ(10, cosid_pubset_pending(p));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, 1, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, true);
+	EXPECT_EQ(9, cosid_pubset_pending(p));
+	ASSERT_EQ(9, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, true);
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	cosid_pubset_free(p);
+	EXPECT_TRUE(cosid_pub_txn_too_big("etcd http://x/v3/kv/txn: etcdserver: too many operations in txn request"));
+	EXPECT_TRUE(cosid_pub_txn_too_big("etcdserver: request is too large"));
+	EXPECT_FALSE(cosid_pub_txn_too_big("no etcd endpoint reachable"));
 }
 
 /* --publish refuses sensitive types and the ones that never settle. */

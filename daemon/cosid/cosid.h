@@ -143,6 +143,10 @@ struct cosid_fleet_opts {
 	 */
 	const char **publish;
 	size_t n_publish;
+	/* --publish-max-keys, --publish-max-bytes; 0: the defaults. */
+	unsigned long publish_max_keys, publish_max_bytes;
+	/* --publish-any-owner: not only cosid's controllers' resources. */
+	bool publish_any_owner;
 };
 
 /*
@@ -219,6 +223,11 @@ void cosid_fleet_free(struct cosid_fleet *f);
 #define COSID_PUB_DOC_MAX	(1536 * 1024 - 4096)
 /* Keys and documents of one txn, at most (one document may be alone). */
 #define COSID_PUB_TXN_BYTES	(1024 * 1024)
+/* Keys and bytes (keys and documents) a node publishes: default, max. */
+#define COSID_PUB_KEYS_DEFAULT	10000
+#define COSID_PUB_KEYS_MAX	1000000
+#define COSID_PUB_BYTES_DEFAULT	(64UL << 20)
+#define COSID_PUB_BYTES_MAX	(1UL << 30)
 
 struct cosid_pubset;
 
@@ -238,10 +247,14 @@ struct cosid_pub_skip {
 
 struct cosid_pubset *cosid_pubset_new(void);
 void cosid_pubset_free(struct cosid_pubset *p);
+/* At most @keys local keys and @bytes of their keys and documents. */
+void cosid_pubset_limit(struct cosid_pubset *p, size_t keys, size_t bytes);
 /*
  * The node holds @key with document @doc; @cmp is the form compared with
  * etcd's (the document without what changes on every write).  Copied;
- * 0 or -ENOMEM.
+ * 0, -ENOMEM, or -ENOSPC when the key or its new document would take
+ * the node's keys or bytes over cosid_pubset_limit()'s (nothing changed:
+ * the caller takes the key as gone).
  */
 int cosid_pubset_local(struct cosid_pubset *p, const char *key,
 		       const char *doc, const char *cmp);
@@ -283,6 +296,7 @@ struct cosid_pub_stats {
 	uint64_t published;	/* puts and deletes written */
 	uint64_t errors;	/* failed ranges and txns, skipped documents */
 	uint64_t txns, syncs;	/* txns written; ranges of etcd's side */
+	uint64_t overflow;	/* keys left out: over the keys or bytes cap */
 	int64_t revision;	/* etcd's revision after the last txn */
 	size_t pending;		/* keys to write */
 };

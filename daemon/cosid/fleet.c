@@ -1010,6 +1010,7 @@ static int put_status(struct cosi_ctl *ctl, struct cosid_fleet *f)
 	      cosi_spec_add_u64(&spec, "published", ps.published) ?:
 	      cosi_spec_add_u64(&spec, "pending", ps.pending) ?:
 	      cosi_spec_add_u64(&spec, "publish-errors", ps.errors) ?:
+	      cosi_spec_add_u64(&spec, "publish-overflow", ps.overflow) ?:
 	      cosi_spec_add_u64(&spec, "publish-revision",
 				ps.revision > 0 ? ps.revision : 0);
 	if (!err)

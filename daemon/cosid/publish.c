@@ -66,6 +66,8 @@ struct cosid_pub {
 	unsigned int backoff_ms, seed;
 	size_t batch;			/* writes in the txn in flight */
 	size_t max_ops, max_bytes;	/* of a txn; halved when refused */
+	bool any_owner;			/* --publish-any-owner */
+	bool over_noted;		/* an overflow named since the sync */
 	struct cosid_pub_stats st;
 };
 
@@ -287,12 +289,47 @@ static int type_sensitive(struct cosid_pub *p, const char *type, bool *yes)
 	return 0;
 }
 
+/*
+ * The node's document of @r at @key, or its absence: a resource not
+ * owned by one of cosid's controllers is not published (unless
+ * --publish-any-owner), nor one over the node's caps (counted, the first
+ * since the last sync named in FleetSync's last-error).  0 or -ENOMEM.
+ */
+static int put_local(struct cosid_pub *p, const char *key,
+		     const struct cosi_resource *r)
+{
+	char *doc, *cmp;
+	int err;
+
+	if (!p->any_owner &&
+	    !(r->owner && cosi_runtime_find(cosi_ctl_runtime(p->ctl), r->owner))) {
+		cosid_pubset_gone(p->set, key);
+		return 0;
+	}
+	err = cosid_pub_render(r, &doc, &cmp);
+	if (err)
+		return err;
+	err = cosid_pubset_local(p->set, key, doc, cmp);
+	free(doc);
+	free(cmp);
+	if (err != -ENOSPC)
+		return err;
+	cosid_pubset_gone(p->set, key);
+	p->st.overflow++;
+	if (!p->over_noted) {
+		p->over_noted = true;
+		cosid_fleet_pub_event(p->f, "publish: %s: not published: over --publish-max-keys or --publish-max-bytes",
+				      key);
+	}
+	return 0;
+}
+
 /* What the node holds of the published types; 0 or a negative errno. */
 static int list_local(struct cosid_pub *p)
 {
 	struct cosi_resources l = { 0 };
-	char *key, *doc, *cmp;
 	bool sens = false;
+	char *key;
 	size_t i, k;
 	int err = 0;
 
@@ -307,13 +344,7 @@ static int list_local(struct cosid_pub *p)
 			err = 0;	/* undefined meanwhile: its keys are stale */
 		for (k = 0; !err && k < l.n; k++) {
 			key = key_of(p, l.v[k]->ns, l.v[k]->type, l.v[k]->id);
-			err = key ? cosid_pub_render(l.v[k], &doc, &cmp) :
-			      -ENOMEM;
-			if (!err) {
-				err = cosid_pubset_local(p->set, key, doc, cmp);
-				free(doc);
-				free(cmp);
-			}
+			err = key ? put_local(p, key, l.v[k]) : -ENOMEM;
 			free(key);
 		}
 		cosi_resources_clear(&l);
@@ -336,6 +367,7 @@ static void on_range(struct etcd_req *rq, int err, const char *msg,
 	}
 	if (take_resync(p))
 		return;		/* read before what asked for it */
+	p->over_noted = false;
 	cosid_pubset_reset(p->set);
 	for (i = 0; !err && i < rep->n_kvs; i++) {
 		cmp = cosid_pub_compare_form(rep->kvs[i].value,
@@ -393,7 +425,7 @@ static int pub_reconcile(struct cosi_ctl *ctl, const char *ns,
 {
 	struct cosid_pub *p = cosid_fleet_pub(cosi_ctl_data(ctl));
 	struct cosi_resource *r = NULL;
-	char *key = key_of(p, ns, type, id), *doc, *cmp;
+	char *key = key_of(p, ns, type, id);
 	bool sens = false;
 	int err;
 
@@ -407,12 +439,7 @@ static int pub_reconcile(struct cosi_ctl *ctl, const char *ns,
 		cosid_pubset_gone(p->set, key);
 		err = 0;
 	} else if (!err) {
-		err = cosid_pub_render(r, &doc, &cmp);
-		if (!err) {
-			err = cosid_pubset_local(p->set, key, doc, cmp);
-			free(doc);
-			free(cmp);
-		}
+		err = put_local(p, key, r);
 		cosi_resource_free(r);
 	}
 	free(key);
@@ -640,6 +667,12 @@ int cosid_pub_new(struct cosi *c, const struct cosid_fleet_opts *o,
 	}
 	if (!err && p->n_inputs && !(p->set = cosid_pubset_new()))
 		err = -ENOMEM;
+	if (!err && p->set)
+		cosid_pubset_limit(p->set,
+				   o->publish_max_keys ?: COSID_PUB_KEYS_DEFAULT,
+				   o->publish_max_bytes ?: COSID_PUB_BYTES_DEFAULT);
+	if (p)
+		p->any_owner = o->publish_any_owner;
 	if (err == -ENOMEM)
 		fprintf(stderr, "cosid: --publish: out of memory\n");
 	if (err || !p->n_inputs) {

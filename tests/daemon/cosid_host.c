@@ -595,6 +595,34 @@ TEST(pub_batch_adapts)
 	EXPECT_FALSE(cosid_pub_txn_too_big("no etcd endpoint reachable"));
 }
 
+/* The node's keys and bytes are capped: the rest is refused, never stuck. */
+TEST(pub_caps)
+{
+	struct cosid_pubset *p = cosid_pubset_new();
+	struct cosid_pub_op ops[COSID_PUB_TXN_OPS];
+	struct cosid_pub_skip skip = { 0 };
+
+	ASSERT_NE(NULL, p);
+	cosid_pubset_limit(p, 2, 20);
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA", "A"));	/* 5 bytes */
+	ASSERT_EQ(0, cosid_pubset_local(p, "b", "docB", "B"));
+	EXPECT_EQ(-ENOSPC, cosid_pubset_local(p, "c", "docC", "C"));
+	EXPECT_EQ(2, cosid_pubset_pending(p));
+	/* An update within the bytes, one over them. */
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA-longer", "A2"));
+	EXPECT_EQ(-ENOSPC, cosid_pubset_local(p, "b", "docB-much-longer", "B2"));
+	cosid_pubset_gone(p, "b");
+	ASSERT_EQ(0, cosid_pubset_local(p, "c", "docC", "C"));
+	ASSERT_EQ(2, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, true);
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	/* A reset (a sync) frees the room of every key. */
+	cosid_pubset_reset(p);
+	ASSERT_EQ(0, cosid_pubset_local(p, "d", "docD", "D"));
+	ASSERT_EQ(0, cosid_pubset_local(p, "e", "docE", "E"));
+	cosid_pubset_free(p);
+}
+
 /* --publish refuses sensitive types and the ones that never settle. */
 TEST(pub_type_check)
 {

@@ -19,15 +19,17 @@
  * Sync: at start, after any failed write, and whenever the fleet lists
  * etcd again or reconnects (cosid_pub_resync(): a changed cluster id, a
  * revision going back, a compaction, a watch resumed after a failure:
- * etcd may have lost or been stripped of the node's keys), one range of
- * the node's
- * status prefix (with values) says what etcd holds, a list of every
- * published type what the node holds; the difference is written (keys
- * the node no longer holds are deleted: stale keys go at start).  Then
- * the pending writes are flushed in txns of at most 128 operations (and
- * 1 MiB; a txn etcd refuses for its size, under lower --max-txn-ops or
- * --max-request-bytes, is halved and sent again at once, down to one
- * write, and the smaller size is kept), one txn at a time, on the daemon's loop (curl multi: never blocking).  A
+ * etcd may have lost or been stripped of the node's keys), a range of
+ * the node's status prefix (with values; in pages of 1000 keys read at
+ * the first page's revision, halved when a page is over the client's
+ * reply caps, so planted keys cannot wedge it) says what etcd holds, a
+ * list of every published type what the node holds; the difference is
+ * written (keys the node no longer holds are deleted: stale keys go at
+ * start).  Then the pending writes are flushed in txns of at most 128
+ * operations and 1 MiB (a txn etcd refuses for its size, under lower
+ * --max-txn-ops or --max-request-bytes, is halved and sent again at
+ * once, down to one write, and the smaller size is kept), one txn at a
+ * time, on the daemon's loop (curl multi: never blocking).  A
  * failed txn (etcd down, a timeout that may have applied it) makes the
  * set sync again after a backoff (0.5 s doubling to 10 s, +-25 %); the
  * pending writes stay, one per key, latest wins.
@@ -50,6 +52,7 @@
 
 #define BACKOFF_MIN_MS		500
 #define BACKOFF_MAX_MS		10000
+#define RANGE_PAGE		1000	/* keys of a page; halved if too big */
 
 struct cosid_pub {
 	struct cosid_fleet *f;
@@ -67,6 +70,10 @@ struct cosid_pub {
 	size_t batch;			/* writes in the txn in flight */
 	size_t max_ops, max_bytes;	/* of a txn; halved when refused */
 	bool any_owner;			/* --publish-any-owner */
+	/* The sync's range, in pages: where the next starts, at what rev. */
+	char *page_from;
+	size_t page_from_len, page, n_remote;
+	int64_t page_rev;		/* 0: the first page is next */
 	bool over_noted;		/* an overflow named since the sync */
 	struct cosid_pub_stats st;
 };
@@ -352,29 +359,71 @@ static int list_local(struct cosid_pub *p)
 	return err;
 }
 
+static void range_page(struct cosid_pub *p);
+
+/* A sync starts over: from the first page. */
+static void page_reset(struct cosid_pub *p)
+{
+	free(p->page_from);
+	p->page_from = NULL;
+	p->page_from_len = 0;
+	p->page_rev = 0;
+	p->n_remote = 0;
+}
+
 static void on_range(struct etcd_req *rq, int err, const char *msg,
 		     const struct etcd_reply *rep, void *arg)
 {
 	struct cosid_pub *p = arg;
+	const struct etcd_kv *last;
 	char *cmp;
 	size_t i;
 
 	(void)rq;
 	p->rq = NULL;
+	if (err == -EMSGSIZE && p->page > 1) {
+		/* Over the client's reply caps: smaller pages, now. */
+		p->page /= 2;
+		p->st.errors++;
+		cosid_fleet_pub_event(p->f, "publish: range: %s: pages of %zu keys now",
+				      msg, p->page);
+		page_reset(p);
+		range_page(p);
+		return;
+	}
 	if (err) {
 		failed(p, "range", msg);
 		return;
 	}
 	if (take_resync(p))
 		return;		/* read before what asked for it */
-	p->over_noted = false;
-	cosid_pubset_reset(p->set);
+	if (!p->page_rev) {
+		/* The first page: every page is read at its revision. */
+		p->over_noted = false;
+		cosid_pubset_reset(p->set);
+		p->page_rev = rep->hdr.revision;
+	}
 	for (i = 0; !err && i < rep->n_kvs; i++) {
 		cmp = cosid_pub_compare_form(rep->kvs[i].value,
 					     rep->kvs[i].value_len);
 		err = cmp ? cosid_pubset_remote(p->set, rep->kvs[i].key, cmp) :
 		      -ENOMEM;
 		free(cmp);
+	}
+	p->n_remote += rep->n_kvs;
+	if (!err && rep->more && rep->n_kvs) {
+		/* The next page starts after the last key: it and a NUL. */
+		last = &rep->kvs[rep->n_kvs - 1];
+		free(p->page_from);
+		p->page_from = malloc(last->key_len + 1);
+		if (p->page_from) {
+			memcpy(p->page_from, last->key, last->key_len);
+			p->page_from[last->key_len] = '\0';
+			p->page_from_len = last->key_len + 1;
+			range_page(p);
+			return;
+		}
+		err = -ENOMEM;
 	}
 	if (!err)
 		err = list_local(p);
@@ -385,26 +434,38 @@ static void on_range(struct etcd_req *rq, int err, const char *msg,
 	p->synced = true;
 	p->st.syncs++;
 	fprintf(stderr, "cosid: fleet: publish: %zu status keys in etcd, %zu to write\n",
-		rep->n_kvs, cosid_pubset_pending(p->set));
+		p->n_remote, cosid_pubset_pending(p->set));
+	page_reset(p);
 	cosid_fleet_pub_event(p->f, NULL);
 	flush(p);
 }
 
-/* Read what etcd holds under the node's status prefix. */
-static void sync_set(struct cosid_pub *p)
+/* One page of what etcd holds under the node's status prefix. */
+static void range_page(struct cosid_pub *p)
 {
 	struct etcd_request r = { .type = ETCD_REQ_KV };
 	char msg[ETCD_MSG_LEN];
 
-	if (p->rq || !p->ctl)
-		return;
 	r.op.type = ETCD_OP_RANGE;
 	r.op.key = p->prefix;
 	r.op.prefix = true;
+	r.op.limit = (int64_t)p->page;
+	r.op.revision = p->page_rev;
+	r.op.from = p->page_from;
+	r.op.from_len = p->page_from_len;
 	if (etcd_submit(p->e, &r, on_range, p, &p->rq, msg, sizeof(msg))) {
 		p->rq = NULL;
 		failed(p, "range", msg);
 	}
+}
+
+/* Read what etcd holds under the node's status prefix, from the start. */
+static void sync_set(struct cosid_pub *p)
+{
+	if (p->rq || !p->ctl)
+		return;
+	page_reset(p);
+	range_page(p);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *arg)
@@ -510,6 +571,7 @@ void cosid_pub_free(struct cosid_pub *p)
 		etcd_cancel(p->rq);
 	sd_event_source_disable_unref(p->timer);
 	cosid_pubset_free(p->set);
+	free(p->page_from);
 	for (i = 0; i < p->n_inputs; i++) {
 		free((char *)p->inputs[i].ns);
 		free((char *)p->inputs[i].type);
@@ -662,6 +724,7 @@ int cosid_pub_new(struct cosi *c, const struct cosid_fleet_opts *o,
 				err = add_type(p, ns, type);
 	}
 	if (p) {
+		p->page = RANGE_PAGE;
 		p->max_ops = COSID_PUB_TXN_OPS;
 		p->max_bytes = COSID_PUB_TXN_BYTES;
 	}

@@ -277,7 +277,11 @@ size_t cosid_pubset_pending(const struct cosid_pubset *p);
  * them in flight; 0 when nothing is to do or a batch is in flight.  A
  * document over COSID_PUB_DOC_MAX is not written (counted in @skip; its
  * key is deleted instead when etcd may hold it).  @ops point into the
- * set until cosid_pubset_done().
+ * set's documents, valid only until the next call on the set: a
+ * cosid_pubset_local() or _gone() of a key in flight frees its document
+ * (publish.c encodes the txn in etcd_submit(), right after this call,
+ * and keeps nothing of @ops).  The keys in flight stay the set's until
+ * cosid_pubset_done().
  */
 size_t cosid_pubset_batch(struct cosid_pubset *p, struct cosid_pub_op *ops,
 			  size_t max_ops, size_t max_bytes,
@@ -353,5 +357,10 @@ void cosid_fleet_put(struct cosid_fleet *f);
  */
 void cosid_fleet_pub_event(struct cosid_fleet *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * A range or txn of the publisher succeeded: a publish failure (range,
+ * txn, listing) in last-error is cleared; the counters changed.
+ */
+void cosid_fleet_pub_recovered(struct cosid_fleet *f);
 
 #endif /* _COSID_H */

@@ -1135,6 +1135,19 @@ void cosid_fleet_pub_event(struct cosid_fleet *f, const char *fmt, ...)
 	wake(f);
 }
 
+void cosid_fleet_pub_recovered(struct cosid_fleet *f)
+{
+	static const char *const failures[] = {
+		"publish: range", "publish: txn", "publish: listing",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(failures); i++)
+		if (!strncmp(f->last_error, failures[i], strlen(failures[i])))
+			f->last_error[0] = '\0';
+	wake(f);
+}
+
 int cosid_fleet_check_endpoints(const struct cosid_fleet_opts *fo)
 {
 	struct etcd_opts o = { .endpoints = fo->endpoints };

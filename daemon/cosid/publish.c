@@ -233,7 +233,7 @@ static void on_txn(struct etcd_req *rq, int err, const char *msg,
 	p->st.revision = rep->hdr.revision;
 	p->backoff_ms = 0;
 	cosid_pubset_done(p->set, true);
-	cosid_fleet_pub_event(p->f, NULL);
+	cosid_fleet_pub_recovered(p->f);
 	if (!take_resync(p))
 		flush(p);
 }
@@ -436,7 +436,8 @@ static void on_range(struct etcd_req *rq, int err, const char *msg,
 	fprintf(stderr, "cosid: fleet: publish: %zu status keys in etcd, %zu to write\n",
 		p->n_remote, cosid_pubset_pending(p->set));
 	page_reset(p);
-	cosid_fleet_pub_event(p->f, NULL);
+	p->backoff_ms = 0;
+	cosid_fleet_pub_recovered(p->f);
 	flush(p);
 }
 
@@ -651,8 +652,15 @@ static int add_names(struct cosid_pub *p, const struct cosi_definitions *defs,
 	char *s = strdup(list), *tok, *save = NULL, *slash, msg[512];
 	const struct cosi_definition *d;
 	const char *ns;
+	size_t n = strlen(list);
 	int err = s ? 0 : -ENOMEM;
 
+	if (!n || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,")) {
+		fprintf(stderr, "cosid: --publish '%s': an empty type name (\"none\" publishes nothing)\n",
+			list);
+		free(s);
+		return -EINVAL;
+	}
 	for (tok = s ? strtok_r(s, ",", &save) : NULL; !err && tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "none")) {

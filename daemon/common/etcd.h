@@ -113,6 +113,13 @@ struct etcd_op {
 	bool prev_kv;		/* put, delete: return the previous kv(s) */
 	int64_t revision;	/* range: as of this revision (0: latest) */
 	int64_t limit;		/* range: at most this many (0: all) */
+	/*
+	 * range with prefix: start at these from_len bytes (a key under the
+	 * prefix; the last key of a page and a NUL is the next page) instead
+	 * of at key; the end stays key's prefix end.
+	 */
+	const char *from;
+	size_t from_len;
 	bool keys_only, count_only;	/* range */
 };
 

@@ -158,7 +158,14 @@ static int add_key(json_object *o, const char *key, bool prefix)
 
 static int op_body(const struct etcd_op *op, json_object *o)
 {
-	int err = add_key(o, op->key, op->prefix && op->type != ETCD_OP_PUT);
+	int err;
+
+	if (op->type == ETCD_OP_RANGE && op->prefix && op->from)
+		err = add_b64(o, "key", op->from, op->from_len) ?:
+		      add_prefix_end(o, op->key);
+	else
+		err = add_key(o, op->key,
+			      op->prefix && op->type != ETCD_OP_PUT);
 
 	switch (op->type) {
 	case ETCD_OP_RANGE:

@@ -143,6 +143,10 @@ struct cosid_fleet_opts {
 	 */
 	const char **publish;
 	size_t n_publish;
+	/* --publish-max-keys, --publish-max-bytes; 0: the defaults. */
+	unsigned long publish_max_keys, publish_max_bytes;
+	/* --publish-any-owner: not only cosid's controllers' resources. */
+	bool publish_any_owner;
 };
 
 /*
@@ -212,6 +216,11 @@ void cosid_fleet_free(struct cosid_fleet *f);
 #define COSID_PUB_DOC_MAX	(1536 * 1024 - 4096)
 /* Keys and documents of one txn, at most (one document may be alone). */
 #define COSID_PUB_TXN_BYTES	(1024 * 1024)
+/* Keys and bytes (keys and documents) a node publishes: default, max. */
+#define COSID_PUB_KEYS_DEFAULT	10000
+#define COSID_PUB_KEYS_MAX	1000000
+#define COSID_PUB_BYTES_DEFAULT	(64UL << 20)
+#define COSID_PUB_BYTES_MAX	(1UL << 30)
 
 struct cosid_pubset;
 
@@ -231,10 +240,14 @@ struct cosid_pub_skip {
 
 struct cosid_pubset *cosid_pubset_new(void);
 void cosid_pubset_free(struct cosid_pubset *p);
+/* At most @keys local keys and @bytes of their keys and documents. */
+void cosid_pubset_limit(struct cosid_pubset *p, size_t keys, size_t bytes);
 /*
  * The node holds @key with document @doc; @cmp is the form compared with
  * etcd's (the document without what changes on every write).  Copied;
- * 0 or -ENOMEM.
+ * 0, -ENOMEM, or -ENOSPC when the key or its new document would take
+ * the node's keys or bytes over cosid_pubset_limit()'s (nothing changed:
+ * the caller takes the key as gone).
  */
 int cosid_pubset_local(struct cosid_pubset *p, const char *key,
 		       const char *doc, const char *cmp);
@@ -251,15 +264,21 @@ int cosid_pubset_remote(struct cosid_pubset *p, const char *key,
 /* Keys whose write is to do (in flight included). */
 size_t cosid_pubset_pending(const struct cosid_pubset *p);
 /*
- * The next batch: fills @ops (COSID_PUB_TXN_OPS of them) with dirty keys,
- * at most @max_bytes of keys and documents (but at least one), and marks
+ * The next batch: fills @ops (COSID_PUB_TXN_OPS of them) with at most
+ * @max_ops (1..COSID_PUB_TXN_OPS; 0: COSID_PUB_TXN_OPS) dirty keys, at
+ * most @max_bytes of keys and documents (but at least one), and marks
  * them in flight; 0 when nothing is to do or a batch is in flight.  A
  * document over COSID_PUB_DOC_MAX is not written (counted in @skip; its
  * key is deleted instead when etcd may hold it).  @ops point into the
- * set until cosid_pubset_done().
+ * set's documents, valid only until the next call on the set: a
+ * cosid_pubset_local() or _gone() of a key in flight frees its document
+ * (publish.c encodes the txn in etcd_submit(), right after this call,
+ * and keeps nothing of @ops).  The keys in flight stay the set's until
+ * cosid_pubset_done().
  */
 size_t cosid_pubset_batch(struct cosid_pubset *p, struct cosid_pub_op *ops,
-			  size_t max_bytes, struct cosid_pub_skip *skip);
+			  size_t max_ops, size_t max_bytes,
+			  struct cosid_pub_skip *skip);
 /*
  * The batch in flight was written (@ok) or not.  A key changed while in
  * flight stays dirty when it differs from what was written.
@@ -274,6 +293,7 @@ struct cosid_pub_stats {
 	uint64_t published;	/* puts and deletes written */
 	uint64_t errors;	/* failed ranges and txns, skipped documents */
 	uint64_t txns, syncs;	/* txns written; ranges of etcd's side */
+	uint64_t overflow;	/* keys left out: over the keys or bytes cap */
 	int64_t revision;	/* etcd's revision after the last txn */
 	size_t pending;		/* keys to write */
 };
@@ -291,6 +311,12 @@ int cosid_pub_register(struct cosi_runtime *rt, struct cosid_pub *p,
 		       struct cosid_fleet *f);
 /* Once the fleet's etcd client exists: sync and publish on its loop. */
 void cosid_pub_start(struct cosid_pub *p, struct etcd *e, unsigned int seed);
+/*
+ * etcd may no longer hold what the publisher wrote (fleet.c re-listed or
+ * reconnected): range the node's prefix again and write what differs,
+ * after the request in flight.  NULL is a no-op.
+ */
+void cosid_pub_resync(struct cosid_pub *p);
 void cosid_pub_stats(const struct cosid_pub *p, struct cosid_pub_stats *st);
 void cosid_pub_free(struct cosid_pub *p);
 /*
@@ -299,6 +325,19 @@ void cosid_pub_free(struct cosid_pub *p);
  * malloc()ed, 0 or -ENOMEM.
  */
 int cosid_pub_render(const struct cosi_resource *r, char **doc, char **cmp);
+/*
+ * A type --publish refuses: one that changes with every publish
+ * (FleetSync, RuntimeStatus) or a sensitive one (its specs stay on the
+ * node).  0, or -EINVAL with @msg.
+ */
+int cosid_pub_type_check(const struct cosi_definition *d, char *msg,
+			 size_t len);
+/*
+ * etcd refused a txn for its size (--max-txn-ops, --max-request-bytes
+ * lower than the defaults): "too many operations in txn request" or
+ * "request is too large" in @msg.  Not applied: the batch is halved.
+ */
+bool cosid_pub_txn_too_big(const char *msg);
 /* The compare form of a value read from etcd ("" if not JSON), or NULL. */
 char *cosid_pub_compare_form(const char *value, size_t len);
 
@@ -311,5 +350,10 @@ void cosid_fleet_put(struct cosid_fleet *f);
  */
 void cosid_fleet_pub_event(struct cosid_fleet *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * A range or txn of the publisher succeeded: a publish failure (range,
+ * txn, listing) in last-error is cleared; the counters changed.
+ */
+void cosid_fleet_pub_recovered(struct cosid_fleet *f);
 
 #endif /* _COSID_H */

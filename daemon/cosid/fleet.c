@@ -590,7 +590,9 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	if (m->n_events)
 		f->backoff_ms = 0;
 	if (!f->connected) {
+		/* Back after a failure: etcd may have lost statuses. */
 		f->connected = true;
+		cosid_pub_resync(f->pub);
 		wake(f);
 	}
 	for (i = 0; i < m->n_events; i++) {
@@ -673,6 +675,9 @@ static void on_list(struct etcd_req *rq, int err, const char *msg,
 		return;
 	}
 	entries_free(old, n_old);
+	/* A re-list (new cluster, revision back, compaction): statuses too. */
+	if (f->lists)
+		cosid_pub_resync(f->pub);
 	f->cluster_id = rep->hdr.cluster_id;
 	f->rev = rep->hdr.revision;
 	f->listed = true;
@@ -986,6 +991,7 @@ static int put_status(struct cosi_ctl *ctl, struct cosid_fleet *f)
 	      cosi_spec_add_u64(&spec, "published", ps.published) ?:
 	      cosi_spec_add_u64(&spec, "pending", ps.pending) ?:
 	      cosi_spec_add_u64(&spec, "publish-errors", ps.errors) ?:
+	      cosi_spec_add_u64(&spec, "publish-overflow", ps.overflow) ?:
 	      cosi_spec_add_u64(&spec, "publish-revision",
 				ps.revision > 0 ? ps.revision : 0);
 	if (!err)
@@ -1107,6 +1113,19 @@ void cosid_fleet_pub_event(struct cosid_fleet *f, const char *fmt, ...)
 		va_end(ap);
 		set_error(f, "%s", buf);
 	}
+	wake(f);
+}
+
+void cosid_fleet_pub_recovered(struct cosid_fleet *f)
+{
+	static const char *const failures[] = {
+		"publish: range", "publish: txn", "publish: listing",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(failures); i++)
+		if (!strncmp(f->last_error, failures[i], strlen(failures[i])))
+			f->last_error[0] = '\0';
 	wake(f);
 }
 

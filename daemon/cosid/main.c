@@ -54,6 +54,13 @@ static const char usage[] =
 "                           cosictl takes them; \"none\": nothing).  Default:\n"
 "                           what the built-in controllers write but\n"
 "                           FleetSync and RuntimeStatus\n"
+"      --publish-max-keys N, --publish-max-bytes N\n"
+"                           at most N status keys (default 10000) and N\n"
+"                           bytes of keys and documents (default 64 MiB)\n"
+"                           published by this node; the rest is counted\n"
+"                           and named in FleetSync last-error\n"
+"      --publish-any-owner  publish resources of any owner, not only those\n"
+"                           of cosid's controllers\n"
 "      --hosts-path PATH    hosts file the hosts controller writes\n"
 "                           (default /run/cosi/hosts)\n"
 "      --proc-sys PATH      sysctl tree (default /proc/sys)\n"
@@ -94,7 +101,8 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 {
 	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF, OPT_ALLOW,
 	       OPT_ETCD, OPT_NODE, OPT_GROUP, OPT_CLUSTER, OPT_CA, OPT_CERT,
-	       OPT_KEY, OPT_PUBLISH };
+	       OPT_KEY, OPT_PUBLISH, OPT_PUB_KEYS, OPT_PUB_BYTES,
+	       OPT_PUB_ANY };
 	static const struct option longopts[] = {
 		{ "state-file", required_argument, NULL, 's' },
 		{ "config-dir", required_argument, NULL, 'c' },
@@ -111,6 +119,9 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		{ "etcd-cert", required_argument, NULL, OPT_CERT },
 		{ "etcd-key", required_argument, NULL, OPT_KEY },
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
+		{ "publish-max-keys", required_argument, NULL, OPT_PUB_KEYS },
+		{ "publish-max-bytes", required_argument, NULL, OPT_PUB_BYTES },
+		{ "publish-any-owner", no_argument, NULL, OPT_PUB_ANY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -192,6 +203,21 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 			allow[o->fleet.n_publish++] = optarg;
 			o->fleet.publish = allow;
 			break;
+		case OPT_PUB_KEYS:
+			if (parse_num(optarg, "--publish-max-keys",
+				      COSID_PUB_KEYS_MAX, &n))
+				return -EINVAL;
+			o->fleet.publish_max_keys = n;
+			break;
+		case OPT_PUB_BYTES:
+			if (parse_num(optarg, "--publish-max-bytes",
+				      COSID_PUB_BYTES_MAX, &n))
+				return -EINVAL;
+			o->fleet.publish_max_bytes = n;
+			break;
+		case OPT_PUB_ANY:
+			o->fleet.publish_any_owner = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			exit(0);
@@ -225,8 +251,10 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	if (!o->fleet.endpoints && (o->fleet.node || o->fleet.n_groups ||
 				    o->fleet.cluster || o->fleet.ca_file ||
 				    o->fleet.cert_file || o->fleet.key_file ||
-				    o->fleet.n_publish)) {
-		fprintf(stderr, "cosid: --node, --group, --cluster, --publish and --etcd-* need --etcd\n");
+				    o->fleet.n_publish || o->fleet.publish_max_keys ||
+				    o->fleet.publish_max_bytes ||
+				    o->fleet.publish_any_owner)) {
+		fprintf(stderr, "cosid: --node, --group, --cluster, --publish* and --etcd-* need --etcd\n");
 		return -EINVAL;
 	}
 	if (o->fleet.endpoints && !o->fleet.node) {

@@ -16,12 +16,20 @@
  * an idle node, or a controller writing an unchanged status, adds no
  * etcd revision.
  *
- * Sync: at start and after any failed write, one range of the node's
- * status prefix (with values) says what etcd holds, a list of every
- * published type what the node holds; the difference is written (keys
- * the node no longer holds are deleted: stale keys go at start).  Then
- * the pending writes are flushed in txns of at most 128 operations, one
- * txn at a time, on the daemon's loop (curl multi: never blocking).  A
+ * Sync: at start, after any failed write, and whenever the fleet lists
+ * etcd again or reconnects (cosid_pub_resync(): a changed cluster id, a
+ * revision going back, a compaction, a watch resumed after a failure:
+ * etcd may have lost or been stripped of the node's keys), a range of
+ * the node's status prefix (with values; in pages of 1000 keys read at
+ * the first page's revision, halved when a page is over the client's
+ * reply caps, so planted keys cannot wedge it) says what etcd holds, a
+ * list of every published type what the node holds; the difference is
+ * written (keys the node no longer holds are deleted: stale keys go at
+ * start).  Then the pending writes are flushed in txns of at most 128
+ * operations and 1 MiB (a txn etcd refuses for its size, under lower
+ * --max-txn-ops or --max-request-bytes, is halved and sent again at
+ * once, down to one write, and the smaller size is kept), one txn at a
+ * time, on the daemon's loop (curl multi: never blocking).  A
  * failed txn (etcd down, a timeout that may have applied it) makes the
  * set sync again after a backoff (0.5 s doubling to 10 s, +-25 %); the
  * pending writes stay, one per key, latest wins.
@@ -44,6 +52,7 @@
 
 #define BACKOFF_MIN_MS		500
 #define BACKOFF_MAX_MS		10000
+#define RANGE_PAGE		1000	/* keys of a page; halved if too big */
 
 struct cosid_pub {
 	struct cosid_fleet *f;
@@ -56,8 +65,16 @@ struct cosid_pub {
 	struct etcd_req *rq;		/* the range or txn in flight */
 	sd_event_source *timer;		/* the next range or flush */
 	bool synced;			/* the set knows etcd's side */
+	bool resync;			/* a sync is due after the rq */
 	unsigned int backoff_ms, seed;
 	size_t batch;			/* writes in the txn in flight */
+	size_t max_ops, max_bytes;	/* of a txn; halved when refused */
+	bool any_owner;			/* --publish-any-owner */
+	/* The sync's range, in pages: where the next starts, at what rev. */
+	char *page_from;
+	size_t page_from_len, page, n_remote;
+	int64_t page_rev;		/* 0: the first page is next */
+	bool over_noted;		/* an overflow named since the sync */
 	struct cosid_pub_stats st;
 };
 
@@ -81,6 +98,12 @@ static char *compare_form(struct json_object *o)
 		s = strdup(json_object_to_json_string_ext(o, JSON_FLAGS));
 	json_object_put(o);
 	return s;
+}
+
+bool cosid_pub_txn_too_big(const char *msg)
+{
+	return strstr(msg, "too many operations in txn request") ||
+	       strstr(msg, "request is too large");
 }
 
 int cosid_pub_render(const struct cosi_resource *r, char **doc, char **cmp)
@@ -146,8 +169,20 @@ static void arm(struct cosid_pub *p, uint64_t ms)
 	sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
 }
 
+/* A resync asked for while nothing is in flight: range again now. */
+static bool take_resync(struct cosid_pub *p)
+{
+	if (!p->resync)
+		return false;
+	p->resync = false;
+	p->synced = false;
+	arm(p, 0);
+	return true;
+}
+
 static void failed(struct cosid_pub *p, const char *what, const char *msg)
 {
+	p->resync = false;	/* a sync follows anyway */
 	p->st.errors++;
 	cosid_fleet_pub_event(p->f, "publish: %s: %s", what, msg);
 	p->synced = false;
@@ -174,6 +209,19 @@ static void on_txn(struct etcd_req *rq, int err, const char *msg,
 
 	(void)rq;
 	p->rq = NULL;
+	if (err && cosid_pub_txn_too_big(msg) && p->batch > 1) {
+		/* Refused, not applied: the same writes in halves, now. */
+		p->max_ops = p->batch / 2;
+		if (strstr(msg, "too large") && p->max_bytes > 4096)
+			p->max_bytes /= 2;
+		p->st.errors++;
+		cosid_pubset_done(p->set, false);
+		cosid_fleet_pub_event(p->f, "publish: txn of %zu writes: %s: now at most %zu a txn",
+				      p->batch, msg, p->max_ops);
+		if (!take_resync(p))
+			flush(p);
+		return;
+	}
 	if (err) {
 		/* Applied or not: the next sync reads what etcd holds. */
 		cosid_pubset_done(p->set, false);
@@ -185,8 +233,9 @@ static void on_txn(struct etcd_req *rq, int err, const char *msg,
 	p->st.revision = rep->hdr.revision;
 	p->backoff_ms = 0;
 	cosid_pubset_done(p->set, true);
-	cosid_fleet_pub_event(p->f, NULL);
-	flush(p);
+	cosid_fleet_pub_recovered(p->f);
+	if (!take_resync(p))
+		flush(p);
 }
 
 /* The next txn of pending writes, when synced and none is in flight. */
@@ -201,7 +250,7 @@ static void flush(struct cosid_pub *p)
 
 	if (!p->synced || p->rq || !p->e)
 		return;
-	n = cosid_pubset_batch(p->set, po, COSID_PUB_TXN_BYTES, &skip);
+	n = cosid_pubset_batch(p->set, po, p->max_ops, p->max_bytes, &skip);
 	if (skip.n) {
 		p->st.errors += skip.n;
 		cosid_fleet_pub_event(p->f, "publish: %s: skipped: a %zu-byte document, over etcd's request limit",
@@ -226,26 +275,83 @@ static void flush(struct cosid_pub *p)
 	}
 }
 
+/*
+ * Whether @type is sensitive now (a type can be made sensitive while
+ * cosid runs; cosid holds CAP_NET_ADMIN and so reads its specs): its
+ * resources are then never published.  0 or a negative errno.
+ */
+static int type_sensitive(struct cosid_pub *p, const char *type, bool *yes)
+{
+	struct cosi_definition *d = NULL;
+	int err = cosi_definition_get(cosi_ctl_conn(p->ctl), type, &d);
+
+	*yes = false;
+	if (err)
+		return err;
+	*yes = d->sensitivity != COSI_SENSITIVITY_PUBLIC;
+	cosi_definition_free(d);
+	if (*yes)
+		cosid_fleet_pub_event(p->f, "publish: %s is sensitive: not published (its keys are deleted)",
+				      type);
+	return 0;
+}
+
+/*
+ * The node's document of @r at @key, or its absence: a resource not
+ * owned by one of cosid's controllers is not published (unless
+ * --publish-any-owner), nor one over the node's caps (counted, the first
+ * since the last sync named in FleetSync's last-error).  0 or -ENOMEM.
+ */
+static int put_local(struct cosid_pub *p, const char *key,
+		     const struct cosi_resource *r)
+{
+	char *doc, *cmp;
+	int err;
+
+	if (!p->any_owner &&
+	    !(r->owner && cosi_runtime_find(cosi_ctl_runtime(p->ctl), r->owner))) {
+		cosid_pubset_gone(p->set, key);
+		return 0;
+	}
+	err = cosid_pub_render(r, &doc, &cmp);
+	if (err)
+		return err;
+	err = cosid_pubset_local(p->set, key, doc, cmp);
+	free(doc);
+	free(cmp);
+	if (err != -ENOSPC)
+		return err;
+	cosid_pubset_gone(p->set, key);
+	p->st.overflow++;
+	if (!p->over_noted) {
+		p->over_noted = true;
+		cosid_fleet_pub_event(p->f, "publish: %s: not published: over --publish-max-keys or --publish-max-bytes",
+				      key);
+	}
+	return 0;
+}
+
 /* What the node holds of the published types; 0 or a negative errno. */
 static int list_local(struct cosid_pub *p)
 {
 	struct cosi_resources l = { 0 };
-	char *key, *doc, *cmp;
+	bool sens = false;
+	char *key;
 	size_t i, k;
 	int err = 0;
 
 	for (i = 0; !err && i < p->n_inputs; i++) {
-		err = cosi_ctl_list(p->ctl, p->inputs[i].ns, p->inputs[i].type,
-				    &l);
+		err = type_sensitive(p, p->inputs[i].type, &sens);
+		if (err == -ENOENT)
+			err = 0;	/* not defined: nothing of it */
+		else if (!err && !sens)
+			err = cosi_ctl_list(p->ctl, p->inputs[i].ns,
+					    p->inputs[i].type, &l);
+		if (err == -ENOENT)
+			err = 0;	/* undefined meanwhile: its keys are stale */
 		for (k = 0; !err && k < l.n; k++) {
 			key = key_of(p, l.v[k]->ns, l.v[k]->type, l.v[k]->id);
-			err = key ? cosid_pub_render(l.v[k], &doc, &cmp) :
-			      -ENOMEM;
-			if (!err) {
-				err = cosid_pubset_local(p->set, key, doc, cmp);
-				free(doc);
-				free(cmp);
-			}
+			err = key ? put_local(p, key, l.v[k]) : -ENOMEM;
 			free(key);
 		}
 		cosi_resources_clear(&l);
@@ -253,26 +359,71 @@ static int list_local(struct cosid_pub *p)
 	return err;
 }
 
+static void range_page(struct cosid_pub *p);
+
+/* A sync starts over: from the first page. */
+static void page_reset(struct cosid_pub *p)
+{
+	free(p->page_from);
+	p->page_from = NULL;
+	p->page_from_len = 0;
+	p->page_rev = 0;
+	p->n_remote = 0;
+}
+
 static void on_range(struct etcd_req *rq, int err, const char *msg,
 		     const struct etcd_reply *rep, void *arg)
 {
 	struct cosid_pub *p = arg;
+	const struct etcd_kv *last;
 	char *cmp;
 	size_t i;
 
 	(void)rq;
 	p->rq = NULL;
+	if (err == -EMSGSIZE && p->page > 1) {
+		/* Over the client's reply caps: smaller pages, now. */
+		p->page /= 2;
+		p->st.errors++;
+		cosid_fleet_pub_event(p->f, "publish: range: %s: pages of %zu keys now",
+				      msg, p->page);
+		page_reset(p);
+		range_page(p);
+		return;
+	}
 	if (err) {
 		failed(p, "range", msg);
 		return;
 	}
-	cosid_pubset_reset(p->set);
+	if (take_resync(p))
+		return;		/* read before what asked for it */
+	if (!p->page_rev) {
+		/* The first page: every page is read at its revision. */
+		p->over_noted = false;
+		cosid_pubset_reset(p->set);
+		p->page_rev = rep->hdr.revision;
+	}
 	for (i = 0; !err && i < rep->n_kvs; i++) {
 		cmp = cosid_pub_compare_form(rep->kvs[i].value,
 					     rep->kvs[i].value_len);
 		err = cmp ? cosid_pubset_remote(p->set, rep->kvs[i].key, cmp) :
 		      -ENOMEM;
 		free(cmp);
+	}
+	p->n_remote += rep->n_kvs;
+	if (!err && rep->more && rep->n_kvs) {
+		/* The next page starts after the last key: it and a NUL. */
+		last = &rep->kvs[rep->n_kvs - 1];
+		free(p->page_from);
+		p->page_from = malloc(last->key_len + 1);
+		if (p->page_from) {
+			memcpy(p->page_from, last->key, last->key_len);
+			p->page_from[last->key_len] = '\0';
+			p->page_from_len = last->key_len + 1;
+			range_page(p);
+			return;
+		}
+		err = -ENOMEM;
 	}
 	if (!err)
 		err = list_local(p);
@@ -283,26 +434,39 @@ static void on_range(struct etcd_req *rq, int err, const char *msg,
 	p->synced = true;
 	p->st.syncs++;
 	fprintf(stderr, "cosid: fleet: publish: %zu status keys in etcd, %zu to write\n",
-		rep->n_kvs, cosid_pubset_pending(p->set));
-	cosid_fleet_pub_event(p->f, NULL);
+		p->n_remote, cosid_pubset_pending(p->set));
+	page_reset(p);
+	p->backoff_ms = 0;
+	cosid_fleet_pub_recovered(p->f);
 	flush(p);
 }
 
-/* Read what etcd holds under the node's status prefix. */
-static void sync_set(struct cosid_pub *p)
+/* One page of what etcd holds under the node's status prefix. */
+static void range_page(struct cosid_pub *p)
 {
 	struct etcd_request r = { .type = ETCD_REQ_KV };
 	char msg[ETCD_MSG_LEN];
 
-	if (p->rq || !p->ctl)
-		return;
 	r.op.type = ETCD_OP_RANGE;
 	r.op.key = p->prefix;
 	r.op.prefix = true;
+	r.op.limit = (int64_t)p->page;
+	r.op.revision = p->page_rev;
+	r.op.from = p->page_from;
+	r.op.from_len = p->page_from_len;
 	if (etcd_submit(p->e, &r, on_range, p, &p->rq, msg, sizeof(msg))) {
 		p->rq = NULL;
 		failed(p, "range", msg);
 	}
+}
+
+/* Read what etcd holds under the node's status prefix, from the start. */
+static void sync_set(struct cosid_pub *p)
+{
+	if (p->rq || !p->ctl)
+		return;
+	page_reset(p);
+	range_page(p);
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *arg)
@@ -323,22 +487,21 @@ static int pub_reconcile(struct cosi_ctl *ctl, const char *ns,
 {
 	struct cosid_pub *p = cosid_fleet_pub(cosi_ctl_data(ctl));
 	struct cosi_resource *r = NULL;
-	char *key = key_of(p, ns, type, id), *doc, *cmp;
+	char *key = key_of(p, ns, type, id);
+	bool sens = false;
 	int err;
 
 	if (!key)
 		return -ENOMEM;
-	err = cosi_ctl_get(ctl, ns, type, id, &r);
+	/* Checked at each write: the type may have become sensitive. */
+	err = type_sensitive(p, type, &sens);
+	if (!err)
+		err = sens ? -ENOENT : cosi_ctl_get(ctl, ns, type, id, &r);
 	if (err == -ENOENT) {
 		cosid_pubset_gone(p->set, key);
 		err = 0;
 	} else if (!err) {
-		err = cosid_pub_render(r, &doc, &cmp);
-		if (!err) {
-			err = cosid_pubset_local(p->set, key, doc, cmp);
-			free(doc);
-			free(cmp);
-		}
+		err = put_local(p, key, r);
 		cosi_resource_free(r);
 	}
 	free(key);
@@ -366,6 +529,15 @@ void cosid_pub_start(struct cosid_pub *p, struct etcd *e, unsigned int seed)
 	p->e = e;
 	p->seed = seed;
 	arm(p, 0);
+}
+
+void cosid_pub_resync(struct cosid_pub *p)
+{
+	if (!p || !p->e)
+		return;
+	p->resync = true;
+	if (!p->rq)
+		take_resync(p);
 }
 
 void cosid_pub_stats(const struct cosid_pub *p, struct cosid_pub_stats *st)
@@ -400,6 +572,7 @@ void cosid_pub_free(struct cosid_pub *p)
 		etcd_cancel(p->rq);
 	sd_event_source_disable_unref(p->timer);
 	cosid_pubset_free(p->set);
+	free(p->page_from);
 	for (i = 0; i < p->n_inputs; i++) {
 		free((char *)p->inputs[i].ns);
 		free((char *)p->inputs[i].type);
@@ -443,29 +616,81 @@ static bool never_settles(const char *type)
 	return !strcmp(type, T_FLEET_SYNC) || !strcmp(type, T_RUNTIME_STATUS);
 }
 
-/* One --publish value, "TYPE[,TYPE...]" (names as cosictl takes them). */
+int cosid_pub_type_check(const struct cosi_definition *d, char *msg,
+			 size_t len)
+{
+	if (never_settles(d->type)) {
+		snprintf(msg, len, "%s changes with every publish and cannot be published",
+			 d->type);
+		return -EINVAL;
+	}
+	if (d->sensitivity != COSI_SENSITIVITY_PUBLIC) {
+		snprintf(msg, len, "%s is a sensitive type: its specs are never published",
+			 d->type);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * An exact type name (Kind.group: a dot, no '/') not defined yet: taken
+ * as it is, published once defined (the runtime's watches wait for it).
+ */
+static bool exact_name(const char *name)
+{
+	return strchr(name, '.') && !strchr(name, '/') && name[0] != '.';
+}
+
+/*
+ * One --publish value, "TYPE[,TYPE...]" (names as cosictl takes them, or
+ * an exact name not defined yet, published in its namespace NS when
+ * written NS/TYPE, else in "default").
+ */
 static int add_names(struct cosid_pub *p, const struct cosi_definitions *defs,
 		     const char *list, bool *none)
 {
-	char *s = strdup(list), *tok, *save = NULL, msg[512];
+	char *s = strdup(list), *tok, *save = NULL, *slash, msg[512];
 	const struct cosi_definition *d;
+	const char *ns;
+	size_t n = strlen(list);
 	int err = s ? 0 : -ENOMEM;
 
+	if (!n || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,")) {
+		fprintf(stderr, "cosid: --publish '%s': an empty type name (\"none\" publishes nothing)\n",
+			list);
+		free(s);
+		return -EINVAL;
+	}
 	for (tok = s ? strtok_r(s, ",", &save) : NULL; !err && tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "none")) {
 			*none = true;
 			continue;
 		}
-		if (cosi_resolve_type(defs, tok, &d, msg, sizeof(msg))) {
-			fprintf(stderr, "cosid: --publish %s: %s\n", tok, msg);
-			err = -EINVAL;
-		} else if (never_settles(d->type)) {
-			fprintf(stderr, "cosid: --publish %s: %s changes with every publish and cannot be published\n",
-				tok, d->type);
-			err = -EINVAL;
+		ns = NULL;
+		slash = strchr(tok, '/');
+		if (slash && slash != tok && slash[1] && !strchr(slash + 1, '/')) {
+			*slash = '\0';
+			ns = tok;
+			tok = slash + 1;
+		}
+		if (!cosi_resolve_type(defs, tok, &d, msg, sizeof(msg))) {
+			if (cosid_pub_type_check(d, msg, sizeof(msg))) {
+				fprintf(stderr, "cosid: --publish %s: %s\n", tok,
+					msg);
+				err = -EINVAL;
+			} else {
+				err = add_type(p, ns ?: cosi_resolve_default_ns(d),
+					       d->type);
+			}
+		} else if (exact_name(tok) && !never_settles(tok)) {
+			fprintf(stderr, "cosid: --publish %s: not defined yet: published in namespace %s once it is\n",
+				tok, ns ?: COSI_DEFAULT_NS);
+			err = add_type(p, ns ?: COSI_DEFAULT_NS, tok);
 		} else {
-			err = add_type(p, cosi_resolve_default_ns(d), d->type);
+			fprintf(stderr, "cosid: --publish %s: %s (an exact name Kind.group is taken before it is defined)\n",
+				tok, msg);
+			err = -EINVAL;
 		}
 	}
 	free(s);
@@ -506,8 +731,19 @@ int cosid_pub_new(struct cosi *c, const struct cosid_fleet_opts *o,
 			if (!never_settles(type))
 				err = add_type(p, ns, type);
 	}
+	if (p) {
+		p->page = RANGE_PAGE;
+		p->max_ops = COSID_PUB_TXN_OPS;
+		p->max_bytes = COSID_PUB_TXN_BYTES;
+	}
 	if (!err && p->n_inputs && !(p->set = cosid_pubset_new()))
 		err = -ENOMEM;
+	if (!err && p->set)
+		cosid_pubset_limit(p->set,
+				   o->publish_max_keys ?: COSID_PUB_KEYS_DEFAULT,
+				   o->publish_max_bytes ?: COSID_PUB_BYTES_DEFAULT);
+	if (p)
+		p->any_owner = o->publish_any_owner;
 	if (err == -ENOMEM)
 		fprintf(stderr, "cosid: --publish: out of memory\n");
 	if (err || !p->n_inputs) {

@@ -42,6 +42,8 @@ struct cosid_pubset {
 	size_t pending;			/* dirty entries */
 	struct pub_entry **fl;		/* the batch in flight */
 	size_t n_fl;
+	size_t n_local, local_bytes;	/* local keys, their keys and docs */
+	size_t max_keys, max_bytes;
 };
 
 static uint64_t hash(const char *s)
@@ -60,6 +62,8 @@ struct cosid_pubset *cosid_pubset_new(void)
 	if (!p)
 		return NULL;
 	p->nb = 64;
+	p->max_keys = COSID_PUB_KEYS_DEFAULT;
+	p->max_bytes = COSID_PUB_BYTES_DEFAULT;
 	p->b = calloc(p->nb, sizeof(*p->b));
 	p->fl = calloc(COSID_PUB_TXN_OPS, sizeof(*p->fl));
 	if (!p->b || !p->fl) {
@@ -96,6 +100,27 @@ void cosid_pubset_free(struct cosid_pubset *p)
 	free(p->b);
 	free(p->fl);
 	free(p);
+}
+
+void cosid_pubset_limit(struct cosid_pubset *p, size_t keys, size_t bytes)
+{
+	p->max_keys = keys;
+	p->max_bytes = bytes;
+}
+
+static size_t local_size(const struct pub_entry *e)
+{
+	return strlen(e->key) + strlen(e->doc);
+}
+
+/* @e is no longer the node's (its doc is freed by set_dirty()). */
+static void unlocal(struct cosid_pubset *p, struct pub_entry *e)
+{
+	if (!e->local)
+		return;
+	p->n_local--;
+	p->local_bytes -= local_size(e);
+	e->local = false;
 }
 
 static struct pub_entry **slot(struct cosid_pubset *p, const char *key)
@@ -183,10 +208,18 @@ int cosid_pubset_local(struct cosid_pubset *p, const char *key,
 		       const char *doc, const char *cmp)
 {
 	struct pub_entry *e = get(p, key);
+	size_t was = 0, sz = strlen(key) + strlen(doc);
 	char *d, *c;
 
 	if (!e)
 		return -ENOMEM;
+	if (e->local)
+		was = local_size(e);
+	if ((!e->local && p->n_local >= p->max_keys) ||
+	    p->local_bytes - was + sz > p->max_bytes) {
+		maybe_drop(p, e);	/* a new entry holding nothing */
+		return -ENOSPC;
+	}
 	d = strdup(doc);
 	c = strdup(cmp);
 	if (!d || !c) {
@@ -194,11 +227,14 @@ int cosid_pubset_local(struct cosid_pubset *p, const char *key,
 		free(c);
 		return -ENOMEM;
 	}
+	unlocal(p, e);
 	free(e->doc);
 	free(e->cmp);
 	e->doc = d;
 	e->cmp = c;
 	e->local = true;
+	p->n_local++;
+	p->local_bytes += sz;
 	e->gen++;
 	settle(p, e);
 	return 0;
@@ -210,7 +246,7 @@ void cosid_pubset_gone(struct cosid_pubset *p, const char *key)
 
 	if (!e)
 		return;
-	e->local = false;
+	unlocal(p, e);
 	e->gen++;
 	settle(p, e);
 }
@@ -227,7 +263,8 @@ void cosid_pubset_reset(struct cosid_pubset *p)
 			free(e->last);
 			free(e->sent);
 			e->last = e->sent = NULL;
-			e->local = e->flight = false;
+			unlocal(p, e);
+			e->flight = false;
 			set_dirty(p, e, false);
 			maybe_drop(p, e);
 		}
@@ -256,15 +293,18 @@ size_t cosid_pubset_pending(const struct cosid_pubset *p)
 }
 
 size_t cosid_pubset_batch(struct cosid_pubset *p, struct cosid_pub_op *ops,
-			  size_t max_bytes, struct cosid_pub_skip *skip)
+			  size_t max_ops, size_t max_bytes,
+			  struct cosid_pub_skip *skip)
 {
 	struct pub_entry *e, *nx;
 	size_t i, n = 0, bytes = 0, sz;
 
 	if (p->n_fl)
 		return 0;	/* one batch at a time */
-	for (i = 0; i < p->nb && n < COSID_PUB_TXN_OPS; i++) {
-		for (e = p->b[i]; e && n < COSID_PUB_TXN_OPS; e = nx) {
+	if (!max_ops || max_ops > COSID_PUB_TXN_OPS)
+		max_ops = COSID_PUB_TXN_OPS;
+	for (i = 0; i < p->nb && n < max_ops; i++) {
+		for (e = p->b[i]; e && n < max_ops; e = nx) {
 			nx = e->next;
 			if (!e->dirty || e->flight)
 				continue;
@@ -275,7 +315,7 @@ size_t cosid_pubset_batch(struct cosid_pubset *p, struct cosid_pub_op *ops,
 				snprintf(skip->key, sizeof(skip->key), "%s",
 					 e->key);
 				skip->bytes = sz;
-				e->local = false;
+				unlocal(p, e);
 				if (!e->last) {
 					settle(p, e);	/* dropped */
 					continue;

@@ -388,7 +388,7 @@ static size_t pub_drain(struct cosid_pubset *p, size_t *sizes, size_t max)
 	struct cosid_pub_skip skip = { 0 };
 	size_t n, k = 0;
 
-	while ((n = cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip))) {
+	while ((n = cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip))) {
 		if (k < max)
 			sizes[k] = n;
 		k++;
@@ -414,10 +414,10 @@ TEST(pub_batches_of_128)
 	}
 	EXPECT_EQ(300, cosid_pubset_pending(p));
 	/* One batch at a time: none while one is in flight. */
-	EXPECT_EQ(128, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	EXPECT_EQ(128, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	for (i = 0; i < 128; i++)
 		EXPECT_STREQ("{\"v\":2}", ops[i].doc);
-	EXPECT_EQ(0, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	EXPECT_EQ(0, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	cosid_pubset_done(p, true);
 	EXPECT_EQ(172, cosid_pubset_pending(p));
 	ASSERT_EQ(2, pub_drain(p, sizes, 8));
@@ -448,7 +448,7 @@ TEST(pub_only_changes_and_stale_keys)
 	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA", "A"));
 	ASSERT_EQ(0, cosid_pubset_local(p, "c", "docC2", "C2"));
 	EXPECT_EQ(2, cosid_pubset_pending(p));
-	ASSERT_EQ(2, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(2, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	if (!strcmp(ops[0].key, "c")) {
 		struct cosid_pub_op t = ops[0];
 
@@ -464,10 +464,10 @@ TEST(pub_only_changes_and_stale_keys)
 	/* Gone while its put is in flight: deleted after. */
 	ASSERT_EQ(0, cosid_pubset_local(p, "d", "docD", "D"));
 	cosid_pubset_done(p, true);
-	ASSERT_EQ(2, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(2, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	cosid_pubset_gone(p, "d");
 	cosid_pubset_done(p, true);
-	ASSERT_EQ(1, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	EXPECT_STREQ("d", ops[0].key);
 	EXPECT_EQ(NULL, ops[0].doc);
 	cosid_pubset_done(p, true);
@@ -482,7 +482,7 @@ TEST(pub_only_changes_and_stale_keys)
 	EXPECT_EQ(0, cosid_pubset_pending(p));
 	/* A failed txn leaves its writes pending. */
 	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA5", "A5"));
-	ASSERT_EQ(1, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	cosid_pubset_done(p, false);
 	EXPECT_EQ(1, cosid_pubset_pending(p));
 	EXPECT_EQ(1, pub_drain(p, sizes, 4));
@@ -512,7 +512,7 @@ TEST(pub_bytes_and_too_big)
 	memset(doc, 'x', COSID_PUB_DOC_MAX + 1);
 	doc[COSID_PUB_DOC_MAX + 1] = '\0';
 	ASSERT_EQ(0, cosid_pubset_local(p, "a", doc, "A2"));
-	ASSERT_EQ(1, cosid_pubset_batch(p, ops, COSID_PUB_TXN_BYTES, &skip));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
 	EXPECT_EQ(1, skip.n);
 	EXPECT_STREQ("a", skip.key);
 	EXPECT_STREQ("a", ops[0].key);
@@ -565,6 +565,82 @@ TEST(pub_compare_form)
 	free(doc2);
 	free(cmp2);
 	cosi_spec_clear(&r.spec);
+}
+
+/* After etcd refused a txn for its size: smaller batches. */
+TEST(pub_batch_adapts)
+{
+	struct cosid_pubset *p = cosid_pubset_new();
+	struct cosid_pub_op ops[COSID_PUB_TXN_OPS];
+	struct cosid_pub_skip skip = { 0 };
+	char key[32];
+	int i;
+
+	ASSERT_NE(NULL, p);
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ASSERT_EQ(0, cosid_pubset_local(p, key, "{}", "{}"));
+	}
+	ASSERT_EQ(4, cosid_pubset_batch(p, ops, 4, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, false);	/* refused: all still pending */
+	EXPECT_EQ(10, cosid_pubset_pending(p));
+	ASSERT_EQ(1, cosid_pubset_batch(p, ops, 1, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, true);
+	EXPECT_EQ(9, cosid_pubset_pending(p));
+	ASSERT_EQ(9, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, true);
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	cosid_pubset_free(p);
+	EXPECT_TRUE(cosid_pub_txn_too_big("etcd http://x/v3/kv/txn: etcdserver: too many operations in txn request"));
+	EXPECT_TRUE(cosid_pub_txn_too_big("etcdserver: request is too large"));
+	EXPECT_FALSE(cosid_pub_txn_too_big("no etcd endpoint reachable"));
+}
+
+/* The node's keys and bytes are capped: the rest is refused, never stuck. */
+TEST(pub_caps)
+{
+	struct cosid_pubset *p = cosid_pubset_new();
+	struct cosid_pub_op ops[COSID_PUB_TXN_OPS];
+	struct cosid_pub_skip skip = { 0 };
+
+	ASSERT_NE(NULL, p);
+	cosid_pubset_limit(p, 2, 20);
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA", "A"));	/* 5 bytes */
+	ASSERT_EQ(0, cosid_pubset_local(p, "b", "docB", "B"));
+	EXPECT_EQ(-ENOSPC, cosid_pubset_local(p, "c", "docC", "C"));
+	EXPECT_EQ(2, cosid_pubset_pending(p));
+	/* An update within the bytes, one over them. */
+	ASSERT_EQ(0, cosid_pubset_local(p, "a", "docA-longer", "A2"));
+	EXPECT_EQ(-ENOSPC, cosid_pubset_local(p, "b", "docB-much-longer", "B2"));
+	cosid_pubset_gone(p, "b");
+	ASSERT_EQ(0, cosid_pubset_local(p, "c", "docC", "C"));
+	ASSERT_EQ(2, cosid_pubset_batch(p, ops, 0, COSID_PUB_TXN_BYTES, &skip));
+	cosid_pubset_done(p, true);
+	EXPECT_EQ(0, cosid_pubset_pending(p));
+	/* A reset (a sync) frees the room of every key. */
+	cosid_pubset_reset(p);
+	ASSERT_EQ(0, cosid_pubset_local(p, "d", "docD", "D"));
+	ASSERT_EQ(0, cosid_pubset_local(p, "e", "docE", "E"));
+	cosid_pubset_free(p);
+}
+
+/* --publish refuses sensitive types and the ones that never settle. */
+TEST(pub_type_check)
+{
+	struct cosi_definition *d = cosi_def_new("Secrets.x.dev");
+	char msg[256];
+
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(0, cosid_pub_type_check(d, msg, sizeof(msg)));
+	d->sensitivity = COSI_SENSITIVITY_SENSITIVE;
+	EXPECT_EQ(-EINVAL, cosid_pub_type_check(d, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "sensitive"));
+	cosi_definition_free(d);
+	d = cosi_def_new("FleetSyncs.cosi.dev");
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(-EINVAL, cosid_pub_type_check(d, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "cannot be published"));
+	cosi_definition_free(d);
 }
 
 TEST_HARNESS_MAIN

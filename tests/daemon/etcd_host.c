@@ -407,6 +407,20 @@ TEST(put_range_prefix_revisions)
 	EXPECT_EQ(1, r.n_kvs);
 	EXPECT_TRUE(r.more);
 	etcd_reply_free(&r);
+	/* The next page: from the last key and a NUL, to the prefix's end. */
+	op.from = "/t1/a";
+	op.from_len = sizeof("/t1/a");
+	ASSERT_EQ(0, get(e, &op, &r, msg));
+	ASSERT_EQ(1, r.n_kvs);
+	EXPECT_STREQ("/t1/b", r.kvs[0].key);
+	EXPECT_FALSE(r.more);
+	etcd_reply_free(&r);
+	op.from = "/t1/b";
+	op.from_len = sizeof("/t1/b");
+	ASSERT_EQ(0, get(e, &op, &r, msg));
+	EXPECT_EQ(0, r.n_kvs);		/* not /t1c: the prefix's end */
+	etcd_reply_free(&r);
+	op.from = NULL;
 	op.limit = 0;
 	op.keys_only = true;
 	ASSERT_EQ(0, get(e, &op, &r, msg));

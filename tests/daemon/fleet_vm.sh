@@ -78,7 +78,7 @@ start_etcd() {
 		--listen-peer-urls http://127.0.0.1:23800 \
 		--initial-advertise-peer-urls http://127.0.0.1:23800 \
 		--initial-cluster m1=http://127.0.0.1:23800 \
-		--max-txn-ops 20000 \
+		--max-txn-ops "${ETCD_TXN_OPS:-20000}" \
 		--log-level error >> "$T/etcd.log" 2>&1 &
 	etcd_pid=$!
 }
@@ -169,7 +169,8 @@ ectl put "$P/desired/groups/g2/$SC/net.core.somaxconn" "$(doc net.core.somaxconn
 ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" '{"metadata": {not json' > /dev/null
 start_node 1 --group g1
 start_node 2 --group g1
-start_node 3 --publish sysctlstatus --publish hostnamestatus
+start_node 3 --publish sysctlstatus --publish hostnamestatus \
+	--publish Notes.x.dev --publish-any-owner
 check "cosid rejects --etcd without --node" \
 	sh -c '! "$0" --etcd http://127.0.0.1:1 2> /dev/null' "$COSID"
 check "cosid rejects a malformed --etcd URL when parsing (exit 2)" \
@@ -251,6 +252,38 @@ check "cosid refuses --publish fleetsync (it would never settle)" \
 		grep -q "cannot be published" "$1"' "$COSID" "$T/err"
 check "cosid refuses an unknown --publish type" \
 	sh -c '! nsenter --net=/run/netns/fleet-n3 "$0" --etcd http://127.0.0.1:1 --node n9 --publish nosuchtype 2> /dev/null' "$COSID"
+check "cosid refuses an empty --publish name (exit 1)" \
+	sh -c 'timeout 10 nsenter --net=/run/netns/fleet-n3 "$0" --etcd http://127.0.0.1:1 --node n9 --publish , 2> "$1"
+		[ $? = 1 ] && grep -q "empty type name" "$1"' "$COSID" "$T/err"
+
+# A plugin type: n3 named it (exact name) before it was defined, and
+# publishes any owner's; then it is made sensitive while n3 runs.
+NT=default/Notes.x.dev
+printf 'type: Notes.x.dev\nfields:\n  - {name: text, type: string}\n' > "$T/notes.yaml"
+printf 'type: Notes.x.dev\nsensitivity: sensitive\nfields:\n  - {name: text, type: string}\n' > "$T/notes-s.yaml"
+note() {	# note N ID TEXT: a Notes.x.dev resource on node N
+	printf 'metadata: {type: Notes.x.dev, id: %s}\nspec: {text: %s}\n' "$2" "$3" |
+		on "$1" "$CTL" apply -f - > /dev/null
+}
+on 3 "$CTL" define -f "$T/notes.yaml" > /dev/null
+note 3 a hello
+wait_for 10 "a type named in --publish before it was defined is published once it is" \
+	is hello pub_field 3 "$NT/a" text
+on 3 "$CTL" define -f "$T/notes-s.yaml" > /dev/null
+note 3 a secret
+wait_for 10 "a type made sensitive while cosid runs: its key is deleted from etcd" \
+	is 0 pub_keys 3 "$NT/"
+check "... and its new spec never reaches etcd" \
+	sh -c '! etcdctl --endpoints=http://127.0.0.1:$0 get --prefix /cosi/default/status/ | grep -q secret' "$PORT"
+check "cosid refuses --publish of a sensitive type (exit 1)" \
+	sh -c 'nsenter --net=/run/netns/fleet-n3 "$0" --etcd http://127.0.0.1:1 --node n9 --publish notes.x.dev 2> "$1"
+		[ $? = 1 ] && grep -q "sensitive type" "$1"' "$COSID" "$T/err"
+on 3 "$CTL" delete Notes.x.dev a > /dev/null 2>&1
+on 3 "$CTL" undefine Notes.x.dev > /dev/null
+# A status written by another owner (here cosictl) is not published by
+# default (n1).
+printf 'metadata: {namespace: runtime, type: sysctlstatus, id: net.fake.key}\nspec: {value: "1"}\n' |
+	on 1 "$CTL" apply -f - > /dev/null
 
 # What cosictl get -o json prints applies as a desired document.
 on 1 "$CTL" get sysctl net.core.somaxconn -o json > "$T/n1.json"
@@ -324,6 +357,10 @@ wait_for 20 "... and after the prefix delete of them" \
 	sysctl_is 1 net.ipv4.tcp_keepalive_time 602
 
 # --- etcd down: nodes keep their config
+# n1's statuses vanish from etcd (an operator, a restored snapshot): the
+# reconnect after the restart resyncs them, into an etcd that now takes
+# at most 4 operations a txn (the default 128 is refused: halved).
+ectl del --prefix "$P/status/n1/" > /dev/null
 stop_etcd
 wait_for 20 "etcd stopped: FleetSync says disconnected" all3 fs_connected false
 check "... the nodes keep their config" sysctl_is 2 net.core.somaxconn 1002
@@ -334,7 +371,7 @@ wait_for 10 "... a local sysctl is applied" sysctl_is 2 net.ipv4.tcp_syn_retries
 # n3 is cut off while etcd comes back, changes and compacts.
 r3=$(spec 3 fleetsync n3 resyncs)
 on 3 ip link set eth0 down
-start_etcd
+ETCD_TXN_OPS=4 start_etcd
 wait_for 30 "etcd restarts" healthy
 ectl put "$P/desired/all/$SC/net.core.somaxconn" "$(doc net.core.somaxconn 1011)" > /dev/null
 ectl del "$P/desired/nodes/n3/$SC/net.core.somaxconn" > /dev/null
@@ -347,6 +384,15 @@ wait_for 30 "n3, back after a compaction, converges" sysctl_is 3 net.core.somaxc
 check "... by a re-list (FleetSync resyncs grows)" \
 	[ "$(spec 3 fleetsync n3 resyncs)" -gt "$r3" ]
 check "... n2's local sysctl was left alone" sysctl_is 2 net.ipv4.tcp_syn_retries 5
+wait_for 20 "n1's statuses deleted from etcd are published again after the reconnect" \
+	is 1500 pub_field 1 "$LS/eth0" mtu
+n1_halved() {
+	[ "$(pub_keys 1 "")" -gt 4 ] &&
+		grep -q "too many operations in txn request" "$T/n1.log"
+}
+check "... in txns halved to etcd's --max-txn-ops 4 (more than 4 keys)" n1_halved
+wait_for 20 "n3 publishes on after a type it published was undefined" \
+	is 1011 pub_field 3 "$SS/net.core.somaxconn" value
 check "n2 still holds its group's value" sysctl_is 2 net.core.somaxconn 1002
 wait_for 20 "a status changed while etcd was down is published once it is back" \
 	is 5 pub_field 2 "$SS/net.ipv4.tcp_syn_retries" value
@@ -363,6 +409,10 @@ for kv in json.load(sys.stdin).get("kvs", []):
 }
 pending0() { is 0 spec "$1" fleetsync "n$1" pending; }
 wait_for 10 "no status write pending on any node" all3 pending0
+check "a status written by cosictl is on n1" \
+	on 1 "$CTL" get sysctlstatus net.fake.key
+check "a status written by another owner is not published (n1: the default)" \
+	is 0 pub_keys 1 "$SS/net.fake.key"
 lag0() { is 0 spec "$1" fleetsync "n$1" lag; }
 check "FleetSync lag is 0 on every node (other nodes' events included)" all3 lag0
 check "FleetSync publish-revision is etcd's revision of a status txn" \

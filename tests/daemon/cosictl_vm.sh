@@ -400,7 +400,7 @@ check "finalized resource is gone" rc_is 1
 check "finalizer-add (YNL CLI), again" ynl --do finalizer-add --json "$fin"
 bash "$top/tests/daemon/cosictl_completion.sh" --kernel Tests.ctl.cosi.dev d1 ctl-test > "$T/out" 2> "$T/err"
 rc=$?
-check "bash completion: commands, types, ids, finalizers" eval 'rc_is 0 && out_has "^# Totals: pass:27 fail:0"'
+check "bash completion: commands, types, ids, finalizers" eval 'rc_is 0 && out_has "^# Totals: pass:28 fail:0"'
 ctl delete tc d1 --wait 0
 ctl finalizer remove tc d1 nope
 check "finalizer remove of an absent finalizer: one line, exit 1" eval 'rc_is 1 && err_one_line && err_has "Tests.ctl.cosi.dev/d1: has no finalizer \"nope\""'
@@ -601,7 +601,7 @@ fin3='{"namespace": "testns", "type": "Tests.ctl.cosi.dev", "id": "q3", "finaliz
 add_fins() { ynl --do finalizer-add --json "$fin1" && ynl --do finalizer-add --json "$fin3"; }
 check "finalizer-add q1 and q3 (YNL CLI)" add_fins
 phase() { "$CTL" get tc "$1" -o 'jsonpath={.metadata.phase}' 2>/dev/null; }
-"$CTL" delete tc -l set=q --wait 60 > "$T/dl.out" 2> "$T/dl.err" &
+"$CTL" delete tc -l set=q --wait 300 > "$T/dl.out" 2> "$T/dl.err" &
 dpid=$!
 i=0
 while { [ "$(phase q1)" != tearing-down ] || [ "$(phase q3)" != tearing-down ]; } && [ $i -lt 100 ]; do

@@ -27,6 +27,9 @@
 "                        \"default\")\n" \
 "      --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE\n" \
 "                        TLS to etcd: CA bundle, client certificate, key\n" \
+"      --etcd-user NAME, --etcd-password-file FILE\n" \
+"                        etcd authentication: user, file with its\n" \
+"                        password (mode 0600)\n" \
 "      --all-nodes, --group G, --node N\n" \
 "                        (--etcd, one required) every node, group G,\n" \
 "                        node N\n"
@@ -89,6 +92,9 @@ H_NS H_OUT H_SEL
 "                        \"default\")\n"
 "      --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE\n"
 "                        TLS to etcd: CA bundle, client certificate, key\n"
+"      --etcd-user NAME, --etcd-password-file FILE\n"
+"                        etcd authentication: user, file with its\n"
+"                        password (mode 0600)\n"
 "      --node N          (--etcd) only node N\n"
 "      --group G         (--etcd) only the nodes registered with group G\n"
 "      --all-nodes       (--etcd) every node (the default)\n"
@@ -222,6 +228,8 @@ enum {
 	OPT_NODE,
 	OPT_GROUP,
 	OPT_ALL_NODES,
+	OPT_ETCD_USER,
+	OPT_ETCD_PASSWORD,
 };
 
 /* Option bits, to check which command takes which option. */
@@ -248,9 +256,12 @@ enum {
 #define O_NODE		0x100000
 #define O_GROUP		0x200000
 #define O_ALL_NODES	0x400000
+#define O_ETCD_USER	0x800000
+#define O_ETCD_PASSWORD	0x1000000
 /* What only makes sense with --etcd. */
 #define O_FLEET		(O_CLUSTER | O_ETCD_CA | O_ETCD_CERT | O_ETCD_KEY | \
-			 O_NODE | O_GROUP | O_ALL_NODES)
+			 O_NODE | O_GROUP | O_ALL_NODES | O_ETCD_USER | \
+			 O_ETCD_PASSWORD)
 
 static const struct option long_opts[] = {
 	{ "namespace", required_argument, NULL, 'n' },
@@ -276,6 +287,8 @@ static const struct option long_opts[] = {
 	{ "node", required_argument, NULL, OPT_NODE },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "all-nodes", no_argument, NULL, OPT_ALL_NODES },
+	{ "etcd-user", required_argument, NULL, OPT_ETCD_USER },
+	{ "etcd-password-file", required_argument, NULL, OPT_ETCD_PASSWORD },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -286,7 +299,7 @@ static const char *const opt_names[] = {
 	"--since", "--timeout", "--count", "--wait", "--ignore-not-found",
 	"--rcvbuf", "--for", "--all", "--dry-run", "--prune", "--etcd",
 	"--cluster", "--etcd-ca", "--etcd-cert", "--etcd-key", "--node",
-	"--group", "--all-nodes",
+	"--group", "--all-nodes", "--etcd-user", "--etcd-password-file",
 };
 static const char *const opt_short[] = {
 	"-n", "-o", "-l", "-w", "-f",
@@ -588,6 +601,12 @@ static int option(int c, struct cosictl_args *a, char *msg, size_t len)
 	case OPT_ALL_NODES:
 		a->all_nodes = true;
 		return O_ALL_NODES;
+	case OPT_ETCD_USER:
+		a->etcd_user = optarg;
+		return O_ETCD_USER;
+	case OPT_ETCD_PASSWORD:
+		a->etcd_password_file = optarg;
+		return O_ETCD_PASSWORD;
 	}
 	return -EINVAL;
 }
@@ -671,6 +690,9 @@ static int fleet_form(unsigned int seen, const struct cosictl_args *a,
 				   opt_name(seen & O_FLEET));
 		return 0;
 	}
+	if (!a->etcd_user != !a->etcd_password_file)
+		return bad(msg, len, "%s and --etcd-password-file go together",
+			   "--etcd-user");
 	if (!!a->node + !!a->group + a->all_nodes > 1)
 		return bad(msg, len, "%s: --node, --group and --all-nodes exclude each other",
 			   a->cmd == COSICTL_GET ? "get" :

@@ -74,6 +74,7 @@ struct cosictl_args {
 	const char *etcd;		/* --etcd URL[,URL] */
 	const char *cluster;		/* --cluster; NULL: "default" */
 	const char *etcd_ca, *etcd_cert, *etcd_key;
+	const char *etcd_user, *etcd_password_file;
 	const char *node;		/* --node */
 	const char *group;		/* --group */
 	bool all_nodes;			/* --all-nodes */

@@ -35,4 +35,13 @@ int cosictl_fleet_commit(struct etcd *e, const struct fleet_write *v,
 /* --cluster, --node, --group: EXIT_OK, or EXIT_USAGE with the error said. */
 int cosictl_fleet_names(const struct cosictl_args *a, const char *cluster);
 
+/*
+ * A blocking client of --etcd with the TLS files and, with --etcd-user,
+ * the password read from --etcd-password-file (fleet_conn.c).  EXIT_OK
+ * and *@e, or EXIT_USAGE with the error said (an unreadable or too open
+ * password file, a bad endpoint).  Authentication itself happens at the
+ * first request: its error is that request's.
+ */
+int cosictl_fleet_connect(const struct cosictl_args *a, struct etcd **e);
+
 #endif /* _COSICTL_FLEET_H */

@@ -773,30 +773,10 @@ out:
 	return rc;
 }
 
-int cosictl_fleet_names(const struct cosictl_args *a, const char *cluster)
-{
-	char msg[256];
-
-	if (cosi_fleet_name_check("--cluster", cluster, msg, sizeof(msg)) ||
-	    (a->node && cosi_fleet_name_check("--node", a->node, msg,
-					       sizeof(msg))) ||
-	    (a->group && cosi_fleet_name_check("--group", a->group, msg,
-						sizeof(msg)))) {
-		ctl_err("%s", msg);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
-}
-
 static int fleet_run(struct ctl *x, bool wait)
 {
 	const struct cosictl_args *a = x->a;
-	struct etcd_opts o = {
-		.endpoints = a->etcd, .ca_file = a->etcd_ca,
-		.cert_file = a->etcd_cert, .key_file = a->etcd_key,
-	};
 	struct fleet f = { .x = x, .cluster = a->cluster ?: "default" };
-	char msg[ETCD_MSG_LEN];
 	bool nodes = !wait && !strcasecmp(a->type, "nodes");
 	int rc;
 
@@ -808,10 +788,9 @@ static int fleet_run(struct ctl *x, bool wait)
 	rc = cosictl_fleet_names(a, f.cluster);
 	if (rc)
 		return rc;
-	if (etcd_new(&f.e, NULL, &o, msg, sizeof(msg))) {
-		ctl_err("--etcd %s: %s", a->etcd, msg);
-		return EXIT_USAGE;
-	}
+	rc = cosictl_fleet_connect(a, &f.e);
+	if (rc)
+		return rc;
 	snprintf(f.status, sizeof(f.status), "/cosi/%s/status/", f.cluster);
 	snprintf(f.nodes_key, sizeof(f.nodes_key), "/cosi/%s/nodes/",
 		 f.cluster);

@@ -292,13 +292,8 @@ static int write_keys(struct wctx *w, bool del)
 int cmd_fleet_write(struct ctl *x)
 {
 	const struct cosictl_args *a = x->a;
-	struct etcd_opts o = {
-		.endpoints = a->etcd, .ca_file = a->etcd_ca,
-		.cert_file = a->etcd_cert, .key_file = a->etcd_key,
-	};
 	struct wctx w = { .x = x, .cluster = a->cluster ?: "default" };
 	bool del = a->cmd == COSICTL_DELETE;
-	char msg[ETCD_MSG_LEN];
 	size_t i;
 	int rc;
 
@@ -315,11 +310,9 @@ int cmd_fleet_write(struct ctl *x)
 		fprintf(stderr, "cosictl: note: no documents: nothing to write\n");
 		goto out;
 	}
-	if (etcd_new(&w.e, NULL, &o, msg, sizeof(msg))) {
-		ctl_err("--etcd %s: %s", a->etcd, msg);
-		rc = EXIT_USAGE;
+	rc = cosictl_fleet_connect(a, &w.e);
+	if (rc)
 		goto out;
-	}
 	rc = read_keys(&w) ?: write_keys(&w, del);
 out:
 	for (i = 0; i < w.n; i++) {

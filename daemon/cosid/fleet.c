@@ -66,6 +66,7 @@
 
 #include "common/etcd.h"
 #include "common/fleet_name.h"
+#include "common/secret.h"
 #include "controllers/builtin.h"
 #include "cosid/cosid.h"
 
@@ -1178,7 +1179,7 @@ void cosid_fleet_free(struct cosid_fleet *f)
 	free(f->node);
 	free(f->cluster);
 	free(f->user);
-	free(f->password);
+	cosi_secret_free(f->password);
 	free(f->ca_file);
 	free(f->cert_file);
 	free(f->key_file);

@@ -20,6 +20,7 @@
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 
+#include "common/secret.h"
 #include "controllers/controllers.h"
 #include "cosid/cosid.h"
 #include "runtime/runtime.h"
@@ -48,6 +49,9 @@ static const char usage[] =
 "                           \"default\")\n"
 "      --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE\n"
 "                           TLS to etcd: CA bundle, client certificate, key\n"
+"      --etcd-user NAME, --etcd-password-file FILE\n"
+"                           etcd authentication: the node's etcd user and\n"
+"                           a file holding its password (mode 0600)\n"
 "      --publish TYPE[,TYPE...]\n"
 "                           the status types published to etcd under\n"
 "                           /cosi/C/status/NODE/ (repeatable; names as\n"
@@ -80,6 +84,8 @@ struct cosid_opts {
 	struct cosid_controllers_opts ctl;
 	struct cosi_runtime_opts rt;
 	struct cosid_fleet_opts fleet;
+	const char *password_file;	/* --etcd-password-file */
+	char *password;			/* read from it; wiped at exit */
 };
 
 static int parse_num(const char *s, const char *what, unsigned long max,
@@ -102,7 +108,7 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF, OPT_ALLOW,
 	       OPT_ETCD, OPT_NODE, OPT_GROUP, OPT_CLUSTER, OPT_CA, OPT_CERT,
 	       OPT_KEY, OPT_PUBLISH, OPT_PUB_KEYS, OPT_PUB_BYTES,
-	       OPT_PUB_ANY };
+	       OPT_PUB_ANY, OPT_USER, OPT_PASSWORD };
 	static const struct option longopts[] = {
 		{ "state-file", required_argument, NULL, 's' },
 		{ "config-dir", required_argument, NULL, 'c' },
@@ -118,6 +124,8 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		{ "etcd-ca", required_argument, NULL, OPT_CA },
 		{ "etcd-cert", required_argument, NULL, OPT_CERT },
 		{ "etcd-key", required_argument, NULL, OPT_KEY },
+		{ "etcd-user", required_argument, NULL, OPT_USER },
+		{ "etcd-password-file", required_argument, NULL, OPT_PASSWORD },
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
 		{ "publish-max-keys", required_argument, NULL, OPT_PUB_KEYS },
 		{ "publish-max-bytes", required_argument, NULL, OPT_PUB_BYTES },
@@ -193,6 +201,12 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		case OPT_KEY:
 			o->fleet.key_file = optarg;
 			break;
+		case OPT_USER:
+			o->fleet.user = optarg;
+			break;
+		case OPT_PASSWORD:
+			o->password_file = optarg;
+			break;
 		case OPT_PUBLISH:
 			allow = realloc(o->fleet.publish, (o->fleet.n_publish + 1) *
 					sizeof(*allow));
@@ -251,6 +265,7 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	if (!o->fleet.endpoints && (o->fleet.node || o->fleet.n_groups ||
 				    o->fleet.cluster || o->fleet.ca_file ||
 				    o->fleet.cert_file || o->fleet.key_file ||
+				    o->fleet.user || o->password_file ||
 				    o->fleet.n_publish || o->fleet.publish_max_keys ||
 				    o->fleet.publish_max_bytes ||
 				    o->fleet.publish_any_owner)) {
@@ -260,6 +275,22 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	if (o->fleet.endpoints && !o->fleet.node) {
 		fprintf(stderr, "cosid: --etcd needs --node NAME\n");
 		return -EINVAL;
+	}
+	if (!o->fleet.user != !o->password_file) {
+		fprintf(stderr, "cosid: --etcd-user and --etcd-password-file go together\n");
+		return -EINVAL;
+	}
+	if (o->password_file) {
+		char msg[512];
+		int err;
+
+		err = cosi_secret_read("--etcd-password-file", o->password_file,
+				       &o->password, msg, sizeof(msg));
+		if (err) {
+			fprintf(stderr, "cosid: %s\n", msg);
+			return err;
+		}
+		o->fleet.password = o->password;
 	}
 	return o->fleet.endpoints ? cosid_fleet_check_endpoints(&o->fleet) : 0;
 }
@@ -435,6 +466,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o)) {
 		free(o.allow_sysctls);
 		free(o.fleet.publish);
+		cosi_secret_free(o.password);
 		return 2;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -454,5 +486,6 @@ int main(int argc, char **argv)
 	}
 	free(o.allow_sysctls);
 	free(o.fleet.publish);
+	cosi_secret_free(o.password);
 	return rc;
 }

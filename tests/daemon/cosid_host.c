@@ -21,6 +21,7 @@
 #include "common/fileio.h"
 #include "common/fleet_name.h"
 #include "common/manifest.h"
+#include "common/secret.h"
 #include "cosid/cosid.h"
 
 FIXTURE(dir) {
@@ -300,6 +301,74 @@ TEST_F(dir, config_dir_missing)
 }
 
 /* Fleet keys: which are this node's, and their rank. */
+/* put FILE with @len bytes of @data, mode @mode; then cosi_secret_read. */
+static int secret_of(const char *dir, const char *data, size_t len,
+		     mode_t mode, char **out, char *msg, size_t msglen)
+{
+	char path[160];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/pw", dir);
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fchmod(fd, mode))
+		return -999;
+	close(fd);
+	return cosi_secret_read("--etcd-password-file", path, out, msg,
+				msglen);
+}
+
+TEST_F(dir, secret_file)
+{
+	char msg[256], *pw, big[COSI_SECRET_MAX + 2];
+
+	ASSERT_EQ(0, secret_of(self->path, "s3cret\n", 7, 0600, &pw, msg,
+			       sizeof(msg)));
+	EXPECT_STREQ("s3cret", pw);
+	cosi_secret_free(pw);
+	ASSERT_EQ(0, secret_of(self->path, "s3cret\r\n", 8, 0400, &pw, msg,
+			       sizeof(msg)));
+	EXPECT_STREQ("s3cret", pw);
+	cosi_secret_free(pw);
+	ASSERT_EQ(0, secret_of(self->path, "no newline", 10, 0600, &pw, msg,
+			       sizeof(msg)));
+	EXPECT_STREQ("no newline", pw);
+	cosi_secret_free(pw);
+
+	/* Others may read it: refused, and the message says what to do. */
+	EXPECT_EQ(-EPERM, secret_of(self->path, "x\n", 2, 0640, &pw, msg,
+				    sizeof(msg)));
+	EXPECT_EQ(NULL, pw);
+	EXPECT_NE(NULL, strstr(msg, "chmod 600")) TH_LOG("%s", msg);
+	EXPECT_NE(NULL, strstr(msg, "--etcd-password-file"));
+	EXPECT_EQ(-EPERM, secret_of(self->path, "x\n", 2, 0604, &pw, msg,
+				    sizeof(msg)));
+	EXPECT_EQ(-EINVAL, secret_of(self->path, "\n", 1, 0600, &pw, msg,
+				     sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "empty"));
+	EXPECT_EQ(-EINVAL, secret_of(self->path, "a\nb\n", 4, 0600, &pw, msg,
+				     sizeof(msg)));
+	EXPECT_EQ(-EINVAL, secret_of(self->path, "a\0b", 3, 0600, &pw, msg,
+				     sizeof(msg)));
+	memset(big, 'x', sizeof(big));
+	EXPECT_EQ(0, secret_of(self->path, big, COSI_SECRET_MAX, 0600, &pw,
+			       msg, sizeof(msg)));
+	EXPECT_EQ(COSI_SECRET_MAX, (int)strlen(pw));
+	cosi_secret_free(pw);
+	EXPECT_EQ(-E2BIG, secret_of(self->path, big, COSI_SECRET_MAX + 1, 0600,
+				    &pw, msg, sizeof(msg)));
+	EXPECT_EQ(-E2BIG, secret_of(self->path, big, sizeof(big), 0600, &pw,
+				    msg, sizeof(msg)));
+	EXPECT_EQ(-ENOENT, cosi_secret_read("--etcd-password-file",
+					    "/nonexistent/pw", &pw, msg,
+					    sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "/nonexistent/pw"));
+	EXPECT_EQ(-EINVAL, cosi_secret_read("--etcd-password-file",
+					    self->path, &pw, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "not a regular file"));
+	cosi_secret_free(NULL);
+}
+
 TEST(fleet_rank)
 {
 	static const char *const groups[] = { "g1", "g2" };

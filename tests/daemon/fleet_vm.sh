@@ -20,145 +20,15 @@
 # Prints "ok N - what" / "not ok N - what" and a "# Totals:" line.
 
 top=$(pwd)
-B=${COSID_BUILD:-$top/build/daemon-asan}
-COSID=$B/cosid
-CTL=$B/cosictl
 T=$(mktemp -d /tmp/fleet_vm.XXXXXX)
-PORT=23790
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export ETCDCTL_API=3
-. "$top/tests/lib.sh"
+. "$top/tests/daemon/fleet_lib.sh"
 
-SC=config/SysctlConfigs.cosi.dev
-P=/cosi/default
-etcd_pid=
-pid1='' pid2='' pid3=''
-
-# The VM runner fails on certain words anywhere on the console (etcd's
-# log says WARNING): logs are shown with them masked.
-show() {
-	sed -e 's/[Ll][Ee][Aa][Kk]/l_ak/g' -e 's/WARNING:/W_RNING:/g' \
-		-e "s|^|# $1: |"
-}
-
-on_fail() {
-	for f in "$T"/n1.log "$T"/n2.log "$T"/n3.log; do
-		[ -s "$f" ] && tail -n 8 "$f" | show "$(basename "$f")"
-	done
-	[ -s "$T/etcd.log" ] && tail -n 3 "$T/etcd.log" | show etcd
-}
-
-cleanup() {
-	for p in $pid1 $pid2 $pid3 $etcd_pid; do
-		kill -9 "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	for i in 1 2 3; do
-		ip netns del "fleet-n$i" 2>/dev/null
-		ip link del "flv$i" 2>/dev/null
-	done
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-if ! command -v etcd > /dev/null || ! command -v etcdctl > /dev/null; then
-	skip "etcd and etcdctl (Debian's etcd-server, etcd-client) are not installed"
-	totals
-	exit $?
-fi
-
-ectl() { etcdctl --endpoints=http://127.0.0.1:$PORT --command-timeout=3s "$@"; }
-healthy() { ectl endpoint health > /dev/null 2>&1; }
-
-start_etcd() {
-	etcd --name m1 --data-dir "$T/etcd" \
-		--listen-client-urls "http://0.0.0.0:$PORT" \
-		--advertise-client-urls "http://127.0.0.1:$PORT" \
-		--listen-peer-urls http://127.0.0.1:23800 \
-		--initial-advertise-peer-urls http://127.0.0.1:23800 \
-		--initial-cluster m1=http://127.0.0.1:23800 \
-		--max-txn-ops "${ETCD_TXN_OPS:-20000}" \
-		--log-level error >> "$T/etcd.log" 2>&1 &
-	etcd_pid=$!
-}
-
-stop_etcd() {
-	kill -TERM "$etcd_pid" 2>/dev/null
-	wait "$etcd_pid" 2>/dev/null
-	etcd_pid=
-}
-
-# in N CMD...: CMD in node N's namespaces.
-on() {
-	_n=$1
-	shift
-	nsenter --net="/run/netns/fleet-n$_n" "$@"
-}
-
-# start_node N ARGS...: cosid of node N, $! is cosid itself.
-start_node() {
-	_n=$1
-	shift
-	nsenter --net="/run/netns/fleet-n$_n" unshare --uts -- \
-		"$COSID" --etcd "http://10.77.$_n.1:$PORT" --node "n$_n" \
-		--hosts-path "$T/hosts$_n" "$@" >> "$T/n$_n.log" 2>&1 &
-	eval "pid$_n=\$!"
-}
-
-# stop_node N SIGNAL: cosid's exit status.
-stop_node() {
-	eval "_p=\$pid$1"
-	kill -"$2" "$_p" 2>/dev/null
-	{ wait "$_p"; } 2>/dev/null
-	_rc=$?
-	eval "pid$1="
-	return $_rc
-}
-
-# spec N TYPE ID FIELD: a spec field of a resource on node N.
-spec() {
-	on "$1" "$CTL" get "$2" "$3" -o "jsonpath={.spec.$4}" 2>/dev/null
-}
-
-label() {
-	on "$1" "$CTL" get "$2" "$3" -o json 2>/dev/null | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["metadata"].get("labels", {}).get(sys.argv[1], ""))
-' "$4" 2>/dev/null
-}
-
-is() {	# is EXPECTED CMD...: CMD prints EXPECTED
-	_w=$1
-	shift
-	[ "$("$@")" = "$_w" ]
-}
-
-# sysctl_is N KEY VALUE: /proc/sys in node N's netns.
-sysctl_is() { is "$3" on "$1" cat "/proc/sys/$(echo "$2" | tr . /)"; }
-absent() { ! on "$1" "$CTL" get "$2" "$3" > /dev/null 2>&1; }
-# doc ID VALUE: a SysctlConfigs document.
-doc() {
-	printf '{"metadata":{"namespace":"config","type":"SysctlConfigs.cosi.dev","id":"%s"},"spec":{"value":"%s"}}' "$1" "$2"
-}
-all3() {	# all3 CMD-with-N...: CMD for nodes 1 2 3
-	for _i in 1 2 3; do "$@" "$_i" || return 1; done
-}
-fs_connected() { is "$1" spec "$2" fleetsync "n$2" connected; }
-node_keys() { ectl get --prefix "$P/nodes/" --keys-only | grep -c .; }
+need etcd etcdctl
 
 # --- etcd, the nodes' namespaces and links
 start_etcd
 wait_for 30 "etcd starts" healthy
-for i in 1 2 3; do
-	ip netns add "fleet-n$i"
-	ip link add "flv$i" type veth peer name eth0 netns "fleet-n$i"
-	ip addr add "10.77.$i.1/24" dev "flv$i"
-	ip link set "flv$i" up
-	on "$i" ip addr add "10.77.$i.2/24" dev eth0
-	on "$i" ip link set eth0 up
-	on "$i" ip link set lo up
-done
+node_links 1 2 3
 ttl0=$(on 3 cat /proc/sys/net/ipv4/ip_default_ttl)
 
 # --- desired state, then the nodes
@@ -317,12 +187,6 @@ printf 'metadata: {type: sysctl, id: net.ipv4.tcp_keepalive_probes}\nspec: {valu
 ectl put "$P/desired/all/$SC/net.ipv4.tcp_keepalive_probes" "$(doc net.ipv4.tcp_keepalive_probes 8)" > /dev/null
 wait_for 10 "n2 counts the document its kernel refuses (not owned) in FleetSync refused" \
 	is 1 spec 2 fleetsync n2 refused
-fs_error_has() {	# fs_error_has N TEXT: FleetSync's last-error on node N
-	on "$1" "$CTL" get fleetsync "n$1" -o json 2>/dev/null | python3 -c '
-import json, sys
-sys.exit(0 if sys.argv[1] in json.load(sys.stdin)["spec"]["last-error"] else 1)
-' "$2" 2>/dev/null
-}
 check "... names its key in last-error" \
 	fs_error_has 2 "net.ipv4.tcp_keepalive_probes: refused"
 check "... and keeps the local resource's value" sysctl_is 2 net.ipv4.tcp_keepalive_probes 7

@@ -124,6 +124,8 @@ with cosi.Client() as c:
     print(*(d.type for d in c.definitions()), sep=\"\\n\")" |
 	 LC_ALL=C sort > $0/rd.py && [ -s $0/rd.py ] &&
 	 sed 1d $0/rd | cut -d" " -f1 | LC_ALL=C sort | diff - $0/rd.py' "$work" "$pydir"
+roles=/usr/share/doc/cosid/examples/fleet/etcd-roles.sh
+check "the fleet's etcd role script is installed ($roles)" sh -n "$roles"
 example=/usr/share/doc/cosid/examples/node.yaml
 check "cosictl apply -f $example" /usr/bin/cosictl apply -f $example
 wait_for "sysctl controller: net.ipv4.ip_forward = 1" \

@@ -5,8 +5,11 @@
 # each with its counts and wall time, then the sum: "N passed, N failed".
 #
 # usage: tests/vm/suites.sh LOGDIR SUITE...
-#   SUITE is KERNEL[:TIMEOUT[:TESTS]]: a kernel as tests/vm/run takes it,
-#   the VM's timeout in seconds, and the TESTS globs (guest-tests.sh).
+#   SUITE is KERNEL[:TIMEOUT[:TESTS[:NAME]]]: a kernel as tests/vm/run takes
+#   it, the VM's timeout in seconds, the TESTS globs (guest-tests.sh), and
+#   the run's name (default KERNEL; its log is LOGDIR/test-NAME.log): two
+#   VMs of one kernel, each running part of the suite, need two names.
+#   Suites start in the order given: longest first makes the shortest run.
 #
 # Why concurrently: a TCG guest running this suite keeps about one host
 # core busy (its tests wait on daemons, timers and each other), so two
@@ -24,9 +27,9 @@ mkdir -p "$logdir"
 
 declare -a names logs
 start_suite() {
-	local k t tests
-	IFS=: read -r k t tests <<< "$1"
-	local log=$logdir/test-$k.log
+	local k t tests name
+	IFS=: read -r k t tests name <<< "$1"
+	local log=$logdir/test-${name:-$k}.log
 	(
 		s=$(date +%s)
 		# shellcheck disable=SC2086
@@ -35,7 +38,7 @@ start_suite() {
 			> "$log" 2>&1
 		echo "$? $(($(date +%s) - s))" > "$log.rc"
 	) &
-	names+=("$k")
+	names+=("${name:-$k}")
 	logs+=("$log")
 }
 

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cosictl --etcd: from the command line to a checked cluster, node and
+ * group and a client of the fleet's etcd (fleet.h).  One place for
+ * fleet_get.c and fleet_write.c.
+ */
+#include <stdio.h>
+
+#include "common/etcd.h"
+#include "common/fleet_name.h"
+#include "common/secret.h"
+#include "cosictl/cosictl.h"
+#include "cosictl/fleet.h"
+
+int cosictl_fleet_names(const struct cosictl_args *a, const char *cluster)
+{
+	char msg[256];
+
+	if (cosi_fleet_name_check("--cluster", cluster, msg, sizeof(msg)) ||
+	    (a->node && cosi_fleet_name_check("--node", a->node, msg,
+					       sizeof(msg))) ||
+	    (a->group && cosi_fleet_name_check("--group", a->group, msg,
+						sizeof(msg)))) {
+		ctl_err("%s", msg);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int cosictl_fleet_connect(const struct cosictl_args *a, struct etcd **e)
+{
+	struct etcd_opts o = {
+		.endpoints = a->etcd, .ca_file = a->etcd_ca,
+		.cert_file = a->etcd_cert, .key_file = a->etcd_key,
+		.user = a->etcd_user,
+	};
+	char msg[ETCD_MSG_LEN], *password = NULL;
+	int err;
+
+	*e = NULL;
+	if (a->etcd_password_file) {
+		err = cosi_secret_read("--etcd-password-file",
+				       a->etcd_password_file, &password, msg,
+				       sizeof(msg));
+		if (err) {
+			ctl_err("%s", msg);
+			return EXIT_USAGE;
+		}
+		o.password = password;
+	}
+	/* The client keeps its own copy of the password. */
+	err = etcd_new(e, NULL, &o, msg, sizeof(msg));
+	cosi_secret_free(password);
+	if (err) {
+		ctl_err("--etcd %s: %s", a->etcd, msg);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}

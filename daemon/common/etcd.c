@@ -194,8 +194,23 @@ static int set_timer(CURLM *m, long ms, void *arg)
 	return 0;
 }
 
-static int parse_endpoints(struct etcd *e, const char *list, char *msg,
-			   size_t len)
+/* Whether the host of "http://HOST[:port]..." is this machine. */
+static bool loopback(const char *host)
+{
+	size_t n = strcspn(host, ":/");
+
+	if (!strncmp(host, "[::1]", 5))
+		return !host[5] || host[5] == ':' || host[5] == '/';
+	return (n == 9 && !strncmp(host, "localhost", 9)) ||
+	       !strncmp(host, "127.", 4);
+}
+
+/*
+ * The endpoints, checked.  @password: one will be sent, so not in clear
+ * over http:// to another machine.
+ */
+static int parse_endpoints(struct etcd *e, const char *list, bool password,
+			   char *msg, size_t len)
 {
 	char *copy = strdup(list ?: ""), *tok, *save = NULL, *host;
 
@@ -221,6 +236,12 @@ static int parse_endpoints(struct etcd *e, const char *list, char *msg,
 		host = tok + (tok[4] == 's' ? 8 : 7);
 		if (!*host || *host == '/' || *host == ':') {
 			snprintf(msg, len, "etcd endpoint '%s': no host", tok);
+			free(copy);
+			return -EINVAL;
+		}
+		if (password && tok[4] != 's' && !loopback(host)) {
+			snprintf(msg, len, "etcd endpoint '%s': the password would cross the network in clear: use https://",
+				 tok);
 			free(copy);
 			return -EINVAL;
 		}
@@ -268,7 +289,7 @@ int etcd_new(struct etcd **ep, sd_event *event, const struct etcd_opts *o,
 	e->timeout_usec = o->timeout_usec ?: DEFAULT_TIMEOUT_USEC;
 	e->connect_usec = o->connect_timeout_usec ?: DEFAULT_CONNECT_USEC;
 	e->reply_max = o->reply_max ?: ETCD_REPLY_MAX;
-	err = parse_endpoints(e, o->endpoints, msg, len);
+	err = parse_endpoints(e, o->endpoints, o->password, msg, len);
 	if (err) {
 		etcd_free(e);
 		if (err == -ENOMEM)
@@ -737,8 +758,11 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 				return;
 		}
 		if (err == -EACCES && e->user && rq->post.type != ETCD_REQ_AUTH &&
-		    !rq->reauthed && strstr(msg, "auth token")) {
-			/* Expired or lost by a restarted member: again. */
+		    !rq->reauthed && etcd_msg_token_stale(msg)) {
+			/*
+			 * Expired, lost by a restarted member, or older than
+			 * the last change of users or roles: again.
+			 */
 			rq->reauthed = true;
 			drop_token(e);
 			if (req_go(rq) == 0)

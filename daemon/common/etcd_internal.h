@@ -84,6 +84,12 @@ void etcd_msg_clean(char *msg);
 /* The errno etcd's message @text says (0: none known). */
 int etcd_msg_text_err(const char *text);
 /*
+ * Whether etcd's @text refuses the token itself (expired, unknown to a
+ * restarted member, or issued before the last user or role change):
+ * authenticating again fixes it.
+ */
+bool etcd_msg_token_stale(const char *text);
+/*
  * The server's array @a of at most @max entries: its length in @n and a
  * zeroed allocation of that many @size-byte entries in @out (the caller's
  * to free); -EPROTO (not an array), -EMSGSIZE (over @max), -ENOMEM.

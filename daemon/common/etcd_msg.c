@@ -444,6 +444,9 @@ static const struct {
 } msg_errs[] = {
 	{ "authentication failed", -EACCES },
 	{ "invalid auth token", -EACCES },
+	/* A token from before a user or role change (JWT tokens above all). */
+	{ "revision of auth store is old", -EACCES },
+	{ "auth: revision in header is old", -EACCES },
 	{ "user name is empty", -EACCES },
 	{ "permission denied", -EPERM },
 	{ "request is too large", -EMSGSIZE },
@@ -497,6 +500,13 @@ void etcd_msg_clean(char *msg)
 	for (; *msg; msg++)
 		if ((unsigned char)*msg < ' ' || *msg == 0x7f)
 			*msg = '?';
+}
+
+bool etcd_msg_token_stale(const char *text)
+{
+	return strstr(text, "auth token") ||
+	       strstr(text, "revision of auth store is old") ||
+	       strstr(text, "auth: revision in header is old");
 }
 
 int etcd_msg_text_err(const char *text)

@@ -57,7 +57,7 @@ static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 	err = m.canceled && m.cancel_reason ?
 	      etcd_msg_text_err(m.cancel_reason) : 0;
 	if (err == -EACCES || err == -EPERM) {
-		if (err == -EACCES && strstr(m.cancel_reason, "auth token") &&
+		if (err == -EACCES && etcd_msg_token_stale(m.cancel_reason) &&
 		    !w->reauthed) {
 			w->reauthed = w->restart = *stop = true;
 			etcd_watch_msg_clear(&m);

@@ -21,7 +21,8 @@ int cosi_secret_read(const char *what, const char *path, char **out,
 	int fd, err = 0;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* Non-blocking: a FIFO is refused below, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
 		snprintf(msg, len, "%s %s: %s", what, path, strerror(errno));
@@ -35,6 +36,13 @@ int cosi_secret_read(const char *what, const char *path, char **out,
 	if (!S_ISREG(st.st_mode)) {
 		err = -EINVAL;
 		snprintf(msg, len, "%s %s: not a regular file", what, path);
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		err = -EPERM;
+		snprintf(msg, len,
+			 "%s %s: owned by uid %u, not by this user or root",
+			 what, path, (unsigned int)st.st_uid);
 		goto out;
 	}
 	if (st.st_mode & 077) {
@@ -58,10 +66,11 @@ int cosi_secret_read(const char *what, const char *path, char **out,
 			break;
 		got += n;
 	}
-	if (got && buf[got - 1] == '\n')
+	if (got && buf[got - 1] == '\n') {
 		got--;
-	if (got && buf[got - 1] == '\r')
-		got--;
+		if (got && buf[got - 1] == '\r')
+			got--;
+	}
 	if (got > COSI_SECRET_MAX) {
 		err = -E2BIG;
 		snprintf(msg, len, "%s %s: longer than %d bytes", what, path,

@@ -13,11 +13,11 @@
 #define COSI_SECRET_MAX	1024
 
 /*
- * Read the secret in @path: a regular file (symlinks followed, as
- * systemd's credentials directory has them), readable by its owner only
- * (no group or other permission bits: `chmod 600`), of 1..COSI_SECRET_MAX
- * bytes; one trailing "\n" (or "\r\n") is not part of it, a NUL byte or a
- * second line is refused.  On success *@out is the secret (free it with
+ * Read the secret in @path: a regular file (symlinks followed), owned by
+ * this user or root (another owner could change it), readable by its
+ * owner only (no group or other permission bits: `chmod 600`), of
+ * 1..COSI_SECRET_MAX bytes; one trailing "\n" (or "\r\n") is not part of
+ * it, a NUL byte, a "\r" or a second line is refused.  On success *@out is the secret (free it with
  * cosi_secret_free()).  Otherwise a negative errno and a one-line @msg
  * naming @what (the option) and @path.
  */

@@ -727,6 +727,17 @@ static void on_put(struct etcd_req *rq, int err, const char *msg,
 	(void)rq;
 	(void)rep;
 	f->lease_rq = NULL;
+	if (err == -EPERM) {
+		/*
+		 * Our roles forbid the put, or (etcd 3.4 lets any user
+		 * attach its keys to any lease) another user attached a key
+		 * to our lease, which then takes its permission too: leave
+		 * the lease to expire and grant another at the next tick.
+		 */
+		set_error(f, "registering: %s: trying a new lease", msg);
+		f->lease = 0;
+		return;
+	}
 	if (err) {
 		set_error(f, "registering: %s", msg);
 		return;		/* the next tick tries again */
@@ -1132,7 +1143,8 @@ void cosid_fleet_pub_recovered(struct cosid_fleet *f)
 
 int cosid_fleet_check_endpoints(const struct cosid_fleet_opts *fo)
 {
-	struct etcd_opts o = { .endpoints = fo->endpoints };
+	struct etcd_opts o = { .endpoints = fo->endpoints, .user = fo->user,
+			       .password = fo->password };
 	char msg[ETCD_MSG_LEN];
 	struct etcd *e;
 

@@ -366,6 +366,37 @@ TEST_F(dir, secret_file)
 	EXPECT_EQ(-EINVAL, cosi_secret_read("--etcd-password-file",
 					    self->path, &pw, msg, sizeof(msg)));
 	EXPECT_NE(NULL, strstr(msg, "not a regular file"));
+	/* A lone "\r" is not a line end: refused, not stripped. */
+	EXPECT_EQ(-EINVAL, secret_of(self->path, "op\r", 3, 0600, &pw, msg,
+				     sizeof(msg)));
+
+	/* A FIFO would block the reader for ever: refused at once. */
+	{
+		char fifo[160];
+
+		snprintf(fifo, sizeof(fifo), "%s/fifo", self->path);
+		ASSERT_EQ(0, mkfifo(fifo, 0600));
+		EXPECT_EQ(-EINVAL, cosi_secret_read("--etcd-password-file",
+						    fifo, &pw, msg,
+						    sizeof(msg)));
+		EXPECT_NE(NULL, strstr(msg, "not a regular file"));
+	}
+
+	/* Another user's file (root runs the suite): it could change it. */
+	if (!geteuid()) {
+		char path[160];
+
+		ASSERT_EQ(0, secret_of(self->path, "x\n", 2, 0600, &pw, msg,
+				       sizeof(msg)));
+		cosi_secret_free(pw);
+		snprintf(path, sizeof(path), "%s/pw", self->path);
+		ASSERT_EQ(0, chown(path, 65534, 65534));
+		EXPECT_EQ(-EPERM, cosi_secret_read("--etcd-password-file",
+						   path, &pw, msg,
+						   sizeof(msg)));
+		EXPECT_NE(NULL, strstr(msg, "owned by uid 65534"))
+			TH_LOG("%s", msg);
+	}
 	cosi_secret_free(NULL);
 }
 

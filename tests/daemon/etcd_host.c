@@ -45,7 +45,7 @@ struct cluster {
 	char endpoints[256];	/* all members, member 0 first */
 };
 
-static struct cluster *main_c, *auth_c, *tls_c;
+static struct cluster *main_c, *auth_c, *tls_c, *jwt_c;
 static pid_t main_pid;
 
 static uint64_t now_us(void)
@@ -296,6 +296,24 @@ static struct cluster *cluster_start(int n, const char *extra)
 	c->n = n;
 	c->scheme = "http";
 	snprintf(c->extra, sizeof(c->extra), "%s", extra);
+	if (!strcmp(extra, "jwt")) {
+		char cmd[512];
+
+		/* JWT tokens signed with an EC key made here. */
+		snprintf(cmd, sizeof(cmd),
+			 "cd '%s' && openssl ecparam -genkey -name prime256v1 -noout -out jwt.key 2>/dev/null && "
+			 "openssl ec -in jwt.key -pubout -out jwt.pub 2>/dev/null",
+			 c->dir);
+		snprintf(c->extra, sizeof(c->extra),
+			 "--auth-token jwt,pub-key=%s/jwt.pub,priv-key=%s/jwt.key,sign-method=ES256",
+			 c->dir, c->dir);
+		if (system(cmd)) {
+			fprintf(stderr, "cannot make a JWT key in %s\n",
+				c->dir);
+			cluster_stop(c);
+			return NULL;
+		}
+	}
 	if (!strcmp(extra, "tls")) {
 		c->scheme = "https";
 		if (make_certs(c)) {
@@ -1025,6 +1043,18 @@ TEST(blocking_call_refused_inside_loop)
 		o.endpoints = "http://a";
 		o.user = "u";
 		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		/* A password never crosses the network over http://. */
+		o.password = "p";
+		o.endpoints = "http://127.0.0.1:1,http://10.0.0.1:2379";
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		EXPECT_NE(NULL, strstr(msg, "in clear")) TH_LOG("%s", msg);
+		EXPECT_NE(NULL, strstr(msg, "http://10.0.0.1:2379"));
+		o.endpoints = "http://localhost.evil.example:1";
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)));
+		o.endpoints = "http://127.0.0.1:1,http://localhost:1,http://[::1]:1,https://10.0.0.1:1";
+		ASSERT_EQ(0, etcd_new(&e, NULL, &o, msg, sizeof(msg)))
+			TH_LOG("%s", msg);
+		etcd_free(e);
 	}
 	/* Bad arguments say so. */
 	e = client("http://127.0.0.1:1");
@@ -1662,6 +1692,42 @@ TEST(auth_users_and_roles)
 			etcd_run_once(e, 100000);
 		EXPECT_EQ(10, a.ok) TH_LOG("%s", a.msg);
 	}
+	etcd_free(e);
+}
+
+/*
+ * A JWT token outlives a change of users or roles, and etcd then refuses
+ * it as "revision of auth store is old": requests and watches
+ * authenticate again (a node's config must keep flowing when the roles
+ * script runs).
+ */
+TEST(auth_store_revision_old)
+{
+	struct etcd_opts o = { .endpoints = jwt_c->endpoints,
+			       .user = "alice", .password = "alicepw" };
+	struct etcd_watch_opts wo = { .key = "/app/j" };
+	struct watch_log l = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd_watch *w;
+	struct etcd *e = client_opts(&o);
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/app/j", "1", 0, NULL, msg)) TH_LOG("%s", msg);
+	ASSERT_EQ(0, etcdctl(jwt_c, "root:rootpw",
+			     "role grant-permission limited --prefix=true read /app2/"));
+	EXPECT_EQ(0, put(e, "/app/j", "2", 0, NULL, msg)) TH_LOG("%s", msg);
+
+	ASSERT_EQ(0, etcdctl(jwt_c, "root:rootpw",
+			     "role grant-permission limited --prefix=true read /app3/"));
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.created || l.ended, 5000000);
+	EXPECT_EQ(1, l.created);
+	EXPECT_EQ(0, l.ended) TH_LOG("%s", l.msg);
+	ASSERT_EQ(0, put(e, "/app/j", "3", 0, NULL, msg)) TH_LOG("%s", msg);
+	RUN_UNTIL(e, has_event(&l, "/app/j") || l.ended, 5000000);
+	EXPECT_TRUE(has_event(&l, "/app/j"));
+	etcd_watch_free(w);
 	etcd_free(e);
 }
 
@@ -2577,6 +2643,7 @@ static void stop_all(void)
 	cluster_stop(main_c);
 	cluster_stop(auth_c);
 	cluster_stop(tls_c);
+	cluster_stop(jwt_c);
 }
 
 static void on_term(int sig)
@@ -2595,7 +2662,14 @@ int main(int argc, char **argv)
 	main_c = cluster_start(MEMBERS, "");
 	auth_c = cluster_start(1, "--auth-token-ttl 1");
 	tls_c = cluster_start(1, "tls");
-	if (!main_c || !auth_c || !tls_c ||
+	jwt_c = cluster_start(1, "jwt");
+	if (!main_c || !auth_c || !tls_c || !jwt_c ||
+	    etcdctl(jwt_c, NULL, "user add root:rootpw") ||
+	    etcdctl(jwt_c, NULL, "role add limited") ||
+	    etcdctl(jwt_c, NULL, "role grant-permission limited --prefix=true readwrite /app/") ||
+	    etcdctl(jwt_c, NULL, "user add alice:alicepw") ||
+	    etcdctl(jwt_c, NULL, "user grant-role alice limited") ||
+	    etcdctl(jwt_c, NULL, "auth enable") ||
 	    etcdctl(auth_c, NULL, "user add root:rootpw") ||
 	    etcdctl(auth_c, NULL, "user grant-role root root") ||
 	    etcdctl(auth_c, NULL, "role add limited") ||

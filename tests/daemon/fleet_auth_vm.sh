@@ -61,16 +61,35 @@ ECTL_ARGS="$ECTL_ARGS --user=root:$(cat "$T/root.pw")"
 export ETCDCTL_ENDPOINTS="https://127.0.0.1:$PORT" ETCDCTL_CACERT="$T/ca.pem"
 roles() {
 	ETCDCTL_USER="root:$(cat "$T/root.pw")" \
-		sh "$top/examples/fleet/etcd-roles.sh" "$@" >> "$T/roles.log" 2>&1
+		sh "$top/examples/fleet/etcd-roles.sh" "$@"
 }
-check "etcd-roles.sh: node n1" roles node n1 n1 "$T/n1.pw"
-check "etcd-roles.sh: node n2" roles node n2 n2 "$T/n2.pw"
-check "etcd-roles.sh: the operator" roles operator op "$T/op.pw"
-check "etcd-roles.sh again changes nothing and succeeds" roles node n1 n1 "$T/n1.pw"
-check_fails "etcd-roles.sh refuses a bad node name" roles node 'n/1' n9 "$T/n1.pw"
+roles_q() { roles "$@" >> "$T/roles.log" 2>&1; }
+check "etcd-roles.sh: node n1" roles_q node n1 n1 "$T/n1.pw"
+check "etcd-roles.sh: node n2" roles_q node n2 n2 "$T/n2.pw"
+check "etcd-roles.sh: the operator" roles_q operator op "$T/op.pw"
+role_n1() {
+	etcdctl --user="root:$(cat "$T/root.pw")" role get cosi:default:node:n1 2>/dev/null
+}
+role_n1 > "$T/role1"
+check "etcd-roles.sh again: success, the same role" sh -c \
+	"ETCDCTL_USER=root:\$(cat $T/root.pw) sh $top/examples/fleet/etcd-roles.sh node n1 n1 $T/n1.pw > /dev/null 2>&1 &&
+	 etcdctl --user=root:\$(cat $T/root.pw) role get cosi:default:node:n1 2>/dev/null | cmp -s - $T/role1"
+# refused CODE TEXT CMD...: CMD exits CODE and says TEXT.
+refused() {
+	_c=$1 _t=$2
+	shift 2
+	"$@" > "$T/refused" 2>&1
+	[ $? = "$_c" ] && grep -q "$_t" "$T/refused"
+}
+check "etcd-roles.sh refuses a bad node name" \
+	refused 2 "bad node name" roles node 'n/1' n9 "$T/n1.pw"
+check "... a user holding another node's role" \
+	refused 2 "holds cosi:default:node:n1 already" roles node n3 n1
+check "... credentials etcdctl would prompt for" \
+	refused 2 "ETCDCTL_PASSWORD" env ETCDCTL_USER=root \
+	sh "$top/examples/fleet/etcd-roles.sh" node n3 n3 "$T/n2.pw"
 check "node n1's role: desired read, its own status and registration" sh -c \
-	"etcdctl --user=root:\$(cat $T/root.pw) role get cosi-default-node-n1 2>/dev/null | tr -d '\n' |
-	 grep -q 'KV Read:.*desired/.*KV Write:.*nodes/n1.*status/n1/'"
+	"tr -d '\n' < $T/role1 | grep -q 'KV Read:.*desired/.*KV Write:.*nodes/n1.*status/n1/'"
 unset ETCDCTL_ENDPOINTS ETCDCTL_CACERT
 
 # etcd_as USER CMD...: etcdctl as one of the users.
@@ -104,8 +123,31 @@ node_links 1 2 3
 nodeargs() { echo "--etcd-ca $T/ca.pem --etcd-user n$1 --etcd-password-file $T/n$1.pw"; }
 # shellcheck disable=SC2046
 start_node 1 --group g1 $(nodeargs 1)
-# shellcheck disable=SC2046
-start_node 2 $(nodeargs 2)
+# n2 runs as examples/fleet/cosid-fleet.conf runs cosid under systemd:
+# the drop-in's ExecStart (cosid from this build, its own hosts file),
+# $COSI_FLEET_ARGS from the EnvironmentFile split into words, %d the
+# credentials directory holding the password (mode 0400, as systemd
+# makes it).
+start_dropin() {
+	_n=$1
+	mkdir -m 700 "$T/cred$_n"
+	cp "$T/n$_n.pw" "$T/cred$_n/etcd-password"
+	chmod 400 "$T/cred$_n/etcd-password"
+	printf 'COSI_FLEET_ARGS=--etcd https://10.77.%s.1:%s --node n%s --etcd-ca %s --etcd-user n%s\n' \
+		"$_n" "$PORT" "$_n" "$T/ca.pem" "$_n" > "$T/fleet$_n.env"
+	_args=$(sed -n 's/^COSI_FLEET_ARGS=//p' "$T/fleet$_n.env")
+	_cmd=$(sed -n 's/^ExecStart=\(..*\)/\1/p' "$top/examples/fleet/cosid-fleet.conf" |
+		sed -e "s|^/usr/sbin/cosid |$COSID |" -e "s|%d|$T/cred$_n|g" \
+		    -e "s|/run/cosi/hosts|$T/hosts$_n|" -e "s|\\\$COSI_FLEET_ARGS|$_args|")
+	echo "$_cmd" > "$T/dropin$_n.cmd"
+	# shellcheck disable=SC2086
+	nsenter --net="/run/netns/fleet-n$_n" unshare --uts -- $_cmd \
+		>> "$T/n$_n.log" 2>&1 &
+	eval "pid$_n=\$!"
+}
+start_dropin 2
+check "the drop-in's command line is cosid's fleet mode with the credential" \
+	grep -q "^$COSID --etcd https://10.77.2.1:$PORT --node n2 .*--etcd-password-file $T/cred2/etcd-password " "$T/dropin2.cmd"
 wait_for 60 "n1 applies all's value (2001)" sysctl_is 1 net.core.somaxconn 2001
 wait_for 20 "n2 applies its own value (2002)" sysctl_is 2 net.core.somaxconn 2002
 wait_for 10 "FleetSync: n1 connected" fs_connected true 1
@@ -126,8 +168,12 @@ ctl_status() {
 		grep -Eq '^n1 .*2001' "$T/st" && grep -Eq '^n2 .*2002' "$T/st"
 }
 check "the operator's get TYPE --all-nodes: both nodes' values" ctl_status
-check "the password is on no command line" \
-	sh -c "! tr '\0' ' ' < /proc/$pid1/cmdline | grep -q \"\$(cat $T/n1.pw)\""
+cmdline_ok() {
+	tr '\0' ' ' < "/proc/$pid1/cmdline" > "$T/cmdline" &&
+		grep -q -- "--etcd-password-file $T/n1.pw" "$T/cmdline" &&
+		! grep -q "$(cat "$T/n1.pw")" "$T/cmdline"
+}
+check "the password is on no command line (its file is)" cmdline_ok
 
 # --- what the roles forbid
 denied() {	# denied CMD...: fails, and etcd said "permission denied"
@@ -177,7 +223,7 @@ ctl_bad_pw() {
 		grep -q "authentication failed" "$T/ctl.err"
 }
 check "cosictl with a wrong password: exit 1, one line" ctl_bad_pw
-roles node n3 n3 "$T/n2.pw" > /dev/null 2>&1	# n3's password is n2's
+roles_q node n3 n3 "$T/n2.pw"	# n3's password is n2's
 start_node 3 --etcd-ca "$T/ca.pem" --etcd-user n3 --etcd-password-file "$wrong"
 wait_for 30 "cosid with a wrong password keeps running, FleetSync says why" \
 	fs_error_has 3 "authentication failed"
@@ -206,11 +252,20 @@ check "cosid: --etcd-user without --etcd-password-file" \
 check "cosictl: --etcd-password-file without --etcd-user" \
 	half "$CTL" --etcd "https://127.0.0.1:$PORT" --etcd-password-file "$T/n1.pw" get nodes
 check "cosictl: a password option without --etcd" \
-	sh -c "! '$CTL' --etcd-user n1 get nodes > /dev/null 2>&1"
+	refused 2 "needs --etcd" "$CTL" --etcd-user n1 get nodes
+check "cosictl: the password over http:// to another machine" \
+	refused 2 "in clear" "$CTL" --etcd "http://10.77.1.1:$PORT" \
+	--etcd-user n1 --etcd-password-file "$T/n1.pw" get nodes
+check "cosid too" refused 2 "in clear" "$COSID" --etcd "http://10.77.1.1:$PORT" \
+	--node n9 --etcd-user n1 --etcd-password-file "$T/n1.pw"
 
 # --- a clean stop revokes the lease (the node's own, with its rights)
 check "n1 stops cleanly" stop_node 1 TERM
-gone1() { [ -z "$(etcd_as op get "$P/nodes/n1" --print-value-only 2>/dev/null)" ]; }
+gone1() {
+	etcd_as op get "$P/nodes/n1" -w json 2>/dev/null | python3 -c '
+import json, sys
+sys.exit(0 if json.load(sys.stdin).get("count", 0) == 0 else 1)'
+}
 check "... its registration is gone at once (lease revoked)" gone1
 check "n2 stops cleanly" stop_node 2 TERM
 

@@ -72,6 +72,14 @@ for p in $pkgs; do debs="$debs $(ls "$deb/${p}"_*.deb)"; done
 # shellcheck disable=SC2086
 check "dpkg -i $pkgs" dpkg -i $debs
 check "systemd-analyze verify $unit" systemd-analyze verify "$unit"
+# The fleet-mode drop-in as shipped: systemd reads it beside the unit
+# (verify loads drop-ins from the unit file's directory) without a word.
+dropin=/usr/share/doc/cosid/examples/fleet/cosid-fleet.conf
+check "systemd-analyze verify: cosid.service with the fleet drop-in" sh -c \
+	'mkdir -p $0/u/cosid.service.d && cp $1 $0/u/ && cp $2 $0/u/cosid.service.d/fleet.conf &&
+	 systemd-analyze verify $0/u/cosid.service > $0/verify 2>&1; rc=$?
+	 sed "s/^/#   /" $0/verify; [ $rc = 0 ] && ! grep -q fleet.conf $0/verify' \
+	"$work" "$unit" "$dropin"
 check "cosid.service neither enabled nor started at install" sh -c \
 	'! [ -e /etc/systemd/system/multi-user.target.wants/cosid.service ] && ! pgrep -x cosid'
 check "man cosid(8), cosictl(1)" sh -c 'man -w 8 cosid && man -w 1 cosictl'
@@ -124,8 +132,8 @@ with cosi.Client() as c:
     print(*(d.type for d in c.definitions()), sep=\"\\n\")" |
 	 LC_ALL=C sort > $0/rd.py && [ -s $0/rd.py ] &&
 	 sed 1d $0/rd | cut -d" " -f1 | LC_ALL=C sort | diff - $0/rd.py' "$work" "$pydir"
-roles=/usr/share/doc/cosid/examples/fleet/etcd-roles.sh
-check "the fleet's etcd role script is installed ($roles)" sh -n "$roles"
+check "the fleet's etcd role script is installed" \
+	sh -n /usr/share/doc/cosid/examples/fleet/etcd-roles.sh
 example=/usr/share/doc/cosid/examples/node.yaml
 check "cosictl apply -f $example" /usr/bin/cosictl apply -f $example
 wait_for "sysctl controller: net.ipv4.ip_forward = 1" \

@@ -35,9 +35,12 @@ int cosi_yaml_close(struct cosi_yaml *y);
  */
 int cosi_yaml_resource(struct cosi_yaml *y, const struct cosi_resource *r,
 		       const char *event, unsigned int flags);
-/* The same (not the manifest form) with "node: <node>" first. */
-int cosi_yaml_node_resource(struct cosi_yaml *y, const char *node,
-			    const struct cosi_resource *r);
+/*
+ * The same (not the manifest form) with "event: <event>" (when not NULL)
+ * and "node: <node>" first: cosictl get/watch --etcd.
+ */
+int cosi_yaml_node_resource(struct cosi_yaml *y, const char *event,
+			    const char *node, const struct cosi_resource *r);
 /*
  * A json-c object as one document, keys in their order (strings quoted
  * where a plain scalar would read back as another type).

@@ -279,13 +279,16 @@ static int metadata(struct cosi_yaml *y, const struct cosi_resource *r,
 
 /* One resource document, @key: @val first when @val is given. */
 static int resource_doc(struct cosi_yaml *y, const struct cosi_resource *r,
-			const char *key, const char *val, unsigned int flags)
+			const char *event, const char *node,
+			unsigned int flags)
 {
 	size_t i;
 
 	doc_start(y);
-	if (val)
-		kv_str(y, key, val);
+	if (event)
+		kv_str(y, "event", event);
+	if (node)
+		kv_str(y, "node", node);
 	metadata(y, r, flags);
 	if (r->has_spec) {
 		plain(y, "spec");
@@ -300,13 +303,13 @@ static int resource_doc(struct cosi_yaml *y, const struct cosi_resource *r,
 int cosi_yaml_resource(struct cosi_yaml *y, const struct cosi_resource *r,
 		       const char *event, unsigned int flags)
 {
-	return resource_doc(y, r, "event", event, flags);
+	return resource_doc(y, r, event, NULL, flags);
 }
 
-int cosi_yaml_node_resource(struct cosi_yaml *y, const char *node,
-			    const struct cosi_resource *r)
+int cosi_yaml_node_resource(struct cosi_yaml *y, const char *event,
+			    const char *node, const struct cosi_resource *r)
 {
-	return resource_doc(y, r, "node", node, 0);
+	return resource_doc(y, r, event, node, 0);
 }
 
 static int json_value(struct cosi_yaml *y, struct json_object *o)

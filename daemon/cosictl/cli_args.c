@@ -103,6 +103,7 @@ H_END;
 static const char usage_watch[] =
 "usage: cosictl watch <type> [id] [-n NS] [-o table|wide|yaml|json]\n"
 "                     [-l SELECTOR] [--since REV] [--timeout DUR] [--count N]\n"
+"       cosictl watch <type> [id] --etcd URL [--node N|--group G|--all-nodes]\n"
 "\n"
 "List, then print each change: + created, * updated, - deleted.  After\n"
 "an overflow the watch resumes; resources deleted meanwhile are printed\n"
@@ -111,7 +112,9 @@ static const char usage_watch[] =
 "      --since REV       replay the events after revision REV\n"
 "      --timeout DUR     stop after DUR (seconds, or 500ms, 1m30s, 1h...)\n"
 "      --count N         stop after N events (the listing not counted)\n"
-H_NS H_OUT H_SEL H_END;
+"With --etcd: the statuses the nodes published, each with its node (a\n"
+"NODE column, or \"node\"); a compaction in etcd lists again.\n"
+H_NS H_OUT H_SEL H_FLEET H_END;
 
 static const char usage_wait[] =
 "usage: cosictl wait <type> <id> --for COND [-n NS] [--timeout DUR]\n"
@@ -315,7 +318,7 @@ static const struct {
 	{ "get", COSICTL_GET, O_NS | O_OUT | O_SEL | O_WATCH | O_SINCE |
 	  O_TIMEOUT | O_COUNT | O_RCVBUF | O_ETCD | O_FLEET, 1, 2, usage_get },
 	{ "watch", COSICTL_WATCH, O_NS | O_OUT | O_SEL | O_SINCE | O_TIMEOUT |
-	  O_COUNT | O_RCVBUF, 1, 2, usage_watch },
+	  O_COUNT | O_RCVBUF | O_ETCD | O_FLEET, 1, 2, usage_watch },
 	{ "wait", COSICTL_WAIT, O_NS | O_FOR | O_TIMEOUT | O_ETCD | O_FLEET,
 	  2, 2, usage_wait },
 	{ "apply", COSICTL_APPLY, O_FILE | O_SEL | O_DRY_RUN | O_PRUNE |
@@ -703,14 +706,17 @@ static int fleet_form(unsigned int seen, const struct cosictl_args *a,
 			   "wait");
 	if (a->cmd == COSICTL_APPLY || a->cmd == COSICTL_DELETE)
 		return fleet_write_form(seen, a, msg, len);
-	if (a->cmd != COSICTL_GET)
+	if (a->cmd != COSICTL_GET && a->cmd != COSICTL_WATCH)
 		return 0;		/* "does not apply" is said before */
-	if (a->watch)
-		return bad(msg, len, "%s: -w with --etcd is not supported yet",
-			   "get");
+	if (seen & O_RCVBUF)
+		return bad(msg, len, "%s: --rcvbuf is for this node's store, not --etcd",
+			   a->cmd == COSICTL_GET ? "get" : "watch");
+	if (a->has_since)
+		return bad(msg, len, "%s: --since with --etcd is not supported (etcd's revisions are not the nodes')",
+			   a->cmd == COSICTL_GET ? "get" : "watch");
 	if (a->selector)
 		return bad(msg, len, "%s: -l with --etcd is not supported yet",
-			   "get");
+			   a->cmd == COSICTL_GET ? "get" : "watch");
 	if (a->output == COSI_OUTPUT_JSONPATH)
 		return bad(msg, len, "%s: -o jsonpath with --etcd is not supported yet",
 			   "get");

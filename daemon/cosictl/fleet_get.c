@@ -19,6 +19,13 @@
  * node, seconds precision); etcd keeps no time for a node whose key is
  * gone, so "-" then.
  *
+ *   get TYPE [ID] -w, watch TYPE [ID]
+ *                   the same list at one etcd revision R, then the
+ *                   changes from R+1 (an etcd watch of the status prefix,
+ *                   and of the registrations for --group), each row or
+ *                   document with its event and node; a compaction
+ *                   lists again, a lost stream resumes.
+ *
  *   wait TYPE ID    until the status of every node in scope (--node
  *                   N, or the registered nodes of --group G or of
  *                   --all-nodes) meets --for; the nodes that do not, and
@@ -64,6 +71,8 @@ struct fleet {
 	struct fnode *v;
 	size_t n;
 	time_t now;
+	bool pin;			/* ranges at one revision: */
+	int64_t rev;			/* ... this one (0: the next range's) */
 };
 
 static int call(struct fleet *f, const struct etcd_request *r,
@@ -83,11 +92,14 @@ static int range(struct fleet *f, const char *key, bool prefix,
 	struct etcd_request r = {
 		.type = ETCD_REQ_KV,
 		.op = { .type = ETCD_OP_RANGE, .key = key, .prefix = prefix,
-			.keys_only = keys_only,
+			.keys_only = keys_only, .revision = f->rev,
 			.limit = keys_only ? ETCD_KVS_MAX : 0 },
 	};
+	int rc = call(f, &r, rep);
 
-	return call(f, &r, rep);
+	if (!rc && f->pin && !f->rev)
+		f->rev = rep->hdr.revision;
+	return rc;
 }
 
 static struct fnode *node_find(struct fleet *f, const char *name, size_t len)
@@ -130,6 +142,8 @@ static void nodes_free(struct fleet *f)
 		cosi_strs_clear(&f->v[i].groups);
 	}
 	free(f->v);
+	f->v = NULL;
+	f->n = 0;
 }
 
 static char *str_member(struct json_object *o, const char *k)
@@ -148,6 +162,10 @@ static void registration(struct fnode *x, const struct etcd_kv *kv)
 	struct json_object *o = json_tokener_parse(kv->value), *g, *s;
 	size_t i;
 
+	free(x->version);
+	free(x->kernel);
+	x->version = x->kernel = NULL;
+	cosi_strs_clear(&x->groups);
 	x->bad = !json_object_is_type(o, json_type_object);
 	if (!x->bad) {
 		x->version = str_member(o, "version");
@@ -403,7 +421,8 @@ struct query {
 	const char *ns;			/* NULL: every namespace */
 	struct cosi_table *t;
 	struct cosi_yaml *y;
-	struct json_object *arr;
+	struct json_object *arr;	/* get -o json: one array */
+	bool watch;			/* get -w: a document per line */
 	size_t found, bad;
 };
 
@@ -468,26 +487,40 @@ static bool same_key(const struct cosi_resource *r, const char *rest)
 	       rest[lns + 1 + lt] == '/' && !strcmp(rest + lns + lt + 2, r->id);
 }
 
+/*
+ * One document of node @node: a row, a YAML document, or a JSON object
+ * (in the array, or a line of its own when watching).  @kind: the
+ * event's (watch; ' ' for what the listing found), else 0.
+ */
 static int print_doc(struct query *q, const char *node,
-		     const struct cosi_resource *r)
+		     const struct cosi_resource *r, char kind)
 {
+	const char *event = !kind ? NULL : kind == '-' ? "destroyed" :
+			    kind == '*' ? "updated" : "created";
+	char k[2] = { kind, 0 };
+	const char *const leads[] = { k, node };
 	struct json_object *res, *o;
 
 	if (q->t)
-		return cosi_resource_table_add_lead(q->t, q->def, r, node);
+		return cosi_resource_table_add_lead(q->t, q->def, r,
+						    leads + !q->watch);
 	if (q->y)
-		return cosi_yaml_node_resource(q->y, node, r);
+		return cosi_yaml_node_resource(q->y, event, node, r);
 	res = cosi_json_resource(r, NULL, 0);
 	o = json_object_new_object();
-	if (!res || !o || json_object_object_add(o, "node",
-						 json_object_new_string(node))) {
+	if (!res || !o || (event &&
+			   json_object_object_add(o, "event",
+				json_object_new_string(event))) ||
+	    json_object_object_add(o, "node", json_object_new_string(node))) {
 		json_object_put(res);
 		json_object_put(o);
 		return -ENOMEM;
 	}
-	json_object_object_foreach(res, k, v)
-		json_object_object_add(o, k, json_object_get(v));
+	json_object_object_foreach(res, key, v)
+		json_object_object_add(o, key, json_object_get(v));
 	json_object_put(res);
+	if (q->watch)
+		return cosi_json_print(stdout, o, false);
 	return json_object_array_add(q->arr, o) ? -ENOMEM : 0;
 }
 
@@ -532,7 +565,7 @@ static int node_statuses(struct fleet *f, struct query *q,
 			q->bad++;
 		} else {
 			q->found++;
-			err = print_doc(q, x->name, r);
+			err = print_doc(q, x->name, r, q->watch ? ' ' : 0);
 			cosi_resource_clear(r);
 		}
 		json_object_put(doc);
@@ -542,34 +575,53 @@ static int node_statuses(struct fleet *f, struct query *q,
 	return err ? ctl_err("writing output: %s", strerror(-err)) : EXIT_OK;
 }
 
+/* @q's output as -o asks: a table (NODE first), YAML or JSON. */
+static int query_output(struct fleet *f, struct query *q, bool watch)
+{
+	static const char *const leads[] = { "", "NODE" };
+	const struct cosictl_args *a = f->x->a;
+
+	q->watch = watch;
+	if (a->output == COSI_OUTPUT_TABLE || a->output == COSI_OUTPUT_WIDE)
+		q->t = cosi_resource_table_new_lead(q->def, leads + !watch,
+					1 + watch, a->output == COSI_OUTPUT_WIDE);
+	else if (a->output == COSI_OUTPUT_YAML)
+		q->y = cosi_yaml_new(stdout);
+	else if (!watch)
+		q->arr = json_object_new_array();
+	if (!q->t && !q->y && !q->arr && !(watch && a->output == COSI_OUTPUT_JSON))
+		return ctl_err("out of memory");
+	return EXIT_OK;
+}
+
+/* The statuses of the selected nodes; *@shown: how many nodes. */
+static int list_statuses(struct fleet *f, struct query *q, size_t *shown)
+{
+	size_t i;
+	int rc = EXIT_OK;
+
+	*shown = 0;
+	for (i = 0; !rc && i < f->n; i++) {
+		if (!selected(f, &f->v[i]))
+			continue;
+		(*shown)++;
+		rc = node_statuses(f, q, &f->v[i]);
+	}
+	return rc;
+}
+
 static int get_statuses(struct fleet *f)
 {
 	const struct cosictl_args *a = f->x->a;
 	struct cosi_definitions builtin = { 0 };
 	struct query q = { 0 };
-	size_t i, shown = 0;
+	size_t shown = 0;
 	int rc, err = 0;
 
-	rc = resolve(f, &q, &builtin) ?: load_nodes(f, false);
+	rc = resolve(f, &q, &builtin) ?: load_nodes(f, false) ?:
+	     query_output(f, &q, false) ?: list_statuses(f, &q, &shown);
 	if (rc)
 		goto out;
-	if (a->output == COSI_OUTPUT_TABLE || a->output == COSI_OUTPUT_WIDE)
-		q.t = cosi_resource_table_new_lead(q.def, "NODE",
-					a->output == COSI_OUTPUT_WIDE);
-	else if (a->output == COSI_OUTPUT_YAML)
-		q.y = cosi_yaml_new(stdout);
-	else
-		q.arr = json_object_new_array();
-	if (!q.t && !q.y && !q.arr) {
-		rc = ctl_err("out of memory");
-		goto out;
-	}
-	for (i = 0; !rc && i < f->n; i++) {
-		if (!selected(f, &f->v[i]))
-			continue;
-		shown++;
-		rc = node_statuses(f, &q, &f->v[i]);
-	}
 	if (!shown)
 		none_selected(f);
 	if (!rc && !q.found && !q.def)
@@ -596,6 +648,269 @@ static int get_statuses(struct fleet *f)
 out:
 	cosi_table_free(q.t);
 	json_object_put(q.arr);
+	cosi_definitions_clear(&builtin);
+	return rc;
+}
+
+/* get -w / watch --etcd: the list at one revision, then the events. */
+struct fwatch {
+	struct fleet *f;
+	struct query *q;
+	int64_t next;			/* the revision to resume from */
+	long events;			/* counted toward --count */
+	bool done;			/* --count reached, or an error */
+	bool ended;			/* a stream ended: start again */
+	bool relist;			/* ... after a compaction: list */
+	int err;			/* why it ended (< 0) */
+	char msg[ETCD_MSG_LEN];
+	int rc;				/* EXIT_FAIL: stop with it */
+};
+
+/* A status event: the node's, of the type and id asked, printed. */
+static void status_event(struct fwatch *w, const struct etcd_event *ev)
+{
+	struct fleet *f = w->f;
+	const struct etcd_kv *kv = ev->type == ETCD_EV_DELETE ? &ev->prev_kv :
+				   &ev->kv;
+	const char *node = ev->kv.key + strlen(f->status), *rest;
+	struct json_object *doc;
+	struct cosi_resource *r;
+	struct fnode *x;
+	char msg[512], kind;
+	int err;
+
+	rest = strchr(node, '/');
+	if (!rest || rest == node ||
+	    (ev->type == ETCD_EV_DELETE && !ev->has_prev))
+		return;		/* not <node>/..., or nothing to show */
+	x = node_find(f, node, rest - node);
+	if (!x) {
+		if (f->x->a->group)
+			return;	/* not registered: in no group */
+		x = node_add(f, node, rest - node);
+		if (!x) {
+			w->rc = ctl_err("out of memory");
+			return;
+		}
+	}
+	rest++;
+	if (!selected(f, x) || !key_matches(f, w->q, rest))
+		return;
+	kind = ev->type == ETCD_EV_DELETE ? '-' :
+	       ev->kv.create_revision == ev->kv.mod_revision ? '+' : '*';
+	r = cosi_resource_new();
+	if (!r) {
+		w->rc = ctl_err("out of memory");
+		return;
+	}
+	doc = json_tokener_parse(kv->value);
+	if (cosi_json_to_resource(doc, w->q->def, r, msg, sizeof(msg))) {
+		ctl_err("%s: skipped: %s", ev->kv.key, doc ? msg : "not JSON");
+	} else if (!same_key(r, rest)) {
+		ctl_err("%s: skipped: the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
+			ev->kv.key, r->ns, r->type, r->id);
+	} else {
+		err = print_doc(w->q, x->name, r, kind);
+		if (err)
+			w->rc = ctl_err("writing output: %s", strerror(-err));
+		if (f->x->a->count >= 0 && ++w->events >= f->x->a->count)
+			w->done = true;
+	}
+	json_object_put(doc);
+	cosi_resource_free(r);
+}
+
+/* A registration event (--group): the node's groups as they are now. */
+static void node_event(struct fwatch *w, const struct etcd_event *ev)
+{
+	struct fleet *f = w->f;
+	const char *name = ev->kv.key + strlen(f->nodes_key);
+	struct fnode *x;
+
+	if (ev->type != ETCD_EV_PUT || !*name || strchr(name, '/'))
+		return;		/* a node that goes keeps its last groups */
+	x = node_add(f, name, strlen(name));
+	if (!x) {
+		w->rc = ctl_err("out of memory");
+		return;
+	}
+	x->registered = true;
+	registration(x, &ev->kv);
+}
+
+static void on_watch_msg(struct etcd_watch *ew, int err, const char *msg,
+			 const struct etcd_watch_msg *m, void *arg, bool status)
+{
+	struct fwatch *w = arg;
+	size_t i;
+
+	(void)ew;
+	if (w->ended)
+		return;
+	if (err || m->canceled || m->compact_revision > 0) {
+		w->ended = true;
+		w->relist = !err && m->compact_revision > 0;
+		w->err = err ?: -ECANCELED;
+		snprintf(w->msg, sizeof(w->msg), "%s",
+			 err ? msg : m->cancel_reason ?: "watch canceled");
+		return;
+	}
+	for (i = 0; i < m->n_events && !w->done && !w->rc; i++) {
+		if (status) {
+			status_event(w, &m->events[i]);
+			w->next = m->events[i].kv.mod_revision + 1;
+		} else {
+			node_event(w, &m->events[i]);
+		}
+	}
+	if (w->q->t)
+		cosi_table_flush(w->q->t, stdout);
+}
+
+static void on_status(struct etcd_watch *ew, int err, const char *msg,
+		      const struct etcd_watch_msg *m, void *arg)
+{
+	on_watch_msg(ew, err, msg, m, arg, true);
+}
+
+static void on_nodes(struct etcd_watch *ew, int err, const char *msg,
+		     const struct etcd_watch_msg *m, void *arg)
+{
+	on_watch_msg(ew, err, msg, m, arg, false);
+}
+
+/* "event: bootstrapped" with etcd's revision of the list (YAML, JSON). */
+static int print_listed(struct fwatch *w)
+{
+	struct json_object *o;
+
+	if (w->q->t) {
+		cosi_table_flush(w->q->t, stdout);
+		return 0;
+	}
+	if (w->q->y)
+		return cosi_yaml_marker(w->q->y, w->f->rev);
+	o = json_object_new_object();
+	if (!o || json_object_object_add(o, "event",
+					 json_object_new_string("bootstrapped")) ||
+	    json_object_object_add(o, "revision",
+				   json_object_new_int64(w->f->rev))) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return cosi_json_print(stdout, o, false);
+}
+
+/* The list at one revision; the watch resumes after it. */
+static int watch_list(struct fwatch *w)
+{
+	struct fleet *f = w->f;
+	size_t shown;
+	int rc, err;
+
+	nodes_free(f);
+	f->pin = true;
+	f->rev = 0;
+	rc = load_nodes(f, false) ?: list_statuses(f, w->q, &shown);
+	if (rc)
+		return rc;
+	if (!shown && (f->x->a->node || f->x->a->group))
+		none_selected(f);
+	err = print_listed(w);
+	if (err)
+		return ctl_err("writing output: %s", strerror(-err));
+	w->next = f->rev + 1;
+	return EXIT_OK;
+}
+
+/* Run the streams until --count, --timeout, a signal or their end. */
+static int watch_run(struct fwatch *w, long end)
+{
+	struct etcd_watch_opts so = { .key = w->f->status, .prefix = true,
+				      .start_revision = w->next,
+				      .prev_kv = true };
+	struct etcd_watch_opts no = { .key = w->f->nodes_key, .prefix = true,
+				      .start_revision = w->next };
+	struct etcd_watch *ws = NULL, *wn = NULL;
+	char msg[ETCD_MSG_LEN];
+	long left;
+	int err;
+
+	w->ended = w->relist = false;
+	err = etcd_watch_start(w->f->e, &so, on_status, w, &ws, msg,
+			       sizeof(msg));
+	if (!err && w->f->x->a->group)
+		err = etcd_watch_start(w->f->e, &no, on_nodes, w, &wn, msg,
+				       sizeof(msg));
+	if (err) {
+		w->ended = true;
+		w->err = err;
+		snprintf(w->msg, sizeof(w->msg), "%s", msg);
+	}
+	while (!w->ended && !w->done && !w->rc && !cosictl_stop) {
+		left = end < 0 ? 200 : end - ctl_now_ms();
+		if (left <= 0)
+			break;
+		err = etcd_run_once(w->f->e, (left > 200 ? 200 : left) * 1000);
+		if (err < 0) {
+			w->rc = ctl_err("event loop: %s", strerror(-err));
+			break;
+		}
+	}
+	if (wn)
+		etcd_watch_free(wn);
+	if (ws)
+		etcd_watch_free(ws);
+	return w->rc;
+}
+
+static int watch_statuses(struct fleet *f)
+{
+	const struct cosictl_args *a = f->x->a;
+	struct cosi_definitions builtin = { 0 };
+	struct query q = { 0 };
+	struct fwatch w = { .f = f, .q = &q };
+	long end = a->timeout_ms >= 0 ? ctl_now_ms() + a->timeout_ms : -1;
+	unsigned int backoff_ms = 500;
+	int64_t resumed = 0;
+	long pause_end;
+	int rc, err;
+
+	rc = resolve(f, &q, &builtin) ?: query_output(f, &q, true) ?:
+	     watch_list(&w);
+	while (!rc && a->count != 0 && !w.done && !cosictl_stop &&
+	       (end < 0 || ctl_now_ms() < end)) {
+		rc = watch_run(&w, end);
+		if (rc || !w.ended)
+			break;
+		if (w.err == -EPERM || w.err == -EACCES) {
+			rc = ctl_err("watch %s: %s", f->status, w.msg);
+			break;
+		}
+		if (w.relist) {
+			fprintf(stderr, "cosictl: note: revision %lld was compacted in etcd; listed again\n",
+				(long long)w.next);
+			rc = watch_list(&w);
+			continue;
+		}
+		/* A lost stream: resume after the last event, with backoff. */
+		backoff_ms = w.next > resumed ? 500 :
+			     backoff_ms >= 4000 ? 8000 : backoff_ms * 2;
+		resumed = w.next;
+		fprintf(stderr, "cosictl: note: watch: %s; resuming from revision %lld in %u ms\n",
+			w.msg, (long long)w.next, backoff_ms);
+		pause_end = ctl_now_ms() + backoff_ms;
+		while (!cosictl_stop && ctl_now_ms() < pause_end &&
+		       (end < 0 || ctl_now_ms() < end) &&
+		       etcd_run_once(f->e, 100 * 1000) >= 0)
+			;
+	}
+	if (q.y) {
+		err = cosi_yaml_close(q.y);
+		if (err && !rc)
+			rc = ctl_err("writing output: %s", strerror(-err));
+	}
+	cosi_table_free(q.t);
 	cosi_definitions_clear(&builtin);
 	return rc;
 }
@@ -799,6 +1114,8 @@ static int fleet_run(struct ctl *x, bool wait)
 		rc = fleet_wait(&f);
 	else if (nodes)
 		rc = load_nodes(&f, true) ?: print_nodes(&f);
+	else if (a->watch || a->cmd == COSICTL_WATCH)
+		rc = watch_statuses(&f);
 	else
 		rc = get_statuses(&f);
 	nodes_free(&f);

@@ -126,7 +126,8 @@ static int run(struct ctl *x)
 			return fail;
 		}
 	/* The fleet, from etcd: this node's store is not needed. */
-	if (x->a->etcd && x->a->cmd == COSICTL_GET)
+	if (x->a->etcd && (x->a->cmd == COSICTL_GET ||
+			   x->a->cmd == COSICTL_WATCH))
 		return cmd_fleet_get(x);
 	if (x->a->etcd && x->a->cmd == COSICTL_WAIT)
 		return cmd_fleet_wait(x);

@@ -44,14 +44,17 @@ int cosi_resource_table_add(struct cosi_table *t,
 			    const struct cosi_definition *def,
 			    const struct cosi_resource *r, char prefix);
 /*
- * The same with a first column headed @lead (NULL: none), whose cell
- * each row gives: cosictl get --etcd's NODE.
+ * The same with @nlead (0-2) first columns headed @leads, whose cells
+ * each row gives: cosictl get --etcd's NODE, and watch --etcd's event
+ * character (header "") before it.
  */
 struct cosi_table *cosi_resource_table_new_lead(const struct cosi_definition *def,
-						const char *lead, bool wide);
+						const char *const *leads,
+						size_t nlead, bool wide);
 int cosi_resource_table_add_lead(struct cosi_table *t,
 				 const struct cosi_definition *def,
-				 const struct cosi_resource *r, const char *lead);
+				 const struct cosi_resource *r,
+				 const char *const *leads);
 /* One print-column cell: the field's value, lists joined by ",". */
 char *cosi_render_cell(const struct cosi_resource *r, const char *field);
 

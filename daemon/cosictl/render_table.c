@@ -181,13 +181,15 @@ static size_t table_fields(const struct cosi_definition *def, bool wide,
 struct cosi_table *cosi_resource_table_new(const struct cosi_definition *def,
 					   bool prefix, bool wide)
 {
-	return cosi_resource_table_new_lead(def, prefix ? "" : NULL, wide);
+	static const char *const empty[] = { "" };
+
+	return cosi_resource_table_new_lead(def, empty, prefix, wide);
 }
 
 struct cosi_table *cosi_resource_table_new_lead(const struct cosi_definition *def,
-						const char *lead, bool wide)
+						const char *const *leads,
+						size_t prefix, bool wide)
 {
-	size_t prefix = lead != NULL;
 	static const char *const fixed[] = {
 		"NAMESPACE", "TYPE", "ID", "VERSION",
 	};
@@ -202,7 +204,8 @@ struct cosi_table *cosi_resource_table_new_lead(const struct cosi_definition *de
 	up = calloc(nf + 1, sizeof(*up));
 	if (!h || !fields || !up)
 		goto out;
-	h[0] = lead;
+	for (i = 0; i < prefix; i++)
+		h[i] = leads[i];
 	for (i = 0; i < RES_FIXED; i++)
 		h[prefix + i] = fixed[i];
 	table_fields(def, wide, fields, h + prefix + RES_FIXED);
@@ -273,13 +276,15 @@ int cosi_resource_table_add(struct cosi_table *t,
 			    const struct cosi_resource *r, char prefix)
 {
 	char pre[2] = { prefix, 0 };
+	const char *const leads[] = { pre };
 
-	return cosi_resource_table_add_lead(t, def, r, pre);
+	return cosi_resource_table_add_lead(t, def, r, leads);
 }
 
 int cosi_resource_table_add_lead(struct cosi_table *t,
 				 const struct cosi_definition *def,
-				 const struct cosi_resource *r, const char *lead)
+				 const struct cosi_resource *r,
+				 const char *const *leads)
 {
 	size_t nf = table_fields(def, t->wide, NULL, NULL);
 	size_t np = t->ncols - RES_FIXED - nf;
@@ -292,8 +297,8 @@ int cosi_resource_table_add_lead(struct cosi_table *t,
 	if (!cells || !fields || !heads)
 		goto out;
 	table_fields(def, t->wide, fields, heads);
-	if (np)
-		cells[0] = strdup(lead);
+	for (i = 0; i < np; i++)
+		cells[i] = strdup(leads[i]);
 	cells[np] = strdup(r->ns);
 	cells[np + 1] = strdup(r->type);
 	cells[np + 2] = strdup(r->id);

@@ -2255,8 +2255,16 @@ TEST(cosictl_get_etcd_errors)
 	EXPECT_STREQ("cosictl: get: --node, --group and --all-nodes exclude each other\n",
 		     err);
 	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
-			     "get", "x", "-w", NULL));
-	EXPECT_STREQ("cosictl: get: -w with --etcd is not supported yet\n", err);
+			     "get", "x", "-w", "--since", "3", NULL));
+	EXPECT_EQ(0, strncmp(err, "cosictl: get: --since with --etcd is not supported", 50))
+		TH_LOG("%s", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "watch", "x", "--rcvbuf", "1048576", NULL));
+	EXPECT_STREQ("cosictl: watch: --rcvbuf is for this node's store, not --etcd\n",
+		     err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "watch", "x", "-l", "a=b", NULL));
+	EXPECT_STREQ("cosictl: watch: -l with --etcd is not supported yet\n", err);
 	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
 			     "define", "-f", "x.yaml", NULL));
 	EXPECT_STREQ("cosictl: option --etcd does not apply to define\n", err);
@@ -2553,6 +2561,129 @@ static void put_sysctl_status(struct etcd *e, const char *node,
 	status_doc(doc, sizeof(doc), "SysctlStatuses.cosi.dev",
 		   "net.ipv4.ip_forward", spec);
 	put(e, key, doc, 0, NULL, NULL);
+}
+
+/* A SysctlStatus of net.@id on @node in cluster "cwa", value @value. */
+static void put_watched(struct etcd *e, const char *node, const char *id,
+			const char *value)
+{
+	char key[256], doc[1024], spec[128], full[64];
+
+	snprintf(full, sizeof(full), "net.%s", id);
+	snprintf(key, sizeof(key),
+		 "/cosi/cwa/status/%s/runtime/SysctlStatuses.cosi.dev/%s",
+		 node, full);
+	snprintf(spec, sizeof(spec), "{\"value\":\"%s\",\"original\":\"0\"}",
+		 value);
+	status_doc(doc, sizeof(doc), "SysctlStatuses.cosi.dev", full, spec);
+	put(e, key, doc, 0, NULL, NULL);
+}
+
+/*
+ * The changes a watch must show, 1.5 s after it started (it has listed
+ * by then): n1's net.a updated then deleted, n2's net.b created; n2
+ * joins group web, then updates net.b.
+ */
+static pid_t watched_changes(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		struct etcd *c = client(main_c->endpoints);
+		struct etcd_op op = { .type = ETCD_OP_DELETE,
+			.key = "/cosi/cwa/status/n1/runtime/SysctlStatuses.cosi.dev/net.a" };
+		struct etcd_request r = { .type = ETCD_REQ_KV, .op = op };
+		struct etcd_reply rep;
+		char msg[ETCD_MSG_LEN];
+
+		usleep(1500000);
+		put_watched(c, "n1", "a", "11");
+		put_watched(c, "n2", "b", "5");
+		if (!etcd_call(c, &r, &rep, msg, sizeof(msg)))
+			etcd_reply_free(&rep);
+		put(c, "/cosi/cwa/nodes/n2", REG("\"db\",\"web\""), 0, NULL,
+		    NULL);
+		put_watched(c, "n2", "b", "6");
+		_exit(0);
+	}
+	return pid;
+}
+
+TEST(cosictl_watch_etcd)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	char out[8192], err[4096], c[12][64], buf[640];
+	json_object *o, *v;
+	const char *p, *nl;
+	size_t n;
+	int kinds[4] = { 0 };
+	pid_t pid;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/cosi/cwa/nodes/n1", REG("\"web\""), 0, NULL,
+			 NULL));
+	ASSERT_EQ(0, put(e, "/cosi/cwa/nodes/n2", REG("\"db\""), 0, NULL,
+			 NULL));
+	put_watched(e, "n1", "a", "1");
+	put_watched(e, "n2", "a", "2");
+
+	/* Every node, as a table: the list, then + * - rows. */
+	pid = watched_changes();
+	ASSERT_LE(0, pid);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cwa", "watch", "sysctlstatus",
+			     "--timeout", "5s", NULL));
+	waitpid(pid, NULL, 0);
+	EXPECT_STREQ("", err);
+	n = row(out, "n2", c, 8);
+	EXPECT_EQ(8, n) TH_LOG("%s", out);
+	EXPECT_STREQ("net.a 4 2", join_cells(c, 3, 6, buf)) TH_LOG("%s", out);
+	EXPECT_EQ(8, row(out, "+", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("n2 runtime SysctlStatuses.cosi.dev net.b 4 5",
+		     join_cells(c, 1, 7, buf));
+	EXPECT_EQ(8, row(out, "*", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("n1 runtime SysctlStatuses.cosi.dev net.a 4 11",
+		     join_cells(c, 1, 7, buf));
+	EXPECT_EQ(8, row(out, "-", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("n1 runtime SysctlStatuses.cosi.dev net.a 4 11",
+		     join_cells(c, 1, 7, buf));
+	/* The header, 2 listed, 4 events. */
+	EXPECT_EQ(7, lines(out)) TH_LOG("%s", out);
+
+	/* Group web, JSON lines, --count 3: n2 counts once it joined. */
+	put_watched(e, "n1", "a", "1");
+	put(e, "/cosi/cwa/nodes/n2", REG("\"db\""), 0, NULL, NULL);
+	pid = watched_changes();
+	ASSERT_LE(0, pid);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster=cwa", "get", "sysctlstatus", "-w",
+			     "-ojson", "--group=web", "--count=3",
+			     "--timeout=20s", NULL));
+	waitpid(pid, NULL, 0);
+	EXPECT_STREQ("", err);
+	for (p = out; *p; p = *nl ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		o = json_tokener_parse(p);
+		ASSERT_NE(NULL, o) TH_LOG("%s", p);
+		ASSERT_TRUE(json_object_object_get_ex(o, "event", &v));
+		p = json_object_get_string(v);
+		kinds[!strcmp(p, "created") ? 0 : !strcmp(p, "updated") ? 1 :
+		      !strcmp(p, "destroyed") ? 2 : 3]++;
+		if (!strcmp(p, "updated") &&
+		    json_object_object_get_ex(o, "node", &v))
+			TH_LOG("updated on %s", json_object_get_string(v));
+		json_object_put(o);
+	}
+	/* n1's listed; bootstrapped; n1 updated, n1 deleted, n2 updated. */
+	EXPECT_EQ(1, kinds[0]) TH_LOG("%s", out);
+	EXPECT_EQ(2, kinds[1]) TH_LOG("%s", out);
+	EXPECT_EQ(1, kinds[2]) TH_LOG("%s", out);
+	EXPECT_EQ(1, kinds[3]) TH_LOG("%s", out);	/* bootstrapped */
+	EXPECT_NE(NULL, strstr(out, "\"event\":\"updated\",\"node\":\"n2\""))
+		TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "\"value\":\"5\"")) TH_LOG("%s", out);
+	etcd_free(e);
 }
 
 TEST(cosictl_wait_etcd)

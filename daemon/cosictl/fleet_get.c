@@ -213,18 +213,29 @@ static int by_name(const void *a, const void *b)
 }
 
 /*
- * Every node: registered, or known by its statuses (keys only, the
- * first ETCD_KVS_MAX keys).  @leases: ask each lease (get nodes).
+ * The registrations (as of @rev; 0: the ranges' revision, see range()):
+ * the nodes, their groups and versions.  Nodes known before and not
+ * registered now keep what they had.
  */
-static int load_nodes(struct fleet *f, bool leases)
+static int load_registrations(struct fleet *f, int64_t rev)
 {
-	size_t i, lp = strlen(f->nodes_key), ls = strlen(f->status);
+	size_t i, lp = strlen(f->nodes_key);
+	int64_t saved = f->rev;
+	bool pin = f->pin;
 	struct etcd_reply rep;
 	struct fnode *x;
-	const char *k, *slash;
+	const char *k;
 	int rc;
 
+	if (rev) {
+		f->rev = rev;
+		f->pin = false;
+	}
 	rc = range(f, f->nodes_key, true, false, &rep);
+	if (rev) {
+		f->rev = saved;
+		f->pin = pin;
+	}
 	if (rc)
 		return rc;
 	for (i = 0; !rc && i < rep.n_kvs; i++) {
@@ -239,10 +250,26 @@ static int load_nodes(struct fleet *f, bool leases)
 		x->registered = true;
 		x->lease = rep.kvs[i].lease;
 		registration(x, &rep.kvs[i]);
-		if (leases && x->lease)
-			rc = lease(f, x);
 	}
 	etcd_reply_free(&rep);
+	return rc;
+}
+
+/*
+ * Every node: registered, or known by its statuses (keys only, the
+ * first ETCD_KVS_MAX keys).  @leases: ask each lease (get nodes).
+ */
+static int load_nodes(struct fleet *f, bool leases)
+{
+	size_t i, ls = strlen(f->status);
+	struct etcd_reply rep;
+	const char *k, *slash;
+	int rc;
+
+	rc = load_registrations(f, 0);
+	for (i = 0; !rc && leases && i < f->n; i++)
+		if (f->v[i].registered && f->v[i].lease)
+			rc = lease(f, &f->v[i]);
 	if (rc)
 		return rc;
 	rc = range(f, f->status, true, true, &rep);
@@ -524,6 +551,19 @@ static int print_doc(struct query *q, const char *node,
 	return json_object_array_add(q->arr, o) ? -ENOMEM : 0;
 }
 
+/* A one-line message: control characters of keys and ids as '?'. */
+static void say_skipped(const char *key, const char *why)
+{
+	char line[1024];
+	char *c;
+
+	snprintf(line, sizeof(line), "%s: skipped: %s", key, why);
+	for (c = line; *c; c++)
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = '?';
+	ctl_err("%s", line);
+}
+
 /* The statuses of node @x that @q asks for. */
 static int node_statuses(struct fleet *f, struct query *q,
 			 const struct fnode *x)
@@ -531,7 +571,7 @@ static int node_statuses(struct fleet *f, struct query *q,
 	struct etcd_reply rep;
 	struct json_object *doc;
 	struct cosi_resource *r;
-	char key[1024], msg[512];
+	char key[1024], msg[512], why[700];
 	size_t i, lk;
 	int rc, err = 0;
 
@@ -555,12 +595,13 @@ static int node_statuses(struct fleet *f, struct query *q,
 			continue;
 		doc = json_tokener_parse(rep.kvs[i].value);
 		if (cosi_json_to_resource(doc, q->def, r, msg, sizeof(msg))) {
-			ctl_err("%s: skipped: %s", rep.kvs[i].key,
-				doc ? msg : "not JSON");
+			say_skipped(rep.kvs[i].key, doc ? msg : "not JSON");
 			q->bad++;
 		} else if (!same_key(r, rep.kvs[i].key + lk)) {
-			ctl_err("%s: skipped: the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
-				rep.kvs[i].key, r->ns, r->type, r->id);
+			snprintf(why, sizeof(why),
+				 "the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
+				 r->ns, r->type, r->id);
+			say_skipped(rep.kvs[i].key, why);
 			cosi_resource_clear(r);
 			q->bad++;
 		} else {
@@ -653,95 +694,40 @@ out:
 }
 
 /* get -w / watch --etcd: the list at one revision, then the events. */
+
+/* A status event, copied (the message is borrowed) until it is shown. */
+struct qev {
+	char *key;
+	char *doc;			/* the value; a delete's previous one */
+	char kind;			/* '+', '*', '-' */
+	int64_t rev;
+};
+
 struct fwatch {
 	struct fleet *f;
 	struct query *q;
+	struct qev *ev;			/* received, not shown yet */
+	size_t n_ev;
 	int64_t next;			/* the revision to resume from */
 	long events;			/* counted toward --count */
-	bool done;			/* --count reached, or an error */
-	bool ended;			/* a stream ended: start again */
+	bool done;			/* --count reached */
+	bool ended;			/* the stream ended: start again */
 	bool relist;			/* ... after a compaction: list */
 	int err;			/* why it ended (< 0) */
 	char msg[ETCD_MSG_LEN];
 	int rc;				/* EXIT_FAIL: stop with it */
+	/* member_at()'s last answer */
+	char m_node[64];
+	int64_t m_rev;
+	bool m_in;
 };
 
-/* A status event: the node's, of the type and id asked, printed. */
-static void status_event(struct fwatch *w, const struct etcd_event *ev)
-{
-	struct fleet *f = w->f;
-	const struct etcd_kv *kv = ev->type == ETCD_EV_DELETE ? &ev->prev_kv :
-				   &ev->kv;
-	const char *node = ev->kv.key + strlen(f->status), *rest;
-	struct json_object *doc;
-	struct cosi_resource *r;
-	struct fnode *x;
-	char msg[512], kind;
-	int err;
-
-	rest = strchr(node, '/');
-	if (!rest || rest == node ||
-	    (ev->type == ETCD_EV_DELETE && !ev->has_prev))
-		return;		/* not <node>/..., or nothing to show */
-	x = node_find(f, node, rest - node);
-	if (!x) {
-		if (f->x->a->group)
-			return;	/* not registered: in no group */
-		x = node_add(f, node, rest - node);
-		if (!x) {
-			w->rc = ctl_err("out of memory");
-			return;
-		}
-	}
-	rest++;
-	if (!selected(f, x) || !key_matches(f, w->q, rest))
-		return;
-	kind = ev->type == ETCD_EV_DELETE ? '-' :
-	       ev->kv.create_revision == ev->kv.mod_revision ? '+' : '*';
-	r = cosi_resource_new();
-	if (!r) {
-		w->rc = ctl_err("out of memory");
-		return;
-	}
-	doc = json_tokener_parse(kv->value);
-	if (cosi_json_to_resource(doc, w->q->def, r, msg, sizeof(msg))) {
-		ctl_err("%s: skipped: %s", ev->kv.key, doc ? msg : "not JSON");
-	} else if (!same_key(r, rest)) {
-		ctl_err("%s: skipped: the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
-			ev->kv.key, r->ns, r->type, r->id);
-	} else {
-		err = print_doc(w->q, x->name, r, kind);
-		if (err)
-			w->rc = ctl_err("writing output: %s", strerror(-err));
-		if (f->x->a->count >= 0 && ++w->events >= f->x->a->count)
-			w->done = true;
-	}
-	json_object_put(doc);
-	cosi_resource_free(r);
-}
-
-/* A registration event (--group): the node's groups as they are now. */
-static void node_event(struct fwatch *w, const struct etcd_event *ev)
-{
-	struct fleet *f = w->f;
-	const char *name = ev->kv.key + strlen(f->nodes_key);
-	struct fnode *x;
-
-	if (ev->type != ETCD_EV_PUT || !*name || strchr(name, '/'))
-		return;		/* a node that goes keeps its last groups */
-	x = node_add(f, name, strlen(name));
-	if (!x) {
-		w->rc = ctl_err("out of memory");
-		return;
-	}
-	x->registered = true;
-	registration(x, &ev->kv);
-}
-
-static void on_watch_msg(struct etcd_watch *ew, int err, const char *msg,
-			 const struct etcd_watch_msg *m, void *arg, bool status)
+static void on_status(struct etcd_watch *ew, int err, const char *msg,
+		      const struct etcd_watch_msg *m, void *arg)
 {
 	struct fwatch *w = arg;
+	const struct etcd_event *ev;
+	struct qev *v, *q;
 	size_t i;
 
 	(void)ew;
@@ -755,28 +741,182 @@ static void on_watch_msg(struct etcd_watch *ew, int err, const char *msg,
 			 err ? msg : m->cancel_reason ?: "watch canceled");
 		return;
 	}
-	for (i = 0; i < m->n_events && !w->done && !w->rc; i++) {
-		if (status) {
-			status_event(w, &m->events[i]);
-			w->next = m->events[i].kv.mod_revision + 1;
-		} else {
-			node_event(w, &m->events[i]);
+	if (!m->n_events)
+		return;
+	v = realloc(w->ev, (w->n_ev + m->n_events) * sizeof(*v));
+	if (!v) {
+		w->rc = ctl_err("out of memory");
+		return;
+	}
+	w->ev = v;
+	for (i = 0; i < m->n_events; i++) {
+		ev = &m->events[i];
+		q = &w->ev[w->n_ev];
+		q->kind = ev->type == ETCD_EV_DELETE ? '-' :
+			  ev->kv.create_revision == ev->kv.mod_revision ?
+			  '+' : '*';
+		q->rev = ev->kv.mod_revision;
+		q->key = strdup(ev->kv.key);
+		q->doc = ev->type == ETCD_EV_PUT ? strdup(ev->kv.value) :
+			 ev->has_prev ? strdup(ev->prev_kv.value) : NULL;
+		if (!q->key || (!q->doc && (ev->type == ETCD_EV_PUT ||
+					   ev->has_prev))) {
+			free(q->key);
+			free(q->doc);
+			w->rc = ctl_err("out of memory");
+			return;
+		}
+		w->n_ev++;
+		w->next = ev->kv.mod_revision + 1;
+	}
+}
+
+/* The resource a delete without its previous value stands for. */
+static int from_key(struct cosi_resource *r, const struct query *q,
+		    const char *rest)
+{
+	const char *t = strchr(rest, '/');
+
+	r->ns = strndup(rest, t - rest);
+	r->type = strdup(q->type);
+	r->id = strdup(t + 1 + strlen(q->type) + 1);
+	return r->ns && r->type && r->id ? 0 : -ENOMEM;
+}
+
+/*
+ * --group: was @node (@len bytes) in the group at revision @rev?  Its
+ * registration as of then (a node joins or leaves between two events);
+ * the last answer is kept for the events of one txn.
+ */
+static int member_at(struct fwatch *w, const char *node, size_t len,
+		     int64_t rev, bool *in)
+{
+	struct fleet *f = w->f;
+	struct fnode x = { 0 };
+	struct etcd_reply rep;
+	char key[256];
+	int64_t saved = f->rev;
+	int rc;
+
+	if (w->m_rev == rev && strlen(w->m_node) == len &&
+	    !strncmp(w->m_node, node, len)) {
+		*in = w->m_in;
+		return EXIT_OK;
+	}
+	*in = false;
+	if (len >= sizeof(w->m_node) ||
+	    (size_t)snprintf(key, sizeof(key), "%s%.*s", f->nodes_key,
+			     (int)len, node) >= sizeof(key))
+		return EXIT_OK;	/* no such registration: no group */
+	f->rev = rev;
+	f->pin = false;
+	rc = range(f, key, false, false, &rep);
+	f->rev = saved;
+	f->pin = true;
+	if (rc)
+		return rc;
+	if (rep.n_kvs) {
+		registration(&x, &rep.kvs[0]);
+		*in = cosi_strs_has(&x.groups, f->x->a->group);
+		free(x.version);
+		free(x.kernel);
+		cosi_strs_clear(&x.groups);
+	}
+	etcd_reply_free(&rep);
+	memcpy(w->m_node, node, len);
+	w->m_node[len] = 0;
+	w->m_rev = rev;
+	w->m_in = *in;
+	return EXIT_OK;
+}
+
+/* Show one queued event if it is of a node, type and id asked for. */
+static int show_event(struct fwatch *w, const struct qev *e)
+{
+	struct fleet *f = w->f;
+	const char *node = e->key + strlen(f->status), *rest;
+	struct json_object *doc = NULL;
+	struct cosi_resource *r;
+	char msg[512], why[700], *name;
+	bool in = true;
+	int err = 0;
+
+	rest = strchr(node, '/');
+	if (strncmp(e->key, f->status, strlen(f->status)) || !rest ||
+	    rest == node || !key_matches(f, w->q, rest + 1))
+		return 0;	/* not <node>/<ns>/<type>/<id> asked for */
+	if (f->x->a->group && member_at(w, node, rest - node, e->rev, &in)) {
+		w->rc = EXIT_FAIL;
+		return 0;
+	}
+	name = strndup(node, rest - node);
+	if (!name)
+		return -ENOMEM;
+	rest++;
+	if (!in || (f->x->a->node && strcmp(f->x->a->node, name)))
+		goto out;
+	r = cosi_resource_new();
+	if (!r) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (!e->doc) {
+		/* A delete whose previous value etcd no longer had. */
+		err = from_key(r, w->q, rest);
+	} else {
+		doc = json_tokener_parse(e->doc);
+		if (cosi_json_to_resource(doc, w->q->def, r, msg,
+					  sizeof(msg))) {
+			say_skipped(e->key, doc ? msg : "not JSON");
+			goto free_r;
+		}
+		if (!same_key(r, rest)) {
+			snprintf(why, sizeof(why),
+				 "the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
+				 r->ns, r->type, r->id);
+			say_skipped(e->key, why);
+			goto free_r;
 		}
 	}
+	if (!err)
+		err = print_doc(w->q, name, r, e->kind);
+	if (!err && f->x->a->count >= 0 && ++w->events >= f->x->a->count)
+		w->done = true;
+free_r:
+	json_object_put(doc);
+	cosi_resource_free(r);
+out:
+	free(name);
+	return err;
+}
+
+/*
+ * Show what the stream queued, outside the loop's dispatch: --group reads
+ * registrations with blocking ranges (events that arrive meanwhile wait
+ * for the next batch).
+ */
+static void show_queued(struct fwatch *w)
+{
+	struct qev *batch = w->ev;
+	size_t i, n = w->n_ev;
+	int err = 0;
+
+	if (!n)
+		return;
+	/* The stream's callback may run meanwhile: it starts a new array. */
+	w->ev = NULL;
+	w->n_ev = 0;
+	for (i = 0; i < n && !w->rc && !w->done && !err; i++)
+		err = show_event(w, &batch[i]);
+	if (err)
+		w->rc = ctl_err("writing output: %s", strerror(-err));
+	for (i = 0; i < n; i++) {
+		free(batch[i].key);
+		free(batch[i].doc);
+	}
+	free(batch);
 	if (w->q->t)
 		cosi_table_flush(w->q->t, stdout);
-}
-
-static void on_status(struct etcd_watch *ew, int err, const char *msg,
-		      const struct etcd_watch_msg *m, void *arg)
-{
-	on_watch_msg(ew, err, msg, m, arg, true);
-}
-
-static void on_nodes(struct etcd_watch *ew, int err, const char *msg,
-		     const struct etcd_watch_msg *m, void *arg)
-{
-	on_watch_msg(ew, err, msg, m, arg, false);
 }
 
 /* "event: bootstrapped" with etcd's revision of the list (YAML, JSON). */
@@ -823,15 +963,13 @@ static int watch_list(struct fwatch *w)
 	return EXIT_OK;
 }
 
-/* Run the streams until --count, --timeout, a signal or their end. */
+/* Run the stream until --count, --timeout, a signal or its end. */
 static int watch_run(struct fwatch *w, long end)
 {
 	struct etcd_watch_opts so = { .key = w->f->status, .prefix = true,
 				      .start_revision = w->next,
 				      .prev_kv = true };
-	struct etcd_watch_opts no = { .key = w->f->nodes_key, .prefix = true,
-				      .start_revision = w->next };
-	struct etcd_watch *ws = NULL, *wn = NULL;
+	struct etcd_watch *ws = NULL;
 	char msg[ETCD_MSG_LEN];
 	long left;
 	int err;
@@ -839,15 +977,15 @@ static int watch_run(struct fwatch *w, long end)
 	w->ended = w->relist = false;
 	err = etcd_watch_start(w->f->e, &so, on_status, w, &ws, msg,
 			       sizeof(msg));
-	if (!err && w->f->x->a->group)
-		err = etcd_watch_start(w->f->e, &no, on_nodes, w, &wn, msg,
-				       sizeof(msg));
 	if (err) {
 		w->ended = true;
 		w->err = err;
 		snprintf(w->msg, sizeof(w->msg), "%s", msg);
 	}
-	while (!w->ended && !w->done && !w->rc && !cosictl_stop) {
+	while (!w->done && !w->rc && !cosictl_stop) {
+		show_queued(w);
+		if (w->ended || w->done || w->rc)
+			break;
 		left = end < 0 ? 200 : end - ctl_now_ms();
 		if (left <= 0)
 			break;
@@ -857,8 +995,6 @@ static int watch_run(struct fwatch *w, long end)
 			break;
 		}
 	}
-	if (wn)
-		etcd_watch_free(wn);
 	if (ws)
 		etcd_watch_free(ws);
 	return w->rc;
@@ -883,7 +1019,12 @@ static int watch_statuses(struct fleet *f)
 		rc = watch_run(&w, end);
 		if (rc || !w.ended)
 			break;
-		if (w.err == -EPERM || w.err == -EACCES) {
+		/*
+		 * The roles, the password, a message over the client's cap
+		 * or one it cannot read: resuming would meet it again.
+		 */
+		if (w.err == -EPERM || w.err == -EACCES ||
+		    w.err == -EMSGSIZE || w.err == -EPROTO) {
 			rc = ctl_err("watch %s: %s", f->status, w.msg);
 			break;
 		}
@@ -910,6 +1051,11 @@ static int watch_statuses(struct fleet *f)
 		if (err && !rc)
 			rc = ctl_err("writing output: %s", strerror(-err));
 	}
+	for (; w.n_ev; w.n_ev--) {
+		free(w.ev[w.n_ev - 1].key);
+		free(w.ev[w.n_ev - 1].doc);
+	}
+	free(w.ev);
 	cosi_table_free(q.t);
 	cosi_definitions_clear(&builtin);
 	return rc;

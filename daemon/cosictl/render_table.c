@@ -139,6 +139,13 @@ void cosi_table_flush(struct cosi_table *t, FILE *f)
 		}
 	}
 	fflush(f);
+	/*
+	 * Printed rows are not needed again (the widths are kept): a
+	 * watch that runs for days holds the rows of one batch only.
+	 */
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	t->nrows = t->printed = 0;
 }
 
 #define RES_FIXED	4	/* NAMESPACE TYPE ID VERSION */

@@ -2579,34 +2579,61 @@ static void put_watched(struct etcd *e, const char *node, const char *id,
 	put(e, key, doc, 0, NULL, NULL);
 }
 
-/*
- * The changes a watch must show, 1.5 s after it started (it has listed
- * by then): n1's net.a updated then deleted, n2's net.b created; n2
- * joins group web, then updates net.b.
- */
-static pid_t watched_changes(void)
+/* The contents of @path (at most @len - 1 bytes) in @buf. */
+static void slurp_file(const char *path, char *buf, size_t len)
 {
-	pid_t pid = fork();
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
 
-	if (!pid) {
-		struct etcd *c = client(main_c->endpoints);
-		struct etcd_op op = { .type = ETCD_OP_DELETE,
-			.key = "/cosi/cwa/status/n1/runtime/SysctlStatuses.cosi.dev/net.a" };
-		struct etcd_request r = { .type = ETCD_REQ_KV, .op = op };
-		struct etcd_reply rep;
-		char msg[ETCD_MSG_LEN];
+	buf[n] = 0;
+	if (f)
+		fclose(f);
+}
 
-		usleep(1500000);
-		put_watched(c, "n1", "a", "11");
-		put_watched(c, "n2", "b", "5");
-		if (!etcd_call(c, &r, &rep, msg, sizeof(msg)))
-			etcd_reply_free(&rep);
-		put(c, "/cosi/cwa/nodes/n2", REG("\"db\",\"web\""), 0, NULL,
-		    NULL);
-		put_watched(c, "n2", "b", "6");
-		_exit(0);
-	}
-	return pid;
+/*
+ * Run cosictl ARGS in the background until its output (file @out)
+ * holds @ready (it has listed), then make the changes a watch must show:
+ * n1's net.a updated then deleted, n2's net.b created; n2 joins group
+ * web, then updates net.b.  cosictl's exit status; its output in @buf.
+ */
+#define WATCH_RUN(ready, buf, errbuf, ...) ({				\
+	const char *o_ = "/tmp/etcd_host.watch.out";			\
+	const char *e_ = "/tmp/etcd_host.watch.err";			\
+	pid_t p_ = spawn_ctl(o_, e_, __VA_ARGS__, NULL);		\
+	int st_ = -1, i_;						\
+									\
+	for (i_ = 0; p_ > 0 && i_ < 300; i_++) {			\
+		slurp_file(o_, buf, sizeof(buf));			\
+		if (strstr(buf, ready))					\
+			break;						\
+		usleep(50000);						\
+	}								\
+	watched_changes();						\
+	if (p_ > 0)							\
+		waitpid(p_, &st_, 0);					\
+	slurp_file(o_, buf, sizeof(buf));				\
+	slurp_file(e_, errbuf, sizeof(errbuf));				\
+	unlink(o_);							\
+	unlink(e_);							\
+	WIFEXITED(st_) ? WEXITSTATUS(st_) : -1;				\
+})
+
+static void watched_changes(void)
+{
+	struct etcd *c = client(main_c->endpoints);
+	struct etcd_op op = { .type = ETCD_OP_DELETE,
+		.key = "/cosi/cwa/status/n1/runtime/SysctlStatuses.cosi.dev/net.a" };
+	struct etcd_request r = { .type = ETCD_REQ_KV, .op = op };
+	struct etcd_reply rep;
+	char msg[ETCD_MSG_LEN];
+
+	put_watched(c, "n1", "a", "11");
+	put_watched(c, "n2", "b", "5");
+	if (!etcd_call(c, &r, &rep, msg, sizeof(msg)))
+		etcd_reply_free(&rep);
+	put(c, "/cosi/cwa/nodes/n2", REG("\"db\",\"web\""), 0, NULL, NULL);
+	put_watched(c, "n2", "b", "6");
+	etcd_free(c);
 }
 
 TEST(cosictl_watch_etcd)
@@ -2618,7 +2645,6 @@ TEST(cosictl_watch_etcd)
 	const char *p, *nl;
 	size_t n;
 	int kinds[4] = { 0 };
-	pid_t pid;
 
 	ASSERT_NE(NULL, e);
 	ASSERT_EQ(0, put(e, "/cosi/cwa/nodes/n1", REG("\"web\""), 0, NULL,
@@ -2629,12 +2655,9 @@ TEST(cosictl_watch_etcd)
 	put_watched(e, "n2", "a", "2");
 
 	/* Every node, as a table: the list, then + * - rows. */
-	pid = watched_changes();
-	ASSERT_LE(0, pid);
-	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
-			     "--cluster", "cwa", "watch", "sysctlstatus",
-			     "--timeout", "5s", NULL));
-	waitpid(pid, NULL, 0);
+	EXPECT_EQ(0, WATCH_RUN("ORIGINAL", out, err, "--etcd", ep,
+			       "--cluster", "cwa", "watch", "sysctlstatus",
+			       "--count", "4", "--timeout", "20s"));
 	EXPECT_STREQ("", err);
 	n = row(out, "n2", c, 8);
 	EXPECT_EQ(8, n) TH_LOG("%s", out);
@@ -2654,13 +2677,10 @@ TEST(cosictl_watch_etcd)
 	/* Group web, JSON lines, --count 3: n2 counts once it joined. */
 	put_watched(e, "n1", "a", "1");
 	put(e, "/cosi/cwa/nodes/n2", REG("\"db\""), 0, NULL, NULL);
-	pid = watched_changes();
-	ASSERT_LE(0, pid);
-	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
-			     "--cluster=cwa", "get", "sysctlstatus", "-w",
-			     "-ojson", "--group=web", "--count=3",
-			     "--timeout=20s", NULL));
-	waitpid(pid, NULL, 0);
+	EXPECT_EQ(0, WATCH_RUN("bootstrapped", out, err, "--etcd", ep,
+			       "--cluster=cwa", "get", "sysctlstatus", "-w",
+			       "-ojson", "--group=web", "--count=3",
+			       "--timeout=20s"));
 	EXPECT_STREQ("", err);
 	for (p = out; *p; p = *nl ? nl + 1 : nl) {
 		nl = strchrnul(p, '\n');
@@ -2670,9 +2690,6 @@ TEST(cosictl_watch_etcd)
 		p = json_object_get_string(v);
 		kinds[!strcmp(p, "created") ? 0 : !strcmp(p, "updated") ? 1 :
 		      !strcmp(p, "destroyed") ? 2 : 3]++;
-		if (!strcmp(p, "updated") &&
-		    json_object_object_get_ex(o, "node", &v))
-			TH_LOG("updated on %s", json_object_get_string(v));
 		json_object_put(o);
 	}
 	/* n1's listed; bootstrapped; n1 updated, n1 deleted, n2 updated. */

@@ -13,19 +13,17 @@
 #include <unistd.h>
 
 /*
- * Run the cosictl built next to this test with the NULL-ended arguments
- * (at most 14); stdout and stderr kept (up to a pipe's size each, read
- * after it exits).  Its exit status, or -1.
+ * The cosictl built next to this test (OUT/cosictl beside OUT/tests/) in
+ * @exe, and argv: it, then the NULL-ended arguments of @ap (at most 14).
+ * 0, or -1.
  */
-static int run_ctl(char *out, size_t outlen, char *err, size_t errlen, ...)
+static inline int ctl_argv(char exe[PATH_MAX], char *argv[16], va_list ap)
 {
-	char exe[PATH_MAX], *argv[16], *slash;
-	int po[2], pe[2], status, i = 1;
+	char *slash;
 	ssize_t n;
-	va_list ap;
-	pid_t pid;
+	int i = 1;
 
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
+	n = readlink("/proc/self/exe", exe, PATH_MAX - 16);
 	if (n < 0)
 		return -1;
 	exe[n] = 0;
@@ -34,11 +32,30 @@ static int run_ctl(char *out, size_t outlen, char *err, size_t errlen, ...)
 	slash = strrchr(exe, '/');
 	strcpy(slash, "/cosictl");
 	argv[0] = exe;
-	va_start(ap, errlen);
 	while (i < 15 && (argv[i] = va_arg(ap, char *)))
 		i++;
-	va_end(ap);
 	argv[i] = NULL;
+	return 0;
+}
+
+/*
+ * Run the cosictl built next to this test with the NULL-ended arguments
+ * (at most 14); stdout and stderr kept (up to a pipe's size each, read
+ * after it exits).  Its exit status, or -1.
+ */
+static int run_ctl(char *out, size_t outlen, char *err, size_t errlen, ...)
+{
+	char exe[PATH_MAX], *argv[16];
+	int po[2], pe[2], status, rc;
+	ssize_t n;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, errlen);
+	rc = ctl_argv(exe, argv, ap);
+	va_end(ap);
+	if (rc)
+		return -1;
 	if (pipe(po) || pipe(pe))
 		return -1;
 	pid = fork();
@@ -60,6 +77,33 @@ static int run_ctl(char *out, size_t outlen, char *err, size_t errlen, ...)
 	close(po[0]);
 	close(pe[0]);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * Start the same cosictl in the background, its stdout and stderr to
+ * the files @out and @err, with the NULL-ended arguments (at most 14):
+ * for a test that acts while it runs.  The pid, or -1.
+ */
+static inline pid_t spawn_ctl(const char *out, const char *err, ...)
+{
+	char exe[PATH_MAX], *argv[16];
+	va_list ap;
+	pid_t pid;
+	int rc;
+
+	va_start(ap, err);
+	rc = ctl_argv(exe, argv, ap);
+	va_end(ap);
+	if (rc)
+		return -1;
+	pid = fork();
+	if (!pid) {
+		if (!freopen(out, "w", stdout) || !freopen(err, "w", stderr))
+			_exit(126);
+		execv(exe, argv);
+		_exit(127);
+	}
+	return pid;
 }
 
 #endif /* _TESTS_DAEMON_RUN_CTL_H */

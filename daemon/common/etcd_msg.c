@@ -809,8 +809,13 @@ int etcd_msg_watch_result(json_object *j, struct etcd_watch_msg *m,
 
 	memset(m, 0, sizeof(*m));
 	if (!json_object_object_get_ex(j, "result", &r)) {
+		/*
+		 * A stream's error is {"error": {...}}; one before the
+		 * stream starts is {"error": "text", "code": N, ...}.
+		 */
 		if (json_object_object_get_ex(j, "error", &x))
-			return etcd_msg_error(x, msg, len);
+			return etcd_msg_error(json_object_is_type(x, json_type_object) ?
+					      x : j, msg, len);
 		snprintf(msg, len, "etcd watch: unexpected message");
 		return -EPROTO;
 	}

@@ -713,6 +713,7 @@ struct fwatch {
 	bool done;			/* --count reached */
 	bool ended;			/* the stream ended: start again */
 	bool relist;			/* ... after a compaction: list */
+	bool stale;			/* ... and what is queued is not shown */
 	int err;			/* why it ended (< 0) */
 	char msg[ETCD_MSG_LEN];
 	int rc;				/* EXIT_FAIL: stop with it */
@@ -751,6 +752,8 @@ static void on_status(struct etcd_watch *ew, int err, const char *msg,
 	w->ev = v;
 	for (i = 0; i < m->n_events; i++) {
 		ev = &m->events[i];
+		if (ev->kv.mod_revision < w->next)
+			continue;	/* before the resume point (see watch_run) */
 		q = &w->ev[w->n_ev];
 		q->kind = ev->type == ETCD_EV_DELETE ? '-' :
 			  ev->kv.create_revision == ev->kv.mod_revision ?
@@ -780,41 +783,43 @@ static int from_key(struct cosi_resource *r, const struct query *q,
 	r->ns = strndup(rest, t - rest);
 	r->type = strdup(q->type);
 	r->id = strdup(t + 1 + strlen(q->type) + 1);
-	return r->ns && r->type && r->id ? 0 : -ENOMEM;
+	r->owner = strdup("");
+	return r->ns && r->type && r->id && r->owner ? 0 : -ENOMEM;
 }
 
 /*
  * --group: was @node (@len bytes) in the group at revision @rev?  Its
  * registration as of then (a node joins or leaves between two events);
- * the last answer is kept for the events of one txn.
+ * the last answer is kept for the events of one txn.  0, or etcd's error
+ * (the message in w->msg).
  */
 static int member_at(struct fwatch *w, const char *node, size_t len,
 		     int64_t rev, bool *in)
 {
 	struct fleet *f = w->f;
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .revision = rev },
+	};
 	struct fnode x = { 0 };
 	struct etcd_reply rep;
 	char key[256];
-	int64_t saved = f->rev;
-	int rc;
+	int err;
 
 	if (w->m_rev == rev && strlen(w->m_node) == len &&
 	    !strncmp(w->m_node, node, len)) {
 		*in = w->m_in;
-		return EXIT_OK;
+		return 0;
 	}
 	*in = false;
 	if (len >= sizeof(w->m_node) ||
 	    (size_t)snprintf(key, sizeof(key), "%s%.*s", f->nodes_key,
 			     (int)len, node) >= sizeof(key))
-		return EXIT_OK;	/* no such registration: no group */
-	f->rev = rev;
-	f->pin = false;
-	rc = range(f, key, false, false, &rep);
-	f->rev = saved;
-	f->pin = true;
-	if (rc)
-		return rc;
+		return 0;	/* no such registration: no group */
+	r.op.key = key;
+	err = etcd_call(f->e, &r, &rep, w->msg, sizeof(w->msg));
+	if (err)
+		return err;
 	if (rep.n_kvs) {
 		registration(&x, &rep.kvs[0]);
 		*in = cosi_strs_has(&x.groups, f->x->a->group);
@@ -827,7 +832,7 @@ static int member_at(struct fwatch *w, const char *node, size_t len,
 	w->m_node[len] = 0;
 	w->m_rev = rev;
 	w->m_in = *in;
-	return EXIT_OK;
+	return 0;
 }
 
 /* Show one queued event if it is of a node, type and id asked for. */
@@ -845,9 +850,18 @@ static int show_event(struct fwatch *w, const struct qev *e)
 	if (strncmp(e->key, f->status, strlen(f->status)) || !rest ||
 	    rest == node || !key_matches(f, w->q, rest + 1))
 		return 0;	/* not <node>/<ns>/<type>/<id> asked for */
-	if (f->x->a->group && member_at(w, node, rest - node, e->rev, &in)) {
-		w->rc = EXIT_FAIL;
-		return 0;
+	/* A delete: the registration before it, as prev_kv is. */
+	if (f->x->a->group) {
+		err = member_at(w, node, rest - node,
+				e->kind == '-' ? e->rev - 1 : e->rev, &in);
+		if (err) {
+			/* Resume from this event (or list again). */
+			w->ended = w->stale = true;
+			w->relist = err == -ESTALE;
+			w->err = err;
+			w->next = e->rev;
+			return 0;
+		}
 	}
 	name = strndup(node, rest - node);
 	if (!name)
@@ -895,6 +909,14 @@ out:
  * registrations with blocking ranges (events that arrive meanwhile wait
  * for the next batch).
  */
+static void drop_queued(struct fwatch *w)
+{
+	for (; w->n_ev; w->n_ev--) {
+		free(w->ev[w->n_ev - 1].key);
+		free(w->ev[w->n_ev - 1].doc);
+	}
+}
+
 static void show_queued(struct fwatch *w)
 {
 	struct qev *batch = w->ev;
@@ -906,7 +928,7 @@ static void show_queued(struct fwatch *w)
 	/* The stream's callback may run meanwhile: it starts a new array. */
 	w->ev = NULL;
 	w->n_ev = 0;
-	for (i = 0; i < n && !w->rc && !w->done && !err; i++)
+	for (i = 0; i < n && !w->rc && !w->done && !w->stale && !err; i++)
 		err = show_event(w, &batch[i]);
 	if (err)
 		w->rc = ctl_err("writing output: %s", strerror(-err));
@@ -915,6 +937,8 @@ static void show_queued(struct fwatch *w)
 		free(batch[i].doc);
 	}
 	free(batch);
+	if (w->stale)
+		drop_queued(w);	/* later events: delivered again */
 	if (w->q->t)
 		cosi_table_flush(w->q->t, stdout);
 }
@@ -966,15 +990,20 @@ static int watch_list(struct fwatch *w)
 /* Run the stream until --count, --timeout, a signal or its end. */
 static int watch_run(struct fwatch *w, long end)
 {
+	/*
+	 * From one revision before: a compaction at w->next (which would
+	 * take a delete there with it) then cancels the watch, and the
+	 * list is read again; on_status drops the events before w->next.
+	 */
 	struct etcd_watch_opts so = { .key = w->f->status, .prefix = true,
-				      .start_revision = w->next,
+				      .start_revision = w->next - 1,
 				      .prev_kv = true };
 	struct etcd_watch *ws = NULL;
 	char msg[ETCD_MSG_LEN];
 	long left;
 	int err;
 
-	w->ended = w->relist = false;
+	w->ended = w->relist = w->stale = false;
 	err = etcd_watch_start(w->f->e, &so, on_status, w, &ws, msg,
 			       sizeof(msg));
 	if (err) {
@@ -989,12 +1018,17 @@ static int watch_run(struct fwatch *w, long end)
 		left = end < 0 ? 200 : end - ctl_now_ms();
 		if (left <= 0)
 			break;
+		if (w->n_ev)
+			continue;	/* queued during show_queued's ranges */
 		err = etcd_run_once(w->f->e, (left > 200 ? 200 : left) * 1000);
 		if (err < 0) {
 			w->rc = ctl_err("event loop: %s", strerror(-err));
 			break;
 		}
 	}
+	/* What came before the stream's end, before a list or a resume. */
+	while (w->ended && !w->stale && w->n_ev && !w->done && !w->rc)
+		show_queued(w);
 	if (ws)
 		etcd_watch_free(ws);
 	return w->rc;
@@ -1009,6 +1043,7 @@ static int watch_statuses(struct fleet *f)
 	long end = a->timeout_ms >= 0 ? ctl_now_ms() + a->timeout_ms : -1;
 	unsigned int backoff_ms = 500;
 	int64_t resumed = 0;
+	int stuck = 0;
 	long pause_end;
 	int rc, err;
 
@@ -1020,13 +1055,22 @@ static int watch_statuses(struct fleet *f)
 		if (rc || !w.ended)
 			break;
 		/*
-		 * The roles, the password, a message over the client's cap
-		 * or one it cannot read: resuming would meet it again.
+		 * The roles or the password: resuming would meet them again.
+		 * Other errors resume (a message over the client's cap: the
+		 * list is read again), but three in a row without an event
+		 * between them end it.
 		 */
-		if (w.err == -EPERM || w.err == -EACCES ||
-		    w.err == -EMSGSIZE || w.err == -EPROTO) {
+		stuck = w.next > resumed ? 0 : stuck + 1;
+		if (w.err == -EPERM || w.err == -EACCES || stuck >= 3) {
 			rc = ctl_err("watch %s: %s", f->status, w.msg);
 			break;
+		}
+		if (w.err == -EMSGSIZE) {
+			fprintf(stderr, "cosictl: note: watch: %s; listed again\n",
+				w.msg);
+			resumed = w.next;
+			rc = watch_list(&w);
+			continue;
 		}
 		if (w.relist) {
 			fprintf(stderr, "cosictl: note: revision %lld was compacted in etcd; listed again\n",
@@ -1051,10 +1095,7 @@ static int watch_statuses(struct fleet *f)
 		if (err && !rc)
 			rc = ctl_err("writing output: %s", strerror(-err));
 	}
-	for (; w.n_ev; w.n_ev--) {
-		free(w.ev[w.n_ev - 1].key);
-		free(w.ev[w.n_ev - 1].doc);
-	}
+	drop_queued(&w);
 	free(w.ev);
 	cosi_table_free(q.t);
 	cosi_definitions_clear(&builtin);

@@ -21,9 +21,10 @@ enum cosi_output {
 int cosi_output_parse(const char *s, enum cosi_output *out);
 
 /*
- * Tables.  Rows are kept; cosi_table_flush() prints the header (once) and
- * the rows not printed yet, aligned on the widest cell seen so far, so a
- * table can be streamed (watch) as well as printed at once.
+ * Tables.  Rows are kept until cosi_table_flush() prints them (the
+ * header once), aligned on the widest cell seen so far, and frees them
+ * (the widths stay), so a table can be streamed (watch) as well as
+ * printed at once.
  */
 struct cosi_table;
 

@@ -2597,9 +2597,12 @@ static void slurp_file(const char *path, char *buf, size_t len)
  * web, then updates net.b.  cosictl's exit status; its output in @buf.
  */
 #define WATCH_RUN(ready, buf, errbuf, ...) ({				\
-	const char *o_ = "/tmp/etcd_host.watch.out";			\
-	const char *e_ = "/tmp/etcd_host.watch.err";			\
-	pid_t p_ = spawn_ctl(o_, e_, __VA_ARGS__, NULL);		\
+	char o_[160], e_[160];						\
+	pid_t p_;							\
+									\
+	snprintf(o_, sizeof(o_), "%s/watch.out", main_c->dir);		\
+	snprintf(e_, sizeof(e_), "%s/watch.err", main_c->dir);		\
+	p_ = spawn_ctl(o_, e_, __VA_ARGS__, NULL);			\
 	int st_ = -1, i_;						\
 									\
 	for (i_ = 0; p_ > 0 && i_ < 300; i_++) {			\

@@ -1482,6 +1482,16 @@ TEST(error_replies)
 	EXPECT_EQ(-EPERM, fake_watch(_metadata, "{\"error\":{\"grpc_code\":7,"
 		  "\"message\":\"nope\\n\"}}", &l, msg));
 	EXPECT_EQ(NULL, strchr(l.msg, '\n')) TH_LOG("%s", l.msg);
+	/*
+	 * Before a stream starts the gateway says {"error": "text", "code":
+	 * N}: decoded by its code (14: unavailable, worth a retry), not as a
+	 * malformed reply.
+	 */
+	EXPECT_EQ(-EAGAIN, fake_watch(_metadata,
+		  "{\"error\":\"grpc: the client connection is closing\","
+		  "\"code\":14,\"message\":\"grpc: the client connection is closing\"}",
+		  &l, msg));
+	EXPECT_NE(NULL, strstr(l.msg, "connection is closing")) TH_LOG("%s", l.msg);
 	/* A watch asks for a leader. */
 	fake_require = "\r\nGrpc-Metadata-hasleader: true\r\n";
 	EXPECT_EQ(-ECONNRESET, fake_watch(_metadata,

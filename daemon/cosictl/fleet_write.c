@@ -58,15 +58,13 @@ static int etcd_fail(struct etcd *e, const char *msg)
 }
 
 /* Kernel definitions when cosi.ko answers, else cosid's built-in ones. */
+/*
+ * The fleet takes cosid's config types only, checked by cosid's own
+ * definitions: not this machine's kernel's, which may hold other types
+ * (and not cosid's) on an operator's workstation.
+ */
 static int load_defs(struct wctx *w)
 {
-	struct ctl *x = w->x;
-
-	x->c = cosi_open();
-	if (x->c && !cosi_definition_list(x->c, &x->defs) && x->defs.n) {
-		w->defs = &x->defs;
-		return EXIT_OK;
-	}
 	if (cosid_builtin_definitions(&w->builtin))
 		return ctl_err("out of memory");
 	w->defs = &w->builtin;

@@ -114,6 +114,11 @@ sysdoc() {	# sysdoc ID VALUE: a manifest of one SysctlConfig
 sysdoc net.core.somaxconn 2001 > "$T/all.yaml"
 sysdoc net.core.somaxconn 2002 > "$T/n2.yaml"
 sysdoc net.core.somaxconn 2003 > "$T/all2.yaml"
+# The operator's machine (the root netns) has cosi.ko with a type of its
+# own and no cosid: apply --etcd checks against cosid's types anyway.
+printf 'type: Others.fleet.cosi.dev\nfields:\n  - {name: x, type: string}\n' > "$T/other.yaml"
+check "the operator's machine defines a type of its own" \
+	"$CTL" define -f "$T/other.yaml"
 check "the operator applies to all nodes (cosictl, TLS, auth)" \
 	ctl_as op apply -f "$T/all.yaml" --all-nodes
 check "... and to node n2" ctl_as op apply -f "$T/n2.yaml" --node n2
@@ -258,6 +263,8 @@ check "cosictl: the password over http:// to another machine" \
 	--etcd-user n1 --etcd-password-file "$T/n1.pw" get nodes
 check "cosid too" refused 2 "in clear" "$COSID" --etcd "http://10.77.1.1:$PORT" \
 	--node n9 --etcd-user n1 --etcd-password-file "$T/n1.pw"
+
+"$CTL" undefine Others.fleet.cosi.dev > /dev/null 2>&1
 
 # --- a clean stop revokes the lease (the node's own, with its rights)
 check "n1 stops cleanly" stop_node 1 TERM

@@ -1065,7 +1065,12 @@ static int fleet_init(struct cosi_ctl *ctl)
 	return 0;
 }
 
-/* Revoke the lease: the node is gone now, not in TTL seconds. */
+/*
+ * Revoke the lease: the node is gone now, not in TTL seconds.  A fresh
+ * client: with a user it authenticates first (etcd checks the password
+ * with bcrypt: slow on a small or emulated machine), so 3 s a request
+ * then, two within the unit's TimeoutStopSec.
+ */
 static void revoke_lease(struct cosid_fleet *f)
 {
 	struct etcd_request r = { .type = ETCD_REQ_LEASE_REVOKE };
@@ -1073,7 +1078,8 @@ static void revoke_lease(struct cosid_fleet *f)
 		.endpoints = f->endpoints, .user = f->user,
 		.password = f->password, .ca_file = f->ca_file,
 		.cert_file = f->cert_file, .key_file = f->key_file,
-		.timeout_usec = 1000000, .connect_timeout_usec = 500000,
+		.timeout_usec = f->user ? 3000000 : 1000000,
+		.connect_timeout_usec = 500000,
 	};
 	struct etcd_reply rep = { 0 };
 	char msg[ETCD_MSG_LEN];

@@ -213,29 +213,18 @@ static int by_name(const void *a, const void *b)
 }
 
 /*
- * The registrations (as of @rev; 0: the ranges' revision, see range()):
- * the nodes, their groups and versions.  Nodes known before and not
- * registered now keep what they had.
+ * The registrations (at the ranges' revision, see range()): the nodes,
+ * their groups and versions.
  */
-static int load_registrations(struct fleet *f, int64_t rev)
+static int load_registrations(struct fleet *f)
 {
 	size_t i, lp = strlen(f->nodes_key);
-	int64_t saved = f->rev;
-	bool pin = f->pin;
 	struct etcd_reply rep;
 	struct fnode *x;
 	const char *k;
 	int rc;
 
-	if (rev) {
-		f->rev = rev;
-		f->pin = false;
-	}
 	rc = range(f, f->nodes_key, true, false, &rep);
-	if (rev) {
-		f->rev = saved;
-		f->pin = pin;
-	}
 	if (rc)
 		return rc;
 	for (i = 0; !rc && i < rep.n_kvs; i++) {
@@ -266,7 +255,7 @@ static int load_nodes(struct fleet *f, bool leases)
 	const char *k, *slash;
 	int rc;
 
-	rc = load_registrations(f, 0);
+	rc = load_registrations(f);
 	for (i = 0; !rc && leases && i < f->n; i++)
 		if (f->v[i].registered && f->v[i].lease)
 			rc = lease(f, &f->v[i]);

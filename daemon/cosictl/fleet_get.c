@@ -21,15 +21,19 @@
  *
  *   get TYPE [ID] -w, watch TYPE [ID]
  *                   the same list at one etcd revision R, then the
- *                   changes from R+1 (an etcd watch of the status prefix,
- *                   and of the registrations for --group), each row or
- *                   document with its event and node; a compaction
- *                   lists again, a lost stream resumes.
+ *                   changes from R+1 (an etcd watch of the status prefix;
+ *                   for --group, the registration as of each event),
+ *                   each row or document with its event and node; a
+ *                   compaction or an oversized message lists again and
+ *                   prints what changed since (the keys shown are kept
+ *                   with their mod_revision), a lost stream resumes.
  *
  *   wait TYPE ID    until the status of every node in scope (--node
  *                   N, or the registered nodes of --group G or of
- *                   --all-nodes) meets --for; the nodes that do not, and
- *                   why, on timeout.
+ *                   --all-nodes) meets --for: the same list and watch
+ *                   (follow()), the condition judged on the list, then
+ *                   on each event of a node's key; the nodes that do
+ *                   not, and why, on timeout.
  *
  * Blocking: one etcd client without a loop of its own (etcd_call()).
  */
@@ -430,6 +434,107 @@ static int print_nodes(struct fleet *f)
 	return err ? ctl_err("writing output: %s", strerror(-err)) : EXIT_OK;
 }
 
+/*
+ * watch: the keys shown and their mod_revision, sorted, so that a list
+ * after a compaction prints only what changed in the gap.
+ */
+struct seen_key {
+	char *key;
+	int64_t mod;
+	unsigned int gen;		/* the last list that found it */
+};
+
+struct seen {
+	struct seen_key *v;
+	size_t n, cap;
+	unsigned int gen;		/* the list being read */
+	bool relist;			/* ... is not the first */
+};
+
+/* The index of @key, or where it would go (*@found false). */
+static size_t seen_pos(const struct seen *s, const char *key, bool *found)
+{
+	size_t lo = 0, hi = s->n, mid;
+	int c;
+
+	*found = false;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(key, s->v[mid].key);
+		if (!c) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/*
+ * @key is shown at @mod.  *@kind, for a list: ' ' the first time, then
+ * '+' new, '*' changed, 0 unchanged (not printed again).  0 or -ENOMEM.
+ */
+static int seen_set(struct seen *s, const char *key, int64_t mod, char *kind)
+{
+	bool found;
+	size_t i = seen_pos(s, key, &found);
+	struct seen_key *v;
+	char *k;
+
+	*kind = !s->relist ? ' ' : !found ? '+' :
+		s->v[i].mod != mod ? '*' : 0;
+	if (found) {
+		s->v[i].mod = mod;
+		s->v[i].gen = s->gen;
+		return 0;
+	}
+	k = strdup(key);
+	if (!k)
+		return -ENOMEM;
+	if (s->n == s->cap) {
+		v = realloc(s->v, (s->cap ? 2 * s->cap : 64) * sizeof(*v));
+		if (!v) {
+			free(k);
+			return -ENOMEM;
+		}
+		s->v = v;
+		s->cap = s->cap ? 2 * s->cap : 64;
+	}
+	v = s->v;
+	memmove(&v[i + 1], &v[i], (s->n - i) * sizeof(*v));
+	v[i] = (struct seen_key){ .key = k, .mod = mod, .gen = s->gen };
+	s->n++;
+	return 0;
+}
+
+static void seen_del(struct seen *s, size_t i)
+{
+	free(s->v[i].key);
+	memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(*s->v));
+	s->n--;
+}
+
+static void seen_drop(struct seen *s, const char *key)
+{
+	bool found;
+	size_t i = seen_pos(s, key, &found);
+
+	if (found)
+		seen_del(s, i);
+}
+
+static void seen_clear(struct seen *s)
+{
+	while (s->n)
+		free(s->v[--s->n].key);
+	free(s->v);
+	s->v = NULL;
+	s->cap = 0;
+}
+
 /* get TYPE: what to read and how to print it. */
 struct query {
 	const struct cosi_definition *def;	/* NULL: not known here */
@@ -439,6 +544,7 @@ struct query {
 	struct cosi_yaml *y;
 	struct json_object *arr;	/* get -o json: one array */
 	bool watch;			/* get -w: a document per line */
+	struct seen *seen;		/* watch: what was shown */
 	size_t found, bad;
 };
 
@@ -560,7 +666,7 @@ static int node_statuses(struct fleet *f, struct query *q,
 	struct etcd_reply rep;
 	struct json_object *doc;
 	struct cosi_resource *r;
-	char key[1024], msg[512], why[700];
+	char key[1024], msg[512], why[700], kind;
 	size_t i, lk;
 	int rc, err = 0;
 
@@ -582,6 +688,13 @@ static int node_statuses(struct fleet *f, struct query *q,
 	for (i = 0; !err && i < rep.n_kvs; i++) {
 		if (!key_matches(f, q, rep.kvs[i].key + lk))
 			continue;
+		kind = q->watch ? ' ' : 0;
+		if (q->seen) {
+			err = seen_set(q->seen, rep.kvs[i].key,
+				       rep.kvs[i].mod_revision, &kind);
+			if (err || !kind)
+				continue;	/* (unchanged: shown as it is) */
+		}
 		doc = json_tokener_parse(rep.kvs[i].value);
 		if (cosi_json_to_resource(doc, q->def, r, msg, sizeof(msg))) {
 			say_skipped(rep.kvs[i].key, doc ? msg : "not JSON");
@@ -595,7 +708,7 @@ static int node_statuses(struct fleet *f, struct query *q,
 			q->bad++;
 		} else {
 			q->found++;
-			err = print_doc(q, x->name, r, q->watch ? ' ' : 0);
+			err = print_doc(q, x->name, r, kind);
 			cosi_resource_clear(r);
 		}
 		json_object_put(doc);
@@ -692,20 +805,45 @@ struct qev {
 	int64_t rev;
 };
 
+/* wait --etcd: one node's state for the condition. */
+struct wnode {
+	char *name;
+	char key[1024];			/* its status key */
+	bool met;
+	char why[160];			/* when not met */
+};
+
+/*
+ * The list and the watch that follows it, for watch and for wait: what
+ * each does with the list (at one revision, f->rev) and with an event of
+ * a status key @q asks for (node @node, @len bytes; <ns>/<type>/<id>
+ * @rest).
+ */
+struct fwatch;
+struct follower {
+	int (*listed)(struct fwatch *w);	/* EXIT_OK or EXIT_FAIL */
+	int (*event)(struct fwatch *w, const struct qev *e, const char *node,
+		     size_t len, const char *rest);	/* 0 or -errno */
+};
+
 struct fwatch {
 	struct fleet *f;
 	struct query *q;
+	const struct follower *ops;
 	struct qev *ev;			/* received, not shown yet */
 	size_t n_ev;
 	int64_t next;			/* the revision to resume from */
 	long events;			/* counted toward --count */
-	bool done;			/* --count reached */
+	bool done;			/* --count reached, the condition met */
 	bool ended;			/* the stream ended: start again */
 	bool relist;			/* ... after a compaction: list */
 	bool stale;			/* ... and what is queued is not shown */
 	int err;			/* why it ended (< 0) */
 	char msg[ETCD_MSG_LEN];
 	int rc;				/* EXIT_FAIL: stop with it */
+	struct seen seen;		/* watch: what was shown */
+	struct wnode *wn;		/* wait: the nodes in scope */
+	size_t n_wn;
 	/* member_at()'s last answer */
 	char m_node[64];
 	int64_t m_rev;
@@ -824,24 +962,33 @@ static int member_at(struct fwatch *w, const char *node, size_t len,
 	return 0;
 }
 
-/* Show one queued event if it is of a node, type and id asked for. */
+/* Hand one queued event on if it is of a type and id asked for. */
 static int show_event(struct fwatch *w, const struct qev *e)
 {
 	struct fleet *f = w->f;
 	const char *node = e->key + strlen(f->status), *rest;
-	struct json_object *doc = NULL;
-	struct cosi_resource *r;
-	char msg[512], why[700], *name;
-	bool in = true;
-	int err = 0;
 
 	rest = strchr(node, '/');
 	if (strncmp(e->key, f->status, strlen(f->status)) || !rest ||
 	    rest == node || !key_matches(f, w->q, rest + 1))
 		return 0;	/* not <node>/<ns>/<type>/<id> asked for */
+	return w->ops->event(w, e, node, rest - node, rest + 1);
+}
+
+/* watch: print an event of a node --node or --group selects. */
+static int watch_event(struct fwatch *w, const struct qev *e,
+		       const char *node, size_t len, const char *rest)
+{
+	struct fleet *f = w->f;
+	struct json_object *doc = NULL;
+	struct cosi_resource *r;
+	char msg[512], why[700], *name, kind;
+	bool in = true;
+	int err = 0;
+
 	/* A delete: the registration before it, as prev_kv is. */
 	if (f->x->a->group) {
-		err = member_at(w, node, rest - node,
+		err = member_at(w, node, len,
 				e->kind == '-' ? e->rev - 1 : e->rev, &in);
 		if (err) {
 			/* Resume from this event (or list again). */
@@ -852,10 +999,9 @@ static int show_event(struct fwatch *w, const struct qev *e)
 			return 0;
 		}
 	}
-	name = strndup(node, rest - node);
+	name = strndup(node, len);
 	if (!name)
 		return -ENOMEM;
-	rest++;
 	if (!in || (f->x->a->node && strcmp(f->x->a->node, name)))
 		goto out;
 	r = cosi_resource_new();
@@ -883,6 +1029,11 @@ static int show_event(struct fwatch *w, const struct qev *e)
 	}
 	if (!err)
 		err = print_doc(w->q, name, r, e->kind);
+	/* What a list after a compaction compares with. */
+	if (!err && e->kind == '-')
+		seen_drop(&w->seen, e->key);
+	else if (!err)
+		err = seen_set(&w->seen, e->key, e->rev, &kind);
 	if (!err && f->x->a->count >= 0 && ++w->events >= f->x->a->count)
 		w->done = true;
 free_r:
@@ -954,29 +1105,23 @@ static int print_listed(struct fwatch *w)
 	return cosi_json_print(stdout, o, false);
 }
 
-/* The list at one revision; the watch resumes after it. */
-static int watch_list(struct fwatch *w)
+/* The nodes and the list at one revision; the watch resumes after it. */
+static int follow_list(struct fwatch *w)
 {
 	struct fleet *f = w->f;
-	size_t shown;
-	int rc, err;
+	int rc;
 
 	nodes_free(f);
 	f->pin = true;
 	f->rev = 0;
-	rc = load_nodes(f, false) ?: list_statuses(f, w->q, &shown);
+	rc = load_nodes(f, false) ?: w->ops->listed(w);
 	if (rc)
 		return rc;
-	if (!shown && (f->x->a->node || f->x->a->group))
-		none_selected(f);
-	err = print_listed(w);
-	if (err)
-		return ctl_err("writing output: %s", strerror(-err));
 	w->next = f->rev + 1;
 	return EXIT_OK;
 }
 
-/* Run the stream until --count, --timeout, a signal or its end. */
+/* Run the stream until done, --timeout, a signal or its end. */
 static int watch_run(struct fwatch *w, long end)
 {
 	/*
@@ -1023,25 +1168,25 @@ static int watch_run(struct fwatch *w, long end)
 	return w->rc;
 }
 
-static int watch_statuses(struct fleet *f)
+/*
+ * The list, then the watch from after it until w->done, @end (ms, -1:
+ * none) or a signal: a compaction or an oversized message lists again,
+ * a lost stream resumes.  Shared by watch and wait.
+ */
+static int follow(struct fwatch *w, long end)
 {
-	const struct cosictl_args *a = f->x->a;
-	struct cosi_definitions builtin = { 0 };
-	struct query q = { 0 };
-	struct fwatch w = { .f = f, .q = &q };
-	long end = a->timeout_ms >= 0 ? ctl_now_ms() + a->timeout_ms : -1;
+	struct fleet *f = w->f;
 	unsigned int backoff_ms = 500;
 	int64_t resumed = 0;
 	int stuck = 0;
 	long pause_end;
-	int rc, err;
+	int rc;
 
-	rc = resolve(f, &q, &builtin) ?: query_output(f, &q, true) ?:
-	     watch_list(&w);
-	while (!rc && a->count != 0 && !w.done && !cosictl_stop &&
+	rc = follow_list(w);
+	while (!rc && !w->done && !cosictl_stop &&
 	       (end < 0 || ctl_now_ms() < end)) {
-		rc = watch_run(&w, end);
-		if (rc || !w.ended)
+		rc = watch_run(w, end);
+		if (rc || !w->ended)
 			break;
 		/*
 		 * The roles or the password: resuming would meet them again.
@@ -1049,58 +1194,126 @@ static int watch_statuses(struct fleet *f)
 		 * list is read again), but three in a row without an event
 		 * between them end it.
 		 */
-		stuck = w.next > resumed ? 0 : stuck + 1;
-		if (w.err == -EPERM || w.err == -EACCES || stuck >= 3) {
-			rc = ctl_err("watch %s: %s", f->status, w.msg);
+		stuck = w->next > resumed ? 0 : stuck + 1;
+		if (w->err == -EPERM || w->err == -EACCES || stuck >= 3) {
+			rc = ctl_err("watch %s: %s", f->status, w->msg);
 			break;
 		}
-		if (w.err == -EMSGSIZE) {
+		if (w->err == -EMSGSIZE) {
 			fprintf(stderr, "cosictl: note: watch: %s; listed again\n",
-				w.msg);
-			resumed = w.next;
-			rc = watch_list(&w);
+				w->msg);
+			resumed = w->next;
+			rc = follow_list(w);
 			continue;
 		}
-		if (w.relist) {
+		if (w->relist) {
 			fprintf(stderr, "cosictl: note: revision %lld was compacted in etcd; listed again\n",
-				(long long)w.next);
-			rc = watch_list(&w);
+				(long long)w->next);
+			rc = follow_list(w);
 			continue;
 		}
 		/* A lost stream: resume after the last event, with backoff. */
-		backoff_ms = w.next > resumed ? 500 :
+		backoff_ms = w->next > resumed ? 500 :
 			     backoff_ms >= 4000 ? 8000 : backoff_ms * 2;
-		resumed = w.next;
+		resumed = w->next;
 		fprintf(stderr, "cosictl: note: watch: %s; resuming from revision %lld in %u ms\n",
-			w.msg, (long long)w.next, backoff_ms);
+			w->msg, (long long)w->next, backoff_ms);
 		pause_end = ctl_now_ms() + backoff_ms;
 		while (!cosictl_stop && ctl_now_ms() < pause_end &&
 		       (end < 0 || ctl_now_ms() < end) &&
 		       etcd_run_once(f->e, 100 * 1000) >= 0)
 			;
 	}
+	drop_queued(w);
+	free(w->ev);
+	w->ev = NULL;
+	return rc;
+}
+
+/* A key shown that a list no longer finds: destroyed (by key). */
+static int show_gone(struct fwatch *w, const char *key)
+{
+	const char *node = key + strlen(w->f->status);
+	const char *slash = strchr(node, '/');
+	struct cosi_resource *r = cosi_resource_new();
+	char *name = strndup(node, slash - node);
+	int err = r && name ? from_key(r, w->q, slash + 1) : -ENOMEM;
+
+	if (!err)
+		err = print_doc(w->q, name, r, '-');
+	cosi_resource_free(r);
+	free(name);
+	return err;
+}
+
+/*
+ * watch: the list, all of it the first time; after a compaction or an
+ * oversized message, only what changed since it was shown: + * as a list
+ * finds them, - for the keys it no longer finds.
+ */
+static int watch_listed(struct fwatch *w)
+{
+	struct fleet *f = w->f;
+	struct seen *s = &w->seen;
+	size_t shown, i, kept;
+	int rc, err = 0;
+
+	s->gen++;
+	rc = list_statuses(f, w->q, &shown);
+	if (rc)
+		return rc;
+	if (!shown && (f->x->a->node || f->x->a->group))
+		none_selected(f);
+	/* What this list did not find: shown as gone, dropped. */
+	for (i = kept = 0; i < s->n; i++) {
+		if (s->v[i].gen == s->gen) {
+			s->v[kept++] = s->v[i];
+			continue;
+		}
+		if (!err)
+			err = show_gone(w, s->v[i].key);
+		free(s->v[i].key);
+	}
+	s->n = kept;
+	s->relist = true;
+	err = err ?: print_listed(w);
+	if (err)
+		return ctl_err("writing output: %s", strerror(-err));
+	if (f->x->a->count == 0)
+		w->done = true;
+	return EXIT_OK;
+}
+
+static const struct follower watch_ops = {
+	.listed = watch_listed, .event = watch_event,
+};
+
+static int watch_statuses(struct fleet *f)
+{
+	const struct cosictl_args *a = f->x->a;
+	struct cosi_definitions builtin = { 0 };
+	struct query q = { 0 };
+	struct fwatch w = { .f = f, .q = &q, .ops = &watch_ops };
+	long end = a->timeout_ms >= 0 ? ctl_now_ms() + a->timeout_ms : -1;
+	int rc, err;
+
+	q.seen = &w.seen;
+	rc = resolve(f, &q, &builtin) ?: query_output(f, &q, true) ?:
+	     follow(&w, end);
 	if (q.y) {
 		err = cosi_yaml_close(q.y);
 		if (err && !rc)
 			rc = ctl_err("writing output: %s", strerror(-err));
 	}
-	drop_queued(&w);
-	free(w.ev);
+	seen_clear(&w.seen);
 	cosi_table_free(q.t);
 	cosi_definitions_clear(&builtin);
 	return rc;
 }
 
-/* wait --etcd: one node's state for the condition. */
-struct wnode {
-	const struct fnode *x;
-	bool met;
-	char why[160];			/* when not met */
-};
-
-/* Judge node @n's status document @kv (NULL: absent). */
+/* Judge node @n's status document @value (NULL: absent). */
 static void judge(const struct fleet *f, const struct query *q,
-		  struct wnode *n, const struct etcd_kv *kv)
+		  struct wnode *n, const char *value)
 {
 	const struct cosictl_args *a = f->x->a;
 	struct json_object *doc;
@@ -1108,7 +1321,7 @@ static void judge(const struct fleet *f, const struct query *q,
 	char msg[128], *cell;
 
 	n->met = false;
-	if (!kv) {
+	if (!value) {
 		n->met = a->wait_for == COSICTL_FOR_DELETE;
 		snprintf(n->why, sizeof(n->why), "missing");
 		return;
@@ -1117,7 +1330,7 @@ static void judge(const struct fleet *f, const struct query *q,
 		snprintf(n->why, sizeof(n->why), "present");
 		return;
 	}
-	doc = json_tokener_parse(kv->value);
+	doc = json_tokener_parse(value);
 	if (cosi_json_to_resource(doc, q->def, &r, msg, sizeof(msg))) {
 		snprintf(n->why, sizeof(n->why), "invalid: %s",
 			 doc ? msg : "not JSON");
@@ -1139,53 +1352,130 @@ static void judge(const struct fleet *f, const struct query *q,
 	cosi_resource_clear(&r);
 }
 
-/* One round: every node's status key, in txns of ranges. */
-static int wait_round(struct fleet *f, const struct query *q,
-		      struct wnode *v, size_t n, char (*keys)[1024])
+/* wait: is every node in scope there? */
+static void wait_check(struct fwatch *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_wn && w->wn[i].met; i++)
+		;
+	w->done = i == w->n_wn;
+}
+
+/*
+ * In scope: --node N, else the registered nodes (of --group G), as
+ * registered at the first list.
+ */
+static int wait_scope(struct fwatch *w)
+{
+	struct fleet *f = w->f;
+	const struct cosictl_args *a = f->x->a;
+	const char *name;
+	size_t i, n = 0;
+
+	w->wn = calloc(f->n + 1, sizeof(*w->wn));
+	if (!w->wn)
+		return ctl_err("out of memory");
+	for (i = 0; i <= f->n; i++) {
+		if (i < f->n && !(selected(f, &f->v[i]) &&
+				  (a->node || f->v[i].registered)))
+			continue;
+		/* --node N not known at all: still waited for. */
+		if (i == f->n && (n || !a->node))
+			break;
+		name = i < f->n ? f->v[i].name : a->node;
+		w->wn[n].name = strdup(name);
+		if (!w->wn[n].name)
+			return ctl_err("out of memory");
+		w->n_wn = ++n;
+		if ((size_t)snprintf(w->wn[n - 1].key, sizeof(w->wn[0].key),
+				     "%s%s/%s/%s/%s", f->status, name,
+				     w->q->ns, w->q->type, a->id) >=
+		    sizeof(w->wn[0].key))
+			return ctl_err("%s/%s: the key is too long",
+				       w->q->type, a->id);
+	}
+	if (!n)
+		return ctl_err("wait %s/%s: no registered node%s%s in cluster %s",
+			       w->q->type, a->id, a->group ? " in group " : "",
+			       a->group ?: "", f->cluster);
+	return EXIT_OK;
+}
+
+/* wait: each node's status key at the list's revision, 128 a txn. */
+static int wait_listed(struct fwatch *w)
 {
 	struct etcd_op ops[ETCD_TXN_OPS];
 	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	struct fleet *f = w->f;
 	struct etcd_reply rep;
 	size_t i, off, k;
 	int rc;
 
-	for (off = 0; off < n; off += k) {
-		k = n - off < ETCD_TXN_OPS ? n - off : ETCD_TXN_OPS;
+	if (!w->wn) {
+		rc = wait_scope(w);
+		if (rc)
+			return rc;
+	}
+	for (off = 0; off < w->n_wn; off += k) {
+		k = w->n_wn - off < ETCD_TXN_OPS ? w->n_wn - off : ETCD_TXN_OPS;
 		for (i = 0; i < k; i++)
 			ops[i] = (struct etcd_op){ .type = ETCD_OP_RANGE,
-						   .key = keys[off + i] };
+						   .key = w->wn[off + i].key,
+						   .revision = f->rev };
 		r.txn.success = ops;
 		r.txn.n_success = k;
 		rc = call(f, &r, &rep);
 		if (rc)
 			return rc;
 		for (i = 0; i < k && i < rep.n_responses; i++)
-			judge(f, q, &v[off + i], rep.responses[i].n_kvs ?
-			      &rep.responses[i].kvs[0] : NULL);
+			judge(f, w->q, &w->wn[off + i],
+			      rep.responses[i].n_kvs ?
+			      rep.responses[i].kvs[0].value : NULL);
 		etcd_reply_free(&rep);
 	}
+	wait_check(w);
 	return EXIT_OK;
 }
 
+/* wait: an event of a node in scope judges it again. */
+static int wait_event(struct fwatch *w, const struct qev *e,
+		      const char *node, size_t len, const char *rest)
+{
+	size_t i;
+
+	(void)node;
+	(void)len;
+	(void)rest;
+	for (i = 0; i < w->n_wn; i++) {
+		if (strcmp(w->wn[i].key, e->key))
+			continue;
+		judge(w->f, w->q, &w->wn[i], e->kind == '-' ? NULL : e->doc);
+		wait_check(w);
+		break;
+	}
+	return 0;
+}
+
+static const struct follower wait_ops = {
+	.listed = wait_listed, .event = wait_event,
+};
+
 /*
- * Poll every 500 ms (a range per round, no watch: a CLI that blocks
- * anyway, and one txn per 128 nodes) until each node in scope has the
- * condition, or the timeout.  In scope: --node N, else the registered
- * nodes (of --group G), as registered when the wait starts.
+ * Until each node in scope has the condition, or the timeout: the list
+ * at one revision, then the watch after it (follow()).
  */
 static int fleet_wait(struct fleet *f)
 {
 	const struct cosictl_args *a = f->x->a;
 	struct cosi_definitions builtin = { 0 };
 	struct query q = { 0 };
-	struct wnode *v = NULL;
-	char (*keys)[1024] = NULL;
+	struct fwatch w = { .f = f, .q = &q, .ops = &wait_ops };
 	char cbuf[300], dur[32], list[2048];
-	size_t i, n = 0, bad, off;
-	long end;
+	size_t i, bad, off;
 	int rc;
 
-	rc = resolve(f, &q, &builtin) ?: load_nodes(f, false);
+	rc = resolve(f, &q, &builtin);
 	if (rc)
 		goto out;
 	if (!q.ns) {
@@ -1198,68 +1488,31 @@ static int fleet_wait(struct fleet *f)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	v = calloc(f->n + 1, sizeof(*v));
-	keys = calloc(f->n + 1, sizeof(*keys));
-	if (!v || !keys) {
-		rc = ctl_err("out of memory");
+	rc = follow(&w, ctl_now_ms() + (a->timeout_ms > 0 ? a->timeout_ms : 0));
+	if (rc)
 		goto out;
-	}
-	for (i = 0; i < f->n; i++)
-		if (selected(f, &f->v[i]) && (a->node || f->v[i].registered))
-			v[n++].x = &f->v[i];
-	if (!n && a->node) {		/* not known at all: still waited for */
-		struct fnode *x = node_add(f, a->node, strlen(a->node));
-
-		if (!x) {
-			rc = ctl_err("out of memory");
-			goto out;
-		}
-		v[n++].x = x;
-	}
-	if (!n) {
-		rc = ctl_err("wait %s/%s: no registered node%s%s in cluster %s",
-			     q.type, a->id, a->group ? " in group " : "",
-			     a->group ?: "", f->cluster);
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if ((size_t)snprintf(keys[i], sizeof(keys[i]), "%s%s/%s/%s/%s",
-				     f->status, v[i].x->name, q.ns, q.type,
-				     a->id) >= sizeof(keys[i])) {
-			rc = ctl_err("%s/%s: the key is too long", q.type,
-				     a->id);
-			goto out;
-		}
-	end = ctl_now_ms() + (a->timeout_ms > 0 ? a->timeout_ms : 0);
-	for (;;) {
-		rc = wait_round(f, &q, v, n, keys);
-		if (rc)
-			goto out;
-		for (bad = 0, i = 0; i < n; i++)
-			bad += !v[i].met;
-		if (!bad || cosictl_stop || ctl_now_ms() >= end)
-			break;
-		usleep(500000);
-	}
+	for (bad = 0, i = 0; i < w.n_wn; i++)
+		bad += !w.wn[i].met;
 	if (!bad) {
-		printf("%s/%s condition met on %zu node%s\n", q.type, a->id, n,
-		       n == 1 ? "" : "s");
+		printf("%s/%s condition met on %zu node%s\n", q.type, a->id,
+		       w.n_wn, w.n_wn == 1 ? "" : "s");
 		goto out;
 	}
-	for (off = 0, i = 0; i < n && off < sizeof(list); i++)
-		if (!v[i].met)
+	for (off = 0, i = 0; i < w.n_wn && off < sizeof(list); i++)
+		if (!w.wn[i].met)
 			off += snprintf(list + off, sizeof(list) - off,
 					"%s%s (%s)", off ? ", " : "",
-					v[i].x->name, v[i].why);
+					w.wn[i].name, w.wn[i].why);
 	cosictl_fmt_duration(a->timeout_ms > 0 ? a->timeout_ms : 0, dur,
 			     sizeof(dur));
 	rc = ctl_err("wait %s/%s: %s%s waiting for %s on %zu of %zu nodes: %s",
 		     q.type, a->id, cosictl_stop ? "interrupted" :
 		     "timed out after ", cosictl_stop ? "" : dur,
-		     ctl_wait_cond(a, cbuf, sizeof(cbuf)), bad, n, list);
+		     ctl_wait_cond(a, cbuf, sizeof(cbuf)), bad, w.n_wn, list);
 out:
-	free(v);
-	free(keys);
+	for (i = 0; i < w.n_wn; i++)
+		free(w.wn[i].name);
+	free(w.wn);
 	cosi_definitions_clear(&builtin);
 	return rc;
 }

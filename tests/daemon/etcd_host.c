@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1194,26 +1196,42 @@ static const char *fake_require;
  * A fake gateway: answers one request with @head then @tail repeated
  * @times then @foot, and closes.  In a child process.
  */
-static pid_t fake_gateway(int *port, const char *head, const char *tail,
-			  int times, const char *foot)
+/*
+ * A socket listening on loopback (its port in *@port) and a child process
+ * to serve it: the child's pid (-1: none), 0 in the child (*@fd the socket).
+ */
+static pid_t fake_fork(int *port, int *fd)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), c, i, k;
+	pid_t pid;
+
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(*fd, (struct sockaddr *)&a, &len) || listen(*fd, 8)) {
+		if (*fd >= 0)
+			close(*fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	pid = fork();
+	if (pid)
+		close(*fd);
+	return pid;
+}
+
+static pid_t fake_gateway(int *port, const char *head, const char *tail,
+			  int times, const char *foot)
+{
 	char buf[4096], *many;
+	int fd, c, i, k;
 	pid_t pid;
 	size_t n;
 
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) || listen(fd, 4))
-		return -1;
-	*port = ntohs(a.sin_port);
-	pid = fork();
-	if (pid) {
-		close(fd);
+	pid = fake_fork(port, &fd);
+	if (pid)
 		return pid;
-	}
 	c = accept(fd, NULL, NULL);
 	memset(buf, 0, sizeof(buf));
 	if (read(c, buf, sizeof(buf) - 1) <= 0)
@@ -2794,6 +2812,473 @@ TEST(cosictl_wait_etcd)
 		     err);
 	lease_revoke(e, lease);
 	etcd_free(e);
+}
+
+/*
+ * A scripted fake gateway for cosictl --etcd: answers request i with
+ * step i, one connection each (it closes them), and fails a request that
+ * is not the step's path.  For what real etcd cannot be made to do on
+ * cue: a compaction between a list and its watch, an oversized message,
+ * a delete without prev_kv.
+ */
+struct fake_step {
+	const char *path;		/* "/v3/kv/range", "/v3/watch", ... */
+	char *reply;			/* the body (freed by fake_steps_free) */
+	const char *tail;		/* then @tail @times over */
+	int times;
+	bool hold;			/* until the client closes it */
+};
+
+/* Read one HTTP request (headers and Content-Length body) into @buf. */
+static ssize_t fake_read_request(int c, char *buf, size_t len)
+{
+	size_t n = 0, want = 0;
+	const char *end, *cl;
+	ssize_t r;
+
+	while (n < len - 1) {
+		r = read(c, buf + n, len - 1 - n);
+		if (r <= 0)
+			return -1;
+		n += r;
+		buf[n] = 0;
+		end = strstr(buf, "\r\n\r\n");
+		if (!end)
+			continue;
+		cl = strcasestr(buf, "\r\nContent-Length:");
+		want = end + 4 - buf + (cl && cl < end ?
+					strtoul(cl + 17, NULL, 10) : 0);
+		if (n >= want)
+			return n;
+	}
+	return -1;
+}
+
+/*
+ * Serve @n steps in a child; its exit status: 0 if every request was the
+ * step's, 1 if not (that request got a gRPC error naming the step).
+ */
+static pid_t fake_script(int *port, const struct fake_step *s, size_t n)
+{
+	char req[65536], head[256], line[160], err[512];
+	int fd, c, bad = 0, i;
+	const char *body;
+	size_t k;
+	pid_t pid;
+
+	pid = fake_fork(port, &fd);
+	if (pid)
+		return pid;
+	for (k = 0; k < n; k++) {
+		c = accept(fd, NULL, NULL);
+		if (c < 0 || fake_read_request(c, req, sizeof(req)) < 0)
+			_exit(1);
+		snprintf(line, sizeof(line), "POST %s ", s[k].path);
+		body = s[k].reply;
+		if (strncmp(req, line, strlen(line))) {
+			snprintf(err, sizeof(err),
+				 "{\"error\":{\"grpc_code\":3,\"message\":\"fake: step %zu wants %s, not %.40s\"}}",
+				 k, s[k].path, strchr(req, '/') ?: req);
+			for (i = 0; err[i]; i++)
+				if (err[i] == '\r' || err[i] == '\n')
+					err[i] = ' ';
+			body = err;
+			bad = 1;
+		}
+		snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
+			 "Content-Type: application/json\r\n"
+			 "Connection: close\r\n\r\n");
+		if (write(c, head, strlen(head)) < 0 ||
+		    write(c, body, strlen(body)) < 0)
+			goto next;
+		for (i = 0; body != err && i < s[k].times; i++)
+			if (write(c, s[k].tail, strlen(s[k].tail)) < 0)
+				goto next;
+		/* Until the client closes it (the stream ends with it). */
+		while (s[k].hold && body != err && read(c, req, sizeof(req)) > 0)
+			;
+next:
+		close(c);
+		if (bad)
+			break;
+	}
+	_exit(bad);
+}
+
+static void fake_steps_free(struct fake_step *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(s[i].reply);
+}
+
+/* A key-value as the gateway sends it (@value NULL: none). */
+static json_object *gw_kv(const char *key, const char *value,
+			  int64_t create, int64_t mod)
+{
+	json_object *o = json_object_new_object();
+	char n[32];
+
+	json_object_object_add(o, "key", etcd_b64(key, strlen(key)));
+	if (value)
+		json_object_object_add(o, "value",
+				       etcd_b64(value, strlen(value)));
+	snprintf(n, sizeof(n), "%lld", (long long)create);
+	json_object_object_add(o, "create_revision", json_object_new_string(n));
+	snprintf(n, sizeof(n), "%lld", (long long)mod);
+	json_object_object_add(o, "mod_revision", json_object_new_string(n));
+	return o;
+}
+
+static json_object *gw_header(int64_t rev)
+{
+	json_object *h = json_object_new_object();
+	char n[32];
+
+	snprintf(n, sizeof(n), "%lld", (long long)rev);
+	json_object_object_add(h, "revision", json_object_new_string(n));
+	return h;
+}
+
+static char *gw_string(json_object *o)
+{
+	char *s = strdup(json_object_to_json_string_ext(o,
+						JSON_C_TO_STRING_PLAIN));
+
+	json_object_put(o);
+	return s;
+}
+
+/* The fleet's test status of @node: net.@id in cluster "fk", @value. */
+static void fk_status(char *key, size_t klen, char *doc, size_t dlen,
+		      const char *node, const char *id, const char *value)
+{
+	char spec[128], full[64];
+
+	snprintf(full, sizeof(full), "net.%s", id);
+	snprintf(key, klen,
+		 "/cosi/fk/status/%s/runtime/SysctlStatuses.cosi.dev/%s",
+		 node, full);
+	snprintf(spec, sizeof(spec), "{\"value\":\"%s\",\"original\":\"0\"}",
+		 value);
+	status_doc(doc, dlen, "SysctlStatuses.cosi.dev", full, spec);
+}
+
+/* A status key-value of fk_status(), created at @create, put at @mod. */
+static json_object *fk_kv(const char *node, const char *id,
+			  const char *value, int64_t create, int64_t mod)
+{
+	char key[256], doc[1024];
+
+	fk_status(key, sizeof(key), doc, sizeof(doc), node, id, value);
+	return gw_kv(key, doc, create, mod);
+}
+
+/* A range reply at @rev with the NULL-ended key-values. */
+static char *gw_range(int64_t rev, ...)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	json_object *kv;
+	va_list ap;
+
+	va_start(ap, rev);
+	while ((kv = va_arg(ap, json_object *)))
+		json_object_array_add(a, kv);
+	va_end(ap);
+	json_object_object_add(o, "header", gw_header(rev));
+	json_object_object_add(o, "kvs", a);
+	return gw_string(o);
+}
+
+/* The registrations: n1 and n2, in group web. */
+static char *gw_nodes(int64_t rev)
+{
+	return gw_range(rev, gw_kv("/cosi/fk/nodes/n1", REG("\"web\""), 2, 2),
+			gw_kv("/cosi/fk/nodes/n2", REG("\"web\""), 3, 3), NULL);
+}
+
+/* A txn reply at @rev: two ranges, of @kv1 and @kv2 (NULL: absent). */
+static char *gw_txn(int64_t rev, json_object *kv1, json_object *kv2)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	json_object *kvs[2] = { kv1, kv2 }, *r, *rr, *one;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		r = json_object_new_object();
+		rr = json_object_new_object();
+		json_object_object_add(rr, "header", gw_header(rev));
+		if (kvs[i]) {
+			one = json_object_new_array();
+			json_object_array_add(one, kvs[i]);
+			json_object_object_add(rr, "kvs", one);
+		}
+		json_object_object_add(r, "response_range", rr);
+		json_object_array_add(a, r);
+	}
+	json_object_object_add(o, "header", gw_header(rev));
+	json_object_object_add(o, "succeeded", json_object_new_boolean(1));
+	json_object_object_add(o, "responses", a);
+	return gw_string(o);
+}
+
+/*
+ * A watch stream: "created", then (@compact) a compaction that cancels
+ * it, or one message with the event @ev (a PUT of @kv, or a DELETE of its
+ * key without prev_kv when @del).
+ */
+static char *gw_watch(int64_t rev, int64_t compact, json_object *kv, bool del)
+{
+	json_object *c = json_object_new_object(), *r = json_object_new_object();
+	json_object *m, *e, *evs;
+	char *s1, *s2, *out, n[32];
+
+	json_object_object_add(r, "header", gw_header(rev));
+	json_object_object_add(r, "created", json_object_new_boolean(1));
+	json_object_object_add(c, "result", r);
+	s1 = gw_string(c);
+	m = json_object_new_object();
+	r = json_object_new_object();
+	json_object_object_add(r, "header", gw_header(rev));
+	if (compact) {
+		snprintf(n, sizeof(n), "%lld", (long long)compact);
+		json_object_object_add(r, "compact_revision",
+				       json_object_new_string(n));
+		json_object_object_add(r, "canceled", json_object_new_boolean(1));
+	} else if (kv) {
+		e = json_object_new_object();
+		if (del) {
+			json_object_object_add(e, "type",
+					       json_object_new_string("DELETE"));
+			json_object_object_del(kv, "value");
+		}
+		json_object_object_add(e, "kv", kv);
+		evs = json_object_new_array();
+		json_object_array_add(evs, e);
+		json_object_object_add(r, "events", evs);
+	}
+	json_object_object_add(m, "result", r);
+	s2 = gw_string(m);
+	if (asprintf(&out, "%s\n%s\n", s1, s2) < 0)
+		out = NULL;
+	free(s1);
+	free(s2);
+	return out;
+}
+
+/*
+ * The fake's end: 0 once it served every step as scripted, 1 if a
+ * request was not the step's, -1 if it still waits for one (killed).
+ */
+static int fake_script_end(pid_t pid)
+{
+	int i, st = -1;
+
+	for (i = 0; i < 40; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		usleep(50000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/*
+ * cosictl ARGS... against the script, the array @s; its exit status, the
+ * fake's fake_script_end() in @fst.
+ */
+#define FAKE_CTL(s, fst, out, err, ...) ({				\
+	size_t n_ = sizeof(s) / sizeof((s)[0]);				\
+	int port_, rc_ = -1;						\
+	char ep_[64];							\
+	pid_t fp_ = fake_script(&port_, s, n_);				\
+									\
+	snprintf(ep_, sizeof(ep_), "http://127.0.0.1:%d", port_);	\
+	fst = -1;							\
+	if (fp_ > 0) {							\
+		rc_ = run_ctl(out, sizeof(out), err, sizeof(err),	\
+			      "--etcd", ep_, "--cluster", "fk",		\
+			      __VA_ARGS__, NULL);			\
+		fst = fake_script_end(fp_);				\
+	}								\
+	fake_steps_free(s, n_);						\
+	rc_;								\
+})
+
+/* The events of JSON lines @out: "event:id" (or "event:revision"), spaced. */
+static const char *json_events(const char *out, char *buf, size_t len)
+{
+	const char *p, *nl;
+	json_object *o, *v, *m;
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (p = out; *p && off < len; p = *nl ? nl + 1 : nl) {
+		nl = strchrnul(p, '\n');
+		o = json_tokener_parse(p);
+		if (!o)
+			return "not JSON";
+		json_object_object_get_ex(o, "event", &v);
+		if (!json_object_object_get_ex(o, "metadata", &m) ||
+		    !json_object_object_get_ex(m, "id", &m))
+			json_object_object_get_ex(o, "revision", &m);
+		off += snprintf(buf + off, len - off, "%s%s:%s", off ? " " : "",
+				json_object_get_string(v),
+				json_object_get_string(m));
+		json_object_put(o);
+	}
+	return buf;
+}
+
+/* A step; the registrations and the status keys (none but theirs). */
+#define STEP(p, r)	{ .path = "/v3/" p, .reply = (r) }
+#define FK_NODES(rev)	STEP("kv/range", gw_nodes(rev)),		\
+			STEP("kv/range", gw_range(rev, NULL))
+
+/*
+ * watch --etcd: a compaction of the revision after the list lists again
+ * and prints only what changed in the gap (net.a updated, net.c created,
+ * net.b gone); then a delete without prev_kv, shown by its key.
+ */
+TEST(cosictl_watch_etcd_relist)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/range", gw_range(10, fk_kv("n1", "a", "1", 5, 5),
+					  fk_kv("n1", "b", "1", 6, 6), NULL)),
+		STEP("watch", gw_watch(20, 15, NULL, false)),
+		FK_NODES(20),
+		STEP("kv/range", gw_range(20, fk_kv("n1", "a", "2", 5, 12),
+					  fk_kv("n1", "c", "1", 14, 14), NULL)),
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(21, 0, fk_kv("n1", "c", "1", 14, 21), true) },
+	};
+	char out[8192], err[4096], ev[1024];
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
+			      "--node", "n1", "-o", "json", "--count", "1",
+			      "--timeout", "10s"));
+	EXPECT_STREQ("created:net.a created:net.b bootstrapped:10 "
+		     "updated:net.a created:net.c destroyed:net.b bootstrapped:20 "
+		     "destroyed:net.c", json_events(out, ev, sizeof(ev)))
+		TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: note: revision 11 was compacted in etcd; listed again\n",
+		     err);
+	EXPECT_EQ(0, fst);	/* every step served, as scripted */
+}
+
+/*
+ * watch --etcd: a message over the client's cap ends the stream and
+ * lists again; the list shows only what changed (net.d created).
+ */
+TEST(cosictl_watch_etcd_oversized)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/range", gw_range(10, fk_kv("n1", "a", "1", 5, 5), NULL)),
+		{ .path = "/v3/watch",
+		  .reply = strdup("{\"result\":{\"header\":{},\"events\":["),
+		  .tail = "{\"kv\":{\"key\":\"YQ==\"}},", .times = 20000 },
+		FK_NODES(30),
+		STEP("kv/range", gw_range(30, fk_kv("n1", "a", "1", 5, 5),
+					  fk_kv("n1", "d", "4", 25, 25), NULL)),
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(31, 0, NULL, false) },
+	};
+	char out[8192], err[4096], ev[1024];
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
+			      "--node", "n1", "-o", "json", "--timeout", "2s"));
+	EXPECT_STREQ("created:net.a bootstrapped:10 created:net.d bootstrapped:30",
+		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: note: watch: etcd watch message with too many JSON values; listed again\n",
+		     err);
+	EXPECT_EQ(0, fst);
+}
+
+#define FK_ID "net.ipv4.ip_forward"
+#define FK_FWD(node, value, create, mod) \
+	fk_kv(node, "ipv4.ip_forward", value, create, mod)
+
+/*
+ * wait --etcd follows the watch: the list (one txn at its revision) has
+ * n2 at 0, the event that puts 1 meets it; no request after the watch.
+ */
+TEST(cosictl_wait_etcd_event)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5),
+				      FK_FWD("n2", "0", 6, 6))),
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(11, 0, FK_FWD("n2", "1", 6, 11), false) },
+	};
+	char out[4096], err[4096];
+	long t0 = (long)(now_us() / 1000);
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_STREQ("", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
+		     out);
+	EXPECT_GT(2000, (long)(now_us() / 1000) - t0);
+	EXPECT_EQ(0, fst);
+}
+
+/* wait --etcd: an event that does not meet it; the timeout names n2. */
+TEST(cosictl_wait_etcd_event_timeout)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5), NULL)),
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(11, 0, FK_FWD("n2", "2", 11, 11), false) },
+	};
+	char out[4096], err[4096];
+	int fst;
+
+	EXPECT_EQ(1, FAKE_CTL(s, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--all-nodes",
+			      "--timeout", "1s"));
+	EXPECT_STREQ("cosictl: wait SysctlStatuses.cosi.dev/" FK_ID ": timed out after 1s waiting for value=1 on 1 of 2 nodes: n2 (value=2)\n",
+		     err);
+	EXPECT_STREQ("", out);
+	EXPECT_EQ(0, fst);
+}
+
+/*
+ * wait --etcd --for delete: a compaction lists again (n1's gone by
+ * then); then n2's delete arrives without prev_kv.
+ */
+TEST(cosictl_wait_etcd_relist_delete)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5),
+				      FK_FWD("n2", "1", 6, 6))),
+		STEP("watch", gw_watch(20, 15, NULL, false)),
+		FK_NODES(20),
+		STEP("kv/txn", gw_txn(20, NULL, FK_FWD("n2", "1", 6, 6))),
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(21, 0, FK_FWD("n2", "1", 6, 21), true) },
+	};
+	char out[4096], err[4096];
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "delete", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_STREQ("cosictl: note: revision 11 was compacted in etcd; listed again\n",
+		     err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
+		     out);
+	EXPECT_EQ(0, fst);
 }
 
 /* test_harness_run() exits: stop the clusters then (not in children). */

@@ -110,7 +110,7 @@ test-daemon-other: modules-all tests ynl-tree
 # kernel.  Not in `make test` (slow).  FLEET_NODES, FLEET_OUTAGE,
 # FLEET_LINKDOWN and FLEET_WAIT are passed on (see the script).
 FLEET_NODES ?= 50
-FLEET_SCALE_TIMEOUT ?= 5400
+FLEET_SCALE_TIMEOUT ?= 14400
 FLEET_VARS = FLEET_NODES=$(FLEET_NODES) $(foreach v,FLEET_OUTAGE FLEET_LINKDOWN FLEET_WAIT,$(if $($(v)),$(v)=$($(v))))
 .PHONY: test-fleet-scale
 test-fleet-scale: modules-all daemon

@@ -104,6 +104,29 @@ test-daemon-other: modules-all tests ynl-tree
 	echo "$$total_p passed, $$total_f failed"; \
 	[ $$total_f -eq 0 ]
 
+# The fleet at scale (tests/daemon/fleet_scale_vm.sh): a 3-member etcd
+# cluster and FLEET_NODES cosid (plain build) through member and fleet
+# outages, compaction, kills, a link down and a lease revoke; a VM per
+# kernel.  Not in `make test` (slow).  FLEET_NODES, FLEET_OUTAGE,
+# FLEET_LINKDOWN and FLEET_WAIT are passed on (see the script).
+FLEET_NODES ?= 50
+FLEET_SCALE_TIMEOUT ?= 14400
+FLEET_VARS = FLEET_NODES=$(FLEET_NODES) $(foreach v,FLEET_OUTAGE FLEET_LINKDOWN FLEET_WAIT,$(if $($(v)),$(v)=$($(v))))
+.PHONY: test-fleet-scale
+test-fleet-scale: modules-all daemon
+	@total_p=0; total_f=0; for v in $(TEST_KVERS); do \
+		echo "=== fleet_scale_vm.sh, kernel $$v"; \
+		$(VM_RUN) --kernel $$v --mem 4G --timeout $(FLEET_SCALE_TIMEOUT) -- \
+			env TESTS=fleet_scale_vm.sh $(FLEET_VARS) \
+			sh tests/vm/guest-tests.sh $$v 2>&1 | \
+			tee $(BUILD)/test-fleet-scale-$$v.log; \
+		rc=$${PIPESTATUS[0]}; \
+		set -- $$(tests/lib/counts.sh --runner $(BUILD)/test-fleet-scale-$$v.log $$rc); \
+		total_p=$$((total_p + $$1)); total_f=$$((total_f + $$2)); \
+	done; \
+	echo "$$total_p passed, $$total_f failed"; \
+	[ $$total_f -eq 0 ]
+
 # Build for every target kernel, run the host tests, then the VM_SUITES;
 # the last line sums them all: "N passed, N failed".
 test: check modules-all modules-debug tests ynl-tree fuzz-build lintian

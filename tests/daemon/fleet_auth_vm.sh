@@ -173,6 +173,7 @@ ctl_status() {
 		grep -Eq '^n1 .*2001' "$T/st" && grep -Eq '^n2 .*2002' "$T/st"
 }
 check "the operator's get TYPE --all-nodes: both nodes' values" ctl_status
+# shellcheck disable=SC2154	# pid1: set by start_node
 cmdline_ok() {
 	tr '\0' ' ' < "/proc/$pid1/cmdline" > "$T/cmdline" &&
 		grep -q -- "--etcd-password-file $T/n1.pw" "$T/cmdline" &&

@@ -1,14 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
-# What the fleet's VM tests (fleet_vm.sh, fleet_auth_vm.sh) share: one
-# etcd member in the root netns, nodes as cosid in network+UTS namespaces
-# fleet-nN reaching it at 10.77.N.1 over veth pairs flvN, and the checks'
-# helpers; it sources tests/lib.sh and sets COSID and CTL (the ASan/UBSan
-# builds unless COSID_BUILD), PORT, P (/cosi/default), SC (the
-# SysctlConfigs prefix), etcd_pid and pid1-3.  Set before: top (the
-# repository), T (a temporary directory); optional: FLEET_SCHEME (http,
-# or https with ETCD_ARGS naming the server's certificate), ECTL_ARGS
-# (etcdctl's TLS and user options).
+# What the fleet's VM tests (fleet_vm.sh, fleet_auth_vm.sh,
+# fleet_scale_vm.sh) share: etcd in the root netns (one member, or
+# ETCD_MEMBERS of them on loopback: member K serves clients on PORT+K-1
+# and peers on 23800+K-1, data in $T/etcd, $T/etcd2, ...), nodes as
+# cosid in network+UTS namespaces fleet-nN reaching it at 10.77.N.1 over
+# veth pairs flvN (N up to 254), and the checks' helpers; it sources
+# tests/lib.sh and sets COSID and CTL (the ASan/UBSan builds unless
+# COSID_BUILD), PORT, P (/cosi/default), SC (the SysctlConfigs prefix),
+# etcd_pid (member 1; member K's is etcd_pidK), pidN (node N's cosid)
+# and fleet_nodes (the nodes node_links made).  Set before: top (the
+# repository), T (a temporary directory); optional: ETCD_MEMBERS (1),
+# FLEET_SCHEME (http, or https with ETCD_ARGS naming the server's
+# certificate), ECTL_ARGS (etcdctl's TLS and user options).
 # shellcheck disable=SC2154,SC2034	# pidN: set by eval; SC: the scripts
 B=${COSID_BUILD:-$top/build/daemon-asan}
 COSID=$B/cosid
@@ -22,7 +26,8 @@ export ETCDCTL_API=3
 SC=config/SysctlConfigs.cosi.dev
 P=/cosi/default
 etcd_pid=
-pid1='' pid2='' pid3=''
+fleet_nodes=
+ETCD_MEMBERS=${ETCD_MEMBERS:-1}
 FLEET_SCHEME=${FLEET_SCHEME:-http}
 ETCD_ARGS=${ETCD_ARGS:-}
 ECTL_ARGS=${ECTL_ARGS:-}
@@ -37,19 +42,30 @@ show() {
 # on_fail (tests/lib.sh calls it after a failure): the end of the nodes'
 # logs, of $T/ctl.err (a cosictl's stderr) and of etcd's log.
 on_fail() {
-	for f in "$T"/n1.log "$T"/n2.log "$T"/n3.log "$T/ctl.err"; do
-		[ -s "$f" ] && tail -n 8 "$f" | show "$(basename "$f")"
+	for _i in $fleet_nodes; do
+		[ -s "$T/n$_i.log" ] && tail -n 8 "$T/n$_i.log" | show "n$_i.log"
 	done
-	[ -s "$T/etcd.log" ] && tail -n 3 "$T/etcd.log" | show etcd
+	[ -s "$T/ctl.err" ] && tail -n 8 "$T/ctl.err" | show ctl.err
+	for _k in $(seq 1 "$ETCD_MEMBERS"); do
+		_f=$T/etcd$(member_sfx "$_k").log
+		[ -s "$_f" ] && tail -n 3 "$_f" | show "$(basename "$_f" .log)"
+	done
+	return 0
 }
 
-# At exit: nodes 1-3 and etcd killed, their links and $T removed.
+# At exit: the nodes and etcd killed, their links and $T removed.
 cleanup() {
-	for p in $pid1 $pid2 $pid3 $etcd_pid; do
-		kill -9 "$p" 2>/dev/null
+	for _i in $fleet_nodes; do
+		eval "_p=\${pid$_i:-}"
+		[ -n "$_p" ] && kill -9 "$_p" 2>/dev/null
+	done
+	for _k in $(seq 1 "$ETCD_MEMBERS"); do
+		eval "_p=\${etcd_pid$(member_sfx "$_k"):-}"
+		[ -n "$_p" ] && kill -9 "$_p" 2>/dev/null
 	done
 	wait 2>/dev/null
-	node_links_del 1 2 3
+	# shellcheck disable=SC2086
+	node_links_del $fleet_nodes
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -64,31 +80,73 @@ need() {
 	done
 }
 
-# etcdctl as etcd's administrator ($ECTL_ARGS: e.g. --cacert, --user).
+# member_sfx K: what names member K's pid variable, data and log (1: "").
+member_sfx() { [ "$1" = 1 ] || echo "$1"; }
+
+# member_urls HOST K...: members K's client URLs at HOST, comma-separated;
+# etcd_urls HOST: every member's.
+member_urls() {
+	_h=$1
+	shift
+	_u=
+	for _k in "$@"; do
+		_u=${_u:+$_u,}$FLEET_SCHEME://$_h:$((PORT + _k - 1))
+	done
+	echo "$_u"
+}
+# shellcheck disable=SC2046
+etcd_urls() { member_urls "$1" $(seq 1 "$ETCD_MEMBERS"); }
+
+# etcdctl as etcd's administrator ($ECTL_ARGS: e.g. --cacert, --user),
+# every member its endpoint.
 # shellcheck disable=SC2086
 ectl() {
-	etcdctl --endpoints="$FLEET_SCHEME://127.0.0.1:$PORT" \
+	etcdctl --endpoints="$(etcd_urls 127.0.0.1)" \
 		--command-timeout=3s $ECTL_ARGS "$@"
 }
-healthy() { ectl endpoint health > /dev/null 2>&1; }
-
-# shellcheck disable=SC2086
-start_etcd() {
-	etcd --name m1 --data-dir "$T/etcd" \
-		--listen-client-urls "$FLEET_SCHEME://0.0.0.0:$PORT" \
-		--advertise-client-urls "$FLEET_SCHEME://127.0.0.1:$PORT" \
-		--listen-peer-urls http://127.0.0.1:23800 \
-		--initial-advertise-peer-urls http://127.0.0.1:23800 \
-		--initial-cluster m1=http://127.0.0.1:23800 \
-		--max-txn-ops "${ETCD_TXN_OPS:-20000}" $ETCD_ARGS \
-		--log-level error >> "$T/etcd.log" 2>&1 &
-	etcd_pid=$!
+# healthy [K...]: the members named (default: all) answer.
+# shellcheck disable=SC2086,SC2046
+healthy() {
+	[ $# -gt 0 ] || set -- $(seq 1 "$ETCD_MEMBERS")
+	etcdctl --endpoints="$(member_urls 127.0.0.1 "$@")" \
+		--command-timeout=3s $ECTL_ARGS endpoint health > /dev/null 2>&1
 }
 
+# start_member K: etcd member K (of ETCD_MEMBERS) in the background.
+# shellcheck disable=SC2086
+start_member() {
+	_s=$(member_sfx "$1")
+	_cluster=
+	for _k in $(seq 1 "$ETCD_MEMBERS"); do
+		_cluster=${_cluster:+$_cluster,}m$_k=http://127.0.0.1:$((23799 + _k))
+	done
+	etcd --name "m$1" --data-dir "$T/etcd$_s" \
+		--listen-client-urls "$FLEET_SCHEME://0.0.0.0:$((PORT + $1 - 1))" \
+		--advertise-client-urls "$FLEET_SCHEME://127.0.0.1:$((PORT + $1 - 1))" \
+		--listen-peer-urls "http://127.0.0.1:$((23799 + $1))" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$((23799 + $1))" \
+		--initial-cluster "$_cluster" --initial-cluster-state new \
+		--max-txn-ops "${ETCD_TXN_OPS:-20000}" $ETCD_ARGS \
+		--log-level error >> "$T/etcd$_s.log" 2>&1 &
+	eval "etcd_pid$_s=\$!"
+}
+
+# stop_member K [SIGNAL]: member K stopped (TERM unless SIGNAL).
+stop_member() {
+	_s=$(member_sfx "$1")
+	eval "_p=\${etcd_pid$_s:-}"
+	[ -n "$_p" ] || return 0
+	kill -"${2:-TERM}" "$_p" 2>/dev/null
+	wait "$_p" 2>/dev/null
+	eval "etcd_pid$_s="
+}
+
+# start_etcd, stop_etcd: every member.
+start_etcd() {
+	for _k in $(seq 1 "$ETCD_MEMBERS"); do start_member "$_k"; done
+}
 stop_etcd() {
-	kill -TERM "$etcd_pid" 2>/dev/null
-	wait "$etcd_pid" 2>/dev/null
-	etcd_pid=
+	for _k in $(seq 1 "$ETCD_MEMBERS"); do stop_member "$_k"; done
 }
 
 # in N CMD...: CMD in node N's namespaces.
@@ -103,7 +161,7 @@ start_node() {
 	_n=$1
 	shift
 	nsenter --net="/run/netns/fleet-n$_n" unshare --uts -- \
-		"$COSID" --etcd "$FLEET_SCHEME://10.77.$_n.1:$PORT" --node "n$_n" \
+		"$COSID" --etcd "$(etcd_urls "10.77.$_n.1")" --node "n$_n" \
 		--hosts-path "$T/hosts$_n" "$@" >> "$T/n$_n.log" 2>&1 &
 	eval "pid$_n=\$!"
 }
@@ -156,9 +214,11 @@ sys.exit(0 if sys.argv[1] in json.load(sys.stdin)["spec"]["last-error"] else 1)
 ' "$2" 2>/dev/null
 }
 
-# node_links N...: node N's namespace and its veth pair.
+# node_links N...: node N's namespace and its veth pair; N joins
+# fleet_nodes (cleanup removes them).
 node_links() {
 	for _i in "$@"; do
+		fleet_nodes="$fleet_nodes $_i"
 		ip netns add "fleet-n$_i"
 		ip link add "flv$_i" type veth peer name eth0 netns "fleet-n$_i"
 		ip addr add "10.77.$_i.1/24" dev "flv$_i"

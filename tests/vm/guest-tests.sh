@@ -100,6 +100,11 @@ run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 run_one cosid_configdir.sh sh "$top/tests/daemon/cosid_configdir.sh"
 run_one fleet_vm.sh sh "$top/tests/daemon/fleet_vm.sh"
 run_one fleet_auth_vm.sh sh "$top/tests/daemon/fleet_auth_vm.sh"
+# The fleet at scale and under faults (make test-fleet-scale): slow, so
+# only when TESTS names it.
+case " $TESTS " in *" fleet_scale_vm.sh "*)
+	run_one fleet_scale_vm.sh sh "$top/tests/daemon/fleet_scale_vm.sh" ;;
+esac
 # An external controller on the installed libcosi-runtime, beside cosid.
 run_one plugin_kmod.sh sh "$top/tests/daemon/plugin_kmod.sh"
 

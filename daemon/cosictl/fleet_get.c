@@ -833,6 +833,7 @@ struct fwatch {
 	struct qev *ev;			/* received, not shown yet */
 	size_t n_ev;
 	int64_t next;			/* the revision to resume from */
+	int64_t from;			/* ... the stream's (events before: old) */
 	long events;			/* counted toward --count */
 	bool done;			/* --count reached, the condition met */
 	bool ended;			/* the stream ended: start again */
@@ -879,8 +880,13 @@ static void on_status(struct etcd_watch *ew, int err, const char *msg,
 	w->ev = v;
 	for (i = 0; i < m->n_events; i++) {
 		ev = &m->events[i];
-		if (ev->kv.mod_revision < w->next)
-			continue;	/* before the resume point (see watch_run) */
+		/*
+		 * Before the stream's resume point (see watch_run); not
+		 * w->next, which moves: the events of one txn share its
+		 * revision.
+		 */
+		if (ev->kv.mod_revision < w->from)
+			continue;
 		q = &w->ev[w->n_ev];
 		q->kind = ev->type == ETCD_EV_DELETE ? '-' :
 			  ev->kv.create_revision == ev->kv.mod_revision ?
@@ -1127,7 +1133,7 @@ static int watch_run(struct fwatch *w, long end)
 	/*
 	 * From one revision before: a compaction at w->next (which would
 	 * take a delete there with it) then cancels the watch, and the
-	 * list is read again; on_status drops the events before w->next.
+	 * list is read again; on_status drops the events before w->from.
 	 */
 	struct etcd_watch_opts so = { .key = w->f->status, .prefix = true,
 				      .start_revision = w->next - 1,
@@ -1138,6 +1144,7 @@ static int watch_run(struct fwatch *w, long end)
 	int err;
 
 	w->ended = w->relist = w->stale = false;
+	w->from = w->next;
 	err = etcd_watch_start(w->f->e, &so, on_status, w, &ws, msg,
 			       sizeof(msg));
 	if (err) {

@@ -2814,6 +2814,109 @@ TEST(cosictl_wait_etcd)
 	etcd_free(e);
 }
 
+/* The status key and document of net.ipv4.ip_forward = @value on @node. */
+static void sysctl_kv(char *key, size_t klen, char *doc, size_t dlen,
+		      const char *cluster, const char *node, const char *value)
+{
+	char spec[128];
+
+	snprintf(key, klen,
+		 "/cosi/%s/status/%s/runtime/SysctlStatuses.cosi.dev/net.ipv4.ip_forward",
+		 cluster, node);
+	snprintf(spec, sizeof(spec), "{\"value\":\"%s\",\"original\":\"0\"}",
+		 value);
+	status_doc(doc, dlen, "SysctlStatuses.cosi.dev", "net.ipv4.ip_forward",
+		   spec);
+}
+
+/* Put n1's and n2's statuses (value @value) in one txn: one revision. */
+static void put_pair_txn(const char *cluster, const char *value)
+{
+	struct etcd *c = client(main_c->endpoints);
+	char k1[256], k2[256], d1[1024], d2[1024], msg[ETCD_MSG_LEN];
+	struct etcd_op ops[2] = {
+		{ .type = ETCD_OP_PUT, .key = k1, .value = d1 },
+		{ .type = ETCD_OP_PUT, .key = k2, .value = d2 },
+	};
+	struct etcd_request r = { .type = ETCD_REQ_TXN,
+		.txn = { .success = ops, .n_success = 2 } };
+	struct etcd_reply rep;
+
+	sysctl_kv(k1, sizeof(k1), d1, sizeof(d1), cluster, "n1", value);
+	sysctl_kv(k2, sizeof(k2), d2, sizeof(d2), cluster, "n2", value);
+	ops[0].value_len = strlen(d1);
+	ops[1].value_len = strlen(d2);
+	if (c && !etcd_call(c, &r, &rep, msg, sizeof(msg)))
+		etcd_reply_free(&rep);
+	etcd_free(c);
+}
+
+/*
+ * Two status keys changed by one txn share its revision: wait and watch
+ * take both events of it, not only the first.
+ */
+TEST(cosictl_etcd_txn_events)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	char out[8192], err[4096], key[256], doc[1024], o_[160], e_[160];
+	int st = -1, i;
+	pid_t pid;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/cosi/ctx/nodes/n1", REG("\"web\""), 0, NULL,
+			 NULL));
+	ASSERT_EQ(0, put(e, "/cosi/ctx/nodes/n2", REG("\"web\""), 0, NULL,
+			 NULL));
+	sysctl_kv(key, sizeof(key), doc, sizeof(doc), "ctx", "n1", "0");
+	ASSERT_EQ(0, put(e, key, doc, 0, NULL, NULL));
+	sysctl_kv(key, sizeof(key), doc, sizeof(doc), "ctx", "n2", "0");
+	ASSERT_EQ(0, put(e, key, doc, 0, NULL, NULL));
+
+	/* wait: both nodes turn 1 at one revision. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		usleep(800000);
+		put_pair_txn("ctx", "1");
+		_exit(0);
+	}
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ctx", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--group", "web", "--timeout", "5s", NULL));
+	waitpid(pid, NULL, 0);
+	EXPECT_STREQ("", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/net.ipv4.ip_forward condition met on 2 nodes\n",
+		     out);
+
+	/* watch: the txn's two events, one a node. */
+	snprintf(o_, sizeof(o_), "%s/watch.out", main_c->dir);
+	snprintf(e_, sizeof(e_), "%s/watch.err", main_c->dir);
+	pid = spawn_ctl(o_, e_, "--etcd", ep, "--cluster", "ctx", "watch",
+			"sysctlstatus", "-ojson", "--count", "2", "--timeout",
+			"5s", NULL);
+	ASSERT_LT(0, pid);
+	for (i = 0; i < 300; i++) {
+		slurp_file(o_, out, sizeof(out));
+		if (strstr(out, "bootstrapped"))
+			break;
+		usleep(50000);
+	}
+	put_pair_txn("ctx", "2");
+	waitpid(pid, &st, 0);
+	slurp_file(o_, out, sizeof(out));
+	slurp_file(e_, err, sizeof(err));
+	unlink(o_);
+	unlink(e_);
+	EXPECT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(out, "\"event\":\"updated\",\"node\":\"n1\""))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"event\":\"updated\",\"node\":\"n2\""))
+		TH_LOG("%s", out);
+	etcd_free(e);
+}
+
 /*
  * A scripted fake gateway for cosictl --etcd: answers request i with
  * step i, one connection each (it closes them), and fails a request that

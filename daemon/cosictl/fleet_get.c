@@ -77,6 +77,8 @@ struct fleet {
 	time_t now;
 	bool pin;			/* ranges at one revision: */
 	int64_t rev;			/* ... this one (0: the next range's) */
+	bool compacted;			/* ... which etcd compacted meanwhile */
+	char msg[ETCD_MSG_LEN];		/* ... its message */
 };
 
 static int call(struct fleet *f, const struct etcd_request *r,
@@ -85,6 +87,12 @@ static int call(struct fleet *f, const struct etcd_request *r,
 	char msg[ETCD_MSG_LEN];
 	int err = etcd_call(f->e, r, rep, msg, sizeof(msg));
 
+	if (err == -ESTALE && f->pin && f->rev) {
+		/* A compaction after the list's first range: follow_list(). */
+		f->compacted = true;
+		snprintf(f->msg, sizeof(f->msg), "%s", msg);
+		return EXIT_FAIL;
+	}
 	if (err)
 		return ctl_err("etcd %s: %s", etcd_endpoint(f->e), msg);
 	return EXIT_OK;
@@ -475,7 +483,9 @@ static size_t seen_pos(const struct seen *s, const char *key, bool *found)
 
 /*
  * @key is shown at @mod.  *@kind, for a list: ' ' the first time, then
- * '+' new, '*' changed, 0 unchanged (not printed again).  0 or -ENOMEM.
+ * '+' new, '*' changed, 0 unchanged (not printed again: also when the
+ * first list is read again, after a compaction during it).  0 or
+ * -ENOMEM.
  */
 static int seen_set(struct seen *s, const char *key, int64_t mod, char *kind)
 {
@@ -484,7 +494,7 @@ static int seen_set(struct seen *s, const char *key, int64_t mod, char *kind)
 	struct seen_key *v;
 	char *k;
 
-	*kind = !s->relist ? ' ' : !found ? '+' :
+	*kind = !found ? (s->relist ? '+' : ' ') :
 		s->v[i].mod != mod ? '*' : 0;
 	if (found) {
 		s->v[i].mod = mod;
@@ -1111,16 +1121,32 @@ static int print_listed(struct fwatch *w)
 	return cosi_json_print(stdout, o, false);
 }
 
-/* The nodes and the list at one revision; the watch resumes after it. */
+/*
+ * The nodes and the list at one revision; the watch resumes after it.
+ * Its ranges (a node's statuses, 128 keys a txn) are at the revision of
+ * the first: a compaction of it meanwhile reads the list again (watch:
+ * what it printed is not printed again).
+ */
 static int follow_list(struct fwatch *w)
 {
 	struct fleet *f = w->f;
-	int rc;
+	int rc, tries;
 
-	nodes_free(f);
-	f->pin = true;
-	f->rev = 0;
-	rc = load_nodes(f, false) ?: w->ops->listed(w);
+	for (tries = 1;; tries++) {
+		nodes_free(f);
+		f->pin = true;
+		f->rev = 0;
+		f->compacted = false;
+		rc = load_nodes(f, false) ?: w->ops->listed(w);
+		f->pin = false;
+		if (!rc || !f->compacted)
+			break;
+		if (tries == 3)
+			return ctl_err("etcd %s: %s (3 lists in a row)",
+				       etcd_endpoint(f->e), f->msg);
+		fprintf(stderr, "cosictl: note: revision %lld was compacted in etcd during the list; listed again\n",
+			(long long)f->rev);
+	}
 	if (rc)
 		return rc;
 	w->next = f->rev + 1;

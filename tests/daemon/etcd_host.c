@@ -3384,6 +3384,77 @@ TEST(cosictl_wait_etcd_relist_delete)
 	EXPECT_EQ(0, fst);
 }
 
+/*
+ * etcd's error for a range at a compacted revision (the fake answers
+ * HTTP 200: in the form of an error in a stream).
+ */
+#define GW_COMPACTED \
+	"{\"error\":{\"grpc_code\":11,\"message\":" \
+	"\"etcdserver: mvcc: required revision has been compacted\"}}"
+
+/*
+ * A compaction during the list (after its first range, at its
+ * revision): the list is read again at a new revision, not an error.
+ * wait: the txn of the nodes' keys; watch: n2's range, after n1's was
+ * printed (not printed again; net.b, changed meanwhile, is "updated").
+ */
+TEST(cosictl_etcd_compacted_during_list)
+{
+	struct fake_step w[] = {
+		FK_NODES(10),
+		STEP("kv/txn", strdup(GW_COMPACTED)),
+		FK_NODES(20),
+		STEP("kv/txn", gw_txn(20, FK_FWD("n1", "1", 5, 5),
+				      FK_FWD("n2", "1", 6, 18))),
+	};
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/range", gw_range(10, fk_kv("n1", "a", "1", 5, 5),
+					  fk_kv("n1", "b", "1", 6, 6), NULL)),
+		STEP("kv/range", strdup(GW_COMPACTED)),
+		FK_NODES(20),
+		STEP("kv/range", gw_range(20, fk_kv("n1", "a", "1", 5, 5),
+					  fk_kv("n1", "b", "2", 6, 16), NULL)),
+		STEP("kv/range", gw_range(20, fk_kv("n2", "c", "1", 7, 7),
+					  NULL)),
+	};
+	struct fake_step x[] = {
+		FK_NODES(10),
+		STEP("kv/txn", strdup(GW_COMPACTED)),
+		FK_NODES(20),
+		STEP("kv/txn", strdup(GW_COMPACTED)),
+		FK_NODES(30),
+		STEP("kv/txn", strdup(GW_COMPACTED)),
+	};
+	char out[8192], err[4096], ev[1024];
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(w, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_STREQ("cosictl: note: revision 10 was compacted in etcd during the list; listed again\n",
+		     err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
+		     out);
+	EXPECT_EQ(0, fst);
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
+			      "--group", "web", "-o", "json", "--count", "0"));
+	EXPECT_STREQ("created:net.a created:net.b updated:net.b created:net.c bootstrapped:20",
+		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: note: revision 10 was compacted in etcd during the list; listed again\n",
+		     err);
+	EXPECT_EQ(0, fst);
+
+	/* Compacted under each of three lists in a row: one error. */
+	EXPECT_EQ(1, FAKE_CTL(x, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_NE(NULL, strstr(err, "required revision has been compacted (3 lists in a row)\n"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(0, fst);
+}
+
 /* test_harness_run() exits: stop the clusters then (not in children). */
 static void stop_all(void)
 {

@@ -2918,6 +2918,78 @@ TEST(cosictl_etcd_txn_events)
 }
 
 /*
+ * wait over more nodes than a txn takes (128 ranges): 131 nodes, read
+ * in two txns at one revision; the last one, in the second txn, is the
+ * one not met, then met by its event.
+ */
+TEST(cosictl_wait_etcd_many_nodes)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	static char keys[262][128], docs[131][1024];
+	struct etcd_op ops[ETCD_TXN_OPS];
+	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	char out[4096], err[4096], msg[ETCD_MSG_LEN], node[16];
+	struct etcd_reply rep;
+	size_t i, k, n = 0;
+	pid_t pid;
+
+	ASSERT_NE(NULL, e);
+	for (i = 0; i < 131; i++) {
+		snprintf(node, sizeof(node), "n%03zu", i + 1);
+		snprintf(keys[2 * i], sizeof(keys[0]), "/cosi/cbig/nodes/%s",
+			 node);
+		sysctl_kv(keys[2 * i + 1], sizeof(keys[0]), docs[i],
+			  sizeof(docs[0]), "cbig", node, i < 130 ? "1" : "0");
+	}
+	for (i = 0; i < 262; i += k) {
+		for (k = 0; k < ETCD_TXN_OPS && i + k < 262; k++) {
+			const char *v = (i + k) % 2 ? docs[(i + k) / 2] :
+					REG("\"web\"");
+
+			ops[k] = (struct etcd_op){ .type = ETCD_OP_PUT,
+				.key = keys[i + k], .value = v,
+				.value_len = strlen(v) };
+		}
+		r.txn.success = ops;
+		r.txn.n_success = k;
+		ASSERT_EQ(0, etcd_call(e, &r, &rep, msg, sizeof(msg)))
+			TH_LOG("%s", msg);
+		etcd_reply_free(&rep);
+		n += k;
+	}
+	ASSERT_EQ(262, n);
+
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cbig", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--all-nodes", "--timeout", "0", NULL));
+	EXPECT_STREQ("cosictl: wait SysctlStatuses.cosi.dev/net.ipv4.ip_forward: timed out after 0s waiting for value=1 on 1 of 131 nodes: n131 (value=0)\n",
+		     err);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct etcd *c = client(main_c->endpoints);
+		char key[256], doc[1024];
+
+		usleep(800000);
+		sysctl_kv(key, sizeof(key), doc, sizeof(doc), "cbig", "n131",
+			  "1");
+		put(c, key, doc, 0, NULL, NULL);
+		_exit(0);
+	}
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cbig", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--all-nodes", "--timeout", "20s", NULL));
+	waitpid(pid, NULL, 0);
+	EXPECT_STREQ("", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/net.ipv4.ip_forward condition met on 131 nodes\n",
+		     out);
+	etcd_free(e);
+}
+
+/*
  * A scripted fake gateway for cosictl --etcd: answers request i with
  * step i, one connection each (it closes them), and fails a request that
  * is not the step's path.  For what real etcd cannot be made to do on

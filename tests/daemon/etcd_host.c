@@ -3457,6 +3457,56 @@ TEST(cosictl_wait_etcd_relist_delete)
 }
 
 /*
+ * wait --etcd: a stream that ends resumes after the list's revision
+ * (a note), and the event on the next stream meets it; after the
+ * first end, three more without an event end the wait before its
+ * timeout (exit 1; notes with the backoff doubling).
+ */
+TEST(cosictl_wait_etcd_resume)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5),
+				      FK_FWD("n2", "0", 6, 6))),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(11, 0, FK_FWD("n2", "1", 6, 11), false) },
+	};
+	struct fake_step x[] = {
+		FK_NODES(10),
+		STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5),
+				      FK_FWD("n2", "0", 6, 6))),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+	};
+	char out[4096], err[4096];
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_NE(NULL, strstr(err, "; resuming from revision 11 in 500 ms\n"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
+		     out);
+	EXPECT_EQ(0, fst);
+
+	EXPECT_EQ(1, FAKE_CTL(x, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_NE(NULL, strstr(err, "resuming from revision 11 in 2000 ms\n"))
+		TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "\ncosictl: watch /cosi/fk/status/: etcd closed the stream\n"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(4, lines(err)) TH_LOG("%s", err);
+	EXPECT_STREQ("", out);
+	EXPECT_EQ(0, fst);
+}
+
+/*
  * etcd's error for a range at a compacted revision (the fake answers
  * HTTP 200: in the form of an error in a stream).
  */

@@ -1224,8 +1224,9 @@ static int follow(struct fwatch *w, long end)
 		/*
 		 * The roles or the password: resuming would meet them again.
 		 * Other errors resume (a message over the client's cap: the
-		 * list is read again), but three in a row without an event
-		 * between them end it.
+		 * list is read again), but three resumes in a row that end
+		 * without an event end it (the fourth end since an event
+		 * or a list).
 		 */
 		stuck = w->next > resumed ? 0 : stuck + 1;
 		if (w->err == -EPERM || w->err == -EACCES || stuck >= 3) {

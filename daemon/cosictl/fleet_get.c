@@ -450,6 +450,7 @@ struct seen_key {
 	char *key;
 	int64_t mod;
 	unsigned int gen;		/* the last list that found it */
+	bool hidden;			/* skipped (did not decode): not shown */
 };
 
 struct seen {
@@ -518,6 +519,20 @@ static int seen_set(struct seen *s, const char *key, int64_t mod, char *kind)
 	v[i] = (struct seen_key){ .key = k, .mod = mod, .gen = s->gen };
 	s->n++;
 	return 0;
+}
+
+/*
+ * @key (in @s) was shown (@hidden false), or skipped the first time it
+ * was found (did not decode): a list that no longer finds it then does
+ * not show it as gone.
+ */
+static void seen_hide(struct seen *s, const char *key, bool hidden)
+{
+	bool found;
+	size_t i = seen_pos(s, key, &found);
+
+	if (found)
+		s->v[i].hidden = hidden;
 }
 
 static void seen_del(struct seen *s, size_t i)
@@ -677,6 +692,7 @@ static int node_statuses(struct fleet *f, struct query *q,
 	struct json_object *doc;
 	struct cosi_resource *r;
 	char key[1024], msg[512], why[700], kind;
+	bool skipped;
 	size_t i, lk;
 	int rc, err = 0;
 
@@ -706,21 +722,24 @@ static int node_statuses(struct fleet *f, struct query *q,
 				continue;	/* (unchanged: shown as it is) */
 		}
 		doc = json_tokener_parse(rep.kvs[i].value);
+		skipped = true;
 		if (cosi_json_to_resource(doc, q->def, r, msg, sizeof(msg))) {
 			say_skipped(rep.kvs[i].key, doc ? msg : "not JSON");
-			q->bad++;
 		} else if (!same_key(r, rep.kvs[i].key + lk)) {
 			snprintf(why, sizeof(why),
 				 "the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
 				 r->ns, r->type, r->id);
 			say_skipped(rep.kvs[i].key, why);
 			cosi_resource_clear(r);
-			q->bad++;
 		} else {
+			skipped = false;
 			q->found++;
 			err = print_doc(q, x->name, r, kind);
 			cosi_resource_clear(r);
 		}
+		q->bad += skipped;
+		if (q->seen && (!skipped || kind == ' ' || kind == '+'))
+			seen_hide(q->seen, rep.kvs[i].key, skipped);
 		json_object_put(doc);
 	}
 	cosi_resource_free(r);
@@ -999,7 +1018,7 @@ static int watch_event(struct fwatch *w, const struct qev *e,
 	struct json_object *doc = NULL;
 	struct cosi_resource *r;
 	char msg[512], why[700], *name, kind;
-	bool in = true;
+	bool in = true, found;
 	int err = 0;
 
 	/* A delete: the registration before it, as prev_kv is. */
@@ -1033,14 +1052,14 @@ static int watch_event(struct fwatch *w, const struct qev *e,
 		if (cosi_json_to_resource(doc, w->q->def, r, msg,
 					  sizeof(msg))) {
 			say_skipped(e->key, doc ? msg : "not JSON");
-			goto free_r;
+			goto skipped;
 		}
 		if (!same_key(r, rest)) {
 			snprintf(why, sizeof(why),
 				 "the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
 				 r->ns, r->type, r->id);
 			say_skipped(e->key, why);
-			goto free_r;
+			goto skipped;
 		}
 	}
 	if (!err)
@@ -1050,8 +1069,20 @@ static int watch_event(struct fwatch *w, const struct qev *e,
 		seen_drop(&w->seen, e->key);
 	else if (!err)
 		err = seen_set(&w->seen, e->key, e->rev, &kind);
+	if (!err)
+		seen_hide(&w->seen, e->key, false);
 	if (!err && f->x->a->count >= 0 && ++w->events >= f->x->a->count)
 		w->done = true;
+	goto free_r;
+skipped:
+	/* A put not shown: as of this revision (a later list compares). */
+	seen_pos(&w->seen, e->key, &found);
+	if (e->kind == '-')
+		seen_drop(&w->seen, e->key);
+	else
+		err = seen_set(&w->seen, e->key, e->rev, &kind);
+	if (!err && !found && e->kind != '-')
+		seen_hide(&w->seen, e->key, true);
 free_r:
 	json_object_put(doc);
 	cosi_resource_free(r);
@@ -1304,7 +1335,7 @@ static int watch_listed(struct fwatch *w)
 			s->v[kept++] = s->v[i];
 			continue;
 		}
-		if (!err)
+		if (!err && !s->v[i].hidden)
 			err = show_gone(w, s->v[i].key);
 		free(s->v[i].key);
 	}

@@ -3346,6 +3346,43 @@ TEST(cosictl_watch_etcd_relist)
 }
 
 /*
+ * watch --etcd: a key whose document did not decode was skipped (one
+ * line), not shown: a list after a compaction that no longer finds it
+ * does not show it destroyed, and one that finds it unchanged does not
+ * skip it again.
+ */
+TEST(cosictl_watch_etcd_relist_skipped)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/range", gw_range(10, fk_kv("n1", "a", "1", 5, 5),
+			gw_kv("/cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y",
+			      "not json", 6, 6),
+			gw_kv("/cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.z",
+			      "not json", 7, 7), NULL)),
+		STEP("watch", gw_watch(20, 15, NULL, false)),
+		FK_NODES(20),
+		STEP("kv/range", gw_range(20, fk_kv("n1", "a", "1", 5, 5),
+			gw_kv("/cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y",
+			      "not json", 6, 6), NULL)),
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(21, 0, NULL, false) },
+	};
+	char out[8192], err[4096], ev[1024];
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
+			      "--node", "n1", "-o", "json", "--timeout", "2s"));
+	EXPECT_STREQ("created:net.a bootstrapped:10 bootstrapped:20",
+		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: /cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y: skipped: not JSON\n"
+		     "cosictl: /cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.z: skipped: not JSON\n"
+		     "cosictl: note: revision 11 was compacted in etcd; listed again\n",
+		     err);
+	EXPECT_EQ(0, fst);
+}
+
+/*
  * watch --etcd: a message over the client's cap ends the stream and
  * lists again; the list shows only what changed (net.d created).
  */

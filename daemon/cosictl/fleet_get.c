@@ -77,6 +77,8 @@ struct fleet {
 	time_t now;
 	bool pin;			/* ranges at one revision: */
 	int64_t rev;			/* ... this one (0: the next range's) */
+	bool compacted;			/* ... which etcd compacted meanwhile */
+	char msg[ETCD_MSG_LEN];		/* ... its message */
 };
 
 static int call(struct fleet *f, const struct etcd_request *r,
@@ -85,6 +87,12 @@ static int call(struct fleet *f, const struct etcd_request *r,
 	char msg[ETCD_MSG_LEN];
 	int err = etcd_call(f->e, r, rep, msg, sizeof(msg));
 
+	if (err == -ESTALE && f->pin && f->rev) {
+		/* A compaction after the list's first range: follow_list(). */
+		f->compacted = true;
+		snprintf(f->msg, sizeof(f->msg), "%s", msg);
+		return EXIT_FAIL;
+	}
 	if (err)
 		return ctl_err("etcd %s: %s", etcd_endpoint(f->e), msg);
 	return EXIT_OK;
@@ -442,6 +450,7 @@ struct seen_key {
 	char *key;
 	int64_t mod;
 	unsigned int gen;		/* the last list that found it */
+	bool hidden;			/* skipped (did not decode): not shown */
 };
 
 struct seen {
@@ -475,7 +484,9 @@ static size_t seen_pos(const struct seen *s, const char *key, bool *found)
 
 /*
  * @key is shown at @mod.  *@kind, for a list: ' ' the first time, then
- * '+' new, '*' changed, 0 unchanged (not printed again).  0 or -ENOMEM.
+ * '+' new, '*' changed, 0 unchanged (not printed again: also when the
+ * first list is read again, after a compaction during it).  0 or
+ * -ENOMEM.
  */
 static int seen_set(struct seen *s, const char *key, int64_t mod, char *kind)
 {
@@ -484,7 +495,7 @@ static int seen_set(struct seen *s, const char *key, int64_t mod, char *kind)
 	struct seen_key *v;
 	char *k;
 
-	*kind = !s->relist ? ' ' : !found ? '+' :
+	*kind = !found ? (s->relist ? '+' : ' ') :
 		s->v[i].mod != mod ? '*' : 0;
 	if (found) {
 		s->v[i].mod = mod;
@@ -508,6 +519,20 @@ static int seen_set(struct seen *s, const char *key, int64_t mod, char *kind)
 	v[i] = (struct seen_key){ .key = k, .mod = mod, .gen = s->gen };
 	s->n++;
 	return 0;
+}
+
+/*
+ * @key (in @s) was shown (@hidden false), or skipped the first time it
+ * was found (did not decode): a list that no longer finds it then does
+ * not show it as gone.
+ */
+static void seen_hide(struct seen *s, const char *key, bool hidden)
+{
+	bool found;
+	size_t i = seen_pos(s, key, &found);
+
+	if (found)
+		s->v[i].hidden = hidden;
 }
 
 static void seen_del(struct seen *s, size_t i)
@@ -667,6 +692,7 @@ static int node_statuses(struct fleet *f, struct query *q,
 	struct json_object *doc;
 	struct cosi_resource *r;
 	char key[1024], msg[512], why[700], kind;
+	bool skipped;
 	size_t i, lk;
 	int rc, err = 0;
 
@@ -696,21 +722,24 @@ static int node_statuses(struct fleet *f, struct query *q,
 				continue;	/* (unchanged: shown as it is) */
 		}
 		doc = json_tokener_parse(rep.kvs[i].value);
+		skipped = true;
 		if (cosi_json_to_resource(doc, q->def, r, msg, sizeof(msg))) {
 			say_skipped(rep.kvs[i].key, doc ? msg : "not JSON");
-			q->bad++;
 		} else if (!same_key(r, rep.kvs[i].key + lk)) {
 			snprintf(why, sizeof(why),
 				 "the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
 				 r->ns, r->type, r->id);
 			say_skipped(rep.kvs[i].key, why);
 			cosi_resource_clear(r);
-			q->bad++;
 		} else {
+			skipped = false;
 			q->found++;
 			err = print_doc(q, x->name, r, kind);
 			cosi_resource_clear(r);
 		}
+		q->bad += skipped;
+		if (q->seen && (!skipped || kind == ' ' || kind == '+'))
+			seen_hide(q->seen, rep.kvs[i].key, skipped);
 		json_object_put(doc);
 	}
 	cosi_resource_free(r);
@@ -833,6 +862,7 @@ struct fwatch {
 	struct qev *ev;			/* received, not shown yet */
 	size_t n_ev;
 	int64_t next;			/* the revision to resume from */
+	int64_t from;			/* ... the stream's (events before: old) */
 	long events;			/* counted toward --count */
 	bool done;			/* --count reached, the condition met */
 	bool ended;			/* the stream ended: start again */
@@ -879,8 +909,13 @@ static void on_status(struct etcd_watch *ew, int err, const char *msg,
 	w->ev = v;
 	for (i = 0; i < m->n_events; i++) {
 		ev = &m->events[i];
-		if (ev->kv.mod_revision < w->next)
-			continue;	/* before the resume point (see watch_run) */
+		/*
+		 * Before the stream's resume point (see watch_run); not
+		 * w->next, which moves: the events of one txn share its
+		 * revision.
+		 */
+		if (ev->kv.mod_revision < w->from)
+			continue;
 		q = &w->ev[w->n_ev];
 		q->kind = ev->type == ETCD_EV_DELETE ? '-' :
 			  ev->kv.create_revision == ev->kv.mod_revision ?
@@ -983,7 +1018,7 @@ static int watch_event(struct fwatch *w, const struct qev *e,
 	struct json_object *doc = NULL;
 	struct cosi_resource *r;
 	char msg[512], why[700], *name, kind;
-	bool in = true;
+	bool in = true, found;
 	int err = 0;
 
 	/* A delete: the registration before it, as prev_kv is. */
@@ -1017,14 +1052,14 @@ static int watch_event(struct fwatch *w, const struct qev *e,
 		if (cosi_json_to_resource(doc, w->q->def, r, msg,
 					  sizeof(msg))) {
 			say_skipped(e->key, doc ? msg : "not JSON");
-			goto free_r;
+			goto skipped;
 		}
 		if (!same_key(r, rest)) {
 			snprintf(why, sizeof(why),
 				 "the document is %s/%s/%s, not the key's <ns>/<type>/<id>",
 				 r->ns, r->type, r->id);
 			say_skipped(e->key, why);
-			goto free_r;
+			goto skipped;
 		}
 	}
 	if (!err)
@@ -1034,8 +1069,20 @@ static int watch_event(struct fwatch *w, const struct qev *e,
 		seen_drop(&w->seen, e->key);
 	else if (!err)
 		err = seen_set(&w->seen, e->key, e->rev, &kind);
+	if (!err)
+		seen_hide(&w->seen, e->key, false);
 	if (!err && f->x->a->count >= 0 && ++w->events >= f->x->a->count)
 		w->done = true;
+	goto free_r;
+skipped:
+	/* A put not shown: as of this revision (a later list compares). */
+	seen_pos(&w->seen, e->key, &found);
+	if (e->kind == '-')
+		seen_drop(&w->seen, e->key);
+	else
+		err = seen_set(&w->seen, e->key, e->rev, &kind);
+	if (!err && !found && e->kind != '-')
+		seen_hide(&w->seen, e->key, true);
 free_r:
 	json_object_put(doc);
 	cosi_resource_free(r);
@@ -1105,16 +1152,32 @@ static int print_listed(struct fwatch *w)
 	return cosi_json_print(stdout, o, false);
 }
 
-/* The nodes and the list at one revision; the watch resumes after it. */
+/*
+ * The nodes and the list at one revision; the watch resumes after it.
+ * Its ranges (a node's statuses, 128 keys a txn) are at the revision of
+ * the first: a compaction of it meanwhile reads the list again (watch:
+ * what it printed is not printed again).
+ */
 static int follow_list(struct fwatch *w)
 {
 	struct fleet *f = w->f;
-	int rc;
+	int rc, tries;
 
-	nodes_free(f);
-	f->pin = true;
-	f->rev = 0;
-	rc = load_nodes(f, false) ?: w->ops->listed(w);
+	for (tries = 1;; tries++) {
+		nodes_free(f);
+		f->pin = true;
+		f->rev = 0;
+		f->compacted = false;
+		rc = load_nodes(f, false) ?: w->ops->listed(w);
+		f->pin = false;
+		if (!rc || !f->compacted)
+			break;
+		if (tries == 3)
+			return ctl_err("etcd %s: %s (3 lists in a row)",
+				       etcd_endpoint(f->e), f->msg);
+		fprintf(stderr, "cosictl: note: revision %lld was compacted in etcd during the list; listed again\n",
+			(long long)f->rev);
+	}
 	if (rc)
 		return rc;
 	w->next = f->rev + 1;
@@ -1127,7 +1190,7 @@ static int watch_run(struct fwatch *w, long end)
 	/*
 	 * From one revision before: a compaction at w->next (which would
 	 * take a delete there with it) then cancels the watch, and the
-	 * list is read again; on_status drops the events before w->next.
+	 * list is read again; on_status drops the events before w->from.
 	 */
 	struct etcd_watch_opts so = { .key = w->f->status, .prefix = true,
 				      .start_revision = w->next - 1,
@@ -1138,6 +1201,7 @@ static int watch_run(struct fwatch *w, long end)
 	int err;
 
 	w->ended = w->relist = w->stale = false;
+	w->from = w->next;
 	err = etcd_watch_start(w->f->e, &so, on_status, w, &ws, msg,
 			       sizeof(msg));
 	if (err) {
@@ -1191,8 +1255,9 @@ static int follow(struct fwatch *w, long end)
 		/*
 		 * The roles or the password: resuming would meet them again.
 		 * Other errors resume (a message over the client's cap: the
-		 * list is read again), but three in a row without an event
-		 * between them end it.
+		 * list is read again), but three resumes in a row that end
+		 * without an event end it (the fourth end since an event
+		 * or a list).
 		 */
 		stuck = w->next > resumed ? 0 : stuck + 1;
 		if (w->err == -EPERM || w->err == -EACCES || stuck >= 3) {
@@ -1270,7 +1335,7 @@ static int watch_listed(struct fwatch *w)
 			s->v[kept++] = s->v[i];
 			continue;
 		}
-		if (!err)
+		if (!err && !s->v[i].hidden)
 			err = show_gone(w, s->v[i].key);
 		free(s->v[i].key);
 	}

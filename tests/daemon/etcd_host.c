@@ -2814,6 +2814,181 @@ TEST(cosictl_wait_etcd)
 	etcd_free(e);
 }
 
+/* The status key and document of net.ipv4.ip_forward = @value on @node. */
+static void sysctl_kv(char *key, size_t klen, char *doc, size_t dlen,
+		      const char *cluster, const char *node, const char *value)
+{
+	char spec[128];
+
+	snprintf(key, klen,
+		 "/cosi/%s/status/%s/runtime/SysctlStatuses.cosi.dev/net.ipv4.ip_forward",
+		 cluster, node);
+	snprintf(spec, sizeof(spec), "{\"value\":\"%s\",\"original\":\"0\"}",
+		 value);
+	status_doc(doc, dlen, "SysctlStatuses.cosi.dev", "net.ipv4.ip_forward",
+		   spec);
+}
+
+/* Put n1's and n2's statuses (value @value) in one txn: one revision. */
+static void put_pair_txn(const char *cluster, const char *value)
+{
+	struct etcd *c = client(main_c->endpoints);
+	char k1[256], k2[256], d1[1024], d2[1024], msg[ETCD_MSG_LEN];
+	struct etcd_op ops[2] = {
+		{ .type = ETCD_OP_PUT, .key = k1, .value = d1 },
+		{ .type = ETCD_OP_PUT, .key = k2, .value = d2 },
+	};
+	struct etcd_request r = { .type = ETCD_REQ_TXN,
+		.txn = { .success = ops, .n_success = 2 } };
+	struct etcd_reply rep;
+
+	sysctl_kv(k1, sizeof(k1), d1, sizeof(d1), cluster, "n1", value);
+	sysctl_kv(k2, sizeof(k2), d2, sizeof(d2), cluster, "n2", value);
+	ops[0].value_len = strlen(d1);
+	ops[1].value_len = strlen(d2);
+	if (c && !etcd_call(c, &r, &rep, msg, sizeof(msg)))
+		etcd_reply_free(&rep);
+	etcd_free(c);
+}
+
+/*
+ * Two status keys changed by one txn share its revision: wait and watch
+ * take both events of it, not only the first.
+ */
+TEST(cosictl_etcd_txn_events)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	char out[8192], err[4096], key[256], doc[1024], o_[160], e_[160];
+	int st = -1, i;
+	pid_t pid;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/cosi/ctx/nodes/n1", REG("\"web\""), 0, NULL,
+			 NULL));
+	ASSERT_EQ(0, put(e, "/cosi/ctx/nodes/n2", REG("\"web\""), 0, NULL,
+			 NULL));
+	sysctl_kv(key, sizeof(key), doc, sizeof(doc), "ctx", "n1", "0");
+	ASSERT_EQ(0, put(e, key, doc, 0, NULL, NULL));
+	sysctl_kv(key, sizeof(key), doc, sizeof(doc), "ctx", "n2", "0");
+	ASSERT_EQ(0, put(e, key, doc, 0, NULL, NULL));
+
+	/* wait: both nodes turn 1 at one revision. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		usleep(800000);
+		put_pair_txn("ctx", "1");
+		_exit(0);
+	}
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ctx", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--group", "web", "--timeout", "5s", NULL));
+	waitpid(pid, NULL, 0);
+	EXPECT_STREQ("", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/net.ipv4.ip_forward condition met on 2 nodes\n",
+		     out);
+
+	/* watch: the txn's two events, one a node. */
+	snprintf(o_, sizeof(o_), "%s/watch.out", main_c->dir);
+	snprintf(e_, sizeof(e_), "%s/watch.err", main_c->dir);
+	pid = spawn_ctl(o_, e_, "--etcd", ep, "--cluster", "ctx", "watch",
+			"sysctlstatus", "-ojson", "--count", "2", "--timeout",
+			"5s", NULL);
+	ASSERT_LT(0, pid);
+	for (i = 0; i < 300; i++) {
+		slurp_file(o_, out, sizeof(out));
+		if (strstr(out, "bootstrapped"))
+			break;
+		usleep(50000);
+	}
+	put_pair_txn("ctx", "2");
+	waitpid(pid, &st, 0);
+	slurp_file(o_, out, sizeof(out));
+	slurp_file(e_, err, sizeof(err));
+	unlink(o_);
+	unlink(e_);
+	EXPECT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(out, "\"event\":\"updated\",\"node\":\"n1\""))
+		TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\"event\":\"updated\",\"node\":\"n2\""))
+		TH_LOG("%s", out);
+	etcd_free(e);
+}
+
+/*
+ * wait over more nodes than a txn takes (128 ranges): 131 nodes, read
+ * in two txns at one revision; the last one, in the second txn, is the
+ * one not met, then met by its event.
+ */
+TEST(cosictl_wait_etcd_many_nodes)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	static char keys[262][128], docs[131][1024];
+	struct etcd_op ops[ETCD_TXN_OPS];
+	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	char out[4096], err[4096], msg[ETCD_MSG_LEN], node[16];
+	struct etcd_reply rep;
+	size_t i, k, n = 0;
+	pid_t pid;
+
+	ASSERT_NE(NULL, e);
+	for (i = 0; i < 131; i++) {
+		snprintf(node, sizeof(node), "n%03zu", i + 1);
+		snprintf(keys[2 * i], sizeof(keys[0]), "/cosi/cbig/nodes/%s",
+			 node);
+		sysctl_kv(keys[2 * i + 1], sizeof(keys[0]), docs[i],
+			  sizeof(docs[0]), "cbig", node, i < 130 ? "1" : "0");
+	}
+	for (i = 0; i < 262; i += k) {
+		for (k = 0; k < ETCD_TXN_OPS && i + k < 262; k++) {
+			const char *v = (i + k) % 2 ? docs[(i + k) / 2] :
+					REG("\"web\"");
+
+			ops[k] = (struct etcd_op){ .type = ETCD_OP_PUT,
+				.key = keys[i + k], .value = v,
+				.value_len = strlen(v) };
+		}
+		r.txn.success = ops;
+		r.txn.n_success = k;
+		ASSERT_EQ(0, etcd_call(e, &r, &rep, msg, sizeof(msg)))
+			TH_LOG("%s", msg);
+		etcd_reply_free(&rep);
+		n += k;
+	}
+	ASSERT_EQ(262, n);
+
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cbig", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--all-nodes", "--timeout", "0", NULL));
+	EXPECT_STREQ("cosictl: wait SysctlStatuses.cosi.dev/net.ipv4.ip_forward: timed out after 0s waiting for value=1 on 1 of 131 nodes: n131 (value=0)\n",
+		     err);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct etcd *c = client(main_c->endpoints);
+		char key[256], doc[1024];
+
+		usleep(800000);
+		sysctl_kv(key, sizeof(key), doc, sizeof(doc), "cbig", "n131",
+			  "1");
+		put(c, key, doc, 0, NULL, NULL);
+		_exit(0);
+	}
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cbig", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--all-nodes", "--timeout", "20s", NULL));
+	waitpid(pid, NULL, 0);
+	EXPECT_STREQ("", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/net.ipv4.ip_forward condition met on 131 nodes\n",
+		     out);
+	etcd_free(e);
+}
+
 /*
  * A scripted fake gateway for cosictl --etcd: answers request i with
  * step i, one connection each (it closes them), and fails a request that
@@ -3171,6 +3346,43 @@ TEST(cosictl_watch_etcd_relist)
 }
 
 /*
+ * watch --etcd: a key whose document did not decode was skipped (one
+ * line), not shown: a list after a compaction that no longer finds it
+ * does not show it destroyed, and one that finds it unchanged does not
+ * skip it again.
+ */
+TEST(cosictl_watch_etcd_relist_skipped)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/range", gw_range(10, fk_kv("n1", "a", "1", 5, 5),
+			gw_kv("/cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y",
+			      "not json", 6, 6),
+			gw_kv("/cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.z",
+			      "not json", 7, 7), NULL)),
+		STEP("watch", gw_watch(20, 15, NULL, false)),
+		FK_NODES(20),
+		STEP("kv/range", gw_range(20, fk_kv("n1", "a", "1", 5, 5),
+			gw_kv("/cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y",
+			      "not json", 6, 6), NULL)),
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(21, 0, NULL, false) },
+	};
+	char out[8192], err[4096], ev[1024];
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
+			      "--node", "n1", "-o", "json", "--timeout", "2s"));
+	EXPECT_STREQ("created:net.a bootstrapped:10 bootstrapped:20",
+		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: /cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y: skipped: not JSON\n"
+		     "cosictl: /cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.z: skipped: not JSON\n"
+		     "cosictl: note: revision 11 was compacted in etcd; listed again\n",
+		     err);
+	EXPECT_EQ(0, fst);
+}
+
+/*
  * watch --etcd: a message over the client's cap ends the stream and
  * lists again; the list shows only what changed (net.d created).
  */
@@ -3278,6 +3490,127 @@ TEST(cosictl_wait_etcd_relist_delete)
 		     err);
 	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
 		     out);
+	EXPECT_EQ(0, fst);
+}
+
+/*
+ * wait --etcd: a stream that ends resumes after the list's revision
+ * (a note), and the event on the next stream meets it; after the
+ * first end, three more without an event end the wait before its
+ * timeout (exit 1; notes with the backoff doubling).
+ */
+TEST(cosictl_wait_etcd_resume)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5),
+				      FK_FWD("n2", "0", 6, 6))),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(11, 0, FK_FWD("n2", "1", 6, 11), false) },
+	};
+	struct fake_step x[] = {
+		FK_NODES(10),
+		STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5),
+				      FK_FWD("n2", "0", 6, 6))),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+		STEP("watch", gw_watch(10, 0, NULL, false)),
+	};
+	char out[4096], err[4096];
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_NE(NULL, strstr(err, "; resuming from revision 11 in 500 ms\n"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
+		     out);
+	EXPECT_EQ(0, fst);
+
+	EXPECT_EQ(1, FAKE_CTL(x, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_NE(NULL, strstr(err, "resuming from revision 11 in 2000 ms\n"))
+		TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "\ncosictl: watch /cosi/fk/status/: etcd closed the stream\n"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(4, lines(err)) TH_LOG("%s", err);
+	EXPECT_STREQ("", out);
+	EXPECT_EQ(0, fst);
+}
+
+/*
+ * etcd's error for a range at a compacted revision (the fake answers
+ * HTTP 200: in the form of an error in a stream).
+ */
+#define GW_COMPACTED \
+	"{\"error\":{\"grpc_code\":11,\"message\":" \
+	"\"etcdserver: mvcc: required revision has been compacted\"}}"
+
+/*
+ * A compaction during the list (after its first range, at its
+ * revision): the list is read again at a new revision, not an error.
+ * wait: the txn of the nodes' keys; watch: n2's range, after n1's was
+ * printed (not printed again; net.b, changed meanwhile, is "updated").
+ */
+TEST(cosictl_etcd_compacted_during_list)
+{
+	struct fake_step w[] = {
+		FK_NODES(10),
+		STEP("kv/txn", strdup(GW_COMPACTED)),
+		FK_NODES(20),
+		STEP("kv/txn", gw_txn(20, FK_FWD("n1", "1", 5, 5),
+				      FK_FWD("n2", "1", 6, 18))),
+	};
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/range", gw_range(10, fk_kv("n1", "a", "1", 5, 5),
+					  fk_kv("n1", "b", "1", 6, 6), NULL)),
+		STEP("kv/range", strdup(GW_COMPACTED)),
+		FK_NODES(20),
+		STEP("kv/range", gw_range(20, fk_kv("n1", "a", "1", 5, 5),
+					  fk_kv("n1", "b", "2", 6, 16), NULL)),
+		STEP("kv/range", gw_range(20, fk_kv("n2", "c", "1", 7, 7),
+					  NULL)),
+	};
+	struct fake_step x[] = {
+		FK_NODES(10),
+		STEP("kv/txn", strdup(GW_COMPACTED)),
+		FK_NODES(20),
+		STEP("kv/txn", strdup(GW_COMPACTED)),
+		FK_NODES(30),
+		STEP("kv/txn", strdup(GW_COMPACTED)),
+	};
+	char out[8192], err[4096], ev[1024];
+	int fst;
+
+	EXPECT_EQ(0, FAKE_CTL(w, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_STREQ("cosictl: note: revision 10 was compacted in etcd during the list; listed again\n",
+		     err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
+		     out);
+	EXPECT_EQ(0, fst);
+
+	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
+			      "--group", "web", "-o", "json", "--count", "0"));
+	EXPECT_STREQ("created:net.a created:net.b updated:net.b created:net.c bootstrapped:20",
+		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: note: revision 10 was compacted in etcd during the list; listed again\n",
+		     err);
+	EXPECT_EQ(0, fst);
+
+	/* Compacted under each of three lists in a row: one error. */
+	EXPECT_EQ(1, FAKE_CTL(x, fst, out, err, "wait", "sysctlstatus",
+			      FK_ID, "--for", "value=1", "--group", "web",
+			      "--timeout", "20s"));
+	EXPECT_NE(NULL, strstr(err, "required revision has been compacted (3 lists in a row)\n"))
+		TH_LOG("%s", err);
 	EXPECT_EQ(0, fst);
 }
 

@@ -392,6 +392,9 @@ int etcd_msg_auth(const char *user, const char *password,
 		  struct etcd_post *p)
 {
 	json_object *o = json_object_new_object();
+	json_object *pw;
+	const char *s;
+	size_t n;
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -400,6 +403,20 @@ int etcd_msg_auth(const char *user, const char *password,
 	err = o ? add(o, "name", json_object_new_string(user)) ?:
 		  add(o, "password", json_object_new_string(password)) ?:
 		  set_body(o, p) : -ENOMEM;
+	/*
+	 * Wipe json-c's copies that are still reachable: the serialized
+	 * text (serialized again into the same buffer, then wiped) and the
+	 * string.  Smaller printbufs it outgrew were freed unwiped: the
+	 * process is not dumpable (secret.h).
+	 */
+	if (o && json_object_object_get_ex(o, "password", &pw)) {
+		s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN,
+						      &n);
+		if (s)
+			explicit_bzero((char *)s, n);
+		s = json_object_get_string(pw);
+		explicit_bzero((char *)s, json_object_get_string_len(pw));
+	}
 	json_object_put(o);
 	return err;
 }

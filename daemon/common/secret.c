@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,6 +85,15 @@ int cosi_secret_read(const char *what, const char *path, char **out,
 		snprintf(msg, len,
 			 "%s %s: holds a NUL byte or more than one line",
 			 what, path);
+	} else if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)) {
+		/*
+		 * No core dump and no ptrace by the user: the copies
+		 * libcurl and json-c make (request buffers, printbufs)
+		 * are out of our reach to wipe.
+		 */
+		err = -errno;
+		snprintf(msg, len, "%s %s: prctl(PR_SET_DUMPABLE): %s", what,
+			 path, strerror(errno));
 	} else {
 		*out = strndup(buf, got);
 		if (!*out) {

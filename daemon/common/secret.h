@@ -17,9 +17,12 @@
  * this user or root (another owner could change it), readable by its
  * owner only (no group or other permission bits: `chmod 600`), of
  * 1..COSI_SECRET_MAX bytes; one trailing "\n" (or "\r\n") is not part of
- * it, a NUL byte, a "\r" or a second line is refused.  On success *@out is the secret (free it with
- * cosi_secret_free()).  Otherwise a negative errno and a one-line @msg
- * naming @what (the option) and @path.
+ * it, a NUL byte, a "\r" or a second line is refused.  On success *@out
+ * is the secret (free it with cosi_secret_free()) and the process is no
+ * longer dumpable (PR_SET_DUMPABLE 0: no core file, no ptrace by its
+ * user, /proc/PID/environ and mem closed to it), since copies of the
+ * secret made by libraries cannot be wiped.  Otherwise a negative errno
+ * and a one-line @msg naming @what (the option) and @path.
  */
 int cosi_secret_read(const char *what, const char *path, char **out,
 		     char *msg, size_t len);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -316,6 +317,21 @@ static int secret_of(const char *dir, const char *data, size_t len,
 	close(fd);
 	return cosi_secret_read("--etcd-password-file", path, out, msg,
 				msglen);
+}
+
+/* A secret read makes the process undumpable; a refused one does not. */
+TEST_F(dir, secret_undumpable)
+{
+	char msg[256], *pw;
+
+	ASSERT_EQ(1, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	EXPECT_EQ(-EPERM, secret_of(self->path, "x\n", 2, 0640, &pw, msg,
+				    sizeof(msg)));
+	EXPECT_EQ(1, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+	ASSERT_EQ(0, secret_of(self->path, "s3cret\n", 7, 0600, &pw, msg,
+			       sizeof(msg)));
+	cosi_secret_free(pw);
+	EXPECT_EQ(0, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
 }
 
 TEST_F(dir, secret_file)

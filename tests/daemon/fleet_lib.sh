@@ -70,6 +70,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# until_ok SECONDS CMD...: CMD every 2 s until it succeeds or SECONDS
+# of wall-clock time pass (a TCG guest with many daemons is slow).
+until_ok() {
+	_end=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 2
+	done
+}
+
 # need CMD...: the script is skipped (one SKIP, then exit) without them.
 need() {
 	for _c in "$@"; do

@@ -142,17 +142,6 @@ nodes_ok() {
 	for _i in $(nodes); do node_ok "$_i" || return 1; done
 }
 
-# until_ok SECONDS CMD...: CMD every 2 s until it succeeds or SECONDS
-# of wall-clock time pass (a TCG guest with many daemons is slow).
-until_ok() {
-	_end=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 2
-	done
-}
-
 # converged WHAT: statuses in etcd, then every node's own view.
 converged() {
 	_c0=$(date +%s)

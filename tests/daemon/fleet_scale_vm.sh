@@ -179,6 +179,11 @@ fs_all() {	# fs_all true|false: FleetSync connected on every node
 resyncs() {	# resyncs: every node's FleetSync resyncs, one line
 	for _i in $(nodes); do spec "$_i" fleetsync "n$_i" resyncs; done | tr '\n' ' '
 }
+# etcd_somaxconn N: node N's SysctlStatus value in etcd.
+etcd_somaxconn() {
+	ectl get "$P/status/n$1/runtime/SysctlStatuses.cosi.dev/net.core.somaxconn" \
+		--print-value-only | python3 -c 'import json,sys; print(json.load(sys.stdin)["spec"]["value"])' 2>/dev/null
+}
 # all_live: cosictl --etcd get nodes shows the N nodes live.
 all_live() {
 	fctl get nodes -o json > "$T/nodes.json" &&
@@ -289,11 +294,6 @@ stop_node "$k2" KILL
 stop_node "$k3" KILL
 # n$k2 is dead: what it published is final.  Had it published the new
 # value already, the kill missed the apply (a skip, not a pass).
-# etcd_somaxconn N: node N's SysctlStatus value in etcd.
-etcd_somaxconn() {
-	ectl get "$P/status/n$1/runtime/SysctlStatuses.cosi.dev/net.core.somaxconn" \
-		--print-value-only | python3 -c 'import json,sys; print(json.load(sys.stdin)["spec"]["value"])'
-}
 _pub=$(etcd_somaxconn "$k2")
 _loc=$(spec "$k2" sysctlstatus net.core.somaxconn value)
 echo "# (d) n$k2 killed: its status in etcd $_pub, in its store $_loc (new: $S_G1)"

@@ -48,9 +48,16 @@ SETTLE = 2.0
 
 
 def etcdctl(endpoint, *args):
-    return subprocess.run(["etcdctl", "--endpoints=" + endpoint] +
-                          list(args), check=True, capture_output=True,
-                          env=dict(os.environ, ETCDCTL_API="3")).stdout
+    """etcdctl ARGS; tried 10 times: on a loaded guest its 5 s may pass."""
+    for _ in range(10):
+        r = subprocess.run(["etcdctl", "--endpoints=" + endpoint] +
+                           list(args), capture_output=True,
+                           env=dict(os.environ, ETCDCTL_API="3"))
+        if r.returncode == 0:
+            return r.stdout
+        time.sleep(1)
+    sys.exit("fleet_rounds: etcdctl %s failed 10 times: %s"
+             % (args[0], r.stderr.decode(errors="replace").strip()))
 
 
 def revision(endpoint):

@@ -38,7 +38,11 @@ ctx() { echo "CONTEXT $*" | tee -a "$results"; }
 ctx kernel "$(uname -r)"
 ctx cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
 ctx nproc "$(nproc)"
-grep -qw hypervisor /proc/cpuinfo && ctx accel "TCG emulation"
+if dmesg | grep -q 'Hypervisor detected: KVM'; then
+	ctx accel KVM
+elif grep -qw hypervisor /proc/cpuinfo; then
+	ctx accel "TCG emulation"
+fi
 ctx date "$(date -u +%Y-%m-%d)"
 
 insmod "$top/build/kmod-$kver/cosi.ko" || die "cannot load cosi.ko"

@@ -208,6 +208,18 @@ bench: modules-all daemon
 		-- env $(BENCH_ENV) sh bench/run.sh $(KVER_612) 2>&1 | \
 		tee $(BUILD)/bench/results.txt
 
+# bench-fleet: fleet mode's figures (bench/fleet.sh): cosictl --etcd apply
+# to every node's status in etcd at 1, 10, 50 and 200 nodes, an idle
+# fleet's etcd revisions, keys and watchers per node.  One boot of the
+# 6.12 VM; the console is kept in build/bench/fleet.txt.  Sizes:
+# BENCH_ENV="FLEET_SIZES='1 10' FLEET_ROUNDS=5 FLEET_IDLE=30".
+.PHONY: bench-fleet
+bench-fleet: modules-all daemon
+	@set -o pipefail; mkdir -p $(BUILD)/bench; \
+	$(VM_RUN) --kernel $(KVER_612) --mem 6G --timeout 5400 --no-slub-debug \
+		-- env $(BENCH_ENV) sh bench/fleet.sh $(KVER_612) 2>&1 | \
+		tee $(BUILD)/bench/fleet.txt
+
 # bench-trace: the cost of the tracepoints, against a cosi.ko built
 # without them.
 .PHONY: bench-trace

@@ -69,6 +69,19 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
+# dash runs the EXIT trap on exit only: a signal (a timeout, ^C) too.
+trap 'exit 1' INT TERM HUP
+
+# until_ok SECONDS CMD...: CMD every 2 s until it succeeds or SECONDS
+# of wall-clock time pass (a TCG guest with many daemons is slow).
+until_ok() {
+	_end=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 2
+	done
+}
 
 # need CMD...: the script is skipped (one SKIP, then exit) without them.
 need() {
@@ -205,7 +218,12 @@ all3() {	# all3 CMD-with-N...: CMD for nodes 1 2 3
 	for _i in 1 2 3; do "$@" "$_i" || return 1; done
 }
 fs_connected() { is "$1" spec "$2" fleetsync "n$2" connected; }
-node_keys() { ectl get --prefix "$P/nodes/" --keys-only | grep -c .; }
+# node_keys: the number of registrations; nothing when etcd does not
+# answer (so that "is 0 node_keys" cannot pass on an error).
+node_keys() {
+	_keys=$(ectl get --prefix "$P/nodes/" --keys-only) || return 1
+	printf '%s\n' "$_keys" | grep -c .
+}
 
 fs_error_has() {	# fs_error_has N TEXT: FleetSync's last-error on node N
 	on "$1" "$CTL" get fleetsync "n$1" -o json 2>/dev/null | python3 -c '

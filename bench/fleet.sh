@@ -33,17 +33,8 @@ die() {
 	on_fail
 	exit 1
 }
-ctx() { echo "CONTEXT $*" | tee -a "$results"; }
-
-ctx kernel "$(uname -r)"
-ctx cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-ctx nproc "$(nproc)"
-if dmesg | grep -q 'Hypervisor detected: KVM'; then
-	ctx accel KVM
-elif grep -qw hypervisor /proc/cpuinfo; then
-	ctx accel "TCG emulation"
-fi
-ctx date "$(date -u +%Y-%m-%d)"
+. "$top/bench/context.sh"
+bench_context "$results"
 
 insmod "$top/build/kmod-$kver/cosi.ko" || die "cannot load cosi.ko"
 # shellcheck disable=SC3045	# dash has ulimit -n

@@ -18,22 +18,8 @@ results=/tmp/bench-results.txt
 status=0
 
 : > $results
-ctx() { echo "CONTEXT $*" | tee -a $results; }
-ctx kernel "$(uname -r)"
-ctx cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
-ctx nproc "$(nproc)"
-if dmesg | grep -q 'Hypervisor detected: KVM'; then
-	ctx accel KVM
-elif grep -qw hypervisor /proc/cpuinfo; then
-	ctx accel "TCG emulation"
-else
-	ctx accel none
-fi
-case " $(cat /proc/cmdline) " in
-*" slub_debug"*) ctx slub_debug on ;;
-*) ctx slub_debug off ;;
-esac
-ctx date "$(date -u +%Y-%m-%d)"
+. "$top/bench/context.sh"
+bench_context $results
 
 insmod "$top/build/kmod-$kver/cosi.ko" || exit 1
 

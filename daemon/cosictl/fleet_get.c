@@ -834,6 +834,29 @@ struct qev {
 	int64_t rev;
 };
 
+/*
+ * Event @e as of its revision, for a later list to compare with: a
+ * delete forgets the key; a put @shown is visible, one not shown (it did
+ * not decode) is hidden when new, so a list that no longer finds it does
+ * not show it gone.
+ */
+static int seen_event(struct seen *s, const struct qev *e, bool shown)
+{
+	bool found;
+	char kind;
+	int err;
+
+	if (e->kind == '-') {
+		seen_drop(s, e->key);
+		return 0;
+	}
+	seen_pos(s, e->key, &found);
+	err = seen_set(s, e->key, e->rev, &kind);
+	if (!err && (shown || !found))
+		seen_hide(s, e->key, !shown);
+	return err;
+}
+
 /* wait --etcd: one node's state for the condition. */
 struct wnode {
 	char *name;
@@ -1017,8 +1040,8 @@ static int watch_event(struct fwatch *w, const struct qev *e,
 	struct fleet *f = w->f;
 	struct json_object *doc = NULL;
 	struct cosi_resource *r;
-	char msg[512], why[700], *name, kind;
-	bool in = true, found;
+	char msg[512], why[700], *name;
+	bool in = true;
 	int err = 0;
 
 	/* A delete: the registration before it, as prev_kv is. */
@@ -1064,25 +1087,12 @@ static int watch_event(struct fwatch *w, const struct qev *e,
 	}
 	if (!err)
 		err = print_doc(w->q, name, r, e->kind);
-	/* What a list after a compaction compares with. */
-	if (!err && e->kind == '-')
-		seen_drop(&w->seen, e->key);
-	else if (!err)
-		err = seen_set(&w->seen, e->key, e->rev, &kind);
-	if (!err)
-		seen_hide(&w->seen, e->key, false);
+	err = err ?: seen_event(&w->seen, e, true);
 	if (!err && f->x->a->count >= 0 && ++w->events >= f->x->a->count)
 		w->done = true;
 	goto free_r;
 skipped:
-	/* A put not shown: as of this revision (a later list compares). */
-	seen_pos(&w->seen, e->key, &found);
-	if (e->kind == '-')
-		seen_drop(&w->seen, e->key);
-	else
-		err = seen_set(&w->seen, e->key, e->rev, &kind);
-	if (!err && !found && e->kind != '-')
-		seen_hide(&w->seen, e->key, true);
+	err = seen_event(&w->seen, e, false);
 free_r:
 	json_object_put(doc);
 	cosi_resource_free(r);

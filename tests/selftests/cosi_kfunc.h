@@ -61,6 +61,13 @@ struct kfunc_walk {
 	unsigned long long keep_every, keep_end;
 	int keep_bad;			/* walks that got them wrong */
 	unsigned long long keep_seen;	/* the last wrong walk's progress */
+	/*
+	 * Steps that failed their check every time (cosi_coll_next_rcu()
+	 * left the sequence odd), which may skip: in the walk in progress,
+	 * in all, and the wrong walks that had one (not in keep_bad);
+	 * @steps counts every step seen, checked or not.
+	 */
+	int unchecked, unchecked_steps, keep_unchecked, steps;
 };
 
 #endif

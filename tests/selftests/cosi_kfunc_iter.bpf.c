@@ -7,7 +7,8 @@
  * keep_every/keep_end (set by userspace) name the resources no writer
  * touches: those whose number (mtu - 1) is a multiple of keep_every,
  * below keep_end; a walk that does not see each of them exactly once, in
- * order, counts in keep_bad.
+ * order, counts in keep_bad, or in keep_unchecked if one of its steps
+ * failed its check every time (step_checked): such a step may skip.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -38,6 +39,7 @@ int BPF_PROG(walk_prog, int a)
 		return 0;
 	walk.count = 0;
 	walk.mtu_sum = 0;
+	walk.unchecked = 0;
 	walk.err = bpf_iter_cosi_res_new(&it, &key, sizeof(key), &opts,
 					 sizeof(opts));
 	/* What bpf_for_each(cosi_res, r, ...) expands to, for libbpf < 1.2. */
@@ -70,11 +72,36 @@ int BPF_PROG(walk_prog, int a)
 	bpf_iter_cosi_res_destroy(&it);
 	if (walk.keep_every && next_keep < walk.keep_end)
 		wrong = true;			/* the walk ended early */
-	if (wrong) {
+	if (wrong && walk.unchecked) {
+		walk.keep_unchecked++;
+	} else if (wrong) {
 		walk.keep_bad++;
 		walk.keep_seen = next_keep;
 	}
 	walk.walks++;
+	return 0;
+}
+
+struct cosi_coll;
+
+/*
+ * After each step of walk_prog's walk: cosi_coll_next_rcu() leaves @seq
+ * odd when the step failed its check every time and kept an unchecked
+ * descent, which may skip what a rotation hid (Documentation/bpf.rst).
+ */
+SEC("fexit/cosi_coll_next_rcu")
+int BPF_PROG(step_checked, struct cosi_coll *coll, const struct cosi_res *last,
+	     unsigned int *seq, struct cosi_res *ret)
+{
+	unsigned int s = 0;
+
+	if ((bpf_get_current_pid_tgid() >> 32) != walk_tgid)
+		return 0;
+	walk.steps++;
+	if (bpf_probe_read_kernel(&s, sizeof(s), seq) || (s & 1)) {
+		walk.unchecked++;
+		walk.unchecked_steps++;
+	}
 	return 0;
 }
 

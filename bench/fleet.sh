@@ -7,8 +7,8 @@
 #   sh bench/fleet.sh KVER
 #
 # One etcd 3.4 member in the root netns and nodes as in the fleet tests
-# (tests/daemon/fleet_lib.sh: a cosid each in its own network and UTS
-# namespace, over a veth pair; plain builds), all in group "bench".  For
+# (tests/daemon/fleet_lib.sh: a cosid each in its own network, UTS and
+# mount namespace, over a veth pair; plain builds), all in group "bench".  For
 # each size of FLEET_SIZES (default "1 10 50 200"; nodes are added to the
 # running ones), FLEET_ROUNDS (10) rounds of `cosictl --etcd apply
 # --group bench` of a sysctl, each timed until every node's SysctlStatus

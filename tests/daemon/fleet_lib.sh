@@ -4,8 +4,9 @@
 # fleet_scale_vm.sh) share: etcd in the root netns (one member, or
 # ETCD_MEMBERS of them on loopback: member K serves clients on PORT+K-1
 # and peers on 23800+K-1, data in $T/etcd, $T/etcd2, ...), nodes as
-# cosid in network+UTS namespaces fleet-nN reaching it at 10.77.N.1 over
-# veth pairs flvN (N up to 254), and the checks' helpers; it sources
+# cosid in network namespaces fleet-nN reaching it at 10.77.N.1 over
+# veth pairs flvN (N up to 254), each also in a UTS and a mount namespace
+# of its own (node_exec), and the checks' helpers; it sources
 # tests/lib.sh and sets COSID and CTL (the ASan/UBSan builds unless
 # COSID_BUILD), PORT, P (/cosi/default), SC (the SysctlConfigs prefix),
 # etcd_pid (member 1; member K's is etcd_pidK), pidN (node N's cosid)
@@ -162,21 +163,52 @@ stop_etcd() {
 	for _k in $(seq 1 "$ETCD_MEMBERS"); do stop_member "$_k"; done
 }
 
-# in N CMD...: CMD in node N's namespaces.
+# on N CMD...: CMD in node N's network namespace.  That is all cosictl
+# needs (it reaches cosi.ko over generic netlink, which is per netns, as
+# is what /proc/sys/net shows its reader); the files a node's cosid
+# writes are in its mount namespace: node_file.
 on() {
 	_n=$1
 	shift
 	nsenter --net="/run/netns/fleet-n$_n" "$@"
 }
 
+# node_exec N CMD... &: CMD as node N, in the background only (it execs,
+# and so does every step: $! is CMD's own PID).  Node N is its network
+# namespace fleet-nN, a new UTS namespace (its hostname) and a new mount
+# namespace (private propagation) with a tmpfs of its own on /run/cosi,
+# where cosid's hosts controller writes /run/cosi/hosts by default: no
+# other node and not the VM sees it (mkdir leaves /run/cosi in the VM,
+# empty).  The mount namespace and its tmpfs go when cosid exits.
+# shellcheck disable=SC2016	# expanded by sh -c
+NODE_SH='mkdir -p /run/cosi && mount -t tmpfs -o mode=0755,size=4m "cosi-$0" /run/cosi && exec "$@"'
+node_exec() {
+	_n=$1
+	shift
+	exec nsenter --net="/run/netns/fleet-n$_n" \
+		unshare --uts --mount --propagation private -- \
+		sh -c "$NODE_SH" "n$_n" "$@"
+}
+
 # start_node N ARGS...: cosid of node N, $! is cosid itself.
 start_node() {
 	_n=$1
 	shift
-	nsenter --net="/run/netns/fleet-n$_n" unshare --uts -- \
-		"$COSID" --etcd "$(etcd_urls "10.77.$_n.1")" --node "n$_n" \
-		--hosts-path "$T/hosts$_n" "$@" >> "$T/n$_n.log" 2>&1 &
+	node_exec "$_n" "$COSID" --etcd "$(etcd_urls "10.77.$_n.1")" \
+		--node "n$_n" "$@" >> "$T/n$_n.log" 2>&1 &
 	eval "pid$_n=\$!"
+}
+
+# node_file N PATH: PATH as node N's cosid sees it, through its mount
+# namespace.  Fails when the node is not running (stopped, killed: its
+# namespace and tmpfs are gone) or has not yet exec'd cosid (the chain
+# above may still be in the VM's namespaces): never the VM's own file.
+# After a restart it reads the new namespace (pidN is the new cosid).
+node_file() {
+	eval "_p=\${pid$1:-}"
+	[ -n "$_p" ] &&
+		[ "$(readlink "/proc/$_p/exe")" = "$(readlink -f "$COSID")" ] &&
+		nsenter --mount="/proc/$_p/ns/mnt" cat "$2"
 }
 
 # stop_node N SIGNAL: cosid's exit status.

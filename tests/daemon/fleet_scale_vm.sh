@@ -10,13 +10,14 @@
 # A three-member etcd cluster on loopback in the root network namespace
 # (fleet_lib.sh, ETCD_MEMBERS=3; data on the guest's tmpfs) and
 # FLEET_NODES nodes (default 8), each a cosid (the plain build unless
-# COSID_BUILD) in its own network and UTS namespace given the three
+# COSID_BUILD) in its own network, UTS and mount namespace given the three
 # members' URLs; nodes 1..FLEET_NODES/2 are group g1.  Desired config
 # through cosictl --etcd apply: a sysctl, a hostname and a hosts entry for
 # every node, others for g1, others for node n1.  After the start and
 # after each fault, every node must hold exactly its effective config
 # (node > group > all): its SysctlStatuses and HostnameStatus, /proc/sys
-# in its netns, its hostname and hosts file, and the statuses it
+# in its netns, its hostname and /run/cosi/hosts (in its mount namespace:
+# after a restart, the new one), and the statuses it
 # published to etcd.  Each fault is checked to have happened.  The
 # faults: (a) the first member killed (-9; it no longer answers, the
 # other two do), then a change applied; (b) every member stopped for
@@ -121,7 +122,8 @@ EOF
 }
 
 # node_ok N: node N's own view: its statuses, /proc/sys in its netns, its
-# hostname (UTS namespace) and hosts file.
+# hostname (UTS namespace) and /run/cosi/hosts (mount namespace; a node
+# that is down has none, and fails).
 node_ok() {
 	_s=$(want "$1" s)
 	_h=$(want "$1" h)
@@ -133,11 +135,12 @@ node_ok() {
 			sysctl_is "$1" net.core.somaxconn "$_s" &&
 			sysctl_is "$1" net.ipv4.ip_default_ttl "$TTL" &&
 			is "$_h" nsenter -t "$_p" --uts hostname &&
-			grep -Eq '^10\.9\.0\.1[[:space:]]+fleet-all' "$T/hosts$1" &&
+			node_file "$1" /run/cosi/hosts > "$T/hosts" &&
+			grep -Eq '^10\.9\.0\.1[[:space:]]+fleet-all' "$T/hosts" &&
 			if [ "$1" -le "$HALF" ]; then
-				grep -Eq '^10\.9\.0\.2[[:space:]]+g1-gw' "$T/hosts$1"
+				grep -Eq '^10\.9\.0\.2[[:space:]]+g1-gw' "$T/hosts"
 			else
-				! grep -q g1-gw "$T/hosts$1"
+				! grep -q g1-gw "$T/hosts"
 			fi
 	} || { echo "n$1: not as desired (somaxconn $_s, ttl $TTL, hostname $_h)" > "$T/conv"; return 1; }
 }

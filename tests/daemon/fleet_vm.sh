@@ -8,8 +8,9 @@
 #
 # One etcd member (Debian's /usr/bin/etcd, data on the guest's tmpfs) in
 # the root network namespace; three nodes, each a cosid in its own
-# network and UTS namespace (its own cosi store and net.* sysctls)
-# reaching etcd over a veth pair: n1 and n2 in group g1, n3 in none.
+# network, UTS and mount namespace (its own cosi store, net.* sysctls,
+# hostname and /run/cosi) reaching etcd over a veth pair: n1 and n2 in
+# group g1, n3 in none.
 # Checks precedence (node > group > all), deletes, a bad document,
 # FleetSync, etcd stopped and restarted, a compaction while a node is cut
 # off (re-list), the registration lease (revoked at a clean stop, taken
@@ -30,6 +31,11 @@ start_etcd
 wait_for 30 "etcd starts" healthy
 node_links 1 2 3
 ttl0=$(on 3 cat /proc/sys/net/ipv4/ip_default_ttl)
+
+# The VM's own /run/cosi/hosts (absent unless something left one): no
+# node may write it.
+root_hosts() { stat -c '%i %s %y' /run/cosi/hosts 2>/dev/null || echo absent; }
+root_hosts0=$(root_hosts)
 
 # --- desired state, then the nodes
 ectl put "$P/desired/all/$SC/net.core.somaxconn" "$(doc net.core.somaxconn 1001)" > /dev/null
@@ -268,6 +274,32 @@ ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" "$(doc net.ipv4.tcp_fin_t
 wait_for 10 "the bad document, fixed, is applied" sysctl_is 1 net.ipv4.tcp_fin_timeout 33
 wait_for 10 "... FleetSync skipped drops to 0" is 0 spec 1 fleetsync n1 skipped
 
+# --- the node boundary: n1's and n2's cosid write their hosts file at
+# the default path, each on the tmpfs of its own mount namespace
+HE=config/HostsEntries.cosi.dev
+he_doc() {	# he_doc N: a HostsEntry nN-gw at 10.9.0.N
+	printf '{"metadata":{"namespace":"config","type":"HostsEntries.cosi.dev","id":"n%s-gw"},"spec":{"address":"10.9.0.%s","names":["n%s-gw"]}}' "$1" "$1" "$1"
+}
+ectl put "$P/desired/nodes/n1/$HE/n1-gw" "$(he_doc 1)" > /dev/null
+ectl put "$P/desired/nodes/n2/$HE/n2-gw" "$(he_doc 2)" > /dev/null
+# own_hosts N M: node N's /run/cosi/hosts names nN-gw and not nM-gw.
+own_hosts() {
+	node_file "$1" /run/cosi/hosts > "$T/hosts" &&
+		grep -Eq "^10\.9\.0\.$1 n$1-gw\$" "$T/hosts" &&
+		! grep -q "n$2-gw" "$T/hosts"
+}
+# shellcheck disable=SC2154	# pid1: set by start_node
+other_mnt() {
+	_m=$(readlink "/proc/$pid1/ns/mnt") &&
+		[ "$_m" != "$(readlink /proc/self/ns/mnt)" ]
+}
+check "n1's cosid is in a mount namespace of its own" other_mnt
+wait_for 20 "n1's /run/cosi/hosts (its mount namespace) has its entry, not n2's" \
+	own_hosts 1 2
+wait_for 10 "n2's has its own, not n1's" own_hosts 2 1
+check "the VM's /run/cosi/hosts was written by no node" \
+	is "$root_hosts0" root_hosts
+
 # --- publish across a restart: nothing rewritten, a stale key deleted
 status_revs() {	# status_revs N: "key mod_revision" of node N's status keys
 	ectl get --prefix "$P/status/n$1/" -w json | python3 -c '
@@ -294,6 +326,8 @@ ectl put "$P/status/n1/$SS/net.stale.key" '{"metadata":{}}' > /dev/null
 start_node 1 --group g1
 wait_for 20 "n1 deletes the stale status key at start" is 0 pub_keys 1 "$SS/net.stale.key"
 wait_for 10 "n1 registers again after the restart" is 3 node_keys
+wait_for 10 "... writes its hosts file again, in its new mount namespace" \
+	own_hosts 1 2
 status_revs 1 > "$T/revs.after"
 check "... and rewrites none of its unchanged statuses" \
 	cmp -s "$T/revs.before" "$T/revs.after"

@@ -1906,6 +1906,39 @@ TEST(failover_to_next_endpoint)
 	etcd_free(e);
 }
 
+/*
+ * first_endpoint (cosid's random pick): requests start at that endpoint,
+ * modulo their number, and fail over from there.
+ */
+TEST(first_endpoint)
+{
+	char msg[ETCD_MSG_LEN], eps[256], ep[MEMBERS][64];
+	struct etcd_opts o = { .endpoints = eps };
+	struct etcd *e;
+	unsigned int i;
+
+	for (i = 0; i < MEMBERS; i++)
+		endpoint(main_c, i, ep[i], sizeof(ep[i]));
+	snprintf(eps, sizeof(eps), "%s,%s,%s", ep[0], ep[1], ep[2]);
+	for (i = 0; i < 2 * MEMBERS; i++) {
+		o.first_endpoint = i == MEMBERS ? ~0u : i;
+		e = client_opts(&o);
+		ASSERT_NE(NULL, e);
+		EXPECT_EQ(0, put(e, "/t8/first", "1", 0, NULL, msg))
+			TH_LOG("%s", msg);
+		EXPECT_STREQ(ep[o.first_endpoint % MEMBERS], etcd_endpoint(e));
+		etcd_free(e);
+	}
+	/* The first one refuses (a dead port): the next answers. */
+	snprintf(eps, sizeof(eps), "%s,http://127.0.0.1:1,%s", ep[0], ep[2]);
+	o.first_endpoint = 1;
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(0, put(e, "/t8/first", "2", 0, NULL, msg)) TH_LOG("%s", msg);
+	EXPECT_STREQ(ep[2], etcd_endpoint(e));
+	etcd_free(e);
+}
+
 /* cosictl get --etcd (daemon/cosictl/fleet_get.c), the built binary. */
 
 #define REG(groups) \
@@ -3369,14 +3402,17 @@ TEST(cosictl_watch_etcd_relist_skipped)
 			gw_kv("/cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y",
 			      "not json", 6, 6), NULL)),
 		{ .path = "/v3/watch", .hold = true,
-		  .reply = gw_watch(21, 0, NULL, false) },
+		  .reply = gw_watch(21, 0, fk_kv("n1", "w", "1", 21, 21),
+				    false) },
 	};
 	char out[8192], err[4096], ev[1024];
 	int fst;
 
+	/* Ended by the last event (--count), not by a timeout: no race. */
 	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
-			      "--node", "n1", "-o", "json", "--timeout", "2s"));
-	EXPECT_STREQ("created:net.a bootstrapped:10 bootstrapped:20",
+			      "--node", "n1", "-o", "json", "--count", "1",
+			      "--timeout", "20s"));
+	EXPECT_STREQ("created:net.a bootstrapped:10 bootstrapped:20 created:net.w",
 		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
 	EXPECT_STREQ("cosictl: /cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y: skipped: not JSON\n"
 		     "cosictl: /cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.z: skipped: not JSON\n"
@@ -3461,14 +3497,17 @@ TEST(cosictl_watch_etcd_oversized)
 		STEP("kv/range", gw_range(30, fk_kv("n1", "a", "1", 5, 5),
 					  fk_kv("n1", "d", "4", 25, 25), NULL)),
 		{ .path = "/v3/watch", .hold = true,
-		  .reply = gw_watch(31, 0, NULL, false) },
+		  .reply = gw_watch(31, 0, fk_kv("n1", "e", "5", 31, 31),
+				    false) },
 	};
 	char out[8192], err[4096], ev[1024];
 	int fst;
 
+	/* Ended by the last event (--count), not by a timeout: no race. */
 	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
-			      "--node", "n1", "-o", "json", "--timeout", "2s"));
-	EXPECT_STREQ("created:net.a bootstrapped:10 created:net.d bootstrapped:30",
+			      "--node", "n1", "-o", "json", "--count", "1",
+			      "--timeout", "20s"));
+	EXPECT_STREQ("created:net.a bootstrapped:10 created:net.d bootstrapped:30 created:net.e",
 		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
 	EXPECT_STREQ("cosictl: note: watch: etcd watch message with too many JSON values; listed again\n",
 		     err);

@@ -3349,6 +3349,14 @@ static const char *json_events(const char *out, char *buf, size_t len)
 			STEP("kv/range", gw_range(rev, NULL))
 
 /*
+ * watch -o json of --node or --group @who against the script @steps,
+ * until @count events or @timeout.
+ */
+#define FK_WATCH(steps, scope, who, count, timeout)			\
+	FAKE_CTL(steps, fst, out, err, "watch", "sysctlstatus", scope, who, \
+		 "-o", "json", "--count", #count, "--timeout", timeout)
+
+/*
  * watch --etcd: a compaction of the revision after the list lists again
  * and prints only what changed in the gap (net.a updated, net.c created,
  * net.b gone); then a delete without prev_kv, shown by its key.
@@ -3369,9 +3377,7 @@ TEST(cosictl_watch_etcd_relist)
 	char out[8192], err[4096], ev[1024];
 	int fst;
 
-	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
-			      "--node", "n1", "-o", "json", "--count", "1",
-			      "--timeout", "10s"));
+	EXPECT_EQ(0, FK_WATCH(s, "--node", "n1", 1, "10s"));
 	EXPECT_STREQ("created:net.a created:net.b bootstrapped:10 "
 		     "updated:net.a created:net.c destroyed:net.b bootstrapped:20 "
 		     "destroyed:net.c", json_events(out, ev, sizeof(ev)))
@@ -3409,9 +3415,7 @@ TEST(cosictl_watch_etcd_relist_skipped)
 	int fst;
 
 	/* Ended by the last event (--count), not by a timeout: no race. */
-	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
-			      "--node", "n1", "-o", "json", "--count", "1",
-			      "--timeout", "20s"));
+	EXPECT_EQ(0, FK_WATCH(s, "--node", "n1", 1, "20s"));
 	EXPECT_STREQ("created:net.a bootstrapped:10 bootstrapped:20 created:net.w",
 		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
 	EXPECT_STREQ("cosictl: /cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y: skipped: not JSON\n"
@@ -3471,9 +3475,7 @@ TEST(cosictl_watch_etcd_group_read_fails)
 	char out[8192], err[4096], ev[1024];
 	int fst;
 
-	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
-			      "--group", "web", "-o", "json", "--count", "2",
-			      "--timeout", "10s"));
+	EXPECT_EQ(0, FK_WATCH(s, "--group", "web", 2, "10s"));
 	EXPECT_STREQ("bootstrapped:10 created:net.a created:net.b",
 		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
 	EXPECT_STREQ("cosictl: note: watch: etcdserver: request timed out; resuming from revision 11 in 500 ms\n"
@@ -3504,9 +3506,7 @@ TEST(cosictl_watch_etcd_oversized)
 	int fst;
 
 	/* Ended by the last event (--count), not by a timeout: no race. */
-	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
-			      "--node", "n1", "-o", "json", "--count", "1",
-			      "--timeout", "20s"));
+	EXPECT_EQ(0, FK_WATCH(s, "--node", "n1", 1, "20s"));
 	EXPECT_STREQ("created:net.a bootstrapped:10 created:net.d bootstrapped:30 created:net.e",
 		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
 	EXPECT_STREQ("cosictl: note: watch: etcd watch message with too many JSON values; listed again\n",

@@ -296,6 +296,7 @@ int etcd_new(struct etcd **ep, sd_event *event, const struct etcd_opts *o,
 			goto nomem;
 		return err;
 	}
+	e->cur = (int)(o->first_endpoint % (unsigned int)e->n_endpoints);
 	if (dup_opt(&e->user, o->user) || dup_opt(&e->password, o->password) ||
 	    dup_opt(&e->ca_file, o->ca_file) ||
 	    dup_opt(&e->cert_file, o->cert_file) ||

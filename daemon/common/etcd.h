@@ -76,6 +76,12 @@ struct etcd_opts {
 	uint64_t connect_timeout_usec;
 	/* Bytes of one reply or watch message (0: ETCD_REPLY_MAX). */
 	size_t reply_max;
+	/*
+	 * The endpoint requests go to first (modulo their number): the
+	 * nodes of a fleet each pick one at random, so that their watch
+	 * streams do not all land on the first member listed.
+	 */
+	unsigned int first_endpoint;
 };
 
 /* What every reply starts with. */

@@ -3428,29 +3428,41 @@ TEST(cosictl_watch_etcd_relist_skipped)
 	EXPECT_EQ(0, fst);
 }
 
-/* A watch stream: "created", then one message with PUTs of @kv1, @kv2. */
-static char *gw_watch2(int64_t rev, json_object *kv1, json_object *kv2)
+/*
+ * A watch stream: "created", then one message with PUTs of @kv1, @kv2
+ * (@split: a message each, the revision split as etcd does not).
+ */
+static char *gw_watch2(int64_t rev, json_object *kv1, json_object *kv2,
+		       bool split)
 {
-	json_object *m = json_object_new_object(), *r = json_object_new_object();
-	json_object *evs = json_object_new_array(), *kvs[2] = { kv1, kv2 }, *e;
-	char *s1, *s2, *out;
+	json_object *kvs[2] = { kv1, kv2 }, *m = NULL, *r, *evs = NULL, *e;
+	char *s1, *s2, *out = NULL;
 	size_t i;
 
 	s1 = gw_watch(rev, 0, NULL, false);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2 && s1; i++) {
+		if (!m) {
+			m = json_object_new_object();
+			r = json_object_new_object();
+			evs = json_object_new_array();
+			json_object_object_add(r, "header", gw_header(rev));
+			json_object_object_add(r, "events", evs);
+			json_object_object_add(m, "result", r);
+		}
 		e = json_object_new_object();
 		json_object_object_add(e, "kv", kvs[i]);
 		json_object_array_add(evs, e);
+		if (!split && !i)
+			continue;
+		s2 = gw_string(m);
+		m = NULL;
+		if (!s2 || asprintf(&out, "%s%s\n", s1, s2) < 0)
+			out = NULL;
+		free(s1);
+		free(s2);
+		s1 = out;
 	}
-	json_object_object_add(r, "header", gw_header(rev));
-	json_object_object_add(r, "events", evs);
-	json_object_object_add(m, "result", r);
-	s2 = gw_string(m);
-	if (!s1 || asprintf(&out, "%s%s\n", s1, s2) < 0)
-		out = NULL;
-	free(s1);
-	free(s2);
-	return out;
+	return s1;
 }
 
 /*
@@ -3458,22 +3470,32 @@ static char *gw_watch2(int64_t rev, json_object *kv1, json_object *kv2)
  * (etcd unavailable): the stream resumes at that revision, and the event
  * already shown (n1's) is not shown again; n2's is, once.
  */
+#define GW_TIMED_OUT "{\"error\":{\"grpc_code\":14," \
+		     "\"message\":\"etcdserver: request timed out\"}}"
+/* The txn's stream (@split: a message an event), then n1's read or n2's. */
+#define FK_TXN(split)							\
+	STEP("watch", gw_watch2(11, fk_kv("n1", "a", "1", 11, 11),	\
+				fk_kv("n2", "b", "1", 11, 11), split))
+#define FK_REG(n, rev)							\
+	STEP("kv/range", gw_range(11, gw_kv("/cosi/fk/nodes/" n,	\
+					    REG("\"web\""), rev, rev), NULL))
+#define FK_FAILED	STEP("kv/range", strdup(GW_TIMED_OUT))
 TEST(cosictl_watch_etcd_group_read_fails)
 {
 	struct fake_step s[] = {
 		FK_NODES(10),
 		STEP("kv/range", gw_range(10, NULL)),
 		STEP("kv/range", gw_range(10, NULL)),
-		STEP("watch", gw_watch2(11, fk_kv("n1", "a", "1", 11, 11),
-					fk_kv("n2", "b", "1", 11, 11))),
-		STEP("kv/range", gw_range(11, gw_kv("/cosi/fk/nodes/n1",
-						    REG("\"web\""), 2, 2), NULL)),
-		STEP("kv/range", strdup("{\"error\":{\"grpc_code\":14,"
-					"\"message\":\"etcdserver: request timed out\"}}")),
-		STEP("watch", gw_watch2(11, fk_kv("n1", "a", "1", 11, 11),
-					fk_kv("n2", "b", "1", 11, 11))),
-		STEP("kv/range", gw_range(11, gw_kv("/cosi/fk/nodes/n2",
-						    REG("\"web\""), 3, 3), NULL)),
+		FK_TXN(false), FK_REG("n1", 2), FK_FAILED,
+		FK_TXN(false), FK_REG("n2", 3),
+	};
+	struct fake_step t[] = {
+		FK_NODES(10),
+		STEP("kv/range", gw_range(10, NULL)),
+		STEP("kv/range", gw_range(10, NULL)),
+		FK_TXN(false), FK_REG("n1", 2), FK_FAILED,
+		FK_TXN(true), FK_FAILED,
+		FK_TXN(true), FK_REG("n2", 3),
 	};
 	char out[8192], err[4096], ev[1024];
 	int fst;
@@ -3484,6 +3506,21 @@ TEST(cosictl_watch_etcd_group_read_fails)
 	EXPECT_STREQ("cosictl: note: watch: etcdserver: request timed out; resuming from revision 11 in 500 ms\n"
 		     "cosictl: note: watch: resumed from revision 11\n", err);
 	EXPECT_EQ(0, fst);	/* every step served, as scripted */
+
+	/*
+	 * n2's read fails twice, the resumed streams sending the txn's
+	 * events a message each: n1's skipped on both, n2's shown once;
+	 * the second resume, of a stream created and lost at once, after
+	 * twice the pause.
+	 */
+	EXPECT_EQ(0, FK_WATCH(t, "--group", "web", 2, "10s"));
+	EXPECT_STREQ("bootstrapped:10 created:net.a created:net.b",
+		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: note: watch: etcdserver: request timed out; resuming from revision 11 in 500 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n"
+		     "cosictl: note: watch: etcdserver: request timed out; resuming from revision 11 in 1000 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n", err);
+	EXPECT_EQ(0, fst);
 }
 
 /*

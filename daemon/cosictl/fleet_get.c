@@ -898,6 +898,7 @@ struct fwatch {
 	bool done;			/* --count reached, the condition met */
 	bool ended;			/* the stream ended: start again */
 	bool established;		/* ... after etcd created the watch */
+	long created_ms;		/* ... then (ctl_now_ms()) */
 	bool outage;			/* resumes failing: notes held back */
 	bool relist;			/* ... after a compaction: list */
 	bool stale;			/* ... and what is queued is not shown */
@@ -926,6 +927,7 @@ static void on_status(struct etcd_watch *ew, int err, const char *msg,
 		return;
 	if (!err && m->created && !m->canceled && !m->compact_revision) {
 		w->established = true;
+		w->created_ms = ctl_now_ms();
 		if (w->outage)
 			fprintf(stderr, "cosictl: note: watch: resumed from revision %lld\n",
 				(long long)w->from);
@@ -1284,19 +1286,23 @@ static bool transient(int err)
 	       err == -ETIMEDOUT || err == -EAGAIN;
 }
 
+/* A pause between resumes at most, and how long a stream lasts to count. */
+#define WATCH_PAUSE_MAX_MS	8000
+
 /*
  * The list, then the watch from after it until w->done, @end (ms, -1:
  * none) or a signal: a compaction or an oversized message lists again,
  * a lost stream resumes.  Shared by watch and wait.
  *
- * A stream that etcd created and that then ended, and a transient
- * failure to reach etcd, resume for as long as it takes (as etcdctl
- * watch does; --timeout bounds wait), with backoff doubling from 0.5 s
- * to 8 s while no stream is created: a watch outlives an etcd restart
- * or outage.  One note when a stream is lost, one when it is back,
- * none for the failed tries between.  The roles or the password end it
- * at once; other errors (a reply that is not etcd's) after three
- * resumes in a row fail so.
+ * A stream that brought an event or lasted (WATCH_PAUSE_MAX_MS) and
+ * then ended, and a transient failure to reach etcd, resume for as long
+ * as it takes (as etcdctl watch does; --timeout bounds wait), with
+ * backoff doubling from 0.5 s to 8 s while no stream does: a watch
+ * outlives an etcd restart or outage.  One note when a stream is lost,
+ * one when it is back, none for the failed tries between.  The roles or
+ * the password end it at once; other errors (a reply that is not
+ * etcd's, a stream created and at once ended so) after three resumes
+ * in a row fail so.
  */
 static int follow(struct fwatch *w, long end)
 {
@@ -1314,7 +1320,14 @@ static int follow(struct fwatch *w, long end)
 		rc = watch_run(w, end);
 		if (rc || !w->ended || w->done)
 			break;
-		progress = w->established || w->next > resumed;
+		/*
+		 * An event, or a stream that lasted (as long as the longest
+		 * pause): one created and ended at once, over and over, is
+		 * no more progress than one refused.
+		 */
+		progress = w->next > resumed ||
+			   (w->established &&
+			    ctl_now_ms() - w->created_ms >= WATCH_PAUSE_MAX_MS);
 		stuck = progress || transient(w->err) ? 0 : stuck + 1;
 		if (w->err == -EPERM || w->err == -EACCES || stuck >= 3) {
 			rc = ctl_err("watch %s: %s", f->status, w->msg);
@@ -1335,7 +1348,8 @@ static int follow(struct fwatch *w, long end)
 		}
 		/* A lost stream: resume after the last event, with backoff. */
 		backoff_ms = progress ? 500 :
-			     backoff_ms >= 4000 ? 8000 : backoff_ms * 2;
+			     backoff_ms >= WATCH_PAUSE_MAX_MS / 2 ?
+			     WATCH_PAUSE_MAX_MS : backoff_ms * 2;
 		resumed = w->next;
 		if (progress || !w->outage)
 			fprintf(stderr, "cosictl: note: watch: %s; resuming from revision %lld in %u ms\n",

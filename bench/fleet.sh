@@ -87,13 +87,12 @@ r0=$(rev)
 sleep "$IDLE"
 r1=$(rev)
 keys=$(ectl get --prefix "$P/" --keys-only | grep -c .)
-metric() { curl -s "$E/metrics" | sed -n "s/^$1 //p"; }
 rss=0
 for p in $(echo "$pids" | tr , ' '); do
 	rss=$((rss + $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/"$p"/status)))
 done
-python3 - "$up" "$IDLE" "$r0" "$r1" "$keys" "$(metric etcd_debugging_mvcc_watcher_total)" \
-	"$(metric etcd_debugging_mvcc_watch_stream_total)" "$rss" <<'EOF' | tee -a "$results"
+python3 - "$up" "$IDLE" "$r0" "$r1" "$keys" "$(member_metric 1 etcd_debugging_mvcc_watcher_total)" \
+	"$(member_metric 1 etcd_debugging_mvcc_watch_stream_total)" "$rss" <<'EOF' | tee -a "$results"
 import sys
 n, idle, r0, r1, keys, watchers, streams, rss = map(float, sys.argv[1:])
 n = int(n)

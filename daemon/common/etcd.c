@@ -296,6 +296,7 @@ int etcd_new(struct etcd **ep, sd_event *event, const struct etcd_opts *o,
 			goto nomem;
 		return err;
 	}
+	e->cur = (int)(o->first_endpoint % (unsigned int)e->n_endpoints);
 	if (dup_opt(&e->user, o->user) || dup_opt(&e->password, o->password) ||
 	    dup_opt(&e->ca_file, o->ca_file) ||
 	    dup_opt(&e->cert_file, o->cert_file) ||
@@ -715,11 +716,23 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 			    -ECONNRESET, msg, NULL);
 		return;
 	}
+	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (rq->post.stream && code != 200) {
+		/*
+		 * An HTTP error without a body (etcd's come as JSON, which
+		 * the stream function has seen): not etcd's, say a proxy
+		 * without the path, unless it is one in front of etcd that
+		 * has no member to send it to (502, 503, 504).
+		 */
+		snprintf(msg, sizeof(msg), "etcd %s: HTTP %ld", rq->url, code);
+		req_end(rq, code >= 502 && code <= 504 ? -EAGAIN : -EPROTO,
+			msg, NULL);
+		return;
+	}
 	if (rq->post.stream) {
 		req_end(rq, -ECONNRESET, "etcd closed the stream", NULL);
 		return;
 	}
-	curl_easy_getinfo(rq->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (etcd_json_weight(rq->reply ?: "", rq->reply_len) >
 	    ETCD_JSON_WEIGHT_MAX) {
 		snprintf(msg, sizeof(msg), "etcd %s: reply with too many JSON values",

@@ -32,8 +32,10 @@
  *   -ETIMEDOUT no reply in time, or etcd's "request timed out": a write
  *             may have been applied (read before writing again)
  *   -ECONNREFUSED no endpoint reachable
- *   -EAGAIN   etcd unavailable (no leader, too many requests)
- *   -EPROTO   a reply that is not what the gateway sends
+ *   -EAGAIN   etcd unavailable (no leader, too many requests; a watch's
+ *             HTTP 502, 503 or 504 without a body: a proxy's)
+ *   -EPROTO   a reply that is not what the gateway sends (a watch's
+ *             other HTTP errors without a body too)
  *   -EINVAL   other requests etcd (or the client) finds invalid
  */
 #ifndef _COSI_COMMON_ETCD_H
@@ -76,6 +78,12 @@ struct etcd_opts {
 	uint64_t connect_timeout_usec;
 	/* Bytes of one reply or watch message (0: ETCD_REPLY_MAX). */
 	size_t reply_max;
+	/*
+	 * The endpoint requests go to first (modulo their number): the
+	 * nodes of a fleet each pick one at random, so that their watch
+	 * streams do not all land on the first member listed.
+	 */
+	unsigned int first_endpoint;
 };
 
 /* What every reply starts with. */

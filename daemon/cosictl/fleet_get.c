@@ -26,7 +26,8 @@
  *                   each row or document with its event and node; a
  *                   compaction or an oversized message lists again and
  *                   prints what changed since (the keys shown are kept
- *                   with their mod_revision), a lost stream resumes.
+ *                   with their mod_revision), a lost stream resumes
+ *                   (for as long as etcd cannot be reached: follow()).
  *
  *   wait TYPE ID    until the status of every node in scope (--node
  *                   N, or the registered nodes of --group G or of
@@ -886,9 +887,19 @@ struct fwatch {
 	size_t n_ev;
 	int64_t next;			/* the revision to resume from */
 	int64_t from;			/* ... the stream's (events before: old) */
+	/*
+	 * The events of revision @done_rev handled (@done_n): a resume in
+	 * the middle of a txn (a --group read failed) skips them, as
+	 * @from_skip of the stream's first revision.
+	 */
+	int64_t done_rev;
+	size_t done_n, from_skip;
 	long events;			/* counted toward --count */
 	bool done;			/* --count reached, the condition met */
 	bool ended;			/* the stream ended: start again */
+	bool established;		/* ... after etcd created the watch */
+	long created_ms;		/* ... then (ctl_now_ms()) */
+	bool outage;			/* resumes failing: notes held back */
 	bool relist;			/* ... after a compaction: list */
 	bool stale;			/* ... and what is queued is not shown */
 	int err;			/* why it ended (< 0) */
@@ -914,6 +925,14 @@ static void on_status(struct etcd_watch *ew, int err, const char *msg,
 	(void)ew;
 	if (w->ended)
 		return;
+	if (!err && m->created && !m->canceled && !m->compact_revision) {
+		w->established = true;
+		w->created_ms = ctl_now_ms();
+		if (w->outage)
+			fprintf(stderr, "cosictl: note: watch: resumed from revision %lld\n",
+				(long long)w->from);
+		w->outage = false;
+	}
 	if (err || m->canceled || m->compact_revision > 0) {
 		w->ended = true;
 		w->relist = !err && m->compact_revision > 0;
@@ -939,6 +958,10 @@ static void on_status(struct etcd_watch *ew, int err, const char *msg,
 		 */
 		if (ev->kv.mod_revision < w->from)
 			continue;
+		if (ev->kv.mod_revision == w->from && w->from_skip) {
+			w->from_skip--;		/* handled before the resume */
+			continue;
+		}
 		q = &w->ev[w->n_ev];
 		q->kind = ev->type == ETCD_EV_DELETE ? '-' :
 			  ev->kv.create_revision == ev->kv.mod_revision ?
@@ -1125,8 +1148,16 @@ static void show_queued(struct fwatch *w)
 	/* The stream's callback may run meanwhile: it starts a new array. */
 	w->ev = NULL;
 	w->n_ev = 0;
-	for (i = 0; i < n && !w->rc && !w->done && !w->stale && !err; i++)
+	for (i = 0; i < n && !w->rc && !w->done && !w->stale && !err; i++) {
 		err = show_event(w, &batch[i]);
+		if (w->stale)
+			break;		/* not handled: delivered again */
+		if (batch[i].rev != w->done_rev) {
+			w->done_rev = batch[i].rev;
+			w->done_n = 0;
+		}
+		w->done_n++;
+	}
 	if (err)
 		w->rc = ctl_err("writing output: %s", strerror(-err));
 	for (i = 0; i < n; i++) {
@@ -1191,6 +1222,8 @@ static int follow_list(struct fwatch *w)
 	if (rc)
 		return rc;
 	w->next = f->rev + 1;
+	w->done_rev = 0;
+	w->done_n = 0;
 	return EXIT_OK;
 }
 
@@ -1210,8 +1243,9 @@ static int watch_run(struct fwatch *w, long end)
 	long left;
 	int err;
 
-	w->ended = w->relist = w->stale = false;
+	w->ended = w->relist = w->stale = w->established = false;
 	w->from = w->next;
+	w->from_skip = w->done_rev == w->next ? w->done_n : 0;
 	err = etcd_watch_start(w->f->e, &so, on_status, w, &ws, msg,
 			       sizeof(msg));
 	if (err) {
@@ -1243,9 +1277,32 @@ static int watch_run(struct fwatch *w, long end)
 }
 
 /*
+ * Why a stream may end without anything wrong with the request: etcd
+ * (or the way to it) down, restarting, cut off or without a leader.
+ */
+static bool transient(int err)
+{
+	return err == -ECONNREFUSED || err == -ECONNRESET ||
+	       err == -ETIMEDOUT || err == -EAGAIN;
+}
+
+/* A pause between resumes at most, and how long a stream lasts to count. */
+#define WATCH_PAUSE_MAX_MS	8000
+
+/*
  * The list, then the watch from after it until w->done, @end (ms, -1:
  * none) or a signal: a compaction or an oversized message lists again,
  * a lost stream resumes.  Shared by watch and wait.
+ *
+ * A stream that brought an event or lasted (WATCH_PAUSE_MAX_MS) and
+ * then ended, and a transient failure to reach etcd, resume for as long
+ * as it takes (as etcdctl watch does; --timeout bounds wait), with
+ * backoff doubling from 0.5 s to 8 s while no stream does: a watch
+ * outlives an etcd restart or outage.  One note when a stream is lost,
+ * one when it is back, none for the failed tries between.  The roles or
+ * the password end it at once; other errors (a reply that is not
+ * etcd's, a stream created and at once ended so) after three resumes
+ * in a row fail so.
  */
 static int follow(struct fwatch *w, long end)
 {
@@ -1254,22 +1311,24 @@ static int follow(struct fwatch *w, long end)
 	int64_t resumed = 0;
 	int stuck = 0;
 	long pause_end;
+	bool progress;
 	int rc;
 
 	rc = follow_list(w);
 	while (!rc && !w->done && !cosictl_stop &&
 	       (end < 0 || ctl_now_ms() < end)) {
 		rc = watch_run(w, end);
-		if (rc || !w->ended)
+		if (rc || !w->ended || w->done)
 			break;
 		/*
-		 * The roles or the password: resuming would meet them again.
-		 * Other errors resume (a message over the client's cap: the
-		 * list is read again), but three resumes in a row that end
-		 * without an event end it (the fourth end since an event
-		 * or a list).
+		 * An event, or a stream that lasted (as long as the longest
+		 * pause): one created and ended at once, over and over, is
+		 * no more progress than one refused.
 		 */
-		stuck = w->next > resumed ? 0 : stuck + 1;
+		progress = w->next > resumed ||
+			   (w->established &&
+			    ctl_now_ms() - w->created_ms >= WATCH_PAUSE_MAX_MS);
+		stuck = progress || transient(w->err) ? 0 : stuck + 1;
 		if (w->err == -EPERM || w->err == -EACCES || stuck >= 3) {
 			rc = ctl_err("watch %s: %s", f->status, w->msg);
 			break;
@@ -1288,11 +1347,14 @@ static int follow(struct fwatch *w, long end)
 			continue;
 		}
 		/* A lost stream: resume after the last event, with backoff. */
-		backoff_ms = w->next > resumed ? 500 :
-			     backoff_ms >= 4000 ? 8000 : backoff_ms * 2;
+		backoff_ms = progress ? 500 :
+			     backoff_ms >= WATCH_PAUSE_MAX_MS / 2 ?
+			     WATCH_PAUSE_MAX_MS : backoff_ms * 2;
 		resumed = w->next;
-		fprintf(stderr, "cosictl: note: watch: %s; resuming from revision %lld in %u ms\n",
-			w->msg, (long long)w->next, backoff_ms);
+		if (progress || !w->outage)
+			fprintf(stderr, "cosictl: note: watch: %s; resuming from revision %lld in %u ms\n",
+				w->msg, (long long)w->next, backoff_ms);
+		w->outage = true;
 		pause_end = ctl_now_ms() + backoff_ms;
 		while (!cosictl_stop && ctl_now_ms() < pause_end &&
 		       (end < 0 || ctl_now_ms() < end) &&

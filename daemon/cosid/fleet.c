@@ -112,6 +112,7 @@ struct cosid_fleet {
 	sd_event_source *retry, *keepalive;
 	unsigned int backoff_ms;
 	unsigned int seed;		/* rand_r(): jitter, from getrandom() */
+	unsigned int first_ep;		/* etcd_opts.first_endpoint: at random */
 	uint64_t watch_since;		/* CLOCK_MONOTONIC usec of the start */
 	uint64_t lease_ok;		/* usec of the last lease success */
 
@@ -1041,6 +1042,7 @@ static int fleet_init(struct cosi_ctl *ctl)
 		.endpoints = f->endpoints, .user = f->user,
 		.password = f->password, .ca_file = f->ca_file,
 		.cert_file = f->cert_file, .key_file = f->key_file,
+		.first_endpoint = f->first_ep,
 	};
 	int err;
 
@@ -1080,6 +1082,7 @@ static void revoke_lease(struct cosid_fleet *f)
 		.cert_file = f->cert_file, .key_file = f->key_file,
 		.timeout_usec = f->user ? 3000000 : 1000000,
 		.connect_timeout_usec = 500000,
+		.first_endpoint = f->first_ep,
 	};
 	struct etcd_reply rep = { 0 };
 	char msg[ETCD_MSG_LEN];
@@ -1227,6 +1230,7 @@ struct cosid_fleet *cosid_fleet_new(struct cosi *c,
 	if (getrandom(&f->seed, sizeof(f->seed), GRND_NONBLOCK) !=
 	    sizeof(f->seed))
 		f->seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
+	f->first_ep = rand_r(&f->seed);
 	if (!o->node) {
 		fprintf(stderr, "cosid: --etcd needs --node NAME\n");
 		goto fail;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1906,6 +1907,39 @@ TEST(failover_to_next_endpoint)
 	etcd_free(e);
 }
 
+/*
+ * first_endpoint (cosid's random pick): requests start at that endpoint,
+ * modulo their number, and fail over from there.
+ */
+TEST(first_endpoint)
+{
+	char msg[ETCD_MSG_LEN], eps[256], ep[MEMBERS][64];
+	struct etcd_opts o = { .endpoints = eps };
+	struct etcd *e;
+	unsigned int i;
+
+	for (i = 0; i < MEMBERS; i++)
+		endpoint(main_c, i, ep[i], sizeof(ep[i]));
+	snprintf(eps, sizeof(eps), "%s,%s,%s", ep[0], ep[1], ep[2]);
+	for (i = 0; i < 2 * MEMBERS; i++) {
+		o.first_endpoint = i == MEMBERS ? ~0u : i;
+		e = client_opts(&o);
+		ASSERT_NE(NULL, e);
+		EXPECT_EQ(0, put(e, "/t8/first", "1", 0, NULL, msg))
+			TH_LOG("%s", msg);
+		EXPECT_STREQ(ep[o.first_endpoint % MEMBERS], etcd_endpoint(e));
+		etcd_free(e);
+	}
+	/* The first one refuses (a dead port): the next answers. */
+	snprintf(eps, sizeof(eps), "%s,http://127.0.0.1:1,%s", ep[0], ep[2]);
+	o.first_endpoint = 1;
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(0, put(e, "/t8/first", "2", 0, NULL, msg)) TH_LOG("%s", msg);
+	EXPECT_STREQ(ep[2], etcd_endpoint(e));
+	etcd_free(e);
+}
+
 /* cosictl get --etcd (daemon/cosictl/fleet_get.c), the built binary. */
 
 #define REG(groups) \
@@ -3002,6 +3036,8 @@ struct fake_step {
 	const char *tail;		/* then @tail @times over */
 	int times;
 	bool hold;			/* until the client closes it */
+	bool drop;			/* no answer: closed once read */
+	const char *status;		/* the HTTP status (NULL: "200 OK") */
 };
 
 /* Read one HTTP request (headers and Content-Length body) into @buf. */
@@ -3050,6 +3086,8 @@ static pid_t fake_script(int *port, const struct fake_step *s, size_t n)
 			_exit(1);
 		snprintf(line, sizeof(line), "POST %s ", s[k].path);
 		body = s[k].reply;
+		if (s[k].drop && !strncmp(req, line, strlen(line)))
+			goto next;
 		if (strncmp(req, line, strlen(line))) {
 			snprintf(err, sizeof(err),
 				 "{\"error\":{\"grpc_code\":3,\"message\":\"fake: step %zu wants %s, not %.40s\"}}",
@@ -3060,9 +3098,10 @@ static pid_t fake_script(int *port, const struct fake_step *s, size_t n)
 			body = err;
 			bad = 1;
 		}
-		snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\n"
+		snprintf(head, sizeof(head), "HTTP/1.1 %s\r\n"
 			 "Content-Type: application/json\r\n"
-			 "Connection: close\r\n\r\n");
+			 "Connection: close\r\n\r\n",
+			 s[k].status && body != err ? s[k].status : "200 OK");
 		if (write(c, head, strlen(head)) < 0 ||
 		    write(c, body, strlen(body)) < 0)
 			goto next;
@@ -3313,6 +3352,14 @@ static const char *json_events(const char *out, char *buf, size_t len)
 			STEP("kv/range", gw_range(rev, NULL))
 
 /*
+ * watch -o json of --node or --group @who against the script @steps,
+ * until @count events or @timeout.
+ */
+#define FK_WATCH(steps, scope, who, count, timeout)			\
+	FAKE_CTL(steps, fst, out, err, "watch", "sysctlstatus", scope, who, \
+		 "-o", "json", "--count", #count, "--timeout", timeout)
+
+/*
  * watch --etcd: a compaction of the revision after the list lists again
  * and prints only what changed in the gap (net.a updated, net.c created,
  * net.b gone); then a delete without prev_kv, shown by its key.
@@ -3333,9 +3380,7 @@ TEST(cosictl_watch_etcd_relist)
 	char out[8192], err[4096], ev[1024];
 	int fst;
 
-	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
-			      "--node", "n1", "-o", "json", "--count", "1",
-			      "--timeout", "10s"));
+	EXPECT_EQ(0, FK_WATCH(s, "--node", "n1", 1, "10s"));
 	EXPECT_STREQ("created:net.a created:net.b bootstrapped:10 "
 		     "updated:net.a created:net.c destroyed:net.b bootstrapped:20 "
 		     "destroyed:net.c", json_events(out, ev, sizeof(ev)))
@@ -3366,19 +3411,115 @@ TEST(cosictl_watch_etcd_relist_skipped)
 			gw_kv("/cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y",
 			      "not json", 6, 6), NULL)),
 		{ .path = "/v3/watch", .hold = true,
-		  .reply = gw_watch(21, 0, NULL, false) },
+		  .reply = gw_watch(21, 0, fk_kv("n1", "w", "1", 21, 21),
+				    false) },
 	};
 	char out[8192], err[4096], ev[1024];
 	int fst;
 
-	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
-			      "--node", "n1", "-o", "json", "--timeout", "2s"));
-	EXPECT_STREQ("created:net.a bootstrapped:10 bootstrapped:20",
+	/* Ended by the last event (--count), not by a timeout: no race. */
+	EXPECT_EQ(0, FK_WATCH(s, "--node", "n1", 1, "20s"));
+	EXPECT_STREQ("created:net.a bootstrapped:10 bootstrapped:20 created:net.w",
 		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
 	EXPECT_STREQ("cosictl: /cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.y: skipped: not JSON\n"
 		     "cosictl: /cosi/fk/status/n1/runtime/SysctlStatuses.cosi.dev/net.z: skipped: not JSON\n"
 		     "cosictl: note: revision 11 was compacted in etcd; listed again\n",
 		     err);
+	EXPECT_EQ(0, fst);
+}
+
+/*
+ * A watch stream: "created", then one message with PUTs of @kv1, @kv2
+ * (@split: a message each, the revision split as etcd does not).
+ */
+static char *gw_watch2(int64_t rev, json_object *kv1, json_object *kv2,
+		       bool split)
+{
+	json_object *kvs[2] = { kv1, kv2 }, *m = NULL, *r, *evs = NULL, *e;
+	char *s1, *s2, *out = NULL;
+	size_t i;
+
+	s1 = gw_watch(rev, 0, NULL, false);
+	for (i = 0; i < 2 && s1; i++) {
+		if (!m) {
+			m = json_object_new_object();
+			r = json_object_new_object();
+			evs = json_object_new_array();
+			json_object_object_add(r, "header", gw_header(rev));
+			json_object_object_add(r, "events", evs);
+			json_object_object_add(m, "result", r);
+		}
+		e = json_object_new_object();
+		json_object_object_add(e, "kv", kvs[i]);
+		json_object_array_add(evs, e);
+		if (!split && !i)
+			continue;
+		s2 = gw_string(m);
+		m = NULL;
+		if (!s2 || asprintf(&out, "%s%s\n", s1, s2) < 0)
+			out = NULL;
+		free(s1);
+		free(s2);
+		s1 = out;
+	}
+	return s1;
+}
+
+/*
+ * watch --group: the group read for the second event of a txn fails
+ * (etcd unavailable): the stream resumes at that revision, and the event
+ * already shown (n1's) is not shown again; n2's is, once.
+ */
+#define GW_TIMED_OUT "{\"error\":{\"grpc_code\":14," \
+		     "\"message\":\"etcdserver: request timed out\"}}"
+/* The txn's stream (@split: a message an event), then n1's read or n2's. */
+#define FK_TXN(split)							\
+	STEP("watch", gw_watch2(11, fk_kv("n1", "a", "1", 11, 11),	\
+				fk_kv("n2", "b", "1", 11, 11), split))
+#define FK_REG(n, rev)							\
+	STEP("kv/range", gw_range(11, gw_kv("/cosi/fk/nodes/" n,	\
+					    REG("\"web\""), rev, rev), NULL))
+#define FK_FAILED	STEP("kv/range", strdup(GW_TIMED_OUT))
+TEST(cosictl_watch_etcd_group_read_fails)
+{
+	struct fake_step s[] = {
+		FK_NODES(10),
+		STEP("kv/range", gw_range(10, NULL)),
+		STEP("kv/range", gw_range(10, NULL)),
+		FK_TXN(false), FK_REG("n1", 2), FK_FAILED,
+		FK_TXN(false), FK_REG("n2", 3),
+	};
+	struct fake_step t[] = {
+		FK_NODES(10),
+		STEP("kv/range", gw_range(10, NULL)),
+		STEP("kv/range", gw_range(10, NULL)),
+		FK_TXN(false), FK_REG("n1", 2), FK_FAILED,
+		FK_TXN(true), FK_FAILED,
+		FK_TXN(true), FK_REG("n2", 3),
+	};
+	char out[8192], err[4096], ev[1024];
+	int fst;
+
+	EXPECT_EQ(0, FK_WATCH(s, "--group", "web", 2, "10s"));
+	EXPECT_STREQ("bootstrapped:10 created:net.a created:net.b",
+		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: note: watch: etcdserver: request timed out; resuming from revision 11 in 500 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n", err);
+	EXPECT_EQ(0, fst);	/* every step served, as scripted */
+
+	/*
+	 * n2's read fails twice, the resumed streams sending the txn's
+	 * events a message each: n1's skipped on both, n2's shown once;
+	 * the second resume, of a stream created and lost at once, after
+	 * twice the pause.
+	 */
+	EXPECT_EQ(0, FK_WATCH(t, "--group", "web", 2, "10s"));
+	EXPECT_STREQ("bootstrapped:10 created:net.a created:net.b",
+		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
+	EXPECT_STREQ("cosictl: note: watch: etcdserver: request timed out; resuming from revision 11 in 500 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n"
+		     "cosictl: note: watch: etcdserver: request timed out; resuming from revision 11 in 1000 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n", err);
 	EXPECT_EQ(0, fst);
 }
 
@@ -3398,14 +3539,15 @@ TEST(cosictl_watch_etcd_oversized)
 		STEP("kv/range", gw_range(30, fk_kv("n1", "a", "1", 5, 5),
 					  fk_kv("n1", "d", "4", 25, 25), NULL)),
 		{ .path = "/v3/watch", .hold = true,
-		  .reply = gw_watch(31, 0, NULL, false) },
+		  .reply = gw_watch(31, 0, fk_kv("n1", "e", "5", 31, 31),
+				    false) },
 	};
 	char out[8192], err[4096], ev[1024];
 	int fst;
 
-	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "watch", "sysctlstatus",
-			      "--node", "n1", "-o", "json", "--timeout", "2s"));
-	EXPECT_STREQ("created:net.a bootstrapped:10 created:net.d bootstrapped:30",
+	/* Ended by the last event (--count), not by a timeout: no race. */
+	EXPECT_EQ(0, FK_WATCH(s, "--node", "n1", 1, "20s"));
+	EXPECT_STREQ("created:net.a bootstrapped:10 created:net.d bootstrapped:30 created:net.e",
 		     json_events(out, ev, sizeof(ev))) TH_LOG("%s", out);
 	EXPECT_STREQ("cosictl: note: watch: etcd watch message with too many JSON values; listed again\n",
 		     err);
@@ -3493,54 +3635,137 @@ TEST(cosictl_wait_etcd_relist_delete)
 	EXPECT_EQ(0, fst);
 }
 
+/* The list of wait --group web (n2 at 0), and the wait of @steps. */
+#define FK_WAIT_LIST	FK_NODES(10),					\
+			STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5), \
+					      FK_FWD("n2", "0", 6, 6)))
+/* A reply that is not etcd's; a step four times over. */
+#define GW_BAD	"{\"error\":{\"grpc_code\":3,\"message\":\"fake: bad\"}}"
+#define FK_4(...)	__VA_ARGS__, __VA_ARGS__, __VA_ARGS__, __VA_ARGS__
+#define FK_WAIT(steps, timeout)						\
+	FAKE_CTL(steps, fst, out, err, "wait", "sysctlstatus", FK_ID,	\
+		 "--for", "value=1", "--group", "web", "--timeout", timeout)
+
 /*
  * wait --etcd: a stream that ends resumes after the list's revision
- * (a note), and the event on the next stream meets it; after the
- * first end, three more without an event end the wait before its
- * timeout (exit 1; notes with the backoff doubling).
+ * (a note, and one when it is back), and the event on the next stream
+ * meets it.  A quiet watch outlives lost streams and a spell of etcd
+ * not answering (the old limit: four ends without an event): two
+ * streams created and closed (the second at once: no progress, the
+ * backoff doubles), two tries dropped (no note: the outage was said),
+ * then the stream with the event.  A reply that is not
+ * etcd's, four times in a row, ends the wait before its timeout (exit
+ * 1; one note for the first).
  */
 TEST(cosictl_wait_etcd_resume)
 {
 	struct fake_step s[] = {
-		FK_NODES(10),
-		STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5),
-				      FK_FWD("n2", "0", 6, 6))),
+		FK_WAIT_LIST,
 		STEP("watch", gw_watch(10, 0, NULL, false)),
 		{ .path = "/v3/watch", .hold = true,
 		  .reply = gw_watch(11, 0, FK_FWD("n2", "1", 6, 11), false) },
 	};
 	struct fake_step x[] = {
-		FK_NODES(10),
-		STEP("kv/txn", gw_txn(10, FK_FWD("n1", "1", 5, 5),
-				      FK_FWD("n2", "0", 6, 6))),
+		FK_WAIT_LIST,
 		STEP("watch", gw_watch(10, 0, NULL, false)),
 		STEP("watch", gw_watch(10, 0, NULL, false)),
-		STEP("watch", gw_watch(10, 0, NULL, false)),
-		STEP("watch", gw_watch(10, 0, NULL, false)),
+		{ .path = "/v3/watch", .drop = true },
+		{ .path = "/v3/watch", .drop = true },
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(11, 0, FK_FWD("n2", "1", 6, 11), false) },
+	};
+	struct fake_step y[] = {
+		FK_WAIT_LIST, FK_4(STEP("watch", strdup(GW_BAD))),
 	};
 	char out[4096], err[4096];
 	int fst;
 
-	EXPECT_EQ(0, FAKE_CTL(s, fst, out, err, "wait", "sysctlstatus",
-			      FK_ID, "--for", "value=1", "--group", "web",
-			      "--timeout", "20s"));
-	EXPECT_NE(NULL, strstr(err, "; resuming from revision 11 in 500 ms\n"))
-		TH_LOG("%s", err);
-	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_EQ(0, FK_WAIT(s, "20s"));
+	EXPECT_STREQ("cosictl: note: watch: etcd closed the stream; resuming from revision 11 in 500 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n", err);
 	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
 		     out);
 	EXPECT_EQ(0, fst);
 
-	EXPECT_EQ(1, FAKE_CTL(x, fst, out, err, "wait", "sysctlstatus",
-			      FK_ID, "--for", "value=1", "--group", "web",
-			      "--timeout", "20s"));
-	EXPECT_NE(NULL, strstr(err, "resuming from revision 11 in 2000 ms\n"))
-		TH_LOG("%s", err);
-	EXPECT_NE(NULL, strstr(err, "\ncosictl: watch /cosi/fk/status/: etcd closed the stream\n"))
-		TH_LOG("%s", err);
-	EXPECT_EQ(4, lines(err)) TH_LOG("%s", err);
+	EXPECT_EQ(0, FK_WAIT(x, "30s"));
+	EXPECT_STREQ("cosictl: note: watch: etcd closed the stream; resuming from revision 11 in 500 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n"
+		     "cosictl: note: watch: etcd closed the stream; resuming from revision 11 in 1000 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
+		     out);
+	EXPECT_EQ(0, fst);
+
+	EXPECT_EQ(1, FK_WAIT(y, "20s"));
+	EXPECT_STREQ("cosictl: note: watch: fake: bad; resuming from revision 11 in 500 ms\n"
+		     "cosictl: watch /cosi/fk/status/: fake: bad\n", err);
 	EXPECT_STREQ("", out);
 	EXPECT_EQ(0, fst);
+}
+
+/*
+ * wait --etcd: an HTTP error without a body (a proxy in front that has
+ * no /v3/watch) is not "etcd closed the stream", which resumes for as
+ * long as it takes: four in a row end the wait before its timeout (one
+ * note for the first), as a reply that is not etcd's does.
+ */
+TEST(cosictl_wait_etcd_http_error)
+{
+	struct fake_step s[] = {
+		FK_WAIT_LIST, FK_4({ .path = "/v3/watch", .reply = strdup(""),
+				     .status = "404 Not Found" }),
+	};
+	char out[4096], err[4096];
+	long t0 = (long)(now_us() / 1000);
+	int fst;
+
+	EXPECT_EQ(1, FK_WAIT(s, "12s"));
+	EXPECT_EQ(0, fnmatch("cosictl: note: watch: etcd http://127.0.0.1:*/v3/watch: HTTP 404; resuming from revision 11 in 500 ms\n"
+			     "cosictl: watch /cosi/fk/status/: etcd http://127.0.0.1:*/v3/watch: HTTP 404\n",
+			     err, 0)) TH_LOG("%s", err);
+	EXPECT_STREQ("", out);
+	EXPECT_EQ(0, fst);
+	/* 0.5 + 1 + 2 s of backoff, not the timeout. */
+	EXPECT_GT(10000, (long)(now_us() / 1000) - t0);
+}
+
+/* A stream etcd creates, then @tail at once (then closed). */
+static char *gw_created_then(const char *tail)
+{
+	char *s = gw_watch(10, 0, NULL, false), *out;
+
+	if (!s || asprintf(&out, "%s%s", s, tail) < 0)
+		out = NULL;
+	free(s);
+	return out;
+}
+
+/*
+ * wait --etcd: a stream created and at once ended is no progress: the
+ * backoff doubles (the second note says 1000 ms, not 500 ms again), and
+ * four such ends by an error that is not etcd unreachable end the wait
+ * before its timeout, as four such errors without a stream do.
+ */
+TEST(cosictl_wait_etcd_created_then_ended)
+{
+	struct fake_step s[] = {
+		FK_WAIT_LIST, FK_4(STEP("watch", gw_created_then(GW_BAD))),
+	};
+	char out[4096], err[4096];
+	long t0 = (long)(now_us() / 1000);
+	int fst;
+
+	EXPECT_EQ(1, FK_WAIT(s, "12s"));
+	EXPECT_STREQ("cosictl: note: watch: fake: bad; resuming from revision 11 in 500 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n"
+		     "cosictl: note: watch: fake: bad; resuming from revision 11 in 1000 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n"
+		     "cosictl: note: watch: fake: bad; resuming from revision 11 in 2000 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n"
+		     "cosictl: watch /cosi/fk/status/: fake: bad\n", err);
+	EXPECT_STREQ("", out);
+	EXPECT_EQ(0, fst);
+	EXPECT_GT(10000, (long)(now_us() / 1000) - t0);
 }
 
 /*

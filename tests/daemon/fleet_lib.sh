@@ -111,6 +111,12 @@ member_urls() {
 # shellcheck disable=SC2046
 etcd_urls() { member_urls "$1" $(seq 1 "$ETCD_MEMBERS"); }
 
+# member_metric K NAME: the value of etcd's metric NAME on member K.
+member_metric() {
+	curl -s "$FLEET_SCHEME://127.0.0.1:$((PORT + $1 - 1))/metrics" |
+		sed -n "s/^$2 //p"
+}
+
 # etcdctl as etcd's administrator ($ECTL_ARGS: e.g. --cacert, --user),
 # every member its endpoint.
 # shellcheck disable=SC2086

@@ -76,18 +76,20 @@ hosts_doc() {
 	printf 'metadata: {namespace: config, type: HostsEntries.cosi.dev, id: %s}\nspec: {address: %s, names: [%s]}\n---\n' "$1" "$2" "$1"
 }
 # fapply SCOPE...: stdin's documents as the desired config of SCOPE
-# (--all-nodes, --group G, --node N).
-# fapply ARGS < DOCS: cosictl --etcd apply ARGS, tried again (3 times in
-# all, 10 s apart) when it fails: etcd in a TCG guest beside 50 starting
-# nodes may be without a leader for a while (cosictl then times out, as
-# it must), and applying the same documents again is harmless.
+# (--all-nodes, --group G, --node N) with cosictl --etcd apply, tried
+# again (3 times in all, 10 s apart) when it fails: etcd in a TCG guest
+# beside 50 starting nodes may be without a leader for a while (cosictl
+# then times out, as it must), and applying the same documents again is
+# harmless.
 fapply() {
 	cat > "$T/apply.yaml"
 	for _try in 1 2 3; do
 		fctl apply -f "$T/apply.yaml" "$@" > /dev/null && return 0
+		[ "$_try" = 3 ] && break
 		echo "# cosictl --etcd apply $* failed (try $_try): again in 10 s"
 		sleep 10
 	done
+	echo "# cosictl --etcd apply $* failed 3 times"
 	return 1
 }
 

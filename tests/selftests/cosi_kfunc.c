@@ -1118,7 +1118,7 @@ TEST(iterator_under_writers)
 		EXPECT_EQ(0, ch[i].err);
 		ops += ch[i].ops;
 	}
-	TH_LOG("%d walks of %lld resources in all, %d writes, %d steps unchecked, %d walks wrong (%d of them with an unchecked step)",
+	TH_LOG("%d walks of %lld resources in all, %d writes, %d steps unchecked, %d walks wrong (%d of them only where a step was unchecked)",
 	       skel->bss->walk.walks, walked, ops,
 	       skel->bss->walk.unchecked_steps,
 	       skel->bss->walk.keep_bad + skel->bss->walk.keep_unchecked,
@@ -1129,12 +1129,14 @@ TEST(iterator_under_writers)
 	 * Each walk saw every untouched resource once, in order, but for
 	 * what bpf.rst allows: a step that failed its check every time (a
 	 * writer's vCPU paused inside its section by a loaded host) may
-	 * skip.  step_checked counts those steps, so a wrong walk without
-	 * one is a bug: the unchecked descent this test was written for
-	 * gave 2 in 8496.
+	 * skip what lies between the resource before it and the one it
+	 * returns.  step_checked counts those steps, so a walk that missed
+	 * a kept resource where every step since the kept one before it
+	 * was checked is a bug: the unchecked descent this test was
+	 * written for gave 2 in 8496.
 	 */
 	if (skel->bss->walk.keep_bad)
-		TH_LOG("a wrong walk with every step checked stopped at r%03llu",
+		TH_LOG("a wrong walk went wrong where every step was checked, expecting r%03llu",
 		       skel->bss->walk.keep_seen);
 	EXPECT_EQ(0, skel->bss->walk.keep_bad);
 	EXPECT_EQ(0, skel->bss->walk.bad);

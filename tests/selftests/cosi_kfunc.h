@@ -60,11 +60,13 @@ struct kfunc_walk {
 	/* Untouched resources: see cosi_kfunc_iter.bpf.c. */
 	unsigned long long keep_every, keep_end;
 	int keep_bad;			/* walks that got them wrong */
-	unsigned long long keep_seen;	/* the last wrong walk's progress */
+	unsigned long long keep_seen;	/* the kept one the last wrong walk
+					 * expected where it first went wrong */
 	/*
 	 * Steps that failed their check every time (cosi_coll_next_rcu()
 	 * left the sequence odd), which may skip: in the walk in progress,
-	 * in all, and the wrong walks that had one (not in keep_bad);
+	 * in all, and the walks that missed kept resources only where
+	 * such a step could skip them (not in keep_bad);
 	 * @steps counts every step seen, checked or not.
 	 */
 	int unchecked, unchecked_steps, keep_unchecked, steps;

@@ -7,8 +7,10 @@
  * keep_every/keep_end (set by userspace) name the resources no writer
  * touches: those whose number (mtu - 1) is a multiple of keep_every,
  * below keep_end; a walk that does not see each of them exactly once, in
- * order, counts in keep_bad, or in keep_unchecked if one of its steps
- * failed its check every time (step_checked): such a step may skip.
+ * order, counts in keep_bad, or in keep_unchecked if each one it missed
+ * was missed where a step failed its check every time (step_checked):
+ * such a step may skip, but only what lies between the resource before
+ * it and the one it returns.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -31,9 +33,9 @@ int BPF_PROG(walk_prog, int a)
 	struct bpf_iter_cosi_res it;
 	struct cosi_res *r;
 	char f_mtu[] = "mtu", f_name[] = "name";
-	__u64 mtu, prev = 0, k, next_keep = 0;
-	bool wrong = false;
-	int n;
+	__u64 mtu, prev = 0, k, next_keep = 0, missed = 0;
+	bool wrong = false, skipped = false;
+	int n, u_keep = 0;
 
 	if ((bpf_get_current_pid_tgid() >> 32) != walk_tgid)
 		return 0;
@@ -51,12 +53,22 @@ int BPF_PROG(walk_prog, int a)
 		prev = mtu;
 		walk.mtu_sum += mtu;
 		k = mtu - 1;
+		/*
+		 * A kept resource missed between the last one seen and
+		 * this one was skipped by one of the steps since: allowed
+		 * only if one of those was unchecked (walk.unchecked moved
+		 * since u_keep); then the walk goes on from this one.
+		 */
 		if (walk.keep_every && k % walk.keep_every == 0 &&
 		    k < walk.keep_end) {
-			if (k == next_keep)
-				next_keep += walk.keep_every;
-			else
-				wrong = true;	/* one skipped, or again */
+			if (k > next_keep && walk.unchecked != u_keep)
+				skipped = true;
+			else if (k != next_keep && !wrong) {
+				wrong = true;	/* skipped when checked, or again */
+				missed = next_keep;
+			}
+			next_keep = k + walk.keep_every;
+			u_keep = walk.unchecked;
 		}
 		if (!walk.count)
 			n = bpf_cosi_res_spec_str(r, f_name, sizeof(f_name),
@@ -70,13 +82,19 @@ int BPF_PROG(walk_prog, int a)
 		walk.count++;
 	}
 	bpf_iter_cosi_res_destroy(&it);
-	if (walk.keep_every && next_keep < walk.keep_end)
-		wrong = true;			/* the walk ended early */
-	if (wrong && walk.unchecked) {
-		walk.keep_unchecked++;
-	} else if (wrong) {
+	if (walk.keep_every && next_keep < walk.keep_end) {
+		if (walk.unchecked != u_keep)
+			skipped = true;		/* the end step unchecked */
+		else if (!wrong) {
+			wrong = true;		/* the walk ended early */
+			missed = next_keep;
+		}
+	}
+	if (wrong) {
 		walk.keep_bad++;
-		walk.keep_seen = next_keep;
+		walk.keep_seen = missed;
+	} else if (skipped) {
+		walk.keep_unchecked++;
 	}
 	walk.walks++;
 	return 0;

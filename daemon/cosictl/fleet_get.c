@@ -897,8 +897,7 @@ struct fwatch {
 	long events;			/* counted toward --count */
 	bool done;			/* --count reached, the condition met */
 	bool ended;			/* the stream ended: start again */
-	bool established;		/* ... after etcd created the watch */
-	long created_ms;		/* ... then (ctl_now_ms()) */
+	long created_ms;		/* ... etcd created it then; 0: not */
 	bool outage;			/* resumes failing: notes held back */
 	bool relist;			/* ... after a compaction: list */
 	bool stale;			/* ... and what is queued is not shown */
@@ -926,7 +925,6 @@ static void on_status(struct etcd_watch *ew, int err, const char *msg,
 	if (w->ended)
 		return;
 	if (!err && m->created && !m->canceled && !m->compact_revision) {
-		w->established = true;
 		w->created_ms = ctl_now_ms();
 		if (w->outage)
 			fprintf(stderr, "cosictl: note: watch: resumed from revision %lld\n",
@@ -1243,7 +1241,8 @@ static int watch_run(struct fwatch *w, long end)
 	long left;
 	int err;
 
-	w->ended = w->relist = w->stale = w->established = false;
+	w->ended = w->relist = w->stale = false;
+	w->created_ms = 0;
 	w->from = w->next;
 	w->from_skip = w->done_rev == w->next ? w->done_n : 0;
 	err = etcd_watch_start(w->f->e, &so, on_status, w, &ws, msg,
@@ -1326,7 +1325,7 @@ static int follow(struct fwatch *w, long end)
 		 * no more progress than one refused.
 		 */
 		progress = w->next > resumed ||
-			   (w->established &&
+			   (w->created_ms &&
 			    ctl_now_ms() - w->created_ms >= WATCH_PAUSE_MAX_MS);
 		stuck = progress || transient(w->err) ? 0 : stuck + 1;
 		if (w->err == -EPERM || w->err == -EACCES || stuck >= 3) {

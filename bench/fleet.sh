@@ -10,7 +10,7 @@
 # (tests/daemon/fleet_lib.sh: a cosid each in its own network, UTS and
 # mount namespace, over a veth pair; plain builds), all in group "bench".  For
 # each size of FLEET_SIZES (default "1 10 50 200"; nodes are added to the
-# running ones), FLEET_ROUNDS (10) rounds of `cosictl --etcd apply
+# running ones, FLEET_BATCH (10) at a time), FLEET_ROUNDS (10) rounds of `cosictl --etcd apply
 # --group bench` of a sysctl, each timed until every node's SysctlStatus
 # is in etcd (bench/fleet_rounds.py).  Then, with every node up:
 # etcd revisions during FLEET_IDLE seconds (60) of an idle fleet, etcd
@@ -23,6 +23,7 @@ COSID_BUILD=${COSID_BUILD:-$top/build/daemon}
 SIZES=${FLEET_SIZES:-1 10 50 200}
 ROUNDS=${FLEET_ROUNDS:-10}
 IDLE=${FLEET_IDLE:-60}
+BATCH=${FLEET_BATCH:-10}
 results=$T/results.txt
 . "$top/tests/daemon/fleet_lib.sh"
 
@@ -57,11 +58,17 @@ i=0
 for size in $SIZES; do
 	i=$((i + 1))
 	[ "$size" -gt 250 ] && die "at most 250 nodes (10.77.N.0/24)"
+	# Batches of BATCH nodes, each registered before the next starts:
+	# 200 cosid starting at once (definitions, range, registration,
+	# stale-status sweep and first publish each) kept two emulated CPUs
+	# busy long enough for etcd to refuse puts for 120 s.
 	while [ $up -lt "$size" ]; do
 		up=$((up + 1))
 		node_links $up
 		start_node $up --group bench
 		pids="$pids${pids:+,}$(eval echo "\$pid$up")"
+		[ $((up % BATCH)) = 0 ] || [ $up = "$size" ] || continue
+		until_ok 600 is "$up" live || die "$up nodes did not register in 600 s"
 	done
 	last=$(((i - 1) * 100 + 10000 - 1))
 	until_ok 120 ectl put "$P/desired/groups/bench/$SC/net.core.somaxconn" \

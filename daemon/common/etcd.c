@@ -662,6 +662,11 @@ static void next_endpoint(struct etcd *e, int failed)
 		e->cur = (failed + 1) % e->n_endpoints;
 }
 
+void etcd_req_stalled(struct etcd_req *rq)
+{
+	next_endpoint(rq->e, rq->ep);
+}
+
 static void req_done(struct etcd_req *rq, CURLcode rc)
 {
 	struct etcd *e = rq->e;

@@ -248,13 +248,44 @@ int etcd_call(struct etcd *e, const struct etcd_request *r,
 /* One iteration of the loop, waiting at most @usec.  For blocking users. */
 int etcd_run_once(struct etcd *e, uint64_t usec);
 
-/* A watch stream (/v3/watch). */
+/* One watcher of a stream: a key (or prefix) from a revision. */
+struct etcd_watch_key {
+	const char *key;
+	int64_t start_revision;	/* 0: from now */
+};
+
+/* Most watchers in one stream (ETCD_REQUEST_MAX bytes of keys, too). */
+#define ETCD_WATCH_KEYS_MAX	256
+
+/*
+ * A watch stream (/v3/watch): one watcher, @key from @start_revision,
+ * or with @n_keys > 0 one watcher per @keys[i] (@key and
+ * @start_revision unused), all in one HTTP stream and one gRPC stream,
+ * with the same @prefix, @prev_kv and @progress_notify.  Watcher i is
+ * created with watch_id i + 1 (etcd 3.4): each message says whose it
+ * is (etcd_watch_msg.watcher).  Across watchers etcd keeps no order:
+ * one that catches up from an old revision sends its events after
+ * newer ones of another, so a client resumes each from its own.
+ */
 struct etcd_watch_opts {
 	const char *key;
 	bool prefix;
 	int64_t start_revision;	/* 0: from now */
+	const struct etcd_watch_key *keys;
+	size_t n_keys;
 	bool prev_kv;
+	/*
+	 * etcd sends each watcher that is in step an empty message with
+	 * the current revision every --experimental-watch-progress-notify-
+	 * interval (10 min by default): every event up to it was sent.
+	 */
 	bool progress_notify;
+	/*
+	 * > 0: a stream silent this long ends (-ETIMEDOUT): with
+	 * progress_notify, more than etcd's interval tells a dead stream
+	 * from a quiet one.
+	 */
+	uint64_t idle_usec;
 };
 
 enum etcd_event_type {
@@ -272,13 +303,18 @@ struct etcd_event {
 /* One message of the stream, borrowed for the callback. */
 struct etcd_watch_msg {
 	struct etcd_header hdr;
+	size_t watcher;		/* index in etcd_watch_opts.keys (0: @key) */
 	bool created;
 	bool canceled;		/* the stream ends after this message */
 	/* > 0: start_revision was compacted, re-list from here. */
 	int64_t compact_revision;
 	const char *cancel_reason;
 	const struct etcd_event *events;
-	size_t n_events;	/* 0 and !created: a progress notification */
+	/*
+	 * 0, !created and !canceled: a progress notification (every event
+	 * of the watcher up to hdr.revision was sent).
+	 */
+	size_t n_events;
 };
 
 /* The watch owned by the caller: free it with etcd_watch_free(). */

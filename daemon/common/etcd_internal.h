@@ -42,6 +42,11 @@ struct etcd_post {
 	void *stream_arg;
 };
 
+/*
+ * @rq's member stopped answering (a watch silent for too long): the
+ * requests after it go to the next endpoint, as after a timeout.
+ */
+void etcd_req_stalled(struct etcd_req *rq);
 /* The cap on one reply or watch message. */
 size_t etcd_reply_max(struct etcd *e);
 
@@ -104,12 +109,14 @@ int etcd_msg_reply(int type, json_object *j, struct etcd_reply *rep);
 /*
  * One message @j of the watch stream into @m: its header, events (freed
  * by etcd_watch_msg_clear(); nothing to free after an error), flags and
- * cancel_reason (borrowed from @j).  0, or a negative errno with @msg:
+ * cancel_reason (borrowed from @j), the watcher (of @n_watchers: watch_id
+ * 1..@n_watchers, or none with one).  0, or a negative errno with @msg:
  * the gateway's error (etcd_msg_error()), -EPROTO for a malformed
- * message, -EMSGSIZE over ETCD_KVS_MAX events, -ENOMEM.
+ * message or another watch id, -EMSGSIZE over ETCD_KVS_MAX events,
+ * -ENOMEM.
  */
-int etcd_msg_watch_result(json_object *j, struct etcd_watch_msg *m,
-			  char *msg, size_t len);
+int etcd_msg_watch_result(json_object *j, size_t n_watchers,
+			  struct etcd_watch_msg *m, char *msg, size_t len);
 void etcd_watch_msg_clear(struct etcd_watch_msg *m);
 /*
  * The token of an authenticate reply (a new string), or NULL if there is

@@ -421,37 +421,78 @@ int etcd_msg_auth(const char *user, const char *password,
 	return err;
 }
 
+/* One create_request, for watcher @i (watch_id @i + 1), appended to @b. */
+static int watch_create(const struct etcd_watch_opts *o, const char *key,
+			int64_t start, size_t i, struct printbuf *b)
+{
+	json_object *w = json_object_new_object(), *c;
+	const char *s;
+	size_t n;
+	int err;
+
+	c = json_object_new_object();
+	err = w ? add(w, "create_request", c) : -ENOMEM;
+	err = err ?: add_key(c, key, o->prefix);
+	err = err ?: add_int(c, "start_revision", start);
+	err = err ?: add_bool(c, "prev_kv", o->prev_kv);
+	err = err ?: add_bool(c, "progress_notify", o->progress_notify);
+	err = err ?: add_int(c, "watch_id", (int64_t)i + 1);
+	if (!err) {
+		s = json_object_to_json_string_length(w, JSON_C_TO_STRING_PLAIN,
+						      &n);
+		err = s && printbuf_memappend(b, s, n) >= 0 ? 0 : -ENOMEM;
+	}
+	json_object_put(w);
+	return err;
+}
+
+/*
+ * The body: one create_request per watcher, back to back (the gateway
+ * reads a stream of messages from the request body).
+ */
 int etcd_msg_watch(const struct etcd_watch_opts *o, struct etcd_post *p,
 		   char *msg, size_t len)
 {
-	json_object *w = json_object_new_object(), *c;
-	int err;
+	struct etcd_watch_key one = { o->key, o->start_revision };
+	const struct etcd_watch_key *k = o->n_keys ? o->keys : &one;
+	size_t i, n = o->n_keys ? o->n_keys : 1, total = 0;
+	struct printbuf *b;
+	int err = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->type = ETCD_REQ_WATCH;
 	p->path = "/v3/watch";
-	if (!o->key || (!*o->key && !o->prefix)) {
-		snprintf(msg, len, "invalid etcd watch key");
-		json_object_put(w);
-		return -EINVAL;
+	if (n > ETCD_WATCH_KEYS_MAX) {
+		snprintf(msg, len, "%zu etcd watch keys in one stream, over %d",
+			 n, ETCD_WATCH_KEYS_MAX);
+		return -E2BIG;
 	}
-	if (strlen(o->key) > ETCD_REQUEST_MAX) {
-		snprintf(msg, len, "etcd watch key of %zu bytes over the %d-byte limit (--max-request-bytes)",
-			 strlen(o->key), ETCD_REQUEST_MAX);
-		json_object_put(w);
+	for (i = 0; i < n; i++) {
+		if (!k[i].key || (!*k[i].key && !o->prefix)) {
+			snprintf(msg, len, "invalid etcd watch key");
+			return -EINVAL;
+		}
+		total += strlen(k[i].key);
+	}
+	if (total > ETCD_REQUEST_MAX) {
+		snprintf(msg, len, "etcd watch key%s of %zu bytes over the %d-byte limit (--max-request-bytes)",
+			 n > 1 ? "s" : "", total, ETCD_REQUEST_MAX);
 		return -EMSGSIZE;
 	}
-	c = json_object_new_object();
-	err = w ? add(w, "create_request", c) : -ENOMEM;
-	err = err ?: add_key(c, o->key, o->prefix);
-	err = err ?: add_int(c, "start_revision", o->start_revision);
-	err = err ?: add_bool(c, "prev_kv", o->prev_kv);
-	err = err ?: add_bool(c, "progress_notify", o->progress_notify);
-	err = err ?: set_body(w, p);
-	if (err)
+	b = printbuf_new();
+	for (i = 0; b && !err && i < n; i++)
+		err = watch_create(o, k[i].key, k[i].start_revision, i, b);
+	if (!err && b) {
+		p->body = strndup(b->buf, b->bpos);
+		p->body_len = b->bpos;
+	}
+	if (b)
+		printbuf_free(b);
+	if (!p->body) {
 		snprintf(msg, len, "out of memory");
-	json_object_put(w);
-	return err;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* etcd's messages that say more than their gRPC code. */
@@ -817,11 +858,12 @@ static int decode_events(json_object *a, struct etcd_event **evp,
 	return 0;
 }
 
-int etcd_msg_watch_result(json_object *j, struct etcd_watch_msg *m,
-			  char *msg, size_t len)
+int etcd_msg_watch_result(json_object *j, size_t n_watchers,
+			  struct etcd_watch_msg *m, char *msg, size_t len)
 {
 	struct etcd_event *ev;
 	json_object *r, *x;
+	int64_t id = 0;
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -834,6 +876,19 @@ int etcd_msg_watch_result(json_object *j, struct etcd_watch_msg *m,
 			return etcd_msg_error(json_object_is_type(x, json_type_object) ?
 					      x : j, msg, len);
 		snprintf(msg, len, "etcd watch: unexpected message");
+		return -EPROTO;
+	}
+	/*
+	 * Our watch ids (etcd 3.4); an older etcd numbers them itself from
+	 * 0, which only one watcher can take for its own.
+	 */
+	if (json_object_object_get_ex(r, "watch_id", &x))
+		id = json_object_get_int64(x);
+	if (id >= 1 && (uint64_t)id <= n_watchers) {
+		m->watcher = id - 1;
+	} else if (n_watchers != 1) {
+		snprintf(msg, len, "etcd watch: a message for watch id %lld of none created (etcd before 3.4?)",
+			 (long long)id);
 		return -EPROTO;
 	}
 	if (!json_object_object_get_ex(r, "events", &x))

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The etcd watch stream: POST /v3/watch with a create_request; the
- * gateway answers with JSON objects back to back ({"result": {...}} per
- * gRPC message), split anywhere by the transport, so they are parsed
- * incrementally with one json_tokener.  Each message is decoded and
- * handed to the caller; a message may not exceed the client's reply cap.
+ * The etcd watch stream: POST /v3/watch with a create_request per
+ * watcher; the gateway answers with JSON objects back to back
+ * ({"result": {...}} per gRPC message), split anywhere by the transport,
+ * so they are parsed incrementally with one json_tokener.  Each message
+ * is decoded and handed to the caller; a message may not exceed the
+ * client's reply cap.  With idle_usec, a timer ends a stream that sent
+ * nothing for that long.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,8 +22,11 @@ struct etcd_watch {
 	size_t pending;		/* bytes of the message being parsed */
 	size_t max;		/* ... at most */
 	size_t weight;		/* its etcd_json_weight() */
-	char *body;		/* the create request, to send again; owned */
+	char *body;		/* the create requests, to send again; owned */
 	size_t body_len;
+	size_t n;		/* watchers in the stream */
+	uint64_t idle_usec;	/* 0: a silent stream is never ended */
+	sd_event_source *idle;	/* owned; armed while rq runs */
 	bool reauthed;		/* created again after a token error */
 	bool restart;		/* ... to be done when the data is handled */
 	bool in_cb;		/* the caller's callback is running */
@@ -46,7 +51,7 @@ static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 	struct etcd_watch_msg m;
 	int err;
 
-	err = etcd_msg_watch_result(j, &m, msg, len);
+	err = etcd_msg_watch_result(j, w->n, &m, msg, len);
 	if (err)
 		return err;
 	/*
@@ -80,6 +85,7 @@ static int on_msg(struct etcd_watch *w, json_object *j, bool *stop,
 static void watch_destroy(struct etcd_watch *w)
 {
 	watch_end(w);
+	sd_event_source_disable_unref(w->idle);
 	if (w->tok)
 		json_tokener_free(w->tok);
 	free(w->body);
@@ -90,6 +96,45 @@ static void on_end(struct etcd_req *rq, int err, const char *msg,
 		   const struct etcd_reply *rep, void *arg);
 static int on_data(void *arg, const char *p, size_t len, char *msg,
 		   size_t mlen);
+static void watch_failed(struct etcd_watch *w, int err, const char *msg);
+
+/* Nothing came for idle_usec: the stream (or its peer) is dead. */
+static int on_idle(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct etcd_watch *w = arg;
+	char msg[ETCD_MSG_LEN];
+
+	(void)s;
+	(void)usec;
+	if (!w->rq)
+		return 0;
+	snprintf(msg, sizeof(msg), "etcd watch: nothing received in %llu s",
+		 (unsigned long long)(w->idle_usec / 1000000));
+	etcd_req_stalled(w->rq);
+	watch_end(w);
+	watch_failed(w, -ETIMEDOUT, msg);
+	return 0;
+}
+
+/* (Re)start the idle timer: 0, or -errno with @msg. */
+static int idle_arm(struct etcd_watch *w, char *msg, size_t len)
+{
+	int err;
+
+	if (!w->idle_usec)
+		return 0;
+	if (w->idle)
+		err = sd_event_source_set_time_relative(w->idle, w->idle_usec) ?:
+		      sd_event_source_set_enabled(w->idle, SD_EVENT_ONESHOT);
+	else
+		err = sd_event_add_time_relative(etcd_event(w->e), &w->idle,
+						 CLOCK_MONOTONIC, w->idle_usec,
+						 0, on_idle, w);
+	if (err < 0)
+		snprintf(msg, len, "etcd watch: cannot arm a timer: %s",
+			 strerror(-err));
+	return err < 0 ? err : 0;
+}
 
 /* (Re)send the create request, without a token if it was refused. */
 static int watch_post(struct etcd_watch *w, char *msg, size_t len)
@@ -108,7 +153,8 @@ static int watch_post(struct etcd_watch *w, char *msg, size_t len)
 		etcd_forget_token(w->e);
 	json_tokener_reset(w->tok);
 	w->pending = w->weight = 0;
-	return etcd_post(w->e, &p, on_end, w, &w->rq, msg, len);
+	return idle_arm(w, msg, len) ?:
+	       etcd_post(w->e, &p, on_end, w, &w->rq, msg, len);
 }
 
 /* The watch ends with @err: the caller hears it (and may free it). */
@@ -129,7 +175,7 @@ static int on_data(void *arg, const char *p, size_t len, char *msg,
 	struct etcd_watch *w = arg;
 	size_t off = 0;
 	bool stop = false;
-	int err = 0;
+	int err = idle_arm(w, msg, mlen);
 
 	while (off < len && !stop && !err) {
 		json_object *j = json_tokener_parse_ex(w->tok, p + off,
@@ -205,6 +251,8 @@ int etcd_watch_start(struct etcd *e, const struct etcd_watch_opts *o,
 	w->cb = cb;
 	w->arg = arg;
 	w->max = etcd_reply_max(e);
+	w->n = o->n_keys ? o->n_keys : 1;
+	w->idle_usec = o->idle_usec;
 	err = etcd_msg_watch(o, &p, msg, len);
 	if (!err) {
 		/* The body is kept to create the watch again. */

@@ -128,6 +128,13 @@ int cosid_prune(struct cosi *c, const char *ns,
  */
 #define COSID_FLEET_GROUPS_MAX	64
 #define COSID_FLEET_TTL		30	/* the node's lease, seconds */
+/*
+ * --etcd-watch-idle's default, seconds: more than twice etcd's default
+ * --experimental-watch-progress-notify-interval (10 min), the longest a
+ * live stream stays silent.
+ */
+#define COSID_FLEET_WATCH_IDLE	1500
+#define COSID_FLEET_WATCH_IDLE_MAX	86400
 
 struct cosid_fleet_opts {
 	const char *endpoints;		/* "http://h:p[,...]" */
@@ -147,6 +154,8 @@ struct cosid_fleet_opts {
 	unsigned long publish_max_keys, publish_max_bytes;
 	/* --publish-any-owner: not only cosid's controllers' resources. */
 	bool publish_any_owner;
+	/* --etcd-watch-idle, seconds; 0: COSID_FLEET_WATCH_IDLE. */
+	unsigned long watch_idle;
 };
 
 /*

@@ -17,18 +17,23 @@
  * FleetSync's skipped) and does not take part: the next entry down
  * applies, and what was applied for that <ns>/<type>/<id> is not deleted.
  *
- * How: one txn of ranges (one per prefix, one revision R) fills the
- * in-memory set of entries; then one watch on /cosi/<c>/desired/ from
- * R+1 (no prev_kv) keeps it (events of other nodes and groups are
- * dropped here).  Whenever the set changed, the "fleet" controller
+ * How: one txn of ranges (one per prefix: all's, each group's, the
+ * node's; one revision R) fills the in-memory set of entries; then one
+ * watcher per prefix from R+1 (no prev_kv), all in one watch stream,
+ * keeps it: etcd sends a node only its own prefixes' events.  Each
+ * watcher resumes from its own revision (wrev[]: its last event's, or
+ * a progress notification's), as etcd orders events within a watcher
+ * only.  Whenever the set changed, the "fleet" controller
  * applies the winners (cosi_apply_docs(), an unchanged resource costs no
  * write) with the label cosi.dev/source=fleet, cosi.dev/fleet-source=
  * all|group:<g>|node and the annotation cosi.dev/fleet-key=<key> (when
  * it fits 255 bytes), and deletes what carries the label and is no
  * longer desired (prune.c).  A document the kernel refuses for good is
  * counted (FleetSync refused), logged once, and holds nothing back.
- * A watch that ends is resumed from the last revision seen after a
- * jittered backoff (0.5 s doubling to 10 s); a compacted revision, a
+ * A watch that ends is resumed from the last revisions seen after a
+ * jittered backoff (0.5 s doubling to 10 s); one silent for longer than
+ * --etcd-watch-idle (etcd sends progress notifications to quiet
+ * watchers) is ended and resumed; a compacted revision, a
  * changed cluster id, a revision going back or a watch message too big
  * for the client means a new range (a resync) and a full diff.
  *
@@ -99,6 +104,9 @@ struct cosid_fleet {
 	char *node_key;			/* /cosi/<c>/nodes/<node> */
 	char *ranges[COSID_FLEET_GROUPS_MAX + 2];	/* the prefixes read */
 	size_t n_ranges;
+	/* Per prefix: every event up to it is in v (resume from + 1). */
+	int64_t wrev[COSID_FLEET_GROUPS_MAX + 2];
+	uint64_t watch_idle_usec;	/* --etcd-watch-idle */
 	char *reg;			/* the registration's JSON */
 	struct cosi_selector sel;	/* cosi.dev/source=fleet */
 	struct cosi_definitions defs;
@@ -548,6 +556,7 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 {
 	struct cosid_fleet *f = arg;
 	bool in_step = !f->dirty && f->synced_rev == f->rev;
+	int64_t *wrev = &f->wrev[m ? m->watcher : 0];
 	size_t i;
 
 	(void)w;
@@ -600,13 +609,28 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	for (i = 0; i < m->n_events; i++) {
 		const struct etcd_event *ev = &m->events[i];
 
+		/* Seen before a stream created again (a stale token). */
+		if (ev->kv.mod_revision <= *wrev)
+			continue;
 		ingest(f, ev->kv.key, ev->kv.key_len,
 		       ev->type == ETCD_EV_PUT ? ev->kv.value : NULL,
 		       ev->kv.value_len);
-		if (ev->kv.mod_revision > f->rev)
-			f->rev = ev->kv.mod_revision;
+		*wrev = ev->kv.mod_revision;
+		if (*wrev > f->rev)
+			f->rev = *wrev;
 	}
-	/* Other nodes' and groups' events: still in step. */
+	/*
+	 * A progress notification: etcd sent this watcher every event up
+	 * to hdr.revision (a quiet prefix resumes from there, not from
+	 * before a compaction).  Not the created message's revision: an
+	 * unsynced watcher's events may still follow it.
+	 */
+	if (!m->n_events && !m->created && m->hdr.revision > *wrev) {
+		*wrev = m->hdr.revision;
+		if (*wrev > f->rev)
+			f->rev = *wrev;
+	}
+	/* No event (a progress notification, ignored ones): in step. */
 	if (in_step && !f->dirty)
 		f->synced_rev = f->rev;
 	if (f->need_list) {	/* an entry could not be stored */
@@ -618,15 +642,25 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		wake(f);
 }
 
-/* From the revision after the last seen; no prev_kv (never read). */
+/*
+ * Each prefix from the revision after its last seen; no prev_kv (never
+ * read); progress notifications keep a quiet stream's revisions and
+ * liveness.
+ */
 static void start_watch(struct cosid_fleet *f)
 {
+	struct etcd_watch_key keys[COSID_FLEET_GROUPS_MAX + 2];
 	struct etcd_watch_opts o = {
-		.key = f->prefix, .prefix = true,
-		.start_revision = f->rev + 1,
+		.keys = keys, .n_keys = f->n_ranges, .prefix = true,
+		.progress_notify = true, .idle_usec = f->watch_idle_usec,
 	};
 	char msg[ETCD_MSG_LEN];
+	size_t i;
 
+	for (i = 0; i < f->n_ranges; i++) {
+		keys[i].key = f->ranges[i];
+		keys[i].start_revision = f->wrev[i] + 1;
+	}
 	f->watch_since = now_usec(f);
 	if (etcd_watch_start(f->e, &o, on_watch, f, &f->w, msg, sizeof(msg))) {
 		set_error(f, "watch: %s", msg);
@@ -682,6 +716,8 @@ static void on_list(struct etcd_req *rq, int err, const char *msg,
 		cosid_pub_resync(f->pub);
 	f->cluster_id = rep->hdr.cluster_id;
 	f->rev = rep->hdr.revision;
+	for (i = 0; i < f->n_ranges; i++)
+		f->wrev[i] = f->rev;
 	f->listed = true;
 	f->dirty = true;
 	f->lists++;
@@ -1231,6 +1267,8 @@ struct cosid_fleet *cosid_fleet_new(struct cosi *c,
 	    sizeof(f->seed))
 		f->seed = (unsigned int)getpid() ^ (unsigned int)time(NULL);
 	f->first_ep = rand_r(&f->seed);
+	f->watch_idle_usec = (o->watch_idle ?: COSID_FLEET_WATCH_IDLE) *
+			     1000000ULL;
 	if (!o->node) {
 		fprintf(stderr, "cosid: --etcd needs --node NAME\n");
 		goto fail;

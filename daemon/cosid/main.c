@@ -52,6 +52,10 @@ static const char usage[] =
 "      --etcd-user NAME, --etcd-password-file FILE\n"
 "                           etcd authentication: the node's etcd user and\n"
 "                           a file holding its password (mode 0600)\n"
+"      --etcd-watch-idle SECONDS\n"
+"                           a watch stream silent this long is taken for\n"
+"                           dead and resumed (default 1500: more than twice\n"
+"                           etcd's progress notification interval)\n"
 "      --publish TYPE[,TYPE...]\n"
 "                           the status types published to etcd under\n"
 "                           /cosi/C/status/NODE/ (repeatable; names as\n"
@@ -108,7 +112,7 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF, OPT_ALLOW,
 	       OPT_ETCD, OPT_NODE, OPT_GROUP, OPT_CLUSTER, OPT_CA, OPT_CERT,
 	       OPT_KEY, OPT_PUBLISH, OPT_PUB_KEYS, OPT_PUB_BYTES,
-	       OPT_PUB_ANY, OPT_USER, OPT_PASSWORD };
+	       OPT_PUB_ANY, OPT_USER, OPT_PASSWORD, OPT_WATCH_IDLE };
 	static const struct option longopts[] = {
 		{ "state-file", required_argument, NULL, 's' },
 		{ "config-dir", required_argument, NULL, 'c' },
@@ -126,6 +130,7 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		{ "etcd-key", required_argument, NULL, OPT_KEY },
 		{ "etcd-user", required_argument, NULL, OPT_USER },
 		{ "etcd-password-file", required_argument, NULL, OPT_PASSWORD },
+		{ "etcd-watch-idle", required_argument, NULL, OPT_WATCH_IDLE },
 		{ "publish", required_argument, NULL, OPT_PUBLISH },
 		{ "publish-max-keys", required_argument, NULL, OPT_PUB_KEYS },
 		{ "publish-max-bytes", required_argument, NULL, OPT_PUB_BYTES },
@@ -231,6 +236,12 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 			break;
 		case OPT_PUB_ANY:
 			o->fleet.publish_any_owner = true;
+			break;
+		case OPT_WATCH_IDLE:
+			if (parse_num(optarg, "--etcd-watch-idle",
+				      COSID_FLEET_WATCH_IDLE_MAX, &n))
+				return -EINVAL;
+			o->fleet.watch_idle = n;
 			break;
 		case 'h':
 			fputs(usage, stdout);

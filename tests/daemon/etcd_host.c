@@ -48,7 +48,7 @@ struct cluster {
 	char endpoints[256];	/* all members, member 0 first */
 };
 
-static struct cluster *main_c, *auth_c, *tls_c, *jwt_c;
+static struct cluster *main_c, *auth_c, *tls_c, *jwt_c, *prog_c;
 static pid_t main_pid;
 
 static uint64_t now_us(void)
@@ -546,11 +546,15 @@ struct watch_log {
 	char msg[ETCD_MSG_LEN];		/* of the end */
 	int64_t compact;
 	bool canceled;
+	int progress;			/* progress notifications */
+	int64_t progress_rev;		/* ... the last one's revision */
+	size_t progress_watcher;	/* ... and watcher */
 	struct {
 		enum etcd_event_type type;
 		char key[32], val[32], prev[32];
 		bool has_prev;
 		int64_t mod;
+		size_t watcher;
 	} ev[16];
 	int n;
 };
@@ -574,6 +578,11 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	l->canceled |= m->canceled;
 	if (m->compact_revision)
 		l->compact = m->compact_revision;
+	if (!m->n_events && !m->created && !m->canceled) {
+		l->progress++;
+		l->progress_rev = m->hdr.revision;
+		l->progress_watcher = m->watcher;
+	}
 	for (i = 0; i < m->n_events && l->n < 16; i++, l->n++) {
 		const struct etcd_event *ev = &m->events[i];
 
@@ -584,7 +593,18 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		if (ev->has_prev)
 			snprintf(l->ev[l->n].prev, 32, "%s", ev->prev_kv.value);
 		l->ev[l->n].mod = ev->kv.mod_revision;
+		l->ev[l->n].watcher = m->watcher;
 	}
+}
+
+static bool has_event(const struct watch_log *l, const char *key)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->ev[i].key, key))
+			return true;
+	return false;
 }
 
 static void on_put_ignored(struct etcd_req *rq, int err, const char *msg,
@@ -687,6 +707,170 @@ TEST(watch_after_compaction)
 	EXPECT_EQ(r2, l.compact);
 	EXPECT_EQ(0, l.n);
 	EXPECT_EQ(0, l.ended);
+	etcd_watch_free(w);
+	etcd_free(e);
+}
+
+/*
+ * Three watchers in one stream, each from its own revision: each event
+ * says whose it is, a watcher from an old revision gets its history
+ * (after the others' newer events, maybe: no order across watchers),
+ * keys outside every prefix are not sent.
+ */
+TEST(watch_many_keys_one_stream)
+{
+	struct etcd *e = client(main_c->endpoints);
+	struct etcd_watch_key keys[3] = {
+		{ "/t30/a/", 0 }, { "/t30/b/", 0 }, { "/t30/c/", 0 },
+	};
+	struct etcd_watch_opts wo = { .keys = keys, .n_keys = 3,
+				      .prefix = true };
+	struct watch_log l = { 0 };
+	struct etcd_watch *w;
+	struct etcd_reply r;
+	char msg[ETCD_MSG_LEN];
+	int64_t r1, r2;
+	int i, seen[3] = { 0 };
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t30/c/old", "1", 0, &r, msg));
+	r1 = r.hdr.revision;
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, put(e, "/t30/a/old", "1", 0, &r, msg));
+	r2 = r.hdr.revision;
+	etcd_reply_free(&r);
+	/* a and b from now on, c from its old put. */
+	keys[0].start_revision = r2 + 1;
+	keys[1].start_revision = r2 + 1;
+	keys[2].start_revision = r1;
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.created == 3 || l.ended, 5000000);
+	ASSERT_EQ(0, l.ended) TH_LOG("%s", l.msg);
+	ASSERT_EQ(3, l.created);
+	ASSERT_EQ(0, put(e, "/t30/b/x", "2", 0, NULL, msg));
+	ASSERT_EQ(0, put(e, "/t30/d/x", "outside", 0, NULL, msg));
+	ASSERT_EQ(0, put(e, "/t30/a/x", "3", 0, NULL, msg));
+	ASSERT_EQ(0, put(e, "/t30/bx", "outside", 0, NULL, msg));
+	RUN_UNTIL(e, l.n >= 3 || l.ended, 5000000);
+	etcd_run_once(e, 300000);
+	ASSERT_EQ(3, l.n);
+	for (i = 0; i < l.n; i++) {
+		ASSERT_GT(3, l.ev[i].watcher);
+		seen[l.ev[i].watcher]++;
+		/* Each event is its watcher's prefix. */
+		EXPECT_EQ(0, strncmp(l.ev[i].key, keys[l.ev[i].watcher].key,
+				     strlen(keys[l.ev[i].watcher].key)))
+			TH_LOG("%s for watcher %zu", l.ev[i].key,
+			       l.ev[i].watcher);
+	}
+	EXPECT_EQ(1, seen[0]);
+	EXPECT_EQ(1, seen[1]);
+	EXPECT_EQ(1, seen[2]);
+	EXPECT_TRUE(has_event(&l, "/t30/c/old"));
+	EXPECT_TRUE(has_event(&l, "/t30/b/x"));
+	EXPECT_TRUE(has_event(&l, "/t30/a/x"));
+	EXPECT_EQ(0, l.ended);
+	etcd_watch_free(w);
+	etcd_free(e);
+}
+
+/* Too many watchers for one stream, or keys over the request limit. */
+TEST(watch_many_keys_limits)
+{
+	struct etcd *e = client(main_c->endpoints);
+	struct etcd_watch_key keys[ETCD_WATCH_KEYS_MAX + 1];
+	struct etcd_watch_opts wo = { .keys = keys, .prefix = true };
+	char msg[ETCD_MSG_LEN], *big = malloc(ETCD_REQUEST_MAX / 2 + 2);
+	struct etcd_watch *w = (void *)1;
+	size_t i;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_NE(NULL, big);
+	for (i = 0; i <= ETCD_WATCH_KEYS_MAX; i++)
+		keys[i] = (struct etcd_watch_key){ "/t31/", 0 };
+	wo.n_keys = ETCD_WATCH_KEYS_MAX + 1;
+	EXPECT_EQ(-E2BIG, etcd_watch_start(e, &wo, on_watch, NULL, &w, msg,
+					   sizeof(msg)));
+	EXPECT_EQ(NULL, w);
+	EXPECT_STREQ("257 etcd watch keys in one stream, over 256", msg);
+	/* Two keys of half the limit each: over it together. */
+	memset(big, 'k', ETCD_REQUEST_MAX / 2 + 1);
+	big[ETCD_REQUEST_MAX / 2 + 1] = '\0';
+	keys[0].key = keys[1].key = big;
+	wo.n_keys = 2;
+	EXPECT_EQ(-EMSGSIZE, etcd_watch_start(e, &wo, on_watch, NULL, &w, msg,
+					      sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "etcd watch keys of ")) TH_LOG("%s", msg);
+	keys[1].key = NULL;
+	EXPECT_EQ(-EINVAL, etcd_watch_start(e, &wo, on_watch, NULL, &w, msg,
+					    sizeof(msg)));
+	free(big);
+	etcd_free(e);
+}
+
+/*
+ * progress_notify: a quiet watcher hears etcd's revision every interval
+ * (1 s here) and stays up past idle_usec; a member that stops answering
+ * (SIGSTOP: the connection stays, silent) ends it with -ETIMEDOUT after
+ * idle_usec, not never, and the watch started again goes to the next
+ * endpoint (another cluster's member here: the client does not care).
+ */
+TEST(watch_progress_and_idle)
+{
+	char eps[520];
+	struct etcd *e;
+	struct etcd_watch_key keys[2] = { { "/t32/a/", 0 }, { "/t32/b/", 0 } };
+	struct etcd_watch_opts wo = { .keys = keys, .n_keys = 2,
+				      .prefix = true, .progress_notify = true,
+				      .idle_usec = 3000000 };
+	struct watch_log l = { 0 };
+	struct etcd_watch *w;
+	struct etcd_reply r;
+	char msg[ETCD_MSG_LEN];
+	uint64_t t0;
+	int64_t rev;
+
+	snprintf(eps, sizeof(eps), "%s,%s", prog_c->endpoints,
+		 main_c->endpoints);
+	e = client(eps);
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/t32/other", "1", 0, &r, msg)) TH_LOG("%s", msg);
+	rev = r.hdr.revision;
+	etcd_reply_free(&r);
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	/* 5 s: past idle_usec, kept alive by the notifications. */
+	t0 = now_us();
+	RUN_UNTIL(e, l.ended, 5000000);
+	EXPECT_LE(t0 + 4900000, now_us());
+	ASSERT_EQ(0, l.ended) TH_LOG("%s", l.msg);
+	EXPECT_EQ(2, l.created);
+	EXPECT_EQ(0, l.n);
+	EXPECT_LE(4, l.progress);
+	EXPECT_EQ(rev, l.progress_rev);
+	EXPECT_GT(2, l.progress_watcher);
+	/* A member that stops answering. */
+	ASSERT_EQ(0, kill(prog_c->pid[0], SIGSTOP));
+	t0 = now_us();
+	RUN_UNTIL(e, l.ended, 10000000);
+	EXPECT_EQ(1, l.ended);
+	EXPECT_EQ(-ETIMEDOUT, l.err);
+	EXPECT_STREQ("etcd watch: nothing received in 3 s", l.msg);
+	EXPECT_LE(t0 + 1000000, now_us());	/* up to 1 s since the last */
+	EXPECT_GE(t0 + 4500000, now_us());
+	etcd_watch_free(w);
+	/* Again: the next member, while the first is still stopped. */
+	memset(&l, 0, sizeof(l));
+	keys[0].start_revision = keys[1].start_revision = 0;
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.created == 2 || l.ended, 5000000);
+	kill(prog_c->pid[0], SIGCONT);
+	EXPECT_EQ(2, l.created);
+	EXPECT_EQ(0, l.ended) TH_LOG("%s", l.msg);
+	EXPECT_EQ(0, strncmp(etcd_endpoint(e), main_c->endpoints,
+			     strlen(etcd_endpoint(e))));
 	etcd_watch_free(w);
 	etcd_free(e);
 }
@@ -962,16 +1146,6 @@ TEST(timeout_after_sending_not_resent)
 		close(c);
 	close(fd);
 	etcd_free(e);
-}
-
-static bool has_event(const struct watch_log *l, const char *key)
-{
-	int i;
-
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->ev[i].key, key))
-			return true;
-	return false;
 }
 
 /* The empty prefix is every key: a range, a watch. */
@@ -1258,6 +1432,46 @@ static pid_t fake_gateway(int *port, const char *head, const char *tail,
 	if (write(c, foot, strlen(foot)) < 0)
 		_exit(0);
 	_exit(0);
+}
+
+/*
+ * A message for a watch id the stream did not create (an etcd before
+ * 3.4 numbers watchers itself, from 0): the stream ends, -EPROTO.
+ */
+TEST(watch_unknown_id)
+{
+	struct etcd_watch_key keys[2] = { { "/a/", 0 }, { "/b/", 0 } };
+	struct etcd_watch_opts wo = { .keys = keys, .n_keys = 2,
+				      .prefix = true };
+	struct etcd_opts o = { 0 };
+	struct watch_log l = { 0 };
+	char ep[64], msg[ETCD_MSG_LEN];
+	struct etcd_watch *w;
+	struct etcd *e;
+	int port;
+	pid_t pid;
+
+	pid = fake_gateway(&port,
+			   "{\"result\":{\"header\":{\"revision\":\"3\"},\"watch_id\":\"2\",\"created\":true}}\n",
+			   "", 0,
+			   "{\"result\":{\"header\":{\"revision\":\"3\"},\"created\":true}}\n");
+	ASSERT_LT(0, pid);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	o.endpoints = ep;
+	e = client_opts(&o);
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg)));
+	RUN_UNTIL(e, l.ended, 5000000);
+	EXPECT_EQ(1, l.created);	/* watch id 2: the second watcher */
+	EXPECT_EQ(1, l.ended);
+	EXPECT_EQ(-EPROTO, l.err);
+	EXPECT_STREQ("etcd watch: a message for watch id 0 of none created (etcd before 3.4?)",
+		     l.msg);
+	etcd_watch_free(w);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
 }
 
 TEST(hostile_gateway)
@@ -3867,7 +4081,9 @@ int main(int argc, char **argv)
 	auth_c = cluster_start(1, "--auth-token-ttl 1");
 	tls_c = cluster_start(1, "tls");
 	jwt_c = cluster_start(1, "jwt");
-	if (!main_c || !auth_c || !tls_c || !jwt_c ||
+	/* Progress notifications every second (10 min by default). */
+	prog_c = cluster_start(1, "--experimental-watch-progress-notify-interval 1s");
+	if (!main_c || !auth_c || !tls_c || !jwt_c || !prog_c ||
 	    etcdctl(jwt_c, NULL, "user add root:rootpw") ||
 	    etcdctl(jwt_c, NULL, "role add limited") ||
 	    etcdctl(jwt_c, NULL, "role grant-permission limited --prefix=true readwrite /app/") ||

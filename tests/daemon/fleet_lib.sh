@@ -196,12 +196,14 @@ node_exec() {
 		sh -c "$NODE_SH" "n$_n" "$@"
 }
 
-# start_node N ARGS...: cosid of node N, $! is cosid itself.
+# start_node N ARGS...: cosid of node N ($NODE_ARGS first), $! is cosid
+# itself.
+# shellcheck disable=SC2086	# NODE_ARGS: words
 start_node() {
 	_n=$1
 	shift
 	node_exec "$_n" "$COSID" --etcd "$(etcd_urls "10.77.$_n.1")" \
-		--node "n$_n" "$@" >> "$T/n$_n.log" 2>&1 &
+		--node "n$_n" ${NODE_ARGS:-} "$@" >> "$T/n$_n.log" 2>&1 &
 	eval "pid$_n=\$!"
 }
 

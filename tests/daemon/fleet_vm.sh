@@ -22,6 +22,10 @@
 
 top=$(pwd)
 T=$(mktemp -d /tmp/fleet_vm.XXXXXX)
+# etcd tells quiet watchers its revision every 2 s (10 min by default):
+# the nodes take a stream silent for 6 s for dead.
+ETCD_ARGS="${ETCD_ARGS:-} --experimental-watch-progress-notify-interval 2s"
+NODE_ARGS="--etcd-watch-idle 6"
 . "$top/tests/daemon/fleet_lib.sh"
 
 need etcd etcdctl
@@ -70,6 +74,12 @@ fs_table() {
 }
 check "cosictl get fleetsync shows the node" fs_table
 wait_for 10 "three nodes registered" is 3 node_keys
+# A watcher per prefix, all of a node's in one stream: etcd sends a
+# node the events of its own prefixes only.
+wait_for 10 "etcd serves one watch stream per node" \
+	is 3 member_metric 1 etcd_debugging_mvcc_watch_stream_total
+check "... a watcher per prefix (n1, n2: all, g1, own; n3: all, own)" \
+	is 8 member_metric 1 etcd_debugging_mvcc_watcher_total
 reg_ok() {
 	ectl get --print-value-only "$P/nodes/n1" | python3 -c '
 import json, sys, os
@@ -204,31 +214,51 @@ check "... n2's applied counts the others only" is 2 spec 2 fleetsync n2 applied
 ectl del "$P/desired/all/$SC/net.ipv4.tcp_keepalive_probes" > /dev/null
 wait_for 10 "... refused drops to 0 once the key is deleted" is 0 spec 2 fleetsync n2 refused
 
-# --- watch messages over the client's 10000 events: another group's
-# 10001 keys put in one txn, then deleted by prefix; a re-list each time.
-{	# a txn on stdin: no compares, the puts, no failure ops
-	echo
-	seq 0 10000 | sed "s|.*|put $P/desired/groups/g9/$SC/k& x|"
-	printf '\n\n'
-} > "$T/txn"
-r1=$(spec 1 fleetsync n1 resyncs)
-etcdctl --endpoints=http://127.0.0.1:$PORT --command-timeout=60s txn \
-	< "$T/txn" > "$T/txn.out" 2>&1
+# --- 10001 keys of a group put in one txn, then deleted by prefix.
+# Group g9's: no node is in it, etcd sends its events to none (under a
+# watch of all of desired/, a message over the client's 10000 events
+# made every node re-list).  Group g1's: n1's watch message is over
+# 10000 events, so it re-lists, and its list is over 10000 keys until
+# they are deleted; then it converges.
+big_txn() {	# big_txn GROUP: 10001 puts in one txn
+	{	# a txn on stdin: no compares, the puts, no failure ops
+		echo
+		seq 0 10000 | sed "s|.*|put $P/desired/groups/$1/$SC/k& x|"
+		printf '\n\n'
+	} > "$T/txn"
+	etcdctl --endpoints=http://127.0.0.1:$PORT --command-timeout=60s txn \
+		< "$T/txn" > "$T/txn.out" 2>&1
+}
 # etcd answers "waiting for the applied index took too long" when applying
 # outlasts its request timeout (a loaded TCG guest), yet applies the txn.
-g9_keys() { ectl get --prefix --keys-only "$P/desired/groups/g9/" | grep -c .; }
-txn_applied() { grep -q OK "$T/txn.out" || [ "$(g9_keys)" = 10001 ]; }
-wait_for 30 "etcd takes 10001 puts of group g9 in one txn" txn_applied
+group_keys() { ectl get --prefix --keys-only "$P/desired/groups/$1/" | grep -c .; }
+txn_applied() { grep -q OK "$T/txn.out" || [ "$(group_keys "$1")" -ge 10001 ]; }
+big_del() {	# big_del GROUP: the 10001 keys deleted by prefix
+	etcdctl --endpoints=http://127.0.0.1:$PORT --command-timeout=60s \
+		del --prefix "$P/desired/groups/$1/$SC/k" > "$T/del.out" 2>&1
+}
+r1=$(spec 1 fleetsync n1 resyncs)
+big_txn g9
+wait_for 30 "etcd takes 10001 puts of group g9 in one txn" txn_applied g9
 ectl put "$P/desired/nodes/n1/$SC/net.ipv4.tcp_keepalive_time" "$(doc net.ipv4.tcp_keepalive_time 601)" > /dev/null
-wait_for 20 "after a watch message of 10001 events, a put for n1 arrives" \
+wait_for 20 "after 10001 keys of another group, a put for n1 arrives" \
 	sysctl_is 1 net.ipv4.tcp_keepalive_time 601
-check "... by a re-list" [ "$(spec 1 fleetsync n1 resyncs)" -gt "$r1" ]
-etcdctl --endpoints=http://127.0.0.1:$PORT --command-timeout=60s \
-	del --prefix "$P/desired/groups/g9/" > "$T/del.out" 2>&1
+check "... without a re-list (etcd did not send them to n1)" \
+	is "$r1" spec 1 fleetsync n1 resyncs
+big_del g9
 check "etcd deletes the 10001 keys by prefix" grep -qx 10001 "$T/del.out"
+big_txn g1
+wait_for 30 "etcd takes 10001 puts of group g1 in one txn" txn_applied g1
+# n1's list fails (over 10000 keys) until they are gone.
+wait_for 30 "n1, sent a watch message of 10001 events, re-lists" \
+	grep -q "watch: etcd watch message with over 10000 events: resyncing" "$T/n1.log"
+big_del g1
+check "etcd deletes g1's 10001 keys by prefix" grep -qx 10001 "$T/del.out"
 ectl put "$P/desired/nodes/n1/$SC/net.ipv4.tcp_keepalive_time" "$(doc net.ipv4.tcp_keepalive_time 602)" > /dev/null
-wait_for 20 "... and after the prefix delete of them" \
+wait_for 30 "... and once they are deleted, a put for n1 arrives" \
 	sysctl_is 1 net.ipv4.tcp_keepalive_time 602
+check "... by a re-list" [ "$(spec 1 fleetsync n1 resyncs)" -gt "$r1" ]
+wait_for 20 "... n2 too" sysctl_is 2 net.core.somaxconn 1002
 
 # --- etcd down: nodes keep their config
 # n1's statuses vanish from etcd (an operator, a restored snapshot): the
@@ -273,6 +303,23 @@ wait_for 20 "a status changed while etcd was down is published once it is back" 
 ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" "$(doc net.ipv4.tcp_fin_timeout 33)" > /dev/null
 wait_for 10 "the bad document, fixed, is applied" sysctl_is 1 net.ipv4.tcp_fin_timeout 33
 wait_for 10 "... FleetSync skipped drops to 0" is 0 spec 1 fleetsync n1 skipped
+
+# --- etcd frozen (SIGSTOP: its connections stay open, nothing comes, not
+# even a progress notification): each node takes its silent watch stream
+# for dead after --etcd-watch-idle (6 s), well before its lease's 30 s.
+kill -STOP "$etcd_pid"
+t_stop=$(date +%s)
+wait_for 25 "etcd frozen: every node's FleetSync says disconnected" \
+	all3 fs_connected false
+check "... within 20 s (the idle limit, not the lease's 30 s)" \
+	[ $(($(date +%s) - t_stop)) -le 20 ]
+check "... n1's log names the silent stream" \
+	grep -q "watch: etcd watch: nothing received in 6 s" "$T/n1.log"
+kill -CONT "$etcd_pid"
+ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" "$(doc net.ipv4.tcp_fin_timeout 34)" > /dev/null
+fin_is() { sysctl_is "$2" net.ipv4.tcp_fin_timeout "$1"; }
+wait_for 30 "etcd thawed: the nodes converge" all3 fin_is 34
+wait_for 10 "... FleetSync: connected" all3 fs_connected true
 
 # --- the node boundary: n1's and n2's cosid write their hosts file at
 # the default path, each on the tmpfs of its own mount namespace

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct etcd_reply rep;
 	char msg[256], *s, *token;
 	json_object *j;
-	size_t i;
+	size_t i, watchers;
 	int err;
 
 	s = fuzz_str(data, size);
@@ -84,13 +84,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(token);
 
 	msg[0] = '\0';
-	err = etcd_msg_watch_result(j, &m, msg, sizeof(msg));
+	/* One watcher (any id is its), or 3 (ids 1 to 3). */
+	watchers = 1 + size % 2 * 2;
+	err = etcd_msg_watch_result(j, watchers, &m, msg, sizeof(msg));
 	if (err) {
 		FUZZ_CHECK(err < 0);
 		FUZZ_CHECK(!m.events && !m.n_events);
 		fuzz_check_msg(msg);
 	} else {
 		FUZZ_CHECK(m.n_events <= ETCD_KVS_MAX);
+		FUZZ_CHECK(m.watcher < watchers);
 		FUZZ_CHECK(m.n_events == 0 || m.events);
 		for (i = 0; i < m.n_events; i++) {
 			check_kv(&m.events[i].kv);

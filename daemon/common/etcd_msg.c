@@ -879,15 +879,18 @@ int etcd_msg_watch_result(json_object *j, size_t n_watchers,
 		return -EPROTO;
 	}
 	/*
-	 * Our watch ids (etcd 3.4); an older etcd numbers them itself from
-	 * 0, which only one watcher can take for its own.
+	 * Our watch ids; -1 is a create etcd refused before it had an id
+	 * (canceled, with a reason: the caller ends the stream on it); one
+	 * watcher takes any.
 	 */
 	if (json_object_object_get_ex(r, "watch_id", &x))
 		id = json_object_get_int64(x);
 	if (id >= 1 && (uint64_t)id <= n_watchers) {
 		m->watcher = id - 1;
-	} else if (n_watchers != 1) {
-		snprintf(msg, len, "etcd watch: a message for watch id %lld of none created (etcd before 3.4?)",
+	} else if (n_watchers != 1 &&
+		   !(id == -1 && json_object_object_get_ex(r, "canceled", &x) &&
+		     json_object_get_boolean(x))) {
+		snprintf(msg, len, "etcd watch: a message for watch id %lld, not one of this stream's",
 			 (long long)id);
 		return -EPROTO;
 	}

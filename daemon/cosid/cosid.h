@@ -129,9 +129,9 @@ int cosid_prune(struct cosi *c, const char *ns,
 #define COSID_FLEET_GROUPS_MAX	64
 #define COSID_FLEET_TTL		30	/* the node's lease, seconds */
 /*
- * --etcd-watch-idle's default, seconds: more than twice etcd's default
+ * --etcd-watch-idle's default, seconds: over 2.2 times etcd's default
  * --experimental-watch-progress-notify-interval (10 min), the longest a
- * live stream stays silent.
+ * live stream stays silent (a tick skipped after events, 10 % jitter).
  */
 #define COSID_FLEET_WATCH_IDLE	1500
 #define COSID_FLEET_WATCH_IDLE_MAX	86400

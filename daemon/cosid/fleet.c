@@ -107,6 +107,7 @@ struct cosid_fleet {
 	/* Per prefix: every event up to it is in v (resume from + 1). */
 	int64_t wrev[COSID_FLEET_GROUPS_MAX + 2];
 	uint64_t watch_idle_usec;	/* --etcd-watch-idle */
+	unsigned int idle_shift;	/* ... times 2^this: streams idled out */
 	char *reg;			/* the registration's JSON */
 	struct cosi_selector sel;	/* cosi.dev/source=fleet */
 	struct cosi_definitions defs;
@@ -572,12 +573,25 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		} else {
 			set_error(f, "watch: %s", msg);
 		}
+		/*
+		 * Silent for --etcd-watch-idle (the only -ETIMEDOUT of a
+		 * stream): the next one gets twice the time, up to 16
+		 * times, in case etcd was only slow to produce a large
+		 * message (it cuts nothing off forever).
+		 */
+		if (err == -ETIMEDOUT && f->idle_shift < 4)
+			f->idle_shift++;
 		watch_end(f);
 		return;
 	}
+	/*
+	 * Headers are ordered within a watcher only: one catching up (or
+	 * a "victim" etcd resends to) says an older revision than another
+	 * watcher's latest, so a revision gone back is the watcher's own.
+	 */
 	if (m->canceled || m->compact_revision > 0 ||
 	    cluster_changed(f, &m->hdr) ||
-	    cosid_fleet_rev_back(f->rev, m->hdr.revision)) {
+	    cosid_fleet_rev_back(*wrev, m->hdr.revision)) {
 		if (m->compact_revision > 0) {
 			set_error(f, "watch: revision compacted (to %lld): resyncing",
 				  (long long)m->compact_revision);
@@ -600,6 +614,8 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	/* etcd answered: connected (the backoff restarts after events). */
 	if (m->n_events)
 		f->backoff_ms = 0;
+	if (!m->created)
+		f->idle_shift = 0;
 	if (!f->connected) {
 		/* Back after a failure: etcd may have lost statuses. */
 		f->connected = true;
@@ -623,13 +639,11 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	 * A progress notification: etcd sent this watcher every event up
 	 * to hdr.revision (a quiet prefix resumes from there, not from
 	 * before a compaction).  Not the created message's revision: an
-	 * unsynced watcher's events may still follow it.
+	 * unsynced watcher's events may still follow it.  Not f->rev
+	 * (FleetSync's revision and lag: the node's own changes).
 	 */
-	if (!m->n_events && !m->created && m->hdr.revision > *wrev) {
+	if (!m->n_events && !m->created && m->hdr.revision > *wrev)
 		*wrev = m->hdr.revision;
-		if (*wrev > f->rev)
-			f->rev = *wrev;
-	}
 	/* No event (a progress notification, ignored ones): in step. */
 	if (in_step && !f->dirty)
 		f->synced_rev = f->rev;
@@ -652,7 +666,8 @@ static void start_watch(struct cosid_fleet *f)
 	struct etcd_watch_key keys[COSID_FLEET_GROUPS_MAX + 2];
 	struct etcd_watch_opts o = {
 		.keys = keys, .n_keys = f->n_ranges, .prefix = true,
-		.progress_notify = true, .idle_usec = f->watch_idle_usec,
+		.progress_notify = true,
+		.idle_usec = f->watch_idle_usec << f->idle_shift,
 	};
 	char msg[ETCD_MSG_LEN];
 	size_t i;

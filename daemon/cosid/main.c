@@ -54,7 +54,7 @@ static const char usage[] =
 "                           a file holding its password (mode 0600)\n"
 "      --etcd-watch-idle SECONDS\n"
 "                           a watch stream silent this long is taken for\n"
-"                           dead and resumed (default 1500: more than twice\n"
+"                           dead and resumed (default 1500: over 2.2 times\n"
 "                           etcd's progress notification interval)\n"
 "      --publish TYPE[,TYPE...]\n"
 "                           the status types published to etcd under\n"

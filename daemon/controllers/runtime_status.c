@@ -12,11 +12,16 @@
  * move on every run, and a write per run would double the runtime's own
  * work; a status a few seconds old is what a person or a monitor needs.
  * Why not a timer: an idle daemon then writes nothing and wakes nobody.
- * Unchanged statuses cost no write (cosi_ctl_apply() compares).  Statuses
+ * Unchanged statuses cost no write (cosi_ctl_apply() compares), and after
+ * the first complete run not even a read: the figures last written are
+ * kept, and only a controller whose figures moved since is written (the
+ * runtime's own status, whose runs move on every run, at least).  Statuses
  * of controllers that are no longer registered (an older daemon's) go away
- * with output tracking.
+ * with output tracking, at the first complete run (the set of controllers
+ * is fixed once the runtime started).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "controllers/builtin.h"
@@ -27,9 +32,42 @@ static const struct cosi_output runtime_status_outputs[] = {
 	{ T_RUNTIME_STATUS, COSI_OUTPUT_EXCLUSIVE },
 };
 
-static int runtime_status_put(struct cosi_ctl *ctl, const struct cosi_ctl *c)
+/* The figures of one controller as last written. */
+struct runtime_status_seen {
+	const struct cosi_ctl *c;
+	struct cosi_ctl_stats st;
+	size_t queued;
+};
+
+struct runtime_status_state {
+	struct runtime_status_seen *v;	/* in the runtime's order */
+	size_t n;
+	bool synced;			/* a complete run wrote every one */
+};
+
+static void runtime_status_snap(struct runtime_status_seen *s,
+				const struct cosi_ctl *c)
 {
-	const struct cosi_ctl_stats *st = cosi_ctl_stats(c);
+	s->c = c;
+	s->st = *cosi_ctl_stats(c);
+	s->queued = cosi_ctl_queue_depth(c);
+}
+
+static bool runtime_status_same(const struct runtime_status_seen *a,
+				const struct runtime_status_seen *b)
+{
+	return a->c == b->c && a->queued == b->queued &&
+	       a->st.runs == b->st.runs && a->st.failures == b->st.failures &&
+	       a->st.wakeups == b->st.wakeups && a->st.writes == b->st.writes &&
+	       a->st.throttled == b->st.throttled &&
+	       a->st.backoff_ms == b->st.backoff_ms &&
+	       a->st.last_error == b->st.last_error;
+}
+
+static int runtime_status_put(struct cosi_ctl *ctl,
+			      const struct runtime_status_seen *s)
+{
+	const struct cosi_ctl_stats *st = &s->st;
 	struct cosi_spec spec = { 0 };
 	int err;
 
@@ -39,33 +77,62 @@ static int runtime_status_put(struct cosi_ctl *ctl, const struct cosi_ctl *c)
 	      cosi_spec_add_u64(&spec, "writes", st->writes) ?:
 	      cosi_spec_add_u64(&spec, "throttled", st->throttled) ?:
 	      cosi_spec_add_u64(&spec, "backoff-ms", st->backoff_ms) ?:
-	      cosi_spec_add_u64(&spec, "queued", cosi_ctl_queue_depth(c)) ?:
+	      cosi_spec_add_u64(&spec, "queued", s->queued) ?:
 	      cosi_spec_add_string(&spec, "last-error",
 				   st->last_error ? strerror(st->last_error)
 						  : "");
 	if (!err)
 		err = cosi_ctl_apply(ctl, NS_RUNTIME, T_RUNTIME_STATUS,
-				     cosi_ctl_name(c), NULL, &spec);
+				     cosi_ctl_name(s->c), NULL, &spec);
 	cosi_spec_clear(&spec);
 	return err;
 }
 
 static int runtime_status_run(struct cosi_ctl *ctl)
 {
+	struct runtime_status_state *s = cosi_ctl_data(ctl);
 	struct cosi_runtime *rt = cosi_ctl_runtime(ctl);
+	struct runtime_status_seen cur, *v;
+	bool full = !s->synced;
 	struct cosi_ctl *c;
+	size_t i = 0;
 	int err = 0, ret;
 
-	cosi_ctl_track_outputs(ctl);
+	if (full)
+		cosi_ctl_track_outputs(ctl);
 	for (c = cosi_runtime_next(rt, NULL); c && !err;
-	     c = cosi_runtime_next(rt, c))
-		err = runtime_status_put(ctl, c);
+	     c = cosi_runtime_next(rt, c), i++) {
+		runtime_status_snap(&cur, c);
+		if (!full && i < s->n && runtime_status_same(&s->v[i], &cur))
+			continue;
+		err = runtime_status_put(ctl, &cur);
+		if (err)
+			break;
+		if (i >= s->n) {
+			v = realloc(s->v, (i + 1) * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			s->v = v;
+			s->n = i + 1;
+		}
+		s->v[i] = cur;
+	}
 	/* After a failed write, the statuses there are stay. */
-	if (!err) {
+	if (!err && full) {
 		ret = cosi_ctl_cleanup_outputs(ctl);
 		err = ret < 0 ? ret : 0;
 	}
+	/* A failure: the next run writes (and reads) every one again. */
+	s->synced = !err;
 	return err;
+}
+
+static void runtime_status_fini(struct cosi_ctl *ctl)
+{
+	struct runtime_status_state *s = cosi_ctl_data(ctl);
+
+	free(s->v);
+	free(s);
 }
 
 static const struct cosi_controller runtime_status_controller = {
@@ -74,6 +141,7 @@ static const struct cosi_controller runtime_status_controller = {
 	.outputs = runtime_status_outputs,
 	.n_outputs = ARRAY_LEN(runtime_status_outputs),
 	.run = runtime_status_run,
+	.fini = runtime_status_fini,
 };
 
 int cosid_store_id(struct cosi *c, uint64_t *id)
@@ -92,11 +160,17 @@ int cosid_store_id(struct cosi *c, uint64_t *id)
 int cosid_register_runtime_status(struct cosi_runtime *rt,
 				  const struct cosid_controllers_opts *o)
 {
+	struct runtime_status_state *s = calloc(1, sizeof(*s));
 	struct cosi_ctl *ctl;
 	int err;
 
 	(void)o;
-	err = cosi_runtime_register(rt, &runtime_status_controller, NULL,
-				    &ctl);
-	return err ?: cosi_runtime_observe(rt, ctl, RUNTIME_STATUS_PERIOD_MS);
+	if (!s)
+		return -ENOMEM;
+	err = cosi_runtime_register(rt, &runtime_status_controller, s, &ctl);
+	if (err) {
+		free(s);	/* a failed registration leaves it to us */
+		return err;
+	}
+	return cosi_runtime_observe(rt, ctl, RUNTIME_STATUS_PERIOD_MS);
 }

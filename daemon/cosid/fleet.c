@@ -136,6 +136,18 @@ struct cosid_fleet {
 	int64_t synced_rev;		/* rev when the store was last in step */
 	int64_t lease;
 	uint64_t lists;			/* successful ranges: resyncs + 1 */
+	/*
+	 * What a run may skip (each a scan of every config type): the
+	 * prune, unless a key came or went (prune_due) or the set was
+	 * listed again since the last complete one (pruned_lists); the
+	 * destroy-ready pass, unless an input event woke the controller
+	 * (its wakeups) or the runtime's watches resynced since the last
+	 * complete one (scanned).
+	 */
+	bool prune_due;
+	uint64_t pruned_lists;
+	bool scanned;
+	uint64_t scan_wakeups, scan_resyncs;
 	size_t applied, skipped, refused;
 	char last_error[ETCD_MSG_LEN];
 	struct cosid_pub *pub;		/* NULL: nothing published */
@@ -446,6 +458,7 @@ static void ingest(struct cosid_fleet *f, const char *key, size_t key_len,
 	if (!value) {
 		if (x) {
 			f->dirty = true;
+			f->prune_due = true;
 			fentry_clear(x);
 			*x = f->v[--f->n];
 		}
@@ -474,6 +487,7 @@ static void ingest(struct cosid_fleet *f, const char *key, size_t key_len,
 		if (!x->key)
 			goto nomem;
 		f->n++;
+		f->prune_due = true;
 	}
 	memcpy(x->key, key, key_len);
 	x->key[key_len] = '\0';
@@ -994,7 +1008,7 @@ static int sync_store(struct cosid_fleet *f, struct cosi *c)
 	struct cosi_docs set = { .v = docs };
 	char msg[1024];
 	size_t i, k;
-	int err = -ENOMEM;
+	int err = -ENOMEM, perr = 0;
 
 	if (!ev || !docs || !win)
 		goto out;
@@ -1018,8 +1032,19 @@ static int sync_store(struct cosid_fleet *f, struct cosi *c)
 	for (i = 0; i < k; i++)
 		f->refused += !!f->v[win[i]].refused;
 	f->applied = k - f->refused;
-	/* What the set no longer holds goes, also after a failed apply. */
-	err = cosid_prune(c, f->ns, &f->sel, &p) ?: err ?: p.err;
+	/*
+	 * What the set no longer holds goes, also after a failed apply.
+	 * Only when a key came or went or the set is new: a changed value
+	 * of a key leaves the set of what is wanted as it was.
+	 */
+	if (f->prune_due || f->pruned_lists != f->lists) {
+		perr = cosid_prune(c, f->ns, &f->sel, &p) ?: p.err;
+		if (!perr) {
+			f->prune_due = false;
+			f->pruned_lists = f->lists;
+		}
+	}
+	err = perr ?: err;
 	if (res[COSI_APPLY_CREATED] || res[COSI_APPLY_UPDATED] || p.deleted ||
 	    p.waiting || err)
 		fprintf(stderr, "cosid: fleet: revision %lld: %zu desired (%zu skipped, %zu refused): %zu created, %zu updated, %zu unchanged, %zu deleted, %zu deleting\n",
@@ -1069,9 +1094,22 @@ static int fleet_run(struct cosi_ctl *ctl)
 {
 	struct cosid_fleet *f = cosi_ctl_data(ctl);
 	struct cosi *c = cosi_ctl_conn(ctl);	/* claimed: owner "fleet" */
-	int err;
+	uint64_t wakeups = cosi_ctl_stats(ctl)->wakeups;
+	uint64_t resyncs = cosi_runtime_resyncs(cosi_ctl_runtime(ctl));
+	int err = 0;
 
-	err = cosid_destroy_ready(c, f->ns, &f->sel, WHO, WHO);
+	/*
+	 * What is tearing down with no finalizers left is destroyed; its
+	 * event (the destroy-ready inputs) woke us, or the watches resynced
+	 * and may have missed one: else nothing is, and the scan is spared.
+	 */
+	if (!f->scanned || wakeups != f->scan_wakeups ||
+	    resyncs != f->scan_resyncs) {
+		err = cosid_destroy_ready(c, f->ns, &f->sel, WHO, WHO);
+		f->scanned = !err;
+		f->scan_wakeups = wakeups;
+		f->scan_resyncs = resyncs;
+	}
 	/* Until etcd's set is known, nothing is applied or deleted. */
 	if (f->listed && f->dirty && !f->need_list) {
 		f->dirty = false;

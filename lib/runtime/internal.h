@@ -119,6 +119,16 @@ void cosi_queue_run(struct cosi_ctl *ctl);
 void cosi_queue_free(struct cosi_ctl *ctl);
 
 /* outputs.c */
+/*
+ * cosi_ctl_apply() when the caller has just read the output (@known, or
+ * NULL: absent; @have_known) and nothing but a retry needs to read it
+ * again.
+ */
+int cosi_ctl_apply_known(struct cosi_ctl *ctl, const char *ns,
+			 const char *type, const char *id,
+			 const struct cosi_kvs *labels,
+			 const struct cosi_spec *spec,
+			 const struct cosi_resource *known, bool have_known);
 bool cosi_ctl_take_token(struct cosi_ctl *ctl);
 uint64_t cosi_ctl_token_eta(struct cosi_ctl *ctl);
 void cosi_ctl_outputs_free(struct cosi_ctl *ctl);

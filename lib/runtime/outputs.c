@@ -137,16 +137,19 @@ static bool cosi_labels_same(const struct cosi_kvs *want,
  */
 #define COSI_APPLY_TRIES	5
 
-int cosi_ctl_apply(struct cosi_ctl *ctl, const char *ns, const char *type,
-		   const char *id, const struct cosi_kvs *labels,
-		   const struct cosi_spec *spec)
+int cosi_ctl_apply_known(struct cosi_ctl *ctl, const char *ns,
+			 const char *type, const char *id,
+			 const struct cosi_kvs *labels,
+			 const struct cosi_spec *spec,
+			 const struct cosi_resource *known, bool have_known)
 {
 	static const struct cosi_kvs none;
 	COSI_OPTS(cosi_req, req,
 		.ns = ns, .type = type, .id = id,
 		.labels = labels ? labels : &none, .spec = spec,
 	);
-	struct cosi_resource *cur;
+	const struct cosi_resource *cur;
+	struct cosi_resource *got;
 	bool running, existed;
 	int err, tries = 0;
 
@@ -156,20 +159,27 @@ int cosi_ctl_apply(struct cosi_ctl *ctl, const char *ns, const char *type,
 	}
 	cosi_ctl_note_ns(ctl, ns, type);
 again:
-	cur = NULL;
-	err = cosi_resource_get(ctl->conn, ns, type, id, &cur);
-	if (err && err != -ENOENT)
-		goto fail;
+	got = NULL;
+	if (have_known) {
+		/* The caller's read, once: a retry reads again. */
+		have_known = false;
+		cur = known;
+	} else {
+		err = cosi_resource_get(ctl->conn, ns, type, id, &got);
+		if (err && err != -ENOENT)
+			goto fail;
+		cur = got;
+	}
 	existed = cur;
 	running = cur && cur->phase == COSI_PHASE_RUNNING;
 	if (running && cosi_labels_same(labels, &cur->labels) &&
 	    (!spec || cosi_spec_equal(spec, &cur->spec))) {
 		cosi_ctl_touch(ctl, ns, type, id);
-		cosi_resource_free(cur);
+		cosi_resource_free(got);
 		return 0;
 	}
 	if (!cosi_ctl_take_token(ctl)) {
-		cosi_resource_free(cur);
+		cosi_resource_free(got);
 		return -EAGAIN;
 	}
 	if (cur) {
@@ -179,7 +189,7 @@ again:
 	} else {
 		err = cosi_resource_create(ctl->conn, &req, NULL);
 	}
-	cosi_resource_free(cur);
+	cosi_resource_free(got);
 	/*
 	 * A running output refuses an update with ESTALE only for its
 	 * version; a create loses to a concurrent one with EEXIST.  Either
@@ -195,6 +205,14 @@ again:
 fail:
 	cosi_ctl_log(ctl, "%s", cosi_strerror(ctl->conn, id));
 	return err;
+}
+
+int cosi_ctl_apply(struct cosi_ctl *ctl, const char *ns, const char *type,
+		   const char *id, const struct cosi_kvs *labels,
+		   const struct cosi_spec *spec)
+{
+	return cosi_ctl_apply_known(ctl, ns, type, id, labels, spec, NULL,
+				    false);
 }
 
 int cosi_ctl_destroy(struct cosi_ctl *ctl, const char *ns, const char *type,

@@ -95,6 +95,7 @@ static int cosi_tf_running(struct cosi_ctl *ctl, const struct cosi_tf *tf,
 {
 	struct cosi_resource *cur = NULL;
 	struct cosi_tf_out out = { .id = in->id };
+	uint64_t writes;
 	int err;
 
 	err = cosi_tf_hold(ctl, in);
@@ -104,10 +105,18 @@ static int cosi_tf_running(struct cosi_ctl *ctl, const struct cosi_tf *tf,
 	if (err <= 0)
 		return err;
 	out.cur = cur;
+	writes = ctl->stats.writes;
 	err = tf->t.transform(ctl, in, &out);
+	/*
+	 * The output as read above spares the write a second read, unless
+	 * the transform wrote on the way (cosi_ctl_apply(): a new version).
+	 */
 	if (!err)
-		err = cosi_ctl_apply(ctl, tf->t.out_ns, tf->t.out_type, out.id,
-				     NULL, &out.spec) ?: out.retry;
+		err = cosi_ctl_apply_known(ctl, tf->t.out_ns, tf->t.out_type,
+					   out.id, NULL, &out.spec, cur,
+					   writes == ctl->stats.writes &&
+					   !strcmp(out.id, in->id)) ?:
+		      out.retry;
 	cosi_spec_clear(&out.spec);
 	cosi_resource_free(cur);
 	return err;

@@ -930,6 +930,11 @@ out:
 
 /* --- the controller */
 
+/*
+ * By the key's suffix alone (a document's ns/type/id must be its key's):
+ * sync_store() skips the prune when no key came or went.  Deciding by a
+ * value here would need prune_due set when a value changes.
+ */
 static bool wanted(const struct cosi_resource *r, void *arg)
 {
 	struct cosid_fleet *f = arg;

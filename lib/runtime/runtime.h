@@ -149,7 +149,12 @@ struct cosi_runtime_opts {
 struct cosi_ctl_stats {
 	uint64_t runs;			/* run or reconcile calls */
 	uint64_t failures;		/* of which returned an error */
-	uint64_t wakeups;		/* input events that woke it */
+	/*
+	 * Input events that woke it: every event that matched an input,
+	 * replayed and bootstrap ones too, never reset (cosid's fleet
+	 * controller skips a scan while it has not moved).
+	 */
+	uint64_t wakeups;
 	uint64_t throttled;		/* writes refused by the rate limit */
 	uint64_t writes;		/* creates/updates/destroys done */
 	unsigned int backoff_ms;	/* current backoff, 0 when healthy */

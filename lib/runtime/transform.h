@@ -91,7 +91,9 @@ struct cosi_transform {
 	 * @out->spec.  Return 0 to write it, or a negative errno to write
 	 * nothing and retry with backoff.  The output (out_ns, out_type,
 	 * @out->id) may also be written on the way with cosi_ctl_apply()
-	 * (to record something before touching the OS).
+	 * (to record something before touching the OS), and only so: the
+	 * runtime's final write skips reading the output again unless the
+	 * controller's writes count moved.
 	 */
 	int (*transform)(struct cosi_ctl *ctl, const struct cosi_resource *in,
 			 struct cosi_tf_out *out);

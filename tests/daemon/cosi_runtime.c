@@ -1295,6 +1295,37 @@ TEST_F(rt, transform_status_per_input_released_after_undo)
 	EXPECT_EQ(0, cosi_resource_destroy(self->user, &r, NULL));
 }
 
+/*
+ * The transform's write reuses the output as read before the transform
+ * (no second read); when its version moved in between (a consumer adds
+ * a finalizer), the write's ESTALE reads it again: written, not failed.
+ */
+TEST_F(rt, transform_output_race_is_reread)
+{
+	struct tfstate st = { 0 };
+	const struct cosi_ctl_stats *s;
+	struct cosi_resource *out;
+	struct cosi_ctl *ctl;
+
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_NE(NULL, ctl = tf_start(self, &tf, &st));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "1"));
+	s = cosi_ctl_stats(ctl);
+	race_conn = self->user;
+	race_id = "a";
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "2"));
+	settle(self->ev, self->rt, 5000);
+	EXPECT_EQ(NULL, race_id);	/* the race happened */
+	race_conn = NULL;
+	race_id = NULL;
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "2"));
+	EXPECT_EQ(0, s->failures);
+	ASSERT_EQ(0, cosi_resource_get(self->user, OUT_NS, OUT_T, "a", &out));
+	EXPECT_TRUE(cosi_strs_has(&out->finalizers, "racer"));
+	cosi_resource_free(out);
+}
+
 TEST_F(rt, transform_failed_undo_keeps_finalizer_and_retries)
 {
 	COSI_OPTS(cosi_req, r, .ns = IN_NS, .type = IN_T, .id = "a");

@@ -548,6 +548,7 @@ struct watch_log {
 	char msg[ETCD_MSG_LEN];		/* of the end */
 	int64_t compact;
 	bool canceled;
+	char reason[64];		/* a cancel's */
 	int progress;			/* progress notifications */
 	int64_t progress_rev;		/* ... the last one's revision */
 	size_t progress_watcher;	/* ... and watcher */
@@ -578,6 +579,8 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	l->msgs++;
 	l->created += m->created;
 	l->canceled |= m->canceled;
+	if (m->cancel_reason)
+		snprintf(l->reason, sizeof(l->reason), "%s", m->cancel_reason);
 	if (m->compact_revision)
 		l->compact = m->compact_revision;
 	if (!m->n_events && !m->created && !m->canceled) {
@@ -1560,43 +1563,54 @@ TEST(watch_header_order_per_watcher)
 }
 
 /*
- * A message for a watch id the stream did not create (0: etcd numbers
- * watchers itself when not told): the stream ends, -EPROTO.
+ * A stream of two watchers against a fake gateway that sends @msgs, run
+ * until it ends or is canceled: 0 with @l filled, or the start's error.
  */
-TEST(watch_unknown_id)
+static int fake_watch2(const char *msgs, struct watch_log *l)
 {
 	struct etcd_watch_key keys[2] = { { "/a/", 0 }, { "/b/", 0 } };
 	struct etcd_watch_opts wo = { .keys = keys, .n_keys = 2,
 				      .prefix = true };
 	struct etcd_opts o = { 0 };
-	struct watch_log l = { 0 };
 	char ep[64], msg[ETCD_MSG_LEN];
 	struct etcd_watch *w;
 	struct etcd *e;
-	int port;
-	pid_t pid;
+	int port, err;
+	pid_t pid = fake_gateway(&port, msgs, "", 0, "");
 
-	pid = fake_gateway(&port,
-			   "{\"result\":{\"header\":{\"revision\":\"3\"},\"watch_id\":\"2\",\"created\":true}}\n",
-			   "", 0,
-			   "{\"result\":{\"header\":{\"revision\":\"3\"},\"created\":true}}\n");
-	ASSERT_LT(0, pid);
+	if (pid <= 0)
+		return -ECHILD;
 	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
 	o.endpoints = ep;
 	e = client_opts(&o);
-	ASSERT_NE(NULL, e);
-	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
-				      sizeof(msg)));
-	RUN_UNTIL(e, l.ended, 5000000);
+	err = e ? etcd_watch_start(e, &wo, on_watch, l, &w, msg, sizeof(msg)) :
+	      -ENOMEM;
+	if (!err) {
+		RUN_UNTIL(e, l->ended || l->canceled, 5000000);
+		etcd_watch_free(w);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	etcd_free(e);
+	return err;
+}
+
+/*
+ * A message for a watch id the stream did not create (0: etcd numbers
+ * watchers itself when not told): the stream ends, -EPROTO.
+ */
+TEST(watch_unknown_id)
+{
+	struct watch_log l = { 0 };
+
+	ASSERT_EQ(0, fake_watch2("{\"result\":{\"header\":{\"revision\":\"3\"},\"watch_id\":\"2\",\"created\":true}}\n"
+				 "{\"result\":{\"header\":{\"revision\":\"3\"},\"created\":true}}\n",
+				 &l));
 	EXPECT_EQ(1, l.created);	/* watch id 2: the second watcher */
 	EXPECT_EQ(1, l.ended);
 	EXPECT_EQ(-EPROTO, l.err);
 	EXPECT_STREQ("etcd watch: a message for watch id 0, not one of this stream's",
 		     l.msg);
-	etcd_watch_free(w);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	etcd_free(e);
 }
 
 /*
@@ -1607,36 +1621,13 @@ TEST(watch_unknown_id)
  */
 TEST(watch_refused_id_minus_one)
 {
-	struct etcd_watch_key keys[2] = { { "/a/", 0 }, { "/b/", 0 } };
-	struct etcd_watch_opts wo = { .keys = keys, .n_keys = 2,
-				      .prefix = true };
-	struct etcd_opts o = { 0 };
 	struct watch_log l = { 0 };
-	char ep[64], msg[ETCD_MSG_LEN];
-	struct etcd_watch *w;
-	struct etcd *e;
-	int port;
-	pid_t pid;
 
-	pid = fake_gateway(&port,
-			   "{\"result\":{\"header\":{\"revision\":\"3\"},\"watch_id\":\"1\",\"created\":true}}\n"
-			   "{\"result\":{\"header\":{\"revision\":\"3\"},\"watch_id\":\"-1\",\"created\":true,\"canceled\":true,\"cancel_reason\":\"mvcc: duplicate watch ID provided\"}}\n",
-			   "", 0, "");
-	ASSERT_LT(0, pid);
-	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
-	o.endpoints = ep;
-	e = client_opts(&o);
-	ASSERT_NE(NULL, e);
-	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
-				      sizeof(msg)));
-	RUN_UNTIL(e, l.ended || l.canceled, 5000000);
-	/* etcd's reason reaches the caller. */
-	EXPECT_NE(NULL, strstr(l.canceled ? "duplicate watch ID" : l.msg,
-			       "duplicate watch ID")) TH_LOG("%s", l.msg);
-	etcd_watch_free(w);
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	etcd_free(e);
+	ASSERT_EQ(0, fake_watch2("{\"result\":{\"header\":{\"revision\":\"3\"},\"watch_id\":\"1\",\"created\":true}}\n"
+				 "{\"result\":{\"header\":{\"revision\":\"3\"},\"watch_id\":\"-1\",\"created\":true,\"canceled\":true,\"cancel_reason\":\"mvcc: duplicate watch ID provided\"}}\n",
+				 &l));
+	EXPECT_TRUE(l.canceled) TH_LOG("%s", l.msg);
+	EXPECT_STREQ("mvcc: duplicate watch ID provided", l.reason);
 }
 
 /*

@@ -32,11 +32,10 @@ static const struct cosi_output runtime_status_outputs[] = {
 	{ T_RUNTIME_STATUS, COSI_OUTPUT_EXCLUSIVE },
 };
 
-/* The figures of one controller as last written. */
+/* One controller's status as last written. */
 struct runtime_status_seen {
 	const struct cosi_ctl *c;
-	struct cosi_ctl_stats st;
-	size_t queued;
+	struct cosi_spec spec;		/* owned */
 };
 
 struct runtime_status_state {
@@ -45,55 +44,31 @@ struct runtime_status_state {
 	bool synced;			/* a complete run wrote every one */
 };
 
-static void runtime_status_snap(struct runtime_status_seen *s,
-				const struct cosi_ctl *c)
+/* The status of @c now, into @spec (empty): 0 or -ENOMEM. */
+static int runtime_status_spec(const struct cosi_ctl *c,
+			       struct cosi_spec *spec)
 {
-	s->c = c;
-	s->st = *cosi_ctl_stats(c);
-	s->queued = cosi_ctl_queue_depth(c);
-}
+	const struct cosi_ctl_stats *st = cosi_ctl_stats(c);
 
-static bool runtime_status_same(const struct runtime_status_seen *a,
-				const struct runtime_status_seen *b)
-{
-	return a->c == b->c && a->queued == b->queued &&
-	       a->st.runs == b->st.runs && a->st.failures == b->st.failures &&
-	       a->st.wakeups == b->st.wakeups && a->st.writes == b->st.writes &&
-	       a->st.throttled == b->st.throttled &&
-	       a->st.backoff_ms == b->st.backoff_ms &&
-	       a->st.last_error == b->st.last_error;
-}
-
-static int runtime_status_put(struct cosi_ctl *ctl,
-			      const struct runtime_status_seen *s)
-{
-	const struct cosi_ctl_stats *st = &s->st;
-	struct cosi_spec spec = { 0 };
-	int err;
-
-	err = cosi_spec_add_u64(&spec, "runs", st->runs) ?:
-	      cosi_spec_add_u64(&spec, "errors", st->failures) ?:
-	      cosi_spec_add_u64(&spec, "wakeups", st->wakeups) ?:
-	      cosi_spec_add_u64(&spec, "writes", st->writes) ?:
-	      cosi_spec_add_u64(&spec, "throttled", st->throttled) ?:
-	      cosi_spec_add_u64(&spec, "backoff-ms", st->backoff_ms) ?:
-	      cosi_spec_add_u64(&spec, "queued", s->queued) ?:
-	      cosi_spec_add_string(&spec, "last-error",
-				   st->last_error ? strerror(st->last_error)
-						  : "");
-	if (!err)
-		err = cosi_ctl_apply(ctl, NS_RUNTIME, T_RUNTIME_STATUS,
-				     cosi_ctl_name(s->c), NULL, &spec);
-	cosi_spec_clear(&spec);
-	return err;
+	return cosi_spec_add_u64(spec, "runs", st->runs) ?:
+	       cosi_spec_add_u64(spec, "errors", st->failures) ?:
+	       cosi_spec_add_u64(spec, "wakeups", st->wakeups) ?:
+	       cosi_spec_add_u64(spec, "writes", st->writes) ?:
+	       cosi_spec_add_u64(spec, "throttled", st->throttled) ?:
+	       cosi_spec_add_u64(spec, "backoff-ms", st->backoff_ms) ?:
+	       cosi_spec_add_u64(spec, "queued", cosi_ctl_queue_depth(c)) ?:
+	       cosi_spec_add_string(spec, "last-error",
+				    st->last_error ? strerror(st->last_error)
+						   : "");
 }
 
 static int runtime_status_run(struct cosi_ctl *ctl)
 {
 	struct runtime_status_state *s = cosi_ctl_data(ctl);
 	struct cosi_runtime *rt = cosi_ctl_runtime(ctl);
-	struct runtime_status_seen cur, *v;
+	struct runtime_status_seen *v;
 	bool full = !s->synced;
+	struct cosi_spec spec;
 	struct cosi_ctl *c;
 	size_t i = 0;
 	int err = 0, ret;
@@ -102,20 +77,31 @@ static int runtime_status_run(struct cosi_ctl *ctl)
 		cosi_ctl_track_outputs(ctl);
 	for (c = cosi_runtime_next(rt, NULL); c && !err;
 	     c = cosi_runtime_next(rt, c), i++) {
-		runtime_status_snap(&cur, c);
-		if (!full && i < s->n && runtime_status_same(&s->v[i], &cur))
+		spec = (struct cosi_spec){ 0 };
+		err = runtime_status_spec(c, &spec);
+		if (!err && !full && i < s->n && s->v[i].c == c &&
+		    cosi_spec_equal(&s->v[i].spec, &spec)) {
+			cosi_spec_clear(&spec);
 			continue;
-		err = runtime_status_put(ctl, &cur);
-		if (err)
-			break;
-		if (i >= s->n) {
-			v = realloc(s->v, (i + 1) * sizeof(*v));
-			if (!v)
-				return -ENOMEM;
-			s->v = v;
-			s->n = i + 1;
 		}
-		s->v[i] = cur;
+		err = err ?: cosi_ctl_apply(ctl, NS_RUNTIME, T_RUNTIME_STATUS,
+					    cosi_ctl_name(c), NULL, &spec);
+		if (!err && i >= s->n) {
+			v = realloc(s->v, (i + 1) * sizeof(*v));
+			if (v) {
+				s->v = v;
+				s->v[s->n++] = (struct runtime_status_seen){ 0 };
+			} else {
+				err = -ENOMEM;
+			}
+		}
+		if (err) {
+			cosi_spec_clear(&spec);
+			break;
+		}
+		cosi_spec_clear(&s->v[i].spec);
+		s->v[i].c = c;
+		s->v[i].spec = spec;	/* kept: owned by s->v[i] now */
 	}
 	/* After a failed write, the statuses there are stay. */
 	if (!err && full) {
@@ -130,7 +116,10 @@ static int runtime_status_run(struct cosi_ctl *ctl)
 static void runtime_status_fini(struct cosi_ctl *ctl)
 {
 	struct runtime_status_state *s = cosi_ctl_data(ctl);
+	size_t i;
 
+	for (i = 0; i < s->n; i++)
+		cosi_spec_clear(&s->v[i].spec);
 	free(s->v);
 	free(s);
 }

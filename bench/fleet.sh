@@ -90,7 +90,7 @@ for size in $SIZES; do
 	echo "# $up nodes up and in step"
 	python3 "$top/bench/fleet_rounds.py" "$E" default bench \
 		"$(seq -s, -f 'n%g' 1 "$up")" "$ROUNDS" $((last + 1)) "$CTL" \
-		"$pids" > "$T/rounds.out"
+		"$pids" "$(etcd_pids)" > "$T/rounds.out"
 	rc=$?
 	tee -a "$results" < "$T/rounds.out"
 	[ $rc = 0 ] || die "$size nodes: a round failed"

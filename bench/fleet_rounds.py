@@ -3,10 +3,11 @@
 """Rounds of `cosictl --etcd apply --group G`, timed to each node's status.
 
 usage: fleet_rounds.py ENDPOINT CLUSTER GROUP NODES ROUNDS BASE COSICTL PIDS
+                      ETCD_PIDS
 
 Run by bench/fleet.sh in the VM.  NODES: the node names (comma-separated),
 all in GROUP, each running cosid (PIDS: their process ids, comma-separated)
-and publishing its SysctlStatuses.  One `etcdctl watch` (a peer of ours)
+and publishing its SysctlStatuses; ETCD_PIDS: etcd's members.  One `etcdctl watch` (a peer of ours)
 of /cosi/CLUSTER/ follows every round: it is known to be established
 before the first round starts (a sentinel key /cosi/CLUSTER/bench-sync,
 outside the prefixes cosid watches, is put and its event awaited), so
@@ -25,8 +26,13 @@ rounds), converge_p50/p99 (a round's slowest node), put_status_p50/p99
 without cosictl's), cosictl_apply_p50 (the apply command alone, to its
 exit), writes_per_change (etcd revisions under status/ per node and
 round: a txn is one), events_per_change (keys written per node and
-round) and cpu_per_change (cosid's user+system CPU per node and round,
-from /proc).  Percentiles are nearest-rank.  Exits 1 when a round does
+round), cpu_per_change and etcd_cpu_per_change (cosid's and etcd's
+user+system CPU per node and round, from /proc) and change_cpu_floor:
+the CPU time cosid and etcd spent on a round's changes (their CPU over
+the rounds less their idle rate, measured for IDLE s before the first
+round, over the rounds' time), divided by the guest's CPUs: no
+schedule of that work on this guest ends a round sooner.  Percentiles
+are nearest-rank.  Exits 1 when a round does
 not converge within 300 s.
 """
 import base64
@@ -45,6 +51,7 @@ SYSCTL = "net.core.somaxconn"
 SUFFIX = "/runtime/SysctlStatuses.cosi.dev/" + SYSCTL
 TIMEOUT = 300.0
 SETTLE = 2.0
+IDLE = 10.0
 
 
 def etcdctl(endpoint, *args):
@@ -214,12 +221,13 @@ def one_round(endpoint, w, tally, cluster, nodes, value, cosictl, group,
 
 
 def main():
-    if len(sys.argv) != 9:
+    if len(sys.argv) != 10:
         sys.exit(__doc__)
-    endpoint, cluster, group, nodes, rounds, base, cosictl, pids = \
+    endpoint, cluster, group, nodes, rounds, base, cosictl, pids, epids = \
         sys.argv[1:]
     nodes = nodes.split(",")
     pids = pids.split(",")
+    epids = epids.split(",")
     rounds, base = int(rounds), int(base)
     n = len(nodes)
     all_lat, slowest, applies, writes, events = [], [], [], 0, 0
@@ -232,7 +240,12 @@ def main():
         with tempfile.TemporaryDirectory() as d:
             sync(endpoint, w, sync_key, tally, "start-%d" % base)
             tally.take()	# before the first apply: not the rounds'
-            cpu0 = cpu_ticks(pids)
+            t_idle, idle0 = time.monotonic(), cpu_ticks(pids + epids)
+            time.sleep(IDLE)
+            idle_rate = (cpu_ticks(pids + epids) - idle0) / hz / \
+                (time.monotonic() - t_idle)
+            t_rounds = time.monotonic()
+            cpu0, ecpu0 = cpu_ticks(pids), cpu_ticks(epids)
             for r in range(rounds):
                 lat, a, p = one_round(endpoint, w, tally, cluster,
                                       set(nodes), base + r, cosictl, group,
@@ -250,6 +263,8 @@ def main():
                       "%d revisions" % (n, r, pct(lat.values(), 50),
                                         max(lat.values()), wr), flush=True)
             cpu = (cpu_ticks(pids) - cpu0) / hz * 1e6
+            ecpu = (cpu_ticks(epids) - ecpu0) / hz * 1e6
+            t_rounds = time.monotonic() - t_rounds
     finally:
         w.stop()
     etcdctl(endpoint, "del", sync_key)
@@ -262,7 +277,11 @@ def main():
            ("cosictl_apply_p50", pct(applies, 50), "us"),
            ("writes_per_change", writes / (n * rounds), "n"),
            ("events_per_change", events / (n * rounds), "n"),
-           ("cpu_per_change", cpu / (n * rounds), "us")]
+           ("cpu_per_change", cpu / (n * rounds), "us"),
+           ("etcd_cpu_per_change", ecpu / (n * rounds), "us"),
+           ("change_cpu_floor",
+            max(0.0, cpu + ecpu - idle_rate * t_rounds * 1e6) / rounds /
+            os.cpu_count(), "us")]
     for metric, value, unit in res:
         print("RESULT 10 cosid %s_n%d %.2f %s" % (metric, n, value, unit))
     return 0

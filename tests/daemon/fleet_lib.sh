@@ -161,6 +161,13 @@ stop_member() {
 	eval "etcd_pid$_s="
 }
 
+# etcd_pids: the running members' process ids, comma-separated.
+etcd_pids() {
+	for _k in $(seq 1 "$ETCD_MEMBERS"); do
+		eval "echo \${etcd_pid$(member_sfx "$_k"):-}"
+	done | grep . | paste -sd,
+}
+
 # start_etcd, stop_etcd: every member.
 start_etcd() {
 	for _k in $(seq 1 "$ETCD_MEMBERS"); do start_member "$_k"; done

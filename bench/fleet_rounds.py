@@ -31,7 +31,8 @@ user+system CPU per node and round, from /proc) and change_cpu_floor:
 the CPU time cosid and etcd spent on a round's changes (their CPU over
 the rounds less their idle rate, measured for IDLE s before the first
 round, over the rounds' time), divided by the guest's CPUs: no
-schedule of that work on this guest ends a round sooner.  Percentiles
+schedule of that work on this guest ends a round sooner;
+etcd_change_cpu_floor: etcd's part of it alone.  Percentiles
 are nearest-rank.  Exits 1 when a round does
 not converge within 300 s.
 """
@@ -220,6 +221,11 @@ def one_round(endpoint, w, tally, cluster, nodes, value, cosictl, group,
     return lat, t_apply, from_put
 
 
+def floor(cpu_us, idle_rate, seconds):
+    """CPU (us) spent beyond the idle rate (CPU s per s) over seconds."""
+    return max(0.0, cpu_us - idle_rate * seconds * 1e6)
+
+
 def main():
     if len(sys.argv) != 10:
         sys.exit(__doc__)
@@ -240,10 +246,12 @@ def main():
         with tempfile.TemporaryDirectory() as d:
             sync(endpoint, w, sync_key, tally, "start-%d" % base)
             tally.take()	# before the first apply: not the rounds'
-            t_idle, idle0 = time.monotonic(), cpu_ticks(pids + epids)
+            t_idle = time.monotonic()
+            idle0, eidle0 = cpu_ticks(pids), cpu_ticks(epids)
             time.sleep(IDLE)
-            idle_rate = (cpu_ticks(pids + epids) - idle0) / hz / \
-                (time.monotonic() - t_idle)
+            t_idle = time.monotonic() - t_idle
+            idle_rate = (cpu_ticks(pids) - idle0) / hz / t_idle
+            eidle_rate = (cpu_ticks(epids) - eidle0) / hz / t_idle
             t_rounds = time.monotonic()
             cpu0, ecpu0 = cpu_ticks(pids), cpu_ticks(epids)
             for r in range(rounds):
@@ -279,9 +287,11 @@ def main():
            ("events_per_change", events / (n * rounds), "n"),
            ("cpu_per_change", cpu / (n * rounds), "us"),
            ("etcd_cpu_per_change", ecpu / (n * rounds), "us"),
-           ("change_cpu_floor",
-            max(0.0, cpu + ecpu - idle_rate * t_rounds * 1e6) / rounds /
-            os.cpu_count(), "us")]
+           ("change_cpu_floor", (floor(cpu, idle_rate, t_rounds) +
+                                 floor(ecpu, eidle_rate, t_rounds)) /
+            rounds / os.cpu_count(), "us"),
+           ("etcd_change_cpu_floor", floor(ecpu, eidle_rate, t_rounds) /
+            rounds / os.cpu_count(), "us")]
     for metric, value, unit in res:
         print("RESULT 10 cosid %s_n%d %.2f %s" % (metric, n, value, unit))
     return 0

@@ -29,7 +29,8 @@
  * all|group:<g>|node and the annotation cosi.dev/fleet-key=<key> (when
  * it fits 255 bytes), and deletes what carries the label and is no
  * longer desired (prune.c).  A document the kernel refuses for good is
- * counted (FleetSync refused), logged once, and holds nothing back.
+ * counted (FleetSync refused), logged once, holds nothing back, and is
+ * tried again every REFUSED_RETRY_MS (what was in its way may go).
  * A watch that ends is resumed from the last revisions seen after a
  * jittered backoff (0.5 s doubling to 10 s); one silent for longer than
  * --etcd-watch-idle (etcd sends progress notifications to quiet
@@ -80,6 +81,7 @@
 #define BACKOFF_MIN_MS		500
 #define BACKOFF_MAX_MS		10000
 #define STREAM_OK_USEC		5000000	/* a watch that lived this long ok */
+#define REFUSED_RETRY_MS	10000	/* a refused document, tried again */
 #define ANNOTATION_MAX		255	/* the kernel's longest value */
 #define LABELS_MAX		64	/* the kernel's labels per resource */
 #define VALUE_MAX		(60 * 1024)	/* one document in one message */
@@ -149,6 +151,12 @@ struct cosid_fleet {
 	bool scanned;
 	uint64_t scan_wakeups, scan_resyncs;
 	size_t applied, skipped, refused;
+	/*
+	 * While the kernel refuses a document (a local resource of another
+	 * owner holds its id, say), the set is applied again from then on:
+	 * what was in its way may go, and its destruction wakes nobody.
+	 */
+	uint64_t refused_retry_at;	/* CLOCK_MONOTONIC usec */
 	char last_error[ETCD_MSG_LEN];
 	struct cosid_pub *pub;		/* NULL: nothing published */
 	int refs;			/* registered controllers */
@@ -639,8 +647,13 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 	for (i = 0; i < m->n_events; i++) {
 		const struct etcd_event *ev = &m->events[i];
 
-		/* Seen before a stream created again (a stale token). */
-		if (ev->kv.mod_revision <= *wrev)
+		/*
+		 * Seen before a stream created again (a stale token).  The
+		 * keys of one txn share its revision, and a watcher resumes
+		 * at its last revision: those are taken again (the set
+		 * ends the same), only older ones are skipped.
+		 */
+		if (ev->kv.mod_revision < *wrev)
 			continue;
 		ingest(f, ev->kv.key, ev->kv.key_len,
 		       ev->type == ETCD_EV_PUT ? ev->kv.value : NULL,
@@ -671,9 +684,13 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 }
 
 /*
- * Each prefix from the revision after its last seen; no prev_kv (never
- * read); progress notifications keep a quiet stream's revisions and
- * liveness.
+ * Each prefix from its last revision seen, not the one after: a
+ * compaction to exactly that revision then ends the watch (compacted)
+ * instead of starting it without the deletes the compaction dropped
+ * (etcd takes a watch from the compacted revision itself, with no
+ * tombstones of it), and events of that revision a message did not
+ * bring are sent again.  No prev_kv (never read); progress
+ * notifications keep a quiet stream's revisions and liveness.
  */
 static void start_watch(struct cosid_fleet *f)
 {
@@ -688,7 +705,7 @@ static void start_watch(struct cosid_fleet *f)
 
 	for (i = 0; i < f->n_ranges; i++) {
 		keys[i].key = f->ranges[i];
-		keys[i].start_revision = f->wrev[i] + 1;
+		keys[i].start_revision = f->wrev[i] > 0 ? f->wrev[i] : 1;
 	}
 	f->watch_since = now_usec(f);
 	if (etcd_watch_start(f->e, &o, on_watch, f, &f->w, msg, sizeof(msg))) {
@@ -1036,6 +1053,9 @@ static int sync_store(struct cosid_fleet *f, struct cosi *c)
 	f->refused = 0;
 	for (i = 0; i < k; i++)
 		f->refused += !!f->v[win[i]].refused;
+	/* The refusal last-error names is over once none is refused. */
+	if (!f->refused && strstr(f->last_error, ": refused: "))
+		f->last_error[0] = '\0';
 	f->applied = k - f->refused;
 	/*
 	 * What the set no longer holds goes, also after a failed apply.
@@ -1115,6 +1135,12 @@ static int fleet_run(struct cosi_ctl *ctl)
 		f->scan_wakeups = wakeups;
 		f->scan_resyncs = resyncs;
 	}
+	/* A wake-up set for an earlier retry (since pushed on) comes first. */
+	if (f->refused && now_usec(f) >= f->refused_retry_at)
+		f->dirty = true;
+	else if (f->refused)
+		cosi_ctl_wake_after(ctl, (f->refused_retry_at - now_usec(f) +
+					  999) / 1000);
 	/* Until etcd's set is known, nothing is applied or deleted. */
 	if (f->listed && f->dirty && !f->need_list) {
 		f->dirty = false;
@@ -1123,6 +1149,11 @@ static int fleet_run(struct cosi_ctl *ctl)
 			err = err ?: -EAGAIN;
 		} else {
 			f->synced_rev = f->rev;
+		}
+		if (f->refused) {
+			f->refused_retry_at = now_usec(f) +
+				REFUSED_RETRY_MS * 1000ULL;
+			cosi_ctl_wake_after(ctl, REFUSED_RETRY_MS);
 		}
 	}
 	return put_status(ctl, f) ?: err;

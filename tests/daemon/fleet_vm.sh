@@ -197,6 +197,30 @@ wait_for 10 "... and the sysctl controller restores the value" \
 ectl del "$P/desired/nodes/n1/$SC/net.core.somaxconn" > /dev/null
 wait_for 10 "n1 falls back to its group's entry" sysctl_is 1 net.core.somaxconn 1002
 
+# --- one txn of two keys (cosictl --etcd apply -f of two documents):
+# the keys share the txn's revision; each node applies both, and a
+# delete of both in one txn deletes both.
+printf '%s\n' 'metadata: {type: sysctl, id: net.ipv4.tcp_synack_retries}' \
+	'spec: {value: "3"}' --- \
+	'metadata: {type: sysctl, id: net.ipv4.tcp_orphan_retries}' \
+	'spec: {value: "4"}' > "$T/two.yaml"
+fctl() { "$CTL" --etcd "http://127.0.0.1:$PORT" "$@" > /dev/null; }
+check "cosictl --etcd apply -f of two documents (one txn)" \
+	fctl apply -f "$T/two.yaml" --all-nodes
+two_is() {
+	sysctl_is "$3" net.ipv4.tcp_synack_retries "$1" &&
+		sysctl_is "$3" net.ipv4.tcp_orphan_retries "$2"
+}
+wait_for 10 "... every node applies both (their events share a revision)" \
+	all3 two_is 3 4
+check "cosictl --etcd delete -f of both (one txn)" \
+	fctl delete -f "$T/two.yaml" --all-nodes
+two_gone() {
+	absent "$1" sysctl net.ipv4.tcp_synack_retries &&
+		absent "$1" sysctl net.ipv4.tcp_orphan_retries
+}
+wait_for 10 "... every node deletes both" all3 two_gone
+
 # --- a document n2's kernel refuses: a local resource (not the fleet's)
 printf 'metadata: {type: sysctl, id: net.ipv4.tcp_keepalive_probes}\nspec: {value: "7"}\n' |
 	on 2 "$CTL" apply -f - > /dev/null
@@ -211,8 +235,19 @@ ectl put "$P/desired/all/$SC/net.ipv4.tcp_keepalive_intvl" "$(doc net.ipv4.tcp_k
 wait_for 10 "... a later put still reaches n2 promptly (no backoff)" \
 	sysctl_is 2 net.ipv4.tcp_keepalive_intvl 31
 check "... n2's applied counts the others only" is 2 spec 2 fleetsync n2 applied
+# Its destruction wakes no one: a refused document is tried again (10 s).
+on 2 "$CTL" delete sysctl net.ipv4.tcp_keepalive_probes > /dev/null
+wait_for 25 "... once the local resource is deleted, n2 applies the fleet's" \
+	sysctl_is 2 net.ipv4.tcp_keepalive_probes 8
+check "... refused drops to 0" is 0 spec 2 fleetsync n2 refused
+no_refusal() {
+	_e=$(spec 2 fleetsync n2 last-error) &&
+		! printf '%s\n' "$_e" | grep -q refused
+}
+check "... and last-error no longer names the refusal" no_refusal
 ectl del "$P/desired/all/$SC/net.ipv4.tcp_keepalive_probes" > /dev/null
-wait_for 10 "... refused drops to 0 once the key is deleted" is 0 spec 2 fleetsync n2 refused
+wait_for 10 "... deleting the key deletes n2's resource (the fleet's now)" \
+	absent 2 sysctl net.ipv4.tcp_keepalive_probes
 
 # --- 10001 keys of a group put in one txn, then deleted by prefix.
 # Group g9's: no node is in it, etcd sends its events to none (under a
@@ -340,6 +375,26 @@ wait_for 30 "the nodes reconnect" all3 fs_connected true
 check "... resuming after the compaction, not re-listing" is "$rs" resyncs3
 ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" "$(doc net.ipv4.tcp_fin_timeout 35)" > /dev/null
 wait_for 30 "... and converge on a later put" all3 fin_is 35
+
+# --- a compaction to exactly a delete's revision while n3 is cut off:
+# etcd drops that delete's tombstone, and would take a watch from that
+# revision without it; n3 resumes from the revision it last saw, is
+# told "compacted" and re-lists.
+ectl put "$P/desired/all/$SC/net.ipv4.tcp_retries1" "$(doc net.ipv4.tcp_retries1 5)" > /dev/null
+wait_for 10 "a put reaches n3" sysctl_is 3 net.ipv4.tcp_retries1 5
+r3=$(spec 3 fleetsync n3 resyncs)
+sleep 4		# statuses published; a progress notification to n3
+on 3 ip link set eth0 down
+# Its stream ended (silent 6 s): a stream that lived on would bring the
+# delete from etcd's memory, compaction or not.
+wait_for 20 "n3 cut off: FleetSync says disconnected" fs_connected false 3
+ectl del "$P/desired/all/$SC/net.ipv4.tcp_retries1" > /dev/null
+rev=$(ectl get / -w json | python3 -c 'import json,sys; print(json.load(sys.stdin)["header"]["revision"])')
+ectl compact "$rev" > /dev/null
+on 3 ip link set eth0 up
+wait_for 40 "n3, back after a compaction to a delete's revision, deletes the resource" \
+	absent 3 sysctl net.ipv4.tcp_retries1
+check "... by a re-list" [ "$(spec 3 fleetsync n3 resyncs)" -gt "$r3" ]
 
 # --- the node boundary: n1's and n2's cosid write their hosts file at
 # the default path, each on the tmpfs of its own mount namespace

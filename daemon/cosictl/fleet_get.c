@@ -95,7 +95,8 @@ static int call(struct fleet *f, const struct etcd_request *r,
 		return EXIT_FAIL;
 	}
 	if (err)
-		return ctl_err("etcd %s: %s", etcd_endpoint(f->e), msg);
+		return cosictl_fleet_err(f->x->a, f->e, err, "read", r->op.key,
+					 r->op.prefix, msg);
 	return EXIT_OK;
 }
 
@@ -1328,7 +1329,12 @@ static int follow(struct fwatch *w, long end)
 			   (w->created_ms &&
 			    ctl_now_ms() - w->created_ms >= WATCH_PAUSE_MAX_MS);
 		stuck = progress || transient(w->err) ? 0 : stuck + 1;
-		if (w->err == -EPERM || w->err == -EACCES || stuck >= 3) {
+		if (w->err == -EPERM || w->err == -EACCES) {
+			rc = cosictl_fleet_err(f->x->a, f->e, w->err, "watch",
+					       f->status, true, w->msg);
+			break;
+		}
+		if (stuck >= 3) {
 			rc = ctl_err("watch %s: %s", f->status, w->msg);
 			break;
 		}

@@ -2952,6 +2952,40 @@ TEST(cosictl_apply_etcd_cosid_limits)
 }
 
 /*
+ * get CONFIGTYPE --etcd right after apply: the read side has statuses
+ * only; it says where the desired config is read, exit 0 (an id: not
+ * found, exit 1, in the same line).
+ */
+TEST(cosictl_get_etcd_desired_type)
+{
+	const char *ep = main_c->endpoints;
+	char out[4096], err[2048], f[64];
+
+	ASSERT_EQ(0, manifest(f, SYSCTL_DOC("net.ipv4.ip_forward", "1")));
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cg", "apply", "-f", f, "--group",
+			     "web", NULL)) TH_LOG("%s", err);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cg", "get", "sysctlconfig",
+			     "--group", "web", NULL));
+	EXPECT_STREQ("", out);
+	EXPECT_STREQ("No statuses of SysctlConfigs.cosi.dev: it is desired config (apply --etcd writes it), which nodes do not publish; "
+		     "read it with etcdctl get --prefix /cosi/cg/desired/groups/web/config/SysctlConfigs.cosi.dev/\n",
+		     err);
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cg", "get", "sysctlconfig",
+			     "net.ipv4.ip_forward", "--node", "n1", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "etcdctl get /cosi/cg/desired/nodes/n1/config/SysctlConfigs.cosi.dev/net.ipv4.ip_forward"))
+		TH_LOG("%s", err);
+	/* A status type still says "No resources found". */
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cg", "get", "sysctlstatus", NULL));
+	EXPECT_STREQ("No resources found in namespace runtime.\n", err);
+	unlink(f);
+}
+
+/*
  * The TLS options as cosid checks them, before any request (the
  * endpoint here answers nothing): an unreadable file, a client
  * certificate or key with only http:// endpoints: usage errors, exit 2.
@@ -3981,6 +4015,53 @@ TEST(cosictl_watch_etcd_relist_skipped)
 		     "cosictl: note: revision 11 was compacted in etcd; listed again\n",
 		     err);
 	EXPECT_EQ(0, fst);
+}
+
+/*
+ * watch --etcd: a delete known by its key only (gone from a list after
+ * a compaction, or a DELETE without prev_kv) shows the node, namespace,
+ * type and id, nothing invented: no version, phase, owner or dates in
+ * JSON, "-" in the table (not "<hidden>", a sensitive spec's).
+ */
+TEST(cosictl_watch_etcd_gone_by_key)
+{
+#define GONE_STEPS							\
+	FK_NODES(10),							\
+	STEP("kv/range", gw_range(10, fk_kv("n1", "a", "1", 5, 5),	\
+				  fk_kv("n1", "b", "1", 6, 6), NULL)),	\
+	STEP("watch", gw_watch(20, 15, NULL, false)),			\
+	FK_NODES(20),							\
+	STEP("kv/range", gw_range(20, fk_kv("n1", "a", "1", 5, 5),	\
+				  fk_kv("n1", "c", "1", 14, 14), NULL)), \
+	{ .path = "/v3/watch", .hold = true,				\
+	  .reply = gw_watch(21, 0, fk_kv("n1", "c", "1", 14, 21), true) }
+	struct fake_step s[] = { GONE_STEPS }, s2[] = { GONE_STEPS };
+	const char *gone = "\"event\":\"destroyed\",\"node\":\"n1\","
+		"\"metadata\":{\"namespace\":\"runtime\","
+		"\"type\":\"SysctlStatuses.cosi.dev\",\"id\":\"net.";
+	char out[8192], err[4096], c[8][64];
+	const char *p;
+	int fst, n = 0;
+
+	EXPECT_EQ(0, FK_WATCH(s, "--node", "n1", 1, "10s"));
+	EXPECT_EQ(0, fst);
+	for (p = out; (p = strstr(p, "\"event\":\"destroyed\"")); p++, n++)
+		EXPECT_EQ(0, strncmp(p, gone, strlen(gone))) TH_LOG("%s", p);
+	EXPECT_EQ(2, n) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "1970")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "\"version\":0")) TH_LOG("%s", out);
+
+	EXPECT_EQ(0, FAKE_CTL(s2, fst, out, err, "watch", "sysctlstatus",
+			      "--node", "n1", "--count", "1", "--timeout",
+			      "10s"));
+	EXPECT_EQ(0, fst);
+	EXPECT_EQ(NULL, strstr(out, "<hidden>")) TH_LOG("%s", out);
+	ASSERT_LE(5, row(out, "-", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("n1", c[1]);
+	EXPECT_STREQ("net.b", c[4]);
+	EXPECT_STREQ("-", c[5]);	/* version */
+	EXPECT_STREQ("-", c[6]) TH_LOG("%s", out);	/* the spec's */
+#undef GONE_STEPS
 }
 
 /*

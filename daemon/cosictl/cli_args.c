@@ -175,7 +175,8 @@ static const char usage_delete[] =
 "                        most 2147483)\n"
 "      --ignore-not-found  an absent resource is not an error\n"
 "With --etcd, delete the fleet's desired keys of the scope, all or none,\n"
-"compared on their revision as read.\n"
+"compared on their revision as read (<type> <id> or -f only: -l, --all\n"
+"and --wait are for this node's store).\n"
 H_NS H_SEL H_FLEET H_END;
 
 static const char usage_finalizer[] =

@@ -4,9 +4,11 @@
  * group and a client of the fleet's etcd (fleet.h).  One place for
  * fleet_get.c and fleet_write.c.
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include "common/etcd.h"
+#include "common/fleet_check.h"
 #include "common/fleet_name.h"
 #include "common/secret.h"
 #include "cosictl/cosictl.h"
@@ -38,6 +40,12 @@ int cosictl_fleet_connect(const struct cosictl_args *a, struct etcd **e)
 	int err;
 
 	*e = NULL;
+	/* cosid --etcd's check of the same options. */
+	if (cosi_fleet_tls_check(a->etcd, a->etcd_ca, a->etcd_cert,
+				 a->etcd_key, msg, sizeof(msg))) {
+		ctl_err("%s", msg);
+		return EXIT_USAGE;
+	}
 	if (a->etcd_password_file) {
 		err = cosi_secret_read("--etcd-password-file",
 				       a->etcd_password_file, &password, msg,
@@ -56,4 +64,33 @@ int cosictl_fleet_connect(const struct cosictl_args *a, struct etcd **e)
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
+}
+
+void cosictl_fleet_explain(const struct cosictl_args *a, struct etcd *e,
+			   int err, const char *op, const char *key,
+			   bool prefix, const char *msg, char *buf, size_t len)
+{
+	const char *ep = etcd_endpoint(e);
+
+	if (err == -EACCES && !a->etcd_user)
+		snprintf(buf, len, "etcd %s requires authentication (%s): give --etcd-user USER --etcd-password-file FILE",
+			 ep, msg);
+	else if (err == -EPERM)
+		snprintf(buf, len, "etcd %s: %s %s%s refused to %s%s (%s): the user's roles do not grant it (Documentation/fleet.rst, security)",
+			 ep, op, key, prefix ? "*" : "",
+			 a->etcd_user ? "user " : "a client without --etcd-user",
+			 a->etcd_user ?: "", msg);
+	else
+		snprintf(buf, len, "etcd %s: %s", ep, msg);
+}
+
+int cosictl_fleet_err(const struct cosictl_args *a, struct etcd *e, int err,
+		      const char *op, const char *key, bool prefix,
+		      const char *msg)
+{
+	char buf[ETCD_MSG_LEN + 512];
+
+	cosictl_fleet_explain(a, e, err, op, key, prefix, msg, buf,
+			      sizeof(buf));
+	return ctl_err("%s", buf);
 }

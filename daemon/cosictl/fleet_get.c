@@ -95,7 +95,8 @@ static int call(struct fleet *f, const struct etcd_request *r,
 		return EXIT_FAIL;
 	}
 	if (err)
-		return ctl_err("etcd %s: %s", etcd_endpoint(f->e), msg);
+		return cosictl_fleet_err(f->x->a, f->e, err, "read", r->op.key,
+					 r->op.prefix, msg);
 	return EXIT_OK;
 }
 
@@ -672,6 +673,44 @@ static int print_doc(struct query *q, const char *node,
 	return json_object_array_add(q->arr, o) ? -ENOMEM : 0;
 }
 
+/*
+ * A delete known by its key only (etcd no longer has the previous
+ * value: a compaction): node, namespace, type and id, nothing invented
+ * for the rest; the table's version and spec columns "-".
+ */
+static int print_gone(struct query *q, const char *node,
+		      const struct cosi_resource *r)
+{
+	const char *const leads[] = { "-", node };
+	struct json_object *o, *m;
+	int err;
+
+	if (q->t)
+		return cosi_resource_table_add_key(q->t, q->def, r,
+						   leads + !q->watch);
+	o = json_object_new_object();
+	m = json_object_new_object();
+	if (!o || !m ||
+	    json_object_object_add(o, "event",
+				   json_object_new_string("destroyed")) ||
+	    json_object_object_add(o, "node", json_object_new_string(node)) ||
+	    json_object_object_add(m, "namespace",
+				   json_object_new_string(r->ns)) ||
+	    json_object_object_add(m, "type", json_object_new_string(r->type)) ||
+	    json_object_object_add(m, "id", json_object_new_string(r->id))) {
+		json_object_put(o);
+		json_object_put(m);
+		return -ENOMEM;
+	}
+	json_object_object_add(o, "metadata", m);
+	if (q->y) {
+		err = cosi_yaml_json(q->y, o);
+		json_object_put(o);
+		return err;
+	}
+	return cosi_json_print(stdout, o, false);
+}
+
 /* A one-line message: control characters of keys and ids as '?'. */
 static void say_skipped(const char *key, const char *why)
 {
@@ -783,6 +822,45 @@ static int list_statuses(struct fleet *f, struct query *q, size_t *shown)
 	return rc;
 }
 
+/* A type of the desired side: apply --etcd writes it, no node publishes it. */
+static bool desired_type(const struct query *q)
+{
+	size_t i;
+
+	for (i = 0; q->def && cosid_config_types[i]; i++)
+		if (!strcmp(cosid_config_types[i], q->type))
+			return true;
+	return false;
+}
+
+/*
+ * get CONFIGTYPE --etcd found nothing: it is read where apply wrote it,
+ * not here.  With an id, still "not found" (exit 1), in the same line.
+ */
+static int desired_note(const struct fleet *f, const struct query *q)
+{
+	const struct cosictl_args *a = f->x->a;
+	const char *what = "desired config (apply --etcd writes it), which nodes do not publish";
+	char key[512];
+
+	if (a->node || a->group)
+		snprintf(key, sizeof(key), "/cosi/%s/desired/%s/%s/%s/%s/%s",
+			 f->cluster, a->node ? "nodes" : "groups",
+			 a->node ?: a->group, q->ns ?: COSI_FLEET_NS, q->type,
+			 a->id ?: "");
+	else
+		snprintf(key, sizeof(key), "/cosi/%s/desired/ (all/, groups/<g>/, nodes/<n>/, then %s/%s/%s)",
+			 f->cluster, q->ns ?: COSI_FLEET_NS, q->type,
+			 a->id ?: "");
+	if (a->id)
+		return ctl_err("%s/%s: not found: it is %s; read it with etcdctl get %s%s",
+			       q->type, a->id, what,
+			       a->node || a->group ? "" : "--prefix ", key);
+	fprintf(stderr, "No statuses of %s: it is %s; read it with etcdctl get --prefix %s\n",
+		q->type, what, key);
+	return EXIT_OK;
+}
+
 static int get_statuses(struct fleet *f)
 {
 	const struct cosictl_args *a = f->x->a;
@@ -795,7 +873,7 @@ static int get_statuses(struct fleet *f)
 	     query_output(f, &q, false) ?: list_statuses(f, &q, &shown);
 	if (rc)
 		goto out;
-	if (!shown)
+	if (!shown && !desired_type(&q))
 		none_selected(f);
 	if (!rc && !q.found && !q.def)
 		fprintf(stderr, "cosictl: note: type %s is not known here: matched as the exact type name\n",
@@ -808,7 +886,9 @@ static int get_statuses(struct fleet *f)
 		err = cosi_json_print(stdout, json_object_get(q.arr), true);
 	if (err && !rc)
 		rc = ctl_err("writing output: %s", strerror(-err));
-	if (!rc && !q.found && a->id)
+	if (!rc && !q.found && desired_type(&q))
+		rc = desired_note(f, &q);
+	else if (!rc && !q.found && a->id)
 		rc = ctl_err("%s/%s: not found on %s", q.type, a->id,
 			     a->node ? a->node : a->group ?
 			     "the nodes of the group" : "any node");
@@ -1107,7 +1187,8 @@ static int watch_event(struct fwatch *w, const struct qev *e,
 		}
 	}
 	if (!err)
-		err = print_doc(w->q, name, r, e->kind);
+		err = e->doc ? print_doc(w->q, name, r, e->kind) :
+			       print_gone(w->q, name, r);
 	err = err ?: seen_event(&w->seen, e, true);
 	if (!err && f->x->a->count >= 0 && ++w->events >= f->x->a->count)
 		w->done = true;
@@ -1328,7 +1409,12 @@ static int follow(struct fwatch *w, long end)
 			   (w->created_ms &&
 			    ctl_now_ms() - w->created_ms >= WATCH_PAUSE_MAX_MS);
 		stuck = progress || transient(w->err) ? 0 : stuck + 1;
-		if (w->err == -EPERM || w->err == -EACCES || stuck >= 3) {
+		if (w->err == -EPERM || w->err == -EACCES) {
+			rc = cosictl_fleet_err(f->x->a, f->e, w->err, "watch",
+					       f->status, true, w->msg);
+			break;
+		}
+		if (stuck >= 3) {
 			rc = ctl_err("watch %s: %s", f->status, w->msg);
 			break;
 		}
@@ -1376,7 +1462,7 @@ static int show_gone(struct fwatch *w, const char *key)
 	int err = r && name ? from_key(r, w->q, slash + 1) : -ENOMEM;
 
 	if (!err)
-		err = print_doc(w->q, name, r, '-');
+		err = print_gone(w->q, name, r);
 	cosi_resource_free(r);
 	free(name);
 	return err;

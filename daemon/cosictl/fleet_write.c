@@ -11,8 +11,10 @@
  * manifest form of cosictl get -o json: metadata namespace, type, id,
  * labels, annotations, and the spec).  Everything is checked before
  * anything is written: a document that does not parse, is not a config
- * type in namespace "config" (what cosid accepts), is over 60 KiB, or
- * names a key twice, and nothing is written.
+ * type in namespace "config" (what cosid accepts), is over 60 KiB, is
+ * over the limits cosid applies it under (cosi_fleet_doc_check(): its
+ * id's length, its labels and annotations with cosid's), or names a key
+ * twice, and nothing is written.
  *
  * The conflict rule: each key is read first, then written in one txn
  * whose compares are every key's mod_revision as read (0: absent).  A
@@ -30,6 +32,7 @@
 #include <string.h>
 
 #include "common/etcd.h"
+#include "common/fleet_check.h"
 #include "common/fleet_name.h"
 #include "common/manifest.h"
 #include "common/resolve.h"
@@ -37,8 +40,6 @@
 #include "cosictl/cosictl.h"
 #include "cosictl/fleet.h"
 #include "cosictl/render.h"
-
-#define VALUE_MAX	(60 * 1024)	/* cosid's: one netlink message */
 
 struct wctx {
 	struct ctl *x;
@@ -52,12 +53,6 @@ struct wctx {
 	bool said;		/* delete -f: a document's error is printed */
 };
 
-static int etcd_fail(struct etcd *e, const char *msg)
-{
-	return ctl_err("etcd %s: %s", etcd_endpoint(e), msg);
-}
-
-/* Kernel definitions when cosi.ko answers, else cosid's built-in ones. */
 /*
  * The fleet takes cosid's config types only, checked by cosid's own
  * definitions: not this machine's kernel's, which may hold other types
@@ -125,6 +120,16 @@ static int add_key(struct wctx *w, const char *what, const char *ns,
 	return v[w->n - 1].label ? EXIT_OK : ctl_err("out of memory");
 }
 
+/* "FILE: document N (TYPE/ID)", whole however long the id (free() it). */
+static char *doc_label(const char *file, size_t index, const char *type,
+		       const char *id)
+{
+	char *s;
+
+	return asprintf(&s, "%s: document %zu (%s/%s)", file, index, type,
+			id) < 0 ? NULL : s;
+}
+
 /* The document as cosid reads it: the manifest form, on one line. */
 static char *doc_json(const struct cosi_doc *d)
 {
@@ -148,7 +153,7 @@ static int apply_docs(struct wctx *w)
 {
 	const struct cosictl_args *a = w->x->a;
 	struct cosi_docs docs;
-	char what[512], msg[1024], *val;
+	char *what, msg[1024], *val;
 	size_t f, i;
 	int rc = EXIT_OK;
 
@@ -160,20 +165,24 @@ static int apply_docs(struct wctx *w)
 		for (i = 0; !rc && i < docs.n; i++) {
 			struct cosi_doc *d = &docs.v[i];
 
-			snprintf(what, sizeof(what), "%s: document %zu (%s/%s)",
-				 ctl_file_name(a->files[f]), d->index,
-				 d->type, d->id);
-			val = doc_json(d);
+			what = doc_label(ctl_file_name(a->files[f]), d->index,
+					 d->type, d->id);
+			val = what ? doc_json(d) : NULL;
 			if (!val)
 				rc = ctl_err("out of memory");
-			else if (strlen(val) > VALUE_MAX)
+			else if (strlen(val) > COSI_FLEET_VALUE_MAX)
 				rc = ctl_err("%s: %zu bytes as JSON, over %d (what cosid takes)",
-					     what, strlen(val), VALUE_MAX);
+					     what, strlen(val),
+					     COSI_FLEET_VALUE_MAX);
+			else if (cosi_fleet_doc_check(d, msg, sizeof(msg)))
+				rc = ctl_err("%s: %s (cosid would skip it)",
+					     what, msg);
 			if (rc)
 				free(val);
 			else
 				rc = add_key(w, what, d->ns, d->type, d->id,
 					     val);
+			free(what);
 		}
 		cosi_docs_clear(&docs);
 	}
@@ -183,14 +192,18 @@ static int apply_docs(struct wctx *w)
 static int ref_key(const struct cosi_ref *ref, const char *err, void *arg)
 {
 	struct wctx *w = arg;
-	char what[512];
+	char *what;
+	int rc;
 
 	w->said = true;
 	if (!ref)
 		return ctl_err("%s", err) ? -EINVAL : 0;
-	snprintf(what, sizeof(what), "%s: document %zu (%s/%s)",
-		 ctl_file_name(w->x->a->file), ref->index, ref->type, ref->id);
-	if (add_key(w, what, ref->ns, ref->type, ref->id, NULL))
+	what = doc_label(ctl_file_name(w->x->a->file), ref->index, ref->type,
+			 ref->id);
+	rc = what ? add_key(w, what, ref->ns, ref->type, ref->id, NULL) :
+		    ctl_err("out of memory");
+	free(what);
+	if (rc)
 		return -EINVAL;
 	w->said = false;
 	return 0;
@@ -200,9 +213,9 @@ static int delete_keys(struct wctx *w)
 {
 	const struct cosictl_args *a = w->x->a;
 	const struct cosi_definition *def;
-	char msg[512] = "", what[512];
+	char msg[512] = "", *what;
 	const char *ns;
-	int err;
+	int err, rc;
 
 	if (a->file) {
 		err = cosi_manifest_refs(w->x->buf[0], w->x->len[0],
@@ -215,8 +228,11 @@ static int delete_keys(struct wctx *w)
 	if (cosi_resolve_type(w->defs, a->type, &def, msg, sizeof(msg)))
 		return ctl_err("%s", msg);
 	ns = a->ns ?: cosi_resolve_default_ns(def);
-	snprintf(what, sizeof(what), "%s/%s", def->type, a->id);
-	return add_key(w, what, ns, def->type, a->id, NULL);
+	if (asprintf(&what, "%s/%s", def->type, a->id) < 0)
+		return ctl_err("out of memory");
+	rc = add_key(w, what, ns, def->type, a->id, NULL);
+	free(what);
+	return rc;
 }
 
 /* Read every key's value and mod_revision (absent: 0). */
@@ -226,12 +242,15 @@ static int read_keys(struct wctx *w)
 	struct etcd_reply rep;
 	char msg[ETCD_MSG_LEN];
 	size_t i;
+	int err;
 
 	for (i = 0; i < w->n; i++) {
 		r.op.type = ETCD_OP_RANGE;
 		r.op.key = w->v[i].key;
-		if (etcd_call(w->e, &r, &rep, msg, sizeof(msg)))
-			return etcd_fail(w->e, msg);
+		err = etcd_call(w->e, &r, &rep, msg, sizeof(msg));
+		if (err)
+			return cosictl_fleet_err(w->x->a, w->e, err, "read",
+						 w->v[i].key, false, msg);
 		if (rep.n_kvs) {
 			w->v[i].mod_revision = rep.kvs[0].mod_revision;
 			w->v[i].unchanged = w->v[i].value &&
@@ -242,10 +261,28 @@ static int read_keys(struct wctx *w)
 	return EXIT_OK;
 }
 
+/*
+ * A later txn failed: what the ones before key @off wrote, for the
+ * message (they are not undone).
+ */
+static void written_before(const struct wctx *w, size_t off, bool del,
+			   char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < off; i++)
+		n += !(w->v[i].unchanged || (del && !w->v[i].mod_revision));
+	if (off)
+		snprintf(buf, len, "; the earlier txns %s %zu key%s (the first %zu of %zu documents are done)",
+			 del ? "deleted" : "wrote", n, n == 1 ? "" : "s", off,
+			 w->n);
+}
+
 static int write_keys(struct wctx *w, bool del)
 {
 	const struct cosictl_args *a = w->x->a;
-	char msg[1024];
+	char msg[1024], why[1400], done[160];
 	size_t i, off, k, failed = 0;
 	bool any;
 	int err;
@@ -265,12 +302,19 @@ static int write_keys(struct wctx *w, bool del)
 			continue;
 		err = cosictl_fleet_commit(w->e, w->v + off, k, &failed, msg,
 					   sizeof(msg));
-		if (err == -ESTALE)
-			return ctl_err("%s: nothing written%s", msg,
-				       off ? " by this txn (the earlier ones were)" : "");
-		if (err)
-			return ctl_err("etcd %s: %s%s", etcd_endpoint(w->e),
-				       msg, off ? " (the earlier txns were written)" : "");
+		if (err == -ESTALE) {
+			written_before(w, off, del, done, sizeof(done));
+			return ctl_err("%s: nothing written%s%s", msg,
+				       off ? " by this txn" : "", done);
+		}
+		if (err) {
+			written_before(w, off, del, done, sizeof(done));
+			cosictl_fleet_explain(a, w->e, err,
+					      del ? "delete" : "write",
+					      w->prefix, true, msg, why,
+					      sizeof(why));
+			return ctl_err("%s%s", why, done);
+		}
 	}
 	for (i = 0; i < w->n; i++) {
 		const struct fleet_write *v = &w->v[i];
@@ -285,6 +329,31 @@ static int write_keys(struct wctx *w, bool del)
 		       v->mod_revision ? "configured" : "created");
 	}
 	return EXIT_OK;
+}
+
+/*
+ * apply --node N of a node not registered (yet, or a typo): a note, not
+ * an error (a node may be set up before it first starts).  Best effort:
+ * a registration the user may not read says nothing.
+ */
+static void note_unregistered(const struct wctx *w)
+{
+	const struct cosictl_args *a = w->x->a;
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .keys_only = true },
+	};
+	struct etcd_reply rep;
+	char key[256], msg[ETCD_MSG_LEN];
+
+	snprintf(key, sizeof(key), "/cosi/%s/nodes/%s", w->cluster, a->node);
+	r.op.key = key;
+	if (etcd_call(w->e, &r, &rep, msg, sizeof(msg)))
+		return;
+	if (!rep.n_kvs)
+		fprintf(stderr, "cosictl: note: node %s is not registered in cluster %s: written, applied when a cosid --node %s starts\n",
+			a->node, w->cluster, a->node);
+	etcd_reply_free(&rep);
 }
 
 int cmd_fleet_write(struct ctl *x)
@@ -312,6 +381,8 @@ int cmd_fleet_write(struct ctl *x)
 	if (rc)
 		goto out;
 	rc = read_keys(&w) ?: write_keys(&w, del);
+	if (!rc && !del && a->node)
+		note_unregistered(&w);
 out:
 	for (i = 0; i < w.n; i++) {
 		free(w.v[i].key);

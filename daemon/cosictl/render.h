@@ -56,6 +56,15 @@ int cosi_resource_table_add_lead(struct cosi_table *t,
 				 const struct cosi_definition *def,
 				 const struct cosi_resource *r,
 				 const char *const *leads);
+/*
+ * The same row with only @r's namespace, type and id known (a delete
+ * whose previous value etcd no longer has): "-" for the version and the
+ * print columns.
+ */
+int cosi_resource_table_add_key(struct cosi_table *t,
+				const struct cosi_definition *def,
+				const struct cosi_resource *r,
+				const char *const *leads);
 /* One print-column cell: the field's value, lists joined by ",". */
 char *cosi_render_cell(const struct cosi_resource *r, const char *field);
 

@@ -288,10 +288,10 @@ int cosi_resource_table_add(struct cosi_table *t,
 	return cosi_resource_table_add_lead(t, def, r, leads);
 }
 
-int cosi_resource_table_add_lead(struct cosi_table *t,
-				 const struct cosi_definition *def,
-				 const struct cosi_resource *r,
-				 const char *const *leads)
+/* @key_only: "-" for the version and the print columns. */
+static int add_row(struct cosi_table *t, const struct cosi_definition *def,
+		   const struct cosi_resource *r, const char *const *leads,
+		   bool key_only)
 {
 	size_t nf = table_fields(def, t->wide, NULL, NULL);
 	size_t np = t->ncols - RES_FIXED - nf;
@@ -309,10 +309,13 @@ int cosi_resource_table_add_lead(struct cosi_table *t,
 	cells[np] = strdup(r->ns);
 	cells[np + 1] = strdup(r->type);
 	cells[np + 2] = strdup(r->id);
-	if (asprintf(&cells[np + 3], "%" PRIu64, r->version) < 0)
+	if (key_only)
+		cells[np + 3] = strdup("-");
+	else if (asprintf(&cells[np + 3], "%" PRIu64, r->version) < 0)
 		cells[np + 3] = NULL;
 	for (i = 0; i < nf; i++)
-		cells[np + RES_FIXED + i] = cosi_render_cell(r, fields[i]);
+		cells[np + RES_FIXED + i] = key_only ? strdup("-") :
+					    cosi_render_cell(r, fields[i]);
 	for (i = 0; i < n && cells[i]; i++)
 		;
 	if (i == n)
@@ -324,6 +327,22 @@ out:
 	free(fields);
 	free(heads);
 	return err;
+}
+
+int cosi_resource_table_add_lead(struct cosi_table *t,
+				 const struct cosi_definition *def,
+				 const struct cosi_resource *r,
+				 const char *const *leads)
+{
+	return add_row(t, def, r, leads, false);
+}
+
+int cosi_resource_table_add_key(struct cosi_table *t,
+				const struct cosi_definition *def,
+				const struct cosi_resource *r,
+				const char *const *leads)
+{
+	return add_row(t, def, r, leads, true);
 }
 
 static char *join(const struct cosi_strs *s)

@@ -71,20 +71,16 @@
 #include <unistd.h>
 
 #include "common/etcd.h"
+#include "common/fleet_check.h"
 #include "common/fleet_name.h"
 #include "common/secret.h"
 #include "controllers/builtin.h"
 #include "cosid/cosid.h"
 
-#define FLEET_SOURCE_LABEL	"cosi.dev/fleet-source"
-#define FLEET_KEY_ANNOTATION	"cosi.dev/fleet-key"
 #define BACKOFF_MIN_MS		500
 #define BACKOFF_MAX_MS		10000
 #define STREAM_OK_USEC		5000000	/* a watch that lived this long ok */
 #define REFUSED_RETRY_MS	10000	/* a refused document, tried again */
-#define ANNOTATION_MAX		255	/* the kernel's longest value */
-#define LABELS_MAX		64	/* the kernel's labels per resource */
-#define VALUE_MAX		(60 * 1024)	/* one document in one message */
 #define WHO			"fleet"
 
 struct fentry {
@@ -376,9 +372,9 @@ static void load(struct cosid_fleet *f, struct fentry *x, const char *value,
 	int err;
 
 	x->e.bad = true;
-	if (len > VALUE_MAX) {
+	if (len > COSI_FLEET_VALUE_MAX) {
 		fprintf(stderr, "cosid: fleet: %s: skipped: %zu bytes, over %d (one netlink message)\n",
-			x->key, len, VALUE_MAX);
+			x->key, len, COSI_FLEET_VALUE_MAX);
 		return;
 	}
 	if (!f->have_defs) {
@@ -407,11 +403,11 @@ static void load(struct cosid_fleet *f, struct fentry *x, const char *value,
 	}
 	/* A document copied from a node's get -o json carries cosid's own. */
 	kvs_drop(&d->labels, COSI_SOURCE_LABEL);
-	kvs_drop(&d->labels, FLEET_SOURCE_LABEL);
-	kvs_drop(&d->annotations, FLEET_KEY_ANNOTATION);
-	if (d->labels.n + 2 > LABELS_MAX) {
-		fprintf(stderr, "cosid: fleet: %s: skipped: %zu labels, the fleet adds 2 and a resource holds %d\n",
-			x->key, d->labels.n, LABELS_MAX);
+	kvs_drop(&d->labels, COSI_FLEET_SOURCE_LABEL);
+	kvs_drop(&d->annotations, COSI_FLEET_KEY_ANNOTATION);
+	/* What cosictl apply --etcd refuses. */
+	if (cosi_fleet_doc_check(d, why, sizeof(why))) {
+		fprintf(stderr, "cosid: fleet: %s: skipped: %s\n", x->key, why);
 		goto bad;
 	}
 	if (x->e.rank == 0)
@@ -422,10 +418,11 @@ static void load(struct cosid_fleet *f, struct fentry *x, const char *value,
 		snprintf(src, sizeof(src), "group:%s",
 			 f->groups[f->n_groups - x->e.rank]);
 	if (cosi_kvs_add(&d->labels, COSI_SOURCE_LABEL, COSI_SOURCE_FLEET) ||
-	    cosi_kvs_add(&d->labels, FLEET_SOURCE_LABEL, src) ||
+	    cosi_kvs_add(&d->labels, COSI_FLEET_SOURCE_LABEL, src) ||
 	    /* Only what fits: the label and ns/type/id say the rest. */
-	    (strlen(x->key) <= ANNOTATION_MAX &&
-	     cosi_kvs_add(&d->annotations, FLEET_KEY_ANNOTATION, x->key))) {
+	    (strlen(x->key) <= COSI_LABEL_VALUE_MAX_LEN &&
+	     cosi_kvs_add(&d->annotations, COSI_FLEET_KEY_ANNOTATION,
+			  x->key))) {
 		fprintf(stderr, "cosid: fleet: %s: skipped: out of memory\n",
 			x->key);
 		goto bad;
@@ -1021,7 +1018,7 @@ static int sync_store(struct cosid_fleet *f, struct cosi *c)
 {
 	struct cosid_prune p = {
 		.who = WHO, .owner = WHO, .wanted = wanted, .arg = f,
-		.origin = FLEET_KEY_ANNOTATION, .origin_default = "etcd",
+		.origin = COSI_FLEET_KEY_ANNOTATION, .origin_default = "etcd",
 	};
 	struct cosid_fleet_entry *ev = calloc(f->n ?: 1, sizeof(*ev));
 	struct cosi_doc *docs = calloc(f->n ?: 1, sizeof(*docs));
@@ -1281,13 +1278,19 @@ int cosid_fleet_check_endpoints(const struct cosid_fleet_opts *fo)
 			       .password = fo->password };
 	char msg[ETCD_MSG_LEN];
 	struct etcd *e;
+	int err;
 
 	if (etcd_new(&e, NULL, &o, msg, sizeof(msg))) {
 		fprintf(stderr, "cosid: --etcd %s: %s\n", fo->endpoints, msg);
 		return -EINVAL;
 	}
 	etcd_free(e);
-	return 0;
+	/* cosictl --etcd's check of the same options. */
+	err = cosi_fleet_tls_check(fo->endpoints, fo->ca_file, fo->cert_file,
+				   fo->key_file, msg, sizeof(msg));
+	if (err)
+		fprintf(stderr, "cosid: %s\n", msg);
+	return err ? -EINVAL : 0;
 }
 
 void cosid_fleet_free(struct cosid_fleet *f)

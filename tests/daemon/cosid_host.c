@@ -4,7 +4,8 @@
  * unique temporary names (daemon/common/fileio.c) and the reading and
  * checking of a --config-dir directory (daemon/cosid/configdir.c), the
  * fleet's key ranks and the publish set's coalescing and txn batching
- * (daemon/cosid/pubset.c, publish.c's documents).  No kernel needed; run
+ * (daemon/cosid/pubset.c, publish.c's documents), the fleet's document
+ * limits and TLS options (daemon/common/fleet_check.c).  No kernel needed; run
  * under ASan/UBSan (make SAN=1).
  */
 #include <dirent.h>
@@ -19,7 +20,9 @@
 
 #include "kselftest_harness.h"
 
+#include "common/apply.h"
 #include "common/fileio.h"
+#include "common/fleet_check.h"
 #include "common/fleet_name.h"
 #include "common/manifest.h"
 #include "common/secret.h"
@@ -447,6 +450,69 @@ TEST(fleet_rank)
 	/* Another group's bad key is none of ours. */
 	EXPECT_EQ(-1, RANK("/cosi/c/desired/groups/g3/config/T"));
 #undef RANK
+}
+
+/*
+ * The limits cosid's fleet pull skips a document by and cosictl apply
+ * --etcd refuses it by (one check, common/fleet_check.c).
+ */
+TEST(fleet_doc_check)
+{
+	struct cosi_doc d = { .id = "net.x" };
+	char msg[256], id[300], k[16];
+	int i;
+
+	EXPECT_EQ(0, cosi_fleet_doc_check(&d, msg, sizeof(msg)));
+	memset(id, 'x', sizeof(id) - 1);
+	id[sizeof(id) - 1] = 0;
+	id[255] = 0;
+	d.id = id;
+	EXPECT_EQ(0, cosi_fleet_doc_check(&d, msg, sizeof(msg))) TH_LOG("%s", msg);
+	id[255] = 'x';
+	id[256] = 0;
+	EXPECT_EQ(-EINVAL, cosi_fleet_doc_check(&d, msg, sizeof(msg)));
+	EXPECT_STREQ("an id of 256 characters, over the kernel's 255", msg);
+	d.id = "net.x";
+	/* 62 and cosid's own (replaced, not counted) fit; 63 do not. */
+	for (i = 0; i < 62; i++) {
+		snprintf(k, sizeof(k), "l%d", i);
+		ASSERT_EQ(0, cosi_kvs_add(&d.labels, k, "v"));
+	}
+	ASSERT_EQ(0, cosi_kvs_add(&d.labels, COSI_SOURCE_LABEL, "fleet"));
+	ASSERT_EQ(0, cosi_kvs_add(&d.labels, COSI_FLEET_SOURCE_LABEL, "all"));
+	EXPECT_EQ(0, cosi_fleet_doc_check(&d, msg, sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(0, cosi_kvs_add(&d.labels, "l62", "v"));
+	EXPECT_EQ(-E2BIG, cosi_fleet_doc_check(&d, msg, sizeof(msg)));
+	EXPECT_STREQ("63 labels: the fleet adds 2 and a resource holds 64", msg);
+	cosi_kvs_clear(&d.labels);
+	/* Annotations: cosid adds 1. */
+	for (i = 0; i < 63; i++) {
+		snprintf(k, sizeof(k), "a%d", i);
+		ASSERT_EQ(0, cosi_kvs_add(&d.annotations, k, "v"));
+	}
+	EXPECT_EQ(0, cosi_fleet_doc_check(&d, msg, sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(0, cosi_kvs_add(&d.annotations, "a63", "v"));
+	EXPECT_EQ(-E2BIG, cosi_fleet_doc_check(&d, msg, sizeof(msg)));
+	cosi_kvs_clear(&d.annotations);
+}
+
+/* cosid --etcd's TLS options: cosictl --etcd's check (fleet_check.c). */
+TEST(fleet_tls_options)
+{
+	struct cosid_fleet_opts o = {
+		.endpoints = "http://127.0.0.1:2379", .node = "n1",
+	};
+
+	EXPECT_EQ(0, cosid_fleet_check_endpoints(&o));
+	o.ca_file = "/nonexistent";
+	EXPECT_EQ(-EINVAL, cosid_fleet_check_endpoints(&o));
+	o.ca_file = NULL;
+	o.cert_file = "/dev/null";
+	EXPECT_EQ(-EINVAL, cosid_fleet_check_endpoints(&o));
+	o.endpoints = "http://127.0.0.1:2379,https://127.0.0.1:2380";
+	EXPECT_EQ(0, cosid_fleet_check_endpoints(&o));
+	o.key_file = "/nonexistent";
+	EXPECT_EQ(-EINVAL, cosid_fleet_check_endpoints(&o));
 }
 
 /* etcd's revision behind the one applied: a restored snapshot. */

@@ -2891,6 +2891,193 @@ TEST(cosictl_apply_etcd)
 }
 
 /*
+ * apply --etcd refuses what cosid would skip, by the limits cosid applies
+ * a document under (common/fleet_check.h): labels and cosid's 2 over 64,
+ * an id over the kernel's 255.  Nothing written, one line naming the
+ * document (whole, however long its id) and the limit, exit 1.
+ */
+TEST(cosictl_apply_etcd_cosid_limits)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	char out[4096], err[8192], f[64], doc[8192], id[3001], *tail;
+	size_t i, off;
+
+	ASSERT_NE(NULL, e);
+	/* 62 labels fit with cosid's 2; 63 do not. */
+	off = (size_t)snprintf(doc, sizeof(doc),
+			       SYSCTL_DOC("net.ok", "1") "---\n"
+			       "metadata:\n  type: sysctl\n  id: net.l\n  labels:\n");
+	for (i = 0; i < 63; i++)
+		off += (size_t)snprintf(doc + off, sizeof(doc) - off,
+					"    l%zu: v\n", i);
+	snprintf(doc + off, sizeof(doc) - off, "spec: {value: \"1\"}\n");
+	ASSERT_EQ(0, manifest(f, doc));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cl", "apply", "-f", f, "--node",
+			     "n1", NULL)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, ": document 2 (SysctlConfigs.cosi.dev/net.l): 63 labels: the fleet adds 2 and a resource holds 64"))
+		TH_LOG("%s", err);
+	EXPECT_EQ(0, count_prefix(e, "/cosi/cl/desired/"));
+	unlink(f);
+
+	/* An id of 3000 characters: the kernel takes 255. */
+	memset(id, 'x', sizeof(id) - 1);
+	id[sizeof(id) - 1] = 0;
+	snprintf(doc, sizeof(doc),
+		 "metadata: {type: sysctl, id: net.%s}\nspec: {value: \"1\"}\n",
+		 id);
+	ASSERT_EQ(0, manifest(f, doc));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cl", "apply", "-f", f, "--group",
+			     "web", NULL)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	/* The document's label whole: its ")" is there. */
+	tail = strstr(err, "xxx): an id of 3004 characters, over the kernel's 255");
+	EXPECT_NE(NULL, tail) TH_LOG("%.200s", err + strlen(err) - 200);
+	EXPECT_EQ(0, count_prefix(e, "/cosi/cl/desired/"));
+	unlink(f);
+
+	/* --node of a node not registered: written, with a note. */
+	ASSERT_EQ(0, manifest(f, SYSCTL_DOC("net.ok", "1")));
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cl", "apply", "-f", f, "--node",
+			     "n9", NULL)) TH_LOG("%s", err);
+	EXPECT_STREQ("cosictl: note: node n9 is not registered in cluster cl: written, applied when a cosid --node n9 starts\n",
+		     err);
+	EXPECT_EQ(1, count_prefix(e, "/cosi/cl/desired/nodes/n9/"));
+	unlink(f);
+	etcd_free(e);
+}
+
+/*
+ * get CONFIGTYPE --etcd right after apply: the read side has statuses
+ * only; it says where the desired config is read, exit 0 (an id: not
+ * found, exit 1, in the same line).
+ */
+TEST(cosictl_get_etcd_desired_type)
+{
+	const char *ep = main_c->endpoints;
+	char out[4096], err[2048], f[64];
+
+	ASSERT_EQ(0, manifest(f, SYSCTL_DOC("net.ipv4.ip_forward", "1")));
+	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cg", "apply", "-f", f, "--group",
+			     "web", NULL)) TH_LOG("%s", err);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cg", "get", "sysctlconfig",
+			     "--group", "web", NULL));
+	EXPECT_STREQ("", out);
+	EXPECT_STREQ("No statuses of SysctlConfigs.cosi.dev: it is desired config (apply --etcd writes it), which nodes do not publish; "
+		     "read it with etcdctl get --prefix /cosi/cg/desired/groups/web/config/SysctlConfigs.cosi.dev/\n",
+		     err);
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cg", "get", "sysctlconfig",
+			     "net.ipv4.ip_forward", "--node", "n1", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "etcdctl get /cosi/cg/desired/nodes/n1/config/SysctlConfigs.cosi.dev/net.ipv4.ip_forward"))
+		TH_LOG("%s", err);
+	/* A status type still says "No resources found". */
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cg", "get", "sysctlstatus", NULL));
+	EXPECT_STREQ("No resources found in namespace runtime.\n", err);
+	unlink(f);
+}
+
+/*
+ * The TLS options as cosid checks them, before any request (the
+ * endpoint here answers nothing): an unreadable file, a client
+ * certificate or key with only http:// endpoints: usage errors, exit 2.
+ */
+TEST(cosictl_etcd_tls_options)
+{
+	char out[4096], err[2048], dead[64], f[64];
+
+	snprintf(dead, sizeof(dead), "http://127.0.0.1:%d", free_port());
+	ASSERT_EQ(0, manifest(f, "not a certificate\n"));
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "--etcd-ca", "/nonexistent", "get", "nodes",
+			     NULL));
+	EXPECT_STREQ("cosictl: --etcd-ca /nonexistent: No such file or directory\n",
+		     err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "--etcd-cert", f, "--etcd-key", f, "get",
+			     "sysctlstatus", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_EQ(0, strncmp(err, "cosictl: --etcd-cert is for https:// endpoints", 46))
+		TH_LOG("%s", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "--etcd-key", f, "delete", "sysctl", "a",
+			     "--all-nodes", NULL));
+	EXPECT_EQ(0, strncmp(err, "cosictl: --etcd-key is for https:// endpoints", 45))
+		TH_LOG("%s", err);
+	unlink(f);
+}
+
+/*
+ * etcd with auth on: without credentials, a line saying so and how to
+ * give them; a permission denied names the operation and the keys.  Over
+ * 128 keys, the second txn refused: how many the first wrote.
+ */
+TEST(cosictl_etcd_auth_messages)
+{
+	const char *ep = auth_c->endpoints;
+	char out[4096], err[4096], f[64], pw[64], *doc;
+	size_t i, off, len = 200 * 128;
+
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "get", "nodes", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "requires authentication")) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "--etcd-user")) TH_LOG("%s", err);
+
+	/* bob reads /cosi/ca/, writes ids before "b" only. */
+	ASSERT_EQ(0, etcdctl(auth_c, "root:rootpw", "role add half"));
+	ASSERT_EQ(0, etcdctl(auth_c, "root:rootpw",
+			     "role grant-permission half --prefix=true read /cosi/ca/"));
+	ASSERT_EQ(0, etcdctl(auth_c, "root:rootpw",
+			     "role grant-permission half readwrite "
+			     SYSCTL_KEY("ca", "all", "a") " "
+			     SYSCTL_KEY("ca", "all", "b")));
+	ASSERT_EQ(0, etcdctl(auth_c, "root:rootpw", "user add bob:bobpw"));
+	ASSERT_EQ(0, etcdctl(auth_c, "root:rootpw", "user grant-role bob half"));
+	ASSERT_EQ(0, manifest(pw, "bobpw"));
+	doc = malloc(len);
+	ASSERT_NE(NULL, doc);
+	for (i = off = 0; i < 128; i++)
+		off += (size_t)snprintf(doc + off, len - off, "%s"
+					SYSCTL_DOC("a%03zu", "1"),
+					i ? "---\n" : "", i);
+	ASSERT_EQ(0, manifest(f, doc));
+	/* 128 in the first txn: written. */
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ca", "--etcd-user", "bob",
+			     "--etcd-password-file", pw, "apply", "-f", f,
+			     "--all-nodes", NULL)) TH_LOG("%s", err);
+	unlink(f);
+	/* 2 changed, then "b" in a second txn: refused. */
+	snprintf(doc + off, len - off, "---\n" SYSCTL_DOC("b", "1"));
+	memcpy(strstr(doc, "a000}\nspec: {value: \"") + 21, "0", 1);
+	memcpy(strstr(doc, "a127}\nspec: {value: \"") + 21, "0", 1);
+	ASSERT_EQ(0, manifest(f, doc));
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "ca", "--etcd-user", "bob",
+			     "--etcd-password-file", pw, "apply", "-f", f,
+			     "--all-nodes", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "write /cosi/ca/desired/all/* refused to user bob"))
+		TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "the earlier txns wrote 2 keys (the first 128 of 129 documents are done)"))
+		TH_LOG("%s", err);
+	free(doc);
+	unlink(f);
+	unlink(pw);
+	etcdctl(auth_c, "root:rootpw", "user delete bob");
+	etcdctl(auth_c, "root:rootpw", "role delete half");
+}
+
+/*
  * The conflict rule, deterministically: the txn cosictl builds, with a
  * mod_revision read before another writer's put, fails and writes
  * nothing (none of its keys), naming the key that changed.
@@ -3828,6 +4015,53 @@ TEST(cosictl_watch_etcd_relist_skipped)
 		     "cosictl: note: revision 11 was compacted in etcd; listed again\n",
 		     err);
 	EXPECT_EQ(0, fst);
+}
+
+/*
+ * watch --etcd: a delete known by its key only (gone from a list after
+ * a compaction, or a DELETE without prev_kv) shows the node, namespace,
+ * type and id, nothing invented: no version, phase, owner or dates in
+ * JSON, "-" in the table (not "<hidden>", a sensitive spec's).
+ */
+TEST(cosictl_watch_etcd_gone_by_key)
+{
+#define GONE_STEPS							\
+	FK_NODES(10),							\
+	STEP("kv/range", gw_range(10, fk_kv("n1", "a", "1", 5, 5),	\
+				  fk_kv("n1", "b", "1", 6, 6), NULL)),	\
+	STEP("watch", gw_watch(20, 15, NULL, false)),			\
+	FK_NODES(20),							\
+	STEP("kv/range", gw_range(20, fk_kv("n1", "a", "1", 5, 5),	\
+				  fk_kv("n1", "c", "1", 14, 14), NULL)), \
+	{ .path = "/v3/watch", .hold = true,				\
+	  .reply = gw_watch(21, 0, fk_kv("n1", "c", "1", 14, 21), true) }
+	struct fake_step s[] = { GONE_STEPS }, s2[] = { GONE_STEPS };
+	const char *gone = "\"event\":\"destroyed\",\"node\":\"n1\","
+		"\"metadata\":{\"namespace\":\"runtime\","
+		"\"type\":\"SysctlStatuses.cosi.dev\",\"id\":\"net.";
+	char out[8192], err[4096], c[8][64];
+	const char *p;
+	int fst, n = 0;
+
+	EXPECT_EQ(0, FK_WATCH(s, "--node", "n1", 1, "10s"));
+	EXPECT_EQ(0, fst);
+	for (p = out; (p = strstr(p, "\"event\":\"destroyed\"")); p++, n++)
+		EXPECT_EQ(0, strncmp(p, gone, strlen(gone))) TH_LOG("%s", p);
+	EXPECT_EQ(2, n) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "1970")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strstr(out, "\"version\":0")) TH_LOG("%s", out);
+
+	EXPECT_EQ(0, FAKE_CTL(s2, fst, out, err, "watch", "sysctlstatus",
+			      "--node", "n1", "--count", "1", "--timeout",
+			      "10s"));
+	EXPECT_EQ(0, fst);
+	EXPECT_EQ(NULL, strstr(out, "<hidden>")) TH_LOG("%s", out);
+	ASSERT_LE(5, row(out, "-", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("n1", c[1]);
+	EXPECT_STREQ("net.b", c[4]);
+	EXPECT_STREQ("-", c[5]);	/* version */
+	EXPECT_STREQ("-", c[6]) TH_LOG("%s", out);	/* the spec's */
+#undef GONE_STEPS
 }
 
 /*

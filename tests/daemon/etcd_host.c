@@ -1261,6 +1261,58 @@ TEST(blocking_call_refused_inside_loop)
 	etcd_free(e);
 }
 
+/*
+ * Endpoints as curl reads them: a malformed URL is refused by
+ * etcd_new() (so at cosid's argument parsing), not at the first
+ * request; a password goes over http:// only to a loopback address, as
+ * curl takes the URL: not to "127.evil.example", nor to HOST of
+ * "http://127.0.0.1@HOST" (127.0.0.1 is the user there).
+ */
+TEST(endpoint_urls)
+{
+	static const char *const bad[] = {
+		"http://127.0.0.1:notaport", "http://127.0.0.1:99999",
+		"http://127.0.0.1:0", "http://a b:2379", "http://[::1",
+		"http://127.0.0.1:2379?x", "http://127.0.0.1:2379/#x",
+		"http://127.0.0.1@192.0.2.2:2379", "http://u:p@127.0.0.1:2379",
+	};
+	static const char *const clear[] = {
+		"http://127.evil.example:2379", "http://127.0.0.1.nip.io:2379",
+		"http://localhost.:2379", "http://[::2]:2379",
+	};
+	struct etcd_opts o = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd *e;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.endpoints = bad[i];
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)))
+			TH_LOG("'%s' accepted", bad[i]);
+		EXPECT_EQ(0, strncmp(msg, "etcd endpoint '", 15)) TH_LOG("%s", msg);
+		EXPECT_NE(NULL, strstr(msg, bad[i])) TH_LOG("%s", msg);
+		EXPECT_EQ(NULL, strchr(msg, '\n'));
+	}
+	o.user = "alice";
+	o.password = "pw";
+	for (i = 0; i < sizeof(clear) / sizeof(clear[0]); i++) {
+		o.endpoints = clear[i];
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)))
+			TH_LOG("'%s' taken for this machine", clear[i]);
+		EXPECT_NE(NULL, strstr(msg, "in clear")) TH_LOG("%s", msg);
+	}
+	o.endpoints = "http://127.0.0.1:1,http://127.1.2.3:1,http://LOCALHOST:1,"
+		      "http://[::1]:1,http://[0:0:0:0:0:0:0:1]:1/,"
+		      "https://etcd.example:2379";
+	EXPECT_EQ(0, etcd_new(&e, NULL, &o, msg, sizeof(msg))) TH_LOG("%s", msg);
+	etcd_free(e);
+	/* Without a password, any host. */
+	o.user = o.password = NULL;
+	o.endpoints = "http://127.evil.example:2379,http://10.0.0.1";
+	EXPECT_EQ(0, etcd_new(&e, NULL, &o, msg, sizeof(msg))) TH_LOG("%s", msg);
+	etcd_free(e);
+}
+
 TEST(size_limits)
 {
 	struct etcd_opts o = { .endpoints = main_c->endpoints,

@@ -729,6 +729,12 @@ static void next_endpoint(struct etcd *e, int failed)
 		e->cur = (failed + 1) % e->n_endpoints;
 }
 
+/* etcd's "no leader": nothing was applied, another member may serve. */
+static bool no_leader(int err, const char *msg)
+{
+	return err == -EAGAIN && strstr(msg, "no leader");
+}
+
 void etcd_req_stalled(struct etcd_req *rq)
 {
 	next_endpoint(rq->e, rq->ep);
@@ -835,7 +841,7 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		 * says it was not applied; a range always.
 		 */
 		if (err == -EAGAIN && !strstr(msg, "too many requests") &&
-		    (strstr(msg, "no leader") ||
+		    (no_leader(err, msg) ||
 		     rq->post.type == ETCD_POST_KV(ETCD_OP_RANGE)) &&
 		    ++rq->unavail_tries < e->n_endpoints) {
 			next_endpoint(e, rq->ep);
@@ -912,6 +918,13 @@ static void flush_streams(struct etcd *e)
 		free(buf);
 		if (err) {
 			rq->stream_err = err;
+			/*
+			 * A member without a leader ends the stream at once
+			 * (Grpc-Metadata-hasleader): the next one may have
+			 * one, as for a unary request.
+			 */
+			if (no_leader(err, rq->stream_msg))
+				next_endpoint(e, rq->ep);
 			if (!rq->waiting)
 				curl_multi_remove_handle(e->multi, rq->easy);
 			rq->waiting = true;

@@ -4293,6 +4293,78 @@ TEST(cosictl_etcd_compacted_during_list)
 	EXPECT_EQ(0, fst);
 }
 
+/* A member that lost its leader, as a watch stream hears it. */
+#define GW_NO_LEADER "{\"error\":{\"grpc_code\":14,\"http_code\":503," \
+		     "\"message\":\"etcdserver: no leader\"}}\n"
+
+/*
+ * Two fake members serving the scripts @a and @b (their pids in *@pa,
+ * *@pb): a client of both, NULL if either did not start.
+ */
+static struct etcd *two_members(const struct fake_step *a, size_t na,
+				const struct fake_step *b, size_t nb,
+				pid_t *pa, pid_t *pb)
+{
+	struct etcd_opts o = { 0 };
+	char eps[96];
+	int p1, p2;
+
+	*pa = fake_script(&p1, a, na);
+	*pb = fake_script(&p2, b, nb);
+	if (*pa < 0 || *pb < 0)
+		return NULL;
+	snprintf(eps, sizeof(eps), "http://127.0.0.1:%d,http://127.0.0.1:%d",
+		 p1, p2);
+	o.endpoints = eps;
+	return client_opts(&o);
+}
+
+/*
+ * A watch ended by "no leader" (a member cut off from the others; the
+ * watch asks for a leader) moves the client to the next member, as a
+ * unary request does: the watch started again (as cosid and cosictl
+ * do) is created there, not refused by the same member over and over.
+ */
+TEST(watch_no_leader_next_endpoint)
+{
+	struct fake_step a[] = {
+		STEP("watch", strdup(GW_NO_LEADER)),
+		STEP("watch", strdup(GW_NO_LEADER)),
+	};
+	struct fake_step b[] = {
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(10, 0, NULL, false) },
+	};
+	struct etcd_watch_opts wo = { .key = "k" };
+	struct watch_log l = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd_watch *w;
+	pid_t pa, pb;
+	struct etcd *e = two_members(a, 2, b, 1, &pa, &pb);
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.ended || l.created, 5000000);
+	EXPECT_EQ(1, l.ended);
+	EXPECT_EQ(-EAGAIN, l.err);
+	EXPECT_STREQ("etcdserver: no leader", l.msg);
+	etcd_watch_free(w);
+	memset(&l, 0, sizeof(l));
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.ended || l.created, 5000000);
+	EXPECT_EQ(1, l.created);
+	EXPECT_EQ(0, l.ended) TH_LOG("%d %s", l.err, l.msg);
+	etcd_watch_free(w);
+	kill(pa, SIGKILL);
+	waitpid(pa, NULL, 0);
+	EXPECT_EQ(0, fake_script_end(pb));
+	etcd_free(e);
+	fake_steps_free(a, 2);
+	fake_steps_free(b, 1);
+}
+
 /* test_harness_run() exits: stop the clusters then (not in children). */
 static void stop_all(void)
 {

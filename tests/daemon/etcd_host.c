@@ -2782,6 +2782,18 @@ TEST(cosictl_get_etcd_errors)
 			     "watch", "x", "-l", "a=b", NULL));
 	EXPECT_STREQ("cosictl: watch: -l with --etcd is not supported yet\n", err);
 	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "watch", "x", "--etcd-watch-idle", "0", NULL));
+	EXPECT_EQ(0, strncmp(err, "cosictl: --etcd-watch-idle: invalid duration \"0\"", 48))
+		TH_LOG("%s", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "watch", "x",
+			     "--etcd-watch-idle", "5s", NULL));
+	EXPECT_STREQ("cosictl: option --etcd-watch-idle needs --etcd\n", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "--etcd-watch-idle", "5s", "apply", "-f", "x.yaml",
+			     "--all-nodes", NULL));
+	EXPECT_STREQ("cosictl: option --etcd-watch-idle does not apply to apply\n",
+		     err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
 			     "define", "-f", "x.yaml", NULL));
 	EXPECT_STREQ("cosictl: option --etcd does not apply to define\n", err);
 	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
@@ -4299,22 +4311,32 @@ TEST(cosictl_etcd_compacted_during_list)
 
 /*
  * Two fake members serving the scripts @a and @b (their pids in *@pa,
- * *@pb): a client of both, NULL if either did not start.
+ * *@pb), their endpoints in @eps: 0, or -1 if either did not start.
  */
+static int fake_members(const struct fake_step *a, size_t na,
+			const struct fake_step *b, size_t nb, pid_t *pa,
+			pid_t *pb, char *eps, size_t len)
+{
+	int p1, p2;
+
+	*pa = fake_script(&p1, a, na);
+	*pb = fake_script(&p2, b, nb);
+	if (*pa < 0 || *pb < 0)
+		return -1;
+	snprintf(eps, len, "http://127.0.0.1:%d,http://127.0.0.1:%d", p1, p2);
+	return 0;
+}
+
+/* fake_members(), and a client of both (NULL if they did not start). */
 static struct etcd *two_members(const struct fake_step *a, size_t na,
 				const struct fake_step *b, size_t nb,
 				pid_t *pa, pid_t *pb)
 {
 	struct etcd_opts o = { 0 };
 	char eps[96];
-	int p1, p2;
 
-	*pa = fake_script(&p1, a, na);
-	*pb = fake_script(&p2, b, nb);
-	if (*pa < 0 || *pb < 0)
+	if (fake_members(a, na, b, nb, pa, pb, eps, sizeof(eps)))
 		return NULL;
-	snprintf(eps, sizeof(eps), "http://127.0.0.1:%d,http://127.0.0.1:%d",
-		 p1, p2);
 	o.endpoints = eps;
 	return client_opts(&o);
 }
@@ -4362,6 +4384,44 @@ TEST(watch_no_leader_next_endpoint)
 	EXPECT_EQ(0, fake_script_end(pb));
 	etcd_free(e);
 	fake_steps_free(a, 2);
+	fake_steps_free(b, 1);
+}
+
+/*
+ * wait --etcd A,B: A stops answering after the list (a frozen member:
+ * the stream's connection open, nothing sent).  The stream is taken for
+ * dead after --etcd-watch-idle (-ETIMEDOUT: transient) and resumed on
+ * B, which brings the event: not a wait until --timeout, nor a watch
+ * that never ends.
+ */
+TEST(cosictl_wait_etcd_silent_member)
+{
+	struct fake_step a[] = {
+		FK_WAIT_LIST,
+		{ .path = "/v3/watch", .hold = true, .reply = strdup("") },
+	};
+	struct fake_step b[] = {
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(11, 0, FK_FWD("n2", "1", 6, 11), false) },
+	};
+	char out[4096], err[4096], eps[96];
+	pid_t pa, pb;
+	int rc;
+
+	ASSERT_EQ(0, fake_members(a, sizeof(a) / sizeof(a[0]), b, 1, &pa, &pb,
+				  eps, sizeof(eps)));
+	rc = run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", eps,
+		     "--cluster", "fk", "wait", "sysctlstatus", FK_ID, "--for",
+		     "value=1", "--group", "web", "--timeout=10s",
+		     "--etcd-watch-idle=1s", NULL);
+	EXPECT_EQ(0, rc) TH_LOG("%s", err);
+	EXPECT_STREQ("cosictl: note: watch: etcd watch: nothing received in 1 s; resuming from revision 11 in 500 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
+		     out);
+	EXPECT_EQ(0, fake_script_end(pa));
+	EXPECT_EQ(0, fake_script_end(pb));
+	fake_steps_free(a, sizeof(a) / sizeof(a[0]));
 	fake_steps_free(b, 1);
 }
 

@@ -29,10 +29,14 @@
  *   -E2BIG    a txn with more than ETCD_TXN_OPS operations
  *   -ENOENT   lease not found
  *   -ESTALE   the revision asked for was compacted
+ *   -ERANGE   the revision asked for is in the future, or another
+ *             gRPC OutOfRange
  *   -ETIMEDOUT no reply in time, or etcd's "request timed out": a write
  *             may have been applied (read before writing again)
  *   -ECONNREFUSED no endpoint reachable
- *   -EAGAIN   etcd unavailable (no leader, too many requests; a watch's
+ *   -EAGAIN   etcd unavailable (no leader, too many requests, a member
+ *             stopping: its transport closing, or over TLS "server
+ *             closed the stream without sending trailers"; a watch's
  *             HTTP 502, 503 or 504 without a body: a proxy's)
  *   -EPROTO   a reply that is not what the gateway sends (a watch's
  *             other HTTP errors without a body too)

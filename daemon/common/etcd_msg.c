@@ -513,8 +513,16 @@ static const struct {
 	/* Not -EAGAIN: the write may have been applied. */
 	{ "request timed out", -ETIMEDOUT },
 	{ "has been compacted", -ESTALE },
+	/* OutOfRange too, but nothing to list again: a revision to come. */
+	{ "is a future revision", -ERANGE },
 	{ "no leader", -EAGAIN },
 	{ "too many requests", -EAGAIN },
+	/*
+	 * A member's graceful stop ends its streams over TLS with Internal
+	 * (13) and this, without TLS with Unavailable (14, "transport is
+	 * closing"): the transport's end either way, not etcd's error.
+	 */
+	{ "closed the stream without sending trailers", -EAGAIN },
 };
 
 /* gRPC status codes (google.golang.org/grpc/codes). */
@@ -526,7 +534,7 @@ static int code_err(int64_t code)
 	case 5: return -ENOENT;		/* NotFound */
 	case 7: return -EPERM;		/* PermissionDenied */
 	case 8: return -EAGAIN;		/* ResourceExhausted */
-	case 11: return -ESTALE;	/* OutOfRange */
+	case 11: return -ERANGE;	/* OutOfRange (compacted: its text) */
 	case 14: return -EAGAIN;	/* Unavailable */
 	case 16: return -EACCES;	/* Unauthenticated */
 	default: return -EIO;

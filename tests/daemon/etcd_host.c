@@ -1965,6 +1965,34 @@ TEST(error_replies)
 		  "\"code\":14,\"message\":\"grpc: the client connection is closing\"}",
 		  &l, msg));
 	EXPECT_NE(NULL, strstr(l.msg, "connection is closing")) TH_LOG("%s", l.msg);
+	/*
+	 * A member's graceful stop ends a stream over TLS so (gRPC
+	 * Internal): the transport's end, worth a retry (-EAGAIN), as
+	 * without TLS ("transport is closing", Unavailable).
+	 */
+	EXPECT_EQ(-EAGAIN, fake_watch(_metadata,
+		  "{\"error\":{\"grpc_code\":13,\"message\":"
+		  "\"server closed the stream without sending trailers\"}}",
+		  &l, msg)) TH_LOG("%s", l.msg);
+	EXPECT_EQ(-EAGAIN, fake_watch(_metadata,
+		  "{\"error\":{\"grpc_code\":14,\"message\":"
+		  "\"transport is closing\"}}", &l, msg)) TH_LOG("%s", l.msg);
+	/* Another Internal error is not. */
+	EXPECT_EQ(-EIO, fake_watch(_metadata,
+		  "{\"error\":{\"grpc_code\":13,\"message\":\"boom\"}}",
+		  &l, msg)) TH_LOG("%s", l.msg);
+	/*
+	 * OutOfRange: a compacted revision is -ESTALE (list again), a
+	 * future one -ERANGE (nothing to list again).
+	 */
+	EXPECT_EQ(-ESTALE, fake_call(&r, "{\"error\":{\"grpc_code\":11,"
+		  "\"message\":\"etcdserver: mvcc: required revision has been compacted\"}}",
+		  msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(-ERANGE, fake_call(&r, "{\"error\":{\"grpc_code\":11,"
+		  "\"message\":\"etcdserver: mvcc: required revision is a future revision\"}}",
+		  msg)) TH_LOG("%s", msg);
+	EXPECT_STREQ("etcdserver: mvcc: required revision is a future revision",
+		     msg);
 	/* A watch asks for a leader. */
 	fake_require = "\r\nGrpc-Metadata-hasleader: true\r\n";
 	EXPECT_EQ(-ECONNRESET, fake_watch(_metadata,

@@ -878,6 +878,9 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		else if (err == -EMSGSIZE)
 			snprintf(msg, sizeof(msg), "etcd %s: reply with over %d kvs or %d txn responses",
 				 rq->url, ETCD_KVS_MAX, ETCD_TXN_OPS);
+		else if (err == -EPROTO && etcd_msg_bad_member())
+			snprintf(msg, sizeof(msg), "etcd %s: malformed reply: bad \"%s\"",
+				 rq->url, etcd_msg_bad_member());
 		else
 			snprintf(msg, sizeof(msg), "etcd %s: malformed reply",
 				 rq->url);

@@ -1894,6 +1894,38 @@ TEST(malformed_fields)
 		"{\"error\":null}",
 		"[]",
 	};
+	/*
+	 * Numbers and flags: an int64 is a decimal string (or a JSON
+	 * integer) within int64, a revision >= 0; a flag a JSON boolean
+	 * ("false" as a string is not false, nor true).  The message
+	 * names the member.
+	 */
+	static const struct lax {
+		const char *body, *member;	/* ... the member named */
+	} watch_lax[] = {
+		{ "{\"result\":{\"header\":{\"revision\":\"99999999999999999999\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":99999999999999999999}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\"-5\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\"12abc\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\"\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\" 7\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\"+7\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":7.5}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":true}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"cluster_id\":\"-1\"}}}", "cluster_id" },
+		{ "{\"result\":{\"header\":{},\"created\":\"false\"}}", "created" },
+		{ "{\"result\":{\"header\":{},\"canceled\":1}}", "canceled" },
+		{ "{\"result\":{\"header\":{},\"canceled\":true,\"compact_revision\":\"-3\"}}", "compact_revision" },
+		{ "{\"result\":{\"header\":{},\"watch_id\":\"1x\"}}", "watch_id" },
+		{ "{\"result\":{\"header\":{},\"events\":[{\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"-1\"}}]}}", "mod_revision" },
+	};
+	static const struct lax range_lax[] = {
+		{ "{\"header\":{},\"count\":\"x\"}", "count" },
+		{ "{\"header\":{},\"more\":\"false\"}", "more" },
+		{ "{\"header\":{},\"kvs\":{\"key\":\"YQ==\"}}", "kvs" },
+		{ "{\"header\":{},\"kvs\":[{\"key\":\"YQ==\",\"version\":\"1e3\"}]}", "version" },
+		{ "{\"header\":{},\"kvs\":[{\"key\":\"YQ==\",\"create_revision\":\"9223372036854775808\"}]}", "create_revision" },
+	};
 	static const char *const range_bad[] = {
 		"{\"header\":{},\"kvs\":[{}]}",
 		"{\"header\":{},\"kvs\":[null]}",
@@ -1928,6 +1960,38 @@ TEST(malformed_fields)
 	for (i = 0; i < sizeof(txn_bad) / sizeof(txn_bad[0]); i++)
 		EXPECT_EQ(-EPROTO, fake_call(&t, txn_bad[i], msg))
 			TH_LOG("%s: %s", txn_bad[i], msg);
+	for (i = 0; i < sizeof(watch_lax) / sizeof(watch_lax[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "bad \"%s\"", watch_lax[i].member);
+		EXPECT_EQ(-EPROTO, fake_watch(_metadata, watch_lax[i].body, &l,
+					      msg)) TH_LOG("%s", watch_lax[i].body);
+		EXPECT_EQ(0, l.msgs);
+		EXPECT_NE(NULL, strstr(l.msg, want)) TH_LOG("%s", l.msg);
+	}
+	for (i = 0; i < sizeof(range_lax) / sizeof(range_lax[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "bad \"%s\"", range_lax[i].member);
+		EXPECT_EQ(-EPROTO, fake_call(&r, range_lax[i].body, msg))
+			TH_LOG("%s", range_lax[i].body);
+		EXPECT_NE(NULL, strstr(msg, want)) TH_LOG("%s", msg);
+	}
+	EXPECT_EQ(-EPROTO, fake_call(&t, "{\"header\":{},\"succeeded\":\"false\"}",
+				     msg));
+	EXPECT_NE(NULL, strstr(msg, "bad \"succeeded\"")) TH_LOG("%s", msg);
+	/* A lease's TTL may be -1 (expired); the numbers as JSON integers too. */
+	{
+		struct etcd_request lr = { .type = ETCD_REQ_LEASE_TTL,
+					   .lease_id = 5 };
+
+		EXPECT_EQ(-ENOENT, fake_call(&lr, "{\"header\":{},\"ID\":\"5\",\"TTL\":\"-1\"}",
+					     msg)) TH_LOG("%s", msg);
+		EXPECT_EQ(0, fake_call(&r, "{\"header\":{\"revision\":9,\"cluster_id\":\"18446744073709551615\"},"
+				       "\"count\":\"1\",\"more\":false,\"kvs\":[{\"key\":\"YQ==\","
+				       "\"mod_revision\":\"9\",\"version\":1}]}", msg))
+			TH_LOG("%s", msg);
+	}
 	/* A good one through the same path. */
 	EXPECT_EQ(0, fake_call(&r, "{\"header\":{},\"kvs\":[{\"key\":\"YQ==\"}]}",
 			       msg)) TH_LOG("%s", msg);

@@ -737,7 +737,26 @@ static bool no_leader(int err, const char *msg)
 
 void etcd_req_stalled(struct etcd_req *rq)
 {
+	/* Not sent yet (waiting for a token): its member said nothing. */
+	if (!rq->for_token)
+		next_endpoint(rq->e, rq->ep);
+}
+
+/*
+ * A member without a leader (or otherwise unavailable, @err -EAGAIN
+ * with etcd's @msg): the next one may serve.  A write only on "no
+ * leader", which says it was not applied; a range always.  Whether @rq
+ * was started again there.
+ */
+static bool retry_unavailable(struct etcd_req *rq, int err, const char *msg)
+{
+	if (err != -EAGAIN || strstr(msg, "too many requests") ||
+	    (!no_leader(err, msg) &&
+	     rq->post.type != ETCD_POST_KV(ETCD_OP_RANGE)) ||
+	    ++rq->unavail_tries >= rq->e->n_endpoints)
+		return false;
 	next_endpoint(rq->e, rq->ep);
+	return req_start(rq) == 0;
 }
 
 static void req_done(struct etcd_req *rq, CURLcode rc)
@@ -811,6 +830,13 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		req_end(rq, -ECONNRESET, "etcd closed the stream", NULL);
 		return;
 	}
+	if (code >= 502 && code <= 504 && !rq->reply_len) {
+		/* A proxy in front of etcd without a member to send it to. */
+		snprintf(msg, sizeof(msg), "etcd %s: HTTP %ld", rq->url, code);
+		if (!retry_unavailable(rq, -EAGAIN, msg))
+			req_end(rq, -EAGAIN, msg, NULL);
+		return;
+	}
 	if (etcd_json_weight(rq->reply ?: "", rq->reply_len) >
 	    ETCD_JSON_WEIGHT_MAX) {
 		snprintf(msg, sizeof(msg), "etcd %s: reply with too many JSON values",
@@ -835,19 +861,8 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 	if (code != 200) {
 		err = etcd_msg_error(err_obj, msg, sizeof(msg));
 		json_object_put(j);
-		/*
-		 * A member without a leader (or otherwise unavailable): the
-		 * next one may serve.  A write only on "no leader", which
-		 * says it was not applied; a range always.
-		 */
-		if (err == -EAGAIN && !strstr(msg, "too many requests") &&
-		    (no_leader(err, msg) ||
-		     rq->post.type == ETCD_POST_KV(ETCD_OP_RANGE)) &&
-		    ++rq->unavail_tries < e->n_endpoints) {
-			next_endpoint(e, rq->ep);
-			if (req_start(rq) == 0)
-				return;
-		}
+		if (retry_unavailable(rq, err, msg))
+			return;
 		if (err == -EACCES && e->user && rq->post.type != ETCD_REQ_AUTH &&
 		    !rq->reauthed && etcd_msg_token_stale(msg)) {
 			/*

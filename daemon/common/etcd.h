@@ -36,8 +36,8 @@
  *   -ECONNREFUSED no endpoint reachable
  *   -EAGAIN   etcd unavailable (no leader, too many requests, a member
  *             stopping: its transport closing, or over TLS "server
- *             closed the stream without sending trailers"; a watch's
- *             HTTP 502, 503 or 504 without a body: a proxy's)
+ *             closed the stream without sending trailers"; HTTP 502,
+ *             503 or 504 without a body: a proxy's)
  *   -EPROTO   a reply that is not what the gateway sends (a watch's
  *             other HTTP errors without a body too)
  *   -EINVAL   other requests etcd (or the client) finds invalid
@@ -285,9 +285,10 @@ struct etcd_watch_opts {
 	 */
 	bool progress_notify;
 	/*
-	 * > 0: a stream silent this long ends (-ETIMEDOUT): with
-	 * progress_notify, more than etcd's interval tells a dead stream
-	 * from a quiet one.
+	 * > 0: a stream silent this long ends (-ETIMEDOUT) and the client
+	 * moves to the next endpoint (not when the stream was never sent:
+	 * it waited for a token): with progress_notify, more than etcd's
+	 * interval tells a dead stream from a quiet one.
 	 */
 	uint64_t idle_usec;
 };

@@ -2099,6 +2099,15 @@ static int two_fakes(const struct etcd_request *r, const char *first,
 	return err;
 }
 
+/* A range of x and a put of x: safe to send again, and not. */
+static const struct etcd_request get_x = {
+	.type = ETCD_REQ_KV,
+	.op = { .type = ETCD_OP_RANGE, .key = "x" },
+}, put_x = {
+	.type = ETCD_REQ_KV,
+	.op = { .type = ETCD_OP_PUT, .key = "x", .value = "1", .value_len = 1 },
+};
+
 /* A member without a leader: the next one is asked, if that is safe. */
 TEST(no_leader_next_endpoint)
 {
@@ -2107,23 +2116,15 @@ TEST(no_leader_next_endpoint)
 	static const char unavail[] = "{\"error\":{\"grpc_code\":14,"
 		"\"message\":\"transport is closing\"}}";
 	static const char ok[] = "{\"header\":{\"revision\":\"9\"}}";
-	struct etcd_request get = {
-		.type = ETCD_REQ_KV,
-		.op = { .type = ETCD_OP_RANGE, .key = "x" },
-	}, put = {
-		.type = ETCD_REQ_KV,
-		.op = { .type = ETCD_OP_PUT, .key = "x", .value = "1",
-			.value_len = 1 },
-	};
 	char msg[ETCD_MSG_LEN];
 
-	EXPECT_EQ(0, two_fakes(&get, no_leader, ok, msg)) TH_LOG("%s", msg);
-	EXPECT_EQ(0, two_fakes(&get, unavail, ok, msg)) TH_LOG("%s", msg);
-	EXPECT_EQ(0, two_fakes(&put, no_leader, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&get_x, no_leader, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&get_x, unavail, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&put_x, no_leader, ok, msg)) TH_LOG("%s", msg);
 	/* Maybe applied: not sent again. */
-	EXPECT_EQ(-EAGAIN, two_fakes(&put, unavail, ok, msg));
+	EXPECT_EQ(-EAGAIN, two_fakes(&put_x, unavail, ok, msg));
 	/* Both without a leader: the error, not a loop. */
-	EXPECT_EQ(-EAGAIN, two_fakes(&get, no_leader, no_leader, msg));
+	EXPECT_EQ(-EAGAIN, two_fakes(&get_x, no_leader, no_leader, msg));
 }
 
 /* A token that would inject a header is refused. */
@@ -4419,12 +4420,30 @@ static int fake_members(const struct fake_step *a, size_t na,
 	return 0;
 }
 
-/* fake_members(), and a client of both (NULL if they did not start). */
+/*
+ * After fake_members(): each one's fake_script_end() in *@sa and *@sb
+ * (-1: it still waited for a request), the scripts freed.
+ */
+static void fake_members_end(pid_t pa, pid_t pb, struct fake_step *a,
+			     size_t na, struct fake_step *b, size_t nb,
+			     int *sa, int *sb)
+{
+	*sa = fake_script_end(pa);
+	*sb = fake_script_end(pb);
+	fake_steps_free(a, na);
+	fake_steps_free(b, nb);
+}
+
+/*
+ * fake_members(), and a client of both with the options @base (NULL:
+ * none); NULL if they did not start.
+ */
 static struct etcd *two_members(const struct fake_step *a, size_t na,
 				const struct fake_step *b, size_t nb,
-				pid_t *pa, pid_t *pb)
+				pid_t *pa, pid_t *pb,
+				const struct etcd_opts *base)
 {
-	struct etcd_opts o = { 0 };
+	struct etcd_opts o = base ? *base : (struct etcd_opts){ 0 };
 	char eps[96];
 
 	if (fake_members(a, na, b, nb, pa, pb, eps, sizeof(eps)))
@@ -4454,7 +4473,8 @@ TEST(watch_no_leader_next_endpoint)
 	char msg[ETCD_MSG_LEN];
 	struct etcd_watch *w;
 	pid_t pa, pb;
-	struct etcd *e = two_members(a, 2, b, 1, &pa, &pb);
+	int sa, sb;
+	struct etcd *e = two_members(a, 2, b, 1, &pa, &pb, NULL);
 
 	ASSERT_NE(NULL, e);
 	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
@@ -4471,12 +4491,87 @@ TEST(watch_no_leader_next_endpoint)
 	EXPECT_EQ(1, l.created);
 	EXPECT_EQ(0, l.ended) TH_LOG("%d %s", l.err, l.msg);
 	etcd_watch_free(w);
-	kill(pa, SIGKILL);
-	waitpid(pa, NULL, 0);
-	EXPECT_EQ(0, fake_script_end(pb));
 	etcd_free(e);
-	fake_steps_free(a, 2);
-	fake_steps_free(b, 1);
+	fake_members_end(pa, pb, a, 2, b, 1, &sa, &sb);
+	EXPECT_EQ(-1, sa);	/* its second watch never came */
+	EXPECT_EQ(0, sb);
+}
+
+/*
+ * A proxy in front of a member that has none to send to (HTTP 502, 503
+ * or 504 without a body): -EAGAIN, not a reply that is not JSON; a
+ * range goes to the next endpoint, a write (maybe applied behind a 504)
+ * is not sent again.
+ */
+TEST(proxy_unavailable_next_endpoint)
+{
+	struct fake_step a[] = {
+		{ .path = "/v3/kv/put", .reply = strdup(""),
+		  .status = "504 Gateway Timeout" },
+		{ .path = "/v3/kv/range", .reply = strdup(""),
+		  .status = "503 Service Unavailable" },
+	};
+	struct fake_step b[] = {
+		STEP("kv/range", strdup("{\"header\":{\"revision\":\"9\"}}")),
+	};
+	char msg[ETCD_MSG_LEN];
+	struct etcd_reply rep;
+	pid_t pa, pb;
+	int sa, sb;
+	struct etcd *e = two_members(a, 2, b, 1, &pa, &pb, NULL);
+
+	ASSERT_NE(NULL, e);
+	/* Not ASSERT: the fakes are reaped below either way. */
+	EXPECT_EQ(-EAGAIN, etcd_call(e, &put_x, &rep, msg, sizeof(msg)));
+	EXPECT_EQ(0, fnmatch("etcd http://127.0.0.1:*/v3/kv/put: HTTP 504", msg, 0))
+		TH_LOG("%s", msg);
+	EXPECT_EQ(0, etcd_call(e, &get_x, &rep, msg, sizeof(msg))) TH_LOG("%s", msg);
+	EXPECT_EQ(9, rep.hdr.revision);
+	etcd_reply_free(&rep);
+	etcd_free(e);
+	fake_members_end(pa, pb, a, 2, b, 1, &sa, &sb);
+	EXPECT_EQ(0, sa);
+	EXPECT_EQ(0, sb);
+}
+
+/*
+ * A watch whose idle limit passes while it waits for a token (the
+ * authenticate request slow on the first member) was not sent: it
+ * does not move the client off the member it never reached (the
+ * authenticate request's own timeout decides).  A limit under a second
+ * is said in milliseconds.
+ */
+TEST(watch_idle_waiting_for_token)
+{
+	struct fake_step a[] = {
+		{ .path = "/v3/auth/authenticate", .hold = true,
+		  .reply = strdup("") },
+	};
+	struct fake_step b[] = { { .path = "/v3/auth/authenticate",
+				   .drop = true } };
+	struct etcd_watch_opts wo = { .key = "k", .idle_usec = 200000 };
+	struct etcd_opts o = { .user = "u", .password = "p",
+			       .timeout_usec = 3000000 };
+	char msg[ETCD_MSG_LEN], first[64];
+	struct watch_log l = { 0 };
+	struct etcd_watch *w;
+	pid_t pa, pb;
+	int sa, sb;
+	struct etcd *e = two_members(a, 1, b, 1, &pa, &pb, &o);
+
+	ASSERT_NE(NULL, e);
+	snprintf(first, sizeof(first), "%s", etcd_endpoint(e));
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.ended, 2000000);
+	EXPECT_EQ(-ETIMEDOUT, l.err);
+	EXPECT_STREQ("etcd watch: nothing received in 200 ms", l.msg);
+	EXPECT_STREQ(first, etcd_endpoint(e));
+	etcd_watch_free(w);
+	etcd_free(e);	/* the authenticate request with it */
+	fake_members_end(pa, pb, a, 1, b, 1, &sa, &sb);
+	EXPECT_EQ(0, sa);
+	EXPECT_EQ(-1, sb);	/* never reached */
 }
 
 /*
@@ -4498,7 +4593,7 @@ TEST(cosictl_wait_etcd_silent_member)
 	};
 	char out[4096], err[4096], eps[96];
 	pid_t pa, pb;
-	int rc;
+	int rc, sa, sb;
 
 	ASSERT_EQ(0, fake_members(a, sizeof(a) / sizeof(a[0]), b, 1, &pa, &pb,
 				  eps, sizeof(eps)));
@@ -4511,10 +4606,9 @@ TEST(cosictl_wait_etcd_silent_member)
 		     "cosictl: note: watch: resumed from revision 11\n", err);
 	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
 		     out);
-	EXPECT_EQ(0, fake_script_end(pa));
-	EXPECT_EQ(0, fake_script_end(pb));
-	fake_steps_free(a, sizeof(a) / sizeof(a[0]));
-	fake_steps_free(b, 1);
+	fake_members_end(pa, pb, a, sizeof(a) / sizeof(a[0]), b, 1, &sa, &sb);
+	EXPECT_EQ(0, sa);
+	EXPECT_EQ(0, sb);
 }
 
 /* test_harness_run() exits: stop the clusters then (not in children). */

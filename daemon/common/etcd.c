@@ -68,6 +68,7 @@ struct etcd_req {
 	bool settle;			/* on_auth() starts or fails it */
 	bool ending;			/* its callback runs */
 	bool reauthed;			/* retried once after a token error */
+	bool read_retried;		/* a range resent after a timeout */
 	struct etcd_reply *sync_out;	/* etcd_call(): keeps the reply */
 	etcd_done_fn cb;
 	void *arg;
@@ -807,6 +808,14 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 	if (rc != CURLE_OK) {
 		/* No answer in time: a stopped or cut-off member. */
 		next_endpoint(e, rq->ep);
+		/* A read changes nothing: once more, on the next one. */
+		if (rc == CURLE_OPERATION_TIMEDOUT && !rq->read_retried &&
+		    e->n_endpoints > 1 &&
+		    rq->post.type == ETCD_POST_KV(ETCD_OP_RANGE)) {
+			rq->read_retried = true;
+			if (req_start(rq) == 0)
+				return;
+		}
 		snprintf(msg, sizeof(msg), "etcd %.80s: %.120s", e->endpoints[rq->ep],
 			 rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(rc));
 		req_end(rq, rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT :

@@ -15,7 +15,8 @@
  * (with their own loops) are independent.
  *
  * Several endpoints: a request of which nothing was sent is retried on
- * the next one, and the client stays there.  With a user, the client
+ * the next one, and the client stays there; so is a range (a read, not
+ * a write) that got no reply in time, once.  With a user, the client
  * authenticates first (/v3/auth/authenticate) and sends the token in the
  * Authorization header; a request refused for an expired or invalid
  * token is retried once after authenticating again.

@@ -4535,6 +4535,44 @@ TEST(proxy_unavailable_next_endpoint)
 }
 
 /*
+ * A member that takes a request and never answers (frozen): a range,
+ * which changes nothing, is sent once more to the next member after the
+ * timeout; a put, maybe applied, is not (-ETIMEDOUT).
+ */
+TEST(range_timeout_next_endpoint)
+{
+	struct fake_step a[] = {
+		{ .path = "/v3/kv/range", .hold = true, .reply = strdup("") },
+		{ .path = "/v3/kv/put", .hold = true, .reply = strdup("") },
+	};
+	struct fake_step b[] = {
+		STEP("kv/range", strdup("{\"header\":{\"revision\":\"9\"}}")),
+	};
+	struct etcd_opts o = { .timeout_usec = 500000 };
+	char msg[ETCD_MSG_LEN], eps[96];
+	struct etcd_reply rep;
+	struct etcd *e;
+	pid_t pa, pb;
+	int sa, sb;
+
+	ASSERT_EQ(0, fake_members(a, 2, b, 1, &pa, &pb, eps, sizeof(eps)));
+	o.endpoints = eps;
+	e = client_opts(&o);
+	EXPECT_EQ(0, etcd_call(e, &get_x, &rep, msg, sizeof(msg))) TH_LOG("%s", msg);
+	EXPECT_EQ(9, rep.hdr.revision);
+	etcd_reply_free(&rep);
+	etcd_free(e);
+	/* A new client starts at the first member again. */
+	e = client_opts(&o);
+	EXPECT_EQ(-ETIMEDOUT, etcd_call(e, &put_x, &rep, msg, sizeof(msg)))
+		TH_LOG("%s", msg);
+	etcd_free(e);
+	fake_members_end(pa, pb, a, 2, b, 1, &sa, &sb);
+	EXPECT_EQ(0, sa);
+	EXPECT_EQ(0, sb);
+}
+
+/*
  * A watch whose idle limit passes while it waits for a token (the
  * authenticate request slow on the first member) was not sent: it
  * does not move the client off the member it never reached (the

@@ -6,11 +6,13 @@
  * the loop.  Endpoints, failover, the auth token and the blocking form
  * live here too; what the bodies and replies say is etcd_msg.c.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 
 #include <curl/curl.h>
@@ -66,6 +68,7 @@ struct etcd_req {
 	bool settle;			/* on_auth() starts or fails it */
 	bool ending;			/* its callback runs */
 	bool reauthed;			/* retried once after a token error */
+	bool read_retried;		/* a range resent after a timeout */
 	struct etcd_reply *sync_out;	/* etcd_call(): keeps the reply */
 	etcd_done_fn cb;
 	void *arg;
@@ -194,25 +197,91 @@ static int set_timer(CURLM *m, long ms, void *arg)
 	return 0;
 }
 
-/* Whether the host of "http://HOST[:port]..." is this machine. */
+/*
+ * Whether @host (as curl's URL parser gives it: an IPv6 address in
+ * brackets) is this machine: an IPv4 address in 127.0.0.0/8, ::1 or
+ * "localhost" (curl resolves that to loopback itself).  A name that
+ * only starts with "127." is not.
+ */
 static bool loopback(const char *host)
 {
-	size_t n = strcspn(host, ":/");
+	struct in6_addr a6;
+	struct in_addr a4;
+	char v6[INET6_ADDRSTRLEN];
+	size_t n = strlen(host);
 
-	if (!strncmp(host, "[::1]", 5))
-		return !host[5] || host[5] == ':' || host[5] == '/';
-	return (n == 9 && !strncmp(host, "localhost", 9)) ||
-	       !strncmp(host, "127.", 4);
+	if (!strcasecmp(host, "localhost"))
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (n < 3 || n - 2 >= sizeof(v6) || host[0] != '[' ||
+	    host[n - 1] != ']')
+		return false;
+	memcpy(v6, host + 1, n - 2);
+	v6[n - 2] = '\0';
+	return inet_pton(AF_INET6, v6, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 /*
- * The endpoints, checked.  @password: one will be sent, so not in clear
- * over http:// to another machine.
+ * One endpoint, as curl will read it (the request's URL is the endpoint
+ * and a path): a host, no user or password (curl would take
+ * "http://127.0.0.1@HOST" for user 127.0.0.1 at HOST), no query or
+ * fragment (the path would land in them), a port 1-65535 if any.
+ * @password: one will be sent, so not in clear over http:// to another
+ * machine.  0 or -EINVAL with @msg naming it.
  */
+static int check_endpoint(const char *ep, bool password, char *msg,
+			  size_t len)
+{
+	CURLU *u = curl_url();
+	CURLUcode rc;
+	char *host = NULL, *port = NULL, *x = NULL;
+	const char *why = NULL;
+	int err = -EINVAL;
+	long p;
+
+	if (!u)
+		return -ENOMEM;
+	rc = curl_url_set(u, CURLUPART_URL, ep, 0);
+	if (rc == CURLUE_OUT_OF_MEMORY)
+		err = -ENOMEM;
+	else if (rc)
+		why = curl_url_strerror(rc);
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) || !*host)
+		why = "no host";
+	else if (!curl_url_get(u, CURLUPART_USER, &x, 0) ||
+		 !curl_url_get(u, CURLUPART_PASSWORD, &x, 0) ||
+		 !curl_url_get(u, CURLUPART_OPTIONS, &x, 0))
+		why = "a user or password in the URL (the host is after '@')";
+	else if (!curl_url_get(u, CURLUPART_QUERY, &x, 0) ||
+		 !curl_url_get(u, CURLUPART_FRAGMENT, &x, 0) ||
+		 strpbrk(ep, "?#"))
+		why = "a query or fragment in the URL";
+	else if (!curl_url_get(u, CURLUPART_PORT, &port, 0) &&
+		 (port[strspn(port, "0123456789")] || strlen(port) > 5 ||
+		  (p = strtol(port, NULL, 10)) < 1 || p > 65535))
+		why = "port not 1 to 65535";
+	else if (password && strncmp(ep, "https://", 8) && !loopback(host))
+		why = "the password would cross the network in clear: use https://";
+	else
+		err = 0;
+	if (why)
+		snprintf(msg, len, "etcd endpoint '%s': %s", ep, why);
+	else if (err)
+		snprintf(msg, len, "out of memory");
+	curl_free(host);
+	curl_free(port);
+	curl_free(x);
+	curl_url_cleanup(u);
+	return err;
+}
+
+/* The endpoints, checked (check_endpoint()). */
 static int parse_endpoints(struct etcd *e, const char *list, bool password,
 			   char *msg, size_t len)
 {
 	char *copy = strdup(list ?: ""), *tok, *save = NULL, *host;
+	int err;
 
 	if (!copy)
 		return -ENOMEM;
@@ -232,18 +301,17 @@ static int parse_endpoints(struct etcd *e, const char *list, bool password,
 			free(copy);
 			return -E2BIG;
 		}
-		/* What follows "http://" or "https://" */
+		/* What follows "http://" or "https://" (curl takes "http:///h"). */
 		host = tok + (tok[4] == 's' ? 8 : 7);
 		if (!*host || *host == '/' || *host == ':') {
 			snprintf(msg, len, "etcd endpoint '%s': no host", tok);
 			free(copy);
 			return -EINVAL;
 		}
-		if (password && tok[4] != 's' && !loopback(host)) {
-			snprintf(msg, len, "etcd endpoint '%s': the password would cross the network in clear: use https://",
-				 tok);
+		err = check_endpoint(tok, password, msg, len);
+		if (err) {
 			free(copy);
-			return -EINVAL;
+			return err;
 		}
 		while (n && tok[n - 1] == '/')	/* paths start with '/' */
 			tok[--n] = '\0';
@@ -662,9 +730,34 @@ static void next_endpoint(struct etcd *e, int failed)
 		e->cur = (failed + 1) % e->n_endpoints;
 }
 
+/* etcd's "no leader": nothing was applied, another member may serve. */
+static bool no_leader(int err, const char *msg)
+{
+	return err == -EAGAIN && strstr(msg, "no leader");
+}
+
 void etcd_req_stalled(struct etcd_req *rq)
 {
+	/* Not sent yet (waiting for a token): its member said nothing. */
+	if (!rq->for_token)
+		next_endpoint(rq->e, rq->ep);
+}
+
+/*
+ * A member without a leader (or otherwise unavailable, @err -EAGAIN
+ * with etcd's @msg): the next one may serve.  A write only on "no
+ * leader", which says it was not applied; a range always.  Whether @rq
+ * was started again there.
+ */
+static bool retry_unavailable(struct etcd_req *rq, int err, const char *msg)
+{
+	if (err != -EAGAIN || strstr(msg, "too many requests") ||
+	    (!no_leader(err, msg) &&
+	     rq->post.type != ETCD_POST_KV(ETCD_OP_RANGE)) ||
+	    ++rq->unavail_tries >= rq->e->n_endpoints)
+		return false;
 	next_endpoint(rq->e, rq->ep);
+	return req_start(rq) == 0;
 }
 
 static void req_done(struct etcd_req *rq, CURLcode rc)
@@ -715,6 +808,14 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 	if (rc != CURLE_OK) {
 		/* No answer in time: a stopped or cut-off member. */
 		next_endpoint(e, rq->ep);
+		/* A read changes nothing: once more, on the next one. */
+		if (rc == CURLE_OPERATION_TIMEDOUT && !rq->read_retried &&
+		    e->n_endpoints > 1 &&
+		    rq->post.type == ETCD_POST_KV(ETCD_OP_RANGE)) {
+			rq->read_retried = true;
+			if (req_start(rq) == 0)
+				return;
+		}
 		snprintf(msg, sizeof(msg), "etcd %.80s: %.120s", e->endpoints[rq->ep],
 			 rq->errbuf[0] ? rq->errbuf : curl_easy_strerror(rc));
 		req_end(rq, rc == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT :
@@ -736,6 +837,13 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 	}
 	if (rq->post.stream) {
 		req_end(rq, -ECONNRESET, "etcd closed the stream", NULL);
+		return;
+	}
+	if (code >= 502 && code <= 504 && !rq->reply_len) {
+		/* A proxy in front of etcd without a member to send it to. */
+		snprintf(msg, sizeof(msg), "etcd %s: HTTP %ld", rq->url, code);
+		if (!retry_unavailable(rq, -EAGAIN, msg))
+			req_end(rq, -EAGAIN, msg, NULL);
 		return;
 	}
 	if (etcd_json_weight(rq->reply ?: "", rq->reply_len) >
@@ -762,19 +870,8 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 	if (code != 200) {
 		err = etcd_msg_error(err_obj, msg, sizeof(msg));
 		json_object_put(j);
-		/*
-		 * A member without a leader (or otherwise unavailable): the
-		 * next one may serve.  A write only on "no leader", which
-		 * says it was not applied; a range always.
-		 */
-		if (err == -EAGAIN && !strstr(msg, "too many requests") &&
-		    (strstr(msg, "no leader") ||
-		     rq->post.type == ETCD_POST_KV(ETCD_OP_RANGE)) &&
-		    ++rq->unavail_tries < e->n_endpoints) {
-			next_endpoint(e, rq->ep);
-			if (req_start(rq) == 0)
-				return;
-		}
+		if (retry_unavailable(rq, err, msg))
+			return;
 		if (err == -EACCES && e->user && rq->post.type != ETCD_REQ_AUTH &&
 		    !rq->reauthed && etcd_msg_token_stale(msg)) {
 			/*
@@ -805,6 +902,9 @@ static void req_done(struct etcd_req *rq, CURLcode rc)
 		else if (err == -EMSGSIZE)
 			snprintf(msg, sizeof(msg), "etcd %s: reply with over %d kvs or %d txn responses",
 				 rq->url, ETCD_KVS_MAX, ETCD_TXN_OPS);
+		else if (err == -EPROTO && etcd_msg_bad_member())
+			snprintf(msg, sizeof(msg), "etcd %s: malformed reply: bad \"%s\"",
+				 rq->url, etcd_msg_bad_member());
 		else
 			snprintf(msg, sizeof(msg), "etcd %s: malformed reply",
 				 rq->url);
@@ -845,6 +945,13 @@ static void flush_streams(struct etcd *e)
 		free(buf);
 		if (err) {
 			rq->stream_err = err;
+			/*
+			 * A member without a leader ends the stream at once
+			 * (Grpc-Metadata-hasleader): the next one may have
+			 * one, as for a unary request.
+			 */
+			if (no_leader(err, rq->stream_msg))
+				next_endpoint(e, rq->ep);
 			if (!rq->waiting)
 				curl_multi_remove_handle(e->multi, rq->easy);
 			rq->waiting = true;

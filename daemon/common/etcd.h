@@ -15,7 +15,8 @@
  * (with their own loops) are independent.
  *
  * Several endpoints: a request of which nothing was sent is retried on
- * the next one, and the client stays there.  With a user, the client
+ * the next one, and the client stays there; so is a range (a read, not
+ * a write) that got no reply in time, once.  With a user, the client
  * authenticates first (/v3/auth/authenticate) and sends the token in the
  * Authorization header; a request refused for an expired or invalid
  * token is retried once after authenticating again.
@@ -29,11 +30,15 @@
  *   -E2BIG    a txn with more than ETCD_TXN_OPS operations
  *   -ENOENT   lease not found
  *   -ESTALE   the revision asked for was compacted
+ *   -ERANGE   the revision asked for is in the future, or another
+ *             gRPC OutOfRange
  *   -ETIMEDOUT no reply in time, or etcd's "request timed out": a write
  *             may have been applied (read before writing again)
  *   -ECONNREFUSED no endpoint reachable
- *   -EAGAIN   etcd unavailable (no leader, too many requests; a watch's
- *             HTTP 502, 503 or 504 without a body: a proxy's)
+ *   -EAGAIN   etcd unavailable (no leader, too many requests, a member
+ *             stopping: its transport closing, or over TLS "server
+ *             closed the stream without sending trailers"; HTTP 502,
+ *             503 or 504 without a body: a proxy's)
  *   -EPROTO   a reply that is not what the gateway sends (a watch's
  *             other HTTP errors without a body too)
  *   -EINVAL   other requests etcd (or the client) finds invalid
@@ -281,9 +286,10 @@ struct etcd_watch_opts {
 	 */
 	bool progress_notify;
 	/*
-	 * > 0: a stream silent this long ends (-ETIMEDOUT): with
-	 * progress_notify, more than etcd's interval tells a dead stream
-	 * from a quiet one.
+	 * > 0: a stream silent this long ends (-ETIMEDOUT) and the client
+	 * moves to the next endpoint (not when the stream was never sent:
+	 * it waited for a token): with progress_notify, more than etcd's
+	 * interval tells a dead stream from a quiet one.
 	 */
 	uint64_t idle_usec;
 };

@@ -104,15 +104,24 @@ int etcd_msg_array(json_object *a, size_t max, size_t size, void **out,
 int etcd_msg_header(json_object *j, struct etcd_header *h);
 int etcd_msg_kv(json_object *j, struct etcd_kv *kv);
 void etcd_kv_free(struct etcd_kv *kv);
-/* Decode the reply @j to a request of @type into @rep. */
+/*
+ * Decode the reply @j to a request of @type into @rep.  The server's
+ * numbers and flags are checked: an int64 a decimal string (or a JSON
+ * integer) within int64, >= 0 but for a lease's TTL; a flag a JSON
+ * boolean; "kvs" an array.  -EPROTO for what is not (after it,
+ * etcd_msg_bad_member() names the member if it was one of those).
+ */
 int etcd_msg_reply(int type, json_object *j, struct etcd_reply *rep);
+/* The member the last decode on this thread found malformed, or NULL. */
+const char *etcd_msg_bad_member(void);
 /*
  * One message @j of the watch stream into @m: its header, events (freed
  * by etcd_watch_msg_clear(); nothing to free after an error), flags and
  * cancel_reason (borrowed from @j), the watcher (of @n_watchers: watch_id
  * 1..@n_watchers, or none with one).  0, or a negative errno with @msg:
  * the gateway's error (etcd_msg_error()), -EPROTO for a malformed
- * message or another watch id, -EMSGSIZE over ETCD_KVS_MAX events,
+ * message (numbers and flags as for etcd_msg_reply(); a watch id may be
+ * -1) or another watch id, -EMSGSIZE over ETCD_KVS_MAX events,
  * -ENOMEM.
  */
 int etcd_msg_watch_result(json_object *j, size_t n_watchers,

@@ -513,8 +513,16 @@ static const struct {
 	/* Not -EAGAIN: the write may have been applied. */
 	{ "request timed out", -ETIMEDOUT },
 	{ "has been compacted", -ESTALE },
+	/* OutOfRange too, but nothing to list again: a revision to come. */
+	{ "is a future revision", -ERANGE },
 	{ "no leader", -EAGAIN },
 	{ "too many requests", -EAGAIN },
+	/*
+	 * A member's graceful stop ends its streams over TLS with Internal
+	 * (13) and this, without TLS with Unavailable (14, "transport is
+	 * closing"): the transport's end either way, not etcd's error.
+	 */
+	{ "closed the stream without sending trailers", -EAGAIN },
 };
 
 /* gRPC status codes (google.golang.org/grpc/codes). */
@@ -526,7 +534,7 @@ static int code_err(int64_t code)
 	case 5: return -ENOENT;		/* NotFound */
 	case 7: return -EPERM;		/* PermissionDenied */
 	case 8: return -EAGAIN;		/* ResourceExhausted */
-	case 11: return -ESTALE;	/* OutOfRange */
+	case 11: return -ERANGE;	/* OutOfRange (compacted: its text) */
 	case 14: return -EAGAIN;	/* Unavailable */
 	case 16: return -EACCES;	/* Unauthenticated */
 	default: return -EIO;
@@ -577,20 +585,83 @@ int etcd_msg_text_err(const char *text)
 	return 0;
 }
 
-static int64_t get_int(json_object *o, const char *name)
-{
-	json_object *v;
+/*
+ * The member a decode found malformed, for the caller's message (a
+ * static string; per thread, as clients are): set by bad(), cleared
+ * where a decode starts.
+ */
+static __thread const char *bad_member;
 
-	return json_object_object_get_ex(o, name, &v) ?
-	       json_object_get_int64(v) : 0;
+const char *etcd_msg_bad_member(void)
+{
+	return bad_member;
 }
 
-static bool get_bool(json_object *o, const char *name)
+static int bad(const char *name)
+{
+	bad_member = name;
+	return -EPROTO;
+}
+
+/*
+ * The text of a number as the gateway sends int64 fields: a decimal
+ * string (a JSON integer is taken too), digits with a '-' first only
+ * where @neg; NULL if it is not one.
+ */
+static const char *num_text(json_object *v, bool neg)
+{
+	const char *s, *d;
+
+	if (json_object_is_type(v, json_type_string)) {
+		s = json_object_get_string(v);
+		if (strlen(s) != (size_t)json_object_get_string_len(v))
+			return NULL;	/* a "\u0000" inside */
+	} else if (json_object_is_type(v, json_type_int)) {
+		s = json_object_get_string(v);	/* its decimal text */
+	} else {
+		return NULL;
+	}
+	d = s + (neg && *s == '-');
+	return *d && strspn(d, "0123456789") == strlen(d) ? s : NULL;
+}
+
+/*
+ * The int64 member @name of @o (absent: 0): num_text() within int64,
+ * >= 0 unless @neg.  0, or -EPROTO naming it.
+ */
+static int get_int(json_object *o, const char *name, bool neg, int64_t *out)
+{
+	json_object *v;
+	const char *s;
+	char *end;
+	long long x;
+
+	*out = 0;
+	if (!json_object_object_get_ex(o, name, &v))
+		return 0;
+	s = num_text(v, neg);
+	if (!s)
+		return bad(name);
+	errno = 0;
+	x = strtoll(s, &end, 10);
+	if (errno || *end)
+		return bad(name);
+	*out = x;
+	return 0;
+}
+
+/* The boolean member @name of @o (absent: false): a JSON boolean. */
+static int get_bool(json_object *o, const char *name, bool *out)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, name, &v) &&
-	       json_object_get_boolean(v);
+	*out = false;
+	if (!json_object_object_get_ex(o, name, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean))
+		return bad(name);
+	*out = json_object_get_boolean(v);
+	return 0;
 }
 
 int etcd_msg_array(json_object *a, size_t max, size_t size, void **out,
@@ -613,10 +684,18 @@ int etcd_msg_header(json_object *j, struct etcd_header *h)
 	if (!json_object_object_get_ex(j, "header", &hj) ||
 	    !json_object_is_type(hj, json_type_object))
 		return -EPROTO;
-	if (json_object_object_get_ex(hj, "cluster_id", &v))
-		h->cluster_id = json_object_get_uint64(v);
-	h->revision = get_int(hj, "revision");
-	return 0;
+	if (json_object_object_get_ex(hj, "cluster_id", &v)) {
+		const char *s = num_text(v, false);
+		char *end;
+
+		if (!s)
+			return bad("cluster_id");
+		errno = 0;
+		h->cluster_id = strtoull(s, &end, 10);
+		if (errno || *end)
+			return bad("cluster_id");
+	}
+	return get_int(hj, "revision", false, &h->revision);
 }
 
 void etcd_kv_free(struct etcd_kv *kv)
@@ -641,11 +720,13 @@ int etcd_msg_kv(json_object *j, struct etcd_kv *kv)
 		etcd_kv_free(kv);
 		return err;
 	}
-	kv->create_revision = get_int(j, "create_revision");
-	kv->mod_revision = get_int(j, "mod_revision");
-	kv->version = get_int(j, "version");
-	kv->lease = get_int(j, "lease");
-	return 0;
+	err = get_int(j, "create_revision", false, &kv->create_revision) ?:
+	      get_int(j, "mod_revision", false, &kv->mod_revision) ?:
+	      get_int(j, "version", false, &kv->version) ?:
+	      get_int(j, "lease", false, &kv->lease);
+	if (err)
+		etcd_kv_free(kv);
+	return err;
 }
 
 void etcd_reply_free(struct etcd_reply *r)
@@ -661,8 +742,12 @@ void etcd_reply_free(struct etcd_reply *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The kvs of a range (array @name) or the one prev_kv of a put. */
-static int reply_kvs(json_object *j, const char *name, struct etcd_reply *r)
+/*
+ * The kvs of a range or delete (array @name), or (@one) the one prev_kv
+ * of a put (object @name).
+ */
+static int reply_kvs(json_object *j, const char *name, bool one,
+		     struct etcd_reply *r)
 {
 	json_object *a;
 	size_t i, n;
@@ -670,7 +755,9 @@ static int reply_kvs(json_object *j, const char *name, struct etcd_reply *r)
 
 	if (!json_object_object_get_ex(j, name, &a))
 		return 0;
-	if (json_object_is_type(a, json_type_object)) {
+	if (!json_object_is_type(a, one ? json_type_object : json_type_array))
+		return bad(name);
+	if (one) {
 		r->kvs = calloc(1, sizeof(*r->kvs));
 		if (!r->kvs)
 			return -ENOMEM;
@@ -695,14 +782,14 @@ static int kv_reply(enum etcd_op_type type, json_object *j,
 {
 	switch (type) {
 	case ETCD_OP_RANGE:
-		r->count = get_int(j, "count");
-		r->more = get_bool(j, "more");
-		return reply_kvs(j, "kvs", r);
+		return get_int(j, "count", false, &r->count) ?:
+		       get_bool(j, "more", &r->more) ?:
+		       reply_kvs(j, "kvs", false, r);
 	case ETCD_OP_PUT:
-		return reply_kvs(j, "prev_kv", r);
+		return reply_kvs(j, "prev_kv", true, r);
 	case ETCD_OP_DELETE:
-		r->count = get_int(j, "deleted");
-		return reply_kvs(j, "prev_kvs", r);
+		return get_int(j, "deleted", false, &r->count) ?:
+		       reply_kvs(j, "prev_kvs", false, r);
 	}
 	return -EPROTO;
 }
@@ -719,9 +806,9 @@ static int txn_reply(json_object *j, struct etcd_reply *r)
 	size_t i, n;
 	int t, err;
 
-	r->succeeded = get_bool(j, "succeeded");
-	if (!json_object_object_get_ex(j, "responses", &a))
-		return 0;
+	err = get_bool(j, "succeeded", &r->succeeded);
+	if (err || !json_object_object_get_ex(j, "responses", &a))
+		return err;
 	err = etcd_msg_array(a, ETCD_TXN_OPS, sizeof(*r->responses),
 			     (void **)&r->responses, &n);
 	if (err)
@@ -736,8 +823,9 @@ static int txn_reply(json_object *j, struct etcd_reply *r)
 		    !json_object_is_type(x, json_type_object))
 			return -EPROTO;
 		r->n_responses++;
-		etcd_msg_header(x, &r->responses[i].hdr);
-		err = kv_reply(t, x, &r->responses[i]);
+		err = json_object_object_get_ex(x, "header", NULL) ?
+		      etcd_msg_header(x, &r->responses[i].hdr) : 0;
+		err = err ?: kv_reply(t, x, &r->responses[i]);
 		if (err)
 			return err;
 	}
@@ -750,6 +838,7 @@ int etcd_msg_reply(int type, json_object *j, struct etcd_reply *r)
 	int err;
 
 	memset(r, 0, sizeof(*r));
+	bad_member = NULL;
 	/* Streaming calls (keepalive) wrap the reply in "result". */
 	if (json_object_object_get_ex(j, "result", &res))
 		j = res;
@@ -763,11 +852,11 @@ int etcd_msg_reply(int type, json_object *j, struct etcd_reply *r)
 	case ETCD_REQ_LEASE_GRANT:
 	case ETCD_REQ_LEASE_KEEPALIVE:
 	case ETCD_REQ_LEASE_TTL:
-		r->lease_id = get_int(j, "ID");
-		r->ttl = get_int(j, "TTL");
-		r->granted_ttl = get_int(j, "grantedTTL");
 		/* An expired or unknown lease: TTL -1 or left out (0). */
-		if (type != ETCD_REQ_LEASE_GRANT && r->ttl <= 0)
+		err = get_int(j, "ID", false, &r->lease_id) ?:
+		      get_int(j, "TTL", true, &r->ttl) ?:
+		      get_int(j, "grantedTTL", false, &r->granted_ttl);
+		if (!err && type != ETCD_REQ_LEASE_GRANT && r->ttl <= 0)
 			err = -ENOENT;
 		break;
 	case ETCD_REQ_LEASE_REVOKE:
@@ -878,18 +967,27 @@ int etcd_msg_watch_result(json_object *j, size_t n_watchers,
 		snprintf(msg, len, "etcd watch: unexpected message");
 		return -EPROTO;
 	}
+	bad_member = NULL;
+	err = get_int(r, "watch_id", true, &id) ?:
+	      get_bool(r, "created", &m->created) ?:
+	      get_bool(r, "canceled", &m->canceled) ?:
+	      get_int(r, "compact_revision", false, &m->compact_revision);
+	if (!err && json_object_object_get_ex(r, "cancel_reason", &x) &&
+	    !json_object_is_type(x, json_type_string))
+		err = bad("cancel_reason");
+	if (err) {
+		snprintf(msg, len, "etcd watch: malformed message: bad \"%s\"",
+			 bad_member);
+		return err;
+	}
 	/*
 	 * Our watch ids; -1 is a create etcd refused before it had an id
 	 * (canceled, with a reason: the caller ends the stream on it); one
 	 * watcher takes any.
 	 */
-	if (json_object_object_get_ex(r, "watch_id", &x))
-		id = json_object_get_int64(x);
 	if (id >= 1 && (uint64_t)id <= n_watchers) {
 		m->watcher = id - 1;
-	} else if (n_watchers != 1 &&
-		   !(id == -1 && json_object_object_get_ex(r, "canceled", &x) &&
-		     json_object_get_boolean(x))) {
+	} else if (n_watchers != 1 && !(id == -1 && m->canceled)) {
 		snprintf(msg, len, "etcd watch: a message for watch id %lld, not one of this stream's",
 			 (long long)id);
 		return -EPROTO;
@@ -904,25 +1002,16 @@ int etcd_msg_watch_result(json_object *j, size_t n_watchers,
 				 ETCD_KVS_MAX);
 		else if (err == -ENOMEM)
 			snprintf(msg, len, "out of memory");
+		else if (bad_member)
+			snprintf(msg, len, "etcd watch: malformed message: bad \"%s\"",
+				 bad_member);
 		else
 			snprintf(msg, len, "etcd watch: malformed message");
 		return err == -ENOMEM || err == -EMSGSIZE ? err : -EPROTO;
 	}
 	m->events = ev;
-	m->created = json_object_object_get_ex(r, "created", &x) &&
-		     json_object_get_boolean(x);
-	m->canceled = json_object_object_get_ex(r, "canceled", &x) &&
-		      json_object_get_boolean(x);
-	if (json_object_object_get_ex(r, "compact_revision", &x))
-		m->compact_revision = json_object_get_int64(x);
-	if (json_object_object_get_ex(r, "cancel_reason", &x)) {
-		if (!json_object_is_type(x, json_type_string)) {
-			etcd_watch_msg_clear(m);
-			snprintf(msg, len, "etcd watch: malformed message");
-			return -EPROTO;
-		}
+	if (json_object_object_get_ex(r, "cancel_reason", &x))
 		m->cancel_reason = json_object_get_string(x);
-	}
 	return 0;
 }
 

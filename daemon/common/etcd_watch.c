@@ -108,8 +108,12 @@ static int on_idle(sd_event_source *s, uint64_t usec, void *arg)
 	(void)usec;
 	if (!w->rq)
 		return 0;
-	snprintf(msg, sizeof(msg), "etcd watch: nothing received in %llu s",
-		 (unsigned long long)(w->idle_usec / 1000000));
+	if (w->idle_usec % 1000000)
+		snprintf(msg, sizeof(msg), "etcd watch: nothing received in %llu ms",
+			 (unsigned long long)(w->idle_usec / 1000));
+	else
+		snprintf(msg, sizeof(msg), "etcd watch: nothing received in %llu s",
+			 (unsigned long long)(w->idle_usec / 1000000));
 	etcd_req_stalled(w->rq);
 	watch_end(w);
 	watch_failed(w, -ETIMEDOUT, msg);

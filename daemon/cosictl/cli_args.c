@@ -32,7 +32,10 @@
 "                        password (mode 0600)\n" \
 "      --all-nodes, --group G, --node N\n" \
 "                        (--etcd, one required) every node, group G,\n" \
-"                        node N\n"
+"                        node N\n" \
+"      --etcd-watch-idle DUR\n" \
+"                        (--etcd) a stream silent this long is resumed\n" \
+"                        on the next endpoint (default 1500s)\n"
 #define H_END \
 "  -h, --help            this help\n" \
 "\n" \
@@ -85,7 +88,8 @@ static const char usage_get[] =
 "and json give each document a \"node\" key (Documentation/fleet.rst).\n"
 "\n"
 "  -w, --watch           keep watching after listing (then --since,\n"
-"                        --timeout, --count as for watch)\n"
+"                        --timeout, --count, --etcd-watch-idle as for\n"
+"                        watch)\n"
 H_NS H_OUT H_SEL
 "      --etcd URL[,URL]  read the fleet from etcd (the v3 JSON gateway)\n"
 "      --cluster C       the fleet's key prefix /cosi/C/ (default\n"
@@ -234,6 +238,7 @@ enum {
 	OPT_ALL_NODES,
 	OPT_ETCD_USER,
 	OPT_ETCD_PASSWORD,
+	OPT_ETCD_WATCH_IDLE,
 };
 
 /* Option bits, to check which command takes which option. */
@@ -262,10 +267,11 @@ enum {
 #define O_ALL_NODES	0x400000
 #define O_ETCD_USER	0x800000
 #define O_ETCD_PASSWORD	0x1000000
+#define O_ETCD_IDLE	0x2000000
 /* What only makes sense with --etcd. */
 #define O_FLEET		(O_CLUSTER | O_ETCD_CA | O_ETCD_CERT | O_ETCD_KEY | \
 			 O_NODE | O_GROUP | O_ALL_NODES | O_ETCD_USER | \
-			 O_ETCD_PASSWORD)
+			 O_ETCD_PASSWORD | O_ETCD_IDLE)
 
 static const struct option long_opts[] = {
 	{ "namespace", required_argument, NULL, 'n' },
@@ -293,6 +299,7 @@ static const struct option long_opts[] = {
 	{ "all-nodes", no_argument, NULL, OPT_ALL_NODES },
 	{ "etcd-user", required_argument, NULL, OPT_ETCD_USER },
 	{ "etcd-password-file", required_argument, NULL, OPT_ETCD_PASSWORD },
+	{ "etcd-watch-idle", required_argument, NULL, OPT_ETCD_WATCH_IDLE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -304,6 +311,7 @@ static const char *const opt_names[] = {
 	"--rcvbuf", "--for", "--all", "--dry-run", "--prune", "--etcd",
 	"--cluster", "--etcd-ca", "--etcd-cert", "--etcd-key", "--node",
 	"--group", "--all-nodes", "--etcd-user", "--etcd-password-file",
+	"--etcd-watch-idle",
 };
 static const char *const opt_short[] = {
 	"-n", "-o", "-l", "-w", "-f",
@@ -323,10 +331,11 @@ static const struct {
 	{ "wait", COSICTL_WAIT, O_NS | O_FOR | O_TIMEOUT | O_ETCD | O_FLEET,
 	  2, 2, usage_wait },
 	{ "apply", COSICTL_APPLY, O_FILE | O_SEL | O_DRY_RUN | O_PRUNE |
-	  O_ETCD | O_FLEET, 0, 0, usage_apply },
+	  O_ETCD | (O_FLEET & ~O_ETCD_IDLE), 0, 0, usage_apply },
 	{ "diff", COSICTL_DIFF, O_FILE | O_SEL | O_PRUNE, 0, 0, usage_diff },
 	{ "delete", COSICTL_DELETE, O_NS | O_FILE | O_WAIT | O_IGNORE |
-	  O_SEL | O_ALL | O_ETCD | O_FLEET, 0, 2, usage_delete },
+	  O_SEL | O_ALL | O_ETCD | (O_FLEET & ~O_ETCD_IDLE), 0, 2,
+	  usage_delete },
 	{ "finalizer", COSICTL_FINALIZER, O_NS, 4, 4, usage_finalizer },
 	{ "define", COSICTL_DEFINE, O_FILE, 0, 0, usage_define },
 	{ "undefine", COSICTL_UNDEFINE, 0, 1, 1, usage_undefine },
@@ -611,6 +620,12 @@ static int option(int c, struct cosictl_args *a, char *msg, size_t len)
 	case OPT_ETCD_PASSWORD:
 		a->etcd_password_file = optarg;
 		return O_ETCD_PASSWORD;
+	case OPT_ETCD_WATCH_IDLE:
+		if (duration_ms(optarg, &a->etcd_watch_idle_ms) ||
+		    !a->etcd_watch_idle_ms)
+			return bad(msg, len, "--etcd-watch-idle: invalid duration \"%s\" (seconds, or like 500ms, 30s, 25m; not 0, at most a year)",
+				   optarg);
+		return O_ETCD_IDLE;
 	}
 	return -EINVAL;
 }

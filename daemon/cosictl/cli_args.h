@@ -75,10 +75,20 @@ struct cosictl_args {
 	const char *cluster;		/* --cluster; NULL: "default" */
 	const char *etcd_ca, *etcd_cert, *etcd_key;
 	const char *etcd_user, *etcd_password_file;
+	/* --etcd-watch-idle; 0: COSICTL_WATCH_IDLE_S */
+	long etcd_watch_idle_ms;
 	const char *node;		/* --node */
 	const char *group;		/* --group */
 	bool all_nodes;			/* --all-nodes */
 };
+
+/*
+ * watch, wait --etcd: a stream silent this long (seconds) is taken for
+ * dead and resumed on the next endpoint; cosid's --etcd-watch-idle
+ * default (COSID_FLEET_WATCH_IDLE: 2.5 times etcd's default progress
+ * notification interval).
+ */
+#define COSICTL_WATCH_IDLE_S	1500
 
 /* delete --wait is kept in milliseconds in an int. */
 #define COSICTL_WAIT_MAX_S	(INT_MAX / 1000)

@@ -1314,9 +1314,19 @@ static int watch_run(struct fwatch *w, long end)
 	 * take a delete there with it) then cancels the watch, and the
 	 * list is read again; on_status drops the events before w->from.
 	 */
+	const struct cosictl_args *a = w->f->x->a;
+	/*
+	 * Progress notifications and an idle limit, as cosid's: a member
+	 * that stopped answering (frozen, its gateway stuck) without
+	 * closing the connection is passed over for the next endpoint
+	 * (-ETIMEDOUT, transient: the watch resumes).
+	 */
 	struct etcd_watch_opts so = { .key = w->f->status, .prefix = true,
 				      .start_revision = w->next - 1,
-				      .prev_kv = true };
+				      .prev_kv = true, .progress_notify = true,
+				      .idle_usec = a->etcd_watch_idle_ms ?
+				      a->etcd_watch_idle_ms * 1000ULL :
+				      COSICTL_WATCH_IDLE_S * 1000000ULL };
 	struct etcd_watch *ws = NULL;
 	char msg[ETCD_MSG_LEN];
 	long left;

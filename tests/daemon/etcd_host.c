@@ -1261,6 +1261,58 @@ TEST(blocking_call_refused_inside_loop)
 	etcd_free(e);
 }
 
+/*
+ * Endpoints as curl reads them: a malformed URL is refused by
+ * etcd_new() (so at cosid's argument parsing), not at the first
+ * request; a password goes over http:// only to a loopback address, as
+ * curl takes the URL: not to "127.evil.example", nor to HOST of
+ * "http://127.0.0.1@HOST" (127.0.0.1 is the user there).
+ */
+TEST(endpoint_urls)
+{
+	static const char *const bad[] = {
+		"http://127.0.0.1:notaport", "http://127.0.0.1:99999",
+		"http://127.0.0.1:0", "http://a b:2379", "http://[::1",
+		"http://127.0.0.1:2379?x", "http://127.0.0.1:2379/#x",
+		"http://127.0.0.1@192.0.2.2:2379", "http://u:p@127.0.0.1:2379",
+	};
+	static const char *const clear[] = {
+		"http://127.evil.example:2379", "http://127.0.0.1.nip.io:2379",
+		"http://localhost.:2379", "http://[::2]:2379",
+	};
+	struct etcd_opts o = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd *e;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o.endpoints = bad[i];
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)))
+			TH_LOG("'%s' accepted", bad[i]);
+		EXPECT_EQ(0, strncmp(msg, "etcd endpoint '", 15)) TH_LOG("%s", msg);
+		EXPECT_NE(NULL, strstr(msg, bad[i])) TH_LOG("%s", msg);
+		EXPECT_EQ(NULL, strchr(msg, '\n'));
+	}
+	o.user = "alice";
+	o.password = "pw";
+	for (i = 0; i < sizeof(clear) / sizeof(clear[0]); i++) {
+		o.endpoints = clear[i];
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)))
+			TH_LOG("'%s' taken for this machine", clear[i]);
+		EXPECT_NE(NULL, strstr(msg, "in clear")) TH_LOG("%s", msg);
+	}
+	o.endpoints = "http://127.0.0.1:1,http://127.1.2.3:1,http://LOCALHOST:1,"
+		      "http://[::1]:1,http://[0:0:0:0:0:0:0:1]:1/,"
+		      "https://etcd.example:2379";
+	EXPECT_EQ(0, etcd_new(&e, NULL, &o, msg, sizeof(msg))) TH_LOG("%s", msg);
+	etcd_free(e);
+	/* Without a password, any host. */
+	o.user = o.password = NULL;
+	o.endpoints = "http://127.evil.example:2379,http://10.0.0.1";
+	EXPECT_EQ(0, etcd_new(&e, NULL, &o, msg, sizeof(msg))) TH_LOG("%s", msg);
+	etcd_free(e);
+}
+
 TEST(size_limits)
 {
 	struct etcd_opts o = { .endpoints = main_c->endpoints,
@@ -1842,6 +1894,38 @@ TEST(malformed_fields)
 		"{\"error\":null}",
 		"[]",
 	};
+	/*
+	 * Numbers and flags: an int64 is a decimal string (or a JSON
+	 * integer) within int64, a revision >= 0; a flag a JSON boolean
+	 * ("false" as a string is not false, nor true).  The message
+	 * names the member.
+	 */
+	static const struct lax {
+		const char *body, *member;	/* ... the member named */
+	} watch_lax[] = {
+		{ "{\"result\":{\"header\":{\"revision\":\"99999999999999999999\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":99999999999999999999}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\"-5\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\"12abc\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\"\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\" 7\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":\"+7\"}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":7.5}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"revision\":true}}}", "revision" },
+		{ "{\"result\":{\"header\":{\"cluster_id\":\"-1\"}}}", "cluster_id" },
+		{ "{\"result\":{\"header\":{},\"created\":\"false\"}}", "created" },
+		{ "{\"result\":{\"header\":{},\"canceled\":1}}", "canceled" },
+		{ "{\"result\":{\"header\":{},\"canceled\":true,\"compact_revision\":\"-3\"}}", "compact_revision" },
+		{ "{\"result\":{\"header\":{},\"watch_id\":\"1x\"}}", "watch_id" },
+		{ "{\"result\":{\"header\":{},\"events\":[{\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"-1\"}}]}}", "mod_revision" },
+	};
+	static const struct lax range_lax[] = {
+		{ "{\"header\":{},\"count\":\"x\"}", "count" },
+		{ "{\"header\":{},\"more\":\"false\"}", "more" },
+		{ "{\"header\":{},\"kvs\":{\"key\":\"YQ==\"}}", "kvs" },
+		{ "{\"header\":{},\"kvs\":[{\"key\":\"YQ==\",\"version\":\"1e3\"}]}", "version" },
+		{ "{\"header\":{},\"kvs\":[{\"key\":\"YQ==\",\"create_revision\":\"9223372036854775808\"}]}", "create_revision" },
+	};
 	static const char *const range_bad[] = {
 		"{\"header\":{},\"kvs\":[{}]}",
 		"{\"header\":{},\"kvs\":[null]}",
@@ -1876,6 +1960,38 @@ TEST(malformed_fields)
 	for (i = 0; i < sizeof(txn_bad) / sizeof(txn_bad[0]); i++)
 		EXPECT_EQ(-EPROTO, fake_call(&t, txn_bad[i], msg))
 			TH_LOG("%s: %s", txn_bad[i], msg);
+	for (i = 0; i < sizeof(watch_lax) / sizeof(watch_lax[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "bad \"%s\"", watch_lax[i].member);
+		EXPECT_EQ(-EPROTO, fake_watch(_metadata, watch_lax[i].body, &l,
+					      msg)) TH_LOG("%s", watch_lax[i].body);
+		EXPECT_EQ(0, l.msgs);
+		EXPECT_NE(NULL, strstr(l.msg, want)) TH_LOG("%s", l.msg);
+	}
+	for (i = 0; i < sizeof(range_lax) / sizeof(range_lax[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "bad \"%s\"", range_lax[i].member);
+		EXPECT_EQ(-EPROTO, fake_call(&r, range_lax[i].body, msg))
+			TH_LOG("%s", range_lax[i].body);
+		EXPECT_NE(NULL, strstr(msg, want)) TH_LOG("%s", msg);
+	}
+	EXPECT_EQ(-EPROTO, fake_call(&t, "{\"header\":{},\"succeeded\":\"false\"}",
+				     msg));
+	EXPECT_NE(NULL, strstr(msg, "bad \"succeeded\"")) TH_LOG("%s", msg);
+	/* A lease's TTL may be -1 (expired); the numbers as JSON integers too. */
+	{
+		struct etcd_request lr = { .type = ETCD_REQ_LEASE_TTL,
+					   .lease_id = 5 };
+
+		EXPECT_EQ(-ENOENT, fake_call(&lr, "{\"header\":{},\"ID\":\"5\",\"TTL\":\"-1\"}",
+					     msg)) TH_LOG("%s", msg);
+		EXPECT_EQ(0, fake_call(&r, "{\"header\":{\"revision\":9,\"cluster_id\":\"18446744073709551615\"},"
+				       "\"count\":\"1\",\"more\":false,\"kvs\":[{\"key\":\"YQ==\","
+				       "\"mod_revision\":\"9\",\"version\":1}]}", msg))
+			TH_LOG("%s", msg);
+	}
 	/* A good one through the same path. */
 	EXPECT_EQ(0, fake_call(&r, "{\"header\":{},\"kvs\":[{\"key\":\"YQ==\"}]}",
 			       msg)) TH_LOG("%s", msg);
@@ -1913,6 +2029,34 @@ TEST(error_replies)
 		  "\"code\":14,\"message\":\"grpc: the client connection is closing\"}",
 		  &l, msg));
 	EXPECT_NE(NULL, strstr(l.msg, "connection is closing")) TH_LOG("%s", l.msg);
+	/*
+	 * A member's graceful stop ends a stream over TLS so (gRPC
+	 * Internal): the transport's end, worth a retry (-EAGAIN), as
+	 * without TLS ("transport is closing", Unavailable).
+	 */
+	EXPECT_EQ(-EAGAIN, fake_watch(_metadata,
+		  "{\"error\":{\"grpc_code\":13,\"message\":"
+		  "\"server closed the stream without sending trailers\"}}",
+		  &l, msg)) TH_LOG("%s", l.msg);
+	EXPECT_EQ(-EAGAIN, fake_watch(_metadata,
+		  "{\"error\":{\"grpc_code\":14,\"message\":"
+		  "\"transport is closing\"}}", &l, msg)) TH_LOG("%s", l.msg);
+	/* Another Internal error is not. */
+	EXPECT_EQ(-EIO, fake_watch(_metadata,
+		  "{\"error\":{\"grpc_code\":13,\"message\":\"boom\"}}",
+		  &l, msg)) TH_LOG("%s", l.msg);
+	/*
+	 * OutOfRange: a compacted revision is -ESTALE (list again), a
+	 * future one -ERANGE (nothing to list again).
+	 */
+	EXPECT_EQ(-ESTALE, fake_call(&r, "{\"error\":{\"grpc_code\":11,"
+		  "\"message\":\"etcdserver: mvcc: required revision has been compacted\"}}",
+		  msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(-ERANGE, fake_call(&r, "{\"error\":{\"grpc_code\":11,"
+		  "\"message\":\"etcdserver: mvcc: required revision is a future revision\"}}",
+		  msg)) TH_LOG("%s", msg);
+	EXPECT_STREQ("etcdserver: mvcc: required revision is a future revision",
+		     msg);
 	/* A watch asks for a leader. */
 	fake_require = "\r\nGrpc-Metadata-hasleader: true\r\n";
 	EXPECT_EQ(-ECONNRESET, fake_watch(_metadata,
@@ -1955,6 +2099,15 @@ static int two_fakes(const struct etcd_request *r, const char *first,
 	return err;
 }
 
+/* A range of x and a put of x: safe to send again, and not. */
+static const struct etcd_request get_x = {
+	.type = ETCD_REQ_KV,
+	.op = { .type = ETCD_OP_RANGE, .key = "x" },
+}, put_x = {
+	.type = ETCD_REQ_KV,
+	.op = { .type = ETCD_OP_PUT, .key = "x", .value = "1", .value_len = 1 },
+};
+
 /* A member without a leader: the next one is asked, if that is safe. */
 TEST(no_leader_next_endpoint)
 {
@@ -1963,23 +2116,15 @@ TEST(no_leader_next_endpoint)
 	static const char unavail[] = "{\"error\":{\"grpc_code\":14,"
 		"\"message\":\"transport is closing\"}}";
 	static const char ok[] = "{\"header\":{\"revision\":\"9\"}}";
-	struct etcd_request get = {
-		.type = ETCD_REQ_KV,
-		.op = { .type = ETCD_OP_RANGE, .key = "x" },
-	}, put = {
-		.type = ETCD_REQ_KV,
-		.op = { .type = ETCD_OP_PUT, .key = "x", .value = "1",
-			.value_len = 1 },
-	};
 	char msg[ETCD_MSG_LEN];
 
-	EXPECT_EQ(0, two_fakes(&get, no_leader, ok, msg)) TH_LOG("%s", msg);
-	EXPECT_EQ(0, two_fakes(&get, unavail, ok, msg)) TH_LOG("%s", msg);
-	EXPECT_EQ(0, two_fakes(&put, no_leader, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&get_x, no_leader, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&get_x, unavail, ok, msg)) TH_LOG("%s", msg);
+	EXPECT_EQ(0, two_fakes(&put_x, no_leader, ok, msg)) TH_LOG("%s", msg);
 	/* Maybe applied: not sent again. */
-	EXPECT_EQ(-EAGAIN, two_fakes(&put, unavail, ok, msg));
+	EXPECT_EQ(-EAGAIN, two_fakes(&put_x, unavail, ok, msg));
 	/* Both without a leader: the error, not a loop. */
-	EXPECT_EQ(-EAGAIN, two_fakes(&get, no_leader, no_leader, msg));
+	EXPECT_EQ(-EAGAIN, two_fakes(&get_x, no_leader, no_leader, msg));
 }
 
 /* A token that would inject a header is refused. */
@@ -2729,6 +2874,18 @@ TEST(cosictl_get_etcd_errors)
 	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
 			     "watch", "x", "-l", "a=b", NULL));
 	EXPECT_STREQ("cosictl: watch: -l with --etcd is not supported yet\n", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "watch", "x", "--etcd-watch-idle", "0", NULL));
+	EXPECT_EQ(0, strncmp(err, "cosictl: --etcd-watch-idle: invalid duration \"0\"", 48))
+		TH_LOG("%s", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "watch", "x",
+			     "--etcd-watch-idle", "5s", NULL));
+	EXPECT_STREQ("cosictl: option --etcd-watch-idle needs --etcd\n", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
+			     "--etcd-watch-idle", "5s", "apply", "-f", "x.yaml",
+			     "--all-nodes", NULL));
+	EXPECT_STREQ("cosictl: option --etcd-watch-idle does not apply to apply\n",
+		     err);
 	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", dead,
 			     "define", "-f", "x.yaml", NULL));
 	EXPECT_STREQ("cosictl: option --etcd does not apply to define\n", err);
@@ -4473,6 +4630,257 @@ TEST(cosictl_etcd_compacted_during_list)
 	EXPECT_NE(NULL, strstr(err, "required revision has been compacted (3 lists in a row)\n"))
 		TH_LOG("%s", err);
 	EXPECT_EQ(0, fst);
+}
+
+/* A member that lost its leader, as a watch stream hears it. */
+#define GW_NO_LEADER "{\"error\":{\"grpc_code\":14,\"http_code\":503," \
+		     "\"message\":\"etcdserver: no leader\"}}\n"
+
+/*
+ * Two fake members serving the scripts @a and @b (their pids in *@pa,
+ * *@pb), their endpoints in @eps: 0, or -1 if either did not start.
+ */
+static int fake_members(const struct fake_step *a, size_t na,
+			const struct fake_step *b, size_t nb, pid_t *pa,
+			pid_t *pb, char *eps, size_t len)
+{
+	int p1, p2;
+
+	*pa = fake_script(&p1, a, na);
+	*pb = fake_script(&p2, b, nb);
+	if (*pa < 0 || *pb < 0)
+		return -1;
+	snprintf(eps, len, "http://127.0.0.1:%d,http://127.0.0.1:%d", p1, p2);
+	return 0;
+}
+
+/*
+ * After fake_members(): each one's fake_script_end() in *@sa and *@sb
+ * (-1: it still waited for a request), the scripts freed.
+ */
+static void fake_members_end(pid_t pa, pid_t pb, struct fake_step *a,
+			     size_t na, struct fake_step *b, size_t nb,
+			     int *sa, int *sb)
+{
+	*sa = fake_script_end(pa);
+	*sb = fake_script_end(pb);
+	fake_steps_free(a, na);
+	fake_steps_free(b, nb);
+}
+
+/*
+ * fake_members(), and a client of both with the options @base (NULL:
+ * none); NULL if they did not start.
+ */
+static struct etcd *two_members(const struct fake_step *a, size_t na,
+				const struct fake_step *b, size_t nb,
+				pid_t *pa, pid_t *pb,
+				const struct etcd_opts *base)
+{
+	struct etcd_opts o = base ? *base : (struct etcd_opts){ 0 };
+	char eps[96];
+
+	if (fake_members(a, na, b, nb, pa, pb, eps, sizeof(eps)))
+		return NULL;
+	o.endpoints = eps;
+	return client_opts(&o);
+}
+
+/*
+ * A watch ended by "no leader" (a member cut off from the others; the
+ * watch asks for a leader) moves the client to the next member, as a
+ * unary request does: the watch started again (as cosid and cosictl
+ * do) is created there, not refused by the same member over and over.
+ */
+TEST(watch_no_leader_next_endpoint)
+{
+	struct fake_step a[] = {
+		STEP("watch", strdup(GW_NO_LEADER)),
+		STEP("watch", strdup(GW_NO_LEADER)),
+	};
+	struct fake_step b[] = {
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(10, 0, NULL, false) },
+	};
+	struct etcd_watch_opts wo = { .key = "k" };
+	struct watch_log l = { 0 };
+	char msg[ETCD_MSG_LEN];
+	struct etcd_watch *w;
+	pid_t pa, pb;
+	int sa, sb;
+	struct etcd *e = two_members(a, 2, b, 1, &pa, &pb, NULL);
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.ended || l.created, 5000000);
+	EXPECT_EQ(1, l.ended);
+	EXPECT_EQ(-EAGAIN, l.err);
+	EXPECT_STREQ("etcdserver: no leader", l.msg);
+	etcd_watch_free(w);
+	memset(&l, 0, sizeof(l));
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.ended || l.created, 5000000);
+	EXPECT_EQ(1, l.created);
+	EXPECT_EQ(0, l.ended) TH_LOG("%d %s", l.err, l.msg);
+	etcd_watch_free(w);
+	etcd_free(e);
+	fake_members_end(pa, pb, a, 2, b, 1, &sa, &sb);
+	EXPECT_EQ(-1, sa);	/* its second watch never came */
+	EXPECT_EQ(0, sb);
+}
+
+/*
+ * A proxy in front of a member that has none to send to (HTTP 502, 503
+ * or 504 without a body): -EAGAIN, not a reply that is not JSON; a
+ * range goes to the next endpoint, a write (maybe applied behind a 504)
+ * is not sent again.
+ */
+TEST(proxy_unavailable_next_endpoint)
+{
+	struct fake_step a[] = {
+		{ .path = "/v3/kv/put", .reply = strdup(""),
+		  .status = "504 Gateway Timeout" },
+		{ .path = "/v3/kv/range", .reply = strdup(""),
+		  .status = "503 Service Unavailable" },
+	};
+	struct fake_step b[] = {
+		STEP("kv/range", strdup("{\"header\":{\"revision\":\"9\"}}")),
+	};
+	char msg[ETCD_MSG_LEN];
+	struct etcd_reply rep;
+	pid_t pa, pb;
+	int sa, sb;
+	struct etcd *e = two_members(a, 2, b, 1, &pa, &pb, NULL);
+
+	ASSERT_NE(NULL, e);
+	/* Not ASSERT: the fakes are reaped below either way. */
+	EXPECT_EQ(-EAGAIN, etcd_call(e, &put_x, &rep, msg, sizeof(msg)));
+	EXPECT_EQ(0, fnmatch("etcd http://127.0.0.1:*/v3/kv/put: HTTP 504", msg, 0))
+		TH_LOG("%s", msg);
+	EXPECT_EQ(0, etcd_call(e, &get_x, &rep, msg, sizeof(msg))) TH_LOG("%s", msg);
+	EXPECT_EQ(9, rep.hdr.revision);
+	etcd_reply_free(&rep);
+	etcd_free(e);
+	fake_members_end(pa, pb, a, 2, b, 1, &sa, &sb);
+	EXPECT_EQ(0, sa);
+	EXPECT_EQ(0, sb);
+}
+
+/*
+ * A member that takes a request and never answers (frozen): a range,
+ * which changes nothing, is sent once more to the next member after the
+ * timeout; a put, maybe applied, is not (-ETIMEDOUT).
+ */
+TEST(range_timeout_next_endpoint)
+{
+	struct fake_step a[] = {
+		{ .path = "/v3/kv/range", .hold = true, .reply = strdup("") },
+		{ .path = "/v3/kv/put", .hold = true, .reply = strdup("") },
+	};
+	struct fake_step b[] = {
+		STEP("kv/range", strdup("{\"header\":{\"revision\":\"9\"}}")),
+	};
+	struct etcd_opts o = { .timeout_usec = 500000 };
+	char msg[ETCD_MSG_LEN], eps[96];
+	struct etcd_reply rep;
+	struct etcd *e;
+	pid_t pa, pb;
+	int sa, sb;
+
+	ASSERT_EQ(0, fake_members(a, 2, b, 1, &pa, &pb, eps, sizeof(eps)));
+	o.endpoints = eps;
+	e = client_opts(&o);
+	EXPECT_EQ(0, etcd_call(e, &get_x, &rep, msg, sizeof(msg))) TH_LOG("%s", msg);
+	EXPECT_EQ(9, rep.hdr.revision);
+	etcd_reply_free(&rep);
+	etcd_free(e);
+	/* A new client starts at the first member again. */
+	e = client_opts(&o);
+	EXPECT_EQ(-ETIMEDOUT, etcd_call(e, &put_x, &rep, msg, sizeof(msg)))
+		TH_LOG("%s", msg);
+	etcd_free(e);
+	fake_members_end(pa, pb, a, 2, b, 1, &sa, &sb);
+	EXPECT_EQ(0, sa);
+	EXPECT_EQ(0, sb);
+}
+
+/*
+ * A watch whose idle limit passes while it waits for a token (the
+ * authenticate request slow on the first member) was not sent: it
+ * does not move the client off the member it never reached (the
+ * authenticate request's own timeout decides).  A limit under a second
+ * is said in milliseconds.
+ */
+TEST(watch_idle_waiting_for_token)
+{
+	struct fake_step a[] = {
+		{ .path = "/v3/auth/authenticate", .hold = true,
+		  .reply = strdup("") },
+	};
+	struct fake_step b[] = { { .path = "/v3/auth/authenticate",
+				   .drop = true } };
+	struct etcd_watch_opts wo = { .key = "k", .idle_usec = 200000 };
+	struct etcd_opts o = { .user = "u", .password = "p",
+			       .timeout_usec = 3000000 };
+	char msg[ETCD_MSG_LEN], first[64];
+	struct watch_log l = { 0 };
+	struct etcd_watch *w;
+	pid_t pa, pb;
+	int sa, sb;
+	struct etcd *e = two_members(a, 1, b, 1, &pa, &pb, &o);
+
+	ASSERT_NE(NULL, e);
+	snprintf(first, sizeof(first), "%s", etcd_endpoint(e));
+	ASSERT_EQ(0, etcd_watch_start(e, &wo, on_watch, &l, &w, msg,
+				      sizeof(msg))) TH_LOG("%s", msg);
+	RUN_UNTIL(e, l.ended, 2000000);
+	EXPECT_EQ(-ETIMEDOUT, l.err);
+	EXPECT_STREQ("etcd watch: nothing received in 200 ms", l.msg);
+	EXPECT_STREQ(first, etcd_endpoint(e));
+	etcd_watch_free(w);
+	etcd_free(e);	/* the authenticate request with it */
+	fake_members_end(pa, pb, a, 1, b, 1, &sa, &sb);
+	EXPECT_EQ(0, sa);
+	EXPECT_EQ(-1, sb);	/* never reached */
+}
+
+/*
+ * wait --etcd A,B: A stops answering after the list (a frozen member:
+ * the stream's connection open, nothing sent).  The stream is taken for
+ * dead after --etcd-watch-idle (-ETIMEDOUT: transient) and resumed on
+ * B, which brings the event: not a wait until --timeout, nor a watch
+ * that never ends.
+ */
+TEST(cosictl_wait_etcd_silent_member)
+{
+	struct fake_step a[] = {
+		FK_WAIT_LIST,
+		{ .path = "/v3/watch", .hold = true, .reply = strdup("") },
+	};
+	struct fake_step b[] = {
+		{ .path = "/v3/watch", .hold = true,
+		  .reply = gw_watch(11, 0, FK_FWD("n2", "1", 6, 11), false) },
+	};
+	char out[4096], err[4096], eps[96];
+	pid_t pa, pb;
+	int rc, sa, sb;
+
+	ASSERT_EQ(0, fake_members(a, sizeof(a) / sizeof(a[0]), b, 1, &pa, &pb,
+				  eps, sizeof(eps)));
+	rc = run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", eps,
+		     "--cluster", "fk", "wait", "sysctlstatus", FK_ID, "--for",
+		     "value=1", "--group", "web", "--timeout=10s",
+		     "--etcd-watch-idle=1s", NULL);
+	EXPECT_EQ(0, rc) TH_LOG("%s", err);
+	EXPECT_STREQ("cosictl: note: watch: etcd watch: nothing received in 1 s; resuming from revision 11 in 500 ms\n"
+		     "cosictl: note: watch: resumed from revision 11\n", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/" FK_ID " condition met on 2 nodes\n",
+		     out);
+	fake_members_end(pa, pb, a, sizeof(a) / sizeof(a[0]), b, 1, &sa, &sb);
+	EXPECT_EQ(0, sa);
+	EXPECT_EQ(0, sb);
 }
 
 /* test_harness_run() exits: stop the clusters then (not in children). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cosictl/cli_args.h"
 #include "common/codec.h"
@@ -66,6 +67,7 @@ static const char usage_all[] =
 "  apply -f FILE --etcd URL (--all-nodes | --group G | --node N)\n"
 "  delete <type> <id> | -f FILE --etcd URL (--all-nodes|--group G|--node N)\n"
 "                                  the desired config (compare on revision)\n"
+"  delete node <name> --etcd URL   retire a node that is not live\n"
 "  wait <type> <id> --for COND --etcd URL (--all-nodes|--group G|--node N)\n"
 "                                  until every node in scope reports it\n"
 "\n"
@@ -128,8 +130,9 @@ static const char usage_wait[] =
 "Block until the condition holds (exit 0), or DUR passes (exit 1).\n"
 "COND: create (the resource exists), delete (it does not), or\n"
 "FIELD=VALUE (spec field FIELD reads VALUE, as a table cell shows it).\n"
-"With --etcd: until the status every node in scope publishes holds it\n"
-"(polled every 500 ms); on timeout, the nodes that do not and why.\n"
+"With --etcd: until every node in scope is live and the status it\n"
+"publishes holds it; on timeout, the nodes that do not and why (a node\n"
+"whose lease is gone: \"not live\").\n"
 "\n"
 "      --for COND        what to wait for\n"
 "      --timeout DUR     at most this long (default 30s; 0: check once)\n"
@@ -168,6 +171,7 @@ static const char usage_delete[] =
 "       cosictl delete -f FILE\n"
 "       cosictl delete <type> <id> | -f FILE --etcd URL[,URL]\n"
 "                      (--all-nodes | --group G | --node N)\n"
+"       cosictl delete node <name> --etcd URL[,URL]\n"
 "\n"
 "Tear down and destroy resources, waiting for their finalizers.  With -f,\n"
 "each document's metadata (namespace, type, id) names one; every one is\n"
@@ -180,7 +184,9 @@ static const char usage_delete[] =
 "      --ignore-not-found  an absent resource is not an error\n"
 "With --etcd, delete the fleet's desired keys of the scope, all or none,\n"
 "compared on their revision as read (<type> <id> or -f only: -l, --all\n"
-"and --wait are for this node's store).\n"
+"and --wait are for this node's store).  \"delete node NAME\" retires a\n"
+"node that is not live: its registration and statuses (an administrator's\n"
+"act).\n"
 H_NS H_SEL H_FLEET H_END;
 
 static const char usage_finalizer[] =
@@ -676,7 +682,15 @@ static int delete_form(int nops, const struct cosictl_args *a, char *msg,
 	return 0;
 }
 
-/* apply/delete --etcd: one scope, and what the fleet does not do. */
+bool cosictl_is_nodes(const char *type)
+{
+	return type && (!strcasecmp(type, "nodes") || !strcasecmp(type, "node"));
+}
+
+/*
+ * apply/delete --etcd: one scope, and what the fleet does not do;
+ * delete node NAME (retiring a node) takes none.
+ */
 static int fleet_write_form(unsigned int seen, const struct cosictl_args *a,
 			    char *msg, size_t len)
 {
@@ -685,6 +699,17 @@ static int fleet_write_form(unsigned int seen, const struct cosictl_args *a,
 			  a->all ? "--all" : a->selector ? "-l" :
 			  (seen & O_WAIT) ? "--wait" : NULL;
 
+	if (a->cmd == COSICTL_DELETE && !a->file && cosictl_is_nodes(a->type)) {
+		if (a->node || a->group || a->all_nodes)
+			return bad(msg, len, "%s: delete node NAME --etcd takes no --node, --group or --all-nodes",
+				   "delete");
+		if (opt) {
+			snprintf(msg, len, "delete node: %s is not supported",
+				 opt);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!a->node && !a->group && !a->all_nodes)
 		return bad(msg, len, "%s --etcd needs one of --all-nodes, --group G, --node N",
 			   cmd);
@@ -724,6 +749,9 @@ static int fleet_form(unsigned int seen, const struct cosictl_args *a,
 		return fleet_write_form(seen, a, msg, len);
 	if (a->cmd != COSICTL_GET && a->cmd != COSICTL_WATCH)
 		return 0;		/* "does not apply" is said before */
+	if ((a->cmd == COSICTL_WATCH || a->watch) && cosictl_is_nodes(a->type))
+		return bad(msg, len, "%s: a watch of the nodes with --etcd is not supported (run get nodes again)",
+			   a->cmd == COSICTL_GET ? "get nodes -w" : "watch nodes");
 	if (seen & O_RCVBUF)
 		return bad(msg, len, "%s: --rcvbuf is for this node's store, not --etcd",
 			   a->cmd == COSICTL_GET ? "get" : "watch");

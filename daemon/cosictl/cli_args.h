@@ -116,4 +116,7 @@ size_t cosictl_options(const char *cmd, const char **out, size_t n);
 /* Whether option @opt ("-n", "--since") takes an argument. */
 bool cosictl_option_takes_arg(const char *opt);
 
+/* "node" or "nodes" (any case): the fleet's nodes, with --etcd. */
+bool cosictl_is_nodes(const char *type);
+
 #endif /* _COSICTL_CLI_ARGS_H */

@@ -46,6 +46,16 @@ int cosictl_fleet_connect(const struct cosictl_args *a, struct etcd **e)
 		ctl_err("%s", msg);
 		return EXIT_USAGE;
 	}
+	/*
+	 * wait --timeout DUR bounds its requests too (the client's default
+	 * is 5 s a request, 2 s a connection): a silent etcd ends it then.
+	 */
+	if (a->cmd == COSICTL_WAIT && a->timeout_ms > 0 &&
+	    a->timeout_ms < 5000) {
+		o.timeout_usec = (uint64_t)a->timeout_ms * 1000;
+		o.connect_timeout_usec = a->timeout_ms < 2000 ?
+					 o.timeout_usec : 2000000;
+	}
 	if (a->etcd_password_file) {
 		err = cosi_secret_read("--etcd-password-file",
 				       a->etcd_password_file, &password, msg,

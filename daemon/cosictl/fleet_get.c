@@ -2,21 +2,26 @@
 /*
  * cosictl get --etcd: the fleet's read side (Documentation/fleet.rst).
  *
- *   get nodes       the registrations /cosi/<c>/nodes/<node> (under
- *                   the nodes' leases) and the nodes that published
- *                   statuses: NODE GROUPS LIVE LAST-SEEN VERSION
+ *   get nodes       the registrations /cosi/<c>/nodes/<node>
+ *                   (persistent), the live keys /cosi/<c>/nodes/<node>/
+ *                   live (under the nodes' leases), one range of both,
+ *                   and the nodes that published statuses: NODE GROUPS
+ *                   LIVE LAST-SEEN VERSION
  *   get TYPE [ID]   the statuses /cosi/<c>/status/<node>/<ns>/<type>/<id>
  *                   of --node N, of the nodes registered with --group G,
  *                   or of every node (--all-nodes, the default), with a
  *                   NODE column first; -o yaml/json add "node" to each
  *                   document.
  *
- * LIVE: the registration key exists and is attached to a lease etcd
- * still holds (a key vanishes with its lease, 30 s after cosid stops
- * keeping it alive; a key put without a lease is not cosid's and does
- * not count).  LAST-SEEN: for a live node, the last keep-alive, from the
- * lease's granted TTL minus the TTL left (one lease request per live
- * node, seconds precision); etcd keeps no time for a node whose key is
+ * LIVE: the node's live key exists, attached to a lease (cosid puts it
+ * with its registration when its lease is granted; it vanishes with the
+ * lease, 30 s after cosid stops keeping it alive, at once when cosid
+ * stops cleanly; a live key put without a lease is not cosid's and does
+ * not count).  A node that is not live keeps its registration: its
+ * groups and version are still shown.  LAST-SEEN: for a live node, the
+ * last keep-alive, from the lease's granted TTL minus the TTL left (one
+ * lease request per live node, seconds precision; a lease gone
+ * meanwhile: not live); etcd keeps no time for a node whose lease is
  * gone, so "-" then.
  *
  *   get TYPE [ID] -w, watch TYPE [ID]
@@ -29,12 +34,15 @@
  *                   with their mod_revision), a lost stream resumes
  *                   (for as long as etcd cannot be reached: follow()).
  *
- *   wait TYPE ID    until the status of every node in scope (--node
- *                   N, or the registered nodes of --group G or of
- *                   --all-nodes) meets --for: the same list and watch
- *                   (follow()), the condition judged on the list, then
- *                   on each event of a node's key; the nodes that do
- *                   not, and why, on timeout.
+ *   wait TYPE ID    until every node in scope (--node N, or the
+ *                   registered nodes of --group G or of --all-nodes)
+ *                   is live and its status meets --for: the same list
+ *                   and watch (follow()), the condition judged on the
+ *                   list, then on each event of a node's key; while a
+ *                   node in scope is not live or none is registered,
+ *                   nodes/ read again once a second (wait_tick()); the
+ *                   nodes that do not, and why ("not live"), on
+ *                   timeout.
  *
  * Blocking: one etcd client without a loop of its own (etcd_call()).
  */
@@ -59,9 +67,9 @@
 struct fnode {
 	char *name;
 	bool registered;		/* the registration key exists */
-	bool live;			/* ... under a lease etcd holds */
+	bool live;			/* its live key, under a lease */
 	bool bad;			/* its value is not the JSON expected */
-	int64_t lease;
+	int64_t lease;			/* the live key's */
 	int64_t seen_ago;		/* s since the last keep-alive; -1 */
 	struct cosi_strs groups;
 	char *version, *kernel;
@@ -207,15 +215,17 @@ static int lease(struct fleet *f, struct fnode *x)
 	char msg[ETCD_MSG_LEN];
 	int err = etcd_call(f->e, &r, &rep, msg, sizeof(msg));
 
-	if (err == -ENOENT)		/* revoked or expired meanwhile */
+	if (err == -ENOENT) {		/* revoked or expired meanwhile */
+		x->live = false;
 		return EXIT_OK;
+	}
 	if (err)
 		return ctl_err("etcd %s: %s", etcd_endpoint(f->e), msg);
-	if (rep.ttl > 0) {
-		x->live = true;
+	if (rep.ttl > 0)
 		x->seen_ago = rep.granted_ttl > rep.ttl ?
 			      rep.granted_ttl - rep.ttl : 0;
-	}
+	else
+		x->live = false;
 	etcd_reply_free(&rep);
 	return EXIT_OK;
 }
@@ -227,33 +237,48 @@ static int by_name(const void *a, const void *b)
 }
 
 /*
- * The registrations (at the ranges' revision, see range()): the nodes,
- * their groups and versions.
+ * The registrations and the live keys, one range of nodes/ (at the
+ * ranges' revision, see range()): the nodes, their groups and versions,
+ * and which are live.
  */
-static int load_registrations(struct fleet *f)
+static int add_registrations(struct fleet *f, const struct etcd_reply *rp)
 {
 	size_t i, lp = strlen(f->nodes_key);
-	struct etcd_reply rep;
+	const struct etcd_reply rep = *rp;
+	const char *k, *slash;
 	struct fnode *x;
-	const char *k;
+	int rc = EXIT_OK;
+
+	for (i = 0; !rc && i < rep.n_kvs; i++) {
+		k = rep.kvs[i].key + lp;
+		slash = strchr(k, '/');
+		if (!*k || slash == k || (slash && strcmp(slash, "/live")))
+			continue;	/* neither */
+		x = node_add(f, k, slash ? (size_t)(slash - k) : strlen(k));
+		if (!x) {
+			rc = ctl_err("out of memory");
+			break;
+		}
+		if (slash) {
+			x->live = rep.kvs[i].lease != 0;
+			x->lease = rep.kvs[i].lease;
+			continue;
+		}
+		x->registered = true;
+		registration(x, &rep.kvs[i]);
+	}
+	return rc;
+}
+
+static int load_registrations(struct fleet *f)
+{
+	struct etcd_reply rep;
 	int rc;
 
 	rc = range(f, f->nodes_key, true, false, &rep);
 	if (rc)
 		return rc;
-	for (i = 0; !rc && i < rep.n_kvs; i++) {
-		k = rep.kvs[i].key + lp;
-		if (!*k || strchr(k, '/'))
-			continue;	/* not a registration */
-		x = node_add(f, k, strlen(k));
-		if (!x) {
-			rc = ctl_err("out of memory");
-			break;
-		}
-		x->registered = true;
-		x->lease = rep.kvs[i].lease;
-		registration(x, &rep.kvs[i]);
-	}
+	rc = add_registrations(f, &rep);
 	etcd_reply_free(&rep);
 	return rc;
 }
@@ -271,7 +296,7 @@ static int load_nodes(struct fleet *f, bool leases)
 
 	rc = load_registrations(f);
 	for (i = 0; !rc && leases && i < f->n; i++)
-		if (f->v[i].registered && f->v[i].lease)
+		if (f->v[i].live)
 			rc = lease(f, &f->v[i]);
 	if (rc)
 		return rc;
@@ -942,9 +967,18 @@ static int seen_event(struct seen *s, const struct qev *e, bool shown)
 struct wnode {
 	char *name;
 	char key[1024];			/* its status key */
-	bool met;
-	char why[160];			/* when not met */
+	bool live;			/* its live key is there */
+	bool ok;			/* its status meets the condition */
+	bool fresh;			/* in scope since the last judging */
+	int64_t rev;			/* judged as of this revision */
+	char why[160];			/* when not ok */
 };
+
+/* A node meets the condition: live, and its status does. */
+static bool wn_met(const struct wnode *n)
+{
+	return n->live && n->ok;
+}
 
 /*
  * The list and the watch that follows it, for watch and for wait: what
@@ -957,6 +991,7 @@ struct follower {
 	int (*listed)(struct fwatch *w);	/* EXIT_OK or EXIT_FAIL */
 	int (*event)(struct fwatch *w, const struct qev *e, const char *node,
 		     size_t len, const char *rest);	/* 0 or -errno */
+	void (*tick)(struct fwatch *w);		/* NULL, or between messages */
 };
 
 struct fwatch {
@@ -987,6 +1022,7 @@ struct fwatch {
 	struct seen seen;		/* watch: what was shown */
 	struct wnode *wn;		/* wait: the nodes in scope */
 	size_t n_wn;
+	long poll_ms;			/* ... read nodes/ again then */
 	/* member_at()'s last answer */
 	char m_node[64];
 	int64_t m_rev;
@@ -1352,6 +1388,11 @@ static int watch_run(struct fwatch *w, long end)
 			break;
 		if (w->n_ev)
 			continue;	/* queued during show_queued's ranges */
+		if (w->ops->tick) {
+			w->ops->tick(w);
+			if (w->done || w->rc)
+				break;
+		}
 		err = etcd_run_once(w->f->e, (left > 200 ? 200 : left) * 1000);
 		if (err < 0) {
 			w->rc = ctl_err("event loop: %s", strerror(-err));
@@ -1552,9 +1593,9 @@ static void judge(const struct fleet *f, const struct query *q,
 	struct cosi_resource r;
 	char msg[128], *cell;
 
-	n->met = false;
+	n->ok = false;
 	if (!value) {
-		n->met = a->wait_for == COSICTL_FOR_DELETE;
+		n->ok = a->wait_for == COSICTL_FOR_DELETE;
 		snprintf(n->why, sizeof(n->why), "missing");
 		return;
 	}
@@ -1571,11 +1612,11 @@ static void judge(const struct fleet *f, const struct query *q,
 	}
 	json_object_put(doc);
 	if (a->wait_for == COSICTL_FOR_CREATE) {
-		n->met = true;
+		n->ok = true;
 	} else if (!r.has_spec) {
 		snprintf(n->why, sizeof(n->why), "spec not published");
 	} else {
-		n->met = cosictl_wait_field_matches(a, &r);
+		n->ok = cosictl_wait_field_matches(a, &r);
 		cell = cosi_render_cell(&r, a->for_field);
 		snprintf(n->why, sizeof(n->why), "%s=%s", a->for_field,
 			 cell ?: "");
@@ -1584,29 +1625,32 @@ static void judge(const struct fleet *f, const struct query *q,
 	cosi_resource_clear(&r);
 }
 
-/* wait: is every node in scope there? */
+/* wait: is every node in scope there (and one at least)? */
 static void wait_check(struct fwatch *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->n_wn && w->wn[i].met; i++)
+	for (i = 0; i < w->n_wn && wn_met(&w->wn[i]); i++)
 		;
-	w->done = i == w->n_wn;
+	w->done = w->n_wn && i == w->n_wn;
 }
 
 /*
- * In scope: --node N, else the registered nodes (of --group G), as
- * registered at the first list.
+ * In scope: --node N, else the registered nodes (of --group G), as the
+ * last read of nodes/ (f->v) has them: a node kept from before keeps
+ * what was judged of it, a new one is fresh (to be judged).
  */
 static int wait_scope(struct fwatch *w)
 {
 	struct fleet *f = w->f;
 	const struct cosictl_args *a = f->x->a;
+	struct wnode *v, *o;
 	const char *name;
-	size_t i, n = 0;
+	size_t i, j, n = 0;
+	bool live;
 
-	w->wn = calloc(f->n + 1, sizeof(*w->wn));
-	if (!w->wn)
+	v = calloc(f->n + 1, sizeof(*v));
+	if (!v)
 		return ctl_err("out of memory");
 	for (i = 0; i <= f->n; i++) {
 		if (i < f->n && !(selected(f, &f->v[i]) &&
@@ -1616,58 +1660,135 @@ static int wait_scope(struct fwatch *w)
 		if (i == f->n && (n || !a->node))
 			break;
 		name = i < f->n ? f->v[i].name : a->node;
-		w->wn[n].name = strdup(name);
-		if (!w->wn[n].name)
-			return ctl_err("out of memory");
-		w->n_wn = ++n;
-		if ((size_t)snprintf(w->wn[n - 1].key, sizeof(w->wn[0].key),
+		live = i < f->n && f->v[i].live;
+		for (o = NULL, j = 0; j < w->n_wn && !o; j++)
+			if (w->wn[j].name && !strcmp(w->wn[j].name, name))
+				o = &w->wn[j];
+		if (o) {
+			v[n] = *o;
+			o->name = NULL;		/* moved */
+			v[n++].live = live;
+			continue;
+		}
+		v[n].name = strdup(name);
+		v[n].live = live;
+		v[n].fresh = true;
+		snprintf(v[n].why, sizeof(v[n].why), "missing");
+		if (!v[n].name)
+			goto nomem;
+		if ((size_t)snprintf(v[n].key, sizeof(v[n].key),
 				     "%s%s/%s/%s/%s", f->status, name,
 				     w->q->ns, w->q->type, a->id) >=
-		    sizeof(w->wn[0].key))
+		    sizeof(v[n].key)) {
+			free(v[n].name);
+			for (j = 0; j < n; j++)
+				free(v[j].name);
+			free(v);
 			return ctl_err("%s/%s: the key is too long",
 				       w->q->type, a->id);
+		}
+		n++;
 	}
-	if (!n)
-		return ctl_err("wait %s/%s: no registered node%s%s in cluster %s",
-			       w->q->type, a->id, a->group ? " in group " : "",
-			       a->group ?: "", f->cluster);
+	for (j = 0; j < w->n_wn; j++)
+		free(w->wn[j].name);
+	free(w->wn);
+	w->wn = v;
+	w->n_wn = n;
 	return EXIT_OK;
+nomem:
+	for (j = 0; j < n; j++)
+		free(v[j].name);
+	free(v);
+	return ctl_err("out of memory");
 }
 
-/* wait: each node's status key at the list's revision, 128 a txn. */
-static int wait_listed(struct fwatch *w)
+/*
+ * Judge the nodes in scope (@fresh: only the fresh ones) by their status
+ * keys at revision @rev (0: the latest), 128 a txn.  @quiet: an etcd
+ * error is not said (the next poll tries again).
+ */
+static int wait_judge(struct fwatch *w, bool fresh, int64_t rev, bool quiet)
 {
 	struct etcd_op ops[ETCD_TXN_OPS];
 	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	struct wnode *in[ETCD_TXN_OPS];
 	struct fleet *f = w->f;
 	struct etcd_reply rep;
+	char msg[ETCD_MSG_LEN];
 	size_t i, off, k;
 	int rc;
 
-	if (!w->wn) {
-		rc = wait_scope(w);
-		if (rc)
-			return rc;
-	}
-	for (off = 0; off < w->n_wn; off += k) {
-		k = w->n_wn - off < ETCD_TXN_OPS ? w->n_wn - off : ETCD_TXN_OPS;
-		for (i = 0; i < k; i++)
-			ops[i] = (struct etcd_op){ .type = ETCD_OP_RANGE,
-						   .key = w->wn[off + i].key,
-						   .revision = f->rev };
+	for (off = 0; off < w->n_wn;) {
+		for (k = 0; off < w->n_wn && k < ETCD_TXN_OPS; off++) {
+			if (fresh && !w->wn[off].fresh)
+				continue;
+			in[k] = &w->wn[off];
+			ops[k++] = (struct etcd_op){ .type = ETCD_OP_RANGE,
+						     .key = w->wn[off].key,
+						     .revision = rev };
+		}
+		if (!k)
+			break;
 		r.txn.success = ops;
 		r.txn.n_success = k;
-		rc = call(f, &r, &rep);
+		if (quiet)
+			rc = etcd_call(f->e, &r, &rep, msg, sizeof(msg)) ?
+			     EXIT_FAIL : EXIT_OK;
+		else
+			rc = call(f, &r, &rep);
 		if (rc)
 			return rc;
-		for (i = 0; i < k && i < rep.n_responses; i++)
-			judge(f, w->q, &w->wn[off + i],
-			      rep.responses[i].n_kvs ?
+		for (i = 0; i < k && i < rep.n_responses; i++) {
+			judge(f, w->q, in[i], rep.responses[i].n_kvs ?
 			      rep.responses[i].kvs[0].value : NULL);
+			in[i]->fresh = false;
+			/* etcd's header has its revision now, not @rev. */
+			in[i]->rev = rev ?: rep.hdr.revision;
+		}
 		etcd_reply_free(&rep);
 	}
 	wait_check(w);
 	return EXIT_OK;
+}
+
+/* wait: the scope and each node's status key at the list's revision. */
+static int wait_listed(struct fwatch *w)
+{
+	return wait_scope(w) ?: wait_judge(w, false, w->f->rev, false);
+}
+
+/*
+ * wait, between the stream's messages: while a node in scope is not
+ * live or none is in scope yet, read nodes/ again once a second (the
+ * status watch says nothing of liveness): a node that registers or
+ * comes back is taken in, then judged at the latest revision (its older
+ * events are then not judged again).  An etcd error: the next second.
+ */
+static void wait_tick(struct fwatch *w)
+{
+	struct etcd_request r = {
+		.type = ETCD_REQ_KV,
+		.op = { .type = ETCD_OP_RANGE, .key = w->f->nodes_key,
+			.prefix = true },
+	};
+	struct fleet *f = w->f;
+	struct etcd_reply rep;
+	char msg[ETCD_MSG_LEN];
+	size_t i;
+
+	for (i = 0; i < w->n_wn && w->wn[i].live && !w->wn[i].fresh; i++)
+		;
+	if ((w->n_wn && i == w->n_wn) || ctl_now_ms() < w->poll_ms)
+		return;
+	w->poll_ms = ctl_now_ms() + 1000;
+	if (etcd_call(f->e, &r, &rep, msg, sizeof(msg)))
+		return;
+	nodes_free(f);
+	if (add_registrations(f, &rep) || wait_scope(w))
+		w->rc = EXIT_FAIL;	/* out of memory, said */
+	else
+		wait_judge(w, true, 0, true);	/* or fresh: again */
+	etcd_reply_free(&rep);
 }
 
 /* wait: an event of a node in scope judges it again. */
@@ -1682,6 +1803,8 @@ static int wait_event(struct fwatch *w, const struct qev *e,
 	for (i = 0; i < w->n_wn; i++) {
 		if (strcmp(w->wn[i].key, e->key))
 			continue;
+		if (e->rev <= w->wn[i].rev)
+			break;		/* judged as of a later revision */
 		judge(w->f, w->q, &w->wn[i], e->kind == '-' ? NULL : e->doc);
 		wait_check(w);
 		break;
@@ -1690,7 +1813,7 @@ static int wait_event(struct fwatch *w, const struct qev *e,
 }
 
 static const struct follower wait_ops = {
-	.listed = wait_listed, .event = wait_event,
+	.listed = wait_listed, .event = wait_event, .tick = wait_tick,
 };
 
 /*
@@ -1723,18 +1846,25 @@ static int fleet_wait(struct fleet *f)
 	rc = follow(&w, ctl_now_ms() + (a->timeout_ms > 0 ? a->timeout_ms : 0));
 	if (rc)
 		goto out;
+	if (!w.n_wn) {
+		rc = ctl_err("wait %s/%s: no registered node%s%s in cluster %s",
+			     q.type, a->id, a->group ? " in group " : "",
+			     a->group ?: "", f->cluster);
+		goto out;
+	}
 	for (bad = 0, i = 0; i < w.n_wn; i++)
-		bad += !w.wn[i].met;
+		bad += !wn_met(&w.wn[i]);
 	if (!bad) {
 		printf("%s/%s condition met on %zu node%s\n", q.type, a->id,
 		       w.n_wn, w.n_wn == 1 ? "" : "s");
 		goto out;
 	}
 	for (off = 0, i = 0; i < w.n_wn && off < sizeof(list); i++)
-		if (!w.wn[i].met)
+		if (!wn_met(&w.wn[i]))
 			off += snprintf(list + off, sizeof(list) - off,
 					"%s%s (%s)", off ? ", " : "",
-					w.wn[i].name, w.wn[i].why);
+					w.wn[i].name, w.wn[i].live ?
+					w.wn[i].why : "not live");
 	cosictl_fmt_duration(a->timeout_ms > 0 ? a->timeout_ms : 0, dur,
 			     sizeof(dur));
 	rc = ctl_err("wait %s/%s: %s%s waiting for %s on %zu of %zu nodes: %s",

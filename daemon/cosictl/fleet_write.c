@@ -5,6 +5,7 @@
  *
  *   apply -f FILE... (--all-nodes | --group G | --node N)
  *   delete TYPE ID | -f FILE (--all-nodes | --group G | --node N)
+ *   delete node NAME   retire a node: its registration and statuses
  *
  * Each document goes to /cosi/<c>/desired/{all,groups/<g>,nodes/<n>}/
  * <ns>/<type>/<id> as the JSON document cosid's fleet pull reads (the
@@ -23,6 +24,12 @@
  * keys, one txn per 128: each is all or nothing, a later one failing
  * leaves the earlier ones written (said in the error).  A document whose
  * key holds the same bytes is "unchanged" and not written (no revision).
+ *
+ * delete node NAME: one txn that holds only if the node's live key
+ * (nodes/NAME/live, under its lease) is absent deletes nodes/NAME and
+ * the prefix status/NAME/; a live node is refused (stop cosid on it
+ * first, or let its lease expire).  Its desired keys stay.  An
+ * administrator's act: the node and operator roles may not do it.
  *
  * Blocking: one etcd client without a loop of its own (etcd_call()).
  */
@@ -356,6 +363,62 @@ static void note_unregistered(const struct wctx *w)
 	etcd_reply_free(&rep);
 }
 
+/* delete node NAME --etcd: retire a node that is not live. */
+static int delete_node(struct ctl *x, const char *cluster)
+{
+	const struct cosictl_args *a = x->a;
+	char reg[256], live[300], status[300], msg[ETCD_MSG_LEN];
+	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	struct etcd_cmp cmp;
+	struct etcd_op ops[2];
+	struct etcd_reply rep;
+	struct etcd *e;
+	int64_t n = 0;
+	size_t i;
+	int rc, err;
+
+	if (cosi_fleet_name_check("node", a->id, msg, sizeof(msg))) {
+		ctl_err("%s", msg);
+		return EXIT_USAGE;
+	}
+	snprintf(reg, sizeof(reg), "/cosi/%s/nodes/%s", cluster, a->id);
+	snprintf(live, sizeof(live), "%s/live", reg);
+	snprintf(status, sizeof(status), "/cosi/%s/status/%s/", cluster,
+		 a->id);
+	cmp = (struct etcd_cmp){ .key = live, .target = ETCD_CMP_VERSION,
+				 .result = ETCD_CMP_EQUAL, .value = 0 };
+	ops[0] = (struct etcd_op){ .type = ETCD_OP_DELETE, .key = reg };
+	ops[1] = (struct etcd_op){ .type = ETCD_OP_DELETE, .key = status,
+				   .prefix = true };
+	r.txn.cmp = &cmp;
+	r.txn.n_cmp = 1;
+	r.txn.success = ops;
+	r.txn.n_success = 2;
+	rc = cosictl_fleet_connect(a, &e);
+	if (rc)
+		return rc;
+	err = etcd_call(e, &r, &rep, msg, sizeof(msg));
+	if (err) {
+		rc = cosictl_fleet_err(a, e, err, "delete", status, true, msg);
+		etcd_free(e);
+		return rc;
+	}
+	for (i = 0; i < rep.n_responses; i++)
+		n += rep.responses[i].count;
+	if (!rep.succeeded)
+		rc = ctl_err("delete node %s: the node is live (%s exists under its lease): stop cosid on it first",
+			     a->id, live);
+	else if (!n && !a->ignore_not_found)
+		rc = ctl_err("delete node %s: not found in cluster %s (nothing deleted)",
+			     a->id, cluster);
+	else if (n)
+		printf("node %s deleted (its registration and statuses, %lld key%s)\n",
+		       a->id, (long long)n, n == 1 ? "" : "s");
+	etcd_reply_free(&rep);
+	etcd_free(e);
+	return rc;
+}
+
 int cmd_fleet_write(struct ctl *x)
 {
 	const struct cosictl_args *a = x->a;
@@ -367,6 +430,8 @@ int cmd_fleet_write(struct ctl *x)
 	rc = cosictl_fleet_names(a, w.cluster);
 	if (rc)
 		return rc;
+	if (del && !a->file && cosictl_is_nodes(a->type))
+		return delete_node(x, w.cluster);
 	snprintf(w.prefix, sizeof(w.prefix), "/cosi/%s/desired/%s%s%s/",
 		 w.cluster, a->node ? "nodes/" : a->group ? "groups/" : "all",
 		 a->node ?: a->group ?: "", "");

@@ -4,7 +4,8 @@
  * source of truth), the kernel store stays the node's.
  *
  * Keys (Documentation/fleet.rst), <c> the cluster:
- *   /cosi/<c>/nodes/<node>                      registration, under a lease
+ *   /cosi/<c>/nodes/<node>                      registration (persistent)
+ *   /cosi/<c>/nodes/<node>/live                 liveness, under the lease
  *   /cosi/<c>/desired/all/<ns>/<type>/<id>       every node
  *   /cosi/<c>/desired/groups/<g>/<ns>/<type>/<id> the nodes of group g
  *   /cosi/<c>/desired/nodes/<node>/<ns>/<type>/<id> one node
@@ -38,11 +39,18 @@
  * changed cluster id, a revision going back or a watch message too big
  * for the client means a new range (a resync) and a full diff.
  *
- * Registration: a lease of COSID_FLEET_TTL s holds /cosi/<c>/nodes/<node>
- * (JSON: node, cluster, groups, kernel release, cosi version); kept alive
- * every TTL/3 (keep-alives cost no revision); a lease etcd no longer
- * knows (-ENOENT, after an outage longer than the TTL) is granted and
- * the node put again.  At a clean shutdown the lease is revoked.
+ * Registration (as Kubernetes keeps a Node apart from its Lease):
+ * /cosi/<c>/nodes/<node> (JSON: node, cluster, groups, kernel release,
+ * cosi version) has no lease: it stays when the node dies, so that its
+ * groups and version are still known (cosictl get nodes, wait --group).
+ * /cosi/<c>/nodes/<node>/live (empty value; its presence is the news)
+ * is under a lease of COSID_FLEET_TTL s: the node is live while it
+ * exists.  Both are put in one txn when the lease is granted (at start,
+ * and again when etcd no longer knows it: -ENOENT, after an outage
+ * longer than the TTL); kept alive every TTL/3 (keep-alives cost no
+ * revision, so an idle fleet adds none).  At a clean shutdown the lease
+ * is revoked: the live key goes, the registration stays.  Retiring a
+ * node for good is an administrator's act (cosictl delete node).
  *
  * Never fatal: with etcd unreachable, nothing is applied or deleted (the
  * node keeps its configuration and the controllers run), FleetSync says
@@ -100,6 +108,7 @@ struct cosid_fleet {
 	size_t n_groups;
 	char *prefix;			/* /cosi/<c>/desired/ */
 	char *node_key;			/* /cosi/<c>/nodes/<node> */
+	char *live_key;			/* ... and /live, under the lease */
 	char *ranges[COSID_FLEET_GROUPS_MAX + 2];	/* the prefixes read */
 	size_t n_ranges;
 	/* Per prefix: every event up to it is in v (resume from + 1). */
@@ -832,7 +841,8 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 		     const struct etcd_reply *rep, void *arg)
 {
 	struct cosid_fleet *f = arg;
-	struct etcd_request r = { .type = ETCD_REQ_KV };
+	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	struct etcd_op ops[2];
 	char m[ETCD_MSG_LEN];
 	bool was = f->registered;
 
@@ -872,11 +882,14 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 		f->lease = rep->lease_id;	/* granted */
 	if (f->registered)
 		return;				/* kept alive */
-	r.op.type = ETCD_OP_PUT;
-	r.op.key = f->node_key;
-	r.op.value = f->reg;
-	r.op.value_len = strlen(f->reg);
-	r.op.lease = f->lease;
+	/* The registration and the live key, at one revision. */
+	ops[0] = (struct etcd_op){ .type = ETCD_OP_PUT, .key = f->node_key,
+				   .value = f->reg,
+				   .value_len = strlen(f->reg) };
+	ops[1] = (struct etcd_op){ .type = ETCD_OP_PUT, .key = f->live_key,
+				   .value = "", .lease = f->lease };
+	r.txn.success = ops;
+	r.txn.n_success = 2;
 	if (etcd_submit(f->e, &r, on_put, f, &f->lease_rq, m, sizeof(m))) {
 		f->lease_rq = NULL;
 		set_error(f, "registering: %s", m);
@@ -1323,6 +1336,7 @@ void cosid_fleet_free(struct cosid_fleet *f)
 	free(f->reg);
 	free(f->prefix);
 	free(f->node_key);
+	free(f->live_key);
 	free(f->ns);
 	free(f->endpoints);
 	free(f->node);
@@ -1399,7 +1413,10 @@ struct cosid_fleet *cosid_fleet_new(struct cosi *c,
 		f->prefix = NULL;
 	if (asprintf(&f->node_key, "/cosi/%s/nodes/%s", cluster, o->node) < 0)
 		f->node_key = NULL;
-	if (!f->prefix || !f->node_key)
+	if (asprintf(&f->live_key, "/cosi/%s/nodes/%s/live", cluster,
+		     o->node) < 0)
+		f->live_key = NULL;
+	if (!f->prefix || !f->node_key || !f->live_key)
 		goto nomem;
 	if (asprintf(&f->ranges[f->n_ranges], "%sall/", f->prefix) < 0)
 		goto nomem;

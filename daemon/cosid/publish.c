@@ -4,7 +4,7 @@
  *   /cosi/<c>/status/<node>/<ns>/<type>/<id>
  * each the document `cosictl get -o json` prints of the resource (one
  * line), not under the node's lease: a status outlives a restart of
- * cosid, and /cosi/<c>/nodes/<node> (leased) says whether it is live.
+ * cosid, and /cosi/<c>/nodes/<node>/live (leased) says whether it is live.
  *
  * Source: the "fleet-publish" queue controller has a weak input on every
  * published type, so the runtime's watches (bootstrap, then events,

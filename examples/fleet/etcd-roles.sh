@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The etcd role layout of cosi's fleet mode (Documentation/fleet.rst,
 # "Roles"): a role per node that reads the desired config and writes only
-# that node's registration and statuses, and an operator role that writes
-# the desired config and reads the rest.  Run by etcd's administrator with
+# that node's registration, live key and statuses, and an operator role
+# that writes the desired config and reads the rest.  Run by etcd's administrator with
 # etcdctl (v3 API), the endpoints and the administrator's credentials in
 # etcdctl's environment: ETCDCTL_ENDPOINTS, ETCDCTL_CACERT, and
 # ETCDCTL_USER=root with ETCDCTL_PASSWORD (or ETCDCTL_USER=root:PASSWORD,
@@ -68,12 +68,13 @@ node)
 	name_ok "$node" || die "bad node name '$node'"
 	role=cosi:$cluster:node:$node
 	# read: desired/ (a node applies all/, its groups' and its own; the
-	# watch is on the whole prefix); readwrite: its registration (one
-	# key, under its lease) and its statuses.  The trailing "/" keeps
-	# node n1 out of n10's keys.
+	# watch is on the whole prefix); readwrite: its registration and its
+	# live key (two exact keys, the second under its lease) and its
+	# statuses.  The trailing "/" keeps node n1 out of n10's keys.
 	perms="read $p/desired/ --prefix=true
 readwrite $p/status/$node/ --prefix=true
-readwrite $p/nodes/$node"
+readwrite $p/nodes/$node
+readwrite $p/nodes/$node/live"
 	;;
 operator)
 	user=$2

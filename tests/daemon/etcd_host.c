@@ -2560,6 +2560,22 @@ static int lease_revoke(struct etcd *e, int64_t id)
 	return err;
 }
 
+/*
+ * Node @node of @cluster as cosid registers it: the registration
+ * (groups @reg, persistent) and the live key under @lease.
+ */
+static int put_node(struct etcd *e, const char *cluster, const char *node,
+		    const char *reg, int64_t lease)
+{
+	char key[256];
+
+	snprintf(key, sizeof(key), "/cosi/%s/nodes/%s", cluster, node);
+	if (put(e, key, reg, 0, NULL, NULL))
+		return -1;
+	snprintf(key, sizeof(key), "/cosi/%s/nodes/%s/live", cluster, node);
+	return put(e, key, "", lease, NULL, NULL);
+}
+
 /* Cells @from to @to (excluded), blank-separated, in @buf (640 bytes). */
 static const char *join_cells(char c[][64], size_t from, size_t to,
 			      char *buf)
@@ -2617,10 +2633,13 @@ TEST(cosictl_get_nodes)
 
 	ASSERT_NE(NULL, e);
 	ASSERT_EQ(0, lease_grant(e, 60, &lease));
-	/* a: cosid's way (a lease); b: no lease; c: statuses only. */
-	ASSERT_EQ(0, put(e, "/cosi/cn/nodes/a", REG("\"web\",\"eu\""), lease,
-			 NULL, NULL));
+	/*
+	 * a: cosid's way (a registration, a live key under a lease); b: a
+	 * live key without a lease (not cosid's); c: statuses only.
+	 */
+	ASSERT_EQ(0, put_node(e, "cn", "a", REG("\"web\",\"eu\""), lease));
 	ASSERT_EQ(0, put(e, "/cosi/cn/nodes/b", REG("\"db\""), 0, NULL, NULL));
+	ASSERT_EQ(0, put(e, "/cosi/cn/nodes/b/live", "", 0, NULL, NULL));
 	ASSERT_EQ(0, put(e, "/cosi/cn/status/c/runtime/T.x/i", "{}", 0, NULL,
 			 NULL));
 	/* Another cluster's node is not listed. */
@@ -2699,13 +2718,96 @@ TEST(cosictl_get_nodes)
 	EXPECT_EQ(0, strncmp(out, NODE_HEAD, strlen(NODE_HEAD)))
 		TH_LOG("%s", out);
 
-	/* The lease revoked: the registration is gone with it. */
+	/*
+	 * The lease revoked (expired, the same): the live key is gone with
+	 * it, the registration stays: a not live, its groups and version
+	 * still shown.
+	 */
 	ASSERT_EQ(0, lease_revoke(e, lease));
 	ASSERT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
 			     "--cluster", "cn", "get", "nodes", NULL));
-	EXPECT_EQ(0, row(out, "a", c, 8)) TH_LOG("%s", out);
-	EXPECT_EQ(3, lines(out)) TH_LOG("%s", out);
+	ASSERT_EQ(5, row(out, "a", c, 8)) TH_LOG("%s", out);
+	EXPECT_STREQ("web,eu no - 9.8.7", join_cells(c, 1, 5, line));
+	EXPECT_EQ(4, lines(out)) TH_LOG("%s", out);
 	etcd_free(e);
+}
+
+/*
+ * delete node NAME --etcd (retiring a node): refused while its live key
+ * is there (one line, nothing deleted); once its lease is gone, its
+ * registration and statuses go in one txn (not another node's, whose
+ * name it prefixes, nor its desired keys).
+ */
+TEST(cosictl_delete_node)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	char out[4096], err[2048];
+	int64_t lease;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, lease_grant(e, 60, &lease));
+	ASSERT_EQ(0, put_node(e, "cdn", "n1", REG("\"web\""), lease));
+	ASSERT_EQ(0, put(e, "/cosi/cdn/status/n1/runtime/T.x/a", "{}", 0, NULL,
+			 NULL));
+	ASSERT_EQ(0, put(e, "/cosi/cdn/status/n1/runtime/T.x/b", "{}", 0, NULL,
+			 NULL));
+	ASSERT_EQ(0, put(e, "/cosi/cdn/status/n10/runtime/T.x/a", "{}", 0,
+			 NULL, NULL));
+	ASSERT_EQ(0, put(e, "/cosi/cdn/desired/nodes/n1/config/T/a", "{}", 0,
+			 NULL, NULL));
+
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cdn", "delete", "node", "n1", NULL));
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "live")) TH_LOG("%s", err);
+	EXPECT_EQ(1, count_prefix(e, "/cosi/cdn/nodes/n1/live"));
+	EXPECT_EQ(2, count_prefix(e, "/cosi/cdn/status/n1/"));
+
+	/* The node down: its lease expired (revoked here, the same). */
+	ASSERT_EQ(0, lease_revoke(e, lease));
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cdn", "delete", "nodes", "n1", NULL))
+		TH_LOG("%s", err);
+	EXPECT_STREQ("node n1 deleted (its registration and statuses, 3 keys)\n",
+		     out);
+	EXPECT_EQ(0, count_prefix(e, "/cosi/cdn/nodes/"));
+	EXPECT_EQ(0, count_prefix(e, "/cosi/cdn/status/n1/"));
+	EXPECT_EQ(1, count_prefix(e, "/cosi/cdn/status/n10/"));
+	EXPECT_EQ(1, count_prefix(e, "/cosi/cdn/desired/nodes/n1/"));
+	/* Gone: not found (exit 1), unless --ignore-not-found. */
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cdn", "delete", "node", "n1", NULL));
+	EXPECT_NE(NULL, strstr(err, "not found")) TH_LOG("%s", err);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cdn", "delete", "node", "n1",
+			     "--ignore-not-found", NULL)) TH_LOG("%s", err);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cdn", "delete", "node", "n1",
+			     "--group", "web", NULL));
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cdn", "delete", "node", "a/b", NULL));
+	etcd_free(e);
+}
+
+/*
+ * watch nodes / get nodes -w with --etcd: refused (exit 2, one line),
+ * not a one-shot get nodes that exits 0 (review-ctl).
+ */
+TEST(cosictl_watch_nodes_refused)
+{
+	const char *ep = main_c->endpoints;
+	char out[4096], err[2048];
+
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "rvn", "watch", "nodes",
+			     "--timeout", "1s", NULL)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	EXPECT_STREQ("", out);
+	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "rvn", "get", "nodes", "-w",
+			     "--timeout", "1s", NULL)) TH_LOG("%s%s", out, err);
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
 }
 
 TEST(cosictl_get_statuses)
@@ -2721,10 +2823,8 @@ TEST(cosictl_get_statuses)
 
 	ASSERT_NE(NULL, e);
 	ASSERT_EQ(0, lease_grant(e, 60, &lease));
-	ASSERT_EQ(0, put(e, "/cosi/cs/nodes/n1", REG("\"web\""), lease, NULL,
-			 NULL));
-	ASSERT_EQ(0, put(e, "/cosi/cs/nodes/n2", REG("\"db\""), lease, NULL,
-			 NULL));
+	ASSERT_EQ(0, put_node(e, "cs", "n1", REG("\"web\""), lease));
+	ASSERT_EQ(0, put_node(e, "cs", "n2", REG("\"db\""), lease));
 	for (i = 0; i < 3; i++) {
 		snprintf(key, sizeof(key),
 			 "/cosi/cs/status/%s/runtime/%s/net.core.somaxconn",
@@ -3356,19 +3456,25 @@ TEST(cosictl_delete_etcd)
 	etcd_free(e);
 }
 
-static void put_sysctl_status(struct etcd *e, const char *node,
-			      const char *value)
+static void put_sysctl_status_in(struct etcd *e, const char *cluster,
+				 const char *node, const char *value)
 {
 	char key[256], doc[1024], spec[128];
 
 	snprintf(key, sizeof(key),
-		 "/cosi/cw/status/%s/runtime/SysctlStatuses.cosi.dev/net.ipv4.ip_forward",
-		 node);
+		 "/cosi/%s/status/%s/runtime/SysctlStatuses.cosi.dev/net.ipv4.ip_forward",
+		 cluster, node);
 	snprintf(spec, sizeof(spec), "{\"value\":\"%s\",\"original\":\"0\"}",
 		 value);
 	status_doc(doc, sizeof(doc), "SysctlStatuses.cosi.dev",
 		   "net.ipv4.ip_forward", spec);
 	put(e, key, doc, 0, NULL, NULL);
+}
+
+static void put_sysctl_status(struct etcd *e, const char *node,
+			      const char *value)
+{
+	put_sysctl_status_in(e, "cw", node, value);
 }
 
 /* A SysctlStatus of net.@id on @node in cluster "cwa", value @value. */
@@ -3527,9 +3633,9 @@ TEST(cosictl_wait_etcd)
 	ASSERT_NE(NULL, e);
 	ASSERT_EQ(0, lease_grant(e, 60, &lease));
 	for (i = 0; i < 3; i++) {
-		snprintf(key, sizeof(key), "/cosi/cw/nodes/n%zu", i + 1);
-		ASSERT_EQ(0, put(e, key, i < 2 ? REG("\"web\"") : REG("\"db\""),
-				 lease, NULL, NULL));
+		snprintf(key, sizeof(key), "n%zu", i + 1);
+		ASSERT_EQ(0, put_node(e, "cw", key, i < 2 ? REG("\"web\"") :
+				      REG("\"db\""), lease));
 	}
 	put_sysctl_status(e, "n1", "1");
 	put_sysctl_status(e, "n2", "0");
@@ -3578,11 +3684,11 @@ TEST(cosictl_wait_etcd)
 			     "net.ipv4.ip_forward", "--for", "nope=1",
 			     "--node", "n3", NULL));
 	EXPECT_NE(NULL, strstr(err, "--for nope: unknown field")) TH_LOG("%s", err);
-	/* A group no registered node is in. */
+	/* A group no registered node is in (at the timeout). */
 	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
 			     "--cluster", "cw", "wait", "sysctlstatus",
 			     "net.ipv4.ip_forward", "--for", "value=1",
-			     "--group", "none", NULL));
+			     "--group", "none", "--timeout", "1s", NULL));
 	EXPECT_STREQ("cosictl: wait SysctlStatuses.cosi.dev/net.ipv4.ip_forward: no registered node in group none in cluster cw\n",
 		     err);
 	EXPECT_EQ(2, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
@@ -3592,6 +3698,133 @@ TEST(cosictl_wait_etcd)
 		     err);
 	lease_revoke(e, lease);
 	etcd_free(e);
+}
+
+/* cosictl wait for net.ipv4.ip_forward = 1 in @cluster, --@scope @name. */
+#define WAIT_FWD(cluster, scope, name, timeout)				\
+	run_ctl(out, sizeof(out), err, sizeof(err), "--etcd",		\
+		main_c->endpoints, "--cluster", cluster, "wait",	\
+		"sysctlstatus", "net.ipv4.ip_forward", "--for", "value=1", \
+		"--" scope, name, "--timeout", timeout, NULL)
+
+/*
+ * Node @node of @cluster registers in group @group under a new lease (as
+ * cosid does) 0.8 s after cosictl wait --group @group started: the
+ * wait's exit status, its output in out[4096] and err[4096].
+ */
+#define WAIT_REGISTERED(cluster, node, group)				\
+	wait_registered(cluster, node, group, out, err)
+static int wait_registered(const char *cluster, const char *node,
+			   const char *group, char *out, char *err)
+{
+	char reg[256];
+	struct etcd *c;
+	int64_t l;
+	int rc;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		usleep(800000);
+		c = client(main_c->endpoints);
+		snprintf(reg, sizeof(reg), REG("\"%s\""), group);
+		_exit(!c || lease_grant(c, 60, &l) ||
+		      put_node(c, cluster, node, reg, l));
+	}
+	rc = run_ctl(out, 4096, err, 4096, "--etcd", main_c->endpoints,
+		     "--cluster", cluster, "wait", "sysctlstatus",
+		     "net.ipv4.ip_forward", "--for", "value=1", "--group",
+		     group, "--timeout", "20s", NULL);
+	waitpid(pid, NULL, 0);
+	return rc;
+}
+
+/*
+ * wait --group: a node of the group that is down (its lease gone: its
+ * live key with it) stays in scope, its registration being persistent;
+ * its old status meets the condition but it is not live: not "condition
+ * met", and the timeout names it "not live".  It comes back (a new
+ * lease, as cosid registers again) while cosictl waits: met.
+ */
+TEST(cosictl_wait_etcd_node_down)
+{
+	struct etcd *e = client(main_c->endpoints);
+	char out[4096], err[4096];
+	int64_t l1, l2;
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, lease_grant(e, 60, &l1));
+	ASSERT_EQ(0, lease_grant(e, 60, &l2));
+	ASSERT_EQ(0, put_node(e, "cwd", "n1", REG("\"web\""), l1));
+	ASSERT_EQ(0, put_node(e, "cwd", "n2", REG("\"web\""), l2));
+	put_sysctl_status_in(e, "cwd", "n1", "1");
+	put_sysctl_status_in(e, "cwd", "n2", "1");
+	/* n2 goes down: its lease expires (revoked here, the same). */
+	ASSERT_EQ(0, lease_revoke(e, l2));
+	EXPECT_EQ(1, WAIT_FWD("cwd", "group", "web", "1s"));
+	EXPECT_STREQ("cosictl: wait SysctlStatuses.cosi.dev/net.ipv4.ip_forward: timed out after 1s waiting for value=1 on 1 of 2 nodes: n2 (not live)\n",
+		     err);
+	EXPECT_STREQ("", out);
+	/* --node n2 alike. */
+	EXPECT_EQ(1, WAIT_FWD("cwd", "node", "n2", "0"));
+	EXPECT_NE(NULL, strstr(err, "n2 (not live)")) TH_LOG("%s", err);
+	/* n2 registers again (its status unchanged) while cosictl waits. */
+	EXPECT_EQ(0, WAIT_REGISTERED("cwd", "n2", "web")) TH_LOG("%s", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/net.ipv4.ip_forward condition met on 2 nodes\n",
+		     out);
+	lease_revoke(e, l1);
+	etcd_free(e);
+}
+
+/*
+ * wait --group G before any node of G registered: it waits (until the
+ * timeout) instead of failing at once, and takes in the node that
+ * registers meanwhile, with the status it had published before.
+ */
+TEST(cosictl_wait_etcd_group_empty_at_start)
+{
+	struct etcd *e = client(main_c->endpoints);
+	char out[4096], err[4096];
+
+	ASSERT_NE(NULL, e);
+	put_sysctl_status_in(e, "cwe", "n1", "1");
+	EXPECT_EQ(0, WAIT_REGISTERED("cwe", "n1", "late")) TH_LOG("%s", err);
+	EXPECT_STREQ("SysctlStatuses.cosi.dev/net.ipv4.ip_forward condition met on 1 node\n",
+		     out);
+	etcd_free(e);
+}
+
+/*
+ * wait --timeout bounds its first list too: an etcd that takes the
+ * connection and never answers ends wait --timeout 2s after about 2 s
+ * (exit 1), not after the client's 5 s a request.
+ */
+TEST(cosictl_wait_etcd_silent_timeout)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	char out[4096], err[2048], ep[64];
+	long t0, ms;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&a, &alen));
+	ASSERT_EQ(0, listen(fd, 16));
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", ntohs(a.sin_port));
+	t0 = (long)(now_us() / 1000);
+	EXPECT_EQ(1, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "cws", "wait", "sysctlstatus",
+			     "net.ipv4.ip_forward", "--for", "value=1",
+			     "--group", "web", "--timeout", "2s", NULL))
+		TH_LOG("%s", err);
+	ms = (long)(now_us() / 1000) - t0;
+	EXPECT_GT(4000, ms) TH_LOG("%ld ms", ms);
+	EXPECT_EQ(1, lines(err)) TH_LOG("%s", err);
+	close(fd);
 }
 
 /* The status key and document of net.ipv4.ip_forward = @value on @node. */
@@ -3640,14 +3873,14 @@ TEST(cosictl_etcd_txn_events)
 	struct etcd *e = client(main_c->endpoints);
 	const char *ep = main_c->endpoints;
 	char out[8192], err[4096], key[256], doc[1024], o_[160], e_[160];
+	int64_t lease;
 	int st = -1, i;
 	pid_t pid;
 
 	ASSERT_NE(NULL, e);
-	ASSERT_EQ(0, put(e, "/cosi/ctx/nodes/n1", REG("\"web\""), 0, NULL,
-			 NULL));
-	ASSERT_EQ(0, put(e, "/cosi/ctx/nodes/n2", REG("\"web\""), 0, NULL,
-			 NULL));
+	ASSERT_EQ(0, lease_grant(e, 60, &lease));
+	ASSERT_EQ(0, put_node(e, "ctx", "n1", REG("\"web\""), lease));
+	ASSERT_EQ(0, put_node(e, "ctx", "n2", REG("\"web\""), lease));
 	sysctl_kv(key, sizeof(key), doc, sizeof(doc), "ctx", "n1", "0");
 	ASSERT_EQ(0, put(e, key, doc, 0, NULL, NULL));
 	sysctl_kv(key, sizeof(key), doc, sizeof(doc), "ctx", "n2", "0");
@@ -3709,12 +3942,19 @@ TEST(cosictl_wait_etcd_many_nodes)
 	static char keys[262][128], docs[131][1024];
 	struct etcd_op ops[ETCD_TXN_OPS];
 	struct etcd_request r = { .type = ETCD_REQ_TXN };
-	char out[4096], err[4096], msg[ETCD_MSG_LEN], node[16];
+	char out[4096], err[4096], msg[ETCD_MSG_LEN], node[16], live[64];
 	struct etcd_reply rep;
 	size_t i, k, n = 0;
+	int64_t lease;
 	pid_t pid;
 
 	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, lease_grant(e, 60, &lease));
+	for (i = 0; i < 131; i++) {
+		snprintf(live, sizeof(live), "/cosi/cbig/nodes/n%03zu/live",
+			 i + 1);
+		ASSERT_EQ(0, put(e, live, "", lease, NULL, NULL));
+	}
 	for (i = 0; i < 131; i++) {
 		snprintf(node, sizeof(node), "n%03zu", i + 1);
 		snprintf(keys[2 * i], sizeof(keys[0]), "/cosi/cbig/nodes/%s",
@@ -3951,11 +4191,25 @@ static char *gw_range(int64_t rev, ...)
 	return gw_string(o);
 }
 
-/* The registrations: n1 and n2, in group web. */
+/* @node's live key, under lease 7. */
+static json_object *gw_live(const char *node, int64_t rev)
+{
+	char key[64];
+	json_object *o;
+
+	snprintf(key, sizeof(key), "/cosi/fk/nodes/%s/live", node);
+	o = gw_kv(key, "", rev, rev);
+	json_object_object_add(o, "lease", json_object_new_string("7"));
+	return o;
+}
+
+/* The registrations: n1 and n2, in group web, both live. */
 static char *gw_nodes(int64_t rev)
 {
 	return gw_range(rev, gw_kv("/cosi/fk/nodes/n1", REG("\"web\""), 2, 2),
-			gw_kv("/cosi/fk/nodes/n2", REG("\"web\""), 3, 3), NULL);
+			gw_live("n1", 2),
+			gw_kv("/cosi/fk/nodes/n2", REG("\"web\""), 3, 3),
+			gw_live("n2", 3), NULL);
 }
 
 /* A txn reply at @rev: two ranges, of @kv1 and @kv2 (NULL: absent). */

@@ -89,7 +89,7 @@ check "... credentials etcdctl would prompt for" \
 	refused 2 "ETCDCTL_PASSWORD" env ETCDCTL_USER=root \
 	sh "$top/examples/fleet/etcd-roles.sh" node n3 n3 "$T/n2.pw"
 check "node n1's role: desired read, its own status and registration" sh -c \
-	"tr -d '\n' < $T/role1 | grep -q 'KV Read:.*desired/.*KV Write:.*nodes/n1.*status/n1/'"
+	"tr -d '\n' < $T/role1 | grep -q 'KV Read:.*desired/.*KV Write:.*nodes/n1.*nodes/n1/live.*status/n1/'"
 unset ETCDCTL_ENDPOINTS ETCDCTL_CACERT
 
 # etcd_as USER CMD...: etcdctl as one of the users.
@@ -191,13 +191,14 @@ denied() {	# denied CMD...: fails, and etcd said "permission denied"
 check "n1 cannot write n2's status" denied etcd_as n1 put "$P/status/n2/$SS/x" '{}'
 check "n1 cannot delete n2's statuses" denied etcd_as n1 del --prefix "$P/status/n2/"
 check "n1 cannot write n2's registration" denied etcd_as n1 put "$P/nodes/n2" '{}'
+check "n1 cannot write n2's live key" denied etcd_as n1 put "$P/nodes/n2/live" ''
 check "n1 cannot write a desired key (all)" denied etcd_as n1 put "$P/desired/all/$SC/x" '{}'
 check "n1 cannot write its own desired keys" denied etcd_as n1 put "$P/desired/nodes/n1/$SC/x" '{}'
 check "n1 cannot read n2's statuses" denied etcd_as n1 get --prefix "$P/status/n2/"
-lease2=$(etcd_as op get "$P/nodes/n2" -w json 2>/dev/null | python3 -c '
+lease2=$(etcd_as op get "$P/nodes/n2/live" -w json 2>/dev/null | python3 -c '
 import json, sys
 print("%x" % json.load(sys.stdin)["kvs"][0]["lease"])' 2>/dev/null)
-check "n2's registration is under a lease" test -n "$lease2"
+check "n2's live key is under a lease" test -n "$lease2"
 check "n1 cannot revoke n2's lease" denied etcd_as n1 lease revoke "$lease2"
 check "the operator cannot revoke a node's lease" denied etcd_as op lease revoke "$lease2"
 check "the operator cannot write a node's status" denied etcd_as op put "$P/status/n1/$SS/x" '{}'
@@ -272,12 +273,14 @@ check "cosid too" refused 2 "in clear" "$COSID" --etcd "http://10.77.1.1:$PORT" 
 
 # --- a clean stop revokes the lease (the node's own, with its rights)
 check "n1 stops cleanly" stop_node 1 TERM
-gone1() {
-	etcd_as op get "$P/nodes/n1" -w json 2>/dev/null | python3 -c '
+count1() {	# count1 KEY: how many keys etcd has at KEY
+	etcd_as op get "$1" -w json 2>/dev/null | python3 -c '
 import json, sys
-sys.exit(0 if json.load(sys.stdin).get("count", 0) == 0 else 1)'
+print(json.load(sys.stdin).get("count", 0))'
 }
-check "... its registration is gone at once (lease revoked)" gone1
+check "... its live key is gone at once (lease revoked)" \
+	test "$(count1 "$P/nodes/n1/live")" = 0
+check "... its registration stays" test "$(count1 "$P/nodes/n1")" = 1
 check "n2 stops cleanly" stop_node 2 TERM
 
 totals

@@ -265,11 +265,16 @@ all3() {	# all3 CMD-with-N...: CMD for nodes 1 2 3
 	for _i in 1 2 3; do "$@" "$_i" || return 1; done
 }
 fs_connected() { is "$1" spec "$2" fleetsync "n$2" connected; }
-# node_keys: the number of registrations; nothing when etcd does not
-# answer (so that "is 0 node_keys" cannot pass on an error).
+# node_keys: the number of registrations (nodes/<node>, persistent);
+# live_keys: of live keys (nodes/<node>/live, leased); nothing when etcd
+# does not answer (so that "is 0 live_keys" cannot pass on an error).
 node_keys() {
 	_keys=$(ectl get --prefix "$P/nodes/" --keys-only) || return 1
-	printf '%s\n' "$_keys" | grep -c .
+	printf '%s\n' "$_keys" | grep -c "^$P/nodes/[^/]*\$"
+}
+live_keys() {
+	_keys=$(ectl get --prefix "$P/nodes/" --keys-only) || return 1
+	printf '%s\n' "$_keys" | grep -c "^$P/nodes/[^/]*/live\$"
 }
 
 fs_error_has() {	# fs_error_has N TEXT: FleetSync's last-error on node N

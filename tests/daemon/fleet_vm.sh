@@ -74,6 +74,7 @@ fs_table() {
 }
 check "cosictl get fleetsync shows the node" fs_table
 wait_for 10 "three nodes registered" is 3 node_keys
+wait_for 10 "... and live" is 3 live_keys
 # A watcher per prefix, all of a node's in one stream: etcd sends a
 # node the events of its own prefixes only.
 wait_for 10 "etcd serves one watch stream per node" \
@@ -444,10 +445,12 @@ stop_node 1 TERM
 check "cosid n1 stops cleanly (publishing)" [ $? = 0 ]
 check "n1's statuses stay in etcd after a clean stop (not leased)" \
 	[ "$(pub_keys 1 "$SS/")" -gt 0 ]
+check "... its live key goes (the lease revoked)" is 2 live_keys
+check "... its registration stays" is 3 node_keys
 ectl put "$P/status/n1/$SS/net.stale.key" '{"metadata":{}}' > /dev/null
 start_node 1 --group g1
 wait_for 20 "n1 deletes the stale status key at start" is 0 pub_keys 1 "$SS/net.stale.key"
-wait_for 10 "n1 registers again after the restart" is 3 node_keys
+wait_for 10 "n1 is live again after the restart" is 3 live_keys
 wait_for 10 "... writes its hosts file again, in its new mount namespace" \
 	own_hosts 1 2
 status_revs 1 > "$T/revs.after"
@@ -462,26 +465,48 @@ check "an idle fleet adds no etcd revision in 12 s (keep-alives included)" \
 	[ "$(rev_now)" = "$r0" ]
 
 # --- the lease
-lease=$(ectl get "$P/nodes/n1" -w json | python3 -c 'import json,sys; print("%x" % json.load(sys.stdin)["kvs"][0]["lease"])')
+lease=$(ectl get "$P/nodes/n1/live" -w json | python3 -c 'import json,sys; print("%x" % json.load(sys.stdin)["kvs"][0]["lease"])')
 ectl lease revoke "$lease" > /dev/null
-check "a revoked lease takes the node's key away" is 2 node_keys
+check "a revoked lease takes the node's live key away" is 2 live_keys
+check "... not its registration" is 3 node_keys
 # n1 may register again (a new lease) within its keep-alive period before
-# this reads: live under the revoked lease is the failure.
+# this reads: live under the revoked lease is the failure; not live, it
+# keeps its groups and version.
 n1_gone() {
 	"$CTL" --etcd "http://127.0.0.1:$PORT" get nodes --node n1 -o json \
 		> "$T/n1.json" 2> "$T/n1.err" &&
-		python3 -c 'import json,sys; sys.exit(1 if [n for n in json.load(open(sys.argv[1])) if n["live"] and "%x" % n["lease"] == sys.argv[2]] else 0)' "$T/n1.json" "$lease"
+		python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))
+ok = len(v) == 1 and all(
+    (n["live"] and "%x" % n["lease"] != sys.argv[2]) or
+    (not n["live"] and n["groups"] == ["g1"] and n["version"]) for n in v)
+sys.exit(0 if ok else 1)' "$T/n1.json" "$lease"
 }
-check "... and cosictl --etcd get nodes no longer shows n1 live" n1_gone
-wait_for 20 "n1 registers again under a new lease" is 3 node_keys
+check "... and cosictl --etcd get nodes shows n1 not live, in g1 still" n1_gone
+check "cosictl --etcd delete node n2 is refused while n2 is live (one line)" \
+	sh -c '! "$1" --etcd "http://127.0.0.1:$2" delete node n2 2> "$3/del.err" &&
+	       [ "$(wc -l < "$3/del.err")" = 1 ]' - "$CTL" "$PORT" "$T"
+wait_for 20 "n1 registers again under a new lease" is 3 live_keys
 stop_node 3 TERM
 check "cosid n3 stops cleanly (no sanitizer report)" [ $? = 0 ]
-check "a clean stop revokes the lease: n3's key is gone" is 2 node_keys
+check "a clean stop revokes the lease: n3's live key is gone" is 2 live_keys
+n3_down() {
+	"$CTL" --etcd "http://127.0.0.1:$PORT" get nodes > "$T/nodes" 2>&1 &&
+		grep -Eq '^n3 +<none> +no +- +[0-9]' "$T/nodes" &&
+		grep -Eq '^n1 +g1 +yes ' "$T/nodes"
+}
+check "... get nodes shows n3 not live (its version kept), n1 live" n3_down
 check "n3's config stays in its store" sysctl_is 3 net.core.somaxconn 1011
 stop_node 1 TERM
 check "cosid n1 stops cleanly" [ $? = 0 ]
 stop_node 2 TERM
 check "cosid n2 stops cleanly" [ $? = 0 ]
-check "no node key is left" is 0 node_keys
+check "no live key is left" is 0 live_keys
+check "the registrations stay" is 3 node_keys
+check "cosictl --etcd delete node n3 retires it (not live)" \
+	"$CTL" --etcd "http://127.0.0.1:$PORT" delete node n3
+check "... its registration is gone" is 2 node_keys
+check "... and its statuses" is "" ectl get --prefix "$P/status/n3/" --keys-only
 stop_etcd
 totals

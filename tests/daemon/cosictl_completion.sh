@@ -60,7 +60,7 @@ expect "delete's options" "--namespace --selector --filename --wait --ignore-not
 comp apply --
 expect "apply's options" "--selector --filename --dry-run --prune --etcd --cluster --etcd-ca --etcd-cert --etcd-key --node --group --all-nodes --etcd-user --etcd-password-file --help"
 comp wait t x --
-expect "wait's options" "--namespace --timeout --for --etcd --cluster --etcd-ca --etcd-cert --etcd-key --node --group --all-nodes --etcd-user --etcd-password-file --help"
+expect "wait's options" "--namespace --timeout --for --etcd --cluster --etcd-ca --etcd-cert --etcd-key --node --group --all-nodes --etcd-user --etcd-password-file --etcd-watch-idle --help"
 comp diff --
 expect "diff's options" "--selector --filename --prune --help"
 comp wait t x --for ""
@@ -87,7 +87,7 @@ expect "-o jsonpath=: no candidate" "0"
 comp get t -- -
 expect "after --: no options" ""
 comp get t --namespace = x --
-expect "options after --namespace=x" "--namespace --output --selector --watch --since --timeout --count --etcd --cluster --etcd-ca --etcd-cert --etcd-key --node --group --all-nodes --etcd-user --etcd-password-file --help"
+expect "options after --namespace=x" "--namespace --output --selector --watch --since --timeout --count --etcd --cluster --etcd-ca --etcd-cert --etcd-key --node --group --all-nodes --etcd-user --etcd-password-file --etcd-watch-idle --help"
 
 if [ "$1" = "--kernel" ]; then
 	type=$2 id=$3 fin=$4

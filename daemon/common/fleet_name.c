@@ -25,3 +25,31 @@ int cosi_fleet_name_check(const char *what, const char *name, char *msg,
 		 what, name);
 	return -EINVAL;
 }
+
+int cosi_fleet_label_check(const char *kv, char *msg, size_t len)
+{
+	const char *eq = strchr(kv, '='), *p;
+	size_t klen = eq ? (size_t)(eq - kv) : 0;
+
+	if (!eq || !klen || klen > COSI_FLEET_NODE_LABEL_KEY_MAX) {
+		snprintf(msg, len, "--node-label '%.300s': expected KEY=VALUE, KEY 1 to %d bytes",
+			 kv, COSI_FLEET_NODE_LABEL_KEY_MAX);
+		return -EINVAL;
+	}
+	for (p = kv; p < eq; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			goto bad;
+	if (strlen(eq + 1) > COSI_FLEET_NODE_LABEL_VALUE_MAX) {
+		snprintf(msg, len, "--node-label '%.80s...': the value is over %d bytes",
+			 kv, COSI_FLEET_NODE_LABEL_VALUE_MAX);
+		return -EINVAL;
+	}
+	for (p = eq + 1; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f)
+			goto bad;
+	return 0;
+bad:
+	snprintf(msg, len, "--node-label '%.300s': printable ASCII only (and no space in the key)",
+		 kv);
+	return -EINVAL;
+}

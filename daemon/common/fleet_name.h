@@ -19,4 +19,17 @@
 int cosi_fleet_name_check(const char *what, const char *name, char *msg,
 			  size_t len);
 
+/* --node-label KEY=VALUE: labels per node, a key's and a value's bytes. */
+#define COSI_FLEET_NODE_LABELS_MAX	64
+#define COSI_FLEET_NODE_LABEL_KEY_MAX	63
+#define COSI_FLEET_NODE_LABEL_VALUE_MAX	255
+
+/*
+ * A node label "KEY=VALUE" (the registration's "labels", as a resource's
+ * labels are in the kernel): KEY 1..63 printable ASCII bytes but '=',
+ * VALUE up to 255 bytes of printable ASCII or space.  0, or -EINVAL with
+ * a one-line @msg naming @kv.
+ */
+int cosi_fleet_label_check(const char *kv, char *msg, size_t len);
+
 #endif /* _COSI_COMMON_FLEET_NAME_H */

@@ -72,8 +72,19 @@ struct fnode {
 	int64_t lease;			/* the live key's */
 	int64_t seen_ago;		/* s since the last keep-alive; -1 */
 	struct cosi_strs groups;
+	struct cosi_kvs labels;		/* cosid --node-label */
 	char *version, *kernel;
 };
+
+/* What a registration says (registration()), emptied. */
+static void fnode_reg_clear(struct fnode *x)
+{
+	free(x->version);
+	free(x->kernel);
+	x->version = x->kernel = NULL;
+	cosi_strs_clear(&x->groups);
+	cosi_kvs_clear(&x->labels);
+}
 
 struct fleet {
 	struct ctl *x;
@@ -159,9 +170,7 @@ static void nodes_free(struct fleet *f)
 
 	for (i = 0; i < f->n; i++) {
 		free(f->v[i].name);
-		free(f->v[i].version);
-		free(f->v[i].kernel);
-		cosi_strs_clear(&f->v[i].groups);
+		fnode_reg_clear(&f->v[i]);
 	}
 	free(f->v);
 	f->v = NULL;
@@ -184,10 +193,7 @@ static void registration(struct fnode *x, const struct etcd_kv *kv)
 	struct json_object *o = json_tokener_parse(kv->value), *g, *s;
 	size_t i;
 
-	free(x->version);
-	free(x->kernel);
-	x->version = x->kernel = NULL;
-	cosi_strs_clear(&x->groups);
+	fnode_reg_clear(x);
 	x->bad = !json_object_is_type(o, json_type_object);
 	if (!x->bad) {
 		x->version = str_member(o, "version");
@@ -200,6 +206,13 @@ static void registration(struct fnode *x, const struct etcd_kv *kv)
 					cosi_strs_add(&x->groups,
 						json_object_get_string(s));
 			}
+		}
+		if (json_object_object_get_ex(o, "labels", &g) &&
+		    json_object_is_type(g, json_type_object)) {
+			json_object_object_foreach(g, k, v)
+				if (json_object_is_type(v, json_type_string))
+					cosi_kvs_add(&x->labels, k,
+						json_object_get_string(v));
 		}
 	}
 	json_object_put(o);
@@ -362,16 +375,21 @@ static char *join_groups(const struct cosi_strs *s)
 static struct json_object *node_json(const struct fleet *f,
 				     const struct fnode *x)
 {
-	struct json_object *o = json_object_new_object(), *g;
+	struct json_object *o = json_object_new_object(), *g, *l;
 	char t[48];
 	size_t i;
 
 	g = json_object_new_array();
 	for (i = 0; g && i < x->groups.n; i++)
 		json_object_array_add(g, json_object_new_string(x->groups.v[i]));
-	if (!o || !g) {
+	l = json_object_new_object();
+	for (i = 0; l && i < x->labels.n; i++)
+		json_object_object_add(l, x->labels.v[i].key,
+			json_object_new_string(x->labels.v[i].value));
+	if (!o || !g || !l) {
 		json_object_put(o);
 		json_object_put(g);
+		json_object_put(l);
 		return NULL;
 	}
 	json_object_object_add(o, "node", json_object_new_string(x->name));
@@ -380,6 +398,7 @@ static struct json_object *node_json(const struct fleet *f,
 			       json_object_new_boolean(x->registered));
 	json_object_object_add(o, "live", json_object_new_boolean(x->live));
 	json_object_object_add(o, "groups", g);
+	json_object_object_add(o, "labels", l);
 	json_object_object_add(o, "last-seen", x->seen_ago < 0 ? NULL :
 		json_object_new_string(cosi_rfc3339(
 			(uint64_t)(f->now - x->seen_ago) * 1000000000u, t,
@@ -1145,9 +1164,7 @@ static int member_at(struct fwatch *w, const char *node, size_t len,
 	if (rep.n_kvs) {
 		registration(&x, &rep.kvs[0]);
 		*in = cosi_strs_has(&x.groups, f->x->a->group);
-		free(x.version);
-		free(x.kernel);
-		cosi_strs_clear(&x.groups);
+		fnode_reg_clear(&x);
 	}
 	etcd_reply_free(&rep);
 	memcpy(w->m_node, node, len);

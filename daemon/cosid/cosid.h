@@ -10,6 +10,7 @@
 #include "cosi.h"
 #include "common/apply.h"
 #include "common/manifest.h"
+#include "common/fleet_name.h"
 #include "common/selector.h"
 #include "runtime/runtime.h"
 
@@ -142,6 +143,9 @@ struct cosid_fleet_opts {
 	const char *cluster;		/* NULL: "default" */
 	const char *groups[COSID_FLEET_GROUPS_MAX];
 	size_t n_groups;
+	/* --node-label KEY=VALUE, checked: in the registration. */
+	const char *labels[COSI_FLEET_NODE_LABELS_MAX];
+	size_t n_labels;
 	const char *user, *password;	/* etcd authentication, or NULL */
 	const char *ca_file, *cert_file, *key_file;	/* TLS, or NULL */
 	/*

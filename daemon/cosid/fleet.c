@@ -40,8 +40,8 @@
  * for the client means a new range (a resync) and a full diff.
  *
  * Registration (as Kubernetes keeps a Node apart from its Lease):
- * /cosi/<c>/nodes/<node> (JSON: node, cluster, groups, kernel release,
- * cosi version) has no lease: it stays when the node dies, so that its
+ * /cosi/<c>/nodes/<node> (JSON: node, cluster, groups, labels, kernel
+ * release, cosi version) has no lease: it stays when the node dies, so that its
  * groups and version are still known (cosictl get nodes, wait --group).
  * /cosi/<c>/nodes/<node>/live (empty value; its presence is the news)
  * is under a lease of COSID_FLEET_TTL s: the node is live while it
@@ -106,6 +106,8 @@ struct cosid_fleet {
 	char *ca_file, *cert_file, *key_file;
 	char *groups[COSID_FLEET_GROUPS_MAX];
 	size_t n_groups;
+	char *labels[COSI_FLEET_NODE_LABELS_MAX];	/* "KEY=VALUE" */
+	size_t n_labels;
 	char *prefix;			/* /cosi/<c>/desired/ */
 	char *node_key;			/* /cosi/<c>/nodes/<node> */
 	char *live_key;			/* ... and /live, under the lease */
@@ -929,27 +931,38 @@ static int on_keepalive(sd_event_source *s, uint64_t usec, void *arg)
 /* The registration document. */
 static char *registration(struct cosid_fleet *f)
 {
-	struct json_object *o = json_object_new_object(), *g;
+	struct json_object *o = json_object_new_object(), *g, *l;
 	struct utsname u;
-	char *s = NULL;
+	char *s = NULL, *eq;
 	size_t i;
 
 	g = json_object_new_array();
-	if (!o || !g)
+	l = json_object_new_object();
+	if (!o || !g || !l)
 		goto out;
 	for (i = 0; i < f->n_groups; i++)
 		json_object_array_add(g, json_object_new_string(f->groups[i]));
+	for (i = 0; i < f->n_labels; i++) {
+		eq = strchr(f->labels[i], '=');	/* checked: there is one */
+		*eq = '\0';
+		json_object_object_add(l, f->labels[i],
+				       json_object_new_string(eq + 1));
+		*eq = '=';
+	}
 	if (uname(&u))
 		snprintf(u.release, sizeof(u.release), "unknown");
 	json_object_object_add(o, "node", json_object_new_string(f->node));
 	json_object_object_add(o, "cluster", json_object_new_string(f->cluster));
 	json_object_object_add(o, "groups", g);
 	g = NULL;
+	json_object_object_add(o, "labels", l);
+	l = NULL;
 	json_object_object_add(o, "kernel", json_object_new_string(u.release));
 	json_object_object_add(o, "version",
 			       json_object_new_string(COSI_VERSION));
 	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 out:
+	json_object_put(l);
 	json_object_put(g);
 	json_object_put(o);
 	return s;
@@ -1330,6 +1343,8 @@ void cosid_fleet_free(struct cosid_fleet *f)
 	cosi_selector_clear(&f->sel);
 	for (i = 0; i < f->n_groups; i++)
 		free(f->groups[i]);
+	for (i = 0; i < f->n_labels; i++)
+		free(f->labels[i]);
 	for (i = 0; i < f->n_ranges; i++)
 		free(f->ranges[i]);
 	free(f->inputs);
@@ -1401,6 +1416,16 @@ struct cosid_fleet *cosid_fleet_new(struct cosi *c,
 		if (!f->groups[i])
 			goto nomem;
 		f->n_groups++;
+	}
+	for (i = 0; i < o->n_labels && i < COSI_FLEET_NODE_LABELS_MAX; i++) {
+		if (cosi_fleet_label_check(o->labels[i], msg, sizeof(msg))) {
+			fprintf(stderr, "cosid: %s\n", msg);
+			goto fail;
+		}
+		f->labels[i] = strdup(o->labels[i]);
+		if (!f->labels[i])
+			goto nomem;
+		f->n_labels++;
 	}
 	if (!dup_opt(&f->ns, ns) || !dup_opt(&f->endpoints, o->endpoints) ||
 	    !dup_opt(&f->node, o->node) || !dup_opt(&f->cluster, cluster) ||

@@ -45,6 +45,10 @@ static const char usage[] =
 "      --node NAME          this node's name in the fleet (with --etcd)\n"
 "      --group G            a group of this node (repeatable; the first\n"
 "                           given wins over the later ones)\n"
+"      --node-label KEY=VALUE\n"
+"                           a label of this node in its registration\n"
+"                           (repeatable, at most 64; shown by cosictl\n"
+"                           --etcd get nodes -o json/yaml)\n"
 "      --cluster C          the fleet's key prefix /cosi/C/ (default\n"
 "                           \"default\")\n"
 "      --etcd-ca FILE, --etcd-cert FILE, --etcd-key FILE\n"
@@ -112,7 +116,8 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 	enum { OPT_HOSTS = 256, OPT_PROC, OPT_RATE, OPT_RCVBUF, OPT_ALLOW,
 	       OPT_ETCD, OPT_NODE, OPT_GROUP, OPT_CLUSTER, OPT_CA, OPT_CERT,
 	       OPT_KEY, OPT_PUBLISH, OPT_PUB_KEYS, OPT_PUB_BYTES,
-	       OPT_PUB_ANY, OPT_USER, OPT_PASSWORD, OPT_WATCH_IDLE };
+	       OPT_PUB_ANY, OPT_USER, OPT_PASSWORD, OPT_WATCH_IDLE,
+	       OPT_NODE_LABEL };
 	static const struct option longopts[] = {
 		{ "state-file", required_argument, NULL, 's' },
 		{ "config-dir", required_argument, NULL, 'c' },
@@ -124,6 +129,7 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		{ "etcd", required_argument, NULL, OPT_ETCD },
 		{ "node", required_argument, NULL, OPT_NODE },
 		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "node-label", required_argument, NULL, OPT_NODE_LABEL },
 		{ "cluster", required_argument, NULL, OPT_CLUSTER },
 		{ "etcd-ca", required_argument, NULL, OPT_CA },
 		{ "etcd-cert", required_argument, NULL, OPT_CERT },
@@ -194,6 +200,28 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 			}
 			o->fleet.groups[o->fleet.n_groups++] = optarg;
 			break;
+		case OPT_NODE_LABEL: {
+			char msg[512];
+			size_t i, k = strcspn(optarg, "=");
+
+			if (o->fleet.n_labels == COSI_FLEET_NODE_LABELS_MAX) {
+				fprintf(stderr, "cosid: at most %d --node-label\n",
+					COSI_FLEET_NODE_LABELS_MAX);
+				return -EINVAL;
+			}
+			if (cosi_fleet_label_check(optarg, msg, sizeof(msg))) {
+				fprintf(stderr, "cosid: %s\n", msg);
+				return -EINVAL;
+			}
+			for (i = 0; i < o->fleet.n_labels; i++)
+				if (!strncmp(o->fleet.labels[i], optarg, k + 1)) {
+					fprintf(stderr, "cosid: --node-label: key '%.*s' given twice\n",
+						(int)k, optarg);
+					return -EINVAL;
+				}
+			o->fleet.labels[o->fleet.n_labels++] = optarg;
+			break;
+		}
 		case OPT_CLUSTER:
 			o->fleet.cluster = optarg;
 			break;
@@ -274,13 +302,14 @@ static int parse_args(int argc, char **argv, struct cosid_opts *o)
 		return -EINVAL;
 	}
 	if (!o->fleet.endpoints && (o->fleet.node || o->fleet.n_groups ||
+				    o->fleet.n_labels ||
 				    o->fleet.cluster || o->fleet.ca_file ||
 				    o->fleet.cert_file || o->fleet.key_file ||
 				    o->fleet.user || o->password_file ||
 				    o->fleet.n_publish || o->fleet.publish_max_keys ||
 				    o->fleet.publish_max_bytes ||
 				    o->fleet.publish_any_owner)) {
-		fprintf(stderr, "cosid: --node, --group, --cluster, --publish* and --etcd-* need --etcd\n");
+		fprintf(stderr, "cosid: --node, --group, --node-label, --cluster, --publish* and --etcd-* need --etcd\n");
 		return -EINVAL;
 	}
 	if (o->fleet.endpoints && !o->fleet.node) {

@@ -563,6 +563,37 @@ TEST(fleet_names)
 	EXPECT_EQ(-EINVAL, cosi_fleet_name_check("--group", "a b", msg, sizeof(msg)));
 }
 
+TEST(fleet_node_labels)
+{
+	char msg[512], kv[400];
+
+	EXPECT_EQ(0, cosi_fleet_label_check("rack=r1", msg, sizeof(msg)));
+	EXPECT_EQ(0, cosi_fleet_label_check("zone=eu 1", msg, sizeof(msg)));
+	EXPECT_EQ(0, cosi_fleet_label_check("k=", msg, sizeof(msg)));
+	EXPECT_EQ(0, cosi_fleet_label_check("a=b=c", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_fleet_label_check("rack", msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "KEY=VALUE"));
+	EXPECT_EQ(-EINVAL, cosi_fleet_label_check("=v", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_fleet_label_check("a b=v", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_fleet_label_check("a=\tv", msg, sizeof(msg)));
+	EXPECT_EQ(-EINVAL, cosi_fleet_label_check("a=\xc3\xa9", msg, sizeof(msg)));
+	/* A key of 63 bytes, not 64; a value of 255, not 256. */
+	memset(kv, 'k', 64);
+	strcpy(kv + 63, "=v");
+	EXPECT_EQ(0, cosi_fleet_label_check(kv, msg, sizeof(msg)));
+	kv[63] = 'k';
+	strcpy(kv + 64, "=v");
+	EXPECT_EQ(-EINVAL, cosi_fleet_label_check(kv, msg, sizeof(msg)));
+	strcpy(kv, "k=");
+	memset(kv + 2, 'v', 256);
+	kv[2 + 255] = '\0';
+	EXPECT_EQ(0, cosi_fleet_label_check(kv, msg, sizeof(msg)));
+	kv[2 + 255] = 'v';
+	kv[2 + 256] = '\0';
+	EXPECT_EQ(-EINVAL, cosi_fleet_label_check(kv, msg, sizeof(msg)));
+	EXPECT_NE(NULL, strstr(msg, "over 255 bytes"));
+}
+
 /* Publish: @n batches of at most 128 for @keys dirty keys, all written. */
 static size_t pub_drain(struct cosid_pubset *p, size_t *sizes, size_t max)
 {

@@ -2638,7 +2638,12 @@ TEST(cosictl_get_nodes)
 	 * live key without a lease (not cosid's); c: statuses only.
 	 */
 	ASSERT_EQ(0, put_node(e, "cn", "a", REG("\"web\",\"eu\""), lease));
-	ASSERT_EQ(0, put(e, "/cosi/cn/nodes/b", REG("\"db\""), 0, NULL, NULL));
+	/* b with cosid's --node-label rack=r1 --node-label "zone=eu 1". */
+	ASSERT_EQ(0, put(e, "/cosi/cn/nodes/b",
+			 "{\"node\":\"b\",\"cluster\":\"cn\",\"groups\":[\"db\"],"
+			 "\"labels\":{\"rack\":\"r1\",\"zone\":\"eu 1\"},"
+			 "\"kernel\":\"6.12.0-test\",\"version\":\"9.8.7\"}",
+			 0, NULL, NULL));
 	ASSERT_EQ(0, put(e, "/cosi/cn/nodes/b/live", "", 0, NULL, NULL));
 	ASSERT_EQ(0, put(e, "/cosi/cn/status/c/runtime/T.x/i", "{}", 0, NULL,
 			 NULL));
@@ -2704,10 +2709,17 @@ TEST(cosictl_get_nodes)
 		    json_object_array_length(g) == 2);
 	EXPECT_TRUE(json_object_object_get_ex(o, "last-seen", &g) &&
 		    json_object_is_type(g, json_type_string));
+	/* No labels in a's registration: an empty object. */
+	EXPECT_TRUE(json_object_object_get_ex(o, "labels", &g) &&
+		    json_object_is_type(g, json_type_object) &&
+		    !json_object_object_length(g));
 	o = by_node(j, "b");
 	ASSERT_NE(NULL, o);
 	EXPECT_FALSE(jbool(o, "live"));
 	EXPECT_TRUE(jbool(o, "registered"));
+	ASSERT_TRUE(json_object_object_get_ex(o, "labels", &g));
+	EXPECT_STREQ("{\"rack\":\"r1\",\"zone\":\"eu 1\"}",
+		     json_object_to_json_string_ext(g, JSON_C_TO_STRING_PLAIN));
 	o = by_node(j, "c");
 	ASSERT_NE(NULL, o);
 	EXPECT_FALSE(jbool(o, "registered"));

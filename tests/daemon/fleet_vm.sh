@@ -47,12 +47,16 @@ ectl put "$P/desired/groups/g1/$SC/net.core.somaxconn" "$(doc net.core.somaxconn
 ectl put "$P/desired/nodes/n1/$SC/net.core.somaxconn" "$(doc net.core.somaxconn 1003)" > /dev/null
 ectl put "$P/desired/groups/g2/$SC/net.core.somaxconn" "$(doc net.core.somaxconn 1009)" > /dev/null
 ectl put "$P/desired/all/$SC/net.ipv4.tcp_fin_timeout" '{"metadata": {not json' > /dev/null
-start_node 1 --group g1
+start_node 1 --group g1 --node-label rack=r1 --node-label "zone=eu 1"
 start_node 2 --group g1
 start_node 3 --publish sysctlstatus --publish hostnamestatus \
 	--publish Notes.x.dev --publish-any-owner
 check "cosid rejects --etcd without --node" \
 	sh -c '! "$0" --etcd http://127.0.0.1:1 2> /dev/null' "$COSID"
+check "cosid rejects a --node-label without '=' (exit 2)" \
+	sh -c '"$0" --etcd http://127.0.0.1:1 --node n9 --node-label rack 2> /dev/null; [ $? = 2 ]' "$COSID"
+check "... and a key given twice (exit 2)" \
+	sh -c '"$0" --etcd http://127.0.0.1:1 --node n9 --node-label a=1 --node-label a=2 2> /dev/null; [ $? = 2 ]' "$COSID"
 check "cosid rejects a malformed --etcd URL when parsing (exit 2)" \
 	sh -c '"$0" --etcd foo://x --node n9 2> /dev/null; [ $? = 2 ]' "$COSID"
 wait_for 30 "node n1: the node's entry wins" sysctl_is 1 net.core.somaxconn 1003
@@ -86,9 +90,22 @@ reg_ok() {
 import json, sys, os
 r = json.load(sys.stdin)
 sys.exit(0 if r["node"] == "n1" and r["groups"] == ["g1"] and
+         r["labels"] == {"rack": "r1", "zone": "eu 1"} and
          r["kernel"] == os.uname().release and r["version"] else 1)'
 }
-check "the registration names the node, groups, kernel and version" reg_ok
+check "the registration names the node, groups, labels, kernel and version" reg_ok
+# n1's labels: a node's registration as cosictl --etcd get nodes -o json
+# prints it (and again after a restart with other labels, below).
+labels_are() {
+	"$CTL" --etcd "http://127.0.0.1:$PORT" get nodes --node n1 -o json 2>/dev/null |
+		python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+d = d["items"][0] if "items" in d else d[0] if isinstance(d, list) else d
+sys.exit(0 if d["labels"] == json.loads(sys.argv[1]) else 1)' "$1"
+}
+check "cosictl --etcd get nodes -o json shows n1's labels" \
+	labels_are '{"rack": "r1", "zone": "eu 1"}'
 # cosictl --etcd get nodes reads cosid's registrations (from the root
 # netns, without cosi.ko's help for the fleet).
 ctl_nodes() {
@@ -448,9 +465,10 @@ check "n1's statuses stay in etcd after a clean stop (not leased)" \
 check "... its live key goes (the lease revoked)" is 2 live_keys
 check "... its registration stays" is 3 node_keys
 ectl put "$P/status/n1/$SS/net.stale.key" '{"metadata":{}}' > /dev/null
-start_node 1 --group g1
+start_node 1 --group g1 --node-label rack=r2
 wait_for 20 "n1 deletes the stale status key at start" is 0 pub_keys 1 "$SS/net.stale.key"
 wait_for 10 "n1 is live again after the restart" is 3 live_keys
+check "... its registration has its new labels" labels_are '{"rack": "r2"}'
 wait_for 10 "... writes its hosts file again, in its new mount namespace" \
 	own_hosts 1 2
 status_revs 1 > "$T/revs.after"

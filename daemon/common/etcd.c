@@ -222,6 +222,19 @@ static bool loopback(const char *host)
 	return inet_pton(AF_INET6, v6, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/* "http://HOST:" or "http://HOST:/...": curl takes the default port. */
+static bool empty_port(const char *ep)
+{
+	const char *a = strstr(ep, "://");
+	size_t n;
+
+	if (!a)
+		return false;
+	a += 3;
+	n = strcspn(a, "/");
+	return n && a[n - 1] == ':';
+}
+
 /*
  * One endpoint, as curl will read it (the request's URL is the endpoint
  * and a path): a host, no user or password (curl would take
@@ -257,9 +270,10 @@ static int check_endpoint(const char *ep, bool password, char *msg,
 		 !curl_url_get(u, CURLUPART_FRAGMENT, &x, 0) ||
 		 strpbrk(ep, "?#"))
 		why = "a query or fragment in the URL";
-	else if (!curl_url_get(u, CURLUPART_PORT, &port, 0) &&
-		 (port[strspn(port, "0123456789")] || strlen(port) > 5 ||
-		  (p = strtol(port, NULL, 10)) < 1 || p > 65535))
+	else if ((!curl_url_get(u, CURLUPART_PORT, &port, 0) &&
+		  (port[strspn(port, "0123456789")] || strlen(port) > 5 ||
+		   (p = strtol(port, NULL, 10)) < 1 || p > 65535)) ||
+		 empty_port(ep))
 		why = "port not 1 to 65535";
 	else if (password && strncmp(ep, "https://", 8) && !loopback(host))
 		why = "the password would cross the network in clear: use https://";

@@ -140,6 +140,7 @@ enum etcd_cmp_target {
 	ETCD_CMP_VERSION,
 	ETCD_CMP_CREATE,	/* create_revision */
 	ETCD_CMP_MOD,		/* mod_revision */
+	ETCD_CMP_LEASE,		/* the key's lease id; 0: none (or no key) */
 };
 
 enum etcd_cmp_result {

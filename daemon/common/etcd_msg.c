@@ -242,12 +242,14 @@ static const char *const cmp_targets[] = {
 	[ETCD_CMP_VERSION] = "VERSION",
 	[ETCD_CMP_CREATE] = "CREATE",
 	[ETCD_CMP_MOD] = "MOD",
+	[ETCD_CMP_LEASE] = "LEASE",
 };
 
 static const char *const cmp_fields[] = {
 	[ETCD_CMP_VERSION] = "version",
 	[ETCD_CMP_CREATE] = "create_revision",
 	[ETCD_CMP_MOD] = "mod_revision",
+	[ETCD_CMP_LEASE] = "lease",
 };
 
 static const char *const cmp_results[] = {
@@ -286,7 +288,7 @@ static int txn_body(const struct etcd_txn *t, json_object *o, char *msg,
 	}
 	for (i = 0; i < t->n_cmp; i++) {
 		if (!t->cmp[i].key || !*t->cmp[i].key ||
-		    (unsigned int)t->cmp[i].target > ETCD_CMP_MOD ||
+		    (unsigned int)t->cmp[i].target > ETCD_CMP_LEASE ||
 		    (unsigned int)t->cmp[i].result > ETCD_CMP_NOT_EQUAL) {
 			snprintf(msg, len, "invalid etcd txn compare");
 			return -EINVAL;

@@ -385,7 +385,8 @@ static int delete_node(struct ctl *x, const char *cluster)
 	snprintf(live, sizeof(live), "%s/live", reg);
 	snprintf(status, sizeof(status), "/cosi/%s/status/%s/", cluster,
 		 a->id);
-	cmp = (struct etcd_cmp){ .key = live, .target = ETCD_CMP_VERSION,
+	/* Live as get nodes says it: the live key under a lease. */
+	cmp = (struct etcd_cmp){ .key = live, .target = ETCD_CMP_LEASE,
 				 .result = ETCD_CMP_EQUAL, .value = 0 };
 	ops[0] = (struct etcd_op){ .type = ETCD_OP_DELETE, .key = reg };
 	ops[1] = (struct etcd_op){ .type = ETCD_OP_DELETE, .key = status,

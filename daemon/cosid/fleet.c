@@ -30,8 +30,9 @@
  * all|group:<g>|node and the annotation cosi.dev/fleet-key=<key> (when
  * it fits 255 bytes), and deletes what carries the label and is no
  * longer desired (prune.c).  A document the kernel refuses for good is
- * counted (FleetSync refused), logged once, holds nothing back, and is
- * tried again every REFUSED_RETRY_MS (what was in its way may go).
+ * counted (FleetSync refused), logged once, holds nothing back, and,
+ * when another owner's resource holds its id, is tried again every
+ * REFUSED_RETRY_MS (what was in its way may go).
  * A watch that ends is resumed from the last revisions seen after a
  * jittered backoff (0.5 s doubling to 10 s); one silent for longer than
  * --etcd-watch-idle (etcd sends progress notifications to quiet
@@ -139,6 +140,14 @@ struct cosid_fleet {
 	bool listed;			/* v is etcd's (a range succeeded) */
 	bool dirty;			/* v changed since the last apply */
 	bool need_list;			/* next (re)connect: range, not resume */
+	/*
+	 * A re-list after a watch message too big for the client: the list
+	 * (at list_rev) holds that revision's outcome, and a watcher still
+	 * at list_rev starts after it (at it, it would meet the same
+	 * message and re-list again and again in a quiet fleet).
+	 */
+	bool big_relist, list_plus_one;
+	int64_t list_rev;
 	bool connected, registered;
 	uint64_t cluster_id;
 	int64_t rev;			/* the last revision seen */
@@ -159,11 +168,14 @@ struct cosid_fleet {
 	uint64_t scan_wakeups, scan_resyncs;
 	size_t applied, skipped, refused;
 	/*
-	 * While the kernel refuses a document (a local resource of another
-	 * owner holds its id, say), the set is applied again from then on:
-	 * what was in its way may go, and its destruction wakes nobody.
+	 * While the kernel refuses a document because a resource of
+	 * another owner holds its id (-EACCES, -EEXIST), the set is applied
+	 * again every REFUSED_RETRY_MS: what was in its way may go, and its
+	 * destruction wakes nobody.  Other refusals (the document itself)
+	 * wait for its value to change.
 	 */
 	uint64_t refused_retry_at;	/* CLOCK_MONOTONIC usec */
+	size_t refused_held;		/* of refused: by another's resource */
 	char last_error[ETCD_MSG_LEN];
 	struct cosid_pub *pub;		/* NULL: nothing published */
 	int refs;			/* registered controllers */
@@ -600,6 +612,7 @@ static void on_watch(struct etcd_watch *w, int err, const char *msg,
 		if (err == -EMSGSIZE || err == -ENOMEM) {
 			set_error(f, "watch: %s: resyncing", msg);
 			f->need_list = true;
+			f->big_relist = true;
 		} else {
 			set_error(f, "watch: %s", msg);
 		}
@@ -714,6 +727,8 @@ static void start_watch(struct cosid_fleet *f)
 	for (i = 0; i < f->n_ranges; i++) {
 		keys[i].key = f->ranges[i];
 		keys[i].start_revision = f->wrev[i] > 0 ? f->wrev[i] : 1;
+		if (f->list_plus_one && f->wrev[i] == f->list_rev)
+			keys[i].start_revision++;
 	}
 	f->watch_since = now_usec(f);
 	if (etcd_watch_start(f->e, &o, on_watch, f, &f->w, msg, sizeof(msg))) {
@@ -772,6 +787,9 @@ static void on_list(struct etcd_req *rq, int err, const char *msg,
 	f->rev = rep->hdr.revision;
 	for (i = 0; i < f->n_ranges; i++)
 		f->wrev[i] = f->rev;
+	f->list_rev = f->rev;
+	f->list_plus_one = f->big_relist;
+	f->big_relist = false;
 	f->listed = true;
 	f->dirty = true;
 	f->lists++;
@@ -1074,8 +1092,13 @@ static int sync_store(struct cosid_fleet *f, struct cosi *c)
 		for (i = 0; i < k; i++)
 			f->v[win[i]].refused = 0;
 	f->refused = 0;
-	for (i = 0; i < k; i++)
+	f->refused_held = 0;
+	for (i = 0; i < k; i++) {
 		f->refused += !!f->v[win[i]].refused;
+		/* Another owner's resource holds the id: it may go. */
+		f->refused_held += f->v[win[i]].refused == EACCES ||
+				   f->v[win[i]].refused == EEXIST;
+	}
 	/* The refusal last-error names is over once none is refused. */
 	if (!f->refused && strstr(f->last_error, ": refused: "))
 		f->last_error[0] = '\0';
@@ -1159,9 +1182,9 @@ static int fleet_run(struct cosi_ctl *ctl)
 		f->scan_resyncs = resyncs;
 	}
 	/* A wake-up set for an earlier retry (since pushed on) comes first. */
-	if (f->refused && now_usec(f) >= f->refused_retry_at)
+	if (f->refused_held && now_usec(f) >= f->refused_retry_at)
 		f->dirty = true;
-	else if (f->refused)
+	else if (f->refused_held)
 		cosi_ctl_wake_after(ctl, (f->refused_retry_at - now_usec(f) +
 					  999) / 1000);
 	/* Until etcd's set is known, nothing is applied or deleted. */
@@ -1173,7 +1196,7 @@ static int fleet_run(struct cosi_ctl *ctl)
 		} else {
 			f->synced_rev = f->rev;
 		}
-		if (f->refused) {
+		if (f->refused_held) {
 			f->refused_retry_at = now_usec(f) +
 				REFUSED_RETRY_MS * 1000ULL;
 			cosi_ctl_wake_after(ctl, REFUSED_RETRY_MS);

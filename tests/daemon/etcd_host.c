@@ -2803,6 +2803,50 @@ TEST(cosictl_delete_node)
 }
 
 /*
+ * A live key without a lease (put by hand; cosid puts it under its
+ * lease) is "not live" to get nodes and wait: delete node agrees and
+ * retires the node.
+ */
+TEST(delete_node_leaseless_live_key)
+{
+	struct etcd *e = client(main_c->endpoints);
+	const char *ep = main_c->endpoints;
+	char out[4096], err[2048];
+
+	ASSERT_NE(NULL, e);
+	ASSERT_EQ(0, put(e, "/cosi/dll/nodes/n1", REG("\"web\""), 0, NULL,
+			 NULL));
+	ASSERT_EQ(0, put(e, "/cosi/dll/nodes/n1/live", "", 0, NULL, NULL));
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "dll", "get", "nodes", NULL));
+	EXPECT_NE(NULL, strstr(out, " no ")) TH_LOG("%s", out);
+	EXPECT_EQ(0, run_ctl(out, sizeof(out), err, sizeof(err), "--etcd", ep,
+			     "--cluster", "dll", "delete", "node", "n1", NULL))
+		TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(out, "node n1 deleted")) TH_LOG("%s", out);
+	etcd_free(e);
+}
+
+/* "http://HOST:" (an empty port) would be curl's port 80, silently. */
+TEST(endpoint_empty_port)
+{
+	static const char *const bad[] = {
+		"http://127.0.0.1:", "http://127.0.0.1:/", "https://[::1]:",
+	};
+	struct etcd *e = NULL;
+	char msg[ETCD_MSG_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct etcd_opts o = { .endpoints = bad[i] };
+
+		EXPECT_EQ(-EINVAL, etcd_new(&e, NULL, &o, msg, sizeof(msg)))
+			TH_LOG("'%s' accepted", bad[i]);
+		EXPECT_NE(NULL, strstr(msg, "port")) TH_LOG("%s", msg);
+	}
+}
+
+/*
  * watch nodes / get nodes -w with --etcd: refused (exit 2, one line),
  * not a one-shot get nodes that exits 0 (review-ctl).
  */

@@ -307,8 +307,19 @@ wait_for 30 "etcd takes 10001 puts of group g1 in one txn" txn_applied g1
 # stays silent longer than --etcd-watch-idle gets twice the time next.)
 wait_for 90 "n1, sent a watch message of 10001 events, re-lists" \
 	grep -q "watch: etcd watch message with over 10000 events: resyncing" "$T/n1.log"
+r1b=$(spec 1 fleetsync n1 resyncs)
 big_del g1
 check "etcd deletes g1's 10001 keys by prefix" grep -qx 10001 "$T/del.out"
+# The list after the deletes is at their revision (a quiet fleet): the
+# watch goes on from the revision after it, not into the same 10001
+# events again (a re-list every backoff, for as long as nothing moves).
+resyncs_over() { [ "$(spec 1 fleetsync n1 resyncs)" -gt "$1" ]; }
+wait_for 60 "... n1 lists them gone" resyncs_over "$r1b"
+sleep 3
+r1b=$(spec 1 fleetsync n1 resyncs)
+sleep 15
+check "... then watches on without listing again (15 s, nothing put)" \
+	is "$r1b" spec 1 fleetsync n1 resyncs
 ectl put "$P/desired/nodes/n1/$SC/net.ipv4.tcp_keepalive_time" "$(doc net.ipv4.tcp_keepalive_time 602)" > /dev/null
 wait_for 60 "... and once they are deleted, a put for n1 arrives" \
 	sysctl_is 1 net.ipv4.tcp_keepalive_time 602

@@ -256,7 +256,8 @@ fi
 # --- (a) one member killed: quorum holds
 stop_member 1 KILL
 check_fails "(a) m1 is down (its endpoint does not answer)" healthy 1
-check "(a) m2 and m3 answer (quorum)" healthy 2 3
+# m1 was the leader: the other two elect one first.
+wait_for 15 "(a) m2 and m3 answer (quorum)" healthy 2 3
 TTL=72
 t0=$(date +%s)
 sysctl_doc net.ipv4.ip_default_ttl "$TTL" | fapply --all-nodes

@@ -177,6 +177,13 @@ struct cosid_fleet {
 	uint64_t refused_retry_at;	/* CLOCK_MONOTONIC usec */
 	size_t refused_held;		/* of refused: by another's resource */
 	char last_error[ETCD_MSG_LEN];
+	/*
+	 * FleetSync as last written (status_known): a run that would write
+	 * the same figures writes and reads nothing (fleet_run runs on every
+	 * wake-up; as runtime-status's figures, only ours write it).
+	 */
+	struct cosi_spec status;
+	bool status_known;
 	struct cosid_pub *pub;		/* NULL: nothing published */
 	int refs;			/* registered controllers */
 };
@@ -1154,10 +1161,19 @@ static int put_status(struct cosi_ctl *ctl, struct cosid_fleet *f)
 	      cosi_spec_add_u64(&spec, "publish-overflow", ps.overflow) ?:
 	      cosi_spec_add_u64(&spec, "publish-revision",
 				ps.revision > 0 ? ps.revision : 0);
+	if (!err && f->status_known && cosi_spec_equal(&spec, &f->status)) {
+		cosi_spec_clear(&spec);
+		return 0;
+	}
 	if (!err)
 		err = cosi_ctl_apply(ctl, NS_RUNTIME, T_FLEET_SYNC, f->node,
 				     NULL, &spec);
-	cosi_spec_clear(&spec);
+	cosi_spec_clear(&f->status);
+	f->status_known = !err;
+	if (!err)
+		f->status = spec;	/* kept: f's now */
+	else
+		cosi_spec_clear(&spec);
 	return err;
 }
 
@@ -1363,6 +1379,7 @@ void cosid_fleet_free(struct cosid_fleet *f)
 	free(f->v);
 	if (f->have_defs)
 		cosi_definitions_clear(&f->defs);
+	cosi_spec_clear(&f->status);
 	cosi_selector_clear(&f->sel);
 	for (i = 0; i < f->n_groups; i++)
 		free(f->groups[i]);

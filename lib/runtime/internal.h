@@ -52,6 +52,14 @@ struct cosi_ctl {
 	struct cosi_qkey *qhead, **qtail;
 	size_t queued;
 
+	/*
+	 * What this controller last wrote of each output: tsearch() tree of
+	 * struct cosi_written, keyed "ns/type/id".  Entries come with a
+	 * write's reply and go with the output's destroy, a failed write
+	 * or the controller; at most one per output it holds.
+	 */
+	void *written;
+
 	/* Output tracking. */
 	bool tracking;
 	void *touched;			/* tsearch() tree of "ns/type/id" */

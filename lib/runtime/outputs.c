@@ -129,6 +129,149 @@ static bool cosi_labels_same(const struct cosi_kvs *want,
 }
 
 /*
+ * What a controller last wrote of an output: the version its write made
+ * and a digest of the labels and spec it wrote.  When the next apply
+ * wants other content (the digest differs), the update goes out at once,
+ * expecting that version, instead of after a read: the kernel refuses it
+ * if anything wrote in between (every write makes a new version), and
+ * then, as after any failure, the entry goes and the apply reads and
+ * decides as it would have without one.  Equal digests (the same
+ * content, or a collision) take the reading path too, which compares
+ * exactly: the digest only ever spares a read, never a write or a check.
+ * Controllers' statuses change on most writes (runtime-status's figures,
+ * FleetSync's revision, a sysctl's value), so this halves their netlink
+ * round trips.
+ */
+struct cosi_written {
+	char *key;			/* "ns/type/id"; first: the tree's key */
+	uint64_t version;
+	uint64_t digest;
+};
+
+static int cosi_written_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cosi_written *)a)->key,
+		      ((const struct cosi_written *)b)->key);
+}
+
+static void cosi_written_free(void *p)
+{
+	struct cosi_written *w = p;
+
+	free(w->key);
+	free(w);
+}
+
+/* FNV-1a, 64 bits, of @len bytes from @h. */
+static uint64_t cosi_fnv(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+#define COSI_FNV_BASIS	0xcbf29ce484222325ULL
+
+static uint64_t cosi_fnv_str(uint64_t h, const char *s)
+{
+	return cosi_fnv(h, s, strlen(s) + 1);	/* the NUL separates */
+}
+
+static uint64_t cosi_field_digest(const struct cosi_field *f)
+{
+	uint64_t h = cosi_fnv_str(COSI_FNV_BASIS, f->name);
+	size_t i;
+
+	h = cosi_fnv(h, &f->type, sizeof(f->type));
+	switch (f->type) {
+	case COSI_FIELD_TYPE_STRING:
+		return cosi_fnv_str(h, f->str);
+	case COSI_FIELD_TYPE_U64:
+		return cosi_fnv(h, &f->u64, sizeof(f->u64));
+	case COSI_FIELD_TYPE_S64:
+		return cosi_fnv(h, &f->s64, sizeof(f->s64));
+	case COSI_FIELD_TYPE_BOOL:
+		return cosi_fnv(h, &f->b, sizeof(f->b));
+	case COSI_FIELD_TYPE_BYTES:
+		return cosi_fnv(h, f->bytes.data, f->bytes.len);
+	case COSI_FIELD_TYPE_STRING_LIST:
+		for (i = 0; i < f->strs.n; i++)
+			h = cosi_fnv_str(h, f->strs.v[i]);
+		return h;
+	}
+	return h;
+}
+
+/*
+ * Of labels and spec as cosi_labels_same() and cosi_spec_equal() see
+ * them: sets, so each member's digest is summed (order-free).
+ */
+static uint64_t cosi_digest(const struct cosi_kvs *labels,
+			    const struct cosi_spec *spec)
+{
+	uint64_t h, sum = 0;
+	size_t i;
+
+	for (i = 0; labels && i < labels->n; i++) {
+		h = cosi_fnv_str(COSI_FNV_BASIS ^ 1, labels->v[i].key);
+		sum += cosi_fnv_str(h, labels->v[i].value);
+	}
+	for (i = 0; i < spec->n; i++)
+		sum += cosi_field_digest(&spec->v[i]);
+	return sum;
+}
+
+static struct cosi_written *cosi_written_find(struct cosi_ctl *ctl,
+					      const char *key)
+{
+	struct cosi_written probe = { .key = (char *)key }, **w;
+
+	w = tfind(&probe, &ctl->written, cosi_written_cmp);
+	return w ? *w : NULL;
+}
+
+static void cosi_written_forget(struct cosi_ctl *ctl, const char *key)
+{
+	struct cosi_written *w = cosi_written_find(ctl, key);
+
+	if (w) {
+		tdelete(w, &ctl->written, cosi_written_cmp);
+		cosi_written_free(w);
+	}
+}
+
+/*
+ * After a write of @spec that made @res (or a read that found them
+ * equal): remember it (best effort).  Not a write that kept the spec
+ * there was: the digest would not say what the output holds.
+ */
+static void cosi_written_note(struct cosi_ctl *ctl, const char *key,
+			      const struct cosi_resource *res,
+			      const struct cosi_spec *spec, uint64_t digest)
+{
+	struct cosi_written *w = cosi_written_find(ctl, key);
+
+	if (!res || !spec || res->phase != COSI_PHASE_RUNNING) {
+		cosi_written_forget(ctl, key);
+		return;
+	}
+	if (!w) {
+		w = calloc(1, sizeof(*w));
+		if (!w)
+			return;
+		w->key = strdup(key);
+		if (!w->key || !tsearch(w, &ctl->written, cosi_written_cmp)) {
+			cosi_written_free(w);
+			return;
+		}
+	}
+	w->version = res->version;
+	w->digest = digest;
+}
+
+/*
  * Tries of an update whose expected version went stale: a consumer adding
  * or removing its finalizer on the output makes a new version between our
  * read and our write.  Re-read and write again (cosi-project/runtime's
@@ -149,17 +292,44 @@ int cosi_ctl_apply_known(struct cosi_ctl *ctl, const char *ns,
 		.labels = labels ? labels : &none, .spec = spec,
 	);
 	const struct cosi_resource *cur;
-	struct cosi_resource *got;
+	struct cosi_resource *got, *made;
+	struct cosi_written *w;
 	bool running, existed;
+	uint64_t digest;
+	char *key;
 	int err, tries = 0;
 
 	if (!cosi_ctl_output_kind(ctl, type)) {
 		cosi_ctl_log(ctl, "%s is not a declared output", type);
 		return -EINVAL;
 	}
+	if (asprintf(&key, "%s/%s/%s", ns, type, id) < 0)
+		return -ENOMEM;
 	cosi_ctl_note_ns(ctl, ns, type);
+	digest = spec ? cosi_digest(labels, spec) : 0;
+	/* Other content than this controller last wrote: no read first. */
+	w = have_known || !spec ? NULL : cosi_written_find(ctl, key);
+	if (w && w->digest != digest) {
+		if (!cosi_ctl_take_token(ctl)) {
+			free(key);
+			return -EAGAIN;
+		}
+		made = NULL;
+		req.has_expected_version = true;
+		req.expected_version = w->version;
+		err = cosi_resource_update(ctl->conn, &req, &made);
+		req.has_expected_version = false;
+		if (!err) {
+			cosi_written_note(ctl, key, made, spec, digest);
+			cosi_resource_free(made);
+			goto done;
+		}
+		/* Written meanwhile, gone, or refused: read and decide. */
+		cosi_written_forget(ctl, key);
+	}
 again:
 	got = NULL;
+	made = NULL;
 	if (have_known) {
 		/* The caller's read, once: a retry reads again. */
 		have_known = false;
@@ -174,20 +344,21 @@ again:
 	running = cur && cur->phase == COSI_PHASE_RUNNING;
 	if (running && cosi_labels_same(labels, &cur->labels) &&
 	    (!spec || cosi_spec_equal(spec, &cur->spec))) {
-		cosi_ctl_touch(ctl, ns, type, id);
+		cosi_written_note(ctl, key, cur, spec, digest);
 		cosi_resource_free(got);
-		return 0;
+		goto done;
 	}
 	if (!cosi_ctl_take_token(ctl)) {
 		cosi_resource_free(got);
+		free(key);
 		return -EAGAIN;
 	}
 	if (cur) {
 		req.has_expected_version = true;
 		req.expected_version = cur->version;
-		err = cosi_resource_update(ctl->conn, &req, NULL);
+		err = cosi_resource_update(ctl->conn, &req, &made);
 	} else {
-		err = cosi_resource_create(ctl->conn, &req, NULL);
+		err = cosi_resource_create(ctl->conn, &req, &made);
 	}
 	cosi_resource_free(got);
 	/*
@@ -200,9 +371,15 @@ again:
 		goto again;
 	if (err)
 		goto fail;
+	cosi_written_note(ctl, key, made, spec, digest);
+	cosi_resource_free(made);
+done:
 	cosi_ctl_touch(ctl, ns, type, id);
+	free(key);
 	return 0;
 fail:
+	cosi_written_forget(ctl, key);
+	free(key);
 	cosi_ctl_log(ctl, "%s", cosi_strerror(ctl->conn, id));
 	return err;
 }
@@ -221,8 +398,14 @@ int cosi_ctl_destroy(struct cosi_ctl *ctl, const char *ns, const char *type,
 	COSI_OPTS(cosi_req, req, .ns = ns, .type = type, .id = id);
 	struct cosi_resource *cur = NULL;
 	bool ready;
+	char *key;
 	int err;
 
+	/* Torn down, then gone: no version of it is ours to expect. */
+	if (asprintf(&key, "%s/%s/%s", ns, type, id) < 0)
+		return -ENOMEM;
+	cosi_written_forget(ctl, key);
+	free(key);
 	err = cosi_resource_get(ctl->conn, ns, type, id, &cur);
 	if (err == -ENOENT)
 		return 1;
@@ -376,6 +559,8 @@ void cosi_ctl_outputs_free(struct cosi_ctl *ctl)
 
 	tdestroy(ctl->touched, free);
 	ctl->touched = NULL;
+	tdestroy(ctl->written, cosi_written_free);
+	ctl->written = NULL;
 	for (o = ctl->out_ns; o; o = next) {
 		next = o->next;
 		free(o->ns);

@@ -76,6 +76,22 @@ int __wrap_cosi_resource_update(struct cosi *c, const struct cosi_req *r,
 	return __real_cosi_resource_update(c, r, out);
 }
 
+/* Reads of output gets_id but by the test's own handle, counted. */
+static const char *gets_id;
+static struct cosi *gets_not;
+static unsigned int gets;
+
+int __real_cosi_resource_get(struct cosi *c, const char *ns, const char *type,
+			     const char *id, struct cosi_resource **out);
+int __wrap_cosi_resource_get(struct cosi *c, const char *ns, const char *type,
+			     const char *id, struct cosi_resource **out)
+{
+	if (gets_id && !strcmp(id, gets_id) && !strcmp(type, OUT_T) &&
+	    c != gets_not)
+		gets++;
+	return __real_cosi_resource_get(c, ns, type, id, out);
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -1038,6 +1054,65 @@ TEST_F(rt, update_conflict_is_reread_not_failed)
 	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
 	ASSERT_NE(NULL, start(self, &mirror));
 	output_race_is_reread(self, _metadata, "mirror");
+}
+
+/*
+ * An output whose content changes is updated at the version its last
+ * write made, without a read; the same content is read (and not
+ * written); a write of someone else in between is read again, not lost.
+ */
+TEST_F(rt, changed_output_is_written_without_a_read)
+{
+	char *racer = "racer";
+	struct cosi_strs fins = { .v = &racer, .n = 1 };
+	COSI_OPTS(cosi_req, fin, .ns = OUT_NS, .type = OUT_T, .id = "a",
+		  .finalizers = &fins);
+	const struct cosi_ctl_stats *s;
+	struct cosi_resource *out;
+	uint64_t writes, version;
+
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_NE(NULL, start(self, &mirror));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "1"));
+	s = cosi_ctl_stats(cosi_runtime_find(self->rt, "mirror"));
+	gets_id = "a";
+	gets_not = self->user;
+	gets = 0;
+	writes = s->writes;
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "2"));
+	settle(self->ev, self->rt, 5000);
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "2"));
+	EXPECT_EQ(0, gets);
+	EXPECT_EQ(writes + 1, s->writes);
+
+	/* Another input wakes it: a, the same, is read and not written. */
+	ASSERT_EQ(0, cosi_resource_get(self->user, OUT_NS, OUT_T, "a", &out));
+	version = out->version;
+	cosi_resource_free(out);
+	gets = 0;
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "b", "1"));
+	settle(self->ev, self->rt, 5000);
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "b", "1"));
+	EXPECT_EQ(1, gets);
+	EXPECT_EQ(writes + 2, s->writes);	/* b's create */
+	ASSERT_EQ(0, cosi_resource_get(self->user, OUT_NS, OUT_T, "a", &out));
+	EXPECT_EQ(version, out->version);
+	cosi_resource_free(out);
+
+	/* A consumer's finalizer moved the version on: read, then written. */
+	ASSERT_EQ(0, cosi_finalizer_add(self->user, &fin, NULL));
+	gets = 0;
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "3"));
+	settle(self->ev, self->rt, 5000);
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "3"));
+	EXPECT_EQ(1, gets);
+	EXPECT_EQ(0, s->failures);
+	ASSERT_EQ(0, cosi_resource_get(self->user, OUT_NS, OUT_T, "a", &out));
+	EXPECT_TRUE(cosi_strs_has(&out->finalizers, "racer"));
+	cosi_resource_free(out);
+	gets_id = NULL;
+	gets_not = NULL;
 }
 
 TEST_F(rt, throttled_controller_survives_a_timer_it_cannot_arm)

@@ -322,7 +322,7 @@ int cosid_pub_new(struct cosi *c, const struct cosid_fleet_opts *o,
 /* The "fleet-publish" queue controller; its data is @f. */
 int cosid_pub_register(struct cosi_runtime *rt, struct cosid_pub *p,
 		       struct cosid_fleet *f);
-/* Once the fleet's etcd client exists: sync and publish on its loop. */
+/* Once the fleet's etcd client exists: its loop (held until registered). */
 void cosid_pub_start(struct cosid_pub *p, struct etcd *e, unsigned int seed);
 /*
  * etcd may no longer hold what the publisher wrote (fleet.c re-listed or
@@ -330,6 +330,11 @@ void cosid_pub_start(struct cosid_pub *p, struct etcd *e, unsigned int seed);
  * after the request in flight.  NULL is a no-op.
  */
 void cosid_pub_resync(struct cosid_pub *p);
+/*
+ * Hold (nothing read or written) or release the publisher (NULL: none);
+ * it starts held, and a release syncs it anew.
+ */
+void cosid_pub_hold(struct cosid_pub *p, bool hold);
 void cosid_pub_stats(const struct cosid_pub *p, struct cosid_pub_stats *st);
 void cosid_pub_free(struct cosid_pub *p);
 /*

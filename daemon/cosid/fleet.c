@@ -48,8 +48,11 @@
  * is under a lease of COSID_FLEET_TTL s: the node is live while it
  * exists.  Both are put in one txn when the lease is granted (at start,
  * and again when etcd no longer knows it: -ENOENT, after an outage
- * longer than the TTL); kept alive every TTL/3 (keep-alives cost no
- * revision, so an idle fleet adds none).  At a clean shutdown the lease
+ * longer than the TTL), on a compare that no lease holds the live key:
+ * a name is live once (another cosid's: name_taken()); kept alive every
+ * TTL/3 (keep-alives cost no revision, so an idle fleet adds none), the
+ * live key checked every LIVE_CHECK_TICKS of them by a txn that writes
+ * nothing (check_live()).  At a clean shutdown the lease
  * is revoked: the live key goes, the registration stays.  Retiring a
  * node for good is an administrator's act (cosictl delete node).
  *
@@ -90,6 +93,7 @@
 #define BACKOFF_MAX_MS		10000
 #define STREAM_OK_USEC		5000000	/* a watch that lived this long ok */
 #define REFUSED_RETRY_MS	10000	/* a refused document, tried again */
+#define LIVE_CHECK_TICKS	3	/* keep-alives between live-key checks */
 #define WHO			"fleet"
 
 struct fentry {
@@ -149,6 +153,16 @@ struct cosid_fleet {
 	bool big_relist, list_plus_one;
 	int64_t list_rev;
 	bool connected, registered;
+	/*
+	 * The live key is another lease's: a cosid of the same --node is
+	 * live.  Not registered, nothing published (the publisher is held)
+	 * until its key goes; tried again at every keep-alive tick.  While
+	 * registered, every LIVE_CHECK_TICKS keep-alives a read-only txn
+	 * checks that the live key is still ours (deleted by hand: put
+	 * back; another's: this one stands down).
+	 */
+	bool name_taken;
+	unsigned int live_ticks;
 	uint64_t cluster_id;
 	int64_t rev;			/* the last revision seen */
 	int64_t synced_rev;		/* rev when the store was last in step */
@@ -835,13 +849,52 @@ static void start_list(struct cosid_fleet *f)
 
 static void lease_step(struct cosid_fleet *f);
 
+/* The live key is @lease's, not ours: another cosid holds the name. */
+static void name_taken(struct cosid_fleet *f, int64_t lease)
+{
+	if (!f->name_taken)
+		fprintf(stderr, "cosid: fleet: %s is held by lease %llx: another cosid runs as %s; not publishing until it is gone\n",
+			f->live_key, (unsigned long long)lease, f->node);
+	set_error(f, "registering: node name %s is live under another lease (another cosid with --node %s?): not registered, not publishing",
+		  f->node, f->node);
+	f->name_taken = true;
+	f->registered = false;
+	cosid_pub_hold(f->pub, true);
+	wake(f);
+}
+
+/*
+ * The live key's lease as a txn's failure range read it; 0: no key, or
+ * one put without a lease (by hand: the registration's put replaces it).
+ */
+static int64_t live_lease(const struct etcd_reply *rep)
+{
+	const struct etcd_reply *r = rep->n_responses ? &rep->responses[0] :
+				     NULL;
+
+	return r && r->n_kvs ? r->kvs[0].lease : 0;
+}
+
+static void registered(struct cosid_fleet *f)
+{
+	f->registered = true;
+	f->live_ticks = 0;
+	if (f->name_taken)
+		f->last_error[0] = '\0';
+	f->name_taken = false;
+	cosid_pub_hold(f->pub, false);
+	fprintf(stderr, "cosid: fleet: registered as %s (lease %llx)\n",
+		f->node_key, (unsigned long long)f->lease);
+	wake(f);
+}
+
 static void on_put(struct etcd_req *rq, int err, const char *msg,
 		   const struct etcd_reply *rep, void *arg)
 {
 	struct cosid_fleet *f = arg;
+	int64_t held;
 
 	(void)rq;
-	(void)rep;
 	f->lease_rq = NULL;
 	if (err == -EPERM) {
 		/*
@@ -858,10 +911,53 @@ static void on_put(struct etcd_req *rq, int err, const char *msg,
 		set_error(f, "registering: %s", msg);
 		return;		/* the next tick tries again */
 	}
-	f->registered = true;
-	fprintf(stderr, "cosid: fleet: registered as %s (lease %llx)\n",
-		f->node_key, (unsigned long long)f->lease);
+	held = rep->succeeded ? f->lease : live_lease(rep);
+	if (held == f->lease)
+		registered(f);		/* put now, or by a lost reply's txn */
+	else if (held)
+		name_taken(f, held);
+	/* else: gone between two ticks; the next one puts it */
+}
+
+/* A live-key check: still ours, gone (put back) or another's. */
+static void on_live(struct etcd_req *rq, int err, const char *msg,
+		    const struct etcd_reply *rep, void *arg)
+{
+	struct cosid_fleet *f = arg;
+	int64_t held;
+
+	(void)rq;
+	(void)msg;
+	f->lease_rq = NULL;
+	if (err || rep->succeeded || !f->registered)
+		return;		/* the next check, or the registration */
+	held = live_lease(rep);
+	if (held) {
+		name_taken(f, held);
+		return;
+	}
+	set_error(f, "registering: %s was deleted or put without our lease: putting it back",
+		  f->live_key);
+	f->registered = false;
 	wake(f);
+	lease_step(f);
+}
+
+/* Whether the live key is still ours: a txn that writes nothing. */
+static void check_live(struct cosid_fleet *f)
+{
+	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	struct etcd_cmp cmp = { .key = f->live_key, .target = ETCD_CMP_LEASE,
+				.result = ETCD_CMP_EQUAL, .value = f->lease };
+	struct etcd_op get = { .type = ETCD_OP_RANGE, .key = f->live_key };
+	char m[ETCD_MSG_LEN];
+
+	r.txn.cmp = &cmp;
+	r.txn.n_cmp = 1;
+	r.txn.failure = &get;
+	r.txn.n_failure = 1;
+	if (etcd_submit(f->e, &r, on_live, f, &f->lease_rq, m, sizeof(m)))
+		f->lease_rq = NULL;	/* the next tick checks */
 }
 
 static void on_lease(struct etcd_req *rq, int err, const char *msg,
@@ -869,7 +965,10 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 {
 	struct cosid_fleet *f = arg;
 	struct etcd_request r = { .type = ETCD_REQ_TXN };
-	struct etcd_op ops[2];
+	struct etcd_cmp cmp = { .key = f->live_key, .target = ETCD_CMP_LEASE,
+				.result = ETCD_CMP_EQUAL, .value = 0 };
+	struct etcd_op ops[2], get = { .type = ETCD_OP_RANGE,
+				       .key = f->live_key };
 	char m[ETCD_MSG_LEN];
 	bool was = f->registered;
 
@@ -907,16 +1006,26 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 	f->lease_ok = now_usec(f);
 	if (!f->lease)
 		f->lease = rep->lease_id;	/* granted */
-	if (f->registered)
-		return;				/* kept alive */
-	/* The registration and the live key, at one revision. */
+	if (f->registered) {			/* kept alive */
+		if (++f->live_ticks % LIVE_CHECK_TICKS == 0)
+			check_live(f);
+		return;
+	}
+	/*
+	 * The registration and the live key, at one revision, unless a
+	 * live key is there: ours (a reply lost) or another cosid's.
+	 */
 	ops[0] = (struct etcd_op){ .type = ETCD_OP_PUT, .key = f->node_key,
 				   .value = f->reg,
 				   .value_len = strlen(f->reg) };
 	ops[1] = (struct etcd_op){ .type = ETCD_OP_PUT, .key = f->live_key,
 				   .value = "", .lease = f->lease };
+	r.txn.cmp = &cmp;
+	r.txn.n_cmp = 1;
 	r.txn.success = ops;
 	r.txn.n_success = 2;
+	r.txn.failure = &get;
+	r.txn.n_failure = 1;
 	if (etcd_submit(f->e, &r, on_put, f, &f->lease_rq, m, sizeof(m))) {
 		f->lease_rq = NULL;
 		set_error(f, "registering: %s", m);

@@ -70,6 +70,12 @@ struct cosid_pub {
 	size_t batch;			/* writes in the txn in flight */
 	size_t max_ops, max_bytes;	/* of a txn; halved when refused */
 	bool any_owner;			/* --publish-any-owner */
+	/*
+	 * Nothing is read or written while held: until the node is
+	 * registered (its live key is its lease's, not another cosid's of
+	 * the same name); released, it syncs anew.
+	 */
+	bool held;
 	/* The sync's range, in pages: where the next starts, at what rev. */
 	char *page_from;
 	size_t page_from_len, page, n_remote;
@@ -155,7 +161,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *arg);
 
 static void arm(struct cosid_pub *p, uint64_t ms)
 {
-	if (!p->e)
+	if (!p->e || p->held)
 		return;
 	if (!p->timer &&
 	    sd_event_add_time_relative(etcd_event(p->e), &p->timer,
@@ -248,7 +254,7 @@ static void flush(struct cosid_pub *p)
 	char msg[ETCD_MSG_LEN];
 	size_t i, n;
 
-	if (!p->synced || p->rq || !p->e)
+	if (!p->synced || p->rq || !p->e || p->held)
 		return;
 	n = cosid_pubset_batch(p->set, po, p->max_ops, p->max_bytes, &skip);
 	if (skip.n) {
@@ -475,6 +481,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *arg)
 
 	(void)s;
 	(void)usec;
+	if (p->held)
+		return 0;
 	if (p->synced)
 		flush(p);
 	else
@@ -529,6 +537,18 @@ void cosid_pub_start(struct cosid_pub *p, struct etcd *e, unsigned int seed)
 	p->e = e;
 	p->seed = seed;
 	arm(p, 0);
+}
+
+void cosid_pub_hold(struct cosid_pub *p, bool hold)
+{
+	if (!p || p->held == hold)
+		return;
+	p->held = hold;
+	if (!hold) {
+		/* Another cosid may have written here meanwhile. */
+		p->synced = false;
+		cosid_pub_resync(p);
+	}
 }
 
 void cosid_pub_resync(struct cosid_pub *p)
@@ -732,6 +752,7 @@ int cosid_pub_new(struct cosi *c, const struct cosid_fleet_opts *o,
 				err = add_type(p, ns, type);
 	}
 	if (p) {
+		p->held = true;		/* until registered */
 		p->page = RANGE_PAGE;
 		p->max_ops = COSID_PUB_TXN_OPS;
 		p->max_bytes = COSID_PUB_TXN_BYTES;

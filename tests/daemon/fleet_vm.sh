@@ -14,7 +14,9 @@
 # Checks precedence (node > group > all), deletes, a bad document,
 # FleetSync, etcd stopped and restarted, a compaction while a node is cut
 # off (re-list), the registration lease (revoked at a clean stop, taken
-# again after a revoke); publishing: statuses in etcd (n3 only its
+# again after a revoke; a second cosid with a live node's name neither
+# registers nor publishes until that node stops; a live key deleted by
+# hand is put back); publishing: statuses in etcd (n3 only its
 # SysctlStatuses and HostnameStatuses, --publish), updated and deleted
 # with the config, nothing written by an idle fleet or by a restart that
 # changed nothing, a stale key deleted at start.  Uses the ASan/UBSan builds unless COSID_BUILD.
@@ -492,6 +494,47 @@ r0=$(rev_now)
 sleep 12	# more than a keep-alive period (TTL/3 = 10 s)
 check "an idle fleet adds no etcd revision in 12 s (keep-alives included)" \
 	[ "$(rev_now)" = "$r0" ]
+
+# --- one name, two cosid: a second cosid with n1's name (in node 4's
+# namespaces) finds n1's live key under another lease: it neither
+# registers nor publishes, until n1 stops (its lease revoked) and it takes
+# the name over.  Its eth0 is not n1's: what it would publish differs.
+node_links 4
+status_revs 1 > "$T/revs.dup"
+node_exec 4 "$COSID" --etcd "$(etcd_urls 10.77.4.1)" --node n1 --group g1 \
+	$NODE_ARGS >> "$T/n4.log" 2>&1 &
+pid4=$!
+dup_held() {	# dup_held REGISTERED TEXT: node 4's FleetSync (id n1)
+	on 4 "$CTL" get fleetsync n1 -o json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)["spec"]
+sys.exit(0 if str(s["registered"]).lower() == sys.argv[1] and
+         sys.argv[2] in s["last-error"] else 1)' "$1" "$2" 2>/dev/null
+}
+wait_for 30 "a second cosid named n1 does not register: n1's live key is another lease's" \
+	dup_held false "is live under another lease"
+same_revs() { status_revs 1 | cmp -s "$T/revs.dup" -; }
+other_revs() { ! same_revs; }
+sleep 2
+check "... and publishes nothing under n1's name" same_revs
+check "... n1 stays registered" is true spec 1 fleetsync n1 registered
+stop_node 1 TERM
+check "cosid n1 stops cleanly (its lease revoked)" [ $? = 0 ]
+wait_for 30 "then the second takes the name (registered, the error gone)" \
+	dup_held true ""
+wait_for 20 "... and publishes its own statuses under it" other_revs
+stop_node 4 TERM
+check "the second cosid stops cleanly" [ $? = 0 ]
+start_node 1 --group g1 --node-label rack=r2
+wait_for 20 "n1 is live again" is 3 live_keys
+wait_for 20 "... and has republished its statuses" pending0 1
+
+# --- a live key deleted by hand: put back (checked every third
+# keep-alive, TTL/3 = 10 s apart: within 30 s).
+check "n2's live key deleted by hand" is 1 ectl del "$P/nodes/n2/live"
+wait_for 45 "... n2 puts it back" is 3 live_keys
+check "... under n2's lease, FleetSync registered" \
+	is true spec 2 fleetsync n2 registered
 
 # --- the lease
 lease=$(ectl get "$P/nodes/n1/live" -w json | python3 -c 'import json,sys; print("%x" % json.load(sys.stdin)["kvs"][0]["lease"])')

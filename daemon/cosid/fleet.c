@@ -293,6 +293,12 @@ size_t cosid_fleet_effective(const struct cosid_fleet_entry *v, size_t n,
 }
 
 /* The same but for numbers (curl's "after 26 ms"): not logged again. */
+static void wake(struct cosid_fleet *f)
+{
+	if (f->ctl)
+		cosi_ctl_wake(f->ctl);
+}
+
 static bool same_but_digits(const char *a, const char *b)
 {
 	for (;;) {
@@ -320,13 +326,10 @@ set_error(struct cosid_fleet *f, const char *fmt, ...)
 	va_end(ap);
 	if (!same_but_digits(buf, f->last_error))
 		fprintf(stderr, "cosid: fleet: %s\n", buf);
+	/* FleetSync says it: a run writes it (nothing else may wake one). */
+	if (strcmp(buf, f->last_error))
+		wake(f);
 	snprintf(f->last_error, sizeof(f->last_error), "%s", buf);
-}
-
-static void wake(struct cosid_fleet *f)
-{
-	if (f->ctl)
-		cosi_ctl_wake(f->ctl);
 }
 
 /* --- the entries */

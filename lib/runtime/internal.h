@@ -55,8 +55,11 @@ struct cosi_ctl {
 	/*
 	 * What this controller last wrote of each output: tsearch() tree of
 	 * struct cosi_written, keyed "ns/type/id".  Entries come with a
-	 * write's reply and go with the output's destroy, a failed write
-	 * or the controller; at most one per output it holds.
+	 * write's reply (or a read that found ours equal) and go with the
+	 * output's cosi_ctl_destroy(), a failed write or the controller:
+	 * at most one per output of ours it applied.  An output destroyed
+	 * otherwise (cosi_resource_destroy() on cosi_ctl_conn()) keeps its
+	 * entry until its id is applied again.
 	 */
 	void *written;
 

@@ -244,8 +244,10 @@ static void cosi_written_forget(struct cosi_ctl *ctl, const char *key)
 
 /*
  * After a write of @spec that made @res (or a read that found them
- * equal): remember it (best effort).  Not a write that kept the spec
- * there was: the digest would not say what the output holds.
+ * equal): remember it (best effort).  Not after a labels-only write
+ * (@spec NULL), which kept whatever spec was there: the digest would not
+ * say what the output holds.  Not another owner's output (a shared type's,
+ * found equal): only its owner writes it, an update of ours is refused.
  */
 static void cosi_written_note(struct cosi_ctl *ctl, const char *key,
 			      const struct cosi_resource *res,
@@ -253,7 +255,8 @@ static void cosi_written_note(struct cosi_ctl *ctl, const char *key,
 {
 	struct cosi_written *w = cosi_written_find(ctl, key);
 
-	if (!res || !spec || res->phase != COSI_PHASE_RUNNING) {
+	if (!res || !spec || res->phase != COSI_PHASE_RUNNING ||
+	    !res->owner || strcmp(res->owner, ctl->c.name)) {
 		cosi_written_forget(ctl, key);
 		return;
 	}
@@ -294,7 +297,7 @@ int cosi_ctl_apply_known(struct cosi_ctl *ctl, const char *ns,
 	const struct cosi_resource *cur;
 	struct cosi_resource *got, *made;
 	struct cosi_written *w;
-	bool running, existed;
+	bool running, existed, paid = false;
 	uint64_t digest;
 	char *key;
 	int err, tries = 0;
@@ -324,8 +327,14 @@ int cosi_ctl_apply_known(struct cosi_ctl *ctl, const char *ns,
 			cosi_resource_free(made);
 			goto done;
 		}
-		/* Written meanwhile, gone, or refused: read and decide. */
+		/*
+		 * Written meanwhile (a consumer's finalizer), gone, or
+		 * refused: read and decide.  The token taken pays for the
+		 * write that follows, as it would have after a read first:
+		 * a refusal costs neither a second token nor a throttle.
+		 */
 		cosi_written_forget(ctl, key);
+		paid = true;
 	}
 again:
 	got = NULL;
@@ -348,11 +357,12 @@ again:
 		cosi_resource_free(got);
 		goto done;
 	}
-	if (!cosi_ctl_take_token(ctl)) {
+	if (!paid && !cosi_ctl_take_token(ctl)) {
 		cosi_resource_free(got);
 		free(key);
 		return -EAGAIN;
 	}
+	paid = false;
 	if (cur) {
 		req.has_expected_version = true;
 		req.expected_version = cur->version;

@@ -1115,6 +1115,40 @@ TEST_F(rt, changed_output_is_written_without_a_read)
 	gets_not = NULL;
 }
 
+/*
+ * A consumer's finalizer moved the output on since our last write: the
+ * update at that version is refused, the output read, and written.  That
+ * is one write, as it was with a read first: one token, one in
+ * stats.writes, nothing throttled (no wait for the next token).
+ */
+TEST_F(rt, refused_write_without_a_read_takes_one_token)
+{
+	char *racer = "racer";
+	struct cosi_strs fins = { .v = &racer, .n = 1 };
+	COSI_OPTS(cosi_req, fin, .ns = OUT_NS, .type = OUT_T, .id = "a",
+		  .finalizers = &fins);
+	const struct cosi_ctl_stats *s;
+	uint64_t writes, throttled;
+
+	self->opts.write_rate = 1;
+	self->opts.write_burst = 1;
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "1"));
+	ASSERT_NE(NULL, start(self, &mirror));
+	settle(self->ev, self->rt, 5000);
+	ASSERT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "1"));
+	s = cosi_ctl_stats(cosi_runtime_find(self->rt, "mirror"));
+	spin(self->ev, 1500);		/* the bucket is full again: 1 token */
+	writes = s->writes;
+	throttled = s->throttled;
+	ASSERT_EQ(0, cosi_finalizer_add(self->user, &fin, NULL));
+	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "2"));
+	settle(self->ev, self->rt, 5000);
+	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "2"));
+	EXPECT_EQ(writes + 1, s->writes);
+	EXPECT_EQ(throttled, s->throttled);
+	EXPECT_EQ(0, s->failures);
+}
+
 TEST_F(rt, throttled_controller_survives_a_timer_it_cannot_arm)
 {
 	const struct cosi_ctl_stats *s;

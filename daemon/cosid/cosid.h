@@ -335,6 +335,13 @@ void cosid_pub_resync(struct cosid_pub *p);
  * it starts held, and a release syncs it anew.
  */
 void cosid_pub_hold(struct cosid_pub *p, bool hold);
+/*
+ * Every txn of the publisher's holds only while @key (the node's live
+ * key, which outlives @p) is under @lease; one that fails the compare
+ * writes nothing, holds the publisher and tells the fleet
+ * (cosid_fleet_pub_fenced()).
+ */
+void cosid_pub_fence(struct cosid_pub *p, const char *key, int64_t lease);
 void cosid_pub_stats(const struct cosid_pub *p, struct cosid_pub_stats *st);
 void cosid_pub_free(struct cosid_pub *p);
 /*
@@ -373,5 +380,7 @@ void cosid_fleet_pub_event(struct cosid_fleet *f, const char *fmt, ...)
  * txn, listing) in last-error is cleared; the counters changed.
  */
 void cosid_fleet_pub_recovered(struct cosid_fleet *f);
+/* A publisher's txn found the live key under another lease (or none). */
+void cosid_fleet_pub_fenced(struct cosid_fleet *f);
 
 #endif /* _COSID_H */

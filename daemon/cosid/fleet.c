@@ -878,6 +878,17 @@ static int64_t live_lease(const struct etcd_reply *rep)
 	return r && r->n_kvs ? r->kvs[0].lease : 0;
 }
 
+/*
+ * Not registered, or no longer known to be: nothing is published (what
+ * the publisher writes could overwrite another cosid's of the same name)
+ * until registered() again.
+ */
+static void unregister(struct cosid_fleet *f)
+{
+	f->registered = false;
+	cosid_pub_hold(f->pub, true);
+}
+
 static void registered(struct cosid_fleet *f)
 {
 	f->registered = true;
@@ -885,6 +896,7 @@ static void registered(struct cosid_fleet *f)
 	if (f->name_taken)
 		f->last_error[0] = '\0';
 	f->name_taken = false;
+	cosid_pub_fence(f->pub, f->live_key, f->lease);
 	cosid_pub_hold(f->pub, false);
 	fprintf(stderr, "cosid: fleet: registered as %s (lease %llx)\n",
 		f->node_key, (unsigned long long)f->lease);
@@ -941,7 +953,7 @@ static void on_live(struct etcd_req *rq, int err, const char *msg,
 	}
 	set_error(f, "registering: %s was deleted or put without our lease: putting it back",
 		  f->live_key);
-	f->registered = false;
+	unregister(f);
 	wake(f);
 	lease_step(f);
 }
@@ -980,7 +992,7 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 	if (err == -ENOENT) {
 		set_error(f, "lease expired or revoked: registering again");
 		f->lease = 0;
-		f->registered = false;
+		unregister(f);
 		lease_step(f);
 		if (was)
 			wake(f);
@@ -996,7 +1008,7 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 		if (f->lease && now_usec(f) - f->lease_ok >
 		    COSID_FLEET_TTL * 1000000ULL) {
 			f->lease = 0;
-			f->registered = false;
+			unregister(f);
 			if (f->w) {
 				etcd_watch_free(f->w);
 				f->w = NULL;
@@ -1434,6 +1446,17 @@ void cosid_fleet_pub_event(struct cosid_fleet *f, const char *fmt, ...)
 		set_error(f, "%s", buf);
 	}
 	wake(f);
+}
+
+void cosid_fleet_pub_fenced(struct cosid_fleet *f)
+{
+	if (!f->registered)
+		return;
+	set_error(f, "publishing: %s is no longer under this node's lease %llx: not publishing, registering again",
+		  f->live_key, (unsigned long long)f->lease);
+	unregister(f);
+	wake(f);
+	lease_step(f);
 }
 
 void cosid_fleet_pub_recovered(struct cosid_fleet *f)

@@ -76,6 +76,9 @@ struct cosid_pub {
 	 * the same name); released, it syncs anew.
 	 */
 	bool held;
+	/* Each txn compares the live key's lease with the node's (fleet.c). */
+	const char *fence_key;
+	int64_t fence_lease, txn_lease;	/* now; the txn in flight's */
 	/* The sync's range, in pages: where the next starts, at what rev. */
 	char *page_from;
 	size_t page_from_len, page, n_remote;
@@ -234,6 +237,25 @@ static void on_txn(struct etcd_req *rq, int err, const char *msg,
 		failed(p, "txn", msg);
 		return;
 	}
+	if (p->fence_key && !rep->succeeded) {
+		/*
+		 * Not applied: the live key is not our lease's (another
+		 * cosid of this name holds it, or it was deleted).  Held
+		 * until the fleet has registered again; a release syncs.
+		 */
+		cosid_pubset_done(p->set, false);
+		p->st.errors++;
+		p->synced = false;
+		if (p->txn_lease != p->fence_lease) {
+			/* Sent under a lease since replaced: sync anew. */
+			p->resync = false;
+			arm(p, 0);
+			return;
+		}
+		p->held = true;
+		cosid_fleet_pub_fenced(p->f);
+		return;
+	}
 	p->st.published += p->batch;
 	p->st.txns++;
 	p->st.revision = rep->hdr.revision;
@@ -250,6 +272,9 @@ static void flush(struct cosid_pub *p)
 	struct etcd_op ops[COSID_PUB_TXN_OPS];
 	struct cosid_pub_op po[COSID_PUB_TXN_OPS];
 	struct etcd_request r = { .type = ETCD_REQ_TXN };
+	struct etcd_cmp cmp = { .key = p->fence_key, .target = ETCD_CMP_LEASE,
+				.result = ETCD_CMP_EQUAL,
+				.value = p->fence_lease };
 	struct cosid_pub_skip skip = { 0 };
 	char msg[ETCD_MSG_LEN];
 	size_t i, n;
@@ -271,9 +296,14 @@ static void flush(struct cosid_pub *p)
 		ops[i].value = po[i].doc;
 		ops[i].value_len = po[i].doc_len;
 	}
+	if (p->fence_key) {
+		r.txn.cmp = &cmp;
+		r.txn.n_cmp = 1;
+	}
 	r.txn.success = ops;
 	r.txn.n_success = n;
 	p->batch = n;
+	p->txn_lease = p->fence_lease;
 	if (etcd_submit(p->e, &r, on_txn, p, &p->rq, msg, sizeof(msg))) {
 		p->rq = NULL;
 		cosid_pubset_done(p->set, false);
@@ -549,6 +579,14 @@ void cosid_pub_hold(struct cosid_pub *p, bool hold)
 		p->synced = false;
 		cosid_pub_resync(p);
 	}
+}
+
+void cosid_pub_fence(struct cosid_pub *p, const char *key, int64_t lease)
+{
+	if (!p)
+		return;
+	p->fence_key = key;
+	p->fence_lease = lease;
 }
 
 void cosid_pub_resync(struct cosid_pub *p)

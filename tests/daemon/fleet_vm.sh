@@ -529,6 +529,91 @@ start_node 1 --group g1 --node-label rack=r2
 wait_for 20 "n1 is live again" is 3 live_keys
 wait_for 20 "... and has republished its statuses" pending0 1
 
+# check_within SECONDS DESC CMD...: CMD until it succeeds, SECONDS of
+# wall-clock time (wait_for counts polls: slower on a loaded TCG guest).
+check_within() {
+	_s=$1
+	_d=$2
+	shift 2
+	check "$_d" until_ok "$_s" "$@"
+}
+
+# --- one name, two cosid, and n1's lease lost while its connection
+# lives: n1's lease requests are dropped (tc: a packet whose HTTP
+# request line is "POST /v3/lease/..."), the rest goes through, as when a partition heals and
+# n1's watch and publisher are back before its registration (a race when
+# all is cut: made an order here).  n1's lease expires, the second cosid
+# takes the name; n1, its lease known lost, must publish nothing under
+# the name from then on (its statuses would overwrite the second's, which
+# never learns of it), and stand down once it can ask etcd.
+node_exec 4 "$COSID" --etcd "$(etcd_urls 10.77.4.1)" --node n1 --group g1 \
+	$NODE_ARGS >> "$T/n4.log" 2>&1 &
+pid4=$!
+check_within 30 "a second cosid named n1 again: held" \
+	dup_held false "is live under another lease"
+lease_drop() {	# lease_drop N on|off: node N's lease requests dropped
+	if [ "$2" = on ]; then
+		# "POST /v3/lease/...": " /v3" and "/lea" 4 and 8 bytes into
+		# the TCP payload, after headers of 20 (IP) and 32 bytes
+		# (TCP with timestamps); u32 reads paged data, nbyte does not.
+		on "$1" tc qdisc add dev eth0 root handle 1: prio &&
+			on "$1" tc filter add dev eth0 parent 1: protocol ip \
+				prio 1 u32 match u32 0x202f7633 0xffffffff at 56 \
+				match u32 0x2f6c6561 0xffffffff at 60 action drop
+	else
+		on "$1" tc qdisc del dev eth0 root
+	fi
+}
+check "n1's lease requests dropped (tc)" lease_drop 1 on
+check_within 80 "n1's lease expires: the second cosid takes the name" \
+	dup_held true ""
+check_within 40 "... n1 knows its lease lost (FleetSync registered false)" \
+	is false spec 1 fleetsync n1 registered
+mac4=$(on 4 "$CTL" get linkstatus eth0 -o 'jsonpath={.spec.mac}' 2>/dev/null)
+check_within 20 "... n1's eth0 in etcd is the second's (its mac)" \
+	is "$mac4" pub_field 1 "$LS/eth0" mac
+on 1 ip link add dummy7 type dummy
+sleep 6
+check "... the first publishes nothing under the name it lost (its own dummy7)" \
+	is 0 pub_keys 1 "$LS/dummy7"
+check "... n1's eth0 in etcd is still the second's" \
+	is "$mac4" pub_field 1 "$LS/eth0" mac
+check "n1's lease requests through again" lease_drop 1 off
+check_within 30 "... the first stands down (another lease holds the name)" \
+	fs_error_has 1 "is live under another lease"
+check "... n1's eth0 in etcd is still the second's" \
+	is "$mac4" pub_field 1 "$LS/eth0" mac
+stop_node 4 TERM
+check "the second cosid stops cleanly" [ $? = 0 ]
+check_within 30 "the first takes the name back" is true spec 1 fleetsync n1 registered
+on 1 ip link del dummy7
+check_within 20 "... and publishes its own eth0 again" \
+	is "$(on 1 "$CTL" get linkstatus eth0 -o 'jsonpath={.spec.mac}')" \
+	pub_field 1 "$LS/eth0" mac
+
+# --- a crash restart: n1 killed (no revoke: its lease holds the live
+# key for up to 30 s more) and started again at once, as systemd's
+# Restart= does.  The new cosid finds its own predecessor's lease on the
+# live key: it must register (and publish) at once, not wait for that
+# lease to expire taken for "another cosid".  (FleetSync in the store
+# outlives cosid: etcd's live key says whether the new one registered.)
+live_lease() {
+	ectl get "$P/nodes/n1/live" -w json | python3 -c '
+import json, sys
+print("%x" % json.load(sys.stdin)["kvs"][0]["lease"])' 2>/dev/null
+}
+lease_other() { _l=$(live_lease) && [ -n "$_l" ] && [ "$_l" != "$1" ]; }
+lease0=$(live_lease)
+log0=$(wc -l < "$T/n1.log")
+stop_node 1 KILL
+start_node 1 --group g1 --node-label rack=r2
+check_within 12 "n1 killed and started again registers at once (the live key under its new lease)" \
+	lease_other "$lease0"
+check "... and does not take its predecessor for another cosid" \
+	sh -c '! tail -n "+$(($1 + 1))" "$0" | grep -q "another cosid runs as n1"' \
+	"$T/n1.log" "$log0"
+check_within 45 "... (registered within 45 s anyway)" lease_other "$lease0"
+
 # --- a live key deleted by hand: put back (checked every third
 # keep-alive, TTL/3 = 10 s apart: within 30 s).
 check "n2's live key deleted by hand" is 1 ectl del "$P/nodes/n2/live"

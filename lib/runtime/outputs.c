@@ -132,10 +132,12 @@ static bool cosi_labels_same(const struct cosi_kvs *want,
  * What a controller last wrote of an output: the version its write made
  * and a digest of the labels and spec it wrote.  When the next apply
  * wants other content (the digest differs), the update goes out at once,
- * expecting that version, instead of after a read: the kernel refuses it
- * if anything wrote in between (every write makes a new version), and
- * then, as after any failure, the entry goes and the apply reads and
- * decides as it would have without one.  Equal digests (the same
+ * expecting that version, instead of after a read.  That version holds
+ * what we wrote: only the owner's socket updates, tears down or destroys
+ * an output, and every change (a consumer's finalizer too) makes a new
+ * version, which the kernel then refuses ours against; an update equal
+ * to what is there makes none.  Refused, as after any failure, the entry
+ * goes and the apply reads and decides as it would have without one.  Equal digests (the same
  * content, or a collision) take the reading path too, which compares
  * exactly: the digest only ever spares a read, never a write or a check.
  * Controllers' statuses change on most writes (runtime-status's figures,

@@ -194,7 +194,8 @@ struct cosid_fleet {
 	/*
 	 * FleetSync as last written (status_known): a run that would write
 	 * the same figures writes and reads nothing (fleet_run runs on every
-	 * wake-up; as runtime-status's figures, only ours write it).
+	 * wake-up).  As runtime-status's, it cannot have changed meanwhile:
+	 * the kernel lets only its owner, this controller, write it.
 	 */
 	struct cosi_spec status;
 	bool status_known;
@@ -852,14 +853,17 @@ static void start_list(struct cosid_fleet *f)
 
 static void lease_step(struct cosid_fleet *f);
 
-/* The live key is @lease's, not ours: another cosid holds the name. */
+/*
+ * The live key is @lease's, not ours: another cosid holds the name, or
+ * this node's previous one, killed before it revoked its lease (no way
+ * to tell them apart: its lease expires within the TTL).  One log line
+ * (set_error's), naming the lease.
+ */
 static void name_taken(struct cosid_fleet *f, int64_t lease)
 {
-	if (!f->name_taken)
-		fprintf(stderr, "cosid: fleet: %s is held by lease %llx: another cosid runs as %s; not publishing until it is gone\n",
-			f->live_key, (unsigned long long)lease, f->node);
-	set_error(f, "registering: node name %s is live under another lease (another cosid with --node %s?): not registered, not publishing",
-		  f->node, f->node);
+	set_error(f, "registering: node name %s is live under another lease (%llx: another cosid with --node %s, or a previous one killed before revoking it, which expires within %d s): not registered, not publishing",
+		  f->node, (unsigned long long)lease, f->node,
+		  COSID_FLEET_TTL);
 	f->name_taken = true;
 	f->registered = false;
 	cosid_pub_hold(f->pub, true);

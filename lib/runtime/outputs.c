@@ -106,18 +106,23 @@ static void cosi_ctl_note_ns(struct cosi_ctl *ctl, const char *ns,
 	ctl->out_ns = o;
 }
 
-static void cosi_ctl_touch(struct cosi_ctl *ctl, const char *ns,
-			   const char *type, const char *id)
+/* An output's key in the touched and written trees: NULL on ENOMEM. */
+static char *cosi_out_key(const char *ns, const char *type, const char *id)
 {
 	char *key;
 
-	if (!ctl->tracking)
+	return asprintf(&key, "%s/%s/%s", ns, type, id) < 0 ? NULL : key;
+}
+
+static void cosi_ctl_touch(struct cosi_ctl *ctl, const char *key)
+{
+	char *k;
+
+	if (!ctl->tracking || tfind(key, &ctl->touched, cosi_strcmp))
 		return;
-	if (asprintf(&key, "%s/%s/%s", ns, type, id) < 0)
-		return;
-	if (tfind(key, &ctl->touched, cosi_strcmp) ||
-	    !tsearch(key, &ctl->touched, cosi_strcmp))
-		free(key);
+	k = strdup(key);
+	if (k && !tsearch(k, &ctl->touched, cosi_strcmp))
+		free(k);
 }
 
 static bool cosi_labels_same(const struct cosi_kvs *want,
@@ -137,9 +142,10 @@ static bool cosi_labels_same(const struct cosi_kvs *want,
  * an output, and every change (a consumer's finalizer too) makes a new
  * version, which the kernel then refuses ours against; an update equal
  * to what is there makes none.  Refused, as after any failure, the entry
- * goes and the apply reads and decides as it would have without one.  Equal digests (the same
- * content, or a collision) take the reading path too, which compares
- * exactly: the digest only ever spares a read, never a write or a check.
+ * goes and the apply reads and decides as it would have without one.
+ * Equal digests (the same content, or a collision) take the reading path
+ * too, which compares exactly: the digest only ever spares a read, never
+ * a write or a check.
  * Controllers' statuses change on most writes (runtime-status's figures,
  * FleetSync's revision, a sysctl's value), so this halves their netlink
  * round trips.
@@ -308,7 +314,8 @@ int cosi_ctl_apply_known(struct cosi_ctl *ctl, const char *ns,
 		cosi_ctl_log(ctl, "%s is not a declared output", type);
 		return -EINVAL;
 	}
-	if (asprintf(&key, "%s/%s/%s", ns, type, id) < 0)
+	key = cosi_out_key(ns, type, id);
+	if (!key)
 		return -ENOMEM;
 	cosi_ctl_note_ns(ctl, ns, type);
 	digest = spec ? cosi_digest(labels, spec) : 0;
@@ -386,7 +393,7 @@ again:
 	cosi_written_note(ctl, key, made, spec, digest);
 	cosi_resource_free(made);
 done:
-	cosi_ctl_touch(ctl, ns, type, id);
+	cosi_ctl_touch(ctl, key);
 	free(key);
 	return 0;
 fail:
@@ -414,7 +421,8 @@ int cosi_ctl_destroy(struct cosi_ctl *ctl, const char *ns, const char *type,
 	int err;
 
 	/* Torn down, then gone: no version of it is ours to expect. */
-	if (asprintf(&key, "%s/%s/%s", ns, type, id) < 0)
+	key = cosi_out_key(ns, type, id);
+	if (!key)
 		return -ENOMEM;
 	cosi_written_forget(ctl, key);
 	free(key);
@@ -501,8 +509,8 @@ int cosi_ctl_cleanup_outputs(struct cosi_ctl *ctl)
 
 			if (strcmp(r->owner, ctl->c.name))
 				continue;
-			if (asprintf(&key, "%s/%s/%s", r->ns, r->type,
-				     r->id) < 0) {
+			key = cosi_out_key(r->ns, r->type, r->id);
+			if (!key) {
 				err = -ENOMEM;
 				break;
 			}

@@ -54,23 +54,30 @@ int __wrap_sd_event_add_time(sd_event *e, sd_event_source **s, clockid_t clk,
 	return __real_sd_event_add_time(e, s, clk, usec, accuracy, cb, data);
 }
 
+/* A consumer ("racer", on @c) holds ns/type/id: a new version of it. */
+static int add_racer(struct cosi *c, const char *ns, const char *type,
+		     const char *id)
+{
+	char *fin = "racer";
+	struct cosi_strs fins = { .v = &fin, .n = 1 };
+	COSI_OPTS(cosi_req, f, .ns = ns, .type = type, .id = id,
+		  .finalizers = &fins);
+
+	return cosi_finalizer_add(c, &f, NULL);
+}
+
 int __real_cosi_resource_update(struct cosi *c, const struct cosi_req *r,
 				struct cosi_resource **out);
 int __wrap_cosi_resource_update(struct cosi *c, const struct cosi_req *r,
 				struct cosi_resource **out)
 {
-	char *fin = "racer";
-	struct cosi_strs fins = { .v = &fin, .n = 1 };
-	COSI_OPTS(cosi_req, f, .ns = r->ns, .type = r->type, .id = r->id,
-		  .finalizers = &fins);
-
 	if (fail_update_id && !strcmp(r->id, fail_update_id))
 		return -EIO;
 	/* A consumer holds the output between the caller's read and write. */
 	if (race_conn && race_id && !strcmp(r->id, race_id) &&
 	    c != race_conn) {
 		race_id = NULL;
-		if (cosi_finalizer_add(race_conn, &f, NULL))
+		if (add_racer(race_conn, r->ns, r->type, r->id))
 			return -EPROTO;
 	}
 	return __real_cosi_resource_update(c, r, out);
@@ -1063,10 +1070,6 @@ TEST_F(rt, update_conflict_is_reread_not_failed)
  */
 TEST_F(rt, changed_output_is_written_without_a_read)
 {
-	char *racer = "racer";
-	struct cosi_strs fins = { .v = &racer, .n = 1 };
-	COSI_OPTS(cosi_req, fin, .ns = OUT_NS, .type = OUT_T, .id = "a",
-		  .finalizers = &fins);
 	const struct cosi_ctl_stats *s;
 	struct cosi_resource *out;
 	uint64_t writes, version;
@@ -1101,7 +1104,7 @@ TEST_F(rt, changed_output_is_written_without_a_read)
 	cosi_resource_free(out);
 
 	/* A consumer's finalizer moved the version on: read, then written. */
-	ASSERT_EQ(0, cosi_finalizer_add(self->user, &fin, NULL));
+	ASSERT_EQ(0, add_racer(self->user, OUT_NS, OUT_T, "a"));
 	gets = 0;
 	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "3"));
 	settle(self->ev, self->rt, 5000);
@@ -1123,10 +1126,6 @@ TEST_F(rt, changed_output_is_written_without_a_read)
  */
 TEST_F(rt, refused_write_without_a_read_takes_one_token)
 {
-	char *racer = "racer";
-	struct cosi_strs fins = { .v = &racer, .n = 1 };
-	COSI_OPTS(cosi_req, fin, .ns = OUT_NS, .type = OUT_T, .id = "a",
-		  .finalizers = &fins);
 	const struct cosi_ctl_stats *s;
 	uint64_t writes, throttled;
 
@@ -1140,7 +1139,7 @@ TEST_F(rt, refused_write_without_a_read_takes_one_token)
 	spin(self->ev, 1500);		/* the bucket is full again: 1 token */
 	writes = s->writes;
 	throttled = s->throttled;
-	ASSERT_EQ(0, cosi_finalizer_add(self->user, &fin, NULL));
+	ASSERT_EQ(0, add_racer(self->user, OUT_NS, OUT_T, "a"));
 	ASSERT_EQ(0, put(self->user, IN_NS, IN_T, "a", "2"));
 	settle(self->ev, self->rt, 5000);
 	EXPECT_TRUE(value_is(self->user, OUT_NS, OUT_T, "a", "2"));

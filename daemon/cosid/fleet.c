@@ -293,13 +293,13 @@ size_t cosid_fleet_effective(const struct cosid_fleet_entry *v, size_t n,
 	return k;
 }
 
-/* The same but for numbers (curl's "after 26 ms"): not logged again. */
 static void wake(struct cosid_fleet *f)
 {
 	if (f->ctl)
 		cosi_ctl_wake(f->ctl);
 }
 
+/* The same but for numbers (curl's "after 26 ms"): not logged again. */
 static bool same_but_digits(const char *a, const char *b)
 {
 	for (;;) {
@@ -854,6 +854,20 @@ static void start_list(struct cosid_fleet *f)
 static void lease_step(struct cosid_fleet *f);
 
 /*
+ * Not registered, or no longer known to be: nothing is published (what
+ * the publisher writes could overwrite another cosid's of the same name)
+ * until registered() again.  FleetSync says so: a run is due.
+ */
+static void unregister(struct cosid_fleet *f)
+{
+	if (f->registered) {
+		f->registered = false;
+		wake(f);
+	}
+	cosid_pub_hold(f->pub, true);
+}
+
+/*
  * The live key is @lease's, not ours: another cosid holds the name, or
  * this node's previous one, killed before it revoked its lease (no way
  * to tell them apart: its lease expires within the TTL).  One log line
@@ -865,9 +879,7 @@ static void name_taken(struct cosid_fleet *f, int64_t lease)
 		  f->node, (unsigned long long)lease, f->node,
 		  COSID_FLEET_TTL);
 	f->name_taken = true;
-	f->registered = false;
-	cosid_pub_hold(f->pub, true);
-	wake(f);
+	unregister(f);
 }
 
 /*
@@ -880,17 +892,6 @@ static int64_t live_lease(const struct etcd_reply *rep)
 				     NULL;
 
 	return r && r->n_kvs ? r->kvs[0].lease : 0;
-}
-
-/*
- * Not registered, or no longer known to be: nothing is published (what
- * the publisher writes could overwrite another cosid's of the same name)
- * until registered() again.
- */
-static void unregister(struct cosid_fleet *f)
-{
-	f->registered = false;
-	cosid_pub_hold(f->pub, true);
 }
 
 static void registered(struct cosid_fleet *f)
@@ -958,23 +959,36 @@ static void on_live(struct etcd_req *rq, int err, const char *msg,
 	set_error(f, "registering: %s was deleted or put without our lease: putting it back",
 		  f->live_key);
 	unregister(f);
-	wake(f);
 	lease_step(f);
+}
+
+/*
+ * Txn @r holds only while the live key is under @lease (0: none); else
+ * it reads the key (live_lease()).  @cmp and @get: the caller's, for @r.
+ */
+static void live_guard(struct cosid_fleet *f, struct etcd_request *r,
+		       struct etcd_cmp *cmp, struct etcd_op *get,
+		       int64_t lease)
+{
+	*cmp = (struct etcd_cmp){ .key = f->live_key,
+				  .target = ETCD_CMP_LEASE,
+				  .result = ETCD_CMP_EQUAL, .value = lease };
+	*get = (struct etcd_op){ .type = ETCD_OP_RANGE, .key = f->live_key };
+	r->txn.cmp = cmp;
+	r->txn.n_cmp = 1;
+	r->txn.failure = get;
+	r->txn.n_failure = 1;
 }
 
 /* Whether the live key is still ours: a txn that writes nothing. */
 static void check_live(struct cosid_fleet *f)
 {
 	struct etcd_request r = { .type = ETCD_REQ_TXN };
-	struct etcd_cmp cmp = { .key = f->live_key, .target = ETCD_CMP_LEASE,
-				.result = ETCD_CMP_EQUAL, .value = f->lease };
-	struct etcd_op get = { .type = ETCD_OP_RANGE, .key = f->live_key };
+	struct etcd_cmp cmp;
+	struct etcd_op get;
 	char m[ETCD_MSG_LEN];
 
-	r.txn.cmp = &cmp;
-	r.txn.n_cmp = 1;
-	r.txn.failure = &get;
-	r.txn.n_failure = 1;
+	live_guard(f, &r, &cmp, &get, f->lease);
 	if (etcd_submit(f->e, &r, on_live, f, &f->lease_rq, m, sizeof(m)))
 		f->lease_rq = NULL;	/* the next tick checks */
 }
@@ -984,12 +998,9 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 {
 	struct cosid_fleet *f = arg;
 	struct etcd_request r = { .type = ETCD_REQ_TXN };
-	struct etcd_cmp cmp = { .key = f->live_key, .target = ETCD_CMP_LEASE,
-				.result = ETCD_CMP_EQUAL, .value = 0 };
-	struct etcd_op ops[2], get = { .type = ETCD_OP_RANGE,
-				       .key = f->live_key };
+	struct etcd_cmp cmp;
+	struct etcd_op ops[2], get;
 	char m[ETCD_MSG_LEN];
-	bool was = f->registered;
 
 	(void)rq;
 	f->lease_rq = NULL;
@@ -998,8 +1009,6 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 		f->lease = 0;
 		unregister(f);
 		lease_step(f);
-		if (was)
-			wake(f);
 		return;
 	}
 	if (err) {
@@ -1018,7 +1027,6 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 				f->w = NULL;
 				retry_later(f);
 			}
-			wake(f);
 		}
 		return;
 	}
@@ -1039,12 +1047,9 @@ static void on_lease(struct etcd_req *rq, int err, const char *msg,
 				   .value_len = strlen(f->reg) };
 	ops[1] = (struct etcd_op){ .type = ETCD_OP_PUT, .key = f->live_key,
 				   .value = "", .lease = f->lease };
-	r.txn.cmp = &cmp;
-	r.txn.n_cmp = 1;
+	live_guard(f, &r, &cmp, &get, 0);
 	r.txn.success = ops;
 	r.txn.n_success = 2;
-	r.txn.failure = &get;
-	r.txn.n_failure = 1;
 	if (etcd_submit(f->e, &r, on_put, f, &f->lease_rq, m, sizeof(m))) {
 		f->lease_rq = NULL;
 		set_error(f, "registering: %s", m);
@@ -1459,7 +1464,6 @@ void cosid_fleet_pub_fenced(struct cosid_fleet *f)
 	set_error(f, "publishing: %s is no longer under this node's lease %llx: not publishing, registering again",
 		  f->live_key, (unsigned long long)f->lease);
 	unregister(f);
-	wake(f);
 	lease_step(f);
 }
 

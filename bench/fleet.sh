@@ -16,6 +16,11 @@
 # etcd revisions during FLEET_IDLE seconds (60) of an idle fleet, etcd
 # keys and watchers per node, cosid's memory per node.
 # FLEET_ASLR (0): the guest's kernel.randomize_va_space for the run.
+# FLEET_PEER=1: then the same sizes and rounds again with the nodes
+# bench/fleet_peer.c instead of cosid (the least a node can do for a
+# round: what cosid costs above it is its design's), RESULT lines of
+# system "peer"; its nodes take over the namespaces of cosid's, which
+# are stopped first.
 # Prints RESULT lines, then bench/report's summary.
 kver=${1:-$(uname -r)}
 top=$(pwd)
@@ -25,6 +30,9 @@ SIZES=${FLEET_SIZES:-1 10 50 200}
 ROUNDS=${FLEET_ROUNDS:-10}
 IDLE=${FLEET_IDLE:-60}
 BATCH=${FLEET_BATCH:-10}
+KINDS=cosid
+[ "${FLEET_PEER:-0}" = 1 ] && KINDS="cosid peer"
+PEER=$top/build/bench/fleet_peer
 results=$T/results.txt
 . "$top/tests/daemon/fleet_lib.sh"
 
@@ -65,7 +73,19 @@ in_step() {
 		--group bench --timeout 60s > /dev/null 2>> "$T/ctl.err"
 }
 
-i=0
+# start N: node N as the kind being measured.
+start() {
+	if [ "$kind" = cosid ]; then
+		start_node "$1" --group bench
+		return
+	fi
+	node_exec "$1" "$PEER" "$(etcd_urls "10.77.$1.1")" "n$1" bench \
+		>> "$T/n$1.log" 2>&1 &
+	eval "pid$1=\$!"
+}
+
+# sizes: the rounds of every size of SIZES, nodes of $kind.
+sizes() {
 for size in $SIZES; do
 	i=$((i + 1))
 	[ "$size" -gt 250 ] && die "at most 250 nodes (10.77.N.0/24)"
@@ -75,8 +95,8 @@ for size in $SIZES; do
 	# busy long enough for etcd to refuse puts for 120 s.
 	while [ $up -lt "$size" ]; do
 		up=$((up + 1))
-		node_links $up
-		start_node $up --group bench
+		[ "$kind" = cosid ] && node_links $up
+		start $up
 		pids="$pids${pids:+,}$(eval echo "\$pid$up")"
 		[ $((up % BATCH)) = 0 ] || [ $up = "$size" ] || continue
 		until_ok 600 is "$up" live || die "$up nodes did not register in 600 s"
@@ -88,13 +108,18 @@ for size in $SIZES; do
 	until_ok 1200 is "$up" live || die "$up nodes did not register in 1200 s"
 	until_ok 1200 in_step $last || die "$up nodes did not apply $last in 1200 s"
 	echo "# $up nodes up and in step"
-	python3 "$top/bench/fleet_rounds.py" "$E" default bench \
+	FLEET_KIND=$kind python3 "$top/bench/fleet_rounds.py" "$E" default bench \
 		"$(seq -s, -f 'n%g' 1 "$up")" "$ROUNDS" $((last + 1)) "$CTL" \
 		"$pids" "$(etcd_pids)" > "$T/rounds.out"
 	rc=$?
 	tee -a "$results" < "$T/rounds.out"
 	[ $rc = 0 ] || die "$size nodes: a round failed"
 done
+}
+
+kind=cosid
+i=0
+sizes
 
 # Idle: nothing changes; etcd's revision should not move.
 rev() {
@@ -120,6 +145,20 @@ print("RESULT 10 cosid watchers_per_node_n%d %.2f n" % (n, watchers / n))
 print("RESULT 10 cosid watch_streams_per_node_n%d %.2f n" % (n, streams / n))
 print("RESULT 10 cosid rss_per_node_n%d %.0f B" % (n, rss * 1024 / n))
 EOF
+if [ "$KINDS" != cosid ]; then
+	# cosid stopped cleanly (TERM: each revokes its lease, so that its
+	# live key goes at once), then the peer nodes in its namespaces.
+	for p in $(echo "$pids" | tr , ' '); do kill -TERM "$p"; done
+	for p in $(echo "$pids" | tr , ' '); do wait "$p"; done
+	until_ok 120 is 0 live || die "cosid's nodes still live after 120 s"
+	# Their registrations too: wait --group waits for every registered
+	# node of the group, and the peer's sizes start at the first again.
+	ectl del --prefix "$P/nodes/" > /dev/null || die "etcd refused a delete"
+	kind=peer
+	up=0
+	pids=
+	sizes
+fi
 [ -s "$T/etcd.log" ] && grep -c . "$T/etcd.log" | sed 's/^/# etcd log lines: /'
 echo "=== report"
 python3 "$top/bench/report" "$results"

@@ -19,7 +19,9 @@ to it are read, so every status write between the first apply and that
 put is counted once.  The latency of a node is from just before cosictl
 starts to the arrival of its status event at etcdctl.
 
-Prints RESULT lines (bench/report's format) for goal 10, suffixed with
+Prints RESULT lines (bench/report's format) for goal 10, of system
+FLEET_KIND (environment; default cosid, "peer" for bench/fleet_peer.c
+as the node), suffixed with
 _n<number of nodes>: apply_status_p50/p99 (all nodes' latencies of all
 rounds), converge_p50/p99 (a round's slowest node), put_status_p50/p99
 (from the desired key's event at the same watcher: the nodes' part,
@@ -235,6 +237,7 @@ def main():
     pids = pids.split(",")
     epids = epids.split(",")
     rounds, base = int(rounds), int(base)
+    kind = os.environ.get("FLEET_KIND", "cosid")
     n = len(nodes)
     all_lat, slowest, applies, writes, events = [], [], [], 0, 0
     all_put = []
@@ -293,7 +296,8 @@ def main():
            ("etcd_change_cpu_floor", floor(ecpu, eidle_rate, t_rounds) /
             rounds / os.cpu_count(), "us")]
     for metric, value, unit in res:
-        print("RESULT 10 cosid %s_n%d %.2f %s" % (metric, n, value, unit))
+        print("RESULT 10 %s %s_n%d %.2f %s" % (kind, metric, n, value,
+                                                unit))
     return 0
 
 

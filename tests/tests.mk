@@ -212,9 +212,11 @@ bench: modules-all daemon
 # to every node's status in etcd at 1, 10, 50 and 200 nodes, an idle
 # fleet's etcd revisions, keys and watchers per node.  One boot of the
 # 6.12 VM; the console is kept in build/bench/fleet.txt.  Sizes:
-# BENCH_ENV="FLEET_SIZES='1 10' FLEET_ROUNDS=5 FLEET_IDLE=30".
+# BENCH_ENV="FLEET_SIZES='1 10' FLEET_ROUNDS=5 FLEET_IDLE=30"; with
+# FLEET_PEER=1 the same rounds again with bench/fleet_peer.c as the node.
 .PHONY: bench-fleet
 bench-fleet: modules-all daemon
+	$(MAKE) -C bench $(BUILD)/bench/fleet_peer
 	@set -o pipefail; mkdir -p $(BUILD)/bench; \
 	$(VM_RUN) --kernel $(KVER_612) --mem 6G --timeout 5400 --no-slub-debug \
 		-- env $(BENCH_ENV) sh bench/fleet.sh $(KVER_612) 2>&1 | \

@@ -3,10 +3,12 @@
  * libcosi: the socket, requests and their replies, extended acks, the
  * queue of events received meanwhile, and one call per cosi operation.
  *
- * Every request goes through cosi_request(): send, then read until the
- * ACK, the error or the end of the dump.  Live events (unicast from a
- * watch, or multicast) may arrive on the same socket at any time; they are
- * parsed and queued, and cosi_watch_recv() hands them out in order.
+ * Every request goes through cosi_request(): send, then read until its
+ * reply, the ACK (only ops that do not reply ask for one, see
+ * cosi_req_ack()), the error or the end of the dump: one message per
+ * request.  Live events (unicast from a watch, or multicast) may arrive on
+ * the same socket at any time; they are parsed and queued, and
+ * cosi_watch_recv() hands them out in order.
  */
 #include <errno.h>
 #include <poll.h>
@@ -55,6 +57,9 @@ struct cosi_rx {
 };
 
 static unsigned int cosi_req_parts(uint8_t cmd);
+static bool cosi_req_ack(const struct nlmsghdr *nlh);
+static bool cosi_reply_ends(const struct nlmsghdr *req,
+			    const struct nlmsghdr *reply);
 
 /* The batch operation a reply belongs to, or NULL. */
 static struct cosi_batch_op *cosi_rx_op(struct cosi_rx *rx,
@@ -271,16 +276,24 @@ static int cosi_cb_valid(struct nl_msg *msg, void *arg)
 		struct cosi_batch_op *op = cosi_rx_op(c->rx, nlmsg_hdr(msg));
 		struct cosi_resource *r;
 
-		if (op && !cosi_resource_parse(msg, &r)) {
+		if (!op)
+			return NL_OK;
+		if (!cosi_resource_parse(msg, &r)) {
 			cosi_resource_free(op->res);
 			op->res = r;
 		}
-		return NL_OK;
+		if (cosi_reply_ends(nlmsg_hdr(op->msg), nlmsg_hdr(msg)))
+			cosi_rx_answered(c->rx, op);
+		return NL_OK;	/* more answers may follow in the buffer */
 	}
 	if (c->rx->fn) {
 		err = c->rx->fn(msg, c->rx->arg);
 		if (err && !c->rx->local_err)
 			c->rx->local_err = err;
+	}
+	if (cosi_reply_ends(nlmsg_hdr(c->last_req), nlmsg_hdr(msg))) {
+		c->rx->done = true;
+		return NL_STOP;
 	}
 	return NL_OK;
 }
@@ -507,6 +520,8 @@ static int cosi_connect(struct cosi *c)
 	if (!c->sk)
 		return -ENOMEM;
 	nl_socket_disable_msg_peek(c->sk);
+	/* cosi_msg_complete() sets NLM_F_ACK where an answer needs it. */
+	nl_socket_disable_auto_ack(c->sk);
 	err = nl_socket_set_msg_buf_size(c->sk, COSI_MSG_BUF);
 	if (!err)
 		err = genl_connect(c->sk);
@@ -657,6 +672,18 @@ struct nl_msg *cosi_msg_new(struct cosi *c, uint8_t cmd, int flags)
 	return m;
 }
 
+/* Port and seq, as libnl's; NLM_F_ACK as cosi_req_ack() decides. */
+static void cosi_msg_complete(struct cosi *c, struct nl_msg *m)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(m);
+
+	nl_complete_msg(c->sk, m);
+	if (cosi_req_ack(nlh))
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	else
+		nlh->nlmsg_flags &= ~NLM_F_ACK;
+}
+
 /* Read until the request is answered; returns a negative errno or 0. */
 static int cosi_wait(struct cosi *c, struct cosi_rx *rx)
 {
@@ -699,8 +726,9 @@ int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
 	c->intr = false;
 	cosi_msg_recycle(c, c->last_req);
 	c->last_req = msg;
+	cosi_msg_complete(c, msg);
 	errno = 0;
-	err = nl_send_auto(c->sk, msg);
+	err = nl_send(c->sk, msg);
 	if (err < 0)
 		return cosi_fail(c, errno ?: cosi_nl_errno(err));
 	rx.seq = nlmsg_hdr(msg)->nlmsg_seq;
@@ -725,7 +753,7 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
 	int err;
 
 	for (i = 0; i < n; i++) {
-		nl_complete_msg(c->sk, ops[i].msg);
+		cosi_msg_complete(c, ops[i].msg);
 		nlh = nlmsg_hdr(ops[i].msg);
 		if (i && nlh->nlmsg_seq != rx.seq + i)
 			return -EPROTO;
@@ -761,8 +789,10 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
  * @n: how many
  *
  * The requests go out COSI_BATCH_MAX per sendmsg() and the kernel handles
- * them in order, so a batch costs a few system calls instead of two per
- * request.  A failed request does not stop the ones after it.
+ * them in order; each answer is one message to read (the reply, the error,
+ * or the ACK of an op that does not reply), so a batch costs one
+ * recvmsg() per request and a few sendmsg().  A failed request does not
+ * stop the ones after it.
  *
  * Return: 0 when every request was answered (see each @err), or a
  * negative errno when the batch could not be sent or answered.
@@ -837,8 +867,9 @@ int cosi_send_raw(struct cosi *c, struct nl_msg *msg)
 {
 	int err;
 
+	cosi_msg_complete(c, msg);
 	errno = 0;
-	err = nl_send_auto(c->sk, msg);
+	err = nl_send(c->sk, msg);
 	nlmsg_free(msg);
 	return err < 0 ? -(errno ?: cosi_nl_errno(err)) : 0;
 }
@@ -923,6 +954,49 @@ static unsigned int cosi_req_parts(uint8_t cmd)
 		return COSI_REQ_KEY | COSI_REQ_FINALIZERS | COSI_REQ_VERSION;
 	}
 	return COSI_REQ_KEY;
+}
+
+static bool cosi_is_dump(const struct nlmsghdr *nlh)
+{
+	return (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+}
+
+/*
+ * Whether a request asks for an ACK.  Asked, the kernel sends one after
+ * the reply too: a second message to read per request.  A dump ends with
+ * NLMSG_DONE, and the do of these ops replies whenever it succeeds (each
+ * 0 return of their doit in kmod/netlink.c is genlmsg_reply()'s), so only
+ * the others ask: owner-claim, watch-stop, anything unknown.  A failure
+ * comes as an NLMSG_ERROR, with its extack, asked or not.
+ */
+static bool cosi_req_ack(const struct nlmsghdr *nlh)
+{
+	if (!genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0))
+		return true;
+	if (cosi_is_dump(nlh))
+		return false;
+	switch (genlmsg_hdr((struct nlmsghdr *)nlh)->cmd) {
+	case COSI_CMD_RESOURCE_GET:
+	case COSI_CMD_RESOURCE_CREATE:
+	case COSI_CMD_RESOURCE_UPDATE:
+	case COSI_CMD_RESOURCE_DESTROY:
+	case COSI_CMD_RESOURCE_TEARDOWN:
+	case COSI_CMD_FINALIZER_ADD:
+	case COSI_CMD_FINALIZER_REMOVE:
+	case COSI_CMD_DEFINITION_SET:
+	case COSI_CMD_DEFINITION_GET:
+	case COSI_CMD_DEFINITION_DELETE:
+		return false;
+	}
+	return true;
+}
+
+/* A reply that answers @req whole: a do sent without NLM_F_ACK. */
+static bool cosi_reply_ends(const struct nlmsghdr *req,
+			    const struct nlmsghdr *reply)
+{
+	return !(req->nlmsg_flags & NLM_F_ACK) && !cosi_is_dump(req) &&
+	       !(reply->nlmsg_flags & NLM_F_MULTI);
 }
 
 static int cosi_resource_op(struct cosi *c, uint8_t cmd,

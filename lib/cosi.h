@@ -381,9 +381,10 @@ bool cosi_family_gone(struct cosi *c);
 
 /*
  * Batches: many requests, one sendmsg() per COSI_BATCH_MAX of them (and
- * COSI_BATCH_BYTES).  The kernel answers all of a sendmsg() before the
- * caller reads, so the answers must fit in the receive buffer: small
- * chunks keep them well inside it even with the largest specs.
+ * COSI_BATCH_BYTES).  The kernel answers all of a sendmsg() (one message
+ * per request) before the caller reads, so the answers must fit in the
+ * receive buffer: small chunks keep them well inside it even with the
+ * largest specs.
  */
 #define COSI_BATCH_MAX		16
 #define COSI_BATCH_BYTES	(64 * 1024)

@@ -9,13 +9,15 @@
  * client did not stop (receive buffer overflow, also with
  * NETLINK_NO_ENOBUFS; no memory for an event), recv() on the socket fails
  * with ENOBUFS; a watch-stop while the watch's dump still runs ends that
- * dump with ECANCELED.
+ * dump with ECANCELED.  And a libcosi request is answered by one message,
+ * which is all it reads: no ACK follows a reply.
  */
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/netlink.h>
 
@@ -697,6 +699,191 @@ TEST_F_TIMEOUT(sock, enomem_event_is_reported, 300)
 	EXPECT_EQ(0, cosi_watch_recv(w, 300, cosi_event_vec_push, &v));
 	cosi_event_vec_clear(&v);
 	cosi_close(w);
+}
+
+/* One message per request. */
+
+static unsigned int nr_recvmsg;
+
+/*
+ * libnl reads with recvmsg(): this one, the program's own, counts the
+ * reads of the calls under test (recv() below does not count).
+ */
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	nr_recvmsg++;
+	return syscall(SYS_recvmsg, fd, msg, flags);
+}
+
+/* Nothing queued on the socket: no stray ACK after an answer. */
+static bool sock_drained(struct cosi *c)
+{
+	char b;
+
+	return recv(cosi_fd(c), &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+	       errno == EAGAIN;
+}
+
+/* @call succeeds (or fails with @err) after @reads reads, leaving none. */
+#define EXPECT_READS(c, reads, err, call) do {				\
+	unsigned int n0_ = nr_recvmsg;					\
+									\
+	EXPECT_COSI_ERR(c, err, call);					\
+	EXPECT_EQ(reads, nr_recvmsg - n0_) TH_LOG("%s", #call);	\
+	EXPECT_TRUE(sock_drained(c)) TH_LOG("%s left a message", #call); \
+} while (0)
+
+/*
+ * The do of every op that replies is answered by its reply alone
+ * (libcosi asks it no ACK), an op that does not reply by its ACK, a
+ * failure by its error with the errno and extack as ever.
+ */
+TEST_F(sock, one_message_per_request)
+{
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET, .id = "w");
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = GADGET);
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	struct cosi_strs fin = strs_make("f", NULL);
+	struct cosi_definition *d = NULL;
+	struct cosi_resources l = { 0 };
+	struct cosi_resource *res = NULL;
+	uint32_t id;
+	bool ready;
+
+	EXPECT_READS(self->c, 1, 0, widget_define(self->c, "gizmos", 0));
+	EXPECT_READS(self->c, 1, 0, cosi_definition_get(self->c, "gizmos", &d));
+	ASSERT_NE(NULL, d);
+	EXPECT_STREQ("gizmos", d->type);
+	cosi_definition_free(d);
+	EXPECT_READS(self->c, 1, 0,
+		     widget_create(self->c, WIDGET, "w", NULL, &res));
+	ASSERT_NE(NULL, res);
+	EXPECT_EQ(1, res->version);
+	cosi_resource_free(res);
+	res = NULL;
+	EXPECT_READS(self->c, 1, 0,
+		     cosi_resource_get(self->c, TEST_NS, WIDGET, "w", &res));
+	ASSERT_NE(NULL, res);
+	EXPECT_STREQ("w", res->id);
+	cosi_resource_free(res);
+	EXPECT_READS(self->c, 1, 0,
+		     widget_update(self->c, WIDGET, "w", "w2", NULL, NULL));
+	r.finalizers = &fin;
+	EXPECT_READS(self->c, 1, 0, cosi_finalizer_add(self->c, &r, NULL));
+	EXPECT_READS(self->c, 1, 0, cosi_finalizer_remove(self->c, &r, NULL));
+	r.finalizers = NULL;
+	EXPECT_READS(self->c, 1, 0,
+		     cosi_resource_teardown(self->c, &r, &ready, NULL));
+	EXPECT_TRUE(ready);
+	EXPECT_READS(self->c, 1, 0, cosi_resource_destroy(self->c, &r, NULL));
+	EXPECT_READS(self->c, 1, 0,
+		     cosi_definition_delete(self->c, "gizmos", NULL));
+
+	/* Ops without a reply: their ACK. */
+	EXPECT_READS(self->c, 1, 0, cosi_owner_claim(self->c, "ctl"));
+	/* Dumps, however many reads: NLMSG_DONE ends them. */
+	EXPECT_COSI_OK(self->c, cosi_watch(self->c, &wr, NULL, NULL, &id,
+					   NULL));
+	EXPECT_TRUE(sock_drained(self->c));
+	EXPECT_READS(self->c, 1, 0, cosi_watch_stop(self->c, id));
+	EXPECT_COSI_OK(self->c, cosi_resource_list(self->c, &lr, &l));
+	EXPECT_TRUE(sock_drained(self->c));
+	cosi_resources_clear(&l);
+
+	/* Failures: the error, its errno and extack. */
+	EXPECT_READS(self->c, 1, ENOENT,
+		     cosi_resource_get(self->c, TEST_NS, WIDGET, "w", NULL));
+	EXPECT_STREQ("resource not found", cosi_last_error(self->c)->msg);
+	EXPECT_READS(self->c, 1, ENOENT,
+		     widget_create(self->c, "gizmos", "w", NULL, NULL));
+	EXPECT_STREQ("type is not defined", cosi_last_error(self->c)->msg);
+	EXPECT_TRUE(cosi_last_error(self->c)->has_offset);
+	EXPECT_READS(self->c, 1, ENOENT, cosi_watch_stop(self->c, id));
+	EXPECT_STREQ("no such watch on this socket",
+		     cosi_last_error(self->c)->msg);
+	EXPECT_READS(self->c, 1, ENOENT,
+		     cosi_definition_get(self->c, "gizmos", NULL));
+	cosi_strs_clear(&fin);
+}
+
+/*
+ * A batch reads one message per request: each create's reply (with its
+ * resource), each failure's error, the ACK of an op that does not reply.
+ */
+TEST_F(sock, batch_one_message_per_request)
+{
+	struct cosi_batch_op ops[40];
+	struct cosi_spec spec = { 0 };
+	char ids[40][8];
+	unsigned int n0;
+	size_t i;
+
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "x"));
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < 40; i++) {
+		COSI_OPTS(cosi_req, r,
+			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
+			.spec = &spec,
+		);
+
+		snprintf(ids[i], sizeof(ids[i]), "b%02zu", i);
+		if (i == 9)
+			r.type = "gizmos";	/* not defined */
+		ops[i].msg = cosi_req_msg(self->c, COSI_CMD_RESOURCE_CREATE,
+					  &r);
+		ASSERT_NE(NULL, ops[i].msg);
+	}
+	/* One op without a reply among them: its ACK answers it. */
+	nlmsg_free(ops[20].msg);
+	ops[20].msg = cosi_msg_new(self->c, COSI_CMD_OWNER_CLAIM, 0);
+	ASSERT_NE(NULL, ops[20].msg);
+	ASSERT_EQ(0, nla_put_string(ops[20].msg, COSI_A_RESOURCE_OWNER,
+				    "ctl"));
+	n0 = nr_recvmsg;
+	ASSERT_EQ(0, cosi_batch(self->c, ops, 40));
+	EXPECT_EQ(40, nr_recvmsg - n0);
+	EXPECT_TRUE(sock_drained(self->c));
+	for (i = 0; i < 40; i++) {
+		EXPECT_TRUE(ops[i].done) TH_LOG("op %zu", i);
+		if (i == 9) {
+			EXPECT_EQ(ENOENT, ops[i].err.err);
+			EXPECT_STREQ("type is not defined", ops[i].err.msg);
+			EXPECT_EQ(NULL, ops[i].res);
+		} else if (i == 20) {
+			EXPECT_EQ(0, ops[i].err.err);
+			EXPECT_EQ(NULL, ops[i].res);
+		} else {
+			EXPECT_EQ(0, ops[i].err.err) TH_LOG("op %zu: %s", i,
+							    ops[i].err.msg);
+			ASSERT_NE(NULL, ops[i].res) TH_LOG("op %zu", i);
+			EXPECT_STREQ(ids[i], ops[i].res->id);
+			EXPECT_EQ(1, ops[i].res->version);
+		}
+		cosi_resource_free(ops[i].res);
+	}
+	cosi_spec_clear(&spec);
+}
+
+/*
+ * A live event that comes while a request waits for its reply is queued
+ * as before, and handed out by cosi_watch_recv().
+ */
+TEST_F(sock, event_during_request_is_queued)
+{
+	COSI_OPTS(cosi_watch_req, wr, .ns = TEST_NS, .type = WIDGET);
+	struct cosi_event_vec v = { 0 };
+
+	ASSERT_COSI_OK(self->c, cosi_watch(self->c, &wr, NULL, NULL, NULL,
+					   NULL));
+	/* The event is sent before the reply: two reads. */
+	EXPECT_READS(self->c, 2, 0,
+		     widget_create(self->c, WIDGET, "w", NULL, NULL));
+	ASSERT_EQ(1, cosi_watch_recv(self->c, 0, cosi_event_vec_push, &v));
+	ASSERT_EQ(1, v.n);
+	EXPECT_EQ(COSI_EVENT_KIND_CREATED, v.v[0]->kind);
+	EXPECT_STREQ("w", v.v[0]->res->id);
+	EXPECT_EQ(0, cosi_watch_recv(self->c, 0, cosi_event_vec_push, &v));
+	cosi_event_vec_clear(&v);
 }
 
 TEST_HARNESS_MAIN

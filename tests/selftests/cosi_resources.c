@@ -1528,27 +1528,13 @@ TEST_F(res, limit_resources)
 TEST_F(res, batch_answers_each_request)
 {
 	struct cosi_batch_op ops[40];
-	struct cosi_spec spec = { 0 };
 	char ids[40][8];
 	size_t i;
 
-	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "x"));
 	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "b03", NULL,
 					      NULL));
-	memset(ops, 0, sizeof(ops));
-	for (i = 0; i < 40; i++) {
-		COSI_OPTS(cosi_req, r,
-			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
-			.spec = &spec,
-		);
-
-		snprintf(ids[i], sizeof(ids[i]), "b%02zu", i);
-		if (i == 7)
-			r.id = "bad id";	/* spaces are not allowed */
-		ops[i].msg = cosi_req_msg(self->c, COSI_CMD_RESOURCE_CREATE,
-					  &r);
-		ASSERT_NE(NULL, ops[i].msg);
-	}
+	/* Op 7's id has a space: not allowed. */
+	ASSERT_EQ(0, widget_batch(self->c, ops, ids, 40, 7, NULL, "bad id"));
 	ASSERT_EQ(0, cosi_batch(self->c, ops, 40));
 	for (i = 0; i < 40; i++) {
 		ASSERT_TRUE(ops[i].done);
@@ -1583,7 +1569,6 @@ TEST_F(res, batch_answers_each_request)
 		EXPECT_STREQ(ids[i], ops[i].res->id);
 		cosi_resource_free(ops[i].res);
 	}
-	cosi_spec_clear(&spec);
 }
 
 TEST_HARNESS_MAIN

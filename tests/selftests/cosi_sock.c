@@ -813,26 +813,12 @@ TEST_F(sock, one_message_per_request)
 TEST_F(sock, batch_one_message_per_request)
 {
 	struct cosi_batch_op ops[40];
-	struct cosi_spec spec = { 0 };
 	char ids[40][8];
 	unsigned int n0;
 	size_t i;
 
-	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "x"));
-	memset(ops, 0, sizeof(ops));
-	for (i = 0; i < 40; i++) {
-		COSI_OPTS(cosi_req, r,
-			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
-			.spec = &spec,
-		);
-
-		snprintf(ids[i], sizeof(ids[i]), "b%02zu", i);
-		if (i == 9)
-			r.type = "gizmos";	/* not defined */
-		ops[i].msg = cosi_req_msg(self->c, COSI_CMD_RESOURCE_CREATE,
-					  &r);
-		ASSERT_NE(NULL, ops[i].msg);
-	}
+	/* Op 9's type is not defined. */
+	ASSERT_EQ(0, widget_batch(self->c, ops, ids, 40, 9, "gizmos", NULL));
 	/* One op without a reply among them: its ACK answers it. */
 	nlmsg_free(ops[20].msg);
 	ops[20].msg = cosi_msg_new(self->c, COSI_CMD_OWNER_CLAIM, 0);
@@ -861,7 +847,6 @@ TEST_F(sock, batch_one_message_per_request)
 		}
 		cosi_resource_free(ops[i].res);
 	}
-	cosi_spec_clear(&spec);
 }
 
 /*

@@ -369,6 +369,43 @@ static inline int widget_destroy(struct cosi *c, const char *type,
 	return cosi_resource_destroy(c, &r, revision);
 }
 
+/*
+ * @n widget creates for cosi_batch() (spec { name = "x" }), ids "b00",
+ * "b01"... written into @ids; op @bad fails: its type is @bad_type, or
+ * its id @bad_id, when not NULL.  0 or -ENOMEM (the ops made are freed).
+ */
+static inline int widget_batch(struct cosi *c, struct cosi_batch_op *ops,
+			       char (*ids)[8], size_t n, size_t bad,
+			       const char *bad_type, const char *bad_id)
+{
+	struct cosi_spec spec = { 0 };
+	size_t i;
+	int err = cosi_spec_add_string(&spec, "name", "x");
+
+	memset(ops, 0, n * sizeof(*ops));
+	for (i = 0; !err && i < n; i++) {
+		COSI_OPTS(cosi_req, r,
+			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
+			.spec = &spec,
+		);
+
+		snprintf(ids[i], sizeof(ids[i]), "b%02zu", i);
+		if (i == bad && bad_type)
+			r.type = bad_type;
+		if (i == bad && bad_id)
+			r.id = bad_id;
+		ops[i].msg = cosi_req_msg(c, COSI_CMD_RESOURCE_CREATE, &r);
+		if (!ops[i].msg)
+			err = -ENOMEM;
+	}
+	for (i = 0; err && i < n; i++) {
+		nlmsg_free(ops[i].msg);
+		ops[i].msg = NULL;
+	}
+	cosi_spec_clear(&spec);
+	return err;
+}
+
 /* The ids of a list, joined with ',' (caller frees). */
 static inline char *ids_join(const struct cosi_resources *l)
 {

@@ -871,4 +871,70 @@ TEST_F(sock, event_during_request_is_queued)
 	cosi_event_vec_clear(&v);
 }
 
+/*
+ * (review) The do paths the audit counts as replies but the test above
+ * does not take: writes that change nothing (update to the same spec, a
+ * finalizer already there or absent, a second teardown), a definition
+ * set again, failures after the lookup; and a reply to a request nobody
+ * waited for (cosi_send_raw()) is skipped by the next request's seq.
+ */
+TEST_F(sock, review_noop_paths_one_message)
+{
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET, .id = "n");
+	struct cosi_strs fin = strs_make("f", NULL);
+	struct cosi_strs other = strs_make("g", NULL);
+	struct cosi_resource *res = NULL;
+	struct cosi_spec spec = { 0 };
+	struct nl_msg *m;
+	bool ready;
+
+	EXPECT_READS(self->c, 1, 0, widget_create(self->c, WIDGET, "n", NULL,
+						  NULL));
+	EXPECT_READS(self->c, 1, 0,
+		     widget_update(self->c, WIDGET, "n", "n", NULL, &res));
+	ASSERT_NE(NULL, res);
+	EXPECT_EQ(1, res->version);	/* nothing changed: no new version */
+	cosi_resource_free(res);
+	res = NULL;
+	r.finalizers = &fin;
+	EXPECT_READS(self->c, 1, 0, cosi_finalizer_add(self->c, &r, NULL));
+	EXPECT_READS(self->c, 1, 0, cosi_finalizer_add(self->c, &r, NULL));
+	r.finalizers = &other;
+	EXPECT_READS(self->c, 1, 0, cosi_finalizer_remove(self->c, &r, NULL));
+	r.finalizers = NULL;
+	EXPECT_READS(self->c, 1, 0,
+		     cosi_resource_teardown(self->c, &r, &ready, NULL));
+	EXPECT_FALSE(ready);
+	EXPECT_READS(self->c, 1, 0,
+		     cosi_resource_teardown(self->c, &r, &ready, NULL));
+	EXPECT_FALSE(ready);
+	EXPECT_READS(self->c, 1, EBUSY, cosi_resource_destroy(self->c, &r,
+							     NULL));
+	r.finalizers = &fin;
+	EXPECT_READS(self->c, 1, 0, cosi_finalizer_remove(self->c, &r, NULL));
+	r.finalizers = NULL;
+	EXPECT_READS(self->c, 1, 0, cosi_resource_destroy(self->c, &r, NULL));
+	EXPECT_READS(self->c, 1, 0, widget_define(self->c, WIDGET, 0));
+	EXPECT_READS(self->c, 1, 0,
+		     widget_create(self->c, GADGET, "x", NULL, NULL));
+	EXPECT_READS(self->c, 1, EEXIST,
+		     widget_create(self->c, GADGET, "x", NULL, NULL));
+
+	/* A create sent raw: its reply is left for the next request. */
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "raw"));
+	r.id = "raw";
+	r.spec = &spec;
+	m = cosi_req_msg(self->c, COSI_CMD_RESOURCE_CREATE, &r);
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, cosi_send_raw(self->c, m));
+	EXPECT_READS(self->c, 2, 0,
+		     cosi_resource_get(self->c, TEST_NS, WIDGET, "raw", &res));
+	ASSERT_NE(NULL, res);
+	EXPECT_STREQ("raw", res->id);
+	cosi_resource_free(res);
+	cosi_spec_clear(&spec);
+	cosi_strs_clear(&fin);
+	cosi_strs_clear(&other);
+}
+
 TEST_HARNESS_MAIN

@@ -76,6 +76,7 @@ struct cosid_pub {
 	 * the same name); released, it syncs anew.
 	 */
 	bool held;
+	uint64_t txn_at;		/* when the last txn started (usec) */
 	/* Each txn compares the live key's lease with the node's (fleet.c). */
 	const char *fence_key;
 	int64_t fence_lease, txn_lease;	/* now; the txn in flight's */
@@ -160,11 +161,18 @@ static void sync_later(struct cosid_pub *p);
 static void flush(struct cosid_pub *p);
 
 /*
- * Run flush() or sync() from the loop, after @ms.  Within a millisecond
- * of it, not sd-event's default of 250 ms (an accuracy of 0): that
+ * Run flush() or sync() from the loop, after @ms: at that time, not
+ * within sd-event's default accuracy of 250 ms (asked with 0), which
  * delayed every status by about 230 ms on its way to etcd.
  */
-#define TIMER_ACCURACY_USEC	1000
+#define TIMER_ACCURACY_USEC	1
+/*
+ * Txns start at least this far apart: what changes meanwhile (a link
+ * flapping, controllers writing one after another) goes into the next
+ * one, at most 10 revisions a second per node; the first change after a
+ * quiet spell goes at once.
+ */
+#define TXN_GAP_USEC		(100 * 1000ULL)
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *arg);
 
@@ -284,10 +292,16 @@ static void flush(struct cosid_pub *p)
 				.value = p->fence_lease };
 	struct cosid_pub_skip skip = { 0 };
 	char msg[ETCD_MSG_LEN];
+	uint64_t now = 0;
 	size_t i, n;
 
 	if (!p->synced || p->rq || !p->e || p->held)
 		return;
+	if (sd_event_now(etcd_event(p->e), CLOCK_MONOTONIC, &now) >= 0 &&
+	    p->txn_at && now < p->txn_at + TXN_GAP_USEC) {
+		arm(p, (p->txn_at + TXN_GAP_USEC - now + 999) / 1000);
+		return;
+	}
 	n = cosid_pubset_batch(p->set, po, p->max_ops, p->max_bytes, &skip);
 	if (skip.n) {
 		p->st.errors += skip.n;
@@ -311,6 +325,7 @@ static void flush(struct cosid_pub *p)
 	r.txn.n_success = n;
 	p->batch = n;
 	p->txn_lease = p->fence_lease;
+	p->txn_at = now;
 	if (etcd_submit(p->e, &r, on_txn, p, &p->rq, msg, sizeof(msg))) {
 		p->rq = NULL;
 		cosid_pubset_done(p->set, false);

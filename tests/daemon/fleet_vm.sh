@@ -149,6 +149,32 @@ wait_for 10 "n1's LinkStatus of eth0 is published (default: every status)" \
 	is 1500 pub_field 1 "$LS/eth0" mtu
 check "n3 publishes what --publish names only (no LinkStatus)" \
 	is 0 pub_keys 3 "$LS/"
+# Txns start at least 100 ms apart: a link flapping adds at most 10
+# revisions a second, and its last state.
+pub_version() {	# pub_version N KEY: the puts of node N's status key
+	ectl get "$P/status/n$1/$2" -w json | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["kvs"][0]["version"])' 2>/dev/null
+}
+ms() { echo $(($(date +%s%N) / 1000000)); }
+on 1 ip link add dummy8 type dummy
+wait_for 10 "a new link's LinkStatus is published" \
+	is down pub_field 1 "$LS/dummy8" operstate
+v0=$(pub_version 1 "$LS/dummy8")
+t0=$(ms)
+for _f in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+	on 1 ip link set dummy8 up
+	on 1 ip link set dummy8 down
+done
+on 1 ip link set dummy8 up
+wait_for 10 "... its last state after 15 flaps is published" \
+	is unknown pub_field 1 "$LS/dummy8" operstate
+t1=$(ms)
+v1=$(pub_version 1 "$LS/dummy8")
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+check "... in at most 10 revisions a second ($((v1 - v0)) in $((t1 - t0)) ms)" \
+	between $((v1 - v0)) 1 $(((t1 - t0) / 100 + 1))
+on 1 ip link del dummy8
 check "FleetSync and RuntimeStatus are never published" \
 	is 0 pub_keys 1 runtime/FleetSyncs
 check "... (RuntimeStatus)" is 0 pub_keys 1 runtime/RuntimeStatuses

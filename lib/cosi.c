@@ -57,7 +57,7 @@ struct cosi_rx {
 };
 
 static unsigned int cosi_req_parts(uint8_t cmd);
-static bool cosi_req_ack(const struct nlmsghdr *nlh);
+static bool cosi_req_ack(const struct cosi *c, const struct nlmsghdr *nlh);
 static bool cosi_reply_ends(const struct nlmsghdr *req,
 			    const struct nlmsghdr *reply);
 
@@ -678,7 +678,7 @@ static void cosi_msg_complete(struct cosi *c, struct nl_msg *m)
 	struct nlmsghdr *nlh = nlmsg_hdr(m);
 
 	nl_complete_msg(c->sk, m);
-	if (cosi_req_ack(nlh))
+	if (cosi_req_ack(c, nlh))
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	else
 		nlh->nlmsg_flags &= ~NLM_F_ACK;
@@ -969,9 +969,11 @@ static bool cosi_is_dump(const struct nlmsghdr *nlh)
  * the others ask: owner-claim, watch-stop, anything unknown.  A failure
  * comes as an NLMSG_ERROR, with its extack, asked or not.
  */
-static bool cosi_req_ack(const struct nlmsghdr *nlh)
+static bool cosi_req_ack(const struct cosi *c, const struct nlmsghdr *nlh)
 {
-	if (!genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0))
+	/* Another family's request (a caller's own): its ops are unknown. */
+	if (nlh->nlmsg_type != c->family ||
+	    !genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0))
 		return true;
 	if (cosi_is_dump(nlh))
 		return false;

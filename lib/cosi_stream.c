@@ -431,8 +431,9 @@ int cosi_stream_dispatch(struct cosi_stream *s, int timeout_ms)
 		/*
 		 * The kernel reports the overflow before the events still
 		 * queued on the socket, which precede the gap: deliver them.
-		 * This also makes room for the acks of the watch requests to
-		 * come (netlink drops what does not fit).
+		 * This also makes room for the answers of the watch requests
+		 * to come, bootstraps and their DONE (netlink drops what does
+		 * not fit).
 		 */
 		while (cosi_watch_recv(s->c, 0, cosi_stream_event, s) > 0)
 			;

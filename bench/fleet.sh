@@ -33,6 +33,10 @@ BATCH=${FLEET_BATCH:-10}
 KINDS=cosid
 [ "${FLEET_PEER:-0}" = 1 ] && KINDS="cosid peer"
 PEER=$top/build/bench/fleet_peer
+if [ "$KINDS" != cosid ] && [ ! -x "$PEER" ]; then
+	echo "bench/fleet.sh: no $PEER (make -C bench $PEER)" >&2
+	exit 1
+fi
 results=$T/results.txt
 . "$top/tests/daemon/fleet_lib.sh"
 
@@ -149,11 +153,15 @@ if [ "$KINDS" != cosid ]; then
 	# cosid stopped cleanly (TERM: each revokes its lease, so that its
 	# live key goes at once), then the peer nodes in its namespaces.
 	for p in $(echo "$pids" | tr , ' '); do kill -TERM "$p"; done
-	for p in $(echo "$pids" | tr , ' '); do wait "$p"; done
 	until_ok 120 is 0 live || die "cosid's nodes still live after 120 s"
+	for p in $(echo "$pids" | tr , ' '); do
+		kill -9 "$p" 2>/dev/null	# one that did not exit yet
+		wait "$p"
+	done
 	# Their registrations too: wait --group waits for every registered
 	# node of the group, and the peer's sizes start at the first again.
-	ectl del --prefix "$P/nodes/" > /dev/null || die "etcd refused a delete"
+	until_ok 120 ectl del --prefix "$P/nodes/" > /dev/null ||
+		die "etcd refused a delete for 120 s"
 	kind=peer
 	up=0
 	pids=

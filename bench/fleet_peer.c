@@ -41,7 +41,8 @@ struct peer_key {
 	char *id;
 	uint64_t cfg_version, st_version;	/* 0: not written yet */
 	char *original;
-	char *status_doc;	/* to publish; NULL: published */
+	char *status_doc;	/* to publish; NULL: nothing new */
+	char *sending;		/* in the txn in flight */
 	struct peer_key *next;
 };
 
@@ -55,7 +56,7 @@ struct peer {
 	int64_t lease, rev;
 	struct peer_key *keys;
 	struct etcd_req *txn;		/* a status txn in flight */
-	sd_event_source *timer, *retry;
+	sd_event_source *timer, *retry, *republish;
 };
 
 static void die(const char *what, const char *msg)
@@ -86,10 +87,12 @@ static struct peer_key *key_of(struct peer *p, const char *id)
 static uint64_t put(struct cosi *c, const char *ns, const char *type,
 		    const char *id, uint64_t version,
 		    const struct cosi_spec *spec, const struct cosi_kvs *labels,
+		    const struct cosi_kvs *annotations,
 		    struct cosi_resource **out)
 {
 	struct cosi_req r = { .sz = sizeof(r), .ns = ns, .type = type,
-			      .id = id, .spec = spec, .labels = labels };
+			      .id = id, .spec = spec, .labels = labels,
+			      .annotations = annotations };
 	struct cosi_resource *res = NULL;
 	uint64_t v;
 	int err;
@@ -114,17 +117,48 @@ static uint64_t put(struct cosi *c, const char *ns, const char *type,
 
 static void publish(struct peer *p);
 
-static void on_txn(struct etcd_req *rq, int err, const char *msg,
-		   const struct etcd_reply *rep, void *arg)
+static int on_republish(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct peer *p = arg;
 
+	(void)s;
+	(void)usec;
+	p->republish = sd_event_source_unref(p->republish);
+	publish(p);
+	return 0;
+}
+
+/*
+ * Done: what was sent is published; failed: it is sent again a second
+ * later, unless a newer status of its key came meanwhile.
+ */
+static void on_txn(struct etcd_req *rq, int err, const char *msg,
+		   const struct etcd_reply *rep, void *arg)
+{
+	bool ok = !err && rep->succeeded;
+	struct peer *p = arg;
+	struct peer_key *k;
+
 	(void)rq;
 	p->txn = NULL;
-	if (err || !rep->succeeded)
-		fprintf(stderr, "fleet_peer: status txn: %s\n",
-			err ? msg : "the live key is not ours");
-	publish(p);	/* what came meanwhile */
+	for (k = p->keys; k; k = k->next) {
+		if (!ok && !k->status_doc) {
+			k->status_doc = k->sending;
+			k->sending = NULL;
+		}
+		free(k->sending);
+		k->sending = NULL;
+	}
+	if (ok) {
+		publish(p);	/* what came meanwhile */
+		return;
+	}
+	fprintf(stderr, "fleet_peer: status txn: %s\n",
+		err ? msg : "the live key is not ours");
+	if (!p->republish &&
+	    sd_event_add_time_relative(p->ev, &p->republish, CLOCK_MONOTONIC,
+				       RETRY_USEC, 0, on_republish, p) < 0)
+		die("txn", "no timer");
 }
 
 /* Every status not yet published, in one txn (one key in a round). */
@@ -138,16 +172,18 @@ static void publish(struct peer *p)
 	struct peer_key *k;
 	size_t n = 0;
 
-	if (p->txn)
+	if (p->txn || p->republish)
 		return;
 	for (k = p->keys; k && n < ETCD_TXN_OPS; k = k->next) {
 		if (!k->status_doc)
 			continue;
+		k->sending = k->status_doc;
+		k->status_doc = NULL;
 		snprintf(keys[n], sizeof(keys[n]), "%s%s/%s/%s", p->status_prefix,
 			 NS_RUNTIME, T_SYSCTL_STATUS, k->id);
 		ops[n] = (struct etcd_op){ .type = ETCD_OP_PUT, .key = keys[n],
-					   .value = k->status_doc,
-					   .value_len = strlen(k->status_doc) };
+					   .value = k->sending,
+					   .value_len = strlen(k->sending) };
 		n++;
 	}
 	if (!n)
@@ -156,35 +192,37 @@ static void publish(struct peer *p)
 				   .n_success = n };
 	if (etcd_submit(p->e, &r, on_txn, p, &p->txn, msg, sizeof(msg)))
 		die("txn", msg);
-	for (k = p->keys; k; k = k->next) {	/* sent: the txn copied them */
-		free(k->status_doc);
-		k->status_doc = NULL;
-	}
 }
 
 /* The desired value of @id: the node's part of a round. */
 static void apply(struct peer *p, const char *id, const char *value)
 {
 	struct peer_key *k = key_of(p, id);
-	struct cosi_kvs labels = { 0 };
+	struct cosi_kvs labels = { 0 }, annotations = { 0 };
 	struct cosi_spec spec = { 0 };
 	struct cosi_resource *st;
 	struct json_object *o;
-	char path[512], *cur = NULL, *q;
+	char path[512], src[128], key[512], *cur = NULL, *q;
 	int err;
 
 	snprintf(path, sizeof(path), "/proc/sys/%s", id);
 	for (q = path + strlen("/proc/sys/"); *q; q++)
 		if (*q == '.')
 			*q = '/';
+	/* The labels and annotation cosid's fleet controller writes. */
+	snprintf(src, sizeof(src), "group:%s", p->group);
+	snprintf(key, sizeof(key), "%s%s", p->prefix, id);
 	if (cosi_kvs_add(&labels, "cosi.dev/source", "fleet") ||
-	    cosi_kvs_add(&labels, "cosi.dev/fleet-source", "group") ||
+	    cosi_kvs_add(&labels, "cosi.dev/fleet-source", src) ||
+	    cosi_kvs_add(&annotations, "cosi.dev/fleet-key", key) ||
 	    cosi_spec_add_string(&spec, "value", value))
 		die(id, strerror(ENOMEM));
 	k->cfg_version = put(p->fleet, NS_CONFIG, T_SYSCTL_CONFIG, id,
-			     k->cfg_version, &spec, &labels, NULL);
+			     k->cfg_version, &spec, &labels, &annotations,
+			     NULL);
 	cosi_spec_clear(&spec);
 	cosi_kvs_clear(&labels);
+	cosi_kvs_clear(&annotations);
 
 	if (!k->original && read_text(path, &k->original))
 		die(path, "cannot read");
@@ -197,13 +235,14 @@ static void apply(struct peer *p, const char *id, const char *value)
 		die(id, strerror(ENOMEM));
 	free(cur);
 	k->st_version = put(p->sysctl, NS_RUNTIME, T_SYSCTL_STATUS, id,
-			    k->st_version, &spec, NULL, &st);
+			    k->st_version, &spec, NULL, NULL, &st);
 	cosi_spec_clear(&spec);
 
 	o = cosi_json_resource(st, NULL, 0);
 	free(k->status_doc);
 	k->status_doc = o ? strdup(json_object_to_json_string_ext(o,
-						JSON_C_TO_STRING_PLAIN)) : NULL;
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE)) : NULL;
 	json_object_put(o);
 	cosi_resource_free(st);
 	if (!k->status_doc)

@@ -423,4 +423,43 @@ static inline char *ids_join(const struct cosi_resources *l)
 	return s;
 }
 
+/* Watches: receiving events with a deadline. */
+
+static inline uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* Receive until @v holds @n events: 0, -ETIMEDOUT, or cosi_watch_recv()'s. */
+static inline int recv_n(struct cosi *c, struct cosi_event_vec *v, size_t n,
+			 int timeout_ms)
+{
+	uint64_t end = mono_ms() + timeout_ms;
+	int ret;
+
+	while (v->n < n) {
+		if (mono_ms() >= end)
+			return -ETIMEDOUT;
+		ret = cosi_watch_recv(c, end - mono_ms(), cosi_event_vec_push, v);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The number of events arriving within @ms. */
+static inline size_t recv_quiet(struct cosi *c, int ms)
+{
+	struct cosi_event_vec v = { 0 };
+	size_t n;
+
+	recv_n(c, &v, SIZE_MAX, ms);
+	n = v.n;
+	cosi_event_vec_clear(&v);
+	return n;
+}
+
 #endif /* _COSI_TEST_H */

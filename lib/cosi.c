@@ -788,8 +788,8 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
  *	 operations that reply with a resource, @res (the caller frees it)
  * @n: how many
  *
- * The requests go out COSI_BATCH_MAX per sendmsg() and the kernel handles
- * them in order; each answer is one message to read (the reply, the error,
+ * The requests go out up to COSI_BATCH_MAX per sendmsg() (see cosi.h)
+ * and the kernel handles them in order; each answer is one message to read (the reply, the error,
  * or the ACK of an op that does not reply), so a batch costs one
  * recvmsg() per request and a few sendmsg().  A failed request does not
  * stop the ones after it.
@@ -797,10 +797,36 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
  * Return: 0 when every request was answered (see each @err), or a
  * negative errno when the batch could not be sent or answered.
  */
+/*
+ * The most receive buffer the answer to @nlh can take: the kernel's skb
+ * for it, whose data is the answer rounded up to a power of two, plus the
+ * skb's own overhead.  An ack-only write is answered in under 100 bytes
+ * (an error, with its extack, too); an echo is the request's key and
+ * content as the kernel stores them plus its metadata (owner, versions,
+ * times: under 512 bytes).
+ */
+static size_t cosi_answer_truesize(const struct nlmsghdr *nlh)
+{
+	size_t len = 128;
+
+	if (!genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0) ||
+	    !nlmsg_find_attr((struct nlmsghdr *)nlh, GENL_HDRLEN,
+			     COSI_A_RESOURCE_ACK_ONLY))
+		len += nlh->nlmsg_len + 512;
+	return 2 * len + 1024;
+}
+
 int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
 {
-	size_t i, k;
-	int err = 0;
+	size_t i, k, budget;
+	socklen_t optlen = sizeof(int);
+	int err = 0, rcvbuf;
+
+	/* Half of it: events may arrive on the socket meanwhile. */
+	if (getsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		       &optlen) || rcvbuf <= 0)
+		rcvbuf = 0;
+	budget = (size_t)rcvbuf / 2;
 
 	memset(&c->err, 0, sizeof(c->err));
 	for (i = 0; i < n; i++) {
@@ -812,10 +838,14 @@ int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
 	}
 	for (i = 0; !err && i < n; i += k) {
 		size_t bytes = nlmsg_hdr(ops[i].msg)->nlmsg_len;
+		size_t answers = cosi_answer_truesize(nlmsg_hdr(ops[i].msg));
 
 		for (k = 1; i + k < n && k < COSI_BATCH_MAX; k++) {
-			bytes += nlmsg_hdr(ops[i + k].msg)->nlmsg_len;
-			if (bytes > COSI_BATCH_BYTES)
+			const struct nlmsghdr *nlh = nlmsg_hdr(ops[i + k].msg);
+
+			bytes += nlh->nlmsg_len;
+			answers += cosi_answer_truesize(nlh);
+			if (bytes > COSI_BATCH_BYTES || answers > budget)
 				break;
 		}
 		err = cosi_batch_chunk(c, ops + i, k);
@@ -942,16 +972,18 @@ static unsigned int cosi_req_parts(uint8_t cmd)
 {
 	switch (cmd) {
 	case COSI_CMD_RESOURCE_CREATE:
-		return COSI_REQ_KEY | COSI_REQ_CONTENT;
+		return COSI_REQ_KEY | COSI_REQ_CONTENT | COSI_REQ_ACK_ONLY;
 	case COSI_CMD_RESOURCE_UPDATE:
 		return COSI_REQ_KEY | COSI_REQ_CONTENT | COSI_REQ_VERSION |
-		       COSI_REQ_PHASE;
+		       COSI_REQ_PHASE | COSI_REQ_ACK_ONLY;
 	case COSI_CMD_RESOURCE_DESTROY:
-	case COSI_CMD_RESOURCE_TEARDOWN:
 		return COSI_REQ_KEY | COSI_REQ_VERSION;
+	case COSI_CMD_RESOURCE_TEARDOWN:
+		return COSI_REQ_KEY | COSI_REQ_VERSION | COSI_REQ_ACK_ONLY;
 	case COSI_CMD_FINALIZER_ADD:
 	case COSI_CMD_FINALIZER_REMOVE:
-		return COSI_REQ_KEY | COSI_REQ_FINALIZERS | COSI_REQ_VERSION;
+		return COSI_REQ_KEY | COSI_REQ_FINALIZERS | COSI_REQ_VERSION |
+		       COSI_REQ_ACK_ONLY;
 	}
 	return COSI_REQ_KEY;
 }

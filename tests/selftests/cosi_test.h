@@ -370,23 +370,25 @@ static inline int widget_destroy(struct cosi *c, const char *type,
 }
 
 /*
- * @n widget creates for cosi_batch() (spec { name = "x" }), ids "b00",
- * "b01"... written into @ids; op @bad fails: its type is @bad_type, or
- * its id @bad_id, when not NULL.  0 or -ENOMEM (the ops made are freed).
+ * @n widget creates for cosi_batch() (spec { name = @name }, ack-only
+ * when @ack_only), ids "b00", "b01"... written into @ids; op @bad fails:
+ * its type is @bad_type, or its id @bad_id, when not NULL.  0 or -ENOMEM
+ * (the ops made are freed).  widget_batch(): name "x", echoed.
  */
-static inline int widget_batch(struct cosi *c, struct cosi_batch_op *ops,
-			       char (*ids)[8], size_t n, size_t bad,
-			       const char *bad_type, const char *bad_id)
+static inline int widget_batch_name(struct cosi *c, struct cosi_batch_op *ops,
+				    char (*ids)[8], size_t n, const char *name,
+				    bool ack_only, size_t bad,
+				    const char *bad_type, const char *bad_id)
 {
 	struct cosi_spec spec = { 0 };
 	size_t i;
-	int err = cosi_spec_add_string(&spec, "name", "x");
+	int err = cosi_spec_add_string(&spec, "name", name);
 
 	memset(ops, 0, n * sizeof(*ops));
 	for (i = 0; !err && i < n; i++) {
 		COSI_OPTS(cosi_req, r,
 			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
-			.spec = &spec,
+			.spec = &spec, .ack_only = ack_only,
 		);
 
 		snprintf(ids[i], sizeof(ids[i]), "b%02zu", i);
@@ -404,6 +406,14 @@ static inline int widget_batch(struct cosi *c, struct cosi_batch_op *ops,
 	}
 	cosi_spec_clear(&spec);
 	return err;
+}
+
+static inline int widget_batch(struct cosi *c, struct cosi_batch_op *ops,
+			       char (*ids)[8], size_t n, size_t bad,
+			       const char *bad_type, const char *bad_id)
+{
+	return widget_batch_name(c, ops, ids, n, "x", false, bad, bad_type,
+				 bad_id);
 }
 
 /* The ids of a list, joined with ',' (caller frees). */

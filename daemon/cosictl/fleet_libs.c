@@ -40,6 +40,11 @@
 #ifndef COSICTL_CURL_SONAME
 #error "build fleet_libs.c with daemon/Makefile (the sonames)"
 #endif
+/* An empty name would dlopen() cosictl itself: fail the build instead. */
+_Static_assert(sizeof(COSICTL_CURL_SONAME) > 1 &&
+	       sizeof(COSICTL_SYSTEMD_SONAME) > 1 &&
+	       sizeof(COSICTL_CRYPTO_SONAME) > 1,
+	       "daemon/Makefile found no soname (objdump, pkg-config, -dev packages?)");
 
 /* Every function forwarded: its library, name, return type, parameters. */
 #define FLEET_FNS(X, V)							\

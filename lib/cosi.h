@@ -388,14 +388,16 @@ int cosi_watch_stop(struct cosi *c, uint32_t watch_id);
 bool cosi_family_gone(struct cosi *c);
 
 /*
- * Batches: many requests, one sendmsg() per COSI_BATCH_MAX of them at
- * most (and COSI_BATCH_BYTES).  The kernel answers all of a sendmsg() (one
- * message per request) before the caller reads, so a chunk also ends where
- * its answers, each counted at the most the kernel's buffer for it can
- * take, would fill half the socket's receive buffer: about 100 ack-only
- * requests (cosi_req.ack_only) with the default buffer, fewer the larger
- * the echoed resources.
+ * Batches: many requests, one sendmsg() per COSI_BATCH_ECHOES of them
+ * (and COSI_BATCH_BYTES).  The kernel answers all of a sendmsg() (one
+ * message per request) before the caller reads, so the answers must fit
+ * in the receive buffer: small chunks keep them well inside it even with
+ * the largest specs.  Where every answer is small (ack-only writes,
+ * cosi_req.ack_only, on a handle that has never watched: no events), a
+ * chunk holds as many as fill half the receive buffer, COSI_BATCH_MAX at
+ * most (about 160 with the default buffer).
  */
+#define COSI_BATCH_ECHOES	16
 #define COSI_BATCH_MAX		256
 #define COSI_BATCH_BYTES	(64 * 1024)
 

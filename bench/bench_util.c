@@ -317,6 +317,7 @@ size_t nls_batch(struct nls *s, struct nl_msg **m, size_t n)
 struct dump {
 	uint32_t seq;
 	size_t count;
+	size_t bytes;
 };
 
 static int dump_msg(const struct nlmsghdr *nlh, void *arg)
@@ -330,10 +331,11 @@ static int dump_msg(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type == NLMSG_ERROR)
 		die("dump: %s", strerror(nlmsg_errno(nlh)));
 	d->count++;
+	d->bytes += NLMSG_ALIGN(nlh->nlmsg_len);
 	return 0;
 }
 
-size_t nls_dump(struct nls *s, struct nl_msg *m)
+size_t nls_dump(struct nls *s, struct nl_msg *m, size_t *bytes)
 {
 	struct dump d = { 0 };
 
@@ -341,6 +343,8 @@ size_t nls_dump(struct nls *s, struct nl_msg *m)
 	nls_send(s, m);
 	d.seq = s->seq;
 	nls_read(s, dump_msg, &d);
+	if (bytes)
+		*bytes = d.bytes;
 	return d.count;
 }
 

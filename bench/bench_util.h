@@ -74,8 +74,11 @@ int nls_txn(struct nls *s, struct nl_msg *m);
  * an errno), after checking every message was accounted for.
  */
 size_t nls_batch(struct nls *s, struct nl_msg **m, size_t n);
-/* Send a dump request and count its messages until NLMSG_DONE. */
-size_t nls_dump(struct nls *s, struct nl_msg *m);
+/*
+ * Send a dump request and count its messages until NLMSG_DONE; @bytes (if
+ * not NULL) gets their size.
+ */
+size_t nls_dump(struct nls *s, struct nl_msg *m, size_t *bytes);
 /* sk_rmem_alloc of the socket (what /proc/net/netlink shows as Rmem). */
 uint32_t nls_rmem(int fd);
 

@@ -533,10 +533,13 @@ struct cosi_res *cosi_coll_next_rcu(struct cosi_coll *coll,
 void cosi_event_get(struct cosi_event *ev);
 void cosi_event_put(struct cosi_net *cn, struct cosi_event *ev);
 int cosi_put_labels(struct sk_buff *skb, int attr, const struct cosi_res *res);
+/* What cosi_res_fill() puts beside the version's own attributes. */
+#define COSI_FILL_SPEC	BIT(0)	/* its spec */
+#define COSI_FILL_FULL	BIT(1)	/* namespace, type, attributes at default */
 int cosi_res_fill(struct sk_buff *skb, const struct cosi_res *res, u64 rev,
-		  bool with_spec);
+		  unsigned int what);
 int cosi_res_fill_key(struct sk_buff *skb, const char *ns, const char *type,
-		      const struct cosi_res *res, u64 rev, bool with_spec);
+		      const struct cosi_res *res, u64 rev, unsigned int what);
 
 /* sock.c */
 void cosi_sock_release(struct cosi_net *cn, u32 portid);

@@ -73,11 +73,12 @@ static const struct nla_policy cosi_resource_get_do_nl_policy[COSI_A_RESOURCE_ID
 };
 
 /* COSI_CMD_RESOURCE_GET - dump */
-static const struct nla_policy cosi_resource_get_dump_nl_policy[COSI_A_RESOURCE_LABEL_QUERY + 1] = {
+static const struct nla_policy cosi_resource_get_dump_nl_policy[COSI_A_RESOURCE_COMPACT + 1] = {
 	[COSI_A_RESOURCE_NAMESPACE] = { .type = NLA_NUL_STRING, .len = COSI_NAMESPACE_MAX_LEN, },
 	[COSI_A_RESOURCE_TYPE] = { .type = NLA_NUL_STRING, .len = COSI_TYPE_MAX_LEN, },
 	[COSI_A_RESOURCE_ID_PREFIX] = { .type = NLA_NUL_STRING, .len = COSI_ID_MAX_LEN, },
 	[COSI_A_RESOURCE_LABEL_QUERY] = NLA_POLICY_NESTED(cosi_label_query_nl_policy),
+	[COSI_A_RESOURCE_COMPACT] = { .type = NLA_FLAG, },
 };
 
 /* COSI_CMD_RESOURCE_CREATE - do */
@@ -201,7 +202,7 @@ const struct genl_split_ops cosi_nl_ops[15] = {
 		.dumpit		= cosi_nl_resource_get_dumpit,
 		.done		= cosi_nl_resource_get_done,
 		.policy		= cosi_resource_get_dump_nl_policy,
-		.maxattr	= COSI_A_RESOURCE_LABEL_QUERY,
+		.maxattr	= COSI_A_RESOURCE_COMPACT,
 		.flags		= GENL_CMD_CAP_DUMP,
 	},
 	{

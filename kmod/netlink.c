@@ -114,7 +114,8 @@ int cosi_event_put_msg(struct sk_buff *skb, u32 portid, u32 seq, u8 cmd,
 	    nla_put_u32(skb, COSI_A_RESOURCE_EVENT, kind))
 		goto cancel;
 	if (ev->res) {
-		if (cosi_res_fill(skb, ev->res, ev->rev, with_spec))
+		if (cosi_res_fill(skb, ev->res, ev->rev, COSI_FILL_FULL |
+				  (with_spec ? COSI_FILL_SPEC : 0)))
 			goto cancel;
 		if (kind == COSI_EVENT_KIND_UPDATED && ev->old &&
 		    cosi_put_labels(skb, COSI_A_RESOURCE_OLD_LABELS, ev->old))
@@ -348,7 +349,8 @@ static int cosi_reply_res(struct genl_info *info, const struct cosi_key *k,
 		return -ENOMEM;
 	hdr = cosi_reply_put(msg, info);
 	if (!hdr ||
-	    cosi_res_fill_key(msg, k->ns, k->type, res, res->revision, true) ||
+	    cosi_res_fill_key(msg, k->ns, k->type, res, res->revision,
+			      COSI_FILL_FULL | COSI_FILL_SPEC) ||
 	    (ready >= 0 && nla_put_u8(msg, COSI_A_RESOURCE_DESTROY_READY, ready))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
@@ -487,6 +489,7 @@ struct cosi_list_state {
 	char last[COSI_ID_MAX_LEN + 1];
 	bool started;
 	bool privileged;	/* CAP_NET_ADMIN over the netns at start */
+	unsigned int fill;	/* COSI_FILL_*: compact or not */
 };
 
 static int cosi_nl_resource_list_start(struct netlink_callback *cb)
@@ -517,6 +520,9 @@ static int cosi_nl_resource_list_start(struct netlink_callback *cb)
 		return err;
 	}
 	st->privileged = cosi_net_admin_noaudit(cb->skb, cn->net);
+	st->fill = COSI_FILL_SPEC;
+	if (!tb[COSI_A_RESOURCE_COMPACT])
+		st->fill |= COSI_FILL_FULL;
 	nla_strscpy(st->ns, tb[COSI_A_RESOURCE_NAMESPACE], sizeof(st->ns));
 	nla_strscpy(st->type, tb[COSI_A_RESOURCE_TYPE], sizeof(st->type));
 	if (tb[COSI_A_RESOURCE_ID_PREFIX])
@@ -575,7 +581,7 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 			break;
 		}
 		genl_dump_check_consistent(cb, hdr);
-		if (cosi_res_fill(skb, res, res->revision, true)) {
+		if (cosi_res_fill(skb, res, res->revision, st->fill)) {
 			genlmsg_cancel(skb, hdr);
 			full = true;
 			break;

@@ -638,30 +638,111 @@ struct cosi_res *cosi_coll_succ(const struct cosi_res *res)
 
 /* Reply and event contents. */
 
-static int cosi_put_kv(struct sk_buff *skb, int attr, const struct cosi_kv *kv,
-		       u32 n)
+/*
+ * A writer of attributes into skb room checked once.  Callers bound what
+ * they write beforehand (cosi_res_attrs_size(), cosi_kv_size(): kept in
+ * res->msg_size and res->labels_size), so no attribute checks the
+ * tailroom again: a dump puts a dozen attributes per entry, and the
+ * per-attribute nla_put() calls were most of its time.  Each attribute's
+ * padding is zeroed, as nla_put() does: no stale skb bytes reach a reader.
+ */
+struct cosi_nlw {
+	u8 *start;
+	u8 *p;
+};
+
+static bool cosi_nlw_begin(struct cosi_nlw *w, struct sk_buff *skb,
+			   size_t bound)
+{
+	if (skb_tailroom(skb) < bound)
+		return false;
+	w->start = skb_tail_pointer(skb);
+	w->p = w->start;
+	return true;
+}
+
+static void cosi_nlw_end(struct cosi_nlw *w, struct sk_buff *skb)
+{
+	skb_put(skb, w->p - w->start);
+}
+
+static __always_inline void cosi_nlw_put(struct cosi_nlw *w, u16 type,
+					 const void *data, u32 len)
+{
+	struct nlattr *nla = (struct nlattr *)w->p;
+	u32 total = nla_total_size(len);
+
+	if (total != nla_attr_size(len))
+		memset(w->p + total - 4, 0, 4);
+	nla->nla_len = nla_attr_size(len);
+	nla->nla_type = type;
+	memcpy(nla_data(nla), data, len);
+	w->p += total;
+}
+
+static __always_inline void cosi_nlw_str(struct cosi_nlw *w, u16 type,
+					 const char *s)
+{
+	cosi_nlw_put(w, type, s, strlen(s) + 1);
+}
+
+static __always_inline void cosi_nlw_u32(struct cosi_nlw *w, u16 type, u32 v)
+{
+	cosi_nlw_put(w, type, &v, sizeof(v));
+}
+
+/* As nla_put_u64_64bit(): a pad attribute first where u64s must align. */
+static __always_inline void cosi_nlw_u64(struct cosi_nlw *w, u16 type, u64 v)
+{
+#ifndef CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS
+	if (IS_ALIGNED((unsigned long)w->p, 8))
+		cosi_nlw_put(w, COSI_A_RESOURCE_PAD, NULL, 0);
+#endif
+	cosi_nlw_put(w, type, &v, sizeof(v));
+}
+
+static __always_inline struct nlattr *cosi_nlw_nest(struct cosi_nlw *w,
+						    u16 type)
+{
+	struct nlattr *nla = (struct nlattr *)w->p;
+
+	nla->nla_type = type | NLA_F_NESTED;
+	w->p += NLA_HDRLEN;
+	return nla;
+}
+
+static __always_inline void cosi_nlw_nest_end(struct cosi_nlw *w,
+					      struct nlattr *nla)
+{
+	nla->nla_len = w->p - (u8 *)nla;
+}
+
+/* Within the bound of cosi_kv_size(@kv, @n). */
+static void cosi_nlw_kv(struct cosi_nlw *w, u16 attr, const struct cosi_kv *kv,
+			u32 n)
 {
 	struct nlattr *nest, *item;
 	u32 i;
 
-	nest = nla_nest_start(skb, attr);
-	if (!nest)
-		return -EMSGSIZE;
+	nest = cosi_nlw_nest(w, attr);
 	for (i = 0; i < n; i++) {
-		item = nla_nest_start(skb, COSI_A_LABELS_LABEL);
-		if (!item ||
-		    nla_put_string(skb, COSI_A_LABEL_KEY, kv[i].key) ||
-		    nla_put_string(skb, COSI_A_LABEL_VALUE, kv[i].value))
-			return -EMSGSIZE;
-		nla_nest_end(skb, item);
+		item = cosi_nlw_nest(w, COSI_A_LABELS_LABEL);
+		cosi_nlw_str(w, COSI_A_LABEL_KEY, kv[i].key);
+		cosi_nlw_str(w, COSI_A_LABEL_VALUE, kv[i].value);
+		cosi_nlw_nest_end(w, item);
 	}
-	nla_nest_end(skb, nest);
-	return 0;
+	cosi_nlw_nest_end(w, nest);
 }
 
 int cosi_put_labels(struct sk_buff *skb, int attr, const struct cosi_res *res)
 {
-	return cosi_put_kv(skb, attr, res->labels, res->n_labels);
+	struct cosi_nlw w;
+
+	if (!cosi_nlw_begin(&w, skb, res->labels_size))
+		return -EMSGSIZE;
+	cosi_nlw_kv(&w, attr, res->labels, res->n_labels);
+	cosi_nlw_end(&w, skb);
+	return 0;
 }
 
 /**
@@ -671,56 +752,64 @@ int cosi_put_labels(struct sk_buff *skb, int attr, const struct cosi_res *res)
  * @type: its type
  * @res: the version
  * @rev: the revision to report (the version's, or the event's)
- * @with_spec: false to leave the spec out (sensitive type, unprivileged)
+ * @what: COSI_FILL_SPEC to put the spec (not for an unprivileged reader
+ *	of a sensitive type), COSI_FILL_FULL to put the namespace, the type
+ *	and the attributes at their default (a compact dump leaves them out)
  *
- * Return: 0 or -EMSGSIZE.
+ * Return: 0 or -EMSGSIZE (less room than the version's bound, which
+ * counts every attribute) with the skb unchanged.
  */
 int cosi_res_fill_key(struct sk_buff *skb, const char *ns, const char *type,
-		      const struct cosi_res *res, u64 rev, bool with_spec)
+		      const struct cosi_res *res, u64 rev, unsigned int what)
 {
+	bool full = what & COSI_FILL_FULL;
+	struct cosi_nlw w;
 	struct nlattr *nest;
 	u32 i;
 
-	if (nla_put_string(skb, COSI_A_RESOURCE_NAMESPACE, ns) ||
-	    nla_put_string(skb, COSI_A_RESOURCE_TYPE, type) ||
-	    nla_put_string(skb, COSI_A_RESOURCE_ID, res->id) ||
-	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_VERSION, res->version,
-			      COSI_A_RESOURCE_PAD) ||
-	    nla_put_string(skb, COSI_A_RESOURCE_OWNER, res->owner) ||
-	    nla_put_u32(skb, COSI_A_RESOURCE_PHASE, res->phase) ||
-	    nla_put_u32(skb, COSI_A_RESOURCE_WRITER_CAPS, res->writer_caps) ||
-	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_CREATED, res->created,
-			      COSI_A_RESOURCE_PAD) ||
-	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_UPDATED, res->updated,
-			      COSI_A_RESOURCE_PAD) ||
-	    nla_put_u64_64bit(skb, COSI_A_RESOURCE_REVISION, rev,
-			      COSI_A_RESOURCE_PAD))
+	if (!cosi_nlw_begin(&w, skb, res->msg_size))
 		return -EMSGSIZE;
-	if (cosi_put_kv(skb, COSI_A_RESOURCE_LABELS, res->labels,
-			res->n_labels) ||
-	    cosi_put_kv(skb, COSI_A_RESOURCE_ANNOTATIONS, res->annotations,
-			res->n_annotations))
-		return -EMSGSIZE;
-	nest = nla_nest_start(skb, COSI_A_RESOURCE_FINALIZERS);
-	if (!nest)
-		return -EMSGSIZE;
-	for (i = 0; i < res->n_finalizers; i++)
-		if (nla_put_string(skb, COSI_A_FINALIZERS_FINALIZER,
-				   res->finalizers[i]))
-			return -EMSGSIZE;
-	nla_nest_end(skb, nest);
-	if (with_spec && nla_put(skb, COSI_A_RESOURCE_SPEC | NLA_F_NESTED,
-				 res->spec_len, res->spec))
-		return -EMSGSIZE;
+	if (full) {
+		cosi_nlw_str(&w, COSI_A_RESOURCE_NAMESPACE, ns);
+		cosi_nlw_str(&w, COSI_A_RESOURCE_TYPE, type);
+	}
+	cosi_nlw_str(&w, COSI_A_RESOURCE_ID, res->id);
+	cosi_nlw_u64(&w, COSI_A_RESOURCE_VERSION, res->version);
+	if (full || res->owner[0])
+		cosi_nlw_str(&w, COSI_A_RESOURCE_OWNER, res->owner);
+	if (full || res->phase != COSI_PHASE_RUNNING)
+		cosi_nlw_u32(&w, COSI_A_RESOURCE_PHASE, res->phase);
+	if (full || res->writer_caps)
+		cosi_nlw_u32(&w, COSI_A_RESOURCE_WRITER_CAPS, res->writer_caps);
+	cosi_nlw_u64(&w, COSI_A_RESOURCE_CREATED, res->created);
+	cosi_nlw_u64(&w, COSI_A_RESOURCE_UPDATED, res->updated);
+	cosi_nlw_u64(&w, COSI_A_RESOURCE_REVISION, rev);
+	if (full || res->n_labels)
+		cosi_nlw_kv(&w, COSI_A_RESOURCE_LABELS, res->labels,
+			    res->n_labels);
+	if (full || res->n_annotations)
+		cosi_nlw_kv(&w, COSI_A_RESOURCE_ANNOTATIONS, res->annotations,
+			    res->n_annotations);
+	if (full || res->n_finalizers) {
+		nest = cosi_nlw_nest(&w, COSI_A_RESOURCE_FINALIZERS);
+		for (i = 0; i < res->n_finalizers; i++)
+			cosi_nlw_str(&w, COSI_A_FINALIZERS_FINALIZER,
+				     res->finalizers[i]);
+		cosi_nlw_nest_end(&w, nest);
+	}
+	if (what & COSI_FILL_SPEC)
+		cosi_nlw_put(&w, COSI_A_RESOURCE_SPEC | NLA_F_NESTED, res->spec,
+			     res->spec_len);
+	cosi_nlw_end(&w, skb);
 	return 0;
 }
 
 /* Caller holds cosi_net::lock (res->coll is followed). */
 int cosi_res_fill(struct sk_buff *skb, const struct cosi_res *res, u64 rev,
-		  bool with_spec)
+		  unsigned int what)
 {
 	return cosi_res_fill_key(skb, cosi_coll_ns(res->coll), res->coll->type,
-				 res, rev, with_spec);
+				 res, rev, what);
 }
 
 /* Setup and teardown of a netns's store. */

@@ -72,6 +72,40 @@ def check(name, cond, detail=''):
         print('# ' + str(detail).replace('\n', '\n# '))
 
 
+# A compact dump entry's absent attributes and their defaults.
+COMPACT_DEFAULTS = {'owner': '', 'phase': 'running', 'writer-caps': 0,
+                    'labels': None, 'annotations': None, 'finalizers': None}
+
+
+def compact_dump(key):
+    """A compact dump is the full dump less namespace, type and defaults.
+
+    Called with eth0 tearing down (a finalizer, labels, annotations) and lo
+    bare: both kinds of attribute are seen present and absent.
+    """
+    rc, full, err = ynl('--dump', 'resource-get', req=key)
+    rc2, comp, err2 = ynl('--dump', 'resource-get', req={**key, 'compact': True})
+    check('compact dump', rc == 0 and rc2 == 0 and len(full) == len(comp) == 2,
+          f'{err} {err2}')
+    for f, c in zip(full, comp):
+        absent = set(f) - set(c)
+        bad = [k for k in absent - {'namespace', 'type'}
+               if k not in COMPACT_DEFAULTS or
+               f[k] != COMPACT_DEFAULTS[k] and (COMPACT_DEFAULTS[k] is not None
+                                                or f[k])]
+        check(f'compact dump {f["id"]}: no namespace, type or non-default left out',
+              {'namespace', 'type'} <= absent and not bad and
+              all(c[k] == f[k] for k in c), f'{f} {c} {bad}')
+    bare = {e['id']: e for e in comp}
+    check('compact dump: a bare resource carries no defaults',
+          not (set(COMPACT_DEFAULTS) - {'writer-caps'}) & set(bare['lo']),
+          bare['lo'])
+    check('compact dump: values not at default are kept',
+          bare['eth0']['phase'] == 'tearing-down' and
+          bare['eth0']['finalizers']['finalizer'] == ['ctl'] and
+          bare['eth0']['labels']['label'][0]['key'] == 'role', bare['eth0'])
+
+
 def main():
     t = 'Ynl.cli.test'
     key = {'namespace': 'ynl', 'type': t}
@@ -146,6 +180,7 @@ def main():
     rc, td, err = ynl('--do', 'resource-teardown', req={**key, 'id': 'eth0'})
     check('resource-teardown', rc == 0 and td['phase'] == 'tearing-down'
           and td['destroy-ready'] == 0, err)
+    compact_dump(key)
     rc, _, err = ynl('--do', 'resource-destroy', req={**key, 'id': 'eth0'})
     check('resource-destroy refused with finalizers', rc != 0 and 'busy' in err, err)
     rc, f, err = ynl('--do', 'finalizer-remove', req=fin)

@@ -169,7 +169,12 @@ struct cosi_res {
 	u64 revision;			/* of the change that made it */
 	u64 created;
 	u64 updated;
-	u32 msg_size;			/* upper bound of its attributes */
+	/*
+	 * Upper bound of its attributes, all of them, with its collection's
+	 * namespace and type (cosi_res_attrs_size()): the attribute writer
+	 * of cosi_res_fill_key() checks the room once against it.
+	 */
+	u32 msg_size;
 	u32 spec_len;
 	u16 labels_size;		/* of its labels nest */
 	u16 n_labels;

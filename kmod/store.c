@@ -251,6 +251,7 @@ struct cosi_res *cosi_res_build(struct cosi_coll *coll,
 	 * labels; so does every later update of this version.  Counting the
 	 * larger label set twice keeps every event within COSI_MSG_MAX.
 	 */
+	BUILD_BUG_ON(COSI_MSG_MAX > U16_MAX);	/* labels_size is a u16 */
 	msg_size = cosi_res_attrs_size(p, strlen(cosi_coll_ns(coll)),
 				       strlen(coll->type));
 	own_labels = cosi_kv_size(p->labels, p->n_labels);
@@ -643,12 +644,15 @@ struct cosi_res *cosi_coll_succ(const struct cosi_res *res)
  * they write beforehand (cosi_res_attrs_size(), cosi_kv_size(): kept in
  * res->msg_size and res->labels_size), so no attribute checks the
  * tailroom again: a dump puts a dozen attributes per entry, and the
- * per-attribute nla_put() calls were most of its time.  Each attribute's
- * padding is zeroed, as nla_put() does: no stale skb bytes reach a reader.
+ * per-attribute nla_put() calls were most of its time (under TCG, full
+ * entries 310k/s with nla_put(), 564k/s so; __nla_put() differs from
+ * nla_put() only by the one tailroom check).  Each attribute's padding is
+ * zeroed, as nla_put() does: no stale skb bytes reach a reader.
  */
 struct cosi_nlw {
 	u8 *start;
 	u8 *p;
+	u8 *end;			/* start + bound */
 };
 
 static bool cosi_nlw_begin(struct cosi_nlw *w, struct sk_buff *skb,
@@ -658,11 +662,14 @@ static bool cosi_nlw_begin(struct cosi_nlw *w, struct sk_buff *skb,
 		return false;
 	w->start = skb_tail_pointer(skb);
 	w->p = w->start;
+	w->end = w->start + bound;
 	return true;
 }
 
 static void cosi_nlw_end(struct cosi_nlw *w, struct sk_buff *skb)
 {
+	/* A bound that lied: say so before skb_put() panics on it. */
+	DEBUG_NET_WARN_ON_ONCE(w->p > w->end);
 	skb_put(skb, w->p - w->start);
 }
 
@@ -756,6 +763,9 @@ int cosi_put_labels(struct sk_buff *skb, int attr, const struct cosi_res *res)
  *	of a sensitive type), COSI_FILL_FULL to put the namespace, the type
  *	and the attributes at their default (a compact dump leaves them out)
  *
+ * @ns and @type must be the version's collection's: res->msg_size, the
+ * bound the writer relies on, was computed with their lengths.
+ *
  * Return: 0 or -EMSGSIZE (less room than the version's bound, which
  * counts every attribute) with the skb unchanged.
  */
@@ -779,8 +789,7 @@ int cosi_res_fill_key(struct sk_buff *skb, const char *ns, const char *type,
 		cosi_nlw_str(&w, COSI_A_RESOURCE_OWNER, res->owner);
 	if (full || res->phase != COSI_PHASE_RUNNING)
 		cosi_nlw_u32(&w, COSI_A_RESOURCE_PHASE, res->phase);
-	if (full || res->writer_caps)
-		cosi_nlw_u32(&w, COSI_A_RESOURCE_WRITER_CAPS, res->writer_caps);
+	cosi_nlw_u32(&w, COSI_A_RESOURCE_WRITER_CAPS, res->writer_caps);
 	cosi_nlw_u64(&w, COSI_A_RESOURCE_CREATED, res->created);
 	cosi_nlw_u64(&w, COSI_A_RESOURCE_UPDATED, res->updated);
 	cosi_nlw_u64(&w, COSI_A_RESOURCE_REVISION, rev);

@@ -431,8 +431,8 @@ static int cosi_recv(struct cosi *c, struct cosi_rx *rx, unsigned int slots)
 		if (sa[i].nl_pid)	/* only the kernel talks to us */
 			continue;
 		len = (int)mm[i].msg_len;
-		for (nlh = iov[i].iov_base; NLMSG_OK(nlh, len);
-		     nlh = NLMSG_NEXT(nlh, len))
+		for (nlh = iov[i].iov_base; nlmsg_ok(nlh, len);
+		     nlh = nlmsg_next(nlh, &len))
 			cosi_rx_msg(c, rx, nlh);
 	}
 	return trunc ? -EMSGSIZE : n;

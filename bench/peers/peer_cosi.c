@@ -32,12 +32,42 @@ static int cosi_err(struct cosi *c, const char *op, int err)
 	return err;
 }
 
+/*
+ * The puts of four methods (up to 200000 each) and the list fill one
+ * netns store: more than cosi.ko's default max_resources (262144) once
+ * the methods are fast.  Raised for the run when it is lower.
+ */
+#define PEER_MAX_RESOURCES	1048576
+
+static void raise_max_resources(void)
+{
+	const char *p = "/sys/module/cosi/parameters/max_resources";
+	unsigned long v = 0;
+	FILE *f = fopen(p, "r");
+
+	if (f && fscanf(f, "%lu", &v) != 1)
+		v = 0;
+	if (f)
+		fclose(f);
+	if (!v || v >= PEER_MAX_RESOURCES)
+		return;
+	f = fopen(p, "w");
+	if (!f)
+		return;
+	if (fprintf(f, "%d\n", PEER_MAX_RESOURCES) > 0 && !fclose(f))
+		printf("# cosi: max_resources raised from %lu to %d\n", v,
+		       PEER_MAX_RESOURCES);
+	else
+		fprintf(stderr, "peer_bench_cosi: cannot raise max_resources\n");
+}
+
 static int pc_init(void)
 {
 	struct cosi_definition *d = NULL;
 	struct cosi *c;
 	int err;
 
+	raise_max_resources();
 	if (unshare(CLONE_NEWNET)) {
 		fprintf(stderr, "peer_bench_cosi: unshare: %s (run as root)\n",
 			strerror(errno));

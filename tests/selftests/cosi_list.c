@@ -135,9 +135,9 @@ TEST_F_TIMEOUT(list, same_as_resource_list, 300)
 	cosi_list_free(l);
 
 	/* A filter; nothing matching: an empty list, not NULL. */
-	q.id_prefix = "b001";
+	q.id_prefix = "b001";		/* b0010 .. b0019 */
 	ASSERT_COSI_OK(self->c, cosi_list(self->c, &q, &l));
-	EXPECT_EQ(100, l->n);
+	EXPECT_EQ(10, l->n);
 	cosi_list_free(l);
 	q.id_prefix = "zz";
 	ASSERT_COSI_OK(self->c, cosi_list(self->c, &q, &l));
@@ -245,7 +245,7 @@ TEST_F_TIMEOUT(list, write_batch, 300)
 	enum { N = 700 };
 	struct cosi_write *w = calloc(N, sizeof(*w));
 	struct cosi_req *r = calloc(N, sizeof(*r));
-	struct cosi_spec spec = { 0 };
+	struct cosi_spec spec = { 0 }, spec2 = { 0 };
 	struct cosi_resource *got;
 	char (*ids)[16] = calloc(N, sizeof(*ids));
 	struct cosi_list *l;
@@ -257,6 +257,7 @@ TEST_F_TIMEOUT(list, write_batch, 300)
 	ASSERT_NE(NULL, r);
 	ASSERT_NE(NULL, ids);
 	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "n"));
+	ASSERT_EQ(0, cosi_spec_add_string(&spec2, "name", "n2"));
 	ASSERT_COSI_OK(self->c, big_create(self->c, 7));
 	for (i = 0; i < N; i++) {
 		big_id(ids[i], sizeof(ids[i]), i);
@@ -294,6 +295,7 @@ TEST_F_TIMEOUT(list, write_batch, 300)
 	/* Updates, echoed, one with the wrong expected version. */
 	for (i = 0; i < 40; i++) {
 		w[i].cmd = COSI_CMD_RESOURCE_UPDATE;
+		r[i].spec = &spec2;	/* a change: a new version */
 		r[i].ack_only = false;
 		r[i].has_expected_version = true;
 		r[i].expected_version = i == 20 ? 9 : 1;
@@ -314,6 +316,7 @@ TEST_F_TIMEOUT(list, write_batch, 300)
 	ASSERT_COSI_OK(self->c, cosi_write_batch(self->c, w, 0));
 
 	cosi_spec_clear(&spec);
+	cosi_spec_clear(&spec2);
 	free(ids);
 	free(r);
 	free(w);

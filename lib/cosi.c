@@ -9,7 +9,16 @@
  * request.  Live events (unicast from a watch, or multicast) may arrive on
  * the same socket at any time; they are parsed and queued, and
  * cosi_watch_recv() hands them out in order.
+ *
+ * Receiving is libcosi's own (cosi_recv()): up to COSI_RX_SLOTS datagrams
+ * per recvmmsg() into one buffer kept by the handle, each message handled
+ * where it lies (cosi_rx_msg()); libnl builds requests and sends them.
+ * libnl's nl_recvmsgs() allocated a buffer per datagram and copied each
+ * message into an nl_msg of its own before its callbacks ran.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* recvmmsg() */
+#endif
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -45,13 +54,15 @@ struct cosi_qent {
 
 /* The request in flight. */
 struct cosi_rx {
-	cosi_msg_fn fn;
+	cosi_msg_fn fn;		/* each reply as a libnl message (raw) */
+	cosi_nlh_fn nfn;	/* each reply where it was received */
 	void *arg;
 	uint32_t seq;
 	bool done;
 	bool intr;
 	int local_err;		/* negative errno from fn */
 	struct cosi_batch_op *ops;	/* a batch: seq .. seq + n_ops - 1 */
+	struct cosi_write *w;		/* or writes, as many */
 	size_t n_ops;
 	size_t answered;
 };
@@ -61,28 +72,39 @@ static bool cosi_req_ack(const struct cosi *c, const struct nlmsghdr *nlh);
 static bool cosi_reply_ends(const struct nlmsghdr *req,
 			    const struct nlmsghdr *reply);
 
-/* The batch operation a reply belongs to, or NULL. */
-static struct cosi_batch_op *cosi_rx_op(struct cosi_rx *rx,
-					const struct nlmsghdr *nlh)
+/* The index in a batch of the answer @nlh, or n_ops when none. */
+static size_t cosi_rx_index(const struct cosi_rx *rx,
+			    const struct nlmsghdr *nlh)
 {
 	uint32_t i = nlh->nlmsg_seq - rx->seq;
 
-	return rx->ops && i < rx->n_ops ? &rx->ops[i] : NULL;
+	return (rx->ops || rx->w) && i < rx->n_ops ? i : rx->n_ops;
 }
 
 /* An operation of a batch is answered; the batch when all are. */
-static void cosi_rx_answered(struct cosi_rx *rx, struct cosi_batch_op *op)
+static void cosi_rx_answered(struct cosi_rx *rx, bool *done)
 {
-	if (op->done)
+	if (*done)
 		return;
-	op->done = true;
+	*done = true;
 	if (++rx->answered == rx->n_ops)
 		rx->done = true;
 }
 
+/*
+ * Received datagrams: up to COSI_RX_SLOTS per recvmmsg(), each in a slot
+ * of COSI_MSG_BUF (a datagram is at most one resource message, or a
+ * dump's batch of up to 32 KiB).
+ */
+#define COSI_RX_SLOTS	16
+/* Requests of a batch go out of one buffer: a chunk and one more. */
+#define COSI_TX_BUF	(COSI_BATCH_BYTES + COSI_MSG_BUF)
+
 struct cosi {
 	struct nl_sock *sk;
-	struct nl_cb *cb;
+	char *rxbuf;		/* COSI_RX_SLOTS * COSI_MSG_BUF, lazily */
+	char *txbuf;		/* COSI_TX_BUF, lazily */
+	struct cosi_pool *pool;	/* cosi_list()'s blocks, lazily */
 	int family;
 	int events_grp;
 	int ctrl_grp;		/* nlctrl's "notify": families come and go */
@@ -99,9 +121,6 @@ struct cosi {
 	struct cosi_qent **qtail;
 	char errbuf[512];
 };
-
-/* errno of the last failed recvmsg(), which libnl folds into NLE_*. */
-static __thread int cosi_recv_errno;
 
 /**
  * cosi_nl_errno() - the errno of a libnl error code
@@ -221,12 +240,14 @@ static int cosi_deliver(struct cosi *c, cosi_event_fn fn, void *arg)
 	return n;
 }
 
-/* libnl callbacks; @arg is the handle. */
+/* Received messages; each is handled where it was received. */
 
-static bool cosi_is_event(const struct cosi *c, struct nlmsghdr *nlh)
+static bool cosi_is_event(const struct cosi *c, const struct nlmsghdr *nlh)
 {
-	return nlh->nlmsg_type == c->family && genlmsg_valid_hdr(nlh, 0) &&
-	       genlmsg_hdr(nlh)->cmd == COSI_CMD_RESOURCE_EVENT;
+	return nlh->nlmsg_type == c->family &&
+	       nlh->nlmsg_len >= NLMSG_HDRLEN + GENL_HDRLEN &&
+	       ((const struct genlmsghdr *)NLMSG_DATA(nlh))->cmd ==
+	       COSI_CMD_RESOURCE_EVENT;
 }
 
 /* nlctrl announces that our family was unregistered (module unload). */
@@ -242,128 +263,179 @@ static bool cosi_is_delfamily(const struct cosi *c, struct nlmsghdr *nlh)
 	return id && nla_len(id) >= 2 && nla_get_u16(id) == c->family;
 }
 
-static int cosi_cb_seq(struct nl_msg *msg, void *arg)
+/* A reply (not an error, ack or done) of a request in flight. */
+static void cosi_rx_reply(struct cosi *c, struct cosi_rx *rx,
+			  struct nlmsghdr *nlh)
 {
-	struct cosi *c = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nl_msg *msg;
+	int err = 0;
 
-	if (cosi_is_event(c, nlh))
-		return NL_OK;
+	if (rx->nfn) {
+		err = rx->nfn(nlh, rx->arg);
+	} else if (rx->fn) {
+		/* A caller's function takes a libnl message: a copy. */
+		msg = nlmsg_convert(nlh);
+		err = msg ? rx->fn(msg, rx->arg) : -ENOMEM;
+		nlmsg_free(msg);
+	}
+	if (err && !rx->local_err)
+		rx->local_err = err;
+	if (cosi_reply_ends(nlmsg_hdr(c->last_req), nlh))
+		rx->done = true;
+}
+
+/* An answer of a batch: the reply, error or ack of request @i. */
+static void cosi_rx_batch(struct cosi_rx *rx, size_t i, struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	bool is_err = nlh->nlmsg_type == NLMSG_ERROR;
+	struct cosi_resource *r;
+	struct cosi_write *w;
+	struct cosi_batch_op *op;
+
+	if (rx->w) {
+		w = &rx->w[i];
+		if (is_err && (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) ||
+			       e->error))
+			cosi_nlerr_parse(nlh, &w->err);
+		else if (!is_err &&
+			 cosi_write_answer_parse(nlh, &w->version,
+						 &w->revision))
+			w->err.err = EPROTO;
+		cosi_rx_answered(rx, &w->done);
+		return;
+	}
+	op = &rx->ops[i];
+	if (is_err) {
+		/* Malformed or not, op->err has an errno; 0 is the ack. */
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error)
+			cosi_nlerr_parse(nlh, &op->err);
+		cosi_rx_answered(rx, &op->done);
+		return;
+	}
+	if (!cosi_resource_parse_nlh(nlh, &r)) {
+		cosi_resource_free(op->res);
+		op->res = r;
+	}
+	if (cosi_reply_ends(nlmsg_hdr(op->msg), nlh))
+		cosi_rx_answered(rx, &op->done);
+}
+
+/*
+ * One received message: an event (queued), nlctrl's notice that the
+ * family is gone, or an answer of @rx (NULL or done: none in flight);
+ * anything else is stale (the answer of a request that timed out) and
+ * skipped.
+ */
+static void cosi_rx_msg(struct cosi *c, struct cosi_rx *rx,
+			struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	struct cosi_event *ev;
+	size_t i = 0;
+
+	if (cosi_is_event(c, nlh)) {
+		if (cosi_event_parse_nlh(nlh, &ev))
+			c->lost = true;
+		else
+			cosi_queue_add(c, ev);
+		return;
+	}
 	if (nlh->nlmsg_type == GENL_ID_CTRL && !nlh->nlmsg_seq) {
 		/* Notifications (seq 0) are not replies: never a request's. */
 		if (cosi_is_delfamily(c, nlh))
 			c->gone = true;
-		return NL_SKIP;
+		return;
 	}
-	if (c->rx && c->rx->ops)
-		return cosi_rx_op(c->rx, nlh) ? NL_OK : NL_SKIP;
-	return c->rx && nlh->nlmsg_seq == c->rx->seq ? NL_OK : NL_SKIP;
-}
-
-static int cosi_cb_valid(struct nl_msg *msg, void *arg)
-{
-	struct cosi *c = arg;
-	struct cosi_event *ev;
-	int err;
-
-	if (cosi_is_event(c, nlmsg_hdr(msg))) {
-		if (cosi_event_parse(msg, &ev))
-			c->lost = true;
-		else
-			cosi_queue_add(c, ev);
-		return NL_OK;
+	if (!rx || rx->done)
+		return;
+	if (rx->ops || rx->w) {
+		i = cosi_rx_index(rx, nlh);
+		if (i == rx->n_ops)
+			return;
+	} else if (nlh->nlmsg_seq != rx->seq) {
+		return;
 	}
-	if (c->rx->ops) {
-		struct cosi_batch_op *op = cosi_rx_op(c->rx, nlmsg_hdr(msg));
-		struct cosi_resource *r;
-
-		if (!op)
-			return NL_OK;
-		if (!cosi_resource_parse(msg, &r)) {
-			cosi_resource_free(op->res);
-			op->res = r;
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		rx->intr = true;
+	switch (nlh->nlmsg_type) {
+	case NLMSG_NOOP:
+	case NLMSG_OVERRUN:
+		return;
+	case NLMSG_DONE:
+		if (cosi_nlerr_parse(nlh, &c->err) && !rx->local_err)
+			rx->local_err = -EPROTO;
+		rx->done = true;
+		return;
+	case NLMSG_ERROR:
+		if (rx->ops || rx->w)
+			break;
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+			/* Too short to say which errno: a broken answer. */
+			cosi_nlerr_parse(nlh, &c->err);
+		} else if (e->error) {
+			cosi_nlerr_parse(nlh, &c->err);
 		}
-		if (cosi_reply_ends(nlmsg_hdr(op->msg), nlmsg_hdr(msg)))
-			cosi_rx_answered(c->rx, op);
-		return NL_OK;	/* more answers may follow in the buffer */
-	}
-	if (c->rx->fn) {
-		err = c->rx->fn(msg, c->rx->arg);
-		if (err && !c->rx->local_err)
-			c->rx->local_err = err;
-	}
-	if (cosi_reply_ends(nlmsg_hdr(c->last_req), nlmsg_hdr(msg))) {
-		c->rx->done = true;
-		return NL_STOP;
-	}
-	return NL_OK;
-}
-
-static int cosi_cb_ack(struct nl_msg *msg, void *arg)
-{
-	struct cosi *c = arg;
-	struct cosi_batch_op *op;
-
-	if (c->rx->ops) {
-		op = cosi_rx_op(c->rx, nlmsg_hdr(msg));
-		if (op)
-			cosi_rx_answered(c->rx, op);
-		return NL_OK;	/* more answers may follow in the buffer */
-	}
-	c->rx->done = true;
-	return NL_STOP;
-}
-
-static int cosi_cb_finish(struct nl_msg *msg, void *arg)
-{
-	struct cosi *c = arg;
-
-	if (cosi_nlerr_parse(nlmsg_hdr(msg), &c->err) && !c->rx->local_err)
-		c->rx->local_err = -EPROTO;
-	c->rx->done = true;
-	return NL_STOP;
-}
-
-static int cosi_cb_intr(struct nl_msg *msg, void *arg)
-{
-	struct cosi *c = arg;
-
-	(void)msg;
-	c->rx->intr = true;
-	return NL_OK;
-}
-
-static int cosi_cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e,
-			 void *arg)
-{
-	struct cosi *c = arg;
-	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-
-	(void)nla;
-	if (c->rx->ops) {
-		struct cosi_batch_op *op = cosi_rx_op(c->rx, nlh);
-
-		if (op) {
-			/* Malformed or not, op->err has an errno. */
-			cosi_nlerr_parse(nlh, &op->err);
-			cosi_rx_answered(c->rx, op);
+		rx->done = true;	/* the error, or the ack */
+		return;
+	default:
+		if (!rx->ops && !rx->w) {
+			cosi_rx_reply(c, rx, nlh);
+			return;
 		}
-		return NL_OK;
 	}
-	cosi_nlerr_parse(nlh, &c->err);
-	c->rx->done = true;
-	return NL_STOP;
+	cosi_rx_batch(rx, i, nlh);
 }
 
-static int cosi_cb_recv(struct nl_sock *sk, struct sockaddr_nl *nla,
-			unsigned char **buf, struct ucred **creds)
+/*
+ * Read what is there (waiting for the first datagram, SO_RCVTIMEO at
+ * most), up to @slots datagrams in one recvmmsg(), and handle each
+ * message.  Return: the datagrams read, or a negative errno.
+ */
+static int cosi_recv(struct cosi *c, struct cosi_rx *rx, unsigned int slots)
 {
-	int n;
+	struct mmsghdr mm[COSI_RX_SLOTS];
+	struct iovec iov[COSI_RX_SLOTS];
+	struct sockaddr_nl sa[COSI_RX_SLOTS];
+	struct nlmsghdr *nlh;
+	unsigned int i;
+	int n, len, trunc = 0;
 
-	errno = 0;
-	n = nl_recv(sk, nla, buf, creds);
-	cosi_recv_errno = n < 0 ? errno : 0;
-	return n;
+	if (!c->rxbuf) {
+		c->rxbuf = malloc((size_t)COSI_RX_SLOTS * COSI_MSG_BUF);
+		if (!c->rxbuf)
+			return -ENOMEM;
+	}
+	if (slots > COSI_RX_SLOTS)
+		slots = COSI_RX_SLOTS;
+	for (i = 0; i < slots; i++) {
+		iov[i].iov_base = c->rxbuf + (size_t)i * COSI_MSG_BUF;
+		iov[i].iov_len = COSI_MSG_BUF;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_name = &sa[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(sa[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	do {
+		n = recvmmsg(nl_socket_get_fd(c->sk), mm, slots,
+			     MSG_WAITFORONE, NULL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (i = 0; i < (unsigned int)n; i++) {
+		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			trunc = 1;	/* a message lost: fail, as libnl */
+			continue;
+		}
+		if (sa[i].nl_pid)	/* only the kernel talks to us */
+			continue;
+		len = (int)mm[i].msg_len;
+		for (nlh = iov[i].iov_base; nlmsg_ok(nlh, len);
+		     nlh = nlmsg_next(nlh, &len))
+			cosi_rx_msg(c, rx, nlh);
+	}
+	return trunc ? -EMSGSIZE : n;
 }
 
 /* Extended acks. */
@@ -553,21 +625,6 @@ static int cosi_resolve(struct cosi *c)
 	return 0;
 }
 
-static int cosi_cb_init(struct cosi *c)
-{
-	c->cb = nl_cb_alloc(NL_CB_DEFAULT);
-	if (!c->cb)
-		return -ENOMEM;
-	nl_cb_set(c->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, cosi_cb_seq, c);
-	nl_cb_set(c->cb, NL_CB_VALID, NL_CB_CUSTOM, cosi_cb_valid, c);
-	nl_cb_set(c->cb, NL_CB_ACK, NL_CB_CUSTOM, cosi_cb_ack, c);
-	nl_cb_set(c->cb, NL_CB_FINISH, NL_CB_CUSTOM, cosi_cb_finish, c);
-	nl_cb_set(c->cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, cosi_cb_intr, c);
-	nl_cb_err(c->cb, NL_CB_CUSTOM, cosi_cb_error, c);
-	nl_cb_overwrite_recv(c->cb, cosi_cb_recv);
-	return 0;
-}
-
 /**
  * cosi_open() - open a cosi socket in the current network namespace
  *
@@ -585,8 +642,6 @@ struct cosi *cosi_open(void)
 	err = cosi_connect(c);
 	if (!err)
 		err = cosi_resolve(c);
-	if (!err)
-		err = cosi_cb_init(c);
 	if (err) {
 		cosi_close(c);
 		errno = -err;
@@ -607,8 +662,9 @@ void cosi_close(struct cosi *c)
 	}
 	nlmsg_free(c->last_req);
 	nlmsg_free(c->spare);
-	if (c->cb)
-		nl_cb_put(c->cb);
+	free(c->rxbuf);
+	free(c->txbuf);
+	cosi_pool_put(c->pool);
 	nl_socket_free(c->sk);
 	free(c);
 }
@@ -694,17 +750,17 @@ static int cosi_wait(struct cosi *c, struct cosi_rx *rx)
 	int n;
 
 	while (!rx->done) {
-		n = nl_recvmsgs(c->sk, c->cb);
+		n = cosi_recv(c, rx, COSI_RX_SLOTS);
 		if (n >= 0 || rx->done)
 			continue;
-		if (cosi_recv_errno == ENOBUFS) {
+		if (n == -ENOBUFS) {
 			/* Events were lost; the reply is still coming. */
 			cosi_queue_add(c, NULL);
 			continue;
 		}
-		if (cosi_recv_errno == EAGAIN || cosi_recv_errno == EWOULDBLOCK)
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return -ETIMEDOUT;	/* SO_RCVTIMEO: reply lost */
-		return -(cosi_recv_errno ?: cosi_nl_errno(n));
+		return n;
 	}
 	return 0;
 }
@@ -720,10 +776,9 @@ static int cosi_wait(struct cosi *c, struct cosi_rx *rx)
  * Return: 0, or a negative errno: the kernel's, else @fn's, else a local
  * one.  The errno and extack are kept for cosi_last_error().
  */
-int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
-		 void *arg)
+static int cosi_request_rx(struct cosi *c, struct nl_msg *msg,
+			   struct cosi_rx *rx)
 {
-	struct cosi_rx rx = { .fn = fn, .arg = arg };
 	int err;
 
 	memset(&c->err, 0, sizeof(c->err));
@@ -735,15 +790,56 @@ int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
 	err = nl_send(c->sk, msg);
 	if (err < 0)
 		return cosi_fail(c, errno ?: cosi_nl_errno(err));
-	rx.seq = nlmsg_hdr(msg)->nlmsg_seq;
-	c->rx = &rx;
-	err = cosi_wait(c, &rx);
+	rx->seq = nlmsg_hdr(msg)->nlmsg_seq;
+	c->rx = rx;
+	err = cosi_wait(c, rx);
 	c->rx = NULL;
-	c->intr = rx.intr;
+	c->intr = rx->intr;
 	if (c->err.err)
 		return -c->err.err;
-	err = err ?: rx.local_err;
+	err = err ?: rx->local_err;
 	return err ? cosi_fail(c, -err) : 0;
+}
+
+int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
+		 void *arg)
+{
+	struct cosi_rx rx = { .fn = fn, .arg = arg };
+
+	return cosi_request_rx(c, msg, &rx);
+}
+
+/* As cosi_request(), @fn reading each reply where it was received. */
+static int cosi_request_nlh(struct cosi *c, struct nl_msg *msg,
+			    cosi_nlh_fn fn, void *arg)
+{
+	struct cosi_rx rx = { .nfn = fn, .arg = arg };
+
+	return cosi_request_rx(c, msg, &rx);
+}
+
+/* The buffer batched requests are sent from. */
+static char *cosi_txbuf(struct cosi *c)
+{
+	if (!c->txbuf)
+		c->txbuf = malloc(COSI_TX_BUF);
+	return c->txbuf;
+}
+
+/* Send @len bytes of requests (@rx's) in one sendmsg(); read the answers. */
+static int cosi_send_batch(struct cosi *c, const char *buf, size_t len,
+			   struct cosi_rx *rx)
+{
+	int err;
+
+	errno = 0;
+	err = nl_sendto(c->sk, (void *)buf, len);
+	if (err < 0)
+		return -(errno ?: cosi_nl_errno(err));
+	c->rx = rx;
+	err = cosi_wait(c, rx);
+	c->rx = NULL;
+	return err;
 }
 
 /* Send a chunk of requests in one sendmsg() and read the answers. */
@@ -765,22 +861,23 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
 			rx.seq = nlh->nlmsg_seq;
 		len += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
-	buf = calloc(1, len);
+	/*
+	 * A chunk is COSI_BATCH_BYTES at most, or one request (of
+	 * COSI_MSG_BUF from cosi_msg_new(); a caller's own may be larger).
+	 */
+	buf = len <= COSI_TX_BUF ? cosi_txbuf(c) : malloc(len);
 	if (!buf)
 		return -ENOMEM;
 	for (i = 0, p = buf; i < n; i++) {
 		nlh = nlmsg_hdr(ops[i].msg);
 		memcpy(p, nlh, nlh->nlmsg_len);
+		memset(p + nlh->nlmsg_len, 0,
+		       NLMSG_ALIGN(nlh->nlmsg_len) - nlh->nlmsg_len);
 		p += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
-	errno = 0;
-	err = nl_sendto(c->sk, buf, len);
-	free(buf);
-	if (err < 0)
-		return -(errno ?: cosi_nl_errno(err));
-	c->rx = &rx;
-	err = cosi_wait(c, &rx);
-	c->rx = NULL;
+	err = cosi_send_batch(c, buf, len, &rx);
+	if (buf != c->txbuf)
+		free(buf);
 	return err;
 }
 
@@ -794,10 +891,10 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
  *
  * The requests go out in chunks, one sendmsg() each (COSI_BATCH_ECHOES
  * requests, more when all their answers are small: see cosi.h), and the
- * kernel handles them in order; each answer is one message to read (the reply, the error,
- * or the ACK of an op that does not reply), so a batch costs one
- * recvmsg() per request and a few sendmsg().  A failed request does not
- * stop the ones after it.
+ * kernel handles them in order; each answer is one datagram to read (the
+ * reply, the error, or the ACK of an op that does not reply), up to
+ * COSI_RX_SLOTS per recvmmsg(), so a batch costs a few sendmsg() and
+ * recvmmsg() calls.  A failed request does not stop the ones after it.
  *
  * Return: 0 when every request was answered (see each @err), or a
  * negative errno when the batch could not be sent or answered.
@@ -958,7 +1055,7 @@ bool cosi_family_gone(struct cosi *c)
 
 /* Send @m once @put_err (from filling it) is known to be 0. */
 static int cosi_send(struct cosi *c, struct nl_msg *m, int put_err,
-		     cosi_msg_fn fn, void *arg)
+		     cosi_nlh_fn fn, void *arg)
 {
 	memset(&c->err, 0, sizeof(c->err));
 	if (!m)
@@ -967,15 +1064,15 @@ static int cosi_send(struct cosi *c, struct nl_msg *m, int put_err,
 		nlmsg_free(m);
 		return cosi_fail(c, -put_err);
 	}
-	return cosi_request(c, m, fn, arg);
+	return cosi_request_nlh(c, m, fn, arg);
 }
 
 /* Resources. */
 
-static int cosi_one_resource(struct nl_msg *msg, void *arg)
+static int cosi_one_resource(const struct nlmsghdr *nlh, void *arg)
 {
 	struct cosi_resource **out = arg, *r;
-	int err = cosi_resource_parse(msg, &r);
+	int err = cosi_resource_parse_nlh(nlh, &r);
 
 	if (err)
 		return err;
@@ -1143,11 +1240,11 @@ struct cosi_list_ctx {
 	void *arg;
 };
 
-static int cosi_list_msg(struct nl_msg *msg, void *arg)
+static int cosi_list_msg(const struct nlmsghdr *nlh, void *arg)
 {
 	struct cosi_list_ctx *l = arg;
 	struct cosi_resource *r;
-	int err = cosi_resource_parse(msg, &r);
+	int err = cosi_resource_parse_nlh(nlh, &r);
 
 	if (!err)
 		l->fn(r, l->arg);
@@ -1210,12 +1307,251 @@ int cosi_resource_list(struct cosi *c, const struct cosi_list_req *q,
 	return err;
 }
 
+/* A list result and what it holds (cosi_list()). */
+struct cosi_list_priv {
+	struct cosi_list pub;		/* first: cosi_list_free() */
+	const struct cosi_resource **v;
+	size_t cap;
+	struct cosi_arena arena;	/* v too: grown by doubling */
+	int err;
+};
+
+static int cosi_list_add(const struct nlmsghdr *nlh, void *arg)
+{
+	struct cosi_list_priv *l = arg;
+	const struct cosi_resource **v;
+	struct cosi_resource *r;
+	size_t cap;
+	int err;
+
+	if (l->err)
+		return 0;	/* read the rest of the dump, then fail */
+	if (l->pub.n == l->cap) {
+		cap = l->cap ? 2 * l->cap : 256;
+		v = cap < SIZE_MAX / 2 / sizeof(*v) ?
+		    cosi_arena_alloc(&l->arena, cap * sizeof(*v)) : NULL;
+		if (!v) {
+			l->err = -ENOMEM;
+			return 0;
+		}
+		if (l->pub.n)
+			memcpy(v, l->v, l->pub.n * sizeof(*v));
+		l->v = v;
+		l->cap = cap;
+	}
+	err = cosi_resource_parse_arena(&l->arena, nlh, &r);
+	if (err) {
+		l->err = err;
+		return 0;
+	}
+	l->v[l->pub.n++] = r;
+	return 0;
+}
+
+void cosi_list_free(struct cosi_list *pub)
+{
+	struct cosi_list_priv *l = (struct cosi_list_priv *)pub;
+
+	if (!l)
+		return;
+	cosi_arena_free(&l->arena);
+	free(l);
+}
+
+/**
+ * cosi_list() - list resources into one piece of memory
+ * @c: handle
+ * @req: the filter, as for cosi_resource_list()
+ * @out: set to the list (NULL on failure); free it with cosi_list_free()
+ *
+ * What cosi_resource_list() returns, read-only and without an allocation
+ * per resource: see struct cosi_list.
+ *
+ * Return: 0 or a negative errno.
+ */
+int cosi_list(struct cosi *c, const struct cosi_list_req *req,
+	      struct cosi_list **out)
+{
+	struct cosi_list_priv *l;
+	struct cosi_list_req q;
+	struct nl_msg *m;
+	int err = COSI_OPTS_CHECK(c, &q, req, "cosi_list_req");
+
+	*out = NULL;
+	if (err)
+		return err;
+	if (!c->pool)
+		c->pool = cosi_pool_new();	/* NULL: blocks from malloc */
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return cosi_fail(c, ENOMEM);
+	cosi_arena_init(&l->arena, c->pool);
+	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
+	err = cosi_send(c, m, m ? cosi_put_list_req(m, &q) : 0, cosi_list_add,
+			l);
+	if (!err && l->err)
+		err = cosi_fail(c, -l->err);
+	if (err) {
+		cosi_list_free(&l->pub);
+		return err;
+	}
+	l->pub.v = l->v;
+	l->pub.intr = c->intr;
+	*out = &l->pub;
+	return 0;
+}
+
+/* Resource writes a cosi_write may carry. */
+static bool cosi_write_cmd(uint8_t cmd)
+{
+	switch (cmd) {
+	case COSI_CMD_RESOURCE_CREATE:
+	case COSI_CMD_RESOURCE_UPDATE:
+	case COSI_CMD_RESOURCE_DESTROY:
+	case COSI_CMD_RESOURCE_TEARDOWN:
+	case COSI_CMD_FINALIZER_ADD:
+	case COSI_CMD_FINALIZER_REMOVE:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Build write @w into @buf (room for COSI_MSG_BUF bytes) with the seq
+ * @seq: its length, or a negative errno (also set as the write's error
+ * when the write itself is at fault).  *@small: its answer is small (an
+ * ack-only write, see cosi_answer_small()).
+ */
+static int cosi_write_build(struct cosi *c, struct cosi_write *w, char *buf,
+			    uint32_t seq, bool *small)
+{
+	struct nlmsghdr *nlh;
+	struct nl_msg *m;
+	struct cosi_req r;
+	int err;
+
+	if (!cosi_write_cmd(w->cmd)) {
+		snprintf(w->err.msg, sizeof(w->err.msg),
+			 "cosi_write: command %u is not a resource write",
+			 w->cmd);
+		w->err.err = EINVAL;
+		return -EINVAL;
+	}
+	err = cosi_opts_copy(&r, sizeof(r), w->req, "cosi_req", w->err.msg,
+			     sizeof(w->err.msg));
+	if (err) {
+		w->err.err = -err;
+		return err;
+	}
+	/* The handle's spare buffer: no allocation per request. */
+	m = cosi_msg_new(c, w->cmd, 0);
+	if (!m)
+		return -ENOMEM;
+	err = cosi_put_req(m, &r, cosi_req_parts(w->cmd));
+	if (!err) {
+		nlh = nlmsg_hdr(m);
+		nlh->nlmsg_seq = seq;
+		nlh->nlmsg_pid = nl_socket_get_local_port(c->sk);
+		nlh->nlmsg_flags |= NLM_F_REQUEST;
+		nlh->nlmsg_flags &= ~NLM_F_ACK;	/* every write replies */
+		memcpy(buf, nlh, nlh->nlmsg_len);
+		memset(buf + nlh->nlmsg_len, 0,
+		       NLMSG_ALIGN(nlh->nlmsg_len) - nlh->nlmsg_len);
+		err = (int)NLMSG_ALIGN(nlh->nlmsg_len);
+		*small = !c->events && r.ack_only &&
+			 (cosi_req_parts(w->cmd) & COSI_REQ_ACK_ONLY);
+	} else {
+		w->err.err = -err;
+		err = -EINVAL;
+	}
+	cosi_msg_recycle(c, m);
+	return err;
+}
+
+/**
+ * cosi_write_batch() - many resource writes, each answered with a version
+ * @c: handle
+ * @w: the writes (see struct cosi_write)
+ * @n: how many
+ *
+ * As cosi_batch() with requests from cosi_req_msg(), with no libnl
+ * message per request and no resource per answer: chunks of requests
+ * built in one buffer, one sendmsg() each, as many per chunk as
+ * cosi_batch() sends (more when every answer is small: ack-only writes on
+ * a handle that has never watched).  A write that cannot be built (not a
+ * resource write, a bad request, too large) gets its error, is not sent
+ * and ends its chunk.
+ *
+ * Return: 0 when every write was answered or refused (see each @err), or
+ * a negative errno when the batch could not be sent or answered.
+ */
+int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n)
+{
+	size_t i, k, max_small, bytes;
+	socklen_t optlen = sizeof(int);
+	struct cosi_rx rx;
+	char *buf = cosi_txbuf(c);
+	int err = 0, len = 0, rcvbuf;
+	bool small, one_small;
+
+	memset(&c->err, 0, sizeof(c->err));
+	if (!buf)
+		return cosi_fail(c, ENOMEM);
+	if (getsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		       &optlen) || rcvbuf <= 0)
+		rcvbuf = 0;
+	max_small = (size_t)rcvbuf / 2 / COSI_SMALL_ANSWER_TRUESIZE;
+	if (max_small > COSI_BATCH_MAX)
+		max_small = COSI_BATCH_MAX;
+	if (!max_small)
+		max_small = 1;
+	for (i = 0; i < n; i++) {
+		memset(&w[i].err, 0, sizeof(w[i].err));
+		w[i].version = w[i].revision = 0;
+		w[i].done = false;
+	}
+	i = 0;
+	while (!err && i < n) {
+		/* A chunk: w[i .. i + k - 1], consecutive seqs, one buffer. */
+		bytes = 0;
+		small = true;
+		for (k = 0; i + k < n; k++) {
+			if (bytes > COSI_BATCH_BYTES ||
+			    (k && k >= (small ? max_small : COSI_BATCH_ECHOES)))
+				break;
+			len = cosi_write_build(c, &w[i + k], buf + bytes,
+					       nl_socket_use_seq(c->sk),
+					       &one_small);
+			if (len < 0)
+				break;
+			small = small && one_small;
+			bytes += (size_t)len;
+		}
+		if (k) {
+			memset(&rx, 0, sizeof(rx));
+			rx.w = w + i;
+			rx.n_ops = k;
+			rx.seq = ((struct nlmsghdr *)buf)->nlmsg_seq;
+			err = cosi_send_batch(c, buf, bytes, &rx);
+			i += k;
+		} else if (len == -ENOMEM) {
+			err = -ENOMEM;
+		} else {
+			w[i++].done = true;	/* refused, its error set */
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (!w[i].done && !w[i].err.err)
+			w[i].err.err = err ? -err : EPROTO;
+	return err ? cosi_fail(c, -err) : 0;
+}
+
 /* Definitions. */
 
-static int cosi_one_definition(struct nl_msg *msg, void *arg)
+static int cosi_one_definition(const struct nlmsghdr *nlh, void *arg)
 {
 	struct cosi_definition **out = arg, *d;
-	int err = cosi_definition_parse(msg, &d);
+	int err = cosi_definition_parse_nlh(nlh, &d);
 
 	if (err)
 		return err;
@@ -1280,11 +1616,11 @@ int cosi_definition_delete(struct cosi *c, const char *name,
 	return err;
 }
 
-static int cosi_definition_push(struct nl_msg *msg, void *arg)
+static int cosi_definition_push(const struct nlmsghdr *nlh, void *arg)
 {
 	struct cosi_definitions *out = arg;
 	struct cosi_definition **v, *d;
-	int err = cosi_definition_parse(msg, &d);
+	int err = cosi_definition_parse_nlh(nlh, &d);
 
 	if (err)
 		return err;
@@ -1340,11 +1676,11 @@ struct cosi_watch_ctx {
 	bool marked;
 };
 
-static int cosi_watch_msg(struct nl_msg *msg, void *arg)
+static int cosi_watch_msg(const struct nlmsghdr *nlh, void *arg)
 {
 	struct cosi_watch_ctx *w = arg;
 	struct cosi_event *ev;
-	int err = cosi_event_parse(msg, &ev);
+	int err = cosi_event_parse_nlh(nlh, &ev);
 
 	if (err)
 		return err;
@@ -1439,8 +1775,8 @@ int cosi_watch_recv(struct cosi *c, int timeout_ms, cosi_event_fn fn,
 	n = poll(&pfd, 1, timeout_ms);
 	if (n <= 0)
 		return n ? -errno : 0;
-	n = nl_recvmsgs(c->sk, c->cb);
+	n = cosi_recv(c, NULL, COSI_RX_SLOTS);
 	if (n < 0)
-		return -(cosi_recv_errno ?: cosi_nl_errno(n));
+		return n;
 	return cosi_deliver(c, fn, arg);
 }

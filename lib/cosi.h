@@ -42,16 +42,17 @@
  * the minimum version of every function taking it, so a program using
  * the new fields depends on a library that knows them.
  * (b) Library-allocated structs (cosi_resource, cosi_event,
- * cosi_definition, cosi_stream_stats; cosi_ctl_stats and cosi_tf_out) are
- * handed out by pointer and may grow at the end: never allocate, copy or
- * embed one; get them from the library and free them with its *_free().
+ * cosi_definition, cosi_stream_stats, cosi_list; cosi_ctl_stats and
+ * cosi_tf_out) are handed out by pointer and may grow at the end: never
+ * allocate, copy or embed one; get them from the library and free them
+ * with its *_free().
  * (c) Frozen structs, embedded in others or laid out in arrays whose
  * stride is their size (cosi_kv, cosi_kvs, cosi_strs, cosi_bytes,
  * cosi_field, cosi_spec, cosi_resources, cosi_schema_field, cosi_column,
  * cosi_definitions, cosi_term, cosi_query, cosi_err, cosi_batch_op,
- * cosi_event_vec; runtime.h's cosi_input and cosi_output): their layout
- * never changes within this soname; later versions add new fields to the
- * containing (a) struct instead.
+ * cosi_write, cosi_event_vec; runtime.h's cosi_input and cosi_output):
+ * their layout never changes within this soname; later versions add new
+ * fields to the containing (a) struct instead.
  */
 #ifndef COSI_LIB_COSI_H
 #define COSI_LIB_COSI_H
@@ -353,6 +354,27 @@ int cosi_resource_list(struct cosi *c, const struct cosi_list_req *q,
 		       struct cosi_resources *out);
 int cosi_resource_list_cb(struct cosi *c, const struct cosi_list_req *q,
 			  cosi_resource_fn fn, void *arg, bool *intr);
+/*
+ * Since 1.1.0: a list read in one piece, for readers of many resources.
+ * cosi_list() parses the replies where they are, with no allocation per
+ * resource or string: each resource, its arrays and a copy of its reply
+ * message live in a few large blocks, and its strings (bytes too) point
+ * into that copy.  Everything in it is read-only and stays valid until
+ * cosi_list_free(), which frees it at once: never free or modify a
+ * resource of @v (copy what outlives the list).
+ * ABI (b) library-allocated: may grow at the end; never allocate, copy or
+ * embed one.
+ */
+struct cosi_list {
+	const struct cosi_resource *const *v;
+	size_t n;
+	bool intr;			/* a message had NLM_F_DUMP_INTR */
+};
+
+int cosi_list(struct cosi *c, const struct cosi_list_req *q,
+	      struct cosi_list **out);
+void cosi_list_free(struct cosi_list *l);
+
 int cosi_resource_create(struct cosi *c, const struct cosi_req *r,
 			 struct cosi_resource **out);
 int cosi_resource_update(struct cosi *c, const struct cosi_req *r,
@@ -412,6 +434,28 @@ struct cosi_batch_op {
 int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n);
 struct nl_msg *cosi_req_msg(struct cosi *c, uint8_t cmd,
 			    const struct cosi_req *r);
+
+/*
+ * Since 1.1.0: many writes of resources, without a libnl message each.
+ * @cmd is a resource write (create, update, destroy, teardown,
+ * finalizer-add or -remove) and @req its request; cosi_write_batch()
+ * fills the rest: the answer's @err, and the @version and @revision it
+ * reports (a write with cosi_req.ack_only is answered with these only,
+ * which lets many more go out per sendmsg(), see COSI_BATCH_MAX).  The
+ * requests are built into one buffer per handle and sent as cosi_batch()
+ * sends them, in order; a failed one does not stop the others.
+ * ABI (c) frozen: the caller's array.
+ */
+struct cosi_write {
+	uint8_t cmd;			/* in: COSI_CMD_RESOURCE_* */
+	const struct cosi_req *req;	/* in: COSI_OPTS(cosi_req, ...) */
+	struct cosi_err err;		/* out: its errno and extack */
+	uint64_t version;		/* out: of the resource written */
+	uint64_t revision;		/* out: of the write */
+	bool done;			/* out: answered */
+};
+
+int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n);
 
 /* Building blocks; the *_add*() helpers copy their arguments. */
 int cosi_kvs_add(struct cosi_kvs *s, const char *key, const char *value);

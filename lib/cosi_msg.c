@@ -5,6 +5,7 @@
  * small containers they are made of.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -886,9 +887,14 @@ static char *cosi_attr_strdup(struct nlattr *a)
 	return strdup(a ? nla_get_string(a) : "");
 }
 
-static uint64_t cosi_attr_u64(struct nlattr *a)
+/* A policy-checked U64 (or S64) attribute's value, 0 for none. */
+static uint64_t cosi_attr_u64(const struct nlattr *a)
 {
-	return a ? nla_get_u64(a) : 0;
+	uint64_t v = 0;
+
+	if (a)
+		memcpy(&v, (const char *)a + NLA_HDRLEN, sizeof(v));
+	return v;
 }
 
 static int cosi_kvs_parse(struct nlattr *nest, struct cosi_kvs *out)
@@ -1043,22 +1049,101 @@ static int cosi_resource_attrs(struct nlattr **tb, struct cosi_resource *r)
 	return err;
 }
 
-static int cosi_res_tb(struct nl_msg *msg, struct nlattr **tb)
+/* The minimum payload of each policy type (as libnl's, and NLA_S64). */
+static int cosi_attr_minlen(const struct nla_policy *pt)
 {
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, COSI_A_RESOURCE_MAX,
-			  cosi_res_policy))
-		return -EPROTO;
+	if (pt->minlen)
+		return pt->minlen;
+	switch (pt->type) {
+	case NLA_U8:		return 1;
+	case NLA_U16:		return 2;
+	case NLA_U32:		return 4;
+	case NLA_U64:
+	case NLA_S64:		return 8;
+	case NLA_STRING:	return 1;
+	default:		return 0;
+	}
+}
+
+/**
+ * cosi_attrs_parse() - index a stream of attributes, checked by a policy
+ * @tb: set to the last attribute of each type (maxtype + 1 entries)
+ * @maxtype: the largest type indexed; larger ones are skipped
+ * @head: the first attribute
+ * @len: bytes of attributes
+ * @policy: checked for each attribute indexed (NULL: none)
+ *
+ * What libnl's nla_parse() does, inline: the attributes of a resource are
+ * many and small, and libnl calls a function for each step of each
+ * (nla_ok, nla_type, nla_len, ...).  A policy entry's type bounds the
+ * length (minlen, maxlen) and NLA_STRING needs a NUL at the end, so that
+ * strings can be used where they are.  A truncated attribute ends the
+ * stream, as in libnl.
+ *
+ * Return: 0, or -EPROTO when an attribute breaks its policy.
+ */
+int cosi_attrs_parse(struct nlattr **tb, int maxtype, const struct nlattr *head,
+		     int len, const struct nla_policy *policy)
+{
+	const struct nla_policy *pt;
+	int type, alen;
+
+	memset(tb, 0, sizeof(*tb) * (maxtype + 1));
+	while (len >= NLA_HDRLEN) {
+		alen = head->nla_len;
+		if (alen < NLA_HDRLEN || alen > len)
+			break;
+		type = head->nla_type & NLA_TYPE_MASK;
+		if (type <= maxtype) {
+			if (policy) {
+				pt = &policy[type];
+				if (alen - NLA_HDRLEN < cosi_attr_minlen(pt) ||
+				    (pt->maxlen && alen - NLA_HDRLEN > pt->maxlen) ||
+				    (pt->type == NLA_STRING &&
+				     ((const char *)head)[alen - 1] != '\0'))
+					return -EPROTO;
+			}
+			tb[type] = (struct nlattr *)head;
+		}
+		len -= NLA_ALIGN(alen);
+		head = (const struct nlattr *)((const char *)head +
+					       NLA_ALIGN(alen));
+	}
 	return 0;
 }
 
+/* The attributes of a generic netlink message (no family header). */
+static int cosi_genl_parse(const struct nlmsghdr *nlh, struct nlattr **tb,
+			   int maxtype, const struct nla_policy *policy)
+{
+	const int hdr = NLMSG_HDRLEN + GENL_HDRLEN;
+
+	if (nlh->nlmsg_len < (uint32_t)hdr)
+		return -EPROTO;
+	return cosi_attrs_parse(tb, maxtype,
+				(const struct nlattr *)((const char *)nlh + hdr),
+				(int)nlh->nlmsg_len - hdr, policy);
+}
+
+static int cosi_res_tb(const struct nlmsghdr *nlh, struct nlattr **tb)
+{
+	return cosi_genl_parse(nlh, tb, COSI_A_RESOURCE_MAX, cosi_res_policy);
+}
+
 int cosi_resource_parse(struct nl_msg *msg, struct cosi_resource **out)
+{
+	return cosi_resource_parse_nlh(nlmsg_hdr(msg), out);
+}
+
+int cosi_resource_parse_nlh(const struct nlmsghdr *nlh,
+			    struct cosi_resource **out)
 {
 	struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
 	struct cosi_resource *r;
 	int err;
 
 	*out = NULL;
-	if (cosi_res_tb(msg, tb))
+	if (cosi_res_tb(nlh, tb))
 		return -EPROTO;
 	r = cosi_resource_new();
 	if (!r)
@@ -1074,12 +1159,17 @@ int cosi_resource_parse(struct nl_msg *msg, struct cosi_resource **out)
 
 int cosi_event_parse(struct nl_msg *msg, struct cosi_event **out)
 {
+	return cosi_event_parse_nlh(nlmsg_hdr(msg), out);
+}
+
+int cosi_event_parse_nlh(const struct nlmsghdr *nlh, struct cosi_event **out)
+{
 	struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
 	struct cosi_event *ev;
 	int err;
 
 	*out = NULL;
-	if (cosi_res_tb(msg, tb))
+	if (cosi_res_tb(nlh, tb))
 		return -EPROTO;
 	ev = calloc(1, sizeof(*ev));
 	if (ev)
@@ -1161,8 +1251,14 @@ static int cosi_definition_lists(struct nlmsghdr *nlh,
 
 int cosi_definition_parse(struct nl_msg *msg, struct cosi_definition **out)
 {
+	return cosi_definition_parse_nlh(nlmsg_hdr(msg), out);
+}
+
+int cosi_definition_parse_nlh(const struct nlmsghdr *cnlh,
+			      struct cosi_definition **out)
+{
 	struct nlattr *tb[COSI_A_DEFINITION_MAX + 1];
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlmsghdr *nlh = (struct nlmsghdr *)cnlh;
 	struct cosi_definition *d;
 	int err;
 
@@ -1188,4 +1284,387 @@ int cosi_definition_parse(struct nl_msg *msg, struct cosi_definition **out)
 	}
 	*out = d;
 	return 0;
+}
+
+/* The version and revision of a write's answer (ack-only or not). */
+int cosi_write_answer_parse(const struct nlmsghdr *nlh, uint64_t *version,
+			    uint64_t *revision)
+{
+	struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
+
+	if (cosi_res_tb(nlh, tb))
+		return -EPROTO;
+	*version = cosi_attr_u64(tb[COSI_A_RESOURCE_VERSION]);
+	*revision = cosi_attr_u64(tb[COSI_A_RESOURCE_REVISION]);
+	return 0;
+}
+
+/*
+ * Arenas: a list result's resources, their arrays and a copy of each
+ * reply message, in a few large blocks freed at once.  Strings and bytes
+ * point into the message copies.
+ */
+
+/* Blocks hold this much, more for a larger request of one allocation. */
+#define COSI_ARENA_BLOCK	(256 * 1024)
+/* Free blocks a pool keeps for the next list, at most. */
+#define COSI_POOL_MAX		(8 * 1024 * 1024)
+
+struct cosi_block {
+	struct cosi_block *next;
+	size_t size;
+	size_t used;
+	max_align_t data[];
+};
+
+/*
+ * Blocks of freed lists, for the next lists of the same handle: a list
+ * of thousands of resources takes megabytes, and fresh memory costs a
+ * page fault and a cleared page per 4 KiB (more than parsing them).  The
+ * handle and each list using the pool hold a reference; lists may be
+ * freed in any thread, after the handle is closed too.
+ */
+struct cosi_pool {
+	pthread_mutex_t lock;
+	unsigned int refs;
+	size_t bytes;
+	struct cosi_block *free;
+};
+
+struct cosi_pool *cosi_pool_new(void)
+{
+	struct cosi_pool *p = calloc(1, sizeof(*p));
+
+	if (p && pthread_mutex_init(&p->lock, NULL)) {
+		free(p);
+		return NULL;
+	}
+	if (p)
+		p->refs = 1;
+	return p;
+}
+
+static struct cosi_pool *cosi_pool_get(struct cosi_pool *p)
+{
+	if (p) {
+		pthread_mutex_lock(&p->lock);
+		p->refs++;
+		pthread_mutex_unlock(&p->lock);
+	}
+	return p;
+}
+
+/* Drop a reference; the last frees the pool and its blocks. */
+void cosi_pool_put(struct cosi_pool *p)
+{
+	struct cosi_block *b, *next;
+	unsigned int refs;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	refs = --p->refs;
+	pthread_mutex_unlock(&p->lock);
+	if (refs)
+		return;
+	for (b = p->free; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+/* A free standard block of the pool, or NULL. */
+static struct cosi_block *cosi_pool_take(struct cosi_pool *p)
+{
+	struct cosi_block *b;
+
+	if (!p)
+		return NULL;
+	pthread_mutex_lock(&p->lock);
+	b = p->free;
+	if (b) {
+		p->free = b->next;
+		p->bytes -= b->size;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return b;
+}
+
+/* Keep a standard block in the pool if there is room; else free it. */
+static void cosi_pool_give(struct cosi_pool *p, struct cosi_block *b)
+{
+	if (p && b->size == COSI_ARENA_BLOCK) {
+		pthread_mutex_lock(&p->lock);
+		if (p->bytes + b->size <= COSI_POOL_MAX) {
+			b->next = p->free;
+			p->free = b;
+			p->bytes += b->size;
+			b = NULL;
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	free(b);
+}
+
+/* An arena taking its blocks from @pool (NULL: from malloc only). */
+void cosi_arena_init(struct cosi_arena *a, struct cosi_pool *pool)
+{
+	a->head = NULL;
+	a->pool = cosi_pool_get(pool);
+}
+
+void *cosi_arena_alloc(struct cosi_arena *a, size_t len)
+{
+	struct cosi_block *b = a->head;
+	size_t size;
+	void *p;
+
+	if (!len || len > SIZE_MAX / 2)
+		return NULL;
+	len = (len + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1);
+	if (!b || b->size - b->used < len) {
+		size = len > COSI_ARENA_BLOCK ? len : COSI_ARENA_BLOCK;
+		b = size == COSI_ARENA_BLOCK ? cosi_pool_take(a->pool) : NULL;
+		if (!b)
+			b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		/* A big one-off goes behind the current block, if any. */
+		if (a->head && len > COSI_ARENA_BLOCK) {
+			b->next = a->head->next;
+			a->head->next = b;
+		} else {
+			b->next = a->head;
+			a->head = b;
+		}
+	}
+	p = (char *)b->data + b->used;
+	b->used += len;
+	return p;
+}
+
+void cosi_arena_free(struct cosi_arena *a)
+{
+	struct cosi_block *b, *next;
+
+	for (b = a->head; b; b = next) {
+		next = b->next;
+		cosi_pool_give(a->pool, b);
+	}
+	a->head = NULL;
+	cosi_pool_put(a->pool);
+	a->pool = NULL;
+}
+
+/* libnl's accessors, inline: they are calls, and a list makes millions. */
+#define CNLA_DATA(a)	((void *)((char *)(a) + NLA_HDRLEN))
+#define CNLA_LEN(a)	((int)(a)->nla_len - NLA_HDRLEN)
+#define CNLA_TYPE(a)	((a)->nla_type & NLA_TYPE_MASK)
+
+static uint32_t cosi_attr_u32(const struct nlattr *a)
+{
+	uint32_t v;
+
+	memcpy(&v, CNLA_DATA(a), sizeof(v));
+	return v;
+}
+
+static char cosi_empty[] = "";
+
+static char *cosi_attr_str(const struct nlattr *a)
+{
+	return a ? CNLA_DATA(a) : cosi_empty;
+}
+
+/* The items of a nest (any type), for sizing arrays. */
+static size_t cosi_nest_count(const struct nlattr *nest)
+{
+	const struct nlattr *pos;
+	int rem = CNLA_LEN(nest);
+	size_t n = 0;
+
+	for (pos = CNLA_DATA(nest); rem >= NLA_HDRLEN &&
+	     pos->nla_len >= NLA_HDRLEN && pos->nla_len <= rem;
+	     rem -= NLA_ALIGN(pos->nla_len),
+	     pos = (const struct nlattr *)((const char *)pos +
+					   NLA_ALIGN(pos->nla_len)))
+		n++;
+	return n;
+}
+
+/* Walks a nest's items: for (COSI_NEST_EACH(pos, nest, rem)) ... */
+#define COSI_NEST_EACH(pos, nest, rem)					\
+	pos = CNLA_DATA(nest), rem = CNLA_LEN(nest);			\
+	rem >= NLA_HDRLEN && pos->nla_len >= NLA_HDRLEN &&		\
+	pos->nla_len <= rem;						\
+	rem -= NLA_ALIGN(pos->nla_len),					\
+	pos = (struct nlattr *)((char *)pos + NLA_ALIGN(pos->nla_len))
+
+static int cosi_kvs_arena(struct cosi_arena *a, struct nlattr *nest,
+			  struct cosi_kvs *out)
+{
+	struct nlattr *tb[COSI_A_LABEL_MAX + 1], *pos;
+	size_t n;
+	int rem;
+
+	if (!nest || !(n = cosi_nest_count(nest)))
+		return 0;
+	out->v = cosi_arena_alloc(a, n * sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (COSI_NEST_EACH(pos, nest, rem)) {
+		if (CNLA_TYPE(pos) != COSI_A_LABELS_LABEL)
+			continue;
+		if (cosi_attrs_parse(tb, COSI_A_LABEL_MAX, CNLA_DATA(pos),
+				     CNLA_LEN(pos), cosi_label_policy) ||
+		    !tb[COSI_A_LABEL_KEY])
+			return -EPROTO;
+		out->v[out->n].key = CNLA_DATA(tb[COSI_A_LABEL_KEY]);
+		out->v[out->n].value = cosi_attr_str(tb[COSI_A_LABEL_VALUE]);
+		out->n++;
+	}
+	return 0;
+}
+
+static int cosi_strs_arena(struct cosi_arena *a, struct nlattr *nest,
+			   struct cosi_strs *out)
+{
+	struct nlattr *pos;
+	size_t n;
+	int rem;
+
+	if (!nest || !(n = cosi_nest_count(nest)))
+		return 0;
+	if (nla_validate(CNLA_DATA(nest), CNLA_LEN(nest), 1, cosi_item_policy))
+		return -EPROTO;
+	out->v = cosi_arena_alloc(a, n * sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (COSI_NEST_EACH(pos, nest, rem))
+		if (CNLA_TYPE(pos) == 1)
+			out->v[out->n++] = CNLA_DATA(pos);
+	return 0;
+}
+
+static int cosi_spec_arena(struct cosi_arena *a, struct nlattr *nest,
+			   struct cosi_spec *out)
+{
+	struct nlattr *tb[COSI_A_SPEC_FIELD_MAX + 1], *pos, *v;
+	struct cosi_field *f;
+	uint32_t t;
+	size_t n;
+	int rem, err;
+
+	if (!nest || !(n = cosi_nest_count(nest)))
+		return 0;
+	out->v = cosi_arena_alloc(a, n * sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (COSI_NEST_EACH(pos, nest, rem)) {
+		if (CNLA_TYPE(pos) != COSI_A_SPEC_FIELD)
+			continue;
+		if (cosi_attrs_parse(tb, COSI_A_SPEC_FIELD_MAX, CNLA_DATA(pos),
+				     CNLA_LEN(pos), cosi_field_policy) ||
+		    !tb[COSI_A_SPEC_FIELD_NAME])
+			return -EPROTO;
+		f = &out->v[out->n++];
+		memset(f, 0, sizeof(*f));
+		f->name = CNLA_DATA(tb[COSI_A_SPEC_FIELD_NAME]);
+		/* The first value attribute present, as cosi_value_parse(). */
+		for (t = COSI_FIELD_TYPE_STRING, v = NULL;
+		     !v && t <= COSI_FIELD_TYPE_STRING_LIST; t++)
+			v = tb[cosi_value_attr[t]];
+		if (!v)
+			continue;
+		f->type = --t;
+		switch (t) {
+		case COSI_FIELD_TYPE_STRING:
+			f->str = CNLA_DATA(v);
+			break;
+		case COSI_FIELD_TYPE_U64:
+			f->u64 = cosi_attr_u64(v);
+			break;
+		case COSI_FIELD_TYPE_S64:
+			f->s64 = (int64_t)cosi_attr_u64(v);
+			break;
+		case COSI_FIELD_TYPE_BOOL:
+			f->b = *(const uint8_t *)CNLA_DATA(v) != 0;
+			break;
+		case COSI_FIELD_TYPE_BYTES:
+			/* Never NULL, as cosi_bytes_set()'s. */
+			f->bytes.data = CNLA_LEN(v) ? CNLA_DATA(v) : cosi_empty;
+			f->bytes.len = CNLA_LEN(v);
+			break;
+		case COSI_FIELD_TYPE_STRING_LIST:
+			err = cosi_strs_arena(a, v, &f->strs);
+			if (err)
+				return err;
+			break;
+		}
+	}
+	return 0;
+}
+
+/**
+ * cosi_resource_parse_arena() - a resource message into an arena
+ * @a: the arena: the resource, its arrays and a copy of the message
+ * @nlh: the message
+ * @out: set to the resource (read-only: its memory is the arena's)
+ *
+ * As cosi_resource_parse(), without an allocation per string: strings
+ * and bytes point into the arena's copy of @nlh.
+ *
+ * Return: 0, -EPROTO or -ENOMEM (what was allocated stays in @a).
+ */
+int cosi_resource_parse_arena(struct cosi_arena *a, const struct nlmsghdr *nlh,
+			      struct cosi_resource **out)
+{
+	struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
+	struct cosi_resource *r;
+	struct nlmsghdr *copy;
+	int err;
+
+	*out = NULL;
+	if (nlh->nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+		return -EPROTO;
+	r = cosi_arena_alloc(a, sizeof(*r));
+	copy = cosi_arena_alloc(a, nlh->nlmsg_len);
+	if (!r || !copy)
+		return -ENOMEM;
+	memcpy(copy, nlh, nlh->nlmsg_len);
+	if (cosi_res_tb(copy, tb))
+		return -EPROTO;
+	memset(r, 0, sizeof(*r));
+	r->ns = cosi_attr_str(tb[COSI_A_RESOURCE_NAMESPACE]);
+	r->type = cosi_attr_str(tb[COSI_A_RESOURCE_TYPE]);
+	r->id = cosi_attr_str(tb[COSI_A_RESOURCE_ID]);
+	r->owner = cosi_attr_str(tb[COSI_A_RESOURCE_OWNER]);
+	r->version = cosi_attr_u64(tb[COSI_A_RESOURCE_VERSION]);
+	r->created = cosi_attr_u64(tb[COSI_A_RESOURCE_CREATED]);
+	r->updated = cosi_attr_u64(tb[COSI_A_RESOURCE_UPDATED]);
+	r->revision = cosi_attr_u64(tb[COSI_A_RESOURCE_REVISION]);
+	if (tb[COSI_A_RESOURCE_PHASE])
+		r->phase = cosi_attr_u32(tb[COSI_A_RESOURCE_PHASE]);
+	r->destroy_ready = tb[COSI_A_RESOURCE_DESTROY_READY] ?
+			   *(const uint8_t *)CNLA_DATA(tb[COSI_A_RESOURCE_DESTROY_READY]) : -1;
+	r->has_writer_caps = tb[COSI_A_RESOURCE_WRITER_CAPS] != NULL;
+	if (r->has_writer_caps)
+		r->writer_caps = cosi_attr_u32(tb[COSI_A_RESOURCE_WRITER_CAPS]);
+	r->has_spec = tb[COSI_A_RESOURCE_SPEC] != NULL;
+	err = cosi_kvs_arena(a, tb[COSI_A_RESOURCE_LABELS], &r->labels);
+	if (!err)
+		err = cosi_kvs_arena(a, tb[COSI_A_RESOURCE_ANNOTATIONS],
+				     &r->annotations);
+	if (!err)
+		err = cosi_strs_arena(a, tb[COSI_A_RESOURCE_FINALIZERS],
+				      &r->finalizers);
+	if (!err)
+		err = cosi_spec_arena(a, tb[COSI_A_RESOURCE_SPEC], &r->spec);
+	if (!err)
+		*out = r;
+	return err;
 }

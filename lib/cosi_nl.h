@@ -15,6 +15,8 @@ struct nlmsghdr;
 
 /* Receives a reply message of a raw request: 0 or a negative errno. */
 typedef int (*cosi_msg_fn)(struct nl_msg *msg, void *arg);
+/* The same, reading the message where it was received. */
+typedef int (*cosi_nlh_fn)(const struct nlmsghdr *nlh, void *arg);
 
 /* The last error's extack attribute, and the last request sent. */
 const struct nlattr *cosi_extack_attr(const struct cosi *c);
@@ -57,6 +59,40 @@ int cosi_put_req(struct nl_msg *m, const struct cosi_req *r,
 int cosi_put_list_req(struct nl_msg *m, const struct cosi_list_req *q);
 int cosi_put_watch_req(struct nl_msg *m, const struct cosi_watch_req *w);
 int cosi_put_definition(struct nl_msg *m, const struct cosi_definition *d);
+
+/*
+ * Message parsing (cosi_msg.c); 0 or a negative errno.  The *_nlh()
+ * variants read a message where it is (a receive buffer).
+ */
+struct nla_policy;
+int cosi_attrs_parse(struct nlattr **tb, int maxtype, const struct nlattr *head,
+		     int len, const struct nla_policy *policy);
+int cosi_resource_parse_nlh(const struct nlmsghdr *nlh,
+			    struct cosi_resource **out);
+int cosi_event_parse_nlh(const struct nlmsghdr *nlh, struct cosi_event **out);
+int cosi_definition_parse_nlh(const struct nlmsghdr *nlh,
+			      struct cosi_definition **out);
+int cosi_write_answer_parse(const struct nlmsghdr *nlh, uint64_t *version,
+			    uint64_t *revision);
+
+/*
+ * Blocks of memory freed at once (cosi_list()), taken from and given back
+ * to a pool of the handle's (reference-counted: a list may outlive it).
+ */
+struct cosi_block;
+struct cosi_pool;
+struct cosi_arena {
+	struct cosi_block *head;
+	struct cosi_pool *pool;
+};
+
+struct cosi_pool *cosi_pool_new(void);
+void cosi_pool_put(struct cosi_pool *p);
+void cosi_arena_init(struct cosi_arena *a, struct cosi_pool *pool);
+void *cosi_arena_alloc(struct cosi_arena *a, size_t len);
+void cosi_arena_free(struct cosi_arena *a);
+int cosi_resource_parse_arena(struct cosi_arena *a, const struct nlmsghdr *nlh,
+			      struct cosi_resource **out);
 
 /* Message parsing (cosi_msg.c); 0 or a negative errno. */
 int cosi_resource_parse(struct nl_msg *msg, struct cosi_resource **out);

@@ -6,7 +6,8 @@
  * namespaces are cosi namespaces.  Batched creates are cosi_batch(),
  * answered with the whole resource or, method 1, with ack-only (as many
  * requests per sendmsg() as their answers leave room in the receive
- * buffer, COSI_BATCH_MAX at most).
+ * buffer, COSI_BATCH_MAX at most); method 2 is cosi_write_batch() of
+ * ack-only creates (no libnl message per request).  Lists are cosi_list().
  */
 #include <errno.h>
 #include <sched.h>
@@ -31,12 +32,42 @@ static int cosi_err(struct cosi *c, const char *op, int err)
 	return err;
 }
 
+/*
+ * The puts of four methods (up to 200000 each) and the list fill one
+ * netns store: more than cosi.ko's default max_resources (262144) once
+ * the methods are fast.  Raised for the run when it is lower.
+ */
+#define PEER_MAX_RESOURCES	1048576
+
+static void raise_max_resources(void)
+{
+	const char *p = "/sys/module/cosi/parameters/max_resources";
+	unsigned long v = 0;
+	FILE *f = fopen(p, "r");
+
+	if (f && fscanf(f, "%lu", &v) != 1)
+		v = 0;
+	if (f)
+		fclose(f);
+	if (!v || v >= PEER_MAX_RESOURCES)
+		return;
+	f = fopen(p, "w");
+	if (!f)
+		return;
+	if (fprintf(f, "%d\n", PEER_MAX_RESOURCES) > 0 && !fclose(f))
+		printf("# cosi: max_resources raised from %lu to %d\n", v,
+		       PEER_MAX_RESOURCES);
+	else
+		fprintf(stderr, "peer_bench_cosi: cannot raise max_resources\n");
+}
+
 static int pc_init(void)
 {
 	struct cosi_definition *d = NULL;
 	struct cosi *c;
 	int err;
 
+	raise_max_resources();
 	if (unshare(CLONE_NEWNET)) {
 		fprintf(stderr, "peer_bench_cosi: unshare: %s (run as root)\n",
 			strerror(errno));
@@ -124,8 +155,49 @@ static int pc_get(void *h, const char *ns, const char *id, char *val,
 }
 
 static const char *const pc_methods[] = {
-	"cosi_batch (echoed)", "cosi_batch (ack-only)", NULL
+	"cosi_batch (echoed)", "cosi_batch (ack-only)",
+	"cosi_write_batch (ack-only)", NULL
 };
+
+/* Method 2: cosi_write_batch(), no libnl message per request. */
+static int pc_write_many(void *h, const char *ns, char *const *ids, size_t n,
+			 const char *val)
+{
+	struct cosi_write *w = calloc(n, sizeof(*w));
+	struct cosi_req *r = calloc(n, sizeof(*r));
+	struct cosi_spec spec = { 0 };
+	size_t i;
+	int err;
+
+	if (!w || !r) {
+		free(w);
+		free(r);
+		return -ENOMEM;
+	}
+	err = cosi_spec_add_string(&spec, "v", val);
+	for (i = 0; !err && i < n; i++) {
+		r[i] = (struct cosi_req){ .sz = sizeof(r[i]), .ns = ns,
+					  .type = TYPE, .id = ids[i],
+					  .spec = &spec, .ack_only = true };
+		w[i].cmd = COSI_CMD_RESOURCE_CREATE;
+		w[i].req = &r[i];
+	}
+	if (!err)
+		err = cosi_write_batch(h, w, n);
+	if (err)
+		cosi_err(h, "write-batch", err);
+	for (i = 0; !err && i < n; i++) {
+		if (w[i].err.err) {
+			fprintf(stderr, "peer_bench_cosi: create %s: %s\n",
+				ids[i], strerror(w[i].err.err));
+			err = -w[i].err.err;
+		}
+	}
+	cosi_spec_clear(&spec);
+	free(r);
+	free(w);
+	return err;
+}
 
 static int pc_put_many(void *h, int method, const char *ns,
 		       char *const *ids, size_t n, const char *val)
@@ -137,6 +209,10 @@ static int pc_put_many(void *h, int method, const char *ns,
 	size_t i;
 	int err;
 
+	if (method == 2) {
+		free(ops);
+		return pc_write_many(h, ns, ids, n, val);
+	}
 	if (!ops)
 		return -ENOMEM;
 	err = cosi_spec_add_string(&spec, "v", val);
@@ -161,19 +237,19 @@ static int pc_put_many(void *h, int method, const char *ns,
 	return err;
 }
 
-static void count_one(struct cosi_resource *r, void *arg)
-{
-	(*(long *)arg)++;
-	cosi_resource_free(r);
-}
-
+/* cosi_list(): every entry decoded, in one piece of memory. */
 static long pc_list(void *h, const char *ns)
 {
 	COSI_OPTS(cosi_list_req, q, .ns = ns, .type = TYPE);
-	long n = 0;
-	int err = cosi_resource_list_cb(h, &q, count_one, &n, NULL);
+	struct cosi_list *l;
+	long n;
+	int err = cosi_list(h, &q, &l);
 
-	return err ? cosi_err(h, "list", err) : n;
+	if (err)
+		return cosi_err(h, "list", err);
+	n = l->n;
+	cosi_list_free(l);
+	return n;
 }
 
 static int pc_watch(void *h, const char *ns, const char *id)

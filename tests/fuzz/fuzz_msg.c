@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <string.h>
 #include <linux/netlink.h>
 #include <netlink/msg.h>
 
@@ -54,6 +55,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(err ? err < 0 && !def : def && def->type);
 	cosi_definition_free(def);
 	nlmsg_free(msg);
+	/* cosi_list()'s parser: the same verdict, strings read through. */
+	{
+		struct cosi_arena a;
+		struct cosi_resource *r2;
+		size_t i, n = 0;
+
+		cosi_arena_init(&a, NULL);
+		err = cosi_resource_parse_arena(&a, nlh, &r2);
+		FUZZ_CHECK(err ? err < 0 && !r2 : r2 && r2->ns && r2->id);
+		for (i = 0; !err && i < r2->labels.n; i++)
+			n += strlen(r2->labels.v[i].key) +
+			     strlen(r2->labels.v[i].value);
+		for (i = 0; !err && i < r2->spec.n; i++)
+			n += strlen(r2->spec.v[i].name);
+		FUZZ_CHECK(n < 1u << 20);
+		cosi_arena_free(&a);
+	}
 
 	nlh->nlmsg_type = sel & 0x10 ? NLMSG_DONE : NLMSG_ERROR;
 	err = cosi_nlerr_parse(nlh, &e);

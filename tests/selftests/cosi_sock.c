@@ -715,6 +715,20 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	return syscall(SYS_recvmsg, fd, msg, flags);
 }
 
+/*
+ * libcosi reads with recvmmsg() (several datagrams per call since 1.1.0):
+ * each datagram it returns counts as one read, as a recvmsg() did.
+ */
+int recvmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags,
+	     struct timespec *timeout)
+{
+	int ret = syscall(SYS_recvmmsg, fd, v, n, flags, timeout);
+
+	if (ret > 0)
+		nr_recvmsg += ret;
+	return ret;
+}
+
 static unsigned int nr_sendto;
 
 /* libnl sends a batch with sendto() (nl_sendto()): counted the same way. */

@@ -274,6 +274,212 @@ TEST_F(unit, reply_parse_rejects_malformed)
 	EXPECT_EQ(-EPROTO, cosi_resource_parse(self->m, &r));
 }
 
+/* The same reply, built as the kernel builds it, in @m. */
+static int full_reply(struct nl_msg *m, const struct cosi_spec *spec,
+		      const struct cosi_strs *fin)
+{
+	return nla_put_string(m, COSI_A_RESOURCE_NAMESPACE, "ns") ||
+	       nla_put_string(m, COSI_A_RESOURCE_TYPE, "t") ||
+	       nla_put_string(m, COSI_A_RESOURCE_ID, "i") ||
+	       nla_put(m, COSI_A_RESOURCE_PAD, 0, NULL) ||
+	       nla_put_u64(m, COSI_A_RESOURCE_VERSION, 3) ||
+	       nla_put_string(m, COSI_A_RESOURCE_OWNER, "ctrl") ||
+	       nla_put_u32(m, COSI_A_RESOURCE_PHASE, COSI_PHASE_TEARING_DOWN) ||
+	       nla_put_u32(m, COSI_A_RESOURCE_WRITER_CAPS, 5) ||
+	       nla_put_u64(m, COSI_A_RESOURCE_CREATED, 1000) ||
+	       nla_put_u64(m, COSI_A_RESOURCE_UPDATED, 2000) ||
+	       nla_put_u64(m, COSI_A_RESOURCE_REVISION, 42) ||
+	       put_labels(m, COSI_A_RESOURCE_LABELS, "a", "1") ||
+	       put_labels(m, COSI_A_RESOURCE_ANNOTATIONS, "n", "x y") ||
+	       cosi_put_strs(m, COSI_A_RESOURCE_FINALIZERS,
+			     COSI_A_FINALIZERS_FINALIZER, fin) ||
+	       cosi_put_spec(m, spec) ||
+	       nla_put_u8(m, COSI_A_RESOURCE_DESTROY_READY, 1);
+}
+
+/*
+ * cosi_list()'s parser gives what cosi_resource_parse() gives, its
+ * strings and bytes pointing into its copy of the message (valid after
+ * the message is gone, until the arena is freed), all freed at once.
+ */
+TEST_F(unit, arena_parse)
+{
+	struct cosi_spec spec;
+	struct cosi_strs fin = strs_make("hold", "f2", NULL);
+	struct cosi_resource *heap = NULL, *r = NULL, *r2 = NULL;
+	struct cosi_arena a;
+	struct cosi_pool *pool = cosi_pool_new();
+	const struct cosi_field *f;
+	struct nlmsghdr *nlh;
+	int i;
+
+	ASSERT_NE(NULL, pool);
+	full_spec(&spec);
+	self->m = msg_new(COSI_CMD_RESOURCE_GET, 0);
+	ASSERT_NE(NULL, self->m);
+	ASSERT_EQ(0, full_reply(self->m, &spec, &fin));
+	nlh = nlmsg_hdr(self->m);
+	ASSERT_EQ(0, cosi_resource_parse(self->m, &heap));
+
+	cosi_arena_init(&a, pool);
+	ASSERT_EQ(0, cosi_resource_parse_arena(&a, nlh, &r));
+	/* Many more: the arena takes new blocks as it fills. */
+	for (i = 0; i < 2000; i++)
+		ASSERT_EQ(0, cosi_resource_parse_arena(&a, nlh, &r2));
+	/* The message goes (scribbled over first): r keeps its contents. */
+	memset(nlmsg_data(nlh), 0xa5, nlmsg_datalen(nlh));
+	nlmsg_free(self->m);
+	self->m = NULL;
+
+	EXPECT_STREQ("ns", r->ns);
+	EXPECT_STREQ("t", r->type);
+	EXPECT_STREQ("i", r->id);
+	EXPECT_STREQ("ctrl", r->owner);
+	EXPECT_EQ(3, r->version);
+	EXPECT_EQ(COSI_PHASE_TEARING_DOWN, r->phase);
+	EXPECT_TRUE(r->has_writer_caps);
+	EXPECT_EQ(5, r->writer_caps);
+	EXPECT_EQ(1000, r->created);
+	EXPECT_EQ(2000, r->updated);
+	EXPECT_EQ(42, r->revision);
+	EXPECT_EQ(1, r->destroy_ready);
+	EXPECT_TRUE(r->has_spec);
+	EXPECT_TRUE(cosi_kvs_equal(&heap->labels, &r->labels));
+	EXPECT_TRUE(cosi_kvs_equal(&heap->annotations, &r->annotations));
+	ASSERT_EQ(2, r->finalizers.n);
+	EXPECT_STREQ("hold", r->finalizers.v[0]);
+	EXPECT_STREQ("f2", r->finalizers.v[1]);
+	EXPECT_TRUE(cosi_spec_equal(&spec, &r->spec));
+	EXPECT_TRUE(cosi_spec_equal(&heap->spec, &r2->spec));
+	f = cosi_spec_get(&r->spec, "empty");
+	ASSERT_NE(NULL, f);
+	EXPECT_EQ(0, f->bytes.len);
+	EXPECT_NE(NULL, f->bytes.data);
+	cosi_arena_free(&a);
+
+	/* An arena again: blocks from the pool; the pool outlives it. */
+	cosi_arena_init(&a, pool);
+	cosi_pool_put(pool);
+	ASSERT_NE(NULL, cosi_arena_alloc(&a, 100));
+	ASSERT_NE(NULL, cosi_arena_alloc(&a, 1024 * 1024));	/* one-off */
+	EXPECT_EQ(NULL, cosi_arena_alloc(&a, 0));
+	EXPECT_EQ(NULL, cosi_arena_alloc(&a, SIZE_MAX));
+	cosi_arena_free(&a);	/* the last reference: the pool goes */
+	cosi_arena_free(&a);	/* empty: nothing to do */
+
+	cosi_resource_free(heap);
+	cosi_spec_clear(&spec);
+	cosi_strs_clear(&fin);
+}
+
+TEST_F(unit, arena_parse_rejects_malformed)
+{
+	struct cosi_resource *r = (void *)1;
+	struct cosi_arena a;
+	struct nlattr *ls, *l;
+	struct nlmsghdr *nlh;
+	uint32_t short_u64 = 7;
+
+	cosi_arena_init(&a, NULL);
+	/* A label without a key. */
+	self->m = msg_new(COSI_CMD_RESOURCE_GET, 0);
+	ASSERT_NE(NULL, self->m);
+	ls = nla_nest_start(self->m, COSI_A_RESOURCE_LABELS);
+	l = nla_nest_start(self->m, COSI_A_LABELS_LABEL);
+	ASSERT_EQ(0, nla_put_string(self->m, COSI_A_LABEL_VALUE, "v"));
+	nla_nest_end(self->m, l);
+	nla_nest_end(self->m, ls);
+	EXPECT_EQ(-EPROTO, cosi_resource_parse_arena(&a, nlmsg_hdr(self->m),
+						     &r));
+	EXPECT_EQ(NULL, r);
+	nlmsg_free(self->m);
+
+	/* A string that is not NUL-terminated; a u64 of 4 bytes. */
+	self->m = msg_new(COSI_CMD_RESOURCE_GET, 0);
+	ASSERT_NE(NULL, self->m);
+	ASSERT_EQ(0, nla_put(self->m, COSI_A_RESOURCE_ID, 3, "abc"));
+	EXPECT_EQ(-EPROTO, cosi_resource_parse_arena(&a, nlmsg_hdr(self->m),
+						     &r));
+	nlmsg_free(self->m);
+	self->m = msg_new(COSI_CMD_RESOURCE_GET, 0);
+	ASSERT_NE(NULL, self->m);
+	ASSERT_EQ(0, nla_put(self->m, COSI_A_RESOURCE_VERSION,
+			     sizeof(short_u64), &short_u64));
+	EXPECT_EQ(-EPROTO, cosi_resource_parse_arena(&a, nlmsg_hdr(self->m),
+						     &r));
+	EXPECT_EQ(-EPROTO, cosi_resource_parse(self->m, &r));
+	nlmsg_free(self->m);
+
+	/* A spec field without a name. */
+	self->m = msg_new(COSI_CMD_RESOURCE_GET, 0);
+	ASSERT_NE(NULL, self->m);
+	ls = nla_nest_start(self->m, COSI_A_RESOURCE_SPEC);
+	l = nla_nest_start(self->m, COSI_A_SPEC_FIELD);
+	ASSERT_EQ(0, nla_put_u64(self->m, COSI_A_SPEC_FIELD_U64, 1));
+	nla_nest_end(self->m, l);
+	nla_nest_end(self->m, ls);
+	EXPECT_EQ(-EPROTO, cosi_resource_parse_arena(&a, nlmsg_hdr(self->m),
+						     &r));
+	nlmsg_free(self->m);
+
+	/* Shorter than a generic netlink header. */
+	self->m = nlmsg_alloc_simple(FAMILY, 0);
+	ASSERT_NE(NULL, self->m);
+	nlh = nlmsg_hdr(self->m);
+	EXPECT_EQ(-EPROTO, cosi_resource_parse_arena(&a, nlh, &r));
+	cosi_arena_free(&a);
+}
+
+/* The inline attribute parser keeps libnl's rules. */
+TEST_F(unit, attrs_parse)
+{
+	static const struct nla_policy pol[4] = {
+		[1] = { .type = NLA_STRING },
+		[2] = { .type = NLA_U32 },
+		[3] = { .type = NLA_STRING, .maxlen = 4 },
+	};
+	struct nlattr *tb[4];
+	struct nlmsghdr *nlh;
+	uint64_t big = 1;
+
+	self->m = msg_new(COSI_CMD_RESOURCE_GET, 0);
+	ASSERT_NE(NULL, self->m);
+	ASSERT_EQ(0, nla_put_string(self->m, 1, "first"));
+	ASSERT_EQ(0, nla_put_string(self->m, 1, "last"));
+	ASSERT_EQ(0, nla_put_u32(self->m, 2, 9));
+	ASSERT_EQ(0, nla_put(self->m, 9, sizeof(big), &big));	/* > max */
+	nlh = nlmsg_hdr(self->m);
+	ASSERT_EQ(0, cosi_attrs_parse(tb, 3, genlmsg_attrdata(nlmsg_data(nlh), 0),
+				      genlmsg_attrlen(nlmsg_data(nlh), 0), pol));
+	EXPECT_STREQ("last", nla_get_string(tb[1]));
+	EXPECT_EQ(9, nla_get_u32(tb[2]));
+	EXPECT_EQ(NULL, tb[3]);
+	/* A truncated stream ends where the broken attribute starts. */
+	ASSERT_EQ(0, cosi_attrs_parse(tb, 3, genlmsg_attrdata(nlmsg_data(nlh), 0),
+				      genlmsg_attrlen(nlmsg_data(nlh), 0) - 16 - 2,
+				      pol));
+	EXPECT_STREQ("last", nla_get_string(tb[1]));
+	EXPECT_EQ(NULL, tb[2]);
+	/* Longer than maxlen; a u32 of 2 bytes. */
+	ASSERT_EQ(0, nla_put_string(self->m, 3, "toolong"));
+	nlh = nlmsg_hdr(self->m);
+	EXPECT_EQ(-EPROTO, cosi_attrs_parse(tb, 3,
+					    genlmsg_attrdata(nlmsg_data(nlh), 0),
+					    genlmsg_attrlen(nlmsg_data(nlh), 0),
+					    pol));
+	EXPECT_EQ(0, cosi_attrs_parse(tb, 2, genlmsg_attrdata(nlmsg_data(nlh), 0),
+				      genlmsg_attrlen(nlmsg_data(nlh), 0), pol));
+	nlmsg_free(self->m);
+	self->m = msg_new(COSI_CMD_RESOURCE_GET, 0);
+	ASSERT_NE(NULL, self->m);
+	ASSERT_EQ(0, nla_put(self->m, 2, 2, "ab"));
+	nlh = nlmsg_hdr(self->m);
+	EXPECT_EQ(-EPROTO, cosi_attrs_parse(tb, 3,
+					    genlmsg_attrdata(nlmsg_data(nlh), 0),
+					    genlmsg_attrlen(nlmsg_data(nlh), 0),
+					    pol));
+}
+
 TEST_F(unit, event_parse)
 {
 	struct cosi_event *ev = NULL;

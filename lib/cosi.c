@@ -1238,17 +1238,44 @@ int cosi_resource_teardown(struct cosi *c, const struct cosi_req *r,
 struct cosi_list_ctx {
 	cosi_resource_fn fn;
 	void *arg;
+	const char *ns;
+	const char *type;
 };
+
+/*
+ * Whether @r, an entry of a list of (@ns, @type), came compact (without
+ * them; names are never empty): then they are the request's.
+ */
+static bool cosi_list_compact(const struct cosi_resource *r)
+{
+	return !*r->ns && !*r->type;
+}
 
 static int cosi_list_msg(const struct nlmsghdr *nlh, void *arg)
 {
 	struct cosi_list_ctx *l = arg;
 	struct cosi_resource *r;
+	char *ns, *type;
 	int err = cosi_resource_parse_nlh(nlh, &r);
 
-	if (!err)
-		l->fn(r, l->arg);
-	return err;
+	if (err)
+		return err;
+	if (cosi_list_compact(r) && l->ns && l->type) {
+		ns = strdup(l->ns);
+		type = strdup(l->type);
+		if (!ns || !type) {
+			free(ns);
+			free(type);
+			cosi_resource_free(r);
+			return -ENOMEM;
+		}
+		free(r->ns);
+		free(r->type);
+		r->ns = ns;
+		r->type = type;
+	}
+	l->fn(r, l->arg);
+	return 0;
 }
 
 int cosi_resource_list_cb(struct cosi *c, const struct cosi_list_req *req,
@@ -1263,6 +1290,8 @@ int cosi_resource_list_cb(struct cosi *c, const struct cosi_list_req *req,
 		*intr = false;
 	if (err)
 		return err;
+	l.ns = q.ns;
+	l.type = q.type;
 	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
 	err = cosi_send(c, m, m ? cosi_put_list_req(m, &q) : 0, cosi_list_msg,
 			&l);
@@ -1313,8 +1342,20 @@ struct cosi_list_priv {
 	const struct cosi_resource **v;
 	size_t cap;
 	struct cosi_arena arena;	/* v too: grown by doubling */
+	char *ns, *type;		/* the request's, in the arena */
 	int err;
 };
+
+/* @s (NULL: "") copied into @a, or NULL when out of memory. */
+static char *cosi_list_strdup(struct cosi_arena *a, const char *s)
+{
+	size_t len = s ? strlen(s) + 1 : 1;
+	char *d = cosi_arena_alloc(a, len);
+
+	if (d)
+		memcpy(d, s ? s : "", len);
+	return d;
+}
 
 static int cosi_list_add(const struct nlmsghdr *nlh, void *arg)
 {
@@ -1343,6 +1384,10 @@ static int cosi_list_add(const struct nlmsghdr *nlh, void *arg)
 	if (err) {
 		l->err = err;
 		return 0;
+	}
+	if (cosi_list_compact(r)) {
+		r->ns = l->ns;
+		r->type = l->type;
 	}
 	l->v[l->pub.n++] = r;
 	return 0;
@@ -1386,6 +1431,12 @@ int cosi_list(struct cosi *c, const struct cosi_list_req *req,
 	if (!l)
 		return cosi_fail(c, ENOMEM);
 	cosi_arena_init(&l->arena, c->pool);
+	l->ns = cosi_list_strdup(&l->arena, q.ns);
+	l->type = cosi_list_strdup(&l->arena, q.type);
+	if (!l->ns || !l->type) {
+		cosi_list_free(&l->pub);
+		return cosi_fail(c, ENOMEM);
+	}
 	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
 	err = cosi_send(c, m, m ? cosi_put_list_req(m, &q) : 0, cosi_list_add,
 			l);

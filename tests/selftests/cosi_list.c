@@ -148,6 +148,58 @@ TEST_F_TIMEOUT(list, same_as_resource_list, 300)
 }
 
 /*
+ * Lists ask for compact entries (no namespace, type or attribute at its
+ * default): each entry of both list calls, its namespace and type put
+ * back, equals a get of the same resource (full), whether it is bare or
+ * not, owned or not, running or tearing down.
+ */
+TEST_F_TIMEOUT(list, compact_entries_equal_gets, 300)
+{
+	COSI_OPTS(cosi_list_req, q, .ns = TEST_NS, .type = BIG);
+	COSI_OPTS(cosi_req, td, .ns = TEST_NS, .type = BIG, .id = "b0000");
+	struct cosi_resources old;
+	struct cosi_list *l = NULL;
+	struct cosi_resource *g;
+	struct cosi *own;
+	size_t i;
+
+	ASSERT_COSI_OK(self->c, big_create(self->c, 0));	/* finalizer */
+	ASSERT_COSI_OK(self->c, big_create(self->c, 1));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, BIG, "bare", NULL,
+					      NULL));
+	ASSERT_COSI_OK(self->c, cosi_resource_teardown(self->c, &td, NULL,
+						       NULL));
+	COSI_OPEN(own);
+	ASSERT_COSI_OK(own, cosi_owner_claim(own, "compact-test"));
+	ASSERT_COSI_OK(own, widget_create(own, BIG, "owned", NULL, NULL));
+	cosi_close(own);
+
+	ASSERT_COSI_OK(self->c, cosi_list(self->c, &q, &l));
+	ASSERT_COSI_OK(self->c, cosi_resource_list(self->c, &q, &old));
+	ASSERT_EQ(4, l->n);
+	ASSERT_EQ(4, old.n);
+	for (i = 0; i < l->n; i++) {
+		ASSERT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS, BIG,
+							  l->v[i]->id, &g));
+		EXPECT_TRUE(res_equal(g, l->v[i])) TH_LOG("%s", g->id);
+		EXPECT_TRUE(res_equal(g, old.v[i])) TH_LOG("%s", g->id);
+		cosi_resource_free(g);
+	}
+	/* Sorted: b0000 b0001 bare owned; each kind was seen. */
+	EXPECT_EQ(COSI_PHASE_TEARING_DOWN, l->v[0]->phase);
+	EXPECT_EQ(1, l->v[0]->finalizers.n);
+	EXPECT_EQ(NR_LABELS, l->v[1]->labels.n);
+	EXPECT_EQ(0, l->v[2]->labels.n);
+	EXPECT_EQ(0, l->v[2]->annotations.n);
+	EXPECT_STREQ("", l->v[2]->owner);
+	EXPECT_STREQ("compact-test", l->v[3]->owner);
+	EXPECT_STREQ(BIG, old.v[3]->type);
+	EXPECT_STREQ(TEST_NS, old.v[3]->ns);
+	cosi_resources_clear(&old);
+	cosi_list_free(l);
+}
+
+/*
  * A list's strings are its own until cosi_list_free(): other requests,
  * other lists and closing the handle do not touch them.
  */

@@ -485,6 +485,18 @@ void cosi_store_remove(struct cosi_net *cn, struct cosi_res *res);
 struct cosi_res *cosi_coll_next(struct cosi_coll *coll, const char *after,
 				bool inclusive);
 struct cosi_res *cosi_coll_succ(const struct cosi_res *res);
+/*
+ * Entries a scan of a collection under cosi_net::lock visits before it
+ * lets writers in (cosi_scan_yield()): a list dump's dumpit and a watch's
+ * bootstrap listing.  Each visit is a label-query match (and, when it
+ * matches, a message fill): 128 of them hold the lock for tens of
+ * microseconds, while an unlock, cond_resched() and relock add a few
+ * percent to a 100k-entry scan (bench/dump_writer.c measured 64, 128 and
+ * 256).  The scans resume by id (the last one they examined), so any
+ * resource may change or go, and the collection with it, meanwhile.
+ */
+#define COSI_SCAN_BATCH		128
+void cosi_scan_yield(struct cosi_net *cn);
 /* Tries of one BPF iterator step against concurrent writers. */
 #define COSI_ITER_TRIES	3
 struct cosi_res *cosi_coll_next_rcu(struct cosi_coll *coll,

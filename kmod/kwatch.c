@@ -158,6 +158,13 @@ void __cosi_kwatch_notify(struct cosi_net *cn, const struct cosi_event *ev)
 	}
 }
 
+/*
+ * Unlike a netlink watch's listing (cosi_watch_list()), this holds
+ * cosi_net::lock throughout (one descent per resource): the API promises
+ * every bootstrap event before any live one, in id order, and a kernel
+ * watch has no queue to hold the live events that writers let in midway
+ * would make.  It runs once per registration, by kernel code.
+ */
 static void cosi_kwatch_bootstrap(struct cosi_net *cn, struct cosi_kwatch *kw)
 {
 	struct cosi_event ev = { .kind = COSI_EVENT_KIND_CREATED };

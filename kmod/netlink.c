@@ -491,20 +491,48 @@ static int cosi_nl_resource_list_start(struct netlink_callback *cb)
 	return 0;
 }
 
+/* Where the next piece of a list dump starts: after @last, if any. */
+static void cosi_list_mark(struct cosi_list_state *st,
+			   const struct cosi_res *last)
+{
+	if (last) {
+		strscpy(st->last, last->id, sizeof(st->last));
+		st->started = true;
+	}
+}
+
+/*
+ * One skb of a list dump.  It is filled in pieces of at most
+ * COSI_SCAN_BATCH entries examined, with cosi_net::lock dropped between
+ * two pieces (cosi_scan_yield()) as between two skbs, so that a filter
+ * matching few of many resources does not keep writers waiting for a
+ * whole scan.  Each piece starts afresh from st->last, the last id
+ * examined (matching or not), recorded before every unlock: it looks the
+ * definition (sensitivity) and the collection up again (either may have
+ * changed or gone, the collection freed with its last resource) and
+ * holds no pointer from the piece before.  So every resource present
+ * throughout the dump is listed once, in id order; one created or
+ * destroyed meanwhile may or may not be; each is listed as it was when
+ * reached.  A change between pieces flags the next message
+ * NLM_F_DUMP_INTR, as one between skbs does.
+ */
 static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 					struct netlink_callback *cb)
 {
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_list_state *st = (struct cosi_list_state *)cb->args[0];
 	size_t plen = strlen(st->prefix);
-	struct cosi_res *res, *last = NULL;
 	const struct cosi_def *def;
 	struct cosi_coll *coll;
+	struct cosi_res *res, *last;
+	unsigned int n;
 	bool full = false;
 	void *hdr;
 
 	mutex_lock(&cn->lock);
-	/* The type may have become sensitive since the last skb. */
+piece:
+	last = NULL;
+	/* The type may have become sensitive since the last piece. */
 	def = cosi_def_find(cn, st->type);
 	if (def && def->sensitivity != COSI_SENSITIVITY_PUBLIC &&
 	    !st->privileged) {
@@ -516,18 +544,24 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 	coll = cosi_coll_find(cn, st->ns, st->type);
 	if (!coll)
 		goto out;
-	/* A change between two skbs flags the next one NLM_F_DUMP_INTR. */
+	/* A change since the last piece flags the next message. */
 	cb->seq = (u32)coll->gen + 1;
 	if (st->started)
 		res = cosi_coll_next(coll, st->last, false);
 	else
 		res = cosi_coll_next(coll, st->prefix, true);
 	/* The lock is held: walk the tree instead of searching it again. */
-	for (; res; res = cosi_coll_succ(res)) {
+	for (n = 0; res; res = cosi_coll_succ(res)) {
 		int c = strncmp(res->id, st->prefix, plen);
 
 		if (c > 0)
 			break;		/* sorted: past the prefix */
+		if (n == COSI_SCAN_BATCH) {
+			cosi_list_mark(st, last);
+			cosi_scan_yield(cn);
+			goto piece;
+		}
+		n++;
 		if (c < 0 ||
 		    !cosi_queries_match(st->query, res->labels, res->n_labels))
 			goto next;
@@ -548,10 +582,7 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 next:
 		last = res;
 	}
-	if (last) {
-		strscpy(st->last, last->id, sizeof(st->last));
-		st->started = true;
-	}
+	cosi_list_mark(st, last);
 out:
 	mutex_unlock(&cn->lock);
 	return cosi_dump_progress(skb, cb, full);

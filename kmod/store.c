@@ -636,6 +636,23 @@ struct cosi_res *cosi_coll_succ(const struct cosi_res *res)
 	return node ? rb_entry(node, struct cosi_res, rb) : NULL;
 }
 
+/**
+ * cosi_scan_yield() - let writers in during a long scan
+ * @cn: the netns store, locked by the caller, and locked again on return
+ *
+ * Drops cosi_net::lock, reschedules if asked to, and takes the lock
+ * again.  The caller has recorded its position by key and holds no
+ * pointer into the store across the call but those it holds references
+ * to (see COSI_SCAN_BATCH).
+ */
+void cosi_scan_yield(struct cosi_net *cn)
+{
+	lockdep_assert_held(&cn->lock);
+	mutex_unlock(&cn->lock);
+	cond_resched();
+	mutex_lock(&cn->lock);
+}
+
 /* Reply and event contents. */
 
 static int cosi_put_kv(struct sk_buff *skb, int attr, const struct cosi_kv *kv,

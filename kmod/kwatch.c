@@ -250,7 +250,7 @@ struct cosi_kwatch *cosi_kwatch_register(struct net *net,
 
 	cn = cosi_pernet(net);
 	mutex_lock(&cosi_kwatch_mutex);
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	err = -ENOSPC;
 	if (cn->nr_watchers >= READ_ONCE(cosi_max_watchers))
 		goto err_unlock;
@@ -310,7 +310,7 @@ void cosi_kwatch_unregister(struct cosi_kwatch *kw)
 	cn = kw->cn;
 	if (cn) {
 		/* Waits for a callback in progress: they run under it. */
-		mutex_lock(&cn->lock);
+		cosi_net_lock(cn);
 		cosi_kwatch_detach(cn, kw);
 		mutex_unlock(&cn->lock);
 	}
@@ -329,7 +329,7 @@ void cosi_kwatch_net_exit(struct cosi_net *cn)
 	LIST_HEAD(gone);
 
 	mutex_lock(&cosi_kwatch_mutex);
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	list_for_each_entry_safe(kw, tmp, &cn->kwatches, net_node) {
 		cosi_kwatch_detach(cn, kw);
 		list_add_tail(&kw->net_node, &gone);

@@ -529,7 +529,7 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 	bool full = false;
 	void *hdr;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 piece:
 	last = NULL;
 	/* The type may have become sensitive since the last piece. */
@@ -652,7 +652,7 @@ static int cosi_resource_create_doit(struct sk_buff *skb, struct genl_info *info
 	if (err)
 		return err;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	err = -ENOENT;
 	def = cosi_key_def(cn, info, &k);
 	if (!def)
@@ -729,7 +729,7 @@ static int cosi_resource_update_doit(struct sk_buff *skb, struct genl_info *info
 	if (err)
 		return err;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	old = cosi_key_res_checked(cn, skb, info, &k, true, &err);
 	if (!old)
 		goto unlock;
@@ -805,7 +805,7 @@ static int cosi_resource_teardown_doit(struct sk_buff *skb, struct genl_info *in
 	if (err)
 		return err;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	old = cosi_key_res_checked(cn, skb, info, &k, true, &err);
 	if (!old)
 		goto unlock;
@@ -848,7 +848,7 @@ static int cosi_resource_destroy_doit(struct sk_buff *skb, struct genl_info *inf
 	if (!msg)
 		return -ENOMEM;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	res = cosi_key_res_checked(cn, skb, info, &k, true, &err);
 	if (!res)
 		goto unlock;
@@ -930,7 +930,7 @@ static int cosi_finalizer_change(struct sk_buff *skb, struct genl_info *info,
 	if (err)
 		return err;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	old = cosi_key_res_checked(cn, skb, info, &k, false, &err);
 	if (!old)
 		goto unlock;
@@ -1026,7 +1026,7 @@ static int cosi_definition_set_doit(struct sk_buff *skb, struct genl_info *info)
 		cosi_def_discard(def);
 		return -ENOMEM;
 	}
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	/* Raising or lowering a sys-admin type's write-access is its write. */
 	old = cosi_def_find(cn, def->type);
 	err = cosi_check_write_access(skb, def, type, info->extack);
@@ -1055,7 +1055,7 @@ static int cosi_definition_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (cosi_attr_missing(info->extack, NULL, info->attrs,
 			      COSI_A_DEFINITION_TYPE, "missing attribute: type"))
 		return -EINVAL;
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	def = cosi_def_lookup(cn, nla_data(attr));
 	if (def)
 		msg = genlmsg_new(def->msg_size, GFP_KERNEL);
@@ -1085,7 +1085,7 @@ static int cosi_definition_get_dumpit(struct sk_buff *skb,
 	bool full = false;
 	void *hdr;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	for (; bkt < HASH_SIZE(cn->defs); bkt++, skip = 0) {
 		idx = 0;
 		hlist_for_each_entry(def, &cn->defs[bkt], node) {
@@ -1127,7 +1127,7 @@ static int cosi_definition_delete_doit(struct sk_buff *skb, struct genl_info *in
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	def = cosi_def_lookup(cn, nla_data(type));
 	err = def ? cosi_check_write_access(skb, def, type, info->extack) : 0;
 	if (!err)

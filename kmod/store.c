@@ -6,6 +6,7 @@
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
@@ -636,6 +637,15 @@ struct cosi_res *cosi_coll_succ(const struct cosi_res *res)
 	return node ? rb_entry(node, struct cosi_res, rb) : NULL;
 }
 
+/*
+ * How long cosi_scan_yield() leaves the lock free for a task waiting in
+ * cosi_net_lock(), at most: a spinning waiter takes it within a
+ * microsecond; a sleeping one that the unlock woke may need longer, and
+ * past this gets the lock handed over at the next yield (the mutex's
+ * handoff to a woken first waiter).
+ */
+#define COSI_SCAN_HANDOFF_NS	(50 * NSEC_PER_USEC)
+
 /**
  * cosi_scan_yield() - let writers in during a long scan
  * @cn: the netns store, locked by the caller, and locked again on return
@@ -644,13 +654,30 @@ struct cosi_res *cosi_coll_succ(const struct cosi_res *res)
  * again.  The caller has recorded its position by key and holds no
  * pointer into the store across the call but those it holds references
  * to (see COSI_SCAN_BATCH).
+ *
+ * A waiter must actually get the lock in between.  An unlock followed at
+ * once by a lock almost never lets it: a writer waiting for a lock whose
+ * owner runs spins on it (mutex optimistic spinning) instead of queueing
+ * for a handoff, and the owner's relock wins the race for the free lock
+ * (bench/dump_writer.c, 100k-entry filtered dumps under TCG: a writer
+ * waited up to 385 ms, p99 28 ms, with the relock at once; 84 ms and
+ * 16 ms with what follows).  So while a task waits in cosi_net_lock(),
+ * the lock stays free until someone takes it, or COSI_SCAN_HANDOFF_NS.
  */
 void cosi_scan_yield(struct cosi_net *cn)
 {
+	u64 end;
+
 	lockdep_assert_held(&cn->lock);
 	mutex_unlock(&cn->lock);
+	if (atomic_read(&cn->lock_waiters)) {
+		end = local_clock() + COSI_SCAN_HANDOFF_NS;
+		while (!mutex_is_locked(&cn->lock) &&
+		       atomic_read(&cn->lock_waiters) && local_clock() < end)
+			cpu_relax();
+	}
 	cond_resched();
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 }
 
 /* Reply and event contents. */
@@ -747,6 +774,7 @@ int cosi_net_init(struct cosi_net *cn, struct net *net)
 	int err;
 
 	mutex_init(&cn->lock);
+	atomic_set(&cn->lock_waiters, 0);
 	cn->net = net;
 	hash_init(cn->defs);
 	hash_init(cn->socks);

@@ -517,7 +517,7 @@ int cosi_watch_start(struct netlink_callback *cb)
 	if (IS_ERR(w))
 		return PTR_ERR(w);
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	err = cosi_check_readable(cn, cb->skb, tb[COSI_A_RESOURCE_TYPE], extack);
 	if (!err)
 		err = cosi_watch_register(cn, w, cb, tb);
@@ -668,7 +668,7 @@ int cosi_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct cosi_watcher *w = (struct cosi_watcher *)cb->args[0];
 	int err;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	err = cosi_watch_stop_err(cb, w);
 	if (err)
 		goto out;
@@ -700,7 +700,7 @@ int cosi_watch_done(struct netlink_callback *cb)
 	struct cosi_pending *p, *tmp;
 	bool released;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	if (w->state != COSI_WATCH_MARKED || w->stop || sk->released) {
 		/*
 		 * The dump ended early (its error, or the socket closed), or
@@ -750,7 +750,7 @@ int cosi_watch_stop_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	id = nla_get_u32(info->attrs[COSI_A_RESOURCE_WATCH_ID]);
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	sk = cosi_sock_of(cn, skb);
 	if (sk) {
 		list_for_each_entry(w, &sk->watchers, sock_node) {

@@ -515,6 +515,13 @@ struct cosi_res *cosi_coll_succ(const struct cosi_res *res);
  * the dumper's vCPU, not by the batch.  The scans resume by id (the last
  * one they examined), so any resource may change or go, and the
  * collection with it, meanwhile.
+ *
+ * Other walks under the lock are bounded by a limit instead: the
+ * definition dump (max_definitions), cosi_watch_revoke() (max_watchers),
+ * a watch's history replay and its pending queue at cosi_watch_done()
+ * (history_size events, 4096 by default), a watch's catch-up (one skb);
+ * a kernel watch's bootstrap holds the lock throughout (kwatch.c says
+ * why).
  */
 #define COSI_SCAN_BATCH		128
 void cosi_scan_yield(struct cosi_net *cn);

@@ -2,7 +2,8 @@
 /*
  * Resource dumps larger than one skb: complete and sorted by id, the
  * id-prefix filter, and NLM_F_DUMP_INTR when the collection changes
- * between two skbs of a dump (with a concurrent writer process).
+ * between two skbs of a dump (with a concurrent writer process); filtered
+ * dumps whose scan lets writers in midway (fixture scan).
  */
 #include <signal.h>
 #include <sys/prctl.h>
@@ -332,6 +333,270 @@ TEST_F_TIMEOUT(dump, consistent_under_churn, 300)
 		for (i = 0; i < NR_BLOBS; i++)
 			if (i % 10)
 				ASSERT_EQ(1, w.seen[i]) TH_LOG("r%05d", i);
+	}
+	ASSERT_TRUE(writer_alive(self->writer));
+}
+
+/*
+ * Scans longer than one lock hold (the kernel's COSI_SCAN_BATCH, 128):
+ * a label query that picks one resource in 64 of NR_ITEMS (and a few
+ * more the writer adds) makes a single dumpit, the dump's only skb,
+ * examine them all, letting writers in every 128.  A writer
+ * process creates, destroys and relabels resources meanwhile, among them
+ * those at the positions a scan resumes from when nothing changed (every
+ * 128th id) and the collection's last one.
+ */
+#define NR_ITEMS	2048
+#define SCAN_BATCH	128
+/* Dumps tried before giving up on seeing a writer inside one skb. */
+#define SCAN_TRIES	400
+
+FIXTURE(scan) {
+	struct cosi *c;
+	long params[COSI_NPARAMS];
+	pid_t writer;
+};
+
+static void item_id(char *id, size_t len, int idx, bool extra)
+{
+	snprintf(id, len, "i%04d%s", idx, extra ? "+" : "");
+}
+
+/* Stable picks: listed by every dump (the writer relabels them). */
+static bool item_stable_pick(int idx)
+{
+	return !(idx % 64);
+}
+
+static int item_write(struct cosi *c, const char *id, bool pick,
+		      unsigned long gen, int op)
+{
+	char g[24];
+	struct cosi_kvs labels;
+	int err;
+
+	snprintf(g, sizeof(g), "%lu", gen);
+	labels = kvs_make("pick", pick ? "yes" : "no", "gen", g, NULL);
+	if (op == 0)
+		err = widget_create(c, WIDGET, id, &labels, NULL);
+	else
+		err = widget_update(c, WIDGET, id, id, &labels, NULL);
+	cosi_kvs_clear(&labels);
+	return err;
+}
+
+FIXTURE_SETUP(scan)
+{
+	char id[16];
+	int i;
+
+	self->writer = 0;
+	params_save(self->params);
+	/* A small history: the emptied collection is freed (see below). */
+	PARAM_SET("history_size", 16);
+	NEW_NETNS();
+	COSI_OPEN(self->c);
+	ASSERT_COSI_OK(self->c, widget_define(self->c, WIDGET, 0));
+	ASSERT_COSI_OK(self->c, widget_define(self->c, "others", 0));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, "others", "o", NULL,
+					      NULL));
+	for (i = 0; i < NR_ITEMS; i++) {
+		item_id(id, sizeof(id), i, false);
+		ASSERT_COSI_OK(self->c, item_write(self->c, id,
+						   item_stable_pick(i), 0, 0));
+	}
+}
+
+FIXTURE_TEARDOWN(scan)
+{
+	if (self->writer > 0) {
+		kill(self->writer, SIGKILL);
+		waitpid(self->writer, NULL, 0);
+	}
+	cosi_close(self->c);
+	params_restore(self->params);
+}
+
+/*
+ * The writer, until killed: in turn destroys or re-creates an item at a
+ * resume point (iNNNN, NNNN = 127 + 128k: the collection's last is one),
+ * creates or destroys an extra picked one ("iNNNN+", right after iNNNN;
+ * 16 of them), moves an item in or out of the query (NNNN = 32 + 64k),
+ * and relabels a stable pick (still picked).
+ */
+static void scan_writer_run(void)
+{
+	bool gone[NR_ITEMS] = { false }, extra[NR_ITEMS] = { false };
+	bool in[NR_ITEMS] = { false };
+	unsigned long gen;
+	struct cosi *c;
+	char id[16];
+	int idx;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	c = cosi_open();
+	if (!c)
+		_exit(1);
+	for (gen = 1;; gen++) {
+		switch (gen % 4) {
+		case 0:
+			idx = (gen / 4 % (NR_ITEMS / SCAN_BATCH)) * SCAN_BATCH +
+			      SCAN_BATCH - 1;
+			item_id(id, sizeof(id), idx, false);
+			if (gone[idx] ? item_write(c, id, false, gen, 0) :
+					widget_destroy(c, WIDGET, id, NULL))
+				_exit(2);
+			gone[idx] = !gone[idx];
+			break;
+		case 1:
+			idx = (gen / 4 % 16) * SCAN_BATCH + 64;
+			item_id(id, sizeof(id), idx, true);
+			if (extra[idx] ? widget_destroy(c, WIDGET, id, NULL) :
+					 item_write(c, id, true, gen, 0))
+				_exit(3);
+			extra[idx] = !extra[idx];
+			break;
+		case 2:
+			idx = (gen / 4 * 64 + 32) % NR_ITEMS;
+			item_id(id, sizeof(id), idx, false);
+			in[idx] = !in[idx];
+			if (item_write(c, id, in[idx], gen, 1))
+				_exit(4);
+			break;
+		default:
+			idx = (gen / 4 * 64) % NR_ITEMS;
+			item_id(id, sizeof(id), idx, false);
+			if (item_write(c, id, true, gen, 1))
+				_exit(5);
+		}
+	}
+}
+
+/* What a filtered dump saw. */
+struct scan_walk {
+	char last[COSI_ID_MAX_LEN + 1];
+	size_t n;
+	size_t unsorted;
+	size_t twice;
+	size_t foreign;
+	unsigned char seen[NR_ITEMS];
+	unsigned char seen_extra[NR_ITEMS];
+};
+
+static void scan_one(struct cosi_resource *r, void *arg)
+{
+	struct scan_walk *w = arg;
+	const char *pick = cosi_kvs_get(&r->labels, "pick");
+	int idx = -1;
+	char plus = 0;
+	int got = sscanf(r->id, "i%4d%c", &idx, &plus);
+
+	if (w->n && strcmp(w->last, r->id) >= 0)
+		w->unsorted++;
+	snprintf(w->last, sizeof(w->last), "%s", r->id);
+	w->n++;
+	if (got < 1 || idx < 0 || idx >= NR_ITEMS || (got == 2 && plus != '+') ||
+	    !pick || strcmp(pick, "yes"))
+		w->foreign++;
+	else if ((got == 1 ? w->seen : w->seen_extra)[idx]++)
+		w->twice++;
+	cosi_resource_free(r);
+}
+
+static int scan_dump(struct cosi *c, struct scan_walk *w, bool *intr)
+{
+	const struct cosi_term yes[] = {
+		{ .key = "pick", .op = COSI_LABEL_OP_EQUAL,
+		  .values = (const char *const[]){ "yes" }, .n_values = 1 },
+	};
+	const struct cosi_query q = { yes, 1 };
+	COSI_OPTS(cosi_list_req, lr,
+		.ns = TEST_NS, .type = WIDGET, .queries = &q, .n_queries = 1,
+	);
+
+	memset(w, 0, sizeof(*w));
+	return cosi_resource_list_cb(c, &lr, scan_one, w, intr);
+}
+
+/*
+ * Every stable pick exactly once, in id order, nothing twice, nothing
+ * the query does not pick; and writers got in during a single skb's scan
+ * (the dump fits one skb: only a change between two pieces of one
+ * dumpit can flag it NLM_F_DUMP_INTR).
+ */
+TEST_F_TIMEOUT(scan, filtered_dump_lets_writers_in, 600)
+{
+	struct scan_walk w;
+	int i, tries, intrs = 0;
+	bool intr;
+
+	self->writer = fork();
+	ASSERT_LE(0, self->writer);
+	if (!self->writer)
+		scan_writer_run();
+	for (tries = 0; tries < SCAN_TRIES && intrs < 20; tries++) {
+		ASSERT_COSI_OK(self->c, scan_dump(self->c, &w, &intr));
+		intrs += intr;
+		ASSERT_EQ(0, w.unsorted) TH_LOG("dump %d", tries);
+		ASSERT_EQ(0, w.twice) TH_LOG("dump %d", tries);
+		ASSERT_EQ(0, w.foreign) TH_LOG("dump %d", tries);
+		for (i = 0; i < NR_ITEMS; i++)
+			if (item_stable_pick(i))
+				ASSERT_EQ(1, w.seen[i])
+					TH_LOG("dump %d: i%04d", tries, i);
+	}
+	ASSERT_TRUE(writer_alive(self->writer));
+	EXPECT_LT(0, intrs) TH_LOG("no writer inside a dump in %d", tries);
+	TH_LOG("%d of %d dumps saw a writer inside", intrs, tries);
+}
+
+/*
+ * The whole collection destroyed and created again while dumps scan it:
+ * with a 16-event history, the emptied collection is freed (its last
+ * destroy event evicted) and a new one made, between two pieces of a
+ * dump.  Dumps stay sorted without duplicates (KASAN would see a freed
+ * collection used).
+ */
+TEST_F_TIMEOUT(scan, collection_freed_during_dump, 600)
+{
+	struct scan_walk w;
+	int i, tries, round;
+	char id[16];
+	bool intr;
+
+	self->writer = fork();
+	ASSERT_LE(0, self->writer);
+	if (!self->writer) {
+		struct cosi *c;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		c = cosi_open();
+		if (!c)
+			_exit(1);
+		for (round = 0;; round++) {
+			for (i = NR_ITEMS - 1; i >= 0; i--) {
+				item_id(id, sizeof(id), i, false);
+				if (widget_destroy(c, WIDGET, id, NULL))
+					_exit(2);
+			}
+			/* Evict the destroy events: the collection goes. */
+			for (i = 0; i < 20; i++)
+				if (widget_update(c, "others", "o",
+						  i % 2 ? "a" : "b", NULL, NULL))
+					_exit(3);
+			for (i = 0; i < NR_ITEMS; i++) {
+				item_id(id, sizeof(id), i, false);
+				if (item_write(c, id, item_stable_pick(i),
+					       round, 0))
+					_exit(4);
+			}
+		}
+	}
+	for (tries = 0; tries < 100; tries++) {
+		ASSERT_COSI_OK(self->c, scan_dump(self->c, &w, &intr));
+		ASSERT_EQ(0, w.unsorted) TH_LOG("dump %d", tries);
+		ASSERT_EQ(0, w.twice) TH_LOG("dump %d", tries);
+		ASSERT_EQ(0, w.foreign) TH_LOG("dump %d", tries);
 	}
 	ASSERT_TRUE(writer_alive(self->writer));
 }

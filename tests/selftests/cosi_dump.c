@@ -340,8 +340,8 @@ TEST_F_TIMEOUT(dump, consistent_under_churn, 300)
 /*
  * Scans longer than one lock hold (the kernel's COSI_SCAN_BATCH, 128):
  * a label query that picks one resource in 64 of NR_ITEMS (and a few
- * more the writer adds) makes a single dumpit, the dump's only skb,
- * examine them all, letting writers in every 128.  A writer
+ * more the writer adds) makes a dumpit examine many, letting writers in
+ * every 128.  A writer
  * process creates, destroys and relabels resources meanwhile, among them
  * those at the positions a scan resumes from when nothing changed (every
  * 128th id) and the collection's last one.
@@ -519,24 +519,81 @@ static int scan_dump(struct cosi *c, struct scan_walk *w, bool *intr)
 }
 
 /*
+ * The same dump on a raw socket: how many of its resource messages carry
+ * NLM_F_DUMP_INTR and are not the first of their datagram (each datagram
+ * is one dumpit's skb).  A dumpit that holds the lock throughout can
+ * flag only its first message (a change since the skb before); a flag
+ * further in shows that a writer got in between two of its pieces.  (The
+ * final NLMSG_DONE may be flagged either way: not counted.)  Returns the
+ * count, or -1 on a socket error.
+ */
+static int scan_dump_raw(struct cosi *c)
+{
+	const struct cosi_term yes[] = {
+		{ .key = "pick", .op = COSI_LABEL_OP_EQUAL,
+		  .values = (const char *const[]){ "yes" }, .n_values = 1 },
+	};
+	const struct cosi_query q = { yes, 1 };
+	COSI_OPTS(cosi_list_req, lr,
+		.ns = TEST_NS, .type = WIDGET, .queries = &q, .n_queries = 1,
+	);
+	static char buf[256 * 1024];
+	struct nlmsghdr *nlh;
+	struct nl_msg *m;
+	int fd, mid = 0;
+	ssize_t len;
+	bool done = false;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, 0);
+	if (fd < 0 || !m || cosi_put_list_req(m, &lr) ||
+	    raw_send(fd, m, 1, NLM_F_DUMP)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (!done) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len <= 0) {
+			mid = -1;
+			break;
+		}
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if ((char *)nlh != buf &&
+			    (nlh->nlmsg_flags & NLM_F_DUMP_INTR))
+				mid++;
+		}
+	}
+	close(fd);
+	return mid;
+}
+
+/*
  * Every stable pick exactly once, in id order, nothing twice, nothing
- * the query does not pick; and writers got in during a single skb's scan
- * (the dump fits one skb: only a change between two pieces of one
- * dumpit can flag it NLM_F_DUMP_INTR).
+ * the query does not pick; and writers got in within one dumpit's scan
+ * (scan_dump_raw()).
  */
 TEST_F_TIMEOUT(scan, filtered_dump_lets_writers_in, 600)
 {
 	struct scan_walk w;
-	int i, tries, intrs = 0;
+	int i, mid, tries, inside = 0;
 	bool intr;
 
 	self->writer = fork();
 	ASSERT_LE(0, self->writer);
 	if (!self->writer)
 		scan_writer_run();
-	for (tries = 0; tries < SCAN_TRIES && intrs < 20; tries++) {
+	for (tries = 0; tries < SCAN_TRIES && inside < 20; tries++) {
+		mid = scan_dump_raw(self->c);
+		ASSERT_LE(0, mid) TH_LOG("raw dump: %m");
+		inside += mid > 0;
 		ASSERT_COSI_OK(self->c, scan_dump(self->c, &w, &intr));
-		intrs += intr;
 		ASSERT_EQ(0, w.unsorted) TH_LOG("dump %d", tries);
 		ASSERT_EQ(0, w.twice) TH_LOG("dump %d", tries);
 		ASSERT_EQ(0, w.foreign) TH_LOG("dump %d", tries);
@@ -546,8 +603,9 @@ TEST_F_TIMEOUT(scan, filtered_dump_lets_writers_in, 600)
 					TH_LOG("dump %d: i%04d", tries, i);
 	}
 	ASSERT_TRUE(writer_alive(self->writer));
-	EXPECT_LT(0, intrs) TH_LOG("no writer inside a dump in %d", tries);
-	TH_LOG("%d of %d dumps saw a writer inside", intrs, tries);
+	EXPECT_LT(0, inside) TH_LOG("no writer inside a dumpit in %d", tries);
+	TH_LOG("%d of %d raw dumps saw a writer inside a dumpit", inside,
+	       tries);
 }
 
 /*

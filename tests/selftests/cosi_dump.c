@@ -236,6 +236,18 @@ TEST_F_TIMEOUT(dump, after_destroys, 300)
 		EXPECT_EQ(i % 3 ? 1 : 0, w.seen[i]);
 }
 
+/* In a writer process: die with the test, and a handle (or exit 1). */
+static struct cosi *child_open(void)
+{
+	struct cosi *c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	c = cosi_open();
+	if (!c)
+		_exit(1);
+	return c;
+}
+
 /*
  * A writer in its own process (same netns) until killed: updates every
  * resource in turn, or (churn) destroys and re-creates every tenth one.
@@ -247,10 +259,7 @@ static void writer_run(bool churn)
 	uint64_t i;
 	int idx;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	c = cosi_open();
-	if (!c)
-		_exit(1);
+	c = child_open();
 	for (i = 1;; i++) {
 		if (!churn) {
 			idx = (i * 7919) % NR_BLOBS;
@@ -433,10 +442,7 @@ static void scan_writer_run(void)
 	char id[16];
 	int idx;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	c = cosi_open();
-	if (!c)
-		_exit(1);
+	c = child_open();
 	for (gen = 1;; gen++) {
 		switch (gen % 4) {
 		case 0:
@@ -503,15 +509,18 @@ static void scan_one(struct cosi_resource *r, void *arg)
 	cosi_resource_free(r);
 }
 
+/* The query of the scan dumps: label pick=yes. */
+static const struct cosi_term scan_yes[] = {
+	{ .key = "pick", .op = COSI_LABEL_OP_EQUAL,
+	  .values = (const char *const[]){ "yes" }, .n_values = 1 },
+};
+static const struct cosi_query scan_query = { scan_yes, 1 };
+
 static int scan_dump(struct cosi *c, struct scan_walk *w, bool *intr)
 {
-	const struct cosi_term yes[] = {
-		{ .key = "pick", .op = COSI_LABEL_OP_EQUAL,
-		  .values = (const char *const[]){ "yes" }, .n_values = 1 },
-	};
-	const struct cosi_query q = { yes, 1 };
 	COSI_OPTS(cosi_list_req, lr,
-		.ns = TEST_NS, .type = WIDGET, .queries = &q, .n_queries = 1,
+		.ns = TEST_NS, .type = WIDGET, .queries = &scan_query,
+		.n_queries = 1,
 	);
 
 	memset(w, 0, sizeof(*w));
@@ -529,13 +538,9 @@ static int scan_dump(struct cosi *c, struct scan_walk *w, bool *intr)
  */
 static int scan_dump_raw(struct cosi *c)
 {
-	const struct cosi_term yes[] = {
-		{ .key = "pick", .op = COSI_LABEL_OP_EQUAL,
-		  .values = (const char *const[]){ "yes" }, .n_values = 1 },
-	};
-	const struct cosi_query q = { yes, 1 };
 	COSI_OPTS(cosi_list_req, lr,
-		.ns = TEST_NS, .type = WIDGET, .queries = &q, .n_queries = 1,
+		.ns = TEST_NS, .type = WIDGET, .queries = &scan_query,
+		.n_queries = 1,
 	);
 	static char buf[256 * 1024];
 	struct nlmsghdr *nlh;
@@ -627,10 +632,7 @@ TEST_F_TIMEOUT(scan, collection_freed_during_dump, 600)
 	if (!self->writer) {
 		struct cosi *c;
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		c = cosi_open();
-		if (!c)
-			_exit(1);
+		c = child_open();
 		for (round = 0;; round++) {
 			for (i = NR_ITEMS - 1; i >= 0; i--) {
 				item_id(id, sizeof(id), i, false);

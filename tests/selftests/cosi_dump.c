@@ -661,4 +661,130 @@ TEST_F_TIMEOUT(scan, collection_freed_during_dump, 600)
 	ASSERT_TRUE(writer_alive(self->writer));
 }
 
+/*
+ * An unfiltered dump on a raw socket, paced by the test: the first
+ * datagram is read (the kernel fills the second one meanwhile, before
+ * @between runs), then @between changes the store, then the rest is
+ * read.  Returns the number of messages (resources and NLMSG_DONE) that
+ * carry NLM_F_DUMP_INTR, -1 on a socket error; *@n_res counts resource
+ * messages.
+ */
+static int scan_dump_paced(struct __test_metadata *_metadata,
+			   struct cosi *c, void (*between)(struct cosi *c),
+			   int *n_res)
+{
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	static char buf[256 * 1024];
+	struct nlmsghdr *nlh;
+	struct nl_msg *m;
+	int fd, intr = 0, dgrams = 0;
+	ssize_t len;
+	bool done = false;
+
+	*n_res = 0;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, 0);
+	if (fd < 0 || !m || cosi_put_list_req(m, &lr) ||
+	    raw_send(fd, m, 1, NLM_F_DUMP)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (!done) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len <= 0) {
+			intr = -1;
+			break;
+		}
+		if (dgrams++ == 0)
+			between(c);
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr++;
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			(*n_res)++;
+		}
+	}
+	TH_LOG("%d datagrams, %d resources, %d flagged", dgrams, *n_res,
+	       intr);
+	close(fd);
+	return intr;
+}
+
+/* Destroy every item, then evict the destroy events: the collection goes. */
+static void scan_destroy_all(struct cosi *c)
+{
+	char id[16];
+	int i;
+
+	for (i = 0; i < NR_ITEMS; i++) {
+		item_id(id, sizeof(id), i, false);
+		if (widget_destroy(c, WIDGET, id, NULL))
+			abort();
+	}
+	for (i = 0; i < 20; i++)
+		if (widget_update(c, "others", "o", i % 2 ? "a" : "b", NULL,
+				  NULL))
+			abort();
+}
+
+/*
+ * ... and create as many other resources ("j...", after every "i..."),
+ * one change each, as the old collection had seen (NR_ITEMS creations):
+ * the new collection's gen equals the old one's.
+ */
+static void scan_replace_all(struct cosi *c)
+{
+	char id[16];
+	int i;
+
+	scan_destroy_all(c);
+	for (i = 0; i < NR_ITEMS; i++) {
+		snprintf(id, sizeof(id), "j%04d", i);
+		if (widget_create(c, WIDGET, id, NULL, NULL))
+			abort();
+	}
+}
+
+/*
+ * Review (dumplock): a dump that listed resources of a collection which
+ * then went away must be flagged NLM_F_DUMP_INTR (its NLMSG_DONE, the
+ * next message): the client got a part of the collection that never was
+ * the whole of it.  cb->seq is set only when the collection is found.
+ */
+TEST_F_TIMEOUT(scan, intr_when_collection_gone, 120)
+{
+	int n, intr;
+
+	intr = scan_dump_paced(_metadata, self->c, scan_destroy_all, &n);
+	ASSERT_LE(0, intr);
+	ASSERT_LT(0, n);
+	ASSERT_GT(NR_ITEMS, n);
+	EXPECT_LT(0, intr) TH_LOG("%d of %d listed, then all destroyed: no NLM_F_DUMP_INTR",
+				  n, NR_ITEMS);
+}
+
+/*
+ * Review (dumplock): the collection freed and made again between two
+ * pieces of a dump, with as many changes as the old one had: the dump
+ * lists old "i" resources and new "j" ones, which never coexisted, and
+ * must be flagged.  cb->seq comes from coll->gen, which a new collection
+ * starts again at 0.
+ */
+TEST_F_TIMEOUT(scan, intr_when_collection_recreated, 120)
+{
+	int n, intr;
+
+	intr = scan_dump_paced(_metadata, self->c, scan_replace_all, &n);
+	ASSERT_LE(0, intr);
+	ASSERT_LT(NR_ITEMS, n);		/* old ones and all the new ones */
+	EXPECT_LT(0, intr) TH_LOG("%d listed (old and new), no NLM_F_DUMP_INTR",
+				  n);
+}
+
 TEST_HARNESS_MAIN

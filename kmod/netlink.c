@@ -542,8 +542,11 @@ piece:
 		return -EPERM;
 	}
 	coll = cosi_coll_find(cn, st->ns, st->type);
-	if (!coll)
+	if (!coll) {
+		/* Gone since a piece that found it: flag NLMSG_DONE. */
+		cb->seq = (u32)cn->revision + 1;
 		goto out;
+	}
 	/* A change since the last piece flags the next message. */
 	cb->seq = (u32)coll->gen + 1;
 	if (st->started)

@@ -140,6 +140,11 @@ struct cosi_coll *cosi_coll_get(struct cosi_net *cn, const char *ns,
 	memcpy(coll->key + nlen, type, tlen);
 	coll->type = coll->key + nlen;
 	coll->by_id = RB_ROOT;
+	/*
+	 * Above any gen of an earlier collection of this key (gen <=
+	 * revision): a dump's cb->seq must not repeat across the two.
+	 */
+	coll->gen = cn->revision;
 	seqcount_mutex_init(&coll->by_id_seq, &cn->lock);
 	coll->refs = 1;
 	INIT_LIST_HEAD(&coll->watchers);

@@ -6,6 +6,8 @@
  * resource-update of the same resources (a new spec value); rtnetlink:
  * RTM_NEWROUTE of /32 routes on a dummy link (NLM_F_CREATE|NLM_F_EXCL),
  * then the same routes replaced (NLM_F_REPLACE, another protocol).
+ * cosi twice: each write answered with the whole resource (the default),
+ * and with ack-only (version and revision: a route add answers nothing).
  * Building the messages is not timed.  cosi and route batches alternate
  * (TCG on a shared machine drifts), so the totals compare like with like.
  *
@@ -26,16 +28,29 @@ struct ctx {
 	int ifindex;
 	uint32_t round;
 	char type[64];
+	char type_ack[64];
 };
 
-enum op { COSI_CREATE, COSI_UPDATE, RT_CREATE, RT_UPDATE, NR_OPS };
+/* Creates, then updates: each of a kind is its create + 1. */
+enum op {
+	COSI_CREATE, COSI_UPDATE, COSI_ACK_CREATE, COSI_ACK_UPDATE,
+	RT_CREATE, RT_UPDATE, NR_OPS
+};
 
 static const char *const op_sys[NR_OPS] = {
-	"cosi", "cosi", "rtnetlink", "rtnetlink"
+	"cosi", "cosi", "cosi", "cosi", "rtnetlink", "rtnetlink"
 };
 static const char *const op_metric[NR_OPS] = {
-	"creates", "updates", "creates", "updates"
+	"creates", "updates", "creates_ack_only", "updates_ack_only",
+	"creates", "updates"
 };
+
+static struct nl_msg *ack_only(struct nl_msg *m)
+{
+	if (nla_put_flag(m, COSI_A_RESOURCE_ACK_ONLY))
+		die("ack-only: no room");
+	return m;
+}
 
 static struct nl_msg *build(struct ctx *x, enum op op, uint32_t i, long n)
 {
@@ -48,6 +63,12 @@ static struct nl_msg *build(struct ctx *x, enum op op, uint32_t i, long n)
 	case COSI_UPDATE:
 		return bench_cosi_msg(x->c, COSI_CMD_RESOURCE_UPDATE, x->type,
 				      i, 2);
+	case COSI_ACK_CREATE:
+		return ack_only(bench_cosi_msg(x->c, COSI_CMD_RESOURCE_CREATE,
+					       x->type_ack, i, 1));
+	case COSI_ACK_UPDATE:
+		return ack_only(bench_cosi_msg(x->c, COSI_CMD_RESOURCE_UPDATE,
+					       x->type_ack, i, 2));
 	case RT_CREATE:
 		return rt_route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
 				    ri, x->ifindex, RTPROT_STATIC);
@@ -99,14 +120,23 @@ int main(void)
 		/* A fresh type (and fresh routes) per round. */
 		x.round = r;
 		snprintf(x.type, sizeof(x.type), "Batch%ld.bench.cosi.dev", r);
+		snprintf(x.type_ack, sizeof(x.type_ack),
+			 "BatchAck%ld.bench.cosi.dev", r);
 		bench_cosi_define(x.c, x.type);
-		/* Creates, then updates; cosi and routes batch by batch. */
-		for (op = COSI_CREATE; op <= COSI_UPDATE; op++)
+		bench_cosi_define(x.c, x.type_ack);
+		/* Creates, then updates; each kind batch by batch. */
+		for (op = 0; op <= 1; op++)
 			for (i = 0; i < n; i += k) {
 				k = n - i < batch ? n - i : batch;
-				busy[op] += one_batch(&x, &gs, op, i, k, n);
-				busy[op + 2] += one_batch(&x, &rs, op + 2, i,
-							  k, n);
+				busy[COSI_CREATE + op] +=
+					one_batch(&x, &gs, COSI_CREATE + op,
+						  i, k, n);
+				busy[COSI_ACK_CREATE + op] +=
+					one_batch(&x, &gs, COSI_ACK_CREATE + op,
+						  i, k, n);
+				busy[RT_CREATE + op] +=
+					one_batch(&x, &rs, RT_CREATE + op,
+						  i, k, n);
 			}
 	}
 	for (op = 0; op < NR_OPS; op++)

@@ -13,6 +13,8 @@
 # Prints "RESULT <goal> <system> <metric> <value> <unit>" lines and
 # comments starting with '#'.  Exits non-zero when a peer cannot run.
 # PEERS_ARGS: options for every peer_bench (see bench/peers/driver.c).
+# PEERS_GOALS: the goals to run, "7 8" by default ("8": cosid's apply and
+# its sysctl -w peer alone, without etcd).
 #
 # The clients and the servers run on CPU 0 (the drivers' watcher threads
 # move to CPU 1): under TCG a wake-up across vCPUs costs milliseconds,
@@ -23,12 +25,18 @@ top=$(pwd)
 B=${BENCH_BUILD:-$top/build/bench}
 D=${DAEMON_BUILD:-$top/build/daemon}
 ARGS=${PEERS_ARGS:-}
+GOALS=${PEERS_GOALS:-7 8}
 PIN="taskset -c 0"
 [ "${PEERS_PIN:-1}" = 0 ] && PIN=
 
 die() {
 	echo "peers.sh: $*" >&2
 	exit 1
+}
+
+goal() {
+	case " $GOALS " in *" $1 "*) return 0 ;; esac
+	return 1
 }
 
 # --- goal 8, in fresh network, UTS and mount namespaces (as cosid_e2e.sh)
@@ -49,7 +57,8 @@ if [ "${1:-}" = --cosid-inner ]; then
 		fi
 		sleep 0.1
 	done
-	$PIN "$B/cosid_apply_bench" -n "${PEERS_APPLIES:-30}" "$D/cosictl"
+	$PIN "$B/cosid_apply_bench" -n "${PEERS_APPLIES:-30}" \
+		-S "$(command -v sysctl)" "$D/cosictl"
 	rc=$?
 	kill $pid
 	wait $pid || { sed 's/^/# cosid: /' "$T/cosid.log"; rc=1; }
@@ -68,25 +77,34 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-for f in ustore_server ustore_test peer_bench_cosi peer_bench_ustore \
-	 peer_bench_etcd cosid_apply_bench; do
+bins=cosid_apply_bench
+goal 7 && bins="ustore_server ustore_test peer_bench_cosi peer_bench_ustore \
+	peer_bench_etcd $bins"
+for f in $bins; do
 	[ -x "$B/$f" ] || die "$B/$f missing: run make -C bench"
 done
 for f in "$D/cosid" "$D/cosictl"; do
 	[ -x "$f" ] || die "$f missing: run make daemon"
 done
-command -v etcd > /dev/null || die "etcd missing: apt-get install etcd-server"
+if goal 7; then
+	command -v etcd > /dev/null ||
+		die "etcd missing: apt-get install etcd-server"
+fi
+command -v sysctl > /dev/null || die "sysctl missing: apt-get install procps"
 [ -d /sys/module/cosi ] || die "cosi.ko is not loaded"
 ip link set lo up
 
-echo "# peers: kernel $(uname -r), $(nproc) CPUs, $(etcd --version | head -n1)"
+echo "# peers: kernel $(uname -r), $(nproc) CPUs${GOALS:+, goals $GOALS}"
+goal 7 && echo "# peers: $(etcd --version | head -n1)"
 if [ -n "$PIN" ]; then
 	echo "# peers: clients, servers and cosid pinned to CPU 0, watchers on CPU 1"
 else
 	echo "# peers: unpinned"
 fi
 
-# --- the baseline store: its self-test, then the figures
+# --- goal 7: the baseline store, cosi through libcosi, etcd
+if goal 7; then
+# the baseline store: its self-test, then the figures
 if ! "$B/ustore_test" "$B/ustore_server" > "$T/ustore_test.log" 2>&1; then
 	sed 's/^/# /' "$T/ustore_test.log"
 	die "the ustore self-test failed"
@@ -140,6 +158,9 @@ ETCD_URL=http://127.0.0.1:2379 $PIN "$B/peer_bench_etcd" $ARGS ||
 	die "the etcd peer failed"
 kill $ep
 wait $ep 2>/dev/null
+fi	# goal 7
+
+goal 8 || exit 0
 
 # --- cosid: cosictl apply -> /proc/sys and -> SysctlStatus
 mkdir -p "$T/cosid"

@@ -37,6 +37,7 @@
 #include <linux/seqlock.h>
 #include <linux/siphash.h>
 #include <linux/string.h>
+#include <linux/hash.h>
 #include <linux/hashtable.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -119,8 +120,18 @@ struct cosi_coll {
 	struct rhash_head node;		/* in cosi_net::colls */
 	struct rb_root by_id;		/* current versions, sorted by id */
 	seqcount_mutex_t by_id_seq;	/* written under cosi_net::lock */
-	struct list_head watchers;	/* live and catching-up watchers */
-	struct list_head kwatchers;	/* kernel watches (kwatch.c) */
+	/*
+	 * Netlink watchers without an id filter, live and catching up; those
+	 * with one are in cosi_net::id_watchers (@nr_id_watchers of them),
+	 * so that a change visits only the watchers of its id.  Both under
+	 * cosi_net::lock, changed by cosi_watch_register() and
+	 * cosi_watcher_free().
+	 */
+	struct list_head watchers;
+	u32 nr_id_watchers;
+	/* Kernel watches (kwatch.c), split the same way: cosi_net::id_kwatches. */
+	u32 nr_id_kwatches;
+	struct list_head kwatchers;
 	struct rcu_head rcu;		/* frees it, see above */
 	u64 gen;			/* bumped on change, for DUMP_INTR */
 	u32 refs;			/* under cosi_net::lock, see above */
@@ -262,6 +273,26 @@ struct cosi_queries {
 	struct cosi_query q[];
 };
 
+/*
+ * An index of watches with an id filter, by (collection, id): a change
+ * visits the one bucket of its id (cosi_id_bucket()), not every watch of
+ * its collection.  A watch embeds a struct cosi_id_node; @hash is
+ * cosi_id_hash() of its collection and id, fixed while it is indexed.
+ * The table grows (doubling, never shrinking) to a bucket per watch; it
+ * is allocated with the first watch and freed at netns exit
+ * (cosi_id_index_destroy()).  Everything under cosi_net::lock.
+ */
+struct cosi_id_node {
+	struct hlist_node node;		/* in a bucket of the index */
+	u32 hash;
+};
+
+struct cosi_id_index {
+	struct hlist_head *buckets;	/* 1 << @bits, NULL until first add */
+	u32 bits;
+	u32 nr;				/* indexed watches */
+};
+
 /* A change, as kept in the history and in watchers' pending queues. */
 struct cosi_event {
 	u64 rev;
@@ -340,7 +371,13 @@ enum cosi_watch_stop {
  * holds a cosi_sock reference).
  */
 struct cosi_watcher {
-	struct list_head coll_node;	/* coll->watchers */
+	/*
+	 * Without an id filter, in coll->watchers (@coll_node); with one, in
+	 * cosi_net::id_watchers (@id_node).  From cosi_watch_register() to
+	 * cosi_watcher_free(), under cosi_net::lock.
+	 */
+	struct list_head coll_node;
+	struct cosi_id_node id_node;
 	struct list_head sock_node;	/* sock->watchers */
 	struct cosi_coll *coll;
 	struct cosi_sock *sock;
@@ -390,8 +427,11 @@ struct cosi_net {
 	struct rhashtable res;
 	DECLARE_HASHTABLE(defs, 6);
 	DECLARE_HASHTABLE(socks, 6);	/* struct cosi_sock, by portid */
-	hsiphash_key_t sock_key;	/* keys socks (sock.c) */
+	hsiphash_key_t sock_key;	/* keys socks and the id indexes */
 	struct list_head kwatches;	/* kernel watches (kwatch.c) */
+	/* Watches with an id filter, netlink and kernel: see above. */
+	struct cosi_id_index id_watchers;
+	struct cosi_id_index id_kwatches;
 	/*
 	 * History ring of the last events, for resuming watches: at most
 	 * hist_size events, holding at most hist_max_bytes of versions
@@ -551,6 +591,20 @@ void cosi_sock_free_all(struct cosi_net *cn);
 int cosi_owner_claim_doit(struct sk_buff *skb, struct genl_info *info);
 
 /* watch.c */
+u32 cosi_id_hash(const struct cosi_net *cn, const struct cosi_coll *coll,
+		 const char *id);
+int cosi_id_index_add(struct cosi_id_index *ix, struct cosi_id_node *n,
+		      u32 hash);
+void cosi_id_index_del(struct cosi_id_index *ix, struct cosi_id_node *n);
+void cosi_id_index_destroy(struct cosi_id_index *ix);
+
+/* The bucket of @hash: NULL when the index is empty. */
+static inline struct hlist_head *cosi_id_bucket(const struct cosi_id_index *ix,
+						u32 hash)
+{
+	return ix->buckets ? &ix->buckets[hash_32(hash, ix->bits)] : NULL;
+}
+
 void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev);
 void cosi_sock_stop_watches(struct cosi_net *cn, struct cosi_sock *cs,
 			    bool report);
@@ -568,7 +622,8 @@ void cosi_kwatch_net_exit(struct cosi_net *cn);
 static inline void cosi_kwatch_notify(struct cosi_net *cn,
 				      const struct cosi_event *ev)
 {
-	if (unlikely(!list_empty(&ev->res->coll->kwatchers)))
+	if (unlikely(!list_empty(&ev->res->coll->kwatchers) ||
+		     ev->res->coll->nr_id_kwatches))
 		__cosi_kwatch_notify(cn, ev);
 }
 

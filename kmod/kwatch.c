@@ -3,8 +3,9 @@
  * The in-kernel API (include/cosi/kwatch.h): kernel watches, the lookup
  * helper and read-only accessors of resource versions.
  *
- * A kernel watch is on its collection's kwatchers list and its netns's
- * kwatches list, both under cosi_net::lock, and counts as a watcher of
+ * A kernel watch is on its collection's kwatchers list (or, with an id
+ * filter, in its netns's id_kwatches index) and its netns's kwatches
+ * list, all under cosi_net::lock, and counts as a watcher of
  * the collection (keeping it) and of the netns (max_watchers).  Its
  * callback runs from cosi_watch_notify(), i.e. in the writer's task,
  * under cosi_net::lock and rcu_read_lock(): callbacks of a netns are
@@ -47,7 +48,13 @@ static const struct cosi_kres *to_kres(const struct cosi_res *res)
 }
 
 struct cosi_kwatch {
-	struct list_head coll_node;	/* coll->kwatchers */
+	/*
+	 * Without an id filter, in coll->kwatchers (@coll_node); with one, in
+	 * cosi_net::id_kwatches (@id_node).  From registration to
+	 * cosi_kwatch_detach(), under cosi_net::lock.
+	 */
+	struct list_head coll_node;
+	struct cosi_id_node id_node;
 	struct list_head net_node;	/* cn->kwatches */
 	struct cosi_net *cn;		/* NULL once detached */
 	struct cosi_coll *coll;
@@ -147,11 +154,26 @@ static void cosi_kwatch_call(struct cosi_net *cn, struct cosi_kwatch *kw,
 /* Called by cosi_kwatch_notify() when the collection has kernel watches. */
 void __cosi_kwatch_notify(struct cosi_net *cn, const struct cosi_event *ev)
 {
+	struct cosi_coll *coll = ev->res->coll;
 	struct cosi_kwatch *kw;
+	struct cosi_id_node *n;
+	u32 hash;
 	u8 kind;
 
 	lockdep_assert_held(&cn->lock);
-	list_for_each_entry(kw, &ev->res->coll->kwatchers, coll_node) {
+	list_for_each_entry(kw, &coll->kwatchers, coll_node) {
+		kind = cosi_filter_kind(kw->id, kw->query, ev);
+		if (kind)
+			cosi_kwatch_call(cn, kw, ev, kind);
+	}
+	if (!coll->nr_id_kwatches)
+		return;
+	/* The watches of the change's id only. */
+	hash = cosi_id_hash(cn, coll, ev->res->id);
+	hlist_for_each_entry(n, cosi_id_bucket(&cn->id_kwatches, hash), node) {
+		kw = container_of(n, struct cosi_kwatch, id_node);
+		if (n->hash != hash || kw->coll != coll)
+			continue;
 		kind = cosi_filter_kind(kw->id, kw->query, ev);
 		if (kind)
 			cosi_kwatch_call(cn, kw, ev, kind);
@@ -232,6 +254,7 @@ struct cosi_kwatch *cosi_kwatch_register(struct net *net,
 		return ERR_PTR(-ENOMEM);
 	atomic_long_inc(&cosi_nr_objects);
 	INIT_LIST_HEAD(&kw->coll_node);
+	INIT_HLIST_NODE(&kw->id_node.node);
 	INIT_LIST_HEAD(&kw->net_node);
 	kw->ops = ops;
 	kw->priv = priv;
@@ -258,8 +281,17 @@ struct cosi_kwatch *cosi_kwatch_register(struct net *net,
 	kw->coll = cosi_coll_get(cn, f->ns, f->type);
 	if (!kw->coll)
 		goto err_unlock;
+	if (kw->id) {
+		if (cosi_id_index_add(&cn->id_kwatches, &kw->id_node,
+				      cosi_id_hash(cn, kw->coll, kw->id))) {
+			cosi_coll_put(cn, kw->coll);
+			goto err_unlock;
+		}
+		kw->coll->nr_id_kwatches++;
+	} else {
+		list_add_tail(&kw->coll_node, &kw->coll->kwatchers);
+	}
 	kw->cn = cn;
-	list_add_tail(&kw->coll_node, &kw->coll->kwatchers);
 	list_add_tail(&kw->net_node, &cn->kwatches);
 	cn->nr_watchers++;
 	if (f->flags & COSI_KWATCH_BOOTSTRAP)
@@ -282,7 +314,12 @@ static void cosi_kwatch_detach(struct cosi_net *cn, struct cosi_kwatch *kw)
 {
 	lockdep_assert_held(&cosi_kwatch_mutex);
 	lockdep_assert_held(&cn->lock);
-	list_del_init(&kw->coll_node);
+	if (kw->id) {
+		cosi_id_index_del(&cn->id_kwatches, &kw->id_node);
+		kw->coll->nr_id_kwatches--;
+	} else {
+		list_del_init(&kw->coll_node);
+	}
 	list_del_init(&kw->net_node);
 	cn->nr_watchers--;
 	cosi_coll_put(cn, kw->coll);	/* the watch's */

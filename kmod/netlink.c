@@ -392,13 +392,49 @@ static int cosi_publish(struct cosi_net *cn, struct genl_info *info,
 	return 0;
 }
 
-/* Drop cosi_net::lock and reply with @res (a current version). */
+/*
+ * The reply of a write that asked for ack-only: the version and revision
+ * written, and destroy-ready (@ready >= 0) for a teardown.
+ */
+static int cosi_reply_ack_only(struct genl_info *info, u64 version,
+			       u64 revision, int ready)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(2 * nla_total_size_64bit(sizeof(u64)) +
+			  nla_total_size(sizeof(u8)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = cosi_reply_put(msg, info);
+	if (!hdr ||
+	    nla_put_u64_64bit(msg, COSI_A_RESOURCE_VERSION, version,
+			      COSI_A_RESOURCE_PAD) ||
+	    nla_put_u64_64bit(msg, COSI_A_RESOURCE_REVISION, revision,
+			      COSI_A_RESOURCE_PAD) ||
+	    (ready >= 0 && nla_put_u8(msg, COSI_A_RESOURCE_DESTROY_READY, ready))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * Drop cosi_net::lock and reply with @res (a current version): whole, or
+ * its version and revision when the request asked for ack-only.
+ */
 static int cosi_unlock_reply(struct cosi_net *cn, struct genl_info *info,
 			     const struct cosi_key *k, struct cosi_res *res,
 			     int ready)
 {
+	u64 version = res->version, revision = res->revision;
 	int err;
 
+	if (nla_get_flag(info->attrs[COSI_A_RESOURCE_ACK_ONLY])) {
+		mutex_unlock(&cn->lock);
+		return cosi_reply_ack_only(info, version, revision, ready);
+	}
 	refcount_inc(&res->ref);
 	mutex_unlock(&cn->lock);
 	err = cosi_reply_res(info, k, res, ready);

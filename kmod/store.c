@@ -843,5 +843,7 @@ void cosi_net_exit(struct cosi_net *cn)
 	rhashtable_free_and_destroy(&cn->colls, cosi_coll_free_one, NULL);
 	cosi_def_free_all(cn);
 	mutex_unlock(&cn->lock);
+	cosi_id_index_destroy(&cn->id_watchers);
+	cosi_id_index_destroy(&cn->id_kwatches);
 	kvfree(cn->hist);
 }

@@ -4,10 +4,13 @@
  *
  * A watch is started by a dump (bootstrap listing and/or history replay,
  * then a bootstrapped marker) and goes live when the dump ends.  While the
- * dump runs, the watcher is on its collection's list so that writers queue
- * the events it must still see on watcher->pending; events for ids the
- * bootstrap listing has not reached yet are skipped, since the listing
- * will show their latest state.  Live events are queued to the socket
+ * dump runs, the watcher is on its collection's list (or, with an id
+ * filter, in the netns's index of those, struct cosi_id_index) so that
+ * writers queue the events it must still see on watcher->pending; events
+ * for ids the bootstrap listing has not reached yet are skipped, since
+ * the listing will show their latest state.  A change is rendered once
+ * per event kind, and each live watcher gets an exact-size copy with its
+ * watch id (struct cosi_render).  Live events are queued to the socket
  * without blocking; when that fails (overflow, no memory) all of its
  * watches stop and the socket gets ENOBUFS (cosi_sock_report()), also
  * with NETLINK_NO_ENOBUFS.  A watch never stops silently: see
@@ -19,12 +22,89 @@
 #include <linux/net.h>
 #include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "cosi.h"
 #include "cosi_trace.h"
 #include "genl.h"
+
+/* Indexes of watches with an id filter (struct cosi_id_index). */
+
+/* Largest index: a million buckets, past any sane max_watchers. */
+#define COSI_ID_INDEX_MIN_BITS	4
+#define COSI_ID_INDEX_MAX_BITS	20
+
+/*
+ * Keyed with the netns's secret, like the socket table: nobody can choose
+ * ids that fill one bucket on purpose.
+ */
+u32 cosi_id_hash(const struct cosi_net *cn, const struct cosi_coll *coll,
+		 const char *id)
+{
+	return hsiphash(id, strlen(id), &cn->sock_key) ^ hash_ptr(coll, 32);
+}
+
+/* Rehash into 1 << @bits buckets; on no memory, keep the old table. */
+static void cosi_id_index_resize(struct cosi_id_index *ix, u32 bits)
+{
+	struct cosi_id_node *n;
+	struct hlist_node *tmp;
+	struct hlist_head *b;
+	u32 i;
+
+	b = kvcalloc(1u << bits, sizeof(*b), GFP_KERNEL_ACCOUNT);
+	if (!b)
+		return;
+	for (i = 0; ix->buckets && i < (1u << ix->bits); i++)
+		hlist_for_each_entry_safe(n, tmp, &ix->buckets[i], node)
+			hlist_add_head(&n->node, &b[hash_32(n->hash, bits)]);
+	kvfree(ix->buckets);
+	ix->buckets = b;
+	ix->bits = bits;
+}
+
+/**
+ * cosi_id_index_add() - index a watch by its collection and id
+ * @ix: the index, under cosi_net::lock
+ * @n: the watch's node
+ * @hash: cosi_id_hash() of its collection and id
+ *
+ * Grows the table to a bucket per watch.  Not while the index is walked.
+ *
+ * Return: 0, or -ENOMEM when the index has no table and none could be
+ * allocated (a failed growth keeps the old table).
+ */
+int cosi_id_index_add(struct cosi_id_index *ix, struct cosi_id_node *n,
+		      u32 hash)
+{
+	if (!ix->buckets)
+		cosi_id_index_resize(ix, COSI_ID_INDEX_MIN_BITS);
+	else if (ix->nr >= (1u << ix->bits) &&
+		 ix->bits < COSI_ID_INDEX_MAX_BITS)
+		cosi_id_index_resize(ix, ix->bits + 1);
+	if (!ix->buckets)
+		return -ENOMEM;
+	n->hash = hash;
+	hlist_add_head(&n->node, cosi_id_bucket(ix, hash));
+	ix->nr++;
+	return 0;
+}
+
+void cosi_id_index_del(struct cosi_id_index *ix, struct cosi_id_node *n)
+{
+	hlist_del_init(&n->node);
+	ix->nr--;
+}
+
+/* Netns exit: every watch is gone. */
+void cosi_id_index_destroy(struct cosi_id_index *ix)
+{
+	WARN_ON(ix->nr);
+	kvfree(ix->buckets);
+	ix->buckets = NULL;
+}
 
 /* Watchers. */
 
@@ -52,7 +132,12 @@ static void cosi_watcher_free(struct cosi_net *cn, struct cosi_watcher *w)
 	struct cosi_coll *coll = w->coll;
 
 	cosi_pending_flush(cn, w);
-	list_del(&w->coll_node);
+	if (w->id) {
+		cosi_id_index_del(&cn->id_watchers, &w->id_node);
+		coll->nr_id_watchers--;
+	} else {
+		list_del(&w->coll_node);
+	}
 	list_del(&w->sock_node);
 	w->sock->nr_watchers--;
 	cn->nr_watchers--;
@@ -217,30 +302,21 @@ overflow:
 }
 
 /*
- * Queue one event to a live watcher's socket, without blocking.  The
- * receive buffer is checked here, as strictly as netlink_attachskb() does
- * on any kernel (before or after its rmem + truesize check), so that an
- * overflow is reported once, by cosi_sock_report(), not also by netlink.
- * A closing socket gets nothing (its portid may be another's already).
+ * Queue one event message (@skb, consumed) to a live watcher's socket,
+ * without blocking.  The receive buffer is checked here, as strictly as
+ * netlink_attachskb() does on any kernel (before or after its rmem +
+ * truesize check), so that an overflow is reported once, by
+ * cosi_sock_report(), not also by netlink.  A closing socket gets nothing
+ * (its portid may be another's already).
  */
-static int cosi_watch_send(struct cosi_net *cn, struct cosi_watcher *w,
-			   const struct cosi_event *ev, u8 kind)
+static int cosi_watch_deliver(struct cosi_net *cn, struct cosi_watcher *w,
+			      struct sk_buff *skb)
 {
 	struct sock *sk = w->sock->sk;
-	struct sk_buff *skb;
 	struct inode *pin;
 	unsigned int rmem;
 	int err;
 
-	skb = genlmsg_new(cosi_event_msg_size(ev), GFP_KERNEL);
-	if (!skb)
-		return -ENOMEM;
-	err = cosi_event_put_msg(skb, 0, 0, COSI_CMD_RESOURCE_EVENT,
-				 w->watch_id, kind, ev, true, 0);
-	if (err) {
-		nlmsg_free(skb);
-		return err;
-	}
 	pin = cosi_sock_pin(w->sock);
 	if (!pin) {
 		nlmsg_free(skb);
@@ -255,6 +331,98 @@ static int cosi_watch_send(struct cosi_net *cn, struct cosi_watcher *w,
 	}
 	cosi_sock_unpin(pin);
 	return err;
+}
+
+/* Upper bound of a live event message of @kind: old labels only in updates. */
+static size_t cosi_watch_msg_size(const struct cosi_event *ev, u8 kind)
+{
+	size_t size = cosi_event_msg_size(ev);
+
+	if (ev->old && kind != COSI_EVENT_KIND_UPDATED)
+		size -= ev->old->labels_size;
+	return size;
+}
+
+/* Render one live event message of @kind for watch @watch_id. */
+static struct sk_buff *cosi_watch_render(const struct cosi_event *ev, u8 kind,
+					 u32 watch_id)
+{
+	struct sk_buff *skb;
+
+	skb = genlmsg_new(cosi_watch_msg_size(ev, kind), GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	if (cosi_event_put_msg(skb, 0, 0, COSI_CMD_RESOURCE_EVENT, watch_id,
+			       kind, ev, true, 0)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* Send one event to a live watcher (rendered for it alone). */
+static int cosi_watch_send(struct cosi_net *cn, struct cosi_watcher *w,
+			   const struct cosi_event *ev, u8 kind)
+{
+	struct sk_buff *skb = cosi_watch_render(ev, kind, w->watch_id);
+
+	if (!skb)
+		return -ENOMEM;
+	return cosi_watch_deliver(cn, w, skb);
+}
+
+/*
+ * A change rendered once per event kind for the live watchers it reaches
+ * (cosi_watch_notify()); the messages differ only in the watch id, which
+ * each watcher's copy gets written in at @id_off.  Lives on the notifier's
+ * stack, under cosi_net::lock.
+ */
+struct cosi_render {
+	const struct cosi_event *ev;
+	struct sk_buff *skb[COSI_EVENT_KIND_DESTROYED + 1];	/* by kind */
+	unsigned int id_off[COSI_EVENT_KIND_DESTROYED + 1];
+};
+
+/*
+ * An exact-size copy of the message of @kind (rendered on first use) with
+ * @watch_id in it.  NULL when out of memory (the render is retried for
+ * the next watcher, as a render per watcher would be).
+ */
+static struct sk_buff *cosi_render_copy(struct cosi_render *r, u8 kind,
+					u32 watch_id)
+{
+	struct sk_buff *msg = r->skb[kind], *skb;
+
+	if (!msg) {
+		const struct nlattr *id;
+
+		msg = cosi_watch_render(r->ev, kind, watch_id);
+		if (!msg)
+			return NULL;
+		/* The first attribute (cosi_event_put_msg()). */
+		id = nlmsg_find_attr(nlmsg_hdr(msg), GENL_HDRLEN,
+				     COSI_A_RESOURCE_WATCH_ID);
+		if (WARN_ON_ONCE(!id)) {
+			nlmsg_free(msg);
+			return NULL;
+		}
+		r->id_off[kind] = (const u8 *)nla_data(id) - msg->data;
+		r->skb[kind] = msg;
+	}
+	skb = alloc_skb(msg->len, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	skb_put_data(skb, msg->data, msg->len);
+	memcpy(skb->data + r->id_off[kind], &watch_id, sizeof(watch_id));
+	return skb;
+}
+
+static void cosi_render_free(struct cosi_render *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(r->skb); i++)
+		nlmsg_free(r->skb[i]);
 }
 
 static void cosi_watch_multicast(struct cosi_net *cn,
@@ -283,57 +451,104 @@ static void cosi_watch_multicast(struct cosi_net *cn,
 				GFP_KERNEL);
 }
 
+/*
+ * Deliver @ev to one watcher of its collection: a live one gets its copy
+ * of @r's message (*@overflow when that fails, see cosi_watch_notify()),
+ * one still in its dump queues it.
+ */
+static void cosi_watch_notify_one(struct cosi_net *cn, struct cosi_watcher *w,
+				  struct cosi_render *r, bool *overflow)
+{
+	const struct cosi_event *ev = r->ev;
+	struct sk_buff *skb;
+	u8 kind;
+
+	kind = cosi_filter_kind(w->id, w->query, ev);
+	if (!kind || w->stop)
+		return;
+	switch (w->state) {
+	case COSI_WATCH_LIVE:
+		skb = cosi_render_copy(r, kind, w->watch_id);
+		if (!skb || cosi_watch_deliver(cn, w, skb)) {
+			w->stop = COSI_STOP_OVERFLOW;
+			*overflow = true;
+		}
+		break;
+	case COSI_WATCH_LISTING:
+		/* The listing will show ids it has not reached. */
+		if (!w->listed_all && strcmp(ev->res->id, w->pos) > 0)
+			break;
+		fallthrough;
+	default:
+		cosi_watch_enqueue(cn, w, ev, kind);
+	}
+}
+
+/*
+ * A live watcher of @coll that the change of @id (@bucket of the id
+ * index, NULL if none, at @hash) stopped, or NULL.
+ */
+static struct cosi_watcher *cosi_watch_overflowed(struct cosi_coll *coll,
+						  struct hlist_head *bucket,
+						  u32 hash)
+{
+	struct cosi_watcher *w;
+	struct cosi_id_node *n;
+
+	list_for_each_entry(w, &coll->watchers, coll_node)
+		if (w->state == COSI_WATCH_LIVE && w->stop)
+			return w;
+	if (!bucket)
+		return NULL;
+	hlist_for_each_entry(n, bucket, node) {
+		w = container_of(n, struct cosi_watcher, id_node);
+		if (n->hash == hash && w->coll == coll &&
+		    w->state == COSI_WATCH_LIVE && w->stop)
+			return w;
+	}
+	return NULL;
+}
+
 /**
  * cosi_watch_notify() - deliver a change to the watchers of its collection
  * @cn: the netns store, locked
  * @ev: the change
  *
- * Costs O(watchers of the change's namespace and type).
+ * Costs O(watchers of the change's namespace and type without an id
+ * filter, plus those filtered on its id).  Each event kind is rendered
+ * once, and each live watcher gets a copy.
  */
 void cosi_watch_notify(struct cosi_net *cn, struct cosi_event *ev)
 {
 	struct cosi_coll *coll = ev->res->coll;
+	struct cosi_render r = { .ev = ev };
+	struct hlist_head *bucket = NULL;
 	struct cosi_watcher *w;
+	struct cosi_id_node *n;
 	bool overflow = false;
-	u8 kind;
+	u32 hash = 0;
 
 	lockdep_assert_held(&cn->lock);
-	list_for_each_entry(w, &coll->watchers, coll_node) {
-		kind = cosi_filter_kind(w->id, w->query, ev);
-		if (!kind || w->stop)
-			continue;
-		switch (w->state) {
-		case COSI_WATCH_LIVE:
-			if (cosi_watch_send(cn, w, ev, kind)) {
-				w->stop = COSI_STOP_OVERFLOW;
-				overflow = true;
-			}
-			break;
-		case COSI_WATCH_LISTING:
-			/* The listing will show ids it has not reached. */
-			if (!w->listed_all && strcmp(ev->res->id, w->pos) > 0)
-				break;
-			fallthrough;
-		default:
-			cosi_watch_enqueue(cn, w, ev, kind);
+	list_for_each_entry(w, &coll->watchers, coll_node)
+		cosi_watch_notify_one(cn, w, &r, &overflow);
+	if (coll->nr_id_watchers) {
+		hash = cosi_id_hash(cn, coll, ev->res->id);
+		bucket = cosi_id_bucket(&cn->id_watchers, hash);
+		hlist_for_each_entry(n, bucket, node) {
+			w = container_of(n, struct cosi_watcher, id_node);
+			if (n->hash == hash && w->coll == coll)
+				cosi_watch_notify_one(cn, w, &r, &overflow);
 		}
 	}
+	cosi_render_free(&r);
 
-	/* Stopping may free watchers of this list: restart after each. */
-	while (overflow) {
-		overflow = false;
-		list_for_each_entry(w, &coll->watchers, coll_node) {
-			if (w->state == COSI_WATCH_LIVE && w->stop) {
-				struct cosi_sock *cs = w->sock;
+	/* Stopping may free watchers of these lists: restart after each. */
+	while (overflow && (w = cosi_watch_overflowed(coll, bucket, hash))) {
+		struct cosi_sock *cs = w->sock;
 
-				trace_cosi_watch_overflow(cn, cs, w->watch_id,
-							  ev->rev);
-				cosi_sock_stop_watches(cn, cs, true);
-				cosi_sock_trim(cn, cs);
-				overflow = true;
-				break;
-			}
-		}
+		trace_cosi_watch_overflow(cn, cs, w->watch_id, ev->rev);
+		cosi_sock_stop_watches(cn, cs, true);
+		cosi_sock_trim(cn, cs);
 	}
 
 	cosi_watch_multicast(cn, ev);
@@ -355,6 +570,7 @@ static struct cosi_watcher *cosi_watch_alloc(struct netlink_callback *cb,
 	atomic_long_inc(&cosi_nr_objects);
 	INIT_LIST_HEAD(&w->pending);
 	INIT_LIST_HEAD(&w->coll_node);
+	INIT_HLIST_NODE(&w->id_node.node);
 	INIT_LIST_HEAD(&w->sock_node);
 	w->query = cosi_parse_queries(COSI_A_RESOURCE_LABEL_QUERY, cb->nlh,
 				      extack);
@@ -475,9 +691,19 @@ static int cosi_watch_register(struct cosi_net *cn, struct cosi_watcher *w,
 	do {
 		w->watch_id = ++cn->next_watch_id;
 	} while (!w->watch_id || cosi_sock_has_watch(sk, w->watch_id));
+	if (w->id) {
+		if (cosi_id_index_add(&cn->id_watchers, &w->id_node,
+				      cosi_id_hash(cn, w->coll, w->id))) {
+			cosi_coll_put(cn, w->coll);
+			cosi_sock_trim(cn, sk);
+			return -ENOMEM;
+		}
+		w->coll->nr_id_watchers++;
+	} else {
+		list_add_tail(&w->coll_node, &w->coll->watchers);
+	}
 	w->sock = sk;
 	refcount_inc(&sk->ref);		/* the dump's, until done */
-	list_add_tail(&w->coll_node, &w->coll->watchers);
 	list_add_tail(&w->sock_node, &sk->watchers);
 	sk->nr_watchers++;
 	cn->nr_watchers++;

@@ -88,6 +88,7 @@ struct cosi {
 	int ctrl_grp;		/* nlctrl's "notify": families come and go */
 	bool ctrl_joined;
 	bool gone;		/* the family was unregistered */
+	bool events;		/* has watched or joined the events group */
 	struct cosi_rx *rx;
 	struct cosi_err err;
 	bool intr;
@@ -632,7 +633,10 @@ int cosi_set_rcvbuf(struct cosi *c, int bytes)
 
 int cosi_events_join(struct cosi *c)
 {
-	int err = nl_socket_add_membership(c->sk, c->events_grp);
+	int err;
+
+	c->events = true;
+	err = nl_socket_add_membership(c->sk, c->events_grp);
 
 	return err ? cosi_fail(c, cosi_nl_errno(err)) : 0;
 }
@@ -742,7 +746,7 @@ int cosi_request(struct cosi *c, struct nl_msg *msg, cosi_msg_fn fn,
 	return err ? cosi_fail(c, -err) : 0;
 }
 
-/* Send up to COSI_BATCH_MAX requests in one sendmsg() and read the answers. */
+/* Send a chunk of requests in one sendmsg() and read the answers. */
 static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
 			    size_t n)
 {
@@ -788,8 +792,9 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
  *	 operations that reply with a resource, @res (the caller frees it)
  * @n: how many
  *
- * The requests go out COSI_BATCH_MAX per sendmsg() and the kernel handles
- * them in order; each answer is one message to read (the reply, the error,
+ * The requests go out in chunks, one sendmsg() each (COSI_BATCH_ECHOES
+ * requests, more when all their answers are small: see cosi.h), and the
+ * kernel handles them in order; each answer is one message to read (the reply, the error,
  * or the ACK of an op that does not reply), so a batch costs one
  * recvmsg() per request and a few sendmsg().  A failed request does not
  * stop the ones after it.
@@ -797,10 +802,47 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
  * Return: 0 when every request was answered (see each @err), or a
  * negative errno when the batch could not be sent or answered.
  */
+/*
+ * Whether the answer to @nlh is small: an ack-only write's is its version
+ * and revision (an error, with its extack, is as small; libcosi sets
+ * NETLINK_CAP_ACK), where any other may echo a stored resource whatever
+ * the request's size (a get, a teardown, a label-only update).  A handle
+ * that watches or joined the events group also receives each write's
+ * event, which carries the resource: none of its answers is small.
+ */
+static bool cosi_answer_small(const struct cosi *c,
+			      const struct nlmsghdr *nlh)
+{
+	return !c->events && nlh->nlmsg_type == c->family &&
+	       genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0) &&
+	       nlmsg_find_attr((struct nlmsghdr *)nlh, GENL_HDRLEN,
+			       COSI_A_RESOURCE_ACK_ONLY);
+}
+
+/*
+ * The receive buffer a small answer takes at most: a small skb's data
+ * and overhead.
+ */
+#define COSI_SMALL_ANSWER_TRUESIZE	1280
+
 int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
 {
-	size_t i, k;
-	int err = 0;
+	size_t i, k, max_small;
+	socklen_t optlen = sizeof(int);
+	int err = 0, rcvbuf;
+
+	/*
+	 * Small answers: as many as fill half the receive buffer (the rest
+	 * for the slack of the estimate).  Others: COSI_BATCH_ECHOES.
+	 */
+	if (getsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		       &optlen) || rcvbuf <= 0)
+		rcvbuf = 0;
+	max_small = (size_t)rcvbuf / 2 / COSI_SMALL_ANSWER_TRUESIZE;
+	if (max_small > COSI_BATCH_MAX)
+		max_small = COSI_BATCH_MAX;
+	if (!max_small)
+		max_small = 1;
 
 	memset(&c->err, 0, sizeof(c->err));
 	for (i = 0; i < n; i++) {
@@ -811,11 +853,16 @@ int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
 			err = -ENOMEM;
 	}
 	for (i = 0; !err && i < n; i += k) {
-		size_t bytes = nlmsg_hdr(ops[i].msg)->nlmsg_len;
+		const struct nlmsghdr *nlh = nlmsg_hdr(ops[i].msg);
+		size_t bytes = nlh->nlmsg_len;
+		bool small = cosi_answer_small(c, nlh);
 
-		for (k = 1; i + k < n && k < COSI_BATCH_MAX; k++) {
-			bytes += nlmsg_hdr(ops[i + k].msg)->nlmsg_len;
-			if (bytes > COSI_BATCH_BYTES)
+		for (k = 1; i + k < n; k++) {
+			nlh = nlmsg_hdr(ops[i + k].msg);
+			small = small && cosi_answer_small(c, nlh);
+			bytes += nlh->nlmsg_len;
+			if (bytes > COSI_BATCH_BYTES ||
+			    k >= (small ? max_small : COSI_BATCH_ECHOES))
 				break;
 		}
 		err = cosi_batch_chunk(c, ops + i, k);
@@ -942,16 +989,18 @@ static unsigned int cosi_req_parts(uint8_t cmd)
 {
 	switch (cmd) {
 	case COSI_CMD_RESOURCE_CREATE:
-		return COSI_REQ_KEY | COSI_REQ_CONTENT;
+		return COSI_REQ_KEY | COSI_REQ_CONTENT | COSI_REQ_ACK_ONLY;
 	case COSI_CMD_RESOURCE_UPDATE:
 		return COSI_REQ_KEY | COSI_REQ_CONTENT | COSI_REQ_VERSION |
-		       COSI_REQ_PHASE;
+		       COSI_REQ_PHASE | COSI_REQ_ACK_ONLY;
 	case COSI_CMD_RESOURCE_DESTROY:
-	case COSI_CMD_RESOURCE_TEARDOWN:
 		return COSI_REQ_KEY | COSI_REQ_VERSION;
+	case COSI_CMD_RESOURCE_TEARDOWN:
+		return COSI_REQ_KEY | COSI_REQ_VERSION | COSI_REQ_ACK_ONLY;
 	case COSI_CMD_FINALIZER_ADD:
 	case COSI_CMD_FINALIZER_REMOVE:
-		return COSI_REQ_KEY | COSI_REQ_FINALIZERS | COSI_REQ_VERSION;
+		return COSI_REQ_KEY | COSI_REQ_FINALIZERS | COSI_REQ_VERSION |
+		       COSI_REQ_ACK_ONLY;
 	}
 	return COSI_REQ_KEY;
 }
@@ -1351,6 +1400,7 @@ int cosi_watch(struct cosi *c, const struct cosi_watch_req *req,
 		}
 		c->ctrl_joined = true;
 	}
+	c->events = true;	/* even if it fails: a dump may have started */
 	err = cosi_send(c, m, m ? cosi_put_watch_req(m, &wr) : 0,
 			cosi_watch_msg, &w);
 	if (!err && !w.marked)

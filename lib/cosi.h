@@ -263,6 +263,14 @@ struct cosi_req {
 	uint64_t expected_version;
 	bool has_expected_phase;
 	uint32_t expected_phase;
+	/*
+	 * Since 0.1.0's ack-only: a create, update, teardown or finalizer
+	 * change replies with the version and revision only, and the
+	 * resource handed back carries nothing else (strings "", no spec):
+	 * less to send and parse for writers that do not need the echo.
+	 */
+	bool ack_only;
+	uint8_t reserved[7];			/* zero */
 };
 
 /* ABI (a) caller-built: COSI_OPTS(cosi_list_req, ...). */
@@ -380,13 +388,17 @@ int cosi_watch_stop(struct cosi *c, uint32_t watch_id);
 bool cosi_family_gone(struct cosi *c);
 
 /*
- * Batches: many requests, one sendmsg() per COSI_BATCH_MAX of them (and
- * COSI_BATCH_BYTES).  The kernel answers all of a sendmsg() (one message
- * per request) before the caller reads, so the answers must fit in the
- * receive buffer: small chunks keep them well inside it even with the
- * largest specs.
+ * Batches: many requests, one sendmsg() per COSI_BATCH_ECHOES of them
+ * (and COSI_BATCH_BYTES).  The kernel answers all of a sendmsg() (one
+ * message per request) before the caller reads, so the answers must fit
+ * in the receive buffer: small chunks keep them well inside it even with
+ * the largest specs.  Where every answer is small (ack-only writes,
+ * cosi_req.ack_only, on a handle that has never watched: no events), a
+ * chunk holds as many as fill half the receive buffer, COSI_BATCH_MAX at
+ * most (about 160 with the default buffer).
  */
-#define COSI_BATCH_MAX		16
+#define COSI_BATCH_ECHOES	16
+#define COSI_BATCH_MAX		256
 #define COSI_BATCH_BYTES	(64 * 1024)
 
 /* ABI (c) frozen: the caller's array. */

@@ -734,6 +734,9 @@ int cosi_put_req(struct nl_msg *m, const struct cosi_req *r,
 	if (!err && (parts & COSI_REQ_PHASE) && r->has_expected_phase &&
 	    nla_put_u32(m, COSI_A_RESOURCE_EXPECTED_PHASE, r->expected_phase))
 		err = -EMSGSIZE;
+	if (!err && (parts & COSI_REQ_ACK_ONLY) && r->ack_only &&
+	    nla_put_flag(m, COSI_A_RESOURCE_ACK_ONLY))
+		err = -EMSGSIZE;
 	return err;
 }
 

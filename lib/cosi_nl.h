@@ -49,7 +49,8 @@ int cosi_put_query(struct nl_msg *m, const struct cosi_query *q);
 #define COSI_REQ_FINALIZERS	0x04
 #define COSI_REQ_VERSION	0x08	/* expected-version */
 #define COSI_REQ_PHASE		0x10	/* expected-phase */
-#define COSI_REQ_ALL		0x1f
+#define COSI_REQ_ACK_ONLY	0x20	/* ack-only */
+#define COSI_REQ_ALL		0x3f
 
 int cosi_put_req(struct nl_msg *m, const struct cosi_req *r,
 		 unsigned int parts);

@@ -4,7 +4,7 @@
  * to reach the OS and the status, with cosid running in this network
  * namespace (bench/peers.sh starts it):
  *
- *   cosid_apply_bench [-n RUNS] [-s SYSCTL] COSICTL
+ *   cosid_apply_bench [-n RUNS] [-s SYSCTL] [-S SYSCTL_PROG] COSICTL
  *
  * Each run writes a manifest with a new value (alternating two values),
  * then times from the start of `COSICTL apply -f MANIFEST` until
@@ -14,8 +14,17 @@
  *  - the SysctlStatus (runtime namespace) reports it: a libcosi watch in
  *    a second thread stamps the event on arrival.
  * One run before the timed ones creates the config (not counted).
+ *
+ * The peer, in the same rounds: after each cosictl run, `SYSCTL_PROG -w
+ * SYSCTL=VALUE` (procps' sysctl, default /usr/sbin/sysctl) of the same
+ * key, timed the same way, from its start until /proc/sys shows the
+ * value.  It writes two other values (alternating), so that every run of
+ * either changes what /proc/sys holds (cosid does not watch /proc/sys:
+ * the value sysctl left is the one its next write replaces).
+ *
  * Prints RESULT 8 cosid apply_to_sysctl_p50|p99 and
- * apply_to_status_p50|p99 in ms, and cosictl's own run time as a comment.
+ * apply_to_status_p50|p99, RESULT 8 sysctl apply_to_sysctl_p50|p99, in
+ * ms, and cosictl's and sysctl's own run times as comments.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +48,7 @@
 extern char **environ;
 
 static const char *values[2] = { "1001", "1002" };
+static const char *peer_values[2] = { "1003", "1004" };
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static const char *want;		/* under lock */
 static double status_t;			/* under lock: 0 until seen */
@@ -110,34 +120,33 @@ static int write_manifest(const char *path, const char *v)
 	return fclose(f);
 }
 
-/* One apply; its times in ms from the start of cosictl. */
-static int run(const char *ctl, const char *manifest, const char *proc,
-	       const char *v, double *t_sys, double *t_status, double *t_ctl)
+/*
+ * Run @argv and time, in ms from its start, until /proc/sys shows @v
+ * (*@t_sys), the SysctlStatus reports it (*@t_status; NULL: not waited
+ * for) and the program ended (*@t_ctl).
+ */
+static int run_timed(char **argv, const char *proc, const char *v,
+		     double *t_sys, double *t_status, double *t_ctl)
 {
 	const struct timespec gap = { .tv_nsec = 100000 };
-	char *argv[] = { (char *)ctl, "apply", "-f", (char *)manifest, NULL };
 	posix_spawn_file_actions_t fa;
-	double t0, t;
+	double t0, t, unused = 1;
 	pid_t pid;
 	int st, err;
 
-	if (write_manifest(manifest, v)) {
-		fprintf(stderr, "cosid_apply_bench: %s: %s\n", manifest,
-			strerror(errno));
-		return -1;
-	}
-	pthread_mutex_lock(&lock);
-	want = v;
-	status_t = 0;
-	pthread_mutex_unlock(&lock);
+	if (!t_status)
+		t_status = &unused;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	*t_sys = *t_status = *t_ctl = 0;
+	*t_sys = *t_ctl = 0;
+	if (t_status != &unused)
+		*t_status = 0;
 	t0 = now_ms();
-	err = posix_spawn(&pid, ctl, &fa, NULL, argv, environ);
+	err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err) {
-		fprintf(stderr, "cosid_apply_bench: %s: %s\n", ctl, strerror(err));
+		fprintf(stderr, "cosid_apply_bench: %s: %s\n", argv[0],
+			strerror(err));
 		return -1;
 	}
 	while (!*t_sys || !*t_status || !*t_ctl) {
@@ -145,13 +154,14 @@ static int run(const char *ctl, const char *manifest, const char *proc,
 		if (!*t_sys && proc_is(proc, v))
 			*t_sys = t - t0;
 		pthread_mutex_lock(&lock);
-		if (status_t)
+		if (status_t && t_status != &unused)
 			*t_status = status_t - t0;
 		pthread_mutex_unlock(&lock);
 		if (!*t_ctl && waitpid(pid, &st, WNOHANG) == pid) {
 			*t_ctl = t - t0;
 			if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-				fprintf(stderr, "cosid_apply_bench: cosictl apply failed\n");
+				fprintf(stderr, "cosid_apply_bench: %s %s failed\n",
+					argv[0], argv[1]);
 				return -1;
 			}
 		}
@@ -169,26 +179,58 @@ static int run(const char *ctl, const char *manifest, const char *proc,
 	return 0;
 }
 
+/* One apply; its times in ms from the start of cosictl. */
+static int run(const char *ctl, const char *manifest, const char *proc,
+	       const char *v, double *t_sys, double *t_status, double *t_ctl)
+{
+	char *argv[] = { (char *)ctl, "apply", "-f", (char *)manifest, NULL };
+
+	if (write_manifest(manifest, v)) {
+		fprintf(stderr, "cosid_apply_bench: %s: %s\n", manifest,
+			strerror(errno));
+		return -1;
+	}
+	pthread_mutex_lock(&lock);
+	want = v;
+	status_t = 0;
+	pthread_mutex_unlock(&lock);
+	return run_timed(argv, proc, v, t_sys, t_status, t_ctl);
+}
+
+/* The peer: `sysctl -w SYSCTL=@v`; its times in ms from its start. */
+static int run_peer(const char *prog, const char *proc, const char *v,
+		    double *t_sys, double *t_prog)
+{
+	char arg[512];
+	char *argv[] = { (char *)prog, "-w", arg, NULL };
+
+	snprintf(arg, sizeof(arg), "%s=%s", sysctl, v);
+	return run_timed(argv, proc, v, t_sys, NULL, t_prog);
+}
+
 int main(int argc, char **argv)
 {
 	COSI_OPTS(cosi_watch_req, w, .ns = "runtime", .type = STATUS_TYPE);
 	char dir[] = "/tmp/cosid_apply.XXXXXX", manifest[64], proc[256];
-	double *ts, *tst, *tc, a, b, c;
+	double *ts, *tst, *tc, *ps, *pc, a, b, c;
+	const char *peer = "/usr/sbin/sysctl";
 	int i, opt, n = 30, ret = 1;
 	struct cosi *h;
 	pthread_t th;
 	char *p;
 
-	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:S:")) != -1) {
 		if (opt == 'n')
 			n = atoi(optarg);
 		else if (opt == 's')
 			sysctl = optarg;
+		else if (opt == 'S')
+			peer = optarg;
 		else
 			n = 0;
 	}
 	if (n < 1 || optind != argc - 1) {
-		fprintf(stderr, "usage: cosid_apply_bench [-n RUNS] [-s SYSCTL] COSICTL\n");
+		fprintf(stderr, "usage: cosid_apply_bench [-n RUNS] [-s SYSCTL] [-S SYSCTL_PROG] COSICTL\n");
 		return 2;
 	}
 	snprintf(proc, sizeof(proc), "/proc/sys/%s", sysctl);
@@ -199,8 +241,10 @@ int main(int argc, char **argv)
 	ts = calloc(n, sizeof(*ts));
 	tst = calloc(n, sizeof(*tst));
 	tc = calloc(n, sizeof(*tc));
+	ps = calloc(n, sizeof(*ps));
+	pc = calloc(n, sizeof(*pc));
 	h = cosi_open();
-	if (!ts || !tst || !tc || !h || !mkdtemp(dir)) {
+	if (!ts || !tst || !tc || !ps || !pc || !h || !mkdtemp(dir)) {
 		fprintf(stderr, "cosid_apply_bench: %s\n", strerror(errno));
 		return 1;
 	}
@@ -215,16 +259,22 @@ int main(int argc, char **argv)
 	/* The untimed run sets values[1]: every timed run changes the value. */
 	if (run(argv[optind], manifest, proc, values[1], &a, &b, &c))
 		goto out;
+	/* Interleaved: a cosictl apply, then sysctl -w, in every round. */
 	for (i = 0; i < n; i++)
 		if (run(argv[optind], manifest, proc, values[i % 2], &ts[i],
-			&tst[i], &tc[i]))
+			&tst[i], &tc[i]) ||
+		    run_peer(peer, proc, peer_values[i % 2], &ps[i], &pc[i]))
 			goto out;
 	printf("# cosid: %d applies of %s alternating %s/%s; cosictl apply ran %.2f ms (p50)\n",
 	       n, sysctl, values[0], values[1], stats_pct(tc, n, 0.5));
+	printf("# sysctl: %d runs of %s -w alternating %s/%s, interleaved; it ran %.2f ms (p50)\n",
+	       n, peer, peer_values[0], peer_values[1], stats_pct(pc, n, 0.5));
 	printf("RESULT 8 cosid apply_to_sysctl_p50 %.2f ms\n", stats_pct(ts, n, 0.5));
 	printf("RESULT 8 cosid apply_to_sysctl_p99 %.2f ms\n", stats_pct(ts, n, 0.99));
 	printf("RESULT 8 cosid apply_to_status_p50 %.2f ms\n", stats_pct(tst, n, 0.5));
 	printf("RESULT 8 cosid apply_to_status_p99 %.2f ms\n", stats_pct(tst, n, 0.99));
+	printf("RESULT 8 sysctl apply_to_sysctl_p50 %.2f ms\n", stats_pct(ps, n, 0.5));
+	printf("RESULT 8 sysctl apply_to_sysctl_p99 %.2f ms\n", stats_pct(ps, n, 0.99));
 	ret = 0;
 out:
 	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
@@ -235,5 +285,7 @@ out:
 	free(ts);
 	free(tst);
 	free(tc);
+	free(ps);
+	free(pc);
 	return ret;
 }

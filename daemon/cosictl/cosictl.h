@@ -79,6 +79,11 @@ int cmd_fleet_get(struct ctl *x);
 int cmd_fleet_write(struct ctl *x);
 /* wait --etcd: a status on every node in scope (fleet_get.c). */
 int cmd_fleet_wait(struct ctl *x);
+/*
+ * Load the etcd stack (libcurl, libsystemd, libcrypto) that the cosictl
+ * binary links only at run time (fleet_libs.c): 0, or -1 and why in @msg.
+ */
+int cosictl_fleet_libs(char *msg, size_t len);
 int cmd_watch(struct ctl *x);
 int cmd_apply(struct ctl *x);
 int cmd_delete(struct ctl *x);

@@ -126,6 +126,10 @@ static int run(struct ctl *x)
 			return fail;
 		}
 	/* The fleet, from etcd: this node's store is not needed. */
+	if (x->a->etcd && cosictl_fleet_libs(msg, sizeof(msg))) {
+		ctl_err("%s", msg);
+		return fail;
+	}
 	if (x->a->etcd && (x->a->cmd == COSICTL_GET ||
 			   x->a->cmd == COSICTL_WATCH))
 		return cmd_fleet_get(x);

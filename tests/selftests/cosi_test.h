@@ -370,23 +370,25 @@ static inline int widget_destroy(struct cosi *c, const char *type,
 }
 
 /*
- * @n widget creates for cosi_batch() (spec { name = "x" }), ids "b00",
- * "b01"... written into @ids; op @bad fails: its type is @bad_type, or
- * its id @bad_id, when not NULL.  0 or -ENOMEM (the ops made are freed).
+ * @n widget creates for cosi_batch() (spec { name = @name }, ack-only
+ * when @ack_only), ids "b00", "b01"... written into @ids; op @bad fails:
+ * its type is @bad_type, or its id @bad_id, when not NULL.  0 or -ENOMEM
+ * (the ops made are freed).  widget_batch(): name "x", echoed.
  */
-static inline int widget_batch(struct cosi *c, struct cosi_batch_op *ops,
-			       char (*ids)[8], size_t n, size_t bad,
-			       const char *bad_type, const char *bad_id)
+static inline int widget_batch_name(struct cosi *c, struct cosi_batch_op *ops,
+				    char (*ids)[8], size_t n, const char *name,
+				    bool ack_only, size_t bad,
+				    const char *bad_type, const char *bad_id)
 {
 	struct cosi_spec spec = { 0 };
 	size_t i;
-	int err = cosi_spec_add_string(&spec, "name", "x");
+	int err = cosi_spec_add_string(&spec, "name", name);
 
 	memset(ops, 0, n * sizeof(*ops));
 	for (i = 0; !err && i < n; i++) {
 		COSI_OPTS(cosi_req, r,
 			.ns = TEST_NS, .type = WIDGET, .id = ids[i],
-			.spec = &spec,
+			.spec = &spec, .ack_only = ack_only,
 		);
 
 		snprintf(ids[i], sizeof(ids[i]), "b%02zu", i);
@@ -406,6 +408,14 @@ static inline int widget_batch(struct cosi *c, struct cosi_batch_op *ops,
 	return err;
 }
 
+static inline int widget_batch(struct cosi *c, struct cosi_batch_op *ops,
+			       char (*ids)[8], size_t n, size_t bad,
+			       const char *bad_type, const char *bad_id)
+{
+	return widget_batch_name(c, ops, ids, n, "x", false, bad, bad_type,
+				 bad_id);
+}
+
 /* The ids of a list, joined with ',' (caller frees). */
 static inline char *ids_join(const struct cosi_resources *l)
 {
@@ -421,6 +431,45 @@ static inline char *ids_join(const struct cosi_resources *l)
 		strcat(s, l->v[i]->id);
 	}
 	return s;
+}
+
+/* Watches: receiving events with a deadline. */
+
+static inline uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* Receive until @v holds @n events: 0, -ETIMEDOUT, or cosi_watch_recv()'s. */
+static inline int recv_n(struct cosi *c, struct cosi_event_vec *v, size_t n,
+			 int timeout_ms)
+{
+	uint64_t end = mono_ms() + timeout_ms;
+	int ret;
+
+	while (v->n < n) {
+		if (mono_ms() >= end)
+			return -ETIMEDOUT;
+		ret = cosi_watch_recv(c, end - mono_ms(), cosi_event_vec_push, v);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The number of events arriving within @ms. */
+static inline size_t recv_quiet(struct cosi *c, int ms)
+{
+	struct cosi_event_vec v = { 0 };
+	size_t n;
+
+	recv_n(c, &v, SIZE_MAX, ms);
+	n = v.n;
+	cosi_event_vec_clear(&v);
+	return n;
 }
 
 #endif /* _COSI_TEST_H */

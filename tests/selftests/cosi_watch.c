@@ -40,43 +40,6 @@ FIXTURE_TEARDOWN(watch)
 	params_restore(self->params);
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
-}
-
-/* Receive until @v holds @n events: 0, -ETIMEDOUT, or cosi_watch_recv()'s. */
-static int recv_n(struct cosi *c, struct cosi_event_vec *v, size_t n,
-		  int timeout_ms)
-{
-	uint64_t end = mono_ms() + timeout_ms;
-	int ret;
-
-	while (v->n < n) {
-		if (mono_ms() >= end)
-			return -ETIMEDOUT;
-		ret = cosi_watch_recv(c, end - mono_ms(), cosi_event_vec_push, v);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-/* The number of events arriving within @ms. */
-static size_t recv_quiet(struct cosi *c, int ms)
-{
-	struct cosi_event_vec v = { 0 };
-	size_t n;
-
-	recv_n(c, &v, SIZE_MAX, ms);
-	n = v.n;
-	cosi_event_vec_clear(&v);
-	return n;
-}
-
 static void expect_event(struct __test_metadata *_metadata,
 			 const struct cosi_event *ev, uint32_t wid,
 			 uint32_t kind, const char *id, uint64_t revision)

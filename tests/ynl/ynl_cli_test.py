@@ -124,6 +124,15 @@ def main():
           and u2['revision'] == u['revision'], err)
     rc, _, err = ynl('--do', 'resource-update', req={**upd, 'expected-version': 1})
     check('resource-update version conflict', rc != 0 and 'Stale' in err, err)
+    rc, a, err = ynl('--do', 'resource-update', req={
+        **upd, 'ack-only': True,
+        'spec': {'field': [{'name': 'mtu', 'u64': 9001}]}})
+    check('resource-update ack-only: version and revision only', rc == 0
+          and a == {'version': 3, 'revision': a.get('revision')}
+          and a['revision'] > u['revision'], f'{err} {a}')
+    rc, _, err = ynl('--do', 'resource-get', req={
+        **key, 'id': 'eth0', 'ack-only': True})
+    check('resource-get refuses ack-only', rc != 0, err)
     rc, _, err = ynl('--do', 'resource-create', req={**key, 'id': 'bad', 'spec': {
         'field': [{'name': 'mtu', 'string': 'x'}]}})
     # 6.1 has no formatted extack: the offset still names the attribute.

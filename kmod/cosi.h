@@ -451,9 +451,14 @@ struct cosi_net *cosi_pernet(const struct net *net);
 /*
  * Take cosi_net::lock, counted in lock_waiters while waiting for it: how
  * a long scan knows to leave the lock free a moment (cosi_scan_yield()).
+ * Every caller may sleep and orders the lock as mutex_lock() would:
+ * might_sleep() and might_lock() tell lockdep and the sleep checks so
+ * even when the trylock wins (a trylock alone records no lock order).
  */
 static inline void cosi_net_lock(struct cosi_net *cn)
 {
+	might_sleep();
+	might_lock(&cn->lock);
 	if (mutex_trylock(&cn->lock))
 		return;
 	atomic_inc(&cn->lock_waiters);

@@ -6,6 +6,7 @@
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -667,7 +668,9 @@ struct cosi_res *cosi_coll_succ(const struct cosi_res *res)
  * (bench/dump_writer.c, 100k-entry filtered dumps under TCG: a writer
  * waited up to 385 ms, p99 28 ms, with the relock at once; 84 ms and
  * 16 ms with what follows).  So while a task waits in cosi_net_lock(),
- * the lock stays free until someone takes it, or COSI_SCAN_HANDOFF_NS.
+ * the lock stays free until someone takes it, COSI_SCAN_HANDOFF_NS pass,
+ * or this task should give the CPU up (need_resched(): then it does, in
+ * cond_resched(), which lets the waiter run as well).
  */
 void cosi_scan_yield(struct cosi_net *cn)
 {
@@ -678,7 +681,8 @@ void cosi_scan_yield(struct cosi_net *cn)
 	if (atomic_read(&cn->lock_waiters)) {
 		end = local_clock() + COSI_SCAN_HANDOFF_NS;
 		while (!mutex_is_locked(&cn->lock) &&
-		       atomic_read(&cn->lock_waiters) && local_clock() < end)
+		       atomic_read(&cn->lock_waiters) && !need_resched() &&
+		       local_clock() < end)
 			cpu_relax();
 	}
 	cond_resched();

@@ -537,20 +537,37 @@ static void cosi_list_mark(struct cosi_list_state *st,
 	}
 }
 
+/* NLM_F_DUMP_INTR for the next message after a change of @coll. */
+static void cosi_list_seq(struct netlink_callback *cb,
+			  const struct cosi_coll *coll)
+{
+	cb->seq = (u32)READ_ONCE(coll->gen) + 1;
+}
+
 /*
- * One skb of a list dump.  It is filled in pieces of at most
- * COSI_SCAN_BATCH entries examined, with cosi_net::lock dropped between
- * two pieces (cosi_scan_yield()) as between two skbs, so that a filter
- * matching few of many resources does not keep writers waiting for a
- * whole scan.  Each piece starts afresh from st->last, the last id
- * examined (matching or not), recorded before every unlock: it looks the
- * definition (sensitivity) and the collection up again (either may have
- * changed or gone, the collection freed with its last resource) and
- * holds no pointer from the piece before.  So every resource present
- * throughout the dump is listed once, in id order; one created or
- * destroyed meanwhile may or may not be; each is listed as it was when
- * reached.  A change between pieces flags the next message
- * NLM_F_DUMP_INTR, as one between skbs does.
+ * One skb of a list dump, without cosi_net::lock: resources are immutable
+ * and RCU-freed, so the dump walks the collection's tree under RCU
+ * (cosi_coll_seek_rcu(), each step checked against by_id_seq) and
+ * renders each version as it finds it; writers never wait for a dump.
+ *
+ * It goes in pieces of at most COSI_SCAN_BATCH entries examined, each in
+ * its own RCU read section, rescheduling between two.  Each piece starts
+ * afresh from st->last, the last id examined (matching or not), recorded
+ * at its end: it looks the definition (sensitivity) and the collection
+ * up again by key (either may have changed or gone, the collection freed
+ * with its last resource: an RCU reader holds no reference) and keeps no
+ * pointer from the piece before.  When writers keep changing the tree
+ * through a step's tries, the rest of that piece runs under
+ * cosi_net::lock, where steps are exact at once.
+ *
+ * So every resource present throughout the dump is listed once, in id
+ * order; one created or destroyed meanwhile may or may not be; each is
+ * listed as it was when reached.  cb->seq follows the collection's gen,
+ * read after the step that reached each message's resource, and at the
+ * end of each dumpit: a change that the dump may have seen part of flags
+ * the next message NLM_F_DUMP_INTR (NLMSG_DONE included).  A collection
+ * gone, or freed and made again, since a piece that found it changes
+ * cb->seq too (gens start at cn->revision, which only grows).
  */
 static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 					struct netlink_callback *cb)
@@ -561,12 +578,13 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 	const struct cosi_def *def;
 	struct cosi_coll *coll;
 	struct cosi_res *res, *last;
-	unsigned int n;
-	bool full = false;
+	bool full = false, locked = false;
+	unsigned int n, seq;
+	int err = 0;
 	void *hdr;
 
-	cosi_net_lock(cn);
 piece:
+	rcu_read_lock();
 	last = NULL;
 	/* The type may have become sensitive since the last piece. */
 	def = cosi_def_find(cn, st->type);
@@ -574,35 +592,43 @@ piece:
 	    !st->privileged) {
 		NL_SET_ERR_MSG(cb->extack,
 			       "type became sensitive: needs CAP_NET_ADMIN");
-		mutex_unlock(&cn->lock);
-		return -EPERM;
+		err = -EPERM;
+		goto out;
 	}
 	coll = cosi_coll_find(cn, st->ns, st->type);
 	if (!coll) {
 		/* Gone since a piece that found it: flag NLMSG_DONE. */
-		cb->seq = (u32)cn->revision + 1;
+		cb->seq = (u32)READ_ONCE(cn->revision) + 1;
 		goto out;
 	}
-	/* A change since the last piece flags the next message. */
-	cb->seq = (u32)coll->gen + 1;
-	if (st->started)
-		res = cosi_coll_next(coll, st->last, false);
-	else
-		res = cosi_coll_next(coll, st->prefix, true);
-	/* The lock is held: walk the tree instead of searching it again. */
-	for (n = 0; res; res = cosi_coll_succ(res)) {
-		int c = strncmp(res->id, st->prefix, plen);
-
-		if (c > 0)
-			break;		/* sorted: past the prefix */
+	seq = 1;			/* odd: no step to continue from */
+	for (n = 0;; n++) {
 		if (n == COSI_SCAN_BATCH) {
 			cosi_list_mark(st, last);
-			cosi_scan_yield(cn);
+			rcu_read_unlock();
+			if (locked)
+				mutex_unlock(&cn->lock);
+			locked = false;
+			cond_resched();
 			goto piece;
 		}
-		n++;
-		if (c < 0 ||
-		    !cosi_queries_match(st->query, res->labels, res->n_labels))
+		res = cosi_coll_seek_rcu(coll, last, st->started ?
+					 st->last : st->prefix, !st->started,
+					 &seq);
+		if (IS_ERR(res)) {
+			/* Writers kept moving nodes: finish the piece locked. */
+			cosi_list_mark(st, last);
+			rcu_read_unlock();
+			cosi_net_lock(cn);
+			locked = true;
+			goto piece;
+		}
+		if (!res)
+			break;
+		if (strncmp(res->id, st->prefix, plen) > 0)
+			break;		/* sorted: past the prefix */
+		/* From the prefix on: no id before it is reached. */
+		if (!cosi_queries_match(st->query, res->labels, res->n_labels))
 			goto next;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &cosi_nl_family,
@@ -611,8 +637,11 @@ piece:
 			full = true;
 			break;
 		}
+		cosi_list_seq(cb, coll);
 		genl_dump_check_consistent(cb, hdr);
-		if (cosi_res_fill(skb, res, res->revision, true)) {
+		/* The key is the collection's: no need to follow res->coll. */
+		if (cosi_res_fill_key(skb, st->ns, st->type, res,
+				      res->revision, true)) {
 			genlmsg_cancel(skb, hdr);
 			full = true;
 			break;
@@ -622,9 +651,12 @@ next:
 		last = res;
 	}
 	cosi_list_mark(st, last);
+	cosi_list_seq(cb, coll);
 out:
-	mutex_unlock(&cn->lock);
-	return cosi_dump_progress(skb, cb, full);
+	rcu_read_unlock();
+	if (locked)
+		mutex_unlock(&cn->lock);
+	return err ?: cosi_dump_progress(skb, cb, full);
 }
 
 static int cosi_nl_resource_list_done(struct netlink_callback *cb)

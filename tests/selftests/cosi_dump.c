@@ -347,10 +347,95 @@ TEST_F_TIMEOUT(dump, consistent_under_churn, 300)
 }
 
 /*
- * Scans longer than one lock hold (the kernel's COSI_SCAN_BATCH, 128):
- * a label query that picks one resource in 64 of NR_ITEMS (and a few
- * more the writer adds) makes a dumpit examine many, letting writers in
- * every 128.  A writer
+ * Resume points destroyed and made again under a dump: a dump on a raw
+ * socket, paced by the test.  After each datagram the RESUME_AHEAD ids
+ * that follow its last one are destroyed (the next datagram, which the
+ * kernel fills while this one is read, ends among them: the next dumpit
+ * resumes after a destroyed id), and those destroyed after the datagram
+ * before are created again (behind the dump, or ahead of it).  Every id
+ * never touched is listed once, none twice, in order, each with its own
+ * data, and the dump is flagged NLM_F_DUMP_INTR.
+ */
+#define RESUME_AHEAD	40
+
+TEST_F_TIMEOUT(dump, resume_point_destroyed, 300)
+{
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = BLOBS);
+	static unsigned char seen[NR_BLOBS], touched[NR_BLOBS], gone[NR_BLOBS];
+	static char buf[256 * 1024];
+	int fd, i, idx, last = -1, intr = 0, dgrams = 0, n = 0;
+	struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
+	struct nlmsghdr *nlh;
+	struct nl_msg *m;
+	char id[16];
+	bool done = false;
+	ssize_t len;
+
+	memset(seen, 0, sizeof(seen));
+	memset(touched, 0, sizeof(touched));
+	memset(gone, 0, sizeof(gone));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	ASSERT_LE(0, fd);
+	m = cosi_msg_new(self->c, COSI_CMD_RESOURCE_GET, 0);
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, cosi_put_list_req(m, &lr));
+	ASSERT_EQ(0, raw_send(fd, m, 1, NLM_F_DUMP));
+	while (!done) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		ASSERT_LT(0, len) TH_LOG("recv: %m");
+		dgrams++;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr++;
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				ASSERT_EQ(0, *(int *)NLMSG_DATA(nlh));
+				done = true;
+				break;
+			}
+			ASSERT_EQ(0, genlmsg_parse(nlh, 0, tb,
+						   COSI_A_RESOURCE_MAX, NULL));
+			ASSERT_NE(NULL, tb[COSI_A_RESOURCE_ID]);
+			ASSERT_EQ(1, sscanf(nla_get_string(tb[COSI_A_RESOURCE_ID]),
+					    "r%d", &idx));
+			ASSERT_TRUE(idx >= 0 && idx < NR_BLOBS);
+			ASSERT_LT(last, idx) TH_LOG("r%05d after r%05d", idx,
+						    last);
+			ASSERT_EQ(0, seen[idx]++) TH_LOG("r%05d twice", idx);
+			last = idx;
+			n++;
+		}
+		if (done)
+			break;
+		for (i = 0; i < NR_BLOBS; i++) {
+			if (!gone[i])
+				continue;
+			ASSERT_COSI_OK(self->c, blob_write(self->c, i, 1, true));
+			gone[i] = 0;
+		}
+		for (i = last + 1; i <= last + RESUME_AHEAD && i < NR_BLOBS;
+		     i++) {
+			blob_id(id, sizeof(id), i);
+			ASSERT_COSI_OK(self->c, widget_destroy(self->c, BLOBS,
+							       id, NULL));
+			gone[i] = touched[i] = 1;
+		}
+	}
+	close(fd);
+	for (i = 0; i < NR_BLOBS; i++)
+		if (!touched[i])
+			ASSERT_EQ(1, seen[i]) TH_LOG("r%05d", i);
+	TH_LOG("%d datagrams, %d resources, %d flagged", dgrams, n, intr);
+	EXPECT_LT(0, intr);
+}
+
+/*
+ * Long scans (pieces of the kernel's COSI_SCAN_BATCH, 128): a label
+ * query that picks one resource in 64 of NR_ITEMS (and a few more the
+ * writer adds) makes a dumpit examine many.  A list dump takes no lock
+ * (it walks the collection under RCU, one read section per piece), so
+ * writers change the collection under it at any point.  A writer
  * process creates, destroys and relabels resources meanwhile, among them
  * those at the positions a scan resumes from when nothing changed (every
  * 128th id) and the collection's last one.

@@ -12,13 +12,21 @@
  * dumps.  Route inserts are each deleted again (untimed): the dumped
  * table keeps its size.
  *
+ * Then the same with watches instead of list dumps: each of the
+ * dumper's dumps is a watch with the same query and a bootstrap listing
+ * (which scans the N under cosi_net::lock, letting writers in every
+ * COSI_SCAN_BATCH), on a socket of its own, closed after the
+ * bootstrapped marker (which ends the watch).
+ *
  * RESULT 4 cosi writer_p50_idle / writer_p99_idle / writer_p50_dump /
  * writer_p99_dump / writer_max_dump (us), filtered_dump_ms (the
- * dumper's median); RESULT 4 rtnetlink writer_* (route inserts),
+ * dumper's median); RESULT 4 cosi_watch writer_* (the idle figures are
+ * cosi's), bootstrap_ms; RESULT 4 rtnetlink writer_* (route inserts),
  * route_dump_ms.
  *
  * Env: N (default 100000), W (default 5000), GAP_US (default 200: one
- * write started every GAP_US), NO_RT (not empty: cosi only).
+ * write started every GAP_US), NO_RT (not empty: cosi only), NO_WATCH
+ * (not empty: no watch bootstraps).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,6 +46,7 @@ struct dumper {
 	struct nl_msg *m;
 	size_t want;		/* entries each dump must return */
 	bool exact;
+	bool reopen;		/* a socket of its own for each dump */
 	atomic_bool stop;
 	atomic_bool running;
 	atomic_long dumps;	/* done so far */
@@ -54,6 +63,11 @@ static void *dumper_run(void *arg)
 	atomic_store(&d->running, true);
 	while (!atomic_load(&d->stop)) {
 		t0 = now_ns();
+		if (d->reopen) {
+			/* Closing the last one ended its watch. */
+			nls_close(&d->s);
+			nls_open(&d->s, NETLINK_GENERIC, 0);
+		}
 		got = nls_dump(&d->s, d->m);
 		if (d->exact ? got != d->want : got < d->want)
 			die("dump: %zu entries, expected %zu", got, d->want);
@@ -210,6 +224,31 @@ int main(void)
 	writes(&ws, upd, w, NULL, NULL, &dc, &cd, "cosi update");
 	dumper_stop(&dc);
 	report("cosi", &ci, &cd, &dc, "filtered_dump_ms");
+
+	if (!getenv("NO_WATCH") || !*getenv("NO_WATCH")) {
+		COSI_OPTS(cosi_watch_req, wr, .ns = BENCH_NS,
+			  .type = BENCH_TYPE, .queries = &q, .n_queries = 1,
+			  .bootstrap = true);
+		struct dumper dw = { .want = 0, .exact = false,
+				     .reopen = true };
+		struct samples wd = { 0 };
+
+		nls_open(&dw.s, NETLINK_GENERIC, 0);
+		dw.m = nlmsg_alloc();
+		if (!dw.m ||
+		    !genlmsg_put(dw.m, NL_AUTO_PORT, NL_AUTO_SEQ,
+				 cosi_family(c), 0, NLM_F_DUMP, COSI_CMD_WATCH,
+				 COSI_FAMILY_VERSION) ||
+		    cosi_put_watch_req(dw.m, &wr))
+			die("out of memory");
+		dumper_start(&dw);
+		writes(&ws, upd, w, NULL, NULL, &dw, &wd, "cosi update");
+		dumper_stop(&dw);
+		report("cosi_watch", &ci, &wd, &dw, "bootstrap_ms");
+		nlmsg_free(dw.m);
+		nls_close(&dw.s);
+		samples_free(&wd);
+	}
 
 	if (getenv("NO_RT") && *getenv("NO_RT"))
 		goto out;

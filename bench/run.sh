@@ -9,9 +9,9 @@
 # keeps the console in build/bench/results.txt.
 #
 # Sizes come from the environment (pass them with `make bench BENCH_ENV=`):
-# GET_N, EVENT_N, BATCH_N, BATCH, DUMP_N, DUMP_RUNS, MEM_N, EVENTS_QUEUED,
-# SCALE_N, FANOUT_ROUNDS, FANOUT_CHANGES.  cosi.ko stays loaded for
-# bench/peers.sh.
+# GET_N, EVENT_N, BATCH_N, BATCH, DUMP_N, DUMP_RUNS, DUMPW_N, DUMPW_W,
+# MEM_N, EVENTS_QUEUED, SCALE_N, FANOUT_ROUNDS, FANOUT_CHANGES.  cosi.ko
+# stays loaded for bench/peers.sh.
 kver=${1:-$(uname -r)}
 top=$(pwd)
 B=$top/build/bench
@@ -51,6 +51,7 @@ bench get_rtt N=${GET_N:-20000}
 bench event_latency N=${EVENT_N:-2000}
 bench batch_rate N=${BATCH_N:-20000} BATCH=${BATCH:-64}
 bench dump_rate N=${DUMP_N:-100000} RUNS=${DUMP_RUNS:-11}
+bench dump_writer N=${DUMPW_N:-100000} W=${DUMPW_W:-5000}
 bench memory N=${MEM_N:-100000} E=${EVENTS_QUEUED:-10000} CGROUP=$cg/bench
 bench watch_scale N=${SCALE_N:-5000}
 bench fanout_rate ROUNDS=${FANOUT_ROUNDS:-20} CHANGES=${FANOUT_CHANGES:-100}

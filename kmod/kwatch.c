@@ -180,6 +180,13 @@ void __cosi_kwatch_notify(struct cosi_net *cn, const struct cosi_event *ev)
 	}
 }
 
+/*
+ * Unlike a netlink watch's listing (cosi_watch_list()), this holds
+ * cosi_net::lock throughout (one descent per resource): the API promises
+ * every bootstrap event before any live one, in id order, and a kernel
+ * watch has no queue to hold the live events that writers let in midway
+ * would make.  It runs once per registration, by kernel code.
+ */
 static void cosi_kwatch_bootstrap(struct cosi_net *cn, struct cosi_kwatch *kw)
 {
 	struct cosi_event ev = { .kind = COSI_EVENT_KIND_CREATED };
@@ -266,7 +273,7 @@ struct cosi_kwatch *cosi_kwatch_register(struct net *net,
 
 	cn = cosi_pernet(net);
 	mutex_lock(&cosi_kwatch_mutex);
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	err = -ENOSPC;
 	if (cn->nr_watchers >= READ_ONCE(cosi_max_watchers))
 		goto err_unlock;
@@ -340,7 +347,7 @@ void cosi_kwatch_unregister(struct cosi_kwatch *kw)
 	cn = kw->cn;
 	if (cn) {
 		/* Waits for a callback in progress: they run under it. */
-		mutex_lock(&cn->lock);
+		cosi_net_lock(cn);
 		cosi_kwatch_detach(cn, kw);
 		mutex_unlock(&cn->lock);
 	}
@@ -359,7 +366,7 @@ void cosi_kwatch_net_exit(struct cosi_net *cn)
 	LIST_HEAD(gone);
 
 	mutex_lock(&cosi_kwatch_mutex);
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	list_for_each_entry_safe(kw, tmp, &cn->kwatches, net_node) {
 		cosi_kwatch_detach(cn, kw);
 		list_add_tail(&kw->net_node, &gone);

@@ -533,45 +533,108 @@ static int cosi_nl_resource_list_start(struct netlink_callback *cb)
 	return 0;
 }
 
+/* Where the next piece of a list dump starts: after @last, if any. */
+static void cosi_list_mark(struct cosi_list_state *st,
+			   const struct cosi_res *last)
+{
+	if (last) {
+		strscpy(st->last, last->id, sizeof(st->last));
+		st->started = true;
+	}
+}
+
+/* NLM_F_DUMP_INTR for the next message after a change of @coll. */
+static void cosi_list_seq(struct netlink_callback *cb,
+			  const struct cosi_coll *coll)
+{
+	cb->seq = (u32)READ_ONCE(coll->gen) + 1;
+}
+
+/*
+ * One skb of a list dump, without cosi_net::lock: resources are immutable
+ * and RCU-freed, so the dump walks the collection's tree under RCU
+ * (cosi_coll_seek_rcu(), each step checked against by_id_seq) and
+ * renders each version as it finds it; writers never wait for a dump.
+ *
+ * It goes in pieces of at most COSI_SCAN_BATCH entries examined, each in
+ * its own RCU read section, rescheduling between two.  Each piece starts
+ * afresh from st->last, the last id examined (matching or not), recorded
+ * at its end: it looks the definition (sensitivity) and the collection
+ * up again by key (either may have changed or gone, the collection freed
+ * with its last resource: an RCU reader holds no reference) and keeps no
+ * pointer from the piece before.  When writers keep changing the tree
+ * through a step's tries, the rest of that piece runs under
+ * cosi_net::lock, where steps are exact at once.
+ *
+ * So every resource present throughout the dump is listed once, in id
+ * order; one created or destroyed meanwhile may or may not be; each is
+ * listed as it was when reached.  cb->seq follows the collection's gen,
+ * read after the step that reached each message's resource, and at the
+ * end of each dumpit: a change that the dump may have seen part of flags
+ * the next message NLM_F_DUMP_INTR (NLMSG_DONE included).  A collection
+ * gone, or freed and made again, since a piece that found it changes
+ * cb->seq too (gens start at cn->revision, which only grows).
+ */
 static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 					struct netlink_callback *cb)
 {
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_list_state *st = (struct cosi_list_state *)cb->args[0];
 	size_t plen = strlen(st->prefix);
-	struct cosi_res *res, *last = NULL;
 	const struct cosi_def *def;
 	struct cosi_coll *coll;
-	bool full = false;
+	struct cosi_res *res, *last;
+	bool full = false, locked = false;
+	unsigned int n, seq;
+	int err = 0;
 	void *hdr;
 
-	mutex_lock(&cn->lock);
-	/* The type may have become sensitive since the last skb. */
+piece:
+	rcu_read_lock();
+	last = NULL;
+	/* The type may have become sensitive since the last piece. */
 	def = cosi_def_find(cn, st->type);
 	if (def && def->sensitivity != COSI_SENSITIVITY_PUBLIC &&
 	    !st->privileged) {
 		NL_SET_ERR_MSG(cb->extack,
 			       "type became sensitive: needs CAP_NET_ADMIN");
-		mutex_unlock(&cn->lock);
-		return -EPERM;
+		err = -EPERM;
+		goto out;
 	}
 	coll = cosi_coll_find(cn, st->ns, st->type);
-	if (!coll)
+	if (!coll) {
+		/* Gone since a piece that found it: flag NLMSG_DONE. */
+		cb->seq = (u32)READ_ONCE(cn->revision) + 1;
 		goto out;
-	/* A change between two skbs flags the next one NLM_F_DUMP_INTR. */
-	cb->seq = (u32)coll->gen + 1;
-	if (st->started)
-		res = cosi_coll_next(coll, st->last, false);
-	else
-		res = cosi_coll_next(coll, st->prefix, true);
-	/* The lock is held: walk the tree instead of searching it again. */
-	for (; res; res = cosi_coll_succ(res)) {
-		int c = strncmp(res->id, st->prefix, plen);
-
-		if (c > 0)
+	}
+	seq = 1;			/* odd: no step to continue from */
+	for (n = 0;; n++) {
+		if (n == COSI_SCAN_BATCH) {
+			cosi_list_mark(st, last);
+			rcu_read_unlock();
+			if (locked)
+				mutex_unlock(&cn->lock);
+			locked = false;
+			cond_resched();
+			goto piece;
+		}
+		res = cosi_coll_seek_rcu(coll, last, st->started ?
+					 st->last : st->prefix, !st->started,
+					 &seq);
+		if (IS_ERR(res)) {
+			/* Writers kept moving nodes: finish the piece locked. */
+			cosi_list_mark(st, last);
+			rcu_read_unlock();
+			cosi_net_lock(cn);
+			locked = true;
+			goto piece;
+		}
+		if (!res)
+			break;
+		if (strncmp(res->id, st->prefix, plen) > 0)
 			break;		/* sorted: past the prefix */
-		if (c < 0 ||
-		    !cosi_queries_match(st->query, res->labels, res->n_labels))
+		/* From the prefix on: no id before it is reached. */
+		if (!cosi_queries_match(st->query, res->labels, res->n_labels))
 			goto next;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &cosi_nl_family,
@@ -580,8 +643,11 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 			full = true;
 			break;
 		}
+		cosi_list_seq(cb, coll);
 		genl_dump_check_consistent(cb, hdr);
-		if (cosi_res_fill(skb, res, res->revision, st->fill)) {
+		/* The key is the collection's: no need to follow res->coll. */
+		if (cosi_res_fill_key(skb, st->ns, st->type, res,
+				      res->revision, st->fill)) {
 			genlmsg_cancel(skb, hdr);
 			full = true;
 			break;
@@ -590,13 +656,13 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 next:
 		last = res;
 	}
-	if (last) {
-		strscpy(st->last, last->id, sizeof(st->last));
-		st->started = true;
-	}
+	cosi_list_mark(st, last);
+	cosi_list_seq(cb, coll);
 out:
-	mutex_unlock(&cn->lock);
-	return cosi_dump_progress(skb, cb, full);
+	rcu_read_unlock();
+	if (locked)
+		mutex_unlock(&cn->lock);
+	return err ?: cosi_dump_progress(skb, cb, full);
 }
 
 static int cosi_nl_resource_list_done(struct netlink_callback *cb)
@@ -663,7 +729,7 @@ static int cosi_resource_create_doit(struct sk_buff *skb, struct genl_info *info
 	if (err)
 		return err;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	err = -ENOENT;
 	def = cosi_key_def(cn, info, &k);
 	if (!def)
@@ -740,7 +806,7 @@ static int cosi_resource_update_doit(struct sk_buff *skb, struct genl_info *info
 	if (err)
 		return err;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	old = cosi_key_res_checked(cn, skb, info, &k, true, &err);
 	if (!old)
 		goto unlock;
@@ -816,7 +882,7 @@ static int cosi_resource_teardown_doit(struct sk_buff *skb, struct genl_info *in
 	if (err)
 		return err;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	old = cosi_key_res_checked(cn, skb, info, &k, true, &err);
 	if (!old)
 		goto unlock;
@@ -859,7 +925,7 @@ static int cosi_resource_destroy_doit(struct sk_buff *skb, struct genl_info *inf
 	if (!msg)
 		return -ENOMEM;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	res = cosi_key_res_checked(cn, skb, info, &k, true, &err);
 	if (!res)
 		goto unlock;
@@ -941,7 +1007,7 @@ static int cosi_finalizer_change(struct sk_buff *skb, struct genl_info *info,
 	if (err)
 		return err;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	old = cosi_key_res_checked(cn, skb, info, &k, false, &err);
 	if (!old)
 		goto unlock;
@@ -1037,7 +1103,7 @@ static int cosi_definition_set_doit(struct sk_buff *skb, struct genl_info *info)
 		cosi_def_discard(def);
 		return -ENOMEM;
 	}
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	/* Raising or lowering a sys-admin type's write-access is its write. */
 	old = cosi_def_find(cn, def->type);
 	err = cosi_check_write_access(skb, def, type, info->extack);
@@ -1066,7 +1132,7 @@ static int cosi_definition_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (cosi_attr_missing(info->extack, NULL, info->attrs,
 			      COSI_A_DEFINITION_TYPE, "missing attribute: type"))
 		return -EINVAL;
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	def = cosi_def_lookup(cn, nla_data(attr));
 	if (def)
 		msg = genlmsg_new(def->msg_size, GFP_KERNEL);
@@ -1096,7 +1162,7 @@ static int cosi_definition_get_dumpit(struct sk_buff *skb,
 	bool full = false;
 	void *hdr;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	for (; bkt < HASH_SIZE(cn->defs); bkt++, skip = 0) {
 		idx = 0;
 		hlist_for_each_entry(def, &cn->defs[bkt], node) {
@@ -1138,7 +1204,7 @@ static int cosi_definition_delete_doit(struct sk_buff *skb, struct genl_info *in
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	def = cosi_def_lookup(cn, nla_data(type));
 	err = def ? cosi_check_write_access(skb, def, type, info->extack) : 0;
 	if (!err)

@@ -436,7 +436,7 @@ int cosi_def_delete(struct cosi_net *cn, struct genl_info *info)
 	}
 	hash_del_rcu(&def->node);
 	cn->nr_defs--;
-	cn->revision++;
+	WRITE_ONCE(cn->revision, cn->revision + 1);
 	call_rcu(&def->rcu, cosi_def_free_rcu);
 	return 0;
 }

@@ -181,7 +181,7 @@ void cosi_sock_release(struct cosi_net *cn, u32 portid)
 	struct cosi_sock *cs;
 	struct hlist_node *tmp;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	hash_for_each_possible_safe(cn->socks, cs, tmp, node,
 				    cosi_sock_hash(cn, portid))
 		if (cs->portid == portid && sock_flag(cs->sk, SOCK_DEAD))
@@ -219,7 +219,7 @@ int cosi_owner_claim_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!owner)
 		return -EINVAL;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	sk = cosi_sock_of(cn, skb);
 	hash_for_each(cn->socks, bkt, other, node) {
 		/* A socket being closed holds nothing any more. */

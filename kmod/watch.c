@@ -743,7 +743,7 @@ int cosi_watch_start(struct netlink_callback *cb)
 	if (IS_ERR(w))
 		return PTR_ERR(w);
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	err = cosi_check_readable(cn, cb->skb, tb[COSI_A_RESOURCE_TYPE], extack);
 	if (!err)
 		err = cosi_watch_register(cn, w, cb, tb);
@@ -773,22 +773,52 @@ static int cosi_watch_put(struct sk_buff *skb, struct netlink_callback *cb,
 				  w->watch_id, kind, ev, true, NLM_F_MULTI);
 }
 
-/* One step of the bootstrap listing: -EMSGSIZE when the skb is full. */
+/*
+ * One step of the bootstrap listing: 0 when it is done, -EMSGSIZE when
+ * the skb is full, -ECANCELED when the watch stopped meanwhile.
+ *
+ * The listing drops cosi_net::lock every COSI_SCAN_BATCH resources
+ * (cosi_scan_yield()), so writers wait for a piece of it, not for all of
+ * it.  What keeps that consistent:
+ *  - w->pos, the last id examined, is written after each resource and so
+ *    is exact at every unlock.  cosi_watch_notify() queues a change of an
+ *    id at or before pos (the listing has shown or skipped the resource;
+ *    the client must see the change after it) and skips one after pos
+ *    (the listing will show the resource as it is when it gets there, or
+ *    not at all once destroyed).  The queue is sent only after the
+ *    listing, so the client sees the listing, then the changes.
+ *  - The listing resumes from w->pos with a fresh lookup: no resource
+ *    pointer is kept across the unlock.  w->coll is the watcher's
+ *    reference and outlives it; the watcher itself is freed only by
+ *    cosi_watch_done() (after the dump) or at netns exit (no dump runs).
+ *  - A watcher stopped meanwhile (overflow, watch-stop, its socket, its
+ *    type turned sensitive) keeps its state, with w->stop set: the
+ *    listing ends and the dump reports the stop.
+ */
 static int cosi_watch_list(struct cosi_net *cn, struct sk_buff *skb,
 			   struct netlink_callback *cb, struct cosi_watcher *w)
 {
 	struct cosi_res *res = NULL;
+	unsigned int n = 0;
 	int err;
 
 	for (;;) {
-		if (w->id)
+		if (w->id) {
 			res = w->pos[0] ? NULL : cosi_res_find(cn, w->coll, w->id);
-		else if (res)
+		} else if (res && n < COSI_SCAN_BATCH) {
 			res = cosi_coll_succ(res);	/* still locked */
-		else
+		} else {
+			if (res) {
+				cosi_scan_yield(cn);
+				n = 0;
+				if (w->stop)
+					return -ECANCELED;
+			}
 			res = cosi_coll_next(w->coll, w->pos, false);
+		}
 		if (!res)
 			break;
+		n++;
 		if (cosi_queries_match(w->query, res->labels, res->n_labels)) {
 			struct cosi_event ev = {
 				.rev = res->revision,
@@ -833,38 +863,48 @@ static int cosi_watch_catchup(struct cosi_net *cn, struct sk_buff *skb,
 	return 0;
 }
 
+/* The dump's error for a watch that stopped, 0 if it did not. */
+static int cosi_watch_stop_err(struct netlink_callback *cb,
+			       const struct cosi_watcher *w)
+{
+	switch (w->stop) {
+	case COSI_STOP_NONE:
+		return 0;
+	case COSI_STOP_REQUEST:
+		NL_SET_ERR_MSG(cb->extack, "watch stopped by watch-stop");
+		return -ECANCELED;
+	case COSI_STOP_SOCKET:
+		NL_SET_ERR_MSG(cb->extack,
+			       "watch stopped with every watch of its socket (receive buffer overflow, or a type became sensitive)");
+		return -ENOBUFS;
+	case COSI_STOP_ACCESS:
+		NL_SET_ERR_MSG(cb->extack,
+			       "watch stopped: its type became sensitive, which needs CAP_NET_ADMIN");
+		return -EPERM;
+	default:
+		NL_SET_ERR_MSG(cb->extack,
+			       "watch stopped: too many events while starting");
+		return -ENOBUFS;
+	}
+}
+
 int cosi_watch_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_watcher *w = (struct cosi_watcher *)cb->args[0];
-	int err = 0;
+	int err;
 
-	mutex_lock(&cn->lock);
-	switch (w->stop) {
-	case COSI_STOP_NONE:
-		break;
-	case COSI_STOP_REQUEST:
-		NL_SET_ERR_MSG(cb->extack, "watch stopped by watch-stop");
-		err = -ECANCELED;
+	cosi_net_lock(cn);
+	err = cosi_watch_stop_err(cb, w);
+	if (err)
 		goto out;
-	case COSI_STOP_SOCKET:
-		NL_SET_ERR_MSG(cb->extack,
-			       "watch stopped with every watch of its socket (receive buffer overflow, or a type became sensitive)");
-		err = -ENOBUFS;
-		goto out;
-	case COSI_STOP_ACCESS:
-		NL_SET_ERR_MSG(cb->extack,
-			       "watch stopped: its type became sensitive, which needs CAP_NET_ADMIN");
-		err = -EPERM;
-		goto out;
-	default:
-		NL_SET_ERR_MSG(cb->extack,
-			       "watch stopped: too many events while starting");
-		err = -ENOBUFS;
-		goto out;
-	}
 	if (w->state == COSI_WATCH_LISTING)
 		err = cosi_watch_list(cn, skb, cb, w);
+	if (err == -ECANCELED) {
+		/* Stopped while the listing let writers in. */
+		err = cosi_watch_stop_err(cb, w);
+		goto out;
+	}
 	if (!err && w->state == COSI_WATCH_CATCHUP)
 		err = cosi_watch_catchup(cn, skb, cb, w);
 	if (err == -EMSGSIZE)
@@ -886,7 +926,7 @@ int cosi_watch_done(struct netlink_callback *cb)
 	struct cosi_pending *p, *tmp;
 	bool released;
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	if (w->state != COSI_WATCH_MARKED || w->stop || sk->released) {
 		/*
 		 * The dump ended early (its error, or the socket closed), or
@@ -936,7 +976,7 @@ int cosi_watch_stop_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	id = nla_get_u32(info->attrs[COSI_A_RESOURCE_WATCH_ID]);
 
-	mutex_lock(&cn->lock);
+	cosi_net_lock(cn);
 	sk = cosi_sock_of(cn, skb);
 	if (sk) {
 		list_for_each_entry(w, &sk->watchers, sock_node) {

@@ -2,7 +2,8 @@
 /*
  * Resource dumps larger than one skb: complete and sorted by id, the
  * id-prefix filter, and NLM_F_DUMP_INTR when the collection changes
- * between two skbs of a dump (with a concurrent writer process).
+ * between two skbs of a dump (with a concurrent writer process); filtered
+ * dumps whose scan lets writers in midway (fixture scan).
  */
 #include <signal.h>
 #include <sys/prctl.h>
@@ -235,6 +236,18 @@ TEST_F_TIMEOUT(dump, after_destroys, 300)
 		EXPECT_EQ(i % 3 ? 1 : 0, w.seen[i]);
 }
 
+/* In a writer process: die with the test, and a handle (or exit 1). */
+static struct cosi *child_open(void)
+{
+	struct cosi *c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	c = cosi_open();
+	if (!c)
+		_exit(1);
+	return c;
+}
+
 /*
  * A writer in its own process (same netns) until killed: updates every
  * resource in turn, or (churn) destroys and re-creates every tenth one.
@@ -246,10 +259,7 @@ static void writer_run(bool churn)
 	uint64_t i;
 	int idx;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	c = cosi_open();
-	if (!c)
-		_exit(1);
+	c = child_open();
 	for (i = 1;; i++) {
 		if (!churn) {
 			idx = (i * 7919) % NR_BLOBS;
@@ -410,6 +420,532 @@ TEST_F_TIMEOUT(dump, compact_complete_and_sorted, 300)
 	/* namespace 12, type 12, owner 8, phase 8, two empty nests 8 */
 	EXPECT_LE(k.bytes + NR_BLOBS * 48, f.bytes)
 		TH_LOG("compact %zu B, full %zu B", k.bytes, f.bytes);
+}
+
+/*
+ * Resume points destroyed and made again under a dump: a dump on a raw
+ * socket, paced by the test.  After each datagram the RESUME_AHEAD ids
+ * that follow its last one are destroyed (the next datagram, which the
+ * kernel fills while this one is read, ends among them: the next dumpit
+ * resumes after a destroyed id), and those destroyed after the datagram
+ * before are created again (behind the dump, or ahead of it).  Every id
+ * never touched is listed once, none twice, in order, each with its own
+ * data, and the dump is flagged NLM_F_DUMP_INTR.
+ */
+#define RESUME_AHEAD	40
+
+TEST_F_TIMEOUT(dump, resume_point_destroyed, 300)
+{
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = BLOBS);
+	static unsigned char seen[NR_BLOBS], touched[NR_BLOBS], gone[NR_BLOBS];
+	static char buf[256 * 1024];
+	int fd, i, idx, last = -1, intr = 0, dgrams = 0, n = 0;
+	struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
+	struct nlmsghdr *nlh;
+	struct nl_msg *m;
+	char id[16];
+	bool done = false;
+	ssize_t len;
+
+	memset(seen, 0, sizeof(seen));
+	memset(touched, 0, sizeof(touched));
+	memset(gone, 0, sizeof(gone));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	ASSERT_LE(0, fd);
+	m = cosi_msg_new(self->c, COSI_CMD_RESOURCE_GET, 0);
+	ASSERT_NE(NULL, m);
+	ASSERT_EQ(0, cosi_put_list_req(m, &lr));
+	ASSERT_EQ(0, raw_send(fd, m, 1, NLM_F_DUMP));
+	while (!done) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		ASSERT_LT(0, len) TH_LOG("recv: %m");
+		dgrams++;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr++;
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				ASSERT_EQ(0, *(int *)NLMSG_DATA(nlh));
+				done = true;
+				break;
+			}
+			ASSERT_EQ(0, genlmsg_parse(nlh, 0, tb,
+						   COSI_A_RESOURCE_MAX, NULL));
+			ASSERT_NE(NULL, tb[COSI_A_RESOURCE_ID]);
+			ASSERT_EQ(1, sscanf(nla_get_string(tb[COSI_A_RESOURCE_ID]),
+					    "r%d", &idx));
+			ASSERT_TRUE(idx >= 0 && idx < NR_BLOBS);
+			ASSERT_LT(last, idx) TH_LOG("r%05d after r%05d", idx,
+						    last);
+			ASSERT_EQ(0, seen[idx]++) TH_LOG("r%05d twice", idx);
+			last = idx;
+			n++;
+		}
+		if (done)
+			break;
+		for (i = 0; i < NR_BLOBS; i++) {
+			if (!gone[i])
+				continue;
+			ASSERT_COSI_OK(self->c, blob_write(self->c, i, 1, true));
+			gone[i] = 0;
+		}
+		for (i = last + 1; i <= last + RESUME_AHEAD && i < NR_BLOBS;
+		     i++) {
+			blob_id(id, sizeof(id), i);
+			ASSERT_COSI_OK(self->c, widget_destroy(self->c, BLOBS,
+							       id, NULL));
+			gone[i] = touched[i] = 1;
+		}
+	}
+	close(fd);
+	for (i = 0; i < NR_BLOBS; i++)
+		if (!touched[i])
+			ASSERT_EQ(1, seen[i]) TH_LOG("r%05d", i);
+	TH_LOG("%d datagrams, %d resources, %d flagged", dgrams, n, intr);
+	EXPECT_LT(0, intr);
+}
+
+/*
+ * Long scans (pieces of the kernel's COSI_SCAN_BATCH, 128): a label
+ * query that picks one resource in 64 of NR_ITEMS (and a few more the
+ * writer adds) makes a dumpit examine many.  A list dump takes no lock
+ * (it walks the collection under RCU, one read section per piece), so
+ * writers change the collection under it at any point.  A writer
+ * process creates, destroys and relabels resources meanwhile, among them
+ * those at the positions a scan resumes from when nothing changed (every
+ * 128th id) and the collection's last one.
+ */
+#define NR_ITEMS	2048
+#define SCAN_BATCH	128
+/* Dumps tried before giving up on seeing a writer inside one skb. */
+#define SCAN_TRIES	400
+
+FIXTURE(scan) {
+	struct cosi *c;
+	long params[COSI_NPARAMS];
+	pid_t writer;
+};
+
+static void item_id(char *id, size_t len, int idx, bool extra)
+{
+	snprintf(id, len, "i%04d%s", idx, extra ? "+" : "");
+}
+
+/* Stable picks: listed by every dump (the writer relabels them). */
+static bool item_stable_pick(int idx)
+{
+	return !(idx % 64);
+}
+
+static int item_write(struct cosi *c, const char *id, bool pick,
+		      unsigned long gen, int op)
+{
+	char g[24];
+	struct cosi_kvs labels;
+	int err;
+
+	snprintf(g, sizeof(g), "%lu", gen);
+	labels = kvs_make("pick", pick ? "yes" : "no", "gen", g, NULL);
+	if (op == 0)
+		err = widget_create(c, WIDGET, id, &labels, NULL);
+	else
+		err = widget_update(c, WIDGET, id, id, &labels, NULL);
+	cosi_kvs_clear(&labels);
+	return err;
+}
+
+FIXTURE_SETUP(scan)
+{
+	char id[16];
+	int i;
+
+	self->writer = 0;
+	params_save(self->params);
+	/* A small history: the emptied collection is freed (see below). */
+	PARAM_SET("history_size", 16);
+	NEW_NETNS();
+	COSI_OPEN(self->c);
+	ASSERT_COSI_OK(self->c, widget_define(self->c, WIDGET, 0));
+	ASSERT_COSI_OK(self->c, widget_define(self->c, "others", 0));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, "others", "o", NULL,
+					      NULL));
+	for (i = 0; i < NR_ITEMS; i++) {
+		item_id(id, sizeof(id), i, false);
+		ASSERT_COSI_OK(self->c, item_write(self->c, id,
+						   item_stable_pick(i), 0, 0));
+	}
+}
+
+FIXTURE_TEARDOWN(scan)
+{
+	if (self->writer > 0) {
+		kill(self->writer, SIGKILL);
+		waitpid(self->writer, NULL, 0);
+	}
+	cosi_close(self->c);
+	params_restore(self->params);
+}
+
+/*
+ * The writer, until killed: in turn destroys or re-creates an item at a
+ * resume point (iNNNN, NNNN = 127 + 128k: the collection's last is one),
+ * creates or destroys an extra picked one ("iNNNN+", right after iNNNN;
+ * 16 of them), moves an item in or out of the query (NNNN = 32 + 64k),
+ * and relabels a stable pick (still picked).
+ */
+static void scan_writer_run(void)
+{
+	bool gone[NR_ITEMS] = { false }, extra[NR_ITEMS] = { false };
+	bool in[NR_ITEMS] = { false };
+	unsigned long gen;
+	struct cosi *c;
+	char id[16];
+	int idx;
+
+	c = child_open();
+	for (gen = 1;; gen++) {
+		switch (gen % 4) {
+		case 0:
+			idx = (gen / 4 % (NR_ITEMS / SCAN_BATCH)) * SCAN_BATCH +
+			      SCAN_BATCH - 1;
+			item_id(id, sizeof(id), idx, false);
+			if (gone[idx] ? item_write(c, id, false, gen, 0) :
+					widget_destroy(c, WIDGET, id, NULL))
+				_exit(2);
+			gone[idx] = !gone[idx];
+			break;
+		case 1:
+			idx = (gen / 4 % 16) * SCAN_BATCH + 64;
+			item_id(id, sizeof(id), idx, true);
+			if (extra[idx] ? widget_destroy(c, WIDGET, id, NULL) :
+					 item_write(c, id, true, gen, 0))
+				_exit(3);
+			extra[idx] = !extra[idx];
+			break;
+		case 2:
+			idx = (gen / 4 * 64 + 32) % NR_ITEMS;
+			item_id(id, sizeof(id), idx, false);
+			in[idx] = !in[idx];
+			if (item_write(c, id, in[idx], gen, 1))
+				_exit(4);
+			break;
+		default:
+			idx = (gen / 4 * 64) % NR_ITEMS;
+			item_id(id, sizeof(id), idx, false);
+			if (item_write(c, id, true, gen, 1))
+				_exit(5);
+		}
+	}
+}
+
+/* What a filtered dump saw. */
+struct scan_walk {
+	char last[COSI_ID_MAX_LEN + 1];
+	size_t n;
+	size_t unsorted;
+	size_t twice;
+	size_t foreign;
+	unsigned char seen[NR_ITEMS];
+	unsigned char seen_extra[NR_ITEMS];
+};
+
+static void scan_one(struct cosi_resource *r, void *arg)
+{
+	struct scan_walk *w = arg;
+	const char *pick = cosi_kvs_get(&r->labels, "pick");
+	int idx = -1;
+	char plus = 0;
+	int got = sscanf(r->id, "i%4d%c", &idx, &plus);
+
+	if (w->n && strcmp(w->last, r->id) >= 0)
+		w->unsorted++;
+	snprintf(w->last, sizeof(w->last), "%s", r->id);
+	w->n++;
+	if (got < 1 || idx < 0 || idx >= NR_ITEMS || (got == 2 && plus != '+') ||
+	    !pick || strcmp(pick, "yes"))
+		w->foreign++;
+	else if ((got == 1 ? w->seen : w->seen_extra)[idx]++)
+		w->twice++;
+	cosi_resource_free(r);
+}
+
+/* The query of the scan dumps: label pick=yes. */
+static const struct cosi_term scan_yes[] = {
+	{ .key = "pick", .op = COSI_LABEL_OP_EQUAL,
+	  .values = (const char *const[]){ "yes" }, .n_values = 1 },
+};
+static const struct cosi_query scan_query = { scan_yes, 1 };
+
+static int scan_dump(struct cosi *c, struct scan_walk *w, bool *intr)
+{
+	COSI_OPTS(cosi_list_req, lr,
+		.ns = TEST_NS, .type = WIDGET, .queries = &scan_query,
+		.n_queries = 1,
+	);
+
+	memset(w, 0, sizeof(*w));
+	return cosi_resource_list_cb(c, &lr, scan_one, w, intr);
+}
+
+/*
+ * The same dump on a raw socket: how many of its resource messages carry
+ * NLM_F_DUMP_INTR and are not the first of their datagram (each datagram
+ * is one dumpit's skb).  A dumpit that holds the lock throughout can
+ * flag only its first message (a change since the skb before); a flag
+ * further in shows that a writer got in between two of its pieces.  (The
+ * final NLMSG_DONE may be flagged either way: not counted.)  Returns the
+ * count, or -1 on a socket error.
+ */
+static int scan_dump_raw(struct cosi *c)
+{
+	COSI_OPTS(cosi_list_req, lr,
+		.ns = TEST_NS, .type = WIDGET, .queries = &scan_query,
+		.n_queries = 1,
+	);
+	static char buf[256 * 1024];
+	struct nlmsghdr *nlh;
+	struct nl_msg *m;
+	int fd, mid = 0;
+	ssize_t len;
+	bool done = false;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, 0);
+	if (fd < 0 || !m || cosi_put_list_req(m, &lr) ||
+	    raw_send(fd, m, 1, NLM_F_DUMP)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (!done) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len <= 0) {
+			mid = -1;
+			break;
+		}
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if ((char *)nlh != buf &&
+			    (nlh->nlmsg_flags & NLM_F_DUMP_INTR))
+				mid++;
+		}
+	}
+	close(fd);
+	return mid;
+}
+
+/*
+ * Every stable pick exactly once, in id order, nothing twice, nothing
+ * the query does not pick; and writers got in within one dumpit's scan
+ * (scan_dump_raw()).
+ */
+TEST_F_TIMEOUT(scan, filtered_dump_lets_writers_in, 600)
+{
+	struct scan_walk w;
+	int i, mid, tries, inside = 0;
+	bool intr;
+
+	self->writer = fork();
+	ASSERT_LE(0, self->writer);
+	if (!self->writer)
+		scan_writer_run();
+	for (tries = 0; tries < SCAN_TRIES && inside < 20; tries++) {
+		mid = scan_dump_raw(self->c);
+		ASSERT_LE(0, mid) TH_LOG("raw dump: %m");
+		inside += mid > 0;
+		ASSERT_COSI_OK(self->c, scan_dump(self->c, &w, &intr));
+		ASSERT_EQ(0, w.unsorted) TH_LOG("dump %d", tries);
+		ASSERT_EQ(0, w.twice) TH_LOG("dump %d", tries);
+		ASSERT_EQ(0, w.foreign) TH_LOG("dump %d", tries);
+		for (i = 0; i < NR_ITEMS; i++)
+			if (item_stable_pick(i))
+				ASSERT_EQ(1, w.seen[i])
+					TH_LOG("dump %d: i%04d", tries, i);
+	}
+	ASSERT_TRUE(writer_alive(self->writer));
+	EXPECT_LT(0, inside) TH_LOG("no writer inside a dumpit in %d", tries);
+	TH_LOG("%d of %d raw dumps saw a writer inside a dumpit", inside,
+	       tries);
+}
+
+/*
+ * The whole collection destroyed and created again while dumps scan it:
+ * with a 16-event history, the emptied collection is freed (its last
+ * destroy event evicted) and a new one made, between two pieces of a
+ * dump.  Dumps stay sorted without duplicates (KASAN would see a freed
+ * collection used).
+ */
+TEST_F_TIMEOUT(scan, collection_freed_during_dump, 600)
+{
+	struct scan_walk w;
+	int i, tries, round;
+	char id[16];
+	bool intr;
+
+	self->writer = fork();
+	ASSERT_LE(0, self->writer);
+	if (!self->writer) {
+		struct cosi *c;
+
+		c = child_open();
+		for (round = 0;; round++) {
+			for (i = NR_ITEMS - 1; i >= 0; i--) {
+				item_id(id, sizeof(id), i, false);
+				if (widget_destroy(c, WIDGET, id, NULL))
+					_exit(2);
+			}
+			/* Evict the destroy events: the collection goes. */
+			for (i = 0; i < 20; i++)
+				if (widget_update(c, "others", "o",
+						  i % 2 ? "a" : "b", NULL, NULL))
+					_exit(3);
+			for (i = 0; i < NR_ITEMS; i++) {
+				item_id(id, sizeof(id), i, false);
+				if (item_write(c, id, item_stable_pick(i),
+					       round, 0))
+					_exit(4);
+			}
+		}
+	}
+	for (tries = 0; tries < 100; tries++) {
+		ASSERT_COSI_OK(self->c, scan_dump(self->c, &w, &intr));
+		ASSERT_EQ(0, w.unsorted) TH_LOG("dump %d", tries);
+		ASSERT_EQ(0, w.twice) TH_LOG("dump %d", tries);
+		ASSERT_EQ(0, w.foreign) TH_LOG("dump %d", tries);
+	}
+	ASSERT_TRUE(writer_alive(self->writer));
+}
+
+/*
+ * An unfiltered dump on a raw socket, paced by the test: the first
+ * datagram is read (the kernel fills the second one meanwhile, before
+ * @between runs), then @between changes the store, then the rest is
+ * read.  Returns the number of messages (resources and NLMSG_DONE) that
+ * carry NLM_F_DUMP_INTR, -1 on a socket error; *@n_res counts resource
+ * messages.
+ */
+static int scan_dump_paced(struct __test_metadata *_metadata,
+			   struct cosi *c, void (*between)(struct cosi *c),
+			   int *n_res)
+{
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	static char buf[256 * 1024];
+	struct nlmsghdr *nlh;
+	struct nl_msg *m;
+	int fd, intr = 0, dgrams = 0;
+	ssize_t len;
+	bool done = false;
+
+	*n_res = 0;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, 0);
+	if (fd < 0 || !m || cosi_put_list_req(m, &lr) ||
+	    raw_send(fd, m, 1, NLM_F_DUMP)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (!done) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len <= 0) {
+			intr = -1;
+			break;
+		}
+		if (dgrams++ == 0)
+			between(c);
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr++;
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			(*n_res)++;
+		}
+	}
+	TH_LOG("%d datagrams, %d resources, %d flagged", dgrams, *n_res,
+	       intr);
+	close(fd);
+	return intr;
+}
+
+/* Destroy every item, then evict the destroy events: the collection goes. */
+static void scan_destroy_all(struct cosi *c)
+{
+	char id[16];
+	int i;
+
+	for (i = 0; i < NR_ITEMS; i++) {
+		item_id(id, sizeof(id), i, false);
+		if (widget_destroy(c, WIDGET, id, NULL))
+			abort();
+	}
+	for (i = 0; i < 20; i++)
+		if (widget_update(c, "others", "o", i % 2 ? "a" : "b", NULL,
+				  NULL))
+			abort();
+}
+
+/*
+ * ... and create as many other resources ("j...", after every "i..."),
+ * one change each, as the old collection had seen (NR_ITEMS creations):
+ * the new collection's gen equals the old one's.
+ */
+static void scan_replace_all(struct cosi *c)
+{
+	char id[16];
+	int i;
+
+	scan_destroy_all(c);
+	for (i = 0; i < NR_ITEMS; i++) {
+		snprintf(id, sizeof(id), "j%04d", i);
+		if (widget_create(c, WIDGET, id, NULL, NULL))
+			abort();
+	}
+}
+
+/*
+ * Review (dumplock): a dump that listed resources of a collection which
+ * then went away must be flagged NLM_F_DUMP_INTR (its NLMSG_DONE, the
+ * next message): the client got a part of the collection that never was
+ * the whole of it.  cb->seq is set only when the collection is found.
+ */
+TEST_F_TIMEOUT(scan, intr_when_collection_gone, 120)
+{
+	int n, intr;
+
+	intr = scan_dump_paced(_metadata, self->c, scan_destroy_all, &n);
+	ASSERT_LE(0, intr);
+	ASSERT_LT(0, n);
+	ASSERT_GT(NR_ITEMS, n);
+	EXPECT_LT(0, intr) TH_LOG("%d of %d listed, then all destroyed: no NLM_F_DUMP_INTR",
+				  n, NR_ITEMS);
+}
+
+/*
+ * Review (dumplock): the collection freed and made again between two
+ * pieces of a dump, with as many changes as the old one had: the dump
+ * lists old "i" resources and new "j" ones, which never coexisted, and
+ * must be flagged.  cb->seq comes from coll->gen, which a new collection
+ * starts again at 0.
+ */
+TEST_F_TIMEOUT(scan, intr_when_collection_recreated, 120)
+{
+	int n, intr;
+
+	intr = scan_dump_paced(_metadata, self->c, scan_replace_all, &n);
+	ASSERT_LE(0, intr);
+	ASSERT_LT(NR_ITEMS, n);		/* old ones and all the new ones */
+	EXPECT_LT(0, intr) TH_LOG("%d listed (old and new), no NLM_F_DUMP_INTR",
+				  n);
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,8 @@
  * Watches: bootstrap and the bootstrapped marker, live events, filters
  * (id, label query) and their created/destroyed transitions, resuming
  * from a revision (ENODATA, ERANGE), receive buffer overflow (ENOBUFS)
- * and recovery, watch-stop, limits, and the multicast events group.
+ * and recovery, watch-stop, limits, and the multicast events group; a
+ * filtered bootstrap whose scan lets writers in midway.
  */
 #include <signal.h>
 #include <sys/prctl.h>
@@ -167,11 +168,13 @@ static void view_clear(struct view *v)
 		view_del(v, 0);
 }
 
-/* The view equals a fresh list of the collection. */
+/* The view equals a fresh list of the collection (what @q picks of it). */
 static void view_expect_list(struct __test_metadata *_metadata,
-			     struct view *v, struct cosi *c)
+			     struct view *v, struct cosi *c,
+			     const struct cosi_query *q)
 {
-	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET,
+		  .queries = q, .n_queries = q ? 1 : 0);
 	struct cosi_resources l;
 	size_t k;
 	int i;
@@ -531,7 +534,7 @@ TEST_F(watch, resume_since_revision)
 	wr.since_revision = view.rev;
 	ASSERT_COSI_OK(self->w, cosi_watch(self->w, &wr, view_apply, &view,
 					   NULL, NULL));
-	view_expect_list(_metadata, &view, self->c);
+	view_expect_list(_metadata, &view, self->c, NULL);
 
 	/* From the current revision: just the marker. */
 	wr.since_revision = destroyed;
@@ -799,7 +802,7 @@ TEST_F_TIMEOUT(watch, overflow_then_resume, 120)
 					      NULL));
 	restarts = view_follow(self->w, &view, &wr, "zz-last", 10000);
 	EXPECT_EQ(0, restarts);
-	view_expect_list(_metadata, &view, self->c);
+	view_expect_list(_metadata, &view, self->c, NULL);
 	view_clear(&view);
 }
 
@@ -884,6 +887,34 @@ TEST_F_TIMEOUT(watch, lost_reply_times_out, 60)
 	EXPECT_EQ(-ENOBUFS, cosi_watch_recv(self->w, 0, NULL, NULL));
 }
 
+/*
+ * Start @run(@ops) in a child (*@child), then the watch @wr into @v, and
+ * follow it until the child's last resource, "zz-done", shows up; the
+ * child must succeed.  Returns the number of restarts (view_follow()).
+ */
+static int watch_churn(struct __test_metadata *_metadata, struct cosi *w,
+		       pid_t *child, void (*run)(int ops), int ops,
+		       const struct cosi_watch_req *wr, struct view *v,
+		       int timeout_ms)
+{
+	int status = -1, restarts;
+
+	*child = fork();
+	if (!*child)
+		run(ops);
+	EXPECT_LE(0, *child);
+	usleep(20000);
+	EXPECT_COSI_OK(w, cosi_watch(w, wr, view_apply, v, NULL, NULL));
+	EXPECT_STREQ("", v->bad);
+	restarts = view_follow(w, v, wr, "zz-done", timeout_ms);
+	EXPECT_LE(0, restarts) TH_LOG("following: %s", strerror(-restarts));
+	EXPECT_EQ(*child, waitpid(*child, &status, 0));
+	*child = 0;
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	return restarts;
+}
+
 TEST_F_TIMEOUT(watch, bootstrap_during_churn, 300)
 {
 	COSI_OPTS(cosi_watch_req, wr,
@@ -895,7 +926,7 @@ TEST_F_TIMEOUT(watch, bootstrap_during_churn, 300)
 		.ns = TEST_NS, .type = WIDGET, .spec = &spec,
 	);
 	char id[16], blob[1024] = { 0 };
-	int i, status = -1, restarts;
+	int i, restarts;
 
 	cosi_spec_add_string(&spec, "name", "n");
 	cosi_spec_add_bytes(&spec, "blob", blob, sizeof(blob));
@@ -905,22 +936,107 @@ TEST_F_TIMEOUT(watch, bootstrap_during_churn, 300)
 		ASSERT_COSI_OK(self->c, cosi_resource_create(self->c, &r, NULL));
 	}
 	cosi_spec_clear(&spec);
-	self->child = fork();
-	ASSERT_LE(0, self->child);
-	if (!self->child)
-		churn_run(3000);
-	usleep(20000);
-	ASSERT_COSI_OK(self->w, cosi_watch(self->w, &wr, view_apply, &view,
-					   NULL, NULL));
-	EXPECT_STREQ("", view.bad);
-	restarts = view_follow(self->w, &view, &wr, "zz-done", 240000);
-	ASSERT_LE(0, restarts) TH_LOG("following: %s", strerror(-restarts));
-	ASSERT_EQ(self->child, waitpid(self->child, &status, 0));
-	self->child = 0;
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-	view_expect_list(_metadata, &view, self->c);
+	restarts = watch_churn(_metadata, self->w, &self->child, churn_run,
+			       3000, &wr, &view, 240000);
+	view_expect_list(_metadata, &view, self->c, NULL);
 	TH_LOG("%zu events, %d restart(s)", view.events, restarts);
+	view_clear(&view);
+}
+
+/*
+ * A filtered bootstrap of a collection much larger than what the kernel
+ * scans per lock hold (COSI_SCAN_BATCH, 128): the query picks about one
+ * resource in 16, so one dumpit examines all of them and lets writers in
+ * every 128.  Another process creates, destroys and relabels (in and
+ * out of the query) resources meanwhile, a quarter of its changes at the
+ * ids a listing resumes from when nothing changed (every 128th; the
+ * collection's last is one).  Bootstrap and events must give exactly
+ * what a final list with the same query gives.
+ */
+#define SCAN_IDS	2048
+
+static bool scan_picked(int idx)
+{
+	return !(idx % 16);
+}
+
+static int scan_write(struct cosi *c, int idx, bool pick, int gen, bool create)
+{
+	struct cosi_kvs labels = kvs_make("pick", pick ? "yes" : "no", NULL);
+	char id[16], name[16];
+	int err;
+
+	snprintf(id, sizeof(id), "f%04d", idx);
+	snprintf(name, sizeof(name), "v%d", gen);
+	err = create ? widget_create(c, WIDGET, id, &labels, NULL) :
+		       widget_update(c, WIDGET, id, name, &labels, NULL);
+	cosi_kvs_clear(&labels);
+	return err;
+}
+
+static void scan_churn_run(int ops)
+{
+	bool exists[SCAN_IDS];
+	struct cosi_kvs done = kvs_make("pick", "yes", NULL);
+	struct cosi *c;
+	char id[16];
+	int i, idx, err;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	c = cosi_open();
+	if (!c)
+		_exit(1);
+	for (i = 0; i < SCAN_IDS; i++)
+		exists[i] = true;
+	srand(getpid());
+	for (i = 0; i < ops; i++) {
+		if (i % 4)
+			idx = rand() % SCAN_IDS;
+		else
+			idx = (rand() % (SCAN_IDS / 128)) * 128 + 127;
+		if (!exists[idx]) {
+			err = scan_write(c, idx, !(rand() % 4), i, true);
+			exists[idx] = true;
+		} else if (rand() % 3) {
+			err = scan_write(c, idx, !(rand() % 4), i, false);
+		} else {
+			snprintf(id, sizeof(id), "f%04d", idx);
+			err = widget_destroy(c, WIDGET, id, NULL);
+			exists[idx] = false;
+		}
+		if (err)
+			_exit(2);
+		if (!(i % 16))
+			usleep(200);
+	}
+	if (widget_create(c, WIDGET, "zz-done", &done, NULL))
+		_exit(3);
+	_exit(0);
+}
+
+TEST_F_TIMEOUT(watch, filtered_bootstrap_scan_during_churn, 600)
+{
+	const struct cosi_term yes[] = {
+		{ .key = "pick", .op = COSI_LABEL_OP_EQUAL,
+		  .values = (const char *const[]){ "yes" }, .n_values = 1 },
+	};
+	const struct cosi_query q = { yes, 1 };
+	COSI_OPTS(cosi_watch_req, wr,
+		.ns = TEST_NS, .type = WIDGET, .bootstrap = true,
+		.queries = &q, .n_queries = 1,
+	);
+	struct view view = { 0 };
+	int i, restarts;
+
+	for (i = 0; i < SCAN_IDS; i++)
+		ASSERT_COSI_OK(self->c, scan_write(self->c, i, scan_picked(i),
+						   0, true));
+	restarts = watch_churn(_metadata, self->w, &self->child,
+			       scan_churn_run, 6000, &wr, &view, 400000);
+	/* The view is what the query picks now, version for version. */
+	view_expect_list(_metadata, &view, self->c, &q);
+	TH_LOG("%zu picked, %zu events, %d restart(s)", view.n, view.events,
+	       restarts);
 	view_clear(&view);
 }
 

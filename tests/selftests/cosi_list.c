@@ -411,3 +411,42 @@ TEST_F_TIMEOUT(list, write_batch_watching, 300)
 }
 
 TEST_HARNESS_MAIN
+
+/*
+ * Review (rev-b): a cosi_resource_list_cb() callback that calls back into
+ * the same handle.  The inner request's cosi_recv() reads into the same
+ * c->rxbuf the outer cosi_recv() is walking, and consumes the outer
+ * dump's datagrams (skipped: wrong seq), so the outer list never sees
+ * NLMSG_DONE and times out.  Expected (proposed fix): the inner call is
+ * refused at once (-EBUSY) and the outer list completes.
+ * NOT RUN (host only during the review); compile-checked.
+ */
+struct reenter_ctx {
+	struct cosi *c;
+	int n, inner_err;
+};
+
+static void reenter_one(struct cosi_resource *r, void *arg)
+{
+	struct reenter_ctx *x = arg;
+	struct cosi_resource *got = NULL;
+
+	x->n++;
+	x->inner_err = cosi_resource_get(x->c, r->ns, r->type, r->id, &got);
+	cosi_resource_free(got);
+	cosi_resource_free(r);
+}
+
+TEST_F_TIMEOUT(list, callback_reenters_handle, 120)
+{
+	COSI_OPTS(cosi_list_req, q, .ns = TEST_NS, .type = BIG);
+	struct reenter_ctx x = { .c = self->c };
+	int i;
+
+	for (i = 0; i < 40; i++)
+		ASSERT_EQ(0, big_create(self->c, i));
+	EXPECT_EQ(0, cosi_resource_list_cb(self->c, &q, reenter_one, &x,
+					   NULL));
+	EXPECT_EQ(40, x.n);
+	EXPECT_EQ(-EBUSY, x.inner_err);
+}

@@ -111,7 +111,15 @@ struct cosi {
 	bool ctrl_joined;
 	bool gone;		/* the family was unregistered */
 	bool events;		/* has watched or joined the events group */
-	struct cosi_rx *rx;
+	/*
+	 * Whether the module takes compact list requests: unknown until a
+	 * list answers (a module older than the flag refuses it as an
+	 * unknown attribute, EINVAL; the list is then asked again without
+	 * it, and every later one).
+	 */
+	bool compact_ok;
+	bool compact_no;
+	struct cosi_rx *rx;	/* the request being answered, if any */
 	struct cosi_err err;
 	bool intr;
 	bool lost;		/* an event could not be queued */
@@ -781,6 +789,11 @@ static int cosi_request_rx(struct cosi *c, struct nl_msg *msg,
 {
 	int err;
 
+	if (c->rx) {
+		/* From a reply callback: the handle is busy with its request. */
+		nlmsg_free(msg);
+		return -EBUSY;
+	}
 	memset(&c->err, 0, sizeof(c->err));
 	c->intr = false;
 	cosi_msg_recycle(c, c->last_req);
@@ -832,6 +845,8 @@ static int cosi_send_batch(struct cosi *c, const char *buf, size_t len,
 {
 	int err;
 
+	if (c->rx)
+		return -EBUSY;	/* from a reply callback, see cosi_request_rx() */
 	errno = 0;
 	err = nl_sendto(c->sk, (void *)buf, len);
 	if (err < 0)
@@ -922,24 +937,30 @@ static bool cosi_answer_small(const struct cosi *c,
  */
 #define COSI_SMALL_ANSWER_TRUESIZE	1280
 
-int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
+/*
+ * Requests per chunk when every answer is small: as many as fill half the
+ * receive buffer (the rest for the slack of the estimate).  Others:
+ * COSI_BATCH_ECHOES.
+ */
+static size_t cosi_batch_max_small(const struct cosi *c)
 {
-	size_t i, k, max_small;
 	socklen_t optlen = sizeof(int);
-	int err = 0, rcvbuf;
+	size_t max_small;
+	int rcvbuf;
 
-	/*
-	 * Small answers: as many as fill half the receive buffer (the rest
-	 * for the slack of the estimate).  Others: COSI_BATCH_ECHOES.
-	 */
 	if (getsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 		       &optlen) || rcvbuf <= 0)
 		rcvbuf = 0;
 	max_small = (size_t)rcvbuf / 2 / COSI_SMALL_ANSWER_TRUESIZE;
 	if (max_small > COSI_BATCH_MAX)
 		max_small = COSI_BATCH_MAX;
-	if (!max_small)
-		max_small = 1;
+	return max_small ? max_small : 1;
+}
+
+int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
+{
+	size_t i, k, max_small = cosi_batch_max_small(c);
+	int err = 0;
 
 	memset(&c->err, 0, sizeof(c->err));
 	for (i = 0; i < n; i++) {
@@ -1240,7 +1261,41 @@ struct cosi_list_ctx {
 	void *arg;
 	const char *ns;
 	const char *type;
+	size_t n;		/* entries handed to @fn */
 };
+
+/*
+ * Send a list request @q, its answers to @fn: compact entries (without
+ * the request's namespace and type and the attributes at their default,
+ * which the parsers take for absent ones; the callers put the namespace
+ * and type back), unless the module refused them.  A module older than
+ * the flag refuses it as an unknown attribute (EINVAL) before any entry
+ * (*@n still 0): the list is asked again without it, and so is every
+ * later one when that succeeds.
+ */
+static int cosi_list_send(struct cosi *c, const struct cosi_list_req *q,
+			  cosi_nlh_fn fn, void *arg, const size_t *n)
+{
+	bool compact = !c->compact_no;
+	struct nl_msg *m;
+	int err;
+
+	for (;;) {
+		m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
+		err = m ? cosi_put_list_req(m, q) : 0;
+		if (!err && compact && nla_put_flag(m, COSI_A_RESOURCE_COMPACT))
+			err = -EMSGSIZE;
+		err = cosi_send(c, m, err, fn, arg);
+		if (err != -EINVAL || !compact || c->compact_ok || *n)
+			break;
+		compact = false;
+	}
+	if (!err) {
+		c->compact_ok |= compact;
+		c->compact_no |= !compact;
+	}
+	return err;
+}
 
 /*
  * Whether @r, an entry of a list of (@ns, @type), came compact (without
@@ -1274,6 +1329,7 @@ static int cosi_list_msg(const struct nlmsghdr *nlh, void *arg)
 		r->ns = ns;
 		r->type = type;
 	}
+	l->n++;
 	l->fn(r, l->arg);
 	return 0;
 }
@@ -1283,7 +1339,6 @@ int cosi_resource_list_cb(struct cosi *c, const struct cosi_list_req *req,
 {
 	struct cosi_list_ctx l = { .fn = fn, .arg = arg };
 	struct cosi_list_req q;
-	struct nl_msg *m;
 	int err = COSI_OPTS_CHECK(c, &q, req, "cosi_list_req");
 
 	if (intr)
@@ -1292,9 +1347,7 @@ int cosi_resource_list_cb(struct cosi *c, const struct cosi_list_req *req,
 		return err;
 	l.ns = q.ns;
 	l.type = q.type;
-	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
-	err = cosi_send(c, m, m ? cosi_put_list_req(m, &q) : 0, cosi_list_msg,
-			&l);
+	err = cosi_list_send(c, &q, cosi_list_msg, &l, &l.n);
 	if (intr)
 		*intr = c->intr;
 	return err;
@@ -1419,7 +1472,6 @@ int cosi_list(struct cosi *c, const struct cosi_list_req *req,
 {
 	struct cosi_list_priv *l;
 	struct cosi_list_req q;
-	struct nl_msg *m;
 	int err = COSI_OPTS_CHECK(c, &q, req, "cosi_list_req");
 
 	*out = NULL;
@@ -1437,9 +1489,7 @@ int cosi_list(struct cosi *c, const struct cosi_list_req *req,
 		cosi_list_free(&l->pub);
 		return cosi_fail(c, ENOMEM);
 	}
-	m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
-	err = cosi_send(c, m, m ? cosi_put_list_req(m, &q) : 0, cosi_list_add,
-			l);
+	err = cosi_list_send(c, &q, cosi_list_add, l, &l->pub.n);
 	if (!err && l->err)
 		err = cosi_fail(c, -l->err);
 	if (err) {
@@ -1499,6 +1549,9 @@ static int cosi_write_build(struct cosi *c, struct cosi_write *w, char *buf,
 	if (!m)
 		return -ENOMEM;
 	err = cosi_put_req(m, &r, cosi_req_parts(w->cmd));
+	/* The spare buffer may be larger than @buf's room: bound the copy. */
+	if (!err && nlmsg_hdr(m)->nlmsg_len > COSI_MSG_BUF)
+		err = -EMSGSIZE;
 	if (!err) {
 		nlh = nlmsg_hdr(m);
 		nlh->nlmsg_seq = seq;
@@ -1538,24 +1591,15 @@ static int cosi_write_build(struct cosi *c, struct cosi_write *w, char *buf,
  */
 int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n)
 {
-	size_t i, k, max_small, bytes;
-	socklen_t optlen = sizeof(int);
+	size_t i, k, max_small = cosi_batch_max_small(c), bytes;
 	struct cosi_rx rx;
 	char *buf = cosi_txbuf(c);
-	int err = 0, len = 0, rcvbuf;
+	int err = 0, len = 0;
 	bool small, one_small;
 
 	memset(&c->err, 0, sizeof(c->err));
 	if (!buf)
 		return cosi_fail(c, ENOMEM);
-	if (getsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		       &optlen) || rcvbuf <= 0)
-		rcvbuf = 0;
-	max_small = (size_t)rcvbuf / 2 / COSI_SMALL_ANSWER_TRUESIZE;
-	if (max_small > COSI_BATCH_MAX)
-		max_small = COSI_BATCH_MAX;
-	if (!max_small)
-		max_small = 1;
 	for (i = 0; i < n; i++) {
 		memset(&w[i].err, 0, sizeof(w[i].err));
 		w[i].version = w[i].revision = 0;

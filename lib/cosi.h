@@ -317,7 +317,11 @@ struct cosi_event {
 
 /* Receives an event; the callee owns it (cosi_event_free()). */
 typedef void (*cosi_event_fn)(struct cosi_event *ev, void *arg);
-/* Receives a listed resource; the callee owns it. */
+/*
+ * Receives a listed resource; the callee owns it.  It runs while the
+ * handle reads the list's answers: a request on the same handle from it
+ * fails with -EBUSY.
+ */
 typedef void (*cosi_resource_fn)(struct cosi_resource *r, void *arg);
 
 /* The outcome of the last request.  ABI (c) frozen (in cosi_batch_op). */
@@ -452,7 +456,7 @@ struct cosi_write {
 	struct cosi_err err;		/* out: its errno and extack */
 	uint64_t version;		/* out: of the resource written */
 	uint64_t revision;		/* out: of the write */
-	bool done;			/* out: answered */
+	bool done;			/* out: answered, or refused unsent */
 };
 
 int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n);

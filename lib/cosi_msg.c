@@ -741,11 +741,6 @@ int cosi_put_req(struct nl_msg *m, const struct cosi_req *r,
 	return err;
 }
 
-/*
- * A list asks for compact entries: without the request's namespace and
- * type and the attributes at their default, which the parsers take for
- * absent ones (cosi_list_key() puts the namespace and type back).
- */
 int cosi_put_list_req(struct nl_msg *m, const struct cosi_list_req *q)
 {
 	int err = cosi_put_key(m, q->ns, q->type, NULL);
@@ -754,8 +749,6 @@ int cosi_put_list_req(struct nl_msg *m, const struct cosi_list_req *q)
 		err = cosi_put_str(m, COSI_A_RESOURCE_ID_PREFIX, q->id_prefix);
 	if (!err)
 		err = cosi_put_queries(m, q->queries, q->n_queries);
-	if (!err && nla_put_flag(m, COSI_A_RESOURCE_COMPACT))
-		err = -EMSGSIZE;
 	return err;
 }
 

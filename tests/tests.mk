@@ -133,6 +133,7 @@ test: check modules-all modules-debug tests ynl-tree fuzz-build lintian
 	$(MAKE) -C bench $(BUILD)/bench/ustore_server $(BUILD)/bench/ustore_test
 	@total_p=0; total_f=0; \
 	for t in $(BUILD)/tests/bin/cosi_unit_asan \
+		 $(BUILD)/tests/bin/cosi_rx_host_asan \
 		 $(BUILD)/daemon-asan/tests/cosictl_host \
 		 tests/daemon/cosictl_completion.sh \
 		 $(BUILD)/daemon-asan/tests/cosid_host \

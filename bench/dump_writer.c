@@ -68,7 +68,7 @@ static void *dumper_run(void *arg)
 			nls_close(&d->s);
 			nls_open(&d->s, NETLINK_GENERIC, 0);
 		}
-		got = nls_dump(&d->s, d->m);
+		got = nls_dump(&d->s, d->m, NULL);
 		if (d->exact ? got != d->want : got < d->want)
 			die("dump: %zu entries, expected %zu", got, d->want);
 		samples_add(&d->ms, (now_ns() - t0) / 1e6);

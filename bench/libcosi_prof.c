@@ -201,7 +201,7 @@ static long dump(struct cosi *c)
 		    cosi_put_list_req(dump_msg, &q))
 			die("out of memory");
 	}
-	return nls_dump(&dump_sock, dump_msg);
+	return nls_dump(&dump_sock, dump_msg, NULL);
 }
 
 int main(int argc, char **argv)

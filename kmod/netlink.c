@@ -489,6 +489,7 @@ struct cosi_list_state {
 	char last[COSI_ID_MAX_LEN + 1];
 	bool started;
 	bool privileged;	/* CAP_NET_ADMIN over the netns at start */
+	bool seq_set;		/* cb->prev_seq set by the first piece */
 	unsigned int fill;	/* COSI_FILL_*: compact or not */
 };
 
@@ -543,6 +544,23 @@ static void cosi_list_mark(struct cosi_list_state *st,
 	}
 }
 
+/* Whether the dump may still read its type: -EPERM once it is sensitive. */
+static int cosi_list_readable(struct cosi_net *cn, struct netlink_callback *cb,
+			      const struct cosi_list_state *st)
+{
+	const struct cosi_def *def;
+
+	if (st->privileged)
+		return 0;
+	def = cosi_def_find(cn, st->type);
+	if (def && def->sensitivity != COSI_SENSITIVITY_PUBLIC) {
+		NL_SET_ERR_MSG(cb->extack,
+			       "type became sensitive: needs CAP_NET_ADMIN");
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* NLM_F_DUMP_INTR for the next message after a change of @coll. */
 static void cosi_list_seq(struct netlink_callback *cb,
 			  const struct cosi_coll *coll)
@@ -581,7 +599,6 @@ static int cosi_nl_resource_list_dumpit(struct sk_buff *skb,
 	struct cosi_net *cn = cosi_pernet(sock_net(cb->skb->sk));
 	struct cosi_list_state *st = (struct cosi_list_state *)cb->args[0];
 	size_t plen = strlen(st->prefix);
-	const struct cosi_def *def;
 	struct cosi_coll *coll;
 	struct cosi_res *res, *last;
 	bool full = false, locked = false;
@@ -593,19 +610,25 @@ piece:
 	rcu_read_lock();
 	last = NULL;
 	/* The type may have become sensitive since the last piece. */
-	def = cosi_def_find(cn, st->type);
-	if (def && def->sensitivity != COSI_SENSITIVITY_PUBLIC &&
-	    !st->privileged) {
-		NL_SET_ERR_MSG(cb->extack,
-			       "type became sensitive: needs CAP_NET_ADMIN");
-		err = -EPERM;
+	err = cosi_list_readable(cn, cb, st);
+	if (err)
 		goto out;
-	}
 	coll = cosi_coll_find(cn, st->ns, st->type);
 	if (!coll) {
 		/* Gone since a piece that found it: flag NLMSG_DONE. */
 		cb->seq = (u32)READ_ONCE(cn->revision) + 1;
 		goto out;
+	}
+	/*
+	 * The first piece's gen, before its first step: a change between
+	 * it and the first message (or NLMSG_DONE, when nothing is listed)
+	 * flags that message.  nl_dump_check_consistent() checks nothing
+	 * while cb->prev_seq is 0, so set it here, not at the first message.
+	 */
+	if (!st->seq_set) {
+		cosi_list_seq(cb, coll);
+		cb->prev_seq = cb->seq;
+		st->seq_set = true;
 	}
 	seq = 1;			/* odd: no step to continue from */
 	for (n = 0;; n++) {
@@ -636,6 +659,15 @@ piece:
 		/* From the prefix on: no id before it is reached. */
 		if (!cosi_queries_match(st->query, res->labels, res->n_labels))
 			goto next;
+		/*
+		 * ... or within this piece: a version written after its type
+		 * turned sensitive must not reach an unprivileged reader.  The
+		 * checked step that found it ended with a read barrier after
+		 * seeing it, so this lookup sees a definition at least as new.
+		 */
+		err = cosi_list_readable(cn, cb, st);
+		if (err)
+			goto out;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &cosi_nl_family,
 				  NLM_F_MULTI, COSI_CMD_RESOURCE_GET);

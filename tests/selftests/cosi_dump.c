@@ -5,9 +5,12 @@
  * between two skbs of a dump (with a concurrent writer process); filtered
  * dumps whose scan lets writers in midway (fixture scan).
  */
+#include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 
 #include "cosi_test.h"
 
@@ -1063,6 +1066,245 @@ TEST_F_TIMEOUT(scan, intr_before_first_message, 600)
 	TH_LOG("%d dumps, %d listed nothing (no state of the store), %d of them without NLM_F_DUMP_INTR",
 	       tries, empty, unflagged);
 	EXPECT_EQ(0, unflagged);
+}
+
+/*
+ * Review (rev-e): the sensitivity of a dump's type is checked once per
+ * piece (COSI_SCAN_BATCH entries under one RCU read section).  A type
+ * turned sensitive, and a resource written after that, while a piece of
+ * an unprivileged dump runs: the piece renders the new version (spec
+ * included) to the unprivileged reader.
+ *
+ * "secrets": 127 items and "z" (one piece).  The items carry a long
+ * label value that the dump's three costly queries compare 64 times per
+ * term (all but their last term match), so a piece takes long enough for
+ * the writer to get in.  The writer, in turn: public for 30 ms; sensitive;
+ * z labelled secret=yes; 150 ms; z secret=no; public again.  A version
+ * with secret=yes exists only while the type is sensitive.  The fourth
+ * query picks secret=yes: an unprivileged dump must never list anything.
+ */
+#define SECRETS		"secrets"
+#define SECRET_VLEN	250
+#define SECRET_ITEMS	127
+
+static char secret_v[SECRET_VLEN + 1];
+static char secret_decoy[63][SECRET_VLEN + 1];
+
+static void secret_strings(void)
+{
+	int i;
+
+	memset(secret_v, 'v', SECRET_VLEN);
+	for (i = 0; i < 63; i++) {
+		memcpy(secret_decoy[i], secret_v, SECRET_VLEN + 1);
+		secret_decoy[i][SECRET_VLEN - 1] = 'a' + i % 26;
+		secret_decoy[i][SECRET_VLEN - 2] = 'a' + i / 26;
+	}
+}
+
+static int secret_write(struct cosi *c, const char *id, const char *secret,
+			bool create)
+{
+	struct cosi_kvs labels;
+	int err;
+
+	labels = kvs_make("l", secret_v, "secret", secret, NULL);
+	err = create ? widget_create(c, SECRETS, id, &labels, NULL) :
+		       widget_update(c, SECRETS, id, id, &labels, NULL);
+	cosi_kvs_clear(&labels);
+	return err;
+}
+
+static int secret_caps_none(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (prctl(PR_SET_KEEPCAPS, 0) || setgroups(0, NULL) ||
+	    setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return -1;
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
+}
+
+/* One unprivileged dump: resources listed, or -errno (EPERM expected). */
+static int secret_dump(struct cosi *c)
+{
+	const char *vals[64];
+	struct cosi_term heavy[4];
+	struct cosi_query q[4];
+	const struct cosi_term yes = {
+		.key = "secret", .op = COSI_LABEL_OP_EQUAL,
+		.values = (const char *const[]){ "yes" }, .n_values = 1,
+	};
+	const struct cosi_term none = {
+		.key = "l", .op = COSI_LABEL_OP_EQUAL,
+		.values = (const char *const[]){ "none" }, .n_values = 1,
+	};
+	static char buf[256 * 1024];
+	struct nlmsghdr *nlh;
+	struct nl_msg *m, *big;
+	int i, fd, n = 0, family;
+	bool done = false;
+	ssize_t len;
+
+	for (i = 0; i < 63; i++)
+		vals[i] = secret_decoy[i];
+	vals[63] = secret_v;
+	for (i = 0; i < 3; i++)
+		heavy[i] = (struct cosi_term){ .key = "l",
+			.op = COSI_LABEL_OP_IN, .values = vals, .n_values = 64 };
+	heavy[3] = none;
+	for (i = 0; i < 3; i++)
+		q[i] = (struct cosi_query){ heavy, 4 };
+	q[3] = (struct cosi_query){ &yes, 1 };
+	{
+		COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = SECRETS,
+			  .queries = q, .n_queries = 4);
+
+		m = cosi_msg_new(c, COSI_CMD_RESOURCE_GET, 0);
+		if (!m)
+			return -ENOMEM;
+		family = nlmsg_hdr(m)->nlmsg_type;
+		nlmsg_free(m);
+		big = nlmsg_alloc_size(512 * 1024);
+		if (!big || !genlmsg_put(big, 0, 0, family, 0, 0,
+					 COSI_CMD_RESOURCE_GET,
+					 COSI_FAMILY_VERSION) ||
+		    cosi_put_list_req(big, &lr))
+			return -ENOMEM;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	i = raw_send(fd, big, 1, NLM_F_DUMP);
+	if (i) {
+		close(fd);
+		return i;
+	}
+	while (!done) {
+		len = recv(fd, buf, sizeof(buf), 0);
+		if (len <= 0) {
+			n = -EIO;
+			break;
+		}
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR ||
+			    nlh->nlmsg_type == NLMSG_DONE) {
+				int e = *(int *)NLMSG_DATA(nlh);
+
+				if (e < 0 && !n)
+					n = e;
+				done = true;
+				break;
+			}
+			n++;
+		}
+	}
+	close(fd);
+	return n;
+}
+
+FIXTURE(secret) {
+	int unused;
+};
+
+FIXTURE_SETUP(secret)
+{
+	self->unused = 0;
+}
+
+FIXTURE_TEARDOWN(secret)
+{
+}
+
+TEST_F_TIMEOUT(secret, unpriv_dump_midpiece_turns_sensitive, 300)
+{
+	int i, n, tries, leaks = 0, ok = 0, eperm = 0, other = 0, status;
+	int pipefd[2];
+	struct cosi *c;
+	pid_t writer, reader;
+	char id[16];
+	time_t end;
+
+	NEW_NETNS();
+	COSI_OPEN(c);
+	secret_strings();
+	ASSERT_COSI_OK(c, widget_define(c, SECRETS, COSI_SENSITIVITY_PUBLIC));
+	for (i = 0; i < SECRET_ITEMS; i++) {
+		snprintf(id, sizeof(id), "a%04d", i);
+		ASSERT_COSI_OK(c, secret_write(c, id, "no", true));
+	}
+	ASSERT_COSI_OK(c, secret_write(c, "z", "no", true));
+
+	writer = fork();
+	ASSERT_LE(0, writer);
+	if (!writer) {
+		struct cosi *w = child_open();
+
+		for (;;) {
+			usleep(30000);
+			if (widget_define(w, SECRETS,
+					  COSI_SENSITIVITY_SENSITIVE) ||
+			    secret_write(w, "z", "yes", false))
+				_exit(2);
+			usleep(150000);
+			if (secret_write(w, "z", "no", false) ||
+			    widget_define(w, SECRETS, COSI_SENSITIVITY_PUBLIC))
+				_exit(3);
+		}
+	}
+	ASSERT_EQ(0, pipe(pipefd));
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (!reader) {
+		struct cosi *r;
+		int res[4] = { 0 };
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(pipefd[0]);
+		r = cosi_open();	/* before dropping: same netns */
+		if (!r || secret_caps_none())
+			_exit(1);
+		end = time(NULL) + 40;
+		for (tries = 0; tries < 2000 && time(NULL) < end &&
+				res[0] < 3; tries++) {
+			n = secret_dump(r);
+			if (n > 0)
+				res[0]++;
+			else if (n == 0)
+				res[1]++;
+			else if (n == -EPERM)
+				res[2]++;
+			else
+				res[3]++;
+		}
+		if (write(pipefd[1], res, sizeof(res)) != sizeof(res))
+			_exit(1);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	{
+		int res[4];
+
+		ASSERT_EQ(sizeof(res), read(pipefd[0], res, sizeof(res)));
+		leaks = res[0];
+		ok = res[1];
+		eperm = res[2];
+		other = res[3];
+	}
+	waitpid(reader, &status, 0);
+	ASSERT_EQ(0, waitpid(writer, NULL, WNOHANG)) TH_LOG("writer died");
+	kill(writer, SIGKILL);
+	waitpid(writer, NULL, 0);
+	TH_LOG("unprivileged dumps: %d listed a secret=yes version, %d listed nothing, %d EPERM, %d other errors",
+	       leaks, ok, eperm, other);
+	EXPECT_EQ(0, other);
+	EXPECT_LT(0, ok);
+	EXPECT_EQ(0, leaks) TH_LOG("a version written while the type was sensitive reached an unprivileged dump");
+	cosi_close(c);
 }
 
 TEST_HARNESS_MAIN

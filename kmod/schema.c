@@ -395,7 +395,9 @@ int cosi_def_commit(struct cosi_net *cn, struct cosi_def *def,
 		return -EBUSY;
 	}
 
-	def->revision = ++cn->revision;
+	/* Lockless readers (list dumps) read it with READ_ONCE(). */
+	WRITE_ONCE(cn->revision, cn->revision + 1);
+	def->revision = cn->revision;
 	if (def->sensitivity == COSI_SENSITIVITY_PUBLIC)
 		def->public_since = (old && old->sensitivity ==
 				     COSI_SENSITIVITY_PUBLIC) ?

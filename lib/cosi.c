@@ -104,6 +104,7 @@ struct cosi {
 	struct nl_sock *sk;
 	char *rxbuf;		/* COSI_RX_SLOTS * COSI_MSG_BUF, lazily */
 	char *txbuf;		/* COSI_TX_BUF, lazily */
+	size_t tx_max;		/* the largest sendmsg() the socket takes */
 	struct cosi_pool *pool;	/* cosi_list()'s blocks, lazily */
 	int family;
 	int events_grp;
@@ -593,6 +594,31 @@ int cosi_set_timeout(struct cosi *c, int ms)
 	return 0;
 }
 
+/*
+ * The send buffer: libnl's connect leaves 32 KiB (64 KiB in the kernel),
+ * where a batch's chunk may reach COSI_TX_BUF.  The kernel caps the size
+ * at net.core.wmem_max, so the chunks are bounded by what it granted:
+ * netlink_sendmsg() refuses a datagram over sk_sndbuf - 32 (EMSGSIZE).
+ */
+static int cosi_tx_size(struct cosi *c)
+{
+	socklen_t len = sizeof(int);
+	int v;
+
+	if (cosi_setsockopt(c, SOL_SOCKET, SO_SNDBUF, COSI_TX_BUF) ||
+	    getsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_SNDBUF, &v,
+		       &len))
+		return -errno;
+	c->tx_max = v > 32 ? (size_t)v - 32 : 0;
+	return 0;
+}
+
+/* A batch's chunk: COSI_BATCH_BYTES, or less when the socket takes less. */
+static size_t cosi_chunk_max(const struct cosi *c)
+{
+	return c->tx_max < COSI_BATCH_BYTES ? c->tx_max : COSI_BATCH_BYTES;
+}
+
 static int cosi_connect(struct cosi *c)
 {
 	int err;
@@ -609,6 +635,8 @@ static int cosi_connect(struct cosi *c)
 	if (err)
 		return -cosi_nl_errno(err);
 	err = cosi_setsockopt(c, SOL_SOCKET, SO_RCVBUF, COSI_RCVBUF);
+	if (!err)
+		err = cosi_tx_size(c);
 	if (!err)
 		err = cosi_set_timeout(c, COSI_TIMEOUT_MS);
 	if (!err)
@@ -972,14 +1000,14 @@ int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
 	}
 	for (i = 0; !err && i < n; i += k) {
 		const struct nlmsghdr *nlh = nlmsg_hdr(ops[i].msg);
-		size_t bytes = nlh->nlmsg_len;
+		size_t bytes = NLMSG_ALIGN(nlh->nlmsg_len);
 		bool small = cosi_answer_small(c, nlh);
 
 		for (k = 1; i + k < n; k++) {
 			nlh = nlmsg_hdr(ops[i + k].msg);
 			small = small && cosi_answer_small(c, nlh);
-			bytes += nlh->nlmsg_len;
-			if (bytes > COSI_BATCH_BYTES ||
+			bytes += NLMSG_ALIGN(nlh->nlmsg_len);
+			if (bytes > cosi_chunk_max(c) ||
 			    k >= (small ? max_small : COSI_BATCH_ECHOES))
 				break;
 		}
@@ -1611,13 +1639,16 @@ int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n)
 		bytes = 0;
 		small = true;
 		for (k = 0; i + k < n; k++) {
-			if (bytes > COSI_BATCH_BYTES ||
+			if (bytes >= cosi_chunk_max(c) ||
 			    (k && k >= (small ? max_small : COSI_BATCH_ECHOES)))
 				break;
 			len = cosi_write_build(c, &w[i + k], buf + bytes,
 					       nl_socket_use_seq(c->sk),
 					       &one_small);
 			if (len < 0)
+				break;
+			/* Over what one sendmsg() takes: the next chunk's. */
+			if (k && bytes + (size_t)len > c->tx_max)
 				break;
 			small = small && one_small;
 			bytes += (size_t)len;

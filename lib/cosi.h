@@ -421,7 +421,9 @@ bool cosi_family_gone(struct cosi *c);
  * the largest specs.  Where every answer is small (ack-only writes,
  * cosi_req.ack_only, on a handle that has never watched: no events), a
  * chunk holds as many as fill half the receive buffer, COSI_BATCH_MAX at
- * most (about 160 with the default buffer).
+ * most (about 160 with the default buffer).  A handle asks for a send
+ * buffer that takes a chunk; where net.core.wmem_max grants less, chunks
+ * are as large as the socket takes.
  */
 #define COSI_BATCH_ECHOES	16
 #define COSI_BATCH_MAX		256

@@ -6,6 +6,7 @@
  * dumps whose scan lets writers in midway (fixture scan).
  */
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -60,6 +61,55 @@ static int blob_write(struct cosi *c, int idx, uint64_t n, bool create)
 	return err;
 }
 
+/*
+ * Blobs @idx[0..@n) (at most BLOB_BATCH) created with spec n = @v as
+ * blob_write() would, or destroyed (@destroy), in one cosi_write_batch()
+ * (ack-only: the fixture's 3000 creates take a third of the time on the
+ * debug kernel): 0, or the first error.
+ */
+#define BLOB_BATCH	100
+
+static int blob_batch(struct cosi *c, const int *idx, int n, uint64_t v,
+		      bool destroy)
+{
+	static char ids[BLOB_BATCH][16];
+	struct cosi_spec spec[BLOB_BATCH] = { 0 };
+	struct cosi_kvs odd = kvs_make("parity", "odd", NULL);
+	struct cosi_kvs even = kvs_make("parity", "even", NULL);
+	struct cosi_write w[BLOB_BATCH] = { 0 };
+	struct cosi_req r[BLOB_BATCH];
+	uint8_t data[BLOB_SIZE];
+	int i, err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		blob_id(ids[i], sizeof(ids[i]), idx[i]);
+		r[i] = (struct cosi_req){ .sz = sizeof(r[i]), .ns = TEST_NS,
+					  .type = BLOBS, .id = ids[i],
+					  .ack_only = true };
+		w[i].cmd = destroy ? COSI_CMD_RESOURCE_DESTROY :
+				     COSI_CMD_RESOURCE_CREATE;
+		w[i].req = &r[i];
+		if (destroy)
+			continue;
+		blob_fill(data, idx[i]);
+		err = cosi_spec_add_bytes(&spec[i], "data", data, BLOB_SIZE);
+		if (!err)
+			err = cosi_spec_add_u64(&spec[i], "n", v);
+		r[i].spec = &spec[i];
+		r[i].labels = idx[i] % 2 ? &odd : &even;
+	}
+	if (!err)
+		err = cosi_write_batch(c, w, n);
+	for (i = 0; i < n && !err; i++)
+		if (!w[i].done || w[i].err.err)
+			err = w[i].done ? -w[i].err.err : -EIO;
+	for (i = 0; i < n; i++)
+		cosi_spec_clear(&spec[i]);
+	cosi_kvs_clear(&odd);
+	cosi_kvs_clear(&even);
+	return err;
+}
+
 FIXTURE(dump) {
 	struct cosi *c;
 	pid_t writer;
@@ -68,7 +118,7 @@ FIXTURE(dump) {
 FIXTURE_SETUP(dump)
 {
 	struct cosi_definition *d = NULL;
-	int i;
+	int i, idx[BLOB_BATCH];
 
 	self->writer = 0;
 	NEW_NETNS();
@@ -79,8 +129,12 @@ FIXTURE_SETUP(dump)
 	ASSERT_EQ(0, cosi_def_add_field(d, "n", COSI_FIELD_TYPE_U64, false));
 	ASSERT_COSI_OK(self->c, cosi_definition_set(self->c, d, NULL));
 	cosi_definition_free(d);
-	for (i = 0; i < NR_BLOBS; i++)
-		ASSERT_COSI_OK(self->c, blob_write(self->c, i, 0, true));
+	for (i = 0; i < NR_BLOBS; i++) {
+		idx[i % BLOB_BATCH] = i;
+		if (i % BLOB_BATCH == BLOB_BATCH - 1 || i == NR_BLOBS - 1)
+			ASSERT_EQ(0, blob_batch(self->c, idx,
+						i % BLOB_BATCH + 1, 0, false));
+	}
 }
 
 FIXTURE_TEARDOWN(dump)
@@ -442,12 +496,12 @@ TEST_F_TIMEOUT(dump, resume_point_destroyed, 300)
 	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = BLOBS);
 	static unsigned char seen[NR_BLOBS], touched[NR_BLOBS], gone[NR_BLOBS];
 	static char buf[256 * 1024];
-	int fd, i, idx, last = -1, intr = 0, dgrams = 0, n = 0;
+	int fd, i, k, idx[RESUME_AHEAD], last = -1, intr = 0, dgrams = 0;
 	struct nlattr *tb[COSI_A_RESOURCE_MAX + 1];
 	struct nlmsghdr *nlh;
 	struct nl_msg *m;
-	char id[16];
 	bool done = false;
+	int id, n = 0;
 	ssize_t len;
 
 	memset(seen, 0, sizeof(seen));
@@ -477,29 +531,29 @@ TEST_F_TIMEOUT(dump, resume_point_destroyed, 300)
 						   COSI_A_RESOURCE_MAX, NULL));
 			ASSERT_NE(NULL, tb[COSI_A_RESOURCE_ID]);
 			ASSERT_EQ(1, sscanf(nla_get_string(tb[COSI_A_RESOURCE_ID]),
-					    "r%d", &idx));
-			ASSERT_TRUE(idx >= 0 && idx < NR_BLOBS);
-			ASSERT_LT(last, idx) TH_LOG("r%05d after r%05d", idx,
-						    last);
-			ASSERT_EQ(0, seen[idx]++) TH_LOG("r%05d twice", idx);
-			last = idx;
+					    "r%d", &id));
+			ASSERT_TRUE(id >= 0 && id < NR_BLOBS);
+			ASSERT_LT(last, id) TH_LOG("r%05d after r%05d", id,
+						   last);
+			ASSERT_EQ(0, seen[id]++) TH_LOG("r%05d twice", id);
+			last = id;
 			n++;
 		}
 		if (done)
 			break;
-		for (i = 0; i < NR_BLOBS; i++) {
+		for (i = 0, k = 0; i < NR_BLOBS; i++) {
 			if (!gone[i])
 				continue;
-			ASSERT_COSI_OK(self->c, blob_write(self->c, i, 1, true));
+			idx[k++] = i;
 			gone[i] = 0;
 		}
-		for (i = last + 1; i <= last + RESUME_AHEAD && i < NR_BLOBS;
-		     i++) {
-			blob_id(id, sizeof(id), i);
-			ASSERT_COSI_OK(self->c, widget_destroy(self->c, BLOBS,
-							       id, NULL));
+		ASSERT_EQ(0, blob_batch(self->c, idx, k, 1, false));
+		for (i = last + 1, k = 0;
+		     i <= last + RESUME_AHEAD && i < NR_BLOBS; i++) {
+			idx[k++] = i;
 			gone[i] = touched[i] = 1;
 		}
+		ASSERT_EQ(0, blob_batch(self->c, idx, k, 0, true));
 	}
 	close(fd);
 	for (i = 0; i < NR_BLOBS; i++)
@@ -1078,10 +1132,19 @@ TEST_F_TIMEOUT(scan, intr_before_first_message, 600)
  * "secrets": 127 items and "z" (one piece).  The items carry a long
  * label value that the dump's three costly queries compare 64 times per
  * term (all but their last term match), so a piece takes long enough for
- * the writer to get in.  The writer, in turn: public for 30 ms; sensitive;
- * z labelled secret=yes; 150 ms; z secret=no; public again.  A version
- * with secret=yes exists only while the type is sensitive.  The fourth
- * query picks secret=yes: an unprivileged dump must never list anything.
+ * the writer to get in.  A version with secret=yes exists only while the
+ * type is sensitive, and the fourth query picks secret=yes: an
+ * unprivileged dump must never list anything.
+ *
+ * The writer is paced off the reader, one dump at a time: the reader
+ * tells it a delay, sends its dump request (the first dumpit, the whole
+ * piece, runs within that sendmsg()), and the writer, after the delay,
+ * turns the type sensitive and writes z secret=yes, then says when it
+ * began and ended; once the dump is over, it puts z and the type back.
+ * The delays sweep the piece's time, measured first on public dumps.  A
+ * dump is a hit when the writer began after a quarter of the piece's time
+ * and was done before the sendmsg() returned: that dump's check at the
+ * start of its piece passed, and the walk met z's new version after it.
  */
 #define SECRETS		"secrets"
 #define SECRET_VLEN	250
@@ -1128,8 +1191,19 @@ static int secret_caps_none(void)
 	return syscall(SYS_capset, &h, d) ? -1 : 0;
 }
 
-/* One unprivileged dump: resources listed, or -errno (EPERM expected). */
-static int secret_dump(struct cosi *c)
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+/*
+ * One unprivileged dump: resources listed, or -errno (EPERM expected);
+ * *@sent is when its request's sendmsg() returned (mono_us()).
+ */
+static int secret_dump(struct cosi *c, uint64_t *sent)
 {
 	const char *vals[64];
 	struct cosi_term heavy[4];
@@ -1179,6 +1253,7 @@ static int secret_dump(struct cosi *c)
 	if (fd < 0)
 		return -errno;
 	i = raw_send(fd, big, 1, NLM_F_DUMP);
+	*sent = mono_us();
 	if (i) {
 		close(fd);
 		return i;
@@ -1220,14 +1295,105 @@ FIXTURE_TEARDOWN(secret)
 {
 }
 
+/* The writer's side of a round: when it began and was done, in mono_us(). */
+struct secret_flip {
+	uint64_t began, done;
+};
+
+/*
+ * The writer: for each delay read from @go, waits it, turns the type
+ * sensitive and writes z secret=yes, and answers the times on @back; a
+ * delay of -1 puts z and the type back, answered with a zeroed flip.
+ */
+static void __attribute__((noreturn)) secret_writer(int go, int back)
+{
+	struct cosi *w = child_open();
+	struct secret_flip f;
+	long d;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	while (read(go, &d, sizeof(d)) == sizeof(d)) {
+		memset(&f, 0, sizeof(f));
+		if (d < 0) {
+			if (secret_write(w, "z", "no", false) ||
+			    widget_define(w, SECRETS,
+					  COSI_SENSITIVITY_PUBLIC))
+				_exit(3);
+		} else {
+			usleep(d);
+			f.began = mono_us();
+			if (widget_define(w, SECRETS,
+					  COSI_SENSITIVITY_SENSITIVE) ||
+			    secret_write(w, "z", "yes", false))
+				_exit(2);
+			f.done = mono_us();
+		}
+		if (write(back, &f, sizeof(f)) != sizeof(f))
+			_exit(4);
+	}
+	_exit(0);
+}
+
+/* What the reader saw: counts of each outcome, and the piece's time. */
+struct secret_tally {
+	int leaks, empty, eperm, other, hits, rounds;
+	long piece_us;
+};
+
+/* The reader, unprivileged: a few public dumps, then paced rounds. */
+static int secret_reader(struct cosi *r, int go, int back,
+			 struct secret_tally *t)
+{
+	uint64_t t0, sent, end;
+	struct secret_flip f, ack;
+	long d, restore = -1;
+	int i, n;
+
+	if (secret_caps_none())
+		return -1;
+	t->piece_us = LONG_MAX;
+	for (i = 0; i < 5; i++) {
+		t0 = mono_us();
+		if (secret_dump(r, &sent) != 0)
+			return -1;
+		if ((long)(sent - t0) < t->piece_us)
+			t->piece_us = sent - t0;
+	}
+	end = mono_us() + 60 * 1000000ull;
+	for (i = 0; i < 400 && t->hits < 20 && mono_us() < end; i++) {
+		/* A quarter of the piece to all of it, in 16 steps. */
+		d = t->piece_us / 4 + t->piece_us * 3 / 4 * (i % 16) / 16;
+		if (write(go, &d, sizeof(d)) != sizeof(d))
+			return -1;
+		t0 = mono_us();
+		n = secret_dump(r, &sent);
+		/* The flip's times, then z and the type put back. */
+		if (read(back, &f, sizeof(f)) != sizeof(f) ||
+		    write(go, &restore, sizeof(restore)) != sizeof(restore) ||
+		    read(back, &ack, sizeof(ack)) != sizeof(ack))
+			return -1;
+		t->rounds++;
+		if (n > 0)
+			t->leaks++;
+		else if (n == 0)
+			t->empty++;
+		else if (n == -EPERM)
+			t->eperm++;
+		else
+			t->other++;
+		if (f.began >= t0 + t->piece_us / 4 && f.done < sent)
+			t->hits++;
+	}
+	return 0;
+}
+
 TEST_F_TIMEOUT(secret, unpriv_dump_midpiece_turns_sensitive, 300)
 {
-	int i, n, tries, leaks = 0, ok = 0, eperm = 0, other = 0, status;
-	int pipefd[2];
-	struct cosi *c;
+	int i, status, go[2], back[2], res[2];
+	struct secret_tally t = { 0 };
 	pid_t writer, reader;
+	struct cosi *c;
 	char id[16];
-	time_t end;
 
 	NEW_NETNS();
 	COSI_OPEN(c);
@@ -1238,78 +1404,38 @@ TEST_F_TIMEOUT(secret, unpriv_dump_midpiece_turns_sensitive, 300)
 		ASSERT_COSI_OK(c, secret_write(c, id, "no", true));
 	}
 	ASSERT_COSI_OK(c, secret_write(c, "z", "no", true));
-
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(back));
+	ASSERT_EQ(0, pipe(res));
 	writer = fork();
 	ASSERT_LE(0, writer);
-	if (!writer) {
-		struct cosi *w = child_open();
-
-		for (;;) {
-			usleep(30000);
-			if (widget_define(w, SECRETS,
-					  COSI_SENSITIVITY_SENSITIVE) ||
-			    secret_write(w, "z", "yes", false))
-				_exit(2);
-			usleep(150000);
-			if (secret_write(w, "z", "no", false) ||
-			    widget_define(w, SECRETS, COSI_SENSITIVITY_PUBLIC))
-				_exit(3);
-		}
-	}
-	ASSERT_EQ(0, pipe(pipefd));
+	if (!writer)
+		secret_writer(go[0], back[1]);
 	reader = fork();
 	ASSERT_LE(0, reader);
 	if (!reader) {
 		struct cosi *r;
-		int res[4] = { 0 };
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(pipefd[0]);
 		r = cosi_open();	/* before dropping: same netns */
-		if (!r || secret_caps_none())
-			_exit(1);
-		end = time(NULL) + 40;
-		for (tries = 0; tries < 2000 && time(NULL) < end &&
-				res[0] < 3; tries++) {
-			n = secret_dump(r);
-			if (n > 0)
-				res[0]++;
-			else if (n == 0)
-				res[1]++;
-			else if (n == -EPERM)
-				res[2]++;
-			else
-				res[3]++;
-		}
-		if (write(pipefd[1], res, sizeof(res)) != sizeof(res))
+		if (!r || secret_reader(r, go[1], back[0], &t) ||
+		    write(res[1], &t, sizeof(t)) != sizeof(t))
 			_exit(1);
 		_exit(0);
 	}
-	close(pipefd[1]);
-	{
-		int res[4];
-
-		ASSERT_EQ(sizeof(res), read(pipefd[0], res, sizeof(res)));
-		leaks = res[0];
-		ok = res[1];
-		eperm = res[2];
-		other = res[3];
-	}
+	close(res[1]);
+	ASSERT_EQ(sizeof(t), read(res[0], &t, sizeof(t)))
+		TH_LOG("the reader failed");
 	waitpid(reader, &status, 0);
-	ASSERT_EQ(0, waitpid(writer, NULL, WNOHANG)) TH_LOG("writer died");
 	kill(writer, SIGKILL);
 	waitpid(writer, NULL, 0);
-	TH_LOG("unprivileged dumps: %d listed a secret=yes version, %d listed nothing, %d EPERM, %d other errors",
-	       leaks, ok, eperm, other);
-	EXPECT_EQ(0, other);
-	/*
-	 * Under a loaded TCG guest every dump may span a sensitive window
-	 * (all EPERM): then no version could leak and the run proves little,
-	 * which the log says; it fails only on a leak.
-	 */
-	if (!ok)
-		TH_LOG("no dump ran within a public window: a weak run");
-	EXPECT_EQ(0, leaks) TH_LOG("a version written while the type was sensitive reached an unprivileged dump");
+	TH_LOG("piece %ld us; %d paced dumps: %d hits, %d listed a secret=yes version, %d listed nothing, %d EPERM, %d other errors",
+	       t.piece_us, t.rounds, t.hits, t.leaks, t.empty, t.eperm,
+	       t.other);
+	EXPECT_EQ(0, t.other);
+	EXPECT_EQ(0, t.leaks) TH_LOG("a version written while the type was sensitive reached an unprivileged dump");
+	/* Without a hit the race was not run: the piece is too short here. */
+	EXPECT_LT(0, t.hits);
 	cosi_close(c);
 }
 

@@ -410,6 +410,100 @@ TEST_F_TIMEOUT(list, write_batch_watching, 300)
 	cosi_spec_clear(&spec);
 }
 
+/*
+ * Large writes in one batch: a chunk of cosi_write_batch() reaches 64 KiB
+ * and one message more, over the 64 KiB send buffer libnl leaves a socket
+ * (netlink refuses a datagram over sk_sndbuf - 32: the whole batch failed
+ * with EMSGSIZE).  Each write here is a 12 KiB blob.
+ */
+TEST_F_TIMEOUT(list, write_batch_large_writes, 300)
+{
+	enum { N = 40, BLOB = 12 * 1024 };
+	static uint8_t blob[BLOB];
+	struct cosi_write w[N];
+	struct cosi_req r[N];
+	struct cosi_spec spec = { 0 };
+	struct cosi_list *l = NULL;
+	char ids[N][16];
+	COSI_OPTS(cosi_list_req, q, .ns = TEST_NS, .type = BIG);
+	int i;
+
+	memset(blob, 'b', sizeof(blob));
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "n"));
+	ASSERT_EQ(0, cosi_spec_add_bytes(&spec, "blob", blob, sizeof(blob)));
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < N; i++) {
+		big_id(ids[i], sizeof(ids[i]), i);
+		r[i] = (struct cosi_req){ .sz = sizeof(r[i]), .ns = TEST_NS,
+					  .type = BIG, .id = ids[i],
+					  .spec = &spec, .ack_only = i % 2 };
+		w[i].cmd = COSI_CMD_RESOURCE_CREATE;
+		w[i].req = &r[i];
+	}
+	ASSERT_COSI_OK(self->c, cosi_write_batch(self->c, w, N));
+	for (i = 0; i < N; i++) {
+		ASSERT_TRUE(w[i].done) TH_LOG("write %d", i);
+		ASSERT_EQ(0, w[i].err.err) TH_LOG("write %d: %s", i,
+						  w[i].err.msg);
+		EXPECT_EQ(1, w[i].version);
+	}
+	ASSERT_COSI_OK(self->c, cosi_list(self->c, &q, &l));
+	EXPECT_EQ(N, l->n);
+	cosi_list_free(l);
+	cosi_spec_clear(&spec);
+}
+
+/*
+ * cosi_batch() with a chunk of just under COSI_BATCH_BYTES (64 KiB): five
+ * creates whose messages fill 65520 bytes, and a sixth.  That chunk is
+ * over sk_sndbuf - 32 of libnl's default send buffer.
+ */
+TEST_F_TIMEOUT(list, batch_chunk_at_its_bound, 300)
+{
+	enum { N = 6, FILL = 5, TARGET = 65520, BLOB = 12900 };
+	static uint8_t blob[16000];
+	struct cosi_batch_op ops[N];
+	struct cosi_spec spec[N];
+	struct cosi_req r;
+	char ids[N][16];
+	size_t total = 0, len, size = BLOB;
+	int i;
+
+	memset(blob, 'b', sizeof(blob));
+	memset(ops, 0, sizeof(ops));
+	memset(spec, 0, sizeof(spec));
+	for (i = 0; i < N; i++) {
+		big_id(ids[i], sizeof(ids[i]), i);
+		ASSERT_EQ(0, cosi_spec_add_string(&spec[i], "name", "n"));
+		if (i < FILL)
+			ASSERT_EQ(0, cosi_spec_add_bytes(&spec[i], "blob", blob,
+							 size));
+		r = (struct cosi_req){ .sz = sizeof(r), .ns = TEST_NS,
+				       .type = BIG, .id = ids[i],
+				       .spec = &spec[i] };
+		ops[i].msg = cosi_req_msg(self->c, COSI_CMD_RESOURCE_CREATE,
+					  &r);
+		ASSERT_NE(NULL, ops[i].msg);
+		len = NLMSG_ALIGN(nlmsg_hdr(ops[i].msg)->nlmsg_len);
+		if (i < FILL)
+			total += len;
+		/* The last of the fill is sized so that they make TARGET. */
+		if (i == FILL - 2) {
+			size = BLOB + TARGET - total - len;
+			ASSERT_GE(sizeof(blob), size);
+		}
+	}
+	ASSERT_EQ(TARGET, total);
+	ASSERT_COSI_OK(self->c, cosi_batch(self->c, ops, N));
+	for (i = 0; i < N; i++) {
+		ASSERT_TRUE(ops[i].done) TH_LOG("write %d", i);
+		EXPECT_EQ(0, ops[i].err.err) TH_LOG("write %d: %s", i,
+						    ops[i].err.msg);
+		cosi_resource_free(ops[i].res);
+		cosi_spec_clear(&spec[i]);
+	}
+}
+
 TEST_HARNESS_MAIN
 
 /*

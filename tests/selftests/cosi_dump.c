@@ -1407,15 +1407,24 @@ TEST_F_TIMEOUT(secret, unpriv_dump_midpiece_turns_sensitive, 300)
 	ASSERT_EQ(0, pipe(go));
 	ASSERT_EQ(0, pipe(back));
 	ASSERT_EQ(0, pipe(res));
+	/* Each end in one process: a side that dies is an EOF to the other. */
 	writer = fork();
 	ASSERT_LE(0, writer);
-	if (!writer)
+	if (!writer) {
+		close(go[1]);
+		close(back[0]);
+		close(res[0]);
+		close(res[1]);
 		secret_writer(go[0], back[1]);
+	}
+	close(go[0]);
+	close(back[1]);
 	reader = fork();
 	ASSERT_LE(0, reader);
 	if (!reader) {
 		struct cosi *r;
 
+		close(res[0]);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		r = cosi_open();	/* before dropping: same netns */
 		if (!r || secret_reader(r, go[1], back[0], &t) ||
@@ -1423,9 +1432,11 @@ TEST_F_TIMEOUT(secret, unpriv_dump_midpiece_turns_sensitive, 300)
 			_exit(1);
 		_exit(0);
 	}
+	close(go[1]);
+	close(back[0]);
 	close(res[1]);
 	ASSERT_EQ(sizeof(t), read(res[0], &t, sizeof(t)))
-		TH_LOG("the reader failed");
+		TH_LOG("the reader failed (or the writer died)");
 	waitpid(reader, &status, 0);
 	kill(writer, SIGKILL);
 	waitpid(writer, NULL, 0);

@@ -613,6 +613,16 @@ static int cosi_tx_size(struct cosi *c)
 	return 0;
 }
 
+/* A request larger than the socket takes: its own error, not the batch's. */
+static void cosi_over_sndbuf(const struct cosi *c, struct cosi_err *e,
+			     size_t len)
+{
+	e->err = EMSGSIZE;
+	snprintf(e->msg, sizeof(e->msg),
+		 "request of %zu bytes over the socket's send buffer (%zu; net.core.wmem_max)",
+		 len, c->tx_max);
+}
+
 /* A batch's chunk: COSI_BATCH_BYTES, or less when the socket takes less. */
 static size_t cosi_chunk_max(const struct cosi *c)
 {
@@ -1003,6 +1013,11 @@ int cosi_batch(struct cosi *c, struct cosi_batch_op *ops, size_t n)
 		size_t bytes = NLMSG_ALIGN(nlh->nlmsg_len);
 		bool small = cosi_answer_small(c, nlh);
 
+		if (bytes > c->tx_max) {
+			k = 1;		/* refused unsent; the others go on */
+			cosi_over_sndbuf(c, &ops[i].err, bytes);
+			continue;
+		}
 		for (k = 1; i + k < n; k++) {
 			nlh = nlmsg_hdr(ops[i + k].msg);
 			small = small && cosi_answer_small(c, nlh);
@@ -1650,6 +1665,11 @@ int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n)
 			/* Over what one sendmsg() takes: the next chunk's. */
 			if (k && bytes + (size_t)len > c->tx_max)
 				break;
+			if ((size_t)len > c->tx_max) {
+				cosi_over_sndbuf(c, &w[i].err, (size_t)len);
+				len = -EMSGSIZE;	/* refused unsent */
+				break;
+			}
 			small = small && one_small;
 			bytes += (size_t)len;
 		}

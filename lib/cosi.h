@@ -423,7 +423,8 @@ bool cosi_family_gone(struct cosi *c);
  * chunk holds as many as fill half the receive buffer, COSI_BATCH_MAX at
  * most (about 160 with the default buffer).  A handle asks for a send
  * buffer that takes a chunk; where net.core.wmem_max grants less, chunks
- * are as large as the socket takes.
+ * are as large as the socket takes, and a request larger than that is
+ * refused unsent with EMSGSIZE (its own error; the others go on).
  */
 #define COSI_BATCH_ECHOES	16
 #define COSI_BATCH_MAX		256

@@ -1663,9 +1663,9 @@ int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n)
 			if (len < 0)
 				break;
 			/* Over what one sendmsg() takes: the next chunk's. */
-			if (k && bytes + (size_t)len > c->tx_max)
-				break;
-			if ((size_t)len > c->tx_max) {
+			if (bytes + (size_t)len > c->tx_max) {
+				if (k)
+					break;
 				cosi_over_sndbuf(c, &w[i].err, (size_t)len);
 				len = -EMSGSIZE;	/* refused unsent */
 				break;

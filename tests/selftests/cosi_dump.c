@@ -34,10 +34,20 @@ static void blob_id(char *id, size_t len, int idx)
 	snprintf(id, len, "r%05d", idx);
 }
 
+/* Spec { data = pattern(idx), n = n } into an empty @spec. */
+static int blob_spec(struct cosi_spec *spec, int idx, uint64_t n)
+{
+	uint8_t data[BLOB_SIZE];
+	int err;
+
+	blob_fill(data, idx);
+	err = cosi_spec_add_bytes(spec, "data", data, sizeof(data));
+	return err ?: cosi_spec_add_u64(spec, "n", n);
+}
+
 /* Spec { data = pattern(idx), n = n }, then create or update. */
 static int blob_write(struct cosi *c, int idx, uint64_t n, bool create)
 {
-	uint8_t data[BLOB_SIZE];
 	struct cosi_spec spec = { 0 };
 	struct cosi_kvs labels = kvs_make("parity", idx % 2 ? "odd" : "even",
 					  NULL);
@@ -49,10 +59,7 @@ static int blob_write(struct cosi *c, int idx, uint64_t n, bool create)
 	int err;
 
 	blob_id(id, sizeof(id), idx);
-	blob_fill(data, idx);
-	err = cosi_spec_add_bytes(&spec, "data", data, sizeof(data));
-	if (!err)
-		err = cosi_spec_add_u64(&spec, "n", n);
+	err = blob_spec(&spec, idx, n);
 	if (!err)
 		err = create ? cosi_resource_create(c, &r, NULL) :
 			       cosi_resource_update(c, &r, NULL);
@@ -78,7 +85,6 @@ static int blob_batch(struct cosi *c, const int *idx, int n, uint64_t v,
 	struct cosi_kvs even = kvs_make("parity", "even", NULL);
 	struct cosi_write w[BLOB_BATCH] = { 0 };
 	struct cosi_req r[BLOB_BATCH];
-	uint8_t data[BLOB_SIZE];
 	int i, err = 0;
 
 	for (i = 0; i < n && !err; i++) {
@@ -91,10 +97,7 @@ static int blob_batch(struct cosi *c, const int *idx, int n, uint64_t v,
 		w[i].req = &r[i];
 		if (destroy)
 			continue;
-		blob_fill(data, idx[i]);
-		err = cosi_spec_add_bytes(&spec[i], "data", data, BLOB_SIZE);
-		if (!err)
-			err = cosi_spec_add_u64(&spec[i], "n", v);
+		err = blob_spec(&spec[i], idx[i], v);
 		r[i].spec = &spec[i];
 		r[i].labels = idx[i] % 2 ? &odd : &even;
 	}
@@ -1189,14 +1192,6 @@ static int secret_caps_none(void)
 	    setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
 		return -1;
 	return syscall(SYS_capset, &h, d) ? -1 : 0;
-}
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
 }
 
 /*

@@ -435,12 +435,17 @@ static inline char *ids_join(const struct cosi_resources *l)
 
 /* Watches: receiving events with a deadline. */
 
-static inline uint64_t mono_ms(void)
+static inline uint64_t mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+static inline uint64_t mono_ms(void)
+{
+	return mono_us() / 1000;
 }
 
 /* Receive until @v holds @n events: 0, -ETIMEDOUT, or cosi_watch_recv()'s. */

@@ -82,7 +82,7 @@ static const struct nla_policy cosi_resource_get_dump_nl_policy[COSI_A_RESOURCE_
 };
 
 /* COSI_CMD_RESOURCE_CREATE - do */
-static const struct nla_policy cosi_resource_create_nl_policy[COSI_A_RESOURCE_ACK_ONLY + 1] = {
+static const struct nla_policy cosi_resource_create_nl_policy[COSI_A_RESOURCE_QUIET + 1] = {
 	[COSI_A_RESOURCE_NAMESPACE] = { .type = NLA_NUL_STRING, .len = COSI_NAMESPACE_MAX_LEN, },
 	[COSI_A_RESOURCE_TYPE] = { .type = NLA_NUL_STRING, .len = COSI_TYPE_MAX_LEN, },
 	[COSI_A_RESOURCE_ID] = { .type = NLA_NUL_STRING, .len = COSI_ID_MAX_LEN, },
@@ -90,10 +90,11 @@ static const struct nla_policy cosi_resource_create_nl_policy[COSI_A_RESOURCE_AC
 	[COSI_A_RESOURCE_ANNOTATIONS] = NLA_POLICY_NESTED(cosi_labels_nl_policy),
 	[COSI_A_RESOURCE_SPEC] = NLA_POLICY_NESTED(cosi_spec_nl_policy),
 	[COSI_A_RESOURCE_ACK_ONLY] = { .type = NLA_FLAG, },
+	[COSI_A_RESOURCE_QUIET] = { .type = NLA_FLAG, },
 };
 
 /* COSI_CMD_RESOURCE_UPDATE - do */
-static const struct nla_policy cosi_resource_update_nl_policy[COSI_A_RESOURCE_ACK_ONLY + 1] = {
+static const struct nla_policy cosi_resource_update_nl_policy[COSI_A_RESOURCE_QUIET + 1] = {
 	[COSI_A_RESOURCE_NAMESPACE] = { .type = NLA_NUL_STRING, .len = COSI_NAMESPACE_MAX_LEN, },
 	[COSI_A_RESOURCE_TYPE] = { .type = NLA_NUL_STRING, .len = COSI_TYPE_MAX_LEN, },
 	[COSI_A_RESOURCE_ID] = { .type = NLA_NUL_STRING, .len = COSI_ID_MAX_LEN, },
@@ -103,43 +104,48 @@ static const struct nla_policy cosi_resource_update_nl_policy[COSI_A_RESOURCE_AC
 	[COSI_A_RESOURCE_EXPECTED_VERSION] = { .type = NLA_U64, },
 	[COSI_A_RESOURCE_EXPECTED_PHASE] = NLA_POLICY_MAX(NLA_U32, 1),
 	[COSI_A_RESOURCE_ACK_ONLY] = { .type = NLA_FLAG, },
+	[COSI_A_RESOURCE_QUIET] = { .type = NLA_FLAG, },
 };
 
 /* COSI_CMD_RESOURCE_DESTROY - do */
-static const struct nla_policy cosi_resource_destroy_nl_policy[COSI_A_RESOURCE_EXPECTED_VERSION + 1] = {
+static const struct nla_policy cosi_resource_destroy_nl_policy[COSI_A_RESOURCE_QUIET + 1] = {
 	[COSI_A_RESOURCE_NAMESPACE] = { .type = NLA_NUL_STRING, .len = COSI_NAMESPACE_MAX_LEN, },
 	[COSI_A_RESOURCE_TYPE] = { .type = NLA_NUL_STRING, .len = COSI_TYPE_MAX_LEN, },
 	[COSI_A_RESOURCE_ID] = { .type = NLA_NUL_STRING, .len = COSI_ID_MAX_LEN, },
 	[COSI_A_RESOURCE_EXPECTED_VERSION] = { .type = NLA_U64, },
+	[COSI_A_RESOURCE_QUIET] = { .type = NLA_FLAG, },
 };
 
 /* COSI_CMD_RESOURCE_TEARDOWN - do */
-static const struct nla_policy cosi_resource_teardown_nl_policy[COSI_A_RESOURCE_ACK_ONLY + 1] = {
+static const struct nla_policy cosi_resource_teardown_nl_policy[COSI_A_RESOURCE_QUIET + 1] = {
 	[COSI_A_RESOURCE_NAMESPACE] = { .type = NLA_NUL_STRING, .len = COSI_NAMESPACE_MAX_LEN, },
 	[COSI_A_RESOURCE_TYPE] = { .type = NLA_NUL_STRING, .len = COSI_TYPE_MAX_LEN, },
 	[COSI_A_RESOURCE_ID] = { .type = NLA_NUL_STRING, .len = COSI_ID_MAX_LEN, },
 	[COSI_A_RESOURCE_EXPECTED_VERSION] = { .type = NLA_U64, },
 	[COSI_A_RESOURCE_ACK_ONLY] = { .type = NLA_FLAG, },
+	[COSI_A_RESOURCE_QUIET] = { .type = NLA_FLAG, },
 };
 
 /* COSI_CMD_FINALIZER_ADD - do */
-static const struct nla_policy cosi_finalizer_add_nl_policy[COSI_A_RESOURCE_ACK_ONLY + 1] = {
+static const struct nla_policy cosi_finalizer_add_nl_policy[COSI_A_RESOURCE_QUIET + 1] = {
 	[COSI_A_RESOURCE_NAMESPACE] = { .type = NLA_NUL_STRING, .len = COSI_NAMESPACE_MAX_LEN, },
 	[COSI_A_RESOURCE_TYPE] = { .type = NLA_NUL_STRING, .len = COSI_TYPE_MAX_LEN, },
 	[COSI_A_RESOURCE_ID] = { .type = NLA_NUL_STRING, .len = COSI_ID_MAX_LEN, },
 	[COSI_A_RESOURCE_FINALIZERS] = NLA_POLICY_NESTED(cosi_finalizers_nl_policy),
 	[COSI_A_RESOURCE_EXPECTED_VERSION] = { .type = NLA_U64, },
 	[COSI_A_RESOURCE_ACK_ONLY] = { .type = NLA_FLAG, },
+	[COSI_A_RESOURCE_QUIET] = { .type = NLA_FLAG, },
 };
 
 /* COSI_CMD_FINALIZER_REMOVE - do */
-static const struct nla_policy cosi_finalizer_remove_nl_policy[COSI_A_RESOURCE_ACK_ONLY + 1] = {
+static const struct nla_policy cosi_finalizer_remove_nl_policy[COSI_A_RESOURCE_QUIET + 1] = {
 	[COSI_A_RESOURCE_NAMESPACE] = { .type = NLA_NUL_STRING, .len = COSI_NAMESPACE_MAX_LEN, },
 	[COSI_A_RESOURCE_TYPE] = { .type = NLA_NUL_STRING, .len = COSI_TYPE_MAX_LEN, },
 	[COSI_A_RESOURCE_ID] = { .type = NLA_NUL_STRING, .len = COSI_ID_MAX_LEN, },
 	[COSI_A_RESOURCE_FINALIZERS] = NLA_POLICY_NESTED(cosi_finalizers_nl_policy),
 	[COSI_A_RESOURCE_EXPECTED_VERSION] = { .type = NLA_U64, },
 	[COSI_A_RESOURCE_ACK_ONLY] = { .type = NLA_FLAG, },
+	[COSI_A_RESOURCE_QUIET] = { .type = NLA_FLAG, },
 };
 
 /* COSI_CMD_DEFINITION_SET - do */
@@ -209,42 +215,42 @@ const struct genl_split_ops cosi_nl_ops[15] = {
 		.cmd		= COSI_CMD_RESOURCE_CREATE,
 		.doit		= cosi_nl_resource_create_doit,
 		.policy		= cosi_resource_create_nl_policy,
-		.maxattr	= COSI_A_RESOURCE_ACK_ONLY,
+		.maxattr	= COSI_A_RESOURCE_QUIET,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= COSI_CMD_RESOURCE_UPDATE,
 		.doit		= cosi_nl_resource_update_doit,
 		.policy		= cosi_resource_update_nl_policy,
-		.maxattr	= COSI_A_RESOURCE_ACK_ONLY,
+		.maxattr	= COSI_A_RESOURCE_QUIET,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= COSI_CMD_RESOURCE_DESTROY,
 		.doit		= cosi_nl_resource_destroy_doit,
 		.policy		= cosi_resource_destroy_nl_policy,
-		.maxattr	= COSI_A_RESOURCE_EXPECTED_VERSION,
+		.maxattr	= COSI_A_RESOURCE_QUIET,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= COSI_CMD_RESOURCE_TEARDOWN,
 		.doit		= cosi_nl_resource_teardown_doit,
 		.policy		= cosi_resource_teardown_nl_policy,
-		.maxattr	= COSI_A_RESOURCE_ACK_ONLY,
+		.maxattr	= COSI_A_RESOURCE_QUIET,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= COSI_CMD_FINALIZER_ADD,
 		.doit		= cosi_nl_finalizer_add_doit,
 		.policy		= cosi_finalizer_add_nl_policy,
-		.maxattr	= COSI_A_RESOURCE_ACK_ONLY,
+		.maxattr	= COSI_A_RESOURCE_QUIET,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{
 		.cmd		= COSI_CMD_FINALIZER_REMOVE,
 		.doit		= cosi_nl_finalizer_remove_doit,
 		.policy		= cosi_finalizer_remove_nl_policy,
-		.maxattr	= COSI_A_RESOURCE_ACK_ONLY,
+		.maxattr	= COSI_A_RESOURCE_QUIET,
 		.flags		= GENL_UNS_ADMIN_PERM | GENL_CMD_CAP_DO,
 	},
 	{

@@ -423,8 +423,31 @@ static int cosi_reply_ack_only(struct genl_info *info, u64 version,
 }
 
 /*
+ * Whether a resource write asked for no answer on success (quiet): 1, or
+ * 0; -EINVAL, the extack at quiet, when it also asked for ack-only (an
+ * answer).  Each write op's policy takes both attributes (destroy's has
+ * no ack-only, which its policy refuses).  A quiet write builds no reply:
+ * netlink_rcv_skb() answers its failure, or its success when NLM_F_ACK
+ * asked for it, with the standard NLMSG_ERROR.
+ */
+static int cosi_write_quiet(struct genl_info *info)
+{
+	const struct nlattr *quiet = info->attrs[COSI_A_RESOURCE_QUIET];
+
+	if (!quiet)
+		return 0;
+	if (info->attrs[COSI_A_RESOURCE_ACK_ONLY]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, quiet,
+				    "quiet and ack-only exclude each other: quiet asks for no answer");
+		return -EINVAL;
+	}
+	return 1;
+}
+
+/*
  * Drop cosi_net::lock and reply with @res (a current version): whole, or
- * its version and revision when the request asked for ack-only.
+ * its version and revision when the request asked for ack-only, or not
+ * at all when it asked for quiet.
  */
 static int cosi_unlock_reply(struct cosi_net *cn, struct genl_info *info,
 			     const struct cosi_key *k, struct cosi_res *res,
@@ -433,6 +456,10 @@ static int cosi_unlock_reply(struct cosi_net *cn, struct genl_info *info,
 	u64 version = res->version, revision = res->revision;
 	int err;
 
+	if (info->attrs[COSI_A_RESOURCE_QUIET]) {
+		mutex_unlock(&cn->lock);
+		return 0;
+	}
 	if (nla_get_flag(info->attrs[COSI_A_RESOURCE_ACK_ONLY])) {
 		mutex_unlock(&cn->lock);
 		return cosi_reply_ack_only(info, version, revision, ready);
@@ -755,7 +782,9 @@ static int cosi_resource_create_doit(struct sk_buff *skb, struct genl_info *info
 	struct cosi_key k;
 	int err;
 
-	err = cosi_parse_key(info, &k, true);
+	err = cosi_write_quiet(info);
+	if (err >= 0)
+		err = cosi_parse_key(info, &k, true);
 	if (!err)
 		err = cosi_content_parse(info, &c);
 	if (err)
@@ -832,7 +861,9 @@ static int cosi_resource_update_doit(struct sk_buff *skb, struct genl_info *info
 	u32 phase = COSI_PHASE_RUNNING;
 	int err;
 
-	err = cosi_parse_key(info, &k, true);
+	err = cosi_write_quiet(info);
+	if (err >= 0)
+		err = cosi_parse_key(info, &k, true);
 	if (!err)
 		err = cosi_content_parse(info, &c);
 	if (err)
@@ -910,7 +941,9 @@ static int cosi_resource_teardown_doit(struct sk_buff *skb, struct genl_info *in
 	struct cosi_key k;
 	int err;
 
-	err = cosi_parse_key(info, &k, true);
+	err = cosi_write_quiet(info);
+	if (err >= 0)
+		err = cosi_parse_key(info, &k, true);
 	if (err)
 		return err;
 
@@ -944,18 +977,24 @@ static int cosi_resource_destroy_doit(struct sk_buff *skb, struct genl_info *inf
 	struct cosi_net *cn = cosi_pernet(genl_info_net(info));
 	struct cosi_res *res;
 	struct cosi_def *def;
-	struct sk_buff *msg;
+	struct sk_buff *msg = NULL;
 	struct cosi_key k;
+	int err, quiet;
 	u64 rev;
 	void *hdr;
-	int err;
 
+	quiet = cosi_write_quiet(info);
+	if (quiet < 0)
+		return quiet;
 	err = cosi_parse_key(info, &k, true);
 	if (err)
 		return err;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
+	/* The reply is allocated first: nothing fails after the removal. */
+	if (!quiet) {
+		msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+	}
 
 	cosi_net_lock(cn);
 	res = cosi_key_res_checked(cn, skb, info, &k, true, &err);
@@ -972,6 +1011,8 @@ static int cosi_resource_destroy_doit(struct sk_buff *skb, struct genl_info *inf
 	cosi_store_remove(cn, res);
 	rev = cn->revision;
 	mutex_unlock(&cn->lock);
+	if (quiet)
+		return 0;
 
 	hdr = cosi_reply_put(msg, info);
 	if (!hdr ||
@@ -1029,7 +1070,9 @@ static int cosi_finalizer_change(struct sk_buff *skb, struct genl_info *info,
 	u32 n, count;
 	int err;
 
-	err = cosi_parse_key(info, &k, true);
+	err = cosi_write_quiet(info);
+	if (err >= 0)
+		err = cosi_parse_key(info, &k, true);
 	if (err)
 		return err;
 	if (cosi_attr_missing(info->extack, NULL, info->attrs,

@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
@@ -65,10 +66,18 @@ struct cosi_rx {
 	struct cosi_write *w;		/* or writes, as many */
 	size_t n_ops;
 	size_t answered;
+	/*
+	 * A chunk with quiet writes: only the last request has NLM_F_ACK,
+	 * and its ack or error ends the chunk; acks answer nothing (see
+	 * cosi_quiet_end()).
+	 */
+	bool quiet;
 };
 
 static unsigned int cosi_req_parts(uint8_t cmd);
 static bool cosi_req_ack(const struct cosi *c, const struct nlmsghdr *nlh);
+static bool cosi_req_flag(const struct cosi *c, const struct nlmsghdr *nlh,
+			  int attr);
 static bool cosi_reply_ends(const struct nlmsghdr *req,
 			    const struct nlmsghdr *reply);
 
@@ -298,14 +307,21 @@ static void cosi_rx_batch(struct cosi_rx *rx, size_t i, struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(nlh);
 	bool is_err = nlh->nlmsg_type == NLMSG_ERROR;
+	bool ack = is_err && nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) &&
+		   !e->error;
+	bool last = i == rx->n_ops - 1;
 	struct cosi_resource *r;
 	struct cosi_write *w;
 	struct cosi_batch_op *op;
 
+	/* A quiet chunk's last ack or error ends it; an ack answers none. */
+	if (rx->quiet && is_err && last)
+		rx->done = true;
+	if (rx->quiet && ack)
+		return;
 	if (rx->w) {
 		w = &rx->w[i];
-		if (is_err && (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) ||
-			       e->error))
+		if (is_err && !ack)
 			cosi_nlerr_parse(nlh, &w->err);
 		else if (!is_err &&
 			 cosi_write_answer_parse(nlh, &w->version,
@@ -317,7 +333,7 @@ static void cosi_rx_batch(struct cosi_rx *rx, size_t i, struct nlmsghdr *nlh)
 	op = &rx->ops[i];
 	if (is_err) {
 		/* Malformed or not, op->err has an errno; 0 is the ack. */
-		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)) || e->error)
+		if (!ack)
 			cosi_nlerr_parse(nlh, &op->err);
 		cosi_rx_answered(rx, &op->done);
 		return;
@@ -326,7 +342,9 @@ static void cosi_rx_batch(struct cosi_rx *rx, size_t i, struct nlmsghdr *nlh)
 		cosi_resource_free(op->res);
 		op->res = r;
 	}
-	if (cosi_reply_ends(nlmsg_hdr(op->msg), nlh))
+	/* A quiet chunk's last request asked for the ack after its reply. */
+	if (cosi_reply_ends(nlmsg_hdr(op->msg), nlh) ||
+	    (rx->quiet && last && !(nlh->nlmsg_flags & NLM_F_MULTI)))
 		cosi_rx_answered(rx, &op->done);
 }
 
@@ -895,12 +913,84 @@ static int cosi_send_batch(struct cosi *c, const char *buf, size_t len,
 	return err;
 }
 
+/*
+ * Messages the socket dropped so far (SO_MEMINFO; a full receive buffer
+ * drops what the kernel sends, and counts it).
+ */
+static int cosi_drops(const struct cosi *c, uint32_t *drops)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mi);
+
+	if (getsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_MEMINFO, mi,
+		       &len))
+		return -errno;
+	if (len <= SK_MEMINFO_DROPS * sizeof(mi[0]))
+		return -EPROTO;
+	*drops = mi[SK_MEMINFO_DROPS];
+	return 0;
+}
+
+/*
+ * The end of a quiet chunk (@rx), whose requests were sent when the
+ * socket had dropped @drops0 messages (@drops_err: unknown).  The kernel
+ * answers the requests of a sendmsg() in order, and a quiet write only
+ * when it fails: once the last request's ack or error is read, a request
+ * still unanswered succeeded, unless the socket dropped a message
+ * meanwhile (its receive buffer full, of events or of answers): that may
+ * have been its error or reply, so its outcome is unknown (ENOBUFS).
+ */
+static void cosi_quiet_end(const struct cosi *c, struct cosi_rx *rx,
+			   int drops_err, uint32_t drops0)
+{
+	uint32_t drops = 0;
+	bool lost = drops_err || cosi_drops(c, &drops) || drops != drops0;
+	struct cosi_err *e;
+	bool *done;
+	size_t i;
+
+	for (i = 0; i < rx->n_ops; i++) {
+		e = rx->w ? &rx->w[i].err : &rx->ops[i].err;
+		done = rx->w ? &rx->w[i].done : &rx->ops[i].done;
+		if (*done || e->err)
+			continue;
+		if (!lost) {
+			*done = true;
+			continue;
+		}
+		e->err = ENOBUFS;
+		snprintf(e->msg, sizeof(e->msg),
+			 "not answered, and the socket dropped messages meanwhile (receive buffer full): outcome unknown");
+	}
+}
+
+/*
+ * Send a chunk (@rx's requests, @len bytes at @buf, the last at @last)
+ * and read its answers.  A quiet one (rx->quiet) asks for the last
+ * request's ack, which ends it.
+ */
+static int cosi_send_chunk(struct cosi *c, const char *buf, size_t len,
+			   struct nlmsghdr *last, struct cosi_rx *rx)
+{
+	uint32_t drops0 = 0;
+	int drops_err = 0, err;
+
+	if (rx->quiet) {
+		last->nlmsg_flags |= NLM_F_ACK;
+		drops_err = cosi_drops(c, &drops0);
+	}
+	err = cosi_send_batch(c, buf, len, rx);
+	if (!err && rx->quiet)
+		cosi_quiet_end(c, rx, drops_err, drops0);
+	return err;
+}
+
 /* Send a chunk of requests in one sendmsg() and read the answers. */
 static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
 			    size_t n)
 {
 	struct cosi_rx rx = { .ops = ops, .n_ops = n };
-	struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh, *last = NULL;
 	size_t i, len = 0;
 	char *buf, *p;
 	int err;
@@ -912,6 +1002,11 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
 			return -EPROTO;
 		if (!i)
 			rx.seq = nlh->nlmsg_seq;
+		if (cosi_req_flag(c, nlh, COSI_A_RESOURCE_QUIET)) {
+			rx.quiet = true;
+			/* One ack for the chunk: the last request's. */
+			nlh->nlmsg_flags &= ~NLM_F_ACK;
+		}
 		len += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
 	/*
@@ -926,9 +1021,10 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
 		memcpy(p, nlh, nlh->nlmsg_len);
 		memset(p + nlh->nlmsg_len, 0,
 		       NLMSG_ALIGN(nlh->nlmsg_len) - nlh->nlmsg_len);
+		last = (struct nlmsghdr *)p;
 		p += NLMSG_ALIGN(nlh->nlmsg_len);
 	}
-	err = cosi_send_batch(c, buf, len, &rx);
+	err = cosi_send_chunk(c, buf, len, last, &rx);
 	if (buf != c->txbuf)
 		free(buf);
 	return err;
@@ -947,26 +1043,37 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
  * kernel handles them in order; each answer is one datagram to read (the
  * reply, the error, or the ACK of an op that does not reply), up to
  * COSI_RX_SLOTS per recvmmsg(), so a batch costs a few sendmsg() and
- * recvmmsg() calls.  A failed request does not stop the ones after it.
+ * recvmmsg() calls.  A quiet write (cosi_req_msg() of a cosi_req.quiet)
+ * is answered only when it fails; one that succeeds ends done with no
+ * @res (see cosi.h).  A failed request does not stop the ones after it.
  *
  * Return: 0 when every request was answered (see each @err), or a
  * negative errno when the batch could not be sent or answered.
  */
+/* Whether @nlh, a request of this family, carries the flag @attr. */
+static bool cosi_req_flag(const struct cosi *c, const struct nlmsghdr *nlh,
+			  int attr)
+{
+	return nlh->nlmsg_type == c->family &&
+	       genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0) &&
+	       nlmsg_find_attr((struct nlmsghdr *)nlh, GENL_HDRLEN, attr);
+}
+
 /*
  * Whether the answer to @nlh is small: an ack-only write's is its version
- * and revision (an error, with its extack, is as small; libcosi sets
- * NETLINK_CAP_ACK), where any other may echo a stored resource whatever
- * the request's size (a get, a teardown, a label-only update).  A handle
- * that watches or joined the events group also receives each write's
- * event, which carries the resource: none of its answers is small.
+ * and revision, a quiet write's nothing or its error (an error, with its
+ * extack, is as small; libcosi sets NETLINK_CAP_ACK), where any other may
+ * echo a stored resource whatever the request's size (a get, a teardown,
+ * a label-only update).  A handle that watches or joined the events group
+ * also receives each write's event, which carries the resource: none of
+ * its answers is small.
  */
 static bool cosi_answer_small(const struct cosi *c,
 			      const struct nlmsghdr *nlh)
 {
-	return !c->events && nlh->nlmsg_type == c->family &&
-	       genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0) &&
-	       nlmsg_find_attr((struct nlmsghdr *)nlh, GENL_HDRLEN,
-			       COSI_A_RESOURCE_ACK_ONLY);
+	return !c->events &&
+	       (cosi_req_flag(c, nlh, COSI_A_RESOURCE_ACK_ONLY) ||
+		cosi_req_flag(c, nlh, COSI_A_RESOURCE_QUIET));
 }
 
 /*
@@ -1150,18 +1257,20 @@ static unsigned int cosi_req_parts(uint8_t cmd)
 {
 	switch (cmd) {
 	case COSI_CMD_RESOURCE_CREATE:
-		return COSI_REQ_KEY | COSI_REQ_CONTENT | COSI_REQ_ACK_ONLY;
+		return COSI_REQ_KEY | COSI_REQ_CONTENT | COSI_REQ_ACK_ONLY |
+		       COSI_REQ_QUIET;
 	case COSI_CMD_RESOURCE_UPDATE:
 		return COSI_REQ_KEY | COSI_REQ_CONTENT | COSI_REQ_VERSION |
-		       COSI_REQ_PHASE | COSI_REQ_ACK_ONLY;
+		       COSI_REQ_PHASE | COSI_REQ_ACK_ONLY | COSI_REQ_QUIET;
 	case COSI_CMD_RESOURCE_DESTROY:
-		return COSI_REQ_KEY | COSI_REQ_VERSION;
+		return COSI_REQ_KEY | COSI_REQ_VERSION | COSI_REQ_QUIET;
 	case COSI_CMD_RESOURCE_TEARDOWN:
-		return COSI_REQ_KEY | COSI_REQ_VERSION | COSI_REQ_ACK_ONLY;
+		return COSI_REQ_KEY | COSI_REQ_VERSION | COSI_REQ_ACK_ONLY |
+		       COSI_REQ_QUIET;
 	case COSI_CMD_FINALIZER_ADD:
 	case COSI_CMD_FINALIZER_REMOVE:
 		return COSI_REQ_KEY | COSI_REQ_FINALIZERS | COSI_REQ_VERSION |
-		       COSI_REQ_ACK_ONLY;
+		       COSI_REQ_ACK_ONLY | COSI_REQ_QUIET;
 	}
 	return COSI_REQ_KEY;
 }
@@ -1175,9 +1284,11 @@ static bool cosi_is_dump(const struct nlmsghdr *nlh)
  * Whether a request asks for an ACK.  Asked, the kernel sends one after
  * the reply too: a second message to read per request.  A dump ends with
  * NLMSG_DONE, and the do of these ops replies whenever it succeeds (each
- * 0 return of their doit in kmod/netlink.c is genlmsg_reply()'s), so only
- * the others ask: owner-claim, watch-stop, anything unknown.  A failure
- * comes as an NLMSG_ERROR, with its extack, asked or not.
+ * 0 return of their doit in kmod/netlink.c is genlmsg_reply()'s) unless
+ * it is a quiet write, so only the others ask: quiet writes (a batch
+ * asks for its chunk's last ack only), owner-claim, watch-stop, anything
+ * unknown.  A failure comes as an NLMSG_ERROR, with its extack, asked or
+ * not.
  */
 static bool cosi_req_ack(const struct cosi *c, const struct nlmsghdr *nlh)
 {
@@ -1187,6 +1298,8 @@ static bool cosi_req_ack(const struct cosi *c, const struct nlmsghdr *nlh)
 		return true;
 	if (cosi_is_dump(nlh))
 		return false;
+	if (cosi_req_flag(c, nlh, COSI_A_RESOURCE_QUIET))
+		return true;
 	switch (genlmsg_hdr((struct nlmsghdr *)nlh)->cmd) {
 	case COSI_CMD_RESOURCE_GET:
 	case COSI_CMD_RESOURCE_CREATE:
@@ -1224,6 +1337,11 @@ static int cosi_resource_op(struct cosi *c, uint8_t cmd,
 		*out = NULL;
 	if (err)
 		return err;
+	if (r.quiet) {
+		snprintf(c->err.msg, sizeof(c->err.msg),
+			 "cosi_req.quiet: only in cosi_write_batch() and cosi_batch(); this call returns the answer");
+		return cosi_fail(c, EINVAL);
+	}
 	m = cosi_msg_new(c, cmd, 0);
 	err = cosi_send(c, m, m ? cosi_put_req(m, &r, cosi_req_parts(cmd)) : 0,
 			cosi_one_resource, &res);
@@ -1564,10 +1682,11 @@ static bool cosi_write_cmd(uint8_t cmd)
  * Build write @w into @buf (room for COSI_MSG_BUF bytes) with the seq
  * @seq: its length, or a negative errno (also set as the write's error
  * when the write itself is at fault).  *@small: its answer is small (an
- * ack-only write, see cosi_answer_small()).
+ * ack-only or quiet write, see cosi_answer_small()); *@quiet: a quiet
+ * write.
  */
 static int cosi_write_build(struct cosi *c, struct cosi_write *w, char *buf,
-			    uint32_t seq, bool *small)
+			    uint32_t seq, bool *small, bool *quiet)
 {
 	struct nlmsghdr *nlh;
 	struct nl_msg *m;
@@ -1600,13 +1719,15 @@ static int cosi_write_build(struct cosi *c, struct cosi_write *w, char *buf,
 		nlh->nlmsg_seq = seq;
 		nlh->nlmsg_pid = nl_socket_get_local_port(c->sk);
 		nlh->nlmsg_flags |= NLM_F_REQUEST;
-		nlh->nlmsg_flags &= ~NLM_F_ACK;	/* every write replies */
+		/* Every write replies, or is quiet (cosi_send_chunk()). */
+		nlh->nlmsg_flags &= ~NLM_F_ACK;
 		memcpy(buf, nlh, nlh->nlmsg_len);
 		memset(buf + nlh->nlmsg_len, 0,
 		       NLMSG_ALIGN(nlh->nlmsg_len) - nlh->nlmsg_len);
 		err = (int)NLMSG_ALIGN(nlh->nlmsg_len);
-		*small = !c->events && r.ack_only &&
-			 (cosi_req_parts(w->cmd) & COSI_REQ_ACK_ONLY);
+		/* Every write takes both (cosi_req_parts()). */
+		*quiet = r.quiet;
+		*small = !c->events && (r.ack_only || r.quiet);
 	} else {
 		w->err.err = -err;
 		err = -EINVAL;
@@ -1624,8 +1745,10 @@ static int cosi_write_build(struct cosi *c, struct cosi_write *w, char *buf,
  * As cosi_batch() with requests from cosi_req_msg(), with no libnl
  * message per request and no resource per answer: chunks of requests
  * built in one buffer, one sendmsg() each, as many per chunk as
- * cosi_batch() sends (more when every answer is small: ack-only writes on
- * a handle that has never watched).  A write that cannot be built (not a
+ * cosi_batch() sends (more when every answer is small: ack-only or quiet
+ * writes on a handle that has never watched).  A quiet write that
+ * succeeds is not answered: done, its version and revision 0.  A write
+ * that cannot be built (not a
  * resource write, a bad request, too large) gets its error, is not sent
  * and ends its chunk.
  *
@@ -1634,11 +1757,11 @@ static int cosi_write_build(struct cosi *c, struct cosi_write *w, char *buf,
  */
 int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n)
 {
-	size_t i, k, max_small = cosi_batch_max_small(c), bytes;
+	size_t i, k, max_small = cosi_batch_max_small(c), bytes, last;
 	struct cosi_rx rx;
 	char *buf = cosi_txbuf(c);
 	int err = 0, len = 0;
-	bool small, one_small;
+	bool small, one_small, quiet, one_quiet;
 
 	memset(&c->err, 0, sizeof(c->err));
 	if (!buf)
@@ -1651,15 +1774,16 @@ int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n)
 	i = 0;
 	while (!err && i < n) {
 		/* A chunk: w[i .. i + k - 1], consecutive seqs, one buffer. */
-		bytes = 0;
+		bytes = last = 0;
 		small = true;
+		quiet = false;
 		for (k = 0; i + k < n; k++) {
 			if (bytes >= cosi_chunk_max(c) ||
 			    (k && k >= (small ? max_small : COSI_BATCH_ECHOES)))
 				break;
 			len = cosi_write_build(c, &w[i + k], buf + bytes,
 					       nl_socket_use_seq(c->sk),
-					       &one_small);
+					       &one_small, &one_quiet);
 			if (len < 0)
 				break;
 			/* Over what one sendmsg() takes: the next chunk's. */
@@ -1671,6 +1795,8 @@ int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n)
 				break;
 			}
 			small = small && one_small;
+			quiet = quiet || one_quiet;
+			last = bytes;
 			bytes += (size_t)len;
 		}
 		if (k) {
@@ -1678,7 +1804,10 @@ int cosi_write_batch(struct cosi *c, struct cosi_write *w, size_t n)
 			rx.w = w + i;
 			rx.n_ops = k;
 			rx.seq = ((struct nlmsghdr *)buf)->nlmsg_seq;
-			err = cosi_send_batch(c, buf, bytes, &rx);
+			rx.quiet = quiet;
+			err = cosi_send_chunk(c, buf, bytes,
+					      (struct nlmsghdr *)(buf + last),
+					      &rx);
 			i += k;
 		} else if (len == -ENOMEM) {
 			err = -ENOMEM;

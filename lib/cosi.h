@@ -272,6 +272,19 @@ struct cosi_req {
 	 */
 	bool ack_only;
 	uint8_t reserved[7];			/* zero */
+	/*
+	 * Since 0.1.0's quiet: in cosi_write_batch() and cosi_batch(), a
+	 * create, update, destroy, teardown or finalizer change is not
+	 * answered when it succeeds (as a route added without NLM_F_ACK):
+	 * its done is set with err 0, and nothing else (version and revision
+	 * 0, no res).  A failure is reported as any other, with its extack.
+	 * The fastest batched writes; watchers get their events as ever.
+	 * Not with ack_only (the kernel refuses the pair, EINVAL), nor in
+	 * the calls that hand back one write's answer (cosi_resource_create()
+	 * and the like refuse it, EINVAL).
+	 */
+	bool quiet;
+	uint8_t reserved2[7];			/* zero */
 };
 
 /* ABI (a) caller-built: COSI_OPTS(cosi_list_req, ...). */
@@ -419,9 +432,15 @@ bool cosi_family_gone(struct cosi *c);
  * message per request) before the caller reads, so the answers must fit
  * in the receive buffer: small chunks keep them well inside it even with
  * the largest specs.  Where every answer is small (ack-only writes,
- * cosi_req.ack_only, on a handle that has never watched: no events), a
- * chunk holds as many as fill half the receive buffer, COSI_BATCH_MAX at
- * most (about 160 with the default buffer).  A handle asks for a send
+ * cosi_req.ack_only, or quiet ones, cosi_req.quiet, on a handle that has
+ * never watched: no events), a chunk holds as many as fill half the
+ * receive buffer, COSI_BATCH_MAX at most (about 160 with the default
+ * buffer).  A chunk with quiet writes asks for one ack, its last
+ * request's: the kernel answers a chunk's requests in order, so a quiet
+ * write not answered by then succeeded.  Unless the socket dropped a
+ * message meanwhile (a receive buffer full of events, on a handle that
+ * watches): then such a write's outcome is unknown, and its error is
+ * ENOBUFS.  A handle asks for a send
  * buffer that takes a chunk; where net.core.wmem_max grants less, chunks
  * are as large as the socket takes, and a request larger than that is
  * refused unsent with EMSGSIZE (its own error; the others go on).
@@ -448,7 +467,8 @@ struct nl_msg *cosi_req_msg(struct cosi *c, uint8_t cmd,
  * finalizer-add or -remove) and @req its request; cosi_write_batch()
  * fills the rest: the answer's @err, and the @version and @revision it
  * reports (a write with cosi_req.ack_only is answered with these only,
- * which lets many more go out per sendmsg(), see COSI_BATCH_MAX).  The
+ * which lets many more go out per sendmsg(), see COSI_BATCH_MAX; one with
+ * cosi_req.quiet is not answered when it succeeds: both stay 0).  The
  * requests are built into one buffer per handle and sent as cosi_batch()
  * sends them, in order; a failed one does not stop the others.
  * ABI (c) frozen: the caller's array.

@@ -738,6 +738,9 @@ int cosi_put_req(struct nl_msg *m, const struct cosi_req *r,
 	if (!err && (parts & COSI_REQ_ACK_ONLY) && r->ack_only &&
 	    nla_put_flag(m, COSI_A_RESOURCE_ACK_ONLY))
 		err = -EMSGSIZE;
+	if (!err && (parts & COSI_REQ_QUIET) && r->quiet &&
+	    nla_put_flag(m, COSI_A_RESOURCE_QUIET))
+		err = -EMSGSIZE;
 	return err;
 }
 

@@ -52,7 +52,8 @@ int cosi_put_query(struct nl_msg *m, const struct cosi_query *q);
 #define COSI_REQ_VERSION	0x08	/* expected-version */
 #define COSI_REQ_PHASE		0x10	/* expected-phase */
 #define COSI_REQ_ACK_ONLY	0x20	/* ack-only */
-#define COSI_REQ_ALL		0x3f
+#define COSI_REQ_QUIET		0x40	/* quiet */
+#define COSI_REQ_ALL		0x7f
 
 int cosi_put_req(struct nl_msg *m, const struct cosi_req *r,
 		 unsigned int parts);

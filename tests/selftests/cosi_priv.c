@@ -110,6 +110,50 @@ static int writes(struct cosi *c, int err, int step)
 	return ret;
 }
 
+/*
+ * Every resource write again, quiet, in one cosi_write_batch(): each
+ * expected to fail with @err (positive), answered as quiet writes are
+ * when they fail.
+ */
+static int quiet_writes(struct cosi *c, int err, int step)
+{
+	struct cosi_strs fin = strs_make("f", NULL);
+	struct cosi_spec spec = { 0 };
+	COSI_OPTS(cosi_req, nw,
+		.ns = TEST_NS, .type = WIDGET, .id = "new", .spec = &spec,
+		.quiet = true,
+	);
+	COSI_OPTS(cosi_req, upd,
+		.ns = TEST_NS, .type = WIDGET, .id = "pub", .spec = &spec,
+		.quiet = true,
+	);
+	COSI_OPTS(cosi_req, fk,
+		.ns = TEST_NS, .type = WIDGET, .id = "pub", .finalizers = &fin,
+		.quiet = true,
+	);
+	COSI_OPTS(cosi_req, k,
+		.ns = TEST_NS, .type = WIDGET, .id = "pub", .quiet = true,
+	);
+	struct cosi_write w[] = {
+		{ .cmd = COSI_CMD_RESOURCE_CREATE, .req = &nw },
+		{ .cmd = COSI_CMD_RESOURCE_UPDATE, .req = &upd },
+		{ .cmd = COSI_CMD_FINALIZER_ADD, .req = &fk },
+		{ .cmd = COSI_CMD_FINALIZER_REMOVE, .req = &fk },
+		{ .cmd = COSI_CMD_RESOURCE_TEARDOWN, .req = &k },
+		{ .cmd = COSI_CMD_RESOURCE_DESTROY, .req = &k },
+	};
+	size_t i;
+
+	CHECK(step, !cosi_spec_add_string(&spec, "name", "x"), NULL);
+	CHECK(step + 1, !cosi_write_batch(c, w, 6), c);
+	for (i = 0; i < 6; i++)
+		CHECK(step + 2 + (int)i, w[i].done && w[i].err.err == err,
+		      NULL);
+	cosi_spec_clear(&spec);
+	cosi_strs_clear(&fin);
+	return 0;
+}
+
 /* Reads: public ones work; sensitive ones give @sens (0 or -EPERM). */
 static int reads(struct cosi *c, int sens, int step)
 {
@@ -254,6 +298,8 @@ static int nobody_child(void *arg)
 	CHECK(3, c, NULL);
 	ret = writes(c, EPERM, 10);
 	if (!ret)
+		ret = quiet_writes(c, EPERM, 50);
+	if (!ret)
 		ret = reads(c, -EPERM, 30);
 	cosi_close(c);
 	return ret;
@@ -354,6 +400,8 @@ static int userns_child(void *arg)
 	CHECK(2, c, NULL);
 	ret = writes(c, EPERM, 10);
 	if (!ret)
+		ret = quiet_writes(c, EPERM, 50);
+	if (!ret)
 		ret = reads(c, -EPERM, 30);
 	cosi_close(c);
 	return ret;
@@ -372,9 +420,18 @@ static bool userns_available(void)
 
 TEST_F(priv, user_namespace_without_net_admin_over_netns)
 {
+	struct cosi_resource *r = NULL;
+
 	if (!userns_available())
 		SKIP(return, "user namespaces unavailable");
 	EXPECT_EQ(0, run_child(userns_child, NULL));
+	/* Nothing changed, by plain or quiet writes. */
+	ASSERT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS, WIDGET,
+						  "pub", &r));
+	EXPECT_EQ(1, r->version);
+	cosi_resource_free(r);
+	EXPECT_COSI_ERR(self->c, ENOENT,
+			cosi_resource_get(self->c, TEST_NS, WIDGET, "new", NULL));
 }
 
 static int userns_netns_child(void *arg)

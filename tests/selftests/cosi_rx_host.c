@@ -173,4 +173,100 @@ TEST(write_batch_large_spare)
 	cosi_close(c);
 }
 
+/* An NLMSG_ERROR of @seq with @error (0: an ack), as the kernel caps it. */
+struct nlerr_msg {
+	struct nlmsghdr h;
+	struct nlmsgerr e;
+};
+
+static struct nlmsghdr *nlerr(struct nlerr_msg *m, uint32_t seq, int error)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.nlmsg_len = NLMSG_LENGTH(sizeof(m->e));
+	m->h.nlmsg_type = NLMSG_ERROR;
+	m->h.nlmsg_flags = NLM_F_CAPPED;
+	m->h.nlmsg_seq = seq;
+	m->e.error = error;
+	return &m->h;
+}
+
+/* Answers of a quiet chunk of 4 writes, seqs 100..103, fed as received. */
+static void quiet_chunk(struct cosi *c, struct cosi_rx *rx,
+			struct cosi_write *w)
+{
+	struct nlerr_msg m;
+
+	memset(w, 0, 4 * sizeof(*w));
+	memset(rx, 0, sizeof(*rx));
+	rx->w = w;
+	rx->n_ops = 4;
+	rx->seq = 100;
+	rx->quiet = true;
+	cosi_rx_msg(c, rx, nlerr(&m, 101, -EEXIST));
+	/* An ack of a request that asked for its own: it answers nothing. */
+	cosi_rx_msg(c, rx, nlerr(&m, 102, 0));
+	cosi_rx_msg(c, rx, nlerr(&m, 103, 0));
+}
+
+/*
+ * A quiet chunk (cosi_send_chunk()): an error answers its request; an
+ * ack answers none, and the last request's ends the chunk; then a
+ * request not answered succeeded, unless the socket dropped a message
+ * meanwhile (or the drops could not be read): its outcome is unknown.
+ */
+TEST(quiet_chunk_end)
+{
+	struct cosi *c = fake_open();
+	struct cosi_write w[4];
+	struct cosi_rx rx;
+	uint32_t drops;
+	size_t i;
+
+	ASSERT_NE(NULL, c);
+	quiet_chunk(c, &rx, w);
+	EXPECT_TRUE(rx.done);
+	EXPECT_TRUE(w[1].done);
+	EXPECT_EQ(EEXIST, w[1].err.err);
+	for (i = 0; i < 4; i++)
+		if (i != 1)
+			EXPECT_FALSE(w[i].done) TH_LOG("write %zu", i);
+	ASSERT_EQ(0, cosi_drops(c, &drops));
+	cosi_quiet_end(c, &rx, 0, drops);
+	for (i = 0; i < 4; i++) {
+		EXPECT_TRUE(w[i].done) TH_LOG("write %zu", i);
+		EXPECT_EQ(i == 1 ? EEXIST : 0, w[i].err.err);
+	}
+
+	/* A drop meanwhile; then drops that could not be read. */
+	quiet_chunk(c, &rx, w);
+	cosi_quiet_end(c, &rx, 0, drops - 1);
+	for (i = 0; i < 4; i++) {
+		if (i == 1)
+			continue;
+		EXPECT_FALSE(w[i].done) TH_LOG("write %zu", i);
+		EXPECT_EQ(ENOBUFS, w[i].err.err);
+		EXPECT_NE(NULL, strstr(w[i].err.msg, "outcome unknown"));
+	}
+	EXPECT_EQ(EEXIST, w[1].err.err);
+	quiet_chunk(c, &rx, w);
+	cosi_quiet_end(c, &rx, -EPROTO, drops);
+	EXPECT_EQ(ENOBUFS, w[0].err.err);
+	EXPECT_EQ(ENOBUFS, w[3].err.err);
+
+	/* Not quiet: an ack answers its request, as ever. */
+	memset(w, 0, sizeof(w));
+	memset(&rx, 0, sizeof(rx));
+	rx.w = w;
+	rx.n_ops = 1;
+	rx.seq = 7;
+	{
+		struct nlerr_msg m;
+
+		cosi_rx_msg(c, &rx, nlerr(&m, 7, 0));
+	}
+	EXPECT_TRUE(w[0].done);
+	EXPECT_TRUE(rx.done);
+	cosi_close(c);
+}
+
 TEST_HARNESS_MAIN

@@ -961,6 +961,23 @@ TEST_F(sock, review_noop_paths_one_message)
 	cosi_strs_clear(&other);
 }
 
+/* A request @cmd of widget @id with the flag attributes @flag (and @flag2). */
+static struct nl_msg *flagged_msg(struct cosi *c, uint8_t cmd, const char *id,
+				  int flag, int flag2)
+{
+	struct nl_msg *m = cosi_msg_new(c, cmd, 0);
+
+	if (m && (nla_put_string(m, COSI_A_RESOURCE_NAMESPACE, TEST_NS) ||
+		  nla_put_string(m, COSI_A_RESOURCE_TYPE, WIDGET) ||
+		  nla_put_string(m, COSI_A_RESOURCE_ID, id) ||
+		  nla_put_flag(m, flag) ||
+		  (flag2 && nla_put_flag(m, flag2)))) {
+		nlmsg_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
 /*
  * ack-only: each write op answers with the version and revision written
  * (and destroy-ready for a teardown), nothing of the resource; the store
@@ -1046,17 +1063,435 @@ TEST_F(sock, ack_only_replies)
 	EXPECT_STREQ("resource not found", cosi_last_error(self->c)->msg);
 
 	/* resource-get has no ack-only: its policy refuses the attribute. */
-	m = cosi_msg_new(self->c, COSI_CMD_RESOURCE_GET, 0);
+	m = flagged_msg(self->c, COSI_CMD_RESOURCE_GET, "a",
+			COSI_A_RESOURCE_ACK_ONLY, 0);
 	ASSERT_NE(NULL, m);
-	ASSERT_EQ(0, nla_put_string(m, COSI_A_RESOURCE_NAMESPACE, TEST_NS));
-	ASSERT_EQ(0, nla_put_string(m, COSI_A_RESOURCE_TYPE, WIDGET));
-	ASSERT_EQ(0, nla_put_string(m, COSI_A_RESOURCE_ID, "a"));
-	ASSERT_EQ(0, nla_put_flag(m, COSI_A_RESOURCE_ACK_ONLY));
 	EXPECT_EQ(-EINVAL, cosi_request(self->c, m, NULL, NULL));
 	EXPECT_TRUE(cosi_last_error(self->c)->has_offset);
 	cosi_spec_clear(&spec);
 	cosi_kvs_clear(&labels);
 	cosi_strs_clear(&fin);
+}
+
+/*
+ * quiet: a write with the quiet flag sends nothing when it succeeds.
+ * Requests are answered in order, so once the ack of a request sent after
+ * it is read, nothing for it can follow.
+ */
+
+/* Send @m (consumed), and a NOOP asking for an ack, seqs @seq, @seq + 1. */
+static int send_fenced(int fd, struct nl_msg *m, uint32_t seq, int flags)
+{
+	struct nlmsghdr fence = {
+		.nlmsg_len = NLMSG_HDRLEN, .nlmsg_type = NLMSG_NOOP,
+		.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = seq + 1,
+	};
+	int err = raw_send(fd, m, seq, flags);
+
+	if (!err && send(fd, &fence, sizeof(fence), 0) < 0)
+		err = -errno;
+	return err;
+}
+
+/* A message read on a raw socket: its type, seq, and errno and extack. */
+struct answer {
+	uint16_t type;
+	uint32_t seq;
+	struct cosi_err e;
+};
+
+/*
+ * Read the answers on @fd (into @a, @max at most) until the NLMSG_ERROR
+ * of @last, and check that nothing follows it.  Return: how many.
+ */
+static size_t read_answers(struct __test_metadata *_metadata, int fd,
+			   uint32_t last, struct answer *a, size_t max)
+{
+	static char buf[65536];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct nlmsghdr *nlh;
+	bool end = false;
+	size_t n = 0;
+	ssize_t len;
+
+	while (!end) {
+		ASSERT_EQ(1, poll(&pfd, 1, 10000))
+			TH_LOG("no answer to seq %u", last);
+		len = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ASSERT_LT(0, len) TH_LOG("recv: %s", strerror(errno));
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, len);
+		     nlh = NLMSG_NEXT(nlh, len)) {
+			ASSERT_FALSE(end) TH_LOG("a message after the last");
+			ASSERT_GT(max, n) TH_LOG("more than %zu answers", max);
+			memset(&a[n], 0, sizeof(a[n]));
+			a[n].type = nlh->nlmsg_type;
+			a[n].seq = nlh->nlmsg_seq;
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				EXPECT_EQ(0, cosi_nlerr_parse(nlh, &a[n].e));
+			end = nlh->nlmsg_type == NLMSG_ERROR &&
+			      nlh->nlmsg_seq == last;
+			n++;
+		}
+	}
+	EXPECT_EQ(-1, recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno) TH_LOG("something follows the answer");
+	return n;
+}
+
+/*
+ * The only answer on @fd is one NLMSG_ERROR of @seq, with errno @err (0:
+ * the ack) and extack message @msg (when not NULL).
+ */
+static void expect_only_answer(struct __test_metadata *_metadata, int fd,
+			       uint32_t seq, int err, const char *msg)
+{
+	struct answer a[4];
+
+	ASSERT_EQ(1, read_answers(_metadata, fd, seq, a, 4))
+		TH_LOG("first: type %u seq %u", a[0].type, a[0].seq);
+	EXPECT_EQ(err, a[0].e.err) TH_LOG("%s", a[0].e.msg);
+	if (msg)
+		EXPECT_STREQ(msg, a[0].e.msg);
+}
+
+/* Quiet write @cmd of @r (quiet set) on @fd: no answer, only the fence's. */
+static void quiet_write(struct __test_metadata *_metadata, int fd,
+			struct cosi *c, uint8_t cmd, const struct cosi_req *r,
+			uint32_t *seq)
+{
+	ASSERT_EQ(0, send_fenced(fd, cosi_req_msg(c, cmd, r), *seq, 0));
+	expect_only_answer(_metadata, fd, *seq + 1, 0, NULL);
+	*seq += 2;
+}
+
+/* Resource "q" has @version and a revision above *@rev (then its own). */
+static void expect_q(struct __test_metadata *_metadata, struct cosi *c,
+		     uint64_t version, uint64_t *rev)
+{
+	struct cosi_resource *got = NULL;
+
+	ASSERT_COSI_OK(c, cosi_resource_get(c, TEST_NS, WIDGET, "q", &got));
+	EXPECT_EQ(version, got->version);
+	EXPECT_LT(*rev, got->revision);
+	*rev = got->revision;
+	cosi_resource_free(got);
+}
+
+TEST_F(sock, quiet_writes_answer_nothing)
+{
+	COSI_OPTS(cosi_watch_req, ww, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET, .id = "q",
+		  .quiet = true);
+	static const uint32_t kinds[] = {
+		COSI_EVENT_KIND_CREATED, COSI_EVENT_KIND_UPDATED,
+		COSI_EVENT_KIND_UPDATED, COSI_EVENT_KIND_UPDATED,
+		COSI_EVENT_KIND_UPDATED, COSI_EVENT_KIND_DESTROYED,
+	};
+	struct cosi_strs fin = strs_make("f", NULL);
+	struct cosi_event_vec v = { 0 };
+	struct cosi_resource *got = NULL;
+	struct cosi_spec spec = { 0 };
+	uint64_t rev = 0;
+	uint32_t seq = 1000;
+	struct cosi *w;
+	size_t i;
+	int fd = raw_socket();
+
+	ASSERT_LE(0, fd);
+	COSI_OPEN(w);
+	ASSERT_COSI_OK(w, cosi_watch(w, &ww, NULL, NULL, NULL, NULL));
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "first"));
+	r.spec = &spec;
+	quiet_write(_metadata, fd, self->c, COSI_CMD_RESOURCE_CREATE, &r, &seq);
+	expect_q(_metadata, self->c, 1, &rev);
+
+	cosi_spec_clear(&spec);
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "second"));
+	quiet_write(_metadata, fd, self->c, COSI_CMD_RESOURCE_UPDATE, &r, &seq);
+	expect_q(_metadata, self->c, 2, &rev);
+	ASSERT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS, WIDGET,
+						  "q", &got));
+	EXPECT_STREQ("second", cosi_spec_get(&got->spec, "name")->str);
+	cosi_resource_free(got);
+
+	r.spec = NULL;
+	r.finalizers = &fin;
+	quiet_write(_metadata, fd, self->c, COSI_CMD_FINALIZER_ADD, &r, &seq);
+	expect_q(_metadata, self->c, 3, &rev);
+	r.finalizers = NULL;
+	quiet_write(_metadata, fd, self->c, COSI_CMD_RESOURCE_TEARDOWN, &r,
+		    &seq);
+	expect_q(_metadata, self->c, 4, &rev);
+	r.finalizers = &fin;
+	quiet_write(_metadata, fd, self->c, COSI_CMD_FINALIZER_REMOVE, &r,
+		    &seq);
+	expect_q(_metadata, self->c, 5, &rev);
+	r.finalizers = NULL;
+	quiet_write(_metadata, fd, self->c, COSI_CMD_RESOURCE_DESTROY, &r,
+		    &seq);
+	EXPECT_COSI_ERR(self->c, ENOENT,
+			cosi_resource_get(self->c, TEST_NS, WIDGET, "q", NULL));
+
+	/* The watcher saw every write. */
+	EXPECT_EQ(0, recv_n(w, &v, 6, 5000)) TH_LOG("%zu events", v.n);
+	ASSERT_EQ(6, v.n);
+	for (i = 0; i < v.n; i++) {
+		EXPECT_EQ(kinds[i], v.v[i]->kind) TH_LOG("event %zu", i);
+		EXPECT_STREQ("q", v.v[i]->res->id);
+		if (i)
+			EXPECT_LT(v.v[i - 1]->revision, v.v[i]->revision);
+	}
+	EXPECT_EQ(rev, v.v[4]->revision);
+	cosi_event_vec_clear(&v);
+	cosi_close(w);
+	close(fd);
+	cosi_spec_clear(&spec);
+	cosi_strs_clear(&fin);
+}
+
+/*
+ * quiet with NLM_F_ACK: the standard ack, nothing else.  quiet with
+ * ack-only, or on an op without it: refused, the extack at the attribute.
+ */
+TEST_F(sock, quiet_ack_and_refusals)
+{
+	COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET, .id = "q",
+		  .quiet = true);
+	struct cosi_spec spec = { 0 };
+	const struct nlattr *at;
+	struct nl_msg *m;
+	uint32_t seq = 2000;
+	int fd = raw_socket();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "x"));
+	r.spec = &spec;
+	ASSERT_EQ(0, raw_send(fd, cosi_req_msg(self->c,
+					       COSI_CMD_RESOURCE_CREATE, &r),
+			      seq, NLM_F_ACK));
+	expect_only_answer(_metadata, fd, seq, 0, NULL);
+	EXPECT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS, WIDGET,
+						  "q", NULL));
+
+	/* Failures are answered as ever, with or without NLM_F_ACK. */
+	ASSERT_EQ(0, raw_send(fd, cosi_req_msg(self->c,
+					       COSI_CMD_RESOURCE_CREATE, &r),
+			      ++seq, 0));
+	expect_only_answer(_metadata, fd, seq, EEXIST,
+			   "resource already exists");
+
+	/* quiet and ack-only: EINVAL, pointing at quiet. */
+	r.ack_only = true;
+	m = cosi_req_msg(self->c, COSI_CMD_RESOURCE_UPDATE, &r);
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(-EINVAL, cosi_request(self->c, m, NULL, NULL));
+	EXPECT_STREQ("quiet and ack-only exclude each other: quiet asks for no answer",
+		     cosi_last_error(self->c)->msg);
+	at = cosi_extack_attr(self->c);
+	ASSERT_NE(NULL, at);
+	EXPECT_EQ(COSI_A_RESOURCE_QUIET, nla_type(at));
+	r.ack_only = false;
+
+	/* resource-get has no quiet: its policy refuses the attribute. */
+	m = flagged_msg(self->c, COSI_CMD_RESOURCE_GET, "q",
+			COSI_A_RESOURCE_QUIET, 0);
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(-EINVAL, cosi_request(self->c, m, NULL, NULL));
+	at = cosi_extack_attr(self->c);
+	ASSERT_NE(NULL, at);
+	EXPECT_EQ(COSI_A_RESOURCE_QUIET, nla_type(at));
+
+	/* Nor destroy ack-only, with quiet or not. */
+	m = flagged_msg(self->c, COSI_CMD_RESOURCE_DESTROY, "q",
+			COSI_A_RESOURCE_QUIET, COSI_A_RESOURCE_ACK_ONLY);
+	ASSERT_NE(NULL, m);
+	EXPECT_EQ(-EINVAL, cosi_request(self->c, m, NULL, NULL));
+	EXPECT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS, WIDGET,
+						  "q", NULL));
+
+	/* libcosi's calls that return one answer refuse quiet. */
+	EXPECT_READS(self->c, 0, EINVAL,
+		     cosi_resource_update(self->c, &r, NULL));
+	EXPECT_NE(NULL, strstr(cosi_last_error(self->c)->msg,
+			       "cosi_req.quiet"));
+	EXPECT_READS(self->c, 0, EINVAL,
+		     cosi_resource_destroy(self->c, &r, NULL));
+	close(fd);
+	cosi_spec_clear(&spec);
+}
+
+/*
+ * A sendmsg() of quiet creates, NLM_F_ACK on the last only, the third
+ * failing: its NLMSG_ERROR (seq and extack) and the last one's ack are
+ * all that comes back; every other create took effect.
+ */
+TEST_F(sock, quiet_batch_failure_in_middle)
+{
+	struct cosi_spec spec = { 0 };
+	struct nlmsghdr *nlh;
+	struct answer a[8];
+	uint32_t seq = 3000;
+	static char buf[8192];
+	size_t len = 0, i;
+	struct nl_msg *m;
+	char id[8];
+	int fd = raw_socket();
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "x"));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "b2", NULL,
+					      NULL));
+	for (i = 0; i < 5; i++) {
+		COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET,
+			  .id = id, .spec = &spec, .quiet = true);
+
+		snprintf(id, sizeof(id), "b%zu", i);
+		m = cosi_req_msg(self->c, COSI_CMD_RESOURCE_CREATE, &r);
+		ASSERT_NE(NULL, m);
+		nlh = nlmsg_hdr(m);
+		nlh->nlmsg_flags = NLM_F_REQUEST | (i == 4 ? NLM_F_ACK : 0);
+		nlh->nlmsg_seq = seq + i;
+		nlh->nlmsg_pid = 0;
+		ASSERT_GE(sizeof(buf), len + NLMSG_ALIGN(nlh->nlmsg_len));
+		memcpy(buf + len, nlh, nlh->nlmsg_len);
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+		nlmsg_free(m);
+	}
+	ASSERT_EQ((ssize_t)len, send(fd, buf, len, 0));
+	ASSERT_EQ(2, read_answers(_metadata, fd, seq + 4, a, 8));
+	EXPECT_EQ(NLMSG_ERROR, a[0].type);
+	EXPECT_EQ(seq + 2, a[0].seq);
+	EXPECT_EQ(EEXIST, a[0].e.err);
+	EXPECT_STREQ("resource already exists", a[0].e.msg);
+	EXPECT_EQ(0, a[1].e.err) TH_LOG("%s", a[1].e.msg);
+	for (i = 0; i < 5; i++) {
+		struct cosi_resource *got = NULL;
+
+		snprintf(id, sizeof(id), "b%zu", i);
+		ASSERT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS,
+							  WIDGET, id, &got));
+		EXPECT_EQ(1, got->version);
+		/* b2 is the fixture's, name "b2"; the others "x". */
+		EXPECT_STREQ(i == 2 ? "b2" : "x",
+			     cosi_spec_get(&got->spec, "name")->str);
+		cosi_resource_free(got);
+	}
+	close(fd);
+	cosi_spec_clear(&spec);
+}
+
+/*
+ * libcosi: quiet writes in cosi_write_batch() and cosi_batch(); one read
+ * per chunk (its last ack) plus one per failure; errors per request.
+ */
+TEST_F(sock, quiet_libcosi_batches)
+{
+	static struct cosi_write wr[300];
+	static struct cosi_req reqs[300];
+	static struct cosi_batch_op ops[40];
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	struct cosi_resources l = { 0 };
+	struct cosi_spec spec = { 0 };
+	struct cosi_resource *got = NULL;
+	static char ids[300][8];
+	unsigned int s0, r0;
+	size_t i;
+
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "x"));
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "w150", NULL,
+					      NULL));
+	for (i = 0; i < 300; i++) {
+		COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET,
+			  .id = ids[i], .spec = &spec, .quiet = true);
+
+		snprintf(ids[i], sizeof(ids[i]), "w%zu", i);
+		reqs[i] = r;
+		wr[i].cmd = COSI_CMD_RESOURCE_CREATE;
+		wr[i].req = &reqs[i];
+	}
+	s0 = nr_sendto;
+	r0 = nr_recvmsg;
+	ASSERT_EQ(0, cosi_write_batch(self->c, wr, 300));
+	/* A chunk's acks and the one error: a few reads, not 300. */
+	EXPECT_GE(3, nr_sendto - s0);
+	EXPECT_EQ(nr_sendto - s0 + 1, nr_recvmsg - r0);
+	EXPECT_TRUE(sock_drained(self->c));
+	for (i = 0; i < 300; i++) {
+		if (i == 150) {
+			EXPECT_EQ(EEXIST, wr[i].err.err);
+			EXPECT_STREQ("resource already exists", wr[i].err.msg);
+			EXPECT_TRUE(wr[i].done);
+			continue;
+		}
+		EXPECT_TRUE(wr[i].done) TH_LOG("write %zu", i);
+		EXPECT_EQ(0, wr[i].err.err) TH_LOG("write %zu: %s", i,
+						   wr[i].err.msg);
+		EXPECT_EQ(0, wr[i].version);
+		EXPECT_EQ(0, wr[i].revision);
+	}
+	ASSERT_COSI_OK(self->c, cosi_resource_list(self->c, &lr, &l));
+	EXPECT_EQ(300, l.n);
+	cosi_resources_clear(&l);
+
+	/*
+	 * cosi_batch(): quiet updates, an echoed one last in the chunk (its
+	 * reply, then the chunk's ack) and a failing one (missing id).
+	 */
+	cosi_spec_clear(&spec);
+	ASSERT_EQ(0, cosi_spec_add_string(&spec, "name", "y"));
+	memset(ops, 0, sizeof(ops));
+	for (i = 0; i < 40; i++) {
+		COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET,
+			  .id = ids[i], .spec = &spec, .quiet = i != 39);
+
+		if (i == 7)
+			r.id = "missing";
+		ops[i].msg = cosi_req_msg(self->c, COSI_CMD_RESOURCE_UPDATE,
+					  &r);
+		ASSERT_NE(NULL, ops[i].msg);
+	}
+	ASSERT_EQ(0, cosi_batch(self->c, ops, 40));
+	EXPECT_TRUE(sock_drained(self->c));
+	for (i = 0; i < 40; i++) {
+		EXPECT_TRUE(ops[i].done) TH_LOG("op %zu", i);
+		if (i == 7) {
+			EXPECT_EQ(ENOENT, ops[i].err.err);
+			EXPECT_STREQ("resource not found", ops[i].err.msg);
+		} else {
+			EXPECT_EQ(0, ops[i].err.err) TH_LOG("op %zu: %s", i,
+							    ops[i].err.msg);
+		}
+		if (i == 39) {
+			ASSERT_NE(NULL, ops[i].res);
+			EXPECT_STREQ(ids[39], ops[i].res->id);
+			EXPECT_EQ(2, ops[i].res->version);
+		} else {
+			EXPECT_EQ(NULL, ops[i].res) TH_LOG("op %zu", i);
+		}
+		cosi_resource_free(ops[i].res);
+	}
+	ASSERT_COSI_OK(self->c, cosi_resource_get(self->c, TEST_NS, WIDGET,
+						  ids[20], &got));
+	EXPECT_EQ(2, got->version);
+	EXPECT_STREQ("y", cosi_spec_get(&got->spec, "name")->str);
+	cosi_resource_free(got);
+
+	/* Quiet destroys of all: the store is empty after. */
+	for (i = 0; i < 300; i++) {
+		COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET,
+			  .id = ids[i], .quiet = true);
+
+		reqs[i] = r;
+		wr[i].cmd = COSI_CMD_RESOURCE_DESTROY;
+	}
+	ASSERT_EQ(0, cosi_write_batch(self->c, wr, 300));
+	for (i = 0; i < 300; i++)
+		EXPECT_EQ(0, wr[i].err.err) TH_LOG("destroy %zu: %s", i,
+						   wr[i].err.msg);
+	ASSERT_COSI_OK(self->c, cosi_resource_list(self->c, &lr, &l));
+	EXPECT_EQ(0, l.n);
+	cosi_resources_clear(&l);
+	cosi_spec_clear(&spec);
 }
 
 /* A batch of @n creates (ack-only or not) with a name of @len bytes. */

@@ -167,6 +167,33 @@ def main():
     rc, _, err = ynl('--do', 'resource-get', req={
         **key, 'id': 'eth0', 'ack-only': True})
     check('resource-get refuses ack-only', rc != 0, err)
+
+    # quiet: nothing on success; the ack YNL asks for (NLM_F_ACK) ends the
+    # request.  Through the CLI once: no reply to print, no hang.
+    qspec = {'field': [{'name': 'mtu', 'u64': 1}]}
+    qkey = {**key, 'id': 'quiet0'}
+    rc, q, err = cli('--do', 'resource-create',
+                     req={**qkey, 'quiet': True, 'spec': qspec})
+    check('cli resource-create quiet: the ack only', rc == 0 and q is None,
+          f'{err} {q}')
+    rc, g, err = ynl('--do', 'resource-get', req=qkey)
+    check('quiet create took effect', rc == 0 and g['version'] == 1, err)
+    rc, q, err = ynl('--do', 'resource-update', req={
+        **qkey, 'quiet': True, 'spec': {'field': [{'name': 'mtu', 'u64': 2}]}})
+    rc2, g2, err2 = ynl('--do', 'resource-get', req=qkey)
+    check('resource-update quiet', rc == 0 and q is None and rc2 == 0
+          and g2['version'] == 2 and g2['revision'] > g['revision'],
+          f'{err} {err2} {q}')
+    rc, _, err = ynl('--do', 'resource-create',
+                     req={**qkey, 'quiet': True, 'spec': qspec})
+    check('quiet create failure answered', rc != 0 and 'exists' in err, err)
+    rc, _, err = ynl('--do', 'resource-update', req={
+        **qkey, 'quiet': True, 'ack-only': True, 'spec': qspec})
+    check('quiet with ack-only refused', rc != 0 and 'quiet' in err, err)
+    rc, q, err = ynl('--do', 'resource-destroy', req={**qkey, 'quiet': True})
+    rc2, _, err2 = ynl('--do', 'resource-get', req=qkey)
+    check('resource-destroy quiet', rc == 0 and q is None and rc2 != 0,
+          f'{err} {q}')
     rc, _, err = ynl('--do', 'resource-create', req={**key, 'id': 'bad', 'spec': {
         'field': [{'name': 'mtu', 'string': 'x'}]}})
     # 6.1 has no formatted extack: the offset still names the attribute.

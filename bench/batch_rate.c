@@ -6,8 +6,9 @@
  * resource-update of the same resources (a new spec value); rtnetlink:
  * RTM_NEWROUTE of /32 routes on a dummy link (NLM_F_CREATE|NLM_F_EXCL),
  * then the same routes replaced (NLM_F_REPLACE, another protocol).
- * cosi twice: each write answered with the whole resource (the default),
- * and with ack-only (version and revision: a route add answers nothing).
+ * cosi three times: each write answered with the whole resource (the
+ * default), with ack-only (version and revision), and quiet (nothing on
+ * success, as a route add without NLM_F_ACK: the batch's last ack only).
  * Building the messages is not timed.  cosi and route batches alternate
  * (TCG on a shared machine drifts), so the totals compare like with like.
  *
@@ -29,26 +30,29 @@ struct ctx {
 	uint32_t round;
 	char type[64];
 	char type_ack[64];
+	char type_quiet[64];
 };
 
 /* Creates, then updates: each of a kind is its create + 1. */
 enum op {
 	COSI_CREATE, COSI_UPDATE, COSI_ACK_CREATE, COSI_ACK_UPDATE,
-	RT_CREATE, RT_UPDATE, NR_OPS
+	COSI_QUIET_CREATE, COSI_QUIET_UPDATE, RT_CREATE, RT_UPDATE, NR_OPS
 };
 
 static const char *const op_sys[NR_OPS] = {
-	"cosi", "cosi", "cosi", "cosi", "rtnetlink", "rtnetlink"
+	"cosi", "cosi", "cosi", "cosi", "cosi", "cosi", "rtnetlink",
+	"rtnetlink"
 };
 static const char *const op_metric[NR_OPS] = {
 	"creates", "updates", "creates_ack_only", "updates_ack_only",
-	"creates", "updates"
+	"creates_quiet", "updates_quiet", "creates", "updates"
 };
 
-static struct nl_msg *ack_only(struct nl_msg *m)
+/* @m with the flag attribute @attr (ack-only or quiet). */
+static struct nl_msg *flag(struct nl_msg *m, int attr)
 {
-	if (nla_put_flag(m, COSI_A_RESOURCE_ACK_ONLY))
-		die("ack-only: no room");
+	if (nla_put_flag(m, attr))
+		die("flag %d: no room", attr);
 	return m;
 }
 
@@ -64,11 +68,21 @@ static struct nl_msg *build(struct ctx *x, enum op op, uint32_t i, long n)
 		return bench_cosi_msg(x->c, COSI_CMD_RESOURCE_UPDATE, x->type,
 				      i, 2);
 	case COSI_ACK_CREATE:
-		return ack_only(bench_cosi_msg(x->c, COSI_CMD_RESOURCE_CREATE,
-					       x->type_ack, i, 1));
+		return flag(bench_cosi_msg(x->c, COSI_CMD_RESOURCE_CREATE,
+					   x->type_ack, i, 1),
+			    COSI_A_RESOURCE_ACK_ONLY);
 	case COSI_ACK_UPDATE:
-		return ack_only(bench_cosi_msg(x->c, COSI_CMD_RESOURCE_UPDATE,
-					       x->type_ack, i, 2));
+		return flag(bench_cosi_msg(x->c, COSI_CMD_RESOURCE_UPDATE,
+					   x->type_ack, i, 2),
+			    COSI_A_RESOURCE_ACK_ONLY);
+	case COSI_QUIET_CREATE:
+		return flag(bench_cosi_msg(x->c, COSI_CMD_RESOURCE_CREATE,
+					   x->type_quiet, i, 1),
+			    COSI_A_RESOURCE_QUIET);
+	case COSI_QUIET_UPDATE:
+		return flag(bench_cosi_msg(x->c, COSI_CMD_RESOURCE_UPDATE,
+					   x->type_quiet, i, 2),
+			    COSI_A_RESOURCE_QUIET);
 	case RT_CREATE:
 		return rt_route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
 				    ri, x->ifindex, RTPROT_STATIC);
@@ -122,8 +136,11 @@ int main(void)
 		snprintf(x.type, sizeof(x.type), "Batch%ld.bench.cosi.dev", r);
 		snprintf(x.type_ack, sizeof(x.type_ack),
 			 "BatchAck%ld.bench.cosi.dev", r);
+		snprintf(x.type_quiet, sizeof(x.type_quiet),
+			 "BatchQuiet%ld.bench.cosi.dev", r);
 		bench_cosi_define(x.c, x.type);
 		bench_cosi_define(x.c, x.type_ack);
+		bench_cosi_define(x.c, x.type_quiet);
 		/* Creates, then updates; each kind batch by batch. */
 		for (op = 0; op <= 1; op++)
 			for (i = 0; i < n; i += k) {
@@ -133,6 +150,10 @@ int main(void)
 						  i, k, n);
 				busy[COSI_ACK_CREATE + op] +=
 					one_batch(&x, &gs, COSI_ACK_CREATE + op,
+						  i, k, n);
+				busy[COSI_QUIET_CREATE + op] +=
+					one_batch(&x, &gs,
+						  COSI_QUIET_CREATE + op,
 						  i, k, n);
 				busy[RT_CREATE + op] +=
 					one_batch(&x, &rs, RT_CREATE + op,

@@ -7,7 +7,8 @@
  * answered with the whole resource or, method 1, with ack-only (as many
  * requests per sendmsg() as their answers leave room in the receive
  * buffer, COSI_BATCH_MAX at most); method 2 is cosi_write_batch() of
- * ack-only creates (no libnl message per request).  Lists are cosi_list().
+ * ack-only creates (no libnl message per request), method 3 the same of
+ * quiet creates (no answer but each chunk's ack).  Lists are cosi_list().
  */
 #include <errno.h>
 #include <sched.h>
@@ -33,7 +34,7 @@ static int cosi_err(struct cosi *c, const char *op, int err)
 }
 
 /*
- * The puts of four methods (up to 200000 each) and the list fill one
+ * The puts of five methods (up to 200000 each) and the list fill one
  * netns store: more than cosi.ko's default max_resources (262144) once
  * the methods are fast.  Raised for the run when it is lower.
  */
@@ -156,12 +157,15 @@ static int pc_get(void *h, const char *ns, const char *id, char *val,
 
 static const char *const pc_methods[] = {
 	"cosi_batch (echoed)", "cosi_batch (ack-only)",
-	"cosi_write_batch (ack-only)", NULL
+	"cosi_write_batch (ack-only)", "cosi_write_batch (quiet)", NULL
 };
 
-/* Method 2: cosi_write_batch(), no libnl message per request. */
+/*
+ * Methods 2 and 3: cosi_write_batch(), no libnl message per request;
+ * ack-only or @quiet writes.
+ */
 static int pc_write_many(void *h, const char *ns, char *const *ids, size_t n,
-			 const char *val)
+			 const char *val, bool quiet)
 {
 	struct cosi_write *w = calloc(n, sizeof(*w));
 	struct cosi_req *r = calloc(n, sizeof(*r));
@@ -178,7 +182,8 @@ static int pc_write_many(void *h, const char *ns, char *const *ids, size_t n,
 	for (i = 0; !err && i < n; i++) {
 		r[i] = (struct cosi_req){ .sz = sizeof(r[i]), .ns = ns,
 					  .type = TYPE, .id = ids[i],
-					  .spec = &spec, .ack_only = true };
+					  .spec = &spec, .ack_only = !quiet,
+					  .quiet = quiet };
 		w[i].cmd = COSI_CMD_RESOURCE_CREATE;
 		w[i].req = &r[i];
 	}
@@ -209,9 +214,9 @@ static int pc_put_many(void *h, int method, const char *ns,
 	size_t i;
 	int err;
 
-	if (method == 2) {
+	if (method >= 2) {
 		free(ops);
-		return pc_write_many(h, ns, ids, n, val);
+		return pc_write_many(h, ns, ids, n, val, method == 3);
 	}
 	if (!ops)
 		return -ENOMEM;

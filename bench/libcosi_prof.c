@@ -11,6 +11,7 @@
  *   MODE: put-ack, put-echo  cosi_batch() of N creates in chunks of 1000
  *                            (ack-only, or answered with the resource)
  *         put-write          cosi_write_batch() of as many, ack-only
+ *         put-quiet          the same, quiet (nothing answered on success)
  *         list-cb            N entries, then REPS cosi_resource_list_cb()
  *         list               N entries, then REPS cosi_resource_list()
  *         list-fast          N entries, then REPS cosi_list()
@@ -111,7 +112,8 @@ static void count_one(struct cosi_resource *r, void *arg)
 
 #ifdef COSI_PROF_NEW
 /* Creates of ids PREFIX0 .. PREFIX(n-1) with cosi_write_batch(). */
-static void put_write(struct cosi *c, const char *prefix, long n)
+static void put_write(struct cosi *c, const char *prefix, long n,
+		      bool quiet)
 {
 	struct cosi_write *w = calloc(CHUNK, sizeof(*w));
 	struct cosi_req *r = calloc(CHUNK, sizeof(*r));
@@ -131,7 +133,8 @@ static void put_write(struct cosi *c, const char *prefix, long n)
 			r[i] = (struct cosi_req){ .sz = sizeof(r[i]), .ns = NS,
 						  .type = TYPE, .id = ids[i],
 						  .spec = &spec,
-						  .ack_only = true };
+						  .ack_only = !quiet,
+						  .quiet = quiet };
 			w[i].cmd = COSI_CMD_RESOURCE_CREATE;
 			w[i].req = &r[i];
 		}
@@ -226,11 +229,11 @@ int main(int argc, char **argv)
 #ifdef COSI_PROF_NEW
 	else if (!strcmp(mode, "list-fast"))
 		fn = list_fast;
-	else if (!strcmp(mode, "put-write"))
+	else if (!strcmp(mode, "put-write") || !strcmp(mode, "put-quiet"))
 		;
 #endif
 	else if (strcmp(mode, "put-ack") && strcmp(mode, "put-echo"))
-		die("usage: libcosi_prof put-ack|put-echo|list-cb|list|dump [N [REPS]]");
+		die("usage: libcosi_prof put-ack|put-echo|put-write|put-quiet|list-cb|list|list-fast|dump [N [REPS]]");
 	if (getenv("PERF_CTL")) {
 		ctl_fd = open(getenv("PERF_CTL"), O_WRONLY);
 		if (getenv("PERF_ACK"))
@@ -249,8 +252,9 @@ int main(int argc, char **argv)
 		perf_ctl("enable\n");
 		t0 = now_ns();
 #ifdef COSI_PROF_NEW
-		if (!strcmp(mode, "put-write"))
-			put_write(c, "p", n);
+		if (!strcmp(mode, "put-write") ||
+		    !strcmp(mode, "put-quiet"))
+			put_write(c, "p", n, !strcmp(mode, "put-quiet"));
 		else
 #endif
 		put(c, "p", n, !strcmp(mode, "put-ack"));

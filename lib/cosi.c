@@ -390,6 +390,18 @@ static void cosi_rx_msg(struct cosi *c, struct cosi_rx *rx,
 	case NLMSG_OVERRUN:
 		return;
 	case NLMSG_DONE:
+		if (rx->ops) {
+			/*
+			 * A dump in a batch: its end answers its request, not
+			 * the batch (nor does it end a quiet chunk before its
+			 * last request: a dump asks for no ack).
+			 */
+			cosi_nlerr_parse(nlh, &rx->ops[i].err);
+			cosi_rx_answered(rx, &rx->ops[i].done);
+			if (rx->quiet && i == rx->n_ops - 1)
+				rx->done = true;
+			return;
+		}
 		if (cosi_nlerr_parse(nlh, &c->err) && !rx->local_err)
 			rx->local_err = -EPROTO;
 		rx->done = true;

@@ -173,6 +173,34 @@ TEST(write_batch_large_spare)
 	cosi_close(c);
 }
 
+/*
+ * A dump in a batch: its NLMSG_DONE answers its own request, and the
+ * requests after it are still read (the end of a dump ended the whole
+ * batch, leaving them EPROTO and their answers for the next request).
+ */
+TEST(batch_dump_then_get)
+{
+	struct cosi *c = fake_open();
+	struct cosi_batch_op ops[3];
+	size_t i;
+
+	ASSERT_NE(NULL, c);
+	ASSERT_EQ(0, cosi_set_timeout(c, 2000));
+	memset(ops, 0, sizeof(ops));
+	ops[0].msg = ctrl_dump();
+	ops[1].msg = ctrl_get("nlctrl");
+	ops[2].msg = ctrl_get("no-such-family");
+	ASSERT_EQ(0, cosi_batch(c, ops, 3));
+	for (i = 0; i < 3; i++)
+		EXPECT_TRUE(ops[i].done) TH_LOG("op %zu", i);
+	EXPECT_EQ(0, ops[0].err.err);
+	EXPECT_EQ(0, ops[1].err.err);
+	EXPECT_EQ(ENOENT, ops[2].err.err);
+	/* Nothing of the batch is left for the next request. */
+	EXPECT_EQ(0, cosi_request(c, ctrl_get("nlctrl"), NULL, NULL));
+	cosi_close(c);
+}
+
 /* An NLMSG_ERROR of @seq with @error (0: an ack), as the kernel caps it. */
 struct nlerr_msg {
 	struct nlmsghdr h;

@@ -1042,6 +1042,15 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
 	return err;
 }
 
+/* Whether @nlh, a request of this family, carries the flag @attr. */
+static bool cosi_req_flag(const struct cosi *c, const struct nlmsghdr *nlh,
+			  int attr)
+{
+	return nlh->nlmsg_type == c->family &&
+	       genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0) &&
+	       nlmsg_find_attr((struct nlmsghdr *)nlh, GENL_HDRLEN, attr);
+}
+
 /**
  * cosi_batch() - send many requests at once
  * @c: handle
@@ -1062,15 +1071,6 @@ static int cosi_batch_chunk(struct cosi *c, struct cosi_batch_op *ops,
  * Return: 0 when every request was answered (see each @err), or a
  * negative errno when the batch could not be sent or answered.
  */
-/* Whether @nlh, a request of this family, carries the flag @attr. */
-static bool cosi_req_flag(const struct cosi *c, const struct nlmsghdr *nlh,
-			  int attr)
-{
-	return nlh->nlmsg_type == c->family &&
-	       genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0) &&
-	       nlmsg_find_attr((struct nlmsghdr *)nlh, GENL_HDRLEN, attr);
-}
-
 /*
  * Whether the answer to @nlh is small: an ack-only write's is its version
  * and revision, a quiet write's nothing or its error (an error, with its
@@ -1737,9 +1737,12 @@ static int cosi_write_build(struct cosi *c, struct cosi_write *w, char *buf,
 		memset(buf + nlh->nlmsg_len, 0,
 		       NLMSG_ALIGN(nlh->nlmsg_len) - nlh->nlmsg_len);
 		err = (int)NLMSG_ALIGN(nlh->nlmsg_len);
-		/* Every write takes both (cosi_req_parts()). */
+		/* Every write takes quiet (cosi_req_parts()). */
 		*quiet = r.quiet;
-		*small = !c->events && (r.ack_only || r.quiet);
+		*small = !c->events &&
+			 ((r.ack_only &&
+			   (cosi_req_parts(w->cmd) & COSI_REQ_ACK_ONLY)) ||
+			  r.quiet);
 	} else {
 		w->err.err = -err;
 		err = -EINVAL;
@@ -1760,9 +1763,8 @@ static int cosi_write_build(struct cosi *c, struct cosi_write *w, char *buf,
  * cosi_batch() sends (more when every answer is small: ack-only or quiet
  * writes on a handle that has never watched).  A quiet write that
  * succeeds is not answered: done, its version and revision 0.  A write
- * that cannot be built (not a
- * resource write, a bad request, too large) gets its error, is not sent
- * and ends its chunk.
+ * that cannot be built (not a resource write, a bad request, too large)
+ * gets its error, is not sent and ends its chunk.
  *
  * Return: 0 when every write was answered or refused (see each @err), or
  * a negative errno when the batch could not be sent or answered.

@@ -389,6 +389,19 @@ static void gen_get_dump(struct buf *b)
 		gen_query(b);
 }
 
+/*
+ * The answer flags of a write: quiet (no answer on success), ack-only
+ * where the op takes it (@ack_only), now and then both (refused).  Not
+ * often: the keys written are learnt from the replies.
+ */
+static void gen_answer_flags(struct buf *b, bool ack_only)
+{
+	if (chance(15))
+		attr(b, COSI_A_RESOURCE_QUIET, NULL, 0);
+	if (ack_only && chance(15))
+		attr(b, COSI_A_RESOURCE_ACK_ONLY, NULL, 0);
+}
+
 static void gen_create(struct buf *b)
 {
 	const char *type = key_type();
@@ -402,6 +415,7 @@ static void gen_create(struct buf *b)
 		gen_labels(b, COSI_A_RESOURCE_ANNOTATIONS);
 	if (chance(90))
 		gen_spec(b, type);
+	gen_answer_flags(b, true);
 }
 
 static void gen_update(struct buf *b)
@@ -416,11 +430,13 @@ static void gen_update(struct buf *b)
 	if (chance(20))
 		attr_u32(b, COSI_A_RESOURCE_EXPECTED_PHASE,
 			 chance(90) ? rnd(2) : (uint32_t)rnd64());
+	gen_answer_flags(b, true);
 }
 
 static void gen_destroy(struct buf *b)
 {
 	gen_key(b, 2);
+	gen_answer_flags(b, false);
 }
 
 static void gen_finalizer(struct buf *b)
@@ -428,6 +444,7 @@ static void gen_finalizer(struct buf *b)
 	gen_key(b, 2);
 	if (chance(95))
 		gen_finalizers(b);
+	gen_answer_flags(b, true);
 }
 
 /* The schema of FUZZES and SECRETS, or a random one for the others. */

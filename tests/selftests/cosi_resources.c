@@ -188,6 +188,29 @@ TEST_F(res, abi_sized_requests)
 	EXPECT_STREQ("old", cosi_kvs_get(&got->labels, "abi"));
 	cosi_resource_free(got);
 
+	/*
+	 * A caller of the header before quiet (up to ack_only's padding):
+	 * quiet reads as unset, where the garbage past sz would make this
+	 * call refuse it (a quiet write has no answer to hand back).
+	 */
+	memset(&old, 0xff, sizeof(old));
+	old.r.sz = offsetofend(struct cosi_req, reserved);
+	old.r.ns = TEST_NS;
+	old.r.type = WIDGET;
+	old.r.id = "abi";
+	old.r.labels = NULL;
+	old.r.annotations = NULL;
+	old.r.spec = &spec;
+	old.r.finalizers = NULL;
+	old.r.has_expected_version = false;
+	old.r.has_expected_phase = false;
+	old.r.ack_only = false;
+	memset(old.r.reserved, 0, sizeof(old.r.reserved));
+	ASSERT_COSI_OK(self->c, cosi_resource_update(self->c, &old.r, &got));
+	EXPECT_EQ(2, got->version);	/* the same spec: no change */
+	EXPECT_STREQ("abi", got->id);
+	cosi_resource_free(got);
+
 	/* Newer caller, its new field set: refused, with why. */
 	memset(&nw, 0, sizeof(nw));
 	nw.cur.sz = sizeof(nw);

@@ -392,7 +392,8 @@ static void gen_get_dump(struct buf *b)
 /*
  * The answer flags of a write: quiet (no answer on success), ack-only
  * where the op takes it (@ack_only), now and then both (refused).  Not
- * often: the keys written are learnt from the replies.
+ * on creates: the keys created are learnt from their replies (which
+ * neither flag's answer carries) for the cleanup to remove them.
  */
 static void gen_answer_flags(struct buf *b, bool ack_only)
 {
@@ -415,7 +416,6 @@ static void gen_create(struct buf *b)
 		gen_labels(b, COSI_A_RESOURCE_ANNOTATIONS);
 	if (chance(90))
 		gen_spec(b, type);
-	gen_answer_flags(b, true);
 }
 
 static void gen_update(struct buf *b)

@@ -67,11 +67,17 @@ struct cosi_rx {
 	size_t n_ops;
 	size_t answered;
 	/*
-	 * A chunk with quiet writes: only the last request has NLM_F_ACK,
-	 * and its ack or error ends the chunk; acks answer nothing (see
-	 * cosi_quiet_end()).
+	 * A chunk with quiet writes: only the last request has NLM_F_ACK
+	 * (and the requests that ask for their own); the chunk ends when the
+	 * last request is answered and every dump in it has ended (a dump
+	 * goes on as the socket is read, after the acks of later requests),
+	 * see cosi_rx_quiet_end() and cosi_chunk_end().  @nobufs: the socket
+	 * reported ENOBUFS meanwhile (a message to it was dropped, or an
+	 * error it was owed could not be allocated).
 	 */
 	bool quiet;
+	bool last_answered;
+	bool nobufs;
 };
 
 static unsigned int cosi_req_parts(uint8_t cmd);
@@ -302,8 +308,33 @@ static void cosi_rx_reply(struct cosi *c, struct cosi_rx *rx,
 		rx->done = true;
 }
 
-/* An answer of a batch: the reply, error or ack of request @i. */
-static void cosi_rx_batch(struct cosi_rx *rx, size_t i, struct nlmsghdr *nlh)
+/* Whether @op of a batch is a dump (answered by its NLMSG_DONE). */
+static bool cosi_op_is_dump(const struct cosi_batch_op *op)
+{
+	return op->msg &&
+	       (nlmsg_hdr(op->msg)->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+}
+
+/*
+ * A quiet chunk ends once its last request is answered and no dump of it
+ * is still going: a dump's later datagrams and its NLMSG_DONE are made
+ * only as the socket is read, after the acks of the requests behind it.
+ */
+static void cosi_rx_quiet_end(struct cosi_rx *rx)
+{
+	size_t i;
+
+	if (!rx->last_answered)
+		return;
+	for (i = 0; rx->ops && i < rx->n_ops; i++)
+		if (!rx->ops[i].done && cosi_op_is_dump(&rx->ops[i]))
+			return;
+	rx->done = true;
+}
+
+/* The answer @nlh of request @i, read into its batch entry. */
+static void cosi_rx_batch_one(struct cosi_rx *rx, size_t i,
+			      struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(nlh);
 	bool is_err = nlh->nlmsg_type == NLMSG_ERROR;
@@ -314,11 +345,10 @@ static void cosi_rx_batch(struct cosi_rx *rx, size_t i, struct nlmsghdr *nlh)
 	struct cosi_write *w;
 	struct cosi_batch_op *op;
 
-	/* A quiet chunk's last ack or error ends it; an ack answers none. */
-	if (rx->quiet && is_err && last)
-		rx->done = true;
-	if (rx->quiet && ack)
-		return;
+	/*
+	 * An ack answers its request: the kernel acks only one that asked
+	 * (NLM_F_ACK: in a quiet chunk the last, and those asking their own).
+	 */
 	if (rx->w) {
 		w = &rx->w[i];
 		if (is_err && !ack)
@@ -346,6 +376,19 @@ static void cosi_rx_batch(struct cosi_rx *rx, size_t i, struct nlmsghdr *nlh)
 	if (cosi_reply_ends(nlmsg_hdr(op->msg), nlh) ||
 	    (rx->quiet && last && !(nlh->nlmsg_flags & NLM_F_MULTI)))
 		cosi_rx_answered(rx, &op->done);
+}
+
+/* An answer of a batch: the reply, error or ack of request @i. */
+static void cosi_rx_batch(struct cosi_rx *rx, size_t i, struct nlmsghdr *nlh)
+{
+	bool is_err = nlh->nlmsg_type == NLMSG_ERROR;
+
+	cosi_rx_batch_one(rx, i, nlh);
+	if (!rx->quiet)
+		return;
+	if (is_err && i == rx->n_ops - 1)
+		rx->last_answered = true;
+	cosi_rx_quiet_end(rx);
 }
 
 /*
@@ -398,8 +441,10 @@ static void cosi_rx_msg(struct cosi *c, struct cosi_rx *rx,
 			 */
 			cosi_nlerr_parse(nlh, &rx->ops[i].err);
 			cosi_rx_answered(rx, &rx->ops[i].done);
-			if (rx->quiet && i == rx->n_ops - 1)
-				rx->done = true;
+			if (rx->quiet) {
+				rx->last_answered |= i == rx->n_ops - 1;
+				cosi_rx_quiet_end(rx);
+			}
 			return;
 		}
 		if (cosi_nlerr_parse(nlh, &c->err) && !rx->local_err)
@@ -431,7 +476,8 @@ static void cosi_rx_msg(struct cosi *c, struct cosi_rx *rx,
  * most), up to @slots datagrams in one recvmmsg(), and handle each
  * message.  Return: the datagrams read, or a negative errno.
  */
-static int cosi_recv(struct cosi *c, struct cosi_rx *rx, unsigned int slots)
+static int cosi_recv(struct cosi *c, struct cosi_rx *rx, unsigned int slots,
+		     int flags)
 {
 	struct mmsghdr mm[COSI_RX_SLOTS];
 	struct iovec iov[COSI_RX_SLOTS];
@@ -457,8 +503,7 @@ static int cosi_recv(struct cosi *c, struct cosi_rx *rx, unsigned int slots)
 		mm[i].msg_hdr.msg_iovlen = 1;
 	}
 	do {
-		n = recvmmsg(nl_socket_get_fd(c->sk), mm, slots,
-			     MSG_WAITFORONE, NULL);
+		n = recvmmsg(nl_socket_get_fd(c->sk), mm, slots, flags, NULL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -820,19 +865,50 @@ static void cosi_msg_complete(struct cosi *c, struct nl_msg *m)
 		nlh->nlmsg_flags &= ~NLM_F_ACK;
 }
 
+/*
+ * Whether every answer @rx still waits for is queued or was dropped: a
+ * batch's chunk without a dump going on, after the socket reported
+ * ENOBUFS.  The kernel answers a sendmsg()'s requests before it returns
+ * (only a dump goes on as the socket is read); a full receive buffer
+ * then drops all until it is read empty, the chunk's last answer too.
+ */
+static bool cosi_rx_all_sent(const struct cosi_rx *rx)
+{
+	size_t i;
+
+	if (!(rx->ops || rx->w) || !rx->nobufs)
+		return false;
+	for (i = 0; rx->ops && i < rx->n_ops; i++)
+		if (!rx->ops[i].done && cosi_op_is_dump(&rx->ops[i]))
+			return false;
+	return true;
+}
+
 /* Read until the request is answered; returns a negative errno or 0. */
 static int cosi_wait(struct cosi *c, struct cosi_rx *rx)
 {
+	bool drain;
 	int n;
 
 	while (!rx->done) {
-		n = cosi_recv(c, rx, COSI_RX_SLOTS);
+		drain = cosi_rx_all_sent(rx);
+		n = cosi_recv(c, rx, COSI_RX_SLOTS,
+			      drain ? MSG_DONTWAIT : MSG_WAITFORONE);
 		if (n >= 0 || rx->done)
 			continue;
 		if (n == -ENOBUFS) {
-			/* Events were lost; the reply is still coming. */
+			/*
+			 * Events were lost, or an answer: the reply is still
+			 * coming, unless the chunk is quiet (see above).
+			 */
 			cosi_queue_add(c, NULL);
+			rx->nobufs = true;
 			continue;
+		}
+		if (drain && (n == -EAGAIN || n == -EWOULDBLOCK)) {
+			/* Read empty: the rest was dropped (cosi_chunk_end()). */
+			rx->done = true;
+			break;
 		}
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return -ETIMEDOUT;	/* SO_RCVTIMEO: reply lost */
@@ -944,19 +1020,38 @@ static int cosi_drops(const struct cosi *c, uint32_t *drops)
 }
 
 /*
- * The end of a quiet chunk (@rx), whose requests were sent when the
- * socket had dropped @drops0 messages (@drops_err: unknown).  The kernel
+ * Take a pending socket error before a chunk is sent, so that an
+ * ENOBUFS read while the chunk is answered is the chunk's: one from
+ * before (events dropped while the handle was idle) is noted as events
+ * lost, as cosi_wait() would have.
+ */
+static void cosi_sk_error_take(struct cosi *c)
+{
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (!getsockopt(nl_socket_get_fd(c->sk), SOL_SOCKET, SO_ERROR, &err,
+			&len) && err == ENOBUFS)
+		cosi_queue_add(c, NULL);
+}
+
+/*
+ * The end of a quiet chunk (@rx) or of one that lost answers, whose
+ * requests were sent when the socket had dropped @drops0 messages
+ * (@drops_err: unknown; not read for a chunk that is not quiet).  The kernel
  * answers the requests of a sendmsg() in order, and a quiet write only
  * when it fails: once the last request's ack or error is read, a request
  * still unanswered succeeded, unless the socket dropped a message
- * meanwhile (its receive buffer full, of events or of answers): that may
- * have been its error or reply, so its outcome is unknown (ENOBUFS).
+ * meanwhile (its receive buffer full, of events or of answers) or said
+ * ENOBUFS (also an error the kernel could not allocate): that may have
+ * been its error or reply, so its outcome is unknown (ENOBUFS).
  */
-static void cosi_quiet_end(const struct cosi *c, struct cosi_rx *rx,
+static void cosi_chunk_end(const struct cosi *c, struct cosi_rx *rx,
 			   int drops_err, uint32_t drops0)
 {
 	uint32_t drops = 0;
-	bool lost = drops_err || cosi_drops(c, &drops) || drops != drops0;
+	bool lost = rx->nobufs || drops_err || cosi_drops(c, &drops) ||
+		    drops != drops0;
 	struct cosi_err *e;
 	bool *done;
 	size_t i;
@@ -972,14 +1067,16 @@ static void cosi_quiet_end(const struct cosi *c, struct cosi_rx *rx,
 		}
 		e->err = ENOBUFS;
 		snprintf(e->msg, sizeof(e->msg),
-			 "not answered, and the socket dropped messages meanwhile (receive buffer full): outcome unknown");
+			 "not answered, and the socket lost messages meanwhile (ENOBUFS: receive buffer full, or no memory for an answer): outcome unknown");
 	}
 }
 
 /*
  * Send a chunk (@rx's requests, @len bytes at @buf, the last at @last)
  * and read its answers.  A quiet one (rx->quiet) asks for the last
- * request's ack, which ends it.
+ * request's ack, which ends it; one whose answers the socket dropped
+ * ends when it is read empty (cosi_wait()): cosi_chunk_end() then says
+ * which requests' outcomes are unknown.
  */
 static int cosi_send_chunk(struct cosi *c, const char *buf, size_t len,
 			   struct nlmsghdr *last, struct cosi_rx *rx)
@@ -987,13 +1084,14 @@ static int cosi_send_chunk(struct cosi *c, const char *buf, size_t len,
 	uint32_t drops0 = 0;
 	int drops_err = 0, err;
 
+	cosi_sk_error_take(c);
 	if (rx->quiet) {
 		last->nlmsg_flags |= NLM_F_ACK;
 		drops_err = cosi_drops(c, &drops0);
 	}
 	err = cosi_send_batch(c, buf, len, rx);
-	if (!err && rx->quiet)
-		cosi_quiet_end(c, rx, drops_err, drops0);
+	if (!err && (rx->quiet || rx->nobufs))
+		cosi_chunk_end(c, rx, drops_err, drops0);
 	return err;
 }
 
@@ -2064,7 +2162,7 @@ int cosi_watch_recv(struct cosi *c, int timeout_ms, cosi_event_fn fn,
 	n = poll(&pfd, 1, timeout_ms);
 	if (n <= 0)
 		return n ? -errno : 0;
-	n = cosi_recv(c, NULL, COSI_RX_SLOTS);
+	n = cosi_recv(c, NULL, COSI_RX_SLOTS, MSG_WAITFORONE);
 	if (n < 0)
 		return n;
 	return cosi_deliver(c, fn, arg);

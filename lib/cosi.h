@@ -437,10 +437,15 @@ bool cosi_family_gone(struct cosi *c);
  * receive buffer, COSI_BATCH_MAX at most (about 160 with the default
  * buffer).  A chunk with quiet writes asks for one ack, its last
  * request's: the kernel answers a chunk's requests in order, so a quiet
- * write not answered by then succeeded.  Unless the socket dropped a
+ * write not answered by then succeeded.  Unless the socket lost a
  * message meanwhile (a receive buffer full of events, on a handle that
- * watches): then such a write's outcome is unknown, and its error is
- * ENOBUFS.  A handle asks for a send
+ * watches; or no memory for an error: the socket says ENOBUFS): then
+ * such a write's outcome is unknown, and its error is ENOBUFS.  A full
+ * receive buffer drops everything until it is read empty, a chunk's last
+ * answer too: the kernel answers a chunk before sendmsg() returns (a
+ * dump aside), so the batch reads the socket empty and goes on, any
+ * request of the chunk without an answer failing with ENOBUFS (outcome
+ * unknown; quiet or not).  A handle asks for a send
  * buffer that takes a chunk; where net.core.wmem_max grants less, chunks
  * are as large as the socket takes, and a request larger than that is
  * refused unsent with EMSGSIZE (its own error; the others go on).

@@ -231,16 +231,16 @@ static void quiet_chunk(struct cosi *c, struct cosi_rx *rx,
 	rx->seq = 100;
 	rx->quiet = true;
 	cosi_rx_msg(c, rx, nlerr(&m, 101, -EEXIST));
-	/* An ack of a request that asked for its own: it answers nothing. */
+	/* An ack (of a request that asked for its own) answers it. */
 	cosi_rx_msg(c, rx, nlerr(&m, 102, 0));
 	cosi_rx_msg(c, rx, nlerr(&m, 103, 0));
 }
 
 /*
- * A quiet chunk (cosi_send_chunk()): an error answers its request; an
- * ack answers none, and the last request's ends the chunk; then a
- * request not answered succeeded, unless the socket dropped a message
- * meanwhile (or the drops could not be read): its outcome is unknown.
+ * A quiet chunk (cosi_send_chunk()): an error or an ack answers its
+ * request, and the last request's ends the chunk; then a request not
+ * answered succeeded, unless the socket dropped a message meanwhile (or
+ * the drops could not be read): its outcome is unknown.
  */
 TEST(quiet_chunk_end)
 {
@@ -255,11 +255,11 @@ TEST(quiet_chunk_end)
 	EXPECT_TRUE(rx.done);
 	EXPECT_TRUE(w[1].done);
 	EXPECT_EQ(EEXIST, w[1].err.err);
-	for (i = 0; i < 4; i++)
-		if (i != 1)
-			EXPECT_FALSE(w[i].done) TH_LOG("write %zu", i);
+	EXPECT_TRUE(w[2].done);
+	EXPECT_TRUE(w[3].done);
+	EXPECT_FALSE(w[0].done);
 	ASSERT_EQ(0, cosi_drops(c, &drops));
-	cosi_quiet_end(c, &rx, 0, drops);
+	cosi_chunk_end(c, &rx, 0, drops);
 	for (i = 0; i < 4; i++) {
 		EXPECT_TRUE(w[i].done) TH_LOG("write %zu", i);
 		EXPECT_EQ(i == 1 ? EEXIST : 0, w[i].err.err);
@@ -267,19 +267,18 @@ TEST(quiet_chunk_end)
 
 	/* A drop meanwhile; then drops that could not be read. */
 	quiet_chunk(c, &rx, w);
-	cosi_quiet_end(c, &rx, 0, drops - 1);
-	for (i = 0; i < 4; i++) {
-		if (i == 1)
-			continue;
-		EXPECT_FALSE(w[i].done) TH_LOG("write %zu", i);
-		EXPECT_EQ(ENOBUFS, w[i].err.err);
-		EXPECT_NE(NULL, strstr(w[i].err.msg, "outcome unknown"));
-	}
-	EXPECT_EQ(EEXIST, w[1].err.err);
-	quiet_chunk(c, &rx, w);
-	cosi_quiet_end(c, &rx, -EPROTO, drops);
+	cosi_chunk_end(c, &rx, 0, drops - 1);
+	EXPECT_FALSE(w[0].done);
 	EXPECT_EQ(ENOBUFS, w[0].err.err);
-	EXPECT_EQ(ENOBUFS, w[3].err.err);
+	EXPECT_NE(NULL, strstr(w[0].err.msg, "outcome unknown"));
+	EXPECT_EQ(EEXIST, w[1].err.err);
+	/* Acked: known whatever was dropped. */
+	EXPECT_TRUE(w[3].done);
+	EXPECT_EQ(0, w[3].err.err);
+	quiet_chunk(c, &rx, w);
+	cosi_chunk_end(c, &rx, -EPROTO, drops);
+	EXPECT_EQ(ENOBUFS, w[0].err.err);
+	EXPECT_EQ(0, w[3].err.err);
 
 	/* Not quiet: an ack answers its request, as ever. */
 	memset(w, 0, sizeof(w));
@@ -294,6 +293,44 @@ TEST(quiet_chunk_end)
 	}
 	EXPECT_TRUE(w[0].done);
 	EXPECT_TRUE(rx.done);
+	cosi_close(c);
+}
+
+/*
+ * Review (revq): in a quiet chunk of cosi_batch(), a request that asked
+ * for its own ack (owner-claim, watch-stop, another family's request:
+ * cosi_req_ack()) and got it is answered: success, and so is the last
+ * (the chunk's ack), whatever the socket dropped meanwhile.  Every ack
+ * of a quiet chunk was dropped ("an ack answers none"), so after a drop
+ * (an event) cosi_chunk_end() reported them ENOBUFS, "outcome unknown".
+ */
+TEST(review_quiet_chunk_keeps_a_read_ack)
+{
+	struct cosi *c = fake_open();
+	struct cosi_batch_op ops[2];
+	struct nlerr_msg m;
+	struct cosi_rx rx;
+	uint32_t drops;
+
+	ASSERT_NE(NULL, c);
+	memset(ops, 0, sizeof(ops));
+	memset(&rx, 0, sizeof(rx));
+	rx.ops = ops;
+	rx.n_ops = 2;
+	rx.seq = 200;
+	rx.quiet = true;
+	/* ops[0] asked for its ack; ops[1] is the quiet last (the chunk's). */
+	cosi_rx_msg(c, &rx, nlerr(&m, 200, 0));
+	cosi_rx_msg(c, &rx, nlerr(&m, 201, 0));
+	EXPECT_TRUE(rx.done);
+	ASSERT_EQ(0, cosi_drops(c, &drops));
+	/* An event was dropped meanwhile. */
+	cosi_chunk_end(c, &rx, 0, drops - 1);
+	EXPECT_TRUE(ops[0].done);
+	EXPECT_EQ(0, ops[0].err.err) TH_LOG("%s", ops[0].err.msg);
+	/* The last's ack is its answer too. */
+	EXPECT_TRUE(ops[1].done);
+	EXPECT_EQ(0, ops[1].err.err);
 	cosi_close(c);
 }
 

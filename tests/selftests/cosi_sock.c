@@ -1494,6 +1494,262 @@ TEST_F(sock, quiet_libcosi_batches)
 	cosi_spec_clear(&spec);
 }
 
+/*
+ * Review (revq): batches with quiet writes against the orderings and
+ * losses the tests above do not cover.
+ */
+
+/* @n quiet (or ack-only) creates of widgets "<prefix><i>" with a @blob-byte blob. */
+struct revq_writes {
+	struct cosi_write w[128];
+	struct cosi_req r[128];
+	char ids[128][16];
+	struct cosi_spec spec;
+};
+
+static int revq_build(struct revq_writes *x, size_t n, const char *prefix,
+		      size_t blob, bool quiet)
+{
+	char *v = malloc(blob + 1);
+	size_t i;
+	int err;
+
+	if (!v || n > 128)
+		return -ENOMEM;
+	memset(v, 'b', blob);
+	memset(&x->spec, 0, sizeof(x->spec));
+	err = cosi_spec_add_string(&x->spec, "name", "n");
+	if (!err && blob)
+		err = cosi_spec_add_bytes(&x->spec, "blob", v, blob);
+	free(v);
+	for (i = 0; !err && i < n; i++) {
+		COSI_OPTS(cosi_req, r, .ns = TEST_NS, .type = WIDGET,
+			  .id = x->ids[i], .spec = &x->spec, .quiet = quiet,
+			  .ack_only = !quiet);
+
+		snprintf(x->ids[i], sizeof(x->ids[i]), "%s%03zu", prefix, i);
+		x->r[i] = r;
+		memset(&x->w[i], 0, sizeof(x->w[i]));
+		x->w[i].cmd = COSI_CMD_RESOURCE_CREATE;
+		x->w[i].req = &x->r[i];
+	}
+	return err;
+}
+
+/*
+ * cosi_batch(): a list dump, then a quiet write, in one chunk.  The dump
+ * spans many datagrams, the rest of which the kernel makes only as the
+ * socket is read; the quiet write's ack (the chunk's end) is queued right
+ * after the dump's first datagram.  Expected: the batch reads the dump to
+ * its NLMSG_DONE, leaves nothing on the socket, and the handle's next
+ * dump works.  The chunk ended at the ack, cosi_chunk_end() counted the
+ * dump done, its rest stayed queued and the kernel's dump kept running:
+ * the next list failed with EBUSY.
+ */
+TEST_F_TIMEOUT(sock, review_quiet_chunk_waits_for_dump_done, 300)
+{
+	static struct revq_writes x;
+	COSI_OPTS(cosi_list_req, lr, .ns = TEST_NS, .type = WIDGET);
+	COSI_OPTS(cosi_req, q, .ns = TEST_NS, .type = WIDGET, .id = "zz-quiet",
+		  .quiet = true);
+	struct cosi_resources l = { 0 };
+	struct cosi_batch_op ops[2];
+	size_t i;
+
+	/* 100 widgets of 8 KiB: a dump of some 25 datagrams of 32 KiB. */
+	ASSERT_EQ(0, revq_build(&x, 100, "d", 8000, false));
+	ASSERT_EQ(0, cosi_write_batch(self->c, x.w, 100));
+	for (i = 0; i < 100; i++)
+		ASSERT_EQ(0, x.w[i].err.err) TH_LOG("%zu: %s", i, x.w[i].err.msg);
+
+	q.spec = &x.spec;
+	memset(ops, 0, sizeof(ops));
+	ops[0].msg = cosi_msg_new(self->c, COSI_CMD_RESOURCE_GET, NLM_F_DUMP);
+	ASSERT_NE(NULL, ops[0].msg);
+	ASSERT_EQ(0, nla_put_string(ops[0].msg, COSI_A_RESOURCE_NAMESPACE,
+				    TEST_NS));
+	ASSERT_EQ(0, nla_put_string(ops[0].msg, COSI_A_RESOURCE_TYPE, WIDGET));
+	ops[1].msg = cosi_req_msg(self->c, COSI_CMD_RESOURCE_CREATE, &q);
+	ASSERT_NE(NULL, ops[1].msg);
+	ASSERT_EQ(0, cosi_batch(self->c, ops, 2));
+	EXPECT_TRUE(ops[0].done);
+	EXPECT_EQ(0, ops[0].err.err) TH_LOG("%s", ops[0].err.msg);
+	EXPECT_TRUE(ops[1].done);
+	EXPECT_EQ(0, ops[1].err.err) TH_LOG("%s", ops[1].err.msg);
+	/*
+	 * Read to its end: the last entry is "zz-quiet", created in the same
+	 * sendmsg() after the dump's first datagram, before its later ones.
+	 */
+	ASSERT_NE(NULL, ops[0].res);
+	EXPECT_STREQ("zz-quiet", ops[0].res->id);
+	cosi_resource_free(ops[0].res);
+	cosi_resource_free(ops[1].res);
+	EXPECT_TRUE(sock_drained(self->c)) TH_LOG("the dump's rest is left on the socket");
+
+	/* The handle's next dump: all 101. */
+	EXPECT_COSI_OK(self->c, cosi_resource_list(self->c, &lr, &l));
+	EXPECT_EQ(101, l.n);
+	cosi_resources_clear(&l);
+	cosi_spec_clear(&x.spec);
+}
+
+/*
+ * A chunk on a handle whose receive buffer overflows (it joined the
+ * events group, as cosi.h's example: "a receive buffer full of events, on
+ * a handle that watches").  Netlink's first overrun marks the socket
+ * congested (NETLINK_S_CONGESTED) and drops everything after it until the
+ * queue is read empty: the chunk's last answer, queued in the same
+ * sendmsg(), is dropped too.  Expected: the batch completes at once (the
+ * kernel answered every request before sendmsg() returned, so libcosi
+ * reads the socket empty and stops), and a write not answered has the
+ * error ENOBUFS (outcome unknown).  It waited out SO_RCVTIMEO and failed
+ * the whole batch with ETIMEDOUT; so did a batch that is not quiet.
+ */
+static void revq_overrun(struct __test_metadata *_metadata, bool quiet)
+{
+	static struct revq_writes x;
+	struct cosi *h;
+	uint64_t t0;
+	size_t i, unknown = 0;
+	int err;
+
+	COSI_OPEN(h);
+	ASSERT_COSI_OK(h, cosi_events_join(h));
+	ASSERT_EQ(0, cosi_set_rcvbuf(h, 4096));
+	ASSERT_EQ(0, cosi_set_timeout(h, 5000));
+	/* 16 creates (one chunk on a handle with events), 4 KiB each. */
+	ASSERT_EQ(0, revq_build(&x, 16, quiet ? "o" : "p", 4000, quiet));
+	t0 = now_ms();
+	err = cosi_write_batch(h, x.w, 16);
+	TH_LOG("%s cosi_write_batch: %d (%s) after %llu ms",
+	       quiet ? "quiet" : "ack-only", err,
+	       err ? cosi_last_error(h)->msg : "",
+	       (unsigned long long)(now_ms() - t0));
+	EXPECT_EQ(0, err);
+	for (i = 0; i < 16; i++) {
+		EXPECT_TRUE(x.w[i].done || x.w[i].err.err == ENOBUFS)
+			TH_LOG("write %zu: done %d err %d %s", i, x.w[i].done,
+			       x.w[i].err.err, x.w[i].err.msg);
+		unknown += x.w[i].err.err == ENOBUFS;
+	}
+	TH_LOG("%zu of 16 unknown (ENOBUFS)", unknown);
+	cosi_close(h);
+	cosi_spec_clear(&x.spec);
+}
+
+TEST_F_TIMEOUT(sock, review_quiet_chunk_overrun_is_enobufs, 120)
+{
+	revq_overrun(_metadata, true);
+	revq_overrun(_metadata, false);
+}
+
+static long revq_read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * Child of review_quiet_lost_error_not_done: a quiet create that fails
+ * (EEXIST, "dup" exists), then a quiet create that succeeds (the chunk's
+ * last, its ack), in one cosi_write_batch(), with failslab failing the
+ * @nth skbuff_head_cache allocation of this task (1: the request's skb,
+ * 2: the error's, 3: the ack's).  Exit: 0 the error was read, 1 the error
+ * was lost and reported unknown (ENOBUFS) or the batch failed, 2 the
+ * failed write was counted done (the bug), 3 setup failed.
+ */
+static int revq_lost_error_child(long obj_size, int nth)
+{
+	struct cosi_spec spec = { 0 };
+	COSI_OPTS(cosi_req, a, .ns = TEST_NS, .type = WIDGET, .id = "dup",
+		  .spec = &spec, .quiet = true);
+	COSI_OPTS(cosi_req, b, .ns = TEST_NS, .type = WIDGET, .id = NULL,
+		  .spec = &spec, .quiet = true);
+	struct cosi_write w[2] = {
+		{ .cmd = COSI_CMD_RESOURCE_CREATE, .req = &a },
+		{ .cmd = COSI_CMD_RESOURCE_CREATE, .req = &b },
+	};
+	char id[16], val[32];
+	struct cosi *h = cosi_open();
+	int err;
+
+	snprintf(id, sizeof(id), "fresh%d", nth);
+	b.id = id;
+	if (!h || cosi_set_timeout(h, 2000) ||
+	    cosi_spec_add_string(&spec, "name", "n"))
+		return 3;
+	snprintf(val, sizeof(val), "%ld", obj_size * (nth - 1) + 1);
+	failslab_set("space", val);
+	failslab_set("times", "1");
+	if (write_file("/proc/self/make-it-fail", "1"))
+		return 3;
+	err = cosi_write_batch(h, w, 2);
+	write_file("/proc/self/make-it-fail", "0");
+	failslab_set("times", "0");
+	fprintf(stderr, "# nth %d: batch %d; dup: done %d err %d (%s); fresh: done %d err %d\n",
+		nth, err, w[0].done, w[0].err.err, w[0].err.msg, w[1].done,
+		w[1].err.err);
+	if (w[0].err.err == EEXIST)
+		return 0;
+	if (w[0].done && !w[0].err.err)
+		return 2;
+	return 1;
+}
+
+/*
+ * A quiet write's error that never reaches the socket without a drop
+ * being counted: netlink_ack() that cannot allocate the error's skb sets
+ * sk_err = ENOBUFS and returns (af_netlink.c, err_skb), sk_drops
+ * unchanged.  Expected: that write is reported ENOBUFS (outcome unknown).
+ * cosi_wait() read ENOBUFS only as "events were lost" and went on, the
+ * chunk's ack arrived, SO_MEMINFO showed no drop: the failed write was
+ * counted done.  Needs failslab (the debug kernel).
+ */
+TEST_F_TIMEOUT(sock, review_quiet_lost_error_not_done, 300)
+{
+	char path[128];
+	long obj_size;
+	int nth, status, lost = 0;
+	pid_t pid;
+
+	if (!failslab_path(path, sizeof(path), "probability"))
+		SKIP(return, "no failslab (CONFIG_FAILSLAB): the debug kernel covers this");
+	obj_size = revq_read_long("/sys/kernel/slab/skbuff_head_cache/object_size");
+	if (obj_size <= 0 ||
+	    write_file("/sys/kernel/slab/skbuff_head_cache/failslab", "1"))
+		SKIP(return, "no failslab cache filter for skbuff_head_cache");
+	self->failslab = true;
+	ASSERT_COSI_OK(self->c, widget_create(self->c, WIDGET, "dup", NULL,
+					      NULL));
+	failslab_set("cache-filter", "Y");
+	failslab_set("task-filter", "Y");
+	failslab_set("ignore-gfp-wait", "N");
+	failslab_set("verbose", "0");
+	failslab_set("interval", "1");
+	failslab_set("probability", "100");
+	for (nth = 1; nth <= 4; nth++) {
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(revq_lost_error_child(obj_size, nth));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		EXPECT_NE(2, WEXITSTATUS(status))
+			TH_LOG("nth %d: the failed quiet write was counted done", nth);
+		EXPECT_NE(3, WEXITSTATUS(status)) TH_LOG("nth %d: setup", nth);
+		lost += WEXITSTATUS(status) == 1 || WEXITSTATUS(status) == 2;
+	}
+	failslab_set("space", "0");
+	EXPECT_LT(0, lost) TH_LOG("failslab never hit the error's allocation");
+}
+
 /* A batch of @n creates (ack-only or not) with a name of @len bytes. */
 static int big_batch(struct cosi *c, struct cosi_batch_op *ops,
 		     char (*ids)[8], size_t n, size_t len, bool ack_only)

@@ -16,6 +16,7 @@ pkgs=(
 	iproute2 procps util-linux
 	bpftrace linux-perf clang llvm bpftool libbpf-dev
 	etcd-server etcd-client libcurl4-openssl-dev libssl-dev openssl
+	libmicrohttpd-dev libgnutls28-dev curl
 	clang-14 libclang-rt-14-dev
 	dpkg-dev debhelper dh-dkms dkms fakeroot lintian python3-docutils
 	dh-python pybuild-plugin-pyproject python3-wheel python3-debian
@@ -26,8 +27,11 @@ for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing+=("$p")
 done
+# cosi-apiserver's tests drive the kubectl on the machine; Debian's when
+# there is none (an older kubectl, which the tests accept too).
+command -v kubectl > /dev/null || missing+=(kubernetes-client)
 if [ ${#missing[@]} -eq 0 ]; then
-	echo "install-deps: all ${#pkgs[@]} packages present"
+	echo "install-deps: all ${#pkgs[@]} packages present (and kubectl)"
 	exit 0
 fi
 apt-get update -q

@@ -62,6 +62,35 @@ struct json_object *cosi_json_resource(const struct cosi_resource *r,
 				       unsigned int flags);
 struct json_object *cosi_json_definition(const struct cosi_definition *d,
 					 unsigned int flags);
+/*
+ * The spec of @r as an object (field name -> value, bytes in base64),
+ * labels/annotations as an object, a string list as an array: the pieces
+ * of cosi_json_resource(), for other shapes of a resource
+ * (cosi-apiserver's Kubernetes objects).  NULL on ENOMEM.
+ */
+struct json_object *cosi_json_spec(const struct cosi_resource *r);
+/*
+ * Add @v to object @o under @k, or append it to array @a: false (and @v
+ * dropped) when either is NULL (an ENOMEM before) or the add fails, so a
+ * chain of them stops at the first failure.
+ */
+bool cosi_json_add(struct json_object *o, const char *k, struct json_object *v);
+bool cosi_json_push(struct json_object *a, struct json_object *v);
+struct json_object *cosi_json_kvs(const struct cosi_kvs *s);
+struct json_object *cosi_json_strs(const struct cosi_strs *s);
+
+/*
+ * Table cells (render_cell.c).  A field's value as text: lists joined by
+ * ",", bytes in base64.  A print-column cell of @r: its field's text,
+ * "<none>" when the spec lacks it, "<hidden>" when the kernel left the
+ * spec out (a sensitive type).  malloc()ed; NULL on ENOMEM.
+ */
+char *cosi_field_text(const struct cosi_field *f);
+char *cosi_render_cell(const struct cosi_resource *r, const char *field);
+/* Whether a print column of @def shows spec field @field. */
+bool cosi_def_column_shows(const struct cosi_definition *def,
+			   const char *field);
+
 /* Print @o (and a newline), pretty or on one line; drops @o. */
 int cosi_json_print(FILE *f, struct json_object *o, bool pretty);
 

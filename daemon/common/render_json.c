@@ -13,8 +13,7 @@
 #include "common/render.h"
 #include "common/resolve.h"
 
-/* Add @v under @k; a NULL @v (ENOMEM) marks the object failed. */
-static bool add(struct json_object *o, const char *k, struct json_object *v)
+bool cosi_json_add(struct json_object *o, const char *k, struct json_object *v)
 {
 	if (!o || !v || json_object_object_add(o, k, v)) {
 		json_object_put(v);
@@ -23,22 +22,21 @@ static bool add(struct json_object *o, const char *k, struct json_object *v)
 	return true;
 }
 
-/* Append @o to array @a; a NULL @o (ENOMEM) fails like the append. */
-static bool push(struct json_object *a, struct json_object *o)
+bool cosi_json_push(struct json_object *a, struct json_object *o)
 {
-	if (o && !json_object_array_add(a, o))
+	if (a && o && !json_object_array_add(a, o))
 		return true;
 	json_object_put(o);
 	return false;
 }
 
-static struct json_object *jstrs(const struct cosi_strs *s)
+struct json_object *cosi_json_strs(const struct cosi_strs *s)
 {
 	struct json_object *a = json_object_new_array();
 	size_t i;
 
 	for (i = 0; a && i < s->n; i++) {
-		if (!push(a, json_object_new_string(s->v[i]))) {
+		if (!cosi_json_push(a, json_object_new_string(s->v[i]))) {
 			json_object_put(a);
 			return NULL;
 		}
@@ -46,13 +44,13 @@ static struct json_object *jstrs(const struct cosi_strs *s)
 	return a;
 }
 
-static struct json_object *jkvs(const struct cosi_kvs *s)
+struct json_object *cosi_json_kvs(const struct cosi_kvs *s)
 {
 	struct json_object *o = json_object_new_object();
 	size_t i;
 
 	for (i = 0; o && i < s->n; i++) {
-		if (!add(o, s->v[i].key, json_object_new_string(s->v[i].value))) {
+		if (!cosi_json_add(o, s->v[i].key, json_object_new_string(s->v[i].value))) {
 			json_object_put(o);
 			return NULL;
 		}
@@ -80,7 +78,7 @@ static struct json_object *jfield(const struct cosi_field *f)
 		free(b64);
 		return o;
 	case COSI_FIELD_TYPE_STRING_LIST:
-		return jstrs(&f->strs);
+		return cosi_json_strs(&f->strs);
 	}
 	return json_object_new_null();
 }
@@ -101,10 +99,10 @@ static struct json_object *jwriter_caps(uint32_t caps)
 
 	for (f = cosi_writer_caps_names; ok && f->name; f++)
 		if (caps & f->flag)
-			ok = push(a, json_object_new_string(f->name));
+			ok = cosi_json_push(a, json_object_new_string(f->name));
 	caps &= ~cosi_writer_caps_known();
 	if (ok && caps)
-		ok = push(a, json_object_new_int64(caps));
+		ok = cosi_json_push(a, json_object_new_int64(caps));
 	if (!ok) {
 		json_object_put(a);
 		return NULL;
@@ -118,24 +116,24 @@ static struct json_object *jmeta(const struct cosi_resource *r,
 	struct json_object *m = json_object_new_object();
 	bool ok;
 
-	ok = add(m, "namespace", json_object_new_string(r->ns)) &&
-	     add(m, "type", json_object_new_string(r->type)) &&
-	     add(m, "id", json_object_new_string(r->id));
+	ok = cosi_json_add(m, "namespace", json_object_new_string(r->ns)) &&
+	     cosi_json_add(m, "type", json_object_new_string(r->type)) &&
+	     cosi_json_add(m, "id", json_object_new_string(r->id));
 	if (ok && !(flags & COSI_RENDER_MANIFEST))
-		ok = add(m, "version", json_object_new_uint64(r->version)) &&
-		     add(m, "owner", json_object_new_string(r->owner)) &&
-		     add(m, "phase", json_object_new_string(
+		ok = cosi_json_add(m, "version", json_object_new_uint64(r->version)) &&
+		     cosi_json_add(m, "owner", json_object_new_string(r->owner)) &&
+		     cosi_json_add(m, "phase", json_object_new_string(
 			 r->phase == COSI_PHASE_TEARING_DOWN ?
 			 "tearing-down" : "running"));
-	ok = ok && add(m, "labels", jkvs(&r->labels)) &&
-	     add(m, "annotations", jkvs(&r->annotations));
+	ok = ok && cosi_json_add(m, "labels", cosi_json_kvs(&r->labels)) &&
+	     cosi_json_add(m, "annotations", cosi_json_kvs(&r->annotations));
 	if (ok && r->has_writer_caps)
-		ok = add(m, "writer-caps", jwriter_caps(r->writer_caps));
+		ok = cosi_json_add(m, "writer-caps", jwriter_caps(r->writer_caps));
 	if (ok && !(flags & COSI_RENDER_MANIFEST))
-		ok = add(m, "finalizers", jstrs(&r->finalizers)) &&
-		     add(m, "created", jtime(r->created)) &&
-		     add(m, "updated", jtime(r->updated)) &&
-		     add(m, "revision", json_object_new_uint64(r->revision));
+		ok = cosi_json_add(m, "finalizers", cosi_json_strs(&r->finalizers)) &&
+		     cosi_json_add(m, "created", jtime(r->created)) &&
+		     cosi_json_add(m, "updated", jtime(r->updated)) &&
+		     cosi_json_add(m, "revision", json_object_new_uint64(r->revision));
 	if (!ok) {
 		json_object_put(m);
 		return NULL;
@@ -143,28 +141,33 @@ static struct json_object *jmeta(const struct cosi_resource *r,
 	return m;
 }
 
+struct json_object *cosi_json_spec(const struct cosi_resource *r)
+{
+	struct json_object *spec = json_object_new_object();
+	size_t i;
+
+	for (i = 0; spec && i < r->spec.n; i++)
+		if (!cosi_json_add(spec, r->spec.v[i].name, jfield(&r->spec.v[i])))
+			break;
+	if (spec && i < r->spec.n) {
+		json_object_put(spec);
+		spec = NULL;
+	}
+	return spec;
+}
+
 struct json_object *cosi_json_resource(const struct cosi_resource *r,
 				       const char *event,
 				       unsigned int flags)
 {
-	struct json_object *o = json_object_new_object(), *spec = NULL;
+	struct json_object *o = json_object_new_object();
 	bool ok = true;
-	size_t i;
 
 	if (event)
-		ok = add(o, "event", json_object_new_string(event));
-	ok = ok && add(o, "metadata", jmeta(r, flags));
-	if (ok && r->has_spec) {
-		spec = json_object_new_object();
-		for (i = 0; spec && i < r->spec.n; i++)
-			if (!add(spec, r->spec.v[i].name, jfield(&r->spec.v[i])))
-				break;
-		if (spec && i < r->spec.n) {
-			json_object_put(spec);
-			spec = NULL;
-		}
-		ok = add(o, "spec", spec);
-	}
+		ok = cosi_json_add(o, "event", json_object_new_string(event));
+	ok = ok && cosi_json_add(o, "metadata", jmeta(r, flags));
+	if (ok && r->has_spec)
+		ok = cosi_json_add(o, "spec", cosi_json_spec(r));
 	if (!ok) {
 		json_object_put(o);
 		return NULL;
@@ -179,10 +182,10 @@ static struct json_object *jschema(const struct cosi_definition *d)
 
 	for (i = 0; a && i < d->n_fields; i++) {
 		f = json_object_new_object();
-		if (!add(f, "name", json_object_new_string(d->fields[i].name)) ||
-		    !add(f, "type", json_object_new_string(
+		if (!cosi_json_add(f, "name", json_object_new_string(d->fields[i].name)) ||
+		    !cosi_json_add(f, "type", json_object_new_string(
 			    cosi_field_type_name(d->fields[i].type))) ||
-		    !add(f, "required",
+		    !cosi_json_add(f, "required",
 			 json_object_new_boolean(d->fields[i].required)) ||
 		    json_object_array_add(a, f)) {
 			json_object_put(f);
@@ -200,8 +203,8 @@ static struct json_object *jcolumns(const struct cosi_definition *d)
 
 	for (i = 0; a && i < d->n_columns; i++) {
 		c = json_object_new_object();
-		if (!add(c, "name", json_object_new_string(d->columns[i].name)) ||
-		    !add(c, "field", json_object_new_string(d->columns[i].field)) ||
+		if (!cosi_json_add(c, "name", json_object_new_string(d->columns[i].name)) ||
+		    !cosi_json_add(c, "field", json_object_new_string(d->columns[i].field)) ||
 		    json_object_array_add(a, c)) {
 			json_object_put(c);
 			json_object_put(a);
@@ -217,20 +220,20 @@ struct json_object *cosi_json_definition(const struct cosi_definition *d,
 	struct json_object *o = json_object_new_object();
 	bool ok;
 
-	ok = add(o, "type", json_object_new_string(d->type)) &&
-	     add(o, "aliases", jstrs(&d->aliases)) &&
-	     add(o, "default-namespace",
+	ok = cosi_json_add(o, "type", json_object_new_string(d->type)) &&
+	     cosi_json_add(o, "aliases", cosi_json_strs(&d->aliases)) &&
+	     cosi_json_add(o, "default-namespace",
 		 json_object_new_string(cosi_resolve_default_ns(d))) &&
-	     add(o, "sensitivity", json_object_new_string(
+	     cosi_json_add(o, "sensitivity", json_object_new_string(
 		 d->sensitivity == COSI_SENSITIVITY_SENSITIVE ?
 		 "sensitive" : "public")) &&
-	     add(o, "write-access", json_object_new_string(
+	     cosi_json_add(o, "write-access", json_object_new_string(
 		 cosi_write_access_name(d->write_access))) &&
-	     add(o, "fields", jschema(d)) &&
-	     add(o, "columns", jcolumns(d));
+	     cosi_json_add(o, "fields", jschema(d)) &&
+	     cosi_json_add(o, "columns", jcolumns(d));
 	if (ok && !(flags & COSI_RENDER_MANIFEST))
-		ok = add(o, "revision", json_object_new_uint64(d->revision)) &&
-		     add(o, "resources", json_object_new_uint64(d->resources));
+		ok = cosi_json_add(o, "revision", json_object_new_uint64(d->revision)) &&
+		     cosi_json_add(o, "resources", json_object_new_uint64(d->resources));
 	if (!ok) {
 		json_object_put(o);
 		return NULL;

@@ -65,8 +65,6 @@ int cosi_resource_table_add_key(struct cosi_table *t,
 				const struct cosi_definition *def,
 				const struct cosi_resource *r,
 				const char *const *leads);
-/* One print-column cell: the field's value, lists joined by ",". */
-char *cosi_render_cell(const struct cosi_resource *r, const char *field);
 
 /* TYPE ALIASES DEFAULT-NS SENSITIVITY FIELDS RESOURCES. */
 int cosi_render_definitions_table(FILE *f, struct cosi_definition *const *v,

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/codec.h"
 #include "cosictl/render.h"
 #include "common/resolve.h"
 
@@ -150,17 +149,6 @@ void cosi_table_flush(struct cosi_table *t, FILE *f)
 
 #define RES_FIXED	4	/* NAMESPACE TYPE ID VERSION */
 
-/* A field some print column of @def shows. */
-static bool in_columns(const struct cosi_definition *def, const char *field)
-{
-	size_t i;
-
-	for (i = 0; i < def->n_columns; i++)
-		if (!strcmp(def->columns[i].field, field))
-			return true;
-	return false;
-}
-
 /*
  * The fields a table of @def shows, in order: the print columns', then
  * (@wide) the other schema fields'; their number, @fields may be NULL.
@@ -176,7 +164,7 @@ static size_t table_fields(const struct cosi_definition *def, bool wide,
 			heads[n] = def->columns[i].name;
 		}
 	for (i = 0; wide && def && i < def->n_fields; i++) {
-		if (in_columns(def, def->fields[i].name))
+		if (cosi_def_column_shows(def, def->fields[i].name))
 			continue;
 		if (fields)
 			fields[n] = heads[n] = def->fields[i].name;
@@ -235,47 +223,6 @@ out:
 	free(fields);
 	free(h);
 	return t;
-}
-
-/* A field's value as text; NULL on ENOMEM. */
-static char *field_text(const struct cosi_field *f)
-{
-	char *s = NULL, *p;
-	size_t i, len = 1;
-
-	switch (f->type) {
-	case COSI_FIELD_TYPE_STRING:
-		return strdup(f->str);
-	case COSI_FIELD_TYPE_U64:
-		return asprintf(&s, "%" PRIu64, f->u64) < 0 ? NULL : s;
-	case COSI_FIELD_TYPE_S64:
-		return asprintf(&s, "%" PRId64, f->s64) < 0 ? NULL : s;
-	case COSI_FIELD_TYPE_BOOL:
-		return strdup(f->b ? "true" : "false");
-	case COSI_FIELD_TYPE_BYTES:
-		return cosi_base64_encode(f->bytes.data, f->bytes.len);
-	case COSI_FIELD_TYPE_STRING_LIST:
-		for (i = 0; i < f->strs.n; i++)
-			len += strlen(f->strs.v[i]) + 1;
-		s = p = malloc(len);
-		if (!s)
-			return NULL;
-		*p = 0;
-		for (i = 0; i < f->strs.n; i++)
-			p += sprintf(p, "%s%s", i ? "," : "", f->strs.v[i]);
-		return s;
-	}
-	return strdup("?");
-}
-
-char *cosi_render_cell(const struct cosi_resource *r, const char *field)
-{
-	const struct cosi_field *f;
-
-	if (!r->has_spec)
-		return strdup("<hidden>");
-	f = cosi_spec_get(&r->spec, field);
-	return f ? field_text(f) : strdup("<none>");
 }
 
 int cosi_resource_table_add(struct cosi_table *t,
@@ -351,7 +298,7 @@ static char *join(const struct cosi_strs *s)
 		.type = COSI_FIELD_TYPE_STRING_LIST, .strs = *s,
 	};
 
-	return s->n ? field_text(&f) : strdup("<none>");
+	return s->n ? cosi_field_text(&f) : strdup("<none>");
 }
 
 int cosi_render_definitions_table(FILE *f, struct cosi_definition *const *v,

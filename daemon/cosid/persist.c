@@ -30,13 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/capability.h>
 
 #include "common/apply.h"
+#include "common/caps.h"
 #include "common/fileio.h"
 #include "controllers/controllers.h"
 #include "cosid/cosid.h"
@@ -50,82 +50,31 @@ static size_t config_ntypes(void)
 	return n;
 }
 
-static int caps_get(struct __user_cap_data_struct data[2])
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-
-	return syscall(SYS_capget, &h, data) ? -errno : 0;
-}
-
-/* Set cosid's effective CAP_SYS_ADMIN to @on, and check that it took. */
-static int sys_admin_effective(bool on)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-	const int i = CAP_TO_INDEX(CAP_SYS_ADMIN);
-	const __u32 bit = CAP_TO_MASK(CAP_SYS_ADMIN);
-	int err;
-
-	err = caps_get(d);
-	if (err)
-		return err;
-	d[i].effective = on ? d[i].effective | bit : d[i].effective & ~bit;
-	if (syscall(SYS_capset, &h, d))
-		return -errno;
-	/* What is in effect, not what capset() said. */
-	err = caps_get(d);
-	if (err)
-		return err;
-	return !(d[i].effective & bit) != !on ? -EPERM : 0;
-}
-
 /*
  * A handle for documents whose writer lacked CAP_SYS_ADMIN: its socket is
  * opened while CAP_SYS_ADMIN is out of cosid's effective set (permitted
- * keeps it, so it comes back right after; cosid is single-threaded here
- * and capabilities are per thread anyway).  The kernel checks the opener's
- * file credentials, so what is written through it records no sys-admin.
- * @c itself when cosid does not hold CAP_SYS_ADMIN effective: its own
- * socket is such a socket already.  NULL and errno on failure.
+ * keeps it, so it comes back right after; common/caps.h).  The kernel
+ * checks the opener's file credentials, so what is written through it
+ * records no sys-admin.  @c itself when cosid does not hold CAP_SYS_ADMIN
+ * effective: its own socket is such a socket already.  NULL and errno on
+ * failure.
  */
 static bool caps_lost;		/* CAP_SYS_ADMIN did not come back */
 
 static struct cosi *open_reduced(struct cosi *c)
 {
-	struct __user_cap_data_struct d[2];
 	struct cosi *r;
-	int err, err2;
+	int err2;
 
-	err = caps_get(d);
-	if (err) {
-		errno = -err;
-		return NULL;
-	}
-	if (!(d[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &
-	      CAP_TO_MASK(CAP_SYS_ADMIN)))
+	if (!cosi_caps_effective(COSI_CAP(CAP_SYS_ADMIN)))
 		return c;
-	err = sys_admin_effective(false);
-	if (err) {
-		errno = -err;
-		return NULL;
-	}
-	r = cosi_open();
-	err = r ? 0 : -errno;
-	err2 = sys_admin_effective(true);
+	r = cosi_open_reduced(COSI_CAP(CAP_SYS_ADMIN), &err2);
 	if (err2) {
 		/* cosid cannot do its work without it: give up. */
 		fprintf(stderr, "cosid: restoring CAP_SYS_ADMIN to the effective set: %s\n",
 			strerror(-err2));
-		cosi_close(r);
 		caps_lost = true;
-		errno = -err2;
-		return NULL;
 	}
-	errno = -err;
 	return r;
 }
 

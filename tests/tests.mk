@@ -81,13 +81,14 @@ DEBUG_TIMEOUT ?= 4500
 # kernel's suite without VM_DAEMON_TESTS (the other kernels first, then
 # the primary: the first of TEST_KVERS), the debug subset, then
 # VM_DAEMON_TESTS on the primary in a VM of its own.  The daemon tests
-# (cosictl, cosid, the fleet, the Python package: userspace over the same
-# netlink API that the module selftests cover on every kernel) run on the
+# (cosictl, cosid, the fleet, the Python package, cosi-apiserver with
+# kubectl: userspace over the same netlink API that the module
+# selftests cover on every kernel) run on the
 # other kernels in `make test-daemon-other`: with them, 6.1's VM alone ran
 # past an hour here.  Split so, the two slots end together (~58 min of
 # VM time on 2 cores).
 VM_DAEMON_TESTS ?= cosictl_vm.sh python-cosi.sh fleet_vm.sh fleet_auth_vm.sh \
-	cosid_configdir.sh
+	cosid_configdir.sh apiserver_vm.sh
 VM_PRIMARY = $(firstword $(TEST_KVERS))
 VM_OTHERS = $(wordlist 2,$(words $(TEST_KVERS)),$(TEST_KVERS))
 VM_NO_DAEMON = $(addprefix !,$(VM_DAEMON_TESTS))

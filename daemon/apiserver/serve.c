@@ -140,7 +140,10 @@ struct cosi *api_open(const struct api_who *who)
 	return c;
 }
 
-/* A query argument, unescaped (x-www-form-urlencoded); malloc()ed. */
+/*
+ * A query argument, unescaped (x-www-form-urlencoded); malloc()ed, NULL
+ * when absent (or on ENOMEM: has_arg() tells).
+ */
 static char *arg(struct MHD_Connection *conn, const char *key)
 {
 	const char *v = MHD_lookup_connection_value(conn,
@@ -157,6 +160,11 @@ static char *arg(struct MHD_Connection *conn, const char *key)
 			*p = ' ';
 	MHD_http_unescape(s);
 	return s;
+}
+
+static bool has_arg(struct MHD_Connection *conn, const char *key)
+{
+	return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 static bool arg_true(struct MHD_Connection *conn, const char *key)
@@ -437,6 +445,16 @@ static enum MHD_Result serve_resources(const struct api_server *srv,
 	int err;
 
 	memset(&cat, 0, sizeof(cat));
+	/* An argument lost to ENOMEM must not widen the answer. */
+	if ((!ls && has_arg(conn, "labelSelector")) ||
+	    (!fs && has_arg(conn, "fieldSelector")) ||
+	    (!rv && has_arg(conn, "resourceVersion")) ||
+	    (!to && has_arg(conn, "timeoutSeconds"))) {
+		ret = api_reply_status(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				       "InternalError", "out of memory", NULL,
+				       NULL);
+		goto out;
+	}
 	if (!c) {
 		ret = api_reply_status(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 				       "ServiceUnavailable",

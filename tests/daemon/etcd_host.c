@@ -814,6 +814,24 @@ TEST(watch_many_keys_limits)
 	etcd_free(e);
 }
 
+/* Wait (up to 2 s) until every thread of @pid is stopped. */
+static int wait_stopped(pid_t pid)
+{
+	uint64_t end = now_us() + 2000000;
+	char cmd[96];
+
+	/* Field 3 of each task's stat is its state; "T" is stopped. */
+	snprintf(cmd, sizeof(cmd),
+		 "! awk '{ print $3 }' /proc/%d/task/*/stat | grep -qv T",
+		 (int)pid);
+	while (now_us() < end) {
+		if (system(cmd) == 0)
+			return 0;
+		usleep(20000);
+	}
+	return -ETIMEDOUT;
+}
+
 /*
  * progress_notify: a quiet watcher hears etcd's revision every interval
  * (1 s here) and stays up past idle_usec; a member that stops answering
@@ -857,6 +875,7 @@ TEST(watch_progress_and_idle)
 	EXPECT_GT(2, l.progress_watcher);
 	/* A member that stops answering. */
 	ASSERT_EQ(0, kill(prog_c->pid[0], SIGSTOP));
+	ASSERT_EQ(0, wait_stopped(prog_c->pid[0]));
 	t0 = now_us();
 	RUN_UNTIL(e, l.ended, 10000000);
 	EXPECT_EQ(1, l.ended);
@@ -1057,6 +1076,8 @@ TEST(async_loop_not_blocked_by_stopped_member)
 				       now + a.period, 1, on_tick, &a));
 	sd_event_source_set_enabled(a.tick, SD_EVENT_ON);
 	ASSERT_EQ(0, kill(main_c->pid[stop], SIGSTOP));
+	/* A thread still running would answer the first put. */
+	ASSERT_EQ(0, wait_stopped(main_c->pid[stop]));
 	t0 = now_us();
 	submit_puts(_metadata, &a, 50, "/t6/");
 	while (a.done < 50 && now_us() - t0 < 10000000)
@@ -1089,24 +1110,6 @@ TEST(async_loop_not_blocked_by_stopped_member)
 	sd_event_source_unref(a.tick);
 	etcd_free(a.e);
 	sd_event_unref(ev);
-}
-
-/* Wait (up to 2 s) until every thread of @pid is stopped. */
-static int wait_stopped(pid_t pid)
-{
-	uint64_t end = now_us() + 2000000;
-	char cmd[96];
-
-	/* Field 3 of each task's stat is its state; "T" is stopped. */
-	snprintf(cmd, sizeof(cmd),
-		 "! awk '{ print $3 }' /proc/%d/task/*/stat | grep -qv T",
-		 (int)pid);
-	while (now_us() < end) {
-		if (system(cmd) == 0)
-			return 0;
-		usleep(20000);
-	}
-	return -ETIMEDOUT;
 }
 
 /*

@@ -99,6 +99,7 @@ run_one cosictl_vm.sh sh "$top/tests/daemon/cosictl_vm.sh"
 run_one cosid_e2e.sh sh "$top/tests/daemon/cosid_e2e.sh"
 run_one cosid_configdir.sh sh "$top/tests/daemon/cosid_configdir.sh"
 run_one apiserver_vm.sh sh "$top/tests/daemon/apiserver_vm.sh"
+run_one apiserver_review_vm.sh sh "$top/tests/daemon/apiserver_review_vm.sh"
 run_one fleet_vm.sh sh "$top/tests/daemon/fleet_vm.sh"
 run_one fleet_auth_vm.sh sh "$top/tests/daemon/fleet_auth_vm.sh"
 # The fleet at scale and under faults (make test-fleet-scale): slow, so

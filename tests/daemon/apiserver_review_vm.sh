@@ -1,0 +1,220 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Review tests for cosi-apiserver (branch kube): inputs and orderings
+# tests/daemon/apiserver_vm.sh does not cover.  Inside the VM as root with
+# cosi.ko loaded, from the top of the tree.  The whole script runs again
+# in a network namespace of its own whose event history holds 16 events
+# (history_size is read when a netns is made), so that "the history no
+# longer reaches back" is quick to reach.  No cosid: the apiserver and
+# cosictl talk to the kernel.
+
+top=$(pwd)
+hs=/sys/module/cosi/parameters/history_size
+if [ -z "${REVK_IN_NETNS:-}" ]; then
+	old_hs=$(cat $hs)
+	echo 16 > $hs
+	REVK_IN_NETNS=1 unshare -n sh "$0" "$@"
+	rc=$?
+	echo "$old_hs" > $hs
+	exit $rc
+fi
+ip link set lo up
+# Small segments: a stalled reader fills the server's socket sooner (8).
+ip link set lo mtu 1500
+
+TMP_NAME=apiserver_review
+. "$top/tests/daemon/cosid.sh"
+API=$B/cosi-apiserver
+KUBECTL=${KUBECTL:-kubectl}
+PORT=16444
+URL=https://127.0.0.1:$PORT
+P=$T/pki
+KC=$T/kubeconfig
+RO='Authorization: Bearer tok-reader-0123456789abcdef'
+OP='Authorization: Bearer tok-operator-0123456789abcdef'
+apid=
+spid=
+trap 'kill -9 $apid $spid 2>/dev/null' EXIT
+
+on_fail() {
+	for f in "$T/out" "$T/err"; do
+		[ -s "$f" ] && head -n 15 "$f" | show "$(basename "$f")"
+	done
+	[ -s "$T/api.log" ] && tail -n 15 "$T/api.log" | show apiserver
+}
+out_has() { grep -q -- "$1" "$T/out"; }
+py() { python3 -c "import json,sys; d=json.load(open('$T/out')); sys.exit(0 if ($1) else 1)"; }
+
+# The apiserver_vm.sh helpers this script shares (certificates, start).
+eval "$(sed -n '/^mkpki() {/,/^}/p; /^start_api() {/,/^}/p; /^stop_api() {/,/^}/p; /^curl_code() {/,/^}/p; /^kubeconfig() {/,/^}/p' \
+	"$top/tests/daemon/apiserver_vm.sh")"
+check "certificates made with openssl" mkpki "$P"
+printf '%s,operator,tok-op\n%s,read-only,tok-ro\n' \
+	tok-operator-0123456789abcdef tok-reader-0123456789abcdef > "$T/tokens"
+check "kubeconfig written with kubectl config" kubeconfig
+
+cat > "$T/kt.yaml" <<'YAML'
+type: Tests.kube.cosi.dev
+aliases: [kt]
+default-namespace: kube
+fields:
+  - {name: note, type: string}
+columns:
+  - {name: NOTE, field: note}
+YAML
+cat > "$T/secret.yaml" <<'YAML'
+type: Secrets.kube.cosi.dev
+aliases: [ksecret, ksecrets]
+default-namespace: config
+sensitivity: sensitive
+fields:
+  - {name: data, type: string}
+YAML
+printf 'metadata: {type: Secrets.kube.cosi.dev, id: s1}\nspec: {data: hunter2}\n' > "$T/s1.yaml"
+check "define a public and a sensitive type, write a secret" eval \
+	'ctl define -f "$T/kt.yaml" && ctl define -f "$T/secret.yaml" && ctl apply -f "$T/s1.yaml"'
+printf 'metadata: {type: kt, id: quiet}\nspec: {note: "q"}\n' > "$T/quiet.yaml"
+check "a resource in namespace kube" ctl apply -f "$T/quiet.yaml"
+
+start_api --watch-max 60
+check "cosi-apiserver starts" kill -0 "$apid"
+C="--cacert $P/ca.crt"
+KT=$URL/apis/cosi.dev/v1alpha1/namespaces/kube/tests
+SEC=$URL/apis/cosi.dev/v1alpha1/namespaces/config/secrets/s1
+
+# 1. Roles on one keep-alive connection (one thread): each request runs
+# with its own role's capabilities, whichever came before.
+curl -s $C -o /dev/null -w '%{http_code} %{num_connects}\n' -H "$RO" "$SEC" \
+	--next -s $C -o /dev/null -w '%{http_code} %{num_connects}\n' -H "$OP" "$SEC" \
+	--next -s $C -o /dev/null -w '%{http_code} %{num_connects}\n' -H "$RO" "$SEC" \
+	--next -s $C -o /dev/null -w '%{http_code} %{num_connects}\n' -H "$RO" "$SEC?watch=1&timeoutSeconds=1" \
+	--next -s $C -o /dev/null -w '%{http_code} %{num_connects}\n' -H "$OP" "$SEC" \
+	> "$T/out" 2> "$T/err"
+check "keep-alive: read-only 403, operator 200, read-only 403, read-only watch 403, operator 200, one connection" \
+	[ "$(tr '\n' ' ' < "$T/out")" = "403 1 200 0 403 0 403 0 200 0 " ]
+
+# 2. A list's resourceVersion on a quiet type in a busy netns.  The list
+# says the revision of its newest item; 30 changes of the same type in
+# another namespace since push that revision out of the 16-event history,
+# so a watch from the list's resourceVersion (what kubectl get -w and
+# every informer do) is answered 410 Expired, and listing again gives
+# the same resourceVersion: a client can never start its watch.
+i=0
+: > "$T/busy.yaml"
+while [ $i -lt 30 ]; do
+	printf -- '---\nmetadata: {namespace: busy, type: kt, id: b%02d}\nspec: {note: "%0400d"}\n' $i $i >> "$T/busy.yaml"
+	i=$((i + 1))
+done
+check "30 changes in namespace busy" ctl apply -f "$T/busy.yaml"
+curl -s $C -H "$OP" -o "$T/out" "$KT"
+rv=$(python3 -c "import json; print(json.load(open('$T/out'))['metadata']['resourceVersion'])")
+check "the list of namespace kube: one item (resourceVersion $rv)" py 'len(d["items"]) == 1'
+check "a watch from the list's resourceVersion is served (not 410)" \
+	curl_code 200 -H "$OP" "$KT?watch=1&resourceVersion=$rv&timeoutSeconds=1"
+check "... and carries no ERROR event" eval '! out_has "\"ERROR\""'
+HOME=$T timeout 8 "$KUBECTL" --kubeconfig "$KC" --cache-dir "$T/kcache" \
+	get kt -n kube -w --output-watch-events > "$T/out" 2> "$T/err"
+cat "$T/err" >> "$T/out"
+check "kubectl get kt -n kube -w: the row, no Expired error" eval \
+	'out_has "quiet" && ! out_has "Expired"'
+
+# 2b. A label-selector watch, as Kubernetes sends it: an object that
+# stops matching is DELETED for the watcher, one that starts matching is
+# ADDED (the client never had it), not MODIFIED.
+lab() { printf 'metadata: {namespace: sel, type: kt, id: m1, labels: {tier: %s}}\nspec: {note: "n"}\n' "$1" > "$T/m1.yaml" && ctl apply -f "$T/m1.yaml"; }
+curl -s -N $C -H "$OP" --max-time 30 -o "$T/sel.out" \
+	"$URL/apis/cosi.dev/v1alpha1/namespaces/sel/tests?watch=1&labelSelector=tier%3Dfront&timeoutSeconds=12" &
+selpid=$!
+sleep 2
+lab front; sleep 1; lab back; sleep 1; lab front
+wait $selpid
+python3 -c "import json; print(' '.join(json.loads(l)['type'] for l in open('$T/sel.out')))" > "$T/out" 2> "$T/err"
+check "labelSelector watch: ADDED, DELETED (left the selector), ADDED (entered it): $(cat "$T/out")" \
+	[ "$(cat "$T/out")" = "ADDED DELETED ADDED" ]
+
+# 3. Path segments: an escaped NUL ends the segment where it is
+# unescaped, so another name than the one asked for is served.
+check "a name with %00 in it is not another name (404, not the object)" \
+	curl_code 404 -H "$OP" "$KT/quiet%00junk"
+check "a plural with %00 in it is not another resource (404)" \
+	curl_code 404 -H "$OP" "$URL/apis/cosi.dev/v1alpha1/namespaces/kube/tests%00x/quiet"
+
+# 4. An empty fieldSelector name: the list matches nothing; the watch
+# must not widen to every resource of the namespace.
+check "list with fieldSelector=metadata.name= : no items" eval \
+	'curl_code 200 -H "$OP" "$URL/apis/cosi.dev/v1alpha1/namespaces/busy/tests?fieldSelector=metadata.name%3D" &&
+	 py "len(d[\"items\"]) == 0"'
+curl -s $C -H "$OP" -o "$T/out" --max-time 10 \
+	"$URL/apis/cosi.dev/v1alpha1/namespaces/busy/tests?watch=1&fieldSelector=metadata.name%3D&timeoutSeconds=1"
+check "watch with fieldSelector=metadata.name= : no events either (not all 30)" \
+	eval '! out_has "\"ADDED\""'
+
+# 5. Query values that are not numbers: Kubernetes answers 400.
+check "timeoutSeconds=abc: 400 BadRequest (not a watch to --watch-max)" \
+	curl_code 400 -H "$OP" --max-time 5 "$KT?watch=1&timeoutSeconds=abc"
+check "timeoutSeconds=-1: 400 BadRequest" \
+	curl_code 400 -H "$OP" --max-time 5 "$KT?watch=1&timeoutSeconds=-1"
+
+# 6. JSON: a spec string with quotes, a backslash, control characters.
+printf 'metadata: {type: kt, id: esc}\nspec: {note: "a\\"b\\\\c\\u0001d\\ne\\u007f</x>"}\n' > "$T/esc.yaml"
+ctl apply -f "$T/esc.yaml"
+check "a string with quotes and control characters round-trips as JSON" eval \
+	'curl_code 200 -H "$OP" "$KT/esc" && py "d[\"spec\"][\"note\"] == \"a\\\"b\\\\c\\x01d\\ne\\x7f</x>\""'
+
+# 7. HEAD of a watch: headers, then done (not held to timeoutSeconds).
+t0=$(date +%s)
+curl -s $C -I -H "$OP" --max-time 20 -o "$T/out" "$KT?watch=1&timeoutSeconds=15"
+t1=$(date +%s)
+check "HEAD of a watch returns in under 5 s ($((t1 - t0)) s)" [ $((t1 - t0)) -lt 5 ]
+
+# 8. A watcher that stops reading.  A namespace of 300 resources of
+# 1 KiB: a watch of it without resourceVersion starts with 300 ADDED
+# events, more than the sockets between the server and a client with a
+# 2 KiB receive buffer hold.  The watch's deadline (timeoutSeconds=3) is
+# checked only when libmicrohttpd asks for more data, which it does not
+# while the socket is full, and the connection's idle timeout was turned
+# off for watches: the connection (a thread, a slot of --max-connections
+# and --max-per-ip) is held past its deadline, as long as the client likes.
+: > "$T/big.yaml"
+i=0
+while [ $i -lt 300 ]; do
+	printf -- '---\nmetadata: {namespace: big, type: kt, id: c%03d}\nspec: {note: "%01000d"}\n' $i $i >> "$T/big.yaml"
+	i=$((i + 1))
+done
+check "300 resources of 1 KiB in namespace big" ctl apply -f "$T/big.yaml"
+cat > "$T/stall.py" <<EOF
+import socket, ssl, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+s.connect(("127.0.0.1", $PORT))
+ctx = ssl.create_default_context(cafile="$P/ca.crt")
+t = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+t.sendall(b"GET /apis/cosi.dev/v1alpha1/namespaces/big/tests?watch=1&timeoutSeconds=3 HTTP/1.1\\r\\n"
+          b"Host: 127.0.0.1\\r\\nAuthorization: Bearer tok-reader-0123456789abcdef\\r\\n\\r\\n")
+open("$T/stall.started", "w").close()
+time.sleep(60)
+EOF
+python3 "$T/stall.py" 2> "$T/err" &
+spid=$!
+i=0
+until [ -e "$T/stall.started" ] || [ $i -ge 50 ]; do sleep 0.2; i=$((i + 1)); done
+sleep 12
+estab() { ss -Htn state established "( sport = :$PORT )" | wc -l; }
+ss -tn state established "( sport = :$PORT )" > "$T/out" 2>&1
+check "a stalled watcher's connection is closed after its timeoutSeconds (9 s past it: $(estab) open)" \
+	[ "$(estab)" = 0 ]
+
+# 9. SIGTERM while that watcher is still stalled: the server exits.
+kill -TERM "$apid"
+i=0
+while kill -0 "$apid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+check "SIGTERM with a stalled watcher: cosi-apiserver exits within 10 s" eval '! kill -0 "$apid" 2>/dev/null'
+kill -9 "$apid" 2>/dev/null
+wait "$apid" 2>/dev/null
+apid=
+kill "$spid" 2>/dev/null
+wait "$spid" 2>/dev/null
+spid=
+check "no sanitizer report from cosi-apiserver" eval '! grep -q "Sanitizer" "$T/api.log"'
+totals

@@ -254,5 +254,48 @@ apid=
 kill "$spid" 2>/dev/null
 wait "$spid" 2>/dev/null
 spid=
+
+# 10. Lists while the listed collection changes.  serve.c's list_all()
+# reads a list again when the dump was interrupted (NLM_F_DUMP_INTR), at
+# most three times; after a third interrupted read it leaves lists[i]
+# NULL with err 0, and serve_resources() dereferences it (n +=
+# lists[i]->n): any client allowed to list, while the type churns, can
+# crash the server.  600 resources of 1 KiB (a dump of many messages),
+# two writers changing one of them, 60 lists.
+: > "$T/intr.yaml"
+i=0
+while [ $i -lt 600 ]; do
+	printf -- '---\nmetadata: {namespace: intr, type: kt, id: i%03d}\nspec: {note: "%01000d"}\n' $i $i >> "$T/intr.yaml"
+	i=$((i + 1))
+done
+check "600 resources of 1 KiB in namespace intr" ctl apply -f "$T/intr.yaml"
+start_api
+check "cosi-apiserver starts again" kill -0 "$apid"
+writer() {
+	j=0
+	while [ ! -e "$T/intr.stop" ]; do
+		printf 'metadata: {namespace: intr, type: kt, id: w%s}\nspec: {note: "%s"}\n' "$1" "$j" |
+			"$CTL" apply -f - > /dev/null 2>&1
+		j=$((j + 1))
+	done
+}
+writer a & wa=$!
+writer b & wb=$!
+: > "$T/codes"
+i=0
+while [ $i -lt 60 ] && kill -0 "$apid" 2>/dev/null; do
+	curl -s $C -H "$RO" -o /dev/null -w '%{http_code}\n' --max-time 30 \
+		"$URL/apis/cosi.dev/v1alpha1/namespaces/intr/tests" >> "$T/codes"
+	i=$((i + 1))
+done
+touch "$T/intr.stop"
+wait $wa $wb
+sort "$T/codes" | uniq -c > "$T/out"
+check "60 lists while the collection churns: the server is still running" kill -0 "$apid"
+check "... and each list was answered 200 ($(tr '\n' ' ' < "$T/out"))" \
+	[ "$(grep -c '^200$' "$T/codes")" = 60 ]
+kill -TERM "$apid" 2>/dev/null
+wait "$apid" 2>/dev/null
+apid=
 check "no sanitizer report from cosi-apiserver" eval '! grep -q "Sanitizer" "$T/api.log"'
 totals

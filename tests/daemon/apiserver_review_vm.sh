@@ -259,43 +259,46 @@ spid=
 # reads a list again when the dump was interrupted (NLM_F_DUMP_INTR), at
 # most three times; after a third interrupted read it leaves lists[i]
 # NULL with err 0, and serve_resources() dereferences it (n +=
-# lists[i]->n): any client allowed to list, while the type churns, can
-# crash the server.  600 resources of 1 KiB (a dump of many messages),
-# two writers changing one of them, 60 lists.
-: > "$T/intr.yaml"
-i=0
-while [ $i -lt 600 ]; do
-	printf -- '---\nmetadata: {namespace: intr, type: kt, id: i%03d}\nspec: {note: "%01000d"}\n' $i $i >> "$T/intr.yaml"
-	i=$((i + 1))
-done
-check "600 resources of 1 KiB in namespace intr" ctl apply -f "$T/intr.yaml"
-start_api
-check "cosi-apiserver starts again" kill -0 "$apid"
-writer() {
-	j=0
-	while [ ! -e "$T/intr.stop" ]; do
-		printf 'metadata: {namespace: intr, type: kt, id: w%s}\nspec: {note: "%s"}\n' "$1" "$j" |
-			"$CTL" apply -f - > /dev/null 2>&1
-		j=$((j + 1))
-	done
+# lists[i]->n): a client allowed to list a type that churns can crash the
+# server.  Three interrupted dumps in a row are rare on an idle VM (a
+# stress of 60 lists against two writers did not hit it), so a shim
+# (LD_PRELOAD, on the build without sanitizers: ASan must come first)
+# marks every list interrupted, as a busy collection would.
+cat > "$T/intr.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdbool.h>
+#include "cosi.h"
+int cosi_list(struct cosi *c, const struct cosi_list_req *q,
+	      struct cosi_list **out)
+{
+	static int (*real)(struct cosi *, const struct cosi_list_req *,
+			   struct cosi_list **);
+	int err;
+
+	if (!real)
+		real = (int (*)(struct cosi *, const struct cosi_list_req *,
+				struct cosi_list **))dlsym(RTLD_NEXT, "cosi_list");
+	err = real(c, q, out);
+	if (!err)
+		(*out)->intr = true;
+	return err;
 }
-writer a & wa=$!
-writer b & wb=$!
-: > "$T/codes"
-i=0
-while [ $i -lt 60 ] && kill -0 "$apid" 2>/dev/null; do
-	curl -s $C -H "$RO" -o /dev/null -w '%{http_code}\n' --max-time 30 \
-		"$URL/apis/cosi.dev/v1alpha1/namespaces/intr/tests" >> "$T/codes"
-	i=$((i + 1))
-done
-touch "$T/intr.stop"
-wait $wa $wb
-sort "$T/codes" | uniq -c > "$T/out"
-check "60 lists while the collection churns: the server is still running" kill -0 "$apid"
-check "... and each list was answered 200 ($(tr '\n' ' ' < "$T/out"))" \
-	[ "$(grep -c '^200$' "$T/codes")" = 60 ]
+EOF
+check "a shim that marks every list interrupted" \
+	gcc -shared -fPIC -I "$top/lib" -I "$top/uapi" -o "$T/intr.so" "$T/intr.c" -ldl
+API=$top/build/daemon/cosi-apiserver
+export LD_PRELOAD="$T/intr.so"
+start_api
+unset LD_PRELOAD
+check "cosi-apiserver (with the shim) starts" kill -0 "$apid"
+curl -s $C -H "$RO" -o "$T/out" -w '%{http_code}' --max-time 20 "$KT" > "$T/code"
+sleep 1
+check "a list interrupted three times: an error answer ($(cat "$T/code")), the server still running" \
+	eval 'kill -0 "$apid" 2>/dev/null && [ "$(cat "$T/code")" != 000 ]'
 kill -TERM "$apid" 2>/dev/null
 wait "$apid" 2>/dev/null
+echo "exit status $?" >> "$T/api.log"
 apid=
 check "no sanitizer report from cosi-apiserver" eval '! grep -q "Sanitizer" "$T/api.log"'
 totals

@@ -7,11 +7,13 @@
  *   /apis/cosi.dev/v1alpha1/namespaces/{ns}/{plural}       list, watch
  *   /apis/cosi.dev/v1alpha1/namespaces/{ns}/{plural}/{id}  get
  *
- * Every request is answered at the handler's first call, once its
- * headers are in: no body is read or kept (a request with one is
- * answered and its connection closed by libmicrohttpd).  Path segments
- * are unescaped one by one (an id may hold "%2F"), query values as
- * application/x-www-form-urlencoded.
+ * Every request is answered at the handler's second call, once its
+ * headers are in (answering at the first, libmicrohttpd takes the reply
+ * as an early one and closes the connection: no keep-alive).  No body is
+ * read or kept (a request with one is answered and its connection closed
+ * by libmicrohttpd).  Path segments are unescaped one by one (an id may
+ * hold "%2F"), query values as application/x-www-form-urlencoded; an
+ * escaped NUL in either is a 400, an empty segment a 404.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,8 +31,9 @@
 
 #define MAX_SEGS	8
 
-enum MHD_Result api_reply(struct MHD_Connection *conn, unsigned int code,
-	      struct json_object *o)
+/* Queue @o (dropped); @retry_after: a Retry-After header, or NULL. */
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int code,
+			     struct json_object *o, const char *retry_after)
 {
 	static char oom[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"InternalError\",\"message\":\"out of memory\",\"code\":500}";
 	struct MHD_Response *resp;
@@ -54,9 +57,18 @@ enum MHD_Result api_reply(struct MHD_Connection *conn, unsigned int code,
 				"application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 				"no-cache, private");
+	if (retry_after && code != MHD_HTTP_INTERNAL_SERVER_ERROR)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					retry_after);
 	ret = MHD_queue_response(conn, code, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+enum MHD_Result api_reply(struct MHD_Connection *conn, unsigned int code,
+	      struct json_object *o)
+{
+	return reply(conn, code, o, NULL);
 }
 
 enum MHD_Result api_reply_status(struct MHD_Connection *conn, unsigned int code,
@@ -176,21 +188,69 @@ static bool arg_true(struct MHD_Connection *conn, const char *key)
 	return t;
 }
 
-/* Split the raw path into unescaped segments (in @buf): their number. */
+/* Whether @s unescapes to a string of its own length (no "%00"). */
+static bool unescapes_whole(const char *s)
+{
+	char *t;
+	bool ok;
+
+	if (!s)
+		return true;
+	t = strdup(s);
+	if (!t)
+		return false;
+	ok = MHD_http_unescape(t) == strlen(t);
+	free(t);
+	return ok;
+}
+
+static enum MHD_Result arg_nul(void *cls, enum MHD_ValueKind kind,
+			       const char *key, const char *value)
+{
+	bool *bad = cls;
+
+	(void)kind;
+	if (!unescapes_whole(key) || !unescapes_whole(value)) {
+		*bad = true;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* Whether a query key or value holds an escaped NUL (or ENOMEM). */
+static bool args_bad(struct MHD_Connection *conn)
+{
+	bool bad = false;
+
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, arg_nul, &bad);
+	return bad;
+}
+
+/*
+ * Split the raw path into unescaped segments (in @buf): their number;
+ * -1: too long, too many or an empty segment (one trailing "/" is
+ * allowed), which no route has; -2: a segment unescapes to a NUL.
+ */
 static int split_path(const char *url, char *buf, size_t len,
 		      char **seg, int max)
 {
-	char *p, *save = NULL;
+	char *p, *q;
 	int n = 0;
 
-	if (strlen(url) >= len)
+	if (strlen(url) >= len || url[0] != '/')
 		return -1;
 	strcpy(buf, url);
-	for (p = strtok_r(buf, "/", &save); p; p = strtok_r(NULL, "/", &save)) {
-		if (n == max)
+	for (p = buf + 1; *p; p = q + 1) {
+		q = strchr(p, '/');
+		if (q)
+			*q = 0;
+		if (!*p || n == max)
 			return -1;
-		MHD_http_unescape(p);
+		if (MHD_http_unescape(p) != strlen(p))
+			return -2;
 		seg[n++] = p;
+		if (!q)
+			break;
 	}
 	return n;
 }
@@ -387,7 +447,10 @@ bad:
 	return -EINVAL;
 }
 
-/* List @res in @nss; the lists go to @lists (one per namespace). */
+/*
+ * List @res in @nss; the lists go to @lists (one per namespace).
+ * -EAGAIN: a list changed while it was read, three times in a row.
+ */
 static int list_all(struct cosi *c, const struct api_res *res,
 		    const char *const *nss, size_t n_ns,
 		    const struct cosi_selector *sel, const char *id,
@@ -411,16 +474,44 @@ static int list_all(struct cosi *c, const struct api_res *res,
 			cosi_list_free(lists[i]);
 			lists[i] = NULL;
 		}
+		if (!err && !lists[i])
+			err = -EAGAIN;
 	}
 	return err;
 }
 
 /*
+ * The netns's revision now (the store's, every namespace's): the
+ * bootstrapped marker of a watch that neither lists nor replays, on a
+ * handle of its own (closing it ends the watch).  0, or a negative errno
+ * with @msg set.
+ */
+static int store_revision(const struct api_who *who, const char *ns,
+			  const char *type, uint64_t *rev, char *msg,
+			  size_t len)
+{
+	COSI_OPTS(cosi_watch_req, wr, .ns = ns, .type = type);
+	struct cosi *c = api_open(who);
+	int err;
+
+	if (!c) {
+		snprintf(msg, len, "cannot open a cosi handle (is cosi.ko loaded?)");
+		return -EAGAIN;
+	}
+	err = cosi_watch(c, &wr, NULL, NULL, NULL, rev);
+	if (err)
+		snprintf(msg, len, "%s", cosi_strerror(c, "watch"));
+	cosi_close(c);
+	return err;
+}
+
+/*
  * Get or list (or watch: watch.c) resources.  The list's resourceVersion
- * is the highest revision among what it lists: a watch from it replays
- * every later change (a destroy it had seen already at worst, which
- * clients ignore).  An empty list gives "0": a watch from it starts with
- * what exists then, as ADDED events.
+ * is the store's revision taken before the list was read, or the newest
+ * item's if a change came in between: a watch from it replays every
+ * change after it (one the list showed already at worst: the same state
+ * again), and it is as new as the history gets, however quiet the listed
+ * collection is.  An empty list has it too.
  */
 static enum MHD_Result serve_resources(const struct api_server *srv,
 			   struct MHD_Connection *conn,
@@ -440,6 +531,7 @@ static enum MHD_Result serve_resources(const struct api_server *srv,
 	size_t n_ns = 1, n = 0, i, j;
 	struct cosi *c = api_open(who);
 	uint64_t rev = 0;
+	unsigned long secs = 0;
 	char msg[320], *end;
 	enum MHD_Result ret;
 	int err;
@@ -500,6 +592,29 @@ static enum MHD_Result serve_resources(const struct api_server *srv,
 		}
 		goto out;
 	}
+	/*
+	 * client-go's WatchList: refused as Kubernetes refuses it with the
+	 * feature off, so that the client lists and watches instead.
+	 */
+	if (has_arg(conn, "sendInitialEvents")) {
+		ret = api_reply_status(conn, MHD_HTTP_UNPROCESSABLE_CONTENT,
+				       "Invalid",
+				       "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is not supported by this server (list, then watch)",
+				       res, NULL);
+		goto out;
+	}
+	if (to) {
+		errno = 0;
+		secs = strtoul(to, &end, 10);
+		if (errno || *end || to[0] < '0' || to[0] > '9' ||
+		    secs > UINT32_MAX) {
+			snprintf(msg, sizeof(msg), "timeoutSeconds: expected a number of seconds, got \"%.200s\"",
+				 to);
+			ret = api_reply_status(conn, MHD_HTTP_BAD_REQUEST,
+					       "BadRequest", msg, res, NULL);
+			goto out;
+		}
+	}
 	if (fs && field_selector(fs, &fs_name, &fs_ns, msg, sizeof(msg))) {
 		ret = api_reply_status(conn, MHD_HTTP_BAD_REQUEST,
 				       "BadRequest", msg, res, NULL);
@@ -546,7 +661,7 @@ static enum MHD_Result serve_resources(const struct api_server *srv,
 			wr.has_since = true;
 		}
 		if (to)
-			wr.timeout_s = (unsigned int)strtoul(to, NULL, 10);
+			wr.timeout_s = (unsigned int)secs;
 		/* The watch owns the handle and the catalog from here. */
 		ret = api_watch(conn, c, &cat, res, &wr);
 		c = NULL;
@@ -559,7 +674,26 @@ static enum MHD_Result serve_resources(const struct api_server *srv,
 				       NULL);
 		goto out;
 	}
+	/* Before the list: no change after it can be missed. */
+	err = store_revision(who, n_ns ? nss[0] :
+			     cosi_resolve_default_ns(res->def), res->def->type,
+			     &rev, msg, sizeof(msg));
+	if (err) {
+		const char *reason;
+		unsigned int code = api_errno_code(err, &reason);
+
+		ret = api_reply_status(conn, code, reason, msg, res, NULL);
+		goto out;
+	}
 	err = list_all(c, res, nss, n_ns, selp, fs_name, lists);
+	if (err == -EAGAIN) {
+		ret = reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    api_status(MHD_HTTP_SERVICE_UNAVAILABLE,
+				       "ServiceUnavailable",
+				       "the list changed while it was read, three times: retry",
+				       res, NULL), "1");
+		goto out;
+	}
 	if (err) {
 		ret = reply_cosi_err(conn, c, err, "resource-get", res, NULL);
 		goto out;
@@ -645,6 +779,12 @@ static enum MHD_Result route(const struct api_server *srv, struct MHD_Connection
 	char buf[2048], *s[MAX_SEGS];
 	int n = split_path(url, buf, sizeof(buf), s, MAX_SEGS);
 
+	if (n == -2 || args_bad(conn))
+		return api_reply_status(conn, MHD_HTTP_BAD_REQUEST,
+					"BadRequest",
+					"an escaped NUL (%00) in the path or a query argument",
+					NULL, NULL);
+
 	if (n == 1 && !strcmp(s[0], "version"))
 		return reply_version(conn);
 	if (n == 1 && !strcmp(s[0], "api"))
@@ -684,10 +824,21 @@ enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const char *u
 	struct api_who who;
 	char msg[300];
 
+	static int seen;
+
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
-	(void)req_cls;
+	/*
+	 * The first call has the headers: answer at the second, or
+	 * libmicrohttpd closes the connection after the reply.  Each
+	 * request authenticates and takes its role anew (below), whatever
+	 * an earlier one on the connection had.
+	 */
+	if (!*req_cls) {
+		*req_cls = &seen;
+		return MHD_YES;
+	}
 	if (api_authenticate(srv, conn, &who, msg, sizeof(msg)))
 		return api_reply_status(conn, MHD_HTTP_UNAUTHORIZED,
 					"Unauthorized", msg, NULL, NULL);

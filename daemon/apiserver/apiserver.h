@@ -20,6 +20,7 @@
 #ifndef _COSI_APISERVER_H
 #define _COSI_APISERVER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +49,7 @@ struct api_token {
 	char *token;
 	enum api_role role;
 	char *user;
+	size_t lineno;			/* in the token file */
 };
 
 struct api_server {
@@ -58,7 +60,8 @@ struct api_server {
 	int watch_rcvbuf;		/* a watch socket's buffer, 0: libcosi's */
 	char **extra_ns;		/* --namespace: listed with -A too */
 	size_t n_extra_ns;
-	volatile int stopping;		/* SIGTERM: watches end */
+	unsigned int timeout_s;		/* --timeout: idle, or a stalled send */
+	atomic_bool stopping;		/* SIGTERM: watches end */
 };
 
 /* Who made a request, and with what role. */

@@ -164,8 +164,23 @@ int api_authenticate(const struct api_server *srv,
 	}
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
-	if (h && !strncasecmp(h, "Bearer ", 7) && srv->n_tokens)
-		return token_who(srv, h + 7, who, msg, len);
+	if (h && !strncasecmp(h, "Bearer ", 7) && srv->n_tokens) {
+		char tok[512];
+		size_t n = strlen(h + 7);
+
+		/* Trailing blanks are the header's, not the token's. */
+		while (n && (h[7 + n - 1] == ' ' || h[7 + n - 1] == '\t'))
+			n--;
+		if (n >= sizeof(tok)) {
+			snprintf(msg, len, "invalid bearer token");
+			return -EACCES;
+		}
+		memcpy(tok, h + 7, n);
+		tok[n] = 0;
+		err = token_who(srv, tok, who, msg, len);
+		explicit_bzero(tok, sizeof(tok));
+		return err;
+	}
 	snprintf(msg, len, h ? "unsupported Authorization header" :
 		 "no credentials: a client certificate or a bearer token is required");
 	return -EACCES;
@@ -190,6 +205,7 @@ static int token_line(struct api_server *srv, char *line, size_t lineno,
 {
 	char *tok = line, *role, *user, *end;
 	struct api_token *v, *t;
+	size_t i;
 
 	role = strchr(tok, ',');
 	if (!role) {
@@ -214,6 +230,13 @@ static int token_line(struct api_server *srv, char *line, size_t lineno,
 			 path, lineno, role);
 		return -EINVAL;
 	}
+	/* One token, one role: a second line would be silently shadowed. */
+	for (i = 0; i < srv->n_tokens; i++)
+		if (!strcmp(srv->tokens[i].token, tok)) {
+			snprintf(msg, len, "%s:%zu: the same token as line %zu",
+				 path, lineno, srv->tokens[i].lineno);
+			return -EINVAL;
+		}
 	v = realloc(srv->tokens, (srv->n_tokens + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -222,6 +245,7 @@ static int token_line(struct api_server *srv, char *line, size_t lineno,
 	t->token = strdup(tok);
 	t->user = strdup(user && *user ? user : "token-user");
 	t->role = api_role_parse(role);
+	t->lineno = lineno;
 	if (!t->token || !t->user) {
 		free(t->token);
 		free(t->user);

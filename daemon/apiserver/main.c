@@ -238,6 +238,7 @@ int main(int argc, char **argv)
 	ca = ca_path ? load("--client-ca", ca_path) : NULL;
 	if (!cert || !key || (ca_path && !ca))
 		goto out;
+	srv.timeout_s = (unsigned int)timeout;
 	if (token_path && api_tokens_load(&srv, token_path, msg, sizeof(msg))) {
 		fprintf(stderr, "cosi-apiserver: --token-file: %s\n", msg);
 		goto out;
@@ -258,6 +259,9 @@ int main(int argc, char **argv)
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_HTTPS_MEM_CERT, cert,
 		MHD_OPTION_HTTPS_MEM_KEY, key,
+		/* As Kubernetes' apiserver: TLS 1.2 and 1.3 only. */
+		MHD_OPTION_HTTPS_PRIORITIES,
+		"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)max_conns,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout,
@@ -281,7 +285,7 @@ int main(int argc, char **argv)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 	}
-	srv.stopping = 1;
+	atomic_store(&srv.stopping, true);
 	MHD_stop_daemon(d);
 	rc = 0;
 out:

@@ -21,7 +21,8 @@
  * connection): it blocks in poll() on the cosi socket and the client's,
  * so a slow or stopped client holds its own thread and socket buffer
  * only, and a client that hangs up ends its watch at once.  A watch ends
- * after timeoutSeconds (at most --watch-max), or when the server stops.
+ * after timeoutSeconds (at most --watch-max), or when the server stops;
+ * a client that stops reading is dropped (stall_clock()).
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -50,6 +51,7 @@ struct watch {
 	char *id;
 	bool table;
 	bool headers_sent;		/* Table: columns in the first only */
+	struct MHD_Connection *conn;
 	int client_fd;
 	long deadline_ms;
 	/* Rendered events not yet handed to libmicrohttpd. */
@@ -182,7 +184,7 @@ static void step(struct watch *w)
 	long left = w->deadline_ms - now_ms();
 	int n;
 
-	if (left <= 0 || w->srv->stopping) {
+	if (left <= 0 || atomic_load(&w->srv->stopping)) {
 		w->ending = true;
 		return;
 	}
@@ -228,6 +230,29 @@ static void step(struct watch *w)
 			   cosi_strerror(w->c, "watch") : strerror(-n));
 }
 
+/*
+ * libmicrohttpd closes a connection whose last send (or receive) is
+ * older than its timeout, checked while it waits to send: a client that
+ * stops reading.  It is not checked while this reader blocks for events,
+ * so a quiet watch lives to its deadline; each hand-off starts the clock
+ * again (setting the timeout from 0 does: libmicrohttpd 0.9.75's
+ * MHD_set_connection_option()).  A stalled client is dropped --timeout
+ * seconds after the data it does not read, or a second past the watch's
+ * deadline if that comes first.
+ */
+static void stall_clock(struct watch *w)
+{
+	long left = (w->deadline_ms - now_ms()) / 1000 + 1;
+	unsigned int t = w->srv->timeout_s;
+
+	if (left < 1)
+		left = 1;
+	if ((unsigned long)left < t)
+		t = (unsigned int)left;
+	MHD_set_connection_option(w->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0U);
+	MHD_set_connection_option(w->conn, MHD_CONNECTION_OPTION_TIMEOUT, t);
+}
+
 static ssize_t watch_read(void *cls, uint64_t pos, char *out, size_t max)
 {
 	struct watch *w = cls;
@@ -236,6 +261,7 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *out, size_t max)
 	(void)pos;
 	for (;;) {
 		if (w->off < w->len) {
+			stall_clock(w);
 			n = w->len - w->off;
 			if (n > max)
 				n = max;
@@ -247,8 +273,13 @@ static ssize_t watch_read(void *cls, uint64_t pos, char *out, size_t max)
 		}
 		if (w->err || w->client_fd == -2)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
-		if (w->ending)
+		if (w->ending) {
+			/* A kept-alive connection idles as any other. */
+			MHD_set_connection_option(w->conn,
+						  MHD_CONNECTION_OPTION_TIMEOUT,
+						  w->srv->timeout_s);
 			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
 		step(w);
 	}
 }
@@ -328,6 +359,7 @@ enum MHD_Result api_watch(struct MHD_Connection *conn, struct cosi *c,
 	w->deadline_ms = now_ms() + secs * 1000L;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	w->client_fd = ci ? ci->connect_fd : -1;
+	w->conn = conn;
 	err = watch_copy(w, req);
 	if (!err && req->selector) {
 		if (cosi_selector_parse(req->selector, &w->sel, msg,
@@ -395,8 +427,6 @@ enum MHD_Result api_watch(struct MHD_Connection *conn, struct cosi *c,
 				"application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 				"no-cache, private");
-	/* The watch's own deadline bounds it, not the idle timeout. */
-	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0);
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -641,6 +641,9 @@ static enum MHD_Result serve_resources(const struct api_server *srv,
 	}
 	if (ns)
 		nss[0] = ns;
+	/* metadata.name= names nothing: no namespace to read. */
+	if (fs_name && !*fs_name)
+		n_ns = 0;
 	if (watch) {
 		struct api_watch_req wr = {
 			.srv = srv, .who = *who, .ns = nss, .n_ns = n_ns,
@@ -815,6 +818,16 @@ static enum MHD_Result route(const struct api_server *srv, struct MHD_Connection
 	return not_found(conn, url);
 }
 
+static bool has_body(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl && strcmp(cl, "0")) ||
+	       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
 enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const char *url,
 	       const char *method, const char *version,
 	       const char *upload_data, size_t *upload_data_size,
@@ -830,12 +843,15 @@ enum MHD_Result api_handle(void *cls, struct MHD_Connection *conn, const char *u
 	(void)upload_data;
 	(void)upload_data_size;
 	/*
-	 * The first call has the headers: answer at the second, or
-	 * libmicrohttpd closes the connection after the reply.  Each
-	 * request authenticates and takes its role anew (below), whatever
-	 * an earlier one on the connection had.
+	 * The first call has the headers: answer a read without a body at
+	 * the second, or libmicrohttpd closes the connection after the
+	 * reply.  Anything else is answered now, its body unread, and its
+	 * connection closed.  Each request authenticates and takes its role
+	 * anew (below), whatever an earlier one on the connection had.
 	 */
-	if (!*req_cls) {
+	if (!*req_cls && !has_body(conn) &&
+	    (!strcmp(method, MHD_HTTP_METHOD_GET) ||
+	     !strcmp(method, MHD_HTTP_METHOD_HEAD))) {
 		*req_cls = &seen;
 		return MHD_YES;
 	}

@@ -88,7 +88,7 @@ DEBUG_TIMEOUT ?= 4500
 # past an hour here.  Split so, the two slots end together (~58 min of
 # VM time on 2 cores).
 VM_DAEMON_TESTS ?= cosictl_vm.sh python-cosi.sh fleet_vm.sh fleet_auth_vm.sh \
-	cosid_configdir.sh apiserver_vm.sh
+	cosid_configdir.sh apiserver_vm.sh apiserver_review_vm.sh
 VM_PRIMARY = $(firstword $(TEST_KVERS))
 VM_OTHERS = $(wordlist 2,$(words $(TEST_KVERS)),$(TEST_KVERS))
 VM_NO_DAEMON = $(addprefix !,$(VM_DAEMON_TESTS))

@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Review tests for cosi-apiserver (branch kube): inputs and orderings
-# tests/daemon/apiserver_vm.sh does not cover.  Inside the VM as root with
+# cosi-apiserver's edges: inputs and orderings tests/daemon/apiserver_vm.sh
+# does not cover (from a review).  Inside the VM as root with
 # cosi.ko loaded, from the top of the tree.  The whole script runs again
 # in a network namespace of its own whose event history holds 16 events
 # (history_size is read when a netns is made), so that "the history no
@@ -93,15 +93,15 @@ curl -s $C -o /dev/null -w '%{http_code} %{num_connects}\n' -H "$RO" "$SEC" \
 	> "$T/out" 2> "$T/err"
 check "roles in turn: read-only 403, operator 200, read-only 403, read-only watch 403, operator 200" \
 	[ "$(awk '{ printf "%s ", $1 }' "$T/out")" = "403 200 403 403 200 " ]
-# Each response is sent with "Connection: close" (serve.c answers at the
-# handler's first call, before libmicrohttpd has the whole request, which
-# it takes as an early reply that forbids keep-alive): every request of
-# kubectl costs a TCP connection, a TLS handshake and a thread.
+# Kept alive: answered at the handler's first call, libmicrohttpd would
+# take the reply as an early one and close the connection after it, so
+# that every request of kubectl cost a TCP connection, a TLS handshake
+# and a thread.
 check "keep-alive: those five requests on one connection ($(awk '{ printf "%s", $2 }' "$T/out") connects)" \
 	[ "$(awk '{ printf "%s ", $2 }' "$T/out")" = "1 0 0 0 0 " ]
 
 # 1b. TLS versions: Kubernetes' apiserver serves TLS 1.2 and 1.3 only;
-# libmicrohttpd's default GnuTLS priorities also accept 1.0 and 1.1.
+# libmicrohttpd's default GnuTLS priorities would accept 1.0 and 1.1.
 cat > "$T/tls.py" <<EOF
 import socket, ssl, warnings
 warnings.simplefilter("ignore")
@@ -121,12 +121,23 @@ EOF
 python3 "$T/tls.py" > "$T/out" 2> "$T/err"
 check "TLS 1.0 and 1.1 refused" eval '! grep -q accepted "$T/out"'
 
-# 2. A list's resourceVersion on a quiet type in a busy netns.  The list
-# says the revision of its newest item; 30 changes of the same type in
-# another namespace since push that revision out of the 16-event history,
-# so a watch from the list's resourceVersion (what kubectl get -w and
-# every informer do) is answered 410 Expired, and listing again gives
-# the same resourceVersion: a client can never start its watch.
+# 1c. Tokens: one line per token (a second would shadow the first's
+# role); blanks after the header's token are not the token's.
+printf '%s,operator\n%s,read-only\n' tok-operator-0123456789abcdef \
+	tok-operator-0123456789abcdef > "$T/dup"
+"$API" --listen 127.0.0.1:16445 --tls-cert "$P/server.crt" \
+	--tls-key "$P/server.key" --token-file "$T/dup" > "$T/out" 2>&1
+check "a token file with one token twice is refused, naming both lines" \
+	eval 'out_has "dup:2: the same token as line 1"'
+check "Authorization: Bearer TOKEN with trailing blanks: the token's role (200)" \
+	curl_code 200 -H "$OP   " "$SEC"
+
+# 2. A list's resourceVersion on a quiet type in a busy netns.  Were it
+# the revision of its newest item, 30 changes of the same type in another
+# namespace since would push it out of the 16-event history, so that a
+# watch from it (what kubectl get -w and every informer do) were answered
+# 410 Expired, and listing again gave the same resourceVersion: a client
+# could never start its watch.  It is the store's revision.
 i=0
 : > "$T/busy.yaml"
 while [ $i -lt 30 ]; do
@@ -165,18 +176,23 @@ check "labelSelector watch: ADDED, DELETED (left the selector), ADDED (entered i
 # WatchList) waits for a BOOKMARK annotated k8s.io/initial-events-end; a
 # server without the feature must refuse the parameters (as Kubernetes
 # servers with it off do, with 4xx, so client-go falls back to list+watch)
-# or send that bookmark.  They are ignored here: no bookmark, ever.
+# or send that bookmark (ignored, the client would wait for ever).
 curl -s $C -H "$OP" --max-time 10 -o "$T/out" -w '%{http_code}' \
 	"$KT?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=2" > "$T/code"
 check "sendInitialEvents=true: refused (4xx) or ends its initial events with the initial-events-end BOOKMARK" eval \
 	'case $(cat "$T/code") in 4*) true ;; *) grep -q "\"BOOKMARK\".*initial-events-end" "$T/out" ;; esac'
 
-# 3. Path segments: an escaped NUL ends the segment where it is
-# unescaped, so another name than the one asked for is served.
-check "a name with %00 in it is not another name (404, not the object)" \
-	curl_code 404 -H "$OP" "$KT/quiet%00junk"
-check "a plural with %00 in it is not another resource (404)" \
-	curl_code 404 -H "$OP" "$URL/apis/cosi.dev/v1alpha1/namespaces/kube/tests%00x/quiet"
+# 3. Path segments and query values: an escaped NUL would end the
+# segment where it is unescaped, so that another name than the one asked
+# for is served.  400, as no name holds a NUL.
+check "a name with %00 in it is not another name (400, not the object)" \
+	curl_code 400 -H "$OP" "$KT/quiet%00junk"
+check "a plural with %00 in it is not another resource (400)" \
+	curl_code 400 -H "$OP" "$URL/apis/cosi.dev/v1alpha1/namespaces/kube/tests%00x/quiet"
+check "a fieldSelector with %00 in it is not a shorter name (400)" \
+	curl_code 400 -H "$OP" "$KT?fieldSelector=metadata.name%3Dquiet%00junk"
+check "empty path segments (//apis///cosi.dev//): 404" \
+	curl_code 404 -H "$OP" "$URL//apis///cosi.dev//"
 
 # 4. An empty fieldSelector name: the list matches nothing; the watch
 # must not widen to every resource of the namespace.
@@ -211,9 +227,10 @@ check "HEAD of a watch returns in under 5 s ($((t1 - t0)) s)" [ $((t1 - t0)) -lt
 # events, more than the sockets between the server and a client with a
 # 2 KiB receive buffer hold.  The watch's deadline (timeoutSeconds=3) is
 # checked only when libmicrohttpd asks for more data, which it does not
-# while the socket is full, and the connection's idle timeout was turned
-# off for watches: the connection (a thread, a slot of --max-connections
-# and --max-per-ip) is held past its deadline, as long as the client likes.
+# while the socket is full: without the connection timeout (its clock
+# started again at each hand-off) the connection (a thread, a slot of
+# --max-connections and --max-per-ip) were held as long as the client
+# likes.
 : > "$T/big.yaml"
 i=0
 while [ $i -lt 300 ]; do
@@ -257,11 +274,11 @@ spid=
 
 # 10. Lists while the listed collection changes.  serve.c's list_all()
 # reads a list again when the dump was interrupted (NLM_F_DUMP_INTR), at
-# most three times; after a third interrupted read it leaves lists[i]
-# NULL with err 0, and serve_resources() dereferences it (n +=
-# lists[i]->n): a client allowed to list a type that churns can crash the
-# server.  Three interrupted dumps in a row are rare on an idle VM (a
-# stress of 60 lists against two writers did not hit it), so a shim
+# most three times; after a third interrupted read the answer is a 503
+# with Retry-After (it once dereferenced the NULL list: a client allowed
+# to list a type that churns could crash the server).  Three interrupted
+# dumps in a row are rare on an idle VM (a stress of 60 lists against
+# two writers did not hit it), so a shim
 # (LD_PRELOAD, on the build without sanitizers: ASan must come first)
 # marks every list interrupted, as a busy collection would.
 cat > "$T/intr.c" <<'EOF'
@@ -292,10 +309,10 @@ export LD_PRELOAD="$T/intr.so"
 start_api
 unset LD_PRELOAD
 check "cosi-apiserver (with the shim) starts" kill -0 "$apid"
-curl -s $C -H "$RO" -o "$T/out" -w '%{http_code}' --max-time 20 "$KT" > "$T/code"
+curl -s $C -H "$RO" -o "$T/out" -D "$T/hdr" -w '%{http_code}' --max-time 20 "$KT" > "$T/code"
 sleep 1
-check "a list interrupted three times: an error answer ($(cat "$T/code")), the server still running" \
-	eval 'kill -0 "$apid" 2>/dev/null && [ "$(cat "$T/code")" != 000 ]'
+check "a list interrupted three times: 503 with Retry-After ($(cat "$T/code")), the server still running" \
+	eval 'kill -0 "$apid" 2>/dev/null && [ "$(cat "$T/code")" = 503 ] && grep -qi "^retry-after: 1" "$T/hdr"'
 kill -TERM "$apid" 2>/dev/null
 wait "$apid" 2>/dev/null
 echo "exit status $?" >> "$T/api.log"

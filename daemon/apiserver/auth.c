@@ -112,28 +112,29 @@ static int cert_who(gnutls_session_t s, struct api_who *who, char *msg,
 	return 0;
 }
 
-/* Constant-time string equality (the length is not secret). */
-static bool same(const char *a, const char *b)
+/* Constant-time equality of @a and @b's @bn bytes (lengths not secret). */
+static bool same(const char *a, const char *b, size_t bn)
 {
 	size_t n = strlen(a), i;
 	unsigned char d = 0;
 
-	if (n != strlen(b))
+	if (n != bn)
 		return false;
 	for (i = 0; i < n; i++)
 		d |= (unsigned char)(a[i] ^ b[i]);
 	return !d;
 }
 
+/* @token: its @n bytes (the header's value, trailing blanks left out). */
 static int token_who(const struct api_server *srv, const char *token,
-		     struct api_who *who, char *msg, size_t len)
+		     size_t n, struct api_who *who, char *msg, size_t len)
 {
 	const struct api_token *hit = NULL;
 	size_t i;
 
 	/* Every token is compared: the time tells nothing of which. */
 	for (i = 0; i < srv->n_tokens; i++)
-		if (same(srv->tokens[i].token, token) && !hit)
+		if (same(srv->tokens[i].token, token, n) && !hit)
 			hit = &srv->tokens[i];
 	if (!hit) {
 		snprintf(msg, len, "invalid bearer token");
@@ -165,21 +166,12 @@ int api_authenticate(const struct api_server *srv,
 	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 					MHD_HTTP_HEADER_AUTHORIZATION);
 	if (h && !strncasecmp(h, "Bearer ", 7) && srv->n_tokens) {
-		char tok[512];
 		size_t n = strlen(h + 7);
 
 		/* Trailing blanks are the header's, not the token's. */
 		while (n && (h[7 + n - 1] == ' ' || h[7 + n - 1] == '\t'))
 			n--;
-		if (n >= sizeof(tok)) {
-			snprintf(msg, len, "invalid bearer token");
-			return -EACCES;
-		}
-		memcpy(tok, h + 7, n);
-		tok[n] = 0;
-		err = token_who(srv, tok, who, msg, len);
-		explicit_bzero(tok, sizeof(tok));
-		return err;
+		return token_who(srv, h + 7, n, who, msg, len);
 	}
 	snprintf(msg, len, h ? "unsupported Authorization header" :
 		 "no credentials: a client certificate or a bearer token is required");
